@@ -1,0 +1,1 @@
+/* simdrive/chap.c: being written */

@@ -1,0 +1,1 @@
+/* simdrive/chap.h: being written */

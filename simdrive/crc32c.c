@@ -1,0 +1,1 @@
+/* simdrive/crc32c.c: being written */

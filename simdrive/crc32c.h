@@ -1,0 +1,1 @@
+/* simdrive/crc32c.h: being written */

@@ -1,0 +1,1 @@
+/* simdrive/device-private.h: being written */

@@ -1,0 +1,1 @@
+/* simdrive/device.c: being written */

@@ -1,0 +1,1 @@
+/* simdrive/login.c: being written */

@@ -1,0 +1,1 @@
+/* simdrive/loop.c: being written */

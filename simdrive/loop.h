@@ -1,0 +1,1 @@
+/* simdrive/loop.h: being written */

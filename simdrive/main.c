@@ -1,0 +1,1 @@
+/* simdrive/main.c: being written */

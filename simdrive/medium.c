@@ -1,0 +1,1 @@
+/* simdrive/medium.c: being written */

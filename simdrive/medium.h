@@ -1,0 +1,1 @@
+/* simdrive/medium.h: being written */

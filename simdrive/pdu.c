@@ -1,0 +1,1 @@
+/* simdrive/pdu.c: being written */

@@ -1,0 +1,1 @@
+/* simdrive/pdu.h: being written */

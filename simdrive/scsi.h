@@ -1,0 +1,161 @@
+/* simdrive/scsi.h - the SCSI device model's contract with the transport.
+ *
+ * The transport (iSCSI, simdrive/target.c) knows nothing of MMC; the device model
+ * knows nothing of sockets or PDUs.  They meet here: the transport fills a struct
+ * sim_cmd with the CDB and any data-out bytes, calls sim_dev_execute(), and reads
+ * back status, sense and data-in.  Residual arithmetic (RFC 7143 §11.4.5) is the
+ * transport's job: the device reports SPDTL, the number of bytes the CDB itself
+ * asked to move after allocation-length truncation (SPC-4 §4.2.5.6).
+ *
+ * Threading: everything here runs on the event-loop thread.  sim_dev_execute()
+ * completes synchronously.
+ */
+#ifndef SIM_SCSI_H
+#define SIM_SCSI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* SAM-5 status codes. */
+enum sim_scsi_status {
+	SIM_STATUS_GOOD                 = 0x00,
+	SIM_STATUS_CHECK_CONDITION      = 0x02,
+	SIM_STATUS_BUSY                 = 0x08,
+	SIM_STATUS_RESERVATION_CONFLICT = 0x18,
+	SIM_STATUS_TASK_SET_FULL        = 0x28,
+	SIM_STATUS_TASK_ABORTED         = 0x40,
+};
+
+/* A sense condition: key, ASC and ASCQ always travel together (SPC-4 §4.5.6). */
+struct sim_sense {
+	uint8_t key, asc, ascq;
+};
+
+#define SIM_SENSE(k, a, q) ((struct sim_sense){ (k), (a), (q) })
+
+/* Sense keys (SPC-4 table 48). */
+enum sim_sense_key {
+	SIM_KEY_NO_SENSE        = 0x0,
+	SIM_KEY_RECOVERED_ERROR = 0x1,
+	SIM_KEY_NOT_READY       = 0x2,
+	SIM_KEY_MEDIUM_ERROR    = 0x3,
+	SIM_KEY_HARDWARE_ERROR  = 0x4,
+	SIM_KEY_ILLEGAL_REQUEST = 0x5,
+	SIM_KEY_UNIT_ATTENTION  = 0x6,
+	SIM_KEY_DATA_PROTECT    = 0x7,
+	SIM_KEY_ABORTED_COMMAND = 0xb,
+};
+
+/* Named conditions used by simdrive (SPC-4 Annex D / MMC-6 Annex F). */
+#define SIM_SENSE_NONE                  SIM_SENSE(0x0, 0x00, 0x00)
+#define SIM_SENSE_INVALID_OPCODE        SIM_SENSE(0x5, 0x20, 0x00)
+#define SIM_SENSE_LBA_OUT_OF_RANGE      SIM_SENSE(0x5, 0x21, 0x00)
+#define SIM_SENSE_INVALID_FIELD_IN_CDB  SIM_SENSE(0x5, 0x24, 0x00)
+#define SIM_SENSE_LUN_NOT_SUPPORTED     SIM_SENSE(0x5, 0x25, 0x00)
+#define SIM_SENSE_INVALID_FIELD_IN_PARAM SIM_SENSE(0x5, 0x26, 0x00)
+#define SIM_SENSE_PARAM_LIST_LENGTH     SIM_SENSE(0x5, 0x1a, 0x00)
+#define SIM_SENSE_INVALID_RELEASE_OF_PREVENT SIM_SENSE(0x5, 0x2c, 0x00)
+#define SIM_SENSE_MEDIUM_REMOVAL_PREVENTED SIM_SENSE(0x5, 0x53, 0x02)
+#define SIM_SENSE_MEDIUM_NOT_PRESENT    SIM_SENSE(0x2, 0x3a, 0x00)
+#define SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_CLOSED SIM_SENSE(0x2, 0x3a, 0x01)
+#define SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN   SIM_SENSE(0x2, 0x3a, 0x02)
+#define SIM_SENSE_BECOMING_READY        SIM_SENSE(0x2, 0x04, 0x01)
+#define SIM_SENSE_MEDIUM_MAY_HAVE_CHANGED SIM_SENSE(0x6, 0x28, 0x00)
+#define SIM_SENSE_POWER_ON_RESET        SIM_SENSE(0x6, 0x29, 0x00)
+#define SIM_SENSE_BUS_DEVICE_RESET      SIM_SENSE(0x6, 0x29, 0x03)
+#define SIM_SENSE_I_T_NEXUS_LOSS        SIM_SENSE(0x6, 0x29, 0x07)
+#define SIM_SENSE_PARAMETERS_CHANGED    SIM_SENSE(0x6, 0x2a, 0x01)
+#define SIM_SENSE_UNRECOVERED_READ      SIM_SENSE(0x3, 0x11, 0x00)
+#define SIM_SENSE_WRITE_PROTECTED       SIM_SENSE(0x7, 0x27, 0x00)
+#define SIM_SENSE_INTERNAL_TARGET_FAILURE SIM_SENSE(0x4, 0x44, 0x00)
+#define SIM_SENSE_INVALID_MESSAGE       SIM_SENSE(0xb, 0x49, 0x00)
+#define SIM_SENSE_UNEXPECTED_UNSOLICITED_DATA SIM_SENSE(0xb, 0x0c, 0x0c)
+#define SIM_SENSE_NOT_ENOUGH_UNSOLICITED_DATA SIM_SENSE(0xb, 0x0c, 0x0d)
+#define SIM_SENSE_PROTOCOL_CRC_ERROR    SIM_SENSE(0xb, 0x47, 0x05)
+#define SIM_SENSE_OVERLAPPED_COMMANDS   SIM_SENSE(0xb, 0x4e, 0x00)
+
+/* Longest sense we emit: fixed format is 18 bytes; descriptor format with an
+ * information descriptor is 8 + 12. */
+#define SIM_SENSE_MAX 32
+
+/* Encode sense in fixed (70h) or descriptor (72h) format (SPC-4 §4.5).  `info` is
+ * put in the INFORMATION field when has_info is set.  Returns the number of bytes
+ * written to out (at most SIM_SENSE_MAX). */
+size_t sim_sense_encode(uint8_t *out, struct sim_sense s, bool descriptor,
+			bool has_info, uint64_t info);
+
+/* Name of a sense key, and a short description of an ASC/ASCQ pair, for logs and
+ * error messages.  Never NULL. */
+const char *sim_sense_key_str(uint8_t key);
+const char *sim_sense_asc_str(uint8_t asc, uint8_t ascq);
+
+/* One SCSI command as the device sees it.  The transport owns the struct; the
+ * device owns data_in until sim_cmd_release(). */
+struct sim_cmd {
+	/* in: filled by the transport */
+	uint64_t nexus;			/* I_T nexus id, from sim_dev_nexus_open() */
+	uint16_t lun;
+	uint8_t  cdb[16];
+	uint8_t  cdb_len;		/* 6..16 */
+	uint8_t  task_attr;		/* 0 untagged, 1 simple, 2 ordered, 3 head, 4 ACA */
+	uint32_t edtl;			/* expected data transfer length from the initiator */
+	bool     dir_in, dir_out;	/* iSCSI R and W bits */
+	const uint8_t *data_out;	/* data-out received, data_out_len bytes (<= edtl) */
+	uint32_t data_out_len;
+
+	/* out: filled by the device */
+	uint8_t  status;		/* enum sim_scsi_status */
+	uint32_t spdtl;			/* bytes the CDB transfers (in either direction) */
+	uint8_t *data_in;		/* data-in bytes, data_in_len of them; <= min(spdtl, edtl) */
+	uint32_t data_in_len;
+	uint8_t  sense[SIM_SENSE_MAX];
+	uint8_t  sense_len;		/* 0 unless CHECK CONDITION */
+};
+
+/* Free the device-owned parts of cmd (data_in) and reset the out fields. */
+void sim_cmd_release(struct sim_cmd *cmd);
+
+/* What one LUN of the device presents; filled from the command line. */
+struct sim_lun_cfg {
+	uint16_t    lun;
+	const char *media;	/* "dvd-rom", "cd-rom", "none" (empty tray) */
+	const char *file;	/* ISO backing a read-only disc, or NULL */
+};
+
+struct sim_dev_cfg {
+	const char *vendor;		/* INQUIRY vendor id, <= 8 chars */
+	const char *product;		/* INQUIRY product id, <= 16 chars */
+	const char *revision;		/* <= 4 chars */
+	const char *serial;		/* VPD 80h base; the LUN number is appended */
+	const char *target_name;	/* for VPD 83h's SCSI name string designator */
+	const struct sim_lun_cfg *luns;
+	size_t      nluns;
+};
+
+struct sim_dev;
+
+/* Create the device: every LUN, with its medium loaded (ISO opened read-only).
+ * Returns NULL and fills err (a message naming the LUN and file) on failure. */
+struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t errlen);
+void sim_dev_free(struct sim_dev *dev);
+
+/* An I_T nexus appears (a session reached full feature phase) or ends.  A new nexus
+ * starts with a POWER ON RESET unit attention (SAM-5 §5.14); closing releases what the
+ * nexus held (PREVENT ALLOW MEDIUM REMOVAL, SPC-4 §6.13). */
+uint64_t sim_dev_nexus_open(struct sim_dev *dev);
+void sim_dev_nexus_close(struct sim_dev *dev, uint64_t nexus);
+
+/* Execute one command to completion.  Unknown LUNs get 05/25/00 (REPORT LUNS and
+ * INQUIRY still answer, SPC-4 §6.4.1), unknown opcodes 05/20/00. */
+void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd);
+
+/* Task management effects (SAM-5 §7): LOGICAL UNIT RESET on lun (or every LUN for
+ * a target reset) - clears prevent state and raises 29/03 for every nexus. */
+void sim_dev_lun_reset(struct sim_dev *dev, uint16_t lun);
+void sim_dev_target_reset(struct sim_dev *dev);
+
+/* Is lun configured?  (TMF answers "LUN does not exist" otherwise.) */
+bool sim_dev_has_lun(const struct sim_dev *dev, uint16_t lun);
+
+#endif

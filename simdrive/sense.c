@@ -1,0 +1,1 @@
+/* simdrive/sense.c: being written */

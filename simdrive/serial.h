@@ -1,0 +1,1 @@
+/* simdrive/serial.h: being written */

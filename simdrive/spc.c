@@ -1,0 +1,1 @@
+/* simdrive/spc.c: being written */

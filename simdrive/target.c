@@ -1,0 +1,1 @@
+/* simdrive/target.c: being written */

@@ -1,0 +1,1 @@
+/* simdrive/target.h: being written */

@@ -1,0 +1,1 @@
+/* simdrive/text.c: being written */

@@ -1,0 +1,1 @@
+/* tests/integration/badinput.c: being written */

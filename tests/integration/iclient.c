@@ -1,0 +1,1 @@
+/* tests/integration/iclient.c: being written */

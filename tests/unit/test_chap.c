@@ -1,0 +1,1 @@
+/* tests/unit/test_chap.c: being written */

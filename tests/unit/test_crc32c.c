@@ -1,0 +1,1 @@
+/* tests/unit/test_crc32c.c: being written */

@@ -1,0 +1,1 @@
+/* tests/unit/test_login.c: being written */

@@ -1,0 +1,1 @@
+/* tests/unit/test_pdu.c: being written */

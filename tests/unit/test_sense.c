@@ -1,0 +1,1 @@
+/* tests/unit/test_sense.c: being written */

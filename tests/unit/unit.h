@@ -1,0 +1,31 @@
+/* tests/unit/unit.h - shared by every CUnit program in tests/unit.
+ *
+ * Each program is runner.c plus the test_*.c files of one module.  A test file
+ * lists its suite with UNIT_SUITE(fn): fn runs once the CUnit registry exists and
+ * adds one suite with its tests (usually through UNIT_ADD_SUITE). */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <stddef.h>
+#include <CUnit/CUnit.h>
+
+typedef int (*unit_register_fn)(void);
+
+void unit_enlist(unit_register_fn fn);
+
+#define UNIT_SUITE(fn)                                                      \
+	static void __attribute__((constructor)) unit_enlist_##fn(void)    \
+	{                                                                   \
+		unit_enlist(fn);                                            \
+	}
+
+struct unit_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Add a suite and its tests; returns 0 or -1. */
+int unit_add_suite(const char *name, const struct unit_test *tests, size_t n);
+#define UNIT_ADD_SUITE(name, tests) unit_add_suite((name), (tests), sizeof(tests) / sizeof((tests)[0]))
+
+#endif

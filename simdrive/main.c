@@ -1,1 +1,272 @@
-/* simdrive/main.c: being written */
+/* simdrive/main.c - the simulated drive daemon: command line, signals, ready line. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "scsi.h"
+#include "target.h"
+
+#define MAX_DRIVES 16
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: simdrive [OPTION]...\n"
+"A simulated CD/DVD/BD drive served as an iSCSI target (RFC 7143).\n"
+"\n"
+"  --listen ADDR:PORT     address to listen on (default 127.0.0.1:3260); port 0\n"
+"                         picks a free port. IPv6 as [ADDR]:PORT.\n"
+"  --target IQN           target name (default iqn.2026-01.org.burnlab:simdrive)\n"
+"  --alias NAME           TargetAlias sent at login\n"
+"  --drive SPEC           add a logical unit; SPEC is a comma list of\n"
+"                           lun=N        LUN number (default: next free)\n"
+"                           media=M      dvd-rom, cd-rom or none (empty tray)\n"
+"                           file=PATH    ISO image (2048-byte sectors) for the disc\n"
+"                         repeat for more LUNs (at most %d). Default: one empty drive.\n"
+"  --chap USER:SECRET     require one-way CHAP (MD5) with these credentials\n"
+"  --mutual-chap USER:SECRET\n"
+"                         credentials the target answers with when the\n"
+"                         initiator asks for mutual CHAP\n"
+"  --nop-interval MS      ping idle connections with NOP-In every MS ms (15000);\n"
+"                         3 unanswered pings drop the connection\n"
+"  --login-timeout MS     time allowed to complete a login (15000)\n"
+"  --log-level LEVEL      error, warn, info (default), debug or trace; logs go to\n"
+"                         stderr\n"
+"  --help                 this text\n"
+"  --version              version\n"
+"\n"
+"Once listening, simdrive prints one line on standard output:\n"
+"  simdrive: ready on ADDR:PORT target IQN\n"
+"SIGTERM or SIGINT shut it down cleanly (exit status 0).\n"
+"Exit status: 0 clean shutdown, 1 runtime error, 2 bad command line.\n",
+		MAX_DRIVES);
+}
+
+/* "USER:SECRET" -> two strings (the secret may contain ':'). */
+static int split_cred(const char *opt, char *arg, const char **user, const char **secret)
+{
+	char *colon = strchr(arg, ':');
+	if (!colon || colon == arg || colon[1] == 0) {
+		fprintf(stderr, "simdrive: %s '%s': expected USER:SECRET\n", opt, arg);
+		return -1;
+	}
+	*colon = 0;
+	*user = arg;
+	*secret = colon + 1;
+	return 0;
+}
+
+static int parse_drive(char *spec, struct sim_lun_cfg *d, uint16_t next_lun)
+{
+	char *save = NULL;
+
+	d->lun = next_lun;
+	d->media = "none";
+	d->file = NULL;
+	for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq) {
+			fprintf(stderr, "simdrive: --drive: '%s' is not KEY=VALUE\n", kv);
+			return -1;
+		}
+		*eq = 0;
+		const char *v = eq + 1;
+		if (strcmp(kv, "lun") == 0) {
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+			if (*v == 0 || *end || n > 16383) {
+				fprintf(stderr, "simdrive: --drive: lun '%s' is not a number 0..16383\n", v);
+				return -1;
+			}
+			d->lun = (uint16_t)n;
+		} else if (strcmp(kv, "media") == 0) {
+			d->media = v;
+		} else if (strcmp(kv, "file") == 0) {
+			d->file = v;
+		} else {
+			fprintf(stderr, "simdrive: --drive: unknown key '%s' (lun, media, file)\n", kv);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_ms(const char *opt, const char *v, uint32_t *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*v == 0 || *end || n == 0 || n > 3600000) {
+		fprintf(stderr, "simdrive: %s '%s': expected milliseconds 1..3600000\n", opt, v);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static void on_signal(struct sim_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)arg;
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		SIM_INFO(SIM_LOGS_MAIN, "signal %u: shutting down", si.ssi_signo);
+	sim_loop_stop(loop);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_LISTEN = 256, O_TARGET, O_ALIAS, O_DRIVE, O_CHAP, O_MUTUAL, O_NOP, O_LOGIN_TO,
+	       O_LOG, O_HELP, O_VERSION };
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "target", required_argument, NULL, O_TARGET },
+		{ "alias", required_argument, NULL, O_ALIAS },
+		{ "drive", required_argument, NULL, O_DRIVE },
+		{ "chap", required_argument, NULL, O_CHAP },
+		{ "mutual-chap", required_argument, NULL, O_MUTUAL },
+		{ "nop-interval", required_argument, NULL, O_NOP },
+		{ "login-timeout", required_argument, NULL, O_LOGIN_TO },
+		{ "log-level", required_argument, NULL, O_LOG },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sim_target_cfg tcfg = {
+		.listen = "127.0.0.1:3260",
+		.target_name = "iqn.2026-01.org.burnlab:simdrive",
+	};
+	struct sim_lun_cfg drives[MAX_DRIVES];
+	size_t ndrives = 0;
+	uint16_t next_lun = 0;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case O_LISTEN: tcfg.listen = optarg; break;
+		case O_TARGET: tcfg.target_name = optarg; break;
+		case O_ALIAS: tcfg.target_alias = optarg; break;
+		case O_DRIVE:
+			if (ndrives == MAX_DRIVES) {
+				fprintf(stderr, "simdrive: at most %d --drive options\n", MAX_DRIVES);
+				return 2;
+			}
+			if (parse_drive(optarg, &drives[ndrives], next_lun) < 0)
+				return 2;
+			for (size_t i = 0; i < ndrives; i++) {
+				if (drives[i].lun == drives[ndrives].lun) {
+					fprintf(stderr, "simdrive: --drive: LUN %u given twice\n", drives[i].lun);
+					return 2;
+				}
+			}
+			next_lun = (uint16_t)(drives[ndrives].lun + 1);
+			ndrives++;
+			break;
+		case O_CHAP:
+			if (split_cred("--chap", optarg, &tcfg.chap_user, &tcfg.chap_secret) < 0)
+				return 2;
+			break;
+		case O_MUTUAL:
+			if (split_cred("--mutual-chap", optarg, &tcfg.mutual_user, &tcfg.mutual_secret) < 0)
+				return 2;
+			break;
+		case O_NOP:
+			if (parse_ms("--nop-interval", optarg, &tcfg.nop_interval_ms) < 0)
+				return 2;
+			break;
+		case O_LOGIN_TO:
+			if (parse_ms("--login-timeout", optarg, &tcfg.login_timeout_ms) < 0)
+				return 2;
+			break;
+		case O_LOG:
+			if (sim_log_parse_level(optarg, &sim_log_level) < 0) {
+				fprintf(stderr, "simdrive: --log-level '%s': use error, warn, info, debug or trace\n", optarg);
+				return 2;
+			}
+			break;
+		case O_HELP: usage(stdout); return 0;
+		case O_VERSION: printf("simdrive (burnlab) %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "simdrive: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (tcfg.mutual_user && !tcfg.chap_user) {
+		fprintf(stderr, "simdrive: --mutual-chap needs --chap (RFC 7143 §12.1.3)\n");
+		return 2;
+	}
+	if (ndrives == 0) {
+		drives[0] = (struct sim_lun_cfg){ .lun = 0, .media = "none" };
+		ndrives = 1;
+	}
+
+	char err[512] = "";
+	struct sim_dev_cfg dcfg = {
+		.vendor = "BURNLAB",
+		.product = "SIMDRIVE",
+		.revision = "0001",
+		.serial = "SIM",
+		.target_name = tcfg.target_name,
+		.luns = drives,
+		.nluns = ndrives,
+	};
+	struct sim_dev *dev = sim_dev_new(&dcfg, err, sizeof(err));
+	if (!dev) {
+		fprintf(stderr, "simdrive: %s\n", err);
+		return 1;
+	}
+	tcfg.dev = dev;
+
+	struct sim_loop *loop = sim_loop_new();
+	if (!loop) {
+		fprintf(stderr, "simdrive: event loop: %s\n", strerror(errno));
+		sim_dev_free(dev);
+		return 1;
+	}
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a peer that vanished shows up as EPIPE */
+	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || sim_loop_add_fd(loop, sfd, EPOLLIN, on_signal, NULL) < 0) {
+		fprintf(stderr, "simdrive: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+
+	struct sim_target *tgt = sim_target_new(loop, &tcfg, err, sizeof(err));
+	if (!tgt) {
+		fprintf(stderr, "simdrive: %s\n", err);
+		sim_loop_free(loop);
+		sim_dev_free(dev);
+		return 1;
+	}
+	SIM_INFO(SIM_LOGS_MAIN, "listening on %s, target %s, %zu LUN(s)", sim_target_address(tgt),
+		 tcfg.target_name, ndrives);
+	printf("simdrive: ready on %s target %s\n", sim_target_address(tgt), tcfg.target_name);
+	fflush(stdout);
+
+	int rc = sim_loop_run(loop);
+	if (rc < 0)
+		fprintf(stderr, "simdrive: event loop: %s\n", strerror(-rc));
+	sim_target_free(tgt);
+	sim_loop_del_fd(loop, sfd);
+	close(sfd);
+	sim_loop_free(loop);
+	sim_dev_free(dev);
+	SIM_INFO(SIM_LOGS_MAIN, "stopped");
+	return rc < 0 ? 1 : 0;
+}

@@ -425,17 +425,6 @@ static void send_reject(struct conn *c, uint8_t reason, const uint8_t *bad_bhs)
 	tx_send(c, bhs, bad_bhs, SIM_BHS_LEN);
 }
 
-/* Reject and then close: for errors after which framing or state cannot be trusted. */
-static void reject_and_close(struct conn *c, uint8_t reason, const uint8_t *bad_bhs, const char *why)
-{
-	send_reject(c, reason, bad_bhs);
-	if (c->tx_tail)
-		c->tx_tail->close_after = true;
-	SIM_WARN(SIM_LOGS_ISCSI, "conn %u: closing after reject: %s", c->id, why);
-	c->state = CONN_CLOSING;
-	conn_flush(c);
-}
-
 /* MaxCmdSN: the window shrinks with the tasks still held, and never moves back. */
 static void update_window(struct conn *c)
 {
@@ -1090,6 +1079,19 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 	conn_run_tasks(c);
 }
 
+/* A Data-Out that breaks the sequence rules (§11.7; spec 7.5): Reject 0x04, and the
+ * task ends without a response - libiscsi fails the command by the rejected ITT and
+ * would treat a later response for it as a protocol error.  Data-Out still in flight
+ * for it is then discarded silently. */
+static void reject_data_out(struct conn *c, struct task *t, const uint8_t *bhs, const char *why)
+{
+	SIM_WARN(SIM_LOGS_ISCSI, "conn %u: ITT 0x%08x: %s", c->id, t->itt, why);
+	send_reject(c, SIM_REJECT_PROTOCOL_ERROR, bhs);
+	abort_task(c, t);
+	update_window(c);
+	conn_run_tasks(c);
+}
+
 static void handle_data_out(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t dlen)
 {
 	uint32_t itt = wire_be32(bhs + SIM_BHS_ITT);
@@ -1107,12 +1109,11 @@ static void handle_data_out(struct conn *c, const uint8_t *bhs, const uint8_t *d
 	}
 	if (ttt == SIM_NO_TAG) {
 		if (!t->unsol_open) {
-			reject_and_close(c, SIM_REJECT_PROTOCOL_ERROR, bhs, "unsolicited Data-Out not allowed");
+			reject_data_out(c, t, bhs, "unsolicited Data-Out not allowed");
 			return;
 		}
 		if (datasn != t->unsol_datasn || off != t->received || (uint64_t)off + dlen > t->unsol_end) {
-			reject_and_close(c, SIM_REJECT_PROTOCOL_ERROR, bhs,
-					 "unsolicited Data-Out out of sequence (DataSN, offset or length)");
+			reject_data_out(c, t, bhs, "unsolicited Data-Out out of sequence (DataSN, offset or length)");
 			return;
 		}
 		t->unsol_datasn++;
@@ -1123,8 +1124,7 @@ static void handle_data_out(struct conn *c, const uint8_t *bhs, const uint8_t *d
 		}
 		if (datasn != t->r2t_datasn || off != t->received ||
 		    (uint64_t)off + dlen > (uint64_t)t->r2t_offset + t->r2t_len) {
-			reject_and_close(c, SIM_REJECT_PROTOCOL_ERROR, bhs,
-					 "Data-Out out of sequence (DataSN, offset or length)");
+			reject_data_out(c, t, bhs, "Data-Out out of sequence (DataSN, offset or length)");
 			return;
 		}
 		t->r2t_datasn++;
@@ -1137,12 +1137,12 @@ static void handle_data_out(struct conn *c, const uint8_t *bhs, const uint8_t *d
 			t->unsol_open = false;
 	} else if (t->received >= t->r2t_offset + t->r2t_len) {
 		if (!final) {
-			reject_and_close(c, SIM_REJECT_PROTOCOL_ERROR, bhs, "R2T burst complete without F bit");
+			reject_data_out(c, t, bhs, "R2T burst complete without F bit");
 			return;
 		}
 		t->r2t_open = false;
 	} else if (final) {
-		reject_and_close(c, SIM_REJECT_PROTOCOL_ERROR, bhs, "F bit before the end of the R2T burst");
+		reject_data_out(c, t, bhs, "F bit before the end of the R2T burst");
 		return;
 	}
 	task_data_progress(c, t);

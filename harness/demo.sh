@@ -1,0 +1,33 @@
+#!/bin/bash
+# make demo: start the simulated drive with a small ISO it generates, and show what
+# libiscsi-bin's third-party clients (iscsi-ls, iscsi-inq) see.  Later issues extend
+# this to full burns through the engine.
+. "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
+need iscsi-ls
+need iscsi-inq
+
+iso="$WORK/demo.iso"
+mkdir -p "$WORK/root/docs"
+echo "burnlab demo disc, made $(date -u +%Y-%m-%d)" >"$WORK/root/README.TXT"
+seq 1 20000 >"$WORK/root/docs/numbers.txt"
+if command -v genisoimage >/dev/null 2>&1; then
+	genisoimage -quiet -V BURNLAB_DEMO -J -r -o "$iso" "$WORK/root"
+else
+	mkdata "$iso" 2 9
+fi
+echo "== demo ISO: $iso ($(stat -c %s "$iso") bytes)"
+
+sim_start demo --drive lun=0,media=dvd-rom,file="$iso" --drive lun=1,media=cd-rom,file="$iso"
+echo "== simdrive is serving $SIM_TARGET on $SIM_HOST (log: $SIM_LOG)"
+echo
+echo "== iscsi-ls -s iscsi://$SIM_HOST"
+iscsi-ls -s "iscsi://$SIM_HOST" || fail "iscsi-ls failed"
+echo
+echo "== iscsi-inq iscsi://$SIM_HOST/$SIM_TARGET/0"
+iscsi-inq "iscsi://$SIM_HOST/$SIM_TARGET/0" || fail "iscsi-inq failed"
+echo
+echo "== iscsi-inq -e 1 -c 131 iscsi://$SIM_HOST/$SIM_TARGET/0"
+iscsi-inq -e 1 -c 131 "iscsi://$SIM_HOST/$SIM_TARGET/0" || fail "iscsi-inq VPD 83h failed"
+sim_stop
+echo
+echo "== simdrive stopped cleanly; its log: $SIM_LOG"

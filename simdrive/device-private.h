@@ -1,1 +1,163 @@
-/* simdrive/device-private.h: being written */
+/* simdrive/device-private.h - inside the SCSI device model: shared by device.c
+ * (state, dispatch, generic checks) and spc.c (command handlers).  Not part of the
+ * transport contract (scsi.h). */
+#ifndef SIM_DEVICE_PRIVATE_H
+#define SIM_DEVICE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "medium.h"
+#include "scsi.h"
+
+/* Unit attentions queued per I_T_L nexus (SAM-5 §5.14).  When the queue is full the
+ * newest condition is dropped; a reset condition replaces everything queued. */
+#define SIM_UA_MAX 4
+
+/* GET EVENT STATUS NOTIFICATION media event codes (MMC-6 table 148). */
+enum sim_media_event {
+	SIM_MEV_NONE        = 0,
+	SIM_MEV_EJECT_REQ   = 1,
+	SIM_MEV_NEW_MEDIA   = 2,
+	SIM_MEV_MEDIA_REMOVAL = 3,
+};
+
+/* What one I_T nexus holds on one logical unit. */
+struct sim_itl {
+	struct sim_sense ua[SIM_UA_MAX];
+	unsigned         nua;
+	bool             prevent;	/* PREVENT ALLOW MEDIUM REMOVAL, SPC-4 §6.13 */
+	bool             persistent;	/* MMC persistent prevent bit, recorded only */
+	uint8_t          media_event;	/* enum sim_media_event, cleared when reported */
+};
+
+struct sim_nexus {
+	uint64_t          id;
+	struct sim_nexus *next;
+	struct sim_itl   *itl;		/* one per LUN, indexed like dev->luns */
+};
+
+/* Mode pages: current values per logical unit (shared by every nexus, so a change
+ * raises 2A/01 on the others, SPC-4 §7.5.1). */
+struct sim_mode {
+	bool d_sense;			/* control page 0Ah byte 2 b2 */
+};
+
+enum sim_tray { SIM_TRAY_CLOSED, SIM_TRAY_OPEN };
+
+struct sim_lun {
+	uint16_t           lun;
+	struct sim_medium *medium;	/* the disc in the tray, NULL = none */
+	enum sim_tray      tray;
+	struct sim_mode    mode;
+	char               serial[64];	/* VPD 80h */
+};
+
+struct sim_dev {
+	char              vendor[9], product[17], revision[5];
+	char             *target_name;
+	struct sim_lun   *luns;
+	size_t            nluns;
+	struct sim_nexus *nexuses;
+	uint64_t          next_nexus;
+};
+
+/* One command in flight, as the handlers see it. */
+struct sim_ctx {
+	struct sim_dev   *dev;
+	struct sim_lun   *lun;		/* NULL: LUN not configured (ANY_LUN ops only) */
+	size_t            lun_index;
+	struct sim_nexus *nexus;
+	struct sim_itl   *itl;		/* NULL with lun */
+	struct sim_cmd   *cmd;
+	const uint8_t    *cdb;
+
+	/* response: buf holds buflen bytes, the first spdtl of which the CDB moves */
+	uint8_t          *buf;
+	uint32_t          buflen;
+
+	/* failure: filled by sim_fail*() */
+	struct sim_sense       sense;
+	bool                   has_info;
+	uint64_t               info;
+	struct sim_sense_field field;
+};
+
+typedef uint8_t (*sim_handler_fn)(struct sim_ctx *c);
+
+/* Opcode table flags: generic checks that sim_dev_execute() runs once, before the
+ * handler. */
+enum sim_op_flags {
+	SIM_OP_NEEDS_MEDIUM    = 1u << 0,	/* 02/3A/xx without a medium */
+	SIM_OP_DATA_IN         = 1u << 1,	/* moves data to the initiator */
+	SIM_OP_DATA_OUT        = 1u << 2,	/* takes a parameter list */
+	SIM_OP_ALLOWED_WITH_UA = 1u << 3,	/* no UA reported (SAM-5 §5.14, SPC-4 §5.14) */
+	SIM_OP_ANY_LUN         = 1u << 4,	/* answered for unconfigured LUNs (SPC-4 §6.4.1) */
+};
+
+/* One command (or one service action of a command).  usage is the CDB usage data
+ * of REPORT SUPPORTED OPERATION CODES (SPC-4 §6.35.3): byte 0 the opcode, then
+ * every bit the command uses; a CDB bit outside it is a reserved bit set, 05/24/00. */
+struct sim_op {
+	const char          *name;
+	uint8_t              cdb_len;
+	sim_handler_fn       fn;
+	uint32_t             flags;
+	uint8_t              usage[16];
+	uint16_t             sa;		/* service action, in a service-action table */
+	const struct sim_op *sas;		/* service actions (CDB byte 1 b4-0), or NULL */
+	uint8_t              nsas;
+	uint16_t             timeout;		/* recommended timeout, s (0 = default 30) */
+};
+
+/* The dispatch table: the entry for opcode, or NULL if unsupported. */
+const struct sim_op *sim_dev_op(uint8_t opcode);
+
+/* Failing a command: record the sense (with an optional field pointer into the CDB)
+ * and return CHECK CONDITION for the handler to return. */
+uint8_t sim_fail(struct sim_ctx *c, struct sim_sense s);
+uint8_t sim_fail_cdb(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit);
+uint8_t sim_fail_param(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit);
+
+/* Allocate the response: len bytes zeroed, of which the CDB moves min(len, alloc)
+ * (allocation length truncation, SPC-4 §4.2.5.6); sets cmd->spdtl.  NULL on out of
+ * memory. */
+uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc);
+
+/* Medium state of a logical unit. */
+bool sim_lun_ready(const struct sim_lun *lun);
+struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun);
+bool sim_lun_prevented(const struct sim_dev *dev, size_t lun_index);
+
+/* Unit attentions and events. */
+void sim_ua_raise(struct sim_itl *itl, struct sim_sense s);
+bool sim_ua_pop(struct sim_itl *itl, struct sim_sense *out);
+/* Raise s for every nexus on lun_index except `except` (NULL = all). */
+void sim_ua_raise_others(struct sim_dev *dev, size_t lun_index,
+			 const struct sim_nexus *except, struct sim_sense s);
+void sim_media_event_all(struct sim_dev *dev, size_t lun_index, enum sim_media_event ev);
+
+/* LUN encoding of REPORT LUNS (SAM-5 §4.7): peripheral device addressing below
+ * 256, flat space addressing above. */
+void sim_lun_encode(uint8_t out[8], uint16_t lun);
+
+/* Handlers (spc.c). */
+uint8_t sim_spc_test_unit_ready(struct sim_ctx *c);
+uint8_t sim_spc_request_sense(struct sim_ctx *c);
+uint8_t sim_spc_inquiry(struct sim_ctx *c);
+uint8_t sim_spc_mode_select6(struct sim_ctx *c);
+uint8_t sim_spc_mode_select10(struct sim_ctx *c);
+uint8_t sim_spc_mode_sense6(struct sim_ctx *c);
+uint8_t sim_spc_mode_sense10(struct sim_ctx *c);
+uint8_t sim_spc_start_stop_unit(struct sim_ctx *c);
+uint8_t sim_spc_prevent_allow(struct sim_ctx *c);
+uint8_t sim_spc_report_luns(struct sim_ctx *c);
+uint8_t sim_spc_report_opcodes(struct sim_ctx *c);
+uint8_t sim_mmc_read_capacity(struct sim_ctx *c);
+uint8_t sim_mmc_read10(struct sim_ctx *c);
+uint8_t sim_mmc_read12(struct sim_ctx *c);
+uint8_t sim_mmc_read_toc(struct sim_ctx *c);
+uint8_t sim_mmc_get_configuration(struct sim_ctx *c);
+uint8_t sim_mmc_get_event_status(struct sim_ctx *c);
+
+#endif

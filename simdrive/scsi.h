@@ -74,6 +74,7 @@ enum sim_sense_key {
 #define SIM_SENSE_NOT_ENOUGH_UNSOLICITED_DATA SIM_SENSE(0xb, 0x0c, 0x0d)
 #define SIM_SENSE_PROTOCOL_CRC_ERROR    SIM_SENSE(0xb, 0x47, 0x05)
 #define SIM_SENSE_OVERLAPPED_COMMANDS   SIM_SENSE(0xb, 0x4e, 0x00)
+#define SIM_SENSE_SAVING_PARAMS_NOT_SUPPORTED SIM_SENSE(0x5, 0x39, 0x00)
 
 /* Longest sense we emit: fixed format is 18 bytes; descriptor format with an
  * information descriptor is 8 + 12. */
@@ -84,6 +85,21 @@ enum sim_sense_key {
  * written to out (at most SIM_SENSE_MAX). */
 size_t sim_sense_encode(uint8_t *out, struct sim_sense s, bool descriptor,
 			bool has_info, uint64_t info);
+
+/* Sense-key specific field pointer for ILLEGAL REQUEST (SPC-4 §4.5.2.4.2): the byte
+ * (and, when bpv, the bit) of the CDB (cdb = true) or of the parameter list that is
+ * in error. */
+struct sim_sense_field {
+	bool     valid, cdb, bpv;
+	uint8_t  bit;
+	uint16_t byte;
+};
+
+/* sim_sense_encode plus the sense-key specific bytes when field && field->valid:
+ * fixed format bytes 15-17, or a descriptor of type 02h.  At most SIM_SENSE_MAX. */
+size_t sim_sense_encode_field(uint8_t *out, struct sim_sense s, bool descriptor,
+			      bool has_info, uint64_t info,
+			      const struct sim_sense_field *field);
 
 /* Name of a sense key, and a short description of an ASC/ASCQ pair, for logs and
  * error messages.  Never NULL. */

@@ -1036,6 +1036,9 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 	if (t->immediate)
 		c->nimmediate++;
 
+	/* A read's data is held until sent: the same bound as for writes. */
+	if (t->r && t->edtl > TGT_EDTL_MAX)
+		t->fail = SIM_SENSE_INVALID_FIELD_IN_CDB;
 	if (t->w) {
 		uint32_t fb = c->params.first_burst < t->edtl ? c->params.first_burst : t->edtl;
 		t->wlen = t->edtl < TGT_EDTL_MAX ? t->edtl : TGT_EDTL_MAX;

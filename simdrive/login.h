@@ -38,6 +38,11 @@ enum sim_login_status {
 
 const char *sim_login_status_str(uint16_t status);
 
+/* Login limits (spec/iscsi-target.md sections 4 and 8). */
+#define SIM_LOGIN_DATA_MAX  8192	/* data bytes per Login PDU, both ways (MRDSL default) */
+#define SIM_LOGIN_PDUS_MAX  16		/* Login Requests per connection */
+#define SIM_LOGIN_TEXT_MAX  65536	/* text bytes accumulated over the whole login */
+
 /* Login stages (CSG/NSG, RFC 7143 §11.12.3). */
 enum sim_stage { SIM_STAGE_SECURITY = 0, SIM_STAGE_OPERATIONAL = 1, SIM_STAGE_FFP = 3 };
 
@@ -54,8 +59,8 @@ struct sim_login_cfg {
 	uint32_t mrdsl;			/* our MaxRecvDataSegmentLength, declared */
 	uint32_t max_burst;		/* cap for MaxBurstLength */
 	uint32_t first_burst;		/* cap for FirstBurstLength */
-	/* Called once the leading PDU's names are known, to check the TSIH/CID against
-	 * live sessions (connection addition/reinstatement).  Returns a login status (0
+	/* Called for a login with TSIH != 0, once its names are known, to check the
+	 * TSIH/CID against live sessions (connection addition/reinstatement).  Returns a login status (0
 	 * when fine).  May be NULL (then TSIH != 0 always gives SIM_LOGIN_NO_SESSION). */
 	uint16_t (*session_check)(void *arg, const uint8_t isid[6], uint16_t tsih, uint16_t cid,
 				  const char *initiator_name);

@@ -762,7 +762,14 @@ static void reinstate(struct conn *c, uint16_t req_tsih)
 		SIM_INFO(SIM_LOGS_ISCSI, "conn %u: reinstating session TSIH %u of conn %u",
 			 c->id, o->tsih, o->id);
 		if (req_tsih) {
-			/* Connection reinstatement keeps the session: its nexus and CmdSN. */
+			/* Connection reinstatement keeps the session: its nexus, CmdSN and
+			 * session-wide parameters; digests and MRDSL are per connection. */
+			struct sim_params conn_params = c->params;
+			c->params = o->params;
+			c->params.header_digest = conn_params.header_digest;
+			c->params.data_digest = conn_params.data_digest;
+			c->params.mrdsl_target = conn_params.mrdsl_target;
+			c->params.mrdsl_initiator = conn_params.mrdsl_initiator;
 			c->tsih = o->tsih;
 			c->nexus = o->nexus;
 			c->nexus_open = o->nexus_open;

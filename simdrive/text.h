@@ -33,7 +33,7 @@ struct sim_textbuf {
 };
 
 /* Parse len bytes of text data into out (appending).  A final pair without its NUL is
- * accepted only if `allow_unterminated`.  Returns 0, or -1 with a static reason in
+ * rejected.  Returns 0, or -1 with a static reason in
  * *why (missing '=', empty key, key or value too long, too many pairs, bad byte). */
 int sim_text_parse(const uint8_t *buf, size_t len, struct sim_kvlist *out, const char **why);
 void sim_kvlist_free(struct sim_kvlist *l);
@@ -45,6 +45,8 @@ int sim_text_add(struct sim_textbuf *b, const char *key, const char *value);
 int sim_text_addf(struct sim_textbuf *b, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sim_textbuf_free(struct sim_textbuf *b);
+/* Append n raw bytes.  Returns 0 or -1 (out of memory). */
+int sim_textbuf_append(struct sim_textbuf *b, const uint8_t *p, size_t n);
 
 /* Value syntax (RFC 7143 §6.1): decimal or 0x-hex number within [min,max]; returns 0
  * or -1. */

@@ -28,6 +28,12 @@ iscsi-inq "iscsi://$SIM_HOST/$SIM_TARGET/0" || fail "iscsi-inq failed"
 echo
 echo "== iscsi-inq -e 1 -c 131 iscsi://$SIM_HOST/$SIM_TARGET/0"
 iscsi-inq -e 1 -c 131 "iscsi://$SIM_HOST/$SIM_TARGET/0" || fail "iscsi-inq VPD 83h failed"
+if [ -n "${ICLIENT:-}" ] && [ -x "$ICLIENT" ]; then
+	echo
+	echo "== reading the whole disc back over iSCSI (READ(10)) and comparing with the ISO"
+	"$ICLIENT" read "iscsi://$SIM_HOST/$SIM_TARGET/0" --file "$iso" --sessions 1 \
+		--mib $(( ($(stat -c %s "$iso") + 1048575) / 1048576 )) || fail "read-back failed"
+fi
 sim_stop
 echo
 echo "== simdrive stopped cleanly; its log: $SIM_LOG"

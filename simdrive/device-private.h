@@ -123,6 +123,9 @@ uint8_t sim_fail_param(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int
  * (allocation length truncation, SPC-4 §4.2.5.6); sets cmd->spdtl.  NULL on out of
  * memory. */
 uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc);
+/* sim_reply() filled from a buffer the handler built: returns GOOD, or CHECK
+ * CONDITION 04/44/00 if memory ran out. */
+uint8_t sim_reply_copy(struct sim_ctx *c, const uint8_t *data, size_t len, uint32_t alloc);
 
 /* Medium state of a logical unit. */
 bool sim_lun_ready(const struct sim_lun *lun);

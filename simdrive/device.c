@@ -135,6 +135,15 @@ uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc)
 	return c->buf;
 }
 
+uint8_t sim_reply_copy(struct sim_ctx *c, const uint8_t *data, size_t len, uint32_t alloc)
+{
+	uint8_t *b = sim_reply(c, len, alloc);
+	if (!b)
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	memcpy(b, data, len);
+	return SIM_STATUS_GOOD;
+}
+
 void sim_cmd_release(struct sim_cmd *cmd)
 {
 	free(cmd->data_in);

@@ -51,11 +51,7 @@ uint8_t sim_spc_request_sense(struct sim_ctx *c)
 		s = sim_lun_not_ready_sense(c->lun);
 
 	size_t n = sim_sense_encode(sense, s, desc, false, 0);
-	uint8_t *b = sim_reply(c, n, c->cdb[4]);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	memcpy(b, sense, n);
-	return SIM_STATUS_GOOD;
+	return sim_reply_copy(c, sense, n, c->cdb[4]);
 }
 
 /* ---- INQUIRY (SPC-4 §6.6) ----------------------------------------------------- */
@@ -167,11 +163,7 @@ static uint8_t sim_vpd_devid(struct sim_ctx *c, uint16_t alloc)
 	page[1] = 0x83;
 	page[2] = 0;
 	wire_put_be16(page + 2, (uint16_t)(pos - 4));
-	uint8_t *b = sim_reply(c, pos, alloc);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	memcpy(b, page, pos);
-	return SIM_STATUS_GOOD;
+	return sim_reply_copy(c, page, pos, alloc);
 }
 
 uint8_t sim_spc_inquiry(struct sim_ctx *c)
@@ -348,11 +340,7 @@ static uint8_t sim_mode_sense(struct sim_ctx *c, bool ten)
 	else
 		data[0] = (uint8_t)(pos - 1);
 
-	uint8_t *b = sim_reply(c, pos, alloc);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	memcpy(b, data, pos);
-	return SIM_STATUS_GOOD;
+	return sim_reply_copy(c, data, pos, alloc);
 }
 
 uint8_t sim_spc_mode_sense6(struct sim_ctx *c)
@@ -716,11 +704,7 @@ uint8_t sim_mmc_read_toc(struct sim_ctx *c)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 3);
 	}
 	wire_put_be16(data, (uint16_t)(pos - 2));
-	uint8_t *b = sim_reply(c, pos, alloc);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	memcpy(b, data, pos);
-	return SIM_STATUS_GOOD;
+	return sim_reply_copy(c, data, pos, alloc);
 }
 
 /* ---- GET CONFIGURATION (MMC-6; features per spec/mmc-subset.md §1.4) --------- */
@@ -853,11 +837,7 @@ uint8_t sim_mmc_get_configuration(struct sim_ctx *c)
 	wire_put_be32(data, (uint32_t)(pos - 4));
 	wire_put_be16(data + 6, sim_current_profile(c->lun));
 
-	uint8_t *b = sim_reply(c, pos, alloc);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	memcpy(b, data, pos);
-	return SIM_STATUS_GOOD;
+	return sim_reply_copy(c, data, pos, alloc);
 }
 
 /* ---- GET EVENT STATUS NOTIFICATION (MMC-6): polled, media class --------------- */

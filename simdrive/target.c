@@ -685,21 +685,35 @@ static void reap(struct sim_target *tgt)
 /* ------------------------------------------------------------------------ */
 /* Login phase. */
 
+/* The live normal session named by initiator name and ISID (the SSID, §4.4.3) and,
+ * when non-zero, TSIH: a TSIH alone never names a session, or any initiator could
+ * take over another's by guessing it. */
+static struct conn *find_session(struct sim_target *tgt, const uint8_t isid[6], uint16_t tsih,
+				 const char *initiator_name)
+{
+	for (struct conn *o = tgt->conns; o; o = o->next) {
+		if (o->state != CONN_FFP || o->discovery)
+			continue;
+		if ((tsih == 0 || o->tsih == tsih) && memcmp(o->isid, isid, 6) == 0 &&
+		    strcasecmp(o->params.initiator_name, initiator_name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
 static uint16_t session_check(void *arg, const uint8_t isid[6], uint16_t tsih, uint16_t cid,
 			      const char *initiator_name)
 {
 	struct sim_target *tgt = arg;
+	struct conn *o;
 
-	(void)isid;
-	(void)initiator_name;
 	if (tsih == 0)
 		return SIM_LOGIN_SUCCESS;
-	for (struct conn *o = tgt->conns; o; o = o->next) {
-		if (o->state == CONN_FFP && o->tsih == tsih)
-			/* MaxConnections=1: only reinstatement of the same CID (§6.3.4). */
-			return o->cid == cid ? SIM_LOGIN_SUCCESS : SIM_LOGIN_TOO_MANY_CONNS;
-	}
-	return SIM_LOGIN_NO_SESSION;
+	o = find_session(tgt, isid, tsih, initiator_name);
+	if (!o)
+		return SIM_LOGIN_NO_SESSION;
+	/* MaxConnections=1: only reinstatement of the same CID (§6.3.4). */
+	return o->cid == cid ? SIM_LOGIN_SUCCESS : SIM_LOGIN_TOO_MANY_CONNS;
 }
 
 static void nop_tick(struct sim_loop *loop, void *arg);
@@ -751,35 +765,28 @@ static void login_timeout(struct sim_loop *loop, void *arg)
  * session: session reinstatement (§6.3.5) - the old one is closed first. */
 static void reinstate(struct conn *c, uint16_t req_tsih)
 {
-	for (struct conn *o = c->tgt->conns; o; o = o->next) {
-		if (o == c || o->state != CONN_FFP || o->discovery)
-			continue;
-		bool same_session = req_tsih ? o->tsih == req_tsih :
-			memcmp(o->isid, c->isid, 6) == 0 &&
-			strcmp(o->params.initiator_name, c->params.initiator_name) == 0;
-		if (!same_session)
-			continue;
-		SIM_INFO(SIM_LOGS_ISCSI, "conn %u: reinstating session TSIH %u of conn %u",
-			 c->id, o->tsih, o->id);
-		if (req_tsih) {
-			/* Connection reinstatement keeps the session: its nexus, CmdSN and
-			 * session-wide parameters; digests and MRDSL are per connection. */
-			struct sim_params conn_params = c->params;
-			c->params = o->params;
-			c->params.header_digest = conn_params.header_digest;
-			c->params.data_digest = conn_params.data_digest;
-			c->params.mrdsl_target = conn_params.mrdsl_target;
-			c->params.mrdsl_initiator = conn_params.mrdsl_initiator;
-			c->tsih = o->tsih;
-			c->nexus = o->nexus;
-			c->nexus_open = o->nexus_open;
-			o->nexus_open = false;
-			c->exp_cmdsn = o->exp_cmdsn;
-			c->max_cmdsn = o->max_cmdsn;
-		}
-		conn_close(o, "session reinstated by a new login");
+	struct conn *o = find_session(c->tgt, c->isid, req_tsih, c->params.initiator_name);
+
+	if (!o || o == c)
 		return;
+	SIM_INFO(SIM_LOGS_ISCSI, "conn %u: reinstating session TSIH %u of conn %u", c->id, o->tsih, o->id);
+	if (req_tsih) {
+		/* Connection reinstatement keeps the session: its nexus, CmdSN and
+		 * session-wide parameters; digests and MRDSL are per connection. */
+		struct sim_params conn_params = c->params;
+		c->params = o->params;
+		c->params.header_digest = conn_params.header_digest;
+		c->params.data_digest = conn_params.data_digest;
+		c->params.mrdsl_target = conn_params.mrdsl_target;
+		c->params.mrdsl_initiator = conn_params.mrdsl_initiator;
+		c->tsih = o->tsih;
+		c->nexus = o->nexus;
+		c->nexus_open = o->nexus_open;
+		o->nexus_open = false;
+		c->exp_cmdsn = o->exp_cmdsn;
+		c->max_cmdsn = o->max_cmdsn;
 	}
+	conn_close(o, "session reinstated by a new login");
 }
 
 static void handle_login(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t dlen)
@@ -1597,21 +1604,17 @@ static void rx_dispatch(struct conn *c)
 	sim_log_hex(SIM_LOG_TRACE, SIM_LOGS_ISCSI, sim_opcode_str(op), bhs, SIM_BHS_LEN);
 	c->rx_activity = true;
 	if (c->rx_data_bad) {
-		/* Payload digest error (§7.8): Reject 0x02 and discard the payload.  A
-		 * Data-Out still counts for the sequence, but its task ends in 0B/47/05; a
-		 * command is gone, so its CmdSN is treated as received. */
+		/* Payload digest error (§7.8): Reject 0x02 and discard the PDU.  A Data-Out
+		 * still counts for its sequence but its task ends in 0B/47/05.  Any other PDU
+		 * is dropped as if never received: its CmdSN is not consumed, so the Reject's
+		 * ExpCmdSN tells the initiator to send it again. */
 		send_reject(c, SIM_REJECT_DATA_DIGEST, bhs);
-		if (c->state != CONN_FFP)
-			return;
-		if (op == SIM_OP_DATA_OUT) {
+		if (c->state == CONN_FFP && op == SIM_OP_DATA_OUT) {
 			struct task *t = find_task(c, wire_be32(bhs + SIM_BHS_ITT));
 			if (t && t->state == TASK_COLLECT) {
 				t->fail = SIM_SENSE_PROTOCOL_CRC_ERROR;
 				handle_data_out(c, bhs, c->rx_data, dlen);
 			}
-		} else if (!sim_bhs_immediate(bhs) && wire_be32(bhs + SIM_BHS_CMDSN) == c->exp_cmdsn) {
-			c->exp_cmdsn++;
-			update_window(c);
 		}
 		return;
 	}

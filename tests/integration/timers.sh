@@ -1,4 +1,23 @@
 #!/bin/bash
-# Being written: target NOP-In pings and login timeout (see badinput's timer-* cases).
+# Target timers against simdrive started with short ones: the login timeout (a
+# connection that does not finish its login is closed) and NOP-In pings (an idle
+# connection is pinged, StatSN not advanced; three unanswered pings drop it; answered
+# pings keep it).  These are badinput's timer-* cases, which need BADINPUT_TIMERS to
+# name the daemon's --nop-interval and --login-timeout in ms.
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
-skip "timer cases not written yet"
+: "${BADINPUT:?BADINPUT must name the badinput binary}"
+need timeout
+
+NOP_MS=300
+LOGIN_MS=1000
+
+mkdata "$WORK/disc.iso" 4 17
+sim_start main --nop-interval "$NOP_MS" --login-timeout "$LOGIN_MS" \
+	--drive lun=0,media=dvd-rom,file="$WORK/disc.iso"
+
+rc=0
+BADINPUT_TIMERS="$NOP_MS,$LOGIN_MS" timeout 120 "$BADINPUT" 127.0.0.1 "$SIM_PORT" "$SIM_TARGET" \
+	'timer-*' || rc=$?
+kill -0 "$SIM_PID" 2>/dev/null || fail "simdrive is gone after the timer cases"
+sim_stop
+[ "$rc" -eq 0 ] || fail "badinput timer-* reported failures (exit $rc)"

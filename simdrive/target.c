@@ -192,7 +192,7 @@ struct conn {
 	/* transmit queue */
 	struct txitem *tx_head, *tx_tail;
 	size_t tx_bytes;
-	bool want_out, reading;
+	bool reading;
 
 	/* tasks in delivery (CmdSN) order */
 	struct task *tasks;
@@ -293,8 +293,20 @@ static struct txitem *tx_build(struct conn *c, const uint8_t *bhs, struct blob *
 	return t;
 }
 
+static void tx_free_item(struct txitem *t)
+{
+	blob_put(t->blob);
+	free(t);
+}
+
 static void tx_queue(struct conn *c, struct txitem *t)
 {
+	if (c->fd < 0) {
+		/* Closed while a handler was still answering: nothing will be sent. */
+		if (t)
+			tx_free_item(t);
+		return;
+	}
 	if (!t) {
 		conn_close(c, "out of memory building a PDU");
 		return;
@@ -324,12 +336,6 @@ static void tx_send(struct conn *c, const uint8_t *bhs, const uint8_t *data, uin
 	blob_put(b);
 }
 
-static void tx_free_item(struct txitem *t)
-{
-	blob_put(t->blob);
-	free(t);
-}
-
 /* Drop queued, not yet started R2Ts of a task (it was aborted). */
 static void tx_purge_itt(struct conn *c, uint32_t itt)
 {
@@ -353,6 +359,8 @@ static void tx_purge_itt(struct conn *c, uint32_t itt)
 /* Write as much of the queue as the socket takes. */
 static void conn_flush(struct conn *c)
 {
+	if (c->fd < 0)
+		return;
 	while (c->tx_head) {
 		struct iovec iov[IOV_MAX < 96 ? IOV_MAX : 96];
 		int n = 0;

@@ -121,18 +121,43 @@ static size_t part0_fixed(const struct dl_state *s)
 	return RS_DISC + SD_PAGE05 + (size_t)s->page05_len + (size_t)s->nsessions * SESSION_ENTRY;
 }
 
+/* Track entries part 0 has room for beside the disc block and the sessions. */
+static size_t part0_tracks(const struct dl_state *s)
+{
+	size_t fixed = part0_fixed(s);
+	return fixed > DL_HEADER_MAX ? 0 : (DL_HEADER_MAX - fixed) / TRACK_ENTRY;
+}
+
 unsigned dl_state_parts(const struct dl_state *s, uint16_t *tracks_per_part)
 {
-	size_t room0 = DL_HEADER_MAX - part0_fixed(s);
-	size_t per0 = room0 / TRACK_ENTRY;
+	size_t per0 = part0_tracks(s);
 	size_t per = (DL_HEADER_MAX - RS_DISC) / TRACK_ENTRY;
 	unsigned parts = 1;
 
 	if (tracks_per_part)
 		*tracks_per_part = (uint16_t)per;
+	if (part0_fixed(s) > DL_HEADER_MAX || s->page05_len > DL_PAGE05_MAX)
+		return 0;	/* the disc block and sessions alone do not fit */
 	if (s->ntracks > per0)
 		parts += (unsigned)((s->ntracks - per0 + per - 1) / per);
 	return parts;
+}
+
+int dl_state_part_slice(const struct dl_state *s, unsigned part, uint16_t *first, uint16_t *count)
+{
+	uint16_t per;
+	unsigned parts = dl_state_parts(s, &per);
+	size_t per0 = part0_tracks(s), f, n;
+
+	if (part >= parts)
+		return DL_EINVAL;
+	if (per0 > s->ntracks)
+		per0 = s->ntracks;
+	f = part == 0 ? 0 : per0 + (size_t)(part - 1) * per;
+	n = part == 0 ? per0 : (s->ntracks - f < per ? s->ntracks - f : per);
+	*first = (uint16_t)f;
+	*count = (uint16_t)n;
+	return DL_OK;
 }
 
 static void put_session(uint8_t *p, const struct dl_session *e)
@@ -207,14 +232,14 @@ static size_t record_len(const struct dl_header *h, const struct dl_state *s)
 int dl_member_header_encode(uint8_t *out, size_t cap, const struct dl_header *h,
 			    const struct dl_state *s)
 {
-	size_t hlen = record_len(h, s);
 	uint8_t *r = out + DL_GZ_FIXED + DL_SUB_HDR;
 
-	if (hlen == 0 || hlen > DL_HEADER_MAX || cap < DL_GZ_FIXED + DL_SUB_HDR + hlen)
-		return DL_EINVAL;
 	if (h->type == DL_REC_STATE &&
 	    (!s || s->page05_len > DL_PAGE05_MAX || h->part >= h->nparts ||
 	     (uint32_t)h->first_track + h->part_tracks > s->ntracks))
+		return DL_EINVAL;
+	size_t hlen = record_len(h, s);
+	if (hlen == 0 || hlen > DL_HEADER_MAX || cap < DL_GZ_FIXED + DL_SUB_HDR + hlen)
 		return DL_EINVAL;
 	memset(out, 0, DL_GZ_FIXED + DL_SUB_HDR + hlen);
 	out[0] = GZ_ID1;
@@ -322,6 +347,9 @@ static int decode_state(const uint8_t *r, size_t hlen, int64_t off, struct dl_he
 			return fail(err, DL_ECORRUPT, off, "member at offset %lld: %s", "STATE disc block overruns its header");
 		memcpy(n.page05, p + SD_PAGE05, n.page05_len);
 		p += SD_PAGE05 + n.page05_len;
+		if ((uint32_t)h->first_track + h->part_tracks > n.ntracks ||
+		    (size_t)(end - p) != (size_t)n.nsessions * SESSION_ENTRY + (size_t)h->part_tracks * TRACK_ENTRY)
+			return fail(err, DL_ECORRUPT, off, "member at offset %lld: %s", "STATE track entries do not match the header");
 		if (n.nsessions) {
 			n.sessions = calloc(n.nsessions, sizeof(*n.sessions));
 			if (!n.sessions)

@@ -163,9 +163,13 @@ int dl_member_header_encode(uint8_t *out, size_t cap, const struct dl_header *h,
 int dl_member_header_decode(const uint8_t *p, size_t len, int64_t base_offset,
 			    struct dl_header *h, struct dl_state *state, struct dl_error *err);
 
-/* How many STATE parts a snapshot needs (>= 1), and how many track entries part k
- * carries / starts at. */
+/* How many STATE parts a snapshot needs (>= 1; 0 if its disc block and sessions
+ * alone exceed a header), and the track entries of every part after the first. */
 unsigned dl_state_parts(const struct dl_state *s, uint16_t *tracks_per_part);
+
+/* Which track entries part `part` carries: part 0 has less room (doc/disclog.md
+ * §3.3).  Returns 0, or DL_EINVAL if there is no such part. */
+int dl_state_part_slice(const struct dl_state *s, unsigned part, uint16_t *first, uint16_t *count);
 
 /* ---- writer (disclog-writer.c) --------------------------------------------- */
 
@@ -185,8 +189,9 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 				 struct dl_error *err);
 
 /* Append blocks.  len must be meta->count * meta->block_size.  Consecutive calls
- * whose meta is equal except for an adjacent LBA are merged into one member of up to
- * about DL_MEMBER_TARGET bytes.  May block while max_inflight bytes are queued
+ * whose meta is equal except for an adjacent LBA (and vtime_us: a member keeps its
+ * first write's time) are merged into one member of up to about DL_MEMBER_TARGET
+ * bytes.  May block while max_inflight bytes are queued
  * (back-pressure).  The data is copied. */
 int dl_write_data(struct dl_writer *w, const struct dl_data_meta *meta, const void *data,
 		  size_t len, struct dl_error *err);

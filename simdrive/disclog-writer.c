@@ -681,19 +681,24 @@ static void destroy(struct dl_writer *w)
 	free(w);
 }
 
+/* Workers finish (or, after a failure, drop) every queued job before leaving. */
+static void stop_workers(struct dl_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_broadcast(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	for (unsigned i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+}
+
 int dl_writer_close(struct dl_writer *w, struct dl_error *err)
 {
 	if (!w)
 		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_close: no writer");
 	int rc = do_sync(w, err);
 
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_broadcast(&w->work);
-	pthread_mutex_unlock(&w->mu);
-	/* Workers finish (or, after a failure, drop) every queued job before leaving. */
-	for (unsigned i = 0; i < w->nthreads; i++)
-		pthread_join(w->threads[i], NULL);
+	stop_workers(w);
 	if (close(w->fd) < 0 && rc == 0)
 		rc = set_err(err, DL_EIO, errno, -1, "%s: close: %s", w->path, strerror(errno));
 	destroy(w);
@@ -827,12 +832,7 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 		struct dl_error keep;
 		if (err)
 			keep = *err;
-		pthread_mutex_lock(&w->mu);
-		w->stop = true;
-		pthread_cond_broadcast(&w->work);
-		pthread_mutex_unlock(&w->mu);
-		for (unsigned i = 0; i < w->nthreads; i++)
-			pthread_join(w->threads[i], NULL);
+		stop_workers(w);
 		close(w->fd);
 		destroy(w);
 		if (err)

@@ -45,9 +45,13 @@ struct sim_mode {
 
 enum sim_tray { SIM_TRAY_CLOSED, SIM_TRAY_OPEN };
 
+struct rec_disc;
+
 struct sim_lun {
 	uint16_t           lun;
-	struct sim_medium *medium;	/* the disc in the tray, NULL = none */
+	struct sim_medium *medium;	/* the ISO-backed read-only disc, NULL = none */
+	struct rec_disc   *rec;		/* or the recordable disc (recorder.h), NULL = none;
+					 * a LUN with one is a recorder, see SIM_OP_RECORDER */
 	enum sim_tray      tray;
 	struct sim_mode    mode;
 	char               serial[64];	/* VPD 80h */
@@ -93,6 +97,9 @@ enum sim_op_flags {
 	SIM_OP_DATA_OUT        = 1u << 2,	/* takes a parameter list */
 	SIM_OP_ALLOWED_WITH_UA = 1u << 3,	/* no UA reported (SAM-5 §5.14, SPC-4 §5.14) */
 	SIM_OP_ANY_LUN         = 1u << 4,	/* answered for unconfigured LUNs (SPC-4 §6.4.1) */
+	SIM_OP_RECORDER        = 1u << 5,	/* recorder LUNs only: on a read-only drive the
+						 * opcode is unsupported (05/20/00), as on a
+						 * DVD-ROM reader, and RSOC does not list it */
 };
 
 /* One command (or one service action of a command).  usage is the CDB usage data
@@ -112,6 +119,8 @@ struct sim_op {
 
 /* The dispatch table: the entry for opcode, or NULL if unsupported. */
 const struct sim_op *sim_dev_op(uint8_t opcode);
+/* The same as lun sees it: SIM_OP_RECORDER entries only on a recorder LUN. */
+const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode);
 
 /* Failing a command: record the sense (with an optional field pointer into the CDB)
  * and return CHECK CONDITION for the handler to return. */
@@ -127,7 +136,8 @@ uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc);
  * CONDITION 04/44/00 if memory ran out. */
 uint8_t sim_reply_copy(struct sim_ctx *c, const uint8_t *data, size_t len, uint32_t alloc);
 
-/* Medium state of a logical unit. */
+/* Medium state of a logical unit.  A disc is present when either medium or rec is. */
+bool sim_lun_has_disc(const struct sim_lun *lun);
 bool sim_lun_ready(const struct sim_lun *lun);
 struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun);
 bool sim_lun_prevented(const struct sim_dev *dev, size_t lun_index);
@@ -162,5 +172,39 @@ uint8_t sim_mmc_read12(struct sim_ctx *c);
 uint8_t sim_mmc_read_toc(struct sim_ctx *c);
 uint8_t sim_mmc_get_configuration(struct sim_ctx *c);
 uint8_t sim_mmc_get_event_status(struct sim_ctx *c);
+
+/* Recordable media (mmc.c).  The *_any handlers serve opcodes shared with the
+ * read-only drive: a recorder LUN gets the recorder's answer, any other LUN the
+ * spc.c handler above, unchanged. */
+uint8_t sim_mmc_read_capacity_any(struct sim_ctx *c);
+uint8_t sim_mmc_read10_any(struct sim_ctx *c);
+uint8_t sim_mmc_read12_any(struct sim_ctx *c);
+uint8_t sim_mmc_read_toc_any(struct sim_ctx *c);
+uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c);
+uint8_t sim_mmc_format_unit(struct sim_ctx *c);
+uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c);
+uint8_t sim_mmc_write10(struct sim_ctx *c);
+uint8_t sim_mmc_write12(struct sim_ctx *c);
+uint8_t sim_mmc_sync_cache(struct sim_ctx *c);
+uint8_t sim_mmc_read_disc_info(struct sim_ctx *c);
+uint8_t sim_mmc_read_track_info(struct sim_ctx *c);
+uint8_t sim_mmc_reserve_track(struct sim_ctx *c);
+uint8_t sim_mmc_close_track_session(struct sim_ctx *c);
+uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c);
+uint8_t sim_mmc_blank(struct sim_ctx *c);
+
+/* Write parameters page 05h of a recorder LUN for MODE SENSE (0 on other LUNs: the
+ * page does not exist there), pc as enum sim_pc of spc.c; and MODE SELECT of it. */
+size_t sim_mmc_page05(const struct sim_lun *lun, int pc, uint8_t *p);
+struct sim_sense sim_mmc_page05_select(struct sim_lun *lun, const uint8_t *page, size_t len);
+
+/* Load / unload the recordable disc of a LUN configured with a recorder medium
+ * (rec_media_lookup finds lc->media and it is not on the ISO path).  0 or -1 with
+ * err filled. */
+bool sim_mmc_is_recorder_media(const char *media);
+int sim_mmc_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *err, size_t errlen);
+void sim_mmc_lun_close(struct sim_lun *lun);
+/* Name of the disc in the tray, for logs ("dvd+r", "dvd-rom", ...). */
+const char *sim_lun_disc_name(const struct sim_lun *lun);
 
 #endif

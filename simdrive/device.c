@@ -18,6 +18,7 @@
 
 #include "device-private.h"
 #include "log.h"
+#include "recorder.h"
 
 /* CDB usage data below: byte 0 opcode, then the bits each command uses.  The
  * CONTROL byte (last) is 00h: NACA and LINK are not supported (SPC-4 §4.3.4.1), so
@@ -28,6 +29,11 @@ static const struct sim_op sim_maintenance_in_sas[] = {
 	  .usage = { 0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00 } },
 };
 
+/* Recorder-only commands (SIM_OP_RECORDER, handlers in mmc.c; layouts per
+ * spec/mmc-subset.md §1).  A LUN backed by an ISO is a read-only drive: for it these
+ * opcodes stay unsupported. */
+#define SIM_OP_REC (SIM_OP_RECORDER | SIM_OP_NEEDS_MEDIUM)
+
 static const struct sim_op sim_ops[256] = {
 	[0x00] = { .name = "TEST UNIT READY", .cdb_len = 6, .fn = sim_spc_test_unit_ready,
 		   .flags = SIM_OP_NEEDS_MEDIUM,
@@ -35,6 +41,9 @@ static const struct sim_op sim_ops[256] = {
 	[0x03] = { .name = "REQUEST SENSE", .cdb_len = 6, .fn = sim_spc_request_sense,
 		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA | SIM_OP_ANY_LUN,
 		   .usage = { 0x03, 0x01, 0x00, 0x00, 0xff, 0x00 } },
+	[0x04] = { .name = "FORMAT UNIT", .cdb_len = 6, .fn = sim_mmc_format_unit,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT, .timeout = 3600,
+		   .usage = { 0x04, 0x17, 0x00, 0x00, 0x00, 0x00 } },
 	[0x12] = { .name = "INQUIRY", .cdb_len = 6, .fn = sim_spc_inquiry,
 		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA | SIM_OP_ANY_LUN,
 		   .usage = { 0x12, 0x01, 0xff, 0xff, 0xff, 0x00 } },
@@ -50,31 +59,56 @@ static const struct sim_op sim_ops[256] = {
 	[0x1e] = { .name = "PREVENT ALLOW MEDIUM REMOVAL", .cdb_len = 6,
 		   .fn = sim_spc_prevent_allow,
 		   .usage = { 0x1e, 0x00, 0x00, 0x00, 0x03, 0x00 } },
-	[0x25] = { .name = "READ CAPACITY(10)", .cdb_len = 10, .fn = sim_mmc_read_capacity,
+	[0x23] = { .name = "READ FORMAT CAPACITIES", .cdb_len = 10,
+		   .fn = sim_mmc_read_format_capacities, .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x23, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x25] = { .name = "READ CAPACITY(10)", .cdb_len = 10, .fn = sim_mmc_read_capacity_any,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   .usage = { 0x25, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00 } },
-	[0x28] = { .name = "READ(10)", .cdb_len = 10, .fn = sim_mmc_read10,
+	[0x28] = { .name = "READ(10)", .cdb_len = 10, .fn = sim_mmc_read10_any,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   .usage = { 0x28, 0x18, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
-	[0x43] = { .name = "READ TOC/PMA/ATIP", .cdb_len = 10, .fn = sim_mmc_read_toc,
+	[0x2a] = { .name = "WRITE(10)", .cdb_len = 10, .fn = sim_mmc_write10,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .usage = { 0x2a, 0x08, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	[0x35] = { .name = "SYNCHRONIZE CACHE(10)", .cdb_len = 10, .fn = sim_mmc_sync_cache,
+		   .flags = SIM_OP_REC, .timeout = 3600,
+		   .usage = { 0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	[0x43] = { .name = "READ TOC/PMA/ATIP", .cdb_len = 10, .fn = sim_mmc_read_toc_any,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   /* control b7-6: the pre-MMC format field some hosts still send */
 		   .usage = { 0x43, 0x02, 0x0f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xc0 } },
 	/* Polled by hosts; answered without reporting a unit attention (MMC
 	 * practice for GET CONFIGURATION / GESN, [UNVERIFIED] against MMC-6 text). */
-	[0x46] = { .name = "GET CONFIGURATION", .cdb_len = 10, .fn = sim_mmc_get_configuration,
+	[0x46] = { .name = "GET CONFIGURATION", .cdb_len = 10, .fn = sim_mmc_get_configuration_any,
 		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA,
 		   .usage = { 0x46, 0x03, 0xff, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
 	[0x4a] = { .name = "GET EVENT STATUS NOTIFICATION", .cdb_len = 10,
 		   .fn = sim_mmc_get_event_status,
 		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA,
 		   .usage = { 0x4a, 0x01, 0x00, 0x00, 0xff, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x51] = { .name = "READ DISC INFORMATION", .cdb_len = 10, .fn = sim_mmc_read_disc_info,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x51, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x52] = { .name = "READ TRACK INFORMATION", .cdb_len = 10, .fn = sim_mmc_read_track_info,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x52, 0x07, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	/* RMZ (byte 1 b1) is not supported: left out of the usage data. */
+	[0x53] = { .name = "RESERVE TRACK", .cdb_len = 10, .fn = sim_mmc_reserve_track,
+		   .flags = SIM_OP_REC,
+		   .usage = { 0x53, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00 } },
 	[0x55] = { .name = "MODE SELECT(10)", .cdb_len = 10, .fn = sim_spc_mode_select10,
 		   .flags = SIM_OP_DATA_OUT,
 		   .usage = { 0x55, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
 	[0x5a] = { .name = "MODE SENSE(10)", .cdb_len = 10, .fn = sim_spc_mode_sense10,
 		   .flags = SIM_OP_DATA_IN,
 		   .usage = { 0x5a, 0x18, 0xff, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x5b] = { .name = "CLOSE TRACK/SESSION", .cdb_len = 10,
+		   .fn = sim_mmc_close_track_session, .flags = SIM_OP_REC, .timeout = 3600,
+		   .usage = { 0x5b, 0x01, 0x07, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00 } },
+	[0x5d] = { .name = "SEND CUE SHEET", .cdb_len = 10, .fn = sim_mmc_send_cue_sheet,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .usage = { 0x5d, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x00 } },
 	[0xa0] = { .name = "REPORT LUNS", .cdb_len = 12, .fn = sim_spc_report_luns,
 		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA | SIM_OP_ANY_LUN,
 		   .usage = { 0xa0, 0x00, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
@@ -82,15 +116,31 @@ static const struct sim_op sim_ops[256] = {
 	[0xa3] = { .name = "MAINTENANCE IN", .cdb_len = 12, .flags = SIM_OP_DATA_IN,
 		   .sas = sim_maintenance_in_sas,
 		   .nsas = sizeof(sim_maintenance_in_sas) / sizeof(sim_maintenance_in_sas[0]) },
-	[0xa8] = { .name = "READ(12)", .cdb_len = 12, .fn = sim_mmc_read12,
+	[0xa1] = { .name = "BLANK", .cdb_len = 12, .fn = sim_mmc_blank,
+		   .flags = SIM_OP_REC, .timeout = 3600,
+		   .usage = { 0xa1, 0x17, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+			      0x00, 0x00 } },
+	[0xa8] = { .name = "READ(12)", .cdb_len = 12, .fn = sim_mmc_read12_any,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   .usage = { 0xa8, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			      0x80, 0x00 } },
+	[0xaa] = { .name = "WRITE(12)", .cdb_len = 12, .fn = sim_mmc_write12,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .usage = { 0xaa, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 			      0x80, 0x00 } },
 };
 
 const struct sim_op *sim_dev_op(uint8_t opcode)
 {
 	return sim_ops[opcode].name ? &sim_ops[opcode] : NULL;
+}
+
+const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode)
+{
+	const struct sim_op *op = sim_dev_op(opcode);
+	if (op && (op->flags & SIM_OP_RECORDER) && !(lun && lun->rec))
+		return NULL;
+	return op;
 }
 
 /* ---- failures and replies ---------------------------------------------------- */
@@ -156,9 +206,21 @@ void sim_cmd_release(struct sim_cmd *cmd)
 
 /* ---- logical units, nexuses, unit attentions -------------------------------- */
 
+bool sim_lun_has_disc(const struct sim_lun *lun)
+{
+	return lun && (lun->medium || lun->rec);
+}
+
 bool sim_lun_ready(const struct sim_lun *lun)
 {
-	return lun && lun->medium && lun->tray == SIM_TRAY_CLOSED;
+	return sim_lun_has_disc(lun) && lun->tray == SIM_TRAY_CLOSED;
+}
+
+const char *sim_lun_disc_name(const struct sim_lun *lun)
+{
+	if (lun->rec)
+		return rec_medium(lun->rec)->name;
+	return lun->medium ? sim_medium_name(lun->medium) : "empty";
 }
 
 struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun)
@@ -368,8 +430,23 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 			goto fail;
 		}
 		const char *media = lc->media ? lc->media : (lc->file ? "dvd-rom" : "none");
-		if (sim_medium_open(media, lc->file, &lun->medium, sub, sizeof(sub)) != 0) {
+		int rc;
+		if (sim_mmc_is_recorder_media(media) && lc->file) {
+			snprintf(sub, sizeof(sub), "media %s is recordable: it takes image=, "
+				 "not file=", media);
+			rc = -1;
+		} else if (sim_mmc_is_recorder_media(media)) {
+			rc = sim_mmc_lun_open(lun, lc, sub, sizeof(sub));
+		} else if (lc->capacity || lc->image) {
+			snprintf(sub, sizeof(sub), "capacity= and image= need recordable media "
+				 "(got %s)", media);
+			rc = -1;
+		} else {
+			rc = sim_medium_open(media, lc->file, &lun->medium, sub, sizeof(sub));
+		}
+		if (rc != 0) {
 			snprintf(err, errlen, "lun %u: %s", lc->lun, sub);
+			dev->nluns = i + 1;
 			goto fail;
 		}
 		lun->lun = lc->lun;
@@ -405,8 +482,10 @@ void sim_dev_free(struct sim_dev *dev)
 		free(n->itl);
 		free(n);
 	}
-	for (size_t i = 0; dev->luns && i < dev->nluns; i++)
+	for (size_t i = 0; dev->luns && i < dev->nluns; i++) {
 		sim_medium_close(dev->luns[i].medium);
+		sim_mmc_lun_close(&dev->luns[i]);
+	}
 	free(dev->luns);
 	free(dev->target_name);
 	free(dev);
@@ -425,8 +504,8 @@ static int sim_highest_bit(uint8_t v)
 static uint8_t sim_dispatch(struct sim_ctx *c, const struct sim_op **opp)
 {
 	struct sim_cmd *cmd = c->cmd;
-	const struct sim_op *op = sim_dev_op(c->cdb[0]);
 	ssize_t li = sim_lun_index(c->dev, cmd->lun);
+	const struct sim_op *op = sim_lun_op(li >= 0 ? &c->dev->luns[li] : NULL, c->cdb[0]);
 
 	*opp = op;
 	c->nexus = sim_nexus_find(c->dev, cmd->nexus);

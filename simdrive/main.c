@@ -29,8 +29,15 @@ static void usage(FILE *f)
 "  --alias NAME           TargetAlias sent at login\n"
 "  --drive SPEC           add a logical unit; SPEC is a comma list of\n"
 "                           lun=N        LUN number (default: next free)\n"
-"                           media=M      dvd-rom, cd-rom or none (empty tray)\n"
+"                           media=M      dvd-rom, cd-rom (read-only drive, with\n"
+"                                        file=), none (empty tray), or a\n"
+"                                        recordable disc: cd-r, cd-r80, cd-rw,\n"
+"                                        dvd-r, dvd-rw, dvd+r, dvd+r-dl, dvd+rw,\n"
+"                                        bd-r, bd-re (a burner LUN)\n"
 "                           file=PATH    ISO image (2048-byte sectors) for the disc\n"
+"                           capacity=N   recordable: user blocks (default: medium's)\n"
+"                           image=PATH   recordable: disclog image recording the\n"
+"                                        burns; reloaded with its state if it exists\n"
 "                         repeat for more LUNs (at most %d). Default: one empty drive.\n"
 "  --chap USER:SECRET     require one-way CHAP (MD5) with these credentials\n"
 "  --mutual-chap USER:SECRET\n"
@@ -72,6 +79,8 @@ static int parse_drive(char *spec, struct sim_lun_cfg *d, uint16_t next_lun)
 	d->lun = next_lun;
 	d->media = "none";
 	d->file = NULL;
+	d->capacity = 0;
+	d->image = NULL;
 	for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
 		if (!eq) {
@@ -92,8 +101,19 @@ static int parse_drive(char *spec, struct sim_lun_cfg *d, uint16_t next_lun)
 			d->media = v;
 		} else if (strcmp(kv, "file") == 0) {
 			d->file = v;
+		} else if (strcmp(kv, "capacity") == 0) {
+			char *end;
+			unsigned long long n = strtoull(v, &end, 10);
+			if (*v == 0 || *end || n == 0 || n > UINT32_MAX) {
+				fprintf(stderr, "simdrive: --drive: capacity '%s' is not a block count 1..%u\n",
+					v, UINT32_MAX);
+				return -1;
+			}
+			d->capacity = (uint32_t)n;
+		} else if (strcmp(kv, "image") == 0) {
+			d->image = v;
 		} else {
-			fprintf(stderr, "simdrive: --drive: unknown key '%s' (lun, media, file)\n", kv);
+			fprintf(stderr, "simdrive: --drive: unknown key '%s' (lun, media, file, capacity, image)\n", kv);
 			return -1;
 		}
 	}

@@ -39,7 +39,8 @@ int sim_medium_open(const char *media, const char *file, struct sim_medium **out
 		if (media && strcmp(media, sim_medium_kinds[k].name) == 0)
 			break;
 	if (k == sizeof(sim_medium_kinds) / sizeof(sim_medium_kinds[0])) {
-		snprintf(err, errlen, "unknown media '%s' (dvd-rom, cd-rom or none)",
+		snprintf(err, errlen, "unknown media '%s' (dvd-rom, cd-rom, none, or recordable: "
+			 "cd-r, cd-r80, cd-rw, dvd-r, dvd-rw, dvd+r, dvd+r-dl, dvd+rw, bd-r, bd-re)",
 			 media ? media : "(null)");
 		return -1;
 	}

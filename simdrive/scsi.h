@@ -76,6 +76,22 @@ enum sim_sense_key {
 #define SIM_SENSE_OVERLAPPED_COMMANDS   SIM_SENSE(0xb, 0x4e, 0x00)
 #define SIM_SENSE_SAVING_PARAMS_NOT_SUPPORTED SIM_SENSE(0x5, 0x39, 0x00)
 
+/* MMC conditions of the recordable disc model (simdrive/recorder.c; MMC-6 Annex F,
+ * spec/mmc-subset.md §5.2). */
+#define SIM_SENSE_INVALID_ADDRESS_FOR_WRITE SIM_SENSE(0x5, 0x21, 0x02)
+#define SIM_SENSE_PARAM_VALUE_INVALID   SIM_SENSE(0x5, 0x26, 0x02)
+#define SIM_SENSE_COMMAND_SEQUENCE_ERROR SIM_SENSE(0x5, 0x2c, 0x00)
+#define SIM_SENSE_INCOMPATIBLE_MEDIUM   SIM_SENSE(0x5, 0x30, 0x00)
+#define SIM_SENSE_CANNOT_WRITE_INCOMPATIBLE_FORMAT SIM_SENSE(0x5, 0x30, 0x05)
+#define SIM_SENSE_CANNOT_FORMAT_INCOMPATIBLE_MEDIUM SIM_SENSE(0x5, 0x30, 0x06)
+#define SIM_SENSE_MEDIUM_NOT_FORMATTED  SIM_SENSE(0x5, 0x30, 0x10)
+#define SIM_SENSE_END_OF_USER_AREA      SIM_SENSE(0x5, 0x63, 0x00)
+#define SIM_SENSE_ILLEGAL_MODE_FOR_TRACK SIM_SENSE(0x5, 0x64, 0x00)
+#define SIM_SENSE_INCOMPLETE_TRACK_IN_SESSION SIM_SENSE(0x5, 0x72, 0x03)
+#define SIM_SENSE_EMPTY_RESERVED_TRACK  SIM_SENSE(0x5, 0x72, 0x04)
+#define SIM_SENSE_NO_MORE_RESERVATIONS  SIM_SENSE(0x5, 0x72, 0x05)
+/* mmc.c (recordable media; spec/mmc-subset.md §5.2) */
+
 /* Longest sense we emit: fixed format is 18 bytes; descriptor format with an
  * information descriptor is 8 + 12. */
 #define SIM_SENSE_MAX 32
@@ -137,6 +153,9 @@ struct sim_lun_cfg {
 	uint16_t    lun;
 	const char *media;	/* "dvd-rom", "cd-rom", "none" (empty tray) */
 	const char *file;	/* ISO backing a read-only disc, or NULL */
+	uint32_t    capacity;	/* recordable media: user blocks, 0 = the medium's default */
+	const char *image;	/* recordable media: disclog image to create or reload, or
+				 * NULL (nothing recorded beyond memory) */
 };
 
 struct sim_dev_cfg {

@@ -281,6 +281,10 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 		return 32;
 	p[2] = 0x0b;			/* reads CD-R (b0), CD-RW (b1), DVD-ROM (b3) */
 	p[3] = 0x00;			/* writes nothing */
+	if (lun->rec) {			/* a recorder (mmc.c) */
+		p[2] |= 0x10;		/* reads DVD-R */
+		p[3] = 0x17;		/* writes CD-R, CD-RW, DVD-R; Test Write */
+	}
 	p[4] = 0x10;			/* mode 2 form 1 */
 	p[5] = 0x00;
 	p[6] = 0x20 | 0x08 | 0x01;	/* tray loading mechanism, eject, lock */
@@ -292,12 +296,13 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 	return 32;
 }
 
-#define SIM_PAGE_MAX 40
+#define SIM_PAGE_MAX 52		/* write parameters page 05h */
 
 static size_t sim_mode_page(struct sim_ctx *c, uint8_t code, enum sim_pc pc, uint8_t *p)
 {
 	switch (code) {
 	case 0x01: return sim_page_error_recovery(c->lun, pc, p);
+	case 0x05: return sim_mmc_page05(c->lun, pc, p);	/* recorder LUNs only */
 	case 0x0a: return sim_page_control(c->lun, pc, p);
 	case 0x1a: return sim_page_power_condition(c->lun, pc, p);
 	case 0x2a: return sim_page_capabilities(c->lun, pc, p,
@@ -307,7 +312,7 @@ static size_t sim_mode_page(struct sim_ctx *c, uint8_t code, enum sim_pc pc, uin
 }
 
 /* Pages in the order 3Fh returns them. */
-static const uint8_t sim_mode_pages[] = { 0x01, 0x0a, 0x1a, 0x2a };
+static const uint8_t sim_mode_pages[] = { 0x01, 0x05, 0x0a, 0x1a, 0x2a };
 
 static uint8_t sim_mode_sense(struct sim_ctx *c, bool ten)
 {
@@ -383,6 +388,7 @@ static uint8_t sim_mode_select(struct sim_ctx *c, bool ten)
 		return sim_fail_param(c, SIM_SENSE_INVALID_FIELD_IN_PARAM, ten ? 6 : 3, -1);
 
 	struct sim_mode next = c->lun->mode;
+	const uint8_t *page05 = NULL;
 	for (size_t pos = hl; pos < plen;) {
 		uint8_t cur[SIM_PAGE_MAX], mask[SIM_PAGE_MAX];
 		uint8_t code = p[pos] & 0x3f;
@@ -400,6 +406,11 @@ static uint8_t sim_mode_select(struct sim_ctx *c, bool ten)
 					      (uint16_t)(pos + 1), -1);
 		if (pos + len > plen)
 			return sim_fail(c, SIM_SENSE_PARAM_LIST_LENGTH);
+		if (code == 0x05) {	/* validated by the recorder (spec §1.2) */
+			page05 = p + pos;
+			pos += len;
+			continue;
+		}
 		for (size_t i = 2; i < len; i++) {
 			uint8_t bad = (uint8_t)((p[pos + i] ^ cur[i]) & ~mask[i]);
 			if (bad)
@@ -411,7 +422,16 @@ static uint8_t sim_mode_select(struct sim_ctx *c, bool ten)
 		pos += len;
 	}
 
-	if (memcmp(&next, &c->lun->mode, sizeof(next)) != 0) {
+	bool changed = false;
+	if (page05) {
+		uint8_t old[SIM_PAGE_MAX], now[SIM_PAGE_MAX];
+		size_t n = sim_mmc_page05(c->lun, SIM_PC_CURRENT, old);
+		struct sim_sense s = sim_mmc_page05_select(c->lun, page05, n);
+		if (s.key != SIM_KEY_NO_SENSE)
+			return sim_fail(c, s);
+		changed = sim_mmc_page05(c->lun, SIM_PC_CURRENT, now) != n || memcmp(old, now, n);
+	}
+	if (memcmp(&next, &c->lun->mode, sizeof(next)) != 0 || changed) {
 		c->lun->mode = next;
 		sim_ua_raise_others(c->dev, c->lun_index, c->nexus, SIM_SENSE_PARAMETERS_CHANGED);
 	}
@@ -450,7 +470,7 @@ uint8_t sim_spc_start_stop_unit(struct sim_ctx *c)
 		if (lun->tray == SIM_TRAY_OPEN)
 			return SIM_STATUS_GOOD;
 		lun->tray = SIM_TRAY_OPEN;
-		if (lun->medium)
+		if (sim_lun_has_disc(lun))
 			sim_media_event_all(c->dev, c->lun_index, SIM_MEV_MEDIA_REMOVAL);
 		SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray opened", lun->lun);
 		return SIM_STATUS_GOOD;
@@ -458,14 +478,13 @@ uint8_t sim_spc_start_stop_unit(struct sim_ctx *c)
 	if (lun->tray == SIM_TRAY_CLOSED)
 		return SIM_STATUS_GOOD;
 	lun->tray = SIM_TRAY_CLOSED;
-	if (lun->medium) {
+	if (sim_lun_has_disc(lun)) {
 		/* The loading nexus saw the load complete; the others learn of it by UA. */
 		sim_ua_raise_others(c->dev, c->lun_index, c->nexus,
 				    SIM_SENSE_MEDIUM_MAY_HAVE_CHANGED);
 		sim_media_event_all(c->dev, c->lun_index, SIM_MEV_NEW_MEDIA);
 	}
-	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray closed, %s", lun->lun,
-		 lun->medium ? sim_medium_name(lun->medium) : "empty");
+	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray closed, %s", lun->lun, sim_lun_disc_name(lun));
 	return SIM_STATUS_GOOD;
 }
 
@@ -535,13 +554,13 @@ uint8_t sim_spc_report_opcodes(struct sim_ctx *c)
 	uint8_t req_op = c->cdb[3];
 	uint16_t req_sa = wire_be16(c->cdb + 4);
 	uint32_t alloc = wire_be32(c->cdb + 6);
-	const struct sim_op *op = sim_dev_op(req_op);
+	const struct sim_op *op = sim_lun_op(c->lun, req_op);
 
 	switch (options) {
 	case 0x00: {	/* all commands, generated from the dispatch table */
 		size_t dlen = 8 + (rctd ? RSOC_TIMEOUTS_LEN : 0), n = 0;
 		for (unsigned o = 0; o < 256; o++) {
-			const struct sim_op *e = sim_dev_op((uint8_t)o);
+			const struct sim_op *e = sim_lun_op(c->lun, (uint8_t)o);
 			if (e)
 				n += e->sas ? e->nsas : 1;
 		}
@@ -551,7 +570,7 @@ uint8_t sim_spc_report_opcodes(struct sim_ctx *c)
 		wire_put_be32(b, (uint32_t)(n * dlen));
 		uint8_t *p = b + 4;
 		for (unsigned o = 0; o < 256; o++) {
-			const struct sim_op *e = sim_dev_op((uint8_t)o);
+			const struct sim_op *e = sim_lun_op(c->lun, (uint8_t)o);
 			if (!e)
 				continue;
 			if (!e->sas) {

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Burning through simdrive with raw MMC CDBs (tests/integration/burnclient.c): refusals
+# leave the disc untouched; a DVD+R gets two tracks in two sessions and is finalized;
+# READ DISC/TRACK INFORMATION and the TOC are identical after a daemon restart that
+# reloads the image; the image verifies; tgt's DVD+R sequence works unchanged.
+. "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
+: "${BURNCLIENT:?BURNCLIENT must name the burnclient binary}"
+: "${DISCLOG:?DISCLOG must name the disclog tool}"
+
+image="$WORK/dvdplusr.disclog"
+sim_start first --drive lun=0,media=dvd+r,image="$image"
+url="iscsi://$SIM_HOST/$SIM_TARGET/0"
+"$BURNCLIENT" "$url" refusals || fail "refusals"
+"$BURNCLIENT" "$url" dvdplusr 7 || fail "DVD+R burn"
+"$BURNCLIENT" "$url" state >"$WORK/state.before" || fail "state before restart"
+sim_stop
+
+sim_start second --drive lun=0,media=dvd+r,image="$image"
+"$BURNCLIENT" "iscsi://$SIM_HOST/$SIM_TARGET/0" state >"$WORK/state.after" || fail "state after restart"
+sim_stop
+diff -u "$WORK/state.before" "$WORK/state.after" || fail "disc information changed across a restart"
+echo "state identical across the restart:"
+cat "$WORK/state.after"
+
+"$DISCLOG" verify "$image" || fail "disclog verify of the burned image"
+"$DISCLOG" info "$image"
+
+sim_start tgt --drive lun=0,media=dvd+r,image="$WORK/tgt.disclog"
+"$BURNCLIENT" "iscsi://$SIM_HOST/$SIM_TARGET/0" tgt-sequence 3 || fail "tgt DVD+R sequence"
+sim_stop
+echo "1 passed, 0 failed"

@@ -55,6 +55,11 @@ struct sim_lun {
 	enum sim_tray      tray;
 	struct sim_mode    mode;
 	char               serial[64];	/* VPD 80h */
+	/* Speeds selected by SET CD SPEED / SET STREAMING (mmc.c), kB/s as the host asked
+	 * them, 0 = the drive's maximum; resolved against the medium's speed table when
+	 * reported (GET PERFORMANCE, sim_mmc_write_speed).  Recorded only: nothing is
+	 * paced by them yet. */
+	uint32_t           write_kbps, read_kbps;
 };
 
 struct sim_dev {
@@ -192,6 +197,19 @@ uint8_t sim_mmc_reserve_track(struct sim_ctx *c);
 uint8_t sim_mmc_close_track_session(struct sim_ctx *c);
 uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c);
 uint8_t sim_mmc_blank(struct sim_ctx *c);
+uint8_t sim_mmc_read_cd(struct sim_ctx *c);
+uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c);
+uint8_t sim_mmc_get_performance(struct sim_ctx *c);
+uint8_t sim_mmc_set_cd_speed(struct sim_ctx *c);
+uint8_t sim_mmc_set_streaming(struct sim_ctx *c);
+uint8_t sim_mmc_read_buffer_capacity(struct sim_ctx *c);
+uint8_t sim_mmc_send_opc(struct sim_ctx *c);
+uint8_t sim_mmc_mechanism_status(struct sim_ctx *c);
+
+/* Current write speed of a recorder LUN in kB/s (the SET CD SPEED / SET STREAMING
+ * selection rounded down to the medium's table, or its maximum), for page 2Ah bytes
+ * 28-29; 0 on other LUNs. */
+uint32_t sim_mmc_write_speed(const struct sim_lun *lun);
 
 /* Write parameters page 05h of a recorder LUN for MODE SENSE (0 on other LUNs: the
  * page does not exist there), pc as enum sim_pc of spc.c; and MODE SELECT of it. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdsector.h"
 #include "device-private.h"
 #include "log.h"
 #include "recorder.h"
@@ -100,6 +101,11 @@ static uint8_t mmc_read(struct sim_ctx *c, uint32_t lba, uint32_t blocks, uint16
 	if (bytes > UINT32_MAX)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, len_byte, -1);
 	if (blocks == 0) {
+		/* A zero-length read still names an LBA: past the readable end it is out of
+		 * range, as on the ROM path (SBC-3 §4.5; iscsi-test-cu Read10.ZeroBlocks). */
+		int64_t end = (int64_t)rec_last_readable(c->lun->rec) + 1;
+		if ((int64_t)lba >= end)
+			return sim_fail(c, SIM_SENSE_LBA_OUT_OF_RANGE);
 		c->cmd->spdtl = 0;
 		return SIM_STATUS_GOOD;
 	}
@@ -407,13 +413,15 @@ static uint8_t mmc_toc_raw(struct sim_ctx *c, const struct rec_disc *d,
 		uint8_t pm[3];
 		if (s->state != 3 || !ft || !lt)
 			continue;
-		uint8_t ctl = ft->mode & 0x0f;
+		/* A0h carries the first track's CONTROL, A1h and A2h (last track, lead-out)
+		 * the last track's, as in format 0's lead-out entry (MMC-6 table 489). */
+		uint8_t first_ctl = ft->mode & 0x0f, last_ctl = lt->mode & 0x0f;
 		pm[0] = (uint8_t)ft->number; pm[1] = st->disc_type; pm[2] = 0;
-		pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_Q | ctl, 0xa0, NULL, 0, pm);
+		pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_Q | first_ctl, 0xa0, NULL, 0, pm);
 		pm[0] = (uint8_t)lt->number; pm[1] = 0;
-		pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_Q | ctl, 0xa1, NULL, 0, pm);
+		pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_Q | last_ctl, 0xa1, NULL, 0, pm);
 		mmc_msf(mmc_leadout_after(st, lt), pm);
-		pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_Q | ctl, 0xa2, NULL, 0, pm);
+		pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_Q | last_ctl, 0xa2, NULL, 0, pm);
 		for (uint16_t n = s->first_track; n <= s->last_track; n++) {
 			const struct dl_track *t = mmc_track_by_number(st, n);
 			if (!t)
@@ -429,7 +437,7 @@ static uint8_t mmc_toc_raw(struct sim_ctx *c, const struct rec_disc *d,
 			mmc_msf(st->nwa, m);
 			mmc_msf(st->last_leadout_lba >= 0 ? st->last_leadout_lba
 							  : (int32_t)st->capacity, pm);
-			pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_MODE5 | ctl, 0xb0, m, 1, pm);
+			pos += mmc_raw_entry(b + pos, s->number, TOC_ADR_MODE5 | last_ctl, 0xb0, m, 1, pm);
 		}
 	}
 	wire_put_be16(b, (uint16_t)(pos - 2));
@@ -956,4 +964,703 @@ uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c)
 	}
 	b[3] = (uint8_t)(pos - 4);	/* capacity list length */
 	return sim_reply_copy(c, b, pos, alloc);
+}
+
+/* ---- Speeds: GET PERFORMANCE, SET CD SPEED, SET STREAMING (§1.8) ---------------- */
+
+/* Write speeds per medium family, fastest first, in tenths of "x" (1x CD = 176 kB/s,
+ * DVD = 1385 kB/s, BD = 4496 kB/s, §1.8).  The fastest is also the read speed
+ * reported.  [PROJECT DECISION: one table per family, whatever the medium] */
+static const struct mmc_speeds {
+	enum rec_family family;
+	uint32_t        kbps_1x;
+	uint16_t        x10[10];	/* 0 ends */
+} mmc_speed_tables[] = {
+	{ REC_CD,  176,  { 520, 480, 400, 320, 240, 160, 100, 80, 40, 0 } },
+	{ REC_DVD, 1385, { 240, 200, 160, 120, 80, 60, 40, 24, 0 } },
+	{ REC_BD,  4496, { 160, 120, 100, 80, 60, 40, 20, 0 } },
+};
+
+static const struct mmc_speeds *mmc_speeds(const struct rec_disc *d)
+{
+	enum rec_family f = rec_medium(d)->family;
+	for (size_t i = 0; i < sizeof(mmc_speed_tables) / sizeof(mmc_speed_tables[0]); i++)
+		if (mmc_speed_tables[i].family == f)
+			return &mmc_speed_tables[i];
+	return &mmc_speed_tables[0];
+}
+
+static unsigned mmc_nspeeds(const struct mmc_speeds *t)
+{
+	unsigned n = 0;
+	while (n < sizeof(t->x10) / sizeof(t->x10[0]) && t->x10[n])
+		n++;
+	return n;
+}
+
+static uint32_t mmc_speed_kbps(const struct mmc_speeds *t, unsigned i)
+{
+	return t->x10[i] * t->kbps_1x / 10;
+}
+
+/* A requested kB/s rounded down to a step of the table (the slowest step when below
+ * it; 0 = the maximum). */
+static uint32_t mmc_speed_select(const struct mmc_speeds *t, uint32_t want)
+{
+	unsigned n = mmc_nspeeds(t);
+	if (want == 0)
+		return mmc_speed_kbps(t, 0);
+	for (unsigned i = 0; i < n; i++)
+		if (mmc_speed_kbps(t, i) <= want)
+			return mmc_speed_kbps(t, i);
+	return mmc_speed_kbps(t, n - 1);
+}
+
+static bool mmc_speed_exact(const struct mmc_speeds *t, uint32_t want)
+{
+	unsigned n = mmc_nspeeds(t);
+	for (unsigned i = 0; i < n; i++)
+		if (mmc_speed_kbps(t, i) == want)
+			return true;
+	return false;
+}
+
+uint32_t sim_mmc_write_speed(const struct sim_lun *lun)
+{
+	if (!lun->rec)
+		return 0;
+	return mmc_speed_select(mmc_speeds(lun->rec), lun->write_kbps);
+}
+
+static uint32_t mmc_read_speed(const struct sim_lun *lun)
+{
+	return mmc_speed_select(mmc_speeds(lun->rec), lun->read_kbps);
+}
+
+enum { PERF_HDR = 8, PERF_DESC = 16 };
+
+/* GET PERFORMANCE: type 00h nominal performance (one descriptor over the whole
+ * medium), type 03h write speed descriptors (the table).  The header's length counts
+ * every descriptor available; at most "maximum number of descriptors" are sent. */
+uint8_t sim_mmc_get_performance(struct sim_ctx *c)
+{
+	uint8_t type = c->cdb[10];
+	uint16_t maxd = wire_be16(c->cdb + 8);
+	const struct sim_lun *lun = c->lun;
+	const struct mmc_speeds *t = mmc_speeds(lun->rec);
+	uint32_t cap = rec_state(lun->rec)->capacity;
+	unsigned n = mmc_nspeeds(t);
+	uint8_t b[PERF_HDR + PERF_DESC * 10];
+	size_t avail;
+
+	memset(b, 0, sizeof(b));
+	switch (type) {
+	case 0x00: {
+		uint8_t except = c->cdb[1] & 0x03;
+		bool write = c->cdb[1] & 0x04;
+		if (except == 0x03)
+			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 1);
+		b[4] = write ? 0x02 : 0x00;
+		avail = except == 0x01 ? 0 : 1;	/* no exceptions: nothing for 01b */
+		if (avail) {
+			uint32_t perf = write ? sim_mmc_write_speed(lun) : mmc_read_speed(lun);
+			uint8_t *p = b + PERF_HDR;
+			wire_put_be32(p, 0);
+			wire_put_be32(p + 4, perf);
+			wire_put_be32(p + 8, cap ? cap - 1 : 0);	/* last LBA covered */
+			wire_put_be32(p + 12, perf);
+		}
+		break;
+	}
+	case 0x03:
+		avail = n;
+		for (unsigned i = 0; i < n; i++) {
+			uint8_t *p = b + PERF_HDR + PERF_DESC * i;
+			p[0] = 0x00;		/* WRC 0 (CLV), RDD, Exact, MRW 0 */
+			wire_put_be32(p + 4, cap);	/* end LBA: the capacity, §1.8 */
+			wire_put_be32(p + 8, mmc_speed_kbps(t, 0));
+			wire_put_be32(p + 12, mmc_speed_kbps(t, i));
+		}
+		break;
+	default:
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 10, -1);
+	}
+	wire_put_be32(b, (uint32_t)(PERF_HDR - 4 + PERF_DESC * avail));
+	size_t sent = avail < maxd ? avail : maxd;
+	size_t len = PERF_HDR + PERF_DESC * sent;
+	return sim_reply_copy(c, b, len, (uint32_t)len);
+}
+
+/* SET CD SPEED: rotation control 00b CLV / 01b CAV; read and write kB/s, FFFFh =
+ * maximum.  The selection is recorded (rounded down when reported). */
+uint8_t sim_mmc_set_cd_speed(struct sim_ctx *c)
+{
+	if ((c->cdb[1] & 0x03) > 0x01)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 1);
+	uint16_t rd = wire_be16(c->cdb + 2), wr = wire_be16(c->cdb + 4);
+	c->lun->read_kbps = rd == 0xffff ? 0 : (rd ? rd : 1);
+	c->lun->write_kbps = wr == 0xffff ? 0 : (wr ? wr : 1);
+	return SIM_STATUS_GOOD;
+}
+
+enum { STREAM_DESC = 28 };
+
+/* SET STREAMING type 00h: the 28-byte performance descriptor; rate = size (kB) x 1000
+ * / time (ms).  RDD restores the defaults; Exact asks for a speed of the table. */
+uint8_t sim_mmc_set_streaming(struct sim_ctx *c)
+{
+	const struct sim_cmd *cmd = c->cmd;
+	uint16_t len = wire_be16(c->cdb + 9);
+
+	if (c->cdb[8] != 0x00)		/* only the performance descriptor */
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 8, -1);
+	if (len == 0) {
+		c->cmd->spdtl = 0;
+		return SIM_STATUS_GOOD;
+	}
+	if (len < STREAM_DESC || !cmd->data_out || cmd->data_out_len < STREAM_DESC)
+		return sim_fail(c, SIM_SENSE_PARAM_LIST_LENGTH);
+	c->cmd->spdtl = len < cmd->data_out_len ? len : (uint32_t)cmd->data_out_len;
+	const uint8_t *p = cmd->data_out;
+	if (p[0] & 0x04) {		/* RDD */
+		c->lun->write_kbps = c->lun->read_kbps = 0;
+		return SIM_STATUS_GOOD;
+	}
+	if (wire_be32(p + 4) > wire_be32(p + 8))	/* start LBA after end LBA */
+		return sim_fail_param(c, SIM_SENSE_INVALID_FIELD_IN_PARAM, 4, -1);
+	uint32_t rsize = wire_be32(p + 12), rtime = wire_be32(p + 16);
+	uint32_t wsize = wire_be32(p + 20), wtime = wire_be32(p + 24);
+	if (rsize && !rtime)
+		return sim_fail_param(c, SIM_SENSE_INVALID_FIELD_IN_PARAM, 16, -1);
+	if (wsize && !wtime)
+		return sim_fail_param(c, SIM_SENSE_INVALID_FIELD_IN_PARAM, 24, -1);
+	uint64_t rk = rtime ? (uint64_t)rsize * 1000 / rtime : 0;
+	uint64_t wk = wtime ? (uint64_t)wsize * 1000 / wtime : 0;
+	if (rk > UINT32_MAX)
+		rk = UINT32_MAX;
+	if (wk > UINT32_MAX)
+		wk = UINT32_MAX;
+	const struct mmc_speeds *t = mmc_speeds(c->lun->rec);
+	if ((p[0] & 0x02) && wk && !mmc_speed_exact(t, (uint32_t)wk))	/* Exact */
+		return sim_fail_param(c, SIM_SENSE_INVALID_FIELD_IN_PARAM, 20, -1);
+	c->lun->read_kbps = (uint32_t)rk;	/* 0 (no rate given): the maximum */
+	c->lun->write_kbps = (uint32_t)wk;
+	return SIM_STATUS_GOOD;
+}
+
+/* ---- READ BUFFER CAPACITY (5Ch), SEND OPC (54h), MECHANISM STATUS (BDh) -------- */
+
+/* Buffer size per medium family.  Nothing is paced yet, so the buffer is always
+ * empty: available = size.  [PROJECT DECISION] */
+static uint32_t mmc_buffer_bytes(const struct rec_disc *d)
+{
+	return rec_medium(d)->family == REC_CD ? 2u << 20 : 4u << 20;
+}
+
+uint8_t sim_mmc_read_buffer_capacity(struct sim_ctx *c)
+{
+	uint16_t alloc = wire_be16(c->cdb + 7);
+	uint32_t size = mmc_buffer_bytes(c->lun->rec);
+	uint8_t b[12];
+
+	memset(b, 0, sizeof(b));
+	wire_put_be16(b, sizeof(b) - 2);
+	if (c->cdb[1] & 0x01) {		/* Block: available length in 2048-byte blocks */
+		b[5] = 0x01;
+		wire_put_be32(b + 8, size / MMC_BLOCK);
+	} else {			/* length of buffer, blank (free) length, bytes */
+		wire_put_be32(b + 4, size);
+		wire_put_be32(b + 8, size);
+	}
+	return sim_reply_copy(c, b, sizeof(b), alloc);
+}
+
+/* SEND OPC INFORMATION: DoOpc=1 "performs" OPC at once; DoOpc=0 with an OPC table is
+ * accepted and ignored (8-byte entries).  Nothing is calibrated. */
+uint8_t sim_mmc_send_opc(struct sim_ctx *c)
+{
+	const struct sim_cmd *cmd = c->cmd;
+	uint16_t len = wire_be16(c->cdb + 7);
+
+	if (len && (!cmd->data_out || cmd->data_out_len < len))
+		return sim_fail(c, SIM_SENSE_PARAM_LIST_LENGTH);
+	c->cmd->spdtl = len;
+	return SIM_STATUS_GOOD;
+}
+
+/* MECHANISM STATUS: the 8-byte header, no changer (no slot table): fault, changer
+ * state, slot 0; mechanism idle; door open = tray open. */
+uint8_t sim_mmc_mechanism_status(struct sim_ctx *c)
+{
+	uint16_t alloc = wire_be16(c->cdb + 8);
+	uint8_t b[8];
+
+	memset(b, 0, sizeof(b));
+	b[1] = c->lun->tray == SIM_TRAY_OPEN ? 0x10 : 0x00;
+	return sim_reply_copy(c, b, sizeof(b), alloc);
+}
+
+/* ---- READ DISC STRUCTURE (ADh, §1.5) --------------------------------------------- */
+
+#define DVD_FIRST_PSN 0x030000u
+
+/* Physical format byte 0 (book type << 4 | part version) and byte 2 (layer type) per
+ * profile; a ROM view keeps its recordable book type. */
+static const struct {
+	uint16_t profile;
+	uint8_t  book, layer_type;
+} mmc_dvd_books[] = {
+	{ REC_PROFILE_DVD_ROM,       0x01, 0x01 },	/* DVD-ROM, embossed */
+	{ REC_PROFILE_DVD_R,         0x25, 0x02 },	/* DVD-R, recordable */
+	{ REC_PROFILE_DVD_RW_RO,     0x32, 0x04 },	/* DVD-RW, rewritable */
+	{ REC_PROFILE_DVD_RW_SEQ,    0x32, 0x04 },
+	{ REC_PROFILE_DVD_PLUS_RW,   0x92, 0x04 },	/* DVD+RW */
+	{ REC_PROFILE_DVD_PLUS_R,    0xa1, 0x02 },	/* DVD+R (tgt's A1h) */
+	{ REC_PROFILE_DVD_PLUS_R_DL, 0xe1, 0x02 },	/* DVD+R DL */
+};
+
+static bool mmc_dual_layer(const struct dl_state *st)
+{
+	return st->profile == REC_PROFILE_DVD_PLUS_R_DL;
+}
+
+/* 00h physical format information (2048 bytes). */
+static size_t mmc_ds_physical(const struct rec_disc *d, uint8_t *p)
+{
+	const struct dl_state *st = rec_state(d);
+	uint8_t book = 0xa1, lt = 0x02;
+	for (size_t i = 0; i < sizeof(mmc_dvd_books) / sizeof(mmc_dvd_books[0]); i++)
+		if (mmc_dvd_books[i].profile == st->profile) {
+			book = mmc_dvd_books[i].book;
+			lt = mmc_dvd_books[i].layer_type;
+		}
+	p[0] = book;
+	p[1] = 0x0f;			/* 120 mm, no maximum rate specified */
+	p[2] = (uint8_t)((mmc_dual_layer(st) ? 0x20 : 0x00) | lt);	/* layers - 1, type */
+	p[3] = 0x00;			/* densities */
+	wire_put_be32(p + 4, DVD_FIRST_PSN);
+	wire_put_be32(p + 8, DVD_FIRST_PSN + st->capacity - 1);
+	wire_put_be32(p + 12, mmc_dual_layer(st) ? DVD_FIRST_PSN + st->capacity / 2 - 1 : 0);
+	return 2048;
+}
+
+/* 01h copyright: no protection, all regions. */
+static size_t mmc_ds_copyright(const struct rec_disc *d, uint8_t *p)
+{
+	return 4;
+}
+
+/* 04h disc manufacturing information: 2048 bytes of zeros. */
+static size_t mmc_ds_manufacturing(const struct rec_disc *d, uint8_t *p)
+{
+	return 2048;
+}
+
+/* 11h ADIP information (DVD+R/+RW): the disc category and layout as in 00h, then the
+ * media identifier dvd+rw-mediainfo prints: manufacturer ID at 19-26, media type ID
+ * 27-29, revision 30.  [UNVERIFIED offsets against the DVD+R book] */
+static size_t mmc_ds_adip(const struct rec_disc *d, uint8_t *p)
+{
+	uint8_t phys[2048];
+	memset(phys, 0, sizeof(phys));
+	mmc_ds_physical(d, phys);
+	memcpy(p, phys, 16);
+	memcpy(p + 19, "BURNLAB\0", 8);
+	memcpy(p + 27, "SIM", 3);
+	p[30] = 1;
+	return 256;
+}
+
+/* BD 00h disc information: one DI unit ("DI", format 1, unit 0 of 1, disc type ID
+ * "BDO" BD-R / "BDW" BD-RE / "BDR" BD-ROM) in 4096 bytes, then the last user LBA.
+ * [UNVERIFIED layout beyond the signature against the BD book] */
+static size_t mmc_ds_bd_di(const struct rec_disc *d, uint8_t *p)
+{
+	const struct dl_state *st = rec_state(d);
+	p[0] = 'D';
+	p[1] = 'I';
+	p[2] = 0x01;			/* DI format */
+	p[3] = 0x01;			/* units in the block */
+	memcpy(p + 8, st->profile == REC_PROFILE_BD_RE ? "BDW" :
+		      st->profile == REC_PROFILE_BD_R ? "BDO" : "BDR", 3);
+	p[11] = 0x01;			/* disc size 120 mm, version 1 */
+	p[12] = 0x01;			/* one layer */
+	wire_put_be32(p + 24, st->capacity);	/* user blocks [PROJECT DECISION] */
+	return 4096;
+}
+
+struct mmc_structure {
+	uint8_t media_type;		/* CDB byte 1: 0 DVD, 1 BD */
+	uint8_t format;
+	const uint16_t *profiles;	/* NULL = every disc of the media type */
+	size_t (*fn)(const struct rec_disc *d, uint8_t *p);	/* NULL: FFh list */
+	size_t len;
+};
+
+static const uint16_t mmc_plus_profiles[] = {
+	REC_PROFILE_DVD_PLUS_RW, REC_PROFILE_DVD_PLUS_R, REC_PROFILE_DVD_PLUS_R_DL, 0
+};
+
+/* The structures burners ask for (growisofs, libburn, dvd+rw-mediainfo). */
+static const struct mmc_structure mmc_structures[] = {
+	{ 0, 0x00, NULL, mmc_ds_physical, 2048 },
+	{ 0, 0x01, NULL, mmc_ds_copyright, 4 },
+	{ 0, 0x04, NULL, mmc_ds_manufacturing, 2048 },
+	{ 0, 0x11, mmc_plus_profiles, mmc_ds_adip, 256 },
+	{ 0, 0xff, NULL, NULL, 0 },
+	{ 1, 0x00, NULL, mmc_ds_bd_di, 4096 },
+	{ 1, 0xff, NULL, NULL, 0 },
+};
+
+#define MMC_NSTRUCTURES (sizeof(mmc_structures) / sizeof(mmc_structures[0]))
+
+static bool mmc_structure_applies(const struct mmc_structure *s, uint8_t media_type,
+				  uint16_t profile)
+{
+	if (s->media_type != media_type)
+		return false;
+	for (const uint16_t *p = s->profiles; p && *p; p++)
+		if (*p == profile)
+			return true;
+	return !s->profiles;
+}
+
+uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c)
+{
+	uint8_t media_type = c->cdb[1] & 0x0f, format = c->cdb[7];
+	uint16_t alloc = wire_be16(c->cdb + 8);
+	const struct rec_disc *d = c->lun->rec;
+	const struct dl_state *st = rec_state(d);
+	enum rec_family fam = rec_medium(d)->family;
+
+	if (media_type > 1)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 3);
+	/* CD, or a media type that is not the disc's: incompatible medium (§1.5, §5.2). */
+	if (fam == REC_CD || (media_type == 1) != (fam == REC_BD))
+		return sim_fail(c, SIM_SENSE_INCOMPATIBLE_MEDIUM);
+	if (c->cdb[6] > (mmc_dual_layer(st) ? 1 : 0) && format < 0xc0)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 6, -1);
+
+	const struct mmc_structure *s = NULL;
+	for (size_t i = 0; i < MMC_NSTRUCTURES; i++)
+		if (mmc_structures[i].format == format &&
+		    mmc_structure_applies(&mmc_structures[i], media_type, st->profile))
+			s = &mmc_structures[i];
+	if (!s)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 7, -1);
+
+	uint8_t *b = calloc(1, 4 + 4096);
+	if (!b)
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	size_t len = 0;
+	if (s->fn) {
+		len = s->fn(d, b + 4);
+	} else {			/* FFh: every structure readable here, FFh included */
+		for (size_t i = 0; i < MMC_NSTRUCTURES; i++) {
+			const struct mmc_structure *e = &mmc_structures[i];
+			if (!mmc_structure_applies(e, media_type, st->profile))
+				continue;
+			b[4 + len] = e->format;
+			b[4 + len + 1] = 0x40;	/* RDS: readable by this command */
+			len += 4;
+		}
+		for (size_t k = 0; k < len; k += 4) {	/* lengths, FFh's own last */
+			const struct mmc_structure *e = NULL;
+			for (size_t i = 0; i < MMC_NSTRUCTURES; i++)
+				if (mmc_structures[i].format == b[4 + k] &&
+				    mmc_structure_applies(&mmc_structures[i], media_type, st->profile))
+					e = &mmc_structures[i];
+			wire_put_be16(b + 4 + k + 2, (uint16_t)(e && e->fn ? e->len : len));
+		}
+	}
+	wire_put_be16(b, (uint16_t)(len + 2));
+	uint8_t rc = sim_reply_copy(c, b, 4 + len, alloc);
+	free(b);
+	return rc;
+}
+
+/* ---- READ CD (BEh, §1.10; sector formats §4.1-4.4) ------------------------------ */
+
+/* Expected sector type codes (CDB byte 1 b4-2). */
+enum { SEC_ANY = 0, SEC_CDDA = 1, SEC_MODE1 = 2, SEC_MODE2 = 3, SEC_FORM1 = 4, SEC_FORM2 = 5 };
+
+/* Field selection (CDB byte 9) and sub-channel selection (byte 10 b2-0). */
+#define RCD_SYNC   0x80
+#define RCD_HEADER 0x20		/* header codes b6-5: 01b header, 10b sub-header */
+#define RCD_SUBHDR 0x40
+#define RCD_USER   0x10
+#define RCD_EDC    0x08
+#define RCD_C2     0x06
+enum { RCD_SUB_NONE = 0, RCD_SUB_RAW = 1, RCD_SUB_Q = 2, RCD_SUB_RW = 4 };
+
+/* One block as the drive sees it: the 2352-byte main channel, its 96 raw P-W bytes,
+ * and its sector type. */
+struct mmc_frame {
+	uint8_t raw[CDS_RAW_SIZE];
+	uint8_t sub[CDS_SUB_SIZE];
+	uint8_t type;
+};
+
+static const struct dl_track *mmc_track_at(const struct dl_state *st, int32_t lba)
+{
+	for (uint16_t i = 0; i < st->ntracks; i++) {
+		const struct dl_track *t = &st->tracks[i];
+		if (lba >= t->start_lba && (int64_t)lba < (int64_t)t->start_lba + t->size)
+			return t;
+	}
+	return NULL;
+}
+
+/* Mode 2 Form 2 sector: sync, header, sub-header (8 bytes), 2324 data, EDC over
+ * 16..2347 (no ECC in form 2). */
+static int mmc_make_form2(uint8_t raw[CDS_RAW_SIZE], int32_t lba, const uint8_t subhdr[8],
+			  const uint8_t *data)
+{
+	if (cds_make_header(raw, lba, 2) < 0)
+		return -1;
+	memcpy(raw + CDS_OFF_SUBHEADER, subhdr, 8);
+	memcpy(raw + CDS_OFF_M2F1_DATA, data, 2324);
+	wire_put_le32(raw + 2348, cds_edc(0, raw + CDS_OFF_SUBHEADER, 2348 - CDS_OFF_SUBHEADER));
+	return 0;
+}
+
+/* Sector type of a raw main channel on a track. */
+static uint8_t mmc_raw_type(const uint8_t raw[CDS_RAW_SIZE], const struct dl_track *t)
+{
+	if (!(t->mode & 0x04))
+		return SEC_CDDA;
+	switch (cds_classify(raw)) {
+	case CDS_KIND_MODE1:        return SEC_MODE1;
+	case CDS_KIND_MODE2_FORM1:  return SEC_FORM1;
+	case CDS_KIND_MODE2_FORM2:  return SEC_FORM2;
+	case CDS_KIND_MODE0:        return SEC_MODE2;	/* header + 2336 bytes of zeros */
+	default:                    return SEC_CDDA;	/* no sync: as audio */
+	}
+}
+
+/* Rebuild block lba from what was recorded (rec_read_raw): cooked blocks get their
+ * sync, header, EDC and ECC synthesized (cdsector.h); raw blocks are returned as
+ * written.  Sub-channel: the recorded one (2448: raw P-W, or packed R-W with P and Q
+ * regenerated; 2368: formatted P/Q), else P and Q synthesized (index 1, R-W zero). */
+static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t *blk,
+				       struct mmc_frame *f)
+{
+	const struct dl_track *t = mmc_track_at(rec_state(d), lba);
+	struct sim_sense s;
+	if (!t)
+		return SIM_SENSE_LBA_OUT_OF_RANGE;
+	long n = rec_read_raw(d, lba, 1, blk, DL_BLOCK_SIZE_MAX, &s);
+	if (n < 0)
+		return s;
+	static const uint8_t form1_sub[8] = { 0, 0, CDS_SUBMODE_DATA, 0, 0, 0, CDS_SUBMODE_DATA, 0 };
+	static const uint8_t form2_sub[8] = { 0, 0, CDS_SUBMODE_DATA | CDS_SUBMODE_FORM2, 0,
+					      0, 0, CDS_SUBMODE_DATA | CDS_SUBMODE_FORM2, 0 };
+	int rc = 0;
+	bool have_sub = false;
+	uint8_t chan[8][CDS_CHAN_SIZE];
+
+	memset(f, 0, sizeof(*f));
+	switch (n) {
+	case 2048:
+		if (t->data_mode == 2) {
+			rc = cds_make_mode2_form1(f->raw, lba, blk, form1_sub);
+			f->type = SEC_FORM1;
+		} else {
+			rc = cds_make_mode1(f->raw, lba, blk);
+			f->type = SEC_MODE1;
+		}
+		break;
+	case 2056:			/* form 1 with its sub-header */
+		rc = cds_make_mode2_form1(f->raw, lba, blk + 8, blk);
+		f->type = SEC_FORM1;
+		break;
+	case 2324:
+		rc = mmc_make_form2(f->raw, lba, form2_sub, blk);
+		f->type = SEC_FORM2;
+		break;
+	case 2332:			/* form 1 or 2 by the sub-header's submode */
+		if (blk[2] & CDS_SUBMODE_FORM2) {
+			rc = mmc_make_form2(f->raw, lba, blk, blk + 8);
+			f->type = SEC_FORM2;
+		} else {
+			rc = cds_make_mode2_form1(f->raw, lba, blk + 8, blk);
+			f->type = SEC_FORM1;
+		}
+		break;
+	case 2336:			/* mode 2 formless */
+		rc = cds_make_header(f->raw, lba, 2);
+		memcpy(f->raw + 16, blk, 2336);
+		f->type = SEC_MODE2;
+		break;
+	case CDS_RAW_SIZE:
+	case CDS_RAW_SIZE + 16:
+	case CDS_RAW_SUB_SIZE:
+		memcpy(f->raw, blk, CDS_RAW_SIZE);
+		f->type = mmc_raw_type(f->raw, t);
+		if (n == CDS_RAW_SIZE + 16) {		/* formatted P/Q (§4.2) */
+			memset(chan, 0, sizeof(chan));
+			memset(chan[0], blk[CDS_RAW_SIZE + 15] & 0x80 ? 0xff : 0x00, CDS_CHAN_SIZE);
+			memcpy(chan[1], blk + CDS_RAW_SIZE, CDS_CHAN_SIZE);
+			cds_sub_interleave(f->sub, chan);
+			have_sub = true;
+		} else if (n == CDS_RAW_SUB_SIZE) {
+			memcpy(f->sub, blk + CDS_RAW_SIZE, CDS_SUB_SIZE);
+			have_sub = true;
+			bool pq = false;
+			for (size_t i = 0; i < CDS_SUB_SIZE; i++)
+				pq = pq || (f->sub[i] & 0xc0);
+			if (!pq) {		/* packed R-W only: P and Q regenerated */
+				uint8_t rw[8][CDS_CHAN_SIZE];
+				cds_sub_deinterleave(rw, f->sub);
+				if (cds_sub_synth(chan, t->mode & 0x0f, t->number, 1,
+						  lba - t->start_lba, lba) == 0) {
+					memcpy(chan[2], rw[2], 6 * CDS_CHAN_SIZE);
+					cds_sub_interleave(f->sub, chan);
+				}
+			}
+		}
+		break;
+	default:
+		return SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;
+	}
+	if (rc < 0)
+		return SIM_SENSE_LBA_OUT_OF_RANGE;
+	if (!have_sub) {
+		if (cds_sub_synth(chan, t->mode & 0x0f, t->number, 1, lba - t->start_lba, lba) < 0)
+			return SIM_SENSE_LBA_OUT_OF_RANGE;
+		cds_sub_interleave(f->sub, chan);
+	}
+	return SIM_SENSE_NONE;
+}
+
+/* Append the selected fields of one frame to out; returns the bytes written. */
+static size_t mmc_cd_fields(const struct mmc_frame *f, uint8_t mask, uint8_t subsel,
+			    uint8_t *out)
+{
+	size_t pos = 0;
+#define RCD_PUT(off, len) do { memcpy(out + pos, f->raw + (off), (len)); pos += (len); } while (0)
+	if (f->type == SEC_CDDA) {
+		if (mask & (RCD_SYNC | RCD_HEADER | RCD_SUBHDR | RCD_USER | RCD_EDC))
+			RCD_PUT(0, CDS_RAW_SIZE);
+	} else {
+		bool m2 = f->type == SEC_FORM1 || f->type == SEC_FORM2;
+		if (mask & RCD_SYNC)
+			RCD_PUT(CDS_OFF_SYNC, 12);
+		if (mask & RCD_HEADER)
+			RCD_PUT(CDS_OFF_HEADER, 4);
+		if ((mask & RCD_SUBHDR) && m2)
+			RCD_PUT(CDS_OFF_SUBHEADER, 8);
+		if (mask & RCD_USER) {
+			switch (f->type) {
+			case SEC_MODE1: RCD_PUT(CDS_OFF_M1_DATA, CDS_USER_SIZE); break;
+			case SEC_MODE2: RCD_PUT(16, 2336); break;
+			case SEC_FORM1: RCD_PUT(CDS_OFF_M2F1_DATA, CDS_USER_SIZE); break;
+			default:        RCD_PUT(CDS_OFF_M2F1_DATA, 2324); break;
+			}
+		}
+		if (mask & RCD_EDC) {
+			switch (f->type) {
+			case SEC_MODE1: RCD_PUT(CDS_OFF_M1_EDC, CDS_RAW_SIZE - CDS_OFF_M1_EDC); break;
+			case SEC_FORM1: RCD_PUT(CDS_OFF_M2F1_EDC, CDS_RAW_SIZE - CDS_OFF_M2F1_EDC); break;
+			case SEC_FORM2: RCD_PUT(2348, 4); break;
+			default:        break;	/* formless: none */
+			}
+		}
+	}
+#undef RCD_PUT
+	switch (subsel) {
+	case RCD_SUB_RAW:
+		memcpy(out + pos, f->sub, CDS_SUB_SIZE);
+		pos += CDS_SUB_SIZE;
+		break;
+	case RCD_SUB_Q: {		/* Q 12 bytes (with its CRC), 4 zero bytes */
+		uint8_t chan[8][CDS_CHAN_SIZE];
+		cds_sub_deinterleave(chan, f->sub);
+		memcpy(out + pos, chan[1], CDS_CHAN_SIZE);
+		memset(out + pos + CDS_CHAN_SIZE, 0, 4);
+		pos += 16;
+		break;
+	}
+	case RCD_SUB_RW:		/* R-W bits of the raw P-W, P and Q masked */
+		for (size_t i = 0; i < CDS_SUB_SIZE; i++)
+			out[pos + i] = f->sub[i] & 0x3f;
+		pos += CDS_SUB_SIZE;
+		break;
+	default:
+		break;
+	}
+	return pos;
+}
+
+uint8_t sim_mmc_read_cd(struct sim_ctx *c)
+{
+	uint8_t expected = (c->cdb[1] >> 2) & 0x07;
+	int32_t lba = (int32_t)wire_be32(c->cdb + 2);
+	uint32_t n = wire_be24(c->cdb + 6);
+	uint8_t mask = c->cdb[9], subsel = c->cdb[10] & 0x07;
+	struct rec_disc *d = c->lun->rec;
+
+	if (expected > SEC_FORM2)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 4);
+	if (mask & RCD_C2)		/* C2 error pointers: not supported */
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 9, 2);
+	/* Unsupported combinations: sync without the header, or EDC/ECC after a sync or
+	 * header without the user data in between (a gap in the sector). */
+	if ((mask & RCD_SYNC) && !(mask & RCD_HEADER) && (mask & ~RCD_SYNC))
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 9, 7);
+	if ((mask & RCD_EDC) && !(mask & RCD_USER) && (mask & (RCD_SYNC | RCD_HEADER | RCD_SUBHDR)))
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 9, 3);
+	if (subsel != RCD_SUB_NONE && subsel != RCD_SUB_RAW && subsel != RCD_SUB_Q &&
+	    subsel != RCD_SUB_RW)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 10, 2);
+	if (!mmc_is_cd(d))		/* no CD sectors on a DVD/BD [PROJECT DECISION] */
+		return sim_fail(c, SIM_SENSE(0x5, 0x30, 0x02));
+	if (n == 0) {			/* a legal probe */
+		c->cmd->spdtl = 0;
+		return SIM_STATUS_GOOD;
+	}
+	/* Range first, so that a huge request fails as such and not as no memory. */
+	const struct dl_state *st = rec_state(d);
+	int32_t last_rec = -1;
+	for (uint16_t i = 0; i < st->ntracks; i++)
+		if (st->tracks[i].last_recorded > last_rec)
+			last_rec = st->tracks[i].last_recorded;
+	if (lba < -CDS_PREGAP || (int64_t)lba + n - 1 > last_rec)
+		return sim_fail(c, SIM_SENSE_LBA_OUT_OF_RANGE);
+
+	uint64_t cap = (uint64_t)n * CDS_RAW_SUB_SIZE;
+	if (cap > UINT32_MAX)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 6, -1);
+	uint8_t *out = malloc((size_t)cap);
+	uint8_t *blk = malloc(DL_BLOCK_SIZE_MAX);
+	struct mmc_frame *f = malloc(sizeof(*f));
+	if (!out || !blk || !f) {
+		free(out);
+		free(blk);
+		free(f);
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	}
+	size_t pos = 0;
+	struct sim_sense s = SIM_SENSE_NONE;
+	for (uint32_t i = 0; i < n; i++) {
+		s = mmc_frame_read(d, lba + (int32_t)i, blk, f);
+		if (!mmc_sense_ok(s))
+			break;
+		if (expected != SEC_ANY && expected != f->type) {
+			s = SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;
+			break;
+		}
+		pos += mmc_cd_fields(f, mask, subsel, out + pos);
+	}
+	free(blk);
+	free(f);
+	if (!mmc_sense_ok(s)) {
+		free(out);
+		return sim_fail(c, s);
+	}
+	free(c->buf);
+	c->buf = out;
+	c->buflen = (uint32_t)pos;
+	c->cmd->spdtl = (uint32_t)pos;
+	return SIM_STATUS_GOOD;
 }

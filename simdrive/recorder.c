@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cdsector.h"
+#include "log.h"
 #include "recorder.h"
 
 #define REC_PAGE05_LEN   52
@@ -146,6 +148,16 @@ struct rec_disc {
 	unsigned nfrags;
 	bool sao_armed;			/* cue sheet accepted, program area not done */
 	int32_t sao_nwa, sao_end;	/* next block to write, lead-out start */
+	/* RAW: the session being written from its lead-in and what Q told so far (§3) */
+	bool raw_active;
+	int32_t raw_nwa;		/* next block the host must send */
+	int32_t raw_leadout;		/* first block with Q TNO AAh, -1 none yet */
+	unsigned raw_ntrk;
+	struct rec_rawtrk {
+		int32_t first, idx1;	/* first block of the track (pregap), INDEX 01 */
+		uint8_t tno, ctl, data_mode;
+	} raw_trk[99];
+	unsigned raw_diag;		/* content diagnostics logged (§4.6 item 4) */
 };
 
 static uint64_t rec_now(const struct rec_disc *d)
@@ -632,9 +644,7 @@ uint32_t rec_write_block_size(const struct rec_disc *d, int32_t lba)
 				return d->frags[i].bpb;
 		return 0;
 	}
-	if (wt == WT_RAW)		/* not modelled: WRITE gets 05/2C/00 */
-		return 0;
-	return rec_dbt_block_size(rec_page_dbt(d));
+	return rec_dbt_block_size(rec_page_dbt(d));	/* TAO, packet, RAW (§4.6 item 1) */
 }
 
 /* ---- write ---------------------------------------------------------------- */
@@ -829,6 +839,227 @@ static struct sim_sense rec_write_sao(struct rec_disc *d, const struct rec_write
 	return rec_end(d, &x, true);
 }
 
+/* ---- RAW (write type 3, CD) -------------------------------------------------- */
+
+static struct dl_reader *rec_reader(struct rec_disc *d);
+
+/* Byte i (< 4) of the ECMA-130 Annex B scrambler sequence (15-bit LFSR x^15+x+1,
+ * preset 1, output LSB first) that covers sector bytes 12..: the header bytes of a
+ * host-scrambled sector are XORed with it. */
+static uint8_t rec_scramble_byte(unsigned i)
+{
+	uint16_t reg = 1;
+	uint8_t b = 0;
+	for (unsigned k = 0; k <= i; k++) {
+		b = 0;
+		for (unsigned bit = 0; bit < 8; bit++) {
+			b |= (uint8_t)((reg & 1) << bit);
+			unsigned fb = (reg ^ (reg >> 1)) & 1;
+			reg = (uint16_t)((reg >> 1) | (fb << 14));
+		}
+	}
+	return b;
+}
+
+/* Data mode of a raw main-channel block: 1 or 2 from the header mode byte (plain or
+ * scrambled by the host), Fh when there is no sync pattern (audio) or no mode. */
+static uint8_t rec_raw_data_mode(const uint8_t *blk)
+{
+	static const uint8_t sync[12] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0xff, 0xff, 0 };
+	if (memcmp(blk, sync, sizeof(sync)) != 0)
+		return 0x0f;
+	uint8_t mode = blk[CDS_OFF_MODE];
+	if (mode != 1 && mode != 2)
+		mode ^= rec_scramble_byte(3);
+	return mode == 1 || mode == 2 ? mode : 0x0f;
+}
+
+static void rec_raw_diag(struct rec_disc *d, int32_t lba, const char *what)
+{
+	if (d->raw_diag++ < 16)
+		SIM_WARN(SIM_LOGS_SCSI, "RAW write: block %ld: %s (recorded as given)", (long)lba, what);
+}
+
+/* Q of a raw block into q[12]: DBT 1 carries it formatted in bytes 2352..2363, DBT 3
+ * interleaved in the 96 P-W bytes; DBT 0 and 2 (packed R-W) carry none. */
+static bool rec_raw_q(uint8_t dbt, const uint8_t *blk, uint8_t q[CDS_CHAN_SIZE])
+{
+	if (dbt == 1) {
+		memcpy(q, blk + CDS_RAW_SIZE, CDS_CHAN_SIZE);
+		return true;
+	}
+	if (dbt == 3) {
+		uint8_t ch[8][CDS_CHAN_SIZE];
+		cds_sub_deinterleave(ch, blk + CDS_RAW_SIZE);
+		memcpy(q, ch[1], CDS_CHAN_SIZE);
+		return true;
+	}
+	return false;
+}
+
+/* One block of the RAW session at lba: note track starts, INDEX 01, the lead-out
+ * from mode-1 Q; everything odd is a diagnostic.  Returns the Q track number
+ * (0 lead-in, AAh lead-out, 0 when unknown). */
+static uint16_t rec_raw_scan(struct rec_disc *d, int32_t lba, const uint8_t *blk, int32_t pstart)
+{
+	uint8_t q[CDS_CHAN_SIZE];
+	if (!rec_raw_q(rec_page_dbt(d), blk, q))
+		return 0;
+	bool crc_ok = cds_q_crc_ok(q) || cds_crc16(q, 10) == (uint16_t)(q[10] << 8 | q[11]);
+	if (!crc_ok) {
+		rec_raw_diag(d, lba, "Q CRC mismatch, Q ignored");
+		return 0;
+	}
+	if ((q[0] & 0x0f) != 1)		/* MCN / ISRC frames carry no position */
+		return 0;
+	struct cds_msf msf = { (uint8_t)cds_unbcd(q[7]), (uint8_t)cds_unbcd(q[8]),
+			       (uint8_t)cds_unbcd(q[9]) };
+	int32_t qlba;
+	if (cds_msf_to_lba(msf, &qlba) < 0 || qlba != lba)
+		rec_raw_diag(d, lba, "Q absolute time is not the block's address");
+	if (lba < pstart - CDS_PREGAP) {	/* the lead-in: TOC frames */
+		if (q[1] != 0)
+			rec_raw_diag(d, lba, "Q TNO in the lead-in is not 00");
+		return 0;
+	}
+	if (q[1] == 0xaa) {
+		if (d->raw_leadout < 0)
+			d->raw_leadout = lba;
+		return 0xaa;
+	}
+	unsigned tno = cds_unbcd(q[1]), idx = cds_unbcd(q[2]);
+	if (tno < 1 || tno > 99 || d->raw_leadout >= 0) {
+		rec_raw_diag(d, lba, d->raw_leadout >= 0 ? "track after the lead-out, ignored"
+							  : "Q TNO out of range");
+		return 0;
+	}
+	struct rec_rawtrk *t = d->raw_ntrk ? &d->raw_trk[d->raw_ntrk - 1] : NULL;
+	if (!t || tno != t->tno) {
+		unsigned want = t ? t->tno + 1u : 1u;
+		if (tno != want || d->raw_ntrk >= 99) {
+			rec_raw_diag(d, lba, "track number out of sequence, ignored");
+			return (uint16_t)tno;
+		}
+		t = &d->raw_trk[d->raw_ntrk++];
+		*t = (struct rec_rawtrk){ .first = lba, .idx1 = -1, .tno = (uint8_t)tno };
+	}
+	if (idx >= 1 && t->idx1 < 0) {
+		t->idx1 = lba;
+		t->ctl = q[0] >> 4;
+		t->data_mode = rec_raw_data_mode(blk);
+	}
+	return (uint16_t)tno;
+}
+
+static struct sim_sense rec_write_raw(struct rec_disc *d, const struct rec_write_req *w, uint32_t bs)
+{
+	struct dl_track *tail = rec_tail(d);
+	if (!d->raw_active) {		/* a RAW session starts at the lead-in of an empty one */
+		if (!tail || tail->state != 0 || d->st.last_session_state != 0 || d->st.leadin_lba == -1)
+			return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
+		if (w->lba != d->st.leadin_lba)
+			return SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
+	} else if (w->lba != d->raw_nwa) {
+		return SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
+	}
+	int32_t end = (d->st.last_leadout_lba > 0 ? d->st.last_leadout_lba : (int32_t)d->st.capacity) +
+		      (d->st.nsessions == 1 ? REC_CD_LEADOUT1 : REC_CD_LEADOUTN);
+	if ((int64_t)w->lba + w->nblocks > end)
+		return SIM_SENSE_LBA_OUT_OF_RANGE;
+	int32_t pstart = tail ? tail->start_lba : 0;
+	bool was_active = d->raw_active;
+	unsigned ntrk = d->raw_ntrk;
+	int32_t leadout = d->raw_leadout;
+	struct rec_rawtrk last = ntrk ? d->raw_trk[ntrk - 1] : (struct rec_rawtrk){ 0 };
+	if (!d->raw_active) {
+		d->raw_active = true;
+		d->raw_ntrk = ntrk = 0;
+		d->raw_leadout = leadout = -1;
+		d->raw_diag = 0;
+	}
+	uint16_t tno = 0;
+	for (uint32_t i = 0; i < w->nblocks; i++) {
+		uint16_t n = rec_raw_scan(d, w->lba + (int32_t)i, w->data + (size_t)i * bs, pstart);
+		if (i == 0)
+			tno = n;
+	}
+	struct sim_sense s = rec_record(d, w, bs, tno, d->st.nsessions);
+	if (s.key) {			/* what Q told of these blocks is forgotten */
+		d->raw_active = was_active;
+		d->raw_ntrk = ntrk;
+		d->raw_leadout = leadout;
+		if (ntrk)
+			d->raw_trk[ntrk - 1] = last;
+		return s;
+	}
+	d->raw_nwa = w->lba + (int32_t)w->nblocks;
+	return SIM_SENSE_NONE;
+}
+
+/* The session a RAW recording wrote, from Q: the invisible track goes, track n spans
+ * from its INDEX 01 to the first block of track n+1 (or the lead-out, or the last
+ * block written); tracks are filled reservations (state 2) that the session close
+ * that follows closes.  No track found: one track over the written program area,
+ * its mode from the main channel.  -1 when nothing was written in the program area. */
+static int rec_raw_layout(struct rec_disc *d)
+{
+	struct dl_track *tail = rec_tail(d);
+	if (!tail || tail->state != 0)
+		return -1;
+	int32_t pstart = tail->start_lba;
+	int32_t stop = d->raw_leadout >= 0 ? d->raw_leadout : d->raw_nwa;
+	struct rec_rawtrk one;
+	const struct rec_rawtrk *trk = d->raw_trk;
+	unsigned n = d->raw_ntrk;
+	if (!n) {
+		if (stop <= pstart)
+			return -1;
+		uint8_t blk[DL_BLOCK_SIZE_MAX];
+		struct dl_reader *r = rec_reader(d);
+		struct dl_error e;
+		uint8_t dm = r && dl_reader_read(r, pstart, 1, blk, sizeof(blk), &e) >= CDS_RAW_SIZE
+			? rec_raw_data_mode(blk) : 1;
+		one = (struct rec_rawtrk){ .first = pstart, .idx1 = pstart, .tno = 1,
+					   .ctl = dm == 0x0f ? 0 : 4, .data_mode = dm };
+		trk = &one;
+		n = 1;
+		rec_raw_diag(d, pstart, "no track in Q: one track over the program area");
+	}
+	if (d->raw_ntrk && (trk[0].first > pstart - CDS_PREGAP || trk[0].idx1 != pstart))
+		rec_raw_diag(d, trk[0].first, "first track not at the session's program start");
+	d->st.ntracks--;		/* the invisible track goes */
+	unsigned added = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int32_t start = trk[i].idx1 >= 0 ? trk[i].idx1 : trk[i].first;
+		int32_t tend = i + 1 < n ? trk[i + 1].first : stop;
+		if (tend > d->raw_nwa)
+			tend = d->raw_nwa;
+		if (tend <= start || start >= (int32_t)d->st.capacity)
+			continue;
+		if (rec_add_track(d, start) < 0)
+			return -1;
+		struct dl_track *t = &d->st.tracks[d->st.ntracks - 1];
+		t->state = 2;
+		t->size = (uint32_t)(tend - start);
+		t->free_blocks = 0;
+		t->nwa = -1;
+		t->last_recorded = tend - 1;
+		t->flags = 0;
+		t->mode = trk[i].ctl & 0x0f;
+		t->data_mode = trk[i].data_mode;
+		added++;
+	}
+	if (!added)
+		return -1;
+	struct dl_session *s = rec_last_session(d);
+	s->state = 1;
+	d->st.last_session_state = 1;
+	d->st.disc_status = 1;
+	d->raw_active = false;
+	return 0;
+}
+
 struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 {
 	if (!d->m->writable)
@@ -848,6 +1079,8 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
 	if (!w->data || (uint64_t)bs * w->nblocks != w->len)	/* §4.6 */
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
+	if (d->m->family == REC_CD && rec_page_wt(d) == WT_RAW)
+		return rec_write_raw(d, w, bs);
 	if (d->m->random)
 		return rec_write_random(d, w);
 
@@ -1006,6 +1239,8 @@ static struct sim_sense rec_close_apply(struct rec_disc *d, enum rec_close_actio
 	case RC_SESSION_PAGE05:
 	case RC_SESSION_APPEND:
 	case RC_FINALIZE:
+		if (d->raw_active && rec_raw_layout(d) < 0)	/* RAW: layout from Q first */
+			return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
 		return rec_close_session(d, act);
 	case RC_BGF_QUICK:
 	case RC_BGF_STOP: {
@@ -1037,13 +1272,17 @@ struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
+	bool raw = d->raw_active;
 	struct sim_sense s = rec_close_apply(d, act, number);
 	if (s.key) {
 		rec_end(d, &x, false);
+		d->raw_active = raw;
 		return s;
 	}
-	if (act != RC_NOOP && rec_persist(d) < 0)
+	if (act != RC_NOOP && rec_persist(d) < 0) {
+		d->raw_active = raw;
 		return rec_end(d, &x, false);
+	}
 	d->sao_armed = false;
 	return rec_end(d, &x, true);
 }
@@ -1093,6 +1332,18 @@ struct sim_sense rec_sync(struct rec_disc *d)
 			return cs;
 		}
 		d->sao_armed = false;
+		layout = true;
+	}
+	if (d->raw_active && d->raw_leadout >= 0) {
+		/* RAW: the lead-out was written: the session ends, its layout from Q (§3) */
+		bool ok = rec_raw_layout(d) == 0;
+		struct sim_sense cs = ok ? rec_close_session(d, RC_SESSION_PAGE05)
+					 : SIM_SENSE_COMMAND_SEQUENCE_ERROR;
+		if (cs.key) {
+			rec_end(d, &x, false);
+			d->raw_active = true;
+			return cs;
+		}
 		layout = true;
 	}
 	if (rec_dao_done(d)) {		/* DVD-R DAO: the disc closes at SYNC (§3) */
@@ -1172,6 +1423,7 @@ struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 		return rec_end(d, &x, false);
 	d->read_stale = true;
 	d->sao_armed = false;
+	d->raw_active = false;
 	return rec_end(d, &x, true);
 }
 

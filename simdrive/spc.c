@@ -293,6 +293,14 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 	wire_put_be16(p + 8, 8448);	/* max read speed kB/s (obsolete field) */
 	wire_put_be16(p + 12, 2048);	/* buffer size KiB */
 	wire_put_be16(p + 14, 8448);	/* current read speed (obsolete field) */
+	if (lun->rec) {
+		/* The speed SET CD SPEED / SET STREAMING selected (MMC-3 page 2Ah bytes 20-21,
+		 * obsolete, and 28-29); 16-bit kB/s fields, so BD speeds saturate. */
+		uint32_t w = sim_mmc_write_speed(lun);
+		uint16_t kbps = w > 0xffff ? 0xffff : (uint16_t)w;
+		wire_put_be16(p + 20, kbps);
+		wire_put_be16(p + 28, kbps);
+	}
 	return 32;
 }
 

@@ -11,6 +11,19 @@
  *                        track and READ TOC format 0 as hex (compared across restarts)
  *   refusals             WRITE at a wrong LBA and with a wrong length: refused with the
  *                        right sense, NWA unchanged
+ *   state-full           state, plus RTI FFh, TOC formats 1 and 2 and READ CAPACITY
+ * Media scenarios (tests/integration/burn-media.sh; each prints "extent LBA COUNT BS SEED"
+ * lines describing the final content of the disc):
+ *   cd-tao SEED          CD-R TAO: Mode 1 data track (DBT 8), two audio tracks (DBT 0)
+ *                        at the NWA RTI FFh reports, SYNC ends each, CLOSE SESSION
+ *   cd-sao SEED          CD-R SAO: DBT 3, cue sheet, 2448-byte blocks from LBA -150
+ *   bdr SEED             BD-R: WRITE(12) streaming in 64 KiB units, finalize 110b
+ *   dvdplusrw SEED       DVD+RW: FORMAT UNIT 26h, scattered writes and overwrites
+ *   cdrw SEED            CD-RW: burn, close session, BLANK full, burn other data
+ * burnclient expected SEED BLOCK-SIZE LBA COUNT
+ *                        (no URL) the bytes the scenarios write to those blocks with that
+ *                        seed, on stdout: block LBA byte i (a multiple of 4) holds the
+ *                        big-endian word LBA*2654435761 ^ i*40503 ^ SEED*2246822519
  * Exit 0 when every check passed, 1 on the first failed check (with the reason). */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -131,11 +144,20 @@ static uint32_t nwa_of_invisible(void)
 	return be32(r.data + 12);
 }
 
-static void fill(uint8_t *buf, uint32_t lba, uint32_t n, unsigned seed)
+/* The deterministic content of block `lba` written with `seed`, `bs` bytes a block (a
+ * multiple of 4): the same function for every block size, so the first 2048 bytes of a
+ * 2352-byte block equal the 2048-byte block of the same LBA and seed. */
+static void fillb(uint8_t *buf, int32_t lba, uint32_t n, uint32_t bs, unsigned seed)
 {
 	for (uint32_t b = 0; b < n; b++)
-		for (uint32_t i = 0; i < 2048; i += 4)
-			put32(buf + b * 2048 + i, (lba + b) * 2654435761u ^ i * 40503u ^ seed * 2246822519u);
+		for (uint32_t i = 0; i < bs; i += 4)
+			put32(buf + b * bs + i,
+			      ((uint32_t)lba + b) * 2654435761u ^ i * 40503u ^ seed * 2246822519u);
+}
+
+static void fill(uint8_t *buf, uint32_t lba, uint32_t n, unsigned seed)
+{
+	fillb(buf, (int32_t)lba, n, 2048, seed);
 }
 
 static void write10(uint32_t lba, uint32_t n, const uint8_t *buf)
@@ -290,6 +312,518 @@ static void scenario_refusals(void)
 	printf("refusals: wrong LBA 05/21/02, wrong length 05/24/00, NWA unchanged at %u\n", nwa);
 }
 
+/* ---- helpers for the media scenarios (burn-media.sh) -------------------------------- */
+
+static void msf_of(int32_t lba, uint8_t m[3])
+{
+	int32_t f = lba + 150;
+	m[0] = (uint8_t)(f / 4500);
+	m[1] = (uint8_t)(f / 75 % 60);
+	m[2] = (uint8_t)(f % 75);
+}
+
+/* Print an extent of the final content for the script: LBA COUNT BLOCK-SIZE SEED. */
+static void extent(int32_t lba, uint32_t n, uint32_t bs, unsigned seed)
+{
+	printf("extent %d %u %u %u\n", (int)lba, n, bs, seed);
+}
+
+/* MODE SENSE(10) page 05h current, change write type / multi-session / track mode /
+ * DBT, MODE SELECT(10) with PF (spec §1.2: sized from what MODE SENSE reported). */
+static void set_page05(unsigned wtype, unsigned ms, unsigned tmode, unsigned dbt)
+{
+	uint8_t cdb[10] = { 0x5a, 0, 0x05 };
+	struct result r;
+	put16(cdb + 7, 8 + 60);
+	run(cdb, 10, NULL, 0, 8 + 60, &r);
+	expect_good("MODE SENSE(10) page 05h", &r);
+	if (r.len < 8 + 2 || (r.data[8] & 0x3f) != 0x05 || r.data[6] || r.data[7])
+		die("MODE SENSE(10) page 05h: unexpected answer (%d bytes, page %02x)", r.len, r.data[8]);
+	int plen = 2 + r.data[9];
+	if (8 + plen > r.len)
+		die("MODE SENSE(10) page 05h: page length %d, %d bytes received", plen, r.len);
+	uint8_t par[8 + 64];
+	memset(par, 0, sizeof(par));
+	memcpy(par + 8, r.data + 8, (size_t)plen);
+	uint8_t *pg = par + 8;
+	pg[0] &= 0x3f;				/* PS is reserved in MODE SELECT */
+	pg[2] = (uint8_t)((pg[2] & 0xf0 & ~0x10) | wtype);	/* Test Write off */
+	pg[3] = (uint8_t)(ms << 6 | tmode);
+	pg[4] = (uint8_t)((pg[4] & 0xf0) | dbt);
+	uint8_t sel[10] = { 0x55, 0x10 };
+	put16(sel + 7, (uint16_t)(8 + plen));
+	run(sel, 10, par, 8 + plen, 0, &r);
+	char what[96];
+	snprintf(what, sizeof(what), "MODE SELECT(10) page 05h write type %u ms %u track mode %u DBT %u",
+		 wtype, ms, tmode, dbt);
+	expect_good(what, &r);
+}
+
+/* WRITE(10) (opcode 2Ah) or WRITE(12) (AAh, streaming bit byte 10 b7) of n blocks of bs
+ * bytes from lba, `unit` blocks per command. */
+static void burn_bs(uint8_t opcode, int32_t lba, uint32_t n, uint32_t bs, unsigned seed,
+		    uint32_t unit, bool streaming)
+{
+	static uint8_t buf[32 * 2448];
+	if (unit * bs > sizeof(buf))
+		die("burn_bs: unit too large");
+	for (uint32_t done = 0; done < n;) {
+		uint32_t c = n - done < unit ? n - done : unit;
+		int32_t at = (int32_t)((uint32_t)lba + done);
+		uint8_t cdb[12] = { opcode };
+		struct result r;
+		fillb(buf, at, c, bs, seed);
+		put32(cdb + 2, (uint32_t)at);
+		if (opcode == 0x2a) {
+			put16(cdb + 7, (uint16_t)c);
+			run(cdb, 10, buf, (int)(c * bs), 0, &r);
+		} else {
+			put32(cdb + 6, c);
+			if (streaming)
+				cdb[10] = 0x80;
+			run(cdb, 12, buf, (int)(c * bs), 0, &r);
+		}
+		char what[96];
+		snprintf(what, sizeof(what), "WRITE(%s) LBA %d x %u at %u bytes%s",
+			 opcode == 0x2a ? "10" : "12", (int)at, c, bs, streaming ? " streaming" : "");
+		expect_good(what, &r);
+		done += c;
+	}
+}
+
+/* READ(10) n blocks from lba and compare with bytes off..off+2047 of the blocks as they
+ * were written at bs bytes with seed. */
+static void verify_bs(int32_t lba, uint32_t n, uint32_t bs, uint32_t off, unsigned seed)
+{
+	static uint8_t full[16 * 2448];
+	for (uint32_t done = 0; done < n;) {
+		uint32_t c = n - done < 16 ? n - done : 16;
+		int32_t at = (int32_t)((uint32_t)lba + done);
+		uint8_t cdb[10] = { 0x28 };
+		put32(cdb + 2, (uint32_t)at);
+		put16(cdb + 7, (uint16_t)c);
+		struct scsi_task *t = malloc(sizeof(*t));
+		memset(t, 0, sizeof(*t));
+		memcpy(t->cdb, cdb, 10);
+		t->cdb_size = 10;
+		t->xfer_dir = SCSI_XFER_READ;
+		t->expxferlen = (int)(c * 2048);
+		if (!iscsi_scsi_command_sync(ctx, lun, t, NULL))
+			die("READ(10): %s", iscsi_get_error(ctx));
+		if (t->status != SCSI_STATUS_GOOD || t->datain.size != (int)(c * 2048))
+			die("READ(10) LBA %d x %u: status 0x%02x sense %x/%02x/%02x, %d bytes", (int)at, c,
+			    t->status, t->sense.key, t->sense.ascq >> 8, t->sense.ascq & 0xff, t->datain.size);
+		fillb(full, at, c, bs, seed);
+		for (uint32_t b = 0; b < c; b++)
+			if (memcmp(t->datain.data + b * 2048, full + b * bs + off, 2048) != 0)
+				die("READ(10) LBA %d: data differs from what was written (seed %u)",
+				    (int)(at + (int32_t)b), seed);
+		scsi_free_scsi_task(t);
+		done += c;
+	}
+}
+
+static void read10_sense(int32_t lba, int key, int asc, int ascq, const char *what)
+{
+	uint8_t cdb[10] = { 0x28 };
+	struct result r;
+	put32(cdb + 2, (uint32_t)lba);
+	put16(cdb + 7, 1);
+	run(cdb, 10, NULL, 0, 2048, &r);
+	expect_sense(what, &r, key, asc, ascq);
+}
+
+static void read_toc(unsigned format, struct result *r)
+{
+	uint8_t cdb[10] = { 0x43, 0, (uint8_t)format, 0, 0, 0, format == 2 ? 1 : 0 };
+	put16(cdb + 7, 4000);
+	run(cdb, 10, NULL, 0, 4000, r);
+}
+
+static void check_rdi(unsigned status, unsigned last_session_state, unsigned sessions,
+		      unsigned first_last, unsigned last_last, const char *when)
+{
+	struct result r;
+	read_disc_info(&r);
+	unsigned st = r.data[2] & 3, lss = r.data[2] >> 2 & 3, ns = r.data[4] | r.data[9] << 8;
+	unsigned fl = r.data[5] | r.data[10] << 8, ll = r.data[6] | r.data[11] << 8;
+	if (st != status || lss != last_session_state || ns != sessions || fl != first_last ||
+	    ll != last_last)
+		die("%s: READ DISC INFORMATION disc status %u, last session state %u, sessions %u, "
+		    "tracks in last session %u..%u; expected %u, %u, %u, %u..%u", when, st, lss, ns, fl,
+		    ll, status, last_session_state, sessions, first_last, last_last);
+}
+
+/* READ TRACK INFORMATION of track n: start, size, track mode, data mode, and whether
+ * the NWA is valid (then nwa). */
+static void check_rti(unsigned n, int32_t start, uint32_t size, unsigned tmode, unsigned dmode,
+		      bool nwa_v, uint32_t nwa, const char *when)
+{
+	struct result r;
+	read_track_info(n, &r);
+	char what[96];
+	snprintf(what, sizeof(what), "%s: READ TRACK INFORMATION track %u", when, n);
+	expect_good(what, &r);
+	int32_t s = (int32_t)be32(r.data + 8);
+	uint32_t z = be32(r.data + 24);
+	if (r.data[2] != (n & 0xff) || s != start || z != size || (r.data[5] & 0x0f) != tmode ||
+	    (r.data[6] & 0x0f) != dmode || (bool)(r.data[7] & 1) != nwa_v ||
+	    (nwa_v && be32(r.data + 12) != nwa))
+		die("%s: track %u start %d size %u mode %u data mode %x NWA_V %u NWA %u; expected "
+		    "start %d size %u mode %u data mode %x NWA_V %u NWA %u", what, r.data[2], (int)s, z,
+		    r.data[5] & 0x0f, r.data[6] & 0x0f, r.data[7] & 1, be32(r.data + 12), (int)start,
+		    size, tmode, dmode, nwa_v, nwa);
+}
+
+struct tocent {
+	unsigned track, ctl;
+	int32_t start;
+};
+
+/* READ TOC format 0: exactly these tracks, then the lead-out (its CONTROL is the last
+ * track's). */
+static void check_toc0(const struct tocent *e, unsigned n, int32_t leadout, const char *when)
+{
+	struct result r;
+	read_toc(0, &r);
+	char what[96];
+	snprintf(what, sizeof(what), "%s: READ TOC format 0", when);
+	expect_good(what, &r);
+	unsigned len = (unsigned)(r.data[0] << 8 | r.data[1]) + 2;
+	if (len != 4 + 8 * (n + 1) || r.data[2] != e[0].track || r.data[3] != e[n - 1].track)
+		die("%s: %u bytes, tracks %u..%u; expected %u bytes, tracks %u..%u", what, len,
+		    r.data[2], r.data[3], 4 + 8 * (n + 1), e[0].track, e[n - 1].track);
+	for (unsigned i = 0; i <= n; i++) {
+		const uint8_t *d = r.data + 4 + 8 * i;
+		unsigned track = i < n ? e[i].track : 0xaa, ctl = i < n ? e[i].ctl : e[n - 1].ctl;
+		int32_t start = i < n ? e[i].start : leadout;
+		if (d[1] != (0x10 | ctl) || d[2] != track || (int32_t)be32(d + 4) != start)
+			die("%s: entry %u: ADR|CTL %02x track %02x start %d; expected %02x %02x %d", what,
+			    i, d[1], d[2], (int)be32(d + 4), 0x10 | ctl, track, (int)start);
+	}
+}
+
+/* READ TOC format 2 (raw TOC) of a one-session disc: A0 (first track, disc type), A1
+ * (last track), A2 (lead-out MSF), one entry per track with its start MSF, and B0 only
+ * when `b0` (appendable CD). */
+static void check_toc2(const struct tocent *e, unsigned n, int32_t leadout, bool b0,
+		       const char *when)
+{
+	struct result r;
+	read_toc(2, &r);
+	char what[96];
+	snprintf(what, sizeof(what), "%s: READ TOC format 2", when);
+	expect_good(what, &r);
+	unsigned len = (unsigned)(r.data[0] << 8 | r.data[1]) + 2;
+	unsigned want = 4 + 11 * (3 + n + (b0 ? 1 : 0));
+	if (len != want || r.data[2] != 1 || r.data[3] != 1)
+		die("%s: %u bytes, sessions %u..%u; expected %u bytes, sessions 1..1", what, len,
+		    r.data[2], r.data[3], want);
+	bool seen_a0 = false, seen_a1 = false, seen_a2 = false, seen_b0 = false;
+	unsigned tracks = 0;
+	for (unsigned pos = 4; pos + 11 <= len; pos += 11) {
+		const uint8_t *d = r.data + pos;
+		uint8_t m[3];
+		if (d[0] != 1 || d[2] != 0)
+			die("%s: entry at %u: session %u TNO %u", what, pos, d[0], d[2]);
+		switch (d[3]) {
+		case 0xa0:
+			seen_a0 = true;
+			/* A0 carries the first track's CONTROL, A1/A2 the last track's. */
+			if (d[1] != (0x10 | e[0].ctl) || d[8] != e[0].track || d[9] != 0x00 || d[10] != 0)
+				die("%s: A0 %02x P %02x %02x %02x, expected %02x, first track %u, disc type 00",
+				    what, d[1], d[8], d[9], d[10], 0x10 | e[0].ctl, e[0].track);
+			break;
+		case 0xa1:
+			seen_a1 = true;
+			if (d[1] != (0x10 | e[n - 1].ctl) || d[8] != e[n - 1].track || d[9] || d[10])
+				die("%s: A1 %02x P %02x %02x %02x, expected %02x, last track %u", what, d[1],
+				    d[8], d[9], d[10], 0x10 | e[n - 1].ctl, e[n - 1].track);
+			break;
+		case 0xa2:
+			seen_a2 = true;
+			msf_of(leadout, m);
+			if (d[1] != (0x10 | e[n - 1].ctl) || memcmp(d + 8, m, 3) != 0)
+				die("%s: A2 %02x P-MSF %u:%u:%u, expected %02x lead-out %u:%u:%u (LBA %d)", what,
+				    d[1], d[8], d[9], d[10], 0x10 | e[n - 1].ctl, m[0], m[1], m[2], (int)leadout);
+			break;
+		case 0xb0:
+			seen_b0 = true;
+			if ((d[1] >> 4) != 5)
+				die("%s: B0 with ADR %u", what, d[1] >> 4);
+			break;
+		default:
+			if (d[3] < 1 || d[3] > 99)
+				die("%s: unexpected POINT %02x", what, d[3]);
+			for (unsigned i = 0; i < n; i++) {
+				if (e[i].track != d[3])
+					continue;
+				msf_of(e[i].start, m);
+				if (d[1] != (0x10 | e[i].ctl) || memcmp(d + 8, m, 3) != 0)
+					die("%s: track %u ADR|CTL %02x P-MSF %u:%u:%u, expected %02x %u:%u:%u",
+					    what, d[3], d[1], d[8], d[9], d[10], 0x10 | e[i].ctl, m[0], m[1],
+					    m[2]);
+				tracks++;
+			}
+		}
+	}
+	if (!seen_a0 || !seen_a1 || !seen_a2 || tracks != n || seen_b0 != b0)
+		die("%s: A0 %d A1 %d A2 %d, %u of %u tracks, B0 %d (expected %d)", what, seen_a0,
+		    seen_a1, seen_a2, tracks, n, seen_b0, b0);
+}
+
+static void close_expect(uint8_t function, uint16_t number, int key, int asc, int ascq)
+{
+	uint8_t cdb[10] = { 0x5b, 0, function };
+	struct result r;
+	put16(cdb + 4, number);
+	run(cdb, 10, NULL, 0, 0, &r);
+	char what[64];
+	snprintf(what, sizeof(what), "CLOSE TRACK/SESSION function %u number %u", function, number);
+	expect_sense(what, &r, key, asc, ascq);
+}
+
+/* (b) CD-R TAO: a Mode 1 data track, then two audio tracks, each at the NWA RTI(FFh)
+ * reports; SYNCHRONIZE CACHE ends each track; CLOSE SESSION with multi-session 00b
+ * finalizes. */
+static void scenario_cd_tao(unsigned seed)
+{
+	const uint32_t n1 = 300, n2 = 200, n3 = 150;
+	const int32_t s2 = (int32_t)n1 + 152, s3 = s2 + (int32_t)n2 + 152;	/* gap 2 + 150 */
+
+	check_rdi(0, 0, 1, 1, 1, "blank CD-R");
+	check_rti(1, 0, 332850, 4, 1, true, 0, "blank CD-R");
+	set_page05(1, 0, 4, 8);
+	uint32_t nwa = nwa_of_invisible();
+	if (nwa != 0)
+		die("blank CD-R: NWA %u, expected 0", nwa);
+	burn_bs(0x2a, 0, n1, 2048, seed, 16, false);
+	check_rdi(1, 1, 1, 1, 1, "CD-R while track 1 is written");
+	sync_cache();
+	check_rti(1, 0, n1, 4, 1, false, 0, "after SYNC of track 1");
+	check_rti(2, s2, 332850 - (uint32_t)s2, 4, 1, true, (uint32_t)s2, "invisible track 2");
+
+	set_page05(1, 0, 0, 0);
+	nwa = nwa_of_invisible();
+	if (nwa != (uint32_t)s2)
+		die("audio track 2: NWA %u, expected %d (track 1 end + 2 + 150)", nwa, (int)s2);
+	burn_bs(0x2a, (int32_t)nwa, n2, 2352, seed + 1, 16, false);
+	sync_cache();
+	nwa = nwa_of_invisible();
+	if (nwa != (uint32_t)s3)
+		die("audio track 3: NWA %u, expected %d", nwa, (int)s3);
+	burn_bs(0x2a, (int32_t)nwa, n3, 2352, seed + 2, 16, false);
+	sync_cache();
+	close_ts(2, 0);
+
+	const struct tocent toc[] = { { 1, 4, 0 }, { 2, 0, s2 }, { 3, 0, s3 } };
+	const int32_t leadout = s3 + (int32_t)n3;
+	check_rdi(2, 3, 1, 1, 3, "CD-R TAO closed");
+	check_rti(1, 0, n1, 4, 1, false, 0, "CD-R TAO closed");
+	check_rti(2, s2, n2, 0, 0xf, false, 0, "CD-R TAO closed");
+	check_rti(3, s3, n3, 0, 0xf, false, 0, "CD-R TAO closed");
+	check_toc0(toc, 3, leadout, "CD-R TAO closed");
+	check_toc2(toc, 3, leadout, false, "CD-R TAO closed");
+	verify_bs(0, n1, 2048, 0, seed);
+	read10_sense(s2, 5, 0x64, 0x00, "READ(10) of the audio track 2");
+	read10_sense((int32_t)n1, 5, 0x21, 0x00, "READ(10) in the TAO gap after track 1");
+	extent(0, n1, 2048, seed);
+	extent(s2, n2, 2352, seed + 1);
+	extent(s3, n3, 2352, seed + 2);
+	printf("cd-tao: data track 1 (%u x 2048) at 0, audio tracks 2 (%u x 2352) at %d and 3 "
+	       "(%u x 2352) at %d, session closed, disc finalized\n", n1, n2, (int)s2, n3, (int)s3);
+}
+
+/* (c) CD-R SAO: page 05h write type 2 DBT 3, a cue sheet with one Mode 1 track written
+ * raw (2352) with raw P-W (+96), 150 pregap blocks from LBA -150, SYNCHRONIZE CACHE. */
+static void scenario_cd_sao(unsigned seed)
+{
+	const uint32_t n = 300;
+	uint8_t lo[3];
+	msf_of((int32_t)n, lo);
+	const uint8_t cue[] = {
+		0x41, 0x00, 0x00, 0x14, 0, 0, 0, 0,		/* lead-in */
+		0x41, 0x01, 0x00, 0x51, 0, 0, 0, 0,		/* track 1 INDEX 0 00:00:00 */
+		0x41, 0x01, 0x01, 0x51, 0, 0, 2, 0,		/* track 1 INDEX 1 00:02:00 */
+		0x41, 0xaa, 0x01, 0x14, 0, lo[0], lo[1], lo[2],	/* lead-out */
+	};
+	struct result r;
+
+	check_rdi(0, 0, 1, 1, 1, "blank CD-R");
+	set_page05(2, 0, 4, 3);
+	read_track_info(0xff, &r);			/* as cdrdao does; the answer is ignored */
+	uint8_t cdb[10] = { 0x5d };
+	cdb[6] = 0; cdb[7] = 0; cdb[8] = sizeof(cue);
+	run(cdb, 10, cue, sizeof(cue), 0, &r);
+	expect_good("SEND CUE SHEET", &r);
+	burn_bs(0x2a, -150, 150 + n, 2448, seed, 16, false);
+	sync_cache();
+
+	const struct tocent toc[] = { { 1, 4, 0 } };
+	check_rdi(2, 3, 1, 1, 1, "CD-R SAO");
+	check_rti(1, 0, n, 4, 1, false, 0, "CD-R SAO");
+	check_toc0(toc, 1, (int32_t)n, "CD-R SAO");
+	check_toc2(toc, 1, (int32_t)n, false, "CD-R SAO");
+	verify_bs(0, n, 2448, 16, seed);		/* Mode 1 user data at 16 (DATA FORM 11h) */
+	extent(-150, 150 + n, 2448, seed);
+	printf("cd-sao: cue sheet accepted, %u blocks x 2448 from LBA -150, track 1 (%u blocks) at 0, "
+	       "finalized\n", 150 + n, n);
+}
+
+/* (d) BD-R: WRITE(12) with the streaming bit in 64 KiB units, a second track without it,
+ * finalize with CLOSE 110b. */
+static void scenario_bdr(unsigned seed)
+{
+	const uint32_t n1 = 640, n2 = 96;
+
+	check_rdi(0, 0, 1, 1, 1, "blank BD-R");
+	if (nwa_of_invisible() != 0)
+		die("blank BD-R: NWA not 0");
+	burn_bs(0xaa, 0, n1, 2048, seed, 32, true);
+	sync_cache();
+	close_ts(1, 1);
+	uint32_t nwa = nwa_of_invisible();
+	if (nwa != n1)
+		die("BD-R track 2: NWA %u, expected %u", nwa, n1);
+	burn_bs(0xaa, (int32_t)nwa, n2, 2048, seed + 1, 32, false);
+	sync_cache();
+	close_ts(1, 2);
+	close_expect(5, 0, 5, 0x24, 0x00);		/* 101b is DVD+R only (spec §1.7) */
+	close_ts(6, 0);
+
+	const struct tocent toc[] = { { 1, 4, 0 }, { 2, 4, (int32_t)n1 } };
+	check_rdi(2, 3, 1, 1, 2, "BD-R finalized");
+	check_rti(1, 0, n1, 4, 1, false, 0, "BD-R finalized");
+	check_rti(2, (int32_t)n1, n2, 4, 1, false, 0, "BD-R finalized");
+	check_toc0(toc, 2, (int32_t)(n1 + n2), "BD-R finalized");
+	verify_bs(0, n1, 2048, 0, seed);
+	verify_bs((int32_t)n1, n2, 2048, 0, seed + 1);
+	extent(0, n1, 2048, seed);
+	extent((int32_t)n1, n2, 2048, seed + 1);
+	printf("bdr: track 1 %u blocks streaming, track 2 %u blocks, finalized with 110b\n", n1, n2);
+}
+
+/* (e) DVD+RW: FORMAT UNIT 26h, scattered writes and overwrites, latest wins; CLOSE 010b
+ * stops the background format. */
+static void scenario_dvdplusrw(unsigned seed)
+{
+	struct result r;
+	uint8_t buf[2048];
+
+	check_rdi(0, 0, 1, 1, 1, "unformatted DVD+RW");
+	uint8_t w[10] = { 0x2a };
+	put16(w + 7, 1);
+	fill(buf, 0, 1, seed);
+	run(w, 10, buf, 2048, 0, &r);
+	expect_sense("WRITE(10) on the unformatted DVD+RW", &r, 5, 0x30, 0x10);
+
+	const uint8_t fcdb[6] = { 0x04, 0x11 };
+	const uint8_t fpar[12] = { 0, 0x82, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
+	run(fcdb, 6, fpar, sizeof(fpar), 0, &r);
+	expect_good("FORMAT UNIT type 26h", &r);
+	read_disc_info(&r);
+	if ((r.data[2] & 3) != 3 || (r.data[7] & 3) != 2)
+		die("formatted DVD+RW: disc status %u, BG format status %u; expected 3, 2 (running)",
+		    r.data[2] & 3, r.data[7] & 3);
+
+	burn_bs(0x2a, 1000, 64, 2048, seed, 16, false);
+	burn_bs(0x2a, 300000, 32, 2048, seed, 16, false);
+	burn_bs(0x2a, 0, 16, 2048, seed, 16, false);
+	burn_bs(0x2a, 1016, 16, 2048, seed + 1, 16, false);	/* overwrites */
+	burn_bs(0x2a, 300008, 8, 2048, seed + 1, 16, false);
+	burn_bs(0x2a, 1000, 4, 2048, seed + 2, 16, false);
+	burn_bs(0x2a, 2295103, 1, 2048, seed, 16, false);	/* the last block */
+	put32(w + 2, 2295104);
+	run(w, 10, buf, 2048, 0, &r);
+	expect_sense("WRITE(10) beyond the formatted size", &r, 5, 0x21, 0x00);
+
+	static const struct { int32_t lba; uint32_t n; unsigned ds; } fin[] = {
+		{ 0, 16, 0 }, { 1000, 4, 2 }, { 1004, 12, 0 }, { 1016, 16, 1 }, { 1032, 32, 0 },
+		{ 300000, 8, 0 }, { 300008, 8, 1 }, { 300016, 16, 0 }, { 2295103, 1, 0 },
+	};
+	for (size_t i = 0; i < sizeof(fin) / sizeof(fin[0]); i++)
+		verify_bs(fin[i].lba, fin[i].n, 2048, 0, seed + fin[i].ds);
+	/* A block never written reads as zeros. */
+	uint8_t rcdb[10] = { 0x28 };
+	put32(rcdb + 2, 5000);
+	put16(rcdb + 7, 1);
+	run(rcdb, 10, NULL, 0, 2048, &r);
+	expect_good("READ(10) of a never written block", &r);
+	for (int i = 0; i < 2048; i++)
+		if (r.data[i])
+			die("READ(10) of a never written block: byte %d is %02x", i, r.data[i]);
+	sync_cache();
+	close_ts(2, 0);
+	read_disc_info(&r);
+	if ((r.data[2] & 3) != 3 || (r.data[7] & 3) != 3)
+		die("DVD+RW after CLOSE 010b: disc status %u, BG format status %u; expected 3, 3",
+		    r.data[2] & 3, r.data[7] & 3);
+	read_track_info(1, &r);
+	expect_good("READ TRACK INFORMATION 1 (DVD+RW)", &r);
+	if (be32(r.data + 8) != 0 || be32(r.data + 24) != 2295104 || (r.data[5] & 0x0f) != 4 ||
+	    !(r.data[7] & 2) || be32(r.data + 28) != 2295103)
+		die("DVD+RW track 1: start %u size %u mode %u LRA_V %u LRA %u; expected 0, 2295104, 4, "
+		    "1, 2295103", be32(r.data + 8), be32(r.data + 24), r.data[5] & 0x0f,
+		    (r.data[7] >> 1) & 1, be32(r.data + 28));
+	for (size_t i = 0; i < sizeof(fin) / sizeof(fin[0]); i++)
+		extent(fin[i].lba, fin[i].n, 2048, seed + fin[i].ds);
+	printf("dvdplusrw: formatted, 9 writes incl. 3 overwrites, latest wins, BG format stopped\n");
+}
+
+static void blank(uint8_t type)
+{
+	uint8_t cdb[12] = { 0xa1, type };
+	struct result r;
+	run(cdb, 12, NULL, 0, 0, &r);
+	char what[32];
+	snprintf(what, sizeof(what), "BLANK type %u", type);
+	expect_good(what, &r);
+}
+
+/* (f) CD-RW: a TAO data track, session closed (appendable), BLANK full, blank again,
+ * burned again with other data, read back. */
+static void scenario_cdrw(unsigned seed)
+{
+	const uint32_t n1 = 300, n2 = 400;
+	struct result r;
+
+	read_disc_info(&r);
+	if (!(r.data[2] & 0x10))
+		die("CD-RW: READ DISC INFORMATION Erasable not set");
+	check_rdi(0, 0, 1, 1, 1, "blank CD-RW");
+	set_page05(1, 3, 4, 8);				/* multi-session 11b: stays appendable */
+	burn_bs(0x2a, (int32_t)nwa_of_invisible(), n1, 2048, seed, 16, false);
+	sync_cache();
+	close_ts(2, 0);
+	const struct tocent toc1[] = { { 1, 4, 0 } };
+	check_rdi(1, 0, 2, 2, 2, "CD-RW after the first session");
+	check_toc0(toc1, 1, (int32_t)n1, "CD-RW after the first session");
+	check_toc2(toc1, 1, (int32_t)n1, true, "CD-RW after the first session");
+	verify_bs(0, n1, 2048, 0, seed);
+
+	blank(0);
+	check_rdi(0, 0, 1, 1, 1, "CD-RW after BLANK");
+	check_rti(1, 0, 332850, 4, 1, true, 0, "CD-RW after BLANK");
+	read_toc(0, &r);
+	expect_sense("READ TOC format 0 after BLANK", &r, 5, 0x24, 0x00);
+	read10_sense(0, 5, 0x21, 0x00, "READ(10) of LBA 0 after BLANK");
+
+	set_page05(1, 0, 4, 8);
+	if (nwa_of_invisible() != 0)
+		die("CD-RW after BLANK: NWA not 0");
+	burn_bs(0x2a, 0, n2, 2048, seed + 1, 16, false);
+	sync_cache();
+	close_ts(2, 0);
+	check_rdi(2, 3, 1, 1, 1, "CD-RW burned again");
+	check_rti(1, 0, n2, 4, 1, false, 0, "CD-RW burned again");
+	check_toc0(toc1, 1, (int32_t)n2, "CD-RW burned again");
+	check_toc2(toc1, 1, (int32_t)n2, false, "CD-RW burned again");
+	verify_bs(0, n2, 2048, 0, seed + 1);
+	extent(0, n2, 2048, seed + 1);
+	printf("cdrw: %u blocks, session closed, blanked, %u other blocks burned and read back\n",
+	       n1, n2);
+}
+
 static void hexline(const char *name, const uint8_t *p, int n)
 {
 	printf("%s", name);
@@ -298,7 +832,7 @@ static void hexline(const char *name, const uint8_t *p, int n)
 	printf("\n");
 }
 
-static void scenario_state(void)
+static void scenario_state(bool full)
 {
 	struct result r;
 	read_disc_info(&r);
@@ -318,14 +852,63 @@ static void scenario_state(void)
 		hexline("TOC", r.data, r.len);
 	else
 		printf("TOC sense %x/%02x/%02x\n", r.key, r.asc, r.ascq);
+	if (!full)
+		return;
+	/* Also the invisible track, TOC formats 1 and 2, READ CAPACITY. */
+	read_track_info(0xff, &r);
+	if (r.status == SCSI_STATUS_GOOD)
+		hexline("RTIFF", r.data, r.len < 36 ? r.len : 36);
+	else
+		printf("RTIFF sense %x/%02x/%02x\n", r.key, r.asc, r.ascq);
+	for (unsigned f = 1; f <= 2; f++) {
+		char name[8];
+		snprintf(name, sizeof(name), "TOC%u", f);
+		read_toc(f, &r);
+		if (r.status == SCSI_STATUS_GOOD)
+			hexline(name, r.data, r.len);
+		else
+			printf("%s sense %x/%02x/%02x\n", name, r.key, r.asc, r.ascq);
+	}
+	uint8_t rc[10] = { 0x25 };
+	run(rc, 10, NULL, 0, 8, &r);
+	expect_good("READ CAPACITY", &r);
+	hexline("CAP", r.data, r.len);
+}
+
+/* burnclient expected SEED BLOCK-SIZE LBA COUNT: the bytes a scenario writes to those
+ * blocks, on stdout (no connection). */
+static int expected(int argc, char **argv)
+{
+	if (argc != 6)
+		die("usage: burnclient expected SEED BLOCK-SIZE LBA COUNT");
+	unsigned seed = (unsigned)strtoul(argv[2], NULL, 0);
+	uint32_t bs = (uint32_t)strtoul(argv[3], NULL, 0);
+	int32_t lba = (int32_t)strtol(argv[4], NULL, 0);
+	uint32_t n = (uint32_t)strtoul(argv[5], NULL, 0);
+	if (bs == 0 || bs % 4 || bs > 65536)
+		die("expected: block size %u is not a multiple of 4 up to 65536", bs);
+	uint8_t *buf = malloc(bs);
+	if (!buf)
+		die("out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		fillb(buf, (int32_t)((uint32_t)lba + i), 1, bs, seed);
+		if (fwrite(buf, 1, bs, stdout) != bs)
+			die("expected: write to stdout failed");
+	}
+	free(buf);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
 	struct iscsi_url *url;
 
+	if (argc >= 2 && strcmp(argv[1], "expected") == 0)
+		return expected(argc, argv);
 	if (argc < 3) {
-		fprintf(stderr, "usage: burnclient URL dvdplusr|tgt-sequence SEED | state | refusals\n");
+		fprintf(stderr, "usage: burnclient URL dvdplusr|tgt-sequence|cd-tao|cd-sao|bdr|dvdplusrw|"
+			"cdrw SEED | state | state-full | refusals\n"
+			"       burnclient expected SEED BLOCK-SIZE LBA COUNT\n");
 		return 2;
 	}
 	ctx = iscsi_create_context("iqn.2026-01.org.burnlab:burnclient");
@@ -348,8 +931,20 @@ int main(int argc, char **argv)
 		scenario_dvdplusr(seed);
 	else if (strcmp(argv[2], "tgt-sequence") == 0)
 		scenario_tgt(seed);
+	else if (strcmp(argv[2], "cd-tao") == 0)
+		scenario_cd_tao(seed);
+	else if (strcmp(argv[2], "cd-sao") == 0)
+		scenario_cd_sao(seed);
+	else if (strcmp(argv[2], "bdr") == 0)
+		scenario_bdr(seed);
+	else if (strcmp(argv[2], "dvdplusrw") == 0)
+		scenario_dvdplusrw(seed);
+	else if (strcmp(argv[2], "cdrw") == 0)
+		scenario_cdrw(seed);
 	else if (strcmp(argv[2], "state") == 0)
-		scenario_state();
+		scenario_state(false);
+	else if (strcmp(argv[2], "state-full") == 0)
+		scenario_state(true);
 	else if (strcmp(argv[2], "refusals") == 0)
 		scenario_refusals();
 	else

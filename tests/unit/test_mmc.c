@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cdsector.h"
 #include "log.h"
 #include "scsi.h"
 #include "unit.h"
@@ -479,7 +480,7 @@ static void test_opcodes_per_lun(void)
 	uint32_t rom = wire_be32(cmd.data_in);
 	sim_cmd_release(&cmd);
 	mmc_run(dev, n, 0, &cmd, all, 12, 65535);
-	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), rom + 11 * 8);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), rom + 19 * 8);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
 }
@@ -552,12 +553,624 @@ static void test_reload_image(void)
 	unlink(image);
 }
 
+/* ---- READ CD, READ DISC STRUCTURE, speeds, buffer, OPC, mechanism ---------------- */
+
+static const struct sim_sense mmc_illegal_mode = { 0x5, 0x64, 0x00 };
+static const struct sim_sense mmc_lba_range = { 0x5, 0x21, 0x00 };
+static const struct sim_sense mmc_incompatible = { 0x5, 0x30, 0x00 };
+static const struct sim_sense mmc_cannot_read = { 0x5, 0x30, 0x02 };
+static const struct sim_sense mmc_param_len = { 0x5, 0x1a, 0x00 };
+
+/* LUN 0: media0 (recorded into image0 when given), LUN 1: cd-r, LUN 2: DVD-ROM ISO. */
+static struct sim_dev *mmc_new_dev_media(const char *media0, const char *image0)
+{
+	mmc_fixtures();
+	static struct sim_lun_cfg luns[3];
+	luns[0] = (struct sim_lun_cfg){ .lun = 0, .media = media0, .image = image0 };
+	luns[1] = (struct sim_lun_cfg){ .lun = 1, .media = "cd-r" };
+	luns[2] = (struct sim_lun_cfg){ .lun = 2, .media = "dvd-rom", .file = iso_path };
+	struct sim_dev_cfg cfg = {
+		.vendor = "BURNLAB", .product = "SIMDRIVE", .revision = "0.1",
+		.serial = "SN", .target_name = "iqn.2026-01.org.burnlab:mmc", .luns = luns, .nluns = 3,
+	};
+	char err[256];
+	struct sim_dev *dev = sim_dev_new(&cfg, err, sizeof(err));
+	if (!dev)
+		fprintf(stderr, "sim_dev_new: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	return dev;
+}
+
+static void mmc_read_cd(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
+			uint8_t expected, int32_t lba, uint32_t blocks, uint8_t mask, uint8_t sub)
+{
+	uint8_t cdb[12] = { 0xbe, (uint8_t)(expected << 2) };
+	wire_put_be32(cdb + 2, (uint32_t)lba);
+	wire_put_be24(cdb + 6, blocks);
+	cdb[9] = mask;
+	cdb[10] = sub;
+	mmc_run(dev, n, lun, cmd, cdb, 12, blocks * 2448u);
+}
+
+static uint32_t mmc_nwa(struct sim_dev *dev, uint64_t n, uint16_t lun)
+{
+	struct sim_cmd cmd;
+	mmc_rti(dev, n, lun, &cmd, 0x01, 0xff);
+	MMC_GOOD(&cmd);
+	uint32_t nwa = cmd.data_in_len >= 16 ? wire_be32(cmd.data_in + 12) : 0;
+	sim_cmd_release(&cmd);
+	return nwa;
+}
+
+static char *mmc_image(const char *name)
+{
+	mmc_fixtures();
+	static char image[PATH_MAX + 32];
+	snprintf(image, sizeof(image), "%s/%s", tmpdir, name);
+	unlink(image);
+	return image;
+}
+
+/* Mode 1 data written at 2048 (TAO, DBT 8): READ CD synthesizes sync, header, EDC
+ * and ECC, and the Q sub-channel. */
+static void test_read_cd_mode1(void)
+{
+	char *image = mmc_image("cd1.disclog");
+	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+
+	uint32_t nwa = mmc_nwa(dev, n, 0);
+	CU_ASSERT_EQUAL(nwa, 0);
+	uint8_t *data = mmc_data(nwa, 2, 2048);
+	mmc_write10(dev, n, 0, &cmd, nwa, 2, data, 2 * 2048);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	/* F8h: the full 2352, identical to a locally built Mode 1 sector. */
+	mmc_read_cd(dev, n, 0, &cmd, 2, 0, 2, 0xf8, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2 * 2352);
+	for (uint32_t b = 0; b < 2; b++) {
+		uint8_t want[CDS_RAW_SIZE];
+		CU_ASSERT_EQUAL(cds_make_mode1(want, (int32_t)b, data + b * 2048), 0);
+		CU_ASSERT_EQUAL(memcmp(cmd.data_in + b * 2352, want, 2352), 0);
+	}
+	const uint8_t *r = cmd.data_in;
+	CU_ASSERT_EQUAL(r[0], 0x00);
+	CU_ASSERT_EQUAL(r[1], 0xff);
+	CU_ASSERT_EQUAL(r[11], 0x00);
+	CU_ASSERT_EQUAL(r[12], 0x00);			/* 00:02:00, BCD */
+	CU_ASSERT_EQUAL(r[13], 0x02);
+	CU_ASSERT_EQUAL(r[14], 0x00);
+	CU_ASSERT_EQUAL(r[15], 0x01);			/* mode 1 */
+	CU_ASSERT_EQUAL(wire_le32(r + 2064), cds_edc(0, r, 2064));
+	CU_ASSERT_EQUAL(r[2352 + 14], 0x01);		/* block 1: 00:02:01 */
+	CU_ASSERT_EQUAL(cds_classify(r), CDS_KIND_MODE1);
+	sim_cmd_release(&cmd);
+
+	/* User data only; header + user; header only. */
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 2, 0x10, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 2 * 2048);
+	if (cmd.data_in_len == 2 * 2048)
+		CU_ASSERT_EQUAL(memcmp(cmd.data_in, data, 2 * 2048), 0);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 2, 1, 1, 0x30, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 4 + 2048);
+	CU_ASSERT_EQUAL(cmd.data_in[2], 0x01);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 2, 1, 1, 0x20, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 4);
+	sim_cmd_release(&cmd);
+
+	/* Sub-channel: formatted Q (16), raw P-W (96), R-W (96). */
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 2, 0x10, 2);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2 * (2048 + 16));
+	const uint8_t *q = cmd.data_in + 2048;
+	CU_ASSERT_EQUAL(q[0], 0x41);			/* data track, ADR 1 */
+	CU_ASSERT_EQUAL(q[1], 0x01);			/* track 1 */
+	CU_ASSERT_EQUAL(q[2], 0x01);			/* index 1 */
+	CU_ASSERT_EQUAL(q[7], 0x00);			/* absolute 00:02:00 */
+	CU_ASSERT_EQUAL(q[8], 0x02);
+	CU_ASSERT_EQUAL(q[9], 0x00);
+	CU_ASSERT(cds_q_crc_ok(q));
+	CU_ASSERT_EQUAL(cmd.data_in[2064 + 2048 + 9], 0x01);	/* block 1: 00:02:01 */
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 1, 0xf8, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2448);
+	uint8_t chan[8][CDS_CHAN_SIZE];
+	cds_sub_deinterleave(chan, cmd.data_in + 2352);
+	CU_ASSERT(cds_q_crc_ok(chan[1]));
+	CU_ASSERT_EQUAL(chan[1][1], 0x01);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 1, 0x00, 4);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 96);
+	sim_cmd_release(&cmd);
+
+	/* Expected type mismatch, unsupported combinations, probes, ranges. */
+	mmc_read_cd(dev, n, 0, &cmd, 1, 0, 1, 0x10, 0);		/* CD-DA */
+	MMC_SENSE(&cmd, mmc_illegal_mode);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 4, 0, 1, 0x10, 0);		/* form 1 */
+	MMC_SENSE(&cmd, mmc_illegal_mode);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 6, 0, 1, 0x10, 0);		/* reserved type */
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 1, 0x12, 0);		/* C2 */
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 1, 0x90, 0);		/* sync, no header */
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	CU_ASSERT_EQUAL(wire_be16(cmd.sense + 16), 9);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 1, 0x10, 3);		/* sub-channel 011b */
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 2, 0, 0, 0xf8, 0);		/* length 0: a probe */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 0);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 1, 2, 0x10, 0);		/* past the recorded */
+	MMC_SENSE(&cmd, mmc_lba_range);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 0xffffff, 0xf8, 1);
+	MMC_SENSE(&cmd, mmc_lba_range);
+	sim_cmd_release(&cmd);
+	/* Not a CD; not a recorder. */
+	mmc_read_cd(dev, n, 1, &cmd, 0, 0, 1, 0x10, 0);		/* blank CD-R */
+	MMC_SENSE(&cmd, mmc_lba_range);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 2, &cmd, 0, 0, 1, 0x10, 0);
+	MMC_SENSE(&cmd, mmc_invalid_opcode);
+	sim_cmd_release(&cmd);
+
+	free(data);
+	sim_dev_free(dev);
+	unlink(image);
+
+	dev = mmc_new_dev(NULL);
+	n = mmc_nexus(dev);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 1, 0x10, 0);		/* DVD+R */
+	MMC_SENSE(&cmd, mmc_cannot_read);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
+/* Raw 2352-byte audio (TAO, DBT 0) read back whole. */
+static void test_read_cd_raw2352(void)
+{
+	char *image = mmc_image("cd2352.disclog");
+	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	uint8_t page[52];
+
+	mmc_page05(dev, n, 0, page);
+	page[2] = (uint8_t)((page[2] & 0xf0) | 0x01);	/* TAO */
+	page[3] = (uint8_t)(page[3] & 0xf0);		/* audio */
+	page[4] = 0x00;					/* DBT 0 */
+	mmc_select05(dev, n, 0, &cmd, page);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint32_t nwa = mmc_nwa(dev, n, 0);
+	uint8_t *data = mmc_data(nwa, 3, 2352);
+	mmc_write10(dev, n, 0, &cmd, nwa, 3, data, 3 * 2352);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	mmc_read_cd(dev, n, 0, &cmd, 1, (int32_t)nwa, 3, 0xf8, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 3 * 2352);
+	if (cmd.data_in_len == 3 * 2352)
+		CU_ASSERT_EQUAL(memcmp(cmd.data_in, data, 3 * 2352), 0);
+	sim_cmd_release(&cmd);
+	/* With raw P-W: 2448 per block, Q synthesized for an audio track (CTL 0). */
+	mmc_read_cd(dev, n, 0, &cmd, 0, (int32_t)nwa, 1, 0x10, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2448);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, data, 2352), 0);
+	uint8_t chan[8][CDS_CHAN_SIZE];
+	cds_sub_deinterleave(chan, cmd.data_in + 2352);
+	CU_ASSERT_EQUAL(chan[1][0], 0x01);
+	CU_ASSERT(cds_q_crc_ok(chan[1]));
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 2, (int32_t)nwa, 1, 0x10, 0);	/* Mode 1 expected */
+	MMC_SENSE(&cmd, mmc_illegal_mode);
+	sim_cmd_release(&cmd);
+	free(data);
+	sim_dev_free(dev);
+	unlink(image);
+}
+
+/* Raw 2448 (SAO, cue sheet DATA FORM 51h: Mode 1 2352 + raw P-W 96) read back byte
+ * for byte.  (The RAW write type would do as well, but starts in the lead-in.) */
+static void test_read_cd_raw2448(void)
+{
+	char *image = mmc_image("cd2448.disclog");
+	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	uint8_t page[52];
+
+	mmc_page05(dev, n, 0, page);
+	page[2] = (uint8_t)((page[2] & 0xf0) | 0x02);	/* SAO */
+	mmc_select05(dev, n, 0, &cmd, page);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	static const uint8_t cue[4 * 8] = {
+		0x41, 0x00, 0x00, 0x51, 0x00, 0, 0, 0,		/* lead-in */
+		0x41, 0x01, 0x00, 0x51, 0x00, 0, 0, 0,		/* track 1 pregap 00:00:00 */
+		0x41, 0x01, 0x01, 0x51, 0x00, 0, 2, 0,		/* INDEX 01 at 00:02:00 */
+		0x41, 0xaa, 0x01, 0x51, 0x00, 0, 2, 2,		/* lead-out at LBA 2 */
+	};
+	uint8_t cdb[10] = { 0x5d, 0, 0, 0, 0, 0, 0, 0, sizeof(cue), 0 };
+	mmc_run_out(dev, n, 0, &cmd, cdb, 10, cue, sizeof(cue));
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	enum { NB = 152 };				/* pregap + 2 data blocks */
+	uint8_t *data = malloc(NB * 2448);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	for (uint32_t b = 0; b < NB; b++) {
+		uint8_t user[2048], chan[8][CDS_CHAN_SIZE];
+		int32_t lba = (int32_t)b - 150;
+		for (int i = 0; i < 2048; i++)
+			user[i] = lba < 0 ? 0 : mmc_pattern((uint32_t)lba, (uint32_t)i);
+		CU_ASSERT_EQUAL(cds_make_mode1(data + b * 2448, lba, user), 0);
+		CU_ASSERT_EQUAL(cds_sub_synth(chan, 4, 1, lba < 0 ? 0 : 1, lba < 0 ? -lba : lba,
+					      lba), 0);
+		memset(chan[2], 0x5a, CDS_CHAN_SIZE);		/* some R-W content */
+		cds_sub_interleave(data + b * 2448 + 2352, chan);
+	}
+	uint8_t w10[10] = { 0x2a };
+	wire_put_be32(w10 + 2, (uint32_t)-150);
+	wire_put_be16(w10 + 7, NB);
+	mmc_run_out(dev, n, 0, &cmd, w10, 10, data, NB * 2448);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	const uint8_t *rec = data + 150 * 2448;		/* LBA 0 */
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 2, 0xf8, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 2 * 2448);
+	if (cmd.data_in_len == 2 * 2448)
+		CU_ASSERT_EQUAL(memcmp(cmd.data_in, rec, 2 * 2448), 0);
+	sim_cmd_release(&cmd);
+	/* 2352 of it; user data and the recorded R-W; formatted Q from the recording. */
+	mmc_read_cd(dev, n, 0, &cmd, 2, 1, 1, 0xf8, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 2352);
+	if (cmd.data_in_len == 2352)
+		CU_ASSERT_EQUAL(memcmp(cmd.data_in, rec + 2448, 2352), 0);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 2, 0, 1, 0x10, 4);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2048 + 96);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, rec + 16, 2048), 0);
+	for (int i = 0; i < 96; i++)
+		CU_ASSERT_EQUAL(cmd.data_in[2048 + i], rec[2352 + i] & 0x3f);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 0, 1, 0x00, 2);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 16);
+	uint8_t chan[8][CDS_CHAN_SIZE];
+	cds_sub_deinterleave(chan, rec + 2352);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, chan[1], 12), 0);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 1, 0, 1, 0xf8, 0);		/* CD-DA expected */
+	MMC_SENSE(&cmd, mmc_illegal_mode);
+	sim_cmd_release(&cmd);
+	free(data);
+	sim_dev_free(dev);
+	unlink(image);
+}
+
+static void mmc_rds(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
+		    uint8_t media_type, uint8_t format, uint16_t alloc)
+{
+	uint8_t cdb[12] = { 0xad, media_type };
+	cdb[7] = format;
+	wire_put_be16(cdb + 8, alloc);
+	mmc_run(dev, n, lun, cmd, cdb, 12, alloc);
+}
+
+static void test_read_disc_structure(void)
+{
+	struct sim_dev *dev = mmc_new_dev(NULL);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+
+	mmc_rds(dev, n, 0, &cmd, 0, 0x00, 0xffff);		/* DVD+R physical */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 4 + 2048);
+	CU_ASSERT_EQUAL(wire_be16(cmd.data_in), 2050);
+	CU_ASSERT_EQUAL(cmd.data_in[4], 0xa1);			/* DVD+R book */
+	CU_ASSERT_EQUAL(cmd.data_in[6] & 0x60, 0);		/* one layer */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 0x030000);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 12), 0x26053f);	/* spec §1.5 check */
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 0, &cmd, 0, 0x00, 8);			/* allocation length */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 8);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 0, &cmd, 0, 0x11, 0xffff);		/* ADIP */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 4 + 256);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in + 4 + 19, "BURNLAB", 7), 0);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 0, &cmd, 0, 0xff, 0xffff);		/* list */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 4 + 5 * 4);
+	CU_ASSERT_EQUAL(cmd.data_in[4], 0x00);
+	CU_ASSERT_EQUAL(cmd.data_in[5] & 0x40, 0x40);
+	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 6), 2048);
+	CU_ASSERT_EQUAL(cmd.data_in[4 + 12], 0x11);
+	CU_ASSERT_EQUAL(cmd.data_in[4 + 16], 0xff);
+	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 4 + 18), 20);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 0, &cmd, 0, 0x05, 0xffff);		/* not offered */
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	CU_ASSERT_EQUAL(wire_be16(cmd.sense + 16), 7);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 0, &cmd, 1, 0x00, 0xffff);		/* BD media type on a DVD */
+	MMC_SENSE(&cmd, mmc_incompatible);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 1, &cmd, 0, 0x00, 0xffff);		/* CD */
+	MMC_SENSE(&cmd, mmc_incompatible);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 2, &cmd, 0, 0x00, 0xffff);		/* read-only drive */
+	MMC_SENSE(&cmd, mmc_invalid_opcode);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+
+	dev = mmc_new_dev_media("bd-r", NULL);
+	n = mmc_nexus(dev);
+	mmc_rds(dev, n, 0, &cmd, 1, 0x00, 0xffff);		/* BD disc information */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 4 + 4096);
+	CU_ASSERT_EQUAL(cmd.data_in[4], 'D');
+	CU_ASSERT_EQUAL(cmd.data_in[5], 'I');
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in + 4 + 8, "BDO", 3), 0);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 0, &cmd, 0, 0x00, 0xffff);		/* DVD media type on a BD */
+	MMC_SENSE(&cmd, mmc_incompatible);
+	sim_cmd_release(&cmd);
+	mmc_rds(dev, n, 0, &cmd, 0x02, 0x00, 0xffff);		/* reserved media type */
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
+static void mmc_perf(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
+		     uint8_t b1, uint8_t type, uint16_t maxd)
+{
+	uint8_t cdb[12] = { 0xac, b1 };
+	wire_put_be16(cdb + 8, maxd);
+	cdb[10] = type;
+	mmc_run(dev, n, lun, cmd, cdb, 12, 8 + 16u * maxd);
+}
+
+/* Current write speed as GET PERFORMANCE type 00h (Write) reports it. */
+static uint32_t mmc_cur_write(struct sim_dev *dev, uint64_t n, uint16_t lun)
+{
+	struct sim_cmd cmd;
+	mmc_perf(dev, n, lun, &cmd, 0x14, 0x00, 1);
+	MMC_GOOD(&cmd);
+	uint32_t v = 0;
+	CU_ASSERT_EQUAL(cmd.data_in_len, 24);
+	if (cmd.data_in_len == 24) {
+		CU_ASSERT_EQUAL(cmd.data_in[4] & 0x02, 0x02);
+		CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 12), wire_be32(cmd.data_in + 8 + 4));
+		v = wire_be32(cmd.data_in + 8 + 4);
+	}
+	sim_cmd_release(&cmd);
+	return v;
+}
+
+static void mmc_streaming(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
+			  uint8_t flags, uint32_t wsize, uint32_t wtime)
+{
+	static uint8_t d[28];
+	memset(d, 0, sizeof(d));
+	d[0] = flags;
+	wire_put_be32(d + 8, DVDR_BLOCKS - 1);
+	wire_put_be32(d + 12, 1000);
+	wire_put_be32(d + 16, 1000);
+	wire_put_be32(d + 20, wsize);
+	wire_put_be32(d + 24, wtime);
+	uint8_t cdb[12] = { 0xb6, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 28, 0 };
+	mmc_run_out(dev, n, lun, cmd, cdb, 12, d, sizeof(d));
+}
+
+static void test_performance_speeds(void)
+{
+	struct sim_dev *dev = mmc_new_dev(NULL);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+
+	/* Type 03h on DVD+R: asked with 0 descriptors, the length tells the count. */
+	mmc_perf(dev, n, 0, &cmd, 0x00, 0x03, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 8);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 4 + 8 * 16);
+	sim_cmd_release(&cmd);
+	mmc_perf(dev, n, 0, &cmd, 0x00, 0x03, 100);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8 + 8 * 16);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 4), DVDR_BLOCKS);	/* end LBA */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 12), 24 * 1385);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 7 * 16 + 12), 24 * 1385 / 10);	/* 2.4x */
+	for (int i = 1; i < 8; i++)
+		CU_ASSERT(wire_be32(cmd.data_in + 8 + i * 16 + 12) <
+			  wire_be32(cmd.data_in + 8 + (i - 1) * 16 + 12));
+	sim_cmd_release(&cmd);
+	mmc_perf(dev, n, 0, &cmd, 0x00, 0x03, 2);		/* at most 2 sent */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 8 + 2 * 16);
+	sim_cmd_release(&cmd);
+	mmc_perf(dev, n, 0, &cmd, 0x00, 0x01, 10);		/* unusable area: no */
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+	mmc_perf(dev, n, 0, &cmd, 0x10, 0x00, 1);		/* nominal read */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 24);
+	CU_ASSERT_EQUAL(cmd.data_in[4] & 0x02, 0);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 8), DVDR_BLOCKS - 1);
+	sim_cmd_release(&cmd);
+
+	/* Selection: maximum by default; SET CD SPEED rounds down; SET STREAMING. */
+	CU_ASSERT_EQUAL(mmc_cur_write(dev, n, 0), 24 * 1385);
+	uint8_t scs[12] = { 0xbb, 0, 0xff, 0xff };
+	wire_put_be16(scs + 4, 8000);				/* 5.7x: 4x */
+	mmc_simple(dev, n, 0, &cmd, scs, 12);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_cur_write(dev, n, 0), 4 * 1385);
+	wire_put_be16(scs + 4, 0xffff);
+	mmc_simple(dev, n, 0, &cmd, scs, 12);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_cur_write(dev, n, 0), 24 * 1385);
+	scs[1] = 0x02;						/* reserved rotation control */
+	mmc_simple(dev, n, 0, &cmd, scs, 12);
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+
+	mmc_streaming(dev, n, 0, &cmd, 0x00, 8 * 1385, 1000);	/* libburn style: 8x */
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_cur_write(dev, n, 0), 8 * 1385);
+	mmc_streaming(dev, n, 0, &cmd, 0x02, 11000, 1000);	/* Exact, not a step */
+	MMC_SENSE(&cmd, mmc_invalid_field_param);
+	sim_cmd_release(&cmd);
+	mmc_streaming(dev, n, 0, &cmd, 0x00, 11000, 0);		/* no time */
+	MMC_SENSE(&cmd, mmc_invalid_field_param);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_cur_write(dev, n, 0), 8 * 1385);
+	mmc_streaming(dev, n, 0, &cmd, 0x04, 0, 0);		/* RDD */
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_cur_write(dev, n, 0), 24 * 1385);
+	uint8_t short_cdb[12] = { 0xb6, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 28, 0 };
+	uint8_t few[10] = { 0 };
+	mmc_run_out(dev, n, 0, &cmd, short_cdb, 12, few, sizeof(few));
+	MMC_SENSE(&cmd, mmc_param_len);
+	sim_cmd_release(&cmd);
+
+	/* CD and BD tables. */
+	mmc_perf(dev, n, 1, &cmd, 0x00, 0x03, 100);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8 + 9 * 16);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 12), 52 * 176);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 8 * 16 + 12), 4 * 176);
+	sim_cmd_release(&cmd);
+	mmc_perf(dev, n, 2, &cmd, 0x00, 0x03, 100);
+	MMC_SENSE(&cmd, mmc_invalid_opcode);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+
+	dev = mmc_new_dev_media("bd-re", NULL);
+	n = mmc_nexus(dev);
+	mmc_perf(dev, n, 0, &cmd, 0x00, 0x03, 100);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8 + 7 * 16);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 12), 16 * 4496);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8 + 6 * 16 + 12), 2 * 4496);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
+static void test_buffer_opc_mechanism(void)
+{
+	struct sim_dev *dev = mmc_new_dev(NULL);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+
+	uint8_t rbc[10] = { 0x5c, 0x00, 0, 0, 0, 0, 0, 0, 12, 0 };
+	mmc_run(dev, n, 1, &cmd, rbc, 10, 12);			/* CD: 2 MiB, all free */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 12);
+	CU_ASSERT_EQUAL(wire_be16(cmd.data_in), 10);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 2u << 20);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 2u << 20);
+	sim_cmd_release(&cmd);
+	mmc_run(dev, n, 0, &cmd, rbc, 10, 12);			/* DVD: 4 MiB */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 4u << 20);
+	sim_cmd_release(&cmd);
+	rbc[1] = 0x01;						/* Block */
+	mmc_run(dev, n, 0, &cmd, rbc, 10, 12);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[5] & 0x01, 0x01);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), (4u << 20) / 2048);
+	sim_cmd_release(&cmd);
+	rbc[8] = 4;						/* allocation length */
+	mmc_run(dev, n, 0, &cmd, rbc, 10, 4);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 4);
+	sim_cmd_release(&cmd);
+
+	uint8_t opc[10] = { 0x54, 0x01 };			/* DoOpc */
+	mmc_simple(dev, n, 0, &cmd, opc, 10);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_simple(dev, n, 2, &cmd, opc, 10);
+	MMC_SENSE(&cmd, mmc_invalid_opcode);
+	sim_cmd_release(&cmd);
+
+	uint8_t mech[12] = { 0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0 };
+	mmc_run(dev, n, 0, &cmd, mech, 12, 8);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8);
+	CU_ASSERT_EQUAL(cmd.data_in[1] & 0x10, 0);		/* door closed */
+	CU_ASSERT_EQUAL(cmd.data_in[0], 0);
+	CU_ASSERT_EQUAL(cmd.data_in[5], 0);
+	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 6), 0);
+	sim_cmd_release(&cmd);
+	uint8_t eject[6] = { 0x1b, 0, 0, 0, 0x02, 0 };
+	mmc_simple(dev, n, 0, &cmd, eject, 6);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_run(dev, n, 0, &cmd, mech, 12, 8);			/* no medium needed */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 8);
+	CU_ASSERT_EQUAL(cmd.data_in[1] & 0x10, 0x10);		/* door open */
+	sim_cmd_release(&cmd);
+	mmc_run(dev, n, 0, &cmd, rbc, 10, 4);			/* not a medium command */
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_perf(dev, n, 0, &cmd, 0x00, 0x03, 1);		/* needs the medium */
+	CU_ASSERT_EQUAL(cmd.status, SIM_STATUS_CHECK_CONDITION);
+	CU_ASSERT_EQUAL(cmd.sense[12], 0x3a);
+	sim_cmd_release(&cmd);
+	uint8_t load[6] = { 0x1b, 0, 0, 0, 0x03, 0 };
+	mmc_simple(dev, n, 0, &cmd, load, 6);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_run(dev, n, 2, &cmd, mech, 12, 8);
+	MMC_SENSE(&cmd, mmc_invalid_opcode);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
 static const struct unit_test mmc_tests[] = {
 	{ "dvdr_burn", test_dvdr_burn },
 	{ "cdr_raw_audio_write", test_cdr_raw_audio_write },
 	{ "get_configuration", test_get_configuration },
 	{ "opcodes_per_lun", test_opcodes_per_lun },
 	{ "reload_image", test_reload_image },
+	{ "read_cd_mode1", test_read_cd_mode1 },
+	{ "read_cd_raw2352", test_read_cd_raw2352 },
+	{ "read_cd_raw2448", test_read_cd_raw2448 },
+	{ "read_disc_structure", test_read_disc_structure },
+	{ "performance_speeds", test_performance_speeds },
+	{ "buffer_opc_mechanism", test_buffer_opc_mechanism },
 };
 
 static int mmc_suite(void)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cdsector.h"
 #include "recorder.h"
 #include "unit.h"
 
@@ -301,8 +302,10 @@ static void test_page05_select(void)
 	CU_ASSERT_EQUAL(rec_write_block_size(d, 0), 2324);
 	GOOD(page(d, -1, 4, 13, -1, -1));
 	CU_ASSERT_EQUAL(rec_write_block_size(d, 0), 2332);
-	GOOD(page(d, 3, -1, 3, -1, -1));			/* RAW 2448: not modelled */
-	CU_ASSERT_EQUAL(rec_write_block_size(d, 0), 0);
+	GOOD(page(d, 3, -1, 3, -1, -1));			/* RAW 2448 (raw P-W) */
+	CU_ASSERT_EQUAL(rec_write_block_size(d, 0), 2448);
+	GOOD(page(d, 3, -1, 1, -1, -1));			/* RAW 2368 (formatted P/Q) */
+	CU_ASSERT_EQUAL(rec_write_block_size(d, -11635), 2368);
 	GOOD(page(d, 2, -1, 0, -1, -1));			/* SAO: cue sheet decides */
 	CU_ASSERT_EQUAL(rec_write_block_size(d, 0), 0);
 	rec_disc_free(d);
@@ -1080,6 +1083,166 @@ static void test_track_full_and_modes(void)
 	rec_disc_free(d);
 }
 
+/* ---- RAW ------------------------------------------------------------------ */
+
+enum raw_area { RAW_LEADIN, RAW_PREGAP, RAW_DATA, RAW_LEADOUT };
+
+/* One raw block at lba of the small disc: lead-in (Q TNO 00), track 1 pregap at
+ * -150..-1 (INDEX 00, P on), Mode 1 data from 0 (INDEX 01), lead-out (TNO AAh); the
+ * sub-channel as DBT 1 (16 formatted P/Q bytes) or DBT 3 (96 raw P-W bytes). */
+static void raw_block(uint8_t *out, int32_t lba, enum raw_area a, int dbt, int32_t leadout)
+{
+	uint8_t user[CDS_USER_SIZE];
+	memset(out, 0, CDS_RAW_SUB_SIZE);
+	if (a == RAW_DATA) {
+		memset(user, (uint8_t)lba, sizeof(user));
+		CU_ASSERT_EQUAL(cds_make_mode1(out, lba, user), 0);
+	} else if (a == RAW_PREGAP) {
+		memset(user, 0, sizeof(user));
+		CU_ASSERT_EQUAL(cds_make_mode1(out, lba, user), 0);
+	}
+	uint8_t ch[8][CDS_CHAN_SIZE];
+	memset(ch, 0, sizeof(ch));
+	switch (a) {
+	case RAW_LEADIN:
+		CU_ASSERT_EQUAL(cds_q_position(ch[1], 4, 0, 0xa0 % 100, 0, lba), 0);
+		break;
+	case RAW_PREGAP:
+		CU_ASSERT_EQUAL(cds_sub_synth(ch, 4, 1, 0, -lba, lba), 0);
+		break;
+	case RAW_DATA:
+		CU_ASSERT_EQUAL(cds_sub_synth(ch, 4, 1, 1, lba, lba), 0);
+		break;
+	case RAW_LEADOUT: {
+		CU_ASSERT_EQUAL(cds_q_position(ch[1], 4, 1, 1, lba - leadout, lba), 0);
+		ch[1][1] = 0xaa;
+		uint16_t crc = (uint16_t)~cds_crc16(ch[1], 10);
+		ch[1][10] = (uint8_t)(crc >> 8);
+		ch[1][11] = (uint8_t)crc;
+		break;
+	}
+	}
+	if (dbt == 3) {
+		cds_sub_interleave(out + CDS_RAW_SIZE, ch);
+	} else {
+		memcpy(out + CDS_RAW_SIZE, ch[1], CDS_CHAN_SIZE);
+		out[CDS_RAW_SIZE + 15] = a == RAW_PREGAP ? 0x80 : 0;
+	}
+}
+
+/* Write blocks [from, to) of the area in WRITEs of up to 500 blocks. */
+static struct sim_sense raw_write(struct rec_disc *d, int32_t from, int32_t to, enum raw_area a,
+				  int dbt, int32_t leadout)
+{
+	uint32_t bs = dbt == 3 ? CDS_RAW_SUB_SIZE : CDS_RAW_SIZE + 16;
+	uint8_t *buf = malloc((size_t)500 * bs);
+	struct sim_sense s = SIM_SENSE_NONE;
+	uint8_t blk[CDS_RAW_SUB_SIZE];
+	while (from < to && !s.key) {
+		uint32_t n = to - from > 500 ? 500 : (uint32_t)(to - from);
+		for (uint32_t i = 0; i < n; i++) {
+			raw_block(blk, from + (int32_t)i, a, dbt, leadout);
+			memcpy(buf + (size_t)i * bs, blk, bs);
+		}
+		struct rec_write_req w = { .lba = from, .nblocks = n, .data = buf,
+					   .len = (size_t)n * bs, .opcode = 0x2a };
+		s = rec_write(d, &w);
+		from += (int32_t)n;
+	}
+	free(buf);
+	return s;
+}
+
+static void test_cd_raw(void)
+{
+	char img[PATH_MAX];
+	snprintf(img, sizeof(img), "%s", tpath("raw.dl"));
+	struct rec_disc *d = mk("cd-r", img, 0);
+	const struct dl_state *s = rec_state(d);
+	CU_ASSERT_EQUAL(s->leadin_lba, -11635);
+	SENSE_IS(page(d, 3, 4, 8, -1, -1), 5, 0x26, 0);		/* RAW needs DBT 0-3 */
+	SENSE_IS(page(d, 3, 4, 9, -1, -1), 5, 0x26, 0);
+	GOOD(page(d, 3, 4, 3, -1, -1));
+	CU_ASSERT_EQUAL(rec_write_block_size(d, -11635), 2448);
+	SENSE_IS(wr(d, 0, 1, 2448, 0), 5, 0x21, 2);		/* must start at the lead-in */
+	SENSE_IS(wr(d, -11635, 1, 2352, 0), 5, 0x24, 0);	/* 2448 per block */
+	GOOD(raw_write(d, -11635, -1000, RAW_LEADIN, 3, 300));
+	SENSE_IS(raw_write(d, -999, -151, RAW_LEADIN, 3, 300), 5, 0x21, 2);	/* a gap */
+	SENSE_IS(raw_write(d, -1001, -151, RAW_LEADIN, 3, 300), 5, 0x21, 2);	/* overlap */
+	GOOD(raw_write(d, -1000, -150, RAW_LEADIN, 3, 300));
+	GOOD(raw_write(d, -150, 0, RAW_PREGAP, 3, 300));
+	GOOD(raw_write(d, 0, 300, RAW_DATA, 3, 300));
+	CU_ASSERT_EQUAL(s->ntracks, 1);				/* layout not yet derived */
+	CU_ASSERT_EQUAL(s->tracks[0].state, 0);
+	GOOD(rec_sync(d));					/* no lead-out yet: only flushes */
+	CU_ASSERT_EQUAL(s->tracks[0].state, 0);
+	GOOD(raw_write(d, 300, 400, RAW_LEADOUT, 3, 300));
+	GOOD(rec_sync(d));					/* after the lead-out: session ends */
+	CU_ASSERT_EQUAL_FATAL(s->ntracks, 1);
+	CU_ASSERT_EQUAL(s->tracks[0].state, 3);
+	CU_ASSERT_EQUAL(s->tracks[0].start_lba, 0);
+	CU_ASSERT_EQUAL(s->tracks[0].size, 300);
+	CU_ASSERT_EQUAL(s->tracks[0].mode, 4);
+	CU_ASSERT_EQUAL(s->tracks[0].data_mode, 1);
+	CU_ASSERT_EQUAL(s->tracks[0].last_recorded, 299);
+	CU_ASSERT_EQUAL(s->sessions[0].leadout_lba, 300);
+	CU_ASSERT_EQUAL(s->sessions[0].state, 3);
+	CU_ASSERT_EQUAL(s->disc_status, 2);			/* multi-session 00b */
+	CU_ASSERT_EQUAL(rec_last_readable(d), 299);
+	uint8_t got[CDS_RAW_SUB_SIZE], want[CDS_RAW_SUB_SIZE];
+	struct sim_sense se;
+	CU_ASSERT_EQUAL(rec_read_raw(d, 17, 1, got, sizeof(got), &se), CDS_RAW_SUB_SIZE);
+	raw_block(want, 17, RAW_DATA, 3, 300);
+	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(got)), 0);	/* recorded as given */
+	SENSE_IS(wr(d, 400, 1, 2448, 0), 5, 0x21, 2);		/* finalized */
+	rec_disc_free(d);
+
+	struct dl_error e;
+	struct dl_reader *r = dl_reader_open(img, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	struct dl_data_meta m;
+	CU_ASSERT_EQUAL(dl_reader_block_meta(r, -11635, &m, &e), 0);
+	CU_ASSERT_EQUAL(m.block_size, 2448);
+	CU_ASSERT_EQUAL(m.data_block_type, 3);
+	CU_ASSERT_EQUAL(m.write_type, 3);
+	CU_ASSERT_EQUAL(m.track, 0);
+	CU_ASSERT_EQUAL(dl_reader_block_meta(r, 0, &m, &e), 0);
+	CU_ASSERT_EQUAL(m.track, 1);
+	CU_ASSERT_EQUAL(m.write_type, 3);
+	const struct dl_state *rs = dl_reader_state(r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_EQUAL(rs->disc_status, 2);
+	CU_ASSERT_EQUAL(rs->ntracks, 1);
+	dl_reader_close(r);
+
+	/* DBT 1 (16-byte P/Q), multi-session 11b, CLOSE SESSION without a lead-out; the
+	 * next session's RAW recording starts at its lead-in */
+	d = mk("cd-rw", NULL, 0);
+	s = rec_state(d);
+	GOOD(page(d, 3, 4, 1, 3, -1));
+	SENSE_IS(rec_close(d, 2, 0), 5, 0x2c, 0);		/* nothing written */
+	GOOD(raw_write(d, -11635, -150, RAW_LEADIN, 1, 200));
+	GOOD(raw_write(d, -150, 0, RAW_PREGAP, 1, 200));
+	GOOD(raw_write(d, 0, 200, RAW_DATA, 1, 200));
+	GOOD(rec_close(d, 2, 0));
+	CU_ASSERT_EQUAL(s->disc_status, 1);
+	CU_ASSERT_EQUAL(s->tracks[0].size, 200);
+	CU_ASSERT_EQUAL(s->sessions[0].leadout_lba, 200);
+	CU_ASSERT_EQUAL(s->leadin_lba, 200 + 6750);
+	CU_ASSERT_EQUAL_FATAL(s->ntracks, 2);
+	CU_ASSERT_EQUAL(s->tracks[1].start_lba, 200 + 6750 + 4650);
+	SENSE_IS(raw_write(d, 11600, 11601, RAW_LEADIN, 1, 0), 5, 0x21, 2);
+	GOOD(raw_write(d, 6950, 6951, RAW_LEADIN, 1, 0));
+	rec_disc_free(d);
+
+	/* RAW cannot start in a session a TAO track was written in */
+	d = mk("cd-r", NULL, 0);
+	GOOD(wr(d, 0, 10, 2048, 0));
+	GOOD(page(d, 3, 4, 3, -1, -1));
+	SENSE_IS(raw_write(d, -11635, -11634, RAW_LEADIN, 3, 0), 5, 0x2c, 0);
+	rec_disc_free(d);
+}
+
 static int recorder_suite(void)
 {
 	static const struct unit_test tests[] = {
@@ -1105,6 +1268,7 @@ static int recorder_suite(void)
 		{ "reload_replay", test_reload_replay },
 		{ "dvdr_dao", test_dvdr_dao },
 		{ "track_full_and_modes", test_track_full_and_modes },
+		{ "cd_raw", test_cd_raw },
 	};
 	return UNIT_ADD_SUITE("recorder", tests);
 }

@@ -1,0 +1,349 @@
+/* tests/bench/burnbench.c - burn throughput client for `make bench`
+ * (tests/bench/burn-throughput.sh): a sequential burn onto a blank DVD+R-like LUN
+ * with raw MMC CDBs over libiscsi, the same client for simdrive and tgtd.
+ *
+ *   burnbench URL [--mib N] [--kib K] [--inflight Q] [--label L] [--close] [--verify]
+ *
+ * Sequence: TEST UNIT READY (until no unit attention), READ TRACK INFORMATION
+ * (track 1) for the next writable address, then N MiB of WRITE(10) of K KiB (default
+ * 32, i.e. 16 blocks of 2048 bytes) from the NWA, Q commands in flight on the one
+ * session (default 4; iSCSI keeps them in CmdSN order, as a sequential medium
+ * needs), then SYNCHRONIZE CACHE(10).  The time from the first WRITE to the end of
+ * the SYNC is what is reported:  "LABEL: BYTES bytes in S s: X MB/s" (MB = 10^6).
+ * Data: a pattern: every 2048-byte block carries its LBA in its first 8 bytes
+ * (big-endian) and a fixed pseudo-random fill after it.
+ * --close: afterwards CLOSE TRACK (track 1) and CLOSE SESSION (function 101b,
+ * finalize a DVD+R) - results printed, not timed, a refusal is only reported.
+ * --verify: afterwards READ(10) the first, a middle and the last block written and
+ * compare them with the pattern (exit 1 on a mismatch).
+ * Exit: 0 success, 1 a command failed, 2 usage / connection. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>
+
+#define BLK 2048u
+
+static uint8_t fill[BLK];
+
+static void make_fill(void)
+{
+	uint32_t x = 0x9e3779b9u;
+	for (unsigned i = 0; i < BLK; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		fill[i] = (uint8_t)x;
+	}
+}
+
+static void stamp(uint8_t *buf, uint32_t lba, uint32_t nblocks)
+{
+	for (uint32_t i = 0; i < nblocks; i++) {
+		uint8_t *b = buf + (size_t)i * BLK;
+		uint64_t v = (uint64_t)lba + i;
+		for (int k = 0; k < 8; k++)
+			b[k] = (uint8_t)(v >> (56 - 8 * k));
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static const char *label = "burn";
+
+static void report_fail(const char *what, struct iscsi_context *iscsi, struct scsi_task *t)
+{
+	if (!t)
+		fprintf(stderr, "%s: %s: %s\n", label, what, iscsi_get_error(iscsi));
+	else if (t->status == SCSI_STATUS_CHECK_CONDITION)
+		fprintf(stderr, "%s: %s: CHECK CONDITION %x/%02x/%02x\n", label, what,
+			t->sense.key, t->sense.ascq >> 8, t->sense.ascq & 0xff);
+	else
+		fprintf(stderr, "%s: %s: status %d: %s\n", label, what, t->status,
+			iscsi_get_error(iscsi));
+}
+
+/* A synchronous command; returns the task (caller frees) or NULL after reporting. */
+static struct scsi_task *cmd_sync(struct iscsi_context *iscsi, int lun, uint8_t *cdb, int cdblen,
+				  int dir, int xfer, const char *what, bool quiet)
+{
+	struct scsi_task *t = scsi_create_task(cdblen, cdb, dir, xfer);
+	if (!t) {
+		fprintf(stderr, "%s: out of memory\n", label);
+		return NULL;
+	}
+	if (!iscsi_scsi_command_sync(iscsi, lun, t, NULL)) {
+		if (!quiet)
+			report_fail(what, iscsi, NULL);
+		scsi_free_scsi_task(t);
+		return NULL;
+	}
+	if (t->status != SCSI_STATUS_GOOD) {
+		if (!quiet)
+			report_fail(what, iscsi, t);
+		scsi_free_scsi_task(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct burn {
+	struct iscsi_context *iscsi;
+	int lun;
+	uint32_t next_lba, end_lba, bpw;
+	unsigned inflight;
+	bool failed;
+	uint8_t **bufs;
+	unsigned nfree;
+	uint8_t **freebufs;
+};
+
+struct wctx {
+	struct burn *b;
+	uint8_t *buf;
+};
+
+static void issue(struct burn *b);
+
+static void write_cb(struct iscsi_context *iscsi, int status, void *command_data, void *priv)
+{
+	struct wctx *w = priv;
+	struct scsi_task *t = command_data;
+	struct burn *b = w->b;
+	(void)iscsi;
+	if (status != SCSI_STATUS_GOOD) {
+		if (!b->failed)
+			report_fail("WRITE(10)", b->iscsi, t);
+		b->failed = true;
+	}
+	if (t)
+		scsi_free_scsi_task(t);
+	b->inflight--;
+	b->freebufs[b->nfree++] = w->buf;
+	free(w);
+	if (!b->failed)
+		issue(b);
+}
+
+static void issue(struct burn *b)
+{
+	while (b->nfree && b->next_lba < b->end_lba && !b->failed) {
+		uint32_t n = b->end_lba - b->next_lba < b->bpw ? b->end_lba - b->next_lba : b->bpw;
+		uint8_t *buf = b->freebufs[--b->nfree];
+		stamp(buf, b->next_lba, n);
+		uint8_t cdb[10] = { 0x2a };
+		put32(cdb + 2, b->next_lba);
+		cdb[7] = (uint8_t)(n >> 8);
+		cdb[8] = (uint8_t)n;
+		struct scsi_task *t = scsi_create_task(10, cdb, SCSI_XFER_WRITE, (int)(n * BLK));
+		struct wctx *w = malloc(sizeof(*w));
+		if (!t || !w) {
+			fprintf(stderr, "%s: out of memory\n", label);
+			b->failed = true;
+			return;
+		}
+		*w = (struct wctx){ b, buf };
+		struct iscsi_data d = { .size = (size_t)n * BLK, .data = buf };
+		if (iscsi_scsi_command_async(b->iscsi, b->lun, t, write_cb, &d, w) != 0) {
+			report_fail("WRITE(10) queue", b->iscsi, NULL);
+			scsi_free_scsi_task(t);
+			free(w);
+			b->failed = true;
+			return;
+		}
+		b->inflight++;
+		b->next_lba += n;
+	}
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: burnbench URL [--mib N] [--kib K] [--inflight Q] [--label L] "
+			"[--close] [--verify]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *url_s = NULL;
+	unsigned mib = 1024, kib = 32, q = 4;
+	bool do_close = false, do_verify = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--mib") && i + 1 < argc)
+			mib = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--kib") && i + 1 < argc)
+			kib = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--inflight") && i + 1 < argc)
+			q = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--label") && i + 1 < argc)
+			label = argv[++i];
+		else if (!strcmp(a, "--close"))
+			do_close = true;
+		else if (!strcmp(a, "--verify"))
+			do_verify = true;
+		else if (a[0] != '-' && !url_s)
+			url_s = a;
+		else
+			return usage();
+	}
+	if (!url_s || !mib || !kib || kib % 2 || kib > 1024 || !q || q > 64)
+		return usage();
+	make_fill();
+
+	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-01.org.burnlab:burnbench");
+	if (!iscsi)
+		return 2;
+	struct iscsi_url *url = iscsi_parse_full_url(iscsi, url_s);
+	if (!url) {
+		fprintf(stderr, "%s: bad URL: %s\n", label, iscsi_get_error(iscsi));
+		return 2;
+	}
+	iscsi_set_targetname(iscsi, url->target);
+	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
+	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
+	iscsi_set_timeout(iscsi, 300);
+	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+		fprintf(stderr, "%s: login: %s\n", label, iscsi_get_error(iscsi));
+		return 2;
+	}
+	int lun = url->lun;
+	int rc = 1;
+
+	/* unit attentions (power on, medium changed) until ready */
+	struct scsi_task *t = NULL;
+	for (int i = 0; i < 10 && !t; i++) {
+		uint8_t tur[6] = { 0x00 };
+		t = cmd_sync(iscsi, lun, tur, 6, SCSI_XFER_NONE, 0, "TEST UNIT READY", i < 9);
+	}
+	if (!t)
+		goto out;
+	scsi_free_scsi_task(t);
+
+	/* READ TRACK INFORMATION, address type 01b, track 1: NWA */
+	uint8_t rti[10] = { 0x52, 0x01 };
+	put32(rti + 2, 1);
+	rti[8] = 40;
+	t = cmd_sync(iscsi, lun, rti, 10, SCSI_XFER_READ, 40, "READ TRACK INFORMATION", false);
+	if (!t)
+		goto out;
+	uint32_t nwa = 0, free_blocks = 0;
+	if (t->datain.size >= 20 && (t->datain.data[7] & 0x01)) {
+		const uint8_t *p = t->datain.data;
+		nwa = (uint32_t)p[12] << 24 | p[13] << 16 | p[14] << 8 | p[15];
+		free_blocks = (uint32_t)p[16] << 24 | p[17] << 16 | p[18] << 8 | p[19];
+	} else {
+		fprintf(stderr, "%s: READ TRACK INFORMATION: no valid NWA\n", label);
+		scsi_free_scsi_task(t);
+		goto out;
+	}
+	scsi_free_scsi_task(t);
+	uint32_t nblocks = (uint32_t)((uint64_t)mib * 1048576 / BLK);
+	if (free_blocks && nblocks > free_blocks) {
+		fprintf(stderr, "%s: %u blocks do not fit (%u free)\n", label, nblocks, free_blocks);
+		goto out;
+	}
+
+	struct burn b = { .iscsi = iscsi, .lun = lun, .next_lba = nwa, .end_lba = nwa + nblocks,
+			  .bpw = kib * 1024 / BLK };
+	b.bufs = calloc(q, sizeof(*b.bufs));
+	b.freebufs = calloc(q, sizeof(*b.freebufs));
+	for (unsigned i = 0; i < q; i++) {
+		b.bufs[i] = malloc((size_t)b.bpw * BLK);
+		if (!b.bufs[i])
+			goto out;
+		for (uint32_t k = 0; k < b.bpw; k++)
+			memcpy(b.bufs[i] + (size_t)k * BLK, fill, BLK);
+		b.freebufs[b.nfree++] = b.bufs[i];
+	}
+
+	double t0 = now();
+	issue(&b);
+	while (b.inflight && !b.failed) {
+		struct pollfd pfd = { .fd = iscsi_get_fd(iscsi), .events = (short)iscsi_which_events(iscsi) };
+		int n = poll(&pfd, 1, 1000);
+		if (n < 0 && errno != EINTR) {
+			perror("poll");
+			goto out;
+		}
+		if (iscsi_service(iscsi, n > 0 ? pfd.revents : 0) < 0) {
+			fprintf(stderr, "%s: iscsi_service: %s\n", label, iscsi_get_error(iscsi));
+			goto out;
+		}
+	}
+	if (b.failed)
+		goto out;
+	uint8_t sync[10] = { 0x35 };
+	t = cmd_sync(iscsi, lun, sync, 10, SCSI_XFER_NONE, 0, "SYNCHRONIZE CACHE", false);
+	if (!t)
+		goto out;
+	scsi_free_scsi_task(t);
+	double secs = now() - t0;
+	uint64_t bytes = (uint64_t)nblocks * BLK;
+	printf("%s: %" PRIu64 " bytes in %.3f s: %.1f MB/s (WRITE(10) %u KiB, %u in flight, NWA %u)\n",
+	       label, bytes, secs, bytes / secs / 1e6, kib, q, nwa);
+	fflush(stdout);
+
+	if (do_close) {
+		uint8_t ct[10] = { 0x5b, 0, 0x01, 0, 0, 1 };
+		t = cmd_sync(iscsi, lun, ct, 10, SCSI_XFER_NONE, 0, "CLOSE TRACK", false);
+		printf("%s: CLOSE TRACK 1: %s\n", label, t ? "GOOD" : "refused");
+		if (t)
+			scsi_free_scsi_task(t);
+		uint8_t cs[10] = { 0x5b, 0, 0x05 };
+		t = cmd_sync(iscsi, lun, cs, 10, SCSI_XFER_NONE, 0, "CLOSE SESSION (finalize)", false);
+		printf("%s: CLOSE SESSION 101b: %s\n", label, t ? "GOOD" : "refused");
+		if (t)
+			scsi_free_scsi_task(t);
+	}
+	if (do_verify) {
+		uint32_t probe[3] = { nwa, nwa + nblocks / 2, nwa + nblocks - 1 };
+		uint8_t want[BLK];
+		for (int i = 0; i < 3; i++) {
+			uint8_t rd[10] = { 0x28 };
+			put32(rd + 2, probe[i]);
+			rd[8] = 1;
+			t = cmd_sync(iscsi, lun, rd, 10, SCSI_XFER_READ, BLK, "READ(10)", false);
+			if (!t)
+				goto out;
+			memcpy(want, fill, BLK);
+			stamp(want, probe[i], 1);
+			bool ok = t->datain.size == BLK && !memcmp(t->datain.data, want, BLK);
+			scsi_free_scsi_task(t);
+			if (!ok) {
+				fprintf(stderr, "%s: block %u read back differs\n", label, probe[i]);
+				goto out;
+			}
+		}
+		printf("%s: verify: blocks %u, %u, %u read back as written\n", label, probe[0],
+		       probe[1], probe[2]);
+	}
+	rc = 0;
+out:
+	iscsi_logout_sync(iscsi);
+	iscsi_destroy_url(url);
+	iscsi_destroy_context(iscsi);
+	return rc;
+}

@@ -467,11 +467,13 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 			snprintf(sub, sizeof(sub), "media %s is recordable: it takes image=, "
 				 "not file=", media);
 			rc = -1;
-		} else if (sim_mmc_is_recorder_media(media)) {
+		} else if (sim_mmc_is_recorder_media(media) || (lc->image && !lc->file)) {
+			/* A recordable disc, or a read-only view (cd-rom, dvd-rom, bd-rom) of a
+			 * disclog image - e.g. one made by `disclog import` from an ISO. */
 			rc = sim_mmc_lun_open(lun, lc, sub, sizeof(sub));
 		} else if (lc->capacity || lc->image) {
-			snprintf(sub, sizeof(sub), "capacity= and image= need recordable media "
-				 "(got %s)", media);
+			snprintf(sub, sizeof(sub), "capacity= needs recordable media, and image= "
+				 "does not go with file= (got %s)", media);
 			rc = -1;
 		} else {
 			rc = sim_medium_open(media, lc->file, &lun->medium, sub, sizeof(sub));

@@ -2,7 +2,8 @@
 # Burning through simdrive with raw MMC CDBs (tests/integration/burnclient.c): refusals
 # leave the disc untouched; a DVD+R gets two tracks in two sessions and is finalized;
 # READ DISC/TRACK INFORMATION and the TOC are identical after a daemon restart that
-# reloads the image; the image verifies; tgt's DVD+R sequence works unchanged.
+# reloads the image; the image verifies; tgt's DVD+R sequence works unchanged; an
+# imported ISO served as a DVD-ROM view reads back byte for byte.
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${BURNCLIENT:?BURNCLIENT must name the burnclient binary}"
 : "${DISCLOG:?DISCLOG must name the disclog tool}"
@@ -27,5 +28,14 @@ cat "$WORK/state.after"
 
 sim_start tgt --drive lun=0,media=dvd+r,image="$WORK/tgt.disclog"
 "$BURNCLIENT" "iscsi://$SIM_HOST/$SIM_TARGET/0" tgt-sequence 3 || fail "tgt DVD+R sequence"
+sim_stop
+# A disc users already have: `disclog import` an ISO, serve the image as a DVD-ROM view,
+# and read it back over iSCSI byte for byte.
+: "${ICLIENT:?ICLIENT must name the iclient binary}"
+mkdata "$WORK/have.iso" 3 11
+"$DISCLOG" import "$WORK/have.iso" "$WORK/have.disclog" || fail "disclog import"
+sim_start preload --drive lun=0,media=dvd-rom,image="$WORK/have.disclog"
+"$ICLIENT" read "iscsi://$SIM_HOST/$SIM_TARGET/0" --file "$WORK/have.iso" --sessions 1 --mib 3 ||
+	fail "reading an imported disc back"
 sim_stop
 echo "1 passed, 0 failed"

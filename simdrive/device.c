@@ -484,7 +484,7 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 			goto fail;
 		}
 		lun->lun = lc->lun;
-		lun->tray = SIM_TRAY_CLOSED;
+		lun->tray = lc->tray_open ? SIM_TRAY_OPEN : SIM_TRAY_CLOSED;
 		if ((size_t)snprintf(lun->serial, sizeof(lun->serial), "%s%u", serial,
 				     lc->lun) >= sizeof(lun->serial)) {
 			snprintf(err, errlen, "serial '%s' is too long", serial);

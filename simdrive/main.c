@@ -40,6 +40,9 @@ static void usage(FILE *f)
 "                                        burns; reloaded with its state if it exists.\n"
 "                                        With dvd-rom/cd-rom/bd-rom: a read-only view\n"
 "                                        of an image (e.g. from `disclog import`)\n"
+"                           tray=open    start ejected: the disc sits in the open\n"
+"                                        tray until START STOP UNIT loads it\n"
+"                                        (default tray=closed, disc loaded)\n"
 "                         repeat for more LUNs (at most %d). Default: one empty drive.\n"
 "  --chap USER:SECRET     require one-way CHAP (MD5) with these credentials\n"
 "  --mutual-chap USER:SECRET\n"
@@ -83,6 +86,7 @@ static int parse_drive(char *spec, struct sim_lun_cfg *d, uint16_t next_lun)
 	d->file = NULL;
 	d->capacity = 0;
 	d->image = NULL;
+	d->tray_open = false;
 	for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
 		if (!eq) {
@@ -114,8 +118,14 @@ static int parse_drive(char *spec, struct sim_lun_cfg *d, uint16_t next_lun)
 			d->capacity = (uint32_t)n;
 		} else if (strcmp(kv, "image") == 0) {
 			d->image = v;
+		} else if (strcmp(kv, "tray") == 0) {
+			if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0) {
+				fprintf(stderr, "simdrive: --drive: tray '%s' is not open or closed\n", v);
+				return -1;
+			}
+			d->tray_open = strcmp(v, "open") == 0;
 		} else {
-			fprintf(stderr, "simdrive: --drive: unknown key '%s' (lun, media, file, capacity, image)\n", kv);
+			fprintf(stderr, "simdrive: --drive: unknown key '%s' (lun, media, file, capacity, image, tray)\n", kv);
 			return -1;
 		}
 	}

@@ -156,6 +156,8 @@ struct sim_lun_cfg {
 	uint32_t    capacity;	/* recordable media: user blocks, 0 = the medium's default */
 	const char *image;	/* recordable media: disclog image to create or reload, or
 				 * NULL (nothing recorded beyond memory) */
+	bool        tray_open;	/* start with the tray open (the disc in it, not loaded):
+				 * START STOP UNIT LoEj=1 Start=1 loads it */
 };
 
 struct sim_dev_cfg {

@@ -1279,6 +1279,43 @@ static void test_empty_tray(void)
 	sim_dev_free(dev);
 }
 
+/* --drive ...,tray=open: the disc sits in the open tray (02/3A/02) until START STOP
+ * UNIT loads it; then it reads like any loaded disc. */
+static void test_tray_open_at_start(void)
+{
+	fixtures();
+	struct sim_lun_cfg lun = { .lun = 0, .media = "dvd-rom", .file = dvd_iso, .tray_open = true };
+	struct sim_dev_cfg cfg = {
+		.vendor = "BURNLAB", .product = "SIMDRIVE", .revision = "0.1",
+		.serial = "SN", .target_name = TARGET_NAME, .luns = &lun, .nluns = 1,
+	};
+	char err[256];
+	struct sim_dev *dev = sim_dev_new(&cfg, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	uint64_t n = sim_dev_nexus_open(dev);
+	struct sim_cmd cmd;
+	uint8_t cdb[12];
+
+	tur(dev, n, 0, &cmd);
+	CHECK_SENSE(&cmd, SIM_SENSE_POWER_ON_RESET);
+	sim_cmd_release(&cmd);
+	tur(dev, n, 0, &cmd);
+	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN);
+	sim_cmd_release(&cmd);
+	cdb_start_stop(cdb, 0, true, true);
+	run(dev, n, 0, &cmd, cdb, 6, 0);
+	CHECK_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	tur(dev, n, 0, &cmd);
+	CHECK_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	cdb_read10(cdb, 0, 1);
+	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	CHECK_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
 /* Walk GET CONFIGURATION data: returns the descriptor of `code` or NULL. */
 static const uint8_t *find_feature(const uint8_t *d, uint32_t len, uint16_t code)
 {
@@ -1465,6 +1502,7 @@ static const struct unit_test device_tests[] = {
 	{ "ReadCapacity", test_read_capacity },
 	{ "Read", test_read },
 	{ "EmptyTray", test_empty_tray },
+	{ "TrayOpenAtStart", test_tray_open_at_start },
 	{ "GetConfiguration", test_get_configuration },
 	{ "GetEventStatus", test_gesn },
 	{ "ReadTOC", test_read_toc },

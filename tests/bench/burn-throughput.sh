@@ -36,65 +36,8 @@ if [ -z "${BURNBENCH:-}" ]; then
 fi
 [ -x "$BURNBENCH" ] || fail "no burnbench at $BURNBENCH"
 
-TGTD=${TGTD:-/usr/sbin/tgtd}
-TGTADM=${TGTADM:-/usr/sbin/tgtadm}
-TGT_PID=""
 TGT_IQN="iqn.2026-01.org.burnlab:bench-tgt-burn"
-export TGT_IPC_SOCKET="$WORK/tgt-ipc"
-
-# tgtd ignores SIGTERM; it leaves when its targets are gone and the system is deleted.
-stop_tgtd() {
-	[ -n "$TGT_PID" ] || return 0
-	timeout 10 "$TGTADM" --lld iscsi --op delete --mode target --tid 1 --force >/dev/null 2>&1
-	timeout 10 "$TGTADM" --op delete --mode system >/dev/null 2>&1
-	for _ in $(seq 1 50); do kill -0 "$TGT_PID" 2>/dev/null || break; sleep 0.1; done
-	if kill -0 "$TGT_PID" 2>/dev/null; then
-		echo "== tgtd did not leave on 'tgtadm --op delete --mode system'; killing it"
-		pkill -KILL -P "$TGT_PID" 2>/dev/null	# tgtd, the child of our timeout
-		kill -KILL "$TGT_PID" 2>/dev/null
-	fi
-	wait "$TGT_PID" 2>/dev/null
-	TGT_PID=""
-}
-
-bench_cleanup() {
-	stop_tgtd
-	sim_cleanup
-}
-trap bench_cleanup EXIT
-
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$(( 20000 + RANDOM % 40000 ))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
-tgtadm_() { timeout 20 "$TGTADM" --lld iscsi "$@"; }
-
-start_tgtd() {
-	for _ in 1 2 3; do
-		TGT_PORT=$(free_port) || return 1
-		timeout 3600 "$TGTD" -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C 0 \
-			>"$WORK/tgtd.log" 2>&1 &
-		TGT_PID=$!
-		for _ in $(seq 1 50); do
-			if "$TGTADM" --op show --mode sys >/dev/null 2>&1 &&
-			   (exec 3<>"/dev/tcp/127.0.0.1/$TGT_PORT") 2>/dev/null; then
-				return 0
-			fi
-			kill -0 "$TGT_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		stop_tgtd
-	done
-	return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/tgtd.sh"
 
 # One burn: LABEL URL; prints burnbench's lines, leaves the MB/s in LAST.
 burn_once() {

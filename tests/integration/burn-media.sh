@@ -2,6 +2,7 @@
 # Burning the other media through simdrive with raw MMC CDBs (tests/integration/burnclient.c):
 #   CD-R TAO (a Mode 1 data track and two audio tracks, SYNC ends each track, CLOSE SESSION),
 #   CD-R SAO (cue sheet, 2448-byte blocks with raw P-W from LBA -150),
+#   CD-R RAW (DBT 2, every 2448-byte block from the lead-in start to the lead-out),
 #   BD-R (WRITE(12) with the streaming bit in 64 KiB units, CLOSE 110b),
 #   DVD+RW (FORMAT UNIT 26h, scattered writes and overwrites, CLOSE 010b),
 #   CD-RW (burn, close session, BLANK full, burn other data).
@@ -101,10 +102,11 @@ expect_state() {
 # check_blocks NAME: every extent burnclient printed is recorded as it wrote it.
 check_blocks() {
 	local name=$1 image="$WORK/$1.disclog" lba n bs seed blocks=0
-	while read -r _ lba n bs seed; do
+	local fmt
+	while read -r _ lba n bs seed fmt; do
 		"$DISCLOG" extract "$image" --lba "$lba" --count "$n" -o "$WORK/$name.got" ||
 			fail "$name: extract LBA $lba x $n"
-		"$BURNCLIENT" expected "$seed" "$bs" "$lba" "$n" >"$WORK/$name.want" ||
+		"$BURNCLIENT" expected "$seed" "$bs" "$lba" "$n" ${fmt:+"$fmt"} >"$WORK/$name.want" ||
 			fail "$name: burnclient expected"
 		[ "$(stat -c %s "$WORK/$name.got")" -eq $(( n * bs )) ] ||
 			fail "$name: LBA $lba x $n: $(stat -c %s "$WORK/$name.got") bytes recorded, expected $(( n * bs ))"
@@ -146,6 +148,20 @@ check_blocks cd-sao
 not_recorded cd-sao -151
 not_recorded cd-sao 300
 
+# (c2) CD-R RAW: every block from the lead-in start -11635 (97:26:65) to the end of 150
+# lead-out blocks after the 300-block track: 12085 blocks at 2448 bytes, write type 3,
+# DBT 2, track 0 (DBT 2 carries no Q; the writer merges the 16-block WRITEs into ~1 MiB
+# records, doc/disclog.md).  CLOSE SESSION closed the session: one track over the
+# program area written (0..449, the lead-out blocks included: without Q the drive cannot
+# tell them apart).
+run_scenario cd-raw cd-r 27
+expect_data cd-raw -11635 12085 12085 'block_size=2448 dbt=2 write_type=3 opcode=2a flags=none track=0 session=1'
+expect_total cd-raw 12085
+expect_state cd-raw 'profile=0009(CD-R) disc_status=2(complete) tracks=1 sessions=1 nwa=-1'
+check_blocks cd-raw
+not_recorded cd-raw -11636
+not_recorded cd-raw 450
+
 # (d) BD-R: track 1 with WRITE(12) + streaming, track 2 with WRITE(12) without it.
 run_scenario bdr bd-r 23
 expect_data bdr 0 640 640 'block_size=2048 dbt=na write_type=na opcode=aa flags=streaming track=1 session=1'
@@ -179,4 +195,4 @@ awk '$3 == "STATE" && / disc_status=0\(empty\) / { n++ } END { exit !(n >= 2) }'
 	fail "cdrw: no blank STATE after BLANK"
 check_blocks cdrw
 
-echo "5 scenarios passed"
+echo "6 scenarios passed"

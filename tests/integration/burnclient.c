@@ -17,13 +17,16 @@
  *   cd-tao SEED          CD-R TAO: Mode 1 data track (DBT 8), two audio tracks (DBT 0)
  *                        at the NWA RTI FFh reports, SYNC ends each, CLOSE SESSION
  *   cd-sao SEED          CD-R SAO: DBT 3, cue sheet, 2448-byte blocks from LBA -150
+ *   cd-raw SEED          CD-R RAW: DBT 2, every block from the lead-in start RDI reports
+ *                        to the lead-out (2448 bytes), CLOSE SESSION
  *   bdr SEED             BD-R: WRITE(12) streaming in 64 KiB units, finalize 110b
  *   dvdplusrw SEED       DVD+RW: FORMAT UNIT 26h, scattered writes and overwrites
  *   cdrw SEED            CD-RW: burn, close session, BLANK full, burn other data
- * burnclient expected SEED BLOCK-SIZE LBA COUNT
+ * burnclient expected SEED BLOCK-SIZE LBA COUNT [mode1]
  *                        (no URL) the bytes the scenarios write to those blocks with that
  *                        seed, on stdout: block LBA byte i (a multiple of 4) holds the
- *                        big-endian word LBA*2654435761 ^ i*40503 ^ SEED*2246822519
+ *                        big-endian word LBA*2654435761 ^ i*40503 ^ SEED*2246822519;
+ *                        with mode1, bytes 0-15 are a Mode 1 sync and header instead
  * Exit 0 when every check passed, 1 on the first failed check (with the reason). */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -326,6 +329,18 @@ static void msf_of(int32_t lba, uint8_t m[3])
 static void extent(int32_t lba, uint32_t n, uint32_t bs, unsigned seed)
 {
 	printf("extent %d %u %u %u\n", (int)lba, n, bs, seed);
+}
+
+/* Bytes 0-15 of a Mode 1 sector at lba (ECMA-130 §14): sync, MSF in BCD, mode 1. */
+static void mode1_header(uint8_t *blk, int32_t lba)
+{
+	uint8_t m[3];
+	msf_of(lba, m);
+	memset(blk, 0xff, 12);
+	blk[0] = blk[11] = 0;
+	for (int i = 0; i < 3; i++)
+		blk[12 + i] = (uint8_t)(m[i] / 10 << 4 | m[i] % 10);
+	blk[15] = 1;
 }
 
 /* MODE SENSE(10) page 05h current, change write type / multi-session / track mode /
@@ -670,6 +685,100 @@ static void scenario_cd_sao(unsigned seed)
 	       "finalized\n", 150 + n, n);
 }
 
+/* WRITE(10) of n generator blocks of bs bytes at lba, expecting a sense (nothing
+ * recorded). */
+static void write10_sense(int32_t lba, uint32_t n, uint32_t bs, unsigned seed, int key, int asc,
+			  int ascq, const char *what)
+{
+	static uint8_t buf[16 * 2448];
+	uint8_t cdb[10] = { 0x2a };
+	struct result r;
+	if (n > 16)
+		die("write10_sense: too many blocks");
+	fillb(buf, lba, n, bs, seed);
+	put32(cdb + 2, (uint32_t)lba);
+	put16(cdb + 7, (uint16_t)n);
+	run(cdb, 10, buf, (int)(n * bs), 0, &r);
+	expect_sense(what, &r, key, asc, ascq);
+}
+
+/* (c2) CD-R RAW: page 05h write type 3 DBT 2 (2352 + 96 packed R-W: no Q, so the drive
+ * sees no track boundaries), every block of the session written contiguously in 16-block
+ * WRITE(10)s from the lead-in start READ DISC INFORMATION reports: lead-in, 150 pregap
+ * blocks from -150, a Mode 1 data track of 300 blocks (sync and header, generator data),
+ * 150 lead-out blocks.  SYNC leaves the state unchanged (no Q: no lead-out seen), CLOSE
+ * SESSION lays out one track over the program area written and finalizes. */
+static void scenario_cd_raw(unsigned seed)
+{
+	const uint32_t n = 300, nlo = 150, bs = 2448;
+	static uint8_t buf[16 * 2448];
+	struct result r;
+
+	check_rdi(0, 0, 1, 1, 1, "blank CD-R");
+	read_disc_info(&r);
+	if (r.data[16] != 0 || r.data[17] < 90 || r.data[18] >= 60 || r.data[19] >= 75)
+		die("blank CD-R: READ DISC INFORMATION lead-in start %02x %02x %02x %02x, expected 00 M S F "
+		    "with M >= 90", r.data[16], r.data[17], r.data[18], r.data[19]);
+	const int32_t leadin = (r.data[17] * 60 + r.data[18]) * 75 + r.data[19] - 450150;
+	if (leadin != -11635)
+		die("blank CD-R: lead-in start %u:%u:%u = LBA %d, expected 97:26:65 = -11635", r.data[17],
+		    r.data[18], r.data[19], (int)leadin);
+	set_page05(3, 0, 4, 2);
+	check_rdi(0, 0, 1, 1, 1, "CD-R after MODE SELECT RAW");
+
+	/* The first WRITE must be at the lead-in start: anything else is 05/21/02. */
+	write10_sense(leadin + 16, 16, bs, seed, 5, 0x21, 0x02, "RAW: first WRITE(10) after the lead-in start");
+	write10_sense(-150, 16, bs, seed, 5, 0x21, 0x02, "RAW: first WRITE(10) at the pregap");
+	write10_sense(0, 16, bs, seed, 5, 0x21, 0x02, "RAW: first WRITE(10) at LBA 0");
+	check_rdi(0, 0, 1, 1, 1, "CD-R after refused RAW writes");
+
+	/* Lead-in and pregap; a WRITE that skips a block is refused on the way. */
+	burn_bs(0x2a, leadin, (uint32_t)(-leadin - 150), bs, seed, 16, false);
+	write10_sense(-149, 16, bs, seed, 5, 0x21, 0x02, "RAW: WRITE(10) one block past the next");
+	write10_sense(-166, 16, bs, seed, 5, 0x21, 0x02, "RAW: WRITE(10) overlapping the last one");
+	burn_bs(0x2a, -150, 150, bs, seed, 16, false);
+	/* The data track: Mode 1 sync and header over the generator's bytes. */
+	for (uint32_t done = 0; done < n;) {
+		uint32_t c = n - done < 16 ? n - done : 16;
+		uint8_t cdb[10] = { 0x2a };
+		fillb(buf, (int32_t)done, c, bs, seed);
+		for (uint32_t b = 0; b < c; b++)
+			mode1_header(buf + b * bs, (int32_t)(done + b));
+		put32(cdb + 2, done);
+		put16(cdb + 7, (uint16_t)c);
+		run(cdb, 10, buf, (int)(c * bs), 0, &r);
+		char what[64];
+		snprintf(what, sizeof(what), "WRITE(10) LBA %u x %u at %u bytes (Mode 1)", done, c, bs);
+		expect_good(what, &r);
+		done += c;
+	}
+	burn_bs(0x2a, (int32_t)n, nlo, bs, seed, 16, false);
+	sync_cache();
+	/* DBT 2 carries no Q: the drive saw no lead-out, the session is still being written. */
+	check_rdi(0, 0, 1, 1, 1, "CD-R RAW after SYNCHRONIZE CACHE");
+	close_ts(2, 0);
+
+	/* One track over the program area written: 0 to the last block (the lead-out blocks
+	 * are indistinguishable without Q), Mode 1 from the first block's header. */
+	const int32_t end = (int32_t)(n + nlo);
+	const struct tocent toc[] = { { 1, 4, 0 } };
+	check_rdi(2, 3, 1, 1, 1, "CD-R RAW");
+	check_rti(1, 0, (uint32_t)end, 4, 1, false, 0, "CD-R RAW");
+	read_track_info(2, &r);
+	if (r.status == SCSI_STATUS_GOOD)
+		die("CD-R RAW: READ TRACK INFORMATION track 2 GOOD, expected no track 2");
+	check_toc0(toc, 1, end, "CD-R RAW");
+	check_toc2(toc, 1, end, false, "CD-R RAW");
+	read10_sense(0, 5, 0x64, 0x00, "READ(10) of a RAW-recorded block");
+	write10_sense(end, 16, bs, seed, 5, 0x21, 0x02, "RAW: WRITE(10) after finalizing");
+	extent(leadin, (uint32_t)-leadin, bs, seed);
+	printf("extent %d %u %u %u mode1\n", 0, n, bs, seed);
+	extent((int32_t)n, nlo, bs, seed);
+	printf("cd-raw: lead-in start %d from RDI, %u blocks x %u (DBT 2) from %d to %d contiguous, "
+	       "wrong first/next LBA refused 05/21/02, one track (%d blocks) at 0, finalized\n",
+	       (int)leadin, (uint32_t)(end - leadin), bs, (int)leadin, (int)end - 1, (int)end);
+}
+
 /* (d) BD-R: WRITE(12) with the streaming bit in 64 KiB units, a second track without it,
  * finalize with CLOSE 110b. */
 static void scenario_bdr(unsigned seed)
@@ -879,19 +988,21 @@ static void scenario_state(bool full)
  * blocks, on stdout (no connection). */
 static int expected(int argc, char **argv)
 {
-	if (argc != 6)
-		die("usage: burnclient expected SEED BLOCK-SIZE LBA COUNT");
+	if (argc != 6 && !(argc == 7 && strcmp(argv[6], "mode1") == 0))
+		die("usage: burnclient expected SEED BLOCK-SIZE LBA COUNT [mode1]");
 	unsigned seed = (unsigned)strtoul(argv[2], NULL, 0);
 	uint32_t bs = (uint32_t)strtoul(argv[3], NULL, 0);
 	int32_t lba = (int32_t)strtol(argv[4], NULL, 0);
 	uint32_t n = (uint32_t)strtoul(argv[5], NULL, 0);
-	if (bs == 0 || bs % 4 || bs > 65536)
+	if (bs == 0 || bs % 4 || bs > 65536 || (argc == 7 && bs < 16))
 		die("expected: block size %u is not a multiple of 4 up to 65536", bs);
 	uint8_t *buf = malloc(bs);
 	if (!buf)
 		die("out of memory");
 	for (uint32_t i = 0; i < n; i++) {
 		fillb(buf, (int32_t)((uint32_t)lba + i), 1, bs, seed);
+		if (argc == 7)
+			mode1_header(buf, (int32_t)((uint32_t)lba + i));
 		if (fwrite(buf, 1, bs, stdout) != bs)
 			die("expected: write to stdout failed");
 	}
@@ -906,7 +1017,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "expected") == 0)
 		return expected(argc, argv);
 	if (argc < 3) {
-		fprintf(stderr, "usage: burnclient URL dvdplusr|tgt-sequence|cd-tao|cd-sao|bdr|dvdplusrw|"
+		fprintf(stderr, "usage: burnclient URL dvdplusr|tgt-sequence|cd-tao|cd-sao|cd-raw|bdr|dvdplusrw|"
 			"cdrw SEED | state | state-full | refusals\n"
 			"       burnclient expected SEED BLOCK-SIZE LBA COUNT\n");
 		return 2;
@@ -935,6 +1046,8 @@ int main(int argc, char **argv)
 		scenario_cd_tao(seed);
 	else if (strcmp(argv[2], "cd-sao") == 0)
 		scenario_cd_sao(seed);
+	else if (strcmp(argv[2], "cd-raw") == 0)
+		scenario_cd_raw(seed);
 	else if (strcmp(argv[2], "bdr") == 0)
 		scenario_bdr(seed);
 	else if (strcmp(argv[2], "dvdplusrw") == 0)

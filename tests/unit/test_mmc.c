@@ -1159,6 +1159,92 @@ static void test_buffer_opc_mechanism(void)
 	sim_dev_free(dev);
 }
 
+/* READ FORMAT CAPACITIES, FORMAT UNIT, RESERVE TRACK and BLANK through their CDBs
+ * (spec §1.7, §1.9): LUN 0 DVD+RW, LUN 1 CD-RW, LUN 2 DVD-R. */
+static void test_format_reserve_blank(void)
+{
+	mmc_fixtures();
+	struct sim_lun_cfg luns[3] = {
+		{ .lun = 0, .media = "dvd+rw" }, { .lun = 1, .media = "cd-rw" }, { .lun = 2, .media = "dvd-r" },
+	};
+	struct sim_dev_cfg cfg = {
+		.vendor = "BURNLAB", .product = "SIMDRIVE", .revision = "0.1",
+		.serial = "SN", .target_name = "iqn.2026-01.org.burnlab:mmc", .luns = luns, .nluns = 3,
+	};
+	char err[256];
+	struct sim_dev *dev = sim_dev_new(&cfg, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	static const struct sim_sense cannot_format = { 0x5, 0x30, 0x06 };
+	static const struct sim_sense incompatible = { 0x5, 0x30, 0x00 };
+
+	/* READ FORMAT CAPACITIES of a blank DVD+RW: unformatted, and format type 26h. */
+	uint8_t rfc[10] = { 0x23, 0, 0, 0, 0, 0, 0, 0, 252, 0 };
+	mmc_run(dev, n, 0, &cmd, rfc, 10, 252);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[3], 16);			/* two descriptors */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), DVDR_BLOCKS);
+	CU_ASSERT_EQUAL(cmd.data_in[8] & 0x03, 0x01);		/* unformatted media */
+	CU_ASSERT_EQUAL(cmd.data_in[12 + 4], 0x26 << 2);	/* format type 26h */
+	sim_cmd_release(&cmd);
+
+	/* FORMAT UNIT: FmtData=0 refused; a CD-RW cannot be formatted; DVD+RW 26h works. */
+	uint8_t fmt[6] = { 0x04, 0x01 };
+	mmc_run(dev, n, 0, &cmd, fmt, 6, 0);
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+	uint8_t list[12] = { 0, 0x02, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
+	fmt[1] = 0x11;
+	mmc_run_out(dev, n, 1, &cmd, fmt, 6, list, sizeof(list));
+	MMC_SENSE(&cmd, cannot_format);
+	sim_cmd_release(&cmd);
+	mmc_run_out(dev, n, 0, &cmd, fmt, 6, list, sizeof(list));
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_run(dev, n, 0, &cmd, rfc, 10, 252);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[8] & 0x03, 0x02);		/* formatted media */
+	sim_cmd_release(&cmd);
+
+	/* RESERVE TRACK on DVD-R: track 1 becomes a reserved track of at least the size. */
+	uint8_t rsv[10] = { 0x53 };
+	wire_put_be32(rsv + 5, 1000);
+	mmc_run(dev, n, 2, &cmd, rsv, 10, 0);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_rti(dev, n, 2, &cmd, 0x01, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT(cmd.data_in[6] & 0x80);			/* RT: reserved track */
+	CU_ASSERT(wire_be32(cmd.data_in + 24) >= 1000);		/* track size */
+	sim_cmd_release(&cmd);
+
+	/* BLANK: a DVD-R is not erasable; a written CD-RW blanks (minimal) to empty. */
+	uint8_t blank[12] = { 0xa1, 0x01 };
+	mmc_run(dev, n, 2, &cmd, blank, 12, 0);
+	MMC_SENSE(&cmd, incompatible);
+	sim_cmd_release(&cmd);
+	static uint8_t data[16 * 2048];
+	uint8_t w10[10] = { 0x2a };
+	wire_put_be16(w10 + 7, 16);
+	mmc_run_out(dev, n, 1, &cmd, w10, 10, data, sizeof(data));
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_rdi(dev, n, 1, &cmd);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[2] & 0x03, 1);		/* incomplete */
+	CU_ASSERT(cmd.data_in[2] & 0x10);			/* erasable */
+	sim_cmd_release(&cmd);
+	mmc_run(dev, n, 1, &cmd, blank, 12, 0);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_rdi(dev, n, 1, &cmd);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[2] & 0x03, 0);		/* empty again */
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
 static const struct unit_test mmc_tests[] = {
 	{ "dvdr_burn", test_dvdr_burn },
 	{ "cdr_raw_audio_write", test_cdr_raw_audio_write },
@@ -1171,6 +1257,7 @@ static const struct unit_test mmc_tests[] = {
 	{ "read_disc_structure", test_read_disc_structure },
 	{ "performance_speeds", test_performance_speeds },
 	{ "buffer_opc_mechanism", test_buffer_opc_mechanism },
+	{ "format_reserve_blank", test_format_reserve_blank },
 };
 
 static int mmc_suite(void)

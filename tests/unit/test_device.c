@@ -10,6 +10,7 @@
 #include "log.h"
 #include "scsi.h"
 #include "unit.h"
+#include "devtest.h"
 #include "wire.h"
 
 #define ISO_BLOCKS  300u	/* DVD-ROM fixture */
@@ -91,35 +92,6 @@ static struct sim_dev *new_dev(void)
 	return dev;
 }
 
-/* Run one command; the caller releases cmd. */
-static void run(struct sim_dev *dev, uint64_t nexus, uint16_t lun, struct sim_cmd *cmd,
-		const uint8_t *cdb, size_t cdb_len, uint32_t edtl)
-{
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->nexus = nexus;
-	cmd->lun = lun;
-	memcpy(cmd->cdb, cdb, cdb_len);
-	cmd->cdb_len = (uint8_t)cdb_len;
-	cmd->edtl = edtl;
-	cmd->dir_in = edtl > 0;
-	sim_dev_execute(dev, cmd);
-}
-
-static void run_out(struct sim_dev *dev, uint64_t nexus, uint16_t lun, struct sim_cmd *cmd,
-		    const uint8_t *cdb, size_t cdb_len, const uint8_t *data, uint32_t len)
-{
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->nexus = nexus;
-	cmd->lun = lun;
-	memcpy(cmd->cdb, cdb, cdb_len);
-	cmd->cdb_len = (uint8_t)cdb_len;
-	cmd->edtl = len;
-	cmd->dir_out = len > 0;
-	cmd->data_out = data;
-	cmd->data_out_len = len;
-	sim_dev_execute(dev, cmd);
-}
-
 static void sense_of(const struct sim_cmd *cmd, uint8_t *key, uint8_t *asc, uint8_t *ascq)
 {
 	if ((cmd->sense[0] & 0x7f) == 0x72) {
@@ -152,7 +124,7 @@ static const uint8_t cdb_tur[6] = { 0x00 };
 
 static void tur(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd)
 {
-	run(dev, n, lun, cmd, cdb_tur, 6, 0);
+	devtest_run(dev, n, lun, cmd, cdb_tur, 6, 0);
 }
 
 /* A nexus whose power-on unit attention has been consumed on every LUN. */
@@ -280,7 +252,7 @@ static void test_ua_new_nexus(void)
 
 	/* INQUIRY answers and leaves the UA pending (SPC-4 §5.14). */
 	cdb_inquiry(cdb, false, 0, 96);
-	run(dev, n, 0, &cmd, cdb, 6, 96);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 96);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 
@@ -297,10 +269,10 @@ static void test_ua_new_nexus(void)
 
 	/* Each LUN has its own: LUN 5 still owes one, even for an unknown opcode. */
 	static const uint8_t write10[10] = { 0x2a };
-	run(dev, n, 5, &cmd, write10, 10, 0);
+	devtest_run(dev, n, 5, &cmd, write10, 10, 0);
 	CHECK_SENSE(&cmd, SIM_SENSE_POWER_ON_RESET);
 	sim_cmd_release(&cmd);
-	run(dev, n, 5, &cmd, write10, 10, 0);
+	devtest_run(dev, n, 5, &cmd, write10, 10, 0);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_OPCODE);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -314,7 +286,7 @@ static void test_request_sense(void)
 	static const uint8_t rs[6] = { 0x03, 0, 0, 0, 18, 0 };
 	static const uint8_t rs_desc[6] = { 0x03, 1, 0, 0, 252, 0 };
 
-	run(dev, n, 0, &cmd, rs, 6, 18);
+	devtest_run(dev, n, 0, &cmd, rs, 6, 18);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 18);
 	CU_ASSERT_EQUAL(cmd.data_in[0], 0x70);
@@ -323,7 +295,7 @@ static void test_request_sense(void)
 	sim_cmd_release(&cmd);
 
 	/* Reported means cleared. */
-	run(dev, n, 0, &cmd, rs, 6, 18);
+	devtest_run(dev, n, 0, &cmd, rs, 6, 18);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[2], 0x00);
 	CU_ASSERT_EQUAL(cmd.data_in[12], 0x00);
@@ -333,20 +305,20 @@ static void test_request_sense(void)
 	sim_cmd_release(&cmd);
 
 	/* Empty tray: the not-ready condition, in descriptor format when DESC=1. */
-	run(dev, n, 3, &cmd, rs_desc, 6, 252);
+	devtest_run(dev, n, 3, &cmd, rs_desc, 6, 252);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 8);
 	CU_ASSERT_EQUAL(cmd.data_in[0], 0x72);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x06);	/* the power-on UA first */
 	sim_cmd_release(&cmd);
-	run(dev, n, 3, &cmd, rs_desc, 6, 252);
+	devtest_run(dev, n, 3, &cmd, rs_desc, 6, 252);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x02);
 	CU_ASSERT_EQUAL(cmd.data_in[2], 0x3a);
 	CU_ASSERT_EQUAL(cmd.data_in[3], 0x01);
 	sim_cmd_release(&cmd);
 
 	/* Unknown LUN: GOOD with LOGICAL UNIT NOT SUPPORTED as the data. */
-	run(dev, n, 9, &cmd, rs, 6, 18);
+	devtest_run(dev, n, 9, &cmd, rs, 6, 18);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[2], 0x05);
 	CU_ASSERT_EQUAL(cmd.data_in[12], 0x25);
@@ -364,7 +336,7 @@ static void test_inquiry_standard(void)
 	uint8_t cdb[6];
 
 	cdb_inquiry(cdb, false, 0, 260);
-	run(dev, n, 0, &cmd, cdb, 6, 260);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 260);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 96);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 96);
@@ -387,19 +359,19 @@ static void test_inquiry_standard(void)
 
 	/* Allocation length truncation, and EDTL below it. */
 	cdb_inquiry(cdb, false, 0, 5);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 5);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 5);
 	CU_ASSERT_EQUAL(cmd.data_in[4], 91);
 	sim_cmd_release(&cmd);
 	cdb_inquiry(cdb, false, 0, 96);
-	run(dev, n, 0, &cmd, cdb, 6, 36);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 36);
 	CU_ASSERT_EQUAL(cmd.spdtl, 96);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 36);
 	sim_cmd_release(&cmd);
 	cdb_inquiry(cdb, false, 0, 0);
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 0);
 	CU_ASSERT_PTR_NULL(cmd.data_in);
@@ -407,7 +379,7 @@ static void test_inquiry_standard(void)
 
 	/* Unconfigured LUN: qualifier 3, type 1Fh. */
 	cdb_inquiry(cdb, false, 0, 96);
-	run(dev, n, 7, &cmd, cdb, 6, 96);
+	devtest_run(dev, n, 7, &cmd, cdb, 6, 96);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[0], 0x7f);
 	sim_cmd_release(&cmd);
@@ -415,11 +387,11 @@ static void test_inquiry_standard(void)
 	/* CMDDT (obsolete, reserved) and EVPD=0 with a page code. */
 	cdb_inquiry(cdb, false, 0, 96);
 	cdb[1] = 0x02;
-	run(dev, n, 0, &cmd, cdb, 6, 96);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 96);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	cdb_inquiry(cdb, false, 0x80, 96);
-	run(dev, n, 0, &cmd, cdb, 6, 96);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 96);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	CU_ASSERT_EQUAL(cmd.sense[15], 0xc0);	/* SKSV, C/D: byte 2 of the CDB */
 	CU_ASSERT_EQUAL(wire_be16(cmd.sense + 16), 2);
@@ -435,7 +407,7 @@ static void test_inquiry_vpd(void)
 	uint8_t cdb[6];
 
 	cdb_inquiry(cdb, true, 0x00, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 7);
 	static const uint8_t sup[7] = { 0x05, 0x00, 0x00, 0x03, 0x00, 0x80, 0x83 };
@@ -443,7 +415,7 @@ static void test_inquiry_vpd(void)
 	sim_cmd_release(&cmd);
 
 	cdb_inquiry(cdb, true, 0x80, 255);
-	run(dev, n, 5, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 5, &cmd, cdb, 6, 255);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x80);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 2), 3);
@@ -451,7 +423,7 @@ static void test_inquiry_vpd(void)
 	sim_cmd_release(&cmd);
 
 	cdb_inquiry(cdb, true, 0x83, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_GOOD(&cmd);
 	const uint8_t *d = cmd.data_in;
 	uint32_t len = cmd.data_in_len;
@@ -476,12 +448,12 @@ static void test_inquiry_vpd(void)
 
 	/* Truncation of a VPD page. */
 	cdb_inquiry(cdb, true, 0x83, 4);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4);
 	sim_cmd_release(&cmd);
 
 	cdb_inquiry(cdb, true, 0xb0, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -499,12 +471,12 @@ static void test_unknown_lun(void)
 	CHECK_SENSE(&cmd, SIM_SENSE_LUN_NOT_SUPPORTED);
 	sim_cmd_release(&cmd);
 	static const uint8_t bogus[6] = { 0xc5 };
-	run(dev, n, 1, &cmd, bogus, 6, 0);
+	devtest_run(dev, n, 1, &cmd, bogus, 6, 0);
 	CHECK_SENSE(&cmd, SIM_SENSE_LUN_NOT_SUPPORTED);
 	sim_cmd_release(&cmd);
 	uint8_t cdb[6];
 	cdb_inquiry(cdb, true, 0, 255);
-	run(dev, n, 1, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 1, &cmd, cdb, 6, 255);
 	CHECK_SENSE(&cmd, SIM_SENSE_LUN_NOT_SUPPORTED);
 	sim_cmd_release(&cmd);
 
@@ -523,7 +495,7 @@ static void test_report_luns(void)
 	uint8_t cdb[12] = { 0xa0 };
 
 	wire_put_be32(cdb + 6, 256);
-	run(dev, n, 2, &cmd, cdb, 12, 256);	/* any LUN, even an unconfigured one */
+	devtest_run(dev, n, 2, &cmd, cdb, 12, 256);	/* any LUN, even an unconfigured one */
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 32);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 24);
@@ -534,14 +506,14 @@ static void test_report_luns(void)
 	sim_cmd_release(&cmd);
 
 	wire_put_be32(cdb + 6, 16);
-	run(dev, n, 0, &cmd, cdb, 12, 16);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 16);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 16);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 24);	/* the full list length */
 	sim_cmd_release(&cmd);
 
 	cdb[2] = 0x01;		/* well-known LUNs only: none */
-	run(dev, n, 0, &cmd, cdb, 12, 16);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 16);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 8);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 0);
@@ -549,7 +521,7 @@ static void test_report_luns(void)
 
 	cdb[2] = 0x00;
 	wire_put_be32(cdb + 6, 15);
-	run(dev, n, 0, &cmd, cdb, 12, 15);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 15);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 
@@ -567,35 +539,35 @@ static void test_unknown_opcode_and_cdb_checks(void)
 	struct sim_cmd cmd;
 
 	static const uint8_t write10[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-	run(dev, n, 0, &cmd, write10, 10, 0);
+	devtest_run(dev, n, 0, &cmd, write10, 10, 0);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_OPCODE);
 	sim_cmd_release(&cmd);
 	static const uint8_t rc16[16] = { 0x9e, 0x10 };
-	run(dev, n, 0, &cmd, rc16, 16, 32);
+	devtest_run(dev, n, 0, &cmd, rc16, 16, 32);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_OPCODE);
 	sim_cmd_release(&cmd);
 
 	/* Reserved bit in TEST UNIT READY byte 1; NACA in the control byte. */
 	uint8_t cdb[10] = { 0x00, 0x20 };
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	CU_ASSERT_EQUAL(cmd.sense[15], 0xc8 | 5);	/* SKSV, C/D, BPV, bit 5 */
 	CU_ASSERT_EQUAL(wire_be16(cmd.sense + 16), 1);
 	sim_cmd_release(&cmd);
 	uint8_t naca[6] = { 0x00, 0, 0, 0, 0, 0x04 };
-	run(dev, n, 0, &cmd, naca, 6, 0);
+	devtest_run(dev, n, 0, &cmd, naca, 6, 0);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 
 	/* A READ(10) arriving as a 6-byte CDB is too short. */
 	cdb_read10(cdb, 0, 1);
-	run(dev, n, 0, &cmd, cdb, 6, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 2048);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 
 	/* MAINTENANCE IN with a service action we do not implement. */
 	uint8_t mi[12] = { 0xa3, 0x0a };
-	run(dev, n, 0, &cmd, mi, 12, 0);
+	devtest_run(dev, n, 0, &cmd, mi, 12, 0);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	CU_ASSERT_EQUAL(wire_be16(cmd.sense + 16), 1);
 	sim_cmd_release(&cmd);
@@ -621,7 +593,7 @@ static void test_mode_sense(void)
 	uint8_t cdb[10];
 
 	cdb_mode_sense6(cdb, 0, 0x3f, 0, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 4 + 12 + 12 + 40 + 32);
 	const uint8_t *d = cmd.data_in;
@@ -644,14 +616,14 @@ static void test_mode_sense(void)
 
 	/* Truncated to 4 bytes: the mode data length still counts everything. */
 	cdb_mode_sense6(cdb, 0, 0x3f, 0, 4);
-	run(dev, n, 0, &cmd, cdb, 6, 4);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 4);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4);
 	CU_ASSERT_EQUAL(cmd.data_in[0], 99);
 	sim_cmd_release(&cmd);
 
 	/* Control page: changeable mask is D_SENSE only; default is off. */
 	cdb_mode_sense6(cdb, 1, 0x0a, 0, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 16);
 	CU_ASSERT_EQUAL(cmd.data_in[4], 0x0a);
@@ -660,22 +632,22 @@ static void test_mode_sense(void)
 		CU_ASSERT_EQUAL(cmd.data_in[i], 0);
 	sim_cmd_release(&cmd);
 	cdb_mode_sense6(cdb, 2, 0x0a, 0xff, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[6] & 0x04, 0);
 	sim_cmd_release(&cmd);
 
 	/* Saved values are not supported; unknown page and subpage are invalid. */
 	cdb_mode_sense6(cdb, 3, 0x3f, 0, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_SENSE(&cmd, SIM_SENSE_SAVING_PARAMS_NOT_SUPPORTED);
 	sim_cmd_release(&cmd);
 	cdb_mode_sense6(cdb, 0, 0x05, 0, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	cdb_mode_sense6(cdb, 0, 0x0a, 0x01, 255);
-	run(dev, n, 0, &cmd, cdb, 6, 255);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 255);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 
@@ -685,7 +657,7 @@ static void test_mode_sense(void)
 	cdb[1] = 0x08;
 	cdb[2] = 0x2a;
 	wire_put_be16(cdb + 7, 512);
-	run(dev, n, 0, &cmd, cdb, 10, 512);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 512);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 40);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in), 38);
@@ -705,7 +677,7 @@ static void test_mode_select_d_sense(void)
 
 	/* Read the current control page back as the parameter list. */
 	cdb_mode_sense6(ms, 0, 0x0a, 0, sizeof(param));
-	run(dev, n, 0, &cmd, ms, 6, sizeof(param));
+	devtest_run(dev, n, 0, &cmd, ms, 6, sizeof(param));
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, sizeof(param));
 	memcpy(param, cmd.data_in, sizeof(param));
 	sim_cmd_release(&cmd);
@@ -718,7 +690,7 @@ static void test_mode_select_d_sense(void)
 
 	/* Not changeable: GLTSD. */
 	param[4 + 2] ^= 0x02;
-	run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
+	devtest_run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_PARAM);
 	CU_ASSERT_EQUAL(cmd.sense[15], 0x80 | 0x08 | 1);	/* parameter list, bit 1 */
 	CU_ASSERT_EQUAL(wire_be16(cmd.sense + 16), 6);
@@ -727,27 +699,27 @@ static void test_mode_select_d_sense(void)
 
 	/* A block descriptor, a truncated list, SP=1. */
 	param[3] = 8;
-	run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
+	devtest_run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_PARAM);
 	sim_cmd_release(&cmd);
 	param[3] = 0;
-	run_out(dev, n, 0, &cmd, cdb, 6, param, 10);
+	devtest_run_out(dev, n, 0, &cmd, cdb, 6, param, 10);
 	CHECK_SENSE(&cmd, SIM_SENSE_PARAM_LIST_LENGTH);
 	sim_cmd_release(&cmd);
 	cdb[1] = 0x11;
-	run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
+	devtest_run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	cdb[1] = 0x10;
 
 	/* D_SENSE on. */
 	param[4 + 2] |= 0x04;
-	run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
+	devtest_run_out(dev, n, 0, &cmd, cdb, 6, param, sizeof(param));
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, sizeof(param));
 	sim_cmd_release(&cmd);
 
-	run(dev, n, 0, &cmd, ms, 6, sizeof(param));
+	devtest_run(dev, n, 0, &cmd, ms, 6, sizeof(param));
 	CU_ASSERT_EQUAL(cmd.data_in[4 + 2] & 0x04, 0x04);
 	sim_cmd_release(&cmd);
 
@@ -761,7 +733,7 @@ static void test_mode_select_d_sense(void)
 	sim_cmd_release(&cmd);
 
 	cdb_read10(cdb, ISO_BLOCKS, 1);
-	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 2048);
 	CHECK_SENSE(&cmd, SIM_SENSE_LBA_OUT_OF_RANGE);
 	CU_ASSERT_EQUAL(cmd.sense[0], 0x72);
 	CU_ASSERT_EQUAL(cmd.sense_len, 8);
@@ -769,7 +741,7 @@ static void test_mode_select_d_sense(void)
 
 	/* Other LUNs keep fixed format. */
 	cdb_read10(cdb, CD_BLOCKS, 1);
-	run(dev, n, 5, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 5, &cmd, cdb, 10, 2048);
 	CHECK_SENSE(&cmd, SIM_SENSE_LBA_OUT_OF_RANGE);
 	CU_ASSERT_EQUAL(cmd.sense[0], 0x70);
 	sim_cmd_release(&cmd);
@@ -782,11 +754,11 @@ static void test_mode_select_d_sense(void)
 	cdb[0] = 0x55;
 	cdb[1] = 0x10;
 	wire_put_be16(cdb + 7, sizeof(p10));
-	run_out(dev, n, 0, &cmd, cdb, 10, p10, sizeof(p10));
+	devtest_run_out(dev, n, 0, &cmd, cdb, 10, p10, sizeof(p10));
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	cdb_read10(cdb, ISO_BLOCKS, 1);
-	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 2048);
 	CU_ASSERT_EQUAL(cmd.sense[0], 0x70);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -814,7 +786,7 @@ static void test_rsoc(void)
 	uint8_t cdb[12];
 
 	cdb_rsoc(cdb, false, 0, 0, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_GOOD(&cmd);
 	uint32_t len = wire_be32(cmd.data_in);
 	CU_ASSERT_EQUAL(len % 8, 0);
@@ -844,7 +816,7 @@ static void test_rsoc(void)
 
 	/* RCTD: 20-byte descriptors with a command timeouts descriptor each. */
 	cdb_rsoc(cdb, true, 0, 0, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), ndesc * 20);
 	for (size_t i = 0; i < ndesc; i++) {
@@ -859,7 +831,7 @@ static void test_rsoc(void)
 		0x28, 0x18, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00,
 	};
 	cdb_rsoc(cdb, false, 1, 0x28, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 14);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x03);
@@ -868,7 +840,7 @@ static void test_rsoc(void)
 	sim_cmd_release(&cmd);
 
 	cdb_rsoc(cdb, true, 1, 0x00, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4 + 6 + 12);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x83);
@@ -876,46 +848,46 @@ static void test_rsoc(void)
 
 	/* Unsupported opcode: SUPPORT 001b. */
 	cdb_rsoc(cdb, false, 1, 0x2a, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x01);
 	sim_cmd_release(&cmd);
 
 	/* Options 1 on an opcode with service actions, 2 on one without. */
 	cdb_rsoc(cdb, false, 1, 0xa3, 0x0c, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	CU_ASSERT_EQUAL(wire_be16(cmd.sense + 16), 2);		/* not byte 1: see libiscsi */
 	sim_cmd_release(&cmd);
 	cdb_rsoc(cdb, false, 2, 0x28, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	cdb_rsoc(cdb, false, 2, 0xa3, 0x0c, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x03);
 	CU_ASSERT_EQUAL(cmd.data_in[4], 0xa3);
 	CU_ASSERT_EQUAL(cmd.data_in[5], 0x0c);
 	sim_cmd_release(&cmd);
 	cdb_rsoc(cdb, false, 3, 0x28, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[1], 0x03);
 	sim_cmd_release(&cmd);
 	cdb_rsoc(cdb, false, 5, 0x28, 0, 65535);
-	run(dev, n, 0, &cmd, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 
 	/* Every reported command answers its own one-command query. */
 	cdb_rsoc(cdb, false, 0, 0, 0, 65535);
 	struct sim_cmd all;
-	run(dev, n, 0, &all, cdb, 12, 65535);
+	devtest_run(dev, n, 0, &all, cdb, 12, 65535);
 	for (size_t i = 0; i < ndesc; i++) {
 		const uint8_t *d = all.data_in + 4 + 8 * i;
 		cdb_rsoc(cdb, false, (d[5] & 1) ? 2 : 1, d[0], wire_be16(d + 2), 65535);
-		run(dev, n, 0, &cmd, cdb, 12, 65535);
+		devtest_run(dev, n, 0, &cmd, cdb, 12, 65535);
 		CHECK_GOOD(&cmd);
 		CU_ASSERT_EQUAL(cmd.data_in[4], d[0]);
 		CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 2), wire_be16(d + 6));
@@ -937,7 +909,7 @@ static void test_start_stop(void)
 	/* Power conditions and LOEJ=0 leave the medium alone. */
 	for (uint8_t pc = 1; pc < 16; pc++) {
 		cdb_start_stop(cdb, pc, true, false);
-		run(dev, n, 0, &cmd, cdb, 6, 0);
+		devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 		CHECK_GOOD(&cmd);
 		sim_cmd_release(&cmd);
 		tur(dev, n, 0, &cmd);
@@ -945,7 +917,7 @@ static void test_start_stop(void)
 		sim_cmd_release(&cmd);
 	}
 	cdb_start_stop(cdb, 0, false, false);
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	tur(dev, n, 0, &cmd);
@@ -954,20 +926,20 @@ static void test_start_stop(void)
 
 	/* Eject: tray open. */
 	cdb_start_stop(cdb, 0, true, false);
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	tur(dev, n, 0, &cmd);
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN);
 	sim_cmd_release(&cmd);
 	uint8_t rc[10] = { 0x25 };
-	run(dev, other, 0, &cmd, rc, 10, 8);
+	devtest_run(dev, other, 0, &cmd, rc, 10, 8);
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN);
 	sim_cmd_release(&cmd);
 
 	/* Load: ready at once for the loader, 28/00 once for the other nexus. */
 	cdb_start_stop(cdb, 0, true, true);
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	tur(dev, n, 0, &cmd);
@@ -981,7 +953,7 @@ static void test_start_stop(void)
 	sim_cmd_release(&cmd);
 
 	/* Loading again changes nothing and raises nothing. */
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	tur(dev, other, 0, &cmd);
@@ -994,14 +966,14 @@ static void eject(struct sim_dev *dev, uint64_t n, struct sim_cmd *cmd)
 {
 	uint8_t cdb[6];
 	cdb_start_stop(cdb, 0, true, false);
-	run(dev, n, 0, cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, cmd, cdb, 6, 0);
 }
 
 static void load(struct sim_dev *dev, uint64_t n, struct sim_cmd *cmd)
 {
 	uint8_t cdb[6];
 	cdb_start_stop(cdb, 0, true, true);
-	run(dev, n, 0, cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, cmd, cdb, 6, 0);
 }
 
 static void test_prevent(void)
@@ -1012,7 +984,7 @@ static void test_prevent(void)
 	uint8_t cdb[6];
 
 	cdb_prevent(cdb, true);
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 
@@ -1029,7 +1001,7 @@ static void test_prevent(void)
 	/* Page 2Ah shows the lock. */
 	uint8_t ms[6];
 	cdb_mode_sense6(ms, 0, 0x2a, 0, 255);
-	run(dev, other, 0, &cmd, ms, 6, 255);
+	devtest_run(dev, other, 0, &cmd, ms, 6, 255);
 	CU_ASSERT_EQUAL(cmd.data_in[4 + 6] & 0x02, 0x02);
 	sim_cmd_release(&cmd);
 
@@ -1041,13 +1013,13 @@ static void test_prevent(void)
 
 	/* Prevent also blocks loading; ALLOW lifts it. */
 	cdb_prevent(cdb, true);
-	run(dev, other, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, other, 0, &cmd, cdb, 6, 0);
 	sim_cmd_release(&cmd);
 	load(dev, other, &cmd);
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_REMOVAL_PREVENTED);
 	sim_cmd_release(&cmd);
 	cdb_prevent(cdb, false);
-	run(dev, other, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, other, 0, &cmd, cdb, 6, 0);
 	sim_cmd_release(&cmd);
 	load(dev, other, &cmd);
 	CHECK_GOOD(&cmd);
@@ -1056,7 +1028,7 @@ static void test_prevent(void)
 	/* A LUN reset releases it too, with 29/03 for every nexus. */
 	uint64_t third = clean_nexus(dev);
 	cdb_prevent(cdb, true);
-	run(dev, other, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, other, 0, &cmd, cdb, 6, 0);
 	sim_cmd_release(&cmd);
 	sim_dev_lun_reset(dev, 0);
 	tur(dev, other, 0, &cmd);
@@ -1089,23 +1061,23 @@ static void test_read_capacity(void)
 	struct sim_cmd cmd;
 	uint8_t cdb[10] = { 0x25 };
 
-	run(dev, n, 0, &cmd, cdb, 10, 8);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 8);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), ISO_BLOCKS - 1);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 2048);
 	sim_cmd_release(&cmd);
 
-	run(dev, n, 5, &cmd, cdb, 10, 8);
+	devtest_run(dev, n, 5, &cmd, cdb, 10, 8);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), CD_BLOCKS - 1);
 	sim_cmd_release(&cmd);
 
-	run(dev, n, 3, &cmd, cdb, 10, 8);
+	devtest_run(dev, n, 3, &cmd, cdb, 10, 8);
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_CLOSED);
 	sim_cmd_release(&cmd);
 
 	wire_put_be32(cdb + 2, 5);	/* LBA without PMI */
-	run(dev, n, 0, &cmd, cdb, 10, 8);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 8);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -1119,7 +1091,7 @@ static void test_read(void)
 	uint8_t cdb[12];
 
 	cdb_read10(cdb, 0, 1);
-	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 2048);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 2048);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2048);
@@ -1128,13 +1100,13 @@ static void test_read(void)
 
 	/* The last 17 blocks, by READ(10) and READ(12). */
 	cdb_read10(cdb, ISO_BLOCKS - 17, 17);
-	run(dev, n, 0, &cmd, cdb, 10, 17 * 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 17 * 2048);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 17 * 2048);
 	CU_ASSERT_TRUE(content_ok(cmd.data_in, ISO_BLOCKS - 17, 17 * 2048));
 	sim_cmd_release(&cmd);
 	cdb_read12(cdb, ISO_BLOCKS - 17, 17);
-	run(dev, n, 0, &cmd, cdb, 12, 17 * 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 17 * 2048);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 17 * 2048);
 	CU_ASSERT_TRUE(content_ok(cmd.data_in, ISO_BLOCKS - 17, 17 * 2048));
@@ -1142,7 +1114,7 @@ static void test_read(void)
 
 	/* Compare with the file itself as well. */
 	cdb_read12(cdb, 123, 2);
-	run(dev, n, 0, &cmd, cdb, 12, 4096);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 4096);
 	FILE *f = fopen(dvd_iso, "rb");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	uint8_t file[4096];
@@ -1155,13 +1127,13 @@ static void test_read(void)
 
 	/* EDTL short of SPDTL (overflow), 0, and a non-read direction. */
 	cdb_read10(cdb, 2, 2);
-	run(dev, n, 0, &cmd, cdb, 10, 200);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 200);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 4096);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 200);
 	CU_ASSERT_TRUE(content_ok(cmd.data_in, 2, 200));
 	sim_cmd_release(&cmd);
-	run(dev, n, 0, &cmd, cdb, 10, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 0);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 4096);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 0);
@@ -1177,19 +1149,19 @@ static void test_read(void)
 	CU_ASSERT_EQUAL(cmd.data_in_len, 0);
 	sim_cmd_release(&cmd);
 	/* EDTL above SPDTL (underflow): only SPDTL bytes. */
-	run(dev, n, 0, &cmd, cdb, 10, 10000);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 10000);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4096);
 	sim_cmd_release(&cmd);
 
 	/* Zero blocks: GOOD, nothing moved. */
 	cdb_read10(cdb, 0, 0);
-	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 2048);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.spdtl, 0);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 0);
 	sim_cmd_release(&cmd);
 	cdb_read12(cdb, 5, 0);
-	run(dev, n, 0, &cmd, cdb, 12, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 
@@ -1201,35 +1173,35 @@ static void test_read(void)
 	};
 	for (size_t i = 0; i < sizeof(oob) / sizeof(oob[0]); i++) {
 		cdb_read10(cdb, oob[i].lba, (uint16_t)oob[i].blocks);
-		run(dev, n, 0, &cmd, cdb, 10, oob[i].blocks * 2048);
+		devtest_run(dev, n, 0, &cmd, cdb, 10, oob[i].blocks * 2048);
 		CHECK_SENSE(&cmd, SIM_SENSE_LBA_OUT_OF_RANGE);
 		sim_cmd_release(&cmd);
 		cdb_read12(cdb, oob[i].lba, oob[i].blocks);
-		run(dev, n, 0, &cmd, cdb, 12, oob[i].blocks * 2048);
+		devtest_run(dev, n, 0, &cmd, cdb, 12, oob[i].blocks * 2048);
 		CHECK_SENSE(&cmd, SIM_SENSE_LBA_OUT_OF_RANGE);
 		CU_ASSERT_EQUAL(cmd.spdtl, 0);
 		sim_cmd_release(&cmd);
 	}
 	cdb_read12(cdb, 0, 0xffffffffu);
-	run(dev, n, 0, &cmd, cdb, 12, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 12, 2048);
 	CHECK_SENSE(&cmd, SIM_SENSE_LBA_OUT_OF_RANGE);
 	sim_cmd_release(&cmd);
 
 	/* Reserved bits: RDPROTECT is not MMC. */
 	cdb_read10(cdb, 0, 1);
 	cdb[1] = 0x20;
-	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 2048);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	cdb[1] = 0x18;		/* DPO, FUA: accepted */
-	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 2048);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 
 	/* CD-ROM LUN. */
 	cdb_read12(cdb, CD_BLOCKS - 1, 1);
 	cdb[10] = 0x80;		/* Streaming */
-	run(dev, n, 5, &cmd, cdb, 12, 2048);
+	devtest_run(dev, n, 5, &cmd, cdb, 12, 2048);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_TRUE(content_ok(cmd.data_in, CD_BLOCKS - 1, 2048));
 	sim_cmd_release(&cmd);
@@ -1249,13 +1221,13 @@ static void test_empty_tray(void)
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_CLOSED);
 	sim_cmd_release(&cmd);
 	cdb_read10(cdb, 0, 1);
-	run(dev, n, 3, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 3, &cmd, cdb, 10, 2048);
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_CLOSED);
 	sim_cmd_release(&cmd);
 
 	/* INQUIRY, MODE SENSE, GET CONFIGURATION work without a medium. */
 	uint8_t gc[10] = { 0x46, 0x00, 0, 0, 0, 0, 0, 0x01, 0x00, 0 };
-	run(dev, n, 3, &cmd, gc, 10, 256);
+	devtest_run(dev, n, 3, &cmd, gc, 10, 256);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 6), 0x0000);
 	sim_cmd_release(&cmd);
@@ -1263,14 +1235,14 @@ static void test_empty_tray(void)
 	/* Opening the empty tray: 3A/02; closing it: 3A/01 again, and no UA. */
 	uint64_t other = clean_nexus(dev);
 	cdb_start_stop(cdb, 0, true, false);
-	run(dev, n, 3, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 3, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	tur(dev, n, 3, &cmd);
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN);
 	sim_cmd_release(&cmd);
 	cdb_start_stop(cdb, 0, true, true);
-	run(dev, n, 3, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 3, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	tur(dev, other, 3, &cmd);
@@ -1303,14 +1275,14 @@ static void test_tray_open_at_start(void)
 	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN);
 	sim_cmd_release(&cmd);
 	cdb_start_stop(cdb, 0, true, true);
-	run(dev, n, 0, &cmd, cdb, 6, 0);
+	devtest_run(dev, n, 0, &cmd, cdb, 6, 0);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	tur(dev, n, 0, &cmd);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	cdb_read10(cdb, 0, 1);
-	run(dev, n, 0, &cmd, cdb, 10, 2048);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 2048);
 	CHECK_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -1332,7 +1304,7 @@ static void test_get_configuration(void)
 	struct sim_cmd cmd;
 	uint8_t gc[10] = { 0x46, 0x00, 0, 0, 0, 0, 0, 0x04, 0x00, 0 };
 
-	run(dev, n, 0, &cmd, gc, 10, 1024);
+	devtest_run(dev, n, 0, &cmd, gc, 10, 1024);
 	CHECK_GOOD(&cmd);
 	const uint8_t *d = cmd.data_in;
 	uint32_t len = cmd.data_in_len;
@@ -1365,7 +1337,7 @@ static void test_get_configuration(void)
 	/* RT=2: exactly one feature; CD medium on LUN 5. */
 	gc[1] = 0x02;
 	wire_put_be16(gc + 2, 0x001e);
-	run(dev, n, 5, &cmd, gc, 10, 1024);
+	devtest_run(dev, n, 5, &cmd, gc, 10, 1024);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 8 + 8);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 6), 0x0008);
@@ -1376,13 +1348,13 @@ static void test_get_configuration(void)
 	/* RT=1: current features only; no DVD Read on a CD. */
 	gc[1] = 0x01;
 	wire_put_be16(gc + 2, 0);
-	run(dev, n, 5, &cmd, gc, 10, 1024);
+	devtest_run(dev, n, 5, &cmd, gc, 10, 1024);
 	CU_ASSERT_PTR_NULL(find_feature(cmd.data_in, cmd.data_in_len, 0x001f));
 	CU_ASSERT_PTR_NOT_NULL(find_feature(cmd.data_in, cmd.data_in_len, 0x001e));
 	sim_cmd_release(&cmd);
 
 	gc[1] = 0x03;
-	run(dev, n, 5, &cmd, gc, 10, 1024);
+	devtest_run(dev, n, 5, &cmd, gc, 10, 1024);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -1396,7 +1368,7 @@ static void test_gesn(void)
 	uint8_t ge[10] = { 0x4a, 0x01, 0, 0, 0x10, 0, 0, 0x00, 0x08, 0 };
 
 	/* No UA gets in the way of polling. */
-	run(dev, n, 0, &cmd, ge, 10, 8);
+	devtest_run(dev, n, 0, &cmd, ge, 10, 8);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in), 6);
@@ -1411,28 +1383,28 @@ static void test_gesn(void)
 	sim_cmd_release(&cmd);
 	eject(dev, n, &cmd);
 	sim_cmd_release(&cmd);
-	run(dev, n, 0, &cmd, ge, 10, 8);
+	devtest_run(dev, n, 0, &cmd, ge, 10, 8);
 	CU_ASSERT_EQUAL(cmd.data_in[4], 3);	/* media removal */
 	CU_ASSERT_EQUAL(cmd.data_in[5], 0x01);	/* tray open, no medium */
 	sim_cmd_release(&cmd);
 	load(dev, n, &cmd);
 	sim_cmd_release(&cmd);
-	run(dev, n, 0, &cmd, ge, 10, 8);
+	devtest_run(dev, n, 0, &cmd, ge, 10, 8);
 	CU_ASSERT_EQUAL(cmd.data_in[4], 2);	/* new media */
 	sim_cmd_release(&cmd);
-	run(dev, n, 0, &cmd, ge, 10, 8);
+	devtest_run(dev, n, 0, &cmd, ge, 10, 8);
 	CU_ASSERT_EQUAL(cmd.data_in[4], 0);	/* reported once */
 	sim_cmd_release(&cmd);
 
 	ge[4] = 0x02;		/* a class we do not have */
-	run(dev, n, 0, &cmd, ge, 10, 8);
+	devtest_run(dev, n, 0, &cmd, ge, 10, 8);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4);
 	CU_ASSERT_EQUAL(cmd.data_in[2], 0x80);	/* NEA */
 	sim_cmd_release(&cmd);
 
 	ge[1] = 0x00;		/* asynchronous */
-	run(dev, n, 0, &cmd, ge, 10, 8);
+	devtest_run(dev, n, 0, &cmd, ge, 10, 8);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -1445,7 +1417,7 @@ static void test_read_toc(void)
 	struct sim_cmd cmd;
 	uint8_t toc[10] = { 0x43, 0x00, 0x00, 0, 0, 0, 0, 0x03, 0x24, 0 };
 
-	run(dev, n, 0, &cmd, toc, 10, 804);
+	devtest_run(dev, n, 0, &cmd, toc, 10, 804);
 	CHECK_GOOD(&cmd);
 	static const uint8_t want[20] = {
 		0x00, 0x12, 0x01, 0x01,
@@ -1459,7 +1431,7 @@ static void test_read_toc(void)
 	/* MSF: CD lead-out at 40 + 150 = 190 frames = 00:02:40. */
 	toc[1] = 0x02;
 	toc[6] = 0xaa;
-	run(dev, n, 5, &cmd, toc, 10, 804);
+	devtest_run(dev, n, 5, &cmd, toc, 10, 804);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 12);
 	CU_ASSERT_EQUAL(cmd.data_in[6], 0xaa);
@@ -1469,16 +1441,16 @@ static void test_read_toc(void)
 	sim_cmd_release(&cmd);
 
 	toc[6] = 2;
-	run(dev, n, 0, &cmd, toc, 10, 804);
+	devtest_run(dev, n, 0, &cmd, toc, 10, 804);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	toc[6] = 0;
 	toc[2] = 0x04;		/* ATIP: not on a pressed disc */
-	run(dev, n, 0, &cmd, toc, 10, 804);
+	devtest_run(dev, n, 0, &cmd, toc, 10, 804);
 	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
 	sim_cmd_release(&cmd);
 	toc[2] = 0x01;		/* session info */
-	run(dev, n, 0, &cmd, toc, 10, 804);
+	devtest_run(dev, n, 0, &cmd, toc, 10, 804);
 	CHECK_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 12);
 	sim_cmd_release(&cmd);

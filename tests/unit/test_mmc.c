@@ -11,6 +11,7 @@
 #include "log.h"
 #include "scsi.h"
 #include "unit.h"
+#include "devtest.h"
 #include "wire.h"
 
 #define DVDR_BLOCKS 2295104u	/* DVD+R default capacity (spec §2) */
@@ -72,34 +73,6 @@ static struct sim_dev *mmc_new_dev(const char *image)
 	return dev;
 }
 
-static void mmc_run(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
-		    const uint8_t *cdb, size_t cdb_len, uint32_t edtl)
-{
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->nexus = n;
-	cmd->lun = lun;
-	memcpy(cmd->cdb, cdb, cdb_len);
-	cmd->cdb_len = (uint8_t)cdb_len;
-	cmd->edtl = edtl;
-	cmd->dir_in = edtl > 0;
-	sim_dev_execute(dev, cmd);
-}
-
-static void mmc_run_out(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
-			const uint8_t *cdb, size_t cdb_len, const uint8_t *data, uint32_t len)
-{
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->nexus = n;
-	cmd->lun = lun;
-	memcpy(cmd->cdb, cdb, cdb_len);
-	cmd->cdb_len = (uint8_t)cdb_len;
-	cmd->edtl = len;
-	cmd->dir_out = len > 0;
-	cmd->data_out = data;
-	cmd->data_out_len = len;
-	sim_dev_execute(dev, cmd);
-}
-
 static bool mmc_sense_is(const struct sim_cmd *cmd, struct sim_sense s)
 {
 	return cmd->status == SIM_STATUS_CHECK_CONDITION && cmd->sense_len >= 14 &&
@@ -116,7 +89,7 @@ static uint64_t mmc_nexus(struct sim_dev *dev)
 	uint64_t n = sim_dev_nexus_open(dev);
 	struct sim_cmd cmd;
 	for (uint16_t lun = 0; lun < 3; lun++) {
-		mmc_run(dev, n, lun, &cmd, tur, 6, 0);	/* consumes 29/00 */
+		devtest_run(dev, n, lun, &cmd, tur, 6, 0);	/* consumes 29/00 */
 		sim_cmd_release(&cmd);
 	}
 	return n;
@@ -126,7 +99,7 @@ static uint64_t mmc_nexus(struct sim_dev *dev)
 static void mmc_rdi(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd)
 {
 	uint8_t cdb[10] = { 0x51, 0, 0, 0, 0, 0, 0, 0, 255, 0 };
-	mmc_run(dev, n, lun, cmd, cdb, 10, 255);
+	devtest_run(dev, n, lun, cmd, cdb, 10, 255);
 }
 
 static void mmc_rti(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
@@ -135,14 +108,14 @@ static void mmc_rti(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cm
 	uint8_t cdb[10] = { 0x52, type };
 	wire_put_be32(cdb + 2, addr);
 	wire_put_be16(cdb + 7, 48);
-	mmc_run(dev, n, lun, cmd, cdb, 10, 48);
+	devtest_run(dev, n, lun, cmd, cdb, 10, 48);
 }
 
 static void mmc_toc(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
 		    uint8_t format)
 {
 	uint8_t cdb[10] = { 0x43, 0, format, 0, 0, 0, 0, 0x04, 0, 0 };
-	mmc_run(dev, n, lun, cmd, cdb, 10, 1024);
+	devtest_run(dev, n, lun, cmd, cdb, 10, 1024);
 }
 
 static void mmc_write10(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
@@ -151,13 +124,13 @@ static void mmc_write10(struct sim_dev *dev, uint64_t n, uint16_t lun, struct si
 	uint8_t cdb[10] = { 0x2a };
 	wire_put_be32(cdb + 2, lba);
 	wire_put_be16(cdb + 7, blocks);
-	mmc_run_out(dev, n, lun, cmd, cdb, 10, data, len);
+	devtest_run_out(dev, n, lun, cmd, cdb, 10, data, len);
 }
 
 static void mmc_simple(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
 		       const uint8_t *cdb, size_t len)
 {
-	mmc_run(dev, n, lun, cmd, cdb, len, 0);
+	devtest_run(dev, n, lun, cmd, cdb, len, 0);
 }
 
 static uint8_t mmc_pattern(uint32_t lba, uint32_t off)
@@ -212,7 +185,7 @@ static void test_dvdr_burn(void)
 
 	/* Blank: READ CAPACITY reports 0 [PROJECT DECISION]. */
 	uint8_t rc10[10] = { 0x25 };
-	mmc_run(dev, n, 0, &cmd, rc10, 10, 8);
+	devtest_run(dev, n, 0, &cmd, rc10, 10, 8);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 0);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 2048);
@@ -265,14 +238,14 @@ static void test_dvdr_burn(void)
 	sim_cmd_release(&cmd);
 
 	uint8_t rd10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 16, 0 };
-	mmc_run(dev, n, 0, &cmd, rd10, 10, 16 * 2048);
+	devtest_run(dev, n, 0, &cmd, rd10, 10, 16 * 2048);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 16 * 2048);
 	if (cmd.data_in_len == 16 * 2048)
 		CU_ASSERT_EQUAL(memcmp(cmd.data_in, data, 16 * 2048), 0);
 	sim_cmd_release(&cmd);
 
-	mmc_run(dev, n, 0, &cmd, rc10, 10, 8);
+	devtest_run(dev, n, 0, &cmd, rc10, 10, 8);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 15);
 	sim_cmd_release(&cmd);
@@ -298,7 +271,7 @@ static void mmc_page05(struct sim_dev *dev, uint64_t n, uint16_t lun, uint8_t pa
 {
 	struct sim_cmd cmd;
 	uint8_t cdb[10] = { 0x5a, 0x08, 0x05, 0, 0, 0, 0, 0, 255, 0 };
-	mmc_run(dev, n, lun, &cmd, cdb, 10, 255);
+	devtest_run(dev, n, lun, &cmd, cdb, 10, 255);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8 + 52);
 	CU_ASSERT_EQUAL(cmd.data_in[8], 0x05);
@@ -314,7 +287,7 @@ static void mmc_select05(struct sim_dev *dev, uint64_t n, uint16_t lun, struct s
 	memset(plist, 0, 8);
 	memcpy(plist + 8, page, 52);
 	uint8_t cdb[10] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, sizeof(plist), 0 };
-	mmc_run_out(dev, n, lun, cmd, cdb, 10, plist, sizeof(plist));
+	devtest_run_out(dev, n, lun, cmd, cdb, 10, plist, sizeof(plist));
 }
 
 static void test_cdr_raw_audio_write(void)
@@ -395,7 +368,7 @@ static void test_get_configuration(void)
 	struct sim_cmd cmd;
 	uint8_t cdb[10] = { 0x46, 0x00, 0, 0, 0, 0, 0, 0x10, 0x00, 0 };
 
-	mmc_run(dev, n, 0, &cmd, cdb, 10, 4096);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 4096);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 6), 0x001b);	/* DVD+R */
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in) + 4, cmd.data_in_len);
@@ -427,7 +400,7 @@ static void test_get_configuration(void)
 
 	/* CD-R: current features only. */
 	cdb[1] = 0x01;
-	mmc_run(dev, n, 1, &cmd, cdb, 10, 4096);
+	devtest_run(dev, n, 1, &cmd, cdb, 10, 4096);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 6), 0x0009);
 	CU_ASSERT_PTR_NOT_NULL(mmc_feature(cmd.data_in, cmd.data_in_len, 0x002d));
@@ -439,7 +412,7 @@ static void test_get_configuration(void)
 	cdb[1] = 0x00;
 	cdb[8] = 8;
 	cdb[7] = 0;
-	mmc_run(dev, n, 0, &cmd, cdb, 10, 4096);
+	devtest_run(dev, n, 0, &cmd, cdb, 10, 4096);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 8);
 	sim_cmd_release(&cmd);
@@ -463,11 +436,11 @@ static void test_opcodes_per_lun(void)
 	sim_cmd_release(&cmd);
 
 	uint8_t rsoc[12] = { 0xa3, 0x0c, 0x01, 0x2a, 0, 0, 0, 0, 0xff, 0xff };
-	mmc_run(dev, n, 2, &cmd, rsoc, 12, 65535);
+	devtest_run(dev, n, 2, &cmd, rsoc, 12, 65535);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[1] & 0x07, 0x01);		/* not supported */
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 0, &cmd, rsoc, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, rsoc, 12, 65535);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[1] & 0x07, 0x03);		/* supported, usage data */
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in + 2), 10);
@@ -476,10 +449,10 @@ static void test_opcodes_per_lun(void)
 
 	/* All commands: the recorder lists more than the reader. */
 	uint8_t all[12] = { 0xa3, 0x0c, 0x00, 0, 0, 0, 0, 0, 0xff, 0xff };
-	mmc_run(dev, n, 2, &cmd, all, 12, 65535);
+	devtest_run(dev, n, 2, &cmd, all, 12, 65535);
 	uint32_t rom = wire_be32(cmd.data_in);
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 0, &cmd, all, 12, 65535);
+	devtest_run(dev, n, 0, &cmd, all, 12, 65535);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), rom + 19 * 8);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -543,7 +516,7 @@ static void test_reload_image(void)
 	CU_ASSERT_EQUAL(memcmp(before, after, nb < na ? nb : na), 0);
 
 	uint8_t rd10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 32, 0 };
-	mmc_run(dev, n, 0, &cmd, rd10, 10, 32 * 2048);
+	devtest_run(dev, n, 0, &cmd, rd10, 10, 32 * 2048);
 	MMC_GOOD(&cmd);
 	if (cmd.data_in_len == 32 * 2048)
 		CU_ASSERT_EQUAL(memcmp(cmd.data_in, data, 32 * 2048), 0);
@@ -589,7 +562,7 @@ static void mmc_read_cd(struct sim_dev *dev, uint64_t n, uint16_t lun, struct si
 	wire_put_be24(cdb + 6, blocks);
 	cdb[9] = mask;
 	cdb[10] = sub;
-	mmc_run(dev, n, lun, cmd, cdb, 12, blocks * 2448u);
+	devtest_run(dev, n, lun, cmd, cdb, 12, blocks * 2448u);
 }
 
 static uint32_t mmc_nwa(struct sim_dev *dev, uint64_t n, uint16_t lun)
@@ -811,7 +784,7 @@ static void test_read_cd_raw2448(void)
 		0x41, 0xaa, 0x01, 0x51, 0x00, 0, 2, 2,		/* lead-out at LBA 2 */
 	};
 	uint8_t cdb[10] = { 0x5d, 0, 0, 0, 0, 0, 0, 0, sizeof(cue), 0 };
-	mmc_run_out(dev, n, 0, &cmd, cdb, 10, cue, sizeof(cue));
+	devtest_run_out(dev, n, 0, &cmd, cdb, 10, cue, sizeof(cue));
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 
@@ -832,7 +805,7 @@ static void test_read_cd_raw2448(void)
 	uint8_t w10[10] = { 0x2a };
 	wire_put_be32(w10 + 2, (uint32_t)-150);
 	wire_put_be16(w10 + 7, NB);
-	mmc_run_out(dev, n, 0, &cmd, w10, 10, data, NB * 2448);
+	devtest_run_out(dev, n, 0, &cmd, w10, 10, data, NB * 2448);
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 
@@ -878,7 +851,7 @@ static void mmc_rds(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cm
 	uint8_t cdb[12] = { 0xad, media_type };
 	cdb[7] = format;
 	wire_put_be16(cdb + 8, alloc);
-	mmc_run(dev, n, lun, cmd, cdb, 12, alloc);
+	devtest_run(dev, n, lun, cmd, cdb, 12, alloc);
 }
 
 static void test_read_disc_structure(void)
@@ -954,7 +927,7 @@ static void mmc_perf(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_c
 	uint8_t cdb[12] = { 0xac, b1 };
 	wire_put_be16(cdb + 8, maxd);
 	cdb[10] = type;
-	mmc_run(dev, n, lun, cmd, cdb, 12, 8 + 16u * maxd);
+	devtest_run(dev, n, lun, cmd, cdb, 12, 8 + 16u * maxd);
 }
 
 /* Current write speed as GET PERFORMANCE type 00h (Write) reports it. */
@@ -986,7 +959,7 @@ static void mmc_streaming(struct sim_dev *dev, uint64_t n, uint16_t lun, struct 
 	wire_put_be32(d + 20, wsize);
 	wire_put_be32(d + 24, wtime);
 	uint8_t cdb[12] = { 0xb6, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 28, 0 };
-	mmc_run_out(dev, n, lun, cmd, cdb, 12, d, sizeof(d));
+	devtest_run_out(dev, n, lun, cmd, cdb, 12, d, sizeof(d));
 }
 
 static void test_performance_speeds(void)
@@ -1059,7 +1032,7 @@ static void test_performance_speeds(void)
 	CU_ASSERT_EQUAL(mmc_cur_write(dev, n, 0), 24 * 1385);
 	uint8_t short_cdb[12] = { 0xb6, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 28, 0 };
 	uint8_t few[10] = { 0 };
-	mmc_run_out(dev, n, 0, &cmd, short_cdb, 12, few, sizeof(few));
+	devtest_run_out(dev, n, 0, &cmd, short_cdb, 12, few, sizeof(few));
 	MMC_SENSE(&cmd, mmc_param_len);
 	sim_cmd_release(&cmd);
 
@@ -1093,25 +1066,25 @@ static void test_buffer_opc_mechanism(void)
 	struct sim_cmd cmd;
 
 	uint8_t rbc[10] = { 0x5c, 0x00, 0, 0, 0, 0, 0, 0, 12, 0 };
-	mmc_run(dev, n, 1, &cmd, rbc, 10, 12);			/* CD: 2 MiB, all free */
+	devtest_run(dev, n, 1, &cmd, rbc, 10, 12);			/* CD: 2 MiB, all free */
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 12);
 	CU_ASSERT_EQUAL(wire_be16(cmd.data_in), 10);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 2u << 20);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 2u << 20);
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 0, &cmd, rbc, 10, 12);			/* DVD: 4 MiB */
+	devtest_run(dev, n, 0, &cmd, rbc, 10, 12);			/* DVD: 4 MiB */
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 4u << 20);
 	sim_cmd_release(&cmd);
 	rbc[1] = 0x01;						/* Block */
-	mmc_run(dev, n, 0, &cmd, rbc, 10, 12);
+	devtest_run(dev, n, 0, &cmd, rbc, 10, 12);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[5] & 0x01, 0x01);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), (4u << 20) / 2048);
 	sim_cmd_release(&cmd);
 	rbc[8] = 4;						/* allocation length */
-	mmc_run(dev, n, 0, &cmd, rbc, 10, 4);
+	devtest_run(dev, n, 0, &cmd, rbc, 10, 4);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4);
 	sim_cmd_release(&cmd);
@@ -1125,7 +1098,7 @@ static void test_buffer_opc_mechanism(void)
 	sim_cmd_release(&cmd);
 
 	uint8_t mech[12] = { 0xbd, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0 };
-	mmc_run(dev, n, 0, &cmd, mech, 12, 8);
+	devtest_run(dev, n, 0, &cmd, mech, 12, 8);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8);
 	CU_ASSERT_EQUAL(cmd.data_in[1] & 0x10, 0);		/* door closed */
@@ -1137,12 +1110,12 @@ static void test_buffer_opc_mechanism(void)
 	mmc_simple(dev, n, 0, &cmd, eject, 6);
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 0, &cmd, mech, 12, 8);			/* no medium needed */
+	devtest_run(dev, n, 0, &cmd, mech, 12, 8);			/* no medium needed */
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 8);
 	CU_ASSERT_EQUAL(cmd.data_in[1] & 0x10, 0x10);		/* door open */
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 0, &cmd, rbc, 10, 4);			/* not a medium command */
+	devtest_run(dev, n, 0, &cmd, rbc, 10, 4);			/* not a medium command */
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	mmc_perf(dev, n, 0, &cmd, 0x00, 0x03, 1);		/* needs the medium */
@@ -1153,7 +1126,7 @@ static void test_buffer_opc_mechanism(void)
 	mmc_simple(dev, n, 0, &cmd, load, 6);
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 2, &cmd, mech, 12, 8);
+	devtest_run(dev, n, 2, &cmd, mech, 12, 8);
 	MMC_SENSE(&cmd, mmc_invalid_opcode);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
@@ -1181,7 +1154,7 @@ static void test_format_reserve_blank(void)
 
 	/* READ FORMAT CAPACITIES of a blank DVD+RW: unformatted, and format type 26h. */
 	uint8_t rfc[10] = { 0x23, 0, 0, 0, 0, 0, 0, 0, 252, 0 };
-	mmc_run(dev, n, 0, &cmd, rfc, 10, 252);
+	devtest_run(dev, n, 0, &cmd, rfc, 10, 252);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[3], 16);			/* two descriptors */
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), DVDR_BLOCKS);
@@ -1191,18 +1164,18 @@ static void test_format_reserve_blank(void)
 
 	/* FORMAT UNIT: FmtData=0 refused; a CD-RW cannot be formatted; DVD+RW 26h works. */
 	uint8_t fmt[6] = { 0x04, 0x01 };
-	mmc_run(dev, n, 0, &cmd, fmt, 6, 0);
+	devtest_run(dev, n, 0, &cmd, fmt, 6, 0);
 	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
 	sim_cmd_release(&cmd);
 	uint8_t list[12] = { 0, 0x02, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
 	fmt[1] = 0x11;
-	mmc_run_out(dev, n, 1, &cmd, fmt, 6, list, sizeof(list));
+	devtest_run_out(dev, n, 1, &cmd, fmt, 6, list, sizeof(list));
 	MMC_SENSE(&cmd, cannot_format);
 	sim_cmd_release(&cmd);
-	mmc_run_out(dev, n, 0, &cmd, fmt, 6, list, sizeof(list));
+	devtest_run_out(dev, n, 0, &cmd, fmt, 6, list, sizeof(list));
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 0, &cmd, rfc, 10, 252);
+	devtest_run(dev, n, 0, &cmd, rfc, 10, 252);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in[8] & 0x03, 0x02);		/* formatted media */
 	sim_cmd_release(&cmd);
@@ -1210,7 +1183,7 @@ static void test_format_reserve_blank(void)
 	/* RESERVE TRACK on DVD-R: track 1 becomes a reserved track of at least the size. */
 	uint8_t rsv[10] = { 0x53 };
 	wire_put_be32(rsv + 5, 1000);
-	mmc_run(dev, n, 2, &cmd, rsv, 10, 0);
+	devtest_run(dev, n, 2, &cmd, rsv, 10, 0);
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	mmc_rti(dev, n, 2, &cmd, 0x01, 1);
@@ -1221,13 +1194,13 @@ static void test_format_reserve_blank(void)
 
 	/* BLANK: a DVD-R is not erasable; a written CD-RW blanks (minimal) to empty. */
 	uint8_t blank[12] = { 0xa1, 0x01 };
-	mmc_run(dev, n, 2, &cmd, blank, 12, 0);
+	devtest_run(dev, n, 2, &cmd, blank, 12, 0);
 	MMC_SENSE(&cmd, incompatible);
 	sim_cmd_release(&cmd);
 	static uint8_t data[16 * 2048];
 	uint8_t w10[10] = { 0x2a };
 	wire_put_be16(w10 + 7, 16);
-	mmc_run_out(dev, n, 1, &cmd, w10, 10, data, sizeof(data));
+	devtest_run_out(dev, n, 1, &cmd, w10, 10, data, sizeof(data));
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	mmc_rdi(dev, n, 1, &cmd);
@@ -1235,7 +1208,7 @@ static void test_format_reserve_blank(void)
 	CU_ASSERT_EQUAL(cmd.data_in[2] & 0x03, 1);		/* incomplete */
 	CU_ASSERT(cmd.data_in[2] & 0x10);			/* erasable */
 	sim_cmd_release(&cmd);
-	mmc_run(dev, n, 1, &cmd, blank, 12, 0);
+	devtest_run(dev, n, 1, &cmd, blank, 12, 0);
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	mmc_rdi(dev, n, 1, &cmd);

@@ -1,7 +1,8 @@
 #!/bin/bash
-# make demo: start the simulated drive with a small ISO it generates, and show what
-# libiscsi-bin's third-party clients (iscsi-ls, iscsi-inq) see.  Later issues extend
-# this to full burns through the engine.
+# make demo: start the simulated drive with a small ISO it generates, show what
+# libiscsi-bin's third-party clients (iscsi-ls, iscsi-inq) see and read the disc back;
+# then burn a blank DVD+R through simdrive with raw MMC commands and show the image it
+# recorded.  Later issues run the demo scenarios through the engine.
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 need iscsi-ls
 need iscsi-inq
@@ -37,3 +38,18 @@ fi
 sim_stop
 echo
 echo "== simdrive stopped cleanly; its log: $SIM_LOG"
+
+if [ -n "${BURNCLIENT:-}" ] && [ -x "$BURNCLIENT" ] && [ -n "${DISCLOG:-}" ]; then
+	image="$WORK/dvdplusr.disclog"
+	echo
+	echo "== burning a blank DVD+R in simdrive: two tracks in two sessions, finalized"
+	sim_start burn --drive lun=0,media=dvd+r,image="$image"
+	"$BURNCLIENT" "iscsi://$SIM_HOST/$SIM_TARGET/0" dvdplusr 1 || fail "DVD+R burn"
+	sim_stop
+	echo
+	echo "== what simdrive recorded: disclog info $image"
+	"$DISCLOG" info "$image" || fail "disclog info"
+	echo
+	echo "== the image is plain gzip: zcat $image | wc -c"
+	zcat "$image" | wc -c
+fi

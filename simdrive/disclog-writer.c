@@ -180,6 +180,27 @@ static void zc_end(struct dl_zc *z)
 	z->ready = false;
 }
 
+/* Incompressible payloads (media files, encrypted or already compressed data) would
+ * cost a whole deflate pass before falling back to stored blocks; three 16 KiB samples
+ * (start, middle, end) decide first.  True when none of them shrinks below 98 %. */
+static bool looks_incompressible(struct dl_zc *z, int level, const uint8_t *in, size_t len,
+				 char *msg, size_t msgsz)
+{
+	enum { SAMPLE = 16384 };
+	uint8_t out[SAMPLE];
+	const size_t offs[3] = { 0, len / 2 - SAMPLE / 2, len - SAMPLE };
+
+	if (len < 16 * SAMPLE)
+		return false;		/* small members: the full attempt is cheap */
+	for (int i = 0; i < 3; i++) {
+		size_t olen;
+		if (zc_deflate(z, level, in + offs[i], SAMPLE, out, SAMPLE * 98 / 100, &olen, msg,
+			       msgsz) != 0)
+			return false;	/* it compresses (or an error the full pass reports) */
+	}
+	return true;
+}
+
 /* Turn job j into a complete member in j->out (doc/disclog.md §2): header, raw
  * deflate of the payload at level - or stored blocks (level 0) when that output
  * would not be smaller than the payload - then CRC-32 and ISIZE.  For STATE, s is
@@ -214,7 +235,8 @@ static int build_member(struct dl_zc *z, int level, struct dl_job *j, const stru
 	uint8_t *d = j->out + hl;
 	size_t dcap = j->out_cap - (size_t)hl - DL_TRAILER;
 	rc = 0;
-	if (j->in_len > 0)	/* must come out smaller than the payload (§2: stored otherwise) */
+	/* Must come out smaller than the payload (§2: stored otherwise). */
+	if (j->in_len > 0 && !looks_incompressible(z, level, j->in, j->in_len, j->msg, sizeof(j->msg)))
 		rc = zc_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg, sizeof(j->msg));
 	if (rc == 0)
 		rc = zc_deflate(z, j->in_len > 0 ? 0 : level, j->in, j->in_len, d, dcap, &dlen,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +245,15 @@ int main(int argc, char **argv)
 		ndrives = 1;
 	}
 
+	/* Block the shutdown signals before anything starts a thread (the image writers'
+	 * workers inherit the mask): they must reach the signalfd, not kill the process. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a peer that vanished shows up as EPIPE */
+
 	char err[512] = "";
 	struct sim_dev_cfg dcfg = {
 		.vendor = "BURNLAB",
@@ -267,12 +277,6 @@ int main(int argc, char **argv)
 		sim_dev_free(dev);
 		return 1;
 	}
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);	/* a peer that vanished shows up as EPIPE */
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || sim_loop_add_fd(loop, sfd, EPOLLIN, on_signal, NULL) < 0) {
 		fprintf(stderr, "simdrive: signalfd: %s\n", strerror(errno));

@@ -531,7 +531,10 @@ struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t er
 		return rec_fail(d, err, errlen, "out of memory%s%s", "", "");
 	if (cfg->image && d->m->writable) {
 		struct dl_error e;
-		d->w = dl_writer_open(cfg->image, cfg->writer, &e);
+		/* Compression runs on the writer's worker pool, not on the event loop that
+		 * serves every initiator: a WRITE only copies its blocks into a job. */
+		static const struct dl_writer_opts pool = { .level = 1, .threads = 2 };
+		d->w = dl_writer_open(cfg->image, cfg->writer ? cfg->writer : &pool, &e);
 		if (!d->w)
 			return rec_fail(d, err, errlen, "%s%s", e.msg, "");
 		if (!loaded && rec_persist(d) < 0)

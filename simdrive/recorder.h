@@ -105,7 +105,7 @@ struct rec_config {
 	uint32_t capacity;		/* 0: the medium's default */
 	const char *image;		/* disclog image: created blank, or reopened with its
 					 * last STATE; NULL = nothing recorded (tests) */
-	const struct dl_writer_opts *writer;	/* NULL = defaults */
+	const struct dl_writer_opts *writer;	/* NULL = level 1 on 2 worker threads */
 	uint64_t (*vclock)(void *arg);	/* virtual time in microseconds; NULL = 0 */
 	void *vclock_arg;
 };

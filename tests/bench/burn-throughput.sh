@@ -43,7 +43,7 @@ TGT_IQN="iqn.2026-01.org.burnlab:bench-tgt-burn"
 burn_once() {
 	local out
 	out=$(timeout 900 "$BURNBENCH" "$2" --mib "$MIB" --kib "$KIB" --inflight "$QD" \
-		--label "$1" --close --verify 2>&1) || { echo "$out"; echo "  $1: FAILED"; LAST=0; return 1; }
+		--label "$1" --close --verify $DATA_OPT 2>&1) || { echo "$out"; echo "  $1: FAILED"; LAST=0; return 1; }
 	echo "$out" | sed 's/^/  /'
 	LAST=$(echo "$out" | sed -n 's/.*s: \([0-9.]*\) MB\/s.*/\1/p' | head -n 1)
 }
@@ -63,41 +63,51 @@ else
 	echo "== tgtd $("$TGTD" --version 2>/dev/null | head -n 1) on 127.0.0.1:$TGT_PORT"
 fi
 
-echo "== burn of $MIB MiB, WRITE(10) $KIB KiB x $QD in flight, best of $RUNS"
-SIM_BEST=0 TGT_BEST=0
-for run in $(seq 1 "$RUNS"); do
-	IMG="$WORK/burn.dl"
-	rm -f "$IMG"
-	sim_start "burn$run" --drive "lun=0,media=dvd+r,image=$IMG"
-	burn_once "simdrive/run$run" "iscsi://$SIM_HOST/$SIM_TARGET/0" ||
-		fail "simdrive burn failed"
-	SIM_BEST=$(best "$SIM_BEST" "$LAST")
-	sim_stop
-	echo "  simdrive image: $(stat -c %s "$IMG") bytes"
-	rm -f "$IMG"
+# burn_series KIND: pattern data (the goal's measure) or random data (incompressible:
+# the image cannot shrink it, so simdrive really writes every byte).
+burn_series() {
+	local kind=$1
+	DATA_OPT=""
+	[ "$kind" = random ] && DATA_OPT="--random"
+	echo "== $kind data: burn of $MIB MiB, WRITE(10) $KIB KiB x $QD in flight, best of $RUNS"
+	SIM_BEST=0 TGT_BEST=0
+	for run in $(seq 1 "$RUNS"); do
+		IMG="$WORK/burn-$kind.dl"
+		rm -f "$IMG"
+		sim_start "burn-$kind$run" --drive "lun=0,media=dvd+r,image=$IMG"
+		burn_once "simdrive/run$run" "iscsi://$SIM_HOST/$SIM_TARGET/0" ||
+			fail "simdrive burn failed"
+		SIM_BEST=$(best "$SIM_BEST" "$LAST")
+		sim_stop
+		echo "  simdrive image: $(stat -c %s "$IMG") bytes"
+		rm -f "$IMG"
 
+		if [ "$HAVE_TGT" = yes ]; then
+			TIMG="$WORK/tgt-burn.img"
+			rm -f "$TIMG"
+			: >"$TIMG"		# empty backing file = blank DVD+R for tgt's mmc
+			tgtadm_ --op new --mode target --tid 1 -T "$TGT_IQN" &&
+			tgtadm_ --op new --mode logicalunit --tid 1 --lun 1 -b "$TIMG" --device-type cd &&
+			tgtadm_ --op bind --mode target --tid 1 -I ALL ||
+				fail "tgtadm could not set up the target"
+			burn_once "tgtd/run$run" "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1" ||
+				fail "tgtd burn failed"
+			TGT_BEST=$(best "$TGT_BEST" "$LAST")
+			tgtadm_ --op delete --mode target --tid 1 --force >/dev/null 2>&1
+			echo "  tgtd backing file: $(stat -c %s "$TIMG") bytes"
+			rm -f "$TIMG"
+		fi
+	done
+
+	echo "== summary for $kind data (MB = 10^6 bytes)"
+	printf '  %s burn %d MiB: simdrive %.1f MB/s' "$kind" "$MIB" "$SIM_BEST"
 	if [ "$HAVE_TGT" = yes ]; then
-		TIMG="$WORK/tgt-burn.img"
-		rm -f "$TIMG"
-		: >"$TIMG"		# empty backing file = blank DVD+R for tgt's mmc
-		tgtadm_ --op new --mode target --tid 1 -T "$TGT_IQN" &&
-		tgtadm_ --op new --mode logicalunit --tid 1 --lun 1 -b "$TIMG" --device-type cd &&
-		tgtadm_ --op bind --mode target --tid 1 -I ALL ||
-			fail "tgtadm could not set up the target"
-		burn_once "tgtd/run$run" "iscsi://127.0.0.1:$TGT_PORT/$TGT_IQN/1" ||
-			fail "tgtd burn failed"
-		TGT_BEST=$(best "$TGT_BEST" "$LAST")
-		tgtadm_ --op delete --mode target --tid 1 --force >/dev/null 2>&1
-		echo "  tgtd backing file: $(stat -c %s "$TIMG") bytes"
-		rm -f "$TIMG"
+		printf ', tgtd %.1f MB/s, ratio simdrive/tgtd %s' "$TGT_BEST" \
+			"$(awk -v a="$SIM_BEST" -v b="$TGT_BEST" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
 	fi
-done
+	echo
+}
 
-echo "== summary (MB = 10^6 bytes)"
-printf '  burn %d MiB: simdrive %.1f MB/s' "$MIB" "$SIM_BEST"
-if [ "$HAVE_TGT" = yes ]; then
-	printf ', tgtd %.1f MB/s, ratio simdrive/tgtd %s' "$TGT_BEST" \
-		"$(awk -v a="$SIM_BEST" -v b="$TGT_BEST" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
-fi
-echo
+burn_series pattern
+burn_series random
 stop_tgtd

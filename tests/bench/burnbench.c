@@ -3,6 +3,7 @@
  * with raw MMC CDBs over libiscsi, the same client for simdrive and tgtd.
  *
  *   burnbench URL [--mib N] [--kib K] [--inflight Q] [--label L] [--close] [--verify]
+ *             [--random]
  *
  * Sequence: TEST UNIT READY (until no unit attention), READ TRACK INFORMATION
  * (track 1) for the next writable address, then N MiB of WRITE(10) of K KiB (default
@@ -11,7 +12,8 @@
  * needs), then SYNCHRONIZE CACHE(10).  The time from the first WRITE to the end of
  * the SYNC is what is reported:  "LABEL: BYTES bytes in S s: X MB/s" (MB = 10^6).
  * Data: a pattern: every 2048-byte block carries its LBA in its first 8 bytes
- * (big-endian) and a fixed pseudo-random fill after it.
+ * (big-endian) and a fixed pseudo-random fill after it.  --random: the fill differs for
+ * every block (cut from an 8 MiB random pool), so the data does not compress.
  * --close: afterwards CLOSE TRACK (track 1) and CLOSE SESSION (function 101b,
  * finalize a DVD+R) - results printed, not timed, a refusal is only reported.
  * --verify: afterwards READ(10) the first, a middle and the last block written and
@@ -34,6 +36,31 @@
 #define BLK 2048u
 
 static uint8_t fill[BLK];
+
+/* --random: blocks are cut from a pool of random bytes larger than deflate's 32 KiB
+ * window, so the recorded image cannot shrink them (incompressible data). */
+#define POOL_BYTES (8u << 20)
+static uint8_t *pool;
+
+static void make_pool(void)
+{
+	uint64_t x = 0x243f6a8885a308d3ull;
+	pool = malloc(POOL_BYTES);
+	if (!pool)
+		return;
+	for (size_t i = 0; i < POOL_BYTES; i += 8) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(pool + i, &x, 8);
+	}
+}
+
+/* The content of block lba before its LBA stamp: the pool slice, or the fixed fill. */
+static const uint8_t *block_fill(uint32_t lba)
+{
+	return pool ? pool + (size_t)lba * BLK % POOL_BYTES : fill;
+}
 
 static void make_fill(void)
 {
@@ -152,6 +179,9 @@ static void issue(struct burn *b)
 	while (b->nfree && b->next_lba < b->end_lba && !b->failed) {
 		uint32_t n = b->end_lba - b->next_lba < b->bpw ? b->end_lba - b->next_lba : b->bpw;
 		uint8_t *buf = b->freebufs[--b->nfree];
+		if (pool)
+			for (uint32_t k = 0; k < n; k++)
+				memcpy(buf + (size_t)k * BLK, block_fill(b->next_lba + k), BLK);
 		stamp(buf, b->next_lba, n);
 		uint8_t cdb[10] = { 0x2a };
 		put32(cdb + 2, b->next_lba);
@@ -181,7 +211,7 @@ static void issue(struct burn *b)
 static int usage(void)
 {
 	fprintf(stderr, "usage: burnbench URL [--mib N] [--kib K] [--inflight Q] [--label L] "
-			"[--close] [--verify]\n");
+			"[--close] [--verify] [--random]\n");
 	return 2;
 }
 
@@ -202,6 +232,8 @@ int main(int argc, char **argv)
 			label = argv[++i];
 		else if (!strcmp(a, "--close"))
 			do_close = true;
+		else if (!strcmp(a, "--random"))
+			make_pool();
 		else if (!strcmp(a, "--verify"))
 			do_verify = true;
 		else if (a[0] != '-' && !url_s)
@@ -328,7 +360,7 @@ int main(int argc, char **argv)
 			t = cmd_sync(iscsi, lun, rd, 10, SCSI_XFER_READ, BLK, "READ(10)", false);
 			if (!t)
 				goto out;
-			memcpy(want, fill, BLK);
+			memcpy(want, block_fill(probe[i]), BLK);
 			stamp(want, probe[i], 1);
 			bool ok = t->datain.size == BLK && !memcmp(t->datain.data, want, BLK);
 			scsi_free_scsi_task(t);

@@ -653,8 +653,10 @@ static size_t mmc_feat_dvd_r_write(const struct mmc_view *v, uint8_t *p)
 	return 4;
 }
 
-/* BD Read 0040h / BD Write 0041h: class 0 version 1 bitmaps for BD-RE, BD-R (and
- * BD-ROM for reading) [UNVERIFIED bit meaning against MMC-6 text]. */
+/* BD Read 0040h / BD Write 0041h (version 1): 4 reserved bytes, then one 16-bit
+ * bitmap per class 0-3 for BD-RE, BD-R (and BD-ROM for reading); bit n = version n of
+ * the medium, so 0002h = class 0 version 1.  Checked against cdemu
+ * (cdemu-daemon/src/mmc-features.h) and Aaru (SCSI/MMC/Features.cs Decode_0040/41). */
 static size_t mmc_feat_bd_read(const struct mmc_view *v, uint8_t *p)
 {
 	wire_put_be16(p + 4, 0x0002);	/* class 0 BD-RE */
@@ -670,9 +672,17 @@ static size_t mmc_feat_bd_write(const struct mmc_view *v, uint8_t *p)
 	return 24;
 }
 
+/* Real Time Streaming 0107h (version 3), byte 4: SW b0, WSPD b1, MP2A b2, SCS b3,
+ * RBCB b4 (cdemu mmc-features.h, Aaru Features.cs Decode_0107).  MP2A stays clear:
+ * page 2Ah carries no write speed descriptors. */
+#define RTS_SW   0x01		/* WRITE(12) streaming bit */
+#define RTS_WSPD 0x02		/* GET PERFORMANCE type 03h, SET STREAMING write speed */
+#define RTS_SCS  0x08		/* SET CD SPEED */
+#define RTS_RBCB 0x10		/* READ BUFFER CAPACITY Block=1 */
+
 static size_t mmc_feat_streaming(const struct mmc_view *v, uint8_t *p)
 {
-	p[0] = 0x01;			/* SW: WRITE(12) streaming accepted */
+	p[0] = RTS_SW | RTS_WSPD | RTS_SCS | RTS_RBCB;
 	return 4;
 }
 
@@ -1165,8 +1175,10 @@ uint8_t sim_mmc_read_buffer_capacity(struct sim_ctx *c)
 
 	memset(b, 0, sizeof(b));
 	wire_put_be16(b, sizeof(b) - 2);
-	if (c->cdb[1] & 0x01) {		/* Block: available length in 2048-byte blocks */
-		b[5] = 0x01;
+	/* Block=1: byte 3 b0 set, 4-7 reserved, available length in 2048-byte blocks
+	 * at 8-11 (cdemu mmc-packet-commands.h READ_BUFFER_CAPACITY_Data). */
+	if (c->cdb[1] & 0x01) {
+		b[3] = 0x01;
 		wire_put_be32(b + 8, size / MMC_BLOCK);
 	} else {			/* length of buffer, blank (free) length, bytes */
 		wire_put_be32(b + 4, size);
@@ -1215,7 +1227,7 @@ static const struct {
 	{ REC_PROFILE_DVD_RW_RO,     0x32, 0x04 },	/* DVD-RW, rewritable */
 	{ REC_PROFILE_DVD_RW_SEQ,    0x32, 0x04 },
 	{ REC_PROFILE_DVD_PLUS_RW,   0x92, 0x04 },	/* DVD+RW */
-	{ REC_PROFILE_DVD_PLUS_R,    0xa1, 0x02 },	/* DVD+R (tgt's A1h) */
+	{ REC_PROFILE_DVD_PLUS_R,    0xa1, 0x02 },	/* DVD+R: tgt usr/mmc.c's A1h */
 	{ REC_PROFILE_DVD_PLUS_R_DL, 0xe1, 0x02 },	/* DVD+R DL */
 };
 
@@ -1224,7 +1236,9 @@ static bool mmc_dual_layer(const struct dl_state *st)
 	return st->profile == REC_PROFILE_DVD_PLUS_R_DL;
 }
 
-/* 00h physical format information (2048 bytes). */
+/* 00h physical format information (2048 bytes): book type/part version 0, size/rate 1,
+ * layers b6-5 / track path b4 / layer type b3-0 at 2, densities 3, first PSN 5-7, last
+ * PSN 9-11, layer 0 end 13-15, BCA 16 b7 (cdemu device-disc-structures.c, tgt usr/mmc.c). */
 static size_t mmc_ds_physical(const struct rec_disc *d, uint8_t *p)
 {
 	const struct dl_state *st = rec_state(d);
@@ -1257,8 +1271,9 @@ static size_t mmc_ds_manufacturing(const struct rec_disc *d, uint8_t *p)
 }
 
 /* 11h ADIP information (DVD+R/+RW): the disc category and layout as in 00h, then the
- * media identifier dvd+rw-mediainfo prints: manufacturer ID at 19-26, media type ID
- * 27-29, revision 30.  [UNVERIFIED offsets against the DVD+R book] */
+ * media identifier: manufacturer ID at 19-26, media type ID 27-29 (where
+ * dvd+rw-mediainfo.cpp of dvd+rw-tools reads them: 23 and 31 counting the 4-byte
+ * header), revision 30 [PROJECT DECISION: the DVD+R book itself not checked]. */
 static size_t mmc_ds_adip(const struct rec_disc *d, uint8_t *p)
 {
 	uint8_t phys[2048];
@@ -1271,21 +1286,22 @@ static size_t mmc_ds_adip(const struct rec_disc *d, uint8_t *p)
 	return 256;
 }
 
-/* BD 00h disc information: one DI unit ("DI", format 1, unit 0 of 1, disc type ID
- * "BDO" BD-R / "BDW" BD-RE / "BDR" BD-ROM) in 4096 bytes, then the last user LBA.
- * [UNVERIFIED layout beyond the signature against the BD book] */
+/* BD 00h disc information (4096 bytes): one DI unit, laid out as Aaru's decoder reads
+ * it (Bluray/DI.cs): "DI" at 0-1, DI format 2, units per block b7-3 / layer b2-0 at 3,
+ * disc type ID 8-10 ("BDO" BD-ROM, "BDW" BD-RE, "BDR" BD-R), size b7-6 / class b5-4 /
+ * version b3-0 at 11, layers b7-4 at 12.  Unit length (6), PSN/AUN fields (20-31) and
+ * the BD-R/RE manufacturer/media IDs (100-108) are left zero [UNVERIFIED values]. */
 static size_t mmc_ds_bd_di(const struct rec_disc *d, uint8_t *p)
 {
 	const struct dl_state *st = rec_state(d);
 	p[0] = 'D';
 	p[1] = 'I';
 	p[2] = 0x01;			/* DI format */
-	p[3] = 0x01;			/* units in the block */
+	p[3] = 1u << 3;			/* one unit per block, this is layer 0 */
 	memcpy(p + 8, st->profile == REC_PROFILE_BD_RE ? "BDW" :
-		      st->profile == REC_PROFILE_BD_R ? "BDO" : "BDR", 3);
-	p[11] = 0x01;			/* disc size 120 mm, version 1 */
-	p[12] = 0x01;			/* one layer */
-	wire_put_be32(p + 24, st->capacity);	/* user blocks [PROJECT DECISION] */
+		      st->profile == REC_PROFILE_BD_R ? "BDR" : "BDO", 3);
+	p[11] = 0x01;			/* 120 mm, class 0, version 1 */
+	p[12] = 1u << 4;		/* one layer */
 	return 4096;
 }
 

@@ -390,6 +390,14 @@ static void test_get_configuration(void)
 	CU_ASSERT(f && (f[2] & 0x01));				/* DVD+R current */
 	f = mmc_feature(cmd.data_in, cmd.data_in_len, 0x002d);
 	CU_ASSERT(f && !(f[2] & 0x01));				/* CD TAO not */
+	f = mmc_feature(cmd.data_in, cmd.data_in_len, 0x0107);	/* Real Time Streaming */
+	CU_ASSERT(f && f[4] == 0x1b);				/* RBCB SCS WSPD SW, no MP2A */
+	f = mmc_feature(cmd.data_in, cmd.data_in_len, 0x0040);	/* BD Read */
+	CU_ASSERT(f && f[3] == 28 && (f[2] & 0x3c) >> 2 == 1);
+	CU_ASSERT(f && wire_be16(f + 8) == 0x0002 && wire_be16(f + 16) == 0x0002 &&
+		  wire_be16(f + 24) == 0x0002);			/* class 0 v1: RE, R, ROM */
+	f = mmc_feature(cmd.data_in, cmd.data_in_len, 0x0041);	/* BD Write */
+	CU_ASSERT(f && f[3] == 24 && wire_be16(f + 8) == 0x0002 && wire_be16(f + 16) == 0x0002);
 	/* Ascending feature codes. */
 	uint16_t prev = 0;
 	for (size_t pos = 8; pos + 4 <= cmd.data_in_len; pos += 4 + cmd.data_in[pos + 3]) {
@@ -868,6 +876,9 @@ static void test_read_disc_structure(void)
 	CU_ASSERT_EQUAL(cmd.data_in[6] & 0x60, 0);		/* one layer */
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 0x030000);
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 12), 0x26053f);	/* spec §1.5 check */
+	CU_ASSERT_EQUAL(cmd.data_in[4 + 1], 0x0f);		/* 120 mm, rate n/s */
+	CU_ASSERT_EQUAL(cmd.data_in[4 + 2], 0x02);		/* 1 layer, recordable */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4 + 12), 0);	/* layer 0 end: PTP */
 	sim_cmd_release(&cmd);
 	mmc_rds(dev, n, 0, &cmd, 0, 0x00, 8);			/* allocation length */
 	MMC_GOOD(&cmd);
@@ -877,6 +888,7 @@ static void test_read_disc_structure(void)
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4 + 256);
 	CU_ASSERT_EQUAL(memcmp(cmd.data_in + 4 + 19, "BURNLAB", 7), 0);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in + 4 + 27, "SIM", 3), 0);	/* media type ID */
 	sim_cmd_release(&cmd);
 	mmc_rds(dev, n, 0, &cmd, 0, 0xff, 0xffff);		/* list */
 	MMC_GOOD(&cmd);
@@ -910,7 +922,11 @@ static void test_read_disc_structure(void)
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 4 + 4096);
 	CU_ASSERT_EQUAL(cmd.data_in[4], 'D');
 	CU_ASSERT_EQUAL(cmd.data_in[5], 'I');
-	CU_ASSERT_EQUAL(memcmp(cmd.data_in + 4 + 8, "BDO", 3), 0);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in + 4 + 8, "BDR", 3), 0);	/* BDO is BD-ROM */
+	CU_ASSERT_EQUAL(cmd.data_in[4 + 3], 0x08);		/* 1 unit/block, layer 0 */
+	CU_ASSERT_EQUAL(cmd.data_in[4 + 11], 0x01);		/* 120 mm, class 0, v1 */
+	CU_ASSERT_EQUAL(cmd.data_in[4 + 12] >> 4, 1);		/* one layer */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4 + 24), 0);	/* first AUN: not set */
 	sim_cmd_release(&cmd);
 	mmc_rds(dev, n, 0, &cmd, 0, 0x00, 0xffff);		/* DVD media type on a BD */
 	MMC_SENSE(&cmd, mmc_incompatible);
@@ -1080,7 +1096,9 @@ static void test_buffer_opc_mechanism(void)
 	rbc[1] = 0x01;						/* Block */
 	devtest_run(dev, n, 0, &cmd, rbc, 10, 12);
 	MMC_GOOD(&cmd);
-	CU_ASSERT_EQUAL(cmd.data_in[5] & 0x01, 0x01);
+	CU_ASSERT_EQUAL(cmd.data_in[3] & 0x01, 0x01);		/* Block bit: byte 3 b0 */
+	CU_ASSERT_EQUAL(cmd.data_in[5], 0x00);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 0);		/* reserved */
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), (4u << 20) / 2048);
 	sim_cmd_release(&cmd);
 	rbc[8] = 4;						/* allocation length */

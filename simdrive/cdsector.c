@@ -1,5 +1,6 @@
 /* simdrive/cdsector.c - CD sector and sub-channel synthesis (see cdsector.h). */
 #include "cdsector.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -56,14 +57,6 @@ uint32_t cds_edc(uint32_t crc, const uint8_t *p, size_t len)
 	for (size_t i = 0; i < len; i++)
 		crc = edc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
 	return crc;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
 }
 
 /* ---- ECC (ECMA-130 Annex A) ------------------------------------------------------
@@ -167,7 +160,7 @@ int cds_make_mode1(uint8_t out[CDS_RAW_SIZE], int32_t lba, const uint8_t user[CD
 	if (cds_make_header(out, lba, 1) != 0)
 		return -1;
 	memcpy(out + CDS_OFF_M1_DATA, user, CDS_USER_SIZE);
-	put_le32(out + CDS_OFF_M1_EDC, cds_edc(0, out, CDS_OFF_M1_EDC));
+	wire_put_le32(out + CDS_OFF_M1_EDC, cds_edc(0, out, CDS_OFF_M1_EDC));
 	memset(out + CDS_OFF_M1_ZERO, 0, 8);
 	cds_ecc(out, false);
 	return 0;
@@ -187,7 +180,7 @@ int cds_make_mode2_form1(uint8_t out[CDS_RAW_SIZE], int32_t lba, const uint8_t u
 		out[CDS_OFF_SUBHEADER + 4 * k + 2] &= (uint8_t)~CDS_SUBMODE_FORM2;
 	}
 	memcpy(out + CDS_OFF_M2F1_DATA, user, CDS_USER_SIZE);
-	put_le32(out + CDS_OFF_M2F1_EDC,
+	wire_put_le32(out + CDS_OFF_M2F1_EDC,
 		 cds_edc(0, out + CDS_OFF_SUBHEADER, CDS_OFF_M2F1_EDC - CDS_OFF_SUBHEADER));
 	cds_ecc(out, true);
 	return 0;

@@ -8,23 +8,7 @@
 #include <zlib.h>
 
 #include "disclog.h"
-
-/* Little-endian fields (gzip's byte order, RFC 1952 §2.1). */
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+#include "wire.h"
 
 /* gzip member header (RFC 1952 §2.3) */
 enum {
@@ -162,56 +146,56 @@ int dl_state_part_slice(const struct dl_state *s, unsigned part, uint16_t *first
 
 static void put_session(uint8_t *p, const struct dl_session *e)
 {
-	put16(p + 0, e->number);
+	wire_put_le16(p + 0, e->number);
 	p[2] = e->state;
 	p[3] = e->flags;
-	put32(p + 4, (uint32_t)e->start_lba);
-	put32(p + 8, (uint32_t)e->leadout_lba);
-	put16(p + 12, e->first_track);
-	put16(p + 14, e->last_track);
+	wire_put_le32(p + 4, (uint32_t)e->start_lba);
+	wire_put_le32(p + 8, (uint32_t)e->leadout_lba);
+	wire_put_le16(p + 12, e->first_track);
+	wire_put_le16(p + 14, e->last_track);
 }
 
 static void get_session(const uint8_t *p, struct dl_session *e)
 {
-	e->number = le16(p + 0);
+	e->number = wire_le16(p + 0);
 	e->state = p[2];
 	e->flags = p[3];
-	e->start_lba = (int32_t)le32(p + 4);
-	e->leadout_lba = (int32_t)le32(p + 8);
-	e->first_track = le16(p + 12);
-	e->last_track = le16(p + 14);
+	e->start_lba = (int32_t)wire_le32(p + 4);
+	e->leadout_lba = (int32_t)wire_le32(p + 8);
+	e->first_track = wire_le16(p + 12);
+	e->last_track = wire_le16(p + 14);
 }
 
 static void put_track(uint8_t *p, const struct dl_track *t)
 {
-	put16(p + 0, t->number);
-	put16(p + 2, t->session);
+	wire_put_le16(p + 0, t->number);
+	wire_put_le16(p + 2, t->session);
 	p[4] = t->state;
 	p[5] = t->mode;
 	p[6] = t->data_mode;
 	p[7] = t->flags;
-	put32(p + 8, (uint32_t)t->start_lba);
-	put32(p + 12, t->size);
-	put32(p + 16, (uint32_t)t->nwa);
-	put32(p + 20, (uint32_t)t->last_recorded);
-	put32(p + 24, t->free_blocks);
-	put32(p + 28, t->packet_size);
+	wire_put_le32(p + 8, (uint32_t)t->start_lba);
+	wire_put_le32(p + 12, t->size);
+	wire_put_le32(p + 16, (uint32_t)t->nwa);
+	wire_put_le32(p + 20, (uint32_t)t->last_recorded);
+	wire_put_le32(p + 24, t->free_blocks);
+	wire_put_le32(p + 28, t->packet_size);
 }
 
 static void get_track(const uint8_t *p, struct dl_track *t)
 {
-	t->number = le16(p + 0);
-	t->session = le16(p + 2);
+	t->number = wire_le16(p + 0);
+	t->session = wire_le16(p + 2);
 	t->state = p[4];
 	t->mode = p[5];
 	t->data_mode = p[6];
 	t->flags = p[7];
-	t->start_lba = (int32_t)le32(p + 8);
-	t->size = le32(p + 12);
-	t->nwa = (int32_t)le32(p + 16);
-	t->last_recorded = (int32_t)le32(p + 20);
-	t->free_blocks = le32(p + 24);
-	t->packet_size = le32(p + 28);
+	t->start_lba = (int32_t)wire_le32(p + 8);
+	t->size = wire_le32(p + 12);
+	t->nwa = (int32_t)wire_le32(p + 16);
+	t->last_recorded = (int32_t)wire_le32(p + 20);
+	t->free_blocks = wire_le32(p + 24);
+	t->packet_size = wire_le32(p + 28);
 }
 
 /* Record header length for h (and, for STATE, this part of state). */
@@ -248,53 +232,53 @@ int dl_member_header_encode(uint8_t *out, size_t cap, const struct dl_header *h,
 	out[3] = GZ_FEXTRA;
 	/* MTIME 0 (no time stamp), XFL 0 */
 	out[9] = GZ_OS_UNKNOWN;
-	put16(out + GZ_XLEN, (uint16_t)(DL_SUB_HDR + hlen));
+	wire_put_le16(out + GZ_XLEN, (uint16_t)(DL_SUB_HDR + hlen));
 	out[12] = DL_SI1;
 	out[13] = DL_SI2;
-	put16(out + 14, (uint16_t)hlen);
+	wire_put_le16(out + 14, (uint16_t)hlen);
 
 	r[RH_VERSION] = DL_VERSION;
 	r[RH_TYPE] = h->type;
-	put16(r + RH_HLEN, (uint16_t)hlen);
-	put64(r + RH_MEMBER_SIZE, h->member_size);
-	put64(r + RH_SEQ, h->seq);
+	wire_put_le16(r + RH_HLEN, (uint16_t)hlen);
+	wire_put_le64(r + RH_MEMBER_SIZE, h->member_size);
+	wire_put_le64(r + RH_SEQ, h->seq);
 	switch (h->type) {
 	case DL_REC_DATA: {
 		const struct dl_data_meta *m = &h->data;
-		put32(r + RD_LBA, (uint32_t)m->lba);
-		put32(r + RD_COUNT, m->count);
-		put32(r + RD_BLOCK_SIZE, m->block_size);
+		wire_put_le32(r + RD_LBA, (uint32_t)m->lba);
+		wire_put_le32(r + RD_COUNT, m->count);
+		wire_put_le32(r + RD_BLOCK_SIZE, m->block_size);
 		r[RD_DBT] = m->data_block_type;
 		r[RD_WT] = m->write_type;
 		r[RD_OPCODE] = m->opcode;
 		r[RD_FLAGS] = m->flags;
-		put16(r + RD_TRACK, m->track);
-		put16(r + RD_SESSION, m->session);
-		put64(r + RD_VTIME, m->vtime_us);
+		wire_put_le16(r + RD_TRACK, m->track);
+		wire_put_le16(r + RD_SESSION, m->session);
+		wire_put_le64(r + RD_VTIME, m->vtime_us);
 		break;
 	}
 	case DL_REC_SYNC:
-		put64(r + RY_SYNCED, h->synced_seq);
+		wire_put_le64(r + RY_SYNCED, h->synced_seq);
 		break;
 	case DL_REC_STATE: {
 		uint8_t *p = r + RS_DISC;
-		put16(r + RS_PART, h->part);
-		put16(r + RS_NPARTS, h->nparts);
-		put16(r + RS_FIRST_TRACK, h->first_track);
-		put16(r + RS_PART_TRACKS, h->part_tracks);
+		wire_put_le16(r + RS_PART, h->part);
+		wire_put_le16(r + RS_NPARTS, h->nparts);
+		wire_put_le16(r + RS_FIRST_TRACK, h->first_track);
+		wire_put_le16(r + RS_PART_TRACKS, h->part_tracks);
 		if (h->part == 0) {
-			put16(p + SD_PROFILE, s->profile);
-			put32(p + SD_CAPACITY, s->capacity);
+			wire_put_le16(p + SD_PROFILE, s->profile);
+			wire_put_le32(p + SD_CAPACITY, s->capacity);
 			p[SD_STATUS] = s->disc_status;
 			p[SD_LAST_SESSION] = s->last_session_state;
 			p[SD_DISC_TYPE] = s->disc_type;
 			p[SD_FLAGS] = s->flags;
-			put32(p + SD_NWA, (uint32_t)s->nwa);
-			put32(p + SD_LEADIN, (uint32_t)s->leadin_lba);
-			put32(p + SD_LEADOUT, (uint32_t)s->last_leadout_lba);
-			put64(p + SD_VTIME, s->vtime_us);
-			put16(p + SD_NSESSIONS, s->nsessions);
-			put16(p + SD_NTRACKS, s->ntracks);
+			wire_put_le32(p + SD_NWA, (uint32_t)s->nwa);
+			wire_put_le32(p + SD_LEADIN, (uint32_t)s->leadin_lba);
+			wire_put_le32(p + SD_LEADOUT, (uint32_t)s->last_leadout_lba);
+			wire_put_le64(p + SD_VTIME, s->vtime_us);
+			wire_put_le16(p + SD_NSESSIONS, s->nsessions);
+			wire_put_le16(p + SD_NTRACKS, s->ntracks);
 			p[SD_PAGE05_LEN] = s->page05_len;
 			memcpy(p + SD_PAGE05, s->page05, s->page05_len);
 			p += SD_PAGE05 + s->page05_len;
@@ -309,7 +293,7 @@ int dl_member_header_encode(uint8_t *out, size_t cap, const struct dl_header *h,
 		return DL_EINVAL;
 	}
 	/* The header CRC (zlib's CRC-32) covers the record header with this field 0. */
-	put32(r + RH_CRC, (uint32_t)crc32(0, r, (uInt)hlen));
+	wire_put_le32(r + RH_CRC, (uint32_t)crc32(0, r, (uInt)hlen));
 	return (int)(DL_GZ_FIXED + DL_SUB_HDR + hlen);
 }
 
@@ -318,10 +302,10 @@ static int decode_state(const uint8_t *r, size_t hlen, int64_t off, struct dl_he
 {
 	const uint8_t *p = r + RS_DISC, *end = r + hlen;
 
-	h->part = le16(r + RS_PART);
-	h->nparts = le16(r + RS_NPARTS);
-	h->first_track = le16(r + RS_FIRST_TRACK);
-	h->part_tracks = le16(r + RS_PART_TRACKS);
+	h->part = wire_le16(r + RS_PART);
+	h->nparts = wire_le16(r + RS_NPARTS);
+	h->first_track = wire_le16(r + RS_FIRST_TRACK);
+	h->part_tracks = wire_le16(r + RS_PART_TRACKS);
 	if (h->nparts == 0 || h->part >= h->nparts)
 		return fail(err, DL_ECORRUPT, off, "member at offset %lld: %s", "STATE part number out of range");
 	if (h->part == 0) {
@@ -329,18 +313,18 @@ static int decode_state(const uint8_t *r, size_t hlen, int64_t off, struct dl_he
 			return fail(err, DL_ECORRUPT, off, "member at offset %lld: %s", "STATE header too short");
 		struct dl_state n;
 		memset(&n, 0, sizeof(n));
-		n.profile = le16(p + SD_PROFILE);
-		n.capacity = le32(p + SD_CAPACITY);
+		n.profile = wire_le16(p + SD_PROFILE);
+		n.capacity = wire_le32(p + SD_CAPACITY);
 		n.disc_status = p[SD_STATUS];
 		n.last_session_state = p[SD_LAST_SESSION];
 		n.disc_type = p[SD_DISC_TYPE];
 		n.flags = p[SD_FLAGS];
-		n.nwa = (int32_t)le32(p + SD_NWA);
-		n.leadin_lba = (int32_t)le32(p + SD_LEADIN);
-		n.last_leadout_lba = (int32_t)le32(p + SD_LEADOUT);
-		n.vtime_us = le64(p + SD_VTIME);
-		n.nsessions = le16(p + SD_NSESSIONS);
-		n.ntracks = le16(p + SD_NTRACKS);
+		n.nwa = (int32_t)wire_le32(p + SD_NWA);
+		n.leadin_lba = (int32_t)wire_le32(p + SD_LEADIN);
+		n.last_leadout_lba = (int32_t)wire_le32(p + SD_LEADOUT);
+		n.vtime_us = wire_le64(p + SD_VTIME);
+		n.nsessions = wire_le16(p + SD_NSESSIONS);
+		n.ntracks = wire_le16(p + SD_NTRACKS);
 		n.page05_len = p[SD_PAGE05_LEN];
 		if (n.page05_len > DL_PAGE05_MAX ||
 		    (size_t)(end - p) < SD_PAGE05 + (size_t)n.page05_len + (size_t)n.nsessions * SESSION_ENTRY)
@@ -397,26 +381,26 @@ int dl_member_header_decode(const uint8_t *p, size_t len, int64_t off, struct dl
 		return fail(err, DL_EFOREIGN, off, fmt, "gzip compression method is not deflate");
 	if (p[3] != GZ_FEXTRA)
 		return fail(err, DL_EFOREIGN, off, fmt, "gzip member without the disclog extra field (FLG must be FEXTRA only)");
-	size_t xlen = le16(p + GZ_XLEN);
+	size_t xlen = wire_le16(p + GZ_XLEN);
 	if (xlen < DL_SUB_HDR + DL_REC_COMMON)
 		return fail(err, DL_EFOREIGN, off, fmt, "gzip extra field too short for a disclog record");
 	if (len < DL_GZ_FIXED + xlen)
 		return 0;
 	const uint8_t *sub = p + DL_GZ_FIXED, *r = sub + DL_SUB_HDR;
-	size_t hlen = le16(sub + 2);
+	size_t hlen = wire_le16(sub + 2);
 	if (sub[0] != DL_SI1 || sub[1] != DL_SI2 || hlen != xlen - DL_SUB_HDR)
 		return fail(err, DL_EFOREIGN, off, fmt, "gzip extra field is not a single 'BL' subfield");
 	if (r[RH_VERSION] != DL_VERSION)
 		return fail(err, DL_EVERSION, off, fmt, "record version is not 1");
 	h->version = r[RH_VERSION];
 	h->type = r[RH_TYPE];
-	h->header_len = le16(r + RH_HLEN);
-	h->member_size = le64(r + RH_MEMBER_SIZE);
-	h->seq = le64(r + RH_SEQ);
+	h->header_len = wire_le16(r + RH_HLEN);
+	h->member_size = wire_le64(r + RH_MEMBER_SIZE);
+	h->seq = wire_le64(r + RH_SEQ);
 	if (h->header_len != hlen)
 		return fail(err, DL_ECORRUPT, off, fmt, "record header length disagrees with the subfield length");
 	/* CRC of the header with its CRC field taken as zero. */
-	uint32_t want = le32(r + RH_CRC);
+	uint32_t want = wire_le32(r + RH_CRC);
 	static const uint8_t zero4[4];
 	uint32_t crc = (uint32_t)crc32(0, r, RH_CRC);
 	crc = (uint32_t)crc32(crc, zero4, 4);
@@ -432,16 +416,16 @@ int dl_member_header_decode(const uint8_t *p, size_t len, int64_t off, struct dl
 		struct dl_data_meta *m = &h->data;
 		if (hlen < DL_DATA_HLEN)
 			return fail(err, DL_ECORRUPT, off, fmt, "DATA header too short");
-		m->lba = (int32_t)le32(r + RD_LBA);
-		m->count = le32(r + RD_COUNT);
-		m->block_size = le32(r + RD_BLOCK_SIZE);
+		m->lba = (int32_t)wire_le32(r + RD_LBA);
+		m->count = wire_le32(r + RD_COUNT);
+		m->block_size = wire_le32(r + RD_BLOCK_SIZE);
 		m->data_block_type = r[RD_DBT];
 		m->write_type = r[RD_WT];
 		m->opcode = r[RD_OPCODE];
 		m->flags = r[RD_FLAGS];
-		m->track = le16(r + RD_TRACK);
-		m->session = le16(r + RD_SESSION);
-		m->vtime_us = le64(r + RD_VTIME);
+		m->track = wire_le16(r + RD_TRACK);
+		m->session = wire_le16(r + RD_SESSION);
+		m->vtime_us = wire_le64(r + RD_VTIME);
 		if (m->count == 0 || m->block_size == 0 || m->block_size > DL_BLOCK_SIZE_MAX ||
 		    (uint64_t)m->count * m->block_size > DL_DATA_MAX)
 			return fail(err, DL_ECORRUPT, off, fmt, "DATA block count or size out of range");
@@ -452,7 +436,7 @@ int dl_member_header_decode(const uint8_t *p, size_t len, int64_t off, struct dl
 	case DL_REC_SYNC:
 		if (hlen < RY_HLEN)
 			return fail(err, DL_ECORRUPT, off, fmt, "SYNC header too short");
-		h->synced_seq = le64(r + RY_SYNCED);
+		h->synced_seq = wire_le64(r + RY_SYNCED);
 		break;
 	case DL_REC_STATE: {
 		if (hlen < RS_DISC)

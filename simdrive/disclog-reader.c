@@ -36,6 +36,7 @@
 #include <zlib.h>
 
 #include "disclog.h"
+#include "wire.h"
 
 enum {
 	DL_HDR_PROBE = 512,			/* first read of a member header */
@@ -85,11 +86,6 @@ struct dl_reader {
 	uint8_t *c_buf;
 	size_t c_len, c_cap;
 };
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int64_t ext_end(const struct dl_extent *e) { return (int64_t)e->lba + e->count; }
 
@@ -258,14 +254,14 @@ static int check_payload(struct dl_reader *r, uint64_t off, const struct dl_head
 	rc = read_at(r, end, trailer, sizeof(trailer), err);
 	if (rc < 0)
 		return rc;
-	if (get_le32(trailer) != (uint32_t)crc) {
+	if (wire_le32(trailer) != (uint32_t)crc) {
 		snprintf(why, DL_WHY_MAX, "payload CRC-32 mismatch (trailer %08x, data %08x)",
-			 (unsigned)get_le32(trailer), (unsigned)crc);
+			 (unsigned)wire_le32(trailer), (unsigned)crc);
 		return DL_ECORRUPT;
 	}
-	if (get_le32(trailer + 4) != (uint32_t)total) {
+	if (wire_le32(trailer + 4) != (uint32_t)total) {
 		snprintf(why, DL_WHY_MAX, "ISIZE %u does not match the %llu-byte payload",
-			 (unsigned)get_le32(trailer + 4), (unsigned long long)total);
+			 (unsigned)wire_le32(trailer + 4), (unsigned long long)total);
 		return DL_ECORRUPT;
 	}
 	return DL_OK;
@@ -281,9 +277,9 @@ static int check_isize(struct dl_reader *r, uint64_t off, const struct dl_header
 
 	if (rc < 0)
 		return rc;
-	if (get_le32(trailer + 4) != (uint32_t)expect) {
+	if (wire_le32(trailer + 4) != (uint32_t)expect) {
 		snprintf(why, DL_WHY_MAX, "ISIZE %u, the record announces %llu bytes",
-			 (unsigned)get_le32(trailer + 4), (unsigned long long)expect);
+			 (unsigned)wire_le32(trailer + 4), (unsigned long long)expect);
 		return DL_ECORRUPT;
 	}
 	return DL_OK;

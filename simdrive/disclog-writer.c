@@ -35,6 +35,7 @@
 #include <zlib.h>
 
 #include "disclog.h"
+#include "wire.h"
 
 #define DL_MAX_THREADS     64
 #define DL_DEFAULT_LEVEL   1
@@ -112,14 +113,6 @@ static int set_err(struct dl_error *err, enum dl_errcode code, int sys, int64_t 
 		va_end(ap);
 	}
 	return code;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
 }
 
 /* ---- building members ---------------------------------------------------------- */
@@ -247,8 +240,8 @@ static int build_member(struct dl_zc *z, int level, struct dl_job *j, const stru
 	}
 	if (rc < 0)
 		return rc;
-	put_le32(d + dlen, (uint32_t)crc32(0, j->in, (uInt)j->in_len));
-	put_le32(d + dlen + 4, (uint32_t)j->in_len);
+	wire_put_le32(d + dlen, (uint32_t)crc32(0, j->in, (uInt)j->in_len));
+	wire_put_le32(d + dlen + 4, (uint32_t)j->in_len);
 	j->h.member_size = (uint64_t)hl + dlen + DL_TRAILER;
 	dl_member_header_encode(j->out, j->out_cap, &j->h, s);
 	j->out_len = (size_t)j->h.member_size;

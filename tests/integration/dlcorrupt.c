@@ -31,6 +31,7 @@
 #include <zlib.h>
 
 #include "disclog.h"
+#include "wire.h"
 
 /* ---- randomness ---------------------------------------------------------------- */
 
@@ -109,12 +110,6 @@ static void put(const void *p, size_t n)
 	img.len += n;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static struct rec *member(struct dl_header *h, const struct dl_state *st, const void *payload, size_t plen)
 {
 	z_stream zs;
@@ -154,8 +149,8 @@ static struct rec *member(struct dl_header *h, const struct dl_state *st, const 
 	r->hlen = (size_t)hl;
 	r->type = h->type;
 	uint8_t tr[8];
-	put_le32(tr, (uint32_t)crc32(crc32(0, NULL, 0), payload, (uInt)plen));
-	put_le32(tr + 4, (uint32_t)plen);
+	wire_put_le32(tr, (uint32_t)crc32(crc32(0, NULL, 0), payload, (uInt)plen));
+	wire_put_le32(tr + 4, (uint32_t)plen);
 	put(hdr, (size_t)hl);
 	put(z, clen);
 	put(tr, 8);

@@ -176,6 +176,12 @@ uint8_t sim_mmc_read10(struct sim_ctx *c);
 uint8_t sim_mmc_read12(struct sim_ctx *c);
 uint8_t sim_mmc_read_toc(struct sim_ctx *c);
 uint8_t sim_mmc_get_configuration(struct sim_ctx *c);
+/* GET CONFIGURATION, shared by the reader (spc.c) and burner (mmc.c) feature tables:
+ * whether a feature is reported for RT/starting feature, and its 4-byte header before a
+ * body of body_len bytes (returns 4 + body_len). */
+bool sim_feature_selected(uint8_t rt, uint16_t start, uint16_t code, bool current);
+size_t sim_feature_header(uint8_t *p, uint16_t code, uint8_t version, bool persistent,
+			  bool current, size_t body_len);
 uint8_t sim_mmc_get_event_status(struct sim_ctx *c);
 
 /* Recordable media (mmc.c).  The *_any handlers serve opcodes shared with the

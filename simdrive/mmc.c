@@ -763,16 +763,10 @@ uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c)
 		const struct mmc_feature *f = &mmc_features[i];
 		bool cur = mmc_feature_current(f, &v);
 
-		if (rt == 0x02 ? f->code != start : f->code < start)
-			continue;
-		if (rt == 0x01 && !cur)
+		if (!sim_feature_selected(rt, start, f->code, cur))
 			continue;
 		uint8_t *p = data + pos;
-		wire_put_be16(p, f->code);
-		p[2] = (uint8_t)(f->version << 2 | (f->persistent ? 0x02 : 0) | (cur ? 0x01 : 0));
-		size_t n = f->body(&v, p + 4);
-		p[3] = (uint8_t)n;
-		pos += 4 + n;
+		pos += sim_feature_header(p, f->code, f->version, f->persistent, cur, f->body(&v, p + 4));
 	}
 	wire_put_be32(data, (uint32_t)(pos - 4));
 	wire_put_be16(data + 6, v.profile);

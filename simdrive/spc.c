@@ -835,6 +835,24 @@ static const struct sim_feature sim_features[] = {
 	{ 0x0100, 0, true,  sim_always,     sim_feat_empty },		/* Power Management */
 };
 
+bool sim_feature_selected(uint8_t rt, uint16_t start, uint16_t code, bool current)
+{
+	/* RT 00b: every feature from start on; 01b: only current ones; 10b: just start
+	 * (MMC-6 §6.6.2). */
+	if (rt == 0x02 ? code != start : code < start)
+		return false;
+	return rt != 0x01 || current;
+}
+
+size_t sim_feature_header(uint8_t *p, uint16_t code, uint8_t version, bool persistent,
+			  bool current, size_t body_len)
+{
+	wire_put_be16(p, code);
+	p[2] = (uint8_t)(version << 2 | (persistent ? 0x02 : 0) | (current ? 0x01 : 0));
+	p[3] = (uint8_t)body_len;
+	return 4 + body_len;
+}
+
 uint8_t sim_mmc_get_configuration(struct sim_ctx *c)
 {
 	uint8_t rt = c->cdb[1] & 0x03;
@@ -850,16 +868,11 @@ uint8_t sim_mmc_get_configuration(struct sim_ctx *c)
 		const struct sim_feature *f = &sim_features[i];
 		bool cur = f->current(c->lun);
 
-		if (rt == 0x02 ? f->code != start : f->code < start)
-			continue;
-		if (rt == 0x01 && !cur)
+		if (!sim_feature_selected(rt, start, f->code, cur))
 			continue;
 		uint8_t *p = data + pos;
-		wire_put_be16(p, f->code);
-		p[2] = (uint8_t)(f->version << 2 | (f->persistent ? 0x02 : 0) | (cur ? 0x01 : 0));
-		size_t n = f->body(c->lun, p + 4);
-		p[3] = (uint8_t)n;
-		pos += 4 + n;
+		pos += sim_feature_header(p, f->code, f->version, f->persistent, cur,
+					  f->body(c->lun, p + 4));
 	}
 	wire_put_be32(data, (uint32_t)(pos - 4));
 	wire_put_be16(data + 6, sim_current_profile(c->lun));

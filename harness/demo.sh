@@ -2,7 +2,9 @@
 # make demo: start the simulated drive with a small ISO it generates, show what
 # libiscsi-bin's third-party clients (iscsi-ls, iscsi-inq) see and read the disc back;
 # then burn a blank DVD+R through simdrive with raw MMC commands and show the image it
-# recorded.  Later issues run the demo scenarios through the engine.
+# recorded; finally burn the demo ISO with the engine's command, wengine (info, write at
+# the next writable address with progress, close the track, finalize), and show what the
+# drive recorded.
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 need iscsi-ls
 need iscsi-inq
@@ -52,4 +54,31 @@ if [ -n "${BURNCLIENT:-}" ] && [ -x "$BURNCLIENT" ] && [ -n "${DISCLOG:-}" ]; th
 	echo
 	echo "== the image is plain gzip: zcat $image | wc -c"
 	zcat "$image" | wc -c
+fi
+
+if [ -n "${WENGINE:-}" ] && [ -x "$WENGINE" ] && [ -n "${DISCLOG:-}" ]; then
+	image="$WORK/wengine-dvdplusr.disclog"
+	echo
+	echo "== burning the demo ISO to a blank DVD+R with wengine (libwriteengine)"
+	sim_start wengine --drive lun=0,media=dvd+r,image="$image"
+	url="iscsi://$SIM_HOST/$SIM_TARGET/0"
+	echo
+	echo "== wengine info $url"
+	"$WENGINE" info "$url" || fail "wengine info"
+	echo
+	echo "== wengine write $url $iso --bytes-per-sector 2048 --lba nwa --progress"
+	"$WENGINE" write "$url" "$iso" --bytes-per-sector 2048 --lba nwa --progress ||
+		fail "wengine write"
+	echo
+	echo "== wengine close $url track 1"
+	"$WENGINE" close "$url" track 1 || fail "wengine close track"
+	echo "== wengine close $url finalize"
+	"$WENGINE" close "$url" finalize || fail "wengine close finalize"
+	echo
+	echo "== wengine verify $url $iso --lba 0"
+	"$WENGINE" verify "$url" "$iso" --lba 0 || fail "wengine verify"
+	sim_stop
+	echo
+	echo "== what simdrive recorded: disclog info $image"
+	"$DISCLOG" info "$image" || fail "disclog info"
 fi

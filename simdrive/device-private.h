@@ -54,6 +54,7 @@ struct sim_lun {
 					 * a LUN with one is a recorder, see SIM_OP_RECORDER */
 	enum sim_tray      tray;
 	struct sim_mode    mode;
+	uint64_t           ncommands;	/* commands received, for command=N faults */
 	char               serial[64];	/* VPD 80h */
 	/* Speeds selected by SET CD SPEED / SET STREAMING (mmc.c), kB/s as the host asked
 	 * them, 0 = the drive's maximum; resolved against the medium's speed table when
@@ -69,6 +70,8 @@ struct sim_dev {
 	size_t            nluns;
 	struct sim_nexus *nexuses;
 	uint64_t          next_nexus;
+	struct sim_fault *faults;	/* injected faults (fault.h) */
+	size_t            nfaults;
 };
 
 /* One command in flight, as the handlers see it. */

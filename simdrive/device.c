@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "device-private.h"
+#include "fault.h"
 #include "log.h"
 #include "recorder.h"
 
@@ -444,6 +445,15 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 		snprintf(err, errlen, "no logical unit configured");
 		goto fail;
 	}
+	if (cfg->nfaults) {
+		dev->faults = calloc(cfg->nfaults, sizeof(*dev->faults));
+		if (!dev->faults) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		memcpy(dev->faults, cfg->faults, cfg->nfaults * sizeof(*dev->faults));
+		dev->nfaults = cfg->nfaults;
+	}
 	dev->luns = calloc(cfg->nluns, sizeof(*dev->luns));
 	if (!dev->luns) {
 		snprintf(err, errlen, "out of memory");
@@ -521,6 +531,7 @@ void sim_dev_free(struct sim_dev *dev)
 		sim_mmc_lun_close(&dev->luns[i]);
 	}
 	free(dev->luns);
+	free(dev->faults);
 	free(dev->target_name);
 	free(dev);
 }
@@ -553,6 +564,26 @@ static uint8_t sim_dispatch(struct sim_ctx *c, const struct sim_op **opp)
 		c->itl = &c->nexus->itl[li];
 	} else if (!op || !(op->flags & SIM_OP_ANY_LUN)) {
 		return sim_fail(c, SIM_SENSE_LUN_NOT_SUPPORTED);
+	}
+
+	/* Injected faults (fault.h) act before anything else the drive checks, as the
+	 * condition they model (a busy drive, a reset, a failing write, a dead link)
+	 * would. */
+	if (c->lun) {
+		struct sim_fault_effect eff;
+		c->lun->ncommands++;
+		if (sim_fault_check(c->dev->faults, c->dev->nfaults, cmd->lun, c->lun->ncommands,
+				    c->cdb, &eff)) {
+			if (eff.raise_ua)
+				sim_ua_raise(c->itl, eff.sense);
+			if (eff.drop) {
+				cmd->drop_connection = true;
+				if (!eff.after)	/* never answered: the status goes nowhere */
+					return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+			}
+			if (eff.fail)
+				return sim_fail(c, eff.sense);
+		}
 	}
 
 	struct sim_sense ua;
@@ -604,6 +635,7 @@ void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
 	cmd->data_in = NULL;
 	cmd->data_in_len = 0;
 	cmd->sense_len = 0;
+	cmd->drop_connection = false;
 
 	uint8_t status = sim_dispatch(&c, &op);
 	cmd->status = status;

@@ -11,12 +11,14 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "log.h"
 #include "loop.h"
 #include "scsi.h"
 #include "target.h"
 
 #define MAX_DRIVES 16
+#define MAX_FAULTS 32
 
 static void usage(FILE *f)
 {
@@ -52,6 +54,11 @@ static void usage(FILE *f)
 "  --nop-interval MS      ping idle connections with NOP-In every MS ms (15000);\n"
 "                         3 unanswered pings drop the connection\n"
 "  --login-timeout MS     time allowed to complete a login (15000)\n"
+"  --fault SPEC           inject a fault, e.g. 'long-write-in-progress lba=1000\n"
+"                         count=3', 'unit-attention command=5 sense=6/29/00',\n"
+"                         'write-error lba=64 sense=3/0C/09', 'drop-connection\n"
+"                         lba=512 [after]'; optional lun=N. Repeatable (at most\n"
+"                         %d); doc/simdrive-faults.md\n"
 "  --log-level LEVEL      error, warn, info (default), debug or trace; logs go to\n"
 "                         stderr\n"
 "  --help                 this text\n"
@@ -61,7 +68,7 @@ static void usage(FILE *f)
 "  simdrive: ready on ADDR:PORT target IQN\n"
 "SIGTERM or SIGINT shut it down cleanly (exit status 0).\n"
 "Exit status: 0 clean shutdown, 1 runtime error, 2 bad command line.\n",
-		MAX_DRIVES);
+		MAX_DRIVES, MAX_FAULTS);
 }
 
 /* "USER:SECRET" -> two strings (the secret may contain ':'). */
@@ -159,7 +166,7 @@ static void on_signal(struct sim_loop *loop, int fd, uint32_t events, void *arg)
 int main(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_TARGET, O_ALIAS, O_DRIVE, O_CHAP, O_MUTUAL, O_NOP, O_LOGIN_TO,
-	       O_LOG, O_HELP, O_VERSION };
+	       O_LOG, O_FAULT, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "target", required_argument, NULL, O_TARGET },
@@ -170,6 +177,7 @@ int main(int argc, char **argv)
 		{ "nop-interval", required_argument, NULL, O_NOP },
 		{ "login-timeout", required_argument, NULL, O_LOGIN_TO },
 		{ "log-level", required_argument, NULL, O_LOG },
+		{ "fault", required_argument, NULL, O_FAULT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -181,6 +189,8 @@ int main(int argc, char **argv)
 	struct sim_lun_cfg drives[MAX_DRIVES];
 	size_t ndrives = 0;
 	uint16_t next_lun = 0;
+	struct sim_fault faults[MAX_FAULTS];
+	size_t nfaults = 0;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -226,6 +236,19 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case O_FAULT: {
+			char ferr[300];
+			if (nfaults == MAX_FAULTS) {
+				fprintf(stderr, "simdrive: at most %d --fault options\n", MAX_FAULTS);
+				return 2;
+			}
+			if (sim_fault_parse(optarg, &faults[nfaults], ferr, sizeof(ferr)) < 0) {
+				fprintf(stderr, "simdrive: --fault: %s\n", ferr);
+				return 2;
+			}
+			nfaults++;
+			break;
+		}
 		case O_HELP: usage(stdout); return 0;
 		case O_VERSION: printf("simdrive (burnlab) %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -263,6 +286,8 @@ int main(int argc, char **argv)
 		.target_name = tcfg.target_name,
 		.luns = drives,
 		.nluns = ndrives,
+		.faults = faults,
+		.nfaults = nfaults,
 	};
 	struct sim_dev *dev = sim_dev_new(&dcfg, err, sizeof(err));
 	if (!dev) {

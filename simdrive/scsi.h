@@ -143,6 +143,8 @@ struct sim_cmd {
 	uint32_t data_in_len;
 	uint8_t  sense[SIM_SENSE_MAX];
 	uint8_t  sense_len;		/* 0 unless CHECK CONDITION */
+	bool     drop_connection;	/* an injected fault (fault.h): the transport closes
+					 * the connection instead of answering */
 };
 
 /* Free the device-owned parts of cmd (data_in) and reset the out fields. */
@@ -168,9 +170,12 @@ struct sim_dev_cfg {
 	const char *target_name;	/* for VPD 83h's SCSI name string designator */
 	const struct sim_lun_cfg *luns;
 	size_t      nluns;
+	const struct sim_fault *faults;	/* injected faults (fault.h), copied */
+	size_t      nfaults;
 };
 
 struct sim_dev;
+struct sim_fault;
 
 /* Create the device: every LUN, with its medium loaded (ISO opened read-only).
  * Returns NULL and fills err (a message naming the LUN and file) on failure. */

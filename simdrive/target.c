@@ -960,6 +960,14 @@ static void task_execute(struct conn *c, struct task *t)
 	} else {
 		sim_dev_execute(c->tgt->cfg.dev, &cmd);
 	}
+	if (cmd.drop_connection) {
+		/* An injected fault (fault.h): the link dies before the response leaves. */
+		task_unlink(c, t);
+		sim_cmd_release(&cmd);
+		task_free(c, t);
+		conn_close(c, "injected fault: drop-connection");
+		return;
+	}
 	SIM_DEBUG(SIM_LOGS_SCSI, "conn %u: ITT 0x%08x LUN %u CDB %02x: status 0x%02x spdtl %u",
 		  c->id, t->itt, t->lun, cmd.cdb[0], cmd.status, cmd.spdtl);
 	task_unlink(c, t);

@@ -1,0 +1,2029 @@
+/* engine/wengine.c - the `wengine` command: what a drive reports, WriteSection burns
+ * with progress, CLOSE TRACK/SESSION, SYNCHRONIZE CACHE, read-back and verify, over
+ * iSCSI (engine/wengine.1 is its manual).
+ *
+ * A client of the public API only (writeengine.h, imapi2_hresult.h), as an IMAPI2
+ * application is: commands the library has no method for (CLOSE TRACK/SESSION,
+ * SYNCHRONIZE CACHE, READ(10), GET PERFORMANCE, READ BUFFER CAPACITY) go through the
+ * pass-through methods; layouts are ../shared/spec/mmc-subset.md's.
+ *
+ * Exit status: 0 success, 1 the drive or the engine failed, 2 usage error, 3 FILE
+ * cannot be opened, read or written, 4 verify found a difference. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imapi2_hresult.h"
+#include "writeengine.h"
+
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_FILE = 3, EX_MISMATCH = 4 };
+
+#define PROG "wengine"
+
+/* ---- Big-endian fields of CDBs and MMC data (the only byte-order code here) ------- */
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* ---- MMC constants (opcodes, close functions, response offsets) ------------------ */
+
+enum {
+	MMC_SYNCHRONIZE_CACHE = 0x35, MMC_READ10 = 0x28, MMC_CLOSE_TRACK_SESSION = 0x5B,
+	MMC_READ_BUFFER_CAPACITY = 0x5C, MMC_GET_PERFORMANCE = 0xAC,
+};
+enum {
+	MMC_CLOSE_TRACK = 0x01, MMC_CLOSE_SESSION = 0x02,
+	MMC_CLOSE_FINALIZE_MIN_RADIUS = 0x05, MMC_CLOSE_FINALIZE = 0x06,
+};
+/* Page 05h byte offsets and masks (mmc-subset.md §1.2). */
+enum {
+	P05_FLAGS = 2,		/* b6 BUFE, b5 LS_V, b4 Test Write, b3-0 write type */
+	P05_MS = 3,		/* b7-6 multi-session, b5 FP, b4 copy, b3-0 track mode */
+	P05_DBT = 4,		/* b3-0 data block type */
+	P05_LINK = 5, P05_SESSION_FORMAT = 8, P05_PACKET = 10, P05_PAUSE = 14,
+	P05_MIN = 16,		/* what is decoded */
+};
+enum { MS_NONE = 0x00, MS_NEXT_ALLOWED = 0xC0 };
+
+/* CLOSE, SYNCHRONIZE CACHE without IMMED can take minutes on a real drive (fixation;
+ * libburn allows 3600 s, mmc-subset.md §6 item 1). */
+#define LONG_TIMEOUT_S 3600u
+/* How long a pass-through command answered NOT READY "in progress" is re-sent. */
+#define BUSY_WAIT_MS 300000
+
+/* ---- Profiles ----------------------------------------------------------------------- */
+
+enum family { FAM_UNKNOWN, FAM_CD, FAM_DVD, FAM_BD };
+
+static const struct profile_row {
+	int32_t number;
+	const char *name;
+	enum family family;
+} profile_rows[] = {
+	{ 0x0008, "CD-ROM", FAM_CD }, { 0x0009, "CD-R", FAM_CD }, { 0x000A, "CD-RW", FAM_CD },
+	{ 0x0010, "DVD-ROM", FAM_DVD }, { 0x0011, "DVD-R", FAM_DVD },
+	{ 0x0012, "DVD-RAM", FAM_DVD }, { 0x0013, "DVD-RW restricted overwrite", FAM_DVD },
+	{ 0x0014, "DVD-RW", FAM_DVD }, { 0x0015, "DVD-R DL", FAM_DVD },
+	{ 0x0016, "DVD-R DL layer jump", FAM_DVD }, { 0x001A, "DVD+RW", FAM_DVD },
+	{ 0x001B, "DVD+R", FAM_DVD }, { 0x002A, "DVD+RW DL", FAM_DVD },
+	{ 0x002B, "DVD+R DL", FAM_DVD }, { 0x0040, "BD-ROM", FAM_BD },
+	{ 0x0041, "BD-R", FAM_BD }, { 0x0042, "BD-R RRM", FAM_BD }, { 0x0043, "BD-RE", FAM_BD },
+};
+
+static const struct profile_row *profile_find(int32_t number)
+{
+	for (size_t i = 0; i < sizeof(profile_rows) / sizeof(profile_rows[0]); i++)
+		if (profile_rows[i].number == number)
+			return &profile_rows[i];
+	return NULL;
+}
+
+static const char *profile_name(int32_t number)
+{
+	const struct profile_row *p = profile_find(number);
+	if (number == 0)
+		return "none";
+	return p ? p->name : "unknown";
+}
+
+static enum family profile_family(int32_t number)
+{
+	const struct profile_row *p = profile_find(number);
+	return p ? p->family : FAM_UNKNOWN;
+}
+
+/* What "1x" is per family, in bytes per second of user data: CD 75 sectors/s (at
+ * 2352 bytes, the 176.4 kB/s of page 2Ah and GET PERFORMANCE), DVD 1 385 000, BD
+ * 4 495 500 (mmc-subset.md §1.8). */
+static double family_1x_bytes(enum family f)
+{
+	switch (f) {
+	case FAM_CD:  return 75.0 * 2352;
+	case FAM_DVD: return 1385000.0;
+	case FAM_BD:  return 4495500.0;
+	default:      return 0;
+	}
+}
+
+/* Speed as "x" of a write: CD counts sectors (75 a second whatever their size). */
+static double speed_x(enum family f, double bytes_per_s, int bps)
+{
+	if (f == FAM_CD)
+		return bps > 0 ? bytes_per_s / bps / 75.0 : 0;
+	double one = family_1x_bytes(f);
+	return one > 0 ? bytes_per_s / one : 0;
+}
+
+/* ---- Output: one emitter for text and JSON, so each report is written once -------- */
+
+struct out {
+	FILE *f;
+	bool json;
+	int depth;
+	int count[16];		/* members written at each depth (JSON commas) */
+};
+
+static void out_begin(struct out *o, FILE *f, bool json)
+{
+	memset(o, 0, sizeof(*o));
+	o->f = f;
+	o->json = json;
+	if (json)
+		fputc('{', f);
+}
+
+static void out_end(struct out *o)
+{
+	if (o->json)
+		fputs("}\n", o->f);
+	fflush(o->f);
+}
+
+static void out_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* Starts a member: JSON comma and "key": (no key inside arrays); text indentation and
+ * "label:" plus a space before a value (a "- " bullet inside arrays when label is
+ * NULL). */
+static void out_member(struct out *o, const char *key, const char *label, bool value)
+{
+	if (o->json) {
+		if (o->count[o->depth]++)
+			fputc(',', o->f);
+		if (key) {
+			out_json_string(o->f, key);
+			fputc(':', o->f);
+		}
+	} else {
+		fprintf(o->f, "%*s", o->depth * 2, "");
+		if (label)
+			fprintf(o->f, value ? "%s: " : "%s:", label);
+		else
+			fputs("- ", o->f);
+	}
+}
+
+static void out_key(struct out *o, const char *key, const char *label)
+{
+	out_member(o, key, label, true);
+}
+
+static void out_push(struct out *o, const char *key, const char *label, char open)
+{
+	out_member(o, key, label, false);
+	if (o->json)
+		fputc(open, o->f);
+	else
+		fputc('\n', o->f);
+	if (o->depth < (int)(sizeof(o->count) / sizeof(o->count[0])) - 1)
+		o->depth++;
+	o->count[o->depth] = 0;
+}
+
+static void out_open(struct out *o, const char *key, const char *label)
+{
+	out_push(o, key, label, '{');
+}
+
+static void out_open_array(struct out *o, const char *key, const char *label)
+{
+	out_push(o, key, label, '[');
+}
+
+static void out_pop(struct out *o, char close)
+{
+	if (o->depth > 0)
+		o->depth--;
+	if (o->json)
+		fputc(close, o->f);
+}
+
+static void out_close(struct out *o)
+{
+	out_pop(o, '}');
+}
+
+static void out_close_array(struct out *o)
+{
+	out_pop(o, ']');
+}
+
+static void out_str(struct out *o, const char *key, const char *label, const char *v)
+{
+	out_key(o, key, label);
+	if (o->json)
+		out_json_string(o->f, v);
+	else
+		fprintf(o->f, "%s\n", v);
+}
+
+static void out_fmt(struct out *o, const char *key, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void out_fmt(struct out *o, const char *key, const char *label, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out_str(o, key, label, buf);
+}
+
+/* A number; text mode may add a note in parentheses ("2048 (mode 1)"). */
+static void out_num_note(struct out *o, const char *key, const char *label, int64_t v,
+			 const char *note)
+{
+	out_key(o, key, label);
+	if (o->json)
+		fprintf(o->f, "%" PRId64, v);
+	else if (note && *note)
+		fprintf(o->f, "%" PRId64 " (%s)\n", v, note);
+	else
+		fprintf(o->f, "%" PRId64 "\n", v);
+}
+
+static void out_num(struct out *o, const char *key, const char *label, int64_t v)
+{
+	out_num_note(o, key, label, v, NULL);
+}
+
+static void out_dbl(struct out *o, const char *key, const char *label, double v, int prec)
+{
+	out_key(o, key, label);
+	if (v != v || v > 1e300 || v < -1e300)	/* JSON has no NaN or infinity */
+		v = 0;
+	fprintf(o->f, o->json ? "%.*f" : "%.*f\n", prec, v);
+}
+
+static void out_bool(struct out *o, const char *key, const char *label, bool v)
+{
+	out_key(o, key, label);
+	if (o->json)
+		fputs(v ? "true" : "false", o->f);
+	else
+		fputs(v ? "yes\n" : "no\n", o->f);
+}
+
+static void out_null(struct out *o, const char *key, const char *label, const char *text)
+{
+	out_key(o, key, label);
+	if (o->json)
+		fputs("null", o->f);
+	else
+		fprintf(o->f, "%s\n", text);
+}
+
+/* ---- HRESULTs and sense -------------------------------------------------------------- */
+
+static bool sense_present(const uint8_t sense[IMAPI_SENSE_LEN])
+{
+	uint8_t code = sense[0] & 0x7f;
+	return code >= 0x70 && code <= 0x73;
+}
+
+static uint8_t sense_key(const uint8_t s[IMAPI_SENSE_LEN])
+{
+	return s[2] & 0x0f;
+}
+
+static const char *hr_name(hresult_t hr)
+{
+	const char *n = imapi_hresult_name(hr);
+	return n ? n : "HRESULT";
+}
+
+/* The HRESULT as a string "NAME (0xVALUE)": names are static, the buffer is the
+ * caller's. */
+static const char *hr_words(hresult_t hr, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s (0x%08" PRIX32 ")", hr_name(hr), (uint32_t)hr);
+	return buf;
+}
+
+/* The recorder's last sense (disc_recorder_ex_get_last_sense) into buf, or NULL. */
+static const uint8_t *rec_sense(disc_recorder_ex *r, uint8_t buf[IMAPI_SENSE_LEN])
+{
+	if (!r || disc_recorder_ex_get_last_sense(r, buf) != S_OK || !sense_present(buf))
+		return NULL;
+	return buf;
+}
+
+/* Every failure is reported the same way: the HRESULT's name, value and text, then the
+ * sense in words when the drive gave any. */
+static int report(const char *cmd, hresult_t hr, const uint8_t *sense)
+{
+	char words[64];
+	fprintf(stderr, PROG ": %s: %s: %s\n", cmd, hr_words(hr, words, sizeof(words)),
+		imapi_hresult_text(hr));
+	if (sense) {
+		char text[192];
+		imapi_sense_describe(sense, IMAPI_SENSE_LEN, text, sizeof(text));
+		fprintf(stderr, PROG ": sense: %s\n", text);
+	}
+	return EX_FAIL;
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, PROG ": %s%s", cmd ? cmd : "", cmd ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n" PROG ": try '" PROG " %s%s--help'\n", cmd ? cmd : "", cmd ? " " : "");
+	return EX_USAGE;
+}
+
+static int file_error(const char *cmd, const char *path, const char *what, int err)
+{
+	fprintf(stderr, PROG ": %s: cannot %s '%s': %s\n", cmd, what, path, strerror(err));
+	return EX_FILE;
+}
+
+/* ---- Command line -------------------------------------------------------------------- */
+
+enum cmd_bit {
+	C_INFO = 1u << 0, C_WRITE = 1u << 1, C_CLOSE = 1u << 2, C_SYNC = 1u << 3,
+	C_READ = 1u << 4, C_VERIFY = 1u << 5,
+	C_ALL = 0x3f,
+};
+
+enum opt_id {
+	O_HELP = 'h', O_QUIET = 'q',
+	O_VERSION = 256, O_JSON, O_BPS, O_LBA, O_BLOCKS, O_STREAMING, O_START_SPS, O_END_SPS,
+	O_BUFFER, O_QUEUE_DEPTH, O_MAX_TRANSFER, O_WRITE_TYPE, O_DBT, O_TRACK_MODE,
+	O_PROGRESS, O_NO_PROGRESS,
+};
+
+/* Every option once: which commands take it, which require it, and its help line. */
+static const struct wopt {
+	const char *name;
+	int has_arg;
+	int id;
+	unsigned cmds;		/* commands that accept it */
+	unsigned required;	/* commands that require it */
+	const char *arg;
+	const char *help;
+} wopts[] = {
+	{ "help", no_argument, O_HELP, C_ALL, 0, NULL, "this help" },
+	{ "quiet", no_argument, O_QUIET, C_ALL, 0, NULL,
+	  "no progress, no summary; errors are still printed" },
+	{ "json", no_argument, O_JSON, C_INFO | C_WRITE, 0, NULL,
+	  "one JSON object on standard output" },
+	{ "bytes-per-sector", required_argument, O_BPS, C_WRITE | C_READ | C_VERIFY, C_WRITE,
+	  "N", "block size: 2048, 2352, 2448... (read and verify: 2048)" },
+	{ "lba", required_argument, O_LBA, C_WRITE | C_READ | C_VERIFY,
+	  C_WRITE | C_READ | C_VERIFY, "L|nwa",
+	  "first block, or 'nwa' (write): the next writable address" },
+	{ "blocks", required_argument, O_BLOCKS, C_WRITE | C_READ | C_VERIFY, C_READ, "N",
+	  "number of blocks (write, verify: FILE size / block size)" },
+	{ "streaming", no_argument, O_STREAMING, C_WRITE, 0, NULL,
+	  "WRITE(12) with the Streaming bit (UseStreamingWrite12)" },
+	{ "start-sps", required_argument, O_START_SPS, C_WRITE, 0, "N",
+	  "StartingSectorsPerSecond (-1 = maximum)" },
+	{ "end-sps", required_argument, O_END_SPS, C_WRITE, 0, "N",
+	  "EndingSectorsPerSecond (-1 = maximum)" },
+	{ "buffer", required_argument, O_BUFFER, C_WRITE, 0, "SIZE",
+	  "engine system buffer (K, M, G suffixes; default 8M)" },
+	{ "queue-depth", required_argument, O_QUEUE_DEPTH, C_WRITE, 0, "N",
+	  "WRITE commands in flight (1..64, default 1)" },
+	{ "max-transfer", required_argument, O_MAX_TRANSFER, C_WRITE | C_READ | C_VERIFY, 0,
+	  "BYTES", "lower the bytes per command (K, M suffixes)" },
+	{ "write-type", required_argument, O_WRITE_TYPE, C_WRITE, 0,
+	  "tao|sao|raw|packet|incremental", "page 05h write type, set before writing" },
+	{ "data-block-type", required_argument, O_DBT, C_WRITE, 0, "N",
+	  "page 05h data block type (0 raw 2352, 3 raw+P-W 2448, 8 mode 1 2048...)" },
+	{ "track-mode", required_argument, O_TRACK_MODE, C_WRITE, 0, "N",
+	  "page 05h track mode (0 audio, 4 data...)" },
+	{ "progress", no_argument, O_PROGRESS, C_WRITE, 0, NULL,
+	  "show progress even when standard error is not a terminal" },
+	{ "no-progress", no_argument, O_NO_PROGRESS, C_WRITE, 0, NULL, "never show progress" },
+	{ "version", no_argument, O_VERSION, 0, 0, NULL, "print the version" },
+};
+#define NOPTS (sizeof(wopts) / sizeof(wopts[0]))
+
+struct args {
+	bool json, quiet;
+	int progress;		/* -1 automatic (isatty), 0 off, 1 on */
+	int32_t bps;		/* 0: not given */
+	bool lba_nwa;
+	int32_t lba;
+	int32_t blocks;		/* 0: not given */
+	bool streaming;
+	int32_t start_sps, end_sps;	/* -1: default */
+	int32_t buffer;		/* 0: not given */
+	int32_t queue_depth;	/* 0: not given */
+	int32_t max_transfer;	/* 0: not given */
+	int write_type, dbt, track_mode;	/* -1: not given */
+	unsigned given;		/* bit per option index in wopts */
+	const char *pos[4];
+	int npos;
+};
+
+struct wctx;
+typedef int (*cmd_fn)(struct wctx *c);
+
+struct wcmd {
+	const char *name;
+	unsigned bit;
+	cmd_fn fn;
+	int min_pos, max_pos;	/* positional arguments after the command name */
+	const char *synopsis;
+	const char *what;
+};
+
+struct wctx {
+	const struct wcmd *cmd;
+	struct args a;
+	disc_recorder_ex *rec;
+};
+
+static int cmd_info(struct wctx *c);
+static int cmd_write(struct wctx *c);
+static int cmd_close(struct wctx *c);
+static int cmd_sync(struct wctx *c);
+static int cmd_read(struct wctx *c);
+static int cmd_verify(struct wctx *c);
+
+static const struct wcmd wcmds[] = {
+	{ "info", C_INFO, cmd_info, 1, 1, "info URL [--json]",
+	  "What the drive and the disc report" },
+	{ "write", C_WRITE, cmd_write, 2, 2,
+	  "write URL FILE --bytes-per-sector N --lba L|nwa [OPTION]...",
+	  "Write FILE with the write engine (one WriteSection)" },
+	{ "close", C_CLOSE, cmd_close, 2, 3, "close URL track N|session|finalize",
+	  "CLOSE TRACK/SESSION: close a track or a session, or finalize the disc" },
+	{ "sync", C_SYNC, cmd_sync, 1, 1, "sync URL", "SYNCHRONIZE CACHE: flush the drive's buffer" },
+	{ "read", C_READ, cmd_read, 2, 2,
+	  "read URL FILE --lba L --blocks N [--bytes-per-sector 2048]",
+	  "READ(10) blocks into FILE" },
+	{ "verify", C_VERIFY, cmd_verify, 2, 2,
+	  "verify URL FILE --lba L [--blocks N] [--bytes-per-sector 2048]",
+	  "READ(10) blocks and compare them with FILE" },
+};
+#define NCMDS (sizeof(wcmds) / sizeof(wcmds[0]))
+
+static const struct wcmd *cmd_find(const char *name)
+{
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(wcmds[i].name, name) == 0)
+			return &wcmds[i];
+	return NULL;
+}
+
+static void help_general(FILE *f)
+{
+	fprintf(f, "Usage: " PROG " COMMAND URL [ARGS] [OPTION]...\n"
+		"Burn and inspect optical discs over iSCSI with libwriteengine\n"
+		"(IMAPI2's IWriteEngine2 and IDiscRecorder2Ex).\n\nCommands:\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %s\n      %s\n", wcmds[i].synopsis, wcmds[i].what);
+	fprintf(f, "  help COMMAND\n      The usage of COMMAND\n\n"
+		"URL: iscsi://[user[%%password]@]host[:port]/target-iqn/lun\n"
+		"Global options: -h, --help; --version; -q, --quiet.\n"
+		"'" PROG " COMMAND --help' lists a command's options; man " PROG " has the rest.\n"
+		"Exit status: 0 ok, 1 drive or engine failure, 2 usage, 3 FILE error,\n"
+		"4 verify mismatch.\n");
+}
+
+static void help_command(FILE *f, const struct wcmd *cmd)
+{
+	fprintf(f, "Usage: " PROG " %s\n%s.\n\nOptions:\n", cmd->synopsis, cmd->what);
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct wopt *w = &wopts[i];
+		char left[64];
+		if (!(w->cmds & cmd->bit))
+			continue;
+		snprintf(left, sizeof(left), "%s--%s%s%s", w->id == O_HELP ? "-h, " :
+			 w->id == O_QUIET ? "-q, " : "", w->name, w->arg ? " " : "",
+			 w->arg ? w->arg : "");
+		fprintf(f, "  %s\n      %s%s\n", left, w->help,
+			(w->required & cmd->bit) ? " (required)" : "");
+	}
+}
+
+/* Integers: decimal, optionally negative; with a K/M/G suffix (powers of 1024) when
+ * sizes are allowed. */
+static bool parse_int(const char *s, bool size, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	if (size && *end) {
+		long long mul = *end == 'K' || *end == 'k' ? 1024LL :
+				*end == 'M' || *end == 'm' ? 1024LL * 1024 :
+				*end == 'G' || *end == 'g' ? 1024LL * 1024 * 1024 : 0;
+		if (!mul || end[1] || v > LLONG_MAX / mul || v < LLONG_MIN / mul)
+			return false;
+		v *= mul;
+		end++;
+	}
+	if (*end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static const struct {
+	const char *name;
+	int code;
+} write_types[] = {
+	{ "packet", 0 }, { "incremental", 0 }, { "tao", 1 }, { "sao", 2 }, { "dao", 2 },
+	{ "raw", 3 },
+};
+
+/* One option's value into args; a bad value is a usage error naming option and value. */
+static int set_option(struct args *a, const char *cmd, const struct wopt *w, const char *v)
+{
+	int64_t n;
+	struct {
+		int id;
+		int32_t *dst;
+		bool size;
+		int64_t min, max;
+		const char *expect;
+	} const ints[] = {
+		{ O_BPS, &a->bps, false, 1, INT32_MAX, "a positive integer" },
+		{ O_BLOCKS, &a->blocks, false, 1, INT32_MAX, "a positive integer" },
+		{ O_START_SPS, &a->start_sps, false, INT32_MIN, INT32_MAX, "an integer" },
+		{ O_END_SPS, &a->end_sps, false, INT32_MIN, INT32_MAX, "an integer" },
+		{ O_BUFFER, &a->buffer, true, 1, INT32_MAX, "a size such as 8M" },
+		{ O_QUEUE_DEPTH, &a->queue_depth, false, 1, INT32_MAX, "a positive integer" },
+		{ O_MAX_TRANSFER, &a->max_transfer, true, 1, INT32_MAX, "a size such as 64K" },
+		{ O_DBT, &a->dbt, false, 0, 15, "0..15" },
+		{ O_TRACK_MODE, &a->track_mode, false, 0, 15, "0..15" },
+	};
+
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		if (ints[i].id != w->id)
+			continue;
+		if (!parse_int(v, ints[i].size, ints[i].min, ints[i].max, &n))
+			return usage_error(cmd, "invalid value '%s' for --%s (%s expected)", v,
+					   w->name, ints[i].expect);
+		*ints[i].dst = (int32_t)n;
+		return EX_OK;
+	}
+	switch (w->id) {
+	case O_JSON: a->json = true; break;
+	case O_QUIET: a->quiet = true; break;
+	case O_STREAMING: a->streaming = true; break;
+	case O_PROGRESS: a->progress = 1; break;
+	case O_NO_PROGRESS: a->progress = 0; break;
+	case O_LBA:
+		if (strcmp(v, "nwa") == 0) {
+			a->lba_nwa = true;
+		} else if (parse_int(v, false, INT32_MIN, INT32_MAX, &n)) {
+			a->lba_nwa = false;
+			a->lba = (int32_t)n;
+		} else {
+			return usage_error(cmd, "invalid value '%s' for --lba (an LBA or 'nwa' "
+					   "expected)", v);
+		}
+		break;
+	case O_WRITE_TYPE:
+		for (size_t i = 0; i < sizeof(write_types) / sizeof(write_types[0]); i++)
+			if (strcmp(write_types[i].name, v) == 0) {
+				a->write_type = write_types[i].code;
+				return EX_OK;
+			}
+		return usage_error(cmd, "invalid value '%s' for --write-type (tao, sao, raw, "
+				   "packet or incremental expected)", v);
+	default:
+		break;
+	}
+	return EX_OK;
+}
+
+static int opt_index(int id)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (wopts[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+static bool opt_given(const struct args *a, int id)
+{
+	int i = opt_index(id);
+	return i >= 0 && (a->given & (1u << i));
+}
+
+/* getopt_long returns OPT_VAL_BASE + the wopts index for long options (1 and the
+ * short letters are taken). */
+#define OPT_VAL_BASE 1000
+
+/* Parses "COMMAND ARGS... OPTIONS..." (options anywhere after the command). */
+static int parse_command(struct wctx *c, int argc, char **argv)
+{
+	struct option lopts[NOPTS + 1];
+	struct args *a = &c->a;
+	const char *cmd = c->cmd->name;
+
+	for (size_t i = 0; i < NOPTS; i++)
+		lopts[i] = (struct option){ wopts[i].name, wopts[i].has_arg, NULL,
+					    OPT_VAL_BASE + (int)i };
+	memset(&lopts[NOPTS], 0, sizeof(lopts[NOPTS]));
+
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		/* "-": positional arguments come back as 1, in order; ":": a missing value
+		 * is ':' rather than '?'. */
+		int ch = getopt_long(argc, argv, "-:hq", lopts, NULL);
+		int idx;
+		if (ch == -1)
+			break;
+		if (ch == 1) {
+			if (a->npos >= c->cmd->max_pos)
+				return usage_error(cmd, "unexpected argument '%s'", optarg);
+			a->pos[a->npos++] = optarg;
+			continue;
+		}
+		if (ch == ':')
+			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		if (ch == '?') {
+			if (optopt > 0 && optopt < OPT_VAL_BASE)
+				return usage_error(cmd, "unknown option '-%c'", optopt);
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+		idx = ch == 'h' ? opt_index(O_HELP) : ch == 'q' ? opt_index(O_QUIET)
+								  : ch - OPT_VAL_BASE;
+		const struct wopt *w = &wopts[idx];
+		if (w->id == O_HELP) {
+			help_command(stdout, c->cmd);
+			return -1;	/* done, exit 0 */
+		}
+		if (!(w->cmds & c->cmd->bit))
+			return usage_error(cmd, "option --%s does not apply to %s", w->name, cmd);
+		a->given |= 1u << idx;
+		int rc = set_option(a, cmd, w, optarg);
+		if (rc != EX_OK)
+			return rc;
+	}
+	if (a->npos < c->cmd->min_pos)
+		return usage_error(cmd, "missing argument: %s", c->cmd->synopsis);
+	for (size_t i = 0; i < NOPTS; i++)
+		if ((wopts[i].required & c->cmd->bit) && !(a->given & (1u << i)))
+			return usage_error(cmd, "--%s is required", wopts[i].name);
+	return EX_OK;
+}
+
+/* ---- Talking to the drive ----------------------------------------------------------- */
+
+static int connect_recorder(struct wctx *c, hresult_t *hr_out)
+{
+	disc_recorder_ex_options opts;
+	memset(&opts, 0, sizeof(opts));
+	hresult_t hr = disc_recorder_ex_open_iscsi_opts(c->a.pos[0], &opts, &c->rec);
+	if (hr_out)
+		*hr_out = hr;
+	if (IMAPI_FAILED(hr)) {
+		c->rec = NULL;
+		return report(c->cmd->name, hr, NULL);
+	}
+	if (c->a.max_transfer) {
+		hr = disc_recorder_ex_put_maximum_transfer_size(c->rec,
+								(uint32_t)c->a.max_transfer);
+		if (hr_out)
+			*hr_out = hr;
+		if (IMAPI_FAILED(hr)) {
+			fprintf(stderr, PROG ": %s: --max-transfer %" PRId32 " was refused\n",
+				c->cmd->name, c->a.max_transfer);
+			report(c->cmd->name, hr, NULL);
+			return EX_USAGE;
+		}
+	}
+	return EX_OK;
+}
+
+enum xdir { X_NONE, X_IN, X_OUT };
+
+/* One pass-through command. */
+struct xfer {
+	uint8_t cdb[16];
+	uint32_t cdb_len;
+	enum xdir dir;
+	uint8_t *buf;
+	uint32_t len;
+	uint32_t got;
+	uint32_t timeout_s;
+	uint8_t sense[IMAPI_SENSE_LEN];
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Sends x, returning S_OK or a failed HRESULT: CHECK CONDITION becomes the project's
+ * sense HRESULT (IMAPI_HR_FROM_SENSE) with the sense kept in x->sense.  The
+ * pass-through methods never retry (contract §3), so the two transient answers a
+ * caller is expected to handle are handled here: a unit attention (owed once after
+ * login or a medium change) is re-sent, and NOT READY "becoming ready / in progress"
+ * (a previous IMMED operation still running) is re-sent for up to BUSY_WAIT_MS. */
+static hresult_t xfer_run(disc_recorder_ex *r, struct xfer *x)
+{
+	int unit_attentions = 0;
+	long waited = 0;
+
+	for (;;) {
+		hresult_t hr;
+		memset(x->sense, 0, sizeof(x->sense));
+		x->got = 0;
+		switch (x->dir) {
+		case X_IN:
+			hr = disc_recorder_ex_send_command_get_data_from_device(r, x->cdb,
+				x->cdb_len, x->sense, x->timeout_s, x->buf, x->len, &x->got);
+			break;
+		case X_OUT:
+			hr = disc_recorder_ex_send_command_send_data_to_device(r, x->cdb,
+				x->cdb_len, x->sense, x->timeout_s, x->buf, x->len);
+			break;
+		default:
+			hr = disc_recorder_ex_send_command_no_data(r, x->cdb, x->cdb_len,
+				x->sense, x->timeout_s);
+			break;
+		}
+		if (hr != S_IMAPI_COMMAND_HAS_SENSE_DATA)
+			return hr;
+		uint8_t key = sense_key(x->sense), asc = x->sense[12], ascq = x->sense[13];
+		if (key == 0x6 && unit_attentions++ < 3)
+			continue;
+		if (key == 0x2 && asc == 0x04 && (ascq == 0x01 || ascq == 0x07 || ascq == 0x08) &&
+		    waited < BUSY_WAIT_MS) {
+			sleep_ms(100);
+			waited += 100;
+			continue;
+		}
+		return IMAPI_HR_FROM_SENSE(key, asc, ascq);
+	}
+}
+
+static const uint8_t *xfer_sense(const struct xfer *x)
+{
+	return sense_present(x->sense) ? x->sense : NULL;
+}
+
+/* The current profile (GET CONFIGURATION through the library), 0 when unknown. */
+static int32_t current_profile(disc_recorder_ex *r)
+{
+	imapi_profile_type *p = NULL;
+	uint32_t n = 0;
+	int32_t cur = 0;
+	if (IMAPI_SUCCEEDED(disc_recorder_ex_get_supported_profiles(r, 1, &p, &n)) && n > 0)
+		cur = p[0];
+	imapi_free(p);
+	return cur;
+}
+
+/* ---- Disc and track information (mmc-subset.md §1.6) ------------------------------- */
+
+struct disc_info {
+	int status, last_state;
+	bool erasable;
+	unsigned first_track, sessions, first_in_last, last_in_last;
+	uint8_t disc_type, bg_format;
+	bool leadin_valid, leadout_valid;
+	int32_t leadin, leadout;
+};
+
+/* CD addresses in READ DISC INFORMATION are "00 M S F" (§1.6, §4.4). */
+static int32_t msf_to_lba(uint8_t m, uint8_t s, uint8_t f)
+{
+	int32_t v = ((int32_t)m * 60 + s) * 75 + f;
+	return m >= 90 ? v - 450150 : v - 150;
+}
+
+static bool rdi_addr(const uint8_t *p, bool cd, int32_t *lba)
+{
+	if (be32(p) == 0xffffffffu)
+		return false;
+	*lba = cd ? msf_to_lba(p[1], p[2], p[3]) : (int32_t)be32(p);
+	return true;
+}
+
+static hresult_t read_disc_info(disc_recorder_ex *r, enum family fam, struct disc_info *di)
+{
+	uint8_t *d = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_disc_information(r, &d, &n);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (n < 24) {
+		imapi_free(d);
+		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	}
+	memset(di, 0, sizeof(*di));
+	di->erasable = d[2] & 0x10;
+	di->last_state = (d[2] >> 2) & 0x03;
+	di->status = d[2] & 0x03;
+	di->first_track = d[3];
+	di->sessions = (unsigned)d[9] << 8 | d[4];
+	di->first_in_last = (unsigned)d[10] << 8 | d[5];
+	di->last_in_last = (unsigned)d[11] << 8 | d[6];
+	di->bg_format = d[7] & 0x03;
+	di->disc_type = d[8];
+	di->leadin_valid = rdi_addr(d + 16, fam == FAM_CD, &di->leadin);
+	di->leadout_valid = rdi_addr(d + 20, fam == FAM_CD, &di->leadout);
+	imapi_free(d);
+	return S_OK;
+}
+
+struct track_info {
+	unsigned number, session;
+	uint8_t track_mode, data_mode;
+	bool damage, copy, reserved, blank, packet, fixed_packet, nwa_valid, lra_valid;
+	int32_t start, nwa, last_recorded;
+	uint32_t free_blocks, packet_size, size;
+};
+
+static hresult_t read_track_info(disc_recorder_ex *r, unsigned number, struct track_info *ti)
+{
+	uint8_t *d = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_track_information(r, number,
+			IMAPI_READ_TRACK_ADDRESS_TYPE_TRACK, &d, &n);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (n < 32) {
+		imapi_free(d);
+		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	}
+	memset(ti, 0, sizeof(*ti));
+	ti->number = (n > 32 ? (unsigned)d[32] << 8 : 0) | d[2];
+	ti->session = (n > 33 ? (unsigned)d[33] << 8 : 0) | d[3];
+	ti->damage = d[5] & 0x20;
+	ti->copy = d[5] & 0x10;
+	ti->track_mode = d[5] & 0x0f;
+	ti->reserved = d[6] & 0x80;
+	ti->blank = d[6] & 0x40;
+	ti->packet = d[6] & 0x20;
+	ti->fixed_packet = d[6] & 0x10;
+	ti->data_mode = d[6] & 0x0f;
+	ti->lra_valid = d[7] & 0x02;
+	ti->nwa_valid = d[7] & 0x01;
+	ti->start = (int32_t)be32(d + 8);
+	ti->nwa = (int32_t)be32(d + 12);
+	ti->free_blocks = be32(d + 16);
+	ti->packet_size = be32(d + 20);
+	ti->size = be32(d + 24);
+	ti->last_recorded = (int32_t)be32(d + 28);
+	imapi_free(d);
+	return S_OK;
+}
+
+/* The next writable address: READ TRACK INFORMATION of the last track in the last
+ * session (RDI), which is the invisible or incomplete track on every sequential
+ * medium (mmc-subset.md §2.2: growisofs' way; track FFh is CD/DVD+R only).  No
+ * writable track (finalized disc, closed track): E_FAIL with *why set. */
+static hresult_t find_nwa(disc_recorder_ex *r, enum family fam, int32_t *nwa, const char **why)
+{
+	struct disc_info di;
+	struct track_info ti;
+	hresult_t hr = read_disc_info(r, fam, &di);
+	*why = NULL;
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (di.status == 2) {
+		*why = "the disc is finalized";
+		return E_FAIL;
+	}
+	hr = read_track_info(r, di.last_in_last, &ti);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (!ti.nwa_valid) {
+		*why = "the last track has no valid next writable address";
+		return E_FAIL;
+	}
+	*nwa = ti.nwa;
+	return S_OK;
+}
+
+/* ---- Write parameters page 05h ----------------------------------------------------- */
+
+static const char *const write_type_names[16] = {
+	[0] = "packet/incremental", [1] = "TAO", [2] = "SAO/DAO", [3] = "RAW", [4] = "layer jump",
+};
+
+/* Data block types (§4.5): block size and content. */
+static const struct {
+	int bytes;
+	const char *name;
+} dbt_rows[16] = {
+	[0] = { 2352, "raw" }, [1] = { 2368, "raw + P-Q sub-channel" },
+	[2] = { 2448, "raw + packed R-W" }, [3] = { 2448, "raw + raw P-W" },
+	[8] = { 2048, "mode 1" }, [9] = { 2336, "mode 2" }, [10] = { 2048, "mode 2 form 1" },
+	[11] = { 2056, "mode 2 form 1 + sub-header" }, [12] = { 2324, "mode 2 form 2" },
+	[13] = { 2332, "mode 2 mixed + sub-header" },
+};
+
+static const char *const multisession_names[4] = {
+	"no next session", "no next session, B0 = FF:FF:FF", "reserved",
+	"next session allowed",
+};
+
+static void track_mode_words(uint8_t m, char *buf, size_t len)
+{
+	if (m > 7) {
+		snprintf(buf, len, "reserved");
+		return;
+	}
+	snprintf(buf, len, "%s%s%s", m & 4 ? "data" : "audio",
+		 m & 4 ? (m & 1 ? ", incremental" : ", uninterrupted")
+		       : (m & 1 ? ", pre-emphasis" : ""),
+		 m & 2 ? ", copy permitted" : "");
+}
+
+/* MODE SENSE page 05h (current), let edit() change it, MODE SELECT it back.  The page
+ * length is the drive's (hosts must not assume 32h, §1.2); PS is cleared because
+ * MODE SELECT requires it zero. */
+static hresult_t edit_page05(disc_recorder_ex *r, void (*edit)(uint8_t *page, const void *arg),
+			     const void *arg)
+{
+	uint8_t *p = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_mode_page(r, IMAPI_MODE_PAGE_TYPE_WRITE_PARAMETERS,
+			IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &p, &n);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (n < P05_MIN) {
+		imapi_free(p);
+		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	}
+	p[0] &= 0x3f;
+	edit(p, arg);
+	hr = disc_recorder_ex_set_mode_page(r, IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, p, n);
+	imapi_free(p);
+	return hr;
+}
+
+static void edit_write_params(uint8_t *p, const void *arg)
+{
+	const struct args *a = arg;
+	if (a->write_type >= 0)
+		p[P05_FLAGS] = (uint8_t)((p[P05_FLAGS] & 0xf0) | a->write_type);
+	if (a->track_mode >= 0)
+		p[P05_MS] = (uint8_t)((p[P05_MS] & 0xf0) | a->track_mode);
+	if (a->dbt >= 0)
+		p[P05_DBT] = (uint8_t)((p[P05_DBT] & 0xf0) | a->dbt);
+}
+
+static void edit_multisession(uint8_t *p, const void *arg)
+{
+	const uint8_t *ms = arg;
+	p[P05_MS] = (uint8_t)((p[P05_MS] & 0x3f) | *ms);
+}
+
+/* ---- info ----------------------------------------------------------------------------- */
+
+struct info {
+	disc_recorder_ex *rec;
+	int32_t profile;
+	enum family fam;
+	bool have_disc;
+	struct disc_info di;
+};
+
+/* "not supported (sense in words)" for anything optional the drive refused. */
+static void out_unsupported(struct out *o, const char *key, const char *label,
+			    disc_recorder_ex *r, hresult_t hr, const uint8_t *sense_in)
+{
+	uint8_t buf[IMAPI_SENSE_LEN];
+	const uint8_t *sense = sense_in ? sense_in : rec_sense(r, buf);
+	char why[192];
+	if (sense)
+		imapi_sense_describe(sense, IMAPI_SENSE_LEN, why, sizeof(why));
+	else
+		hr_words(hr, why, sizeof(why));
+	if (o->json) {
+		out_open(o, key, label);
+		out_bool(o, "supported", NULL, false);
+		out_str(o, "reason", NULL, why);
+		out_close(o);
+	} else {
+		out_fmt(o, key, label, "not supported (%s)", why);
+	}
+}
+
+static void info_drive(struct info *in, struct out *o)
+{
+	disc_recorder_ex_session_info si;
+	hresult_t hr = disc_recorder_ex_get_session_info(in->rec, &si);
+	if (IMAPI_FAILED(hr)) {
+		out_unsupported(o, "drive", "drive", in->rec, hr, NULL);
+		return;
+	}
+	out_open(o, "drive", "drive");
+	out_str(o, "vendor", "vendor", si.vendor);
+	out_str(o, "product", "product", si.product);
+	out_str(o, "revision", "revision", si.revision);
+	out_close(o);
+	out_open(o, "iscsi", "iSCSI session");
+	out_str(o, "target", "target", si.target_name);
+	out_str(o, "portal", "portal", si.portal);
+	out_num(o, "lun", "LUN", si.lun);
+	out_num(o, "max_burst_length", "MaxBurstLength", si.max_burst_length);
+	out_num(o, "first_burst_length", "FirstBurstLength", si.first_burst_length);
+	out_num(o, "max_recv_data_segment_length", "target MaxRecvDataSegmentLength",
+		si.target_max_recv_data_segment_length);
+	out_num(o, "max_transfer", "bytes per command", si.max_transfer);
+	out_close(o);
+}
+
+static void info_profiles(struct info *in, struct out *o)
+{
+	imapi_profile_type *p = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_supported_profiles(in->rec, 0, &p, &n);
+	if (IMAPI_FAILED(hr)) {
+		out_unsupported(o, "profiles", "profiles", in->rec, hr, NULL);
+	} else {
+		out_open_array(o, "profiles", "profiles");
+		for (uint32_t i = 0; i < n; i++)
+			out_fmt(o, NULL, NULL, "%s (%04" PRIX32 "h%s)", profile_name(p[i]),
+				(uint32_t)p[i], p[i] == in->profile ? ", current" : "");
+		out_close_array(o);
+	}
+	imapi_free(p);
+	if (o->json) {
+		out_str(o, "current_profile", NULL, profile_name(in->profile));
+		out_num(o, "current_profile_number", NULL, in->profile);
+	} else {
+		out_fmt(o, NULL, "current profile", "%s (%04" PRIX32 "h)",
+			profile_name(in->profile), (uint32_t)in->profile);
+	}
+	out_str(o, "medium", "medium", in->profile ? profile_name(in->profile) : "none");
+}
+
+static const char *const disc_status_names[4] = {
+	"blank", "appendable", "finalized", "random-access" };
+static const char *const session_state_names[4] = {
+	"empty", "incomplete", "damaged", "complete" };
+
+static void info_disc(struct info *in, struct out *o)
+{
+	hresult_t hr = read_disc_info(in->rec, in->fam, &in->di);
+	if (IMAPI_FAILED(hr)) {
+		out_unsupported(o, "disc", "disc information", in->rec, hr, NULL);
+		return;
+	}
+	const struct disc_info *di = &in->di;
+	in->have_disc = true;
+	out_open(o, "disc", "disc information");
+	out_str(o, "status", "disc status", disc_status_names[di->status]);
+	out_str(o, "last_session_state", "last session", session_state_names[di->last_state]);
+	out_bool(o, "erasable", "erasable", di->erasable);
+	out_num(o, "first_track", "first track", di->first_track);
+	out_num(o, "sessions", "sessions", di->sessions);
+	out_num(o, "first_track_in_last_session", "first track in last session",
+		di->first_in_last);
+	out_num(o, "last_track_in_last_session", "last track in last session", di->last_in_last);
+	out_fmt(o, "disc_type", "disc type", "%02Xh", di->disc_type);
+	if (di->leadin_valid)
+		out_num(o, "last_session_leadin_lba", "last session lead-in start", di->leadin);
+	else
+		out_null(o, "last_session_leadin_lba", "last session lead-in start", "none");
+	if (di->leadout_valid) {
+		char note[64];
+		snprintf(note, sizeof(note), "capacity %.1f MB in 2048-byte blocks",
+			 (double)di->leadout * 2048 / 1e6);
+		out_num_note(o, "last_possible_leadout_lba", "last possible lead-out start",
+			     di->leadout, in->fam == FAM_CD ? NULL : note);
+	} else {
+		out_null(o, "last_possible_leadout_lba", "last possible lead-out start", "none");
+	}
+	out_close(o);
+
+	int32_t nwa;
+	const char *why;
+	hr = find_nwa(in->rec, in->fam, &nwa, &why);
+	if (IMAPI_SUCCEEDED(hr))
+		out_num(o, "nwa", "next writable address", nwa);
+	else
+		out_null(o, "nwa", "next writable address", why ? why : "unknown");
+}
+
+static void info_tracks(struct info *in, struct out *o)
+{
+	if (!in->have_disc)
+		return;
+	out_open_array(o, "tracks", "tracks of the last session");
+	for (unsigned t = in->di.first_in_last; t && t <= in->di.last_in_last; t++) {
+		struct track_info ti;
+		char label[32], words[64];
+		snprintf(label, sizeof(label), "track %u", t);
+		hresult_t hr = read_track_info(in->rec, t, &ti);
+		if (IMAPI_FAILED(hr)) {
+			out_unsupported(o, NULL, label, in->rec, hr, NULL);
+			continue;
+		}
+		out_open(o, NULL, label);
+		out_num(o, "number", "number", ti.number);
+		out_num(o, "session", "session", ti.session);
+		out_num(o, "start", "start", ti.start);
+		out_num(o, "size", "size", ti.size);
+		out_num(o, "free", "free blocks", ti.free_blocks);
+		if (ti.nwa_valid)
+			out_num(o, "nwa", "NWA", ti.nwa);
+		else
+			out_null(o, "nwa", "NWA", "not valid");
+		out_bool(o, "nwa_valid", "NWA valid", ti.nwa_valid);
+		if (ti.lra_valid)
+			out_num(o, "last_recorded", "last recorded", ti.last_recorded);
+		track_mode_words(ti.track_mode, words, sizeof(words));
+		out_num_note(o, "track_mode", "track mode", ti.track_mode, words);
+		out_num_note(o, "data_mode", "data mode", ti.data_mode,
+			     ti.data_mode == 1 ? "mode 1" : ti.data_mode == 2 ? "mode 2" :
+			     ti.data_mode == 15 ? "unknown/audio" : "reserved");
+		out_bool(o, "blank", "blank", ti.blank);
+		out_bool(o, "reserved", "reserved", ti.reserved);
+		out_bool(o, "packet", "packet/incremental", ti.packet);
+		out_bool(o, "fixed_packet", "fixed packets", ti.fixed_packet);
+		if (ti.fixed_packet)
+			out_num(o, "packet_size", "packet size", ti.packet_size);
+		out_bool(o, "damage", "damage", ti.damage);
+		out_close(o);
+	}
+	out_close_array(o);
+}
+
+static void info_page05(struct info *in, struct out *o)
+{
+	uint8_t *p = NULL;
+	uint32_t n = 0;
+	char words[64];
+	hresult_t hr = disc_recorder_ex_get_mode_page(in->rec, IMAPI_MODE_PAGE_TYPE_WRITE_PARAMETERS,
+			IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &p, &n);
+	if (IMAPI_SUCCEEDED(hr) && n < P05_MIN)
+		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	if (IMAPI_FAILED(hr)) {
+		out_unsupported(o, "write_parameters", "write parameters (page 05h)", in->rec, hr,
+				NULL);
+		imapi_free(p);
+		return;
+	}
+	uint8_t wt = p[P05_FLAGS] & 0x0f, dbt = p[P05_DBT] & 0x0f, tm = p[P05_MS] & 0x0f;
+	out_open(o, "write_parameters", "write parameters (page 05h)");
+	out_str(o, "write_type", "write type", write_type_names[wt] ? write_type_names[wt]
+							   : "reserved");
+	out_num(o, "write_type_code", "write type code", wt);
+	out_num_note(o, "data_block_type", "data block type", dbt,
+		     dbt_rows[dbt].name ? dbt_rows[dbt].name : "reserved");
+	out_num(o, "block_size", "block size", dbt_rows[dbt].bytes);
+	track_mode_words(tm, words, sizeof(words));
+	out_num_note(o, "track_mode", "track mode", tm, words);
+	out_bool(o, "bufe", "BUFE", p[P05_FLAGS] & 0x40);
+	out_bool(o, "test_write", "test write", p[P05_FLAGS] & 0x10);
+	out_str(o, "multi_session", "multi-session", multisession_names[p[P05_MS] >> 6]);
+	out_bool(o, "fixed_packet", "fixed packets", p[P05_MS] & 0x20);
+	if (p[P05_FLAGS] & 0x20)
+		out_num(o, "link_size", "link size", p[P05_LINK]);
+	out_fmt(o, "session_format", "session format", "%02Xh", p[P05_SESSION_FORMAT]);
+	out_num(o, "packet_size", "packet size", be32(p + P05_PACKET));
+	out_num(o, "audio_pause", "audio pause length", be16(p + P05_PAUSE));
+	out_close(o);
+	imapi_free(p);
+}
+
+/* kB/s (k = 1000) as "x" of the current medium. */
+static double kbps_x(enum family f, uint32_t kbps)
+{
+	double one = family_1x_bytes(f);
+	return one > 0 ? kbps * 1000.0 / one : 0;
+}
+
+static void out_speed(struct out *o, const char *key, const char *label, enum family f,
+		      uint32_t kbps)
+{
+	char note[32];
+	snprintf(note, sizeof(note), "kB/s, %.1fx", kbps_x(f, kbps));
+	out_num_note(o, key, label, kbps, note);
+}
+
+/* Page 2Ah (§1.3): [18-19] maximum write speed and [20-21] current write speed (both
+ * obsolete but still filled by drives), [28-29] current write speed selected,
+ * [30-31] number of write speed descriptors, 4 bytes each from [32]. */
+static void info_page2a(struct info *in, struct out *o)
+{
+	uint8_t *p = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_mode_page(in->rec,
+			IMAPI_MODE_PAGE_TYPE_LEGACY_CAPABILITIES,
+			IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &p, &n);
+	if (IMAPI_SUCCEEDED(hr) && n < 22)
+		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	if (IMAPI_FAILED(hr)) {
+		out_unsupported(o, "capabilities", "capabilities (page 2Ah)", in->rec, hr, NULL);
+		imapi_free(p);
+		return;
+	}
+	out_open(o, "capabilities", "capabilities (page 2Ah)");
+	if (be16(p + 18))
+		out_speed(o, "max_write_kbps", "maximum write speed", in->fam, be16(p + 18));
+	uint32_t cur = n >= 30 && be16(p + 28) ? be16(p + 28) : be16(p + 20);
+	if (cur)
+		out_speed(o, "current_write_kbps", "current write speed", in->fam, cur);
+	out_num(o, "buffer_kib", "buffer size KiB", be16(p + 12));
+	if (n >= 32 && be16(p + 30) > 0) {
+		uint32_t nd = be16(p + 30);
+		out_open_array(o, "write_speeds", "write speed descriptors");
+		for (uint32_t i = 0; i < nd && 32 + 4 * i + 4 <= n; i++)
+			out_fmt(o, NULL, NULL, "%u kB/s", be16(p + 32 + 4 * i + 2));
+		out_close_array(o);
+	}
+	out_close(o);
+	imapi_free(p);
+}
+
+enum { PERF_MAX = 32, PERF_HDR = 8, PERF_DESC = 16 };
+
+/* GET PERFORMANCE type 03h (§1.8): 8-byte header, 16-byte descriptors: [0] b4-3 WRC,
+ * b1 Exact, b0 MRW; [4-7] end LBA; [8-11] read kB/s; [12-15] write kB/s. */
+static void info_performance(struct info *in, struct out *o)
+{
+	uint8_t buf[PERF_HDR + PERF_DESC * PERF_MAX];
+	struct xfer x = { .cdb_len = 12, .dir = X_IN, .buf = buf, .len = sizeof(buf) };
+	x.cdb[0] = MMC_GET_PERFORMANCE;
+	put_be16(x.cdb + 8, PERF_MAX);
+	x.cdb[10] = 0x03;
+	hresult_t hr = xfer_run(in->rec, &x);
+	if (IMAPI_SUCCEEDED(hr) && x.got < PERF_HDR)
+		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	if (IMAPI_FAILED(hr)) {
+		out_unsupported(o, "write_speeds", "write speeds (GET PERFORMANCE 03h)", in->rec,
+				hr, xfer_sense(&x));
+		return;
+	}
+	uint32_t avail = (be32(buf) + 4 - PERF_HDR) / PERF_DESC;
+	out_open_array(o, "write_speeds", "write speeds (GET PERFORMANCE 03h)");
+	for (uint32_t i = 0; i < avail && PERF_HDR + PERF_DESC * (i + 1) <= x.got; i++) {
+		const uint8_t *d = buf + PERF_HDR + PERF_DESC * i;
+		char label[32];
+		snprintf(label, sizeof(label), "speed %" PRIu32, i + 1);
+		out_open(o, NULL, label);
+		out_speed(o, "write_kbps", "write", in->fam, be32(d + 12));
+		out_speed(o, "read_kbps", "read", in->fam, be32(d + 8));
+		out_num(o, "end_lba", "end LBA", be32(d + 4));
+		out_str(o, "rotation", "rotation", (d[0] >> 3 & 3) == 1 ? "CAV" : "CLV");
+		out_close(o);
+	}
+	out_close_array(o);
+}
+
+/* READ BUFFER CAPACITY, Block = 0 (§1.7): [4-7] buffer size, [8-11] free bytes. */
+static void info_buffer(struct info *in, struct out *o)
+{
+	uint8_t buf[12];
+	struct xfer x = { .cdb_len = 10, .dir = X_IN, .buf = buf, .len = sizeof(buf) };
+	x.cdb[0] = MMC_READ_BUFFER_CAPACITY;
+	put_be16(x.cdb + 7, sizeof(buf));
+	hresult_t hr = xfer_run(in->rec, &x);
+	if (IMAPI_SUCCEEDED(hr) && x.got < sizeof(buf))
+		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	if (IMAPI_FAILED(hr)) {
+		out_unsupported(o, "buffer", "drive buffer (READ BUFFER CAPACITY)", in->rec, hr,
+				xfer_sense(&x));
+		return;
+	}
+	uint32_t size = be32(buf + 4), free_bytes = be32(buf + 8);
+	out_open(o, "buffer", "drive buffer (READ BUFFER CAPACITY)");
+	out_num(o, "size", "size", size);
+	out_num(o, "free", "free", free_bytes);
+	out_num(o, "used_percent", "used %",
+		size && free_bytes <= size ? (int64_t)(size - free_bytes) * 100 / size : 0);
+	out_close(o);
+}
+
+static void info_speeds(struct info *in, struct out *o)
+{
+	out_open(o, "speeds", "speeds");
+	info_page2a(in, o);
+	info_performance(in, o);
+	out_close(o);
+}
+
+/* The sections in output order; each prints "not supported" for what the drive lacks. */
+static void (*const info_sections[])(struct info *, struct out *) = {
+	info_drive, info_profiles, info_disc, info_tracks, info_page05, info_speeds, info_buffer,
+};
+
+static int cmd_info(struct wctx *c)
+{
+	int ex = connect_recorder(c, NULL);
+	if (ex != EX_OK)
+		return ex;
+	struct info in = { .rec = c->rec };
+	in.profile = current_profile(c->rec);
+	in.fam = profile_family(in.profile);
+
+	struct out o;
+	out_begin(&o, stdout, c->a.json);
+	if (o.json) {
+		out_str(&o, "command", NULL, "info");
+		out_str(&o, "url", NULL, c->a.pos[0]);
+	}
+	for (size_t i = 0; i < sizeof(info_sections) / sizeof(info_sections[0]); i++)
+		info_sections[i](&in, &o);
+	out_end(&o);
+	return EX_OK;
+}
+
+/* ---- write ----------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;	/* CancelWrite is called from the Update callback */
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct progress {
+	bool show;
+	bool printed;
+	bool cancelled;
+	enum family fam;
+	int32_t bps;
+	double t_last;
+	int64_t done_last;	/* blocks acknowledged at t_last */
+	double rate;		/* bytes/s over the last interval */
+	write_engine_event_args last;
+	bool have_last;
+};
+
+/* DWriteEngine2Events::Update: runs on the writing thread every 0.5 s; cancels after
+ * Ctrl-C (a signal handler may not call into the engine) and redraws the line. */
+static void on_update(write_engine *we, const write_engine_event_args *ev, void *user)
+{
+	struct progress *p = user;
+
+	if (interrupted && !p->cancelled) {
+		p->cancelled = true;
+		write_engine_cancel_write(we);
+	}
+	p->last = *ev;
+	p->have_last = true;
+	if (!p->show)
+		return;
+
+	int64_t done = (int64_t)ev->last_written_lba - ev->start_lba + 1;
+	double t = now_s();
+	if (done < 0)
+		done = 0;
+	/* The rate over at least 0.1 s, and always at the end (a fast section may see
+	 * only the first and the last event). */
+	if (p->t_last > 0 && t > p->t_last && (t - p->t_last >= 0.1 || done >= ev->sector_count)) {
+		p->rate = (double)(done - p->done_last) * p->bps / (t - p->t_last);
+		p->t_last = t;
+		p->done_last = done;
+	} else if (p->t_last == 0) {
+		p->t_last = t;
+		p->done_last = done;
+	}
+	int pct = ev->sector_count > 0 ? (int)(done * 100 / ev->sector_count) : 0;
+	int buf_pct = ev->total_system_buffer > 0 ?
+		(int)((int64_t)ev->used_system_buffer * 100 / ev->total_system_buffer) : 0;
+	char bar[21];
+	int fill = pct / 5;
+	for (int i = 0; i < 20; i++)
+		bar[i] = i < fill ? '#' : ' ';
+	bar[20] = '\0';
+	fprintf(stderr, "\rLBA %" PRId32 "/%" PRId64 "  %6.1f MB/s  %5.1fx  buffer %3d%%  [%s] %3d%%",
+		ev->last_written_lba, (int64_t)ev->start_lba + ev->sector_count - 1,
+		p->rate / 1e6, speed_x(p->fam, p->rate, p->bps), buf_pct, bar, pct);
+	fflush(stderr);
+	p->printed = true;
+}
+
+/* Engine properties set from options, in the order IMAPI2 applications set them
+ * (BytesPerSector after the recorder so its limit is checked at once). */
+static const struct eng_prop {
+	int id;
+	hresult_t (*put)(write_engine *, int32_t);
+	size_t offset;		/* the int32_t in struct args */
+} eng_props[] = {
+	{ O_BPS, write_engine_put_bytes_per_sector, offsetof(struct args, bps) },
+	{ O_START_SPS, write_engine_put_starting_sectors_per_second,
+	  offsetof(struct args, start_sps) },
+	{ O_END_SPS, write_engine_put_ending_sectors_per_second, offsetof(struct args, end_sps) },
+	{ O_QUEUE_DEPTH, write_engine_put_queue_depth, offsetof(struct args, queue_depth) },
+	{ O_BUFFER, write_engine_put_system_buffer_size, offsetof(struct args, buffer) },
+};
+
+/* What one write did, for the summary and --json. */
+struct wresult {
+	hresult_t hr;
+	bool have_sense;
+	uint8_t sense[IMAPI_SENSE_LEN];
+	int32_t lba, blocks, queue_depth;
+	uint32_t max_transfer;
+	int32_t last_written_lba;
+	write_engine_stats st;
+	enum family fam;
+	bool ran;		/* WriteSection was called */
+};
+
+static void write_summary(const struct wctx *c, const struct wresult *r)
+{
+	struct out o;
+	bool json = c->a.json;
+	if (!json && c->a.quiet)
+		return;
+	double mbps = r->st.seconds > 0 ? r->st.bytes_written / r->st.seconds / 1e6 : 0;
+	double x = r->st.seconds > 0 ?
+		speed_x(r->fam, r->st.bytes_written / r->st.seconds, c->a.bps) : 0;
+	char hex[16];
+	snprintf(hex, sizeof(hex), "0x%08" PRIX32, (uint32_t)r->hr);
+
+	out_begin(&o, json ? stdout : stderr, json);
+	if (!json)
+		fprintf(stderr, PROG ": write summary:\n");
+	o.depth = json ? 0 : 1;
+	out_str(&o, "command", "command", "write");
+	out_str(&o, "result", "result", hr_name(r->hr));
+	out_str(&o, "hresult", "HRESULT", hex);
+	out_num(&o, "lba", "LBA", r->lba);
+	out_num(&o, "blocks", "blocks", r->blocks);
+	out_num(&o, "bytes_per_sector", "bytes per sector", c->a.bps);
+	out_num(&o, "bytes", "bytes", (int64_t)r->st.bytes_written);
+	out_dbl(&o, "seconds", "seconds", r->st.seconds, 3);
+	out_dbl(&o, "mb_per_s", "MB/s", mbps, 2);
+	out_dbl(&o, "speed_x", "average speed x", x, 1);
+	out_num(&o, "commands", "commands", r->st.commands);
+	out_num(&o, "busy_retries", "busy retries", r->st.busy_retries);
+	out_num(&o, "unit_attentions", "unit attentions", r->st.unit_attentions);
+	out_num(&o, "events", "events", r->st.events);
+	out_num(&o, "queue_depth", "queue depth", r->queue_depth);
+	out_num(&o, "max_transfer", "bytes per command", r->max_transfer);
+	out_num(&o, "last_written_lba", "last written LBA", r->last_written_lba);
+	if (r->have_sense) {
+		char text[192];
+		imapi_sense_describe(r->sense, IMAPI_SENSE_LEN, text, sizeof(text));
+		if (json) {
+			out_open(&o, "sense", NULL);
+			out_num(&o, "key", NULL, sense_key(r->sense));
+			out_num(&o, "asc", NULL, r->sense[12]);
+			out_num(&o, "ascq", NULL, r->sense[13]);
+			out_str(&o, "text", NULL, text);
+			out_close(&o);
+		} else {
+			out_str(&o, "sense", "sense", text);
+		}
+	} else {
+		out_null(&o, "sense", "sense", "none");
+	}
+	out_end(&o);
+}
+
+/* The size of FILE, or an exit status (3) with the reason printed. */
+static int file_size(const char *cmd, const char *path, int64_t *size)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return file_error(cmd, path, "open", errno);
+	if (fstat(fd, &sb) != 0) {
+		int err = errno;
+		close(fd);
+		return file_error(cmd, path, "stat", err);
+	}
+	close(fd);
+	*size = sb.st_size;
+	return EX_OK;
+}
+
+/* Blocks to transfer: --blocks, else the whole FILE, which must then be whole blocks;
+ * FILE must hold at least that many. */
+static int count_blocks(const struct wctx *c, int64_t fsize, int32_t bps, int32_t *blocks)
+{
+	const char *cmd = c->cmd->name;
+	if (c->a.blocks) {
+		if ((int64_t)c->a.blocks * bps > fsize)
+			return usage_error(cmd, "--blocks %" PRId32 " needs %" PRId64 " bytes but "
+					   "'%s' has %" PRId64, c->a.blocks,
+					   (int64_t)c->a.blocks * bps, c->a.pos[1], fsize);
+		*blocks = c->a.blocks;
+		return EX_OK;
+	}
+	if (fsize == 0 || fsize % bps)
+		return usage_error(cmd, "'%s' has %" PRId64 " bytes, not a whole number of "
+				   "%" PRId32 "-byte blocks (--bytes-per-sector %" PRId32
+				   "; or give --blocks)", c->a.pos[1], fsize, bps, bps);
+	if (fsize / bps > INT32_MAX)
+		return usage_error(cmd, "'%s' is too large", c->a.pos[1]);
+	*blocks = (int32_t)(fsize / bps);
+	return EX_OK;
+}
+
+/* Engine setup and the WriteSection; fills r, returns an exit status. */
+static int run_write(struct wctx *c, struct wresult *r, struct progress *prog)
+{
+	const char *cmd = c->cmd->name;
+	write_engine *we = NULL;
+	imapi_stream *s = NULL;
+	hresult_t hr;
+	int ex = EX_FAIL;
+	uint8_t sbuf[IMAPI_SENSE_LEN];
+
+	hr = write_engine_create(&we);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = write_engine_put_recorder(we, c->rec);
+	if (IMAPI_FAILED(hr)) {
+		r->hr = hr;
+		report(cmd, hr, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(eng_props) / sizeof(eng_props[0]); i++) {
+		const struct eng_prop *p = &eng_props[i];
+		int32_t v = *(const int32_t *)((const char *)&c->a + p->offset);
+		if (!opt_given(&c->a, p->id))
+			continue;
+		hr = p->put(we, v);
+		if (IMAPI_FAILED(hr)) {
+			/* The engine is the authority on ranges: its refusal is a usage error. */
+			r->hr = hr;
+			fprintf(stderr, PROG ": %s: --%s %" PRId32 " was refused\n", cmd,
+				wopts[opt_index(p->id)].name, v);
+			report(cmd, hr, NULL);
+			ex = hr == E_INVALIDARG ? EX_USAGE : EX_FAIL;
+			goto out;
+		}
+	}
+	if (c->a.streaming) {
+		hr = write_engine_put_use_streaming_write12(we, IMAPI_VARIANT_TRUE);
+		if (IMAPI_FAILED(hr)) {
+			r->hr = hr;
+			report(cmd, hr, NULL);
+			goto out;
+		}
+	}
+	write_engine_get_queue_depth(we, &r->queue_depth);
+	disc_recorder_ex_get_maximum_page_aligned_transfer_size(c->rec, &r->max_transfer);
+
+	hr = imapi_stream_from_file(c->a.pos[1], 0, &s);
+	if (IMAPI_FAILED(hr)) {
+		r->hr = hr;
+		ex = hr == E_INVALIDARG ? file_error(cmd, c->a.pos[1], "open", errno)
+					: report(cmd, hr, NULL);
+		goto out;
+	}
+
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	write_engine_advise(we, on_update, prog);
+	r->ran = true;
+	hr = write_engine_write_section(we, s, r->lba, r->blocks);
+	write_engine_advise(we, NULL, NULL);
+	sigaction(SIGINT, &old, NULL);
+	if (prog->printed)
+		fputc('\n', stderr);
+
+	r->hr = hr;
+	write_engine_get_stats(we, &r->st);
+	if (prog->have_last)
+		r->last_written_lba = prog->last.last_written_lba;
+	if (write_engine_get_last_sense(we, sbuf) == S_OK && sense_present(sbuf)) {
+		memcpy(r->sense, sbuf, sizeof(sbuf));
+		r->have_sense = true;
+	}
+	if (IMAPI_FAILED(hr)) {
+		report(cmd, hr, r->have_sense ? r->sense : NULL);
+		goto out;
+	}
+	ex = EX_OK;
+out:
+	if (s)
+		imapi_stream_release(s);
+	if (we)
+		write_engine_release(we);
+	return ex;
+}
+
+static int cmd_write(struct wctx *c)
+{
+	const char *cmd = c->cmd->name;
+	struct args *a = &c->a;
+	struct wresult r;
+	struct progress prog;
+	int64_t fsize;
+	hresult_t hr;
+	uint8_t sbuf[IMAPI_SENSE_LEN];
+
+	memset(&r, 0, sizeof(r));
+	r.hr = S_OK;
+	int ex = file_size(cmd, a->pos[1], &fsize);
+	if (ex == EX_OK)
+		ex = count_blocks(c, fsize, a->bps, &r.blocks);
+	if (ex != EX_OK)
+		return ex;
+
+	ex = connect_recorder(c, &r.hr);
+	if (ex != EX_OK)
+		goto done;
+	r.fam = profile_family(current_profile(c->rec));
+
+	/* Page 05h before anything else: it decides the block size the drive expects. */
+	if (a->write_type >= 0 || a->dbt >= 0 || a->track_mode >= 0) {
+		hr = edit_page05(c->rec, edit_write_params, a);
+		if (IMAPI_FAILED(hr)) {
+			const uint8_t *sense = rec_sense(c->rec, sbuf);
+			fprintf(stderr, PROG ": %s: setting the write parameters (page 05h) failed\n",
+				cmd);
+			r.hr = hr;
+			if (sense) {
+				memcpy(r.sense, sense, sizeof(r.sense));
+				r.have_sense = true;
+			}
+			ex = report(cmd, hr, sense);
+			goto done;
+		}
+	}
+
+	r.lba = a->lba;
+	if (a->lba_nwa) {
+		const char *why;
+		hr = find_nwa(c->rec, r.fam, &r.lba, &why);
+		if (IMAPI_FAILED(hr)) {
+			r.hr = hr;
+			if (why)
+				fprintf(stderr, PROG ": %s: --lba nwa: %s\n", cmd, why);
+			ex = report(cmd, hr, rec_sense(c->rec, sbuf));
+			goto done;
+		}
+	}
+	r.last_written_lba = r.lba - 1;
+
+	memset(&prog, 0, sizeof(prog));
+	prog.fam = r.fam;
+	prog.bps = a->bps;
+	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
+	ex = run_write(c, &r, &prog);
+done:
+	/* JSON always (scripts parse "result"); the text summary only when something was
+	 * attempted, so that an early failure ends with its error lines. */
+	if (a->json || r.ran)
+		write_summary(c, &r);
+	return ex;
+}
+
+/* ---- close, sync ---------------------------------------------------------------------- */
+
+/* What "session" and "finalize" send per medium (mmc-subset.md §1.7, simdrive-recorder
+ * §5).  CD and DVD-R/RW have no finalize function: CLOSE SESSION finalizes or leaves
+ * the disc appendable as page 05h multi-session says, so wengine sets it (11b for
+ * "session", 00b for "finalize").  DVD+R and BD-R ignore page 05h and have their own
+ * finalize functions.  Rewritable media: 010b stops background formatting. */
+static const struct close_rule {
+	int32_t profile;	/* 0: any other */
+	uint8_t session_fn, finalize_fn;
+	bool page05;
+} close_rules[] = {
+	{ 0x0009, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* CD-R */
+	{ 0x000A, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* CD-RW */
+	{ 0x0011, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* DVD-R */
+	{ 0x0014, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* DVD-RW sequential */
+	{ 0x0015, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* DVD-R DL */
+	{ 0x001B, MMC_CLOSE_SESSION, MMC_CLOSE_FINALIZE_MIN_RADIUS, false },	/* DVD+R */
+	{ 0x002B, MMC_CLOSE_SESSION, MMC_CLOSE_FINALIZE_MIN_RADIUS, false },	/* DVD+R DL */
+	{ 0x0041, MMC_CLOSE_SESSION, MMC_CLOSE_FINALIZE, false },	/* BD-R */
+	{ 0, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, false },
+};
+
+static const struct close_rule *close_rule_for(int32_t profile)
+{
+	size_t i = 0;
+	while (close_rules[i].profile && close_rules[i].profile != profile)
+		i++;
+	return &close_rules[i];
+}
+
+/* One no-data command with the long timeout; reports failures. */
+static int simple_command(struct wctx *c, const uint8_t *cdb, uint32_t len, const char *what)
+{
+	struct xfer x = { .cdb_len = len, .dir = X_NONE, .timeout_s = LONG_TIMEOUT_S };
+	memcpy(x.cdb, cdb, len);
+	hresult_t hr = xfer_run(c->rec, &x);
+	if (IMAPI_FAILED(hr)) {
+		fprintf(stderr, PROG ": %s: %s failed\n", c->cmd->name, what);
+		return report(c->cmd->name, hr, xfer_sense(&x));
+	}
+	if (!c->a.quiet)
+		fprintf(stderr, PROG ": %s: %s done\n", c->cmd->name, what);
+	return EX_OK;
+}
+
+static int cmd_close(struct wctx *c)
+{
+	const char *cmd = c->cmd->name, *what = c->a.pos[1];
+	uint8_t cdb[10] = { MMC_CLOSE_TRACK_SESSION };
+	int64_t track = 0;
+	char desc[64];
+
+	if (strcmp(what, "track") == 0) {
+		if (c->a.npos != 3 || !parse_int(c->a.pos[2], false, 0, 0xffff, &track))
+			return usage_error(cmd, "track needs a track number 0..65535%s%s%s",
+					   c->a.npos == 3 ? " (got '" : "",
+					   c->a.npos == 3 ? c->a.pos[2] : "",
+					   c->a.npos == 3 ? "')" : "");
+	} else if (strcmp(what, "session") != 0 && strcmp(what, "finalize") != 0) {
+		return usage_error(cmd, "invalid value '%s' (track N, session or finalize "
+				   "expected)", what);
+	} else if (c->a.npos != 2) {
+		return usage_error(cmd, "unexpected argument '%s'", c->a.pos[2]);
+	}
+
+	int ex = connect_recorder(c, NULL);
+	if (ex != EX_OK)
+		return ex;
+	if (strcmp(what, "track") == 0) {
+		cdb[2] = MMC_CLOSE_TRACK;
+		put_be16(cdb + 4, (uint16_t)track);
+		snprintf(desc, sizeof(desc), "CLOSE TRACK %" PRId64, track);
+		return simple_command(c, cdb, sizeof(cdb), desc);
+	}
+
+	bool finalize = strcmp(what, "finalize") == 0;
+	int32_t profile = current_profile(c->rec);
+	const struct close_rule *rule = close_rule_for(profile);
+	if (rule->page05) {
+		uint8_t ms = finalize ? MS_NONE : MS_NEXT_ALLOWED;
+		hresult_t hr = edit_page05(c->rec, edit_multisession, &ms);
+		if (IMAPI_FAILED(hr)) {
+			uint8_t sbuf[IMAPI_SENSE_LEN];
+			fprintf(stderr, PROG ": %s: setting page 05h multi-session failed\n", cmd);
+			return report(cmd, hr, rec_sense(c->rec, sbuf));
+		}
+	}
+	cdb[2] = finalize ? rule->finalize_fn : rule->session_fn;
+	snprintf(desc, sizeof(desc), "%s (CLOSE function %d%d%db on %s)",
+		 finalize ? "finalize" : "CLOSE SESSION", cdb[2] >> 2 & 1, cdb[2] >> 1 & 1,
+		 cdb[2] & 1, profile_name(profile));
+	return simple_command(c, cdb, sizeof(cdb), desc);
+}
+
+static int cmd_sync(struct wctx *c)
+{
+	uint8_t cdb[10] = { MMC_SYNCHRONIZE_CACHE };	/* IMMED = 0: wait for the flush */
+	int ex = connect_recorder(c, NULL);
+	if (ex != EX_OK)
+		return ex;
+	return simple_command(c, cdb, sizeof(cdb), "SYNCHRONIZE CACHE");
+}
+
+/* ---- read, verify ---------------------------------------------------------------------- */
+
+/* Called with each chunk read; returns an exit status (EX_OK to go on). */
+typedef int (*chunk_fn)(void *ctx, int32_t lba, const uint8_t *data, size_t len);
+
+/* READ(10) of blocks from lba in chunks of the recorder's transfer limit. */
+static int read_blocks(struct wctx *c, int32_t lba, int32_t blocks, int32_t bps, chunk_fn fn,
+		       void *ctx)
+{
+	uint32_t max = 0;
+	disc_recorder_ex_get_maximum_page_aligned_transfer_size(c->rec, &max);
+	uint32_t per = max / (uint32_t)bps;
+	if (per == 0)
+		per = 1;
+	if (per > 0xffff)		/* READ(10) transfer length is 16 bits */
+		per = 0xffff;
+	uint8_t *buf = malloc((size_t)per * bps);
+	if (!buf)
+		return report(c->cmd->name, E_OUTOFMEMORY, NULL);
+
+	int ex = EX_OK;
+	for (int64_t done = 0; done < blocks && ex == EX_OK;) {
+		uint32_t n = blocks - done < per ? (uint32_t)(blocks - done) : per;
+		int32_t at = (int32_t)(lba + done);
+		struct xfer x = { .cdb_len = 10, .dir = X_IN, .buf = buf, .len = n * (uint32_t)bps };
+		x.cdb[0] = MMC_READ10;
+		put_be32(x.cdb + 2, (uint32_t)at);
+		put_be16(x.cdb + 7, (uint16_t)n);
+		hresult_t hr = xfer_run(c->rec, &x);
+		if (IMAPI_SUCCEEDED(hr) && x.got != x.len)
+			hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+		if (IMAPI_FAILED(hr)) {
+			fprintf(stderr, PROG ": %s: READ(10) of %" PRIu32 " blocks at LBA %" PRId32
+				" failed\n", c->cmd->name, n, at);
+			ex = report(c->cmd->name, hr, xfer_sense(&x));
+			break;
+		}
+		ex = fn(ctx, at, buf, x.len);
+		done += n;
+	}
+	free(buf);
+	return ex;
+}
+
+struct sink {
+	const char *cmd, *path;
+	int fd;
+	int32_t bps;
+	int64_t offset;		/* bytes of FILE handled so far */
+};
+
+static int sink_write(void *ctx, int32_t lba, const uint8_t *data, size_t len)
+{
+	struct sink *s = ctx;
+	(void)lba;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(s->fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return file_error(s->cmd, s->path, "write", w < 0 ? errno : EIO);
+		off += (size_t)w;
+	}
+	s->offset += (int64_t)len;
+	return EX_OK;
+}
+
+static int sink_compare(void *ctx, int32_t lba, const uint8_t *data, size_t len)
+{
+	struct sink *s = ctx;
+	uint8_t buf[65536];
+	for (size_t off = 0; off < len;) {
+		size_t want = len - off < sizeof(buf) ? len - off : sizeof(buf);
+		ssize_t got = read(s->fd, buf, want);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return file_error(s->cmd, s->path, "read", got < 0 ? errno : EIO);
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] == data[off + (size_t)i])
+				continue;
+			size_t at = off + (size_t)i;
+			fprintf(stderr, PROG ": %s: first difference at LBA %" PRId64 ", byte offset "
+				"%zu within the block (file offset %" PRId64 ": disc %02x, file "
+				"%02x)\n", s->cmd, (int64_t)lba + (int64_t)(at / (size_t)s->bps),
+				at % (size_t)s->bps, s->offset + (int64_t)at, data[at], buf[i]);
+			return EX_MISMATCH;
+		}
+		off += (size_t)got;
+	}
+	s->offset += (int64_t)len;
+	return EX_OK;
+}
+
+static int read_or_verify(struct wctx *c, bool verify)
+{
+	const char *cmd = c->cmd->name, *path = c->a.pos[1];
+	int32_t bps = c->a.bps ? c->a.bps : 2048, blocks = c->a.blocks;
+	struct sink s = { .cmd = cmd, .path = path, .bps = bps };
+	int ex;
+
+	if (c->a.lba_nwa)
+		return usage_error(cmd, "--lba needs an LBA ('nwa' is for write)");
+	if (verify) {
+		int64_t fsize;
+		ex = file_size(cmd, path, &fsize);
+		if (ex == EX_OK)
+			ex = count_blocks(c, fsize, bps, &blocks);
+		if (ex != EX_OK)
+			return ex;
+		s.fd = open(path, O_RDONLY);
+	} else {
+		s.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	}
+	if (s.fd < 0)
+		return file_error(cmd, path, "open", errno);
+	ex = connect_recorder(c, NULL);
+	if (ex == EX_OK)
+		ex = read_blocks(c, c->a.lba, blocks, bps, verify ? sink_compare : sink_write, &s);
+	if (close(s.fd) != 0 && ex == EX_OK)
+		ex = file_error(cmd, path, "close", errno);
+	if (ex == EX_OK && !c->a.quiet)
+		fprintf(stderr, PROG ": %s: %" PRId32 " blocks of %" PRId32 " bytes from LBA %"
+			PRId32 " %s '%s'\n", cmd, blocks, bps, c->a.lba,
+			verify ? "equal to" : "written to", path);
+	return ex;
+}
+
+static int cmd_read(struct wctx *c)
+{
+	return read_or_verify(c, false);
+}
+
+static int cmd_verify(struct wctx *c)
+{
+	return read_or_verify(c, true);
+}
+
+/* ---- main --------------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	bool quiet = false;
+
+	/* Global options before the command. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *o = argv[i];
+		if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
+			help_general(stdout);
+			return EX_OK;
+		} else if (strcmp(o, "--version") == 0) {
+			printf(PROG " (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return EX_OK;
+		} else if (strcmp(o, "-q") == 0 || strcmp(o, "--quiet") == 0) {
+			quiet = true;
+		} else {
+			return usage_error(NULL, "unknown option '%s'", o);
+		}
+	}
+	if (i >= argc) {
+		help_general(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		const struct wcmd *hc = i + 1 < argc ? cmd_find(argv[i + 1]) : NULL;
+		if (i + 1 < argc && !hc)
+			return usage_error(NULL, "unknown command '%s'", argv[i + 1]);
+		if (hc)
+			help_command(stdout, hc);
+		else
+			help_general(stdout);
+		return EX_OK;
+	}
+
+	struct wctx c;
+	memset(&c, 0, sizeof(c));
+	c.cmd = cmd_find(argv[i]);
+	if (!c.cmd)
+		return usage_error(NULL, "unknown command '%s'", argv[i]);
+	c.a.quiet = quiet;
+	c.a.progress = -1;
+	c.a.start_sps = c.a.end_sps = -1;
+	c.a.write_type = c.a.dbt = c.a.track_mode = -1;
+
+	/* getopt sees the command name as argv[0]. */
+	int rc = parse_command(&c, argc - i, argv + i);
+	if (rc < 0)
+		return EX_OK;	/* --help */
+	if (rc != EX_OK)
+		return rc;
+	rc = c.cmd->fn(&c);
+	if (c.rec)
+		disc_recorder_ex_release(c.rec);
+	return rc;
+}

@@ -950,6 +950,7 @@ static void process_completions(struct writer *wr)
 			complete(wr, s);
 	}
 	advance_acks(wr);
+	publish_stats(wr); /* write_engine_get_stats is live during a section */
 }
 
 /* Give up on every task libiscsi still holds (lost session past its deadline, or a
@@ -1096,7 +1097,8 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 					wr.mode = WM_RUN;
 			} else if (now - wr.lost_since >=
 				   (int64_t)w->opts->reconnect_deadline_s * 1000) {
-				set_result(&wr, IMAPI_E_WIN32_DEV_NOT_EXIST, NULL);
+				set_result(&wr, eng_rec_transport_hresult(w->rec, SCSI_STATUS_ERROR),
+					   NULL);
 				if (wr.inflight > 0 && !abandon_tasks(&wr))
 					*orphans = true;
 				break;

@@ -11,6 +11,8 @@
  * Wire fields go through ewire.h only; CDB and response layouts cite
  * spec/mmc-subset.md section 1. */
 #include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ewire.h"
 #include "recorder-private.h"
@@ -183,6 +186,9 @@ void eng_rec_note_unit_attention(disc_recorder_ex *r, const struct eng_sense *s)
 hresult_t eng_rec_transport_hresult(disc_recorder_ex *r, int task_status)
 {
 	const char *err = iscsi_get_error(r->iscsi);
+	if (!err || !*err)
+		err = task_status == SCSI_STATUS_TIMEOUT ? "no answer within the command timeout"
+			: "the iSCSI session was lost and did not come back in time";
 	eng_rec_set_last_error(r, err);
 	switch (task_status) {
 	case SCSI_STATUS_TIMEOUT:
@@ -493,6 +499,52 @@ static void destroy(disc_recorder_ex *r)
 	free(r);
 }
 
+/* Can a TCP connection to "host:port" ("[v6]:port") be opened?  0 when it can;
+ * otherwise -1 with the reason in why ("connection refused", a resolver error). */
+static int probe_portal(const char *portal, char *why, size_t len)
+{
+	char host[272];
+	const char *port = "3260";
+	copy_str(host, sizeof(host), portal);
+	char *h = host, *colon = strrchr(host, ':');
+	if (host[0] == '[') {
+		char *close = strchr(host, ']');
+		if (close) {
+			*close = '\0';
+			h = host + 1;
+			if (close[1] == ':')
+				port = close + 2;
+		}
+	} else if (colon) {
+		*colon = '\0';
+		port = colon + 1;
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+	int gai = getaddrinfo(h, port, &hints, &res);
+	if (gai != 0) {
+		snprintf(why, len, "%s: %s", portal, gai_strerror(gai));
+		return -1;
+	}
+	int err = 0;
+	for (struct addrinfo *a = res; a; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		int ok = connect(fd, a->ai_addr, a->ai_addrlen);
+		err = ok == 0 ? 0 : errno;
+		close(fd);
+		if (ok == 0)
+			break;
+	}
+	freeaddrinfo(res);
+	if (err == 0)
+		return 0;
+	snprintf(why, len, "TCP connection to %s: %s", portal, strerror(err));
+	return -1;
+}
+
 static hresult_t connect_lun(disc_recorder_ex *r, const char *url)
 {
 	struct iscsi_url *u = iscsi_parse_full_url(r->iscsi, url);
@@ -521,7 +573,13 @@ static hresult_t connect_lun(disc_recorder_ex *r, const char *url)
 	iscsi_set_log_fn(r->iscsi, r->opts.libiscsi_log_level > 0 ? rec_iscsi_log : NULL);
 	iscsi_destroy_url(u);
 	if (rc != 0) {
-		eng_rec_set_last_error(r, iscsi_get_error(r->iscsi));
+		/* libiscsi 1.19 words a refused TCP connect as "Can not reconnect right now";
+		 * say what the socket said instead. */
+		char why[256];
+		if (probe_portal(r->portal, why, sizeof(why)) != 0)
+			eng_rec_set_last_error(r, why);
+		else
+			eng_rec_set_last_error(r, iscsi_get_error(r->iscsi));
 		rec_log("cannot log in to %s: %s", r->portal, r->last_error);
 		return IMAPI_E_WIN32_DEV_NOT_EXIST;
 	}

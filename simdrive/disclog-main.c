@@ -298,7 +298,7 @@ static int cmd_extract(int argc, char **argv)
 		if (fclose(f) != 0 && rc == 0)
 			rc = fail(EX_IO, "%s: %s", out, strerror(errno));
 		if (rc)
-			remove(out);
+			dlx_discard_output(out);
 	} else if (fflush(stdout) != 0 && rc == 0) {
 		rc = fail(EX_IO, "stdout: %s", strerror(errno));
 	}

@@ -326,6 +326,13 @@ static int out_write(struct outfile *o, const void *p, size_t n, struct dlx_erro
 	return 0;
 }
 
+void dlx_discard_output(const char *path)
+{
+	struct stat sb;
+	if (path && lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		unlink(path);
+}
+
 /* Close; on failure (rc < 0 on entry or a close error) remove the file. */
 static int out_close(struct outfile *o, int rc, struct dlx_error *err)
 {
@@ -334,7 +341,7 @@ static int out_close(struct outfile *o, int rc, struct dlx_error *err)
 	if (fclose(o->f) != 0 && rc == 0)
 		rc = seterr(err, DLX_EIO, "%s: %s", o->path, strerror(errno));
 	if (rc < 0)
-		unlink(o->path);
+		dlx_discard_output(o->path);
 	o->f = NULL;
 	free(o->path);
 	o->path = NULL;
@@ -841,6 +848,8 @@ static int imp_open(struct importer *im, const char *out, bool force, struct dlx
 	if (stat(out, &sb) == 0) {
 		if (!force)
 			return seterr(err, DLX_EUSAGE, "%s exists (use --force to replace it)", out);
+		if (!S_ISREG(sb.st_mode))
+			return seterr(err, DLX_EUSAGE, "%s is not a regular file; an image cannot replace it", out);
 		if (unlink(out) != 0)
 			return seterr(err, DLX_EIO, "%s: %s", out, strerror(errno));
 	}
@@ -869,7 +878,7 @@ static int imp_close(struct importer *im, int rc, const struct dl_state *st, str
 		rc = dlx_from_dl(err, &de);
 	free(im->buf);
 	if (rc < 0)
-		unlink(im->out);
+		dlx_discard_output(im->out);
 	return rc;
 }
 

@@ -115,4 +115,9 @@ const struct dlx_format *dlx_format_find(const char *name);
 int dlx_export(const char *image, const char *format, const char *base,
 	       const struct dlx_export_opts *opts, struct dlx_error *err);
 
+/* Remove a half-written output after a failure - only when path names a regular file:
+ * an output such as /dev/null or a FIFO must survive a failed run (as root, removing
+ * /dev/null breaks the machine). */
+void dlx_discard_output(const char *path);
+
 #endif

@@ -158,6 +158,13 @@ expect 0 "$D" extract disc.dl --lba 123 --count 2 -o ex.bin
 dd if=mod.iso bs=2048 skip=123 count=2 2>/dev/null | cmp -s - ex.bin && fail "extract returned the modified bytes"
 dd if=src.iso bs=2048 skip=123 count=2 2>/dev/null | cmp - ex.bin || fail "extract differs from the ISO"
 expect 5 "$D" extract disc.dl --lba 100000 --count 1 -o ex2.bin
+[ -e ex2.bin ] && fail "a failed extract left its half-written output"
+# A failed run removes only a regular file it wrote: never what OUT points at when it
+# is not one (as root, -o /dev/null once deleted /dev/null).
+echo keep >kept.txt
+ln -sf kept.txt out-link
+expect 5 "$D" extract disc.dl --lba 100000 --count 1 -o out-link
+[ -L out-link ] || fail "a failed extract removed a symbolic link given as output"
 expect 0 "$D" extract mix.dl --lba -150 --count 1 -o pre.bin
 [ "$(stat -c %s pre.bin)" -eq 2352 ] || fail "extract of a 2352-byte block"
 echo "extract/diff: ok"

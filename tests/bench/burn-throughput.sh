@@ -48,18 +48,9 @@ burn_once() {
 	LAST=$(echo "$out" | sed -n 's/.*s: \([0-9.]*\) MB\/s.*/\1/p' | head -n 1)
 }
 
-best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a) ? b : a }'; }
 
-HAVE_TGT=no
-if [ "$(id -u)" -ne 0 ]; then
-	echo "== tgtd needs root; measuring simdrive only"
-elif [ ! -x "$TGTD" ] || [ ! -x "$TGTADM" ]; then
-	echo "== tgt is not installed; measuring simdrive only"
-elif ! start_tgtd; then
-	echo "== tgtd did not start (log below); measuring simdrive only"
-	cat "$WORK/tgtd.log"
-else
-	HAVE_TGT=yes
+bench_start_tgtd
+if [ "$HAVE_TGT" = yes ]; then
 	echo "== tgtd $("$TGTD" --version 2>/dev/null | head -n 1) on 127.0.0.1:$TGT_PORT"
 fi
 

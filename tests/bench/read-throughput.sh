@@ -52,15 +52,8 @@ cat "$ISO" >/dev/null	# warm the page cache for both targets
 sim_start bench --drive lun=0,media=dvd-rom,file="$ISO"
 SIM_URL="iscsi://$SIM_HOST/$SIM_TARGET/0"
 
-HAVE_TGT=no
-if [ "$(id -u)" -ne 0 ]; then
-	echo "== tgtd needs root; measuring simdrive only"
-elif [ ! -x "$TGTD" ] || [ ! -x "$TGTADM" ]; then
-	echo "== tgt is not installed; measuring simdrive only"
-elif ! start_tgtd; then
-	echo "== tgtd did not start (log below); measuring simdrive only"
-	cat "$WORK/tgtd.log"
-else
+bench_start_tgtd
+if [ "$HAVE_TGT" = yes ]; then
 	tgtadm_ --op new --mode target --tid 1 -T "$TGT_IQN_CD" &&
 	tgtadm_ --op new --mode logicalunit --tid 1 --lun 1 -b "$ISO" --device-type cd &&
 	tgtadm_ --op bind --mode target --tid 1 -I ALL &&
@@ -69,7 +62,6 @@ else
 		--blocksize 2048 &&
 	tgtadm_ --op bind --mode target --tid 2 -I ALL ||
 		fail "tgtadm could not set up the targets"
-	HAVE_TGT=yes
 	echo "== tgtd $("$TGTD" --version 2>/dev/null | head -n 1) on 127.0.0.1:$TGT_PORT"
 fi
 

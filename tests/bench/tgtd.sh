@@ -3,6 +3,9 @@
 # management socket under $WORK, and always stops it.
 #
 #   start_tgtd       sets TGT_PORT and TGT_PID; returns non-zero if tgtd would not start
+#   bench_start_tgtd start_tgtd when this machine can run tgtd; HAVE_TGT=yes, or no with
+#                    the reason printed (a benchmark then measures simdrive only)
+#   best A B         the larger of two figures
 #   stop_tgtd        deletes every target and the system, KILL after 5 s
 #   tgtadm_ ARGS     tgtadm --lld iscsi ARGS, bounded in time
 # Environment: TGTD, TGTADM (defaults /usr/sbin/tgtd, /usr/sbin/tgtadm).
@@ -73,3 +76,19 @@ start_tgtd() {
 	done
 	return 1
 }
+
+bench_start_tgtd() {
+	HAVE_TGT=no
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "== tgtd needs root; measuring simdrive only"
+	elif [ ! -x "$TGTD" ] || [ ! -x "$TGTADM" ]; then
+		echo "== tgt is not installed; measuring simdrive only"
+	elif ! start_tgtd; then
+		echo "== tgtd did not start (log below); measuring simdrive only"
+		cat "$WORK/tgtd.log"
+	else
+		HAVE_TGT=yes
+	fi
+}
+
+best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a) ? b : a }'; }

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivetime.h"
 #include "medium.h"
+#include "personality.h"
 #include "scsi.h"
 
 /* Unit attentions queued per I_T_L nexus (SAM-5 §5.14).  When the queue is full the
@@ -29,6 +31,12 @@ struct sim_itl {
 	bool             prevent;	/* PREVENT ALLOW MEDIUM REMOVAL, SPC-4 §6.13 */
 	bool             persistent;	/* MMC persistent prevent bit, recorded only */
 	uint8_t          media_event;	/* enum sim_media_event, cleared when reported */
+	/* A deferred error (fault.h write-error ... deferred) waiting for the next
+	 * command of this I_T_L nexus (SPC-4 §4.5.5). */
+	bool             deferred;
+	bool             deferred_has_info;
+	struct sim_sense deferred_sense;
+	uint64_t         deferred_info;
 };
 
 struct sim_nexus {
@@ -55,12 +63,14 @@ struct sim_lun {
 	enum sim_tray      tray;
 	struct sim_mode    mode;
 	uint64_t           ncommands;	/* commands received, for command=N faults */
+	struct sim_personality pers;	/* the kind of drive this LUN plays */
 	char               serial[64];	/* VPD 80h */
 	/* Speeds selected by SET CD SPEED / SET STREAMING (mmc.c), kB/s as the host asked
 	 * them, 0 = the drive's maximum; resolved against the medium's speed table when
-	 * reported (GET PERFORMANCE, sim_mmc_write_speed).  Recorded only: nothing is
-	 * paced by them yet. */
+	 * reported (GET PERFORMANCE, sim_mmc_write_speed) and when the drive paces
+	 * itself (dt). */
 	uint32_t           write_kbps, read_kbps;
+	struct sim_dt_drive dt;		/* speed, buffer, long operations (drivetime.h) */
 };
 
 struct sim_dev {
@@ -71,7 +81,11 @@ struct sim_dev {
 	struct sim_nexus *nexuses;
 	uint64_t          next_nexus;
 	struct sim_fault *faults;	/* injected faults (fault.h) */
-	size_t            nfaults;
+	size_t            nfaults, faults_cap;
+	unsigned          next_fault_id;	/* ids of sim_dev_add_fault, from 1 */
+	struct sim_trace *trace;	/* --trace (trace.h), borrowed; NULL = off */
+	double            time_scale;	/* sim_dev_cfg.time_scale */
+	struct sim_dt_clock clock;	/* the drives' virtual clock (drivetime.h) */
 };
 
 /* One command in flight, as the handlers see it. */
@@ -87,6 +101,10 @@ struct sim_ctx {
 	/* response: buf holds buflen bytes, the first spdtl of which the CDB moves */
 	uint8_t          *buf;
 	uint32_t          buflen;
+
+	/* injected faults (fault.h) that the handlers carry out */
+	bool              fault_no_record;	/* record-nothing: WRITE validates, the state
+						 * moves on, no data is recorded */
 
 	/* failure: filled by sim_fail*() */
 	struct sim_sense       sense;
@@ -219,6 +237,20 @@ uint8_t sim_mmc_mechanism_status(struct sim_ctx *c);
  * selection rounded down to the medium's table, or its maximum), for page 2Ah bytes
  * 28-29; 0 on other LUNs. */
 uint32_t sim_mmc_write_speed(const struct sim_lun *lun);
+
+/* A recorder LUN busy with a long operation (drivetime.h; SYNCHRONIZE CACHE, CLOSE,
+ * BLANK, FORMAT running after IMMED, or for another nexus): the NOT READY condition
+ * to report (02/04/08 long write in progress, 02/04/04 format in progress) and the
+ * progress indication 0..65535.  false when ready (and on other LUNs). */
+bool sim_mmc_busy(struct sim_ctx *c, struct sim_sense *s, uint16_t *progress);
+/* sim_fail() with the SPC-4 progress indication in the sense-key specific bytes
+ * (SKSV, bytes 16-17 of fixed sense). */
+uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progress);
+/* MM Capabilities page 2Ah of a recorder LUN, after spc.c filled bytes 0-31: the
+ * buffer size, BUF, the maximum and current write speed, the rotation and the write
+ * speed descriptors from byte 32; updates the page length.  pc 1 (changeable) gives
+ * the same length, zeroed.  Returns the page's length. */
+size_t sim_mmc_page2a(const struct sim_lun *lun, int pc, uint8_t *p);
 
 /* Write parameters page 05h of a recorder LUN for MODE SENSE (0 on other LUNs: the
  * page does not exist there), pc as enum sim_pc of spc.c; and MODE SELECT of it. */

@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "device-private.h"
 #include "fault.h"
 #include "log.h"
 #include "recorder.h"
+#include "trace.h"
 
 /* CDB usage data below: byte 0 opcode, then the bits each command uses.  The
  * CONTROL byte (last) is 00h: NACA and LINK are not supported (SPC-4 §4.3.4.1), so
@@ -337,6 +339,11 @@ static struct sim_nexus *sim_nexus_find(struct sim_dev *dev, uint64_t id)
 	return NULL;
 }
 
+uint64_t sim_dev_now_us(const struct sim_dev *dev)
+{
+	return sim_dt_now(&dev->clock);
+}
+
 bool sim_dev_has_lun(const struct sim_dev *dev, uint16_t lun)
 {
 	return sim_lun_index(dev, lun) >= 0;
@@ -423,7 +430,7 @@ static int sim_ident(char *dst, size_t cap, const char *src, const char *dflt,
 
 struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t errlen)
 {
-	char sub[256];
+	char sub[400];
 	struct sim_dev *dev = calloc(1, sizeof(*dev));
 	if (!dev) {
 		snprintf(err, errlen, "out of memory");
@@ -445,20 +452,15 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 		snprintf(err, errlen, "no logical unit configured");
 		goto fail;
 	}
-	if (cfg->nfaults) {
-		dev->faults = calloc(cfg->nfaults, sizeof(*dev->faults));
-		if (!dev->faults) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		memcpy(dev->faults, cfg->faults, cfg->nfaults * sizeof(*dev->faults));
-		dev->nfaults = cfg->nfaults;
-	}
+	dev->time_scale = cfg->time_scale;
+	sim_dt_clock_init(&dev->clock, cfg->time_scale, sim_dt_wall_now_us());
 	dev->luns = calloc(cfg->nluns, sizeof(*dev->luns));
 	if (!dev->luns) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (size_t i = 0; i < cfg->nluns; i++)
+		dev->luns[i].dt.clock = &dev->clock;	/* the recorders stamp with it */
 	for (size_t i = 0; i < cfg->nluns; i++) {
 		const struct sim_lun_cfg *lc = &cfg->luns[i];
 		struct sim_lun *lun = &dev->luns[i];
@@ -473,7 +475,21 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 		}
 		const char *media = lc->media ? lc->media : (lc->file ? "dvd-rom" : "none");
 		int rc;
-		if (sim_mmc_is_recorder_media(media) && lc->file) {
+		/* The personality first: it decides which media the drive takes.  The
+		 * default drive answers INQUIRY with the device's identification. */
+		sim_personality_default(&lun->pers);
+		memcpy(lun->pers.vendor, dev->vendor, sizeof(lun->pers.vendor));
+		memcpy(lun->pers.product, dev->product, sizeof(lun->pers.product));
+		memcpy(lun->pers.revision, dev->revision, sizeof(lun->pers.revision));
+		if (lc->personality &&
+		    sim_personality_load(lc->personality, &lun->pers, sub, sizeof(sub)) < 0) {
+			rc = -1;
+		} else if (rec_media_lookup(media) &&
+			   !sim_personality_has_medium(&lun->pers, media)) {
+			snprintf(sub, sizeof(sub), "drive %s (%s %s) does not take %s media",
+				 lun->pers.name, lun->pers.vendor, lun->pers.product, media);
+			rc = -1;
+		} else if (sim_mmc_is_recorder_media(media) && lc->file) {
 			snprintf(sub, sizeof(sub), "media %s is recordable: it takes image=, "
 				 "not file=", media);
 			rc = -1;
@@ -510,6 +526,9 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 		}
 		dev->nluns = i + 1;
 	}
+	for (size_t i = 0; i < cfg->nfaults; i++)
+		if (sim_dev_add_fault(dev, &cfg->faults[i], err, errlen) < 0)
+			goto fail;
 	return dev;
 fail:
 	sim_dev_free(dev);
@@ -536,6 +555,121 @@ void sim_dev_free(struct sim_dev *dev)
 	free(dev);
 }
 
+/* ---- injected faults at run time ----------------------------------------------- */
+
+int sim_dev_add_fault(struct sim_dev *dev, const struct sim_fault *f, char *err, size_t errlen)
+{
+	struct sim_fault nf = *f;
+
+	if (nf.lun >= 0 && sim_lun_index(dev, (uint16_t)nf.lun) < 0) {
+		snprintf(err, errlen, "fault: no LUN %d", nf.lun);
+		return -1;
+	}
+	if (nf.trigger == SIM_TRIG_COMMAND && nf.relative) {
+		/* command=+N: the N-th command from now on the fault's LUN. */
+		if (nf.lun < 0 && dev->nluns != 1) {
+			snprintf(err, errlen, "fault: command=+%" PRIu64 " needs lun=N (%zu LUNs)",
+				 nf.command, dev->nluns);
+			return -1;
+		}
+		const struct sim_lun *l = nf.lun < 0 ? &dev->luns[0]
+			: &dev->luns[sim_lun_index(dev, (uint16_t)nf.lun)];
+		nf.command += l->ncommands;
+		nf.relative = false;
+	}
+	if (dev->nfaults == dev->faults_cap) {
+		size_t cap = dev->faults_cap ? 2 * dev->faults_cap : 8;
+		struct sim_fault *nv = realloc(dev->faults, cap * sizeof(*nv));
+		if (!nv) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		dev->faults = nv;
+		dev->faults_cap = cap;
+	}
+	nf.id = ++dev->next_fault_id;
+	nf.fired = 0;
+	nf.rng = nf.seed;
+	nf.by_lba = nf.trigger == SIM_TRIG_LBA;
+	dev->faults[dev->nfaults++] = nf;
+	char words[200];
+	sim_fault_format(&nf, words, sizeof(words));
+	SIM_INFO(SIM_LOGS_SCSI, "fault %u added: %s", nf.id, words);
+	return (int)nf.id;
+}
+
+size_t sim_dev_faults(const struct sim_dev *dev, struct sim_fault *out, size_t max)
+{
+	for (size_t i = 0; i < dev->nfaults && i < max; i++)
+		out[i] = dev->faults[i];
+	return dev->nfaults;
+}
+
+size_t sim_dev_clear_faults(struct sim_dev *dev, unsigned id)
+{
+	size_t kept = 0, n = dev->nfaults;
+	for (size_t i = 0; i < n; i++)
+		if (id != 0 && dev->faults[i].id != id)
+			dev->faults[kept++] = dev->faults[i];
+	dev->nfaults = kept;
+	if (n != kept)
+		SIM_INFO(SIM_LOGS_SCSI, "%zu fault(s) cleared", n - kept);
+	return n - kept;
+}
+
+uint64_t sim_dev_lun_commands(const struct sim_dev *dev, uint16_t lun)
+{
+	ssize_t li = sim_lun_index(dev, lun);
+	return li < 0 ? 0 : dev->luns[li].ncommands;
+}
+
+void sim_dev_set_trace(struct sim_dev *dev, struct sim_trace *trace)
+{
+	dev->trace = trace;
+}
+
+/* The tray opens whatever the host holds (an eject fault: a hand, a power glitch):
+ * what was acknowledged stays recorded, medium commands get 02/3A/02 from now on. */
+static void sim_lun_open_tray(struct sim_dev *dev, size_t li)
+{
+	struct sim_lun *lun = &dev->luns[li];
+	if (lun->tray == SIM_TRAY_OPEN)
+		return;
+	lun->tray = SIM_TRAY_OPEN;
+	if (sim_lun_has_disc(lun))
+		sim_media_event_all(dev, li, SIM_MEV_MEDIA_REMOVAL);
+	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray opened", lun->lun);
+}
+
+int sim_dev_set_tray(struct sim_dev *dev, uint16_t lun, bool open, char *err, size_t errlen)
+{
+	ssize_t li = sim_lun_index(dev, lun);
+	if (li < 0) {
+		snprintf(err, errlen, "no LUN %u", lun);
+		return -1;
+	}
+	struct sim_lun *l = &dev->luns[li];
+	if (open) {
+		if (l->tray == SIM_TRAY_CLOSED && sim_lun_prevented(dev, (size_t)li)) {
+			/* The button of a locked drive: the host hears of the request only. */
+			sim_media_event_all(dev, (size_t)li, SIM_MEV_EJECT_REQ);
+			snprintf(err, errlen, "LUN %u: medium removal prevented", lun);
+			return -1;
+		}
+		sim_lun_open_tray(dev, (size_t)li);
+		return 0;
+	}
+	if (l->tray == SIM_TRAY_CLOSED)
+		return 0;
+	l->tray = SIM_TRAY_CLOSED;
+	if (sim_lun_has_disc(l)) {
+		sim_ua_raise_others(dev, (size_t)li, NULL, SIM_SENSE_MEDIUM_MAY_HAVE_CHANGED);
+		sim_media_event_all(dev, (size_t)li, SIM_MEV_NEW_MEDIA);
+	}
+	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray closed, %s", l->lun, sim_lun_disc_name(l));
+	return 0;
+}
+
 /* ---- execution --------------------------------------------------------------- */
 
 static int sim_highest_bit(uint8_t v)
@@ -546,13 +680,21 @@ static int sim_highest_bit(uint8_t v)
 	return b;
 }
 
-static uint8_t sim_dispatch(struct sim_ctx *c, const struct sim_op **opp)
+/* What sim_dispatch tells sim_dev_execute besides the status (for sense and trace). */
+struct sim_exec {
+	const struct sim_op    *op;
+	const struct sim_fault *fault;	/* the injected fault that fired, or NULL */
+	bool deferred;			/* the sense is a deferred error */
+	bool dropped_before;		/* never executed: the connection goes down */
+};
+
+static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
 {
 	struct sim_cmd *cmd = c->cmd;
 	ssize_t li = sim_lun_index(c->dev, cmd->lun);
 	const struct sim_op *op = sim_lun_op(li >= 0 ? &c->dev->luns[li] : NULL, c->cdb[0]);
 
-	*opp = op;
+	x->op = op;
 	c->nexus = sim_nexus_find(c->dev, cmd->nexus);
 	if (!c->nexus) {
 		SIM_ERR(SIM_LOGS_SCSI, "command on unknown nexus %" PRIu64, cmd->nexus);
@@ -574,16 +716,49 @@ static uint8_t sim_dispatch(struct sim_ctx *c, const struct sim_op **opp)
 		c->lun->ncommands++;
 		if (sim_fault_check(c->dev->faults, c->dev->nfaults, cmd->lun, c->lun->ncommands,
 				    c->cdb, &eff)) {
+			x->fault = eff.fault;
 			if (eff.raise_ua)
 				sim_ua_raise(c->itl, eff.sense);
+			if (eff.eject)
+				sim_lun_open_tray(c->dev, c->lun_index);
+			if (eff.ignore_speed)
+				c->lun->pers.quirks |= SIM_QUIRK_IGNORE_SPEED;
+			if (eff.no_record)
+				c->fault_no_record = true;
 			if (eff.drop) {
 				cmd->drop_connection = true;
-				if (!eff.after)	/* never answered: the status goes nowhere */
+				if (!eff.after) {	/* never answered: the status goes nowhere */
+					x->dropped_before = true;
 					return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+				}
 			}
-			if (eff.fail)
+			if (eff.deferred) {
+				/* The drive took the data into its buffer and said GOOD; writing
+				 * it fails later, and the next command hears of it. */
+				c->itl->deferred = true;
+				c->itl->deferred_sense = eff.sense;
+				c->itl->deferred_has_info = eff.has_info;
+				c->itl->deferred_info = eff.info;
+				cmd->spdtl = cmd->edtl;
+				return SIM_STATUS_GOOD;
+			}
+			if (eff.fail) {
+				c->has_info = eff.has_info;
+				c->info = eff.info;
 				return sim_fail(c, eff.sense);
+			}
 		}
+	}
+
+	/* A deferred error goes to the next command of the I_T_L nexus, which is not
+	 * executed (SPC-4 §4.5.5); INQUIRY, REPORT LUNS and REQUEST SENSE (the ANY_LUN
+	 * commands) leave it waiting. */
+	if (c->itl && c->itl->deferred && !(op && (op->flags & SIM_OP_ANY_LUN))) {
+		c->itl->deferred = false;
+		c->has_info = c->itl->deferred_has_info;
+		c->info = c->itl->deferred_info;
+		x->deferred = true;
+		return sim_fail(c, c->itl->deferred_sense);
 	}
 
 	struct sim_sense ua;
@@ -605,7 +780,7 @@ static uint8_t sim_dispatch(struct sim_ctx *c, const struct sim_op **opp)
 		if (!found)	/* SPC-4 §4.3.4.1: invalid service action */
 			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 4);
 		op = found;
-		*opp = op;
+		x->op = op;
 		sa_bits = 0x1f;
 	}
 
@@ -625,10 +800,49 @@ static uint8_t sim_dispatch(struct sim_ctx *c, const struct sim_op **opp)
 	return op->fn(c);
 }
 
+/* CDB length by group code (SPC-4 §4.3.2), for opcodes the table does not know. */
+static uint8_t sim_cdb_group_len(uint8_t opcode)
+{
+	switch (opcode >> 5) {
+	case 0:  return 6;
+	case 1:
+	case 2:  return 10;
+	case 5:  return 12;
+	default: return 16;
+	}
+}
+
+static void sim_trace_cmd(struct sim_dev *dev, const struct sim_cmd *cmd,
+			  const struct sim_exec *x, const struct sim_sense *sense)
+{
+	const struct sim_op *named = x->op ? x->op : sim_dev_op(cmd->cdb[0]);
+	uint8_t len = named ? named->cdb_len : sim_cdb_group_len(cmd->cdb[0]);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct sim_trace_rec r = {
+		.vtime_us = sim_dev_now_us(dev),
+		.wall_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u,
+		.nexus = cmd->nexus, .lun = cmd->lun,
+		.cdb = cmd->cdb, .cdb_len = len < cmd->cdb_len ? len : cmd->cdb_len,
+		.op = named ? named->name : NULL,
+		.dir_in = cmd->dir_in, .dir_out = cmd->dir_out,
+		.edtl = cmd->edtl, .data_out = cmd->data_out_len,
+		.spdtl = cmd->spdtl, .data_in = cmd->data_in_len,
+		.executed = !x->dropped_before, .status = cmd->status,
+		.has_sense = !x->dropped_before && cmd->status == SIM_STATUS_CHECK_CONDITION,
+		.sense = *sense, .deferred = x->deferred,
+		.fault_id = x->fault ? x->fault->id : 0,
+		.fault_kind = x->fault ? sim_fault_kind_name(x->fault->kind) : NULL,
+		.dropped = cmd->drop_connection,
+	};
+	sim_trace_write(dev->trace, &r);
+}
+
 void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
 {
 	struct sim_ctx c = { .dev = dev, .cmd = cmd, .cdb = cmd->cdb };
-	const struct sim_op *op = NULL;
+	struct sim_exec x = { 0 };
 
 	cmd->status = SIM_STATUS_GOOD;
 	cmd->spdtl = 0;
@@ -637,7 +851,8 @@ void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
 	cmd->sense_len = 0;
 	cmd->drop_connection = false;
 
-	uint8_t status = sim_dispatch(&c, &op);
+	uint8_t status = sim_dispatch(&c, &x);
+	const struct sim_op *op = x.op;
 	cmd->status = status;
 	if (status == SIM_STATUS_GOOD) {
 		/* The device moves min(SPDTL, EDTL) bytes, and only on a read (R bit);
@@ -659,17 +874,19 @@ void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
 		free(c.buf);
 		cmd->spdtl = 0;
 		bool desc = c.lun && c.lun->mode.d_sense;
-		cmd->sense_len = (uint8_t)sim_sense_encode_field(cmd->sense, c.sense, desc,
-								 c.has_info, c.info, &c.field);
+		cmd->sense_len = (uint8_t)sim_sense_encode_full(cmd->sense, c.sense, desc, x.deferred,
+								c.has_info, c.info, &c.field);
 	}
+	if (dev->trace)
+		sim_trace_cmd(dev, cmd, &x, &c.sense);
 
 	if (status == SIM_STATUS_GOOD)
 		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: GOOD, spdtl %u, %u bytes in",
 			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
 			  cmd->spdtl, cmd->data_in_len);
 	else
-		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: CHECK CONDITION %x/%02x/%02x %s",
+		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: CHECK CONDITION %x/%02x/%02x%s %s",
 			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
-			  c.sense.key, c.sense.asc, c.sense.ascq,
+			  c.sense.key, c.sense.asc, c.sense.ascq, x.deferred ? " (deferred)" : "",
 			  sim_sense_asc_str(c.sense.asc, c.sense.ascq));
 }

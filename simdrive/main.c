@@ -14,8 +14,10 @@
 #include "fault.h"
 #include "log.h"
 #include "loop.h"
+#include "control.h"
 #include "scsi.h"
 #include "target.h"
+#include "trace.h"
 
 #define MAX_DRIVES 16
 #define MAX_FAULTS 32
@@ -43,6 +45,9 @@ static void usage(FILE *f)
 "                                        burns; reloaded with its state if it exists.\n"
 "                                        With dvd-rom/cd-rom/bd-rom: a read-only view\n"
 "                                        of an image (e.g. from `disclog import`)\n"
+"                           personality=FILE  the kind of drive: a personality\n"
+"                                        file (fixtures/drives/*.drive): INQUIRY,\n"
+"                                        media, write types, buffer, speeds\n"
 "                           tray=open    start ejected: the disc sits in the open\n"
 "                                        tray until START STOP UNIT loads it\n"
 "                                        (default tray=closed, disc loaded)\n"
@@ -57,8 +62,20 @@ static void usage(FILE *f)
 "  --fault SPEC           inject a fault, e.g. 'long-write-in-progress lba=1000\n"
 "                         count=3', 'unit-attention command=5 sense=6/29/00',\n"
 "                         'write-error lba=64 sense=3/0C/09', 'drop-connection\n"
-"                         lba=512 [after]'; optional lun=N. Repeatable (at most\n"
+"                         lba=512 [after]', 'write-error lba=64 deferred',\n"
+"                         'medium-error lba=10', 'eject lba=100', 'ignore-speed\n"
+"                         command=1', 'record-nothing lba=32', seed=S\n"
+"                         probability=P; optional lun=N. Repeatable (at most\n"
 "                         %d); doc/simdrive-faults.md\n"
+"  --time-scale S         the drive's clock: 0 runs as fast as the host can and\n"
+"                         reports virtual time (default), 1 paces in real time,\n"
+"                         0.01 a hundred times faster than real\n"
+"  --trace FILE           write one JSON line per SCSI command to FILE (time,\n"
+"                         CDB, status, sense, residual, fault);\n"
+"                         doc/simdrive-trace.md\n"
+"  --control PATH         listen on a UNIX socket at PATH for control requests\n"
+"                         (add/list/clear faults, eject/load, time);\n"
+"                         doc/simdrive-control.md\n"
 "  --log-level LEVEL      error, warn, info (default), debug or trace; logs go to\n"
 "                         stderr\n"
 "  --help                 this text\n"
@@ -95,6 +112,7 @@ static int parse_drive(char *spec, struct sim_lun_cfg *d, uint16_t next_lun)
 	d->capacity = 0;
 	d->image = NULL;
 	d->tray_open = false;
+	d->personality = NULL;
 	for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
 		if (!eq) {
@@ -132,8 +150,10 @@ static int parse_drive(char *spec, struct sim_lun_cfg *d, uint16_t next_lun)
 				return -1;
 			}
 			d->tray_open = strcmp(v, "open") == 0;
+		} else if (strcmp(kv, "personality") == 0) {
+			d->personality = v;
 		} else {
-			fprintf(stderr, "simdrive: --drive: unknown key '%s' (lun, media, file, capacity, image, tray)\n", kv);
+			fprintf(stderr, "simdrive: --drive: unknown key '%s' (lun, media, file, capacity, image, tray, personality)\n", kv);
 			return -1;
 		}
 	}
@@ -166,7 +186,7 @@ static void on_signal(struct sim_loop *loop, int fd, uint32_t events, void *arg)
 int main(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_TARGET, O_ALIAS, O_DRIVE, O_CHAP, O_MUTUAL, O_NOP, O_LOGIN_TO,
-	       O_LOG, O_FAULT, O_HELP, O_VERSION };
+	       O_LOG, O_FAULT, O_TIME_SCALE, O_TRACE, O_CONTROL, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "target", required_argument, NULL, O_TARGET },
@@ -178,6 +198,9 @@ int main(int argc, char **argv)
 		{ "login-timeout", required_argument, NULL, O_LOGIN_TO },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "fault", required_argument, NULL, O_FAULT },
+		{ "time-scale", required_argument, NULL, O_TIME_SCALE },
+		{ "trace", required_argument, NULL, O_TRACE },
+		{ "control", required_argument, NULL, O_CONTROL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -191,6 +214,8 @@ int main(int argc, char **argv)
 	uint16_t next_lun = 0;
 	struct sim_fault faults[MAX_FAULTS];
 	size_t nfaults = 0;
+	double time_scale = 0.0;
+	const char *trace_path = NULL, *control_path = NULL;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -249,6 +274,18 @@ int main(int argc, char **argv)
 			nfaults++;
 			break;
 		}
+		case O_TIME_SCALE: {
+			char *end;
+			errno = 0;
+			time_scale = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(time_scale >= 0.0 && time_scale <= 1000.0)) {
+				fprintf(stderr, "simdrive: --time-scale '%s': expected a number 0..1000\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case O_TRACE: trace_path = optarg; break;
+		case O_CONTROL: control_path = optarg; break;
 		case O_HELP: usage(stdout); return 0;
 		case O_VERSION: printf("simdrive (burnlab) %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -288,6 +325,7 @@ int main(int argc, char **argv)
 		.nluns = ndrives,
 		.faults = faults,
 		.nfaults = nfaults,
+		.time_scale = time_scale,
 	};
 	struct sim_dev *dev = sim_dev_new(&dcfg, err, sizeof(err));
 	if (!dev) {
@@ -295,6 +333,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	tcfg.dev = dev;
+	struct sim_trace *trace = NULL;
+	if (trace_path) {
+		trace = sim_trace_open(trace_path, err, sizeof(err));
+		if (!trace) {
+			fprintf(stderr, "simdrive: --trace: %s\n", err);
+			sim_dev_free(dev);
+			return 1;
+		}
+		sim_dev_set_trace(dev, trace);
+	}
 
 	struct sim_loop *loop = sim_loop_new();
 	if (!loop) {
@@ -308,11 +356,22 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	struct sim_control *ctl = NULL;
+	if (control_path && !(ctl = sim_control_new(loop, dev, control_path, err, sizeof(err)))) {
+		fprintf(stderr, "simdrive: --control: %s\n", err);
+		sim_loop_free(loop);
+		sim_dev_free(dev);
+		sim_trace_close(trace);
+		return 1;
+	}
+
 	struct sim_target *tgt = sim_target_new(loop, &tcfg, err, sizeof(err));
 	if (!tgt) {
 		fprintf(stderr, "simdrive: %s\n", err);
+		sim_control_free(ctl);
 		sim_loop_free(loop);
 		sim_dev_free(dev);
+		sim_trace_close(trace);
 		return 1;
 	}
 	SIM_INFO(SIM_LOGS_MAIN, "listening on %s, target %s, %zu LUN(s)", sim_target_address(tgt),
@@ -324,10 +383,12 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		fprintf(stderr, "simdrive: event loop: %s\n", strerror(-rc));
 	sim_target_free(tgt);
+	sim_control_free(ctl);
 	sim_loop_del_fd(loop, sfd);
 	close(sfd);
 	sim_loop_free(loop);
 	sim_dev_free(dev);
+	sim_trace_close(trace);
 	SIM_INFO(SIM_LOGS_MAIN, "stopped");
 	return rc < 0 ? 1 : 0;
 }

@@ -8,6 +8,7 @@
  * CAPACITY, READ(10)/(12), READ TOC, GET CONFIGURATION) come through the *_any
  * handlers, which leave ISO-backed LUNs to spc.c untouched; the recorder-only
  * opcodes carry SIM_OP_RECORDER and are unsupported on a read-only drive. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,242 @@ static bool mmc_sense_ok(struct sim_sense s)
 	return s.key == SIM_KEY_NO_SENSE && s.asc == 0 && s.ascq == 0;
 }
 
+/* ---- the drive's time: speeds, buffer, long operations (drivetime.h) ----------- */
+
+/* Conditions of the drive's mechanics (§5.2, §6 items 1-3). */
+#define MMC_SENSE_LONG_WRITE_IN_PROGRESS SIM_SENSE(0x2, 0x04, 0x08)
+#define MMC_SENSE_FORMAT_IN_PROGRESS     SIM_SENSE(0x2, 0x04, 0x04)
+#define MMC_SENSE_LOSS_OF_STREAMING      SIM_SENSE(0x3, 0x0c, 0x09)
+
+/* The drive's write speeds for the disc in the tray (the personality's table for its
+ * family, tenths of x, fastest first). */
+static const struct sim_speed_table *mmc_speed_table(const struct sim_lun *lun)
+{
+	return &lun->pers.speeds[rec_medium(lun->rec)->family];
+}
+
+static unsigned mmc_nspeeds(const struct sim_speed_table *t)
+{
+	unsigned n = 0;
+	while (n < SIM_PERS_MAX_SPEEDS && t->x10[n])
+		n++;
+	return n;
+}
+
+static uint32_t mmc_kbps(const struct sim_lun *lun, double x10)
+{
+	return (uint32_t)(x10 * sim_family_kbps_1x(rec_medium(lun->rec)->family) / 10.0);
+}
+
+/* A requested kB/s rounded down to a step of the table, as drives do (§1.8; the
+ * slowest step when below it; 0 = the maximum).  Tenths of x. */
+static uint16_t mmc_speed_select(const struct sim_lun *lun, uint32_t want_kbps)
+{
+	const struct sim_speed_table *t = mmc_speed_table(lun);
+	unsigned n = mmc_nspeeds(t);
+
+	if (n == 0)
+		return 10;
+	if (want_kbps == 0)
+		return t->x10[0];
+	for (unsigned i = 0; i < n; i++)
+		if (mmc_kbps(lun, t->x10[i]) <= want_kbps)
+			return t->x10[i];
+	return t->x10[n - 1];
+}
+
+static bool mmc_speed_exact(const struct sim_lun *lun, uint32_t want_kbps)
+{
+	const struct sim_speed_table *t = mmc_speed_table(lun);
+	unsigned n = mmc_nspeeds(t);
+	for (unsigned i = 0; i < n; i++)
+		if (mmc_kbps(lun, t->x10[i]) == want_kbps)
+			return true;
+	return false;
+}
+
+uint32_t sim_mmc_write_speed(const struct sim_lun *lun)
+{
+	if (!lun->rec)
+		return 0;
+	return mmc_kbps(lun, mmc_speed_select(lun, lun->write_kbps));
+}
+
+static uint32_t mmc_read_speed(const struct sim_lun *lun)
+{
+	return mmc_kbps(lun, mmc_speed_select(lun, lun->read_kbps));
+}
+
+/* Does the burn survive an underrun?  CD and DVD-R/-RW only with BUFE (page 05h
+ * byte 2 b6); DVD+R(W), BD and the random media link losslessly (§6 item 3). */
+static bool mmc_underrun_free(const struct rec_disc *d)
+{
+	const struct dl_state *st = rec_state(d);
+	if (!rec_medium(d)->needs_page05)
+		return true;
+	return st->page05_len > 2 && (st->page05[2] & 0x40);
+}
+
+/* The drive model's parameters as they are now: the personality, the medium, the
+ * speed selected, page 05h. */
+static void mmc_dt_config(struct sim_lun *lun)
+{
+	struct sim_dt_drive *dt = &lun->dt;
+	const struct rec_media *m = rec_medium(lun->rec);
+	const struct sim_speed_table *t = mmc_speed_table(lun);
+	unsigned n = mmc_nspeeds(t);
+
+	dt->speed.kbps_1x = sim_family_kbps_1x(m->family);
+	dt->speed.frame_bytes = m->family == REC_CD ? 2352 : 2048;
+	dt->speed.fast_x10 = n ? t->x10[0] : 10;
+	dt->speed.slow_x10 = n ? t->x10[n - 1] : 10;
+	dt->speed.cav = t->rotation == SIM_ROT_CAV;
+	dt->speed.capacity = rec_state(lun->rec)->capacity;
+	dt->speed.sel_x10 = mmc_speed_select(lun, lun->write_kbps);
+	dt->buffer_bytes = lun->pers.buffer_bytes[m->family];
+	dt->underrun_free = mmc_underrun_free(lun->rec);
+	dt->detect_underrun = dt->clock && dt->clock->scale > 0.0;
+}
+
+/* The recorder stamps its records with the drive's clock: the time set for the
+ * operation under way (a WRITE's data in the buffer, the end of a flush), else now. */
+static uint64_t mmc_vclock(void *arg)
+{
+	const struct sim_lun *lun = arg;
+	if (lun->dt.stamp_us)
+		return lun->dt.stamp_us;
+	return lun->dt.clock ? sim_dt_now(lun->dt.clock) : 0;
+}
+
+/* Bring the drive up to the clock before a command looks at it (what happened
+ * meanwhile is logged) and take the parameters in force.  Returns the virtual now. */
+static uint64_t mmc_dt_now(struct sim_ctx *c)
+{
+	struct sim_lun *lun = c->lun;
+	struct sim_dt_drive *dt = &lun->dt;
+	uint64_t now = sim_dt_now(&c->dev->clock);
+
+	switch (sim_dt_advance(dt, now)) {
+	case SIM_DT_EV_UNDERRUN:
+		SIM_INFO(SIM_LOGS_SCSI, "lun %u: buffer underrun at LBA %.0f (%.3f s): recording "
+			 "paused, underrun-free (%" PRIu64 " so far)", lun->lun, dt->underrun_lba,
+			 (double)dt->underrun_at / 1e6, dt->underruns);
+		break;
+	case SIM_DT_EV_LOSS_OF_STREAMING:
+		SIM_INFO(SIM_LOGS_SCSI, "lun %u: buffer underrun at LBA %.0f (%.3f s) without BUFE: "
+			 "loss of streaming, WRITEs fail until the track is ended", lun->lun,
+			 dt->underrun_lba, (double)dt->underrun_at / 1e6);
+		break;
+	case SIM_DT_EV_NONE:
+		break;
+	}
+	mmc_dt_config(lun);
+	return now;
+}
+
+static struct sim_sense mmc_op_sense(enum sim_dt_op op)
+{
+	return op == SIM_DT_OP_BLANK || op == SIM_DT_OP_FORMAT ? MMC_SENSE_FORMAT_IN_PROGRESS
+							       : MMC_SENSE_LONG_WRITE_IN_PROGRESS;
+}
+
+bool sim_mmc_busy(struct sim_ctx *c, struct sim_sense *s, uint16_t *progress)
+{
+	if (!c->lun || !c->lun->rec)
+		return false;
+	uint64_t now = mmc_dt_now(c);
+	enum sim_dt_op op = sim_dt_op_busy(&c->lun->dt, now);
+	if (op == SIM_DT_OP_NONE)
+		return false;
+	*s = mmc_op_sense(op);
+	*progress = sim_dt_progress(&c->lun->dt, now);
+	return true;
+}
+
+uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progress)
+{
+	/* SPC-4 §4.5.2.4.4: SKSV set, the progress indication in the last two bytes. */
+	c->sense = s;
+	c->field = (struct sim_sense_field){ .valid = true, .byte = progress };
+	return SIM_STATUS_CHECK_CONDITION;
+}
+
+/* Commands that need the mechanism wait while a long operation runs: NOT READY with
+ * the progress, and the host polls (§6 item 1). */
+static bool mmc_refuse_busy(struct sim_ctx *c, uint8_t *status)
+{
+	struct sim_sense s;
+	uint16_t progress;
+	if (!sim_mmc_busy(c, &s, &progress))
+		return false;
+	*status = sim_fail_progress(c, s, progress);
+	return true;
+}
+
+/* The command's work ends at virtual time end.  Scale 0: the clock moves there and the
+ * status goes at once.  Scale > 0: unless IMMED, the status waits for it in wall time
+ * (the transport holds the task: scsi.h complete_after_us). */
+static void mmc_complete_at(struct sim_ctx *c, uint64_t end, bool immed)
+{
+	struct sim_dt_clock *clk = &c->dev->clock;
+	if (clk->scale <= 0.0) {
+		sim_dt_clock_advance(clk, end);
+		return;
+	}
+	if (!immed && end > sim_dt_now(clk))
+		c->cmd->complete_after_us = sim_dt_clock_wall_of(clk, end);
+}
+
+/* A long operation from now to end: the drive is busy meanwhile (TEST UNIT READY and
+ * REQUEST SENSE report it with progress, §1.1). */
+static uint8_t mmc_long_op(struct sim_ctx *c, enum sim_dt_op op, uint64_t now, uint64_t end,
+			   bool immed)
+{
+	sim_dt_op_start(&c->lun->dt, op, now, end);
+	mmc_complete_at(c, end, immed);
+	SIM_DEBUG(SIM_LOGS_SCSI, "lun %u: %s takes %.3f s of drive time%s", c->lun->lun,
+		  op == SIM_DT_OP_SYNC ? "SYNCHRONIZE CACHE" : op == SIM_DT_OP_CLOSE ? "CLOSE" :
+		  op == SIM_DT_OP_BLANK ? "BLANK" : "FORMAT UNIT", (double)(end - now) / 1e6,
+		  immed ? " (IMMED)" : "");
+	return SIM_STATUS_GOOD;
+}
+
+uint64_t sim_dev_underruns(const struct sim_dev *dev, uint16_t lun)
+{
+	for (size_t i = 0; i < dev->nluns; i++)
+		if (dev->luns[i].lun == lun && dev->luns[i].rec)
+			return dev->luns[i].dt.underruns;
+	return 0;
+}
+
+size_t sim_mmc_page2a(const struct sim_lun *lun, int pc, uint8_t *p)
+{
+	const struct sim_speed_table *t = mmc_speed_table(lun);
+	unsigned n = mmc_nspeeds(t);
+	uint8_t rot = t->rotation == SIM_ROT_CAV ? 0x01 : 0x00;
+
+	memset(p + 32, 0, 4 * n);
+	p[1] = (uint8_t)(0x1e + 4 * n);
+	if (pc == 1)			/* changeable: nothing */
+		return 32 + 4 * n;
+	p[4] |= 0x80;			/* BUF: underrun-free recording (BUFE) */
+	uint32_t kib = lun->pers.buffer_bytes[rec_medium(lun->rec)->family] / 1024;
+	wire_put_be16(p + 12, kib > 0xffff ? 0xffff : (uint16_t)kib);
+	/* 16-bit kB/s fields: BD speeds saturate. */
+	uint32_t max = n ? mmc_kbps(lun, t->x10[0]) : 0, cur = sim_mmc_write_speed(lun);
+	wire_put_be16(p + 18, max > 0xffff ? 0xffff : (uint16_t)max);	/* obsolete */
+	wire_put_be16(p + 20, cur > 0xffff ? 0xffff : (uint16_t)cur);	/* obsolete */
+	p[27] = rot;			/* rotation control selected */
+	wire_put_be16(p + 28, cur > 0xffff ? 0xffff : (uint16_t)cur);
+	wire_put_be16(p + 30, (uint16_t)n);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t k = mmc_kbps(lun, t->x10[i]);
+		p[32 + 4 * i + 1] = rot;
+		wire_put_be16(p + 32 + 4 * i + 2, k > 0xffff ? 0xffff : (uint16_t)k);
+	}
+	return 32 + 4 * n;
+}
+
 /* ---- LUN setup --------------------------------------------------------------- */
 
 bool sim_mmc_is_recorder_media(const char *media)
@@ -37,9 +274,15 @@ int sim_mmc_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *er
 {
 	struct rec_config cfg = {
 		.media = lc->media, .capacity = lc->capacity, .image = lc->image,
+		.vclock = mmc_vclock, .vclock_arg = lun,
+		.write_types = lun->pers.write_types,
 	};
+	sim_dt_drive_init(&lun->dt, lun->dt.clock ? sim_dt_now(lun->dt.clock) : 0);
 	lun->rec = rec_disc_new(&cfg, err, errlen);
-	return lun->rec ? 0 : -1;
+	if (!lun->rec)
+		return -1;
+	mmc_dt_config(lun);
+	return 0;
 }
 
 void sim_mmc_lun_close(struct sim_lun *lun)
@@ -528,15 +771,31 @@ struct mmc_feature {
 	size_t        (*body)(const struct mmc_view *v, uint8_t *p);	/* after the header */
 };
 
+/* Does the drive (its personality) take a medium with this profile?  DVD-RW
+ * restricted overwrite is the dvd-rw medium once formatted. */
+static bool mmc_profile_supported(const struct sim_lun *lun, uint16_t profile)
+{
+	if (profile == REC_PROFILE_DVD_RW_RO)
+		profile = REC_PROFILE_DVD_RW_SEQ;
+	for (size_t i = 0; i < rec_media_count; i++)
+		if (rec_media_table[i].profile == profile &&
+		    sim_personality_has_medium(&lun->pers, rec_media_table[i].name))
+			return true;
+	return false;
+}
+
 static size_t mmc_feat_profiles(const struct mmc_view *v, uint8_t *p)
 {
-	size_t n = sizeof(mmc_drive_profiles) / sizeof(mmc_drive_profiles[0]);
+	size_t n = sizeof(mmc_drive_profiles) / sizeof(mmc_drive_profiles[0]), k = 0;
 	for (size_t i = 0; i < n; i++) {
-		wire_put_be16(p + 4 * i, mmc_drive_profiles[i]);
-		p[4 * i + 2] = mmc_drive_profiles[i] == v->profile ? 0x01 : 0x00;	/* CurrentP */
-		p[4 * i + 3] = 0;
+		if (!mmc_profile_supported(v->lun, mmc_drive_profiles[i]))
+			continue;
+		wire_put_be16(p + 4 * k, mmc_drive_profiles[i]);
+		p[4 * k + 2] = mmc_drive_profiles[i] == v->profile ? 0x01 : 0x00;	/* CurrentP */
+		p[4 * k + 3] = 0;
+		k++;
 	}
-	return 4 * n;
+	return 4 * k;
 }
 
 static size_t mmc_feat_core(const struct mmc_view *v, uint8_t *p)
@@ -640,7 +899,7 @@ static size_t mmc_feat_cd_mastering(const struct mmc_view *v, uint8_t *p)
 {
 	const struct rec_media *cd = v->media && v->media->family == REC_CD ? v->media
 									  : rec_media_lookup("cd-r");
-	uint8_t wt = cd ? cd->write_types : 0;
+	uint8_t wt = cd ? (uint8_t)(cd->write_types & v->lun->pers.write_types) : 0;
 	p[0] = (uint8_t)(0x40 | (wt & 1u << 2 ? 0x20 : 0) | (wt & 1u << 3 ? 0x08 : 0) |
 			 0x04 | 0x02);	/* BUF, SAO, Raw, Test Write, CD-RW */
 	wire_put_be24(p + 1, 0x010000);	/* maximum cue sheet length */
@@ -673,16 +932,16 @@ static size_t mmc_feat_bd_write(const struct mmc_view *v, uint8_t *p)
 }
 
 /* Real Time Streaming 0107h (version 3), byte 4: SW b0, WSPD b1, MP2A b2, SCS b3,
- * RBCB b4 (cdemu mmc-features.h, Aaru Features.cs Decode_0107).  MP2A stays clear:
- * page 2Ah carries no write speed descriptors. */
+ * RBCB b4 (cdemu mmc-features.h, Aaru Features.cs Decode_0107). */
 #define RTS_SW   0x01		/* WRITE(12) streaming bit */
 #define RTS_WSPD 0x02		/* GET PERFORMANCE type 03h, SET STREAMING write speed */
+#define RTS_MP2A 0x04		/* page 2Ah write speed descriptors */
 #define RTS_SCS  0x08		/* SET CD SPEED */
 #define RTS_RBCB 0x10		/* READ BUFFER CAPACITY Block=1 */
 
 static size_t mmc_feat_streaming(const struct mmc_view *v, uint8_t *p)
 {
-	p[0] = RTS_SW | RTS_WSPD | RTS_SCS | RTS_RBCB;
+	p[0] = RTS_SW | RTS_WSPD | RTS_MP2A | RTS_SCS | RTS_RBCB;
 	return 4;
 }
 
@@ -725,6 +984,36 @@ static const struct mmc_feature mmc_features[] = {
 
 #define MMC_NFEATURES (sizeof(mmc_features) / sizeof(mmc_features[0]))
 
+/* Is the feature part of this drive at all (personality.h)?  Media features need a
+ * profile the drive takes, the read features a family it reads; CD TAO needs the
+ * TAO write type, CD Mastering SAO or RAW. */
+static bool mmc_feature_present(const struct mmc_feature *f, const struct mmc_view *v)
+{
+	const struct sim_personality *pers = &v->lun->pers;
+	switch (f->code) {
+	case 0x001d:
+	case 0x001e: return sim_personality_takes_family(pers, REC_CD);
+	case 0x001f: return sim_personality_takes_family(pers, REC_DVD);
+	case 0x0040: return sim_personality_takes_family(pers, REC_BD);
+	case 0x002d:
+		if (!(pers->write_types & SIM_WT_TAO))
+			return false;
+		break;
+	case 0x002e:
+		if (!(pers->write_types & (SIM_WT_SAO | SIM_WT_RAW)))
+			return false;
+		break;
+	default:
+		break;
+	}
+	if (f->cur != MMC_CUR_PROFILES)
+		return true;
+	for (const uint16_t *p = f->profiles; *p; p++)
+		if (mmc_profile_supported(v->lun, *p))
+			return true;
+	return false;
+}
+
 static bool mmc_feature_current(const struct mmc_feature *f, const struct mmc_view *v)
 {
 	switch (f->cur) {
@@ -761,6 +1050,8 @@ uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c)
 	memset(data, 0, sizeof(data));
 	for (size_t i = 0; i < MMC_NFEATURES; i++) {
 		const struct mmc_feature *f = &mmc_features[i];
+		if (!mmc_feature_present(f, &v))
+			continue;
 		bool cur = mmc_feature_current(f, &v);
 
 		if (!sim_feature_selected(rt, start, f->code, cur))
@@ -826,7 +1117,10 @@ static uint8_t mmc_write(struct sim_ctx *c, uint32_t lba, uint32_t n, uint16_t l
 	struct rec_disc *d = c->lun->rec;
 	const struct sim_cmd *cmd = c->cmd;
 	uint64_t expected;
+	uint8_t status;
 
+	if (mmc_refuse_busy(c, &status))	/* after IMMED SYNC/CLOSE: 02/04/08 */
+		return status;
 	if (!mmc_write_bytes(d, (int32_t)lba, n, cmd->edtl, &expected))
 		return sim_fail(c, SIM_SENSE_COMMAND_SEQUENCE_ERROR);
 	/* §4.6: the expected and the received data must both be blocks x block size;
@@ -837,13 +1131,35 @@ static uint8_t mmc_write(struct sim_ctx *c, uint32_t lba, uint32_t n, uint16_t l
 	c->cmd->spdtl = (uint32_t)expected;
 	if (n == 0)
 		return SIM_STATUS_GOOD;
+
+	/* The drive's time (drivetime.h, doc/simdrive-time.md): a WRITE waits for room in
+	 * the buffer; after an underrun without BUFE the burn is lost (§6 items 2-3). */
+	struct sim_lun *lun = c->lun;
+	uint64_t now = mmc_dt_now(c);
+	if (lun->dt.lost_streaming)
+		return sim_fail(c, MMC_SENSE_LOSS_OF_STREAMING);
+	uint64_t need = expected < lun->dt.buffer_bytes ? expected : lun->dt.buffer_bytes;
+	if ((lun->pers.quirks & SIM_QUIRK_BUSY_WHEN_FULL) && sim_dt_free_bytes(&lun->dt) < need) {
+		/* The host retries (§6 item 2); at scale 0 its wait is the drain time. */
+		sim_dt_start(&lun->dt, now);
+		sim_dt_clock_advance(&c->dev->clock, now + sim_dt_room_wait(&lun->dt, need));
+		return sim_fail(c, MMC_SENSE_LONG_WRITE_IN_PROGRESS);
+	}
+	struct sim_dt_drive next = lun->dt;
+	uint64_t done = sim_dt_write(&next, now, (int32_t)lba, n, (uint32_t)(expected / n));
+
 	struct rec_write_req w = {
 		.lba = (int32_t)lba, .nblocks = n, .data = cmd->data_out, .len = cmd->data_out_len,
 		.opcode = c->cdb[0], .streaming = streaming, .fua = c->cdb[1] & 0x08,
+		.no_record = c->fault_no_record,
 	};
+	lun->dt.stamp_us = done;	/* the DATA record: when the data is in the buffer */
 	struct sim_sense s = rec_write(d, &w);
+	lun->dt.stamp_us = 0;
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
+	lun->dt = next;
+	mmc_complete_at(c, done, false);
 	return SIM_STATUS_GOOD;
 }
 
@@ -864,28 +1180,91 @@ static uint8_t mmc_result(struct sim_ctx *c, struct sim_sense s)
 	return mmc_sense_ok(s) ? SIM_STATUS_GOOD : sim_fail(c, s);
 }
 
-/* IMMED (byte 1 b1) is accepted: everything completes before the status. */
-uint8_t sim_mmc_sync_cache(struct sim_ctx *c)
+/* The long operations flush the buffer first, then take their own time
+ * (drivetime.h durations); the disc model changes at once, the drive stays busy until
+ * the end.  Nothing changes - no time either - when the recorder refuses. */
+static uint64_t mmc_flush(struct sim_ctx *c, uint64_t now, struct sim_dt_drive *next)
 {
-	return mmc_result(c, rec_sync(c->lun->rec));
+	*next = c->lun->dt;
+	return now + sim_dt_flush(next, now);
 }
 
+/* SYNCHRONIZE CACHE: drain the buffer (fill / speed); IMMED = byte 1 b1. */
+uint8_t sim_mmc_sync_cache(struct sim_ctx *c)
+{
+	struct sim_lun *lun = c->lun;
+	struct sim_dt_drive next;
+	uint8_t status;
+
+	if (mmc_refuse_busy(c, &status))
+		return status;
+	uint64_t now = mmc_dt_now(c);
+	uint64_t end = mmc_flush(c, now, &next);
+	lun->dt.stamp_us = end;		/* the STATE record: when the data is on the disc */
+	struct sim_sense s = rec_sync(lun->rec);
+	lun->dt.stamp_us = 0;
+	if (!mmc_sense_ok(s))
+		return sim_fail(c, s);
+	lun->dt = next;
+	return mmc_long_op(c, SIM_DT_OP_SYNC, now, end, c->cdb[1] & 0x02);
+}
+
+/* CLOSE TRACK/SESSION: the flush, then the lead-in/lead-out/border blocks of the
+ * function at the current speed; IMMED = byte 1 b0. */
 uint8_t sim_mmc_close_track_session(struct sim_ctx *c)
 {
-	return mmc_result(c, rec_close(c->lun->rec, c->cdb[2] & 0x07, wire_be16(c->cdb + 4)));
+	struct sim_lun *lun = c->lun;
+	struct sim_dt_drive next;
+	uint8_t fn = c->cdb[2] & 0x07, status;
+
+	if (mmc_refuse_busy(c, &status))
+		return status;
+	const struct dl_state *st = rec_state(lun->rec);
+	uint32_t extra = sim_dt_close_blocks(rec_medium(lun->rec)->family, st->profile, fn,
+					     st->nsessions <= 1);
+	uint64_t now = mmc_dt_now(c);
+	uint64_t end = mmc_flush(c, now, &next);
+	end += sim_dt_record_us(&next.speed, next.end_lba, extra);
+	lun->dt.stamp_us = end;
+	struct sim_sense s = rec_close(lun->rec, fn, wire_be16(c->cdb + 4));
+	lun->dt.stamp_us = 0;
+	if (!mmc_sense_ok(s))
+		return sim_fail(c, s);
+	lun->dt = next;
+	return mmc_long_op(c, SIM_DT_OP_CLOSE, now, end, c->cdb[1] & 0x01);
 }
 
 /* ARSV=1: LBA in bytes 2-5; ARSV=0: size in bytes 5-8. */
 uint8_t sim_mmc_reserve_track(struct sim_ctx *c)
 {
+	uint8_t status;
+	if (mmc_refuse_busy(c, &status))
+		return status;
 	bool arsv = c->cdb[1] & 0x01;
 	uint32_t v = arsv ? wire_be32(c->cdb + 2) : wire_be32(c->cdb + 5);
 	return mmc_result(c, rec_reserve(c->lun->rec, arsv, v));
 }
 
+/* BLANK: the blocks of the blanking type at the selected speed; IMMED = byte 1 b4. */
 uint8_t sim_mmc_blank(struct sim_ctx *c)
 {
-	return mmc_result(c, rec_blank(c->lun->rec, c->cdb[1] & 0x07, wire_be32(c->cdb + 2)));
+	struct sim_lun *lun = c->lun;
+	struct sim_dt_drive next;
+	uint8_t type = c->cdb[1] & 0x07, status;
+
+	if (mmc_refuse_busy(c, &status))
+		return status;
+	uint32_t blocks = sim_dt_blank_blocks(rec_medium(lun->rec)->family, type,
+					      rec_state(lun->rec)->capacity);
+	uint64_t now = mmc_dt_now(c);
+	uint64_t end = mmc_flush(c, now, &next) + sim_dt_record_us(&next.speed, 0, blocks);
+	lun->dt.stamp_us = end;
+	struct sim_sense s = rec_blank(lun->rec, type, wire_be32(c->cdb + 2));
+	lun->dt.stamp_us = 0;
+	if (!mmc_sense_ok(s))
+		return sim_fail(c, s);
+	lun->dt = next;
+	return mmc_long_op(c, SIM_DT_OP_BLANK, now, end, c->cdb[1] & 0x10);
 }
 
 /* ---- FORMAT UNIT (04h, §1.9) ---------------------------------------------------- */
@@ -909,8 +1288,27 @@ uint8_t sim_mmc_format_unit(struct sim_ctx *c)
 		return sim_fail(c, SIM_SENSE_PARAM_LIST_LENGTH);
 	c->cmd->spdtl = FMT_HDR + FMT_DESC;
 	const uint8_t *desc = p + FMT_HDR;
-	return mmc_result(c, rec_format(c->lun->rec, desc[4] >> 2, desc[4] & 0x03,
-					wire_be32(desc)));
+	/* The drive's time: a fixed time for quick formats, the whole medium at the
+	 * selected speed for full ones; IMMED = list header byte 1 b1 (with FOV). */
+	struct sim_lun *lun = c->lun;
+	struct sim_dt_drive next;
+	uint8_t status;
+	if (mmc_refuse_busy(c, &status))
+		return status;
+	const struct dl_state *st = rec_state(lun->rec);
+	uint32_t blocks;
+	uint64_t us = sim_dt_format_us(st->profile, desc[4] >> 2, desc[4] & 0x03, st->capacity,
+				       &blocks);
+	uint64_t now = mmc_dt_now(c);
+	uint64_t end = mmc_flush(c, now, &next);
+	end += blocks ? sim_dt_record_us(&next.speed, 0, blocks) : us;
+	lun->dt.stamp_us = end;
+	struct sim_sense s = rec_format(lun->rec, desc[4] >> 2, desc[4] & 0x03, wire_be32(desc));
+	lun->dt.stamp_us = 0;
+	if (!mmc_sense_ok(s))
+		return sim_fail(c, s);
+	lun->dt = next;
+	return mmc_long_op(c, SIM_DT_OP_FORMAT, now, end, p[1] & 0x02);
 }
 
 /* ---- SEND CUE SHEET (5Dh, §1.7) -------------------------------------------------- */
@@ -919,6 +1317,10 @@ uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c)
 {
 	uint32_t len = wire_be24(c->cdb + 6);
 	const struct sim_cmd *cmd = c->cmd;
+	uint8_t status;
+
+	if (mmc_refuse_busy(c, &status))
+		return status;
 
 	if (len && (!cmd->data_out || cmd->data_out_len < len))
 		return sim_fail(c, SIM_SENSE_PARAM_LIST_LENGTH);
@@ -972,89 +1374,25 @@ uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c)
 
 /* ---- Speeds: GET PERFORMANCE, SET CD SPEED, SET STREAMING (§1.8) ---------------- */
 
-/* Write speeds per medium family, fastest first, in tenths of "x" (1x CD = 176 kB/s,
- * DVD = 1385 kB/s, BD = 4496 kB/s, §1.8).  The fastest is also the read speed
- * reported.  [PROJECT DECISION: one table per family, whatever the medium] */
-static const struct mmc_speeds {
-	enum rec_family family;
-	uint32_t        kbps_1x;
-	uint16_t        x10[10];	/* 0 ends */
-} mmc_speed_tables[] = {
-	{ REC_CD,  176,  { 520, 480, 400, 320, 240, 160, 100, 80, 40, 0 } },
-	{ REC_DVD, 1385, { 240, 200, 160, 120, 80, 60, 40, 24, 0 } },
-	{ REC_BD,  4496, { 160, 120, 100, 80, 60, 40, 20, 0 } },
-};
-
-static const struct mmc_speeds *mmc_speeds(const struct rec_disc *d)
-{
-	enum rec_family f = rec_medium(d)->family;
-	for (size_t i = 0; i < sizeof(mmc_speed_tables) / sizeof(mmc_speed_tables[0]); i++)
-		if (mmc_speed_tables[i].family == f)
-			return &mmc_speed_tables[i];
-	return &mmc_speed_tables[0];
-}
-
-static unsigned mmc_nspeeds(const struct mmc_speeds *t)
-{
-	unsigned n = 0;
-	while (n < sizeof(t->x10) / sizeof(t->x10[0]) && t->x10[n])
-		n++;
-	return n;
-}
-
-static uint32_t mmc_speed_kbps(const struct mmc_speeds *t, unsigned i)
-{
-	return t->x10[i] * t->kbps_1x / 10;
-}
-
-/* A requested kB/s rounded down to a step of the table (the slowest step when below
- * it; 0 = the maximum). */
-static uint32_t mmc_speed_select(const struct mmc_speeds *t, uint32_t want)
-{
-	unsigned n = mmc_nspeeds(t);
-	if (want == 0)
-		return mmc_speed_kbps(t, 0);
-	for (unsigned i = 0; i < n; i++)
-		if (mmc_speed_kbps(t, i) <= want)
-			return mmc_speed_kbps(t, i);
-	return mmc_speed_kbps(t, n - 1);
-}
-
-static bool mmc_speed_exact(const struct mmc_speeds *t, uint32_t want)
-{
-	unsigned n = mmc_nspeeds(t);
-	for (unsigned i = 0; i < n; i++)
-		if (mmc_speed_kbps(t, i) == want)
-			return true;
-	return false;
-}
-
-uint32_t sim_mmc_write_speed(const struct sim_lun *lun)
-{
-	if (!lun->rec)
-		return 0;
-	return mmc_speed_select(mmc_speeds(lun->rec), lun->write_kbps);
-}
-
-static uint32_t mmc_read_speed(const struct sim_lun *lun)
-{
-	return mmc_speed_select(mmc_speeds(lun->rec), lun->read_kbps);
-}
+/* The tables are the personality's (personality.h), one per medium family; the
+ * fastest entry is also the read speed reported.  The selection paces the drive
+ * (drivetime.h, doc/simdrive-time.md). */
 
 enum { PERF_HDR = 8, PERF_DESC = 16 };
 
 /* GET PERFORMANCE: type 00h nominal performance (one descriptor over the whole
- * medium), type 03h write speed descriptors (the table).  The header's length counts
- * every descriptor available; at most "maximum number of descriptors" are sent. */
+ * medium: the speed at its first and last LBA, which differ on a CAV drive), type 03h
+ * write speed descriptors (the table).  The header's length counts every descriptor
+ * available; at most "maximum number of descriptors" are sent. */
 uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 {
 	uint8_t type = c->cdb[10];
 	uint16_t maxd = wire_be16(c->cdb + 8);
-	const struct sim_lun *lun = c->lun;
-	const struct mmc_speeds *t = mmc_speeds(lun->rec);
+	struct sim_lun *lun = c->lun;
+	const struct sim_speed_table *t = mmc_speed_table(lun);
 	uint32_t cap = rec_state(lun->rec)->capacity;
 	unsigned n = mmc_nspeeds(t);
-	uint8_t b[PERF_HDR + PERF_DESC * 10];
+	uint8_t b[PERF_HDR + PERF_DESC * SIM_PERS_MAX_SPEEDS];
 	size_t avail;
 
 	memset(b, 0, sizeof(b));
@@ -1067,12 +1405,18 @@ uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 		b[4] = write ? 0x02 : 0x00;
 		avail = except == 0x01 ? 0 : 1;	/* no exceptions: nothing for 01b */
 		if (avail) {
-			uint32_t perf = write ? sim_mmc_write_speed(lun) : mmc_read_speed(lun);
+			uint32_t last = cap ? cap - 1 : 0;
+			uint32_t start = mmc_read_speed(lun), end = start;
+			if (write) {
+				mmc_dt_config(lun);
+				start = mmc_kbps(lun, sim_dt_speed_x10_at(&lun->dt.speed, 0));
+				end = mmc_kbps(lun, sim_dt_speed_x10_at(&lun->dt.speed, last));
+			}
 			uint8_t *p = b + PERF_HDR;
 			wire_put_be32(p, 0);
-			wire_put_be32(p + 4, perf);
-			wire_put_be32(p + 8, cap ? cap - 1 : 0);	/* last LBA covered */
-			wire_put_be32(p + 12, perf);
+			wire_put_be32(p + 4, start);
+			wire_put_be32(p + 8, last);	/* last LBA covered */
+			wire_put_be32(p + 12, end);
 		}
 		break;
 	}
@@ -1080,10 +1424,11 @@ uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 		avail = n;
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t *p = b + PERF_HDR + PERF_DESC * i;
-			p[0] = 0x00;		/* WRC 0 (CLV), RDD, Exact, MRW 0 */
+			/* WRC (b4-3): 00b CLV, 01b CAV; RDD, Exact, MRW 0 */
+			p[0] = t->rotation == SIM_ROT_CAV ? 0x08 : 0x00;
 			wire_put_be32(p + 4, cap);	/* end LBA: the capacity, §1.8 */
-			wire_put_be32(p + 8, mmc_speed_kbps(t, 0));
-			wire_put_be32(p + 12, mmc_speed_kbps(t, i));
+			wire_put_be32(p + 8, mmc_kbps(lun, t->x10[0]));
+			wire_put_be32(p + 12, mmc_kbps(lun, t->x10[i]));
 		}
 		break;
 	default:
@@ -1095,15 +1440,32 @@ uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 	return sim_reply_copy(c, b, len, (uint32_t)len);
 }
 
-/* SET CD SPEED: rotation control 00b CLV / 01b CAV; read and write kB/s, FFFFh =
- * maximum.  The selection is recorded (rounded down when reported). */
+/* A speed selection takes effect now: the buffer drains at the old speed up to here.
+ * A drive with SIM_QUIRK_IGNORE_SPEED answers GOOD and changes nothing. */
+static bool mmc_speed_change(struct sim_ctx *c)
+{
+	if (c->lun->pers.quirks & SIM_QUIRK_IGNORE_SPEED) {
+		SIM_DEBUG(SIM_LOGS_SCSI, "lun %u: speed request ignored (drive %s)", c->lun->lun,
+			  c->lun->pers.name);
+		return false;
+	}
+	mmc_dt_now(c);
+	return true;
+}
+
+/* SET CD SPEED: rotation control 00b CLV / 01b CAV (the drive keeps its own, the
+ * personality's); read and write kB/s, FFFFh = maximum.  The selection is recorded as
+ * asked and rounded down to the table when used. */
 uint8_t sim_mmc_set_cd_speed(struct sim_ctx *c)
 {
 	if ((c->cdb[1] & 0x03) > 0x01)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 1);
 	uint16_t rd = wire_be16(c->cdb + 2), wr = wire_be16(c->cdb + 4);
+	if (!mmc_speed_change(c))
+		return SIM_STATUS_GOOD;
 	c->lun->read_kbps = rd == 0xffff ? 0 : (rd ? rd : 1);
 	c->lun->write_kbps = wr == 0xffff ? 0 : (wr ? wr : 1);
+	mmc_dt_config(c->lun);
 	return SIM_STATUS_GOOD;
 }
 
@@ -1127,7 +1489,10 @@ uint8_t sim_mmc_set_streaming(struct sim_ctx *c)
 	c->cmd->spdtl = len < cmd->data_out_len ? len : (uint32_t)cmd->data_out_len;
 	const uint8_t *p = cmd->data_out;
 	if (p[0] & 0x04) {		/* RDD */
-		c->lun->write_kbps = c->lun->read_kbps = 0;
+		if (mmc_speed_change(c)) {
+			c->lun->write_kbps = c->lun->read_kbps = 0;
+			mmc_dt_config(c->lun);
+		}
 		return SIM_STATUS_GOOD;
 	}
 	if (wire_be32(p + 4) > wire_be32(p + 8))	/* start LBA after end LBA */
@@ -1144,39 +1509,39 @@ uint8_t sim_mmc_set_streaming(struct sim_ctx *c)
 		rk = UINT32_MAX;
 	if (wk > UINT32_MAX)
 		wk = UINT32_MAX;
-	const struct mmc_speeds *t = mmc_speeds(c->lun->rec);
-	if ((p[0] & 0x02) && wk && !mmc_speed_exact(t, (uint32_t)wk))	/* Exact */
+	if ((p[0] & 0x02) && wk && !mmc_speed_exact(c->lun, (uint32_t)wk))	/* Exact */
 		return sim_fail_param(c, SIM_SENSE_INVALID_FIELD_IN_PARAM, 20, -1);
+	if (!mmc_speed_change(c))
+		return SIM_STATUS_GOOD;
 	c->lun->read_kbps = (uint32_t)rk;	/* 0 (no rate given): the maximum */
 	c->lun->write_kbps = (uint32_t)wk;
+	mmc_dt_config(c->lun);
 	return SIM_STATUS_GOOD;
 }
 
 /* ---- READ BUFFER CAPACITY (5Ch), SEND OPC (54h), MECHANISM STATUS (BDh) -------- */
 
-/* Buffer size per medium family.  Nothing is paced yet, so the buffer is always
- * empty: available = size.  [PROJECT DECISION] */
-static uint32_t mmc_buffer_bytes(const struct rec_disc *d)
-{
-	return rec_medium(d)->family == REC_CD ? 2u << 20 : 4u << 20;
-}
-
+/* The drive buffer as it is now (drivetime.h): size from the personality, free bytes
+ * what the laser has not yet taken. */
 uint8_t sim_mmc_read_buffer_capacity(struct sim_ctx *c)
 {
 	uint16_t alloc = wire_be16(c->cdb + 7);
-	uint32_t size = mmc_buffer_bytes(c->lun->rec);
+	struct sim_dt_drive *dt = &c->lun->dt;
 	uint8_t b[12];
 
+	mmc_dt_now(c);
+	uint32_t size = dt->buffer_bytes, avail = sim_dt_free_bytes(dt);
 	memset(b, 0, sizeof(b));
 	wire_put_be16(b, sizeof(b) - 2);
-	/* Block=1: byte 3 b0 set, 4-7 reserved, available length in 2048-byte blocks
-	 * at 8-11 (cdemu mmc-packet-commands.h READ_BUFFER_CAPACITY_Data). */
+	/* Block=1: byte 3 b0 set, 4-7 reserved, available length in blocks (of the data
+	 * in the buffer, 2048 bytes when it is empty) at 8-11 (cdemu
+	 * mmc-packet-commands.h READ_BUFFER_CAPACITY_Data). */
 	if (c->cdb[1] & 0x01) {
 		b[3] = 0x01;
-		wire_put_be32(b + 8, size / MMC_BLOCK);
+		wire_put_be32(b + 8, avail / (dt->bs ? dt->bs : MMC_BLOCK));
 	} else {			/* length of buffer, blank (free) length, bytes */
 		wire_put_be32(b + 4, size);
-		wire_put_be32(b + 8, size);
+		wire_put_be32(b + 8, avail);
 	}
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }

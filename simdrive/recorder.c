@@ -139,6 +139,7 @@ struct rec_disc {
 	struct dl_reader *r;
 	uint64_t (*vclock)(void *arg);
 	void *vclock_arg;
+	unsigned drive_wt;		/* write types the drive offers (rec_config) */
 	/* SAO: the program area the accepted cue sheet describes (§1.7) */
 	struct rec_frag {
 		int32_t start, end;	/* [start, end) */
@@ -176,6 +177,8 @@ static bool rec_formatted(const struct rec_disc *d)
 }
 
 static uint8_t rec_page_wt(const struct rec_disc *d) { return d->st.page05[2] & 0x0f; }
+/* Page 05h write types of this medium in this drive. */
+static unsigned rec_write_types(const struct rec_disc *d) { return d->m->write_types & d->drive_wt; }
 static uint8_t rec_page_tm(const struct rec_disc *d) { return d->st.page05[3] & 0x0f; }
 static uint8_t rec_page_dbt(const struct rec_disc *d) { return d->st.page05[4] & 0x0f; }
 
@@ -194,9 +197,13 @@ static int rec_persist(struct rec_disc *d)
 	return 0;
 }
 
-/* Page 05h: default and changeable mask per medium (spec §1.2). */
-static void rec_page05_default(const struct rec_media *m, uint8_t p[REC_PAGE05_LEN])
+/* Page 05h: default and changeable mask per medium (spec §1.2).  The default write
+ * type is TAO on CD and packet on DVD-R/RW; a drive without it defaults to the next
+ * it has (SAO, then RAW). */
+static void rec_page05_default(const struct rec_disc *d, uint8_t p[REC_PAGE05_LEN])
 {
+	const struct rec_media *m = d->m;
+	unsigned wt = rec_write_types(d);
 	memset(p, 0, REC_PAGE05_LEN);
 	p[0] = 0x05;
 	p[1] = REC_PAGE05_LEN - 2;
@@ -206,6 +213,16 @@ static void rec_page05_default(const struct rec_media *m, uint8_t p[REC_PAGE05_L
 		p[4] = 8;
 		p[14] = 0;
 		p[15] = 150;		/* audio pause 2 s */
+		if (!(wt & WT(WT_TAO)) && (wt & WT(WT_SAO))) {
+			p[2] = WT_SAO;
+		} else if (!(wt & WT(WT_TAO)) && (wt & WT(WT_RAW))) {
+			p[2] = WT_RAW;
+			p[4] = 1;	/* 2352 bytes, raw */
+		}
+	} else if (m->needs_page05 && !(wt & WT(WT_PACKET)) && (wt & WT(WT_SAO))) {
+		p[2] = WT_SAO;		/* DVD-R/-RW DAO */
+		p[3] = 0x05;
+		p[4] = 8;
 	} else if (m->needs_page05) {	/* DVD-R/-RW incremental */
 		p[2] = 0x20 | WT_PACKET;	/* LS_V */
 		p[3] = 0x20 | 0x05;	/* FP, track mode 5 */
@@ -249,7 +266,7 @@ size_t rec_page05(const struct rec_disc *d, enum rec_page_control pc, uint8_t ou
 		out[1] = REC_PAGE05_LEN - 2;
 		break;
 	default:
-		rec_page05_default(d->m, out);
+		rec_page05_default(d, out);
 		break;
 	}
 	return REC_PAGE05_LEN;
@@ -338,7 +355,7 @@ static int rec_build_blank(struct rec_disc *d, uint32_t capacity)
 	if (st->page05_len == REC_PAGE05_LEN)
 		memcpy(page, st->page05, sizeof(page));
 	else
-		rec_page05_default(d->m, page);
+		rec_page05_default(d, page);
 	dl_state_free(st);
 	memset(st, 0, sizeof(*st));
 	st->profile = d->m->profile;
@@ -514,6 +531,7 @@ struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t er
 	d->m = m;
 	d->vclock = cfg->vclock;
 	d->vclock_arg = cfg->vclock_arg;
+	d->drive_wt = cfg->write_types ? cfg->write_types : ~0u;
 	int loaded = 0;
 	if (cfg->image) {
 		d->image = strdup(cfg->image);
@@ -583,7 +601,7 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 		if ((page[i] ^ d->st.page05[i]) & ~mask[i])
 			return SIM_SENSE_INVALID_FIELD_IN_PARAM;
 	uint8_t wt = page[2] & 0x0f, tm = page[3] & 0x0f, dbt = page[4] & 0x0f;
-	if (!(d->m->write_types & WT(wt)))
+	if (!(rec_write_types(d) & WT(wt)))	/* the medium's or the drive's */
 		return SIM_SENSE_INVALID_FIELD_IN_PARAM;
 	if ((page[3] >> 6) == 2 || tm > 7)
 		return SIM_SENSE_PARAM_VALUE_INVALID;
@@ -673,7 +691,7 @@ static uint8_t rec_track_data_mode(const struct rec_disc *d)
 static struct sim_sense rec_record(struct rec_disc *d, const struct rec_write_req *w, uint32_t bs,
 				   uint16_t track, uint16_t session)
 {
-	if (rec_test_mode(d) || !d->w)
+	if (rec_test_mode(d) || !d->w || w->no_record)
 		return SIM_SENSE_NONE;
 	struct dl_data_meta meta = {
 		.lba = w->lba, .count = w->nblocks, .block_size = bs,
@@ -810,7 +828,7 @@ static struct sim_sense rec_write_sao(struct rec_disc *d, const struct rec_write
 			    lba >= d->st.tracks[k].start_lba &&
 			    lba < d->st.tracks[k].start_lba + (int32_t)d->st.tracks[k].size)
 				t = &d->st.tracks[k];
-		if (!rec_test_mode(d) && d->w) {
+		if (!rec_test_mode(d) && d->w && !w->no_record) {
 			struct dl_data_meta meta = {
 				.lba = lba, .count = n, .block_size = f->bpb,
 				.data_block_type = DL_NA, .write_type = WT_SAO, .opcode = w->opcode,
@@ -1078,7 +1096,7 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 	if (d->m->family == REC_CD && rec_page_wt(d) == WT_SAO)
 		return rec_write_sao(d, w);
 	uint32_t bs = rec_write_block_size(d, w->lba);
-	if (!bs || (d->m->needs_page05 && !(d->m->write_types & WT(rec_page_wt(d)))))
+	if (!bs || (d->m->needs_page05 && !(rec_write_types(d) & WT(rec_page_wt(d)))))
 		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
 	if (!w->data || (uint64_t)bs * w->nblocks != w->len)	/* §4.6 */
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;

@@ -108,6 +108,11 @@ struct rec_config {
 	const struct dl_writer_opts *writer;	/* NULL = level 1 on 2 worker threads */
 	uint64_t (*vclock)(void *arg);	/* virtual time in microseconds; NULL = 0 */
 	void *vclock_arg;
+	unsigned write_types;		/* page 05h write types the drive offers (1 << type,
+					 * personality.h SIM_WT_*), intersected with the
+					 * medium's; 0 = all of the medium's.  MODE SELECT of
+					 * another type gets 05/26/00, the default page uses
+					 * one the drive has */
 };
 
 /* Create a blank disc of cfg->media, or reload cfg->image if it holds a STATE (the
@@ -145,6 +150,9 @@ struct rec_write_req {
 	size_t len;
 	uint8_t opcode;			/* 0x2a, 0xaa */
 	bool streaming, fua;
+	bool no_record;			/* an injected fault (fault.h record-nothing): validate
+					 * and move the state on as a real drive does, but record
+					 * no data - the failure users see with some SAO burns */
 };
 struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w);
 

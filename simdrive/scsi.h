@@ -117,6 +117,12 @@ size_t sim_sense_encode_field(uint8_t *out, struct sim_sense s, bool descriptor,
 			      bool has_info, uint64_t info,
 			      const struct sim_sense_field *field);
 
+/* sim_sense_encode_field for a current error (deferred false: 70h / 72h) or a
+ * deferred one (71h / 73h, SPC-4 §4.5.5: the error of a command that already
+ * completed with GOOD, e.g. a buffered WRITE, reported on a later command). */
+size_t sim_sense_encode_full(uint8_t *out, struct sim_sense s, bool descriptor, bool deferred,
+			     bool has_info, uint64_t info, const struct sim_sense_field *field);
+
 /* Name of a sense key, and a short description of an ASC/ASCQ pair, for logs and
  * error messages.  Never NULL. */
 const char *sim_sense_key_str(uint8_t key);
@@ -145,6 +151,13 @@ struct sim_cmd {
 	uint8_t  sense_len;		/* 0 unless CHECK CONDITION */
 	bool     drop_connection;	/* an injected fault (fault.h): the transport closes
 					 * the connection instead of answering */
+	uint64_t complete_after_us;	/* a drive that takes its time (drivetime.h,
+					 * --time-scale > 0): the response must not leave
+					 * before this CLOCK_MONOTONIC time in microseconds;
+					 * later commands of the LUN on the same session wait
+					 * for it.  0 = answer at once.  The command has been
+					 * carried out already: holding it only delays the
+					 * status (doc/simdrive-time.md). */
 };
 
 /* Free the device-owned parts of cmd (data_in) and reset the out fields. */
@@ -160,6 +173,8 @@ struct sim_lun_cfg {
 				 * NULL (nothing recorded beyond memory) */
 	bool        tray_open;	/* start with the tray open (the disc in it, not loaded):
 				 * START STOP UNIT LoEj=1 Start=1 loads it */
+	const char *personality;	/* drive personality file (personality.h), or NULL
+					 * for the default drive */
 };
 
 struct sim_dev_cfg {
@@ -172,6 +187,9 @@ struct sim_dev_cfg {
 	size_t      nluns;
 	const struct sim_fault *faults;	/* injected faults (fault.h), copied */
 	size_t      nfaults;
+	double      time_scale;		/* the drives' virtual clock (drivetime.h): 0 = as
+					 * fast as the host can, virtual time reported; 1 =
+					 * real time; 0.01 = a hundred times faster than real */
 };
 
 struct sim_dev;
@@ -197,7 +215,40 @@ void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd);
 void sim_dev_lun_reset(struct sim_dev *dev, uint16_t lun);
 void sim_dev_target_reset(struct sim_dev *dev);
 
+/* The drives' virtual clock in microseconds (drivetime.h; --time-scale): what the
+ * command trace and the image records carry. */
+uint64_t sim_dev_now_us(const struct sim_dev *dev);
+
+/* Buffer underruns lun's drive recovered from (BUFE or lossless linking,
+ * doc/simdrive-time.md) since the device started; 0 for other LUNs. */
+uint64_t sim_dev_underruns(const struct sim_dev *dev, uint16_t lun);
+
 /* Is lun configured?  (TMF answers "LUN does not exist" otherwise.) */
 bool sim_dev_has_lun(const struct sim_dev *dev, uint16_t lun);
+
+/* Injected faults at run time (fault.h), for the control socket (control.h) and the
+ * harness; they act exactly like the ones of sim_dev_cfg.  sim_dev_add_fault copies f,
+ * gives it the next id (from 1, never reused) and returns the id; command=+N counts
+ * from the LUN's commands so far (it needs lun= when the device has several LUNs).
+ * -1 with a message in err. */
+int sim_dev_add_fault(struct sim_dev *dev, const struct sim_fault *f, char *err, size_t errlen);
+/* Copy up to max of the device's faults, with id and fired count, to out (may be NULL
+ * with max 0).  Returns how many there are. */
+size_t sim_dev_faults(const struct sim_dev *dev, struct sim_fault *out, size_t max);
+/* Remove the fault with this id, or every fault for id 0.  Returns how many went. */
+size_t sim_dev_clear_faults(struct sim_dev *dev, unsigned id);
+
+/* The tray of lun, moved by an operator (the eject button, a hand pushing it in).
+ * Opening is refused while a nexus prevents medium removal (the drive then reports an
+ * eject request event, MMC-6 §6.7); closing with a disc raises 06/28/00 for every
+ * nexus and a new-media event.  0, or -1 with a message in err. */
+int sim_dev_set_tray(struct sim_dev *dev, uint16_t lun, bool open, char *err, size_t errlen);
+
+/* Commands lun received so far (what command=N counts); 0 for an unknown LUN. */
+uint64_t sim_dev_lun_commands(const struct sim_dev *dev, uint16_t lun);
+
+/* The command trace (trace.h): borrowed, NULL turns it off. */
+struct sim_trace;
+void sim_dev_set_trace(struct sim_dev *dev, struct sim_trace *trace);
 
 #endif

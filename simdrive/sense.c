@@ -1,7 +1,8 @@
 /* simdrive/sense.c - sense data encoding (SPC-4 §4.5) and names for logs.
  *
  * One encoder emits both formats: fixed (response code 70h, 18 bytes) and
- * descriptor (72h, 8-byte header plus descriptors).  Key, ASC and ASCQ always come
+ * descriptor (72h, 8-byte header plus descriptors), for current errors and for
+ * deferred ones (71h / 73h, SPC-4 §4.5.5).  Key, ASC and ASCQ always come
  * in as one struct sim_sense so they cannot drift apart. */
 #include <string.h>
 
@@ -34,6 +35,8 @@ enum {
 
 #define SENSE_FIXED_CURRENT      0x70
 #define SENSE_DESCRIPTOR_CURRENT 0x72
+#define SENSE_FIXED_DEFERRED     0x71	/* SPC-4 §4.5.5: an error of a command that */
+#define SENSE_DESCRIPTOR_DEFERRED 0x73	/* already completed GOOD */
 #define SENSE_VALID              0x80
 #define SKS_SKSV                 0x80
 #define SKS_CD                   0x40
@@ -46,15 +49,14 @@ static void put_sks(uint8_t *p, const struct sim_sense_field *f)
 	wire_put_be16(p + 1, f->byte);
 }
 
-size_t sim_sense_encode_field(uint8_t *out, struct sim_sense s, bool descriptor,
-			      bool has_info, uint64_t info,
-			      const struct sim_sense_field *field)
+size_t sim_sense_encode_full(uint8_t *out, struct sim_sense s, bool descriptor, bool deferred,
+			     bool has_info, uint64_t info, const struct sim_sense_field *field)
 {
 	bool sks = field && field->valid;
 
 	if (!descriptor) {
 		memset(out, 0, FIX_LEN);
-		out[FIX_RESPONSE] = SENSE_FIXED_CURRENT;
+		out[FIX_RESPONSE] = deferred ? SENSE_FIXED_DEFERRED : SENSE_FIXED_CURRENT;
 		/* INFORMATION is 4 bytes here; a larger value cannot be VALID (§4.5.3). */
 		if (has_info && info <= UINT32_MAX) {
 			out[FIX_RESPONSE] |= SENSE_VALID;
@@ -71,7 +73,7 @@ size_t sim_sense_encode_field(uint8_t *out, struct sim_sense s, bool descriptor,
 
 	size_t n = DESC_HDR_LEN;
 	memset(out, 0, DESC_HDR_LEN);
-	out[DESC_RESPONSE] = SENSE_DESCRIPTOR_CURRENT;
+	out[DESC_RESPONSE] = deferred ? SENSE_DESCRIPTOR_DEFERRED : SENSE_DESCRIPTOR_CURRENT;
 	out[DESC_KEY] = s.key & 0x0f;
 	out[DESC_ASC] = s.asc;
 	out[DESC_ASCQ] = s.ascq;
@@ -94,6 +96,13 @@ size_t sim_sense_encode_field(uint8_t *out, struct sim_sense s, bool descriptor,
 	}
 	out[DESC_ADDLEN] = (uint8_t)(n - DESC_HDR_LEN);
 	return n;
+}
+
+size_t sim_sense_encode_field(uint8_t *out, struct sim_sense s, bool descriptor,
+			      bool has_info, uint64_t info,
+			      const struct sim_sense_field *field)
+{
+	return sim_sense_encode_full(out, s, descriptor, false, has_info, info, field);
 }
 
 size_t sim_sense_encode(uint8_t *out, struct sim_sense s, bool descriptor,

@@ -32,15 +32,24 @@ static void sim_put_ascii(uint8_t *p, const char *s, size_t width)
 
 uint8_t sim_spc_test_unit_ready(struct sim_ctx *c)
 {
-	return SIM_STATUS_GOOD;	/* medium presence was the generic check */
+	struct sim_sense s;
+	uint16_t progress;
+
+	/* Medium presence was the generic check.  A recorder busy with a long operation
+	 * (after IMMED) is not ready, with the progress (spec §1.1, §6 item 1). */
+	if (sim_mmc_busy(c, &s, &progress))
+		return sim_fail_progress(c, s, progress);
+	return SIM_STATUS_GOOD;
 }
 
 /* SPC-4 §6.39: report and clear a pending unit attention, else the current
- * not-ready condition, else NO SENSE.  DESC (CDB[1] b0) picks the format. */
+ * not-ready condition (a long operation's with its progress indication, §4.5.2.4.4),
+ * else NO SENSE.  DESC (CDB[1] b0) picks the format. */
 uint8_t sim_spc_request_sense(struct sim_ctx *c)
 {
 	bool desc = c->cdb[1] & 0x01;
 	struct sim_sense s = SIM_SENSE_NONE;
+	struct sim_sense_field progress = { .valid = false };
 	uint8_t sense[SIM_SENSE_MAX];
 
 	if (!c->lun)
@@ -49,8 +58,10 @@ uint8_t sim_spc_request_sense(struct sim_ctx *c)
 		;
 	else if (!sim_lun_ready(c->lun))
 		s = sim_lun_not_ready_sense(c->lun);
+	else if (sim_mmc_busy(c, &s, &progress.byte))
+		progress.valid = true;
 
-	size_t n = sim_sense_encode(sense, s, desc, false, 0);
+	size_t n = sim_sense_encode_field(sense, s, desc, false, 0, &progress);
 	return sim_reply_copy(c, sense, n, c->cdb[4]);
 }
 
@@ -87,9 +98,14 @@ static uint8_t sim_inquiry_standard(struct sim_ctx *c, uint16_t alloc)
 	b[3] = 0x02;			/* response data format 2 */
 	b[4] = INQ_STD_LEN - 5;		/* additional length */
 	b[7] = 0x02;			/* CMDQUE */
-	sim_put_ascii(b + INQ_VENDOR, c->dev->vendor, 8);
-	sim_put_ascii(b + INQ_PRODUCT, c->dev->product, 16);
-	sim_put_ascii(b + INQ_REVISION, c->dev->revision, 4);
+	/* A LUN answers as the drive it plays (personality.h); the default drive has the
+	 * device's identification.  An unconfigured LUN has the device's. */
+	const char *vendor = c->lun ? c->lun->pers.vendor : c->dev->vendor;
+	const char *product = c->lun ? c->lun->pers.product : c->dev->product;
+	const char *revision = c->lun ? c->lun->pers.revision : c->dev->revision;
+	sim_put_ascii(b + INQ_VENDOR, vendor, 8);
+	sim_put_ascii(b + INQ_PRODUCT, product, 16);
+	sim_put_ascii(b + INQ_REVISION, revision, 4);
 	for (size_t i = 0; i < sizeof(sim_version_descriptors) / sizeof(sim_version_descriptors[0]); i++)
 		wire_put_be16(b + INQ_VERSION_DESCRIPTORS + 2 * i, sim_version_descriptors[i]);
 	return SIM_STATUS_GOOD;
@@ -137,7 +153,7 @@ static uint8_t sim_vpd_devid(struct sim_ctx *c, uint16_t alloc)
 	page[pos + 1] = 0x01;		/* association 00b (LU), type 1: T10 vendor ID */
 	page[pos + 2] = 0;
 	page[pos + 3] = (uint8_t)(8 + sn);
-	sim_put_ascii(page + pos + 4, c->dev->vendor, 8);
+	sim_put_ascii(page + pos + 4, c->lun->pers.vendor, 8);
 	memcpy(page + pos + 12, c->lun->serial, sn);
 	pos += 4 + 8 + sn;
 
@@ -269,8 +285,9 @@ static size_t sim_page_power_condition(const struct sim_lun *lun, enum sim_pc pc
 }
 
 /* MM Capabilities and Mechanical Status page 2Ah (MMC-3; layout per
- * spec/mmc-subset.md §1.3).  Read only for now: CD-R, CD-RW, DVD-ROM reading, no write bits; no write speed
- * descriptors).  Page length 1Eh + 4n. */
+ * spec/mmc-subset.md §1.3).  A reader: CD-R, CD-RW, DVD-ROM reading, no write bits.  A
+ * recorder adds its speeds, buffer and write speed descriptors (mmc.c).  Page length
+ * 1Eh + 4n. */
 static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, uint8_t *p,
 				    bool locked)
 {
@@ -278,7 +295,7 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 	p[0] = 0x2a;
 	p[1] = 0x1e;
 	if (pc == SIM_PC_CHANGEABLE)
-		return 32;
+		return lun->rec ? sim_mmc_page2a(lun, pc, p) : 32;
 	p[2] = 0x0b;			/* reads CD-R (b0), CD-RW (b1), DVD-ROM (b3) */
 	p[3] = 0x00;			/* writes nothing */
 	if (lun->rec) {			/* a recorder (mmc.c) */
@@ -293,18 +310,12 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 	wire_put_be16(p + 8, 8448);	/* max read speed kB/s (obsolete field) */
 	wire_put_be16(p + 12, 2048);	/* buffer size KiB */
 	wire_put_be16(p + 14, 8448);	/* current read speed (obsolete field) */
-	if (lun->rec) {
-		/* The speed SET CD SPEED / SET STREAMING selected (MMC-3 page 2Ah bytes 20-21,
-		 * obsolete, and 28-29); 16-bit kB/s fields, so BD speeds saturate. */
-		uint32_t w = sim_mmc_write_speed(lun);
-		uint16_t kbps = w > 0xffff ? 0xffff : (uint16_t)w;
-		wire_put_be16(p + 20, kbps);
-		wire_put_be16(p + 28, kbps);
-	}
+	if (lun->rec)	/* the speed SET CD SPEED / SET STREAMING selected, the table */
+		return sim_mmc_page2a(lun, pc, p);
 	return 32;
 }
 
-#define SIM_PAGE_MAX 52		/* write parameters page 05h */
+#define SIM_PAGE_MAX 80		/* page 2Ah with SIM_PERS_MAX_SPEEDS descriptors */
 
 static size_t sim_mode_page(struct sim_ctx *c, uint8_t code, enum sim_pc pc, uint8_t *p)
 {

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -106,6 +108,7 @@ struct txitem {
 enum task_state {
 	TASK_COLLECT,		/* waiting for write data */
 	TASK_READY,		/* all data in, waiting for its turn on the LUN */
+	TASK_HELD,		/* executed; the response waits for the drive's time */
 };
 
 struct task {
@@ -130,6 +133,10 @@ struct task {
 	struct sim_sense fail;	/* non-zero key: answer with this instead of executing */
 	bool fail_taskset_full;
 	bool counted_buffer;
+	/* TASK_HELD: the outcome, sent when hold_timer fires (scsi.h complete_after_us) */
+	struct conn *conn;
+	struct sim_cmd *held;
+	uint64_t hold_timer;
 };
 
 /* A non-immediate PDU that arrived ahead of ExpCmdSN, parked until the gap fills. */
@@ -596,6 +603,12 @@ static void conn_update_events(struct conn *c)
 
 static void task_free(struct conn *c, struct task *t)
 {
+	if (t->hold_timer)
+		sim_loop_del_timer(c->tgt->loop, t->hold_timer);
+	if (t->held) {
+		sim_cmd_release(t->held);
+		free(t->held);
+	}
 	if (t->counted_buffer)
 		c->buffered -= t->wlen;
 	free(t->wbuf);
@@ -935,6 +948,84 @@ static void abort_task(struct conn *c, struct task *t)
 	task_free(c, t);
 }
 
+/* Send the outcome of an executed task and forget it. */
+static void task_respond(struct conn *c, struct task *t, struct sim_cmd *cmd)
+{
+	task_unlink(c, t);
+	update_window(c);
+	send_data_in(c, t, cmd);
+	sim_cmd_release(cmd);
+	task_free(c, t);
+}
+
+static uint64_t tgt_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+#define TGT_HOLD_SLACK_US 500	/* closer than this: answer at once */
+
+static void task_hold_timer(struct sim_loop *loop, void *arg);
+
+static bool task_hold_arm(struct conn *c, struct task *t, uint64_t until)
+{
+	uint64_t now = tgt_now_us();
+	uint64_t ms = until > now ? (until - now + 999) / 1000 : 0;
+	t->hold_timer = sim_loop_add_timer(c->tgt->loop, ms, task_hold_timer, t);
+	return t->hold_timer != 0;
+}
+
+/* A drive that takes its time (scsi.h complete_after_us; doc/simdrive-time.md): the
+ * executed task stays in the list, so later commands of its LUN on this session wait
+ * their turn, and its response leaves from a timer.  Other LUNs and sessions go on.
+ * The write data has been consumed: its buffer is released now.  Returns false to
+ * answer at once (the time is already up, or no memory for holding). */
+static bool task_hold(struct conn *c, struct task *t, struct sim_cmd *cmd)
+{
+	if (cmd->complete_after_us <= tgt_now_us() + TGT_HOLD_SLACK_US)
+		return false;
+	t->held = malloc(sizeof(*t->held));
+	if (!t->held)
+		return false;
+	if (!task_hold_arm(c, t, cmd->complete_after_us)) {
+		free(t->held);
+		t->held = NULL;
+		return false;
+	}
+	*t->held = *cmd;		/* data_in moves with it */
+	t->held->data_out = NULL;
+	t->held->data_out_len = 0;
+	if (t->counted_buffer)
+		c->buffered -= t->wlen;
+	t->counted_buffer = false;
+	free(t->wbuf);
+	t->wbuf = NULL;
+	t->wlen = 0;
+	t->state = TASK_HELD;
+	t->conn = c;
+	SIM_DEBUG(SIM_LOGS_SCSI, "conn %u: ITT 0x%08x held %" PRIu64 " us", c->id, t->itt,
+		  cmd->complete_after_us - tgt_now_us());
+	return true;
+}
+
+static void task_hold_timer(struct sim_loop *loop, void *arg)
+{
+	struct task *t = arg;
+	struct conn *c = t->conn;
+
+	(void)loop;
+	t->hold_timer = 0;
+	if (t->held->complete_after_us > tgt_now_us() + TGT_HOLD_SLACK_US &&
+	    task_hold_arm(c, t, t->held->complete_after_us))
+		return;		/* woke early */
+	task_respond(c, t, t->held);
+	conn_run_tasks(c);
+	conn_flush(c);
+	reap(c->tgt);
+}
+
 /* Execute a task whose data is complete and whose turn it is. */
 static void task_execute(struct conn *c, struct task *t)
 {
@@ -970,11 +1061,9 @@ static void task_execute(struct conn *c, struct task *t)
 	}
 	SIM_DEBUG(SIM_LOGS_SCSI, "conn %u: ITT 0x%08x LUN %u CDB %02x: status 0x%02x spdtl %u",
 		  c->id, t->itt, t->lun, cmd.cdb[0], cmd.status, cmd.spdtl);
-	task_unlink(c, t);
-	update_window(c);
-	send_data_in(c, t, &cmd);
-	sim_cmd_release(&cmd);
-	task_free(c, t);
+	if (cmd.complete_after_us && task_hold(c, t, &cmd))
+		return;
+	task_respond(c, t, &cmd);
 }
 
 /* Run, in delivery order, every ready task with no earlier unfinished task on the

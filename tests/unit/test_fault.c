@@ -1,6 +1,9 @@
 /* tests/unit/test_fault.c - the fault words of simdrive/fault.h: parsing (every kind,
  * defaults, each bad word named) and firing (LBA ranges of WRITE(10)/(12), command
- * numbers, counts, LUN filter). */
+ * numbers, counts, LUN filter), the kinds of issue 6 (medium-error, deferred
+ * write-error, eject, ignore-speed, record-nothing), seeded firing and the canonical
+ * words of sim_fault_format. */
+#include <stddef.h>
 #include <string.h>
 
 #include "fault.h"
@@ -119,12 +122,174 @@ static void test_fire_by_command(void)
 	CU_ASSERT(!sim_fault_check(f, 2, 0, 5, cdb, &e));	/* fires once */
 }
 
+static void test_parse_new_kinds(void)
+{
+	struct sim_fault f;
+	char err[300];
+
+	CU_ASSERT_EQUAL(sim_fault_parse("medium-error lba=10", &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f.kind, SIM_FAULT_MEDIUM_ERROR);
+	CU_ASSERT(f.sense.key == 3 && f.sense.asc == 0x11 && f.sense.ascq == 0);
+	CU_ASSERT_EQUAL(sim_fault_parse("write-error lba=64 deferred", &f, err, sizeof(err)), 0);
+	CU_ASSERT(f.deferred && f.trigger == SIM_TRIG_LBA);
+	CU_ASSERT_EQUAL(sim_fault_parse("eject command=12", &f, err, sizeof(err)), 0);
+	CU_ASSERT(f.kind == SIM_FAULT_EJECT && f.trigger == SIM_TRIG_COMMAND && f.command == 12);
+	CU_ASSERT_EQUAL(sim_fault_parse("ignore-speed command=+1", &f, err, sizeof(err)), 0);
+	CU_ASSERT(f.kind == SIM_FAULT_IGNORE_SPEED && f.relative && f.command == 1);
+	CU_ASSERT_EQUAL(sim_fault_parse("record-nothing,lba=-150,count=4", &f, err, sizeof(err)), 0);
+	CU_ASSERT(f.kind == SIM_FAULT_RECORD_NOTHING && f.lba == -150 && f.count == 4);
+	CU_ASSERT_EQUAL(sim_fault_parse("write-error seed=7 probability=0.25 count=3", &f, err,
+					sizeof(err)), 0);
+	CU_ASSERT(f.trigger == SIM_TRIG_SEED && f.seed == 7 && f.ppm == 250000 && f.count == 3);
+
+	static const struct { const char *text, *word; } bad[] = {
+		{ "medium-error lba=1 deferred", "deferred" },
+		{ "eject lba=1 sense=2/3A/00", "takes no sense" },
+		{ "record-nothing lba=1 after", "after" },
+		{ "write-error lba=1 probability=0.5", "probability= goes with seed=" },
+		{ "write-error seed=1 probability=2", "probability=2" },
+		{ "write-error seed=1 probability=0", "probability=0" },
+		{ "write-error lba=1 command=3", "command=3" },
+		{ "eject command=+x", "command=+x" },
+		{ "eject command=+", "command=+" },
+		{ "ignore-speed", "seed=S" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		CU_ASSERT_EQUAL(sim_fault_parse(bad[i].text, &f, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].word));
+	}
+}
+
+/* sim_fault_format gives words sim_fault_parse takes back to the same fault. */
+static void test_format_round_trip(void)
+{
+	static const char *const lines[] = {
+		"long-write-in-progress lba=100 polls=3",
+		"unit-attention lun=2 command=5 sense=6/28/00",
+		"write-error lba=-150 sense=3/0C/09 deferred",
+		"drop-connection command=+4 after count=2",
+		"medium-error lba=17",
+		"eject lba=300",
+		"ignore-speed command=1",
+		"record-nothing lba=32 count=2",
+		"write-error seed=99 probability=0.125",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct sim_fault a, b;
+		char err[300], words[256];
+		CU_ASSERT_EQUAL_FATAL(sim_fault_parse(lines[i], &a, err, sizeof(err)), 0);
+		sim_fault_format(&a, words, sizeof(words));
+		CU_ASSERT_EQUAL_FATAL(sim_fault_parse(words, &b, err, sizeof(err)), 0);
+		CU_ASSERT(memcmp(&a, &b, sizeof(a)) == 0);
+	}
+	struct sim_fault f;
+	char err[300], words[256];
+	sim_fault_parse("write-error lba=64 deferred", &f, err, sizeof(err));
+	sim_fault_format(&f, words, sizeof(words));
+	CU_ASSERT_STRING_EQUAL(words, "write-error lba=64 count=1 sense=3/0C/00 deferred");
+}
+
+static void read10(uint8_t *cdb, uint32_t lba, uint16_t n)
+{
+	write10(cdb, lba, n);
+	cdb[0] = 0x28;
+}
+
+static void test_fire_new_kinds(void)
+{
+	struct sim_fault f[1];
+	struct sim_fault_effect e;
+	uint8_t cdb[16];
+	char err[300];
+
+	/* medium-error looks at READs only and names the LBA. */
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("medium-error lba=10", f, err, sizeof(err)), 0);
+	write10(cdb, 0, 16);
+	CU_ASSERT(!sim_fault_check(f, 1, 0, 1, cdb, &e));
+	read10(cdb, 8, 4);
+	CU_ASSERT(sim_fault_check(f, 1, 0, 2, cdb, &e));
+	CU_ASSERT(e.fail && e.has_info && e.info == 10 && e.sense.asc == 0x11);
+	CU_ASSERT(e.fault == &f[0]);
+	/* READ CD: 24-bit transfer length in bytes 6-8. */
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("medium-error lba=300", f, err, sizeof(err)), 0);
+	memset(cdb, 0, 16);
+	cdb[0] = 0xBE;
+	cdb[4] = 0x01;			/* LBA 256 */
+	cdb[8] = 0x80;			/* 128 blocks */
+	CU_ASSERT(sim_fault_check(f, 1, 0, 1, cdb, &e));
+
+	/* deferred write-error: no fail, the sense to queue, INFORMATION = the LBA. */
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("write-error lba=-100 deferred", f, err, sizeof(err)), 0);
+	write10(cdb, (uint32_t)-150, 100);
+	CU_ASSERT(sim_fault_check(f, 1, 0, 1, cdb, &e));
+	CU_ASSERT(e.deferred && !e.fail && e.has_info && e.info == 0xFFFFFF9Cu);
+
+	static const struct { const char *text; size_t off; } flag[] = {
+		{ "eject lba=5", offsetof(struct sim_fault_effect, eject) },
+		{ "ignore-speed lba=5", offsetof(struct sim_fault_effect, ignore_speed) },
+		{ "record-nothing lba=5", offsetof(struct sim_fault_effect, no_record) },
+	};
+	for (size_t i = 0; i < sizeof(flag) / sizeof(flag[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(sim_fault_parse(flag[i].text, f, err, sizeof(err)), 0);
+		write10(cdb, 0, 16);
+		CU_ASSERT_FATAL(sim_fault_check(f, 1, 0, 1, cdb, &e));
+		CU_ASSERT(*(const bool *)((const char *)&e + flag[i].off));
+		CU_ASSERT(!e.fail && !e.drop && !e.deferred);
+	}
+
+	/* command=+N is resolved by the device, never fired as it stands. */
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("eject command=+1", f, err, sizeof(err)), 0);
+	CU_ASSERT(!sim_fault_check(f, 1, 0, 1, cdb, &e));
+}
+
+/* The same seed over the same commands fires at the same commands; another seed
+ * differently; the count caps the firings. */
+static void test_fire_by_seed(void)
+{
+	struct sim_fault a[1], b[1], c[1];
+	struct sim_fault_effect e;
+	uint8_t cdb[16];
+	char err[300];
+	char ha[201] = "", hb[201] = "", hc[201] = "";
+
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("write-error seed=5 probability=0.2 count=1000", a, err,
+					      sizeof(err)), 0);
+	*b = *a;
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("write-error seed=6 probability=0.2 count=1000", c, err,
+					      sizeof(err)), 0);
+	for (int i = 0; i < 200; i++) {
+		write10(cdb, (uint32_t)i * 16, 16);
+		ha[i] = sim_fault_check(a, 1, 0, (uint64_t)i, cdb, &e) ? 'E' : '.';
+		hb[i] = sim_fault_check(b, 1, 0, (uint64_t)i, cdb, &e) ? 'E' : '.';
+		hc[i] = sim_fault_check(c, 1, 0, (uint64_t)i, cdb, &e) ? 'E' : '.';
+		/* not a candidate: no draw, so it changes nothing */
+		memset(cdb, 0, 16);
+		CU_ASSERT(!sim_fault_check(a, 1, 0, (uint64_t)i, cdb, &e));
+		CU_ASSERT(!sim_fault_check(b, 1, 0, (uint64_t)i, cdb, &e));
+	}
+	CU_ASSERT_STRING_EQUAL(ha, hb);
+	CU_ASSERT(strcmp(ha, hc) != 0);
+	CU_ASSERT(a[0].fired > 20 && a[0].fired < 60);	/* about 40 */
+
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("write-error seed=5 probability=1 count=2", a, err,
+					      sizeof(err)), 0);
+	write10(cdb, 0, 1);
+	CU_ASSERT(sim_fault_check(a, 1, 0, 1, cdb, &e));
+	CU_ASSERT(sim_fault_check(a, 1, 0, 2, cdb, &e));
+	CU_ASSERT(!sim_fault_check(a, 1, 0, 3, cdb, &e));
+}
+
 static int register_fault(void)
 {
 	static const struct unit_test tests[] = {
 		{ "parse", test_parse },
 		{ "fire_by_lba", test_fire_by_lba },
 		{ "fire_by_command", test_fire_by_command },
+		{ "parse_new_kinds", test_parse_new_kinds },
+		{ "format_round_trip", test_format_round_trip },
+		{ "fire_new_kinds", test_fire_new_kinds },
+		{ "fire_by_seed", test_fire_by_seed },
 	};
 	return UNIT_ADD_SUITE("fault", tests);
 }

@@ -391,7 +391,7 @@ static void test_get_configuration(void)
 	f = mmc_feature(cmd.data_in, cmd.data_in_len, 0x002d);
 	CU_ASSERT(f && !(f[2] & 0x01));				/* CD TAO not */
 	f = mmc_feature(cmd.data_in, cmd.data_in_len, 0x0107);	/* Real Time Streaming */
-	CU_ASSERT(f && f[4] == 0x1b);				/* RBCB SCS WSPD SW, no MP2A */
+	CU_ASSERT(f && f[4] == 0x1f);				/* RBCB SCS MP2A WSPD SW */
 	f = mmc_feature(cmd.data_in, cmd.data_in_len, 0x0040);	/* BD Read */
 	CU_ASSERT(f && f[3] == 28 && (f[2] & 0x3c) >> 2 == 1);
 	CU_ASSERT(f && wire_be16(f + 8) == 0x0002 && wire_be16(f + 16) == 0x0002 &&

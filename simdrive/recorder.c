@@ -1280,6 +1280,23 @@ static struct sim_sense rec_close_apply(struct rec_disc *d, enum rec_close_actio
 	}
 }
 
+/* Make everything acknowledged so far durable: the STATE when it changed, then a SYNC
+ * record (doc/disclog.md §3.4).  CLOSE, RESERVE, BLANK and FORMAT are answered only
+ * once the image holds their result and every WRITE before them, as SYNCHRONIZE CACHE
+ * is: a drive flushes its buffer before it closes, and a daemon killed right after the
+ * answer must reload what the host was told (tests/integration/powerloss.sh). */
+static int rec_make_durable(struct rec_disc *d, bool state_changed)
+{
+	if (state_changed && rec_persist(d) < 0)
+		return -1;
+	if (d->w && !rec_test_mode(d)) {
+		struct dl_error e;
+		if (dl_writer_sync(d->w, &e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number)
 {
 	if (!d->m->writable)
@@ -1300,7 +1317,7 @@ struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number
 		d->raw_active = raw;
 		return s;
 	}
-	if (act != RC_NOOP && rec_persist(d) < 0) {
+	if (rec_make_durable(d, act != RC_NOOP) < 0) {
 		d->raw_active = raw;
 		return rec_end(d, &x, false);
 	}
@@ -1375,13 +1392,8 @@ struct sim_sense rec_sync(struct rec_disc *d)
 		}
 		layout = true;
 	}
-	if ((layout || d->dirty) && rec_persist(d) < 0)
+	if (rec_make_durable(d, layout || d->dirty) < 0)
 		return rec_end(d, &x, false);
-	if (d->w && !rec_test_mode(d)) {
-		struct dl_error e;
-		if (dl_writer_sync(d->w, &e) < 0)
-			return rec_end(d, &x, false);
-	}
 	return rec_end(d, &x, true);
 }
 
@@ -1425,7 +1437,7 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 	if (rec_add_track(d, end + (d->m->family == REC_CD ? REC_CD_TAO_GAP : 0)) < 0)
 		return rec_end(d, &x, false);
 	rec_refresh_nwa(d);
-	if (rec_persist(d) < 0)
+	if (rec_make_durable(d, true) < 0)
 		return rec_end(d, &x, false);
 	return rec_end(d, &x, true);
 }
@@ -1440,7 +1452,7 @@ struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
-	if (rec_build_blank(d, d->st.capacity) < 0 || rec_persist(d) < 0)
+	if (rec_build_blank(d, d->st.capacity) < 0 || rec_make_durable(d, true) < 0)
 		return rec_end(d, &x, false);
 	d->read_stale = true;
 	d->sao_armed = false;
@@ -1480,7 +1492,7 @@ struct sim_sense rec_format(struct rec_disc *d, uint8_t format_type, uint8_t sub
 	st->flags &= (uint8_t)~DF_BGF_MASK;
 	if (d->m->profile == REC_PROFILE_DVD_PLUS_RW)
 		st->flags |= BGF_RUNNING << DF_BGF_SHIFT;
-	if (rec_persist(d) < 0)
+	if (rec_make_durable(d, true) < 0)
 		return rec_end(d, &x, false);
 	return rec_end(d, &x, true);
 }

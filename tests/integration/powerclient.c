@@ -651,6 +651,12 @@ static void jd_op(struct journal_data *jd, unsigned k)
 	}
 }
 
+static void jd_free(struct journal_data *jd)
+{
+	free(jd->ops);
+	free(jd->w);
+}
+
 static void jd_load(const char *path, struct journal_data *jd)
 {
 	FILE *f = fopen(path, "r");
@@ -1190,6 +1196,8 @@ static int cmd_verify(int argc, char **argv)
 	printf("checks %u\n", nchecks);
 	iscsi_logout_sync(ctx);
 	iscsi_destroy_context(ctx);
+	jd_free(&jd);
+	jd_free(&ref);
 	return 0;
 }
 

@@ -156,9 +156,10 @@ int sim_control_exec(struct sim_dev *dev, const char *line, char *buf, size_t ca
 			return reply(buf, cap, -1, "error: stats: bad LUN '%s'", arg);
 		if (extra)
 			return reply(buf, cap, -1, "error: stats: unexpected word '%s'", extra);
-		return reply(buf, cap, 0, "ok lun=%lu commands=%" PRIu64 " faults=%zu time_us=%" PRIu64,
+		return reply(buf, cap, 0, "ok lun=%lu commands=%" PRIu64 " faults=%zu time_us=%" PRIu64
+			     " underruns=%" PRIu64,
 			     lun, sim_dev_lun_commands(dev, (uint16_t)lun), sim_dev_faults(dev, NULL, 0),
-			     sim_dev_now_us(dev));
+			     sim_dev_now_us(dev), sim_dev_underruns(dev, (uint16_t)lun));
 	}
 	if (strcmp(cmd, "help") == 0)
 		return reply(buf, cap, 0, "ok commands: fault WORDS | faults | clear [ID] | eject LUN | "

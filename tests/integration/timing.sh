@@ -48,9 +48,12 @@ passed=$((passed + 1))
 # (b) underrun without and with BUFE, in real time.
 for bufe in 0 1; do
 	image="$WORK/underrun$bufe.disclog"
-	sim_start "underrun$bufe" --drive lun=0,media=cd-r,image="$image" --time-scale 1
+	sim_start "underrun$bufe" --drive lun=0,media=cd-r,image="$image" --time-scale 1 \
+		--control "$WORK/underrun$bufe.ctl"
 	"$TIMECLIENT" "$(url)" underrun "$bufe" >"$WORK/underrun$bufe.out" ||
 		{ cat "$WORK/underrun$bufe.out"; fail "underrun with BUFE=$bufe"; }
+	"$FAULTCLIENT" control "$WORK/underrun$bufe.ctl" "stats 0" >"$WORK/stats$bufe.out" ||
+		fail "control socket: stats"
 	sim_stop
 	cat "$WORK/underrun$bufe.out"
 	good=$(awk '$1 == "good_blocks" { print $2 }' "$WORK/underrun$bufe.out")
@@ -59,9 +62,13 @@ for bufe in 0 1; do
 	"$DISCLOG" verify "$image" >/dev/null || fail "BUFE=$bufe: disclog verify"
 	if [ "$bufe" = 0 ]; then
 		grep -q 'without BUFE: loss of streaming' "$SIM_LOG" || fail "no loss-of-streaming log line"
+		grep -q ' underruns=0$' "$WORK/stats0.out" ||
+			{ cat "$WORK/stats0.out"; fail "stats: an underrun without BUFE counted as recovered"; }
 		[ "$good" -lt 1152 ] || fail "BUFE=0: every block was acknowledged"
 	else
 		grep -q 'recording paused, underrun-free (1 so far)' "$SIM_LOG" || fail "BUFE=1: the underrun was not logged"
+		grep -q ' underruns=1$' "$WORK/stats1.out" ||
+			{ cat "$WORK/stats1.out"; fail "stats: the recovered underrun is not counted"; }
 		! grep -q 'loss of streaming' "$SIM_LOG" || fail "BUFE=1: loss of streaming"
 		[ "$good" -eq 1152 ] || fail "BUFE=1: $good blocks acknowledged, not 1152"
 	fi

@@ -298,9 +298,15 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 		return lun->rec ? sim_mmc_page2a(lun, pc, p) : 32;
 	p[2] = 0x0b;			/* reads CD-R (b0), CD-RW (b1), DVD-ROM (b3) */
 	p[3] = 0x00;			/* writes nothing */
-	if (lun->rec) {			/* a recorder (mmc.c) */
-		p[2] |= 0x10;		/* reads DVD-R */
-		p[3] = 0x17;		/* writes CD-R, CD-RW, DVD-R; Test Write */
+	if (lun->rec) {			/* a recorder: what its personality takes */
+		const struct sim_personality *pp = &lun->pers;
+		p[2] = (uint8_t)((sim_personality_takes_family(pp, REC_CD) ? 0x03 : 0) |
+				 (sim_personality_takes_family(pp, REC_DVD) ? 0x18 : 0));
+		p[3] = (uint8_t)((sim_personality_has_medium(pp, "cd-r") ? 0x01 : 0) |
+				 (sim_personality_has_medium(pp, "cd-rw") ? 0x02 : 0) |
+				 (sim_personality_has_medium(pp, "dvd-r") ? 0x10 : 0));
+		if (p[3] & 0x11)
+			p[3] |= 0x04;	/* Test Write: CD-R/RW and DVD-R/RW (§6 item 8) */
 	}
 	p[4] = 0x10;			/* mode 2 form 1 */
 	p[5] = 0x00;

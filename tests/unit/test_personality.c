@@ -617,6 +617,37 @@ static void test_write_types(void)
 	sim_dev_free(dev);
 }
 
+/* Page 2Ah bytes 2-3 (mmc-subset.md §1.3): the media a drive reads and writes follow
+ * its personality - a CD-only writer claims no DVD, a DVD-only writer no CD writing. */
+static void test_page2a_media(void)
+{
+	static const struct {
+		const char *media, *drive;
+		uint8_t read, write;
+	} cases[] = {
+		{ "cd-r", "cd-writer", 0x03, 0x07 },	/* CD-R/RW read+write, Test Write */
+		{ "dvd+r", "dvd-only", 0x18, 0x14 },	/* DVD-ROM/DVD-R read, DVD-R write */
+		{ "cd-r", NULL, 0x1b, 0x17 },			/* the default drive: everything */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[512];
+		struct sim_dev *dev = pers_dev(cases[i].media,
+					       cases[i].drive ? fixture(cases[i].drive) : NULL,
+					       err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+		uint64_t n = pers_nexus(dev);
+		struct sim_cmd cmd;
+		uint8_t cdb[10] = { 0x5a, 0x08, 0x2a, 0, 0, 0, 0, 0, 120, 0 };
+		devtest_run(dev, n, 0, &cmd, cdb, 10, 120);
+		CU_ASSERT_EQUAL(cmd.status, SIM_STATUS_GOOD);
+		CU_ASSERT_FATAL(cmd.data_in_len >= 8 + 4);
+		CU_ASSERT_EQUAL(cmd.data_in[8 + 2], cases[i].read);
+		CU_ASSERT_EQUAL(cmd.data_in[8 + 3], cases[i].write);
+		sim_cmd_release(&cmd);
+		sim_dev_free(dev);
+	}
+}
+
 static int register_personality(void)
 {
 	static const struct unit_test tests[] = {
@@ -630,6 +661,7 @@ static int register_personality(void)
 		{ "media_refused", test_media_refused },
 		{ "features", test_features },
 		{ "write_types", test_write_types },
+		{ "page2a_media", test_page2a_media },
 	};
 	return UNIT_ADD_SUITE("personality", tests);
 }

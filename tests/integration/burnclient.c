@@ -29,7 +29,6 @@
  *                        with mode1, bytes 0-15 are a Mode 1 sync and header instead
  * Exit 0 when every check passed, 1 on the first failed check (with the reason). */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,113 +37,46 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "mmcclient.h"
+
 static struct iscsi_context *ctx;
 static int lun;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "burnclient: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-
-struct result {
-	int status;
-	int key, asc, ascq;
-	uint8_t data[4096];
-	int len;
-};
-
-/* Run one CDB; data-out from `out` (outlen bytes) or data-in of at most inlen bytes. */
+/* One CDB on the session's LUN; data-out from `out` (outlen bytes) or data-in of at most
+ * inlen bytes into r->data. */
 static void run(const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen, int inlen,
-		struct result *r)
+		struct mc_result *r)
 {
-	struct scsi_task *t = malloc(sizeof(*t));
-	struct iscsi_data d = { .size = (size_t)outlen, .data = (unsigned char *)out };
-
-	memset(t, 0, sizeof(*t));
-	memcpy(t->cdb, cdb, (size_t)cdblen);
-	t->cdb_size = cdblen;
-	t->xfer_dir = outlen ? SCSI_XFER_WRITE : (inlen ? SCSI_XFER_READ : SCSI_XFER_NONE);
-	t->expxferlen = outlen ? outlen : inlen;
-	if (!iscsi_scsi_command_sync(ctx, lun, t, outlen ? &d : NULL))
-		die("transport failure: %s", iscsi_get_error(ctx));
-	memset(r, 0, sizeof(*r));
-	r->status = t->status;
-	if (t->status == SCSI_STATUS_CHECK_CONDITION) {
-		r->key = t->sense.key;
-		r->asc = t->sense.ascq >> 8;
-		r->ascq = t->sense.ascq & 0xff;
-	}
-	if (t->datain.size > 0) {
-		r->len = t->datain.size < (int)sizeof(r->data) ? t->datain.size : (int)sizeof(r->data);
-		memcpy(r->data, t->datain.data, (size_t)r->len);
-	}
-	scsi_free_scsi_task(t);
+	mc_run(ctx, lun, cdb, cdblen, out, outlen, NULL, inlen, r);
 }
 
-static void expect_good(const char *what, const struct result *r)
-{
-	if (r->status != SCSI_STATUS_GOOD)
-		die("%s: status 0x%02x sense %x/%02x/%02x", what, r->status, r->key, r->asc, r->ascq);
-}
-
-static void expect_sense(const char *what, const struct result *r, int key, int asc, int ascq)
-{
-	if (r->status != SCSI_STATUS_CHECK_CONDITION || r->key != key || r->asc != asc || r->ascq != ascq)
-		die("%s: expected %x/%02x/%02x, got status 0x%02x sense %x/%02x/%02x", what, key, asc, ascq,
-		    r->status, r->key, r->asc, r->ascq);
-}
-
-/* TEST UNIT READY until GOOD, consuming unit attentions (at most 5). */
-static void ready(void)
-{
-	static const uint8_t tur[6] = { 0x00 };
-	struct result r;
-	for (int i = 0; i < 5; i++) {
-		run(tur, 6, NULL, 0, 0, &r);
-		if (r.status == SCSI_STATUS_GOOD)
-			return;
-	}
-	die("TEST UNIT READY never GOOD: sense %x/%02x/%02x", r.key, r.asc, r.ascq);
-}
-
-static void read_disc_info(struct result *r)
+static void read_disc_info(struct mc_result *r)
 {
 	uint8_t cdb[10] = { 0x51 };
-	put16(cdb + 7, 34);
+	mc_put16(cdb + 7, 34);
 	run(cdb, 10, NULL, 0, 34, r);
-	expect_good("READ DISC INFORMATION", r);
+	mc_expect_good("READ DISC INFORMATION", r);
 	if (r->len < 34)
-		die("READ DISC INFORMATION: %d bytes", r->len);
+		mc_die("READ DISC INFORMATION: %d bytes", r->len);
 }
 
 /* READ TRACK INFORMATION, address type 01b (track number; FFh = invisible track). */
-static void read_track_info(unsigned track, struct result *r)
+static void read_track_info(unsigned track, struct mc_result *r)
 {
 	uint8_t cdb[10] = { 0x52, 0x01 };
-	put32(cdb + 2, track);
-	put16(cdb + 7, 48);
+	mc_put32(cdb + 2, track);
+	mc_put16(cdb + 7, 48);
 	run(cdb, 10, NULL, 0, 48, r);
 }
 
 static uint32_t nwa_of_invisible(void)
 {
-	struct result r;
+	struct mc_result r;
 	read_track_info(0xff, &r);
-	expect_good("READ TRACK INFORMATION (FFh)", &r);
+	mc_expect_good("READ TRACK INFORMATION (FFh)", &r);
 	if (!(r.data[7] & 0x01))
-		die("READ TRACK INFORMATION (FFh): NWA_V not set");
-	return be32(r.data + 12);
+		mc_die("READ TRACK INFORMATION (FFh): NWA_V not set");
+	return mc_be32(r.data + 12);
 }
 
 /* The deterministic content of block `lba` written with `seed`, `bs` bytes a block (a
@@ -154,7 +86,7 @@ static void fillb(uint8_t *buf, int32_t lba, uint32_t n, uint32_t bs, unsigned s
 {
 	for (uint32_t b = 0; b < n; b++)
 		for (uint32_t i = 0; i < bs; i += 4)
-			put32(buf + b * bs + i,
+			mc_put32(buf + b * bs + i,
 			      ((uint32_t)lba + b) * 2654435761u ^ i * 40503u ^ seed * 2246822519u);
 }
 
@@ -166,13 +98,13 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t n, unsigned seed)
 static void write10(uint32_t lba, uint32_t n, const uint8_t *buf)
 {
 	uint8_t cdb[10] = { 0x2a };
-	struct result r;
-	put32(cdb + 2, lba);
-	put16(cdb + 7, (uint16_t)n);
+	struct mc_result r;
+	mc_put32(cdb + 2, lba);
+	mc_put16(cdb + 7, (uint16_t)n);
 	run(cdb, 10, buf, (int)(n * 2048), 0, &r);
 	char what[64];
 	snprintf(what, sizeof(what), "WRITE(10) LBA %u x %u", lba, n);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 }
 
 /* Write `n` blocks from lba in 32 KiB units, as DVD burners do (spec §2.2). */
@@ -189,57 +121,34 @@ static void burn(uint32_t lba, uint32_t n, unsigned seed)
 
 static void verify(uint32_t lba, uint32_t n, unsigned seed)
 {
-	static uint8_t want[16 * 2048];
-	for (uint32_t done = 0; done < n;) {
-		uint32_t c = n - done < 16 ? n - done : 16;
-		uint8_t cdb[10] = { 0x28 };
-		struct scsi_task *t;
-		put32(cdb + 2, lba + done);
-		put16(cdb + 7, (uint16_t)c);
-		t = malloc(sizeof(*t));
-		memset(t, 0, sizeof(*t));
-		memcpy(t->cdb, cdb, 10);
-		t->cdb_size = 10;
-		t->xfer_dir = SCSI_XFER_READ;
-		t->expxferlen = (int)(c * 2048);
-		if (!iscsi_scsi_command_sync(ctx, lun, t, NULL))
-			die("READ(10): %s", iscsi_get_error(ctx));
-		if (t->status != SCSI_STATUS_GOOD || t->datain.size != (int)(c * 2048))
-			die("READ(10) LBA %u x %u: status 0x%02x, %d bytes", lba + done, c, t->status,
-			    t->datain.size);
-		fill(want, lba + done, c, seed);
-		if (memcmp(t->datain.data, want, c * 2048) != 0)
-			die("READ(10) LBA %u x %u: data differs from what was written", lba + done, c);
-		scsi_free_scsi_task(t);
-		done += c;
-	}
+	mc_verify10(ctx, lun, lba, n, 16, fill, seed);
 }
 
 static void sync_cache(void)
 {
 	static const uint8_t cdb[10] = { 0x35 };
-	struct result r;
+	struct mc_result r;
 	run(cdb, 10, NULL, 0, 0, &r);
-	expect_good("SYNCHRONIZE CACHE", &r);
+	mc_expect_good("SYNCHRONIZE CACHE", &r);
 }
 
 static void close_ts(uint8_t function, uint16_t number)
 {
 	uint8_t cdb[10] = { 0x5b, 0, function };
-	struct result r;
-	put16(cdb + 4, number);
+	struct mc_result r;
+	mc_put16(cdb + 4, number);
 	run(cdb, 10, NULL, 0, 0, &r);
 	char what[64];
 	snprintf(what, sizeof(what), "CLOSE TRACK/SESSION function %u number %u", function, number);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 }
 
 static void check_disc(unsigned status, unsigned sessions, const char *when)
 {
-	struct result r;
+	struct mc_result r;
 	read_disc_info(&r);
 	if ((r.data[2] & 3) != status || r.data[4] != sessions)
-		die("%s: READ DISC INFORMATION disc status %u sessions %u, expected %u / %u", when,
+		mc_die("%s: READ DISC INFORMATION disc status %u sessions %u, expected %u / %u", when,
 		    r.data[2] & 3, r.data[4], status, sessions);
 }
 
@@ -250,7 +159,7 @@ static void scenario_dvdplusr(unsigned seed)
 	check_disc(0, 1, "blank DVD+R");
 	uint32_t nwa = nwa_of_invisible();
 	if (nwa != 0)
-		die("blank DVD+R: NWA %u, expected 0", nwa);
+		mc_die("blank DVD+R: NWA %u, expected 0", nwa);
 	burn(0, n1, seed);
 	sync_cache();
 	check_disc(1, 1, "after track 1");
@@ -259,7 +168,7 @@ static void scenario_dvdplusr(unsigned seed)
 	check_disc(1, 2, "after closing session 1");
 	uint32_t nwa2 = nwa_of_invisible();
 	if (nwa2 < n1)
-		die("second session NWA %u is inside the first session (ends at %u)", nwa2, n1);
+		mc_die("second session NWA %u is inside the first session (ends at %u)", nwa2, n1);
 	burn(nwa2, n2, seed + 1);
 	sync_cache();
 	close_ts(1, 2);
@@ -269,15 +178,15 @@ static void scenario_dvdplusr(unsigned seed)
 	verify(nwa2, n2, seed + 1);
 	/* The TOC lists both tracks and the lead-out. */
 	uint8_t cdb[10] = { 0x43, 0, 0, 0, 0, 0, 1 };
-	struct result r;
-	put16(cdb + 7, 804);
+	struct mc_result r;
+	mc_put16(cdb + 7, 804);
 	run(cdb, 10, NULL, 0, 804, &r);
-	expect_good("READ TOC format 0", &r);
+	mc_expect_good("READ TOC format 0", &r);
 	if (r.data[2] != 1 || r.data[3] != 2)
-		die("READ TOC: tracks %u..%u, expected 1..2", r.data[2], r.data[3]);
-	if (be32(r.data + 4 + 4) != 0 || be32(r.data + 4 + 8 + 4) != nwa2 || r.data[4 + 16 + 2] != 0xaa)
-		die("READ TOC: track starts %u, %u and lead-out entry %02x", be32(r.data + 8),
-		    be32(r.data + 16), r.data[22]);
+		mc_die("READ TOC: tracks %u..%u, expected 1..2", r.data[2], r.data[3]);
+	if (mc_be32(r.data + 4 + 4) != 0 || mc_be32(r.data + 4 + 8 + 4) != nwa2 || r.data[4 + 16 + 2] != 0xaa)
+		mc_die("READ TOC: track starts %u, %u and lead-out entry %02x", mc_be32(r.data + 8),
+		    mc_be32(r.data + 16), r.data[22]);
 	printf("dvdplusr: track 1 %u blocks at 0, track 2 %u blocks at %u, finalized, read back\n",
 	       n1, n2, nwa2);
 }
@@ -298,20 +207,20 @@ static void scenario_refusals(void)
 	static uint8_t buf[17 * 2048];
 	uint32_t nwa = nwa_of_invisible();
 	uint8_t cdb[10] = { 0x2a };
-	struct result r;
+	struct mc_result r;
 
 	/* Not at the NWA on sequential media: 05/21/02 (spec §2.3). */
-	put32(cdb + 2, nwa + 16);
-	put16(cdb + 7, 16);
+	mc_put32(cdb + 2, nwa + 16);
+	mc_put16(cdb + 7, 16);
 	run(cdb, 10, buf, 16 * 2048, 0, &r);
-	expect_sense("WRITE(10) past the NWA", &r, 5, 0x21, 0x02);
+	mc_expect_sense("WRITE(10) past the NWA", &r, 5, 0x21, 0x02);
 	/* Data length not blocks x 2048: 05/24/00 (spec §4.6). */
-	put32(cdb + 2, nwa);
-	put16(cdb + 7, 16);
+	mc_put32(cdb + 2, nwa);
+	mc_put16(cdb + 7, 16);
 	run(cdb, 10, buf, 17 * 2048, 0, &r);
-	expect_sense("WRITE(10) with 17 blocks of data for 16", &r, 5, 0x24, 0x00);
+	mc_expect_sense("WRITE(10) with 17 blocks of data for 16", &r, 5, 0x24, 0x00);
 	if (nwa_of_invisible() != nwa)
-		die("NWA moved after refused writes");
+		mc_die("NWA moved after refused writes");
 	printf("refusals: wrong LBA 05/21/02, wrong length 05/24/00, NWA unchanged at %u\n", nwa);
 }
 
@@ -348,15 +257,15 @@ static void mode1_header(uint8_t *blk, int32_t lba)
 static void set_page05(unsigned wtype, unsigned ms, unsigned tmode, unsigned dbt)
 {
 	uint8_t cdb[10] = { 0x5a, 0, 0x05 };
-	struct result r;
-	put16(cdb + 7, 8 + 60);
+	struct mc_result r;
+	mc_put16(cdb + 7, 8 + 60);
 	run(cdb, 10, NULL, 0, 8 + 60, &r);
-	expect_good("MODE SENSE(10) page 05h", &r);
+	mc_expect_good("MODE SENSE(10) page 05h", &r);
 	if (r.len < 8 + 2 || (r.data[8] & 0x3f) != 0x05 || r.data[6] || r.data[7])
-		die("MODE SENSE(10) page 05h: unexpected answer (%d bytes, page %02x)", r.len, r.data[8]);
+		mc_die("MODE SENSE(10) page 05h: unexpected answer (%d bytes, page %02x)", r.len, r.data[8]);
 	int plen = 2 + r.data[9];
 	if (8 + plen > r.len)
-		die("MODE SENSE(10) page 05h: page length %d, %d bytes received", plen, r.len);
+		mc_die("MODE SENSE(10) page 05h: page length %d, %d bytes received", plen, r.len);
 	uint8_t par[8 + 64];
 	memset(par, 0, sizeof(par));
 	memcpy(par + 8, r.data + 8, (size_t)plen);
@@ -366,12 +275,12 @@ static void set_page05(unsigned wtype, unsigned ms, unsigned tmode, unsigned dbt
 	pg[3] = (uint8_t)(ms << 6 | tmode);
 	pg[4] = (uint8_t)((pg[4] & 0xf0) | dbt);
 	uint8_t sel[10] = { 0x55, 0x10 };
-	put16(sel + 7, (uint16_t)(8 + plen));
+	mc_put16(sel + 7, (uint16_t)(8 + plen));
 	run(sel, 10, par, 8 + plen, 0, &r);
 	char what[96];
 	snprintf(what, sizeof(what), "MODE SELECT(10) page 05h write type %u ms %u track mode %u DBT %u",
 		 wtype, ms, tmode, dbt);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 }
 
 /* WRITE(10) (opcode 2Ah) or WRITE(12) (AAh, streaming bit byte 10 b7) of n blocks of bs
@@ -381,19 +290,19 @@ static void burn_bs(uint8_t opcode, int32_t lba, uint32_t n, uint32_t bs, unsign
 {
 	static uint8_t buf[32 * 2448];
 	if (unit * bs > sizeof(buf))
-		die("burn_bs: unit too large");
+		mc_die("burn_bs: unit too large");
 	for (uint32_t done = 0; done < n;) {
 		uint32_t c = n - done < unit ? n - done : unit;
 		int32_t at = (int32_t)((uint32_t)lba + done);
 		uint8_t cdb[12] = { opcode };
-		struct result r;
+		struct mc_result r;
 		fillb(buf, at, c, bs, seed);
-		put32(cdb + 2, (uint32_t)at);
+		mc_put32(cdb + 2, (uint32_t)at);
 		if (opcode == 0x2a) {
-			put16(cdb + 7, (uint16_t)c);
+			mc_put16(cdb + 7, (uint16_t)c);
 			run(cdb, 10, buf, (int)(c * bs), 0, &r);
 		} else {
-			put32(cdb + 6, c);
+			mc_put32(cdb + 6, c);
 			if (streaming)
 				cdb[10] = 0x80;
 			run(cdb, 12, buf, (int)(c * bs), 0, &r);
@@ -401,7 +310,7 @@ static void burn_bs(uint8_t opcode, int32_t lba, uint32_t n, uint32_t bs, unsign
 		char what[96];
 		snprintf(what, sizeof(what), "WRITE(%s) LBA %d x %u at %u bytes%s",
 			 opcode == 0x2a ? "10" : "12", (int)at, c, bs, streaming ? " streaming" : "");
-		expect_good(what, &r);
+		mc_expect_good(what, &r);
 		done += c;
 	}
 }
@@ -410,30 +319,23 @@ static void burn_bs(uint8_t opcode, int32_t lba, uint32_t n, uint32_t bs, unsign
  * were written at bs bytes with seed. */
 static void verify_bs(int32_t lba, uint32_t n, uint32_t bs, uint32_t off, unsigned seed)
 {
-	static uint8_t full[16 * 2448];
+	static uint8_t got[16 * 2048], full[16 * 2448];
 	for (uint32_t done = 0; done < n;) {
 		uint32_t c = n - done < 16 ? n - done : 16;
 		int32_t at = (int32_t)((uint32_t)lba + done);
 		uint8_t cdb[10] = { 0x28 };
-		put32(cdb + 2, (uint32_t)at);
-		put16(cdb + 7, (uint16_t)c);
-		struct scsi_task *t = malloc(sizeof(*t));
-		memset(t, 0, sizeof(*t));
-		memcpy(t->cdb, cdb, 10);
-		t->cdb_size = 10;
-		t->xfer_dir = SCSI_XFER_READ;
-		t->expxferlen = (int)(c * 2048);
-		if (!iscsi_scsi_command_sync(ctx, lun, t, NULL))
-			die("READ(10): %s", iscsi_get_error(ctx));
-		if (t->status != SCSI_STATUS_GOOD || t->datain.size != (int)(c * 2048))
-			die("READ(10) LBA %d x %u: status 0x%02x sense %x/%02x/%02x, %d bytes", (int)at, c,
-			    t->status, t->sense.key, t->sense.ascq >> 8, t->sense.ascq & 0xff, t->datain.size);
+		struct mc_result r;
+		mc_put32(cdb + 2, (uint32_t)at);
+		mc_put16(cdb + 7, (uint16_t)c);
+		mc_run(ctx, lun, cdb, 10, NULL, 0, got, (int)(c * 2048), &r);
+		if (r.status != SCSI_STATUS_GOOD || r.len != (int)(c * 2048))
+			mc_die("READ(10) LBA %d x %u: status 0x%02x sense %x/%02x/%02x, %d bytes", (int)at, c,
+			       r.status, r.key, r.asc, r.ascq, r.len);
 		fillb(full, at, c, bs, seed);
 		for (uint32_t b = 0; b < c; b++)
-			if (memcmp(t->datain.data + b * 2048, full + b * bs + off, 2048) != 0)
-				die("READ(10) LBA %d: data differs from what was written (seed %u)",
-				    (int)(at + (int32_t)b), seed);
-		scsi_free_scsi_task(t);
+			if (memcmp(got + b * 2048, full + b * bs + off, 2048) != 0)
+				mc_die("READ(10) LBA %d: data differs from what was written (seed %u)",
+				       (int)(at + (int32_t)b), seed);
 		done += c;
 	}
 }
@@ -441,30 +343,30 @@ static void verify_bs(int32_t lba, uint32_t n, uint32_t bs, uint32_t off, unsign
 static void read10_sense(int32_t lba, int key, int asc, int ascq, const char *what)
 {
 	uint8_t cdb[10] = { 0x28 };
-	struct result r;
-	put32(cdb + 2, (uint32_t)lba);
-	put16(cdb + 7, 1);
+	struct mc_result r;
+	mc_put32(cdb + 2, (uint32_t)lba);
+	mc_put16(cdb + 7, 1);
 	run(cdb, 10, NULL, 0, 2048, &r);
-	expect_sense(what, &r, key, asc, ascq);
+	mc_expect_sense(what, &r, key, asc, ascq);
 }
 
-static void read_toc(unsigned format, struct result *r)
+static void read_toc(unsigned format, struct mc_result *r)
 {
 	uint8_t cdb[10] = { 0x43, 0, (uint8_t)format, 0, 0, 0, format == 2 ? 1 : 0 };
-	put16(cdb + 7, 4000);
+	mc_put16(cdb + 7, 4000);
 	run(cdb, 10, NULL, 0, 4000, r);
 }
 
 static void check_rdi(unsigned status, unsigned last_session_state, unsigned sessions,
 		      unsigned first_last, unsigned last_last, const char *when)
 {
-	struct result r;
+	struct mc_result r;
 	read_disc_info(&r);
 	unsigned st = r.data[2] & 3, lss = r.data[2] >> 2 & 3, ns = r.data[4] | r.data[9] << 8;
 	unsigned fl = r.data[5] | r.data[10] << 8, ll = r.data[6] | r.data[11] << 8;
 	if (st != status || lss != last_session_state || ns != sessions || fl != first_last ||
 	    ll != last_last)
-		die("%s: READ DISC INFORMATION disc status %u, last session state %u, sessions %u, "
+		mc_die("%s: READ DISC INFORMATION disc status %u, last session state %u, sessions %u, "
 		    "tracks in last session %u..%u; expected %u, %u, %u, %u..%u", when, st, lss, ns, fl,
 		    ll, status, last_session_state, sessions, first_last, last_last);
 }
@@ -474,19 +376,19 @@ static void check_rdi(unsigned status, unsigned last_session_state, unsigned ses
 static void check_rti(unsigned n, int32_t start, uint32_t size, unsigned tmode, unsigned dmode,
 		      bool nwa_v, uint32_t nwa, const char *when)
 {
-	struct result r;
+	struct mc_result r;
 	read_track_info(n, &r);
 	char what[96];
 	snprintf(what, sizeof(what), "%s: READ TRACK INFORMATION track %u", when, n);
-	expect_good(what, &r);
-	int32_t s = (int32_t)be32(r.data + 8);
-	uint32_t z = be32(r.data + 24);
+	mc_expect_good(what, &r);
+	int32_t s = (int32_t)mc_be32(r.data + 8);
+	uint32_t z = mc_be32(r.data + 24);
 	if (r.data[2] != (n & 0xff) || s != start || z != size || (r.data[5] & 0x0f) != tmode ||
 	    (r.data[6] & 0x0f) != dmode || (bool)(r.data[7] & 1) != nwa_v ||
-	    (nwa_v && be32(r.data + 12) != nwa))
-		die("%s: track %u start %d size %u mode %u data mode %x NWA_V %u NWA %u; expected "
+	    (nwa_v && mc_be32(r.data + 12) != nwa))
+		mc_die("%s: track %u start %d size %u mode %u data mode %x NWA_V %u NWA %u; expected "
 		    "start %d size %u mode %u data mode %x NWA_V %u NWA %u", what, r.data[2], (int)s, z,
-		    r.data[5] & 0x0f, r.data[6] & 0x0f, r.data[7] & 1, be32(r.data + 12), (int)start,
+		    r.data[5] & 0x0f, r.data[6] & 0x0f, r.data[7] & 1, mc_be32(r.data + 12), (int)start,
 		    size, tmode, dmode, nwa_v, nwa);
 }
 
@@ -499,22 +401,22 @@ struct tocent {
  * track's). */
 static void check_toc0(const struct tocent *e, unsigned n, int32_t leadout, const char *when)
 {
-	struct result r;
+	struct mc_result r;
 	read_toc(0, &r);
 	char what[96];
 	snprintf(what, sizeof(what), "%s: READ TOC format 0", when);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 	unsigned len = (unsigned)(r.data[0] << 8 | r.data[1]) + 2;
 	if (len != 4 + 8 * (n + 1) || r.data[2] != e[0].track || r.data[3] != e[n - 1].track)
-		die("%s: %u bytes, tracks %u..%u; expected %u bytes, tracks %u..%u", what, len,
+		mc_die("%s: %u bytes, tracks %u..%u; expected %u bytes, tracks %u..%u", what, len,
 		    r.data[2], r.data[3], 4 + 8 * (n + 1), e[0].track, e[n - 1].track);
 	for (unsigned i = 0; i <= n; i++) {
 		const uint8_t *d = r.data + 4 + 8 * i;
 		unsigned track = i < n ? e[i].track : 0xaa, ctl = i < n ? e[i].ctl : e[n - 1].ctl;
 		int32_t start = i < n ? e[i].start : leadout;
-		if (d[1] != (0x10 | ctl) || d[2] != track || (int32_t)be32(d + 4) != start)
-			die("%s: entry %u: ADR|CTL %02x track %02x start %d; expected %02x %02x %d", what,
-			    i, d[1], d[2], (int)be32(d + 4), 0x10 | ctl, track, (int)start);
+		if (d[1] != (0x10 | ctl) || d[2] != track || (int32_t)mc_be32(d + 4) != start)
+			mc_die("%s: entry %u: ADR|CTL %02x track %02x start %d; expected %02x %02x %d", what,
+			    i, d[1], d[2], (int)mc_be32(d + 4), 0x10 | ctl, track, (int)start);
 	}
 }
 
@@ -524,15 +426,15 @@ static void check_toc0(const struct tocent *e, unsigned n, int32_t leadout, cons
 static void check_toc2(const struct tocent *e, unsigned n, int32_t leadout, bool b0,
 		       const char *when)
 {
-	struct result r;
+	struct mc_result r;
 	read_toc(2, &r);
 	char what[96];
 	snprintf(what, sizeof(what), "%s: READ TOC format 2", when);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 	unsigned len = (unsigned)(r.data[0] << 8 | r.data[1]) + 2;
 	unsigned want = 4 + 11 * (3 + n + (b0 ? 1 : 0));
 	if (len != want || r.data[2] != 1 || r.data[3] != 1)
-		die("%s: %u bytes, sessions %u..%u; expected %u bytes, sessions 1..1", what, len,
+		mc_die("%s: %u bytes, sessions %u..%u; expected %u bytes, sessions 1..1", what, len,
 		    r.data[2], r.data[3], want);
 	bool seen_a0 = false, seen_a1 = false, seen_a2 = false, seen_b0 = false;
 	unsigned tracks = 0;
@@ -540,42 +442,42 @@ static void check_toc2(const struct tocent *e, unsigned n, int32_t leadout, bool
 		const uint8_t *d = r.data + pos;
 		uint8_t m[3];
 		if (d[0] != 1 || d[2] != 0)
-			die("%s: entry at %u: session %u TNO %u", what, pos, d[0], d[2]);
+			mc_die("%s: entry at %u: session %u TNO %u", what, pos, d[0], d[2]);
 		switch (d[3]) {
 		case 0xa0:
 			seen_a0 = true;
 			/* A0 carries the first track's CONTROL, A1/A2 the last track's. */
 			if (d[1] != (0x10 | e[0].ctl) || d[8] != e[0].track || d[9] != 0x00 || d[10] != 0)
-				die("%s: A0 %02x P %02x %02x %02x, expected %02x, first track %u, disc type 00",
+				mc_die("%s: A0 %02x P %02x %02x %02x, expected %02x, first track %u, disc type 00",
 				    what, d[1], d[8], d[9], d[10], 0x10 | e[0].ctl, e[0].track);
 			break;
 		case 0xa1:
 			seen_a1 = true;
 			if (d[1] != (0x10 | e[n - 1].ctl) || d[8] != e[n - 1].track || d[9] || d[10])
-				die("%s: A1 %02x P %02x %02x %02x, expected %02x, last track %u", what, d[1],
+				mc_die("%s: A1 %02x P %02x %02x %02x, expected %02x, last track %u", what, d[1],
 				    d[8], d[9], d[10], 0x10 | e[n - 1].ctl, e[n - 1].track);
 			break;
 		case 0xa2:
 			seen_a2 = true;
 			msf_of(leadout, m);
 			if (d[1] != (0x10 | e[n - 1].ctl) || memcmp(d + 8, m, 3) != 0)
-				die("%s: A2 %02x P-MSF %u:%u:%u, expected %02x lead-out %u:%u:%u (LBA %d)", what,
+				mc_die("%s: A2 %02x P-MSF %u:%u:%u, expected %02x lead-out %u:%u:%u (LBA %d)", what,
 				    d[1], d[8], d[9], d[10], 0x10 | e[n - 1].ctl, m[0], m[1], m[2], (int)leadout);
 			break;
 		case 0xb0:
 			seen_b0 = true;
 			if ((d[1] >> 4) != 5)
-				die("%s: B0 with ADR %u", what, d[1] >> 4);
+				mc_die("%s: B0 with ADR %u", what, d[1] >> 4);
 			break;
 		default:
 			if (d[3] < 1 || d[3] > 99)
-				die("%s: unexpected POINT %02x", what, d[3]);
+				mc_die("%s: unexpected POINT %02x", what, d[3]);
 			for (unsigned i = 0; i < n; i++) {
 				if (e[i].track != d[3])
 					continue;
 				msf_of(e[i].start, m);
 				if (d[1] != (0x10 | e[i].ctl) || memcmp(d + 8, m, 3) != 0)
-					die("%s: track %u ADR|CTL %02x P-MSF %u:%u:%u, expected %02x %u:%u:%u",
+					mc_die("%s: track %u ADR|CTL %02x P-MSF %u:%u:%u, expected %02x %u:%u:%u",
 					    what, d[3], d[1], d[8], d[9], d[10], 0x10 | e[i].ctl, m[0], m[1],
 					    m[2]);
 				tracks++;
@@ -583,19 +485,19 @@ static void check_toc2(const struct tocent *e, unsigned n, int32_t leadout, bool
 		}
 	}
 	if (!seen_a0 || !seen_a1 || !seen_a2 || tracks != n || seen_b0 != b0)
-		die("%s: A0 %d A1 %d A2 %d, %u of %u tracks, B0 %d (expected %d)", what, seen_a0,
+		mc_die("%s: A0 %d A1 %d A2 %d, %u of %u tracks, B0 %d (expected %d)", what, seen_a0,
 		    seen_a1, seen_a2, tracks, n, seen_b0, b0);
 }
 
 static void close_expect(uint8_t function, uint16_t number, int key, int asc, int ascq)
 {
 	uint8_t cdb[10] = { 0x5b, 0, function };
-	struct result r;
-	put16(cdb + 4, number);
+	struct mc_result r;
+	mc_put16(cdb + 4, number);
 	run(cdb, 10, NULL, 0, 0, &r);
 	char what[64];
 	snprintf(what, sizeof(what), "CLOSE TRACK/SESSION function %u number %u", function, number);
-	expect_sense(what, &r, key, asc, ascq);
+	mc_expect_sense(what, &r, key, asc, ascq);
 }
 
 /* (b) CD-R TAO: a Mode 1 data track, then two audio tracks, each at the NWA RTI(FFh)
@@ -611,7 +513,7 @@ static void scenario_cd_tao(unsigned seed)
 	set_page05(1, 0, 4, 8);
 	uint32_t nwa = nwa_of_invisible();
 	if (nwa != 0)
-		die("blank CD-R: NWA %u, expected 0", nwa);
+		mc_die("blank CD-R: NWA %u, expected 0", nwa);
 	burn_bs(0x2a, 0, n1, 2048, seed, 16, false);
 	check_rdi(1, 1, 1, 1, 1, "CD-R while track 1 is written");
 	sync_cache();
@@ -621,12 +523,12 @@ static void scenario_cd_tao(unsigned seed)
 	set_page05(1, 0, 0, 0);
 	nwa = nwa_of_invisible();
 	if (nwa != (uint32_t)s2)
-		die("audio track 2: NWA %u, expected %d (track 1 end + 2 + 150)", nwa, (int)s2);
+		mc_die("audio track 2: NWA %u, expected %d (track 1 end + 2 + 150)", nwa, (int)s2);
 	burn_bs(0x2a, (int32_t)nwa, n2, 2352, seed + 1, 16, false);
 	sync_cache();
 	nwa = nwa_of_invisible();
 	if (nwa != (uint32_t)s3)
-		die("audio track 3: NWA %u, expected %d", nwa, (int)s3);
+		mc_die("audio track 3: NWA %u, expected %d", nwa, (int)s3);
 	burn_bs(0x2a, (int32_t)nwa, n3, 2352, seed + 2, 16, false);
 	sync_cache();
 	close_ts(2, 0);
@@ -662,7 +564,7 @@ static void scenario_cd_sao(unsigned seed)
 		0x41, 0x01, 0x01, 0x51, 0, 0, 2, 0,		/* track 1 INDEX 1 00:02:00 */
 		0x41, 0xaa, 0x01, 0x14, 0, lo[0], lo[1], lo[2],	/* lead-out */
 	};
-	struct result r;
+	struct mc_result r;
 
 	check_rdi(0, 0, 1, 1, 1, "blank CD-R");
 	set_page05(2, 0, 4, 3);
@@ -670,7 +572,7 @@ static void scenario_cd_sao(unsigned seed)
 	uint8_t cdb[10] = { 0x5d };
 	cdb[6] = 0; cdb[7] = 0; cdb[8] = sizeof(cue);
 	run(cdb, 10, cue, sizeof(cue), 0, &r);
-	expect_good("SEND CUE SHEET", &r);
+	mc_expect_good("SEND CUE SHEET", &r);
 	burn_bs(0x2a, -150, 150 + n, 2448, seed, 16, false);
 	sync_cache();
 
@@ -692,14 +594,14 @@ static void write10_sense(int32_t lba, uint32_t n, uint32_t bs, unsigned seed, i
 {
 	static uint8_t buf[16 * 2448];
 	uint8_t cdb[10] = { 0x2a };
-	struct result r;
+	struct mc_result r;
 	if (n > 16)
-		die("write10_sense: too many blocks");
+		mc_die("write10_sense: too many blocks");
 	fillb(buf, lba, n, bs, seed);
-	put32(cdb + 2, (uint32_t)lba);
-	put16(cdb + 7, (uint16_t)n);
+	mc_put32(cdb + 2, (uint32_t)lba);
+	mc_put16(cdb + 7, (uint16_t)n);
 	run(cdb, 10, buf, (int)(n * bs), 0, &r);
-	expect_sense(what, &r, key, asc, ascq);
+	mc_expect_sense(what, &r, key, asc, ascq);
 }
 
 /* (c2) CD-R RAW: page 05h write type 3 DBT 2 (2352 + 96 packed R-W: no Q, so the drive
@@ -712,16 +614,16 @@ static void scenario_cd_raw(unsigned seed)
 {
 	const uint32_t n = 300, nlo = 150, bs = 2448;
 	static uint8_t buf[16 * 2448];
-	struct result r;
+	struct mc_result r;
 
 	check_rdi(0, 0, 1, 1, 1, "blank CD-R");
 	read_disc_info(&r);
 	if (r.data[16] != 0 || r.data[17] < 90 || r.data[18] >= 60 || r.data[19] >= 75)
-		die("blank CD-R: READ DISC INFORMATION lead-in start %02x %02x %02x %02x, expected 00 M S F "
+		mc_die("blank CD-R: READ DISC INFORMATION lead-in start %02x %02x %02x %02x, expected 00 M S F "
 		    "with M >= 90", r.data[16], r.data[17], r.data[18], r.data[19]);
 	const int32_t leadin = (r.data[17] * 60 + r.data[18]) * 75 + r.data[19] - 450150;
 	if (leadin != -11635)
-		die("blank CD-R: lead-in start %u:%u:%u = LBA %d, expected 97:26:65 = -11635", r.data[17],
+		mc_die("blank CD-R: lead-in start %u:%u:%u = LBA %d, expected 97:26:65 = -11635", r.data[17],
 		    r.data[18], r.data[19], (int)leadin);
 	set_page05(3, 0, 4, 2);
 	check_rdi(0, 0, 1, 1, 1, "CD-R after MODE SELECT RAW");
@@ -744,12 +646,12 @@ static void scenario_cd_raw(unsigned seed)
 		fillb(buf, (int32_t)done, c, bs, seed);
 		for (uint32_t b = 0; b < c; b++)
 			mode1_header(buf + b * bs, (int32_t)(done + b));
-		put32(cdb + 2, done);
-		put16(cdb + 7, (uint16_t)c);
+		mc_put32(cdb + 2, done);
+		mc_put16(cdb + 7, (uint16_t)c);
 		run(cdb, 10, buf, (int)(c * bs), 0, &r);
 		char what[64];
 		snprintf(what, sizeof(what), "WRITE(10) LBA %u x %u at %u bytes (Mode 1)", done, c, bs);
-		expect_good(what, &r);
+		mc_expect_good(what, &r);
 		done += c;
 	}
 	burn_bs(0x2a, (int32_t)n, nlo, bs, seed, 16, false);
@@ -766,7 +668,7 @@ static void scenario_cd_raw(unsigned seed)
 	check_rti(1, 0, (uint32_t)end, 4, 1, false, 0, "CD-R RAW");
 	read_track_info(2, &r);
 	if (r.status == SCSI_STATUS_GOOD)
-		die("CD-R RAW: READ TRACK INFORMATION track 2 GOOD, expected no track 2");
+		mc_die("CD-R RAW: READ TRACK INFORMATION track 2 GOOD, expected no track 2");
 	check_toc0(toc, 1, end, "CD-R RAW");
 	check_toc2(toc, 1, end, false, "CD-R RAW");
 	read10_sense(0, 5, 0x64, 0x00, "READ(10) of a RAW-recorded block");
@@ -787,13 +689,13 @@ static void scenario_bdr(unsigned seed)
 
 	check_rdi(0, 0, 1, 1, 1, "blank BD-R");
 	if (nwa_of_invisible() != 0)
-		die("blank BD-R: NWA not 0");
+		mc_die("blank BD-R: NWA not 0");
 	burn_bs(0xaa, 0, n1, 2048, seed, 32, true);
 	sync_cache();
 	close_ts(1, 1);
 	uint32_t nwa = nwa_of_invisible();
 	if (nwa != n1)
-		die("BD-R track 2: NWA %u, expected %u", nwa, n1);
+		mc_die("BD-R track 2: NWA %u, expected %u", nwa, n1);
 	burn_bs(0xaa, (int32_t)nwa, n2, 2048, seed + 1, 32, false);
 	sync_cache();
 	close_ts(1, 2);
@@ -816,23 +718,23 @@ static void scenario_bdr(unsigned seed)
  * stops the background format. */
 static void scenario_dvdplusrw(unsigned seed)
 {
-	struct result r;
+	struct mc_result r;
 	uint8_t buf[2048];
 
 	check_rdi(0, 0, 1, 1, 1, "unformatted DVD+RW");
 	uint8_t w[10] = { 0x2a };
-	put16(w + 7, 1);
+	mc_put16(w + 7, 1);
 	fill(buf, 0, 1, seed);
 	run(w, 10, buf, 2048, 0, &r);
-	expect_sense("WRITE(10) on the unformatted DVD+RW", &r, 5, 0x30, 0x10);
+	mc_expect_sense("WRITE(10) on the unformatted DVD+RW", &r, 5, 0x30, 0x10);
 
 	const uint8_t fcdb[6] = { 0x04, 0x11 };
 	const uint8_t fpar[12] = { 0, 0x82, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
 	run(fcdb, 6, fpar, sizeof(fpar), 0, &r);
-	expect_good("FORMAT UNIT type 26h", &r);
+	mc_expect_good("FORMAT UNIT type 26h", &r);
 	read_disc_info(&r);
 	if ((r.data[2] & 3) != 3 || (r.data[7] & 3) != 2)
-		die("formatted DVD+RW: disc status %u, BG format status %u; expected 3, 2 (running)",
+		mc_die("formatted DVD+RW: disc status %u, BG format status %u; expected 3, 2 (running)",
 		    r.data[2] & 3, r.data[7] & 3);
 
 	burn_bs(0x2a, 1000, 64, 2048, seed, 16, false);
@@ -842,9 +744,9 @@ static void scenario_dvdplusrw(unsigned seed)
 	burn_bs(0x2a, 300008, 8, 2048, seed + 1, 16, false);
 	burn_bs(0x2a, 1000, 4, 2048, seed + 2, 16, false);
 	burn_bs(0x2a, 2295103, 1, 2048, seed, 16, false);	/* the last block */
-	put32(w + 2, 2295104);
+	mc_put32(w + 2, 2295104);
 	run(w, 10, buf, 2048, 0, &r);
-	expect_sense("WRITE(10) beyond the formatted size", &r, 5, 0x21, 0x00);
+	mc_expect_sense("WRITE(10) beyond the formatted size", &r, 5, 0x21, 0x00);
 
 	static const struct { int32_t lba; uint32_t n; unsigned ds; } fin[] = {
 		{ 0, 16, 0 }, { 1000, 4, 2 }, { 1004, 12, 0 }, { 1016, 16, 1 }, { 1032, 32, 0 },
@@ -854,26 +756,26 @@ static void scenario_dvdplusrw(unsigned seed)
 		verify_bs(fin[i].lba, fin[i].n, 2048, 0, seed + fin[i].ds);
 	/* A block never written reads as zeros. */
 	uint8_t rcdb[10] = { 0x28 };
-	put32(rcdb + 2, 5000);
-	put16(rcdb + 7, 1);
+	mc_put32(rcdb + 2, 5000);
+	mc_put16(rcdb + 7, 1);
 	run(rcdb, 10, NULL, 0, 2048, &r);
-	expect_good("READ(10) of a never written block", &r);
+	mc_expect_good("READ(10) of a never written block", &r);
 	for (int i = 0; i < 2048; i++)
 		if (r.data[i])
-			die("READ(10) of a never written block: byte %d is %02x", i, r.data[i]);
+			mc_die("READ(10) of a never written block: byte %d is %02x", i, r.data[i]);
 	sync_cache();
 	close_ts(2, 0);
 	read_disc_info(&r);
 	if ((r.data[2] & 3) != 3 || (r.data[7] & 3) != 3)
-		die("DVD+RW after CLOSE 010b: disc status %u, BG format status %u; expected 3, 3",
+		mc_die("DVD+RW after CLOSE 010b: disc status %u, BG format status %u; expected 3, 3",
 		    r.data[2] & 3, r.data[7] & 3);
 	read_track_info(1, &r);
-	expect_good("READ TRACK INFORMATION 1 (DVD+RW)", &r);
-	if (be32(r.data + 8) != 0 || be32(r.data + 24) != 2295104 || (r.data[5] & 0x0f) != 4 ||
-	    !(r.data[7] & 2) || be32(r.data + 28) != 2295103)
-		die("DVD+RW track 1: start %u size %u mode %u LRA_V %u LRA %u; expected 0, 2295104, 4, "
-		    "1, 2295103", be32(r.data + 8), be32(r.data + 24), r.data[5] & 0x0f,
-		    (r.data[7] >> 1) & 1, be32(r.data + 28));
+	mc_expect_good("READ TRACK INFORMATION 1 (DVD+RW)", &r);
+	if (mc_be32(r.data + 8) != 0 || mc_be32(r.data + 24) != 2295104 || (r.data[5] & 0x0f) != 4 ||
+	    !(r.data[7] & 2) || mc_be32(r.data + 28) != 2295103)
+		mc_die("DVD+RW track 1: start %u size %u mode %u LRA_V %u LRA %u; expected 0, 2295104, 4, "
+		    "1, 2295103", mc_be32(r.data + 8), mc_be32(r.data + 24), r.data[5] & 0x0f,
+		    (r.data[7] >> 1) & 1, mc_be32(r.data + 28));
 	for (size_t i = 0; i < sizeof(fin) / sizeof(fin[0]); i++)
 		extent(fin[i].lba, fin[i].n, 2048, seed + fin[i].ds);
 	printf("dvdplusrw: formatted, 9 writes incl. 3 overwrites, latest wins, BG format stopped\n");
@@ -882,11 +784,11 @@ static void scenario_dvdplusrw(unsigned seed)
 static void blank(uint8_t type)
 {
 	uint8_t cdb[12] = { 0xa1, type };
-	struct result r;
+	struct mc_result r;
 	run(cdb, 12, NULL, 0, 0, &r);
 	char what[32];
 	snprintf(what, sizeof(what), "BLANK type %u", type);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 }
 
 /* (f) CD-RW: a TAO data track, session closed (appendable), BLANK full, blank again,
@@ -894,11 +796,11 @@ static void blank(uint8_t type)
 static void scenario_cdrw(unsigned seed)
 {
 	const uint32_t n1 = 300, n2 = 400;
-	struct result r;
+	struct mc_result r;
 
 	read_disc_info(&r);
 	if (!(r.data[2] & 0x10))
-		die("CD-RW: READ DISC INFORMATION Erasable not set");
+		mc_die("CD-RW: READ DISC INFORMATION Erasable not set");
 	check_rdi(0, 0, 1, 1, 1, "blank CD-RW");
 	set_page05(1, 3, 4, 8);				/* multi-session 11b: stays appendable */
 	burn_bs(0x2a, (int32_t)nwa_of_invisible(), n1, 2048, seed, 16, false);
@@ -914,12 +816,12 @@ static void scenario_cdrw(unsigned seed)
 	check_rdi(0, 0, 1, 1, 1, "CD-RW after BLANK");
 	check_rti(1, 0, 332850, 4, 1, true, 0, "CD-RW after BLANK");
 	read_toc(0, &r);
-	expect_sense("READ TOC format 0 after BLANK", &r, 5, 0x24, 0x00);
+	mc_expect_sense("READ TOC format 0 after BLANK", &r, 5, 0x24, 0x00);
 	read10_sense(0, 5, 0x21, 0x00, "READ(10) of LBA 0 after BLANK");
 
 	set_page05(1, 0, 4, 8);
 	if (nwa_of_invisible() != 0)
-		die("CD-RW after BLANK: NWA not 0");
+		mc_die("CD-RW after BLANK: NWA not 0");
 	burn_bs(0x2a, 0, n2, 2048, seed + 1, 16, false);
 	sync_cache();
 	close_ts(2, 0);
@@ -943,19 +845,19 @@ static void hexline(const char *name, const uint8_t *p, int n)
 
 static void scenario_state(bool full)
 {
-	struct result r;
+	struct mc_result r;
 	read_disc_info(&r);
 	hexline("RDI", r.data, 34);
 	unsigned last = r.data[6] | r.data[11] << 8;
 	for (unsigned t = 1; t <= last; t++) {
 		char name[16];
 		read_track_info(t, &r);
-		expect_good("READ TRACK INFORMATION", &r);
+		mc_expect_good("READ TRACK INFORMATION", &r);
 		snprintf(name, sizeof(name), "RTI%u", t);
 		hexline(name, r.data, r.len < 36 ? r.len : 36);
 	}
 	uint8_t cdb[10] = { 0x43, 0, 0, 0, 0, 0, 1 };
-	put16(cdb + 7, 804);
+	mc_put16(cdb + 7, 804);
 	run(cdb, 10, NULL, 0, 804, &r);
 	if (r.status == SCSI_STATUS_GOOD)
 		hexline("TOC", r.data, r.len);
@@ -980,7 +882,7 @@ static void scenario_state(bool full)
 	}
 	uint8_t rc[10] = { 0x25 };
 	run(rc, 10, NULL, 0, 8, &r);
-	expect_good("READ CAPACITY", &r);
+	mc_expect_good("READ CAPACITY", &r);
 	hexline("CAP", r.data, r.len);
 }
 
@@ -989,22 +891,22 @@ static void scenario_state(bool full)
 static int expected(int argc, char **argv)
 {
 	if (argc != 6 && !(argc == 7 && strcmp(argv[6], "mode1") == 0))
-		die("usage: burnclient expected SEED BLOCK-SIZE LBA COUNT [mode1]");
+		mc_die("usage: burnclient expected SEED BLOCK-SIZE LBA COUNT [mode1]");
 	unsigned seed = (unsigned)strtoul(argv[2], NULL, 0);
 	uint32_t bs = (uint32_t)strtoul(argv[3], NULL, 0);
 	int32_t lba = (int32_t)strtol(argv[4], NULL, 0);
 	uint32_t n = (uint32_t)strtoul(argv[5], NULL, 0);
 	if (bs == 0 || bs % 4 || bs > 65536 || (argc == 7 && bs < 16))
-		die("expected: block size %u is not a multiple of 4 up to 65536", bs);
+		mc_die("expected: block size %u is not a multiple of 4 up to 65536", bs);
 	uint8_t *buf = malloc(bs);
 	if (!buf)
-		die("out of memory");
+		mc_die("out of memory");
 	for (uint32_t i = 0; i < n; i++) {
 		fillb(buf, (int32_t)((uint32_t)lba + i), 1, bs, seed);
 		if (argc == 7)
 			mode1_header(buf, (int32_t)((uint32_t)lba + i));
 		if (fwrite(buf, 1, bs, stdout) != bs)
-			die("expected: write to stdout failed");
+			mc_die("expected: write to stdout failed");
 	}
 	free(buf);
 	return fflush(stdout) == 0 ? 0 : 1;
@@ -1012,8 +914,7 @@ static int expected(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct iscsi_url *url;
-
+	mc_init("burnclient");
 	if (argc >= 2 && strcmp(argv[1], "expected") == 0)
 		return expected(argc, argv);
 	if (argc < 3) {
@@ -1022,20 +923,8 @@ int main(int argc, char **argv)
 			"       burnclient expected SEED BLOCK-SIZE LBA COUNT\n");
 		return 2;
 	}
-	ctx = iscsi_create_context("iqn.2026-01.org.burnlab:burnclient");
-	if (!ctx)
-		die("cannot create an iSCSI context");
-	url = iscsi_parse_full_url(ctx, argv[1]);
-	if (!url)
-		die("bad URL %s: %s", argv[1], iscsi_get_error(ctx));
-	iscsi_set_targetname(ctx, url->target);
-	iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	lun = url->lun;
-	if (iscsi_full_connect_sync(ctx, url->portal, url->lun) != 0)
-		die("login to %s: %s", argv[1], iscsi_get_error(ctx));
-	iscsi_destroy_url(url);
-	ready();
+	ctx = mc_connect(argv[1], NULL, &lun);
+	mc_ready(ctx, lun);
 
 	unsigned seed = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 1;
 	if (strcmp(argv[2], "dvdplusr") == 0)
@@ -1061,7 +950,7 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[2], "refusals") == 0)
 		scenario_refusals();
 	else
-		die("unknown scenario %s", argv[2]);
+		mc_die("unknown scenario %s", argv[2]);
 	iscsi_logout_sync(ctx);
 	iscsi_destroy_context(ctx);
 	return 0;

@@ -37,7 +37,6 @@
  * prints each reply line; it exits 0 when every reply came (the script checks them). */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,103 +48,39 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "mmcclient.h"
+
 static struct iscsi_context *ctx;
 static const char *url_text;
 static int lun;
 static int ctl_fd = -1;
-static const char *step_text;
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "faultclient: %s%s", step_text ? step_text : "", step_text ? ": " : "");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
 
 /* ---- one command ----------------------------------------------------------------- */
 
-struct result {
-	bool    dropped;	/* transport failure: no answer */
-	int     status;
-	uint8_t sense[64];	/* raw sense bytes */
-	int     sense_len;
-	uint8_t data[4096];
-	int     len;
-};
-
 static void login(void)
 {
-	ctx = iscsi_create_context("iqn.2026-01.org.burnlab:faultclient");
-	if (!ctx)
-		die("cannot create an iSCSI context");
-	struct iscsi_url *url = iscsi_parse_full_url(ctx, url_text);
-	if (!url)
-		die("bad URL %s: %s", url_text, iscsi_get_error(ctx));
-	iscsi_set_targetname(ctx, url->target);
-	iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	iscsi_set_noautoreconnect(ctx, 1);
-	lun = url->lun;
-	if (iscsi_full_connect_sync(ctx, url->portal, url->lun) != 0)
-		die("login to %s: %s", url_text, iscsi_get_error(ctx));
-	iscsi_destroy_url(url);
+	static const struct mc_login how = { .no_reconnect = true };
+	ctx = mc_connect(url_text, &how, &lun);
 }
 
+/* One CDB on the session; after no answer (r->dropped) the session is gone until the
+ * step `reconnect`, and every command gets no answer. */
 static void run(const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen, int inlen,
-		struct result *r)
+		struct mc_result *r)
 {
-	struct scsi_task *t = calloc(1, sizeof(*t));
-	struct iscsi_data d = { .size = (size_t)outlen, .data = (unsigned char *)out };
-
-	memset(r, 0, sizeof(*r));
-	if (!t)
-		die("out of memory");
 	if (!ctx) {
+		memset(r, 0, sizeof(*r));
 		r->dropped = true;
-		free(t);
 		return;
 	}
-	memcpy(t->cdb, cdb, (size_t)cdblen);
-	t->cdb_size = cdblen;
-	t->xfer_dir = outlen ? SCSI_XFER_WRITE : (inlen ? SCSI_XFER_READ : SCSI_XFER_NONE);
-	t->expxferlen = outlen ? outlen : inlen;
-	if (!iscsi_scsi_command_sync(ctx, lun, t, outlen ? &d : NULL) ||
-	    t->status == SCSI_STATUS_ERROR || t->status == SCSI_STATUS_CANCELLED) {
-		r->dropped = true;
-		scsi_free_scsi_task(t);
+	if (!mc_try(ctx, lun, cdb, cdblen, out, outlen, NULL, inlen, r)) {
 		iscsi_destroy_context(ctx);
 		ctx = NULL;
-		return;
 	}
-	r->status = t->status;
-	if (t->status == SCSI_STATUS_CHECK_CONDITION && t->datain.size > 2) {
-		/* libiscsi leaves the response's data segment: SenseLength, then sense. */
-		int n = be16(t->datain.data);
-		if (n > t->datain.size - 2)
-			n = t->datain.size - 2;
-		if (n > (int)sizeof(r->sense))
-			n = (int)sizeof(r->sense);
-		memcpy(r->sense, t->datain.data + 2, (size_t)n);
-		r->sense_len = n;
-	} else if (t->datain.size > 0) {
-		r->len = t->datain.size < (int)sizeof(r->data) ? t->datain.size : (int)sizeof(r->data);
-		memcpy(r->data, t->datain.data, (size_t)r->len);
-	}
-	scsi_free_scsi_task(t);
 }
 
 /* Key, ASC, ASCQ and response code of fixed (70h/71h) or descriptor (72h/73h) sense. */
-static void sense_fields(const struct result *r, unsigned *code, unsigned *key, unsigned *asc,
+static void sense_fields(const struct mc_result *r, unsigned *code, unsigned *key, unsigned *asc,
 			 unsigned *ascq)
 {
 	*code = r->sense[0] & 0x7f;
@@ -160,7 +95,7 @@ static void sense_fields(const struct result *r, unsigned *code, unsigned *key, 
 	}
 }
 
-static void describe(const struct result *r, char *buf, size_t cap)
+static void describe(const struct mc_result *r, char *buf, size_t cap)
 {
 	unsigned code, key, asc, ascq;
 	if (r->dropped) {
@@ -179,24 +114,24 @@ static void describe(const struct result *r, char *buf, size_t cap)
 	int n = snprintf(buf, cap, "%X/%02X/%02X%s", key, asc, ascq,
 			 code == 0x71 || code == 0x73 ? " deferred" : "");
 	if (code <= 0x71 && (r->sense[0] & 0x80) && n > 0 && (size_t)n < cap)
-		snprintf(buf + n, cap - (size_t)n, " info=%u", be32(r->sense + 3));
+		snprintf(buf + n, cap - (size_t)n, " info=%u", mc_be32(r->sense + 3));
 }
 
 /* The words of EXPECT from words[0] on: GOOD | drop | K/AA/QQ [deferred] [info=N]. */
-static void expect(const struct result *r, char **words, int nwords)
+static void expect(const struct mc_result *r, char **words, int nwords)
 {
 	char got[64];
 	describe(r, got, sizeof(got));
 	if (nwords < 1)
-		die("no expectation given");
+		mc_die("no expectation given");
 	if (strcmp(words[0], "GOOD") == 0 || strcmp(words[0], "drop") == 0) {
 		if (strcmp(got, words[0]) != 0)
-			die("expected %s, got %s", words[0], got);
+			mc_die("expected %s, got %s", words[0], got);
 		return;
 	}
 	unsigned k, a, q;
 	if (sscanf(words[0], "%x/%x/%x", &k, &a, &q) != 3)
-		die("bad expectation '%s'", words[0]);
+		mc_die("bad expectation '%s'", words[0]);
 	bool deferred = false;
 	long info = -1;
 	for (int i = 1; i < nwords; i++) {
@@ -205,18 +140,18 @@ static void expect(const struct result *r, char **words, int nwords)
 		else if (strncmp(words[i], "info=", 5) == 0)
 			info = strtol(words[i] + 5, NULL, 0);
 		else
-			die("bad expectation word '%s'", words[i]);
+			mc_die("bad expectation word '%s'", words[i]);
 	}
 	if (r->dropped || r->status != SCSI_STATUS_CHECK_CONDITION || r->sense_len < 14)
-		die("expected %s, got %s", words[0], got);
+		mc_die("expected %s, got %s", words[0], got);
 	unsigned code, key, asc, ascq;
 	sense_fields(r, &code, &key, &asc, &ascq);
 	if (key != k || asc != a || ascq != q)
-		die("expected %X/%02X/%02X, got %s", k, a, q, got);
+		mc_die("expected %X/%02X/%02X, got %s", k, a, q, got);
 	if (code != (deferred ? 0x71u : 0x70u))
-		die("expected response code %02Xh, got %02Xh (%s)", deferred ? 0x71 : 0x70, code, got);
-	if (info >= 0 && (!(r->sense[0] & 0x80) || be32(r->sense + 3) != (uint32_t)info))
-		die("expected INFORMATION %ld, got %s", info, got);
+		mc_die("expected response code %02Xh, got %02Xh (%s)", deferred ? 0x71 : 0x70, code, got);
+	if (info >= 0 && (!(r->sense[0] & 0x80) || mc_be32(r->sense + 3) != (uint32_t)info))
+		mc_die("expected INFORMATION %ld, got %s", info, got);
 }
 
 /* ---- steps ------------------------------------------------------------------------- */
@@ -225,18 +160,18 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t n, unsigned seed)
 {
 	for (uint32_t b = 0; b < n; b++)
 		for (uint32_t i = 0; i < 2048; i += 4)
-			put32(buf + b * 2048 + i, (lba + b) * 2654435761u ^ i * 40503u ^ seed * 2246822519u);
+			mc_put32(buf + b * 2048 + i, (lba + b) * 2654435761u ^ i * 40503u ^ seed * 2246822519u);
 }
 
 static uint32_t arg_u32(char **w, int nw, int i, const char *what)
 {
 	if (i >= nw)
-		die("missing %s", what);
+		mc_die("missing %s", what);
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(w[i], &end, 0);
 	if (errno || *end || end == w[i] || v > UINT32_MAX)
-		die("bad %s '%s'", what, w[i]);
+		mc_die("bad %s '%s'", what, w[i]);
 	return (uint32_t)v;
 }
 
@@ -246,12 +181,12 @@ static void step_write(char **w, int nw)
 	uint32_t lba = arg_u32(w, nw, 1, "LBA"), n = arg_u32(w, nw, 2, "block count");
 	unsigned seed = arg_u32(w, nw, 3, "seed");
 	uint8_t cdb[10] = { 0x2a };
-	struct result r;
+	struct mc_result r;
 	if (n == 0 || n > 32)
-		die("block count %u: 1..32", n);
+		mc_die("block count %u: 1..32", n);
 	fill(buf, lba, n, seed);
-	put32(cdb + 2, lba);
-	put16(cdb + 7, (uint16_t)n);
+	mc_put32(cdb + 2, lba);
+	mc_put16(cdb + 7, (uint16_t)n);
 	run(cdb, 10, buf, (int)(n * 2048), 0, &r);
 	expect(&r, w + 4, nw - 4);
 }
@@ -262,23 +197,23 @@ static void step_read(char **w, int nw)
 	uint32_t lba = arg_u32(w, nw, 1, "LBA"), n = arg_u32(w, nw, 2, "block count");
 	unsigned seed = arg_u32(w, nw, 3, "seed");
 	uint8_t cdb[10] = { 0x28 };
-	struct result r;
+	struct mc_result r;
 	if (n == 0 || n > 2)
-		die("block count %u: 1..2", n);
-	put32(cdb + 2, lba);
-	put16(cdb + 7, (uint16_t)n);
+		mc_die("block count %u: 1..2", n);
+	mc_put32(cdb + 2, lba);
+	mc_put16(cdb + 7, (uint16_t)n);
 	run(cdb, 10, NULL, 0, (int)(n * 2048), &r);
 	expect(&r, w + 4, nw - 4);
 	if (!r.dropped && r.status == SCSI_STATUS_GOOD) {
 		fill(want, lba, n, seed);
 		if (r.len != (int)(n * 2048) || memcmp(r.data, want, n * 2048) != 0)
-			die("data read differs from the pattern of seed %u (%d bytes)", seed, r.len);
+			mc_die("data read differs from the pattern of seed %u (%d bytes)", seed, r.len);
 	}
 }
 
 static void simple(const uint8_t *cdb, int len, char **w, int nw, int from)
 {
-	struct result r;
+	struct mc_result r;
 	run(cdb, len, NULL, 0, 0, &r);
 	expect(&r, w + from, nw - from);
 }
@@ -287,43 +222,43 @@ static void step_nwa(char **w, int nw)
 {
 	uint32_t want = arg_u32(w, nw, 1, "NWA");
 	uint8_t cdb[10] = { 0x52, 0x01 };
-	struct result r;
-	put32(cdb + 2, 0xff);
-	put16(cdb + 7, 48);
+	struct mc_result r;
+	mc_put32(cdb + 2, 0xff);
+	mc_put16(cdb + 7, 48);
 	run(cdb, 10, NULL, 0, 48, &r);
 	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 16)
-		die("READ TRACK INFORMATION failed");
-	if (!(r.data[7] & 1) || be32(r.data + 12) != want)
-		die("NWA_V %u NWA %u, expected NWA %u", r.data[7] & 1, be32(r.data + 12), want);
+		mc_die("READ TRACK INFORMATION failed");
+	if (!(r.data[7] & 1) || mc_be32(r.data + 12) != want)
+		mc_die("NWA_V %u NWA %u, expected NWA %u", r.data[7] & 1, mc_be32(r.data + 12), want);
 }
 
 static void step_disc(char **w, int nw)
 {
 	uint32_t want = arg_u32(w, nw, 1, "disc status");
 	uint8_t cdb[10] = { 0x51 };
-	struct result r;
-	put16(cdb + 7, 34);
+	struct mc_result r;
+	mc_put16(cdb + 7, 34);
 	run(cdb, 10, NULL, 0, 34, &r);
 	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 34)
-		die("READ DISC INFORMATION failed");
+		mc_die("READ DISC INFORMATION failed");
 	if ((r.data[2] & 3) != want)
-		die("disc status %u, expected %u", r.data[2] & 3, want);
+		mc_die("disc status %u, expected %u", r.data[2] & 3, want);
 }
 
 static void step_gesn(char **w, int nw)
 {
 	uint32_t ev = arg_u32(w, nw, 1, "event");
 	if (nw < 3 || (strcmp(w[2], "open") != 0 && strcmp(w[2], "closed") != 0))
-		die("tray must be open or closed");
+		mc_die("tray must be open or closed");
 	uint8_t cdb[10] = { 0x4a, 0x01, 0, 0, 0x10 };
-	struct result r;
-	put16(cdb + 7, 8);
+	struct mc_result r;
+	mc_put16(cdb + 7, 8);
 	run(cdb, 10, NULL, 0, 8, &r);
 	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 8)
-		die("GET EVENT STATUS NOTIFICATION failed");
+		mc_die("GET EVENT STATUS NOTIFICATION failed");
 	bool open = r.data[5] & 1;
 	if ((r.data[4] & 0x0f) != ev || open != (strcmp(w[2], "open") == 0))
-		die("media event %u tray %s, expected %u %s", r.data[4] & 0x0f, open ? "open" : "closed",
+		mc_die("media event %u tray %s, expected %u %s", r.data[4] & 0x0f, open ? "open" : "closed",
 		    ev, w[2]);
 }
 
@@ -331,13 +266,13 @@ static void step_write_speed(char **w, int nw)
 {
 	uint32_t want = arg_u32(w, nw, 1, "kB/s");
 	uint8_t cdb[10] = { 0x5a, 0x08, 0x2a };
-	struct result r;
-	put16(cdb + 7, 8 + 32);
+	struct mc_result r;
+	mc_put16(cdb + 7, 8 + 32);
 	run(cdb, 10, NULL, 0, 8 + 32, &r);
 	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 8 + 30)
-		die("MODE SENSE(10) page 2Ah failed");
-	if (be16(r.data + 8 + 28) != want)
-		die("current write speed %u kB/s, expected %u", be16(r.data + 8 + 28), want);
+		mc_die("MODE SENSE(10) page 2Ah failed");
+	if (mc_be16(r.data + 8 + 28) != want)
+		mc_die("current write speed %u kB/s, expected %u", mc_be16(r.data + 8 + 28), want);
 }
 
 /* ---- the control socket ---------------------------------------------------------- */
@@ -347,10 +282,10 @@ static int ctl_connect(const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
-		die("control socket %s: %s", path, strerror(errno));
+		mc_die("control socket %s: %s", path, strerror(errno));
 	strcpy(sa.sun_path, path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("control socket %s: %s", path, strerror(errno));
+		mc_die("control socket %s: %s", path, strerror(errno));
 	return fd;
 }
 
@@ -359,12 +294,12 @@ static void ctl_request(int fd, const char *req, char *reply, size_t cap)
 {
 	size_t n = strlen(req), len = 0;
 	if (write(fd, req, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
-		die("control request '%s': %s", req, strerror(errno));
+		mc_die("control request '%s': %s", req, strerror(errno));
 	for (;;) {
 		char ch;
 		ssize_t k = read(fd, &ch, 1);
 		if (k <= 0)
-			die("control request '%s': no reply", req);
+			mc_die("control request '%s': no reply", req);
 		if (ch == '\n')
 			break;
 		if (len + 1 < cap)
@@ -378,9 +313,9 @@ static void step_ctl(char **w, int nw, bool want_error)
 	char req[1100] = "", reply[16384];
 	int last = want_error ? nw - 1 : nw;
 	if (ctl_fd < 0)
-		die("ctl needs --control PATH");
+		mc_die("ctl needs --control PATH");
 	if (last < 2)
-		die("ctl needs a request");
+		mc_die("ctl needs a request");
 	for (int i = 1; i < last; i++) {
 		strncat(req, w[i], sizeof(req) - strlen(req) - 2);
 		if (i + 1 < last)
@@ -389,9 +324,9 @@ static void step_ctl(char **w, int nw, bool want_error)
 	ctl_request(ctl_fd, req, reply, sizeof(reply));
 	printf("  control '%s' -> '%s'\n", req, reply);
 	if (!want_error && strncmp(reply, "ok", 2) != 0)
-		die("control '%s': %s", req, reply);
+		mc_die("control '%s': %s", req, reply);
 	if (want_error && (strncmp(reply, "error: ", 7) != 0 || !strstr(reply, w[nw - 1])))
-		die("control '%s': expected an error naming '%s', got '%s'", req, w[nw - 1], reply);
+		mc_die("control '%s': expected an error naming '%s', got '%s'", req, w[nw - 1], reply);
 }
 
 static int control_mode(int argc, char **argv)
@@ -416,19 +351,12 @@ static void step(char *text)
 	for (char *t = strtok_r(copy, " ", &save); t && nw < 40; t = strtok_r(NULL, " ", &save))
 		w[nw++] = t;
 	if (nw == 0)
-		die("empty step");
-	step_text = text;
+		mc_die("empty step");
+	mc_set_detail(text);
 	if (strcmp(w[0], "ready") == 0) {
-		static const uint8_t tur[6] = { 0 };
-		struct result r;
-		int i;
-		for (i = 0; i < 5; i++) {
-			run(tur, 6, NULL, 0, 0, &r);
-			if (!r.dropped && r.status == SCSI_STATUS_GOOD)
-				break;
-		}
-		if (i == 5)
-			die("TEST UNIT READY never GOOD");
+		struct mc_result r;
+		if (!ctx || !mc_try_ready(ctx, lun, &r))
+			mc_die("TEST UNIT READY never GOOD");
 	} else if (strcmp(w[0], "tur") == 0) {
 		static const uint8_t tur[6] = { 0 };
 		simple(tur, 6, w, nw, 1);
@@ -442,7 +370,7 @@ static void step(char *text)
 	} else if (strcmp(w[0], "close-track") == 0) {
 		uint8_t cdb[10] = { 0x5b, 0, 1 };
 		char *good[] = { "GOOD" };
-		put16(cdb + 4, (uint16_t)arg_u32(w, nw, 1, "track"));
+		mc_put16(cdb + 4, (uint16_t)arg_u32(w, nw, 1, "track"));
 		simple(cdb, 10, good, 1, 0);
 	} else if (strcmp(w[0], "nwa") == 0) {
 		step_nwa(w, nw);
@@ -460,8 +388,8 @@ static void step(char *text)
 		simple(cdb, 6, good, 1, 0);
 	} else if (strcmp(w[0], "speed") == 0) {
 		uint8_t cdb[12] = { 0xbb };
-		put16(cdb + 2, 0xffff);
-		put16(cdb + 4, (uint16_t)arg_u32(w, nw, 1, "kB/s"));
+		mc_put16(cdb + 2, 0xffff);
+		mc_put16(cdb + 4, (uint16_t)arg_u32(w, nw, 1, "kB/s"));
 		simple(cdb, 12, w, nw, 2);
 	} else if (strcmp(w[0], "write-speed") == 0) {
 		step_write_speed(w, nw);
@@ -477,17 +405,18 @@ static void step(char *text)
 		}
 		login();
 	} else {
-		die("unknown step '%s'", w[0]);
+		mc_die("unknown step '%s'", w[0]);
 	}
 	printf("ok: %s\n", text);
 	fflush(stdout);
-	step_text = NULL;
+	mc_set_detail(NULL);
 }
 
 int main(int argc, char **argv)
 {
 	int i = 1;
 
+	mc_init("faultclient");
 	if (argc >= 3 && strcmp(argv[1], "control") == 0)
 		return control_mode(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "--control") == 0) {

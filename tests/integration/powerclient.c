@@ -56,34 +56,20 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "mmcclient.h"
+
 static struct iscsi_context *ctx;
 static int lun;
 static FILE *journal;
 static char inflight[96];	/* what the command being sent is, for the X line */
 static unsigned nchecks;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "powerclient: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
-static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-
 /* ---- journal -------------------------------------------------------------- */
 
 static void jdurable(void)
 {
 	if (fflush(journal) != 0 || fsync(fileno(journal)) != 0)
-		die("journal: %s", strerror(errno));
+		mc_die("journal: %s", strerror(errno));
 }
 
 static void jline(bool durable, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -100,103 +86,37 @@ static void jline(bool durable, const char *fmt, ...)
 
 /* ---- commands ------------------------------------------------------------- */
 
-struct result {
-	int status;
-	int key, asc, ascq;
-	uint8_t data[4096];
-	int len;
-};
-
-/* The drive went away: say what was in flight and stop (exit 3). */
-static void lost(void) __attribute__((noreturn));
-static void lost(void)
+/* The drive went away: say what was in flight and stop (exit 3).  The no-answer
+ * handler of every command and of the login. */
+static void lost(struct iscsi_context *c) __attribute__((noreturn));
+static void lost(struct iscsi_context *c)
 {
 	if (journal) {
 		jline(true, "X %s", inflight);
 		fclose(journal);
 	}
-	fprintf(stderr, "powerclient: drive gone during %s: %s\n", inflight, iscsi_get_error(ctx));
+	fprintf(stderr, "powerclient: drive gone during %s: %s\n", inflight, iscsi_get_error(c));
 	exit(3);
 }
 
 /* One CDB; data-out from `out` or data-in of at most inlen bytes (copied to r->data
  * when it fits; `big` receives a larger data-in). */
 static void run(const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen, int inlen,
-		struct result *r, uint8_t *big)
+		struct mc_result *r, uint8_t *big)
 {
-	struct scsi_task *t = calloc(1, sizeof(*t));
-	struct iscsi_data d = { .size = (size_t)outlen, .data = (unsigned char *)out };
-	if (!t)
-		die("out of memory");
-	memcpy(t->cdb, cdb, (size_t)cdblen);
-	t->cdb_size = cdblen;
-	t->xfer_dir = outlen ? SCSI_XFER_WRITE : (inlen ? SCSI_XFER_READ : SCSI_XFER_NONE);
-	t->expxferlen = outlen ? outlen : inlen;
-	if (!iscsi_scsi_command_sync(ctx, lun, t, outlen ? &d : NULL)) {
-		free(t);
-		lost();
-	}
-	/* A dropped connection completes the task with a libiscsi pseudo status. */
-	if (t->status == SCSI_STATUS_ERROR || t->status == SCSI_STATUS_CANCELLED ||
-	    t->status == SCSI_STATUS_TIMEOUT) {
-		scsi_free_scsi_task(t);
-		lost();
-	}
-	memset(r, 0, sizeof(*r));
-	r->status = t->status;
-	if (t->status == SCSI_STATUS_CHECK_CONDITION) {
-		r->key = t->sense.key;
-		r->asc = t->sense.ascq >> 8;
-		r->ascq = t->sense.ascq & 0xff;
-	}
-	if (t->datain.size > 0) {
-		if (big) {
-			r->len = t->datain.size < inlen ? t->datain.size : inlen;
-			memcpy(big, t->datain.data, (size_t)r->len);
-		} else {
-			r->len = t->datain.size < (int)sizeof(r->data) ? t->datain.size : (int)sizeof(r->data);
-			memcpy(r->data, t->datain.data, (size_t)r->len);
-		}
-	}
-	scsi_free_scsi_task(t);
-}
-
-static void expect_good(const char *what, const struct result *r)
-{
-	if (r->status != SCSI_STATUS_GOOD)
-		die("%s: status 0x%02x sense %x/%02x/%02x", what, r->status, r->key, r->asc, r->ascq);
+	mc_run(ctx, lun, cdb, cdblen, out, outlen, big, inlen, r);
 }
 
 static void connect_url(const char *urlstr)
 {
-	ctx = iscsi_create_context("iqn.2026-01.org.burnlab:powerclient");
-	if (!ctx)
-		die("cannot create an iSCSI context");
-	struct iscsi_url *url = iscsi_parse_full_url(ctx, urlstr);
-	if (!url)
-		die("bad URL %s: %s", urlstr, iscsi_get_error(ctx));
-	iscsi_set_targetname(ctx, url->target);
-	iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	iscsi_set_noautoreconnect(ctx, 1);	/* a killed daemon ends the burn */
+	static const struct mc_login how = { .no_reconnect = true,	/* a killed daemon ends the burn */
+					     .timeout_s = 30 };
 	signal(SIGPIPE, SIG_IGN);		/* a write to its socket fails instead */
-	iscsi_set_timeout(ctx, 30);
-	lun = url->lun;
+	mc_on_no_answer(lost);
 	snprintf(inflight, sizeof(inflight), "op 0");
-	if (iscsi_full_connect_sync(ctx, url->portal, url->lun) != 0) {
-		iscsi_destroy_url(url);
-		lost();
-	}
-	iscsi_destroy_url(url);
+	ctx = mc_connect(urlstr, &how, &lun);
 	/* TEST UNIT READY until GOOD, consuming unit attentions (power on after a restart). */
-	static const uint8_t tur[6] = { 0x00 };
-	struct result r;
-	for (int i = 0; i < 5; i++) {
-		run(tur, 6, NULL, 0, 0, &r, NULL);
-		if (r.status == SCSI_STATUS_GOOD)
-			return;
-	}
-	die("TEST UNIT READY never GOOD: sense %x/%02x/%02x", r.key, r.asc, r.ascq);
+	mc_ready(ctx, lun);
 }
 
 /* ---- block content -------------------------------------------------------- */
@@ -214,14 +134,14 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t n, uint32_t ver)
 {
 	for (uint32_t b = 0; b < n; b++)
 		for (uint32_t i = 0; i < 2048; i += 4)
-			put32(buf + b * 2048 + i, word_of(lba + b, i, ver));
+			mc_put32(buf + b * 2048 + i, word_of(lba + b, i, ver));
 }
 
 /* 1 when the block holds write ver's content (ver 0: all zeros). */
 static bool block_is(const uint8_t *blk, uint32_t lba, uint32_t ver)
 {
 	for (uint32_t i = 0; i < 2048; i += 4)
-		if (be32(blk + i) != (ver ? word_of(lba, i, ver) : 0))
+		if (mc_be32(blk + i) != (ver ? word_of(lba, i, ver) : 0))
 			return false;
 	return true;
 }
@@ -242,41 +162,41 @@ static unsigned rdi_lss(const struct dstate *s) { return s->rdi[2] >> 2 & 3; }
 static unsigned rdi_sessions(const struct dstate *s) { return s->rdi[4] | s->rdi[9] << 8; }
 static bool t_nwa_v(const uint8_t *t) { return t[7] & 1; }
 static bool t_lra_v(const uint8_t *t) { return t[7] & 2; }
-static int32_t t_start(const uint8_t *t) { return (int32_t)be32(t + 8); }
-static int32_t t_nwa(const uint8_t *t) { return t_nwa_v(t) ? (int32_t)be32(t + 12) : -1; }
-static uint32_t t_free(const uint8_t *t) { return be32(t + 16); }
-static uint32_t t_size(const uint8_t *t) { return be32(t + 24); }
-static int32_t t_lra(const uint8_t *t) { return t_lra_v(t) ? (int32_t)be32(t + 28) : -1; }
+static int32_t t_start(const uint8_t *t) { return (int32_t)mc_be32(t + 8); }
+static int32_t t_nwa(const uint8_t *t) { return t_nwa_v(t) ? (int32_t)mc_be32(t + 12) : -1; }
+static uint32_t t_free(const uint8_t *t) { return mc_be32(t + 16); }
+static uint32_t t_size(const uint8_t *t) { return mc_be32(t + 24); }
+static int32_t t_lra(const uint8_t *t) { return t_lra_v(t) ? (int32_t)mc_be32(t + 28) : -1; }
 
-static void read_track_info(uint32_t addr, struct result *r)
+static void read_track_info(uint32_t addr, struct mc_result *r)
 {
 	uint8_t cdb[10] = { 0x52, 0x01 };
-	put32(cdb + 2, addr);
-	put16(cdb + 7, 48);
+	mc_put32(cdb + 2, addr);
+	mc_put16(cdb + 7, 48);
 	run(cdb, 10, NULL, 0, 48, r, NULL);
 }
 
 static void read_state(struct dstate *s)
 {
 	uint8_t cdb[10] = { 0x51 };
-	struct result r;
+	struct mc_result r;
 	memset(s, 0, sizeof(*s));
-	put16(cdb + 7, RDI_LEN);
+	mc_put16(cdb + 7, RDI_LEN);
 	run(cdb, 10, NULL, 0, RDI_LEN, &r, NULL);
-	expect_good("READ DISC INFORMATION", &r);
+	mc_expect_good("READ DISC INFORMATION", &r);
 	if (r.len < RDI_LEN)
-		die("READ DISC INFORMATION: %d bytes", r.len);
+		mc_die("READ DISC INFORMATION: %d bytes", r.len);
 	memcpy(s->rdi, r.data, RDI_LEN);
 	s->ntr = s->rdi[6] | s->rdi[11] << 8;
 	if (s->ntr > MAXT)
-		die("READ DISC INFORMATION: %u tracks", s->ntr);
+		mc_die("READ DISC INFORMATION: %u tracks", s->ntr);
 	for (unsigned t = 1; t <= s->ntr; t++) {
 		read_track_info(t, &r);
 		char what[48];
 		snprintf(what, sizeof(what), "READ TRACK INFORMATION track %u", t);
-		expect_good(what, &r);
+		mc_expect_good(what, &r);
 		if (r.len < RTI_LEN)
-			die("%s: %d bytes", what, r.len);
+			mc_die("%s: %d bytes", what, r.len);
 		memcpy(s->rti[t - 1], r.data, RTI_LEN);
 	}
 	s->valid = true;
@@ -363,7 +283,7 @@ static enum medium medium_of(const char *s)
 	for (unsigned i = 0; i < sizeof(medium_names) / sizeof(medium_names[0]); i++)
 		if (strcmp(s, medium_names[i]) == 0)
 			return (enum medium)i;
-	die("unknown medium %s (dvd+r, bd-r, cd-r, dvd+rw)", s);
+	mc_die("unknown medium %s (dvd+r, bd-r, cd-r, dvd+rw)", s);
 }
 
 /* Capacity of the formatted DVD+RW (the script passes capacity= to simdrive). */
@@ -396,7 +316,7 @@ static void op_end(void)
 	struct dstate s;
 	jline(true, "A %u", opk);
 	if (kill_pid > 0 && opk == kill_op && kill(kill_pid, SIGKILL) != 0)
-		die("kill %ld: %s", (long)kill_pid, strerror(errno));
+		mc_die("kill %ld: %s", (long)kill_pid, strerror(errno));
 	snprintf(inflight, sizeof(inflight), "state %u", opk);
 	read_state(&s);
 	fprintf(journal, "S %u", opk);
@@ -406,9 +326,9 @@ static void op_end(void)
 
 static void cdb_op(const uint8_t *cdb, int len, const char *what)
 {
-	struct result r;
+	struct mc_result r;
 	run(cdb, len, NULL, 0, 0, &r, NULL);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 }
 
 static void sync_cache(void)
@@ -423,7 +343,7 @@ static void close_ts(uint8_t function, uint16_t number)
 {
 	uint8_t cdb[10] = { 0x5b, 0, function };
 	char name[32];
-	put16(cdb + 4, number);
+	mc_put16(cdb + 4, number);
 	snprintf(name, sizeof(name), "close-%u-%u", function, number);
 	op_begin(name);
 	cdb_op(cdb, 10, name);
@@ -435,23 +355,23 @@ static void write_blocks(enum medium m, uint32_t lba, uint32_t n)
 {
 	static uint8_t buf[64 * 2048];
 	uint8_t cdb[12] = { 0x2a };
-	struct result r;
+	struct mc_result r;
 	uint32_t ver = nextver++;
 	fill(buf, lba, n, ver);
 	snprintf(inflight, sizeof(inflight), "write %u %u %u", lba, n, ver);
-	put32(cdb + 2, lba);
+	mc_put32(cdb + 2, lba);
 	if (m == M_BDR) {
 		cdb[0] = 0xaa;
-		put32(cdb + 6, n);
+		mc_put32(cdb + 6, n);
 		cdb[10] = 0x80;
 		run(cdb, 12, buf, (int)(n * 2048), 0, &r, NULL);
 	} else {
-		put16(cdb + 7, (uint16_t)n);
+		mc_put16(cdb + 7, (uint16_t)n);
 		run(cdb, 10, buf, (int)(n * 2048), 0, &r, NULL);
 	}
 	char what[64];
 	snprintf(what, sizeof(what), "WRITE LBA %u x %u", lba, n);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 	jline(false, "W %u %u %u", lba, n, ver);
 }
 
@@ -459,15 +379,15 @@ static void write_blocks(enum medium m, uint32_t lba, uint32_t n)
  * number. */
 static uint32_t invisible_nwa(unsigned *track)
 {
-	struct result r;
+	struct mc_result r;
 	snprintf(inflight, sizeof(inflight), "state %u", opk);
 	read_track_info(0xff, &r);
-	expect_good("READ TRACK INFORMATION FFh", &r);
+	mc_expect_good("READ TRACK INFORMATION FFh", &r);
 	if (!(r.data[7] & 1))
-		die("READ TRACK INFORMATION FFh: NWA not valid");
+		mc_die("READ TRACK INFORMATION FFh: NWA not valid");
 	if (track)
 		*track = r.data[2] | r.data[32] << 8;
-	return be32(r.data + 12);
+	return mc_be32(r.data + 12);
 }
 
 /* Page 05h for CD-R TAO: write type 1, multi-session 11b (appendable), track mode 4,
@@ -475,14 +395,14 @@ static uint32_t invisible_nwa(unsigned *track)
 static void cd_page05(void)
 {
 	uint8_t cdb[10] = { 0x5a, 0, 0x05 };
-	struct result r;
+	struct mc_result r;
 	op_begin("modeselect");
-	put16(cdb + 7, 8 + 60);
+	mc_put16(cdb + 7, 8 + 60);
 	run(cdb, 10, NULL, 0, 8 + 60, &r, NULL);
-	expect_good("MODE SENSE(10) page 05h", &r);
+	mc_expect_good("MODE SENSE(10) page 05h", &r);
 	int plen = 2 + r.data[9];
 	if (r.len < 10 || (r.data[8] & 0x3f) != 5 || plen > 60 || 8 + plen > r.len)
-		die("MODE SENSE(10) page 05h: unexpected answer");
+		mc_die("MODE SENSE(10) page 05h: unexpected answer");
 	uint8_t par[8 + 64];
 	memset(par, 0, sizeof(par));
 	memcpy(par + 8, r.data + 8, (size_t)plen);
@@ -491,9 +411,9 @@ static void cd_page05(void)
 	par[11] = (uint8_t)(3 << 6 | 4);		/* multi-session 11b, track mode 4 */
 	par[12] = (uint8_t)((par[12] & 0xf0) | 8);	/* DBT 8 */
 	uint8_t sel[10] = { 0x55, 0x10 };
-	put16(sel + 7, (uint16_t)(8 + plen));
+	mc_put16(sel + 7, (uint16_t)(8 + plen));
 	run(sel, 10, par, 8 + plen, 0, &r, NULL);
-	expect_good("MODE SELECT(10) page 05h", &r);
+	mc_expect_good("MODE SELECT(10) page 05h", &r);
 	static const uint8_t sync[10] = { 0x35 };
 	cdb_op(sync, 10, "SYNCHRONIZE CACHE after MODE SELECT");
 	op_end();
@@ -561,10 +481,10 @@ static void plan_random(void)
 {
 	static const uint8_t fcdb[6] = { 0x04, 0x11 };
 	static const uint8_t fpar[12] = { 0, 0x82, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
-	struct result r;
+	struct mc_result r;
 	op_begin("format");
 	run(fcdb, 6, fpar, sizeof(fpar), 0, &r, NULL);
-	expect_good("FORMAT UNIT type 26h", &r);
+	mc_expect_good("FORMAT UNIT type 26h", &r);
 	op_end();
 	const uint32_t total = 6000 + rnd(3000);
 	uint32_t since = 0, every = 512 + rnd(1024);
@@ -587,7 +507,7 @@ static void plan_random(void)
 static int cmd_burn(int argc, char **argv)
 {
 	if (argc != 6 && argc != 8)
-		die("usage: powerclient burn URL MEDIUM SEED JOURNAL [PID K]");
+		mc_die("usage: powerclient burn URL MEDIUM SEED JOURNAL [PID K]");
 	if (argc == 8) {
 		kill_pid = (pid_t)strtol(argv[6], NULL, 10);
 		kill_op = (unsigned)strtoul(argv[7], NULL, 10);
@@ -597,7 +517,7 @@ static int cmd_burn(int argc, char **argv)
 	rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)g_seed << 8 | (uint64_t)m);
 	journal = fopen(argv[5], "w");
 	if (!journal)
-		die("%s: %s", argv[5], strerror(errno));
+		mc_die("%s: %s", argv[5], strerror(errno));
 	jline(false, "P %s %u", medium_names[m], g_seed);
 	jline(true, "O 0 login");
 	connect_url(argv[2]);
@@ -645,7 +565,7 @@ static void jd_op(struct journal_data *jd, unsigned k)
 	if (k >= jd->nops) {
 		jd->ops = realloc(jd->ops, (k + 1) * sizeof(*jd->ops));
 		if (!jd->ops)
-			die("out of memory");
+			mc_die("out of memory");
 		memset(jd->ops + jd->nops, 0, (k + 1 - jd->nops) * sizeof(*jd->ops));
 		jd->nops = k + 1;
 	}
@@ -661,7 +581,7 @@ static void jd_load(const char *path, struct journal_data *jd)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
-		die("%s: %s", path, strerror(errno));
+		mc_die("%s: %s", path, strerror(errno));
 	memset(jd, 0, sizeof(*jd));
 	jd->last_acked = -1;
 	size_t cap = 0;
@@ -678,7 +598,7 @@ static void jd_load(const char *path, struct journal_data *jd)
 		if (!strcmp(w0, "P")) {
 			char *med = strtok_r(NULL, " ", &save), *sd = strtok_r(NULL, " ", &save);
 			if (!med || !sd)
-				die("%s:%u: bad P line", path, lineno);
+				mc_die("%s:%u: bad P line", path, lineno);
 			jd->m = medium_of(med);
 			jd->seed = (unsigned)strtoul(sd, NULL, 0);
 			header = true;
@@ -689,39 +609,39 @@ static void jd_load(const char *path, struct journal_data *jd)
 				jd->x_write = true;
 			}
 			if (sscanf(rest, "%u %u %u", &a, &b, &c) != 3)
-				die("%s:%u: bad write line", path, lineno);
+				mc_die("%s:%u: bad write line", path, lineno);
 			jd->w = realloc(jd->w, (jd->nw + 1) * sizeof(*jd->w));
 			if (!jd->w)
-				die("out of memory");
+				mc_die("out of memory");
 			jd->w[jd->nw++] = (struct jwrite){ a, b, c };
 		} else if (!strcmp(w0, "O")) {
 			char *k = strtok_r(NULL, " ", &save), *name = strtok_r(NULL, " ", &save);
 			if (!k || !name)
-				die("%s:%u: bad O line", path, lineno);
+				mc_die("%s:%u: bad O line", path, lineno);
 			a = (unsigned)strtoul(k, NULL, 10);
 			jd_op(jd, a);
 			jd->ops[a].begun = true;
 			snprintf(jd->ops[a].name, sizeof(jd->ops[a].name), "%s", name);
 		} else if (!strcmp(w0, "A")) {
 			if (sscanf(save, "%u", &a) != 1 || a >= jd->nops || !jd->ops[a].begun)
-				die("%s:%u: bad A line", path, lineno);
+				mc_die("%s:%u: bad A line", path, lineno);
 			jd->ops[a].acked = true;
 			jd->last_acked = (int)a;
 			jd->acked_at = jd->nw;
 		} else if (!strcmp(w0, "S")) {
 			char *k = strtok_r(NULL, " ", &save), *rdi = strtok_r(NULL, " ", &save);
 			if (!k || !rdi)
-				die("%s:%u: bad S line", path, lineno);
+				mc_die("%s:%u: bad S line", path, lineno);
 			a = (unsigned)strtoul(k, NULL, 10);
 			if (a >= jd->nops || !jd->ops[a].acked)
-				die("%s:%u: S without A", path, lineno);
+				mc_die("%s:%u: S without A", path, lineno);
 			struct dstate *st = &jd->ops[a].st;
 			if (!unhex(rdi, st->rdi, RDI_LEN))
-				die("%s:%u: bad READ DISC INFORMATION", path, lineno);
+				mc_die("%s:%u: bad READ DISC INFORMATION", path, lineno);
 			st->ntr = 0;
 			for (char *t; (t = strtok_r(NULL, " ", &save)) != NULL;) {
 				if (st->ntr >= MAXT || !unhex(t, st->rti[st->ntr], RTI_LEN))
-					die("%s:%u: bad READ TRACK INFORMATION", path, lineno);
+					mc_die("%s:%u: bad READ TRACK INFORMATION", path, lineno);
 				st->ntr++;
 			}
 			st->valid = true;
@@ -732,17 +652,17 @@ static void jd_load(const char *path, struct journal_data *jd)
 			else if (what && !strcmp(what, "state"))
 				jd->x_state = true;
 			else
-				die("%s:%u: bad X line", path, lineno);
+				mc_die("%s:%u: bad X line", path, lineno);
 		} else if (!strcmp(w0, "E")) {
 			jd->ended = true;
 		} else {
-			die("%s:%u: unknown line", path, lineno);
+			mc_die("%s:%u: unknown line", path, lineno);
 		}
 	}
 	free(line);
 	fclose(f);
 	if (!header)
-		die("%s: no P line", path);
+		mc_die("%s: no P line", path);
 }
 
 static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -761,11 +681,11 @@ static void check(bool ok, const char *fmt, ...)
 }
 
 /* READ(10) of n <= 64 blocks into buf; the sense when not GOOD. */
-static void read_blocks(uint32_t lba, uint32_t n, uint8_t *buf, struct result *r)
+static void read_blocks(uint32_t lba, uint32_t n, uint8_t *buf, struct mc_result *r)
 {
 	uint8_t cdb[10] = { 0x28 };
-	put32(cdb + 2, lba);
-	put16(cdb + 7, (uint16_t)n);
+	mc_put32(cdb + 2, lba);
+	mc_put16(cdb + 7, (uint16_t)n);
 	run(cdb, 10, NULL, 0, (int)(n * 2048), r, buf);
 }
 
@@ -782,7 +702,7 @@ static void verify_blocks(const struct blk *b, size_t n, const char *what)
 		size_t k = 1;
 		while (i + k < n && k < 64 && b[i + k].lba == b[i].lba + k)
 			k++;
-		struct result r;
+		struct mc_result r;
 		read_blocks(b[i].lba, (uint32_t)k, buf, &r);
 		check(r.status == SCSI_STATUS_GOOD && r.len == (int)(k * 2048),
 		      "%s: READ(10) LBA %u x %zu: status 0x%02x sense %x/%02x/%02x, %d bytes", what,
@@ -802,7 +722,7 @@ static struct blk *blocks_of(const struct jwrite *w, unsigned nw, size_t *count)
 		n += w[i].n;
 	struct blk *b = malloc((n ? n : 1) * sizeof(*b));
 	if (!b)
-		die("out of memory");
+		mc_die("out of memory");
 	n = 0;
 	for (unsigned i = 0; i < nw; i++)
 		for (uint32_t k = 0; k < w[i].n; k++)
@@ -823,15 +743,15 @@ static void advance(struct dstate *s, unsigned tno, uint32_t n, bool cd)
 		t[6] = (uint8_t)((t[6] & 0xf0) | 1);
 	}
 	t[6] &= (uint8_t)~0x40;
-	uint32_t nwa = be32(t + 12) + n, fr = t_free(t) - n;
-	put32(t + 16, fr);
-	put32(t + 28, nwa - 1);
+	uint32_t nwa = mc_be32(t + 12) + n, fr = t_free(t) - n;
+	mc_put32(t + 16, fr);
+	mc_put32(t + 28, nwa - 1);
 	t[7] |= 2;
 	if (fr == 0) {
 		t[7] &= (uint8_t)~1;
-		put32(t + 12, 0);
+		mc_put32(t + 12, 0);
 	} else {
-		put32(t + 12, nwa);
+		mc_put32(t + 12, nwa);
 	}
 	if (rdi_lss(s) == 0)
 		s->rdi[2] = (uint8_t)((s->rdi[2] & 0xf0) | 1 << 2 | 1);
@@ -840,7 +760,7 @@ static void advance(struct dstate *s, unsigned tno, uint32_t n, bool cd)
 static void read10_expect_blank(uint32_t lba, const char *what)
 {
 	static uint8_t buf[2048];
-	struct result r;
+	struct mc_result r;
 	read_blocks(lba, 1, buf, &r);
 	check(r.status == SCSI_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x21 && r.ascq == 0,
 	      "%s: READ(10) of LBA %u: status 0x%02x sense %x/%02x/%02x, expected 5/21/00 (not "
@@ -865,15 +785,15 @@ static void continue_burn(const struct journal_data *jd, const struct dstate *no
 	const uint32_t ver = 0xfffff;	/* no plan writes as many */
 	static uint8_t buf[16 * 2048];
 	uint8_t cdb[10] = { 0x2a };
-	struct result r;
+	struct mc_result r;
 	uint32_t lba;
 
 	if (jd->m != M_DVDPRW && rdi_status(now) == 2) {
 		const uint8_t *t = now->rti[now->ntr - 1];
 		lba = (uint32_t)t_start(t) + t_size(t);
 		fill(buf, lba, 1, ver);
-		put32(cdb + 2, lba);
-		put16(cdb + 7, 1);
+		mc_put32(cdb + 2, lba);
+		mc_put16(cdb + 7, 1);
 		run(cdb, 10, buf, 2048, 0, &r, NULL);
 		check(r.status == SCSI_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x21 &&
 		      r.ascq == 2, "finalized disc: WRITE(10) at %u: status 0x%02x sense %x/%02x/%02x, "
@@ -891,15 +811,15 @@ static void continue_burn(const struct journal_data *jd, const struct dstate *no
 		}
 		lba = 100;
 	} else {
-		struct result ti;
+		struct mc_result ti;
 		read_track_info(0xff, &ti);
 		check(ti.status == SCSI_STATUS_GOOD && (ti.data[7] & 1),
 		      "READ TRACK INFORMATION FFh after the reload: status 0x%02x, NWA_V %u", ti.status,
 		      ti.data[7] & 1);
-		lba = be32(ti.data + 12);
+		lba = mc_be32(ti.data + 12);
 		if (jd->m == M_CDR) {		/* the page may be the default one if MODE SELECT was lost */
 			uint8_t ms[10] = { 0x5a, 0, 0x05 };
-			put16(ms + 7, 68);
+			mc_put16(ms + 7, 68);
 			run(ms, 10, NULL, 0, 68, &r, NULL);
 			check(r.status == SCSI_STATUS_GOOD && (r.data[10] & 0x0f) == 1 && (r.data[12] & 0x0f) == 8,
 			      "CD-R page 05h after the reload: not TAO / DBT 8");
@@ -909,8 +829,8 @@ static void continue_burn(const struct journal_data *jd, const struct dstate *no
 		}
 	}
 	fill(buf, lba, 16, ver);
-	put32(cdb + 2, lba);
-	put16(cdb + 7, 16);
+	mc_put32(cdb + 2, lba);
+	mc_put16(cdb + 7, 16);
 	run(cdb, 10, buf, 16 * 2048, 0, &r, NULL);
 	check(r.status == SCSI_STATUS_GOOD, "continuing at %u: WRITE(10) status 0x%02x sense %x/%02x/%02x",
 	      lba, r.status, r.key, r.asc, r.ascq);
@@ -923,12 +843,12 @@ static void continue_burn(const struct journal_data *jd, const struct dstate *no
 		b[i] = (struct blk){ lba + i, ver };
 	verify_blocks(b, 16, "continued burn");
 	uint8_t cdb2[10] = { 0x52, 0x00 };	/* READ TRACK INFORMATION by LBA */
-	put32(cdb2 + 2, lba);
-	put16(cdb2 + 7, 48);
+	mc_put32(cdb2 + 2, lba);
+	mc_put16(cdb2 + 7, 48);
 	run(cdb2, 10, NULL, 0, 48, &r, NULL);
 	check(r.status == SCSI_STATUS_GOOD && (r.data[7] & 2) &&
-	      be32(r.data + 28) >= lba + 15, "continued burn: READ TRACK INFORMATION of LBA %u: LRA %u",
-	      lba, be32(r.data + 28));
+	      mc_be32(r.data + 28) >= lba + 15, "continued burn: READ TRACK INFORMATION of LBA %u: LRA %u",
+	      lba, mc_be32(r.data + 28));
 	if (jd->m == M_DVDPR || jd->m == M_BDR)
 		check(invisible_nwa(NULL) == lba + 16, "continued burn: NWA did not move to %u", lba + 16);
 	printf("continued: 16 blocks at %u written, synced and read back\n", lba);
@@ -1020,10 +940,10 @@ static void verify_sequential(const struct journal_data *jd, const struct journa
 	free(dur);
 	free(un);
 	/* Nothing past the drive's NWA is readable. */
-	struct result r;
+	struct mc_result r;
 	read_track_info(0xff, &r);
 	if (r.status == SCSI_STATUS_GOOD && (r.data[7] & 1))
-		read10_expect_blank(be32(r.data + 12), "the NWA after the reload");
+		read10_expect_blank(mc_be32(r.data + 12), "the NWA after the reload");
 }
 
 /* DVD+RW: the state is the durable one except the last recorded LBA; every block holds
@@ -1041,7 +961,7 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 	const long nimg = image_unsynced(image_blocks, ndur, nun);
 	uint32_t *durver = calloc(RW_CAPACITY, sizeof(*durver));
 	if (!durver)
-		die("out of memory");
+		mc_die("out of memory");
 	for (unsigned i = 0; i < jd->acked_at; i++)
 		for (uint32_t k = 0; k < jd->w[i].n; k++)
 			durver[jd->w[i].lba + k] = jd->w[i].ver;
@@ -1078,7 +998,7 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 	size_t *first = malloc(RW_CAPACITY * sizeof(*first));	/* first unsynced position */
 	size_t *next = malloc((nun ? nun : 1) * sizeof(*next));	/* next position, same LBA */
 	if (!first || !next)
-		die("out of memory");
+		mc_die("out of memory");
 	for (uint32_t l = 0; l < RW_CAPACITY; l++)
 		first[l] = SIZE_MAX;
 	for (size_t p = nun; p-- > 0;) {
@@ -1088,7 +1008,7 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 	if (rdi_status(now) == 3) {
 		static uint8_t buf[64 * 2048];
 		for (uint32_t l0 = 0; l0 < RW_CAPACITY; l0 += 64) {
-			struct result r;
+			struct mc_result r;
 			read_blocks(l0, 64, buf, &r);
 			check(r.status == SCSI_STATUS_GOOD && r.len == 64 * 2048,
 			      "READ(10) LBA %u x 64: status 0x%02x sense %x/%02x/%02x", l0, r.status, r.key,
@@ -1153,7 +1073,7 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 static int cmd_verify(int argc, char **argv)
 {
 	if (argc != 5 && argc != 6)
-		die("usage: powerclient verify URL JOURNAL REFJOURNAL [IMAGE-BLOCKS]");
+		mc_die("usage: powerclient verify URL JOURNAL REFJOURNAL [IMAGE-BLOCKS]");
 	const long image_blocks = argc == 6 ? strtol(argv[5], NULL, 10) : -1;
 	struct journal_data jd, ref;
 	jd_load(argv[3], &jd);
@@ -1203,6 +1123,7 @@ static int cmd_verify(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	mc_init("powerclient");
 	if (argc >= 2 && strcmp(argv[1], "burn") == 0)
 		return cmd_burn(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)

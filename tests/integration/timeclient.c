@@ -24,133 +24,22 @@
  * Exit 0 when every check passed, 1 on the first failed check (with the reason). */
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "timeclient: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put32(uint8_t *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-struct result {
-	int status;
-	int key, asc, ascq;
-	uint8_t data[4096];
-	int len;
-};
-
-/* Run one CDB on (ctx, lun); data-out from `out` (outlen bytes) or data-in of at most
- * inlen bytes. */
-static void run_on(struct iscsi_context *ctx, int lun, const uint8_t *cdb, int cdblen,
-		   const uint8_t *out, int outlen, int inlen, struct result *r)
-{
-	struct scsi_task *t = malloc(sizeof(*t));
-	struct iscsi_data d = { .size = (size_t)outlen, .data = (unsigned char *)out };
-
-	if (!t)
-		die("out of memory");
-	memset(t, 0, sizeof(*t));
-	memcpy(t->cdb, cdb, (size_t)cdblen);
-	t->cdb_size = cdblen;
-	t->xfer_dir = outlen ? SCSI_XFER_WRITE : (inlen ? SCSI_XFER_READ : SCSI_XFER_NONE);
-	t->expxferlen = outlen ? outlen : inlen;
-	if (!iscsi_scsi_command_sync(ctx, lun, t, outlen ? &d : NULL))
-		die("transport failure: %s", iscsi_get_error(ctx));
-	memset(r, 0, sizeof(*r));
-	r->status = t->status;
-	if (t->status == SCSI_STATUS_CHECK_CONDITION) {
-		r->key = t->sense.key;
-		r->asc = t->sense.ascq >> 8;
-		r->ascq = t->sense.ascq & 0xff;
-	}
-	if (t->datain.size > 0) {
-		r->len = t->datain.size < (int)sizeof(r->data) ? t->datain.size : (int)sizeof(r->data);
-		memcpy(r->data, t->datain.data, (size_t)r->len);
-	}
-	scsi_free_scsi_task(t);
-}
+#include "mmcclient.h"
 
 static struct iscsi_context *ctx;	/* the main session, LUN 0 */
 
 static void run(const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen, int inlen,
-		struct result *r)
+		struct mc_result *r)
 {
-	run_on(ctx, 0, cdb, cdblen, out, outlen, inlen, r);
-}
-
-static void expect_good(const char *what, const struct result *r)
-{
-	if (r->status != SCSI_STATUS_GOOD)
-		die("%s: status 0x%02x sense %x/%02x/%02x", what, r->status, r->key, r->asc, r->ascq);
-}
-
-static void expect_sense(const char *what, const struct result *r, int key, int asc, int ascq)
-{
-	if (r->status != SCSI_STATUS_CHECK_CONDITION || r->key != key || r->asc != asc || r->ascq != ascq)
-		die("%s: expected %x/%02x/%02x, got status 0x%02x sense %x/%02x/%02x", what, key, asc, ascq,
-		    r->status, r->key, r->asc, r->ascq);
-}
-
-static struct iscsi_context *connect_url(const char *u)
-{
-	struct iscsi_context *c = iscsi_create_context("iqn.2026-01.org.burnlab:timeclient");
-	if (!c)
-		die("cannot create an iSCSI context");
-	struct iscsi_url *url = iscsi_parse_full_url(c, u);
-	if (!url)
-		die("bad URL %s: %s", u, iscsi_get_error(c));
-	iscsi_set_targetname(c, url->target);
-	iscsi_set_session_type(c, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(c, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	if (iscsi_full_connect_sync(c, url->portal, url->lun) != 0)
-		die("login to %s: %s", u, iscsi_get_error(c));
-	iscsi_destroy_url(url);
-	return c;
-}
-
-/* TEST UNIT READY until GOOD, consuming unit attentions (at most 5). */
-static void ready_on(struct iscsi_context *c, int lun)
-{
-	static const uint8_t tur[6] = { 0x00 };
-	struct result r;
-	for (int i = 0; i < 5; i++) {
-		run_on(c, lun, tur, 6, NULL, 0, 0, &r);
-		if (r.status == SCSI_STATUS_GOOD)
-			return;
-	}
-	die("TEST UNIT READY never GOOD: sense %x/%02x/%02x", r.key, r.asc, r.ascq);
+	mc_run(ctx, 0, cdb, cdblen, out, outlen, NULL, inlen, r);
 }
 
 /* Block content: the LBA and a seed in the first 8 bytes, then a byte pattern - cheap
@@ -160,58 +49,34 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t n, unsigned seed)
 	for (uint32_t b = 0; b < n; b++) {
 		uint8_t *p = buf + (size_t)b * 2048;
 		memset(p, (int)((lba + b) * 7 + seed), 2048);
-		put32(p, lba + b);
-		put32(p + 4, seed);
+		mc_put32(p, lba + b);
+		mc_put32(p + 4, seed);
 	}
 }
 
-static void write10_r(uint32_t lba, uint32_t n, const uint8_t *buf, struct result *r)
+static void write10_r(uint32_t lba, uint32_t n, const uint8_t *buf, struct mc_result *r)
 {
 	uint8_t cdb[10] = { 0x2a };
-	put32(cdb + 2, lba);
-	put16(cdb + 7, (uint16_t)n);
+	mc_put32(cdb + 2, lba);
+	mc_put16(cdb + 7, (uint16_t)n);
 	run(cdb, 10, buf, (int)(n * 2048), 0, r);
 }
 
 static void write10(uint32_t lba, uint32_t n, const uint8_t *buf)
 {
-	struct result r;
+	struct mc_result r;
 	char what[64];
 	write10_r(lba, n, buf, &r);
 	snprintf(what, sizeof(what), "WRITE(10) LBA %u x %u", lba, n);
-	expect_good(what, &r);
+	mc_expect_good(what, &r);
 }
 
 static void verify(uint32_t lba, uint32_t n, unsigned seed)
 {
-	static uint8_t want[32 * 2048];
-	for (uint32_t done = 0; done < n;) {
-		uint32_t c = n - done < 32 ? n - done : 32;
-		uint8_t cdb[10] = { 0x28 };
-		struct scsi_task *t = malloc(sizeof(*t));
-		if (!t)
-			die("out of memory");
-		put32(cdb + 2, lba + done);
-		put16(cdb + 7, (uint16_t)c);
-		memset(t, 0, sizeof(*t));
-		memcpy(t->cdb, cdb, 10);
-		t->cdb_size = 10;
-		t->xfer_dir = SCSI_XFER_READ;
-		t->expxferlen = (int)(c * 2048);
-		if (!iscsi_scsi_command_sync(ctx, 0, t, NULL))
-			die("READ(10): %s", iscsi_get_error(ctx));
-		if (t->status != SCSI_STATUS_GOOD || t->datain.size != (int)(c * 2048))
-			die("READ(10) LBA %u x %u: status 0x%02x, %d bytes", lba + done, c, t->status,
-			    t->datain.size);
-		fill(want, lba + done, c, seed);
-		if (memcmp(t->datain.data, want, c * 2048) != 0)
-			die("READ(10) LBA %u x %u: data differs from what was written", lba + done, c);
-		scsi_free_scsi_task(t);
-		done += c;
-	}
+	mc_verify10(ctx, 0, lba, n, 32, fill, seed);
 }
 
-static void sync_cache(bool immed, struct result *r)
+static void sync_cache(bool immed, struct mc_result *r)
 {
 	uint8_t cdb[10] = { 0x35, immed ? 0x02 : 0x00 };
 	run(cdb, 10, NULL, 0, 0, r);
@@ -220,38 +85,38 @@ static void sync_cache(bool immed, struct result *r)
 static void set_cd_speed(uint16_t write_kbps)
 {
 	uint8_t cdb[12] = { 0xbb, 0, 0xff, 0xff };
-	struct result r;
-	put16(cdb + 4, write_kbps);
+	struct mc_result r;
+	mc_put16(cdb + 4, write_kbps);
 	run(cdb, 12, NULL, 0, 0, &r);
-	expect_good("SET CD SPEED", &r);
+	mc_expect_good("SET CD SPEED", &r);
 }
 
 /* GET PERFORMANCE type 00h, Write: the current write performance (start, end kB/s). */
 static void current_write_perf(uint32_t *start, uint32_t *end)
 {
 	uint8_t cdb[12] = { 0xac, 0x14 };
-	struct result r;
-	put16(cdb + 8, 1);
+	struct mc_result r;
+	mc_put16(cdb + 8, 1);
 	run(cdb, 12, NULL, 0, 24, &r);
-	expect_good("GET PERFORMANCE 00h", &r);
+	mc_expect_good("GET PERFORMANCE 00h", &r);
 	if (r.len < 24)
-		die("GET PERFORMANCE 00h: %d bytes", r.len);
-	*start = be32(r.data + 8 + 4);
-	*end = be32(r.data + 8 + 12);
+		mc_die("GET PERFORMANCE 00h: %d bytes", r.len);
+	*start = mc_be32(r.data + 8 + 4);
+	*end = mc_be32(r.data + 8 + 12);
 }
 
 /* READ BUFFER CAPACITY (Block=0): size and free bytes. */
 static void buffer_capacity(uint32_t *size, uint32_t *avail)
 {
 	uint8_t cdb[10] = { 0x5c };
-	struct result r;
-	put16(cdb + 7, 12);
+	struct mc_result r;
+	mc_put16(cdb + 7, 12);
 	run(cdb, 10, NULL, 0, 12, &r);
-	expect_good("READ BUFFER CAPACITY", &r);
+	mc_expect_good("READ BUFFER CAPACITY", &r);
 	if (r.len < 12)
-		die("READ BUFFER CAPACITY: %d bytes", r.len);
-	*size = be32(r.data + 4);
-	*avail = be32(r.data + 8);
+		mc_die("READ BUFFER CAPACITY: %d bytes", r.len);
+	*size = mc_be32(r.data + 4);
+	*avail = mc_be32(r.data + 8);
 }
 
 /* ---- dvd: a long DVD+R burn at a chosen speed -------------------------------------- */
@@ -261,35 +126,35 @@ static void scenario_dvd(unsigned mib, unsigned speed_x)
 	enum { CHUNK = 128 };		/* blocks: 256 KiB WRITE(10)s */
 	static uint8_t buf[CHUNK * 2048];
 	uint32_t kbps = speed_x * 1385, start, end, size, avail;
-	struct result r;
+	struct mc_result r;
 
 	/* SET STREAMING, libburn style: write size = kB/s, write time = 1000 ms (§1.8). */
 	uint8_t desc[28] = { 0 };
 	uint8_t ss[12] = { 0xb6, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 28, 0 };
-	put32(desc + 8, 2295104 - 1);
-	put32(desc + 12, kbps);
-	put32(desc + 16, 1000);
-	put32(desc + 20, kbps);
-	put32(desc + 24, 1000);
+	mc_put32(desc + 8, 2295104 - 1);
+	mc_put32(desc + 12, kbps);
+	mc_put32(desc + 16, 1000);
+	mc_put32(desc + 20, kbps);
+	mc_put32(desc + 24, 1000);
 	run(ss, 12, desc, 28, 0, &r);
-	expect_good("SET STREAMING", &r);
+	mc_expect_good("SET STREAMING", &r);
 	current_write_perf(&start, &end);
 	if (start != kbps || end != kbps)
-		die("GET PERFORMANCE after SET STREAMING %ux: %u..%u kB/s, expected %u", speed_x,
+		mc_die("GET PERFORMANCE after SET STREAMING %ux: %u..%u kB/s, expected %u", speed_x,
 		    start, end, kbps);
 
 	buffer_capacity(&size, &avail);
 	if (avail != size || size == 0)
-		die("READ BUFFER CAPACITY before the burn: %u of %u free", avail, size);
+		mc_die("READ BUFFER CAPACITY before the burn: %u of %u free", avail, size);
 	uint32_t total = mib * 512u;
-	double t0 = now_s();
+	double t0 = mc_now_s();
 	for (uint32_t lba = 0; lba < total; lba += CHUNK) {
 		fill(buf, lba, CHUNK, 5);
 		write10(lba, CHUNK, buf);
 		if (lba == CHUNK) {	/* two WRITEs in: the fill, nothing recorded yet */
 			buffer_capacity(&size, &avail);
 			if (avail != size - 2 * CHUNK * 2048)
-				die("READ BUFFER CAPACITY after 512 KiB: %u of %u free, expected %u",
+				mc_die("READ BUFFER CAPACITY after 512 KiB: %u of %u free, expected %u",
 				    avail, size, size - 2 * CHUNK * 2048);
 			printf("buffer after 512 KiB: %u of %u bytes free\n", avail, size);
 		}
@@ -297,13 +162,13 @@ static void scenario_dvd(unsigned mib, unsigned speed_x)
 	buffer_capacity(&size, &avail);
 	printf("buffer before SYNCHRONIZE CACHE: %u of %u bytes free\n", avail, size);
 	if (avail >= size)
-		die("READ BUFFER CAPACITY at the end of the burn: the buffer is empty");
+		mc_die("READ BUFFER CAPACITY at the end of the burn: the buffer is empty");
 	sync_cache(false, &r);
-	expect_good("SYNCHRONIZE CACHE", &r);
-	double wall = now_s() - t0;
+	mc_expect_good("SYNCHRONIZE CACHE", &r);
+	double wall = mc_now_s() - t0;
 	buffer_capacity(&size, &avail);
 	if (avail != size)
-		die("READ BUFFER CAPACITY after SYNCHRONIZE CACHE: %u of %u free", avail, size);
+		mc_die("READ BUFFER CAPACITY after SYNCHRONIZE CACHE: %u of %u free", avail, size);
 	printf("buffer after SYNCHRONIZE CACHE: empty (%u bytes)\n", size);
 	printf("wall_s %.3f\nmib_per_s %.1f\n", wall, mib / wall);
 }
@@ -314,21 +179,21 @@ static void scenario_dvd(unsigned mib, unsigned speed_x)
 static void set_bufe(bool on)
 {
 	uint8_t ms[10] = { 0x5a, 0x08, 0x05, 0, 0, 0, 0, 0, 0 };
-	struct result r;
-	put16(ms + 7, 8 + 52);
+	struct mc_result r;
+	mc_put16(ms + 7, 8 + 52);
 	run(ms, 10, NULL, 0, 8 + 52, &r);
-	expect_good("MODE SENSE page 05h", &r);
+	mc_expect_good("MODE SENSE page 05h", &r);
 	if (r.len < 8 + 52 || (r.data[8] & 0x3f) != 0x05)
-		die("MODE SENSE page 05h: %d bytes", r.len);
+		mc_die("MODE SENSE page 05h: %d bytes", r.len);
 	uint8_t page[8 + 52];
 	memcpy(page, r.data, sizeof(page));
 	memset(page, 0, 8);		/* mode data length reserved in MODE SELECT */
 	page[8] &= 0x3f;
 	page[8 + 2] = (uint8_t)((page[8 + 2] & ~0x40) | (on ? 0x40 : 0));
 	uint8_t sel[10] = { 0x55, 0x10 };
-	put16(sel + 7, sizeof(page));
+	mc_put16(sel + 7, sizeof(page));
 	run(sel, 10, page, sizeof(page), 0, &r);
-	expect_good("MODE SELECT page 05h", &r);
+	mc_expect_good("MODE SELECT page 05h", &r);
 }
 
 static void scenario_underrun(bool bufe)
@@ -337,13 +202,13 @@ static void scenario_underrun(bool bufe)
 	static uint8_t buf[CHUNK * 2048];
 	uint32_t lba = 0, good = 0;
 	bool failed = false;
-	struct result r;
+	struct mc_result r;
 
 	set_bufe(bufe);
 	set_cd_speed(9200);		/* 52x = 9152 kB/s: rounded down to it */
 	for (unsigned i = 0; i < FAST + SLOW && !failed; i++) {
 		if (i >= FAST)
-			sleep_ms(SLOW_MS);
+			mc_sleep_ms(SLOW_MS);
 		fill(buf, lba, CHUNK, 9);
 		write10_r(lba, CHUNK, buf, &r);
 		if (r.status == SCSI_STATUS_GOOD) {
@@ -352,30 +217,30 @@ static void scenario_underrun(bool bufe)
 			continue;
 		}
 		if (bufe)
-			die("WRITE %u with BUFE: status 0x%02x sense %x/%02x/%02x", i, r.status, r.key,
+			mc_die("WRITE %u with BUFE: status 0x%02x sense %x/%02x/%02x", i, r.status, r.key,
 			    r.asc, r.ascq);
-		expect_sense("WRITE after the underrun", &r, 0x3, 0x0c, 0x09);
+		mc_expect_sense("WRITE after the underrun", &r, 0x3, 0x0c, 0x09);
 		printf("write %u (LBA %u) failed: 3/0C/09 loss of streaming\n", i, lba);
 		failed = true;
 	}
 	if (!bufe && !failed)
-		die("no loss of streaming without BUFE");
+		mc_die("no loss of streaming without BUFE");
 	if (failed) {		/* and it stays failed: nothing more is recorded */
 		fill(buf, lba, CHUNK, 9);
 		write10_r(lba, CHUNK, buf, &r);
-		expect_sense("the WRITE after the failed one", &r, 0x3, 0x0c, 0x09);
+		mc_expect_sense("the WRITE after the failed one", &r, 0x3, 0x0c, 0x09);
 	}
 	sync_cache(false, &r);		/* CD TAO: ends the track as far as it got */
-	expect_good("SYNCHRONIZE CACHE", &r);
+	mc_expect_good("SYNCHRONIZE CACHE", &r);
 
 	uint8_t rti[10] = { 0x52, 0x01 };
-	put32(rti + 2, 1);
-	put16(rti + 7, 48);
+	mc_put32(rti + 2, 1);
+	mc_put16(rti + 7, 48);
 	run(rti, 10, NULL, 0, 48, &r);
-	expect_good("READ TRACK INFORMATION 1", &r);
-	uint32_t size = be32(r.data + 24);
+	mc_expect_good("READ TRACK INFORMATION 1", &r);
+	uint32_t size = mc_be32(r.data + 24);
 	if (size != good)
-		die("track 1 holds %u blocks, %u were acknowledged", size, good);
+		mc_die("track 1 holds %u blocks, %u were acknowledged", size, good);
 	verify(0, good, 9);
 	printf("good_blocks %u\n", good);
 }
@@ -388,52 +253,52 @@ static bool poll_once(int *progress)
 {
 	static const uint8_t tur[6] = { 0x00 };
 	static const uint8_t rs[6] = { 0x03, 0, 0, 0, 18, 0 };
-	struct result r, s;
+	struct mc_result r, s;
 
 	run(tur, 6, NULL, 0, 0, &r);
 	if (r.status == SCSI_STATUS_GOOD)
 		return true;
-	expect_sense("TEST UNIT READY while busy", &r, 0x2, 0x04, 0x08);
+	mc_expect_sense("TEST UNIT READY while busy", &r, 0x2, 0x04, 0x08);
 	run(rs, 6, NULL, 0, 18, &s);
-	expect_good("REQUEST SENSE", &s);
+	mc_expect_good("REQUEST SENSE", &s);
 	if (s.len < 18)
-		die("REQUEST SENSE: %d bytes", s.len);
+		mc_die("REQUEST SENSE: %d bytes", s.len);
 	if ((s.data[2] & 0x0f) == 0x0 && s.data[12] == 0 && s.data[13] == 0) {
 		*progress = -1;		/* finished between the two commands */
 		return false;
 	}
 	if ((s.data[2] & 0x0f) != 0x2 || s.data[12] != 0x04 || s.data[13] != 0x08)
-		die("REQUEST SENSE while busy: %x/%02x/%02x", s.data[2] & 0x0f, s.data[12], s.data[13]);
+		mc_die("REQUEST SENSE while busy: %x/%02x/%02x", s.data[2] & 0x0f, s.data[12], s.data[13]);
 	if (!(s.data[15] & 0x80))
-		die("REQUEST SENSE while busy: no progress indication (SKSV clear)");
-	*progress = be16(s.data + 16);
+		mc_die("REQUEST SENSE while busy: no progress indication (SKSV clear)");
+	*progress = mc_be16(s.data + 16);
 	return false;
 }
 
 static void poll_until_ready(const char *what, unsigned every_ms)
 {
 	int last = -1, polls = 0, progress;
-	double t0 = now_s();
+	double t0 = mc_now_s();
 
 	for (;;) {
 		if (poll_once(&progress))
 			break;
-		if (now_s() - t0 > 60)
-			die("%s: still busy after 60 s", what);
+		if (mc_now_s() - t0 > 60)
+			mc_die("%s: still busy after 60 s", what);
 		if (progress >= 0) {
 			if (progress < last)
-				die("%s: progress went back from %d to %d", what, last, progress);
+				mc_die("%s: progress went back from %d to %d", what, last, progress);
 			last = progress;
 			polls++;
 		}
-		sleep_ms(every_ms);
+		mc_sleep_ms(every_ms);
 	}
 	printf("%s: %d polls busy (02/04/08), last progress %d/65536, ready after %.3f s\n",
-	       what, polls, last, now_s() - t0);
+	       what, polls, last, mc_now_s() - t0);
 	if (polls < 3)
-		die("%s: only %d busy polls", what, polls);
+		mc_die("%s: only %d busy polls", what, polls);
 	if (last <= 0)
-		die("%s: the progress never rose", what);
+		mc_die("%s: the progress never rose", what);
 }
 
 /* CD-R at 4x, 1 MiB written (the buffer is half full: the laser has just started). */
@@ -441,28 +306,28 @@ static void cd_prepare(void)
 {
 	enum { CHUNK = 32 };
 	static uint8_t buf[CHUNK * 2048];
-	struct result r;
+	struct mc_result r;
 	uint32_t start, end;
 
 	set_cd_speed(706);		/* 4x = 704 kB/s */
 	current_write_perf(&start, &end);
 	if (start != 704 || end != 704)
-		die("GET PERFORMANCE after SET CD SPEED 706: %u..%u kB/s, expected 704", start, end);
+		mc_die("GET PERFORMANCE after SET CD SPEED 706: %u..%u kB/s, expected 704", start, end);
 	uint8_t ms[10] = { 0x5a, 0x00, 0x2a };
-	put16(ms + 7, 255);
+	mc_put16(ms + 7, 255);
 	run(ms, 10, NULL, 0, 255, &r);
-	expect_good("MODE SENSE page 2Ah", &r);
+	mc_expect_good("MODE SENSE page 2Ah", &r);
 	const uint8_t *p = r.data + 8;
 	if (r.len < 8 + 32 || (p[0] & 0x3f) != 0x2a)
-		die("MODE SENSE page 2Ah: %d bytes", r.len);
-	unsigned n = be16(p + 30);
-	if (be16(p + 28) != 704 || n == 0 || p[1] != 0x1e + 4 * n || r.len < (int)(8 + 32 + 4 * n))
-		die("page 2Ah: current write speed %u, %u descriptors, page length %u",
-		    be16(p + 28), n, p[1]);
+		mc_die("MODE SENSE page 2Ah: %d bytes", r.len);
+	unsigned n = mc_be16(p + 30);
+	if (mc_be16(p + 28) != 704 || n == 0 || p[1] != 0x1e + 4 * n || r.len < (int)(8 + 32 + 4 * n))
+		mc_die("page 2Ah: current write speed %u, %u descriptors, page length %u",
+		    mc_be16(p + 28), n, p[1]);
 	if (!(p[4] & 0x80))
-		die("page 2Ah: BUF (underrun-free recording) not set");
+		mc_die("page 2Ah: BUF (underrun-free recording) not set");
 	printf("page 2Ah: current write speed %u kB/s, maximum %u, %u descriptors (%u..%u kB/s)\n",
-	       be16(p + 28), be16(p + 18), n, be16(p + 32 + 2), be16(p + 32 + 4 * (n - 1) + 2));
+	       mc_be16(p + 28), mc_be16(p + 18), n, mc_be16(p + 32 + 2), mc_be16(p + 32 + 4 * (n - 1) + 2));
 	for (uint32_t lba = 0; lba < 512; lba += CHUNK) {
 		fill(buf, lba, CHUNK, 3);
 		write10(lba, CHUNK, buf);
@@ -471,26 +336,26 @@ static void cd_prepare(void)
 
 static void scenario_immed(void)
 {
-	struct result r;
+	struct mc_result r;
 
 	cd_prepare();
 	sync_cache(true, &r);
-	expect_good("SYNCHRONIZE CACHE IMMED", &r);
+	mc_expect_good("SYNCHRONIZE CACHE IMMED", &r);
 	poll_until_ready("SYNCHRONIZE CACHE IMMED", 5);
 	uint8_t close[10] = { 0x5b, 0x01, 0x02 };	/* IMMED, close session */
 	run(close, 10, NULL, 0, 0, &r);
-	expect_good("CLOSE SESSION IMMED", &r);
+	mc_expect_good("CLOSE SESSION IMMED", &r);
 	/* A WRITE meanwhile waits, long write in progress (§6 item 1). */
 	static uint8_t one[2048];
 	write10_r(600, 1, one, &r);
-	expect_sense("WRITE during the IMMED CLOSE", &r, 0x2, 0x04, 0x08);
+	mc_expect_sense("WRITE during the IMMED CLOSE", &r, 0x2, 0x04, 0x08);
 	poll_until_ready("CLOSE SESSION IMMED", 50);
 	uint8_t rdi[10] = { 0x51 };
-	put16(rdi + 7, 34);
+	mc_put16(rdi + 7, 34);
 	run(rdi, 10, NULL, 0, 34, &r);
-	expect_good("READ DISC INFORMATION", &r);
+	mc_expect_good("READ DISC INFORMATION", &r);
 	if ((r.data[2] & 3) != 2)	/* page 05h multi-session 00b: the disc is finalized */
-		die("after CLOSE SESSION: disc status %u, %u sessions", r.data[2] & 3, r.data[4]);
+		mc_die("after CLOSE SESSION: disc status %u, %u sessions", r.data[2] & 3, r.data[4]);
 }
 
 /* ---- held: a slow CLOSE without IMMED, another session meanwhile -------------------- */
@@ -508,7 +373,7 @@ static void close_done(struct iscsi_context *c, int status, void *command_data, 
 	(void)c;
 	p->done = true;
 	p->status = status;
-	p->t_end = now_s();
+	p->t_end = mc_now_s();
 	scsi_free_scsi_task(t);
 }
 
@@ -517,37 +382,37 @@ static void service(struct iscsi_context *c, int ms)
 {
 	struct pollfd pfd = { .fd = iscsi_get_fd(c), .events = (short)iscsi_which_events(c) };
 	if (poll(&pfd, 1, ms) < 0)
-		die("poll failed");
+		mc_die("poll failed");
 	if (iscsi_service(c, pfd.revents) < 0)
-		die("iscsi_service: %s", iscsi_get_error(c));
+		mc_die("iscsi_service: %s", iscsi_get_error(c));
 }
 
 static void scenario_held(const char *url)
 {
 	struct pending p = { 0 };
-	struct result r;
+	struct mc_result r;
 
 	cd_prepare();
-	double s0 = now_s();
+	double s0 = mc_now_s();
 	sync_cache(false, &r);		/* CD TAO: ends the track; answered when drained */
-	expect_good("SYNCHRONIZE CACHE", &r);
-	printf("sync_wall_s %.3f\n", now_s() - s0);
-	struct iscsi_context *other = connect_url(url);
-	ready_on(other, 1);
-	ready_on(other, 0);		/* the unit attention of the new session on LUN 0 */
+	mc_expect_good("SYNCHRONIZE CACHE", &r);
+	printf("sync_wall_s %.3f\n", mc_now_s() - s0);
+	struct iscsi_context *other = mc_connect(url, NULL, NULL);
+	mc_ready(other, 1);
+	mc_ready(other, 0);		/* the unit attention of the new session on LUN 0 */
 
 	uint8_t close[10] = { 0x5b, 0x00, 0x02 };	/* close session, no IMMED */
 	struct scsi_task *t = malloc(sizeof(*t));
 	if (!t)
-		die("out of memory");
+		mc_die("out of memory");
 	memset(t, 0, sizeof(*t));
 	memcpy(t->cdb, close, sizeof(close));
 	t->cdb_size = 10;
 	t->xfer_dir = SCSI_XFER_NONE;
 	t->expxferlen = 0;
-	double t0 = now_s();
+	double t0 = mc_now_s();
 	if (iscsi_scsi_command_async(ctx, 0, t, close_done, NULL, &p) != 0)
-		die("CLOSE SESSION: %s", iscsi_get_error(ctx));
+		mc_die("CLOSE SESSION: %s", iscsi_get_error(ctx));
 	service(ctx, 0);		/* on the wire */
 
 	/* The other session: LUN 1 answers at once; LUN 0 is busy with progress. */
@@ -556,45 +421,46 @@ static void scenario_held(const char *url)
 	static const uint8_t tur[6] = { 0x00 };
 	static const uint8_t inq[6] = { 0x12, 0, 0, 0, 96, 0 };
 	while (!p.done) {
-		double a = now_s();
-		run_on(other, 1, inq, 6, NULL, 0, 96, &r);
-		expect_good("INQUIRY on LUN 1 meanwhile", &r);
-		run_on(other, 1, tur, 6, NULL, 0, 0, &r);
-		expect_good("TEST UNIT READY on LUN 1 meanwhile", &r);
-		double b = now_s() - a;
+		double a = mc_now_s();
+		mc_run(other, 1, inq, 6, NULL, 0, NULL, 96, &r);
+		mc_expect_good("INQUIRY on LUN 1 meanwhile", &r);
+		mc_run(other, 1, tur, 6, NULL, 0, NULL, 0, &r);
+		mc_expect_good("TEST UNIT READY on LUN 1 meanwhile", &r);
+		double b = mc_now_s() - a;
 		if (b > worst)
 			worst = b;
 		served += 2;
-		run_on(other, 0, tur, 6, NULL, 0, 0, &r);
+		mc_run(other, 0, tur, 6, NULL, 0, NULL, 0, &r);
 		if (!p.done && r.status != SCSI_STATUS_GOOD) {
-			expect_sense("TEST UNIT READY on LUN 0 from the other session", &r, 0x2, 0x04, 0x08);
+			mc_expect_sense("TEST UNIT READY on LUN 0 from the other session", &r, 0x2, 0x04, 0x08);
 			busy_seen++;
 		}
 		service(ctx, 20);
-		if (now_s() - t0 > 60)
-			die("CLOSE SESSION without IMMED: no answer after 60 s");
+		if (mc_now_s() - t0 > 60)
+			mc_die("CLOSE SESSION without IMMED: no answer after 60 s");
 	}
 	if (p.status != SCSI_STATUS_GOOD)
-		die("CLOSE SESSION without IMMED: status 0x%02x", p.status);
+		mc_die("CLOSE SESSION without IMMED: status 0x%02x", p.status);
 	double took = p.t_end - t0;
 	printf("close_wall_s %.3f\nother_commands %u\nother_max_ms %.1f\nlun0_busy_seen %u\n",
 	       took, served, worst * 1000, busy_seen);
 	if (served < 10 || busy_seen == 0)
-		die("the other session was not served while the CLOSE was held (%u commands, "
+		mc_die("the other session was not served while the CLOSE was held (%u commands, "
 		    "%u busy answers)", served, busy_seen);
-	ready_on(ctx, 0);
+	mc_ready(ctx, 0);
 	iscsi_logout_sync(other);
 	iscsi_destroy_context(other);
 }
 
 int main(int argc, char **argv)
 {
+	mc_init("timeclient");
 	if (argc < 3) {
 		fprintf(stderr, "usage: timeclient URL dvd MIB SPEED_X | underrun BUFE | immed | held\n");
 		return 2;
 	}
-	ctx = connect_url(argv[1]);
-	ready_on(ctx, 0);
+	ctx = mc_connect(argv[1], NULL, NULL);
+	mc_ready(ctx, 0);
 
 	if (strcmp(argv[2], "dvd") == 0 && argc >= 5)
 		scenario_dvd((unsigned)strtoul(argv[3], NULL, 0), (unsigned)strtoul(argv[4], NULL, 0));
@@ -605,7 +471,7 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[2], "held") == 0)
 		scenario_held(argv[1]);
 	else
-		die("unknown scenario or missing arguments: %s", argv[2]);
+		mc_die("unknown scenario or missing arguments: %s", argv[2]);
 	iscsi_logout_sync(ctx);
 	iscsi_destroy_context(ctx);
 	return 0;

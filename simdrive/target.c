@@ -965,8 +965,6 @@ static uint64_t tgt_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-#define TGT_HOLD_SLACK_US 500	/* closer than this: answer at once */
-
 static void task_hold_timer(struct sim_loop *loop, void *arg);
 
 static bool task_hold_arm(struct conn *c, struct task *t, uint64_t until)
@@ -984,7 +982,9 @@ static bool task_hold_arm(struct conn *c, struct task *t, uint64_t until)
  * answer at once (the time is already up, or no memory for holding). */
 static bool task_hold(struct conn *c, struct task *t, struct sim_cmd *cmd)
 {
-	if (cmd->complete_after_us <= tgt_now_us() + TGT_HOLD_SLACK_US)
+	/* Never early: once the status is out the drive must be ready (a host that polls
+	 * TEST UNIT READY right after a held CLOSE must not see it still busy). */
+	if (cmd->complete_after_us <= tgt_now_us())
 		return false;
 	t->held = malloc(sizeof(*t->held));
 	if (!t->held)
@@ -1017,9 +1017,9 @@ static void task_hold_timer(struct sim_loop *loop, void *arg)
 
 	(void)loop;
 	t->hold_timer = 0;
-	if (t->held->complete_after_us > tgt_now_us() + TGT_HOLD_SLACK_US &&
+	if (t->held->complete_after_us > tgt_now_us() &&
 	    task_hold_arm(c, t, t->held->complete_after_us))
-		return;		/* woke early */
+		return;		/* woke early: the timer's millisecond rounding */
 	task_respond(c, t, t->held);
 	conn_run_tasks(c);
 	conn_flush(c);

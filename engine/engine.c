@@ -528,6 +528,7 @@ struct writer {
 	int64_t last_progress;   /* last completion or issue (stall watchdog) */
 	int ua_in_a_row;
 	int transport_in_a_row;
+	int addr_in_a_row;       /* WRITEs resent after 05/21/02 at their own NWA */
 	int last_fd;
 	bool service_failed;     /* iscsi_service() < 0: skip the fd for one round */
 	int64_t first_write_ms, last_done_ms;
@@ -766,11 +767,11 @@ static bool earlier_pending(struct writer *wr, uint32_t seq)
 	return pending;
 }
 
-/* After a lost session a re-sent WRITE may be refused with 05/21/02 because the drive
- * had recorded it before the drop.  READ TRACK INFORMATION (LBA address type) for the
- * chunk's LBA tells: when the track's NWA is at or past the chunk's end the chunk is
- * on the medium (a later chunk may have been recorded too, hence "at or past"). */
-static bool resumed_on_medium(struct writer *wr, const struct slot *s)
+/* The NWA of the track holding a chunk's first block (READ TRACK INFORMATION, LBA
+ * address type), or -1 when the drive does not say.  Used to decide what an address
+ * error (05/21/02) on a WRITE means when more than one command was in flight or the
+ * session dropped: see address_error(). */
+static int64_t chunk_track_nwa(struct writer *wr, const struct slot *s)
 {
 	struct wsec *w = wr->w;
 	int32_t lba = w->lba + (int32_t)((int64_t)s->seq * w->chunk_blocks);
@@ -782,11 +783,10 @@ static bool resumed_on_medium(struct writer *wr, const struct slot *s)
 	struct eng_cmd c = { .cdb = cdb, .cdb_len = sizeof(cdb), .dir = ENG_DIR_IN, .buf = buf,
 			     .len = sizeof(buf), .retry = 1 };
 	if (IMAPI_FAILED(eng_rec_exec(w->rec, &c)) || c.got < 16)
-		return false;
+		return -1;
 	if (!(buf[7] & 0x01)) /* NWA_V */
-		return false;
-	int64_t nwa = (int32_t)eng_be32(buf + 12);
-	return nwa >= (int64_t)lba + s->blocks;
+		return -1;
+	return (int32_t)eng_be32(buf + 12);
 }
 
 static void note_lost(struct writer *wr)
@@ -819,6 +819,7 @@ static void on_good(struct writer *wr, struct slot *s)
 	wr->st.bytes_written += (uint64_t)s->blocks * w->bps;
 	wr->ua_in_a_row = 0;
 	wr->transport_in_a_row = 0;
+	wr->addr_in_a_row = 0;
 	wr->busy_since = -1;
 	wr->backoff_ms = 0;
 }
@@ -892,16 +893,27 @@ static void complete(struct writer *wr, struct slot *s)
 		requeue(wr, s);
 		return;
 	}
-	if (addr_error && sn->asc == 0x21 && s->maybe_recorded && resumed_on_medium(wr, s)) {
-		wr->st.commands++;
-		on_good(wr, s); /* "resume": recorded before the session dropped */
-		return;
-	}
 	if (addr_error && earlier_pending(wr, s->seq)) {
 		/* With queue depth > 1 the drive saw this WRITE before an earlier one that is
 		 * being retried: a consequence, resent in order. */
 		requeue(wr, s);
 		return;
+	}
+	if (addr_error && sn->asc == 0x21 && (s->maybe_recorded || w->depth > 1)) {
+		/* Where is the drive now?  The earlier chunk may have been resent and
+		 * acknowledged before this answer was processed, or the session dropped after
+		 * the drive recorded this chunk. */
+		int32_t lba = w->lba + (int32_t)((int64_t)s->seq * w->chunk_blocks);
+		int64_t nwa = chunk_track_nwa(wr, s);
+		if (s->maybe_recorded && nwa >= (int64_t)lba + s->blocks) {
+			wr->st.commands++;
+			on_good(wr, s); /* "resume": recorded before the session dropped */
+			return;
+		}
+		if (nwa == lba && ++wr->addr_in_a_row <= ENG_UA_IN_A_ROW_MAX) {
+			requeue(wr, s); /* refused only because it came too early: send it again */
+			return;
+		}
 	}
 	switch (eng_sense_action(sn)) {
 	case ENG_SENSE_BUSY:

@@ -82,3 +82,21 @@ if [ -n "${WENGINE:-}" ] && [ -x "$WENGINE" ] && [ -n "${DISCLOG:-}" ]; then
 	echo "== what simdrive recorded: disclog info $image"
 	"$DISCLOG" info "$image" || fail "disclog info"
 fi
+
+# The main job: the demo scenarios through the harness, into the embedded simulated
+# drive - a data DVD, an audio CD at 2352, a raw CD at 2448 and a fault - with the TAP
+# summary and where the images are kept.
+if [ -n "${HARNESS:-}" ] && [ -x "$HARNESS" ]; then
+	scn_dir="${FIXTURES:?FIXTURES must name the fixtures directory}/scenarios"
+	keep="$WORK/scenarios"
+	rm -rf "$keep"
+	echo
+	echo "== harness run $scn_dir/demo-*.scn (each on its own simdrive, images kept in $keep)"
+	"$HARNESS" run --keep "$keep" --keep-passed "$scn_dir"/demo-*.scn || fail "demo scenarios"
+	echo
+	echo "== the images the scenarios recorded:"
+	for img in "$keep"/*/image.disclog; do
+		[ -f "$img" ] || continue
+		echo "   $img: $("$DISCLOG" info "$img" | sed -n 's/^disc: //p')"
+	done
+fi

@@ -1,0 +1,38 @@
+/* harness/report.h - TAP 13 and JUnit XML reports (doc/harness.md section 8).
+ *
+ * One report collects the cases of one suite: TAP lines are written to the stream as
+ * each case is added (cases must be added in plan order), the JUnit file is written by
+ * hrn_report_end.  Used by `harness run` and `harness conformance`.
+ */
+#ifndef HRN_REPORT_H
+#define HRN_REPORT_H
+
+#include <stdio.h>
+
+enum hrn_result { HRN_PASS = 0, HRN_FAIL = 1, HRN_SKIP = 2 };
+
+struct hrn_report;
+
+/* tap: stream for TAP output (borrowed; NULL: no TAP).  junit_path: file written by
+ * hrn_report_end (copied; NULL: no JUnit).  Returns NULL on allocation failure. */
+struct hrn_report *hrn_report_new(FILE *tap, const char *junit_path);
+
+/* Start the suite: prints "TAP version 13" and the plan "1..planned". */
+void hrn_report_begin_suite(struct hrn_report *r, const char *suite, int planned);
+
+/* Add one case.  message: diagnostics, several lines allowed (NULL or "" for none);
+ * for HRN_SKIP the reason.  name, classname, message are copied. */
+void hrn_report_case(struct hrn_report *r, const char *name, const char *classname,
+		     enum hrn_result result, const char *message, double seconds);
+
+/* Counts so far. */
+int hrn_report_failed(const struct hrn_report *r);
+int hrn_report_count(const struct hrn_report *r, enum hrn_result result);
+
+/* End the suite: writes the JUnit file if one was asked for.  Returns 0, or -1 if the
+ * file could not be written (a message is printed on stderr). */
+int hrn_report_end(struct hrn_report *r);
+
+void hrn_report_free(struct hrn_report *r);
+
+#endif

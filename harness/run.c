@@ -1,0 +1,1924 @@
+/* harness/run.c - `harness run`: one process per scenario, each with its own simdrive
+ * (doc/harness.md sections 3-7). */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "disclog.h"
+#include "report.h"
+#include "run.h"
+#include "scenario.h"
+#include "writeengine.h"
+
+/* ---- a growing string --------------------------------------------------------- */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 256) + (size_t)n;
+		char *s = realloc(b->s, cap);
+		if (!s)
+			return;
+		b->s = s;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ---- options ------------------------------------------------------------------- */
+
+struct opts {
+	int jobs;
+	int shard_k, shard_n;
+	const char *junit, *target, *keep, *simdrive, *fixtures;
+	bool keep_passed;	/* keep the work directories of passing scenarios too */
+};
+
+/* ---- the context of one scenario (in its child process) ------------------------- */
+
+struct ctx {
+	const struct opts *o;
+	const struct hrn_scenario *s;
+	char *wd;
+	struct sbuf msg;
+	int failed, skipped_expect, checked_expect;
+	/* drive */
+	pid_t sim_pid;
+	char host[64];
+	int port;
+	char target[256];
+	char url[512];
+	char image[PATH_MAX], trace[PATH_MAX], sock[PATH_MAX];
+	bool embedded, sim_stopped;
+	/* engine */
+	disc_recorder_ex *rec;
+	write_engine *we;
+	int bps, streaming, qdepth, buffer, ssps, esps, maxxfer;
+	/* the last action */
+	int act_line;
+	const char *act_what;
+	hresult_t hr;
+	uint8_t sense[IMAPI_SENSE_LEN];
+	bool has_sense, act_failed, act_checked;
+	int run_status;		/* -1: signal */
+	bool run_failed, run_checked;
+	int run_line;
+};
+
+static void failf(struct ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void failf(struct ctx *c, int line, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->failed++;
+	if (line > 0)
+		sb_add(&c->msg, "%s:%d: %s\n", c->s->path, line, buf);
+	else
+		sb_add(&c->msg, "%s: %s\n", c->s->path, buf);
+}
+
+static const char *hr_name(hresult_t hr, char *buf, size_t len)
+{
+	const char *n = imapi_hresult_name(hr);
+	if (IMAPI_HR_IS_SENSE(hr) || !n)
+		snprintf(buf, len, "%s (0x%08X)", n ? n : "unknown HRESULT", (unsigned)hr);
+	else
+		snprintf(buf, len, "%s", n);
+	return buf;
+}
+
+static const char *sense_words(const uint8_t *s, char *buf, size_t len)
+{
+	return imapi_sense_describe(s, IMAPI_SENSE_LEN, buf, len);
+}
+
+/* ---- simdrive ---------------------------------------------------------------------- */
+
+static char *find_simdrive(const struct opts *o)
+{
+	if (o->simdrive)
+		return strdup(o->simdrive);
+	const char *env = getenv("SIMDRIVE");
+	if (env && *env)
+		return strdup(env);
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			char cand[PATH_MAX + 32];
+			/* a build tree: harness/harness, or libtool's harness/.libs/harness */
+			snprintf(cand, sizeof(cand), "%s/../simdrive/simdrive", self);
+			if (access(cand, X_OK) == 0)
+				return strdup(cand);
+			snprintf(cand, sizeof(cand), "%s/../../simdrive/simdrive", self);
+			if (strstr(self, "/.libs") && access(cand, X_OK) == 0)
+				return strdup(cand);
+			snprintf(cand, sizeof(cand), "%s/simdrive", self);
+			if (access(cand, X_OK) == 0)
+				return strdup(cand);
+		}
+	}
+	return strdup("simdrive");
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY), out = -1, rc = -1;
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out >= 0) {
+		char buf[65536];
+		ssize_t n;
+		rc = 0;
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n) {
+				rc = -1;
+				break;
+			}
+		if (n < 0)
+			rc = -1;
+		close(out);
+	}
+	close(in);
+	return rc;
+}
+
+static int sim_start(struct ctx *c)
+{
+	const struct hrn_scenario *s = c->s;
+	char *argv[128];
+	int argc = 0;
+	char *bin = find_simdrive(c->o);
+	char drive[PATH_MAX * 3], scale[64] = "0";
+	const char *media = "none", *capacity = NULL, *tray = NULL;
+	char *personality = NULL, *image_from = NULL;
+	for (int i = 0; i < s->first_action; i++) {
+		const struct hrn_step *st = &s->steps[i];
+		if (st->kind == HRN_DRIVE)
+			personality = hrn_scn_path(s, hrn_step_get(st, "personality"));
+		else if (st->kind == HRN_LOAD) {
+			media = hrn_step_get(st, "media");
+			capacity = hrn_step_get(st, "capacity");
+			tray = hrn_step_get(st, "tray");
+			if (hrn_step_get(st, "image"))
+				image_from = hrn_scn_path(s, hrn_step_get(st, "image"));
+		} else if (st->kind == HRN_TIME_SCALE)
+			snprintf(scale, sizeof(scale), "%s", hrn_step_word(st, 0));
+	}
+	if (image_from && copy_file(image_from, c->image) != 0) {
+		failf(c, 0, "cannot copy the image %s: %s", image_from, strerror(errno));
+		free(image_from);
+		free(personality);
+		free(bin);
+		return -1;
+	}
+	int n = snprintf(drive, sizeof(drive), "lun=0,media=%s", media);
+	if (strcmp(media, "none"))
+		n += snprintf(drive + n, sizeof(drive) - (size_t)n, ",image=%s", c->image);
+	if (capacity)
+		n += snprintf(drive + n, sizeof(drive) - (size_t)n, ",capacity=%s", capacity);
+	if (personality)
+		n += snprintf(drive + n, sizeof(drive) - (size_t)n, ",personality=%s", personality);
+	if (tray && !strcmp(tray, "open"))
+		snprintf(drive + n, sizeof(drive) - (size_t)n, ",tray=open");
+	argv[argc++] = bin;
+	argv[argc++] = "--listen";
+	argv[argc++] = "127.0.0.1:0";
+	argv[argc++] = "--drive";
+	argv[argc++] = drive;
+	argv[argc++] = "--time-scale";
+	argv[argc++] = scale;
+	argv[argc++] = "--trace";
+	argv[argc++] = c->trace;
+	argv[argc++] = "--control";
+	argv[argc++] = c->sock;
+	for (int i = 0; i < s->first_action && argc < 120; i++)
+		if (s->steps[i].kind == HRN_FAULT) {
+			argv[argc++] = "--fault";
+			argv[argc++] = s->steps[i].words;
+		}
+	argv[argc] = NULL;
+
+	char log[PATH_MAX + 32];
+	snprintf(log, sizeof(log), "%s/simdrive.log", c->wd);
+	int pfd[2];
+	if (pipe(pfd) != 0) {
+		failf(c, 0, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		failf(c, 0, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(pfd[1], 1);
+		if (lfd >= 0)
+			dup2(lfd, 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0)
+			dup2(nul, 0);
+		execvp(argv[0], argv);
+		fprintf(stderr, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	c->sim_pid = pid;
+	/* the ready line: "simdrive: ready on 127.0.0.1:PORT target IQN" */
+	char line[512];
+	size_t len = 0;
+	double deadline = now_s() + 30;
+	bool ok = false;
+	while (len < sizeof(line) - 1) {
+		struct pollfd pf = { pfd[0], POLLIN, 0 };
+		int left = (int)((deadline - now_s()) * 1000);
+		if (left <= 0 || poll(&pf, 1, left) <= 0)
+			break;
+		ssize_t r = read(pfd[0], line + len, 1);
+		if (r <= 0)
+			break;
+		if (line[len] == '\n') {
+			ok = true;
+			break;
+		}
+		len++;
+	}
+	line[len] = 0;
+	/* keep the pipe open: simdrive's later stdout writes must not see EPIPE; it is
+	 * closed when this process exits */
+	if (!ok || sscanf(line, "simdrive: ready on %63[^:]:%d target %255s", c->host, &c->port,
+			  c->target) != 3) {
+		int st = 0;
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		c->sim_pid = 0;
+		char tail[2048] = "";
+		FILE *f = fopen(log, "r");
+		if (f) {
+			size_t got = fread(tail, 1, sizeof(tail) - 1, f);
+			tail[got] = 0;
+			fclose(f);
+		}
+		failf(c, 0, "simdrive did not start (%s): %s", line[0] ? line : "no ready line", tail);
+		free(personality);
+		free(image_from);
+		free(bin);
+		return -1;
+	}
+	c->embedded = true;
+	snprintf(c->url, sizeof(c->url), "iscsi://%s:%d/%s/0", c->host, c->port, c->target);
+	free(personality);
+	free(image_from);
+	free(bin);
+	return 0;
+}
+
+static void sim_stop(struct ctx *c)
+{
+	if (!c->sim_pid || c->sim_stopped)
+		return;
+	c->sim_stopped = true;
+	if (c->we) {
+		write_engine_release(c->we);
+		c->we = NULL;
+	}
+	if (c->rec) {
+		disc_recorder_ex_release(c->rec);
+		c->rec = NULL;
+	}
+	kill(c->sim_pid, SIGTERM);
+	int st = 0;
+	double deadline = now_s() + 30;
+	pid_t r;
+	while ((r = waitpid(c->sim_pid, &st, WNOHANG)) == 0 && now_s() < deadline)
+		sleep_ms(5);
+	if (r == 0) {
+		kill(c->sim_pid, SIGKILL);
+		waitpid(c->sim_pid, &st, 0);
+		failf(c, 0, "simdrive did not stop within 30 s of SIGTERM (killed)");
+	} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		failf(c, 0, "simdrive exited with %s %d on SIGTERM (see simdrive.log)",
+		      WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	}
+	c->sim_pid = 0;
+}
+
+/* One control request; reply copied into reply.  Returns 0 when the reply is "ok...". */
+static int control(struct ctx *c, const char *req, char *reply, size_t cap)
+{
+	snprintf(reply, cap, "no reply");
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t sl = strlen(c->sock);
+	if (sl >= sizeof(sa.sun_path))
+		sl = sizeof(sa.sun_path) - 1;
+	memcpy(sa.sun_path, c->sock, sl);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		snprintf(reply, cap, "cannot connect to the control socket: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	char line[1100];
+	int n = snprintf(line, sizeof(line), "%s\n", req);
+	if (write(fd, line, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	size_t len = 0;
+	while (len < cap - 1) {
+		ssize_t r = read(fd, reply + len, 1);
+		if (r <= 0 || reply[len] == '\n')
+			break;
+		len++;
+	}
+	reply[len] = 0;
+	close(fd);
+	return strncmp(reply, "ok", 2) == 0 ? 0 : -1;
+}
+
+/* ---- the engine ---------------------------------------------------------------------- */
+
+static int need_recorder(struct ctx *c, int line)
+{
+	if (c->rec)
+		return 0;
+	if (!c->url[0]) {
+		failf(c, line, "no drive to connect to");
+		return -1;
+	}
+	hresult_t hr = disc_recorder_ex_open_iscsi(c->url, &c->rec);
+	if (IMAPI_FAILED(hr)) {
+		char b[128];
+		failf(c, line, "cannot open the recorder at %s: %s", c->url, hr_name(hr, b, sizeof(b)));
+		c->rec = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void set_result(struct ctx *c, int line, const char *what, hresult_t hr, const uint8_t *sense)
+{
+	c->act_line = line;
+	c->act_what = what;
+	c->hr = hr;
+	c->has_sense = sense && (sense[0] & 0x7f) >= 0x70;
+	if (c->has_sense)
+		memcpy(c->sense, sense, IMAPI_SENSE_LEN);
+	else
+		memset(c->sense, 0, IMAPI_SENSE_LEN);
+	c->act_failed = IMAPI_FAILED(hr) || hr == S_IMAPI_COMMAND_HAS_SENSE_DATA;
+	c->act_checked = false;
+}
+
+/* An action that failed and no `expect result` looked at it. */
+static void check_unchecked(struct ctx *c)
+{
+	if (c->act_failed && !c->act_checked) {
+		char b[128], sw[160] = "";
+		if (c->has_sense)
+			sense_words(c->sense, sw, sizeof(sw));
+		failf(c, c->act_line, "%s failed with %s%s%s and no 'expect result=' checks it", c->act_what,
+		      hr_name(c->hr, b, sizeof(b)), c->has_sense ? ", sense " : "", sw);
+		c->act_checked = true;
+	}
+	if (c->run_failed && !c->run_checked) {
+		if (c->run_status < 0)
+			failf(c, c->run_line, "run was killed by a signal and no 'expect exit=' checks it");
+		else
+			failf(c, c->run_line, "run exited with status %d and no 'expect exit=' checks it (see run-%d.log)",
+			      c->run_status, c->run_line);
+		c->run_checked = true;
+	}
+}
+
+/* The write source as an IStream. */
+struct src_ctx {
+	struct hrn_source src;
+	FILE *f;
+	int64_t lba;		/* LBA of the block being produced */
+	uint32_t bps, off;	/* offset within the block */
+	uint8_t *block;
+	uint64_t read_bytes, cancel_bytes;
+	write_engine *we;
+	bool cancelled;
+};
+
+static hresult_t src_read(void *vctx, void *buf, uint32_t len, uint32_t *got)
+{
+	struct src_ctx *x = vctx;
+	uint8_t *out = buf;
+	uint32_t done = 0;
+	if (x->src.kind == HRN_SRC_FILE) {
+		size_t r = fread(buf, 1, len, x->f);
+		done = (uint32_t)r;
+	} else {
+		while (done < len) {
+			if (x->off == 0) {
+				if (x->src.kind == HRN_SRC_PATTERN)
+					hrn_pattern_block(x->src.seed, x->lba, x->block, x->bps);
+				else
+					memset(x->block, 0, x->bps);
+			}
+			uint32_t n = x->bps - x->off;
+			if (n > len - done)
+				n = len - done;
+			memcpy(out + done, x->block + x->off, n);
+			done += n;
+			x->off += n;
+			if (x->off == x->bps) {
+				x->off = 0;
+				x->lba++;
+			}
+		}
+	}
+	x->read_bytes += done;
+	*got = done;
+	if (x->cancel_bytes && !x->cancelled && x->read_bytes >= x->cancel_bytes) {
+		x->cancelled = true;
+		write_engine_cancel_write(x->we);
+	}
+	return S_OK;
+}
+
+static hresult_t get_nwa(struct ctx *c, int32_t *nwa, bool *valid)
+{
+	uint8_t *d = NULL;
+	uint32_t n = 0;
+	*valid = false;
+	hresult_t hr = disc_recorder_ex_get_track_information(c->rec, 0xff,
+			IMAPI_READ_TRACK_ADDRESS_TYPE_TRACK, &d, &n);
+	if (IMAPI_SUCCEEDED(hr) && d && n >= 16 && (d[7] & 1)) {
+		*nwa = (int32_t)((uint32_t)d[12] << 24 | (uint32_t)d[13] << 16 | (uint32_t)d[14] << 8 | d[15]);
+		*valid = true;
+	}
+	imapi_free(d);
+	return hr;
+}
+
+static void do_engine(struct ctx *c, const struct hrn_step *st)
+{
+	int64_t v;
+	const char *s;
+	if ((s = hrn_step_get(st, "bytes-per-sector")) && hrn_parse_int(s, 1, INT32_MAX, &v))
+		c->bps = (int)v;
+	if ((s = hrn_step_get(st, "streaming")))
+		c->streaming = !strcmp(s, "yes");
+	if ((s = hrn_step_get(st, "queue-depth")) && hrn_parse_int(s, 1, 64, &v))
+		c->qdepth = (int)v;
+	if ((s = hrn_step_get(st, "buffer")) && hrn_parse_size(s, &v))
+		c->buffer = (int)v;
+	if ((s = hrn_step_get(st, "start-sps")) && hrn_parse_int(s, -1, INT32_MAX, &v))
+		c->ssps = (int)v;
+	if ((s = hrn_step_get(st, "end-sps")) && hrn_parse_int(s, -1, INT32_MAX, &v))
+		c->esps = (int)v;
+	if ((s = hrn_step_get(st, "max-transfer")) && hrn_parse_int(s, 1, INT32_MAX, &v))
+		c->maxxfer = (int)v;
+}
+
+static void do_write(struct ctx *c, const struct hrn_step *st)
+{
+	if (need_recorder(c, st->line) != 0)
+		return;
+	hresult_t hr = S_OK;
+	const char *what = "write";
+	if (!c->we) {
+		hr = write_engine_create(&c->we);
+		if (IMAPI_SUCCEEDED(hr))
+			hr = write_engine_put_recorder(c->we, c->rec);
+		what = "write (engine setup)";
+	}
+	if (IMAPI_SUCCEEDED(hr) && c->maxxfer > 0) {
+		hr = disc_recorder_ex_put_maximum_transfer_size(c->rec, (uint32_t)c->maxxfer);
+		what = "write (max-transfer)";
+	}
+#define PUT(call, name) if (IMAPI_SUCCEEDED(hr)) { hr = call; what = "write (engine " name ")"; }
+	PUT(write_engine_put_bytes_per_sector(c->we, c->bps), "bytes-per-sector");
+	PUT(write_engine_put_use_streaming_write12(c->we, c->streaming ? IMAPI_VARIANT_TRUE : 0), "streaming");
+	PUT(write_engine_put_queue_depth(c->we, c->qdepth), "queue-depth");
+	if (c->buffer)
+		PUT(write_engine_put_system_buffer_size(c->we, c->buffer), "buffer");
+	PUT(write_engine_put_starting_sectors_per_second(c->we, c->ssps), "start-sps");
+	PUT(write_engine_put_ending_sectors_per_second(c->we, c->esps), "end-sps");
+#undef PUT
+	if (IMAPI_FAILED(hr)) {
+		set_result(c, st->line, what, hr, NULL);
+		return;
+	}
+	int64_t blocks = 0, lba = 0, cancel = 0;
+	hrn_parse_int(hrn_step_get(st, "blocks"), 1, INT32_MAX, &blocks);
+	const char *ls = hrn_step_get(st, "lba");
+	if (!strcmp(ls, "nwa")) {
+		int32_t nwa;
+		bool valid;
+		hr = get_nwa(c, &nwa, &valid);
+		if (!valid) {
+			char b[128];
+			failf(c, st->line, "write lba=nwa: the drive reports no next writable address (READ TRACK INFORMATION FFh: %s)",
+			      hr_name(hr, b, sizeof(b)));
+			c->act_failed = false;
+			return;
+		}
+		lba = nwa;
+	} else {
+		hrn_parse_int(ls, INT32_MIN, INT32_MAX, &lba);
+	}
+	struct src_ctx x = { .bps = (uint32_t)c->bps, .lba = lba, .we = c->we };
+	hrn_parse_source(hrn_step_get(st, "source"), &x.src);
+	char *path = NULL;
+	if (x.src.kind == HRN_SRC_FILE) {
+		path = hrn_scn_path(c->s, x.src.file);
+		x.f = path ? fopen(path, "rb") : NULL;
+		if (!x.f) {
+			failf(c, st->line, "cannot open the source %s: %s", path ? path : x.src.file, strerror(errno));
+			free(path);
+			return;
+		}
+	}
+	x.block = malloc(x.bps);
+	if (hrn_step_get(st, "cancel-after") &&
+	    hrn_parse_int(hrn_step_get(st, "cancel-after"), 1, INT32_MAX, &cancel))
+		x.cancel_bytes = (uint64_t)cancel * x.bps;
+	imapi_stream_ops ops = { .read = src_read };
+	imapi_stream *stream = NULL;
+	hr = imapi_stream_from_ops(&ops, &x, &stream);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = write_engine_write_section(c->we, stream, (int32_t)lba, (int32_t)blocks);
+	imapi_stream_release(stream);
+	uint8_t sense[IMAPI_SENSE_LEN];
+	bool has = write_engine_get_last_sense(c->we, sense) == S_OK;
+	set_result(c, st->line, "write", hr, has ? sense : NULL);
+	if (x.f)
+		fclose(x.f);
+	free(x.block);
+	free(path);
+}
+
+static void do_mode(struct ctx *c, const struct hrn_step *st)
+{
+	if (need_recorder(c, st->line) != 0)
+		return;
+	uint8_t *d = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_mode_page(c->rec, 0x05, IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &d, &n);
+	if (IMAPI_FAILED(hr) || n < 16) {
+		uint8_t sense[IMAPI_SENSE_LEN];
+		bool has = disc_recorder_ex_get_last_sense(c->rec, sense) == S_OK;
+		set_result(c, st->line, "mode (MODE SENSE page 05h)", IMAPI_FAILED(hr) ? hr : E_FAIL, has ? sense : NULL);
+		imapi_free(d);
+		return;
+	}
+	int64_t v;
+	const char *s;
+	if ((s = hrn_step_get(st, "write-type"))) {
+		int wt = !strcmp(s, "packet") ? 0 : !strcmp(s, "tao") ? 1 : !strcmp(s, "sao") ? 2 : 3;
+		d[2] = (uint8_t)((d[2] & 0xf0) | wt);
+	}
+	if ((s = hrn_step_get(st, "test-write")) && hrn_parse_int(s, 0, 1, &v))
+		d[2] = (uint8_t)((d[2] & ~0x10) | (v ? 0x10 : 0));
+	if ((s = hrn_step_get(st, "bufe")) && hrn_parse_int(s, 0, 1, &v))
+		d[2] = (uint8_t)((d[2] & ~0x40) | (v ? 0x40 : 0));
+	if ((s = hrn_step_get(st, "multisession")) && hrn_parse_int(s, 0, 3, &v))
+		d[3] = (uint8_t)((d[3] & 0x3f) | (v << 6));
+	if ((s = hrn_step_get(st, "fixed-packet")) && hrn_parse_int(s, 0, 1, &v))
+		d[3] = (uint8_t)((d[3] & ~0x20) | (v ? 0x20 : 0));
+	if ((s = hrn_step_get(st, "track-mode")) && hrn_parse_int(s, 0, 15, &v))
+		d[3] = (uint8_t)((d[3] & 0xf0) | v);
+	if ((s = hrn_step_get(st, "data-block-type")) && hrn_parse_int(s, 0, 15, &v))
+		d[4] = (uint8_t)((d[4] & 0xf0) | v);
+	if ((s = hrn_step_get(st, "link-size")) && hrn_parse_int(s, 0, 255, &v))
+		d[5] = (uint8_t)v;
+	if ((s = hrn_step_get(st, "session-format")) && hrn_parse_int(s, 0, 255, &v))
+		d[8] = (uint8_t)v;
+	if ((s = hrn_step_get(st, "packet-size")) && hrn_parse_int(s, 0, INT32_MAX, &v)) {
+		d[10] = (uint8_t)(v >> 24);
+		d[11] = (uint8_t)(v >> 16);
+		d[12] = (uint8_t)(v >> 8);
+		d[13] = (uint8_t)v;
+	}
+	if ((s = hrn_step_get(st, "audio-pause")) && hrn_parse_int(s, 0, 65535, &v)) {
+		d[14] = (uint8_t)(v >> 8);
+		d[15] = (uint8_t)v;
+	}
+	hr = disc_recorder_ex_set_mode_page(c->rec, IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, d, n);
+	imapi_free(d);
+	uint8_t sense[IMAPI_SENSE_LEN];
+	bool has = IMAPI_FAILED(hr) && disc_recorder_ex_get_last_sense(c->rec, sense) == S_OK;
+	set_result(c, st->line, "mode (MODE SELECT page 05h)", hr, has ? sense : NULL);
+}
+
+enum { DIR_NONE, DIR_IN, DIR_OUT };
+
+/* Send one CDB with the retry policy of doc/harness.md section 4. */
+static hresult_t mmc_send(struct ctx *c, const uint8_t *cdb, uint32_t len, int dir, uint8_t *buf,
+			  uint32_t buflen, uint32_t *fetched, bool retry, uint8_t sense[IMAPI_SENSE_LEN])
+{
+	int ua = 0;
+	double deadline = now_s() + 120;
+	for (;;) {
+		hresult_t hr;
+		uint32_t got = 0;
+		if (dir == DIR_IN)
+			hr = disc_recorder_ex_send_command_get_data_from_device(c->rec, cdb, len, sense, 0, buf, buflen, &got);
+		else if (dir == DIR_OUT)
+			hr = disc_recorder_ex_send_command_send_data_to_device(c->rec, cdb, len, sense, 0, buf, buflen);
+		else
+			hr = disc_recorder_ex_send_command_no_data(c->rec, cdb, len, sense, 0);
+		if (fetched)
+			*fetched = got;
+		if (hr != S_IMAPI_COMMAND_HAS_SENSE_DATA || !retry)
+			return hr;
+		int key = sense[2] & 0x0f, asc = sense[12], ascq = sense[13];
+		if (key == 6 && ua < 5) {
+			ua++;
+			continue;
+		}
+		if (key == 2 && asc == 0x04 && (ascq == 4 || ascq == 7 || ascq == 8) && now_s() < deadline) {
+			sleep_ms(10);
+			continue;
+		}
+		return hr;
+	}
+}
+
+static int current_profile(struct ctx *c)
+{
+	imapi_profile_type *p = NULL;
+	uint32_t n = 0;
+	int prof = -1;
+	if (IMAPI_SUCCEEDED(disc_recorder_ex_get_supported_profiles(c->rec, 1, &p, &n)) && n > 0)
+		prof = p[0];
+	imapi_free(p);
+	return prof;
+}
+
+static int hexbytes(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(s) / 2;
+	if (n > cap)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (int)n;
+}
+
+static void do_mmc(struct ctx *c, const struct hrn_step *st)
+{
+	if (need_recorder(c, st->line) != 0)
+		return;
+	const char *sub = st->sub;
+	bool retry = !hrn_step_get(st, "retry") || !strcmp(hrn_step_get(st, "retry"), "yes");
+	uint8_t cdb[16] = { 0 }, sense[IMAPI_SENSE_LEN] = { 0 };
+	uint32_t len = 10;
+	int dir = DIR_NONE;
+	uint8_t *buf = NULL;
+	uint32_t buflen = 0;
+	int64_t v = 0;
+	char what[64];
+	snprintf(what, sizeof(what), "mmc %s", sub);
+	hresult_t hr;
+	if (!strcmp(sub, "close-track")) {
+		hrn_parse_int(hrn_step_word(st, 0), 0, 65535, &v);
+		cdb[0] = 0x5b;
+		cdb[2] = 1;
+		cdb[4] = (uint8_t)(v >> 8);
+		cdb[5] = (uint8_t)v;
+	} else if (!strcmp(sub, "close-session")) {
+		cdb[0] = 0x5b;
+		cdb[2] = 2;
+	} else if (!strcmp(sub, "finalize")) {
+		cdb[0] = 0x5b;
+		if (hrn_step_get(st, "function")) {
+			hrn_parse_int(hrn_step_get(st, "function"), 0, 7, &v);
+		} else {
+			int prof = current_profile(c);
+			v = (prof == 0x1b || prof == 0x2b) ? 5 : prof == 0x41 ? 6 : 2;
+		}
+		cdb[2] = (uint8_t)v;
+	} else if (!strcmp(sub, "sync")) {
+		cdb[0] = 0x35;
+	} else if (!strcmp(sub, "blank")) {
+		cdb[0] = 0xa1;
+		cdb[1] = !strcmp(hrn_step_word(st, 0), "minimal") ? 1 : 0;
+		len = 12;
+	} else if (!strcmp(sub, "format")) {
+		int type;
+		if (hrn_step_get(st, "type")) {
+			unsigned t;
+			sscanf(hrn_step_get(st, "type"), "%x", &t);
+			type = (int)t;
+		} else {
+			int prof = current_profile(c);
+			type = prof == 0x1a ? 0x26 : prof == 0x43 ? 0x30 : 0x00;
+		}
+		uint8_t rfc[10] = { 0x23, 0, 0, 0, 0, 0, 0, 0, 0xfc, 0 };
+		uint8_t caps[252];
+		uint32_t got = 0;
+		hr = mmc_send(c, rfc, 10, DIR_IN, caps, sizeof(caps), &got, retry, sense);
+		if (hr != S_OK) {
+			set_result(c, st->line, "mmc format (READ FORMAT CAPACITIES)", hr, sense);
+			return;
+		}
+		uint32_t list = got >= 4 ? caps[3] : 0;
+		const uint8_t *desc = NULL;
+		for (uint32_t off = 4 + 8; off + 8 <= 4 + list && off + 8 <= got; off += 8)
+			if ((caps[off + 4] >> 2) == type) {
+				desc = caps + off;
+				break;
+			}
+		if (!desc) {
+			failf(c, st->line, "mmc format: the drive offers no format type %02Xh (READ FORMAT CAPACITIES)", type);
+			return;
+		}
+		static uint8_t param[12];
+		memset(param, 0, sizeof(param));
+		param[3] = 8;
+		memcpy(param + 4, desc, 8);
+		param[8] = (uint8_t)(type << 2);
+		cdb[0] = 0x04;
+		cdb[1] = 0x11;
+		len = 6;
+		dir = DIR_OUT;
+		buf = param;
+		buflen = sizeof(param);
+	} else if (!strcmp(sub, "reserve")) {
+		hrn_parse_int(hrn_step_word(st, 0), 1, INT32_MAX, &v);
+		cdb[0] = 0x53;
+		cdb[5] = (uint8_t)(v >> 24);
+		cdb[6] = (uint8_t)(v >> 16);
+		cdb[7] = (uint8_t)(v >> 8);
+		cdb[8] = (uint8_t)v;
+	} else if (!strcmp(sub, "set-speed")) {
+		const char *w = hrn_step_word(st, 0);
+		v = 0xffff;
+		if (strcmp(w, "max"))
+			hrn_parse_int(w, 1, 65535, &v);
+		cdb[0] = 0xbb;
+		cdb[2] = 0xff;
+		cdb[3] = 0xff;
+		cdb[4] = (uint8_t)(v >> 8);
+		cdb[5] = (uint8_t)v;
+		len = 12;
+	} else if (!strcmp(sub, "send-cue")) {
+		char *path = hrn_scn_path(c->s, hrn_step_word(st, 0));
+		FILE *f = path ? fopen(path, "rb") : NULL;
+		static uint8_t cue[65536];
+		size_t n = f ? fread(cue, 1, sizeof(cue), f) : 0;
+		if (f)
+			fclose(f);
+		if (!f || n == 0) {
+			failf(c, st->line, "mmc send-cue: cannot read %s", path ? path : "?");
+			free(path);
+			return;
+		}
+		free(path);
+		cdb[0] = 0x5d;
+		cdb[6] = (uint8_t)(n >> 16);
+		cdb[7] = (uint8_t)(n >> 8);
+		cdb[8] = (uint8_t)n;
+		dir = DIR_OUT;
+		buf = cue;
+		buflen = (uint32_t)n;
+	} else if (!strcmp(sub, "eject") || !strcmp(sub, "load")) {
+		cdb[0] = 0x1b;
+		cdb[4] = !strcmp(sub, "eject") ? 0x02 : 0x03;
+		len = 6;
+	} else { /* cdb */
+		int n = hexbytes(hrn_step_word(st, 0), cdb, sizeof(cdb));
+		len = (uint32_t)n;
+		static uint8_t data[65536];
+		if (hrn_step_get(st, "in") && hrn_parse_int(hrn_step_get(st, "in"), 1, 65535, &v)) {
+			dir = DIR_IN;
+			buf = data;
+			buflen = (uint32_t)v;
+		} else if (hrn_step_get(st, "out")) {
+			int m = hexbytes(hrn_step_get(st, "out"), data, sizeof(data));
+			dir = DIR_OUT;
+			buf = data;
+			buflen = (uint32_t)m;
+		}
+	}
+	uint32_t got = 0;
+	hr = mmc_send(c, cdb, len, dir, buf, buflen, &got, retry, sense);
+	set_result(c, st->line, strdup(what), hr, hr == S_IMAPI_COMMAND_HAS_SENSE_DATA ? sense : NULL);
+}
+
+static void do_run(struct ctx *c, const struct hrn_step *st)
+{
+	const char *tmpl = hrn_step_word(st, 0);
+	struct sbuf cmd = { 0 };
+	for (const char *p = tmpl; *p; p++) {
+		if (p[0] == '{' && p[1] == '{') {
+			sb_add(&cmd, "{");
+			p++;
+			continue;
+		}
+		if (*p != '{') {
+			sb_add(&cmd, "%c", *p);
+			continue;
+		}
+		const char *e = strchr(p, '}');
+		if (!e) {
+			sb_add(&cmd, "%s", p);
+			break;
+		}
+		char name[32];
+		snprintf(name, sizeof(name), "%.*s", (int)(e - p - 1), p + 1);
+		if (!strcmp(name, "url")) sb_add(&cmd, "%s", c->url);
+		else if (!strcmp(name, "portal")) sb_add(&cmd, "%s:%d", c->host, c->port);
+		else if (!strcmp(name, "host")) sb_add(&cmd, "%s", c->host);
+		else if (!strcmp(name, "port")) sb_add(&cmd, "%d", c->port);
+		else if (!strcmp(name, "target")) sb_add(&cmd, "%s", c->target);
+		else if (!strcmp(name, "lun")) sb_add(&cmd, "0");
+		else if (!strcmp(name, "image")) sb_add(&cmd, "%s", c->image);
+		else if (!strcmp(name, "workdir")) sb_add(&cmd, "%s", c->wd);
+		else if (!strcmp(name, "fixtures")) sb_add(&cmd, "%s", c->s->fixtures ? c->s->fixtures : "fixtures");
+		else if (!strcmp(name, "scndir")) sb_add(&cmd, "%s", c->s->dir);
+		else sb_add(&cmd, "{%s}", name);
+		p = e;
+	}
+	int64_t tmo = 300000000;
+	if (hrn_step_get(st, "timeout"))
+		hrn_parse_duration_us(hrn_step_get(st, "timeout"), &tmo);
+	char log[PATH_MAX + 32];
+	snprintf(log, sizeof(log), "%s/run-%d.log", c->wd, st->line);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (chdir(c->wd) != 0)
+			_exit(126);
+		/* The command may start simdrive itself (a drive that refuses its medium at
+		 * start cannot be the scenario's drive): $SIMDRIVE names the one in use. */
+		char *bin = find_simdrive(c->o);
+		if (bin)
+			setenv("SIMDRIVE", bin, 1);
+		execl("/bin/sh", "sh", "-c", cmd.s ? cmd.s : "", (char *)NULL);
+		_exit(127);
+	}
+	free(cmd.s);
+	int status = 0;
+	double deadline = now_s() + (double)tmo / 1e6;
+	pid_t r;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && now_s() < deadline)
+		sleep_ms(5);
+	c->run_line = st->line;
+	c->run_checked = false;
+	if (r == 0) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		failf(c, st->line, "run: still running after the timeout; killed (see run-%d.log)", st->line);
+		c->run_status = -1;
+		c->run_failed = false;
+		return;
+	}
+	c->run_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	c->run_failed = c->run_status != 0;
+}
+
+/* ---- in-place expectations -------------------------------------------------------- */
+
+static void expect_result(struct ctx *c, const struct hrn_step *st)
+{
+	c->act_checked = true;
+	const char *want = hrn_step_get(st, "result");
+	char b[128];
+	const char *name = imapi_hresult_name(c->hr);
+	bool ok;
+	if (!strncmp(want, "0x", 2) || !strncmp(want, "0X", 2))
+		ok = (uint32_t)strtoul(want + 2, NULL, 16) == (uint32_t)c->hr;
+	else
+		ok = name && !IMAPI_HR_IS_SENSE(c->hr) && !strcmp(name, want);
+	if (!ok) {
+		char sw[160] = "";
+		if (c->has_sense)
+			sense_words(c->sense, sw, sizeof(sw));
+		failf(c, st->line, "expect result=%s: %s (line %d) gave %s%s%s", want, c->act_what, c->act_line,
+		      hr_name(c->hr, b, sizeof(b)), c->has_sense ? ", sense " : "", sw);
+		return;
+	}
+	const char *ws = hrn_step_get(st, "sense");
+	if (ws) {
+		int k, a, q;
+		bool none;
+		hrn_parse_sense(ws, &k, &a, &q, &none);
+		if (none && c->has_sense) {
+			char sw[160];
+			failf(c, st->line, "expect result sense=none: %s (line %d) came with sense %s", c->act_what,
+			      c->act_line, sense_words(c->sense, sw, sizeof(sw)));
+		} else if (!none && (!c->has_sense || (c->sense[2] & 0xf) != k || c->sense[12] != a ||
+				     c->sense[13] != q)) {
+			char sw[160] = "no sense";
+			if (c->has_sense)
+				sense_words(c->sense, sw, sizeof(sw));
+			failf(c, st->line, "expect result sense=%X/%02X/%02X: %s (line %d) gave %s", k, a, q,
+			      c->act_what, c->act_line, sw);
+		}
+	}
+}
+
+static void expect_exit(struct ctx *c, const struct hrn_step *st)
+{
+	c->run_checked = true;
+	const char *want = hrn_step_get(st, "exit");
+	if (!strcmp(want, "signal")) {
+		if (c->run_status != -1)
+			failf(c, st->line, "expect exit=signal: run (line %d) exited with status %d", c->run_line,
+			      c->run_status);
+		return;
+	}
+	int64_t w;
+	hrn_parse_int(want, 0, 255, &w);
+	if (c->run_status != w) {
+		if (c->run_status < 0)
+			failf(c, st->line, "expect exit=%lld: run (line %d) was killed by a signal (see run-%d.log)",
+			      (long long)w, c->run_line, c->run_line);
+		else
+			failf(c, st->line, "expect exit=%lld: run (line %d) exited with status %d (see run-%d.log)",
+			      (long long)w, c->run_line, c->run_status, c->run_line);
+	}
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Compare an integer key: returns false (and reports) on mismatch. */
+static void cmp_int(struct ctx *c, const struct hrn_step *st, const char *what, const char *key,
+		    int64_t found, bool found_valid)
+{
+	const char *w = hrn_step_get(st, key);
+	if (!w)
+		return;
+	if (!strcmp(w, "none")) {
+		if (found_valid)
+			failf(c, st->line, "%s %s=none: found %lld", what, key, (long long)found);
+		return;
+	}
+	int64_t v;
+	hrn_parse_int(w, INT64_MIN, INT64_MAX, &v);
+	if (!found_valid)
+		failf(c, st->line, "%s %s=%lld: found none", what, key, (long long)v);
+	else if (v != found)
+		failf(c, st->line, "%s %s=%lld: found %lld", what, key, (long long)v, (long long)found);
+}
+
+static void cmp_word(struct ctx *c, const struct hrn_step *st, const char *what, const char *key,
+		     const char *found)
+{
+	const char *w = hrn_step_get(st, key);
+	if (w && strcmp(w, found))
+		failf(c, st->line, "%s %s=%s: found %s", what, key, w, found);
+}
+
+static void expect_disc(struct ctx *c, const struct hrn_step *st)
+{
+	if (need_recorder(c, st->line) != 0)
+		return;
+	uint8_t *d = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_disc_information(c->rec, &d, &n);
+	if (IMAPI_FAILED(hr) || n < 12) {
+		char b[128];
+		failf(c, st->line, "expect disc: READ DISC INFORMATION failed: %s", hr_name(hr, b, sizeof(b)));
+		imapi_free(d);
+		return;
+	}
+	static const char *const status[] = { "blank", "appendable", "complete", "other" };
+	static const char *const ls[] = { "empty", "incomplete", "damaged", "complete" };
+	cmp_word(c, st, "expect disc", "status", status[d[2] & 3]);
+	cmp_word(c, st, "expect disc", "last-session", ls[(d[2] >> 2) & 3]);
+	cmp_word(c, st, "expect disc", "erasable", d[2] & 0x10 ? "yes" : "no");
+	cmp_int(c, st, "expect disc", "sessions", d[4] | d[9] << 8, true);
+	cmp_int(c, st, "expect disc", "tracks", d[6] | d[11] << 8, true);
+	imapi_free(d);
+	if (hrn_step_get(st, "nwa")) {
+		int32_t nwa = 0;
+		bool valid;
+		get_nwa(c, &nwa, &valid);
+		cmp_int(c, st, "expect disc", "nwa", nwa, valid);
+	}
+}
+
+static void expect_track(struct ctx *c, const struct hrn_step *st)
+{
+	if (need_recorder(c, st->line) != 0)
+		return;
+	int64_t num;
+	hrn_parse_int(hrn_step_word(st, 0), 1, 65535, &num);
+	uint8_t *d = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_track_information(c->rec, (uint32_t)num,
+			IMAPI_READ_TRACK_ADDRESS_TYPE_TRACK, &d, &n);
+	char what[64];
+	snprintf(what, sizeof(what), "expect track %lld", (long long)num);
+	if (IMAPI_FAILED(hr) || n < 32) {
+		char b[128], sw[160] = "";
+		uint8_t sense[IMAPI_SENSE_LEN];
+		if (disc_recorder_ex_get_last_sense(c->rec, sense) == S_OK)
+			sense_words(sense, sw, sizeof(sw));
+		failf(c, st->line, "%s: READ TRACK INFORMATION failed: %s %s", what, hr_name(hr, b, sizeof(b)), sw);
+		imapi_free(d);
+		return;
+	}
+	const char *state = (d[6] & 0x80) ? "reserved" : (d[6] & 0x40) ? "blank" : (d[7] & 1) ? "incomplete" : "complete";
+	cmp_word(c, st, what, "state", state);
+	cmp_int(c, st, what, "session", d[3] | (n > 33 ? d[33] << 8 : 0), true);
+	cmp_int(c, st, what, "start", (int32_t)be32(d + 8), true);
+	cmp_int(c, st, what, "size", be32(d + 24), true);
+	cmp_int(c, st, what, "nwa", (int32_t)be32(d + 12), d[7] & 1);
+	cmp_int(c, st, what, "free", be32(d + 16), true);
+	cmp_int(c, st, what, "last-recorded", (int32_t)be32(d + 28), d[7] & 2);
+	cmp_int(c, st, what, "mode", d[5] & 0x0f, true);
+	cmp_int(c, st, what, "data-mode", d[6] & 0x0f, true);
+	imapi_free(d);
+}
+
+/* ---- final expectations: image ------------------------------------------------------ */
+
+static void expect_blocks(struct ctx *c, const struct hrn_step *st)
+{
+	int64_t a, b, size = 0;
+	hrn_parse_range(hrn_step_get(st, "lba"), &a, &b);
+	if (hrn_step_get(st, "size"))
+		hrn_parse_int(hrn_step_get(st, "size"), 1, 65536, &size);
+	struct dl_error err;
+	struct dl_reader *r = dl_reader_open(c->image, 0, &err);
+	if (!r) {
+		failf(c, st->line, "expect blocks: cannot open the image: %s", err.msg);
+		return;
+	}
+	bool want_absent = hrn_step_get(st, "recorded") != NULL;
+	struct hrn_source src;
+	if (!want_absent)
+		hrn_parse_source(hrn_step_get(st, "equal"), &src);
+	FILE *f = NULL;
+	char *path = NULL;
+	if (!want_absent && src.kind == HRN_SRC_FILE) {
+		path = hrn_scn_path(c->s, src.file);
+		f = path ? fopen(path, "rb") : NULL;
+		if (!f) {
+			failf(c, st->line, "expect blocks: cannot open %s: %s", path ? path : src.file, strerror(errno));
+			free(path);
+			dl_reader_close(r);
+			return;
+		}
+	}
+	uint8_t *got = malloc(65536), *exp = malloc(65536);
+	for (int64_t lba = a; lba <= b; lba++) {
+		if (want_absent) {
+			struct dl_data_meta m;
+			if (dl_reader_block_meta(r, (int32_t)lba, &m, &err) == 0) {
+				failf(c, st->line, "expect blocks lba=%lld..%lld recorded=no: LBA %lld is recorded (record of %u blocks from LBA %d, block size %u)",
+				      (long long)a, (long long)b, (long long)lba, m.count, m.lba, m.block_size);
+				break;
+			}
+			continue;
+		}
+		long n = dl_reader_read(r, (int32_t)lba, 1, got, 65536, &err);
+		if (n < 0) {
+			if (n == DL_ERANGE)
+				failf(c, st->line, "expect blocks lba=%lld..%lld: LBA %lld is not recorded (first missing block)",
+				      (long long)a, (long long)b, (long long)lba);
+			else
+				failf(c, st->line, "expect blocks: reading LBA %lld: %s", (long long)lba, err.msg);
+			break;
+		}
+		if (size && n != size) {
+			failf(c, st->line, "expect blocks lba=%lld..%lld size=%lld: LBA %lld has %ld bytes",
+			      (long long)a, (long long)b, (long long)size, (long long)lba, n);
+			break;
+		}
+		if (src.kind == HRN_SRC_ZERO)
+			memset(exp, 0, (size_t)n);
+		else if (src.kind == HRN_SRC_PATTERN)
+			hrn_pattern_block(src.seed, lba, exp, (uint32_t)n);
+		else {
+			memset(exp, 0, (size_t)n);
+			ssize_t rd = pread(fileno(f), exp, (size_t)n, (off_t)((lba - a) * n));
+			if (rd != n) {
+				failf(c, st->line, "expect blocks: %s ends before LBA %lld (block %lld of the file)",
+				      path, (long long)lba, (long long)(lba - a));
+				break;
+			}
+		}
+		if (memcmp(got, exp, (size_t)n)) {
+			long i = 0;
+			while (got[i] == exp[i])
+				i++;
+			failf(c, st->line, "expect blocks lba=%lld..%lld equal=%s: first difference at LBA %lld byte %ld (of %ld): expected 0x%02x, found 0x%02x",
+			      (long long)a, (long long)b, hrn_step_get(st, "equal"), (long long)lba, i, n, exp[i], got[i]);
+			break;
+		}
+	}
+	free(got);
+	free(exp);
+	if (f)
+		fclose(f);
+	free(path);
+	dl_reader_close(r);
+}
+
+static void expect_record(struct ctx *c, const struct hrn_step *st)
+{
+	int64_t lba;
+	hrn_parse_int(hrn_step_get(st, "lba"), INT32_MIN, INT32_MAX, &lba);
+	struct dl_error err;
+	struct dl_reader *r = dl_reader_open(c->image, 0, &err);
+	if (!r) {
+		failf(c, st->line, "expect record: cannot open the image: %s", err.msg);
+		return;
+	}
+	struct dl_data_meta m;
+	char what[64];
+	snprintf(what, sizeof(what), "expect record lba=%lld", (long long)lba);
+	if (dl_reader_block_meta(r, (int32_t)lba, &m, &err) != 0) {
+		failf(c, st->line, "%s: LBA %lld is not recorded", what, (long long)lba);
+		dl_reader_close(r);
+		return;
+	}
+	static const char *const wt[] = { "packet", "tao", "sao", "raw" };
+	char op[32];
+	snprintf(op, sizeof(op), m.opcode == 0x2a ? "WRITE(10)" : m.opcode == 0xaa ? "WRITE(12)" : "opcode %02Xh", m.opcode);
+	cmp_int(c, st, what, "block-size", m.block_size, true);
+	cmp_word(c, st, what, "write-type", m.write_type < 4 ? wt[m.write_type] : "none");
+	cmp_int(c, st, what, "data-block-type", m.data_block_type, m.data_block_type != DL_NA);
+	cmp_word(c, st, what, "opcode", op);
+	cmp_word(c, st, what, "streaming", m.flags & DL_FLAG_STREAMING ? "yes" : "no");
+	cmp_word(c, st, what, "test-write", m.flags & DL_FLAG_TEST_WRITE ? "yes" : "no");
+	cmp_int(c, st, what, "track", m.track, true);
+	cmp_int(c, st, what, "session", m.session, true);
+	dl_reader_close(r);
+}
+
+/* ---- final expectations: trace ------------------------------------------------------ */
+
+struct trec {
+	char *line;
+	char op[64], status[32], sense[16];
+	int64_t vtime;
+	bool deferred;
+};
+
+struct trace {
+	struct trec *r;
+	size_t n;
+	bool loaded, ok;
+};
+
+/* The JSON value of "key": strings unescaped (\" and \\ only; the trace has no others
+ * in the fields used here), numbers and literals as text. */
+static bool json_get(const char *line, const char *key, char *out, size_t cap)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	size_t n = 0;
+	if (*p == '"') {
+		p++;
+		while (*p && *p != '"' && n + 1 < cap) {
+			if (*p == '\\' && p[1])
+				p++;
+			out[n++] = *p++;
+		}
+	} else {
+		while (*p && *p != ',' && *p != '}' && n + 1 < cap)
+			out[n++] = *p++;
+	}
+	out[n] = 0;
+	return true;
+}
+
+static void trace_load(struct ctx *c, struct trace *t)
+{
+	if (t->loaded)
+		return;
+	t->loaded = true;
+	FILE *f = fopen(c->trace, "r");
+	if (!f)
+		return;
+	t->ok = true;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[len - 1] = 0;
+		struct trec *nr = realloc(t->r, (t->n + 1) * sizeof(*nr));
+		if (!nr)
+			break;
+		t->r = nr;
+		struct trec *e = &t->r[t->n++];
+		memset(e, 0, sizeof(*e));
+		e->line = strdup(line);
+		char num[32];
+		json_get(line, "op", e->op, sizeof(e->op));
+		json_get(line, "status", e->status, sizeof(e->status));
+		json_get(line, "sense", e->sense, sizeof(e->sense));
+		if (json_get(line, "vtime_us", num, sizeof(num)))
+			e->vtime = strtoll(num, NULL, 10);
+		if (json_get(line, "deferred", num, sizeof(num)))
+			e->deferred = !strcmp(num, "true");
+	}
+	free(line);
+	fclose(f);
+}
+
+static void trace_free(struct trace *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->r[i].line);
+	free(t->r);
+}
+
+/* Up to 3 trace lines either side of index i (i may be t->n: the end). */
+static void trace_context(struct ctx *c, const struct trace *t, size_t i)
+{
+	size_t from = i >= 3 ? i - 3 : 0, to = i + 4 < t->n ? i + 4 : t->n;
+	sb_add(&c->msg, "  trace lines %zu..%zu of %zu:\n", from + 1, to, t->n);
+	for (size_t k = from; k < to; k++) {
+		const char *l = t->r[k].line;
+		const char *s = strstr(l, "\"nexus\"");
+		char seq[24];
+		json_get(l, "seq", seq, sizeof(seq));
+		sb_add(&c->msg, "  %s {\"seq\":%s,%s\n", k == i ? ">" : " ", seq, s ? s : l);
+	}
+}
+
+static bool trace_need(struct ctx *c, const struct hrn_step *st, struct trace *t)
+{
+	trace_load(c, t);
+	if (!t->ok)
+		failf(c, st->line, "the trace %s cannot be read", c->trace);
+	return t->ok;
+}
+
+static void expect_sense(struct ctx *c, const struct hrn_step *st, struct trace *t)
+{
+	if (!trace_need(c, st, t))
+		return;
+	const char *cmd = hrn_step_get(st, "command");
+	int k, a, q = -1;
+	bool none = false;
+	if (hrn_step_get(st, "sense")) {
+		hrn_parse_sense(hrn_step_get(st, "sense"), &k, &a, &q, &none);
+	} else {
+		unsigned x;
+		sscanf(hrn_step_get(st, "key"), "%x", &x);
+		k = (int)x;
+		sscanf(hrn_step_get(st, "asc"), "%x", &x);
+		a = (int)x;
+		if (hrn_step_get(st, "ascq")) {
+			sscanf(hrn_step_get(st, "ascq"), "%x", &x);
+			q = (int)x;
+		}
+	}
+	size_t seen = 0, idx = t->n;
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->r[i].op, cmd)) {
+			seen++;
+			if (!strcmp(t->r[i].status, "CHECK CONDITION"))
+				idx = i;
+		}
+	if (idx == t->n) {
+		failf(c, st->line, "expect sense command=%s: no CHECK CONDITION of %s in the trace (%zu commands of it)",
+		      cmd, cmd, seen);
+		if (t->n)
+			trace_context(c, t, t->n - 1);
+		return;
+	}
+	unsigned gk = 0, ga = 0, gq = 0;
+	sscanf(t->r[idx].sense, "%x/%x/%x", &gk, &ga, &gq);
+	bool bad = (int)gk != k || (int)ga != a || (q >= 0 && (int)gq != q);
+	const char *d = hrn_step_get(st, "deferred");
+	bool bad_def = d && (!strcmp(d, "yes") != t->r[idx].deferred);
+	if (bad || bad_def) {
+		char want[16];
+		if (q >= 0)
+			snprintf(want, sizeof(want), "%X/%02X/%02X", k, a, q);
+		else
+			snprintf(want, sizeof(want), "%X/%02X/xx", k, a);
+		failf(c, st->line, "expect sense command=%s: expected %s%s, the last CHECK CONDITION (trace line %zu) has %s%s",
+		      cmd, want, d ? (strcmp(d, "yes") ? " not deferred" : " deferred") : "",
+		      idx + 1, t->r[idx].sense, t->r[idx].deferred ? " (deferred)" : "");
+		trace_context(c, t, idx);
+	}
+}
+
+static int count_cmp(const struct hrn_arg *a, int64_t found, int64_t want)
+{
+	return a->op == '>' ? found >= want : a->op == '<' ? found <= want : found == want;
+}
+
+static void expect_trace(struct ctx *c, const struct hrn_step *st, struct trace *t)
+{
+	if (!trace_need(c, st, t))
+		return;
+	const char *op = hrn_step_get(st, "op");
+	if (op) {
+		const char *status = hrn_step_get(st, "status");
+		const char *want_status = status && !strcmp(status, "CHECK") ? "CHECK CONDITION" : status;
+		int64_t n = 0;
+		size_t last = t->n;
+		for (size_t i = 0; i < t->n; i++)
+			if (!strcmp(t->r[i].op, op) && (!want_status || !strcmp(t->r[i].status, want_status))) {
+				n++;
+				last = i;
+			}
+		for (int i = 0; i < st->nargs; i++) {
+			const struct hrn_arg *a = &st->args[i];
+			if (!a->key || strcmp(a->key, "count"))
+				continue;
+			int64_t want;
+			hrn_parse_int(a->value, 0, INT32_MAX, &want);
+			if (!count_cmp(a, n, want)) {
+				failf(c, st->line, "expect trace op=%s%s%s count%s%lld: found %lld of %zu commands",
+				      op, status ? " status=" : "", status ? status : "",
+				      a->op == '>' ? ">=" : a->op == '<' ? "<=" : "=", (long long)want,
+				      (long long)n, t->n);
+				if (t->n)
+					trace_context(c, t, last < t->n ? last : t->n - 1);
+			}
+		}
+		return;
+	}
+	/* order: a subsequence */
+	char *list = strdup(hrn_step_get(st, "order"));
+	size_t pos = 0, matched_at = t->n;
+	int k = 0;
+	char *save = NULL;
+	for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save), k++) {
+		while (*name == ' ')
+			name++;
+		size_t i = pos;
+		while (i < t->n && strcmp(t->r[i].op, name))
+			i++;
+		if (i == t->n) {
+			failf(c, st->line, "expect trace order=%s: %s (name %d) not found after %s",
+			      hrn_step_get(st, "order"), name, k + 1,
+			      pos ? "the earlier names" : "the start of the trace");
+			if (t->n)
+				trace_context(c, t, matched_at < t->n ? matched_at : (pos ? pos - 1 : 0));
+			break;
+		}
+		matched_at = i;
+		pos = i + 1;
+	}
+	free(list);
+}
+
+static void expect_duration(struct ctx *c, const struct hrn_step *st, struct trace *t)
+{
+	if (!trace_need(c, st, t))
+		return;
+	int64_t v = t->n ? t->r[t->n - 1].vtime : 0;
+	for (int i = 0; i < st->nargs; i++) {
+		const struct hrn_arg *a = &st->args[i];
+		int64_t want;
+		hrn_parse_duration_us(a->value, &want);
+		bool ok = a->op == '>' ? v >= want : a->op == '<' ? v <= want : v == want;
+		if (!ok)
+			failf(c, st->line, "expect duration virtual%s%s: the virtual time at the last command is %.6f s",
+			      a->op == '>' ? ">=" : a->op == '<' ? "<=" : "=", a->value, (double)v / 1e6);
+	}
+}
+
+/* ---- one scenario --------------------------------------------------------------------- */
+
+static const char *step_words(const struct hrn_step *st)
+{
+	return st->sub ? st->sub : "";
+}
+
+static enum hrn_result run_scenario(struct ctx *c)
+{
+	const struct hrn_scenario *s = c->s;
+	c->bps = 2048;
+	c->qdepth = 1;
+	c->ssps = c->esps = -1;
+	snprintf(c->image, sizeof(c->image), "%s/image.disclog", c->wd);
+	snprintf(c->trace, sizeof(c->trace), "%s/trace.jsonl", c->wd);
+	snprintf(c->sock, sizeof(c->sock), "%s/control.sock", c->wd);
+	if (strlen(c->sock) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		snprintf(c->sock, sizeof(c->sock), "%s/hrn-%d.sock",
+			 getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 64 ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	if (c->o->target) {
+		if (s->needs_embedded) {
+			sb_add(&c->msg, "needs the embedded drive (fault or control lines), not run against %s\n",
+			       c->o->target);
+			return HRN_SKIP;
+		}
+		snprintf(c->url, sizeof(c->url), "%s", c->o->target);
+	} else if (sim_start(c) != 0) {
+		return HRN_FAIL;
+	}
+	bool started_controls = false;
+	for (int i = 0; i < s->nsteps; i++) {
+		const struct hrn_step *st = &s->steps[i];
+		if (!started_controls && i >= s->first_action && c->embedded) {
+			started_controls = true;
+		}
+		switch (st->kind) {
+		case HRN_DRIVE: case HRN_LOAD: case HRN_TIME_SCALE:
+			break;
+		case HRN_FAULT:
+			if (i < s->first_action)
+				break;	/* given as --fault */
+			/* fall through: sent on the control socket */
+			{
+				char req[1100], reply[1100];
+				snprintf(req, sizeof(req), "fault %s", st->words);
+				if (control(c, req, reply, sizeof(reply)) != 0)
+					failf(c, st->line, "fault %s: simdrive answered: %s", st->words, reply);
+			}
+			break;
+		case HRN_CONTROL: {
+			char reply[1100];
+			if (control(c, st->words, reply, sizeof(reply)) != 0)
+				failf(c, st->line, "control %s: simdrive answered: %s", st->words, reply);
+			break;
+		}
+		case HRN_ENGINE:
+			do_engine(c, st);
+			break;
+		case HRN_MODE:
+			check_unchecked(c);
+			do_mode(c, st);
+			break;
+		case HRN_WRITE:
+			check_unchecked(c);
+			do_write(c, st);
+			break;
+		case HRN_MMC:
+			check_unchecked(c);
+			do_mmc(c, st);
+			break;
+		case HRN_RUN:
+			check_unchecked(c);
+			do_run(c, st);
+			break;
+		case HRN_EXPECT:
+			if (st->is_final)
+				break;
+			c->checked_expect++;
+			if (!strcmp(st->sub, "result"))
+				expect_result(c, st);
+			else if (!strcmp(st->sub, "exit"))
+				expect_exit(c, st);
+			else if (!strcmp(st->sub, "disc"))
+				expect_disc(c, st);
+			else if (!strcmp(st->sub, "track"))
+				expect_track(c, st);
+			break;
+		}
+		(void)step_words;
+	}
+	check_unchecked(c);
+	sim_stop(c);
+	struct trace t = { 0 };
+	for (int i = 0; i < s->nsteps; i++) {
+		const struct hrn_step *st = &s->steps[i];
+		if (st->kind != HRN_EXPECT || !st->is_final)
+			continue;
+		if (!c->embedded) {
+			c->skipped_expect++;
+			sb_add(&c->msg, "%s:%d: skipped: expect %s needs the embedded drive's %s (--target)\n",
+			       s->path, st->line, st->sub,
+			       !strcmp(st->sub, "blocks") || !strcmp(st->sub, "record") ? "image" : "trace");
+			continue;
+		}
+		c->checked_expect++;
+		if (!strcmp(st->sub, "blocks"))
+			expect_blocks(c, st);
+		else if (!strcmp(st->sub, "record"))
+			expect_record(c, st);
+		else if (!strcmp(st->sub, "sense"))
+			expect_sense(c, st, &t);
+		else if (!strcmp(st->sub, "trace"))
+			expect_trace(c, st, &t);
+		else if (!strcmp(st->sub, "duration"))
+			expect_duration(c, st, &t);
+	}
+	trace_free(&t);
+	if (c->failed)
+		return HRN_FAIL;
+	if (c->skipped_expect && !c->checked_expect)
+		return HRN_SKIP;
+	return HRN_PASS;
+}
+
+/* ---- the pool ------------------------------------------------------------------------ */
+
+struct job {
+	char *path;
+	struct hrn_scenario *s;
+	char *wd;
+	pid_t pid;
+	double start, seconds;
+	bool done;
+	enum hrn_result result;
+	char *message;
+};
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expand FILE|DIR arguments into a list of scenario paths. */
+static int collect(char **args, int nargs, char ***out, int *n)
+{
+	char **list = NULL;
+	int cnt = 0;
+	for (int i = 0; i < nargs; i++) {
+		struct stat sb;
+		if (stat(args[i], &sb) != 0) {
+			fprintf(stderr, "harness: %s: %s\n", args[i], strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			list = realloc(list, (size_t)(cnt + 1) * sizeof(*list));
+			list[cnt++] = strdup(args[i]);
+			continue;
+		}
+		DIR *d = opendir(args[i]);
+		if (!d) {
+			fprintf(stderr, "harness: %s: %s\n", args[i], strerror(errno));
+			return -1;
+		}
+		char **sub = NULL;
+		int ns = 0;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			if (l > 4 && !strcmp(e->d_name + l - 4, ".scn") && e->d_name[0] != '.') {
+				sub = realloc(sub, (size_t)(ns + 1) * sizeof(*sub));
+				const char *sep = args[i][strlen(args[i]) - 1] == '/' ? "" : "/";
+				if (asprintf(&sub[ns], "%s%s%s", args[i], sep, e->d_name) < 0)
+					return -1;
+				ns++;
+			}
+		}
+		closedir(d);
+		qsort(sub, (size_t)ns, sizeof(*sub), cmp_str);
+		list = realloc(list, (size_t)(cnt + ns + 1) * sizeof(*list));
+		for (int k = 0; k < ns; k++)
+			list[cnt++] = sub[k];
+		free(sub);
+	}
+	*out = list;
+	*n = cnt;
+	return 0;
+}
+
+static char *classname_of(const char *path)
+{
+	char *copy = strdup(path);
+	char *slash = strrchr(copy, '/');
+	const char *dir = "scenarios";
+	if (slash) {
+		*slash = 0;
+		char *prev = strrchr(copy, '/');
+		dir = prev ? prev + 1 : copy;
+		if (!*dir)
+			dir = "scenarios";
+	}
+	char *out = NULL;
+	if (asprintf(&out, "scenarios.%s", dir) < 0)
+		out = NULL;
+	free(copy);
+	return out;
+}
+
+static void child_main(struct job *j, const struct opts *o)
+{
+	char logp[PATH_MAX + 32];
+	snprintf(logp, sizeof(logp), "%s/engine.log", j->wd);
+	int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0) {
+		dup2(fd, 2);
+		close(fd);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct ctx c = { .o = o, .s = j->s, .wd = j->wd };
+	enum hrn_result r = run_scenario(&c);
+	if (c.sim_pid) {
+		kill(c.sim_pid, SIGKILL);
+		waitpid(c.sim_pid, NULL, 0);
+	}
+	char resp[PATH_MAX + 32];
+	snprintf(resp, sizeof(resp), "%s/result", j->wd);
+	FILE *f = fopen(resp, "w");
+	if (f) {
+		fprintf(f, "%d\n%s", (int)r, c.msg.s ? c.msg.s : "");
+		fclose(f);
+	}
+	_exit(0);
+}
+
+static void reap(struct job *j)
+{
+	char resp[PATH_MAX + 32];
+	snprintf(resp, sizeof(resp), "%s/result", j->wd);
+	FILE *f = fopen(resp, "r");
+	struct sbuf m = { 0 };
+	j->result = HRN_FAIL;
+	if (f) {
+		int r;
+		if (fscanf(f, "%d\n", &r) == 1)
+			j->result = (enum hrn_result)r;
+		char buf[4096];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			sb_add(&m, "%.*s", (int)n, buf);
+		fclose(f);
+	} else {
+		sb_add(&m, "%s: the scenario's process ended without a result\n", j->path);
+	}
+	j->message = m.s ? m.s : strdup("");
+}
+
+static int usage(const char *msg)
+{
+	if (msg)
+		fprintf(stderr, "harness run: %s\n", msg);
+	fprintf(stderr, "Usage: harness run [-j N] [--shard K/N] [--junit FILE] [--target URL] [--keep DIR]\n"
+			"                   [--keep-passed] [--simdrive PATH] [--fixtures DIR] FILE|DIR...\n"
+			"doc/harness.md describes the scenario language.\n");
+	return 2;
+}
+
+int hrn_run_main(int argc, char **argv)
+{
+	struct opts o = { .jobs = 1, .shard_k = 1, .shard_n = 1 };
+	static const struct option lo[] = {
+		{ "jobs", required_argument, NULL, 'j' }, { "shard", required_argument, NULL, 's' },
+		{ "junit", required_argument, NULL, 'J' }, { "target", required_argument, NULL, 't' },
+		{ "keep", required_argument, NULL, 'k' }, { "simdrive", required_argument, NULL, 'S' },
+		{ "fixtures", required_argument, NULL, 'F' }, { "help", no_argument, NULL, 'h' },
+		{ "keep-passed", no_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+j:h", lo, NULL)) != -1) {
+		int64_t v;
+		switch (ch) {
+		case 'j':
+			if (!hrn_parse_int(optarg, 1, 256, &v))
+				return usage("-j needs a number 1..256");
+			o.jobs = (int)v;
+			break;
+		case 's': {
+			int k, n;
+			char extra;
+			if (sscanf(optarg, "%d/%d%c", &k, &n, &extra) != 2 || n < 1 || k < 1 || k > n)
+				return usage("--shard needs K/N with 1 <= K <= N");
+			o.shard_k = k;
+			o.shard_n = n;
+			break;
+		}
+		case 'J': o.junit = optarg; break;
+		case 't': o.target = optarg; break;
+		case 'k': o.keep = optarg; break;
+		case 'S': o.simdrive = optarg; break;
+		case 'F': o.fixtures = optarg; break;
+		case 'P': o.keep_passed = true; break;
+		case 'h': usage(NULL); return 0;
+		default: return usage(NULL);
+		}
+	}
+	if (optind >= argc)
+		return usage("no scenario given");
+	char **all;
+	int nall;
+	if (collect(argv + optind, argc - optind, &all, &nall) != 0)
+		return 2;
+	if (nall == 0) {
+		fprintf(stderr, "harness run: no *.scn scenario found\n");
+		return 2;
+	}
+	/* the shard */
+	int n = 0;
+	struct job *jobs = calloc((size_t)nall, sizeof(*jobs));
+	for (int i = 0; i < nall; i++) {
+		if (i % o.shard_n == o.shard_k - 1)
+			jobs[n++].path = all[i];
+		else
+			free(all[i]);
+	}
+	free(all);
+	/* the work directory */
+	char base[PATH_MAX];
+	bool default_base = !o.keep;
+	if (o.keep) {
+		mkdir(o.keep, 0755);
+		if (!realpath(o.keep, base)) {
+			fprintf(stderr, "harness run: --keep %s: %s\n", o.keep, strerror(errno));
+			return 2;
+		}
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(base, sizeof(base), "%s/harness-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(base)) {
+			fprintf(stderr, "harness run: cannot create %s: %s\n", base, strerror(errno));
+			return 2;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		jobs[i].s = hrn_scn_parse(jobs[i].path, o.fixtures);
+		if (asprintf(&jobs[i].wd, "%s/%03d-%s", base, i + 1, jobs[i].s->name) < 0)
+			return 2;
+	}
+	fflush(stdout);
+	struct hrn_report *rep = hrn_report_new(stdout, o.junit);
+	hrn_report_begin_suite(rep, "harness", n);
+	int next_start = 0, next_report = 0, running = 0, kept = 0;
+	while (next_report < n) {
+		while (running < o.jobs && next_start < n) {
+			struct job *j = &jobs[next_start++];
+			j->start = now_s();
+			if (j->s->nerrors) {
+				j->done = true;
+				j->result = HRN_FAIL;
+				j->message = strdup(j->s->errors);
+				continue;
+			}
+			rm_rf(j->wd);
+			mkdir(j->wd, 0755);
+			fflush(NULL);
+			pid_t pid = fork();
+			if (pid == 0)
+				child_main(j, &o);
+			if (pid < 0) {
+				j->done = true;
+				j->result = HRN_FAIL;
+				j->message = strdup("fork failed\n");
+				continue;
+			}
+			j->pid = pid;
+			running++;
+		}
+		/* report what is done, in order */
+		while (next_report < n && jobs[next_report].done) {
+			struct job *j = &jobs[next_report++];
+			struct sbuf m = { 0 };
+			sb_add(&m, "%s", j->message);
+			if (j->result == HRN_FAIL && !j->s->nerrors) {
+				sb_add(&m, "artefacts: %s\n", j->wd);
+				kept++;
+			} else if (j->wd && !j->s->nerrors && !o.keep_passed) {
+				rm_rf(j->wd);
+			}
+			char *cls = classname_of(j->path);
+			hrn_report_case(rep, j->s->name, cls, j->result, m.s ? m.s : "", j->seconds);
+			free(cls);
+			free(m.s);
+		}
+		if (next_report >= n)
+			break;
+		if (running == 0)
+			continue;
+		int st;
+		pid_t pid = waitpid(-1, &st, 0);
+		if (pid < 0)
+			break;
+		for (int i = 0; i < n; i++)
+			if (jobs[i].pid == pid && !jobs[i].done) {
+				jobs[i].done = true;
+				jobs[i].seconds = now_s() - jobs[i].start;
+				reap(&jobs[i]);
+				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+					jobs[i].result = HRN_FAIL;
+					char *m = NULL;
+					if (asprintf(&m, "%sthe scenario's process died (%s %d)\n", jobs[i].message,
+						     WIFSIGNALED(st) ? "signal" : "status",
+						     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st)) >= 0) {
+						free(jobs[i].message);
+						jobs[i].message = m;
+					}
+				}
+				running--;
+				break;
+			}
+	}
+	int failed = hrn_report_failed(rep);
+	printf("# %d scenarios: %d passed, %d failed, %d skipped\n", n, hrn_report_count(rep, HRN_PASS),
+	       failed, hrn_report_count(rep, HRN_SKIP));
+	if (kept)
+		printf("# artefacts of failed scenarios: %s\n", base);
+	else if (default_base)
+		rmdir(base);
+	int jr = hrn_report_end(rep);
+	hrn_report_free(rep);
+	for (int i = 0; i < n; i++) {
+		hrn_scn_free(jobs[i].s);
+		free(jobs[i].path);
+		free(jobs[i].wd);
+		free(jobs[i].message);
+	}
+	free(jobs);
+	return failed || jr ? 1 : 0;
+}
+
+int hrn_parse_main(int argc, char **argv)
+{
+	int bad = 0;
+	for (int i = 1; i < argc; i++) {
+		struct hrn_scenario *s = hrn_scn_parse(argv[i], NULL);
+		if (!s)
+			return 2;
+		if (s->nerrors) {
+			fputs(s->errors, stdout);
+			bad = 1;
+		}
+		hrn_scn_free(s);
+	}
+	return bad;
+}

@@ -387,7 +387,7 @@ static int tokenize(struct parser *p, const char *line, struct token *tok, int m
 				c++;
 				continue;
 			}
-			if (*c == '#' && !any_quote)
+			if (*c == '#')
 				break;
 			if (*c == '=' && eq < 0 && !any_quote)
 				eq = (int)bl;

@@ -347,6 +347,12 @@ struct token {
 
 /* Split line into tokens.  Quotes may start anywhere in a token (key="a b").
  * Returns the count, or -1 after reporting an error. */
+static void free_tokens(struct token *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(t[i].text);
+}
+
 static int tokenize(struct parser *p, const char *line, struct token *tok, int max, int *end_col)
 {
 	int n = 0;
@@ -359,12 +365,15 @@ static int tokenize(struct parser *p, const char *line, struct token *tok, int m
 			break;
 		if (n == max) {
 			perr(p, (int)(c - line) + 1, "too many words on one line (at most %d)", max);
+			free_tokens(tok, n);
 			return -1;
 		}
 		int col = (int)(c - line) + 1;
 		char *buf = malloc(strlen(c) + 1);
-		if (!buf)
+		if (!buf) {
+			free_tokens(tok, n);
 			return -1;
+		}
 		size_t bl = 0;
 		bool quoted_start = *c == '"', any_quote = false;
 		int eq = -1;
@@ -382,6 +391,7 @@ static int tokenize(struct parser *p, const char *line, struct token *tok, int m
 					perr(p, (int)(qstart - line) + 1,
 					     "unterminated quoted value (expected a closing '\"' on this line)");
 					free(buf);
+					free_tokens(tok, n);
 					return -1;
 				}
 				c++;
@@ -621,12 +631,6 @@ struct state {
 	bool have_engine_action;	/* write, mode, mmc seen */
 	bool have_run;
 };
-
-static void free_tokens(struct token *t, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(t[i].text);
-}
 
 static void parse_line(struct parser *p, struct state *ps, const char *line)
 {

@@ -643,9 +643,11 @@ static void parse_line(struct parser *p, struct state *ps, const char *line)
 	size_t ll = strlen(line);
 	const char *hash = NULL;
 	for (const char *c = line; *c; c++) {
-		if (*c == '"') {
-			c = strchr(c + 1, '"');
-			if (!c)
+		if (*c == '"') {	/* skip the quoted value, its \" and \\ escapes too */
+			for (c++; *c && *c != '"'; c++)
+				if (*c == '\\' && (c[1] == '"' || c[1] == '\\'))
+					c++;
+			if (!*c)
 				break;
 		} else if (*c == '#') {
 			hash = c;

@@ -965,6 +965,8 @@ static void test_errors_keys(void)
 	ERR1("expect sense command=X sense=5/21/00 key=5",
 	     "x.scn:1:43: 'expect sense' takes 'sense=K/AA/QQ' or 'key= asc= ascq=', not both");
 	ERR1("expect trace op=X", "x.scn:1:18: 'expect trace op=' needs 'count=N', 'count>=N' or 'count<=N'");
+	/* the end of the line is found past a quoted value with \" and # inside it */
+	ERR1("expect trace op=\"a\\\"#b\"", "x.scn:1:24: 'expect trace op=' needs 'count=N', 'count>=N' or 'count<=N'");
 	ERR1("expect trace count=1", "x.scn:1:21: 'expect trace' needs exactly one of 'op=NAME' and 'order=A,B,...'");
 	ERR1("expect trace op=X order=X,Y count=1",
 	     "x.scn:1:36: 'expect trace' needs exactly one of 'op=NAME' and 'order=A,B,...'");

@@ -751,8 +751,8 @@ static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
 	}
 
 	/* A deferred error goes to the next command of the I_T_L nexus, which is not
-	 * executed (SPC-4 §4.5.5); INQUIRY, REPORT LUNS and REQUEST SENSE (the ANY_LUN
-	 * commands) leave it waiting. */
+	 * executed (SPC-4 §4.5.5); INQUIRY and REPORT LUNS (the ANY_LUN commands) leave it
+	 * waiting, REQUEST SENSE returns it as its data (spc.c). */
 	if (c->itl && c->itl->deferred && !(op && (op->flags & SIM_OP_ANY_LUN))) {
 		c->itl->deferred = false;
 		c->has_info = c->itl->deferred_has_info;

@@ -42,9 +42,10 @@ uint8_t sim_spc_test_unit_ready(struct sim_ctx *c)
 	return SIM_STATUS_GOOD;
 }
 
-/* SPC-4 §6.39: report and clear a pending unit attention, else the current
- * not-ready condition (a long operation's with its progress indication, §4.5.2.4.4),
- * else NO SENSE.  DESC (CDB[1] b0) picks the format. */
+/* SPC-4 §6.39: report and clear a pending deferred error (§4.5.5, response code 71h /
+ * 73h, fault.h) or unit attention, else the current not-ready condition (a long
+ * operation's with its progress indication, §4.5.2.4.4), else NO SENSE.  DESC
+ * (CDB[1] b0) picks the format. */
 uint8_t sim_spc_request_sense(struct sim_ctx *c)
 {
 	bool desc = c->cdb[1] & 0x01;
@@ -52,6 +53,12 @@ uint8_t sim_spc_request_sense(struct sim_ctx *c)
 	struct sim_sense_field progress = { .valid = false };
 	uint8_t sense[SIM_SENSE_MAX];
 
+	if (c->itl && c->itl->deferred) {
+		c->itl->deferred = false;
+		size_t n = sim_sense_encode_full(sense, c->itl->deferred_sense, desc, true,
+						 c->itl->deferred_has_info, c->itl->deferred_info, NULL);
+		return sim_reply_copy(c, sense, n, c->cdb[4]);
+	}
 	if (!c->lun)
 		s = SIM_SENSE_LUN_NOT_SUPPORTED;
 	else if (sim_ua_pop(c->itl, &s))

@@ -9,6 +9,8 @@
  *
  *   ready                   TEST UNIT READY until GOOD, consuming unit attentions
  *   tur EXPECT              TEST UNIT READY
+ *   request-sense EXPECT    REQUEST SENSE (GOOD); its data, fixed format, checked as
+ *                           EXPECT's sense (0/00/00 for none)
  *   write LBA N SEED EXPECT WRITE(10) of N 2048-byte blocks of the pattern SEED
  *                           (burnclient's: `burnclient expected SEED 2048 LBA N`)
  *   read LBA N SEED EXPECT  READ(10); when GOOD the data must be the pattern SEED
@@ -218,6 +220,22 @@ static void simple(const uint8_t *cdb, int len, char **w, int nw, int from)
 	expect(&r, w + from, nw - from);
 }
 
+/* REQUEST SENSE returns the sense as data (SPC-4 §6.39): checked as if it had come
+ * with a CHECK CONDITION, so EXPECT reads the same as for the other steps. */
+static void step_request_sense(char **w, int nw)
+{
+	static const uint8_t cdb[6] = { 0x03, 0, 0, 0, 252, 0 };
+	struct mc_result r;
+	run(cdb, 6, NULL, 0, 252, &r);
+	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 14)
+		mc_die("REQUEST SENSE: not GOOD with sense data (status 0x%02x, %d bytes)", r.status,
+		       r.len);
+	r.status = SCSI_STATUS_CHECK_CONDITION;
+	r.sense_len = r.len < (int)sizeof(r.sense) ? r.len : (int)sizeof(r.sense);
+	memcpy(r.sense, r.data, (size_t)r.sense_len);
+	expect(&r, w + 1, nw - 1);
+}
+
 static void step_nwa(char **w, int nw)
 {
 	uint32_t want = arg_u32(w, nw, 1, "NWA");
@@ -360,6 +378,8 @@ static void step(char *text)
 	} else if (strcmp(w[0], "tur") == 0) {
 		static const uint8_t tur[6] = { 0 };
 		simple(tur, 6, w, nw, 1);
+	} else if (strcmp(w[0], "request-sense") == 0) {
+		step_request_sense(w, nw);
 	} else if (strcmp(w[0], "write") == 0) {
 		step_write(w, nw);
 	} else if (strcmp(w[0], "read") == 0) {

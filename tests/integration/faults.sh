@@ -52,14 +52,19 @@ ok "write-error: 03/0C/00, blocks 0-31 recorded, 32 not, NWA 32 after restart"
 
 # --- write-error deferred: GOOD, nothing recorded, next command 71h 03/0C/00 -----------
 img="$WORK/deferred.disclog"
-sim_start deferred --drive lun=0,media=dvd+r,image="$img" --fault 'write-error lba=40 deferred'
+sim_start deferred --drive lun=0,media=dvd+r,image="$img" --fault 'write-error lba=40 deferred' \
+	--control "$WORK/deferred.ctl"
 "$FAULTCLIENT" "$(url)" ready "write 0 16 2 GOOD" "write 16 16 2 GOOD" "write 32 16 2 GOOD" \
 	"tur 3/0C/00 deferred info=40" "tur GOOD" "nwa 32" "sync GOOD" || fail "deferred write-error"
+# REQUEST SENSE hands a pending deferred error out as its data (SPC-4 §6.39) and clears it.
+"$FAULTCLIENT" --control "$WORK/deferred.ctl" "$(url)" ready "ctl fault write-error lba=32 deferred" \
+	"write 32 16 2 GOOD" "request-sense 3/0C/00 deferred info=32" "request-sense 0/00/00" \
+	"tur GOOD" "nwa 32" || fail "deferred write-error through REQUEST SENSE"
 sim_stop
 blocks "$img" 0 32 2
 hole "$img" 32
 after_restart deferred "$img" "nwa 32" "disc 1"
-ok "write-error deferred: WRITE GOOD, next command 71h 03/0C/00 info 40, NWA 32, nothing recorded"
+ok "write-error deferred: WRITE GOOD, next command 71h 03/0C/00 info 40 (or REQUEST SENSE's data), NWA 32, nothing recorded"
 
 # --- medium-error: READ fails 03/11/00 (twice), nothing else changes -------------------
 img="$WORK/medium-error.disclog"

@@ -18,6 +18,7 @@
  */
 #include "conformance.h"
 #include "report.h"
+#include "writeengine.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -172,59 +173,19 @@ static bool hc_exec(struct hc *h, const uint8_t *cdb, int cdblen, const uint8_t 
 
 /* ---- sense in words -------------------------------------------------------------- */
 
-static const char *const hc_keys[16] = {
-	"NO SENSE", "RECOVERED ERROR", "NOT READY", "MEDIUM ERROR", "HARDWARE ERROR",
-	"ILLEGAL REQUEST", "UNIT ATTENTION", "DATA PROTECT", "BLANK CHECK", "VENDOR SPECIFIC",
-	"COPY ABORTED", "ABORTED COMMAND", "KEY 0Ch", "VOLUME OVERFLOW", "MISCOMPARE", "KEY 0Fh",
-};
-
-static const struct { uint8_t asc, ascq; const char *name; } hc_ascs[] = {
-	{ 0x00, 0x00, "no additional sense" },
-	{ 0x04, 0x00, "not ready, cause not reportable" },
-	{ 0x04, 0x08, "long write in progress" },
-	{ 0x1a, 0x00, "parameter list length error" },
-	{ 0x20, 0x00, "invalid command operation code" },
-	{ 0x21, 0x00, "LBA out of range" },
-	{ 0x21, 0x02, "invalid address for write" },
-	{ 0x24, 0x00, "invalid field in CDB" },
-	{ 0x25, 0x00, "logical unit not supported" },
-	{ 0x26, 0x00, "invalid field in parameter list" },
-	{ 0x26, 0x01, "parameter not supported" },
-	{ 0x26, 0x02, "parameter value invalid" },
-	{ 0x28, 0x00, "not ready to ready change" },
-	{ 0x29, 0x00, "power on, reset or bus device reset" },
-	{ 0x2a, 0x01, "mode parameters changed" },
-	{ 0x11, 0x00, "unrecovered read error" },
-	{ 0x2c, 0x00, "command sequence error" },
-	{ 0x30, 0x02, "cannot read medium, incompatible format" },
-	{ 0x30, 0x05, "cannot write medium, incompatible format" },
-	{ 0x39, 0x00, "saving parameters not supported" },
-	{ 0x3a, 0x00, "medium not present" },
-	{ 0x3a, 0x01, "medium not present, tray closed" },
-	{ 0x3a, 0x02, "medium not present, tray open" },
-	{ 0x63, 0x00, "end of user area on this track" },
-	{ 0x64, 0x00, "illegal mode for this track" },
-	{ 0x72, 0x03, "session fixation error, incomplete track" },
-};
-
-static const char *hc_asc_name(int asc, int ascq)
-{
-	for (size_t i = 0; i < sizeof(hc_ascs) / sizeof(hc_ascs[0]); i++)
-		if (hc_ascs[i].asc == asc && hc_ascs[i].ascq == ascq)
-			return hc_ascs[i].name;
-	return "?";
-}
-
-/* "GOOD", "05/24/00 ILLEGAL REQUEST: invalid field in CDB", "no answer", "status 18h". */
+/* "GOOD", "ILLEGAL REQUEST: INVALID FIELD IN CDB (5/24/00)", "no answer", "status 18h".
+ * The words come from libwriteengine's one sense table (imapi_sense_describe), as in
+ * harness/run.c; the checks themselves compare the numbers. */
 static const char *hc_outcome(const struct hc_cmd *r, char *s, size_t n)
 {
 	if (r->dropped)
 		snprintf(s, n, "no answer");
 	else if (r->status == ST_GOOD)
 		snprintf(s, n, "GOOD");
+	else if (r->status == ST_CHECK && r->sense_len > 0)
+		imapi_sense_describe(r->sense, (size_t)r->sense_len, s, n);
 	else if (r->status == ST_CHECK)
-		snprintf(s, n, "%02X/%02X/%02X %s: %s", r->key, r->asc, r->ascq, hc_keys[r->key & 15],
-			 hc_asc_name(r->asc, r->ascq));
+		snprintf(s, n, "%X/%02X/%02X", r->key, r->asc, r->ascq);
 	else
 		snprintf(s, n, "status %02Xh", r->status);
 	return s;
@@ -269,12 +230,16 @@ static bool want_good(struct hc_out *o, const char *what, const struct hc_cmd *r
 static bool want_sense(struct hc_out *o, const char *what, const struct hc_cmd *r, int key, int asc,
 		       int ascq)
 {
-	char s[160];
+	char s[160], want[160];
 	if (!r->dropped && r->status == ST_CHECK && r->key == key && r->asc == asc &&
 	    (ascq < 0 || r->ascq == ascq))
 		return true;
-	hc_set(o, HC_FAIL, "%s: expected %02X/%02X/%02X %s: %s, got %s", what, key, asc,
-	       ascq < 0 ? 0 : ascq, hc_keys[key & 15], hc_asc_name(asc, ascq < 0 ? 0 : ascq),
+	/* the expected condition in the same words: a fixed-format sense of it */
+	uint8_t fixed[18] = { 0x70, 0, (uint8_t)key, 0, 0, 0, 0, 10 };
+	fixed[12] = (uint8_t)asc;
+	fixed[13] = (uint8_t)(ascq < 0 ? 0 : ascq);
+	imapi_sense_describe(fixed, sizeof(fixed), want, sizeof(want));
+	hc_set(o, HC_FAIL, "%s: expected %s%s, got %s", what, want, ascq < 0 ? " (any ASCQ)" : "",
 	       hc_outcome(r, s, sizeof(s)));
 	return false;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conformance.h"
+#include "guest.h"
 #include "run.h"
 
 static void usage(FILE *f)
@@ -14,6 +15,7 @@ static void usage(FILE *f)
 	      "                   [--simdrive PATH] [--fixtures DIR] FILE|DIR...\n"
 	      "       harness conformance URL [--dataloss] ...\n"
 	      "       harness parse FILE...     check scenario files only\n"
+	      "       harness guest [--attach passthrough|iscsi] URL COMMAND...\n"
 	      "doc/harness.md describes the scenario language.\n", f);
 }
 
@@ -27,6 +29,8 @@ int main(int argc, char **argv)
 		return hrn_run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "parse"))
 		return hrn_parse_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "guest"))
+		return hrn_guest_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "conformance"))
 		return hrn_conformance_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

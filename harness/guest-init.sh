@@ -1,0 +1,79 @@
+#!/bin/busybox sh
+# /init of the burnlab test guest (doc/real-programs.md section 2).
+# harness/guestimage.c puts this script, busybox, the kernel modules and the burning
+# programs into the initramfs; harness/guest.c boots it and talks to it on the second
+# serial port (ttyS1), one line at a time:
+#   guest: "ready UPTIME"            the drive is /dev/sr0 + /dev/sg0, commands may come
+#          "fail WHY"                it cannot serve (the host shows WHY and the console)
+#   host:  "run N SECONDS"           run /host/.cmd-N with sh in /host, output to /host/.out-N
+#   guest: "done N STATUS"           its exit status (137 when killed at SECONDS)
+#   host:  "off"                     power off
+# /host is the scenario's guest directory on the host (9p); the kernel command line
+# carries burnlab.attach (passthrough or iscsi) and, for iscsi, burnlab.target.
+/bin/busybox --install -s /bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp MKISOFS=genisoimage
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+ln -s /proc/self/fd /dev/fd
+ln -s genisoimage /usr/bin/mkisofs 2>/dev/null
+
+while read -r m; do
+	insmod "/lib/modules/$m" || echo "burnlab-guest: insmod $m failed"
+done < /etc/burnlab-modules
+
+attach=passthrough
+target=
+for w in $(cat /proc/cmdline); do
+	case "$w" in
+	burnlab.attach=*) attach=${w#*=} ;;
+	burnlab.target=*) target=${w#*=} ;;
+	esac
+done
+
+stty -F /dev/ttyS1 raw -echo
+exec 3<>/dev/ttyS1
+say() { echo "$*" >&3; }
+die() { say "fail $*"; sync; poweroff -f; }
+
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 host /host || die "cannot mount the shared directory"
+
+if [ "$attach" = iscsi ]; then
+	# The kernel's iSCSI initiator logs in to the drive; QEMU's user network forwards
+	# 10.0.2.100:3260 to the drive's loopback port and nothing else (restrict=on).
+	ip link set lo up
+	ip link set eth0 up || die "no network card"
+	ip addr add 10.0.2.15/24 dev eth0
+	iscsistart -i iqn.2026-01.org.burnlab:guest -t "$target" -g 1 -a 10.0.2.100 -p 3260 \
+		> /tmp/iscsistart.log 2>&1 || die "iscsistart: $(tail -n 1 /tmp/iscsistart.log)"
+fi
+
+# The drive appears once the SCSI scan found it (sr_mod and sg bind asynchronously).
+i=0
+while [ ! -b /dev/sr0 ] || [ ! -c /dev/sg0 ]; do
+	i=$((i + 1))
+	[ $i -gt 1500 ] && die "no /dev/sr0 and /dev/sg0 after 30 s: $(ls /sys/class/scsi_device 2>&1)"
+	usleep 20000
+done
+
+say "ready $(cut -d' ' -f1 /proc/uptime)"
+while read -r verb n secs <&3; do
+	case "$verb" in
+	run)
+		cd /host
+		timeout -s KILL "$secs" sh "/host/.cmd-$n" > "/host/.out-$n" 2>&1 < /dev/null
+		st=$?
+		cd /
+		sync
+		say "done $n $st"
+		;;
+	off)
+		break
+		;;
+	esac
+done
+cd /
+sync
+umount /host
+poweroff -f

@@ -213,9 +213,12 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 		argv[argc++] = "-device";
 		argv[argc++] = "scsi-generic,drive=cd0";
 	} else {
+		/* guestfwd's cmd: form connects for each connection the guest opens (its tcp:
+		 * form connects once, when QEMU starts, long before the guest logs in, and
+		 * cannot reconnect) */
 		snprintf(netdev, sizeof(netdev),
-			 "user,id=net0,restrict=on,net=10.0.2.0/24,guestfwd=tcp:10.0.2.100:3260-tcp:%s:%d", o->host,
-			 o->port);
+			 "user,id=net0,restrict=on,net=10.0.2.0/24,guestfwd=tcp:10.0.2.100:3260-cmd:busybox nc %s %d",
+			 o->host, o->port);
 		argv[argc++] = "-netdev";
 		argv[argc++] = netdev;
 		argv[argc++] = "-device";

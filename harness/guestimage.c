@@ -26,10 +26,10 @@ static const char guest_init[] =
 
 /* Kernel modules the guest loads (with their dependencies): the SCSI CD path for the
  * passthrough attach (virtio-scsi, sr, sg), the kernel iSCSI initiator and a network
- * card for the iscsi attach, 9p for the shared directory, ISO 9660 and UDF to mount. */
+ * card for the iscsi attach (its digests need crc32c), 9p for the shared directory, ISO 9660 and UDF to mount. */
 static const char *const modules[] = {
 	"virtio_pci", "virtio_scsi", "sr_mod", "sg", "9pnet_virtio", "9p", "isofs", "udf",
-	"virtio_net", "iscsi_tcp",
+	"virtio_net", "iscsi_tcp", "crc32c_generic",
 };
 
 /* The programs put into the guest when the host has them (doc/real-programs.md). */

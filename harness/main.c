@@ -12,7 +12,8 @@
 static void usage(FILE *f)
 {
 	fputs("Usage: harness run [-j N] [--shard K/N] [--junit FILE] [--target URL] [--keep DIR] [--keep-passed]\n"
-	      "                   [--simdrive PATH] [--fixtures DIR] FILE|DIR...\n"
+	      "                   [--simdrive PATH] [--fixtures DIR] [--attach passthrough|iscsi]\n"
+	      "                   [--accel tcg|kvm] [--kernel FILE] [--guest-cache DIR] FILE|DIR...\n"
 	      "       harness conformance URL [--dataloss] ...\n"
 	      "       harness parse FILE...     check scenario files only\n"
 	      "       harness guest [--attach passthrough|iscsi] URL COMMAND...\n"

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,9 @@
 
 #include "disclog.h"
 #include "report.h"
+#include "guest.h"
+#include "guestimage.h"
+#include "input.h"
 #include "run.h"
 #include "scenario.h"
 #include "writeengine.h"
@@ -78,6 +82,9 @@ struct opts {
 	int shard_k, shard_n;
 	const char *junit, *target, *keep, *simdrive, *fixtures;
 	bool keep_passed;	/* keep the work directories of passing scenarios too */
+	/* the guest (doc/real-programs.md) */
+	enum hrn_attach attach;
+	const char *accel, *kernel, *guest_cache;
 };
 
 /* ---- the context of one scenario (in its child process) ------------------------- */
@@ -109,6 +116,11 @@ struct ctx {
 	int run_status;		/* -1: signal */
 	bool run_failed, run_checked;
 	int run_line;
+	char run_out[PATH_MAX + 32];	/* the last run's output */
+	/* the guest */
+	struct hrn_guest *guest;
+	bool guest_dead;
+	char guest_dir[PATH_MAX];
 };
 
 static void failf(struct ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -443,8 +455,9 @@ static void check_unchecked(struct ctx *c)
 		if (c->run_status < 0)
 			failf(c, c->run_line, "run was killed by a signal and no 'expect exit=' checks it");
 		else
-			failf(c, c->run_line, "run exited with status %d and no 'expect exit=' checks it (see run-%d.log)",
-			      c->run_status, c->run_line);
+			failf(c, c->run_line, "%s exited with status %d and no 'expect exit=' checks it (see %s)",
+			      strstr(c->run_out, "/guest-") ? "guest-run" : "run", c->run_status,
+			      strrchr(c->run_out, '/') ? strrchr(c->run_out, '/') + 1 : c->run_out);
 		c->run_checked = true;
 	}
 }
@@ -932,6 +945,7 @@ static void do_run(struct ctx *c, const struct hrn_step *st)
 		sleep_ms(5);
 	c->run_line = st->line;
 	c->run_checked = false;
+	snprintf(c->run_out, sizeof(c->run_out), "%s", log);
 	if (r == 0) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
@@ -943,6 +957,164 @@ static void do_run(struct ctx *c, const struct hrn_step *st)
 	}
 	c->run_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	c->run_failed = c->run_status != 0;
+}
+
+/* ---- the guest (doc/real-programs.md) ---------------------------------------------- */
+
+/* Why a scenario with a guest line cannot run here (it is then skipped), or NULL. */
+static const char *guest_skip(struct ctx *c, const struct hrn_step *gl, char *buf, size_t len)
+{
+	const char *modes = hrn_step_get(gl, "modes");
+	const char *want = c->o->attach == HRN_ATTACH_ISCSI ? "iscsi" : "passthrough";
+	if (!modes)
+		modes = "passthrough";
+	bool found = false;
+	for (const char *m = modes; *m;) {
+		size_t n = strcspn(m, ",");
+		found |= n == strlen(want) && !strncmp(m, want, n);
+		m += n + (m[n] ? 1 : 0);
+	}
+	if (!found) {
+		snprintf(buf, len, "runs with attach %s, not %s", modes, want);
+		return buf;
+	}
+	struct hrn_guest_opts go = { .kernel = c->o->kernel };
+	if (hrn_guest_unavailable(&go, buf, len))
+		return buf;
+	const char *needs = hrn_step_get(gl, "needs");
+	char missing[512] = "";
+	for (const char *m = needs ? needs : ""; *m;) {
+		size_t n = strcspn(m, ",");
+		char prog[128];
+		snprintf(prog, sizeof(prog), "%.*s", (int)n, m);
+		if (n && !hrn_gimg_have_program(prog))
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), " %s", prog);
+		m += n + (m[n] ? 1 : 0);
+	}
+	if (missing[0]) {
+		snprintf(buf, len, "not installed on this host:%s", missing);
+		return buf;
+	}
+	return NULL;
+}
+
+static void do_input(struct ctx *c, const struct hrn_step *st)
+{
+	char err[1024] = "";
+	if (hrn_input_make(c->s, st, c->guest_dir, err, sizeof(err)) != 0)
+		failf(c, st->line, "input %s: %s", hrn_step_word(st, 0), err);
+}
+
+static int guest_boot(struct ctx *c, int line)
+{
+	if (c->guest)
+		return 0;
+	if (c->guest_dead) {
+		failf(c, line, "guest-run: the guest is gone (see console.log)");
+		return -1;
+	}
+	const struct hrn_step *gl = NULL;
+	for (int i = 0; i < c->s->first_action; i++)
+		if (c->s->steps[i].kind == HRN_GUEST)
+			gl = &c->s->steps[i];
+	int64_t mem = 512 << 20;
+	if (gl && hrn_step_get(gl, "memory"))
+		hrn_parse_size(hrn_step_get(gl, "memory"), &mem);
+	char console[PATH_MAX + 32];
+	snprintf(console, sizeof(console), "%s/console.log", c->wd);
+	struct hrn_guest_opts go = {
+		.attach = c->o->attach, .accel = c->o->accel, .kernel = c->o->kernel,
+		.cache_dir = c->o->guest_cache, .shared_dir = c->guest_dir, .console = console,
+		.host = c->host, .port = c->port, .target = c->target, .lun = 0,
+		.memory_mb = (int)(mem >> 20),
+	};
+	char err[4096];
+	if (hrn_guest_start(&go, &c->guest, err, sizeof(err)) != 0) {
+		c->guest_dead = true;
+		failf(c, line, "guest: %s", err);
+		return -1;
+	}
+	sb_add(&c->msg, "guest: ready in %.2f s (%s, %s, initramfs %s)\n", hrn_guest_boot_seconds(c->guest),
+	       hrn_guest_accel(c->guest), c->o->attach == HRN_ATTACH_ISCSI ? "iscsi" : "passthrough",
+	       hrn_guest_image_cached(c->guest) ? "cached" : "built");
+	return 0;
+}
+
+static void guest_stop(struct ctx *c)
+{
+	if (!c->guest)
+		return;
+	char err[512];
+	if (hrn_guest_stop(c->guest, err, sizeof(err)) != 0)
+		failf(c, 0, "guest: %s (see console.log)", err);
+	c->guest = NULL;
+}
+
+static void do_guest_run(struct ctx *c, const struct hrn_step *st)
+{
+	c->run_line = st->line;
+	c->run_checked = false;
+	c->run_status = -1;
+	c->run_failed = false;
+	c->run_out[0] = 0;
+	if (guest_boot(c, st->line) != 0)
+		return;
+	int64_t tmo = 300000000;
+	if (hrn_step_get(st, "timeout"))
+		hrn_parse_duration_us(hrn_step_get(st, "timeout"), &tmo);
+	char out[PATH_MAX + 32], err[1024];
+	int status;
+	double t0 = now_s();
+	if (hrn_guest_exec(c->guest, hrn_step_word(st, 0), tmo, &status, out, sizeof(out), err, sizeof(err)) != 0) {
+		failf(c, st->line, "guest-run: %s (see console.log)", err);
+		hrn_guest_stop(c->guest, err, sizeof(err));
+		c->guest = NULL;
+		c->guest_dead = true;
+		return;
+	}
+	/* the output under a name that says which line made it */
+	snprintf(c->run_out, sizeof(c->run_out), "%s/guest-%d.log", c->wd, st->line);
+	if (rename(out, c->run_out) != 0)
+		snprintf(c->run_out, sizeof(c->run_out), "%s", out);
+	if (status == 137 && now_s() - t0 >= (double)tmo / 1e6) {
+		failf(c, st->line, "guest-run: still running after the timeout; killed (see guest-%d.log)", st->line);
+		c->run_checked = true;
+		return;
+	}
+	c->run_status = status;
+	c->run_failed = status != 0;
+}
+
+static void expect_output(struct ctx *c, const struct hrn_step *st)
+{
+	FILE *f = c->run_out[0] ? fopen(c->run_out, "r") : NULL;
+	struct sbuf text = { 0 };
+	char buf[8192];
+	size_t n;
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&text, "%.*s", (int)n, buf);
+	if (f)
+		fclose(f);
+	const char *t = text.s ? text.s : "";
+	const char *base = strrchr(c->run_out, '/');
+	base = base ? base + 1 : "no output";
+	const char *v;
+	if ((v = hrn_step_get(st, "contains")) && !strstr(t, v))
+		failf(c, st->line, "expect output contains=\"%s\": not in the output of line %d (%s)", v, c->run_line,
+		      base);
+	if ((v = hrn_step_get(st, "lacks")) && strstr(t, v))
+		failf(c, st->line, "expect output lacks=\"%s\": found in the output of line %d (%s)", v, c->run_line,
+		      base);
+	if ((v = hrn_step_get(st, "matches"))) {
+		regex_t re;
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) == 0) {
+			if (regexec(&re, t, 0, NULL, 0) != 0)
+				failf(c, st->line, "expect output matches=\"%s\": no line of the output of line %d (%s) matches",
+				      v, c->run_line, base);
+			regfree(&re);
+		}
+	}
+	free(text.s);
 }
 
 /* ---- in-place expectations -------------------------------------------------------- */
@@ -1003,8 +1175,9 @@ static void expect_exit(struct ctx *c, const struct hrn_step *st)
 			failf(c, st->line, "expect exit=%lld: run (line %d) was killed by a signal (see run-%d.log)",
 			      (long long)w, c->run_line, c->run_line);
 		else
-			failf(c, st->line, "expect exit=%lld: run (line %d) exited with status %d (see run-%d.log)",
-			      (long long)w, c->run_line, c->run_status, c->run_line);
+			failf(c, st->line, "expect exit=%lld: line %d exited with status %d (see %s)", (long long)w,
+			      c->run_line, c->run_status,
+			      strrchr(c->run_out, '/') ? strrchr(c->run_out, '/') + 1 : c->run_out);
 	}
 }
 
@@ -1106,6 +1279,16 @@ static void expect_track(struct ctx *c, const struct hrn_step *st)
 
 /* ---- final expectations: image ------------------------------------------------------ */
 
+/* A scenario's file: "guest:NAME" is NAME in the guest directory (an input, or what a
+ * guest command wrote to /host); anything else as hrn_scn_path. */
+static char *scn_file(const struct ctx *c, const char *p)
+{
+	char *out = NULL;
+	if (!strncmp(p, "guest:", 6))
+		return asprintf(&out, "%s/%s", c->guest_dir, p + 6) < 0 ? NULL : out;
+	return hrn_scn_path(c->s, p);
+}
+
 static void expect_blocks(struct ctx *c, const struct hrn_step *st)
 {
 	int64_t a, b, size = 0;
@@ -1125,13 +1308,24 @@ static void expect_blocks(struct ctx *c, const struct hrn_step *st)
 	FILE *f = NULL;
 	char *path = NULL;
 	if (!want_absent && src.kind == HRN_SRC_FILE) {
-		path = hrn_scn_path(c->s, src.file);
+		path = scn_file(c, src.file);
 		f = path ? fopen(path, "rb") : NULL;
 		if (!f) {
 			failf(c, st->line, "expect blocks: cannot open %s: %s", path ? path : src.file, strerror(errno));
 			free(path);
 			dl_reader_close(r);
 			return;
+		}
+		if (b == HRN_RANGE_END) {
+			/* the file's length ends the range */
+			struct stat sb;
+			int64_t bs = size ? size : 2048;
+			fstat(fileno(f), &sb);
+			b = a + (sb.st_size + bs - 1) / bs - 1;
+			if (b < a) {
+				failf(c, st->line, "expect blocks lba=%lld..end: %s is empty", (long long)a, path);
+				b = a;
+			}
 		}
 	}
 	uint8_t *got = malloc(65536), *exp = malloc(65536);
@@ -1482,7 +1676,20 @@ static enum hrn_result run_scenario(struct ctx *c)
 			return HRN_SKIP;
 		}
 		snprintf(c->url, sizeof(c->url), "%s", c->o->target);
-	} else if (sim_start(c) != 0) {
+	} else {
+		for (int i = 0; i < s->first_action; i++) {
+			char why[1024];
+			if (s->steps[i].kind == HRN_GUEST && guest_skip(c, &s->steps[i], why, sizeof(why))) {
+				sb_add(&c->msg, "%s\n", why);
+				return HRN_SKIP;
+			}
+		}
+		if (sim_start(c) != 0)
+			return HRN_FAIL;
+	}
+	snprintf(c->guest_dir, sizeof(c->guest_dir), "%s/guest", c->wd);
+	if (s->needs_guest && mkdir(c->guest_dir, 0755) != 0 && errno != EEXIST) {
+		failf(c, 0, "cannot create %s: %s", c->guest_dir, strerror(errno));
 		return HRN_FAIL;
 	}
 	bool started_controls = false;
@@ -1492,7 +1699,14 @@ static enum hrn_result run_scenario(struct ctx *c)
 			started_controls = true;
 		}
 		switch (st->kind) {
-		case HRN_DRIVE: case HRN_LOAD: case HRN_TIME_SCALE:
+		case HRN_DRIVE: case HRN_LOAD: case HRN_TIME_SCALE: case HRN_GUEST:
+			break;
+		case HRN_INPUT:
+			do_input(c, st);
+			break;
+		case HRN_GUEST_RUN:
+			check_unchecked(c);
+			do_guest_run(c, st);
 			break;
 		case HRN_FAULT:
 			if (i < s->first_action)
@@ -1538,6 +1752,8 @@ static enum hrn_result run_scenario(struct ctx *c)
 				expect_result(c, st);
 			else if (!strcmp(st->sub, "exit"))
 				expect_exit(c, st);
+			else if (!strcmp(st->sub, "output"))
+				expect_output(c, st);
 			else if (!strcmp(st->sub, "disc"))
 				expect_disc(c, st);
 			else if (!strcmp(st->sub, "track"))
@@ -1547,6 +1763,7 @@ static enum hrn_result run_scenario(struct ctx *c)
 		(void)step_words;
 	}
 	check_unchecked(c);
+	guest_stop(c);
 	sim_stop(c);
 	struct trace t = { 0 };
 	for (int i = 0; i < s->nsteps; i++) {
@@ -1729,7 +1946,9 @@ static int usage(const char *msg)
 	if (msg)
 		fprintf(stderr, "harness run: %s\n", msg);
 	fprintf(stderr, "Usage: harness run [-j N] [--shard K/N] [--junit FILE] [--target URL] [--keep DIR]\n"
-			"                   [--keep-passed] [--simdrive PATH] [--fixtures DIR] FILE|DIR...\n"
+			"                   [--keep-passed] [--simdrive PATH] [--fixtures DIR]\n"
+			"                   [--attach passthrough|iscsi] [--accel tcg|kvm] [--kernel FILE]\n"
+			"                   [--guest-cache DIR] FILE|DIR...\n"
 			"doc/harness.md describes the scenario language.\n");
 	return 2;
 }
@@ -1742,7 +1961,9 @@ int hrn_run_main(int argc, char **argv)
 		{ "junit", required_argument, NULL, 'J' }, { "target", required_argument, NULL, 't' },
 		{ "keep", required_argument, NULL, 'k' }, { "simdrive", required_argument, NULL, 'S' },
 		{ "fixtures", required_argument, NULL, 'F' }, { "help", no_argument, NULL, 'h' },
-		{ "keep-passed", no_argument, NULL, 'P' },
+		{ "keep-passed", no_argument, NULL, 'P' }, { "attach", required_argument, NULL, 'A' },
+		{ "accel", required_argument, NULL, 'a' }, { "kernel", required_argument, NULL, 'K' },
+		{ "guest-cache", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -1770,6 +1991,18 @@ int hrn_run_main(int argc, char **argv)
 		case 'S': o.simdrive = optarg; break;
 		case 'F': o.fixtures = optarg; break;
 		case 'P': o.keep_passed = true; break;
+		case 'A':
+			if (strcmp(optarg, "passthrough") && strcmp(optarg, "iscsi"))
+				return usage("--attach takes passthrough or iscsi");
+			o.attach = !strcmp(optarg, "iscsi") ? HRN_ATTACH_ISCSI : HRN_ATTACH_PASSTHROUGH;
+			break;
+		case 'a':
+			if (strcmp(optarg, "tcg") && strcmp(optarg, "kvm"))
+				return usage("--accel takes tcg or kvm");
+			o.accel = optarg;
+			break;
+		case 'K': o.kernel = optarg; break;
+		case 'C': o.guest_cache = optarg; break;
 		case 'h': usage(NULL); return 0;
 		default: return usage(NULL);
 		}

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 enum vtype {
 	T_STR, T_INT, T_LBA_NWA, T_INT_NONE, T_ENUM, T_YESNO, T_SIZE, T_DUR, T_SOURCE,
 	T_PATH, T_SENSE, T_HEX, T_HEXSTR, T_RANGE, T_HRESULT, T_SCALE, T_EXIT, T_SPEED,
+	T_ENUMS, T_NAME, T_REGEX,
 };
 
 enum { F_REQ = 1, F_CMP = 2 };
@@ -100,9 +102,21 @@ static const struct cmdspec specs[] = {
 	    K("out", T_HEXSTR, 1, 65535, NULL, 0), RETRY } },
 	{ "run", HRN_RUN, NULL, false, false, false,
 	  { P(T_STR, NOL, "a command (quote it)"), K("timeout", T_DUR, NOL, 0) } },
+	{ "guest", HRN_GUEST, NULL, false, false, false,
+	  { K("modes", T_ENUMS, 0, 0, "passthrough|iscsi", 0), K("needs", T_STR, NOL, 0),
+	    K("memory", T_SIZE, 128 << 20, 4096LL << 20, NULL, 0) } },
+	{ "input", HRN_INPUT, NULL, false, false, false,
+	  { P(T_NAME, NOL, "a file name"), K("from", T_PATH, NOL, 0), K("iso", T_PATH, NOL, 0),
+	    K("volid", T_STR, NOL, 0), K("tone", T_INT, 20, 20000, NULL, 0),
+	    K("seconds", T_INT, 1, 4800, NULL, 0), K("source", T_SOURCE, NOL, 0),
+	    K("size", T_SIZE, 1, 8LL << 30, NULL, 0) } },
+	{ "guest-run", HRN_GUEST_RUN, NULL, false, false, false,
+	  { P(T_STR, NOL, "a command (quote it)"), K("timeout", T_DUR, NOL, 0) } },
 	{ "expect", HRN_EXPECT, "result", false, false, false,
 	  { K("result", T_HRESULT, NOL, F_REQ), K("sense", T_SENSE, NOL, 0) } },
 	{ "expect", HRN_EXPECT, "exit", false, false, false, { K("exit", T_EXIT, NOL, F_REQ) } },
+	{ "expect", HRN_EXPECT, "output", false, true, false,
+	  { K("contains", T_STR, NOL, 0), K("lacks", T_STR, NOL, 0), K("matches", T_REGEX, NOL, 0) } },
 	{ "expect", HRN_EXPECT, "disc", false, true, false,
 	  { K("status", T_ENUM, 0, 0, "blank|appendable|complete|other", 0),
 	    K("sessions", T_INT, U32, NULL, 0), K("tracks", T_INT, U32, NULL, 0),
@@ -137,9 +151,10 @@ static const struct cmdspec specs[] = {
 	  { K("virtual", T_DUR, NOL, F_CMP) } },
 };
 
-static const char *const commands = "drive load time-scale fault control engine mode write mmc run expect";
+static const char *const commands =
+	"drive load time-scale guest fault control engine mode write mmc run input guest-run expect";
 static const char *const mmc_steps = "close-track close-session finalize sync blank format reserve set-speed send-cue eject load cdb";
-static const char *const expect_kinds = "result= exit= disc track blocks record sense trace duration";
+static const char *const expect_kinds = "result= exit= output disc track blocks record sense trace duration";
 
 /* ---- value helpers --------------------------------------------------------- */
 
@@ -220,6 +235,10 @@ bool hrn_parse_range(const char *s, int64_t *a, int64_t *b)
 		return false;
 	memcpy(first, s, n);
 	first[n] = 0;
+	if (!strcmp(dots + 2, "end")) {
+		*b = HRN_RANGE_END;
+		return hrn_parse_int(first, INT32_MIN, INT32_MAX, a);
+	}
 	return hrn_parse_int(first, INT32_MIN, INT32_MAX, a) &&
 	       hrn_parse_int(dots + 2, INT32_MIN, INT32_MAX, b) && *a <= *b;
 }
@@ -561,7 +580,7 @@ static bool check_value(struct parser *p, const char *cmd, const struct keyspec 
 	case T_RANGE:
 		if (hrn_parse_range(v, &a, &b))
 			return true;
-		perr(p, col, "bad range '%s' for '%s' (expected A..B with A <= B, e.g. 0..99)", v, name);
+		perr(p, col, "bad range '%s' for '%s' (expected A..B with A <= B, e.g. 0..99, or A..end)", v, name);
 		return false;
 	case T_HRESULT:
 		if (hresult_word(v))
@@ -587,6 +606,40 @@ static bool check_value(struct parser *p, const char *cmd, const struct keyspec 
 			return true;
 		perr(p, col, "bad speed '%s' (expected kB/s 1..65535 or 'max')", v);
 		return false;
+	case T_ENUMS: {
+		/* a comma-separated list of enum words */
+		char item[64];
+		for (const char *w = v; ; ) {
+			size_t n = strcspn(w, ",");
+			snprintf(item, sizeof(item), "%.*s", (int)n, w);
+			if (n == 0 || n >= sizeof(item) || !in_enum(k->list, item)) {
+				enum_list_words(k->list, words, sizeof(words));
+				perr(p, col, "bad value '%s' for '%s' (expected a comma-separated list of: %s)", v, name,
+				     words);
+				return false;
+			}
+			if (!w[n])
+				return true;
+			w += n + 1;
+		}
+	}
+	case T_NAME:
+		if (*v && !strchr(v, '/') && strcmp(v, ".") && strcmp(v, "..") && v[0] != '.')
+			return true;
+		perr(p, col, "bad file name '%s' (expected a name without '/' that does not start with '.')", v);
+		return false;
+	case T_REGEX: {
+		regex_t re;
+		int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
+		if (rc == 0) {
+			regfree(&re);
+			return true;
+		}
+		char why[128];
+		regerror(rc, &re, why, sizeof(why));
+		perr(p, col, "bad regular expression '%s' for '%s': %s", v, name, why);
+		return false;
+	}
 	}
 	(void)cmd;
 	return false;
@@ -622,12 +675,13 @@ static bool has_sub(const char *word)
 
 static bool is_action(enum hrn_kind k)
 {
-	return k == HRN_MODE || k == HRN_WRITE || k == HRN_MMC || k == HRN_RUN;
+	return k == HRN_MODE || k == HRN_WRITE || k == HRN_MMC || k == HRN_RUN || k == HRN_INPUT ||
+	       k == HRN_GUEST_RUN;
 }
 
 struct state {
 	int first_action_line;
-	int drive_line, load_line, scale_line;
+	int drive_line, load_line, scale_line, guest_line;
 	bool have_engine_action;	/* write, mode, mmc seen */
 	bool have_run;
 };
@@ -708,9 +762,11 @@ static void parse_line(struct parser *p, struct state *ps, const char *line)
 	}
 
 	/* ordering rules */
-	if (spec->kind == HRN_DRIVE || spec->kind == HRN_LOAD || spec->kind == HRN_TIME_SCALE) {
+	if (spec->kind == HRN_DRIVE || spec->kind == HRN_LOAD || spec->kind == HRN_TIME_SCALE ||
+	    spec->kind == HRN_GUEST) {
 		int *seen = spec->kind == HRN_DRIVE ? &ps->drive_line :
-			    spec->kind == HRN_LOAD ? &ps->load_line : &ps->scale_line;
+			    spec->kind == HRN_LOAD ? &ps->load_line :
+			    spec->kind == HRN_GUEST ? &ps->guest_line : &ps->scale_line;
 		if (ps->first_action_line) {
 			perr(p, tok[0].col, "'%s' must come before the first action (line %d)", word,
 			     ps->first_action_line);
@@ -721,13 +777,19 @@ static void parse_line(struct parser *p, struct state *ps, const char *line)
 			goto out;
 		}
 		*seen = p->line;
+		if (spec->kind == HRN_GUEST)
+			p->s->needs_guest = true;
 	}
 	if (spec->kind == HRN_EXPECT && !strcmp(sub, "result") && !ps->have_engine_action) {
 		perr(p, tok[0].col, "'expect result' needs an action (write, mode, mmc) before it");
 		goto out;
 	}
-	if (spec->kind == HRN_EXPECT && !strcmp(sub, "exit") && !ps->have_run) {
-		perr(p, tok[0].col, "'expect exit' needs a 'run' before it");
+	if (spec->kind == HRN_EXPECT && (!strcmp(sub, "exit") || !strcmp(sub, "output")) && !ps->have_run) {
+		perr(p, tok[0].col, "'expect %s' needs a 'run' or 'guest-run' before it", sub);
+		goto out;
+	}
+	if (spec->kind == HRN_GUEST_RUN && !ps->guest_line) {
+		perr(p, tok[0].col, "'guest-run' needs a 'guest' line before the first action");
 		goto out;
 	}
 
@@ -889,8 +951,12 @@ static void parse_line(struct parser *p, struct state *ps, const char *line)
 		perr(p, end_col, "'%s' needs at least one key", cmdname);
 	if (spec->kind == HRN_EXPECT && !strcmp(sub, "blocks")) {
 		bool eq = hrn_step_arg(st, "equal"), rec = hrn_step_arg(st, "recorded");
+		int64_t a, b;
 		if (eq == rec)
 			perr(p, end_col, "'expect blocks' needs exactly one of 'equal=SOURCE' and 'recorded=no'");
+		else if (hrn_parse_range(hrn_step_get(st, "lba"), &a, &b) && b == HRN_RANGE_END &&
+			 (!eq || strncmp(hrn_step_get(st, "equal"), "file:", 5)))
+			perr(p, hrn_step_arg(st, "lba")->col, "'lba=A..end' needs 'equal=file:PATH' (the file's length ends the range)");
 	}
 	if (spec->kind == HRN_EXPECT && !strcmp(sub, "sense")) {
 		bool sn = hrn_step_arg(st, "sense");
@@ -909,6 +975,24 @@ static void parse_line(struct parser *p, struct state *ps, const char *line)
 		else if (ord && (hrn_step_arg(st, "count") || hrn_step_arg(st, "status")))
 			perr(p, end_col, "'expect trace order=' takes no count or status");
 	}
+	if (spec->kind == HRN_INPUT) {
+		static const char *const makers[] = { "from", "iso", "tone", "source" };
+		int nm = 0;
+		for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
+			nm += hrn_step_arg(st, makers[i]) != NULL;
+		if (nm != 1)
+			perr(p, end_col, "'input' needs exactly one of 'from=PATH', 'iso=DIR', 'tone=HZ' and 'source=SOURCE'");
+		else if (hrn_step_arg(st, "volid") && !hrn_step_arg(st, "iso"))
+			perr(p, hrn_step_arg(st, "volid")->col, "'volid' is for 'iso=DIR'");
+		else if (hrn_step_arg(st, "seconds") && !hrn_step_arg(st, "tone"))
+			perr(p, hrn_step_arg(st, "seconds")->col, "'seconds' is for 'tone=HZ'");
+		else if (hrn_step_arg(st, "tone") && !hrn_step_arg(st, "seconds"))
+			perr(p, end_col, "'input tone=' needs 'seconds=N'");
+		else if (hrn_step_arg(st, "source") && !hrn_step_arg(st, "size"))
+			perr(p, end_col, "'input source=' needs 'size=BYTES'");
+		else if (hrn_step_arg(st, "size") && !hrn_step_arg(st, "source"))
+			perr(p, hrn_step_arg(st, "size")->col, "'size' is for 'source=SOURCE'");
+	}
 	if (spec->kind == HRN_WRITE) {
 		const struct hrn_arg *ca = hrn_step_arg(st, "cancel-after");
 		int64_t c, b;
@@ -920,9 +1004,9 @@ static void parse_line(struct parser *p, struct state *ps, const char *line)
 	if (is_action(spec->kind)) {
 		if (!ps->first_action_line)
 			ps->first_action_line = p->line;
-		if (spec->kind == HRN_RUN)
+		if (spec->kind == HRN_RUN || spec->kind == HRN_GUEST_RUN)
 			ps->have_run = true;
-		else
+		else if (spec->kind != HRN_INPUT)
 			ps->have_engine_action = true;
 	}
 out:

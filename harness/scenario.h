@@ -12,7 +12,7 @@
 
 enum hrn_kind {
 	HRN_DRIVE, HRN_LOAD, HRN_TIME_SCALE, HRN_FAULT, HRN_CONTROL, HRN_ENGINE,
-	HRN_MODE, HRN_WRITE, HRN_MMC, HRN_RUN, HRN_EXPECT,
+	HRN_MODE, HRN_WRITE, HRN_MMC, HRN_RUN, HRN_EXPECT, HRN_GUEST, HRN_INPUT, HRN_GUEST_RUN,
 };
 
 /* One argument of a line: key=value (op '='), key>=value ('>'), key<=value ('<'), or a
@@ -45,6 +45,7 @@ struct hrn_scenario {
 	char *errors;		/* "FILE:LINE:COL: message\n"... or NULL */
 	int first_action;	/* index of the first action step, or nsteps */
 	bool needs_embedded;	/* fault or control lines */
+	bool needs_guest;	/* a guest line */
 };
 
 /* Parse path.  fixtures: the fixtures directory (NULL: $FIXTURES, else the nearest
@@ -69,6 +70,8 @@ char *hrn_scn_path(const struct hrn_scenario *s, const char *p);
 bool hrn_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 bool hrn_parse_size(const char *s, int64_t *out);
 bool hrn_parse_duration_us(const char *s, int64_t *out);
+/* "A..B", or "A..end" (*b = HRN_RANGE_END: up to the end of a file source). */
+#define HRN_RANGE_END INT64_MAX
 bool hrn_parse_range(const char *s, int64_t *a, int64_t *b);
 /* "K/AA/QQ" (hex) -> key, asc, ascq; "none" -> *none = true. */
 bool hrn_parse_sense(const char *s, int *key, int *asc, int *ascq, bool *none);

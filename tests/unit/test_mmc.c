@@ -1248,19 +1248,10 @@ static void test_dvdr_dao_libburn(void)
 	char image[PATH_MAX + 32];
 	snprintf(image, sizeof(image), "%s/dao.disclog", tmpdir);
 	unlink(image);
-	struct sim_lun_cfg luns[1] = { { .lun = 0, .media = "dvd-r", .image = image } };
-	struct sim_dev_cfg cfg = {
-		.vendor = "BURNLAB", .product = "SIMDRIVE", .revision = "0.1",
-		.serial = "SN", .target_name = "iqn.2026-01.org.burnlab:mmc", .luns = luns, .nluns = 1,
-	};
-	char err[256];
-	struct sim_dev *dev = sim_dev_new(&cfg, err, sizeof(err));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
-	uint64_t n = sim_dev_nexus_open(dev);
+	struct sim_dev *dev = mmc_new_dev_media("dvd-r", image);
+	uint64_t n = mmc_nexus(dev);
 	struct sim_cmd cmd;
 	static const uint8_t tur[6] = { 0x00 };
-	devtest_run(dev, n, 0, &cmd, tur, 6, 0);		/* consumes 29/00 */
-	sim_cmd_release(&cmd);
 	static const struct sim_sense seq_error = { 0x5, 0x2c, 0x00 };
 	static const struct sim_sense no_toc = { 0x5, 0x24, 0x00 };
 
@@ -1343,7 +1334,7 @@ static void test_dvdr_dao_libburn(void)
 	sim_cmd_release(&cmd);
 	rd10[5] = 0xe9;						/* LBA 1001..1008 */
 	devtest_run(dev, n, 0, &cmd, rd10, 10, 8 * 2048);
-	MMC_SENSE(&cmd, ((struct sim_sense){ 0x5, 0x21, 0x00 }));	/* 1008 is the lead-out */
+	MMC_SENSE(&cmd, mmc_lba_range);				/* 1008 is the lead-out */
 	sim_cmd_release(&cmd);
 	rd10[8] = 7;						/* LBA 1001..1007: zeros */
 	devtest_run(dev, n, 0, &cmd, rd10, 10, 7 * 2048);

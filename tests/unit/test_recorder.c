@@ -1081,18 +1081,26 @@ static void dao_closed(struct rec_disc *d, const char *img, uint8_t opcode)
 	dl_reader_close(r);
 }
 
+/* A blank DVD-R with page 05h DAO as libburn sends it (track mode 5, multi-session
+ * 00b), RESERVE TRACK 1001 (the drive makes it 1008) and the first n blocks written. */
+static struct rec_disc *dao_written(const char *img, uint32_t n)
+{
+	struct rec_disc *d = mk("dvd-r", img, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	GOOD(page(d, 2, 5, 8, 0, -1));
+	GOOD(rec_reserve(d, false, 1001));
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].size, 1008);
+	wr_chunks(d, 0, n, 1);
+	return d;
+}
+
 /* DVD-R/-RW Disc-at-Once as libburn (xorriso, cdrskin), growisofs and wodim do it:
  * RESERVE TRACK of the exact image size (1001, rounded to 1008 by the drive), exactly
  * 1001 blocks written, then SYNCHRONIZE CACHE (wodim: twice), no CLOSE. */
 static void test_dvdr_dao_short_reservation(void)
 {
 	const char *img = tpath("dao-libburn.dl");
-	struct rec_disc *d = mk("dvd-r", img, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-	GOOD(page(d, 2, 5, 8, 0, -1));				/* libburn: DAO, track mode 5 */
-	GOOD(rec_reserve(d, false, 1001));
-	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].size, 1008);
-	wr_chunks(d, 0, 992, 1);
+	struct rec_disc *d = dao_written(img, 992);
 	GOOD(rec_sync(d));					/* short of 1001: a flush only */
 	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 1);
 	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].state, 2);
@@ -1122,10 +1130,7 @@ static void test_dvdr_dao_short_reservation(void)
 
 	/* CLOSE SESSION instead of SYNCHRONIZE CACHE: the same end. */
 	img = tpath("dao-close-session.dl");
-	d = mk("dvd-r", img, 0);
-	GOOD(page(d, 2, 5, 8, 0, -1));
-	GOOD(rec_reserve(d, false, 1001));
-	wr_chunks(d, 0, 1001, 1);
+	d = dao_written(img, 1001);
 	GOOD(rec_close(d, 2, 0));
 	dao_closed(d, img, 0x5b);
 	rec_disc_free(d);
@@ -1133,10 +1138,7 @@ static void test_dvdr_dao_short_reservation(void)
 	/* CLOSE TRACK, then CLOSE SESSION (libburn closing a damaged DVD-R): the track is
 	 * padded at CLOSE TRACK, the session closes as page 05h says. */
 	img = tpath("dao-close-track.dl");
-	d = mk("dvd-r", img, 0);
-	GOOD(page(d, 2, 5, 8, 0, -1));
-	GOOD(rec_reserve(d, false, 1001));
-	wr_chunks(d, 0, 1001, 1);
+	d = dao_written(img, 1001);
 	GOOD(rec_close(d, 1, 1));
 	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].state, 3);
 	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].last_recorded, 1007);
@@ -1152,11 +1154,7 @@ static void test_dvdr_dao_short_reservation(void)
 static void test_dvdr_dao_refusals(void)
 {
 	const char *img = tpath("dao-short.dl");
-	struct rec_disc *d = mk("dvd-r", img, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-	GOOD(page(d, 2, 5, 8, 0, -1));
-	GOOD(rec_reserve(d, false, 1001));
-	wr_chunks(d, 0, 500, 1);
+	struct rec_disc *d = dao_written(img, 500);
 	GOOD(rec_sync(d));
 	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 1);
 	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].state, 2);

@@ -25,6 +25,9 @@ enum { DF_ERASABLE = 1u << 0, DF_LOADED = 1u << 1 };
 #define DF_BGF_MASK  (3u << DF_BGF_SHIFT)
 enum { BGF_NONE = 0, BGF_PARTIAL = 1, BGF_RUNNING = 2, BGF_COMPLETE = 3 };
 enum { WT_PACKET = 0, WT_TAO = 1, WT_SAO = 2, WT_RAW = 3 };
+/* Opcodes recorded with the blocks the drive writes by itself (reservation padding). */
+enum { REC_OP_SYNC = 0x35, REC_OP_CLOSE = 0x5b };
+#define REC_DVD_MAX_TRACKS 153
 #define REC_CUE_MAX 512		/* cue sheet entries (4 KiB) */
 
 /* ---- tables ---------------------------------------------------------------- */
@@ -122,7 +125,7 @@ static const struct {
 /* Per family: track limit (RESERVE TRACK refuses beyond it) and the unit reservations
  * are rounded up to (one ECC block / cluster). */
 static const struct { uint16_t max_tracks; uint32_t reserve_unit; } rec_family_rules[] = {
-	[REC_CD] = { 99, 1 }, [REC_DVD] = { 153, 16 }, [REC_BD] = { 7927, 32 },
+	[REC_CD] = { 99, 1 }, [REC_DVD] = { REC_DVD_MAX_TRACKS, 16 }, [REC_BD] = { 7927, 32 },
 };
 
 /* ---- the disc ------------------------------------------------------------- */
@@ -159,6 +162,10 @@ struct rec_disc {
 		uint8_t tno, ctl, data_mode;
 	} raw_trk[99];
 	unsigned raw_diag;		/* content diagnostics logged (§4.6 item 4) */
+	/* DVD reservations: the end LBA the host asked for in RESERVE TRACK, before the
+	 * rounding to the ECC block, per track number; 0 = not known (the image was
+	 * reloaded): the rounded end then (doc/simdrive-recorder.md §6) */
+	int32_t resv_want[REC_DVD_MAX_TRACKS];
 };
 
 static uint64_t rec_now(const struct rec_disc *d)
@@ -1152,6 +1159,45 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 
 /* ---- close / sync --------------------------------------------------------- */
 
+/* The end LBA the host asked for when it reserved t: MMC-6 §6.31 has the drive round
+ * a DVD reservation up to whole ECC blocks, and the host then writes only what it
+ * asked for.  The rounded end when not known (a reloaded image). */
+static int32_t rec_resv_want_end(const struct rec_disc *d, const struct dl_track *t)
+{
+	int32_t end = t->start_lba + (int32_t)t->size;
+	int32_t want = t->number <= REC_DVD_MAX_TRACKS ? d->resv_want[t->number - 1] : 0;
+	return want > t->start_lba && want < end ? want : end;
+}
+
+/* The drive fills reserved track t from its NWA to its end with zero blocks (a
+ * reservation is recorded whole: MMC-6 §6.3 CLOSE TRACK, §4.5 Disc-at-Once), recorded
+ * as the host's blocks are, under the opcode of the command that made the drive write
+ * them.  CD SAO/RAW tracks have no NWA of their own: they close as they are. */
+static struct sim_sense rec_pad(struct rec_disc *d, struct dl_track *t, uint8_t opcode)
+{
+	enum { CHUNK = 512 };		/* blocks per DATA record */
+	uint32_t bs = d->m->family == REC_CD && rec_page_wt(d) != WT_TAO
+		      ? 0 : rec_write_block_size(d, t->nwa);
+	if (t->state != 2 || !(t->flags & TF_NWA) || !t->free_blocks || !bs)
+		return SIM_SENSE_NONE;
+	uint8_t *zero = calloc(CHUNK, bs);
+	if (!zero)
+		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
+	struct sim_sense s = SIM_SENSE_NONE;
+	while (t->free_blocks && !s.key) {
+		uint32_t n = t->free_blocks < CHUNK ? t->free_blocks : CHUNK;
+		struct rec_write_req w = { .lba = t->nwa, .nblocks = n, .data = zero,
+					   .len = (size_t)n * bs, .opcode = opcode };
+		s = rec_record(d, &w, bs, t->number, t->session);
+		if (!s.key) {
+			t->flags &= (uint8_t)~TF_BLANK;
+			rec_advance(d, t, n);
+		}
+	}
+	free(zero);
+	return s;
+}
+
 /* Close track t (state 1 or 2); a new invisible track follows a closed incomplete
  * one: right after it on DVD/BD, after the TAO gap on CD (§2.2). */
 static int rec_close_track(struct rec_disc *d, struct dl_track *t)
@@ -1246,6 +1292,43 @@ static struct sim_sense rec_close_session(struct rec_disc *d, enum rec_close_act
 	return SIM_SENSE_NONE;
 }
 
+/* DVD-R/-RW Disc-at-Once is written: every reservation of the open session holds
+ * what the host asked for (MMC-6 §4.5: the drive ends the disc once the reserved
+ * track is written and its cache synchronised), and no other track was started. */
+static bool rec_dao_done(struct rec_disc *d)
+{
+	struct dl_session *s = rec_last_session(d);
+	if (d->m->family != REC_DVD || !d->m->needs_page05 || rec_page_wt(d) != WT_SAO ||
+	    !s || s->state != 1)
+		return false;
+	bool any = false;
+	for (uint16_t i = 0; i < d->st.ntracks; i++) {
+		const struct dl_track *t = &d->st.tracks[i];
+		if (t->session != s->number)
+			continue;
+		if (t->state == 1 ||
+		    (t->state == 2 && t->free_blocks && t->nwa < rec_resv_want_end(d, t)))
+			return false;
+		any |= t->state == 2;
+	}
+	return any;
+}
+
+/* The end of a DAO recording: the drive pads every reservation of the session to its
+ * end and closes the session, the disc finalized whatever page 05h multi-session
+ * says: a Disc-at-Once disc takes no further session (MMC-6 §4.5). */
+static struct sim_sense rec_dao_close(struct rec_disc *d, uint8_t opcode)
+{
+	struct dl_session *s = rec_last_session(d);
+	for (uint16_t i = 0; i < d->st.ntracks; i++) {
+		struct dl_track *t = &d->st.tracks[i];
+		struct sim_sense ps = t->session == s->number ? rec_pad(d, t, opcode) : SIM_SENSE_NONE;
+		if (ps.key)
+			return ps;
+	}
+	return rec_close_session(d, RC_FINALIZE);
+}
+
 static struct sim_sense rec_close_apply(struct rec_disc *d, enum rec_close_action act, uint16_t number)
 {
 	switch (act) {
@@ -1255,11 +1338,16 @@ static struct sim_sense rec_close_apply(struct rec_disc *d, enum rec_close_actio
 			return SIM_SENSE_INVALID_FIELD_IN_CDB;
 		if (t->state == 0 || t->state == 3 || d->st.disc_status == 2)
 			return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
+		struct sim_sense ps = rec_pad(d, t, REC_OP_CLOSE);	/* a reservation */
+		if (ps.key)
+			return ps;
 		return rec_close_track(d, t) < 0 ? SIM_SENSE_INTERNAL_TARGET_FAILURE : SIM_SENSE_NONE;
 	}
 	case RC_SESSION_PAGE05:
 	case RC_SESSION_APPEND:
 	case RC_FINALIZE:
+		if (rec_dao_done(d))		/* DVD-R/-RW DAO: as at SYNC */
+			return rec_dao_close(d, REC_OP_CLOSE);
 		if (d->raw_active && rec_raw_layout(d) < 0)	/* RAW: layout from Q first */
 			return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
 		return rec_close_session(d, act);
@@ -1325,26 +1413,6 @@ struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number
 	return rec_end(d, &x, true);
 }
 
-/* DVD-R/-RW Disc-at-Once: every reservation of the open session is filled and no
- * other track was started. */
-static bool rec_dao_done(struct rec_disc *d)
-{
-	struct dl_session *s = rec_last_session(d);
-	if (d->m->family != REC_DVD || !d->m->needs_page05 || rec_page_wt(d) != WT_SAO ||
-	    !s || s->state != 1)
-		return false;
-	bool any = false;
-	for (uint16_t i = 0; i < d->st.ntracks; i++) {
-		const struct dl_track *t = &d->st.tracks[i];
-		if (t->session != s->number)
-			continue;
-		if (t->state == 1 || (t->state == 2 && t->free_blocks))
-			return false;
-		any |= t->state == 2;
-	}
-	return any;
-}
-
 struct sim_sense rec_sync(struct rec_disc *d)
 {
 	if (!d->m->writable)
@@ -1385,7 +1453,7 @@ struct sim_sense rec_sync(struct rec_disc *d)
 		layout = true;
 	}
 	if (rec_dao_done(d)) {		/* DVD-R DAO: the disc closes at SYNC (§3) */
-		struct sim_sense cs = rec_close_session(d, RC_FINALIZE);
+		struct sim_sense cs = rec_dao_close(d, REC_OP_SYNC);
 		if (cs.key) {
 			rec_end(d, &x, false);
 			return cs;
@@ -1415,10 +1483,13 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 	}
 	if (!size)
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
+	uint64_t asked = size;
 	uint32_t unit = rec_family_rules[d->m->family].reserve_unit;
 	size = (size + unit - 1) / unit * unit;
 	if (size > t->free_blocks)
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
+	uint16_t number = t->number;
+	int32_t want = t->start_lba + (int32_t)asked;	/* before the rounding (§6.31) */
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
@@ -1439,6 +1510,8 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 	rec_refresh_nwa(d);
 	if (rec_make_durable(d, true) < 0)
 		return rec_end(d, &x, false);
+	if (d->m->family == REC_DVD && number <= REC_DVD_MAX_TRACKS)
+		d->resv_want[number - 1] = want;
 	return rec_end(d, &x, true);
 }
 
@@ -1457,6 +1530,7 @@ struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 	d->read_stale = true;
 	d->sao_armed = false;
 	d->raw_active = false;
+	memset(d->resv_want, 0, sizeof(d->resv_want));
 	return rec_end(d, &x, true);
 }
 

@@ -165,11 +165,13 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 		  struct sim_sense *sense);
 
 /* SYNCHRONIZE CACHE: flush the image (dl_writer_sync).  On CD TAO it also ends the
- * open track (spec §1.7). */
+ * open track (spec §1.7); on DVD-R/-RW DAO, once the reservations hold what RESERVE
+ * TRACK asked for, the drive pads them (recorded zeros) and finalizes (MMC-6 §4.5). */
 struct sim_sense rec_sync(struct rec_disc *d);
 /* CLOSE TRACK/SESSION (function 0-7, spec §1.7 table), number = track number. */
 struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number);
-/* RESERVE TRACK: arsv ? an LBA : a size in blocks. */
+/* RESERVE TRACK: arsv ? an LBA : a size in blocks, rounded up to the ECC block
+ * (MMC-6 §6.31); DVD keeps the end asked for (the end of a DAO recording). */
 struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value);
 /* BLANK type 0-6 (spec §1.9); number = track/LBA for the track types. */
 struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number);

@@ -1236,6 +1236,127 @@ static void test_format_reserve_blank(void)
 	sim_dev_free(dev);
 }
 
+/* DVD-R Disc-at-Once through the CDBs libburn (xorriso -dao, cdrskin -dao) sends,
+ * libburn/write.c burn_disc_open_track_dvd_minus_r and burn_dvd_write_track: page 05h
+ * write type 2, RESERVE TRACK of the exact size (1001 blocks; the drive rounds to the
+ * ECC block, 1008), 32 KiB WRITEs of exactly 1001 blocks, SYNCHRONIZE CACHE with IMMED
+ * and no CLOSE.  The drive pads the reservation and closes the disc: READ DISC
+ * INFORMATION complete, track 1 closed with 1008 blocks, a TOC, the padding zeros. */
+static void test_dvdr_dao_libburn(void)
+{
+	mmc_fixtures();
+	char image[PATH_MAX + 32];
+	snprintf(image, sizeof(image), "%s/dao.disclog", tmpdir);
+	unlink(image);
+	struct sim_dev *dev = mmc_new_dev_media("dvd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	static const uint8_t tur[6] = { 0x00 };
+	static const struct sim_sense seq_error = { 0x5, 0x2c, 0x00 };
+	static const struct sim_sense no_toc = { 0x5, 0x24, 0x00 };
+
+	uint8_t page[52];
+	mmc_page05(dev, n, 0, page);
+	page[2] = 0x02;						/* DAO, LS_V 0, no test */
+	page[3] = 0x05;						/* multi-session 00b, mode 5 */
+	page[4] = 0x08;
+	page[5] = 0;
+	page[3] &= (uint8_t)~0x20;				/* FP 0 */
+	memset(page + 10, 0, 4);				/* packet size */
+	mmc_select05(dev, n, 0, &cmd, page);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	uint8_t rsv[10] = { 0x53 };
+	wire_put_be32(rsv + 5, 1001);
+	mmc_simple(dev, n, 0, &cmd, rsv, 10);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_toc(dev, n, 0, &cmd, 0);				/* nothing closed yet */
+	MMC_SENSE(&cmd, no_toc);
+	sim_cmd_release(&cmd);
+
+	uint8_t *data = mmc_data(0, 1001, 2048);
+	for (uint32_t lba = 0; lba < 1001; lba += 16) {
+		uint16_t k = (uint16_t)(1001 - lba < 16 ? 1001 - lba : 16);
+		mmc_write10(dev, n, 0, &cmd, lba, k, data + (size_t)lba * 2048, k * 2048u);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+	}
+	uint8_t sync[10] = { 0x35, 0x02 };			/* IMMED */
+	mmc_simple(dev, n, 0, &cmd, sync, 10);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	for (int i = 0; i < 2000; i++) {			/* poll as libburn does */
+		devtest_run(dev, n, 0, &cmd, tur, 6, 0);
+		bool ready = cmd.status == SIM_STATUS_GOOD;
+		sim_cmd_release(&cmd);
+		if (ready)
+			break;
+	}
+
+	mmc_rdi(dev, n, 0, &cmd);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[2] & 0x03, 2);		/* complete */
+	CU_ASSERT_EQUAL((cmd.data_in[2] >> 2) & 0x03, 3);	/* last session complete */
+	CU_ASSERT_EQUAL(cmd.data_in[4], 1);
+	CU_ASSERT_EQUAL(cmd.data_in[6], 1);			/* last track in last session */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 16), 0xffffffffu);
+	sim_cmd_release(&cmd);
+	mmc_rti(dev, n, 0, &cmd, 0x01, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[6] & 0xc0, 0);		/* not reserved, not blank */
+	CU_ASSERT_EQUAL(cmd.data_in[7], 0x02);			/* LRA_V, no NWA_V */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 0);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 16), 0);	/* free blocks */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 24), 1008);	/* track size */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 28), 1007);	/* last recorded */
+	sim_cmd_release(&cmd);
+	mmc_toc(dev, n, 0, &cmd, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 4 + 2 * 8);
+	CU_ASSERT_EQUAL(cmd.data_in[2], 1);
+	CU_ASSERT_EQUAL(cmd.data_in[3], 1);
+	CU_ASSERT_EQUAL(cmd.data_in[12 + 2], 0xaa);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 12 + 4), 1008);	/* lead-out */
+	sim_cmd_release(&cmd);
+
+	uint8_t rc10[10] = { 0x25 };
+	devtest_run(dev, n, 0, &cmd, rc10, 10, 8);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 1007);
+	sim_cmd_release(&cmd);
+	uint8_t rd10[10] = { 0x28, 0, 0, 0, 0x03, 0xe0, 0, 0, 8, 0 };	/* LBA 992 */
+	devtest_run(dev, n, 0, &cmd, rd10, 10, 8 * 2048);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 8 * 2048);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, data + 992 * 2048, 8 * 2048), 0);
+	sim_cmd_release(&cmd);
+	rd10[5] = 0xe9;						/* LBA 1001..1008 */
+	devtest_run(dev, n, 0, &cmd, rd10, 10, 8 * 2048);
+	MMC_SENSE(&cmd, mmc_lba_range);				/* 1008 is the lead-out */
+	sim_cmd_release(&cmd);
+	rd10[8] = 7;						/* LBA 1001..1007: zeros */
+	devtest_run(dev, n, 0, &cmd, rd10, 10, 7 * 2048);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 7 * 2048);
+	bool zero = true;
+	for (uint32_t i = 0; i < 7 * 2048; i++)
+		zero &= cmd.data_in[i] == 0;
+	CU_ASSERT(zero);
+	sim_cmd_release(&cmd);
+
+	/* A CLOSE after the drive closed the disc: nothing is open. */
+	uint8_t close_session[10] = { 0x5b, 0, 0x02 };
+	mmc_simple(dev, n, 0, &cmd, close_session, 10);
+	MMC_SENSE(&cmd, seq_error);
+	sim_cmd_release(&cmd);
+
+	free(data);
+	sim_dev_free(dev);
+	unlink(image);
+}
+
 static const struct unit_test mmc_tests[] = {
 	{ "dvdr_burn", test_dvdr_burn },
 	{ "cdr_raw_audio_write", test_cdr_raw_audio_write },
@@ -1249,6 +1370,7 @@ static const struct unit_test mmc_tests[] = {
 	{ "performance_speeds", test_performance_speeds },
 	{ "buffer_opc_mechanism", test_buffer_opc_mechanism },
 	{ "format_reserve_blank", test_format_reserve_blank },
+	{ "dvdr_dao_libburn", test_dvdr_dao_libburn },
 };
 
 static int mmc_suite(void)

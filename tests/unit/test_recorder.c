@@ -1033,6 +1033,149 @@ static void test_dvdr_dao(void)
 	rec_disc_free(d);
 }
 
+/* DAO writes of n blocks from lba in 16-block chunks (32 KiB, as libburn, growisofs
+ * and wodim send them), block i filled with (fill + i). */
+static void wr_chunks(struct rec_disc *d, int32_t lba, uint32_t n, uint8_t fill)
+{
+	for (uint32_t done = 0; done < n; done += 16) {
+		uint32_t k = n - done < 16 ? n - done : 16;
+		GOOD(wr(d, lba + (int32_t)done, k, 2048, (uint8_t)(fill + done)));
+	}
+}
+
+/* The reserved track 1 of a DAO disc was padded and closed: 1008 blocks, lead-out at
+ * 1008, the disc finalized; blocks 1001..1007 read as zeros recorded under opcode. */
+static void dao_closed(struct rec_disc *d, const char *img, uint8_t opcode)
+{
+	const struct dl_state *s = rec_state(d);
+	CU_ASSERT_EQUAL(s->disc_status, 2);
+	CU_ASSERT_EQUAL(s->last_session_state, 3);
+	CU_ASSERT_EQUAL(s->nsessions, 1);
+	CU_ASSERT_EQUAL(s->sessions[0].state, 3);
+	CU_ASSERT_EQUAL(s->sessions[0].leadout_lba, 1008);
+	CU_ASSERT_EQUAL(s->nwa, -1);
+	CU_ASSERT_EQUAL_FATAL(s->ntracks, 1);
+	CU_ASSERT_EQUAL(s->tracks[0].state, 3);
+	CU_ASSERT_EQUAL(s->tracks[0].size, 1008);
+	CU_ASSERT_EQUAL(s->tracks[0].last_recorded, 1007);
+	CU_ASSERT_EQUAL(s->tracks[0].free_blocks, 0);
+	CU_ASSERT_EQUAL(s->tracks[0].flags & 0x09, 0);		/* not blank, no NWA */
+	uint8_t buf[8 * 2048], zero[7 * 2048];
+	memset(zero, 0, sizeof(zero));
+	GOOD(rec_read(d, 1000, 8, buf));
+	CU_ASSERT_EQUAL(buf[0], (uint8_t)(1 + 1000));		/* the host's last block */
+	CU_ASSERT_EQUAL(memcmp(buf + 2048, zero, sizeof(zero)), 0);	/* the drive's */
+	SENSE_IS(rec_read(d, 1008, 1, buf), 5, 0x21, 0);
+	struct dl_error e;
+	struct dl_reader *r = dl_reader_open(img, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	struct dl_data_meta m;
+	CU_ASSERT_EQUAL(dl_reader_block_meta(r, 1000, &m, &e), 0);
+	CU_ASSERT_EQUAL(m.opcode, 0x2a);
+	CU_ASSERT_EQUAL(dl_reader_block_meta(r, 1007, &m, &e), 0);
+	CU_ASSERT_EQUAL(m.lba, 1001);
+	CU_ASSERT_EQUAL(m.count, 7);
+	CU_ASSERT_EQUAL(m.opcode, opcode);
+	CU_ASSERT_EQUAL(m.write_type, 2);
+	CU_ASSERT_EQUAL(m.track, 1);
+	dl_reader_close(r);
+}
+
+/* A blank DVD-R with page 05h DAO as libburn sends it (track mode 5, multi-session
+ * 00b), RESERVE TRACK 1001 (the drive makes it 1008) and the first n blocks written. */
+static struct rec_disc *dao_written(const char *img, uint32_t n)
+{
+	struct rec_disc *d = mk("dvd-r", img, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	GOOD(page(d, 2, 5, 8, 0, -1));
+	GOOD(rec_reserve(d, false, 1001));
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].size, 1008);
+	wr_chunks(d, 0, n, 1);
+	return d;
+}
+
+/* DVD-R/-RW Disc-at-Once as libburn (xorriso, cdrskin), growisofs and wodim do it:
+ * RESERVE TRACK of the exact image size (1001, rounded to 1008 by the drive), exactly
+ * 1001 blocks written, then SYNCHRONIZE CACHE (wodim: twice), no CLOSE. */
+static void test_dvdr_dao_short_reservation(void)
+{
+	const char *img = tpath("dao-libburn.dl");
+	struct rec_disc *d = dao_written(img, 992);
+	GOOD(rec_sync(d));					/* short of 1001: a flush only */
+	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 1);
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].state, 2);
+	wr_chunks(d, 992, 9, (uint8_t)(1 + 992));
+	GOOD(rec_sync(d));					/* the drive pads and closes */
+	dao_closed(d, img, 0x35);
+	GOOD(rec_sync(d));					/* wodim's second flush */
+	SENSE_IS(rec_close(d, 2, 0), 5, 0x2c, 0);		/* nothing open any more */
+	SENSE_IS(rec_close(d, 1, 1), 5, 0x2c, 0);
+	SENSE_IS(wr(d, 1008, 16, 2048, 0), 5, 0x21, 2);		/* finalized */
+	SENSE_IS(rec_reserve(d, false, 16), 5, 0x72, 5);
+	rec_disc_free(d);
+
+	/* wodim -multi on a blanked DVD-RW: page 05h multi-session 11b, LS_V and FP left
+	 * on from the incremental default; a DAO disc is finalized all the same. */
+	img = tpath("dao-wodim.dl");
+	d = mk("dvd-rw", img, 0);
+	GOOD(wr(d, 0, 16, 2048, 0));
+	GOOD(rec_blank(d, 0, 0));
+	GOOD(page(d, 2, -1, -1, 3, -1));
+	GOOD(rec_reserve(d, false, 1001));
+	wr_chunks(d, 0, 1001, 1);
+	GOOD(rec_sync(d));
+	dao_closed(d, img, 0x35);
+	GOOD(rec_sync(d));
+	rec_disc_free(d);
+
+	/* CLOSE SESSION instead of SYNCHRONIZE CACHE: the same end. */
+	img = tpath("dao-close-session.dl");
+	d = dao_written(img, 1001);
+	GOOD(rec_close(d, 2, 0));
+	dao_closed(d, img, 0x5b);
+	rec_disc_free(d);
+
+	/* CLOSE TRACK, then CLOSE SESSION (libburn closing a damaged DVD-R): the track is
+	 * padded at CLOSE TRACK, the session closes as page 05h says. */
+	img = tpath("dao-close-track.dl");
+	d = dao_written(img, 1001);
+	GOOD(rec_close(d, 1, 1));
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].state, 3);
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].last_recorded, 1007);
+	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 1);
+	GOOD(rec_close(d, 2, 0));
+	dao_closed(d, img, 0x5b);
+	rec_disc_free(d);
+}
+
+/* What stays wrong: a DAO recording short of what was reserved is not closed by a
+ * SYNC, and CLOSE SESSION refuses it; after a reload the requested size is unknown,
+ * so the whole rounded reservation must be written. */
+static void test_dvdr_dao_refusals(void)
+{
+	const char *img = tpath("dao-short.dl");
+	struct rec_disc *d = dao_written(img, 500);
+	GOOD(rec_sync(d));
+	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 1);
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].state, 2);
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].nwa, 500);
+	SENSE_IS(rec_close(d, 2, 0), 5, 0x72, 4);		/* reservation not filled */
+	SENSE_IS(wr(d, 500, 509, 2048, 0), 5, 0x63, 0);	/* past the 1008 */
+	rec_disc_free(d);
+
+	d = mk(NULL, img, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].nwa, 500);
+	wr_chunks(d, 500, 501, (uint8_t)(1 + 500));
+	GOOD(rec_sync(d));					/* 1001 of an unknown request */
+	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 1);
+	GOOD(wr(d, 1001, 7, 2048, 0));
+	GOOD(rec_sync(d));
+	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 2);
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].size, 1008);
+	rec_disc_free(d);
+}
+
 static void test_track_full_and_modes(void)
 {
 	const char *img = tpath("modes.dl");
@@ -1267,6 +1410,8 @@ static int recorder_suite(void)
 		{ "dvdr_incremental", test_dvdr_incremental },
 		{ "reload_replay", test_reload_replay },
 		{ "dvdr_dao", test_dvdr_dao },
+		{ "dvdr_dao_short_reservation", test_dvdr_dao_short_reservation },
+		{ "dvdr_dao_refusals", test_dvdr_dao_refusals },
 		{ "track_full_and_modes", test_track_full_and_modes },
 		{ "cd_raw", test_cd_raw },
 	};

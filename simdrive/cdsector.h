@@ -5,8 +5,9 @@
  * Annex A (CIRC-independent P/Q Reed-Solomon product code, "ECC"), §22 (sub-channel
  * P and Q); addresses as in spec/mmc-subset.md §4.4.
  *
- * Scrambling (ECMA-130 Annex B) is deliberately absent: .bin/.img files and WRITE
- * data in non-raw modes carry unscrambled sectors.
+ * Scrambling (ECMA-130 Annex B) is only for frames as they are on the disc: .bin/.img
+ * files and WRITE data in non-raw modes carry unscrambled sectors; RAW (write type 3)
+ * hosts send data sectors scrambled, and the drive descrambles what it reads.
  */
 #ifndef SIM_CDSECTOR_H
 #define SIM_CDSECTOR_H
@@ -98,6 +99,19 @@ enum cds_kind cds_classify(const uint8_t sector[CDS_RAW_SIZE]);
 
 /* Offset of the 2048 user data bytes for a kind, or -1 when it has none. */
 int cds_user_offset(enum cds_kind kind);
+
+/* Does the sector start with the sync pattern (00h, 10 x FFh, 00h; ECMA-130 §14.1)? */
+bool cds_sync_ok(const uint8_t *sector);
+
+/* XOR len bytes (at most CDS_RAW_SIZE - 12) with the ECMA-130 Annex B scrambler
+ * sequence (15-bit LFSR x^15+x+1, preset 0001h, LSB first): p is byte 12 of a sector,
+ * the first byte the sequence covers.  Scrambling and descrambling are the same. */
+void cds_scramble(uint8_t *p, size_t len);
+
+/* Is the EDC of a sector of this kind right (ECMA-130 §14.3)?  Mode 1: bytes 0..2063;
+ * Mode 2 Form 1: 16..2071; Form 2: 16..2347, where a zero EDC means none (§14.5).
+ * Kinds without an EDC (Mode 0, unknown) have nothing to check: true. */
+bool cds_edc_ok(const uint8_t sector[CDS_RAW_SIZE], enum cds_kind kind);
 
 /* ---- sub-channel ------------------------------------------------------------- */
 

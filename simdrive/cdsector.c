@@ -313,6 +313,14 @@ void cds_sub_deinterleave(uint8_t chan[8][CDS_CHAN_SIZE], const uint8_t raw[CDS_
 	}
 }
 
+bool cds_sub_has_pq(const uint8_t raw[CDS_SUB_SIZE])
+{
+	for (size_t i = 0; i < CDS_SUB_SIZE; i++)
+		if (raw[i] & 0xc0)
+			return true;
+	return false;
+}
+
 int cds_sub_synth(uint8_t chan[8][CDS_CHAN_SIZE], uint8_t ctl, unsigned track, unsigned index,
 		  int32_t rel_frames, int32_t lba)
 {

@@ -136,6 +136,9 @@ void cds_sub_interleave(uint8_t raw[CDS_SUB_SIZE], const uint8_t chan[8][CDS_CHA
 /* The inverse. */
 void cds_sub_deinterleave(uint8_t chan[8][CDS_CHAN_SIZE], const uint8_t raw[CDS_SUB_SIZE]);
 
+/* Does any of the 96 bytes carry a P or Q bit (b7, b6)?  False for packed R-W only. */
+bool cds_sub_has_pq(const uint8_t raw[CDS_SUB_SIZE]);
+
 /* Synthesize the 8 channels of one frame: P all ones when pause (index 0) else all
  * zero; Q from cds_q_position; R-W zero.  Returns 0 or -1 as cds_q_position. */
 int cds_sub_synth(uint8_t chan[8][CDS_CHAN_SIZE], uint8_t ctl, unsigned track, unsigned index,

@@ -885,14 +885,16 @@ static void rec_raw_diag(struct rec_disc *d, int32_t lba, const char *what)
 }
 
 /* Q of a raw block into q[12]: DBT 1 carries it formatted in bytes 2352..2363, DBT 3
- * interleaved in the 96 P-W bytes; DBT 0 and 2 (packed R-W) carry none. */
+ * interleaved in the 96 P-W bytes; DBT 2 likewise when P/Q bits are there (wodim
+ * -raw96p sends P and Q in b7/b6 beside packed R-W), none when only R-W is; DBT 0
+ * carries none. */
 static bool rec_raw_q(uint8_t dbt, const uint8_t *blk, uint8_t q[CDS_CHAN_SIZE])
 {
 	if (dbt == 1) {
 		memcpy(q, blk + CDS_RAW_SIZE, CDS_CHAN_SIZE);
 		return true;
 	}
-	if (dbt == 3) {
+	if (dbt == 3 || (dbt == 2 && cds_sub_has_pq(blk + CDS_RAW_SIZE))) {
 		uint8_t ch[8][CDS_CHAN_SIZE];
 		cds_sub_deinterleave(ch, blk + CDS_RAW_SIZE);
 		memcpy(q, ch[1], CDS_CHAN_SIZE);

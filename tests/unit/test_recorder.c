@@ -1277,7 +1277,13 @@ static void test_cd_raw_readback(void)
 		GOOD(raw_write(d, -150, 0, RAW_PREGAP, dbt, 20));
 		GOOD(raw_write(d, 0, 20, RAW_DATA, dbt, 20));
 		SENSE_IS(rec_read(d, 0, 1, (uint8_t[2048]){ 0 }), 5, 0x21, 0);	/* still open */
-		GOOD(rec_close(d, 2, 0));
+		if (dbt == 0) {				/* no Q: CLOSE SESSION ends it */
+			GOOD(rec_close(d, 2, 0));
+		} else {				/* Q (DBT 2 too): the lead-out does */
+			GOOD(raw_write(d, 20, 30, RAW_LEADOUT, dbt, 20));
+			GOOD(rec_sync(d));
+			CU_ASSERT_EQUAL(s->sessions[0].leadout_lba, 20);
+		}
 		CU_ASSERT_EQUAL_FATAL(s->ntracks, 1);
 		CU_ASSERT_EQUAL(s->tracks[0].start_lba, 0);
 		CU_ASSERT_EQUAL(s->tracks[0].size, 20);

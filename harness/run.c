@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cdsector.h"
 #include "disclog.h"
 #include "report.h"
 #include "guest.h"
@@ -474,6 +475,37 @@ struct src_ctx {
 	bool cancelled;
 };
 
+/* Block lba of a generated source (zero, pattern, cd-mode1), size bytes.  cd-mode1
+ * is a frame as a RAW host sends it (doc/harness.md): a Mode 1 sector of lba over
+ * 2048 pattern bytes, scrambled (ECMA-130 Annex B), then in a 2368-byte block the
+ * formatted P/Q and in a 2448-byte one the P-W of track 1 (INDEX 00 below LBA 0, else
+ * 01; cds_sub_synth); other sizes get the frame cut or zero-filled. */
+static void src_block(const struct hrn_source *src, int64_t lba, uint8_t *buf, uint32_t size)
+{
+	if (src->kind == HRN_SRC_PATTERN) {
+		hrn_pattern_block(src->seed, lba, buf, size);
+		return;
+	}
+	memset(buf, 0, size);
+	if (src->kind != HRN_SRC_CD_MODE1 || lba < CDS_LBA_MIN || lba > CDS_LBA_MAX)
+		return;
+	uint8_t frame[CDS_RAW_SUB_SIZE], user[CDS_USER_SIZE], chan[8][CDS_CHAN_SIZE];
+	memset(frame, 0, sizeof(frame));
+	hrn_pattern_block(src->seed, lba, user, sizeof(user));
+	cds_make_mode1(frame, (int32_t)lba, user);
+	cds_scramble(frame + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	if (cds_sub_synth(chan, 4, 1, lba < 0 ? 0 : 1, (int32_t)(lba < 0 ? -lba : lba),
+			  (int32_t)lba) == 0) {
+		if (size == CDS_RAW_SIZE + 16) {		/* formatted P/Q */
+			memcpy(frame + CDS_RAW_SIZE, chan[1], CDS_CHAN_SIZE);
+			frame[CDS_RAW_SIZE + 15] = chan[0][0] & 0x80;
+		} else {
+			cds_sub_interleave(frame + CDS_RAW_SIZE, chan);
+		}
+	}
+	memcpy(buf, frame, size < sizeof(frame) ? size : sizeof(frame));
+}
+
 static hresult_t src_read(void *vctx, void *buf, uint32_t len, uint32_t *got)
 {
 	struct src_ctx *x = vctx;
@@ -484,12 +516,8 @@ static hresult_t src_read(void *vctx, void *buf, uint32_t len, uint32_t *got)
 		done = (uint32_t)r;
 	} else {
 		while (done < len) {
-			if (x->off == 0) {
-				if (x->src.kind == HRN_SRC_PATTERN)
-					hrn_pattern_block(x->src.seed, x->lba, x->block, x->bps);
-				else
-					memset(x->block, 0, x->bps);
-			}
+			if (x->off == 0)
+				src_block(&x->src, x->lba, x->block, x->bps);
 			uint32_t n = x->bps - x->off;
 			if (n > len - done)
 				n = len - done;
@@ -1353,10 +1381,8 @@ static void expect_blocks(struct ctx *c, const struct hrn_step *st)
 			      (long long)a, (long long)b, (long long)size, (long long)lba, n);
 			break;
 		}
-		if (src.kind == HRN_SRC_ZERO)
-			memset(exp, 0, (size_t)n);
-		else if (src.kind == HRN_SRC_PATTERN)
-			hrn_pattern_block(src.seed, lba, exp, (uint32_t)n);
+		if (src.kind != HRN_SRC_FILE)
+			src_block(&src, lba, exp, (uint32_t)n);
 		else {
 			memset(exp, 0, (size_t)n);
 			ssize_t rd = pread(fileno(f), exp, (size_t)n, (off_t)((lba - a) * n));

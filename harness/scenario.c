@@ -287,11 +287,12 @@ bool hrn_parse_source(const char *s, struct hrn_source *out)
 		out->file = s + 5;
 		return true;
 	}
-	if (!strncmp(s, "pattern:seed=", 13)) {
+	if (!strncmp(s, "pattern:seed=", 13) || !strncmp(s, "cd-mode1:seed=", 14)) {
+		bool cd = s[0] == 'c';
 		int64_t v;
-		if (!hrn_parse_int(s + 13, 0, INT64_MAX, &v))
+		if (!hrn_parse_int(s + (cd ? 14 : 13), 0, INT64_MAX, &v))
 			return false;
-		out->kind = HRN_SRC_PATTERN;
+		out->kind = cd ? HRN_SRC_CD_MODE1 : HRN_SRC_PATTERN;
 		out->seed = (uint64_t)v;
 		return true;
 	}
@@ -552,7 +553,7 @@ static bool check_value(struct parser *p, const char *cmd, const struct keyspec 
 		struct hrn_source src;
 		if (hrn_parse_source(v, &src))
 			return true;
-		perr(p, col, "bad source '%s' for '%s' (expected zero, file:PATH or pattern:seed=N)", v, name);
+		perr(p, col, "bad source '%s' for '%s' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)", v, name);
 		return false;
 	}
 	case T_SENSE: {

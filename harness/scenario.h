@@ -77,7 +77,7 @@ bool hrn_parse_range(const char *s, int64_t *a, int64_t *b);
 bool hrn_parse_sense(const char *s, int *key, int *asc, int *ascq, bool *none);
 
 /* The data sources of write and expect blocks. */
-enum hrn_src_kind { HRN_SRC_ZERO, HRN_SRC_FILE, HRN_SRC_PATTERN };
+enum hrn_src_kind { HRN_SRC_ZERO, HRN_SRC_FILE, HRN_SRC_PATTERN, HRN_SRC_CD_MODE1 };
 struct hrn_source {
 	enum hrn_src_kind kind;
 	uint64_t seed;

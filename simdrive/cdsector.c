@@ -188,7 +188,7 @@ int cds_make_mode2_form1(uint8_t out[CDS_RAW_SIZE], int32_t lba, const uint8_t u
 
 enum cds_kind cds_classify(const uint8_t sector[CDS_RAW_SIZE])
 {
-	if (memcmp(sector, cds_sync, sizeof(cds_sync)) != 0)
+	if (!cds_sync_ok(sector))
 		return CDS_KIND_UNKNOWN;
 	switch (sector[CDS_OFF_MODE] & 0x03) {
 	case 0: return CDS_KIND_MODE0;
@@ -207,6 +207,42 @@ int cds_user_offset(enum cds_kind kind)
 	case CDS_KIND_MODE2_FORM1: return CDS_OFF_M2F1_DATA;
 	default: return -1;
 	}
+}
+
+bool cds_sync_ok(const uint8_t *sector)
+{
+	return memcmp(sector, cds_sync, sizeof(cds_sync)) == 0;
+}
+
+void cds_scramble(uint8_t *p, size_t len)
+{
+	uint16_t reg = 1;			/* ECMA-130 Annex B: preset 0000 0000 0000 001 */
+
+	for (size_t i = 0; i < len && i < CDS_RAW_SIZE - CDS_OFF_HEADER; i++) {
+		uint8_t b = 0;
+		for (unsigned bit = 0; bit < 8; bit++) {
+			b |= (uint8_t)((reg & 1) << bit);
+			unsigned fb = (reg ^ (reg >> 1)) & 1;
+			reg = (uint16_t)((reg >> 1) | (fb << 14));
+		}
+		p[i] ^= b;
+	}
+}
+
+bool cds_edc_ok(const uint8_t sector[CDS_RAW_SIZE], enum cds_kind kind)
+{
+	size_t from, at;
+
+	switch (kind) {
+	case CDS_KIND_MODE1:       from = 0; at = CDS_OFF_M1_EDC; break;
+	case CDS_KIND_MODE2_FORM1: from = CDS_OFF_SUBHEADER; at = CDS_OFF_M2F1_EDC; break;
+	case CDS_KIND_MODE2_FORM2: from = CDS_OFF_SUBHEADER; at = CDS_RAW_SIZE - 4; break;
+	default:                   return true;
+	}
+	uint32_t stored = wire_le32(sector + at);
+	if (kind == CDS_KIND_MODE2_FORM2 && stored == 0)
+		return true;
+	return cds_edc(0, sector + from, at - from) == stored;
 }
 
 /* ---- sub-channel (ECMA-130 §22) ------------------------------------------------ */
@@ -275,6 +311,14 @@ void cds_sub_deinterleave(uint8_t chan[8][CDS_CHAN_SIZE], const uint8_t raw[CDS_
 		for (unsigned c = 0; c < 8; c++)
 			chan[c][i / 8] |= (uint8_t)(((raw[i] >> (7 - c)) & 1) << bit);
 	}
+}
+
+bool cds_sub_has_pq(const uint8_t raw[CDS_SUB_SIZE])
+{
+	for (size_t i = 0; i < CDS_SUB_SIZE; i++)
+		if (raw[i] & 0xc0)
+			return true;
+	return false;
 }
 
 int cds_sub_synth(uint8_t chan[8][CDS_CHAN_SIZE], uint8_t ctl, unsigned track, unsigned index,

@@ -5,8 +5,9 @@
  * Annex A (CIRC-independent P/Q Reed-Solomon product code, "ECC"), §22 (sub-channel
  * P and Q); addresses as in spec/mmc-subset.md §4.4.
  *
- * Scrambling (ECMA-130 Annex B) is deliberately absent: .bin/.img files and WRITE
- * data in non-raw modes carry unscrambled sectors.
+ * Scrambling (ECMA-130 Annex B) is only for frames as they are on the disc: .bin/.img
+ * files and WRITE data in non-raw modes carry unscrambled sectors; RAW (write type 3)
+ * hosts send data sectors scrambled, and the drive descrambles what it reads.
  */
 #ifndef SIM_CDSECTOR_H
 #define SIM_CDSECTOR_H
@@ -99,6 +100,19 @@ enum cds_kind cds_classify(const uint8_t sector[CDS_RAW_SIZE]);
 /* Offset of the 2048 user data bytes for a kind, or -1 when it has none. */
 int cds_user_offset(enum cds_kind kind);
 
+/* Does the sector start with the sync pattern (00h, 10 x FFh, 00h; ECMA-130 §14.1)? */
+bool cds_sync_ok(const uint8_t *sector);
+
+/* XOR len bytes (at most CDS_RAW_SIZE - 12) with the ECMA-130 Annex B scrambler
+ * sequence (15-bit LFSR x^15+x+1, preset 0001h, LSB first): p is byte 12 of a sector,
+ * the first byte the sequence covers.  Scrambling and descrambling are the same. */
+void cds_scramble(uint8_t *p, size_t len);
+
+/* Is the EDC of a sector of this kind right (ECMA-130 §14.3)?  Mode 1: bytes 0..2063;
+ * Mode 2 Form 1: 16..2071; Form 2: 16..2347, where a zero EDC means none (§14.5).
+ * Kinds without an EDC (Mode 0, unknown) have nothing to check: true. */
+bool cds_edc_ok(const uint8_t sector[CDS_RAW_SIZE], enum cds_kind kind);
+
 /* ---- sub-channel ------------------------------------------------------------- */
 
 /* CRC-16-CCITT (x^16+x^12+x^5+1, initial 0) over len bytes, MSB first. */
@@ -121,6 +135,9 @@ bool cds_q_crc_ok(const uint8_t q[CDS_CHAN_SIZE]);
 void cds_sub_interleave(uint8_t raw[CDS_SUB_SIZE], const uint8_t chan[8][CDS_CHAN_SIZE]);
 /* The inverse. */
 void cds_sub_deinterleave(uint8_t chan[8][CDS_CHAN_SIZE], const uint8_t raw[CDS_SUB_SIZE]);
+
+/* Does any of the 96 bytes carry a P or Q bit (b7, b6)?  False for packed R-W only. */
+bool cds_sub_has_pq(const uint8_t raw[CDS_SUB_SIZE]);
 
 /* Synthesize the 8 channels of one frame: P all ones when pause (index 0) else all
  * zero; Q from cds_q_position; R-W zero.  Returns 0 or -1 as cds_q_position. */

@@ -1815,7 +1815,8 @@ static uint8_t mmc_raw_type(const uint8_t raw[CDS_RAW_SIZE], const struct dl_tra
 
 /* Rebuild block lba from what was recorded (rec_read_raw): cooked blocks get their
  * sync, header, EDC and ECC synthesized (cdsector.h); raw blocks are returned as
- * written.  Sub-channel: the recorded one (2448: raw P-W, or packed R-W with P and Q
+ * written, RAW-mode data frames descrambled and checked by rec_read_raw (ECMA-130
+ * Annex B).  Sub-channel: the recorded one (2448: raw P-W, or packed R-W with P and Q
  * regenerated; 2368: formatted P/Q), else P and Q synthesized (index 1, R-W zero). */
 static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t *blk,
 				       struct mmc_frame *f)
@@ -1881,10 +1882,7 @@ static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t 
 		} else if (n == CDS_RAW_SUB_SIZE) {
 			memcpy(f->sub, blk + CDS_RAW_SIZE, CDS_SUB_SIZE);
 			have_sub = true;
-			bool pq = false;
-			for (size_t i = 0; i < CDS_SUB_SIZE; i++)
-				pq = pq || (f->sub[i] & 0xc0);
-			if (!pq) {		/* packed R-W only: P and Q regenerated */
+			if (!cds_sub_has_pq(f->sub)) {	/* packed R-W only: P and Q regenerated */
 				uint8_t rw[8][CDS_CHAN_SIZE];
 				cds_sub_deinterleave(rw, f->sub);
 				if (cds_sub_synth(chan, t->mode & 0x0f, t->number, 1,

@@ -871,36 +871,18 @@ static struct sim_sense rec_write_sao(struct rec_disc *d, const struct rec_write
 
 static struct dl_reader *rec_reader(struct rec_disc *d);
 
-/* Byte i (< 4) of the ECMA-130 Annex B scrambler sequence (15-bit LFSR x^15+x+1,
- * preset 1, output LSB first) that covers sector bytes 12..: the header bytes of a
- * host-scrambled sector are XORed with it. */
-static uint8_t rec_scramble_byte(unsigned i)
-{
-	uint16_t reg = 1;
-	uint8_t b = 0;
-	for (unsigned k = 0; k <= i; k++) {
-		b = 0;
-		for (unsigned bit = 0; bit < 8; bit++) {
-			b |= (uint8_t)((reg & 1) << bit);
-			unsigned fb = (reg ^ (reg >> 1)) & 1;
-			reg = (uint16_t)((reg >> 1) | (fb << 14));
-		}
-	}
-	return b;
-}
-
 /* Data mode of a raw main-channel block: 1 or 2 from the header mode byte (plain or
- * scrambled by the host), Fh when there is no sync pattern (audio) or no mode. */
+ * scrambled by the host, ECMA-130 Annex B), Fh when there is no sync pattern (audio)
+ * or no mode. */
 static uint8_t rec_raw_data_mode(const uint8_t *blk)
 {
-	static const uint8_t sync[12] = { 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-					  0xff, 0xff, 0 };
-	if (memcmp(blk, sync, sizeof(sync)) != 0)
+	if (!cds_sync_ok(blk))
 		return 0x0f;
-	uint8_t mode = blk[CDS_OFF_MODE];
-	if (mode != 1 && mode != 2)
-		mode ^= rec_scramble_byte(3);
-	return mode == 1 || mode == 2 ? mode : 0x0f;
+	uint8_t hdr[4];
+	memcpy(hdr, blk + CDS_OFF_HEADER, sizeof(hdr));
+	if (hdr[3] != 1 && hdr[3] != 2)
+		cds_scramble(hdr, sizeof(hdr));
+	return hdr[3] == 1 || hdr[3] == 2 ? hdr[3] : 0x0f;
 }
 
 static void rec_raw_diag(struct rec_disc *d, int32_t lba, const char *what)
@@ -910,14 +892,16 @@ static void rec_raw_diag(struct rec_disc *d, int32_t lba, const char *what)
 }
 
 /* Q of a raw block into q[12]: DBT 1 carries it formatted in bytes 2352..2363, DBT 3
- * interleaved in the 96 P-W bytes; DBT 0 and 2 (packed R-W) carry none. */
+ * interleaved in the 96 P-W bytes; DBT 2 likewise when P/Q bits are there (wodim
+ * -raw96p sends P and Q in b7/b6 beside packed R-W), none when only R-W is; DBT 0
+ * carries none. */
 static bool rec_raw_q(uint8_t dbt, const uint8_t *blk, uint8_t q[CDS_CHAN_SIZE])
 {
 	if (dbt == 1) {
 		memcpy(q, blk + CDS_RAW_SIZE, CDS_CHAN_SIZE);
 		return true;
 	}
-	if (dbt == 3) {
+	if (dbt == 3 || (dbt == 2 && cds_sub_has_pq(blk + CDS_RAW_SIZE))) {
 		uint8_t ch[8][CDS_CHAN_SIZE];
 		cds_sub_deinterleave(ch, blk + CDS_RAW_SIZE);
 		memcpy(q, ch[1], CDS_CHAN_SIZE);
@@ -1008,9 +992,13 @@ static struct sim_sense rec_write_raw(struct rec_disc *d, const struct rec_write
 	}
 	uint16_t tno = 0;
 	for (uint32_t i = 0; i < w->nblocks; i++) {
-		uint16_t n = rec_raw_scan(d, w->lba + (int32_t)i, w->data + (size_t)i * bs, pstart);
+		const uint8_t *blk = w->data + (size_t)i * bs;
+		uint16_t n = rec_raw_scan(d, w->lba + (int32_t)i, blk, pstart);
 		if (i == 0)
 			tno = n;
+		if (cds_sync_ok(blk) && (blk[CDS_OFF_MODE] == 1 || blk[CDS_OFF_MODE] == 2))
+			rec_raw_diag(d, w->lba + (int32_t)i,
+				     "data sector not scrambled (ECMA-130 Annex B): it will not read back");
 	}
 	struct sim_sense s = rec_record(d, w, bs, tno, d->st.nsessions);
 	if (s.key) {			/* what Q told of these blocks is forgotten */
@@ -1704,6 +1692,30 @@ static bool rec_readable(struct rec_disc *d, int32_t lba, const struct dl_track 
 	return false;
 }
 
+/* A frame of a RAW recording as the drive reads it back.  RAW hosts send the main
+ * channel as it goes onto the disc, data sectors scrambled (ECMA-130 Annex B; wodim,
+ * cdrdao and libburn scramble in raw mode), so a frame with the sync pattern is
+ * descrambled in place; then its EDC must be right (ECMA-130 §14.3: no L-EC
+ * correction is modelled, an unscrambled or damaged sector fails here) and its header
+ * must name lba (the drive finds a data sector by its header address, ECMA-130
+ * §14.2).  Frames without sync (audio, ECMA-130 §16) are returned as they are. */
+static struct sim_sense rec_raw_readback(int32_t lba, uint8_t blk[CDS_RAW_SIZE])
+{
+	if (!cds_sync_ok(blk))
+		return SIM_SENSE_NONE;
+	cds_scramble(blk + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	enum cds_kind kind = cds_classify(blk);
+	if (kind == CDS_KIND_UNKNOWN || blk[CDS_OFF_MODE] > 2 || !cds_edc_ok(blk, kind))
+		return SIM_SENSE_L_EC_UNCORRECTABLE;
+	struct cds_msf msf = { (uint8_t)cds_unbcd(blk[CDS_OFF_HEADER]),
+			       (uint8_t)cds_unbcd(blk[CDS_OFF_HEADER + 1]),
+			       (uint8_t)cds_unbcd(blk[CDS_OFF_HEADER + 2]) };
+	int32_t hlba;
+	if (cds_msf_to_lba(msf, &hlba) < 0 || hlba != lba)
+		return SIM_SENSE_POSITIONING_ERROR_READ;
+	return SIM_SENSE_NONE;
+}
+
 long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out, size_t cap,
 		  struct sim_sense *sense)
 {
@@ -1722,21 +1734,39 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 		*sense = n == DL_ERANGE ? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_UNRECOVERED_READ;
 		return -1;
 	}
+	size_t pos = 0;
+	for (uint32_t i = 0; i < nblocks; i++) {	/* RAW frames: what the drive reads */
+		struct dl_data_meta m;
+		if (dl_reader_block_meta(r, lba + (int32_t)i, &m, &e) < 0) {
+			*sense = SIM_SENSE_UNRECOVERED_READ;
+			return -1;
+		}
+		if (m.write_type == WT_RAW && m.block_size >= CDS_RAW_SIZE) {
+			*sense = rec_raw_readback(lba + (int32_t)i, out + pos);
+			if (sense->key)
+				return -1;
+		}
+		pos += m.block_size;
+	}
 	return n;
 }
 
 /* Offset of the 2048 user bytes in a recorded block, -1 if it has none (§4.1):
- * cooked 2048-byte types at 0, form 1 with sub-header (DBT 11, 13) at 8, and a raw
- * 2352 (+96) Mode 1 block written in SAO at 16 (after sync and header). */
-static int rec_user_offset(const struct dl_data_meta *m, const struct dl_track *t)
+ * cooked 2048-byte types at 0, form 1 with sub-header (DBT 11, 13) at 8, a raw
+ * 2352 (+96) Mode 1 block written in SAO at 16 (after sync and header), and a RAW
+ * frame (read back descrambled) by its header: Mode 1 at 16, Mode 2 Form 1 at 24. */
+static int rec_user_offset(const struct dl_data_meta *m, const struct dl_track *t,
+			   const uint8_t *blk)
 {
 	if (m->block_size == 2048)
 		return 0;
+	if (m->write_type == WT_RAW && m->block_size >= CDS_RAW_SIZE)
+		return cds_user_offset(cds_classify(blk));
 	if (m->data_block_type == DL_NA)
 		return (m->block_size == 2352 || m->block_size == 2448) && t->data_mode == 1 ? 16 : -1;
 	switch (m->data_block_type) {
 	case 11: case 13: return 8;
-	default: return -1;			/* audio, raw, mode 2 formless / form 2 */
+	default: return -1;			/* audio, mode 2 formless / form 2 */
 	}
 }
 
@@ -1760,10 +1790,13 @@ struct sim_sense rec_read(struct rec_disc *d, int32_t lba, uint32_t nblocks, uin
 		}
 		if (rc < 0)
 			return rc == DL_ERANGE ? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_UNRECOVERED_READ;
-		int off = rec_user_offset(&meta, t);
+		struct sim_sense s;
+		long n = rec_read_raw(d, a, 1, blk, sizeof(blk), &s);
+		if (n < 0)
+			return s;
+		int off = rec_user_offset(&meta, t, blk);
 		if (off < 0)
 			return SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;
-		long n = dl_reader_read(r, a, 1, blk, sizeof(blk), &e);
 		if (n < off + 2048)
 			return SIM_SENSE_UNRECOVERED_READ;
 		memcpy(out + (size_t)i * 2048, blk + off, 2048);

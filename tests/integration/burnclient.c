@@ -607,9 +607,10 @@ static void write10_sense(int32_t lba, uint32_t n, uint32_t bs, unsigned seed, i
 /* (c2) CD-R RAW: page 05h write type 3 DBT 2 (2352 + 96 packed R-W: no Q, so the drive
  * sees no track boundaries), every block of the session written contiguously in 16-block
  * WRITE(10)s from the lead-in start READ DISC INFORMATION reports: lead-in, 150 pregap
- * blocks from -150, a Mode 1 data track of 300 blocks (sync and header, generator data),
- * 150 lead-out blocks.  SYNC leaves the state unchanged (no Q: no lead-out seen), CLOSE
- * SESSION lays out one track over the program area written and finalizes. */
+ * blocks from -150, a Mode 1 data track of 300 blocks (sync and header, generator data,
+ * not scrambled: READ(10) finds no valid sector there), 150 lead-out blocks.  SYNC
+ * leaves the state unchanged (no Q: no lead-out seen), CLOSE SESSION lays out one track
+ * over the program area written and finalizes. */
 static void scenario_cd_raw(unsigned seed)
 {
 	const uint32_t n = 300, nlo = 150, bs = 2448;
@@ -671,7 +672,9 @@ static void scenario_cd_raw(unsigned seed)
 		mc_die("CD-R RAW: READ TRACK INFORMATION track 2 GOOD, expected no track 2");
 	check_toc0(toc, 1, end, "CD-R RAW");
 	check_toc2(toc, 1, end, false, "CD-R RAW");
-	read10_sense(0, 5, 0x64, 0x00, "READ(10) of a RAW-recorded block");
+	/* These frames are neither scrambled (ECMA-130 Annex B) nor EDC-protected: the
+	 * drive reads them back as uncorrectable. */
+	read10_sense(0, 3, 0x11, 0x05, "READ(10) of an unscrambled RAW-recorded block");
 	write10_sense(end, 16, bs, seed, 5, 0x21, 0x02, "RAW: WRITE(10) after finalizing");
 	extent(leadin, (uint32_t)-leadin, bs, seed);
 	printf("extent %d %u %u %u mode1\n", 0, n, bs, seed);

@@ -853,6 +853,142 @@ static void test_read_cd_raw2448(void)
 	unlink(image);
 }
 
+/* One frame as wodim -raw96r sends it (2448 bytes): main channel a Mode 1 sector
+ * (user data mmc_pattern) scrambled per ECMA-130 Annex B, except in the lead-in
+ * (zeros); sub-channel P-W interleaved with mode-1 Q of track 1 (INDEX 00 in the
+ * pregap, 01 from LBA 0), zeros in the lead-in. */
+static void mmc_raw96r_frame(uint8_t *out, int32_t lba)
+{
+	uint8_t user[2048], chan[8][CDS_CHAN_SIZE];
+	memset(out, 0, 2448);
+	memset(chan, 0, sizeof(chan));
+	if (lba >= -150) {
+		for (int i = 0; i < 2048; i++)
+			user[i] = lba < 0 ? 0 : mmc_pattern((uint32_t)lba, (uint32_t)i);
+		CU_ASSERT_EQUAL(cds_make_mode1(out, lba, user), 0);
+		cds_scramble(out + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+		CU_ASSERT_EQUAL(cds_sub_synth(chan, 4, 1, lba < 0 ? 0 : 1, lba < 0 ? -lba : lba,
+					      lba), 0);
+	}
+	cds_sub_interleave(out + CDS_RAW_SIZE, chan);
+}
+
+/* RAW (write type 3, DBT 3) through the CDBs, from the lead-in start: READ(10)
+ * returns the user data of the scrambled Mode 1 frames, READ CD the descrambled
+ * parts asked for, READ TOC and READ TRACK INFORMATION a data track; a frame sent
+ * unscrambled reads back as 03/11/05 (L-EC uncorrectable). */
+static void test_read_raw_frames(void)
+{
+	char *image = mmc_image("cdraw.disclog");
+	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	uint8_t page[52];
+	static const struct sim_sense lec = { 0x3, 0x11, 0x05 };
+
+	mmc_page05(dev, n, 0, page);
+	page[2] = (uint8_t)((page[2] & 0xf0) | 0x03);	/* RAW */
+	page[4] = 0x03;					/* DBT 3: 2352 + raw P-W */
+	mmc_select05(dev, n, 0, &cmd, page);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	enum { NDATA = 4, CHUNK = 600 };
+	uint8_t *data = malloc((size_t)CHUNK * 2448);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+	for (int32_t lba = -11635; lba < NDATA;) {
+		uint32_t c = NDATA - lba > CHUNK ? CHUNK : (uint32_t)(NDATA - lba);
+		for (uint32_t b = 0; b < c; b++)
+			mmc_raw96r_frame(data + (size_t)b * 2448, lba + (int32_t)b);
+		if (lba + (int32_t)c == NDATA)		/* the last: sent unscrambled */
+			cds_scramble(data + (size_t)(c - 1) * 2448 + CDS_OFF_HEADER,
+				     CDS_RAW_SIZE - CDS_OFF_HEADER);
+		mmc_write10(dev, n, 0, &cmd, (uint32_t)lba, (uint16_t)c, data, c * 2448);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+		lba += (int32_t)c;
+	}
+	static const uint8_t close_session[10] = { 0x5b, 0, 0x02 };
+	mmc_simple(dev, n, 0, &cmd, close_session, 10);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	/* A data track (CTL 4, data mode 1) of NDATA blocks at 0. */
+	mmc_rti(dev, n, 0, &cmd, 0x01, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[5] & 0x0f, 4);
+	CU_ASSERT_EQUAL(cmd.data_in[6] & 0x0f, 1);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 0);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 24), NDATA);
+	sim_cmd_release(&cmd);
+	mmc_toc(dev, n, 0, &cmd, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[5], 0x14);		/* track 1: ADR 1, CTL data */
+	CU_ASSERT_EQUAL(cmd.data_in[6], 1);
+	sim_cmd_release(&cmd);
+
+	/* READ(10): the 2048 user bytes of LBA 0..2. */
+	uint8_t r10[10] = { 0x28 };
+	wire_put_be16(r10 + 7, 3);
+	devtest_run(dev, n, 0, &cmd, r10, 10, 3 * 2048);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 3 * 2048);
+	for (uint32_t b = 0; b < 3; b++) {
+		uint8_t *w = mmc_data(b, 1, 2048);
+		CU_ASSERT_EQUAL(memcmp(cmd.data_in + b * 2048, w, 2048), 0);
+		free(w);
+	}
+	sim_cmd_release(&cmd);
+	/* The unscrambled frame: uncorrectable, by READ(10) and READ CD. */
+	wire_put_be32(r10 + 2, NDATA - 1);
+	wire_put_be16(r10 + 7, 1);
+	devtest_run(dev, n, 0, &cmd, r10, 10, 2048);
+	MMC_SENSE(&cmd, lec);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, NDATA - 1, 1, 0xf8, 0);
+	MMC_SENSE(&cmd, lec);
+	sim_cmd_release(&cmd);
+
+	/* READ CD: the whole descrambled frame with its raw P-W, as a Mode 1 sector. */
+	uint8_t frame[2448];
+	mmc_raw96r_frame(frame, 1);
+	cds_scramble(frame + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	mmc_read_cd(dev, n, 0, &cmd, 2, 1, 1, 0xf8, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2448);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, frame, 2448), 0);
+	sim_cmd_release(&cmd);
+	/* header + user data; user data + EDC/ECC; formatted Q */
+	mmc_read_cd(dev, n, 0, &cmd, 2, 1, 1, 0x30, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 4 + 2048);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, frame + 12, 4 + 2048), 0);
+	CU_ASSERT_EQUAL(cmd.data_in[3], 1);		/* mode byte, descrambled */
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 1, 1, 0x18, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2048 + 288);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, frame + 16, 2048 + 288), 0);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, 1, 1, 0x00, 2);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 16);
+	uint8_t chan[8][CDS_CHAN_SIZE];
+	cds_sub_deinterleave(chan, frame + CDS_RAW_SIZE);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, chan[1], 12), 0);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 1, 0, 1, 0x10, 0);		/* CD-DA expected */
+	MMC_SENSE(&cmd, mmc_illegal_mode);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 4, 0, 1, 0x10, 0);		/* Form 1 expected */
+	MMC_SENSE(&cmd, mmc_illegal_mode);
+	sim_cmd_release(&cmd);
+
+	free(data);
+	sim_dev_free(dev);
+	unlink(image);
+}
+
 static void mmc_rds(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
 		    uint8_t media_type, uint8_t format, uint16_t alloc)
 {
@@ -1366,6 +1502,7 @@ static const struct unit_test mmc_tests[] = {
 	{ "read_cd_mode1", test_read_cd_mode1 },
 	{ "read_cd_raw2352", test_read_cd_raw2352 },
 	{ "read_cd_raw2448", test_read_cd_raw2448 },
+	{ "read_raw_frames", test_read_raw_frames },
 	{ "read_disc_structure", test_read_disc_structure },
 	{ "performance_speeds", test_performance_speeds },
 	{ "buffer_opc_mechanism", test_buffer_opc_mechanism },

@@ -1231,8 +1231,10 @@ static void test_track_full_and_modes(void)
 enum raw_area { RAW_LEADIN, RAW_PREGAP, RAW_DATA, RAW_LEADOUT };
 
 /* One raw block at lba of the small disc: lead-in (Q TNO 00), track 1 pregap at
- * -150..-1 (INDEX 00, P on), Mode 1 data from 0 (INDEX 01), lead-out (TNO AAh); the
- * sub-channel as DBT 1 (16 formatted P/Q bytes) or DBT 3 (96 raw P-W bytes). */
+ * -150..-1 (INDEX 00, P on), Mode 1 data from 0 (INDEX 01), lead-out (TNO AAh); data
+ * sectors scrambled as RAW hosts send them (ECMA-130 Annex B); the sub-channel as DBT
+ * 1 (16 formatted P/Q bytes), DBT 2 and 3 (96 P-W bytes, P and Q in b7/b6 as wodim
+ * sends them for -raw96p and -raw96r) or none (DBT 0). */
 static void raw_block(uint8_t *out, int32_t lba, enum raw_area a, int dbt, int32_t leadout)
 {
 	uint8_t user[CDS_USER_SIZE];
@@ -1265,9 +1267,11 @@ static void raw_block(uint8_t *out, int32_t lba, enum raw_area a, int dbt, int32
 		break;
 	}
 	}
-	if (dbt == 3) {
+	if (a == RAW_DATA || a == RAW_PREGAP)
+		cds_scramble(out + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	if (dbt == 3 || dbt == 2) {
 		cds_sub_interleave(out + CDS_RAW_SIZE, ch);
-	} else {
+	} else if (dbt == 1) {
 		memcpy(out + CDS_RAW_SIZE, ch[1], CDS_CHAN_SIZE);
 		out[CDS_RAW_SIZE + 15] = a == RAW_PREGAP ? 0x80 : 0;
 	}
@@ -1277,7 +1281,7 @@ static void raw_block(uint8_t *out, int32_t lba, enum raw_area a, int dbt, int32
 static struct sim_sense raw_write(struct rec_disc *d, int32_t from, int32_t to, enum raw_area a,
 				  int dbt, int32_t leadout)
 {
-	uint32_t bs = dbt == 3 ? CDS_RAW_SUB_SIZE : CDS_RAW_SIZE + 16;
+	uint32_t bs = rec_dbt_block_size((uint8_t)dbt);
 	uint8_t *buf = malloc((size_t)500 * bs);
 	struct sim_sense s = SIM_SENSE_NONE;
 	uint8_t blk[CDS_RAW_SUB_SIZE];
@@ -1336,7 +1340,8 @@ static void test_cd_raw(void)
 	struct sim_sense se;
 	CU_ASSERT_EQUAL(rec_read_raw(d, 17, 1, got, sizeof(got), &se), CDS_RAW_SUB_SIZE);
 	raw_block(want, 17, RAW_DATA, 3, 300);
-	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(got)), 0);	/* recorded as given */
+	cds_scramble(want + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(got)), 0);	/* read back descrambled */
 	SENSE_IS(wr(d, 400, 1, 2448, 0), 5, 0x21, 2);		/* finalized */
 	rec_disc_free(d);
 
@@ -1352,6 +1357,9 @@ static void test_cd_raw(void)
 	CU_ASSERT_EQUAL(dl_reader_block_meta(r, 0, &m, &e), 0);
 	CU_ASSERT_EQUAL(m.track, 1);
 	CU_ASSERT_EQUAL(m.write_type, 3);
+	raw_block(want, 17, RAW_DATA, 3, 300);			/* recorded as given */
+	CU_ASSERT_EQUAL(dl_reader_read(r, 17, 1, got, sizeof(got), &e), CDS_RAW_SUB_SIZE);
+	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(got)), 0);
 	const struct dl_state *rs = dl_reader_state(r);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
 	CU_ASSERT_EQUAL(rs->disc_status, 2);
@@ -1386,6 +1394,110 @@ static void test_cd_raw(void)
 	rec_disc_free(d);
 }
 
+/* Write one block of RAW data (bs bytes) at lba. */
+static struct sim_sense raw_one(struct rec_disc *d, int32_t lba, const uint8_t *blk, uint32_t bs)
+{
+	struct rec_write_req w = { .lba = lba, .nblocks = 1, .data = blk, .len = bs,
+				   .opcode = 0x2a };
+	return rec_write(d, &w);
+}
+
+/* RAW frames read back as a drive reads a disc (ECMA-130 Annex B descrambling,
+ * §14.3 EDC, §14.2 header address): for every DBT RAW accepts (0 bare, 1 -raw16,
+ * 2 -raw96p, 3 -raw96r), READ(10) returns the 2048 user bytes of the scrambled Mode 1
+ * sectors and rec_read_raw the descrambled frame with its sub-channel as sent. */
+static void test_cd_raw_readback(void)
+{
+	char img[PATH_MAX];
+	for (int dbt = 0; dbt <= 3; dbt++) {
+		snprintf(img, sizeof(img), "%s", tpath("rawread.dl"));
+		unlink(img);
+		struct rec_disc *d = mk("cd-r", img, 0);
+		const struct dl_state *s = rec_state(d);
+		GOOD(page(d, 3, 4, dbt, -1, -1));
+		uint32_t bs = rec_dbt_block_size((uint8_t)dbt);
+		GOOD(raw_write(d, -11635, -150, RAW_LEADIN, dbt, 20));
+		GOOD(raw_write(d, -150, 0, RAW_PREGAP, dbt, 20));
+		GOOD(raw_write(d, 0, 20, RAW_DATA, dbt, 20));
+		SENSE_IS(rec_read(d, 0, 1, (uint8_t[2048]){ 0 }), 5, 0x21, 0);	/* still open */
+		if (dbt == 0) {				/* no Q: CLOSE SESSION ends it */
+			GOOD(rec_close(d, 2, 0));
+		} else {				/* Q (DBT 2 too): the lead-out does */
+			GOOD(raw_write(d, 20, 30, RAW_LEADOUT, dbt, 20));
+			GOOD(rec_sync(d));
+			CU_ASSERT_EQUAL(s->sessions[0].leadout_lba, 20);
+		}
+		CU_ASSERT_EQUAL_FATAL(s->ntracks, 1);
+		CU_ASSERT_EQUAL(s->tracks[0].start_lba, 0);
+		CU_ASSERT_EQUAL(s->tracks[0].size, 20);
+		CU_ASSERT_EQUAL(s->tracks[0].mode, 4);		/* a data track */
+		CU_ASSERT_EQUAL(s->tracks[0].data_mode, 1);
+		uint8_t out[3 * CDS_USER_SIZE];
+		GOOD(rec_read(d, 5, 3, out));
+		for (int b = 0; b < 3; b++)
+			for (int i = 0; i < CDS_USER_SIZE; i += 511)
+				CU_ASSERT_EQUAL(out[b * CDS_USER_SIZE + i], (uint8_t)(5 + b));
+		uint8_t got[CDS_RAW_SUB_SIZE], want[CDS_RAW_SUB_SIZE];
+		struct sim_sense se;
+		CU_ASSERT_EQUAL(rec_read_raw(d, 19, 1, got, sizeof(got), &se), (long)bs);
+		raw_block(want, 19, RAW_DATA, dbt, 20);
+		cds_scramble(want + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+		CU_ASSERT_EQUAL(memcmp(got, want, bs), 0);
+		CU_ASSERT_EQUAL(cds_classify(got), CDS_KIND_MODE1);
+		SENSE_IS(rec_read(d, 20, 1, out), 5, 0x21, 0);	/* past the track */
+		rec_disc_free(d);
+	}
+
+	/* Frames a drive cannot use as Mode 1 data (DBT 3, one track of 12 blocks). */
+	snprintf(img, sizeof(img), "%s", tpath("rawbad.dl"));
+	unlink(img);
+	struct rec_disc *d = mk("cd-r", img, 0);
+	GOOD(page(d, 3, 4, 3, -1, -1));
+	GOOD(raw_write(d, -11635, -150, RAW_LEADIN, 3, 12));
+	GOOD(raw_write(d, -150, 0, RAW_PREGAP, 3, 12));
+	GOOD(raw_write(d, 0, 4, RAW_DATA, 3, 12));
+	uint8_t blk[CDS_RAW_SUB_SIZE], user[CDS_USER_SIZE];
+	raw_block(blk, 4, RAW_DATA, 3, 12);			/* 4: not scrambled */
+	cds_scramble(blk + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	GOOD(raw_one(d, 4, blk, CDS_RAW_SUB_SIZE));
+	raw_block(blk, 5, RAW_DATA, 3, 12);			/* 5: one byte damaged */
+	blk[CDS_OFF_M1_DATA + 100] ^= 0x01;
+	GOOD(raw_one(d, 5, blk, CDS_RAW_SUB_SIZE));
+	raw_block(blk, 6, RAW_DATA, 3, 12);			/* 6: header says LBA 60 */
+	memset(user, 6, sizeof(user));
+	CU_ASSERT_EQUAL(cds_make_mode1(blk, 60, user), 0);
+	cds_scramble(blk + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	GOOD(raw_one(d, 6, blk, CDS_RAW_SUB_SIZE));
+	raw_block(blk, 7, RAW_DATA, 3, 12);			/* 7: no sync, audio */
+	memset(blk, 0x11, CDS_RAW_SIZE);
+	GOOD(raw_one(d, 7, blk, CDS_RAW_SUB_SIZE));
+	raw_block(blk, 8, RAW_DATA, 3, 12);			/* 8: Mode 2 Form 1 */
+	memset(user, 0x88, sizeof(user));
+	CU_ASSERT_EQUAL(cds_make_mode2_form1(blk, 8, user, NULL), 0);
+	cds_scramble(blk + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
+	GOOD(raw_one(d, 8, blk, CDS_RAW_SUB_SIZE));
+	GOOD(raw_write(d, 9, 12, RAW_DATA, 3, 12));
+	GOOD(raw_write(d, 12, 20, RAW_LEADOUT, 3, 12));
+	GOOD(rec_sync(d));					/* the lead-out ends it */
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].size, 12);
+	uint8_t out[2 * CDS_USER_SIZE];
+	GOOD(rec_read(d, 3, 1, out));
+	SENSE_IS(rec_read(d, 3, 2, out), 3, 0x11, 5);		/* L-EC uncorrectable */
+	SENSE_IS(rec_read(d, 5, 1, out), 3, 0x11, 5);
+	SENSE_IS(rec_read(d, 6, 1, out), 3, 0x15, 2);		/* not where it should be */
+	SENSE_IS(rec_read(d, 7, 1, out), 5, 0x64, 0);		/* no user data */
+	GOOD(rec_read(d, 8, 1, out));
+	CU_ASSERT_EQUAL(out[0], 0x88);
+	CU_ASSERT_EQUAL(out[CDS_USER_SIZE - 1], 0x88);
+	uint8_t got[CDS_RAW_SUB_SIZE];
+	struct sim_sense se;
+	CU_ASSERT_EQUAL(rec_read_raw(d, 4, 1, got, sizeof(got), &se), -1);
+	SENSE_IS(se, 3, 0x11, 5);
+	CU_ASSERT_EQUAL(rec_read_raw(d, 7, 1, got, sizeof(got), &se), CDS_RAW_SUB_SIZE);
+	CU_ASSERT_EQUAL(got[0], 0x11);				/* audio as written */
+	rec_disc_free(d);
+}
+
 static int recorder_suite(void)
 {
 	static const struct unit_test tests[] = {
@@ -1414,6 +1526,7 @@ static int recorder_suite(void)
 		{ "dvdr_dao_refusals", test_dvdr_dao_refusals },
 		{ "track_full_and_modes", test_track_full_and_modes },
 		{ "cd_raw", test_cd_raw },
+		{ "cd_raw_readback", test_cd_raw_readback },
 	};
 	return UNIT_ADD_SUITE("recorder", tests);
 }

@@ -1030,13 +1030,13 @@ static void test_errors_values(void)
 	ERR1("run \"true\" timeout=1h", "x.scn:1:20: bad duration '1h' for 'timeout' (expected a number with us, ms, s or min)");
 	ERR1("run true timeout=ms", "x.scn:1:18: bad duration 'ms' for 'timeout' (expected a number with us, ms, s or min)");
 	ERR1("write source=random lba=0 blocks=1",
-	     "x.scn:1:14: bad source 'random' for 'source' (expected zero, file:PATH or pattern:seed=N)");
+	     "x.scn:1:14: bad source 'random' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
 	ERR1("write source=pattern:seed=x lba=0 blocks=1",
-	     "x.scn:1:14: bad source 'pattern:seed=x' for 'source' (expected zero, file:PATH or pattern:seed=N)");
+	     "x.scn:1:14: bad source 'pattern:seed=x' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
 	ERR1("write source=file: lba=0 blocks=1",
-	     "x.scn:1:14: bad source 'file:' for 'source' (expected zero, file:PATH or pattern:seed=N)");
+	     "x.scn:1:14: bad source 'file:' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
 	ERR1("expect blocks lba=0..1 equal=ones",
-	     "x.scn:1:30: bad source 'ones' for 'equal' (expected zero, file:PATH or pattern:seed=N)");
+	     "x.scn:1:30: bad source 'ones' for 'equal' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
 	ERR1("write source=zero lba=next blocks=1", "x.scn:1:23: bad LBA 'next' for 'lba' (expected an integer or 'nwa')");
 	ERR1("mmc sync\nexpect result=ok",
 	     "x.scn:2:15: bad HRESULT 'ok' (expected a name such as S_OK or E_IMAPI_LOSS_OF_STREAMING, or 0x + hex)");
@@ -1072,7 +1072,7 @@ static void test_errors_many(void)
 	struct hrn_scenario *s = parse("write source=x lba=y\nwirte\n");
 	CU_ASSERT_EQUAL(s->nerrors, 3);
 	CU_ASSERT(streq(s->errors,
-			"x.scn:1:14: bad source 'x' for 'source' (expected zero, file:PATH or pattern:seed=N)\n"
+			"x.scn:1:14: bad source 'x' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)\n"
 			"x.scn:1:20: bad LBA 'y' for 'lba' (expected an integer or 'nwa')\n"
 			"x.scn:2:1: unknown command 'wirte' (expected one of: drive load time-scale fault control engine mode write mmc run expect)\n"));
 	hrn_scn_free(s);
@@ -1174,6 +1174,8 @@ static void test_value_helpers(void)
 	struct hrn_source src;
 	CU_ASSERT(hrn_parse_source("pattern:seed=0x10", &src) && src.kind == HRN_SRC_PATTERN && src.seed == 16);
 	CU_ASSERT(!hrn_parse_source("pattern:seed=-1", &src));
+	CU_ASSERT(hrn_parse_source("cd-mode1:seed=5", &src) && src.kind == HRN_SRC_CD_MODE1 && src.seed == 5);
+	CU_ASSERT(!hrn_parse_source("cd-mode1:seed=", &src));
 	CU_ASSERT(!hrn_parse_source("pattern:7", &src));
 	CU_ASSERT(!hrn_parse_source("Zero", &src));
 

@@ -21,6 +21,7 @@ static const struct sim_sense mmc_invalid_write_addr = { 0x5, 0x21, 0x02 };
 static const struct sim_sense mmc_invalid_field_cdb = { 0x5, 0x24, 0x00 };
 static const struct sim_sense mmc_invalid_field_param = { 0x5, 0x26, 0x00 };
 static const struct sim_sense mmc_invalid_opcode = { 0x5, 0x20, 0x00 };
+static const struct sim_sense mmc_cannot_format = { 0x5, 0x30, 0x06 };
 
 static char tmpdir[PATH_MAX];
 static char iso_path[PATH_MAX + 16];
@@ -1152,11 +1153,12 @@ static void test_buffer_opc_mechanism(void)
 
 /* READ FORMAT CAPACITIES, FORMAT UNIT, RESERVE TRACK and BLANK through their CDBs
  * (spec §1.7, §1.9): LUN 0 DVD+RW, LUN 1 CD-RW, LUN 2 DVD-R. */
-static void test_format_reserve_blank(void)
+/* A device with three blank recorder LUNs 0-2 of these media. */
+static struct sim_dev *mmc_media_dev(const char *m0, const char *m1, const char *m2)
 {
 	mmc_fixtures();
 	struct sim_lun_cfg luns[3] = {
-		{ .lun = 0, .media = "dvd+rw" }, { .lun = 1, .media = "cd-rw" }, { .lun = 2, .media = "dvd-r" },
+		{ .lun = 0, .media = m0 }, { .lun = 1, .media = m1 }, { .lun = 2, .media = m2 },
 	};
 	struct sim_dev_cfg cfg = {
 		.vendor = "BURNLAB", .product = "SIMDRIVE", .revision = "0.1",
@@ -1165,9 +1167,14 @@ static void test_format_reserve_blank(void)
 	char err[256];
 	struct sim_dev *dev = sim_dev_new(&cfg, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	return dev;
+}
+
+static void test_format_reserve_blank(void)
+{
+	struct sim_dev *dev = mmc_media_dev("dvd+rw", "cd-rw", "dvd-r");
 	uint64_t n = mmc_nexus(dev);
 	struct sim_cmd cmd;
-	static const struct sim_sense cannot_format = { 0x5, 0x30, 0x06 };
 	static const struct sim_sense incompatible = { 0x5, 0x30, 0x00 };
 
 	/* READ FORMAT CAPACITIES of a blank DVD+RW: unformatted, and format type 26h. */
@@ -1188,7 +1195,7 @@ static void test_format_reserve_blank(void)
 	uint8_t list[12] = { 0, 0x02, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
 	fmt[1] = 0x11;
 	devtest_run_out(dev, n, 1, &cmd, fmt, 6, list, sizeof(list));
-	MMC_SENSE(&cmd, cannot_format);
+	MMC_SENSE(&cmd, mmc_cannot_format);
 	sim_cmd_release(&cmd);
 	devtest_run_out(dev, n, 0, &cmd, fmt, 6, list, sizeof(list));
 	MMC_GOOD(&cmd);
@@ -1276,20 +1283,9 @@ static int mmc_pow_current(struct sim_dev *dev, uint64_t n, uint16_t lun)
 
 static void test_bdr_format(void)
 {
-	mmc_fixtures();
-	struct sim_lun_cfg luns[3] = {
-		{ .lun = 0, .media = "bd-r" }, { .lun = 1, .media = "bd-r" }, { .lun = 2, .media = "bd-r" },
-	};
-	struct sim_dev_cfg cfg = {
-		.vendor = "BURNLAB", .product = "SIMDRIVE", .revision = "0.1",
-		.serial = "SN", .target_name = "iqn.2026-01.org.burnlab:mmc", .luns = luns, .nluns = 3,
-	};
-	char err[256];
-	struct sim_dev *dev = sim_dev_new(&cfg, err, sizeof(err));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	struct sim_dev *dev = mmc_media_dev("bd-r", "bd-r", "bd-r");
 	uint64_t n = mmc_nexus(dev);
 	struct sim_cmd cmd;
-	static const struct sim_sense cannot_format = { 0x5, 0x30, 0x06 };
 	static const struct sim_sense out_of_range = { 0x5, 0x21, 0x00 };
 
 	/* The list: 4-byte header + 5 descriptors. */
@@ -1349,7 +1345,7 @@ static void test_bdr_format(void)
 	MMC_GOOD(&cmd);
 	sim_cmd_release(&cmd);
 	mmc_format(dev, n, 0, &cmd, 12088320, 0x32 << 2, 0);	/* no longer blank */
-	MMC_SENSE(&cmd, cannot_format);
+	MMC_SENSE(&cmd, mmc_cannot_format);
 	sim_cmd_release(&cmd);
 	mmc_rfc(dev, n, 0, &cmd);
 	MMC_GOOD(&cmd);

@@ -2499,7 +2499,7 @@ static const struct hc_check hc_checks[] = {
 	{ "discinfo", "disc.readcap_blank", "READ CAPACITY on a blank medium: 0 and 2048",
 	  "mmc-subset §1.6 READ CAPACITY", N_MEDIUM | N_BLANK, ck_disc_readcap_blank },
 	{ "discinfo", "disc.format_capacities", "READ FORMAT CAPACITIES list; blank BD-R: 00h, then 32h",
-	  "mmc-subset §1.9 FORMAT UNIT (descriptors from READ FORMAT CAPACITIES); MMC-6 §6.24",
+	  "MMC-6 §6.24 READ FORMAT CAPACITIES, §6.5 FORMAT UNIT (BD-R 00h/32h)",
 	  N_MEDIUM | N_BLANK | N_RECORDER, ck_disc_rfc },
 	{ "discinfo", "disc.gesn_media", "GET EVENT STATUS NOTIFICATION: media class, medium present",
 	  "mmc-subset §1.5", N_MEDIUM, ck_disc_gesn },

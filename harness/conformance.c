@@ -53,7 +53,8 @@ static void put32(uint8_t *p, uint32_t v)
 /* ---- MMC constants ------------------------------------------------------------- */
 
 enum {
-	OP_TUR = 0x00, OP_REQUEST_SENSE = 0x03, OP_INQUIRY = 0x12, OP_READ_CAPACITY = 0x25,
+	OP_TUR = 0x00, OP_REZERO_UNIT = 0x01, OP_REQUEST_SENSE = 0x03, OP_INQUIRY = 0x12,
+	OP_READ_FORMAT_CAPACITIES = 0x23, OP_READ_CAPACITY = 0x25,
 	OP_READ10 = 0x28, OP_WRITE10 = 0x2a, OP_SYNC_CACHE = 0x35, OP_READ_TOC = 0x43,
 	OP_GET_CONFIG = 0x46, OP_GESN = 0x4a, OP_RDI = 0x51, OP_RTI = 0x52,
 	OP_MODE_SELECT10 = 0x55, OP_MODE_SENSE10 = 0x5a, OP_CLOSE = 0x5b, OP_RBC = 0x5c,
@@ -1493,6 +1494,54 @@ static void ck_disc_readcap_blank(struct hc *h, struct hc_out *o)
 		     r.len >= 4 ? be32(r.data) : 0, r.len >= 8 ? be32(r.data + 4) : 0);
 }
 
+/* READ FORMAT CAPACITIES: a capacity list of 8-byte descriptors, the current/maximum
+ * one first (type 01b-11b).  A blank BD-R lists the formats FORMAT UNIT takes: growisofs
+ * refuses a list shorter than two descriptors, libburn wants 00h first, growisofs then
+ * picks a 32h descriptor.  Without feature 0023h (Formattable) current the command may
+ * be absent. */
+static void ck_disc_rfc(struct hc *h, struct hc_out *o)
+{
+	struct hc_cmd r, f;
+	uint8_t cdb[10] = { OP_READ_FORMAT_CAPACITIES };
+	put16(cdb + 7, 252);
+	hc_exec(h, cdb, 10, NULL, 0, 252, &r);
+	if (r.status == ST_CHECK && r.key == 5 && r.asc == 0x20) {
+		const uint8_t *d = hc_feature(h, 0x0023, &f);
+		if (!d || !(d[2] & 1))
+			SKIP("READ FORMAT CAPACITIES absent and feature 0023h (Formattable) not current");
+	}
+	GOOD_OR_RETURN("READ FORMAT CAPACITIES", &r);
+	int len = r.len >= 4 ? r.data[3] : 0;
+	if (len < 8 || len % 8 || 4 + len > r.len)
+		FAIL("capacity list length %d: want a non-zero multiple of 8 within the %d bytes sent",
+		     len, r.len);
+	if ((r.data[8] & 3) == 0)
+		FAIL("current/maximum descriptor type 00b (reserved)");
+	if (h->profile != 0x41)
+		NOTE("%d descriptors, current/maximum %u blocks", len / 8, be32(r.data + 4));
+	else if (len < 16)
+		FAIL("blank BD-R: only the current/maximum descriptor (growisofs wants a format list)");
+	else if (r.data[12 + 4] >> 2 != 0x00)
+		FAIL("blank BD-R: first formattable descriptor type %02Xh, want 00h", r.data[12 + 4] >> 2);
+	else {
+		int n32 = 0;
+		for (int i = 20; i + 8 <= 4 + len; i += 8)
+			n32 += r.data[i + 4] >> 2 == 0x32;
+		if (!n32)
+			FAIL("blank BD-R: no format type 32h descriptor");
+		NOTE("blank BD-R: 00h and %d x 32h", n32);
+	}
+}
+
+/* REZERO UNIT (01h): the SCSI-2 seek to LBA 0 cdrdao still sends; GOOD with a medium. */
+static void ck_rezero(struct hc *h, struct hc_out *o)
+{
+	struct hc_cmd r;
+	uint8_t cdb[6] = { OP_REZERO_UNIT };
+	hc_exec(h, cdb, 6, NULL, 0, 0, &r);
+	GOOD_OR_RETURN("REZERO UNIT", &r);
+}
+
 static void ck_disc_gesn(struct hc *h, struct hc_out *o)
 {
 	struct hc_cmd r;
@@ -2354,6 +2403,8 @@ static const struct hc_check hc_checks[] = {
 	  "mmc-subset §1.1 REQUEST SENSE, §5.1", N_MEDIUM, ck_request_sense },
 	{ "identification", "ident.report_luns", "REPORT LUNS lists the LUN under test",
 	  "SPC-4 REPORT LUNS", 0, ck_report_luns },
+	{ "identification", "ident.rezero_unit", "REZERO UNIT with a medium -> GOOD",
+	  "SCSI-2 REZERO UNIT (cdrdao CdrDriver::rezeroUnit)", N_MEDIUM, ck_rezero },
 
 	{ "configuration", "config.header", "GET CONFIGURATION data length matches the descriptors",
 	  "mmc-subset §1.4", N_MEDIUM, ck_cfg_header },
@@ -2447,6 +2498,9 @@ static const struct hc_check hc_checks[] = {
 	  "mmc-subset §1.10, §5.2", N_MEDIUM | N_BLANK, ck_disc_read_blank },
 	{ "discinfo", "disc.readcap_blank", "READ CAPACITY on a blank medium: 0 and 2048",
 	  "mmc-subset §1.6 READ CAPACITY", N_MEDIUM | N_BLANK, ck_disc_readcap_blank },
+	{ "discinfo", "disc.format_capacities", "READ FORMAT CAPACITIES list; blank BD-R: 00h, then 32h",
+	  "MMC-6 §6.24 READ FORMAT CAPACITIES, §6.5 FORMAT UNIT (BD-R 00h/32h)",
+	  N_MEDIUM | N_BLANK | N_RECORDER, ck_disc_rfc },
 	{ "discinfo", "disc.gesn_media", "GET EVENT STATUS NOTIFICATION: media class, medium present",
 	  "mmc-subset §1.5", N_MEDIUM, ck_disc_gesn },
 

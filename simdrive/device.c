@@ -41,6 +41,12 @@ static const struct sim_op sim_ops[256] = {
 	[0x00] = { .name = "TEST UNIT READY", .cdb_len = 6, .fn = sim_spc_test_unit_ready,
 		   .flags = SIM_OP_NEEDS_MEDIUM,
 		   .usage = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 } },
+	/* REZERO UNIT: the SCSI-2 seek to LBA 0 that MMC drives still take (cdrdao sends
+	 * it to clear a unit attention).  Nothing moves here, so it answers as TEST UNIT
+	 * READY does: GOOD with a medium, NOT READY without one or while busy. */
+	[0x01] = { .name = "REZERO UNIT", .cdb_len = 6, .fn = sim_spc_test_unit_ready,
+		   .flags = SIM_OP_NEEDS_MEDIUM,
+		   .usage = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 } },
 	[0x03] = { .name = "REQUEST SENSE", .cdb_len = 6, .fn = sim_spc_request_sense,
 		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA | SIM_OP_ANY_LUN,
 		   .usage = { 0x03, 0x01, 0x00, 0x00, 0xff, 0x00 } },

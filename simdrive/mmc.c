@@ -20,6 +20,7 @@
 #include "wire.h"
 
 #define MMC_BLOCK 2048u
+#define MMC_BD_CLUSTER 32u	/* blocks per BD cluster */
 
 static bool mmc_sense_ok(struct sim_sense s)
 {
@@ -423,7 +424,7 @@ uint8_t sim_mmc_read_disc_info(struct sim_ctx *c)
 		mmc_put_addr(b + 20, st->last_leadout_lba >= 0 ? st->last_leadout_lba
 							       : (int32_t)st->capacity, true);
 	} else {				/* DVD/BD: LBA of the last possible lead-out */
-		wire_put_be32(b + 20, st->capacity);
+		wire_put_be32(b + 20, rec_user_capacity(d));
 	}
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
@@ -752,6 +753,7 @@ enum mmc_cur {
 	MMC_CUR_LOADED,		/* any medium */
 	MMC_CUR_WRITABLE,	/* a writable medium */
 	MMC_CUR_PROFILES,	/* the current profile is one of .profiles */
+	MMC_CUR_BDR_POW,	/* a BD-R formatted for Pseudo-Overwrite (REC_DF_POW) */
 };
 
 #define MMC_PROFILES(...) ((const uint16_t[]){ __VA_ARGS__, 0 })
@@ -823,7 +825,7 @@ static uint16_t mmc_blocking(const struct mmc_view *v)
 		return 16;
 	switch (v->media->family) {
 	case REC_CD:  return 1;
-	case REC_BD:  return 32;
+	case REC_BD:  return MMC_BD_CLUSTER;
 	default:      return 16;
 	}
 }
@@ -963,7 +965,7 @@ static const struct mmc_feature mmc_features[] = {
 	  mmc_feat_incremental },						/* Incremental Streaming */
 	{ 0x0023, 0, false, MMC_CUR_PROFILES,
 	  MMC_PROFILES(REC_PROFILE_DVD_RW_RO, REC_PROFILE_DVD_RW_SEQ, REC_PROFILE_DVD_PLUS_RW,
-		       REC_PROFILE_BD_RE),
+		       REC_PROFILE_BD_R, REC_PROFILE_BD_RE),
 	  mmc_feat_zero8 },							/* Formattable */
 	{ 0x0026, 0, false, MMC_CUR_PROFILES, MMC_PROFILES(REC_PROFILE_DVD_RW_RO),
 	  mmc_feat_zero4 },							/* Restricted Overwrite */
@@ -976,6 +978,7 @@ static const struct mmc_feature mmc_features[] = {
 	{ 0x002e, 1, false, MMC_CUR_PROFILES, MMC_CD_PROFILES, mmc_feat_cd_mastering },	/* SAO/raw */
 	{ 0x002f, 1, false, MMC_CUR_PROFILES,
 	  MMC_PROFILES(REC_PROFILE_DVD_R, REC_PROFILE_DVD_RW_SEQ), mmc_feat_dvd_r_write },	/* DVD-R/-RW */
+	{ 0x0038, 0, false, MMC_CUR_BDR_POW,  NULL, mmc_feat_zero4 },	/* BD-R Pseudo-Overwrite */
 	{ 0x0040, 1, false, MMC_CUR_PROFILES, MMC_BD_PROFILES, mmc_feat_bd_read },	/* BD Read */
 	{ 0x0041, 1, false, MMC_CUR_PROFILES, MMC_BD_PROFILES, mmc_feat_bd_write },	/* BD Write */
 	{ 0x0100, 0, true,  MMC_CUR_ALWAYS,   NULL, mmc_feat_empty },		/* Power Management */
@@ -995,6 +998,7 @@ static bool mmc_feature_present(const struct mmc_feature *f, const struct mmc_vi
 	case 0x001e: return sim_personality_takes_family(pers, REC_CD);
 	case 0x001f: return sim_personality_takes_family(pers, REC_DVD);
 	case 0x0040: return sim_personality_takes_family(pers, REC_BD);
+	case 0x0038: return mmc_profile_supported(v->lun, REC_PROFILE_BD_R);
 	case 0x002d:
 		if (!(pers->write_types & SIM_WT_TAO))
 			return false;
@@ -1020,6 +1024,9 @@ static bool mmc_feature_current(const struct mmc_feature *f, const struct mmc_vi
 	case MMC_CUR_ALWAYS:   return true;
 	case MMC_CUR_LOADED:   return v->disc != NULL;
 	case MMC_CUR_WRITABLE: return v->disc && v->media->writable;
+	case MMC_CUR_BDR_POW:
+		return v->disc && v->profile == REC_PROFILE_BD_R &&
+		       (rec_state(v->disc)->flags & REC_DF_POW);
 	case MMC_CUR_PROFILES:
 		for (const uint16_t *p = f->profiles; v->disc && *p; p++)
 			if (*p == v->profile)
@@ -1303,7 +1310,8 @@ uint8_t sim_mmc_format_unit(struct sim_ctx *c)
 	uint64_t end = mmc_flush(c, now, &next);
 	end += blocks ? sim_dt_record_us(&next.speed, 0, blocks) : us;
 	lun->dt.stamp_us = end;
-	struct sim_sense s = rec_format(lun->rec, desc[4] >> 2, desc[4] & 0x03, wire_be32(desc));
+	struct sim_sense s = rec_format(lun->rec, desc[4] >> 2, desc[4] & 0x03, wire_be32(desc),
+					wire_be24(desc + 5));
 	lun->dt.stamp_us = 0;
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
@@ -1343,30 +1351,53 @@ static const struct {
 	{ REC_PROFILE_DVD_RW_RO,   { 0x10 << 2, 0x13 << 2, 0xff } },
 };
 
+/* A blank BD-R (MMC-6 §6.24.3.3, §6.5.4.2): 00h with the default spare areas, then 32h
+ * with the default, the largest and the smallest; the type dependent parameter is the
+ * spare size in clusters.  libburn wants 00h first, growisofs takes the 32h with the
+ * largest capacity and refuses a list shorter than two descriptors. */
+static const struct {
+	uint8_t type;
+	enum rec_spare spare;
+} mmc_bdr_formats[] = {
+	{ 0x00, REC_SPARE_DEFAULT }, { 0x32, REC_SPARE_DEFAULT },
+	{ 0x32, REC_SPARE_MAX },     { 0x32, REC_SPARE_MIN },
+};
+
+/* One 8-byte capacity descriptor (§6.24.3.2-3): blocks, type byte, 24-bit parameter. */
+static size_t mmc_put_fcap(uint8_t *p, uint32_t blocks, uint8_t type, uint32_t param)
+{
+	wire_put_be32(p, blocks);
+	p[4] = type;
+	wire_put_be24(p + 5, param);
+	return 8;
+}
+
 uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c)
 {
 	uint16_t alloc = wire_be16(c->cdb + 7);
-	const struct dl_state *st = rec_state(c->lun->rec);
+	const struct rec_disc *d = c->lun->rec;
+	const struct dl_state *st = rec_state(d);
 	uint8_t b[4 + 8 * 5];
 	size_t pos = 4;
 
 	memset(b, 0, sizeof(b));
 	/* Current/maximum capacity descriptor. */
-	wire_put_be32(b + pos, st->capacity);
-	b[pos + 4] = (st->disc_status == 3 || st->disc_status == 2 || st->disc_status == 1)
-		     ? FCAP_FORMATTED : FCAP_UNFORMATTED;
-	wire_put_be24(b + pos + 5, MMC_BLOCK);
-	pos += 8;
+	bool formatted = st->disc_status != 0 || (st->flags & REC_DF_SPARES);
+	pos += mmc_put_fcap(b + pos, rec_user_capacity(d),
+			    formatted ? FCAP_FORMATTED : FCAP_UNFORMATTED, MMC_BLOCK);
 	for (size_t i = 0; i < sizeof(mmc_format_types) / sizeof(mmc_format_types[0]); i++) {
 		if (mmc_format_types[i].profile != st->profile)
 			continue;
 		for (size_t k = 0; k < 4 && mmc_format_types[i].types[k] != 0xff; k++) {
-			wire_put_be32(b + pos, st->capacity);
-			b[pos + 4] = mmc_format_types[i].types[k];
-			wire_put_be24(b + pos + 5,
-				      (mmc_format_types[i].types[k] >> 2) == 0x10 ? 16 : 0);
-			pos += 8;
+			uint8_t t = mmc_format_types[i].types[k];
+			pos += mmc_put_fcap(b + pos, st->capacity, t, (t >> 2) == 0x10 ? 16 : 0);
 		}
+	}
+	for (size_t i = 0; st->profile == REC_PROFILE_BD_R && st->disc_status == 0 &&
+			   i < sizeof(mmc_bdr_formats) / sizeof(mmc_bdr_formats[0]); i++) {
+		uint32_t spare = rec_bdr_spare(d, mmc_bdr_formats[i].spare);
+		pos += mmc_put_fcap(b + pos, st->capacity - spare, (uint8_t)(mmc_bdr_formats[i].type << 2),
+				    spare / MMC_BD_CLUSTER);
 	}
 	b[3] = (uint8_t)(pos - 4);	/* capacity list length */
 	return sim_reply_copy(c, b, pos, alloc);

@@ -183,6 +183,25 @@ static bool rec_formatted(const struct rec_disc *d)
 	return d->m->random && d->st.disc_status == 3;
 }
 
+/* BD-R spare areas of a single-layer 25 GB disc (12 219 392 blocks) in 32-block
+ * clusters: default, largest and smallest, the sizes a real drive lists (libburn
+ * mmc.c quotes such a list, type dependent parameter = spare clusters). */
+#define REC_BDR_NOMINAL 12219392u
+static const uint32_t rec_bdr_spare_clusters[REC_SPARE_KINDS] = {
+	[REC_SPARE_DEFAULT] = 12288, [REC_SPARE_MAX] = 20480, [REC_SPARE_MIN] = 4096,
+};
+
+uint32_t rec_bdr_spare(const struct rec_disc *d, enum rec_spare which)
+{
+	uint64_t n = (uint64_t)rec_bdr_spare_clusters[which] * d->st.capacity / REC_BDR_NOMINAL;
+	return (uint32_t)(n ? n : 1) * rec_family_rules[REC_BD].reserve_unit;
+}
+
+uint32_t rec_user_capacity(const struct rec_disc *d)
+{
+	return d->st.flags & REC_DF_SPARES ? (uint32_t)d->st.last_leadout_lba : d->st.capacity;
+}
+
 static uint8_t rec_page_wt(const struct rec_disc *d) { return d->st.page05[2] & 0x0f; }
 /* Page 05h write types of this medium in this drive. */
 static unsigned rec_write_types(const struct rec_disc *d) { return d->m->write_types & d->drive_wt; }
@@ -318,17 +337,18 @@ static int rec_add_session(struct rec_disc *d, int32_t start)
 	return 0;
 }
 
-/* The invisible track of the last session, from start to the end of the disc. */
+/* The invisible track of the last session, from start to the end of the user area. */
 static int rec_add_track(struct rec_disc *d, int32_t start)
 {
-	if (start >= (int32_t)d->st.capacity)
+	uint32_t end = rec_user_capacity(d);
+	if (start >= (int32_t)end)
 		return 0;		/* disc full: no invisible track */
 	struct dl_track *t = realloc(d->st.tracks, (d->st.ntracks + 1u) * sizeof(*t));
 	if (!t)
 		return -1;
 	d->st.tracks = t;
 	t += d->st.ntracks++;
-	uint32_t size = d->st.capacity - (uint32_t)start;
+	uint32_t size = end - (uint32_t)start;
 	*t = (struct dl_track){ .number = d->st.ntracks, .session = d->st.nsessions,
 				.state = 0, .mode = 4, .data_mode = 1, .flags = TF_BLANK | TF_NWA,
 				.start_lba = start, .size = size, .nwa = start,
@@ -1102,8 +1122,8 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 
 	struct dl_track *t = rec_open_track_at(d, w->lba);
 	if (!t)
-		return w->lba < 0 || w->lba >= (int32_t)d->st.capacity ? SIM_SENSE_LBA_OUT_OF_RANGE
-								       : SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
+		return w->lba < 0 || w->lba >= (int32_t)rec_user_capacity(d)
+		       ? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
 	if ((uint64_t)w->lba + w->nblocks > (uint64_t)t->start_lba + t->size)
 		return t->state == 2 ? SIM_SENSE_END_OF_USER_AREA : SIM_SENSE_LBA_OUT_OF_RANGE;
 	bool started = t->last_recorded >= 0;
@@ -1224,8 +1244,10 @@ static void rec_finalize(struct rec_disc *d)
 	d->st.disc_status = 2;
 	d->st.last_session_state = 3;
 	d->st.nwa = -1;
-	d->st.leadin_lba = -1;
-	d->st.last_leadout_lba = -1;
+	if (d->m->family == REC_CD) {	/* a BD-R keeps the end of its user area */
+		d->st.leadin_lba = -1;
+		d->st.last_leadout_lba = -1;
+	}
 }
 
 static struct sim_sense rec_close_session(struct rec_disc *d, enum rec_close_action act)
@@ -1266,7 +1288,7 @@ static struct sim_sense rec_close_session(struct rec_disc *d, enum rec_close_act
 		leadin = s->leadout_lba + (d->st.nsessions == 1 ? REC_CD_LEADOUT1 : REC_CD_LEADOUTN);
 		start = leadin + REC_CD_LEADIN_LEN;
 	}
-	if (!append || start >= (int32_t)d->st.capacity) {
+	if (!append || start >= (int32_t)rec_user_capacity(d)) {
 		rec_finalize(d);
 		return SIM_SENSE_NONE;
 	}
@@ -1522,9 +1544,46 @@ struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 	return rec_end(d, &x, true);
 }
 
-struct sim_sense rec_format(struct rec_disc *d, uint8_t format_type, uint8_t subtype,
-			    uint32_t nblocks)
+/* BD-R (MMC-6 §6.5.4.2, format types 00h and 32h), only while the disc is blank: the
+ * spare size is the type dependent parameter (clusters) when set; else 00h takes the
+ * default and 32h what the number of blocks leaves (rounded down to a cluster).  It
+ * must lie between the smallest and largest spare offered.  Sub-type 00b SRM+POW, 01b
+ * SRM-POW; 10b (RRM, profile 0042h) is not modelled.  The disc stays blank SRM: only
+ * its user area shrinks. */
+static struct sim_sense rec_format_bdr(struct rec_disc *d, uint8_t format_type, uint8_t subtype,
+				       uint32_t nblocks, uint32_t tdp)
 {
+	uint32_t cap = d->st.capacity, cluster = rec_family_rules[REC_BD].reserve_unit;
+	if (d->st.disc_status != 0)
+		return SIM_SENSE_CANNOT_FORMAT_INCOMPATIBLE_MEDIUM;
+	if ((format_type != 0x00 && format_type != 0x32) || subtype > 1)
+		return SIM_SENSE_INVALID_FIELD_IN_PARAM;
+	uint64_t spare = rec_bdr_spare(d, REC_SPARE_DEFAULT);
+	if (tdp)
+		spare = (uint64_t)tdp * cluster;
+	else if (format_type == 0x32 && nblocks && nblocks != 0xffffffffu)
+		spare = nblocks >= cap ? 0 : cap - nblocks / cluster * cluster;
+	if (spare < rec_bdr_spare(d, REC_SPARE_MIN) || spare > rec_bdr_spare(d, REC_SPARE_MAX) ||
+	    spare >= cap)
+		return SIM_SENSE_INVALID_FIELD_IN_PARAM;
+	struct rec_txn x;
+	if (rec_begin(d, &x) < 0)
+		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
+	struct dl_state *st = &d->st;
+	st->flags &= (uint8_t)~(REC_DF_SPARES | REC_DF_POW);
+	st->flags |= (uint8_t)(REC_DF_SPARES | (subtype == 0 ? REC_DF_POW : 0));
+	st->last_leadout_lba = (int32_t)(cap - spare);
+	st->tracks[0].size = st->tracks[0].free_blocks = (uint32_t)(cap - spare);
+	if (rec_make_durable(d, true) < 0)
+		return rec_end(d, &x, false);
+	return rec_end(d, &x, true);
+}
+
+struct sim_sense rec_format(struct rec_disc *d, uint8_t format_type, uint8_t subtype,
+			    uint32_t nblocks, uint32_t tdp)
+{
+	if (d->m->profile == REC_PROFILE_BD_R)
+		return rec_format_bdr(d, format_type, subtype, nblocks, tdp);
 	if (!d->m->random)
 		return SIM_SENSE_CANNOT_FORMAT_INCOMPATIBLE_MEDIUM;
 	bool ok = d->m->profile == REC_PROFILE_DVD_PLUS_RW

@@ -24,7 +24,9 @@
  *   SESSION a new empty session exists (sessions[] has it, state 0).
  * - flags: bit 0 erasable (CD-RW, DVD-RW, DVD+RW, BD-RE), bit 1 medium loaded,
  *   bits 2-3 background format status for DVD+RW (0 none, 1 partial, 2 running,
- *   3 complete; READ DISC INFORMATION byte 7 b1-0).
+ *   3 complete; READ DISC INFORMATION byte 7 b1-0), bit 4 (REC_DF_SPARES) a BD-R
+ *   formatted with spare areas (FORMAT UNIT 00h/32h), bit 5 (REC_DF_POW) formatted
+ *   for Pseudo-Overwrite (sub-type 00b, SRM+POW).
  * - sessions[]: in order, numbered from 1; start_lba = first LBA of its first track's
  *   user data (CD: INDEX 01 of the first track; track 1 starts at 0 with its pregap at
  *   -150..-1); leadout_lba = -1 while open.
@@ -38,9 +40,11 @@
  * - track mode / data_mode: MMC READ TRACK INFORMATION byte 5 b3-0 (CTL: 4 data, 0
  *   audio, 5 data incremental...) and byte 6 b3-0 (1 mode 1, 2 mode 2, Fh unknown).
  * - nwa (disc level): the NWA of the invisible/incomplete track, or -1 when none.
- * - leadin_lba / last_leadout_lba: CD only (-1 otherwise): start of the next session's
+ * - leadin_lba / last_leadout_lba: CD (-1 otherwise): start of the next session's
  *   lead-in (ATIP for a blank disc: e.g. -11635 = 97:26:65) and last possible lead-out
- *   start (capacity).
+ *   start (capacity).  A BD-R with spare areas: last_leadout_lba = the end of its user
+ *   data area (capacity - spare blocks, rec_user_capacity), kept when finalized;
+ *   capacity stays the medium's unformatted size.
  * - page05: the write parameters page in force, 52 bytes, page code byte first.
  */
 #ifndef SIM_RECORDER_H
@@ -175,9 +179,21 @@ struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number
 struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value);
 /* BLANK type 0-6 (spec §1.9); number = track/LBA for the track types. */
 struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number);
-/* FORMAT UNIT: format type and sub-type, number of blocks (0xffffffff = maximum). */
+/* FORMAT UNIT: format type and sub-type, number of blocks (0xffffffff = maximum) and
+ * the type dependent parameter (descriptor bytes 5-7; BD-R 00h/32h: spare clusters). */
 struct sim_sense rec_format(struct rec_disc *d, uint8_t format_type, uint8_t subtype,
-			    uint32_t nblocks);
+			    uint32_t nblocks, uint32_t tdp);
+
+/* dl_state.flags bits of a formatted BD-R (see THE STATE above). */
+#define REC_DF_SPARES 0x10
+#define REC_DF_POW    0x20
+
+/* BD-R spare areas (MMC-6 §6.5.4.2, format types 00h and 32h): the sizes in blocks the
+ * drive offers in READ FORMAT CAPACITIES, scaled to the disc's capacity. */
+enum rec_spare { REC_SPARE_DEFAULT, REC_SPARE_MAX, REC_SPARE_MIN, REC_SPARE_KINDS };
+uint32_t rec_bdr_spare(const struct rec_disc *d, enum rec_spare which);
+/* Blocks a host can record: the capacity, less the spare areas of a formatted BD-R. */
+uint32_t rec_user_capacity(const struct rec_disc *d);
 /* SEND CUE SHEET (SAO, CD only): 8-byte entries (spec §1.7). */
 struct sim_sense rec_cue_sheet(struct rec_disc *d, const uint8_t *sheet, size_t len);
 

@@ -792,7 +792,7 @@ static void test_rsoc(void)
 	CU_ASSERT_EQUAL(len % 8, 0);
 	CU_ASSERT_EQUAL(cmd.data_in_len, 4 + len);
 	size_t ndesc = len / 8;
-	CU_ASSERT_EQUAL(ndesc, 17);	/* 16 opcodes + RSOC as a service action */
+	CU_ASSERT_EQUAL(ndesc, 18);	/* 17 opcodes + RSOC as a service action */
 	bool saw_read10 = false, saw_rsoc = false;
 	for (size_t i = 0; i < ndesc; i++) {
 		const uint8_t *d = cmd.data_in + 4 + 8 * i;
@@ -1251,6 +1251,32 @@ static void test_empty_tray(void)
 	sim_dev_free(dev);
 }
 
+/* REZERO UNIT (01h), the SCSI-2 seek cdrdao sends: a pending unit attention first (cdrdao
+ * uses it to clear one), then GOOD with a medium, 02/3A/01 on the empty tray. */
+static void test_rezero_unit(void)
+{
+	struct sim_dev *dev = new_dev();
+	static const uint8_t rezero[6] = { 0x01 };
+	uint64_t n = sim_dev_nexus_open(dev);
+	struct sim_cmd cmd;
+
+	devtest_run(dev, n, 0, &cmd, rezero, 6, 0);
+	CHECK_SENSE(&cmd, SIM_SENSE_POWER_ON_RESET);
+	sim_cmd_release(&cmd);
+	devtest_run(dev, n, 0, &cmd, rezero, 6, 0);
+	CHECK_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	n = clean_nexus(dev);
+	devtest_run(dev, n, 3, &cmd, rezero, 6, 0);
+	CHECK_SENSE(&cmd, SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_CLOSED);
+	sim_cmd_release(&cmd);
+	uint8_t reserved[6] = { 0x01, 0x00, 0x00, 0x00, 0x01 };	/* byte 4 reserved */
+	devtest_run(dev, n, 5, &cmd, reserved, 6, 0);
+	CHECK_SENSE(&cmd, SIM_SENSE_INVALID_FIELD_IN_CDB);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
 /* --drive ...,tray=open: the disc sits in the open tray (02/3A/02) until START STOP
  * UNIT loads it; then it reads like any loaded disc. */
 static void test_tray_open_at_start(void)
@@ -1474,6 +1500,7 @@ static const struct unit_test device_tests[] = {
 	{ "ReadCapacity", test_read_capacity },
 	{ "Read", test_read },
 	{ "EmptyTray", test_empty_tray },
+	{ "RezeroUnit", test_rezero_unit },
 	{ "TrayOpenAtStart", test_tray_open_at_start },
 	{ "GetConfiguration", test_get_configuration },
 	{ "GetEventStatus", test_gesn },

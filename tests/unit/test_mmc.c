@@ -21,6 +21,7 @@ static const struct sim_sense mmc_invalid_write_addr = { 0x5, 0x21, 0x02 };
 static const struct sim_sense mmc_invalid_field_cdb = { 0x5, 0x24, 0x00 };
 static const struct sim_sense mmc_invalid_field_param = { 0x5, 0x26, 0x00 };
 static const struct sim_sense mmc_invalid_opcode = { 0x5, 0x20, 0x00 };
+static const struct sim_sense mmc_cannot_format = { 0x5, 0x30, 0x06 };
 
 static char tmpdir[PATH_MAX];
 static char iso_path[PATH_MAX + 16];
@@ -1288,11 +1289,12 @@ static void test_buffer_opc_mechanism(void)
 
 /* READ FORMAT CAPACITIES, FORMAT UNIT, RESERVE TRACK and BLANK through their CDBs
  * (spec §1.7, §1.9): LUN 0 DVD+RW, LUN 1 CD-RW, LUN 2 DVD-R. */
-static void test_format_reserve_blank(void)
+/* A device with three blank recorder LUNs 0-2 of these media. */
+static struct sim_dev *mmc_media_dev(const char *m0, const char *m1, const char *m2)
 {
 	mmc_fixtures();
 	struct sim_lun_cfg luns[3] = {
-		{ .lun = 0, .media = "dvd+rw" }, { .lun = 1, .media = "cd-rw" }, { .lun = 2, .media = "dvd-r" },
+		{ .lun = 0, .media = m0 }, { .lun = 1, .media = m1 }, { .lun = 2, .media = m2 },
 	};
 	struct sim_dev_cfg cfg = {
 		.vendor = "BURNLAB", .product = "SIMDRIVE", .revision = "0.1",
@@ -1301,9 +1303,14 @@ static void test_format_reserve_blank(void)
 	char err[256];
 	struct sim_dev *dev = sim_dev_new(&cfg, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	return dev;
+}
+
+static void test_format_reserve_blank(void)
+{
+	struct sim_dev *dev = mmc_media_dev("dvd+rw", "cd-rw", "dvd-r");
 	uint64_t n = mmc_nexus(dev);
 	struct sim_cmd cmd;
-	static const struct sim_sense cannot_format = { 0x5, 0x30, 0x06 };
 	static const struct sim_sense incompatible = { 0x5, 0x30, 0x00 };
 
 	/* READ FORMAT CAPACITIES of a blank DVD+RW: unformatted, and format type 26h. */
@@ -1324,7 +1331,7 @@ static void test_format_reserve_blank(void)
 	uint8_t list[12] = { 0, 0x02, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
 	fmt[1] = 0x11;
 	devtest_run_out(dev, n, 1, &cmd, fmt, 6, list, sizeof(list));
-	MMC_SENSE(&cmd, cannot_format);
+	MMC_SENSE(&cmd, mmc_cannot_format);
 	sim_cmd_release(&cmd);
 	devtest_run_out(dev, n, 0, &cmd, fmt, 6, list, sizeof(list));
 	MMC_GOOD(&cmd);
@@ -1372,6 +1379,7 @@ static void test_format_reserve_blank(void)
 	sim_dev_free(dev);
 }
 
+<<<<<<< HEAD
 /* DVD-R Disc-at-Once through the CDBs libburn (xorriso -dao, cdrskin -dao) sends,
  * libburn/write.c burn_disc_open_track_dvd_minus_r and burn_dvd_write_track: page 05h
  * write type 2, RESERVE TRACK of the exact size (1001 blocks; the drive rounds to the
@@ -1491,6 +1499,174 @@ static void test_dvdr_dao_libburn(void)
 	free(data);
 	sim_dev_free(dev);
 	unlink(image);
+=======
+/* Blank BD-R (MMC-6 §6.24, §6.5.4.2): READ FORMAT CAPACITIES lists, after the current /
+ * maximum descriptor, 00h and 32h (default, largest, smallest spare; parameter = spare
+ * clusters).  FORMAT UNIT 32h sub-type 00b (SRM+POW, what growisofs sends: the largest
+ * 32h capacity, parameter 0) and 00h sub-type 01b (SRM-POW, libburn's default) shrink
+ * the user area; the disc stays a blank SRM BD-R that writes and closes as before. */
+#define BDR_BLOCKS 12219392u
+static void mmc_rfc(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd)
+{
+	uint8_t cdb[10] = { 0x23, 0, 0, 0, 0, 0, 0, 0, 252, 0 };
+	devtest_run(dev, n, lun, cmd, cdb, 10, 252);
+}
+
+static void mmc_format(struct sim_dev *dev, uint64_t n, uint16_t lun, struct sim_cmd *cmd,
+		       uint32_t blocks, uint8_t type_byte, uint32_t param)
+{
+	static uint8_t list[12];
+	uint8_t cdb[6] = { 0x04, 0x11 };
+	memset(list, 0, sizeof(list));
+	list[1] = 0x02;					/* IMMED */
+	list[3] = 8;
+	wire_put_be32(list + 4, blocks);
+	list[8] = type_byte;
+	wire_put_be24(list + 9, param);
+	devtest_run_out(dev, n, lun, cmd, cdb, 6, list, sizeof(list));
+}
+
+/* Feature 0038h (BD-R Pseudo-Overwrite) as growisofs asks: RT=10b, 16 bytes. */
+static int mmc_pow_current(struct sim_dev *dev, uint64_t n, uint16_t lun)
+{
+	uint8_t cdb[10] = { 0x46, 0x02, 0x00, 0x38, 0, 0, 0, 0, 16, 0 };
+	struct sim_cmd cmd;
+	devtest_run(dev, n, lun, &cmd, cdb, 10, 16);
+	int cur = cmd.status == SIM_STATUS_GOOD && wire_be32(cmd.data_in) >= 12 &&
+		  wire_be16(cmd.data_in + 8) == 0x0038 ? cmd.data_in[10] & 0x01 : -1;
+	sim_cmd_release(&cmd);
+	return cur;
+}
+
+static void test_bdr_format(void)
+{
+	struct sim_dev *dev = mmc_media_dev("bd-r", "bd-r", "bd-r");
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	static const struct sim_sense out_of_range = { 0x5, 0x21, 0x00 };
+
+	/* The list: 4-byte header + 5 descriptors. */
+	static const uint8_t want[4 + 40] = {
+		0, 0, 0, 40,
+		0x00, 0xba, 0x74, 0x00, 0x01, 0x00, 0x08, 0x00,	/* unformatted, 12219392 x 2048 */
+		0x00, 0xb4, 0x74, 0x00, 0x00, 0x00, 0x30, 0x00,	/* 00h, 11826176, 3000h clusters */
+		0x00, 0xb4, 0x74, 0x00, 0xc8, 0x00, 0x30, 0x00,	/* 32h, default spare */
+		0x00, 0xb0, 0x74, 0x00, 0xc8, 0x00, 0x50, 0x00,	/* 32h, largest spare */
+		0x00, 0xb8, 0x74, 0x00, 0xc8, 0x00, 0x10, 0x00,	/* 32h, smallest spare */
+	};
+	mmc_rfc(dev, n, 0, &cmd);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, sizeof(want));
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, want, sizeof(want)), 0);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_pow_current(dev, n, 0), 0);		/* listed, not current */
+
+	/* Refusals: RRM sub-type, a spare outside the offered range, a BD-RE type. */
+	mmc_format(dev, n, 0, &cmd, 11826176, 0x32 << 2 | 2, 0);
+	MMC_SENSE(&cmd, mmc_invalid_field_param);
+	sim_cmd_release(&cmd);
+	mmc_format(dev, n, 0, &cmd, 12200000, 0x32 << 2, 0);
+	MMC_SENSE(&cmd, mmc_invalid_field_param);
+	sim_cmd_release(&cmd);
+	mmc_format(dev, n, 0, &cmd, 0, 0x32 << 2, 0x8000);
+	MMC_SENSE(&cmd, mmc_invalid_field_param);
+	sim_cmd_release(&cmd);
+	mmc_format(dev, n, 0, &cmd, 0, 0x30 << 2, 0);
+	MMC_SENSE(&cmd, mmc_invalid_field_param);
+	sim_cmd_release(&cmd);
+
+	/* growisofs: 32h with the largest capacity, sub-type 00b, parameter 0. */
+	mmc_format(dev, n, 0, &cmd, 12088320, 0x32 << 2, 0);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_rfc(dev, n, 0, &cmd);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[3], 40);			/* still blank: formats listed */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 12088320);
+	CU_ASSERT_EQUAL(cmd.data_in[8] & 0x03, 0x02);		/* formatted */
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_pow_current(dev, n, 0), 1);
+	mmc_rdi(dev, n, 0, &cmd);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[2] & 0x03, 0);		/* blank */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 20), 12088320);	/* last possible lead-out */
+	sim_cmd_release(&cmd);
+	mmc_rti(dev, n, 0, &cmd, 0x01, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 16), 12088320);	/* free blocks */
+	sim_cmd_release(&cmd);
+
+	/* Write, close the track and the session, finalize: as an unformatted BD-R. */
+	static uint8_t data[32 * 2048];
+	mmc_write10(dev, n, 0, &cmd, 0, 32, data, sizeof(data));
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_format(dev, n, 0, &cmd, 12088320, 0x32 << 2, 0);	/* no longer blank */
+	MMC_SENSE(&cmd, mmc_cannot_format);
+	sim_cmd_release(&cmd);
+	mmc_rfc(dev, n, 0, &cmd);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[3], 8);			/* current/maximum only */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 12088320);
+	sim_cmd_release(&cmd);
+	uint8_t close[10] = { 0x5b, 0, 1, 0, 0, 1 };
+	devtest_run(dev, n, 0, &cmd, close, 10, 0);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	close[2] = 2;
+	devtest_run(dev, n, 0, &cmd, close, 10, 0);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_rti(dev, n, 0, &cmd, 0x01, 2);			/* the next session's track */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 32);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 16), 12088320 - 32);
+	sim_cmd_release(&cmd);
+	close[2] = 6;
+	devtest_run(dev, n, 0, &cmd, close, 10, 0);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_rdi(dev, n, 0, &cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[2] & 0x03, 2);		/* finalized */
+	sim_cmd_release(&cmd);
+	mmc_rfc(dev, n, 0, &cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), 12088320);	/* the user area stays */
+	sim_cmd_release(&cmd);
+	uint8_t rcap[10] = { 0x25 };
+	devtest_run(dev, n, 0, &cmd, rcap, 10, 8);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 31);
+	sim_cmd_release(&cmd);
+
+	/* libburn's default: 00h with its descriptor's size and parameter, sub-type 01b. */
+	mmc_format(dev, n, 1, &cmd, 11826176, 0x00 << 2 | 1, 0x3000);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_pow_current(dev, n, 1), 0);
+	mmc_rdi(dev, n, 1, &cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 20), 11826176);
+	sim_cmd_release(&cmd);
+	/* Blank still: formatting again takes the new spare (32h by its parameter). */
+	mmc_format(dev, n, 1, &cmd, 0, 0x32 << 2 | 1, 0x5000);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_write10(dev, n, 1, &cmd, 11564032, 1, data, 2048);	/* in the spare area */
+	MMC_SENSE(&cmd, out_of_range);
+	sim_cmd_release(&cmd);
+
+	/* Unformatted: written as before, over the full capacity. */
+	mmc_write10(dev, n, 2, &cmd, 0, 32, data, sizeof(data));
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	mmc_rti(dev, n, 2, &cmd, 0x01, 1);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 16), BDR_BLOCKS - 32);
+	sim_cmd_release(&cmd);
+	mmc_rfc(dev, n, 2, &cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[3], 8);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), BDR_BLOCKS);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+>>>>>>> fix/bd-r-format
 }
 
 static const struct unit_test mmc_tests[] = {
@@ -1507,7 +1683,11 @@ static const struct unit_test mmc_tests[] = {
 	{ "performance_speeds", test_performance_speeds },
 	{ "buffer_opc_mechanism", test_buffer_opc_mechanism },
 	{ "format_reserve_blank", test_format_reserve_blank },
+<<<<<<< HEAD
 	{ "dvdr_dao_libburn", test_dvdr_dao_libburn },
+=======
+	{ "bdr_format", test_bdr_format },
+>>>>>>> fix/bd-r-format
 };
 
 static int mmc_suite(void)

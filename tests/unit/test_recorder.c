@@ -566,8 +566,8 @@ static void test_dvdplusrw_random(void)
 	struct rec_disc *d = mk("dvd+rw", img, 0);
 	const struct dl_state *s = rec_state(d);
 	SENSE_IS(rec_close(d, 2, 0), 5, 0x2c, 0);		/* nothing to stop */
-	SENSE_IS(rec_format(d, 0x00, 0, 0xffffffffu), 5, 0x26, 0);
-	GOOD(rec_format(d, 0x26, 0, 0xffffffffu));
+	SENSE_IS(rec_format(d, 0x00, 0, 0xffffffffu, 0), 5, 0x26, 0);
+	GOOD(rec_format(d, 0x26, 0, 0xffffffffu, 0));
 	CU_ASSERT_EQUAL(s->disc_status, 3);
 	CU_ASSERT_EQUAL((s->flags >> 2) & 3, 2);		/* background format running */
 	CU_ASSERT_EQUAL(s->tracks[0].state, 3);
@@ -606,12 +606,12 @@ static void test_dvdplusrw_random(void)
 static void test_bdre_format(void)
 {
 	struct rec_disc *d = mk("bd-re", NULL, 0);
-	SENSE_IS(rec_format(d, 0x26, 0, 0), 5, 0x26, 0);
-	SENSE_IS(rec_format(d, 0x31, 1, 0), 5, 0x26, 0);
-	SENSE_IS(rec_format(d, 0x30, 0, 20000000), 5, 0x26, 0);
-	GOOD(rec_format(d, 0x30, 2, 0));
-	GOOD(rec_format(d, 0x31, 0, 0));
-	GOOD(rec_format(d, 0x00, 0, 100000));
+	SENSE_IS(rec_format(d, 0x26, 0, 0, 0), 5, 0x26, 0);
+	SENSE_IS(rec_format(d, 0x31, 1, 0, 0), 5, 0x26, 0);
+	SENSE_IS(rec_format(d, 0x30, 0, 20000000, 0), 5, 0x26, 0);
+	GOOD(rec_format(d, 0x30, 2, 0, 0));
+	GOOD(rec_format(d, 0x31, 0, 0, 0));
+	GOOD(rec_format(d, 0x00, 0, 100000, 0));
 	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].size, 100000);
 	CU_ASSERT_EQUAL((rec_state(d)->flags >> 2) & 3, 0);
 	GOOD(wr_ex(d, 99968, 32, 2048, 0, true));
@@ -621,10 +621,10 @@ static void test_bdre_format(void)
 	rec_disc_free(d);
 
 	d = mk("cd-r", NULL, 0);
-	SENSE_IS(rec_format(d, 0, 0, 0), 5, 0x30, 6);
+	SENSE_IS(rec_format(d, 0, 0, 0, 0), 5, 0x30, 6);
 	rec_disc_free(d);
 	d = mk("dvd+r", NULL, 0);
-	SENSE_IS(rec_format(d, 0x26, 0, 0), 5, 0x30, 6);
+	SENSE_IS(rec_format(d, 0x26, 0, 0, 0), 5, 0x30, 6);
 	rec_disc_free(d);
 }
 
@@ -1005,7 +1005,7 @@ static void test_reload_replay(void)
 
 	snprintf(img, sizeof(img), "%s", tpath("rw.dl"));	/* random media: last recorded */
 	d = mk("bd-re", img, 0);
-	GOOD(rec_format(d, 0, 0, 0));
+	GOOD(rec_format(d, 0, 0, 0, 0));
 	GOOD(wr(d, 640, 32, 2048, 1));
 	GOOD(rec_read(d, 640, 1, buf));
 	snprintf(crash, sizeof(crash), "%s", tpath("crash2.dl"));
@@ -1498,6 +1498,40 @@ static void test_cd_raw_readback(void)
 	rec_disc_free(d);
 }
 
+/* BD-R with spare areas (FORMAT UNIT 00h/32h): the user area shrinks by the spare, the
+ * format survives a reload, and a written disc can no longer be formatted. */
+static void test_bdr_spares(void)
+{
+	const char *img = tpath("bdr-spares.dl");
+	struct rec_disc *d = mk("bd-r", img, 0);
+	CU_ASSERT_EQUAL(rec_bdr_spare(d, REC_SPARE_DEFAULT), 393216);
+	CU_ASSERT_EQUAL(rec_bdr_spare(d, REC_SPARE_MAX), 655360);
+	CU_ASSERT_EQUAL(rec_bdr_spare(d, REC_SPARE_MIN), 131072);
+	CU_ASSERT_EQUAL(rec_user_capacity(d), 12219392);
+	SENSE_IS(rec_format(d, 0x32, 3, 0, 0), 5, 0x26, 0);
+	SENSE_IS(rec_format(d, 0x32, 0, 12219392, 0), 5, 0x26, 0);	/* no spare */
+	GOOD(rec_format(d, 0x32, 0, 12088320 + 31, 0));	/* rounded down to a cluster */
+	CU_ASSERT_EQUAL(rec_user_capacity(d), 12088320);
+	CU_ASSERT_EQUAL(rec_state(d)->flags & (REC_DF_SPARES | REC_DF_POW), REC_DF_SPARES | REC_DF_POW);
+	GOOD(rec_format(d, 0x00, 1, 0, 0));		/* blank: again, default spare */
+	CU_ASSERT_EQUAL(rec_user_capacity(d), 11826176);
+	CU_ASSERT_EQUAL(rec_state(d)->flags & (REC_DF_SPARES | REC_DF_POW), REC_DF_SPARES);
+	CU_ASSERT_EQUAL(rec_state(d)->tracks[0].free_blocks, 11826176);
+	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 0);
+	rec_disc_free(d);
+
+	d = mk("bd-r", img, 0);				/* reload */
+	CU_ASSERT_EQUAL(rec_user_capacity(d), 11826176);
+	CU_ASSERT_EQUAL(rec_state(d)->capacity, 12219392);
+	SENSE_IS(wr(d, 11826176 - 16, 32, 2048, 0), 5, 0x21, 2);	/* not at the NWA */
+	GOOD(wr(d, 0, 64, 2048, 1));
+	SENSE_IS(rec_format(d, 0x00, 1, 0, 0), 5, 0x30, 6);
+	GOOD(rec_close(d, 1, 1));
+	GOOD(rec_close(d, 6, 0));
+	CU_ASSERT_EQUAL(rec_user_capacity(d), 11826176);	/* kept when finalized */
+	rec_disc_free(d);
+}
+
 static int recorder_suite(void)
 {
 	static const struct unit_test tests[] = {
@@ -1512,6 +1546,7 @@ static int recorder_suite(void)
 		{ "cd_multisession", test_cd_multisession },
 		{ "dvdplusrw_random", test_dvdplusrw_random },
 		{ "bdre_format", test_bdre_format },
+		{ "bdr_spares", test_bdr_spares },
 		{ "cdrw_blank", test_cdrw_blank },
 		{ "bdr_streaming", test_bdr_streaming },
 		{ "test_write", test_test_write },

@@ -444,6 +444,7 @@ static int guest_usage(const char *msg)
 		fprintf(stderr, "harness guest: %s\n", msg);
 	fputs("Usage: harness guest [--attach passthrough|iscsi] [--accel tcg|kvm] [--kernel FILE]\n"
 	      "                     [--dir DIR] [--memory MB] [--timeout SECONDS] URL COMMAND...\n"
+	      "       harness guest --check     whether a guest can run here (exit 0, or 77 and why)\n"
 	      "URL: iscsi://HOST:PORT/TARGET/LUN.  Each COMMAND runs with sh in the guest's /host (DIR,\n"
 	      "default the current directory); its output is printed.  doc/real-programs.md.\n", stderr);
 	return 2;
@@ -455,6 +456,18 @@ int hrn_guest_main(int argc, char **argv)
 	const char *dir = ".";
 	long timeout = 600;
 	int i = 1;
+	if (argc == 2 && !strcmp(argv[1], "--check")) {
+		/* whether a guest can run here: for tests that skip (exit 77) otherwise */
+		char why[1024];
+		if (hrn_guest_unavailable(&o, why, sizeof(why))) {
+			printf("no guest: %s\n", why);
+			return 77;
+		}
+		struct hrn_gimg img;
+		hrn_gimg_kernel(NULL, &img, why, sizeof(why));
+		printf("guest: kernel %s\n", img.kernel);
+		return 0;
+	}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)

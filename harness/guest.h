@@ -66,7 +66,8 @@ const char *hrn_guest_programs(const struct hrn_guest *g);
 
 /* `harness guest [options] URL COMMAND...` (argv[0] is "guest"): boot a guest against any
  * target and run the commands, printing their output.  Exit status: the last command's,
- * 2 usage, 3 the guest failed, 77 no guest possible here. */
+ * 2 usage, 3 the guest failed, 77 no guest possible here.  `harness guest --check`:
+ * 0 when a guest can run here, else 77 and the reason. */
 int hrn_guest_main(int argc, char **argv);
 
 #endif

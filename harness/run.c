@@ -1203,8 +1203,8 @@ static void expect_exit(struct ctx *c, const struct hrn_step *st)
 			failf(c, st->line, "expect exit=%lld: run (line %d) was killed by a signal (see run-%d.log)",
 			      (long long)w, c->run_line, c->run_line);
 		else
-			failf(c, st->line, "expect exit=%lld: line %d exited with status %d (see %s)", (long long)w,
-			      c->run_line, c->run_status,
+			failf(c, st->line, "expect exit=%lld: %s (line %d) exited with status %d (see %s)", (long long)w,
+			      strstr(c->run_out, "/guest-") ? "guest-run" : "run", c->run_line, c->run_status,
 			      strrchr(c->run_out, '/') ? strrchr(c->run_out, '/') + 1 : c->run_out);
 	}
 }

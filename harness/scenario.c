@@ -955,7 +955,7 @@ static void parse_line(struct parser *p, struct state *ps, const char *line)
 		int64_t a, b;
 		if (eq == rec)
 			perr(p, end_col, "'expect blocks' needs exactly one of 'equal=SOURCE' and 'recorded=no'");
-		else if (hrn_parse_range(hrn_step_get(st, "lba"), &a, &b) && b == HRN_RANGE_END &&
+		else if (hrn_step_get(st, "lba") && hrn_parse_range(hrn_step_get(st, "lba"), &a, &b) && b == HRN_RANGE_END &&
 			 (!eq || strncmp(hrn_step_get(st, "equal"), "file:", 5)))
 			perr(p, hrn_step_arg(st, "lba")->col, "'lba=A..end' needs 'equal=file:PATH' (the file's length ends the range)");
 	}

@@ -597,7 +597,7 @@ static void test_comments_blank_crlf(void)
 
 	/* lines are counted through blank and comment lines; CRLF ends do not move columns */
 	ERR1("# c\n\n  \nwirte\n",
-	     "x.scn:4:1: unknown command 'wirte' (expected one of: drive load time-scale fault control engine mode write mmc run expect)");
+	     "x.scn:4:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
 	ERR1("\r\n\r\nwrite source=zero lba=0\r\n", "x.scn:3:24: 'write' needs 'blocks=N'");
 	ERR1("write source=zero lba=0   # no blocks", "x.scn:1:24: 'write' needs 'blocks=N'");
 	ERR1("write source=zero lba=0 \t", "x.scn:1:24: 'write' needs 'blocks=N'");
@@ -631,7 +631,7 @@ static void test_line_limit(void)
 	CU_ASSERT(step_is(s, 0, HRN_MMC, "sync", 2, 0));
 	CU_ASSERT(streq(s->errors,
 			"x.scn:1:4097: line longer than 4096 bytes\n"
-			"x.scn:3:1: unknown command 'wirte' (expected one of: drive load time-scale fault control engine mode write mmc run expect)\n"));
+			"x.scn:3:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)\n"));
 	hrn_scn_free(s);
 
 	/* a 4096-byte comment line is fine, 4097 bytes are not (the limit is on bytes) */
@@ -705,8 +705,8 @@ static void test_setup_order(void)
 	/* expect result / exit need their action before them */
 	ERR1("expect result=S_OK", "x.scn:1:1: 'expect result' needs an action (write, mode, mmc) before it");
 	ERR1("run true\nexpect result=S_OK", "x.scn:2:1: 'expect result' needs an action (write, mode, mmc) before it");
-	ERR1("expect exit=0", "x.scn:1:1: 'expect exit' needs a 'run' before it");
-	ERR1("mmc sync\nexpect exit=0", "x.scn:2:1: 'expect exit' needs a 'run' before it");
+	ERR1("expect exit=0", "x.scn:1:1: 'expect exit' needs a 'run' or 'guest-run' before it");
+	ERR1("mmc sync\nexpect exit=0", "x.scn:2:1: 'expect exit' needs a 'run' or 'guest-run' before it");
 	s = PARSE_OK("mode bufe=0\nexpect result=S_OK\nwrite source=zero lba=0 blocks=1\nexpect result=S_OK\n", 4);
 	hrn_scn_free(s);
 }
@@ -902,11 +902,11 @@ static void test_parse_file(void)
 static void test_errors_commands(void)
 {
 	ERR1("wirte source=zero lba=0 blocks=1",
-	     "x.scn:1:1: unknown command 'wirte' (expected one of: drive load time-scale fault control engine mode write mmc run expect)");
+	     "x.scn:1:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
 	ERR1("\"mmc\" sync",
-	     "x.scn:1:1: unknown command 'mmc' (expected one of: drive load time-scale fault control engine mode write mmc run expect)");
+	     "x.scn:1:1: unknown command 'mmc' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
 	ERR1("  mmc=1",
-	     "x.scn:1:3: unknown command 'mmc=1' (expected one of: drive load time-scale fault control engine mode write mmc run expect)");
+	     "x.scn:1:3: unknown command 'mmc=1' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
 	ERR1("mmc clos-track 1",
 	     "x.scn:1:5: unknown mmc step 'clos-track' (expected one of: close-track close-session finalize sync blank format reserve set-speed send-cue eject load cdb)");
 	ERR1("mmc   # nothing",
@@ -914,13 +914,13 @@ static void test_errors_commands(void)
 	ERR1("mmc retry=no",
 	     "x.scn:1:5: 'mmc' needs a step (expected one of: close-track close-session finalize sync blank format reserve set-speed send-cue eject load cdb)");
 	ERR1("expect foo",
-	     "x.scn:1:8: unknown expectation 'foo' (expected one of: result= exit= disc track blocks record sense trace duration)");
+	     "x.scn:1:8: unknown expectation 'foo' (expected one of: result= exit= output disc track blocks record sense trace duration)");
 	ERR1("mmc sync\nexpect result",
-	     "x.scn:2:8: unknown expectation 'result' (expected one of: result= exit= disc track blocks record sense trace duration)");
+	     "x.scn:2:8: unknown expectation 'result' (expected one of: result= exit= output disc track blocks record sense trace duration)");
 	ERR1("expect lba=5",
-	     "x.scn:1:8: unknown expectation 'lba=5' (expected one of: result= exit= disc track blocks record sense trace duration)");
+	     "x.scn:1:8: unknown expectation 'lba=5' (expected one of: result= exit= output disc track blocks record sense trace duration)");
 	ERR1("expect",
-	     "x.scn:1:7: 'expect' needs what to check (expected one of: result= exit= disc track blocks record sense trace duration)");
+	     "x.scn:1:7: 'expect' needs what to check (expected one of: result= exit= output disc track blocks record sense trace duration)");
 	ERR1("fault", "x.scn:1:6: 'fault' needs fault words (doc/simdrive-faults.md), e.g. write-error lba=64");
 	ERR1("control   # nothing", "x.scn:1:8: 'control' needs a control request, e.g. \"eject 0\"");
 }
@@ -965,6 +965,32 @@ static void test_errors_keys(void)
 	ERR1("expect sense command=X sense=5/21/00 key=5",
 	     "x.scn:1:43: 'expect sense' takes 'sense=K/AA/QQ' or 'key= asc= ascq=', not both");
 	ERR1("expect trace op=X", "x.scn:1:18: 'expect trace op=' needs 'count=N', 'count>=N' or 'count<=N'");
+	ERR1("expect blocks lba=0..end equal=zero",
+	     "x.scn:1:15: 'lba=A..end' needs 'equal=file:PATH' (the file's length ends the range)");
+	/* the guest lines (doc/harness.md section 4) */
+	ERR1("guest modes=passthrough,floppy",
+	     "x.scn:1:13: bad value 'passthrough,floppy' for 'modes' (expected a comma-separated list of: passthrough iscsi)");
+	ERR1("guest modes=", "x.scn:1:13: bad value '' for 'modes' (expected a comma-separated list of: passthrough iscsi)");
+	ERR1("guest memory=1M", "x.scn:1:14: bad size '1M' for 'memory' (expected bytes, or with K or M, 134217728..4294967296)");
+	ERR1("guest-run \"ls\"", "x.scn:1:1: 'guest-run' needs a 'guest' line before the first action");
+	ERR1("guest\nguest", "x.scn:2:1: 'guest' given twice (first on line 1)");
+	ERR1("guest\nguest-run \"true\"\nguest", "x.scn:3:1: 'guest' must come before the first action (line 2)");
+	ERR1("guest\nguest-run", "x.scn:2:10: 'guest-run' needs a command (quote it)");
+	ERR1("input a.iso", "x.scn:1:12: 'input' needs exactly one of 'from=PATH', 'iso=DIR', 'tone=HZ' and 'source=SOURCE'");
+	ERR1("input a iso=d tone=440 seconds=1",
+	     "x.scn:1:33: 'input' needs exactly one of 'from=PATH', 'iso=DIR', 'tone=HZ' and 'source=SOURCE'");
+	ERR1("input ../a from=x", "x.scn:1:7: bad file name '../a' (expected a name without '/' that does not start with '.')");
+	ERR1("input .cmd-1 from=x", "x.scn:1:7: bad file name '.cmd-1' (expected a name without '/' that does not start with '.')");
+	ERR1("input a.wav tone=440", "x.scn:1:21: 'input tone=' needs 'seconds=N'");
+	ERR1("input a.wav tone=10 seconds=1", "x.scn:1:18: bad number '10' for 'tone' (expected an integer 20..20000)");
+	ERR1("input a from=x seconds=2", "x.scn:1:16: 'seconds' is for 'tone=HZ'");
+	ERR1("input a from=x volid=X", "x.scn:1:16: 'volid' is for 'iso=DIR'");
+	ERR1("input a.bin source=pattern:seed=1", "x.scn:1:34: 'input source=' needs 'size=BYTES'");
+	ERR1("input a.bin from=x size=5", "x.scn:1:20: 'size' is for 'source=SOURCE'");
+	ERR1("expect output contains=x", "x.scn:1:1: 'expect output' needs a 'run' or 'guest-run' before it");
+	ERR1("run \"true\"\nexpect output", "x.scn:2:14: 'expect output' needs at least one key");
+	ERR1("run \"true\"\nexpect output matches=\"a(\"",
+	     "x.scn:2:23: bad regular expression 'a(' for 'matches': Unmatched ( or \\(");
 	/* the end of the line is found past a quoted value with \" and # inside it */
 	ERR1("expect trace op=\"a\\\"#b\"", "x.scn:1:24: 'expect trace op=' needs 'count=N', 'count>=N' or 'count<=N'");
 	ERR1("expect trace count=1", "x.scn:1:21: 'expect trace' needs exactly one of 'op=NAME' and 'order=A,B,...'");
@@ -1044,8 +1070,8 @@ static void test_errors_values(void)
 	     "x.scn:2:15: bad HRESULT '0x123456789' (expected a name such as S_OK or E_IMAPI_LOSS_OF_STREAMING, or 0x + hex)");
 	ERR1("run true\nexpect exit=256", "x.scn:2:13: bad exit status '256' (expected 0..255 or 'signal')");
 	ERR1("expect blocks lba=9..0 recorded=no",
-	     "x.scn:1:19: bad range '9..0' for 'lba' (expected A..B with A <= B, e.g. 0..99)");
-	ERR1("expect blocks lba=5 recorded=no", "x.scn:1:19: bad range '5' for 'lba' (expected A..B with A <= B, e.g. 0..99)");
+	     "x.scn:1:19: bad range '9..0' for 'lba' (expected A..B with A <= B, e.g. 0..99, or A..end)");
+	ERR1("expect blocks lba=5 recorded=no", "x.scn:1:19: bad range '5' for 'lba' (expected A..B with A <= B, e.g. 0..99, or A..end)");
 	ERR1("expect blocks lba=0..9 recorded=yes", "x.scn:1:33: bad value 'yes' for 'recorded' (expected one of: no)");
 	ERR1("mmc cdb 1B00",
 	     "x.scn:1:9: bad hex bytes '1B00' for 'a CDB in hex (6..16 bytes)' (expected 6..16 bytes as pairs of hex digits)");
@@ -1074,7 +1100,7 @@ static void test_errors_many(void)
 	CU_ASSERT(streq(s->errors,
 			"x.scn:1:14: bad source 'x' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)\n"
 			"x.scn:1:20: bad LBA 'y' for 'lba' (expected an integer or 'nwa')\n"
-			"x.scn:2:1: unknown command 'wirte' (expected one of: drive load time-scale fault control engine mode write mmc run expect)\n"));
+			"x.scn:2:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)\n"));
 	hrn_scn_free(s);
 
 	/* the lines around a broken one are still parsed */

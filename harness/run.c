@@ -1302,6 +1302,9 @@ static void expect_track(struct ctx *c, const struct hrn_step *st)
 	cmp_int(c, st, what, "last-recorded", (int32_t)be32(d + 28), d[7] & 2);
 	cmp_int(c, st, what, "mode", d[5] & 0x0f, true);
 	cmp_int(c, st, what, "data-mode", d[6] & 0x0f, true);
+	cmp_int(c, st, what, "packet", (d[6] >> 5) & 1, true);
+	cmp_int(c, st, what, "fixed-packet", (d[6] >> 4) & 1, true);
+	cmp_int(c, st, what, "packet-size", be32(d + 20), true);
 	imapi_free(d);
 }
 

@@ -225,7 +225,8 @@ static int rec_persist(struct rec_disc *d)
 
 /* Page 05h: default and changeable mask per medium (spec §1.2).  The default write
  * type is TAO on CD and packet on DVD-R/RW; a drive without it defaults to the next
- * it has (SAO, then RAW). */
+ * it has (SAO, then RAW).  DVD-R/-RW incremental recording writes variable packets,
+ * so its default has FP 0 and packet size 0 (MMC-6 §7.5). */
 static void rec_page05_default(const struct rec_disc *d, uint8_t p[REC_PAGE05_LEN])
 {
 	const struct rec_media *m = d->m;
@@ -251,10 +252,9 @@ static void rec_page05_default(const struct rec_disc *d, uint8_t p[REC_PAGE05_LE
 		p[4] = 8;
 	} else if (m->needs_page05) {	/* DVD-R/-RW incremental */
 		p[2] = 0x20 | WT_PACKET;	/* LS_V */
-		p[3] = 0x20 | 0x05;	/* FP, track mode 5 */
+		p[3] = 0x05;		/* FP 0 (variable packets), track mode 5 */
 		p[4] = 8;
-		p[5] = 16;
-		p[13] = 16;		/* packet size */
+		p[5] = 16;		/* link size; packet size 0 */
 	} else {			/* accepted and ignored: DBT 8 for information */
 		p[3] = 0x04;
 		p[4] = 8;
@@ -696,6 +696,24 @@ uint32_t rec_write_block_size(const struct rec_disc *d, int32_t lba)
 }
 
 /* ---- write ---------------------------------------------------------------- */
+
+/* Status of a track at its first write under write type 0.  On DVD-R/-RW sequential
+ * media this is incremental recording: Packet/Inc 1, FP 0, no fixed packet size,
+ * whatever page 05h FP says (MMC-6 §6.27 track status: FP 1 on DVD-R/-RW is a
+ * Restricted Overwrite track); FP and packet size are validated, not used there
+ * (doc/simdrive-recorder.md §3).  Elsewhere FP selects fixed packets (§7.5). */
+static void rec_packet_track(const struct rec_disc *d, struct dl_track *t)
+{
+	const uint8_t *p = d->st.page05;
+	t->flags |= TF_PACKET;
+	t->packet_size = 0;
+	if (d->m->family == REC_DVD)
+		return;
+	if (p[3] & 0x20) {
+		t->flags |= TF_FP;
+		t->packet_size = (uint32_t)p[10] << 24 | (uint32_t)p[11] << 16 | (uint32_t)p[12] << 8 | p[13];
+	}
+}
 
 static struct dl_track *rec_open_track_at(struct rec_disc *d, int32_t lba)
 {
@@ -1146,10 +1164,8 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 		if (d->m->needs_page05) {
 			t->mode = rec_page_tm(d);
 			t->data_mode = rec_track_data_mode(d);
-			if (rec_page_wt(d) == WT_PACKET) {
-				t->flags |= TF_PACKET | ((d->st.page05[3] & 0x20) ? TF_FP : 0);
-				t->packet_size = (t->flags & TF_FP) ? 16 : 0;
-			}
+			if (rec_page_wt(d) == WT_PACKET)
+				rec_packet_track(d, t);
 		}
 		t->flags &= (uint8_t)~TF_BLANK;
 		if (t->state == 0)

@@ -1668,6 +1668,76 @@ static void test_bdr_format(void)
 	sim_dev_free(dev);
 }
 
+/* growisofs -Z then -M on DVD-R and DVD-RW sequential, as dvd+rw-tools page05_setup
+ * sends it: MODE SENSE page 05h (default FP 0), MODE SELECT with BUFE, LS_V, link
+ * size 16, multi-session 11b, track mode 5, DBT 8 and, on DVD-R, FP 1 with packet size
+ * 16; WRITE, SYNCHRONIZE CACHE, CLOSE track and session.  After a reload READ TRACK
+ * INFORMATION of track 1 reports an incremental track, Packet/Inc 1 and FP 0 (MMC-6
+ * §6.27), which -M requires on profiles 0011h and 0014h. */
+static void test_dvdr_incremental_growisofs(void)
+{
+	static const char *media[] = { "dvd-r", "dvd-rw" };
+	for (size_t i = 0; i < 2; i++) {
+		char *image = mmc_image("inc.disclog");
+		struct sim_dev *dev = mmc_new_dev_media(media[i], image);
+		uint64_t n = mmc_nexus(dev);
+		struct sim_cmd cmd;
+		uint8_t page[52];
+		mmc_page05(dev, n, 0, page);
+		CU_ASSERT_EQUAL(page[2] & 0x2f, 0x20);		/* LS_V, incremental */
+		CU_ASSERT_EQUAL(page[3] & 0x20, 0);		/* FP 0 */
+		CU_ASSERT_EQUAL(page[5], 16);
+		CU_ASSERT_EQUAL(wire_be32(page + 10), 0);
+		page[2] = 0x40 | 0x20;
+		page[3] = 0xc0 | 0x05;
+		if (i == 0) {					/* DVD-R: FP 1, packet 16 */
+			page[3] |= 0x20;
+			wire_put_be32(page + 10, 16);
+		}
+		page[4] = 8;
+		page[5] = 16;
+		mmc_select05(dev, n, 0, &cmd, page);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+
+		uint8_t *data = mmc_data(0, 32, 2048);
+		mmc_write10(dev, n, 0, &cmd, 0, 32, data, 32 * 2048);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+		free(data);
+		uint8_t sync[10] = { 0x35 };
+		uint8_t close_track[10] = { 0x5b, 0, 0x01, 0, 0, 1 };
+		uint8_t close_session[10] = { 0x5b, 0, 0x02 };
+		mmc_simple(dev, n, 0, &cmd, sync, 10);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+		mmc_simple(dev, n, 0, &cmd, close_track, 10);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+		mmc_simple(dev, n, 0, &cmd, close_session, 10);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+		sim_dev_free(dev);
+
+		dev = mmc_new_dev_media(media[i], image);	/* the tray reload */
+		n = mmc_nexus(dev);
+		mmc_rti(dev, n, 0, &cmd, 0x01, 1);
+		MMC_GOOD(&cmd);
+		CU_ASSERT_EQUAL(cmd.data_in[5] & 0x0f, 5);		/* track mode */
+		CU_ASSERT_EQUAL(cmd.data_in[6], 0x20 | 0x01);		/* Packet/Inc, data mode 1 */
+		CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 20), 0);	/* no fixed packet size */
+		CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 24), 32);
+		sim_cmd_release(&cmd);
+		mmc_rti(dev, n, 0, &cmd, 0x01, 2);			/* the next session's track */
+		MMC_GOOD(&cmd);
+		CU_ASSERT_EQUAL(cmd.data_in[6] & 0x70, 0x40);		/* blank, no FP */
+		CU_ASSERT(cmd.data_in[7] & 0x01);
+		sim_cmd_release(&cmd);
+		sim_dev_free(dev);
+		unlink(image);
+	}
+}
+
 static const struct unit_test mmc_tests[] = {
 	{ "dvdr_burn", test_dvdr_burn },
 	{ "cdr_raw_audio_write", test_cdr_raw_audio_write },
@@ -1684,6 +1754,7 @@ static const struct unit_test mmc_tests[] = {
 	{ "format_reserve_blank", test_format_reserve_blank },
 	{ "dvdr_dao_libburn", test_dvdr_dao_libburn },
 	{ "bdr_format", test_bdr_format },
+	{ "dvdr_incremental_growisofs", test_dvdr_incremental_growisofs },
 };
 
 static int mmc_suite(void)

@@ -255,9 +255,11 @@ static void test_page05_defaults(void)
 	d = mk("dvd-r", NULL, 0);
 	rec_page05(d, REC_PC_DEFAULT, p);
 	CU_ASSERT_EQUAL(p[2], 0x20);		/* LS_V, incremental */
-	CU_ASSERT_EQUAL(p[3], 0x25);		/* FP, track mode 5 */
+	CU_ASSERT_EQUAL(p[3], 0x05);		/* FP 0 (variable packets), track mode 5 */
 	CU_ASSERT_EQUAL(p[5], 16);
-	CU_ASSERT_EQUAL(p[13], 16);
+	CU_ASSERT_EQUAL(p[13], 0);		/* no fixed packet size */
+	rec_page05(d, REC_PC_CURRENT, m);
+	CU_ASSERT_EQUAL(memcmp(p, m, 52), 0);
 	rec_disc_free(d);
 
 	d = mk("dvd+r", NULL, 0);
@@ -318,8 +320,11 @@ static void test_page05_select(void)
 	p[5] = 7;						/* link size */
 	SENSE_IS(rec_page05_select(d, p, 52), 5, 0x26, 2);
 	p[5] = 16;
+	p[3] |= 0x20;						/* FP */
 	p[13] = 32;						/* fixed packet size */
 	SENSE_IS(rec_page05_select(d, p, 52), 5, 0x26, 2);
+	p[13] = 16;						/* FP, packet 16: accepted */
+	GOOD(rec_page05_select(d, p, 52));
 	GOOD(page(d, 2, 4, 8, -1, -1));				/* DAO */
 	rec_disc_free(d);
 
@@ -945,8 +950,8 @@ static void test_dvdr_incremental(void)
 	const struct dl_state *s = rec_state(d);
 	GOOD(wr(d, 0, 16, 2048, 0));
 	CU_ASSERT_EQUAL(s->tracks[0].mode, 5);
-	CU_ASSERT_EQUAL(s->tracks[0].flags, 0x08 | 0x02 | 0x04);
-	CU_ASSERT_EQUAL(s->tracks[0].packet_size, 16);
+	CU_ASSERT_EQUAL(s->tracks[0].flags, 0x08 | 0x02);	/* NWA, packet; no FP */
+	CU_ASSERT_EQUAL(s->tracks[0].packet_size, 0);
 	GOOD(rec_sync(d));					/* not a track end on DVD */
 	CU_ASSERT_EQUAL(s->tracks[0].state, 1);
 	GOOD(rec_close(d, 1, 1));
@@ -962,6 +967,39 @@ static void test_dvdr_incremental(void)
 	GOOD(rec_blank(d, 1, 0));
 	CU_ASSERT_EQUAL(rec_state(d)->disc_status, 0);
 	rec_disc_free(d);
+}
+
+/* DVD-R/-RW incremental with the page growisofs and libburn send: FP 1, packet size
+ * 16.  The page keeps what the host selected, the track is still a variable-packet
+ * incremental track (MMC-6 §6.27: FP 1 there is Restricted Overwrite), so a later
+ * growisofs -M does not find "track is formatted for fixed packet size". */
+static void test_dvdr_incremental_fp_page(void)
+{
+	static const char *media[] = { "dvd-r", "dvd-rw" };
+	for (size_t i = 0; i < 2; i++) {
+		struct rec_disc *d = mk(media[i], NULL, 0);
+		const struct dl_state *s = rec_state(d);
+		uint8_t p[52];
+		rec_page05(d, REC_PC_CURRENT, p);
+		p[2] = 0x40 | 0x20;			/* BUFE, LS_V, incremental */
+		p[3] = 0xc0 | 0x20 | 0x05;		/* multi-session 11b, FP, mode 5 */
+		p[5] = 16;
+		p[13] = 16;				/* packet size */
+		GOOD(rec_page05_select(d, p, 52));
+		rec_page05(d, REC_PC_CURRENT, p);
+		CU_ASSERT_EQUAL(p[3] & 0x20, 0x20);	/* the page says what was selected */
+		CU_ASSERT_EQUAL(p[13], 16);
+		GOOD(wr(d, 0, 32, 2048, 0));
+		CU_ASSERT_EQUAL(s->tracks[0].flags & (0x02 | 0x04), 0x02);	/* packet, not FP */
+		CU_ASSERT_EQUAL(s->tracks[0].packet_size, 0);
+		GOOD(rec_close(d, 1, 1));
+		GOOD(rec_close(d, 2, 0));		/* appendable: multi-session 11b */
+		CU_ASSERT_EQUAL(s->disc_status, 1);
+		CU_ASSERT_EQUAL(s->tracks[0].flags & 0x04, 0);
+		GOOD(wr(d, s->tracks[1].start_lba, 16, 2048, 0));	/* the next session */
+		CU_ASSERT_EQUAL(s->tracks[1].flags & (0x02 | 0x04), 0x02);
+		rec_disc_free(d);
+	}
 }
 
 static void copy_file(const char *from, const char *to)
@@ -1555,6 +1593,7 @@ static int recorder_suite(void)
 		{ "cue_sheet", test_cue_sheet },
 		{ "cd_sao", test_cd_sao },
 		{ "dvdr_incremental", test_dvdr_incremental },
+		{ "dvdr_incremental_fp_page", test_dvdr_incremental_fp_page },
 		{ "reload_replay", test_reload_replay },
 		{ "dvdr_dao", test_dvdr_dao },
 		{ "dvdr_dao_short_reservation", test_dvdr_dao_short_reservation },

@@ -151,7 +151,7 @@ struct rec_disc {
 	} frags[REC_CUE_MAX];
 	unsigned nfrags;
 	bool sao_armed;			/* cue sheet accepted, program area not done */
-	/* SAO index points 02..99 of the cue sheets recorded (ECMA-130 §22.3.3.3), in
+	/* SAO index points 02..99 of the cue sheets recorded (ECMA-130 §22.3.3), in
 	 * LBA order; kept in memory only (doc/simdrive-recorder.md §8) */
 	struct rec_qidx {
 		int32_t lba;

@@ -771,6 +771,22 @@ static void test_read_cd_raw2352(void)
 	unlink(image);
 }
 
+/* Page 05h write type SAO on LUN 0, then SEND CUE SHEET. */
+static void mmc_sao_cue(struct sim_dev *dev, uint64_t n, const uint8_t *cue, uint8_t len)
+{
+	struct sim_cmd cmd;
+	uint8_t page[52];
+	mmc_page05(dev, n, 0, page);
+	page[2] = (uint8_t)((page[2] & 0xf0) | 0x02);	/* SAO */
+	mmc_select05(dev, n, 0, &cmd, page);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint8_t cdb[10] = { 0x5d, 0, 0, 0, 0, 0, 0, 0, len, 0 };
+	devtest_run_out(dev, n, 0, &cmd, cdb, 10, cue, len);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+}
+
 /* Raw 2448 (SAO, cue sheet DATA FORM 51h: Mode 1 2352 + raw P-W 96) read back byte
  * for byte.  (The RAW write type would do as well, but starts in the lead-in.) */
 static void test_read_cd_raw2448(void)
@@ -779,23 +795,14 @@ static void test_read_cd_raw2448(void)
 	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
 	uint64_t n = mmc_nexus(dev);
 	struct sim_cmd cmd;
-	uint8_t page[52];
 
-	mmc_page05(dev, n, 0, page);
-	page[2] = (uint8_t)((page[2] & 0xf0) | 0x02);	/* SAO */
-	mmc_select05(dev, n, 0, &cmd, page);
-	MMC_GOOD(&cmd);
-	sim_cmd_release(&cmd);
 	static const uint8_t cue[4 * 8] = {
 		0x41, 0x00, 0x00, 0x51, 0x00, 0, 0, 0,		/* lead-in */
 		0x41, 0x01, 0x00, 0x51, 0x00, 0, 0, 0,		/* track 1 pregap 00:00:00 */
 		0x41, 0x01, 0x01, 0x51, 0x00, 0, 2, 0,		/* INDEX 01 at 00:02:00 */
 		0x41, 0xaa, 0x01, 0x51, 0x00, 0, 2, 2,		/* lead-out at LBA 2 */
 	};
-	uint8_t cdb[10] = { 0x5d, 0, 0, 0, 0, 0, 0, 0, sizeof(cue), 0 };
-	devtest_run_out(dev, n, 0, &cmd, cdb, 10, cue, sizeof(cue));
-	MMC_GOOD(&cmd);
-	sim_cmd_release(&cmd);
+	mmc_sao_cue(dev, n, cue, sizeof(cue));
 
 	enum { NB = 152 };				/* pregap + 2 data blocks */
 	uint8_t *data = malloc(NB * 2448);
@@ -1706,13 +1713,8 @@ static void test_read_cd_sao_pregap_q(void)
 	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
 	uint64_t n = mmc_nexus(dev);
 	struct sim_cmd cmd;
-	uint8_t page[52], q[16];
+	uint8_t q[16];
 
-	mmc_page05(dev, n, 0, page);
-	page[2] = (uint8_t)((page[2] & 0xf0) | 0x02);	/* SAO */
-	mmc_select05(dev, n, 0, &cmd, page);
-	MMC_GOOD(&cmd);
-	sim_cmd_release(&cmd);
 	static const uint8_t cue[7 * 8] = {
 		0x01, 0x00, 0x00, 0x00, 0x00, 0, 0, 0,		/* lead-in */
 		0x01, 0x01, 0x00, 0x00, 0x00, 0, 0, 0,		/* track 1 INDEX 00 at LBA -150 */
@@ -1722,10 +1724,7 @@ static void test_read_cd_sao_pregap_q(void)
 		0x01, 0x02, 0x01, 0x00, 0x00, 0, 2, 20,		/* INDEX 01 at LBA 20 */
 		0x01, 0xaa, 0x01, 0x00, 0x00, 0, 2, 30,		/* lead-out at LBA 30 */
 	};
-	uint8_t cdb[10] = { 0x5d, 0, 0, 0, 0, 0, 0, 0, sizeof(cue), 0 };
-	devtest_run_out(dev, n, 0, &cmd, cdb, 10, cue, sizeof(cue));
-	MMC_GOOD(&cmd);
-	sim_cmd_release(&cmd);
+	mmc_sao_cue(dev, n, cue, sizeof(cue));
 	enum { NB = 180 };
 	uint8_t *data = mmc_data(0, NB, 2352);
 	uint8_t w10[10] = { 0x2a };

@@ -70,6 +70,7 @@ struct sim_lun {
 	 * reported (GET PERFORMANCE, sim_mmc_write_speed) and when the drive paces
 	 * itself (dt). */
 	uint32_t           write_kbps, read_kbps;
+	int32_t            head_lba;	/* the last block READ CD read (READ SUB-CHANNEL) */
 	struct sim_dt_drive dt;		/* speed, buffer, long operations (drivetime.h) */
 };
 
@@ -225,6 +226,7 @@ uint8_t sim_mmc_close_track_session(struct sim_ctx *c);
 uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c);
 uint8_t sim_mmc_blank(struct sim_ctx *c);
 uint8_t sim_mmc_read_cd(struct sim_ctx *c);
+uint8_t sim_mmc_read_sub_channel(struct sim_ctx *c);
 uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c);
 uint8_t sim_mmc_get_performance(struct sim_ctx *c);
 uint8_t sim_mmc_set_cd_speed(struct sim_ctx *c);

@@ -83,6 +83,9 @@ static const struct sim_op sim_ops[256] = {
 	[0x35] = { .name = "SYNCHRONIZE CACHE(10)", .cdb_len = 10, .fn = sim_mmc_sync_cache,
 		   .flags = SIM_OP_REC, .timeout = 3600,
 		   .usage = { 0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	[0x42] = { .name = "READ SUB-CHANNEL", .cdb_len = 10, .fn = sim_mmc_read_sub_channel,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x42, 0x02, 0x40, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0x00 } },
 	[0x43] = { .name = "READ TOC/PMA/ATIP", .cdb_len = 10, .fn = sim_mmc_read_toc_any,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   /* control b7-6: the pre-MMC format field some hosts still send */

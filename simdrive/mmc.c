@@ -1807,16 +1807,6 @@ struct mmc_frame {
 	uint8_t type;
 };
 
-static const struct dl_track *mmc_track_at(const struct dl_state *st, int32_t lba)
-{
-	for (uint16_t i = 0; i < st->ntracks; i++) {
-		const struct dl_track *t = &st->tracks[i];
-		if (lba >= t->start_lba && (int64_t)lba < (int64_t)t->start_lba + t->size)
-			return t;
-	}
-	return NULL;
-}
-
 /* Mode 2 Form 2 sector: sync, header, sub-header (8 bytes), 2324 data, EDC over
  * 16..2347 (no ECC in form 2). */
 static int mmc_make_form2(uint8_t raw[CDS_RAW_SIZE], int32_t lba, const uint8_t subhdr[8],
@@ -1844,21 +1834,48 @@ static uint8_t mmc_raw_type(const uint8_t raw[CDS_RAW_SIZE], const struct dl_tra
 	}
 }
 
+/* A block the drive wrote itself (a TAO or first-track pregap, TAO run-out): zero
+ * samples on an audio track, a sector of zeros in the track's data mode. */
+static int mmc_make_gap(struct mmc_frame *f, int32_t lba, const struct dl_track *t)
+{
+	static const uint8_t zero[CDS_USER_SIZE];
+	memset(f->raw, 0, sizeof(f->raw));
+	if (!(t->mode & 0x04)) {
+		f->type = SEC_CDDA;
+		return 0;
+	}
+	if (t->data_mode == 2) {
+		f->type = SEC_FORM1;
+		return cds_make_mode2_form1(f->raw, lba, zero, NULL);
+	}
+	f->type = SEC_MODE1;
+	return cds_make_mode1(f->raw, lba, zero);
+}
+
 /* Rebuild block lba from what was recorded (rec_read_raw): cooked blocks get their
  * sync, header, EDC and ECC synthesized (cdsector.h); raw blocks are returned as
  * written, RAW-mode data frames descrambled and checked by rec_read_raw (ECMA-130
  * Annex B).  Sub-channel: the recorded one (2448: raw P-W, or packed R-W with P and Q
- * regenerated; 2368: formatted P/Q), else P and Q synthesized (index 1, R-W zero). */
+ * regenerated; 2368: formatted P/Q), else P and Q synthesized from the position the
+ * drive recorded (rec_q_position: pregaps INDEX 00, index points, R-W zero). */
 static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t *blk,
 				       struct mmc_frame *f)
 {
-	const struct dl_track *t = mmc_track_at(rec_state(d), lba);
+	struct rec_qpos q;
 	struct sim_sense s;
-	if (!t)
+	if (!rec_q_position(d, lba, &q))
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
-	long n = rec_read_raw(d, lba, 1, blk, DL_BLOCK_SIZE_MAX, &s);
-	if (n < 0)
-		return s;
+	const struct dl_track *t = q.track;
+	long n;
+	if (q.recorded) {
+		n = rec_read_raw(d, lba, 1, blk, DL_BLOCK_SIZE_MAX, &s);
+		if (n < 0)
+			return s;
+	} else if (lba < t->start_lba || lba >= t->start_lba + (int32_t)t->size) {
+		n = 0;			/* a gap the drive wrote */
+	} else {
+		return SIM_SENSE_LBA_OUT_OF_RANGE;
+	}
 	static const uint8_t form1_sub[8] = { 0, 0, CDS_SUBMODE_DATA, 0, 0, 0, CDS_SUBMODE_DATA, 0 };
 	static const uint8_t form2_sub[8] = { 0, 0, CDS_SUBMODE_DATA | CDS_SUBMODE_FORM2, 0,
 					      0, 0, CDS_SUBMODE_DATA | CDS_SUBMODE_FORM2, 0 };
@@ -1868,6 +1885,9 @@ static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t 
 
 	memset(f, 0, sizeof(*f));
 	switch (n) {
+	case 0:
+		rc = mmc_make_gap(f, lba, t);
+		break;
 	case 2048:
 		if (t->data_mode == 2) {
 			rc = cds_make_mode2_form1(f->raw, lba, blk, form1_sub);
@@ -1916,8 +1936,8 @@ static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t 
 			if (!cds_sub_has_pq(f->sub)) {	/* packed R-W only: P and Q regenerated */
 				uint8_t rw[8][CDS_CHAN_SIZE];
 				cds_sub_deinterleave(rw, f->sub);
-				if (cds_sub_synth(chan, t->mode & 0x0f, t->number, 1,
-						  lba - t->start_lba, lba) == 0) {
+				if (cds_sub_synth(chan, t->mode & 0x0f, t->number, q.index,
+						  q.rel, lba) == 0) {
 					memcpy(chan[2], rw[2], 6 * CDS_CHAN_SIZE);
 					cds_sub_interleave(f->sub, chan);
 				}
@@ -1930,7 +1950,7 @@ static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t 
 	if (rc < 0)
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
 	if (!have_sub) {
-		if (cds_sub_synth(chan, t->mode & 0x0f, t->number, 1, lba - t->start_lba, lba) < 0)
+		if (cds_sub_synth(chan, t->mode & 0x0f, t->number, q.index, q.rel, lba) < 0)
 			return SIM_SENSE_LBA_OUT_OF_RANGE;
 		cds_sub_interleave(f->sub, chan);
 	}
@@ -2066,5 +2086,74 @@ uint8_t sim_mmc_read_cd(struct sim_ctx *c)
 	c->buf = out;
 	c->buflen = (uint32_t)pos;
 	c->cmd->spdtl = (uint32_t)pos;
+	c->lun->head_lba = lba + (int32_t)n - 1;
 	return SIM_STATUS_GOOD;
+}
+
+/* ---- READ SUB-CHANNEL (42h, MMC-6 §6.25) ------------------------------------------ */
+
+enum { RSC_POSITION = 1, RSC_MCN = 2, RSC_ISRC = 3 };
+
+/* A track relative address: 00 M S F of the Q relative time (MSF bit), else the
+ * signed LBA offset from the track start. */
+static void mmc_put_rel(uint8_t *b, bool msf, int32_t lba, int32_t frames)
+{
+	if (msf) {
+		b[0] = 0;
+		b[1] = (uint8_t)(frames / 4500);
+		b[2] = (uint8_t)(frames / 75 % 60);
+		b[3] = (uint8_t)(frames % 75);
+	} else {
+		wire_put_be32(b, (uint32_t)lba);
+	}
+}
+
+/* Header (audio status 15h: no current audio status, nothing is played), then with
+ * SubQ: the CD current position of the head (the last block READ CD read: its Q as
+ * rec_q_position gives it, ECMA-130 §22.3.3), or the MCN / a track's ISRC, reported
+ * not valid (MCVal / TCVal 0: neither is recorded, doc/simdrive-recorder.md §8). */
+uint8_t sim_mmc_read_sub_channel(struct sim_ctx *c)
+{
+	bool msf = c->cdb[1] & 0x02, subq = c->cdb[2] & 0x40;
+	uint8_t format = c->cdb[3], track = c->cdb[6];
+	uint16_t alloc = wire_be16(c->cdb + 7);
+	struct rec_disc *d = c->lun->rec;
+	uint8_t b[24];
+	size_t len = 4;
+
+	if (format < RSC_POSITION || format > RSC_ISRC)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 3, -1);
+	if (!mmc_is_cd(d))		/* CD sub-channels only, as READ CD */
+		return sim_fail(c, SIM_SENSE(0x5, 0x30, 0x02));
+	memset(b, 0, sizeof(b));
+	b[1] = 0x15;
+	if (subq && format == RSC_POSITION) {
+		int32_t lba = c->lun->head_lba;
+		struct rec_qpos q;
+		b[4] = RSC_POSITION;
+		if (rec_q_position(d, lba, &q)) {
+			b[5] = (uint8_t)(0x10 | (q.track->mode & 0x0f));	/* ADR 1 */
+			b[6] = (uint8_t)q.track->number;
+			b[7] = q.index;
+			mmc_put_rel(b + 12, msf, lba - q.track->start_lba, q.rel);
+		}
+		mmc_put_addr(b + 8, lba, msf);
+		len = 16;
+	} else if (subq) {
+		const struct dl_state *st = rec_state(d);
+		if (format == RSC_ISRC) {
+			const struct dl_track *t = NULL;
+			for (uint16_t i = 0; i < st->ntracks; i++)
+				if (st->tracks[i].number == track && st->tracks[i].state == 3)
+					t = &st->tracks[i];
+			if (!t)
+				return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 6, -1);
+			b[5] = (uint8_t)(0x30 | (t->mode & 0x0f));	/* ADR 3 */
+			b[6] = track;
+		}
+		b[4] = format;
+		len = 24;
+	}
+	wire_put_be16(b + 2, (uint16_t)(len - 4));
+	return sim_reply_copy(c, b, len, alloc);
 }

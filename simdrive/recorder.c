@@ -151,6 +151,13 @@ struct rec_disc {
 	} frags[REC_CUE_MAX];
 	unsigned nfrags;
 	bool sao_armed;			/* cue sheet accepted, program area not done */
+	/* SAO index points 02..99 of the cue sheets recorded (ECMA-130 §22.3.3), in
+	 * LBA order; kept in memory only (doc/simdrive-recorder.md §8) */
+	struct rec_qidx {
+		int32_t lba;
+		uint8_t idx;
+	} qidx[REC_CUE_MAX];
+	unsigned nqidx;
 	int32_t sao_nwa, sao_end;	/* next block to write, lead-out start */
 	/* RAW: the session being written from its lead-in and what Q told so far (§3) */
 	bool raw_active;
@@ -824,6 +831,9 @@ static int rec_sao_layout(struct rec_disc *d)
 		t->mode = f->ctl & 0x0f;
 		t->data_mode = rec_form_data_mode(f->form);
 	}
+	for (unsigned i = 0; i < d->nfrags; i++)	/* INDEX 02..99 for the Q */
+		if (d->frags[i].idx >= 2 && d->nqidx < REC_CUE_MAX)
+			d->qidx[d->nqidx++] = (struct rec_qidx){ d->frags[i].start, d->frags[i].idx };
 	struct dl_session *s = rec_last_session(d);
 	s->state = 1;
 	d->st.last_session_state = 1;
@@ -1556,6 +1566,7 @@ struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 	d->read_stale = true;
 	d->sao_armed = false;
 	d->raw_active = false;
+	d->nqidx = 0;
 	memset(d->resv_want, 0, sizeof(d->resv_want));
 	return rec_end(d, &x, true);
 }
@@ -1791,13 +1802,75 @@ static struct sim_sense rec_raw_readback(int32_t lba, uint8_t blk[CDS_RAW_SIZE])
 	return SIM_SENSE_NONE;
 }
 
+/* Does lba have a DATA record? */
+static bool rec_recorded(struct rec_disc *d, int32_t lba)
+{
+	struct dl_reader *r = rec_reader(d);
+	struct dl_data_meta m;
+	struct dl_error e;
+	return r && dl_reader_block_meta(r, lba, &m, &e) == 0;
+}
+
+/* INDEX of lba inside track t: 01, or the last SAO index point at or before it. */
+static uint8_t rec_q_index(const struct rec_disc *d, const struct dl_track *t, int32_t lba)
+{
+	uint8_t idx = 1;
+	for (unsigned i = 0; i < d->nqidx; i++)
+		if (d->qidx[i].lba > t->start_lba && d->qidx[i].lba <= lba)
+			idx = d->qidx[i].idx;
+	return idx;
+}
+
+bool rec_q_position(struct rec_disc *d, int32_t lba, struct rec_qpos *q)
+{
+	if (d->m->family != REC_CD)
+		return false;
+	for (uint16_t i = 0; i < d->st.ntracks; i++) {
+		const struct dl_track *t = &d->st.tracks[i];
+		if (t->last_recorded < t->start_lba)
+			continue;		/* nothing recorded: no pregap either */
+		if (lba >= t->start_lba && lba < t->start_lba + (int32_t)t->size) {
+			q->track = t;
+			q->index = rec_q_index(d, t, lba);
+			q->rel = lba - t->start_lba;
+			q->recorded = rec_recorded(d, lba);
+			return true;
+		}
+		if (lba >= t->start_lba)
+			continue;
+		/* the gap before t: from the end of the track before it in its session,
+		 * else the 150 blocks before a session's first track */
+		const struct dl_track *p = i > 0 && d->st.tracks[i - 1].session == t->session
+					   ? &d->st.tracks[i - 1] : NULL;
+		int32_t from = p ? p->start_lba + (int32_t)p->size : t->start_lba - CDS_PREGAP;
+		if (lba < from)
+			return false;
+		q->recorded = rec_recorded(d, lba);
+		if (!q->recorded && p && lba < t->start_lba - CDS_PREGAP) {
+			/* TAO: the run-out blocks end the track before (§5) */
+			q->track = p;
+			q->index = rec_q_index(d, p, lba);
+			q->rel = lba - p->start_lba;
+		} else {		/* INDEX 00, relative time counting down */
+			q->track = t;
+			q->index = 0;
+			q->rel = t->start_lba - lba - 1;
+		}
+		return true;
+	}
+	return false;
+}
+
 long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out, size_t cap,
 		  struct sim_sense *sense)
 {
 	*sense = SIM_SENSE_NONE;
 	const struct dl_track *t;
 	for (uint32_t i = 0; i < nblocks; i++) {
-		if (!rec_readable(d, lba + (int32_t)i, &t)) {
+		struct rec_qpos q;
+		int32_t a = lba + (int32_t)i;
+		if (!rec_readable(d, a, &t) &&
+		    !(rec_q_position(d, a, &q) && q.index == 0 && q.recorded)) {
 			*sense = SIM_SENSE_LBA_OUT_OF_RANGE;
 			return -1;
 		}

@@ -164,7 +164,26 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w);
  * blocks are cut to their user data).  05/21/00 beyond the recorded area, 05/64/00 on
  * an audio track.  out must hold nblocks * 2048. */
 struct sim_sense rec_read(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out);
-/* Raw read of what was recorded (READ CD / tests): the recorded bytes per block. */
+
+/* Where a CD block lies as its mode-1 Q sub-channel tells it (ECMA-130 §22.3.3): the
+ * track the Q names, its INDEX (00 in a pregap, 01 from the track start, 02..99 from
+ * the index points of an SAO cue sheet) and the relative time in frames (from INDEX
+ * 01; in a pregap counting down to 0 at its last block).  A pregap is the gap before
+ * a recorded track: from the end of the track before it in its session (SAO and RAW:
+ * the cue sheet's / Q's INDEX 00 blocks, recorded), or the 150 blocks the drive writes
+ * before a TAO track and before a session's first track; the 2 unrecorded run-out
+ * blocks of a TAO track still carry its own Q (doc/simdrive-recorder.md §8).
+ * recorded: the block has a DATA record (else a pregap the drive wrote itself: its
+ * main channel is zeros).  False when lba is in no track or pregap, or not a CD. */
+struct rec_qpos {
+	const struct dl_track *track;
+	uint8_t index;
+	int32_t rel;
+	bool recorded;
+};
+bool rec_q_position(struct rec_disc *d, int32_t lba, struct rec_qpos *q);
+/* Raw read of what was recorded (READ CD / tests): the recorded bytes per block.  Also
+ * the recorded blocks of a CD pregap (SAO, RAW), which belong to no track. */
 long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out, size_t cap,
 		  struct sim_sense *sense);
 

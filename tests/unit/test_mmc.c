@@ -462,7 +462,7 @@ static void test_opcodes_per_lun(void)
 	uint32_t rom = wire_be32(cmd.data_in);
 	sim_cmd_release(&cmd);
 	devtest_run(dev, n, 0, &cmd, all, 12, 65535);
-	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), rom + 19 * 8);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), rom + 20 * 8);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
 }
@@ -771,6 +771,22 @@ static void test_read_cd_raw2352(void)
 	unlink(image);
 }
 
+/* Page 05h write type SAO on LUN 0, then SEND CUE SHEET. */
+static void mmc_sao_cue(struct sim_dev *dev, uint64_t n, const uint8_t *cue, uint8_t len)
+{
+	struct sim_cmd cmd;
+	uint8_t page[52];
+	mmc_page05(dev, n, 0, page);
+	page[2] = (uint8_t)((page[2] & 0xf0) | 0x02);	/* SAO */
+	mmc_select05(dev, n, 0, &cmd, page);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint8_t cdb[10] = { 0x5d, 0, 0, 0, 0, 0, 0, 0, len, 0 };
+	devtest_run_out(dev, n, 0, &cmd, cdb, 10, cue, len);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+}
+
 /* Raw 2448 (SAO, cue sheet DATA FORM 51h: Mode 1 2352 + raw P-W 96) read back byte
  * for byte.  (The RAW write type would do as well, but starts in the lead-in.) */
 static void test_read_cd_raw2448(void)
@@ -779,23 +795,14 @@ static void test_read_cd_raw2448(void)
 	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
 	uint64_t n = mmc_nexus(dev);
 	struct sim_cmd cmd;
-	uint8_t page[52];
 
-	mmc_page05(dev, n, 0, page);
-	page[2] = (uint8_t)((page[2] & 0xf0) | 0x02);	/* SAO */
-	mmc_select05(dev, n, 0, &cmd, page);
-	MMC_GOOD(&cmd);
-	sim_cmd_release(&cmd);
 	static const uint8_t cue[4 * 8] = {
 		0x41, 0x00, 0x00, 0x51, 0x00, 0, 0, 0,		/* lead-in */
 		0x41, 0x01, 0x00, 0x51, 0x00, 0, 0, 0,		/* track 1 pregap 00:00:00 */
 		0x41, 0x01, 0x01, 0x51, 0x00, 0, 2, 0,		/* INDEX 01 at 00:02:00 */
 		0x41, 0xaa, 0x01, 0x51, 0x00, 0, 2, 2,		/* lead-out at LBA 2 */
 	};
-	uint8_t cdb[10] = { 0x5d, 0, 0, 0, 0, 0, 0, 0, sizeof(cue), 0 };
-	devtest_run_out(dev, n, 0, &cmd, cdb, 10, cue, sizeof(cue));
-	MMC_GOOD(&cmd);
-	sim_cmd_release(&cmd);
+	mmc_sao_cue(dev, n, cue, sizeof(cue));
 
 	enum { NB = 152 };				/* pregap + 2 data blocks */
 	uint8_t *data = malloc(NB * 2448);
@@ -1738,6 +1745,187 @@ static void test_dvdr_incremental_growisofs(void)
 	}
 }
 
+/* READ CD formatted Q (sub-channel 010b) of one block into q[16]. */
+static void mmc_read_q(struct sim_dev *dev, uint64_t n, int32_t lba, uint8_t q[16])
+{
+	struct sim_cmd cmd;
+	mmc_read_cd(dev, n, 0, &cmd, 0, lba, 1, 0x00, 2);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 16);
+	memset(q, 0xee, 16);
+	if (cmd.data_in_len == 16)
+		memcpy(q, cmd.data_in, 16);
+	sim_cmd_release(&cmd);
+}
+
+/* Is q track tno, INDEX idx, relative time rel frames, at lba (all BCD, CRC good)? */
+static bool mmc_q_is(const uint8_t q[16], uint8_t ctl, unsigned tno, unsigned idx, int32_t rel,
+		     int32_t lba)
+{
+	uint8_t want[CDS_CHAN_SIZE];
+	if (cds_q_position(want, ctl, tno, idx, rel, lba) < 0)
+		return false;
+	if (memcmp(q, want, CDS_CHAN_SIZE) != 0)
+		fprintf(stderr, "LBA %d: Q %02x %02x %02x %02x:%02x:%02x, want %02x %02x %02x %02x:%02x:%02x\n",
+			(int)lba, q[0], q[1], q[2], q[3], q[4], q[5],
+			want[0], want[1], want[2], want[3], want[4], want[5]);
+	return memcmp(q, want, CDS_CHAN_SIZE) == 0;
+}
+
+/* SAO audio from a cue sheet with INDEX 00 pregaps and an INDEX 02: the Q READ CD
+ * returns is the one the drive generated from the cue sheet (ECMA-130 §22.3.3;
+ * MMC-6 §6.33): INDEX 00 and the relative time counting down in the pregaps, INDEX
+ * 01 from the track start, INDEX 02 from its point; READ SUB-CHANNEL reports the
+ * position of the block last read. */
+static void test_read_cd_sao_pregap_q(void)
+{
+	char *image = mmc_image("cdsaoq.disclog");
+	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	uint8_t q[16];
+
+	static const uint8_t cue[7 * 8] = {
+		0x01, 0x00, 0x00, 0x00, 0x00, 0, 0, 0,		/* lead-in */
+		0x01, 0x01, 0x00, 0x00, 0x00, 0, 0, 0,		/* track 1 INDEX 00 at LBA -150 */
+		0x01, 0x01, 0x01, 0x00, 0x00, 0, 2, 0,		/* INDEX 01 at LBA 0 */
+		0x01, 0x01, 0x02, 0x00, 0x00, 0, 2, 5,		/* INDEX 02 at LBA 5 */
+		0x01, 0x02, 0x00, 0x00, 0x00, 0, 2, 10,		/* track 2 INDEX 00 at LBA 10 */
+		0x01, 0x02, 0x01, 0x00, 0x00, 0, 2, 20,		/* INDEX 01 at LBA 20 */
+		0x01, 0xaa, 0x01, 0x00, 0x00, 0, 2, 30,		/* lead-out at LBA 30 */
+	};
+	mmc_sao_cue(dev, n, cue, sizeof(cue));
+	enum { NB = 180 };
+	uint8_t *data = mmc_data(0, NB, 2352);
+	uint8_t w10[10] = { 0x2a };
+	wire_put_be32(w10 + 2, (uint32_t)-150);
+	wire_put_be16(w10 + 7, NB);
+	devtest_run_out(dev, n, 0, &cmd, w10, 10, data, NB * 2352);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint8_t sync[10] = { 0x35 };
+	mmc_simple(dev, n, 0, &cmd, sync, 10);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	mmc_read_q(dev, n, -150, q);
+	CU_ASSERT(mmc_q_is(q, 0, 1, 0, 149, -150));
+	mmc_read_q(dev, n, -1, q);
+	CU_ASSERT(mmc_q_is(q, 0, 1, 0, 0, -1));
+	mmc_read_q(dev, n, 0, q);
+	CU_ASSERT(mmc_q_is(q, 0, 1, 1, 0, 0));
+	mmc_read_q(dev, n, 5, q);
+	CU_ASSERT(mmc_q_is(q, 0, 1, 2, 5, 5));
+	mmc_read_q(dev, n, 9, q);
+	CU_ASSERT(mmc_q_is(q, 0, 1, 2, 9, 9));
+	mmc_read_q(dev, n, 10, q);			/* the pregap of track 2 */
+	CU_ASSERT(mmc_q_is(q, 0, 2, 0, 9, 10));
+	mmc_read_q(dev, n, 19, q);
+	CU_ASSERT(mmc_q_is(q, 0, 2, 0, 0, 19));
+	mmc_read_q(dev, n, 20, q);
+	CU_ASSERT(mmc_q_is(q, 0, 2, 1, 0, 20));
+
+	/* the pregap's samples come back as written; P is set in the pause (§22.2) */
+	mmc_read_cd(dev, n, 0, &cmd, 1, 12, 1, 0x10, 1);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2448);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, data + (150 + 12) * 2352, 2352), 0);
+	CU_ASSERT(cmd.data_in[2352] & 0x80);
+	sim_cmd_release(&cmd);
+
+	/* READ SUB-CHANNEL current position after that read: track 2 INDEX 00 */
+	uint8_t rsc[10] = { 0x42, 0x02, 0x40, 0x01, 0, 0, 0, 0, 16, 0 };
+	devtest_run(dev, n, 0, &cmd, rsc, 10, 16);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 16);
+	static const uint8_t pos[16] = { 0, 0x15, 0, 12, 0x01, 0x10, 2, 0,
+					 0, 0, 2, 12, 0, 0, 0, 7 };
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, pos, 16), 0);
+	sim_cmd_release(&cmd);
+	rsc[1] = 0;					/* LBA form */
+	devtest_run(dev, n, 0, &cmd, rsc, 10, 16);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 16);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 12);
+	CU_ASSERT_EQUAL((int32_t)wire_be32(cmd.data_in + 12), -8);
+	sim_cmd_release(&cmd);
+	rsc[3] = 0x02;					/* MCN: not valid */
+	rsc[8] = 24;
+	devtest_run(dev, n, 0, &cmd, rsc, 10, 24);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 24);
+	CU_ASSERT_EQUAL(cmd.data_in[3], 20);
+	CU_ASSERT_EQUAL(cmd.data_in[4], 0x02);
+	CU_ASSERT_EQUAL(cmd.data_in[8] & 0x80, 0);
+	sim_cmd_release(&cmd);
+	rsc[3] = 0x04;					/* reserved format */
+	devtest_run(dev, n, 0, &cmd, rsc, 10, 24);
+	MMC_SENSE(&cmd, mmc_invalid_field_cdb);
+	sim_cmd_release(&cmd);
+
+	free(data);
+	sim_dev_free(dev);
+	unlink(image);
+}
+
+/* TAO audio: the drive writes a 150-block pregap (INDEX 00) before each track and
+ * the 2 run-out blocks of the track before it (doc/simdrive-recorder.md §5); READ CD
+ * reads them as digital silence with that Q. */
+static void test_read_cd_tao_pregap_q(void)
+{
+	char *image = mmc_image("cdtaoq.disclog");
+	struct sim_dev *dev = mmc_new_dev_media("cd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	uint8_t page[52], q[16];
+
+	mmc_page05(dev, n, 0, page);
+	page[3] = (uint8_t)(page[3] & 0xf0);		/* track mode 0: audio */
+	page[4] = 0;					/* DBT 0: 2352 */
+	mmc_select05(dev, n, 0, &cmd, page);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint8_t *data = mmc_data(0, 10, 2352);
+	uint8_t sync[10] = { 0x35 };
+	for (int t = 0; t < 2; t++) {
+		uint32_t nwa = mmc_nwa(dev, n, 0);
+		CU_ASSERT_EQUAL(nwa, t == 0 ? 0 : 10 + 2 + 150);
+		mmc_write10(dev, n, 0, &cmd, nwa, 10, data, 10 * 2352);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+		mmc_simple(dev, n, 0, &cmd, sync, 10);
+		MMC_GOOD(&cmd);
+		sim_cmd_release(&cmd);
+	}
+
+	mmc_read_q(dev, n, -150, q);			/* track 1's pregap */
+	CU_ASSERT(mmc_q_is(q, 0, 1, 0, 149, -150));
+	mmc_read_q(dev, n, 9, q);
+	CU_ASSERT(mmc_q_is(q, 0, 1, 1, 9, 9));
+	mmc_read_q(dev, n, 11, q);			/* run-out of track 1 */
+	CU_ASSERT(mmc_q_is(q, 0, 1, 1, 11, 11));
+	mmc_read_q(dev, n, 12, q);			/* track 2's pregap */
+	CU_ASSERT(mmc_q_is(q, 0, 2, 0, 149, 12));
+	mmc_read_q(dev, n, 161, q);
+	CU_ASSERT(mmc_q_is(q, 0, 2, 0, 0, 161));
+	mmc_read_q(dev, n, 162, q);
+	CU_ASSERT(mmc_q_is(q, 0, 2, 1, 0, 162));
+
+	static const uint8_t silence[2352];
+	mmc_read_cd(dev, n, 0, &cmd, 1, 100, 1, 0x10, 0);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2352);
+	CU_ASSERT_EQUAL(memcmp(cmd.data_in, silence, 2352), 0);
+	sim_cmd_release(&cmd);
+	mmc_read_cd(dev, n, 0, &cmd, 0, -151, 1, 0x10, 2);	/* before any pregap */
+	MMC_SENSE(&cmd, mmc_lba_range);
+	sim_cmd_release(&cmd);
+
+	free(data);
+	sim_dev_free(dev);
+	unlink(image);
+}
+
 static const struct unit_test mmc_tests[] = {
 	{ "dvdr_burn", test_dvdr_burn },
 	{ "cdr_raw_audio_write", test_cdr_raw_audio_write },
@@ -1747,6 +1935,8 @@ static const struct unit_test mmc_tests[] = {
 	{ "read_cd_mode1", test_read_cd_mode1 },
 	{ "read_cd_raw2352", test_read_cd_raw2352 },
 	{ "read_cd_raw2448", test_read_cd_raw2448 },
+	{ "read_cd_sao_pregap_q", test_read_cd_sao_pregap_q },
+	{ "read_cd_tao_pregap_q", test_read_cd_tao_pregap_q },
 	{ "read_raw_frames", test_read_raw_frames },
 	{ "read_disc_structure", test_read_disc_structure },
 	{ "performance_speeds", test_performance_speeds },

@@ -1059,7 +1059,11 @@ static int guest_boot(struct ctx *c, int line)
 	char err[4096];
 	if (hrn_guest_start(&go, &c->guest, err, sizeof(err)) != 0) {
 		c->guest_dead = true;
-		failf(c, line, "guest: %s", err);
+		/* QEMU's iSCSI block driver opens a LUN only when READ CAPACITY answers GOOD
+		 * (it retries unit attentions only): no empty or open drive at boot */
+		failf(c, line, "guest: %s%s", err,
+		      strstr(err, "readcapacity") ? " (passthrough needs a disc in the closed tray when the guest "
+						    "boots: eject it later with control \"eject 0\", or use --attach iscsi)" : "");
 		return -1;
 	}
 	sb_add(&c->msg, "guest: ready in %.2f s (%s, %s, initramfs %s)\n", hrn_guest_boot_seconds(c->guest),

@@ -3,8 +3,8 @@
 # (fixtures/scenarios/real-programs, doc/real-programs.md) in the Linux guest, first
 # with the passthrough attach, then the ones that also run with the guest kernel's
 # iSCSI initiator.  Prints the TAP of both runs, a table of scenario times, and
-# automake-style "# PASS/FAIL/SKIP:" totals; exits 1 when any scenario failed, 77 when
-# no guest can run here.
+# automake-style "# PASS/FAIL/SKIP:" totals; exits 1 when any scenario failed (0 with
+# "# SKIP: 1" and the reason when no guest can run here).
 set -u
 : "${HARNESS:?HARNESS must name the harness binary}"
 : "${FIXTURES:?FIXTURES must name the fixtures directory}"
@@ -18,7 +18,7 @@ export BURNLAB_GUEST_CACHE="${BURNLAB_GUEST_CACHE:-$TESTTMP/guest-cache}"
 if ! why=$("$HARNESS" guest --check); then
 	echo "SKIP: $why"
 	echo "# SKIP: 1"
-	exit 77
+	exit 0
 fi
 echo "$why"
 rc=0

@@ -1379,7 +1379,6 @@ static void test_format_reserve_blank(void)
 	sim_dev_free(dev);
 }
 
-<<<<<<< HEAD
 /* DVD-R Disc-at-Once through the CDBs libburn (xorriso -dao, cdrskin -dao) sends,
  * libburn/write.c burn_disc_open_track_dvd_minus_r and burn_dvd_write_track: page 05h
  * write type 2, RESERVE TRACK of the exact size (1001 blocks; the drive rounds to the
@@ -1499,7 +1498,8 @@ static void test_dvdr_dao_libburn(void)
 	free(data);
 	sim_dev_free(dev);
 	unlink(image);
-=======
+}
+
 /* Blank BD-R (MMC-6 §6.24, §6.5.4.2): READ FORMAT CAPACITIES lists, after the current /
  * maximum descriptor, 00h and 32h (default, largest, smallest spare; parameter = spare
  * clusters).  FORMAT UNIT 32h sub-type 00b (SRM+POW, what growisofs sends: the largest
@@ -1666,7 +1666,6 @@ static void test_bdr_format(void)
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4), BDR_BLOCKS);
 	sim_cmd_release(&cmd);
 	sim_dev_free(dev);
->>>>>>> fix/bd-r-format
 }
 
 static const struct unit_test mmc_tests[] = {
@@ -1683,11 +1682,8 @@ static const struct unit_test mmc_tests[] = {
 	{ "performance_speeds", test_performance_speeds },
 	{ "buffer_opc_mechanism", test_buffer_opc_mechanism },
 	{ "format_reserve_blank", test_format_reserve_blank },
-<<<<<<< HEAD
 	{ "dvdr_dao_libburn", test_dvdr_dao_libburn },
-=======
 	{ "bdr_format", test_bdr_format },
->>>>>>> fix/bd-r-format
 };
 
 static int mmc_suite(void)

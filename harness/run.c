@@ -1443,6 +1443,7 @@ static void expect_record(struct ctx *c, const struct hrn_step *st)
 	cmp_word(c, st, what, "opcode", op);
 	cmp_word(c, st, what, "streaming", m.flags & DL_FLAG_STREAMING ? "yes" : "no");
 	cmp_word(c, st, what, "test-write", m.flags & DL_FLAG_TEST_WRITE ? "yes" : "no");
+	cmp_word(c, st, what, "pow", m.flags & DL_FLAG_POW ? "yes" : "no");
 	cmp_int(c, st, what, "track", m.track, true);
 	cmp_int(c, st, what, "session", m.session, true);
 	dl_reader_close(r);

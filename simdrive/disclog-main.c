@@ -320,7 +320,7 @@ struct recs_ctx {
 
 static void recs_flags(uint8_t flags, bool json)
 {
-	static const char *const names[] = { "streaming", "fua", "test_write", "imported" };
+	static const char *const names[] = { "streaming", "fua", "test_write", "imported", "pow" };
 	bool any = false;
 	if (json)
 		putchar('[');
@@ -328,9 +328,9 @@ static void recs_flags(uint8_t flags, bool json)
 		if (!(flags & (1u << i)))
 			continue;
 		if (json)
-			printf("%s\"%s\"", any ? "," : "", i < 4 ? names[i] : "unknown");
+			printf("%s\"%s\"", any ? "," : "", i < 5 ? names[i] : "unknown");
 		else
-			printf("%s%s", any ? "," : "", i < 4 ? names[i] : "unknown");
+			printf("%s%s", any ? "," : "", i < 5 ? names[i] : "unknown");
 		any = true;
 	}
 	if (json)
@@ -801,7 +801,7 @@ static const struct cmd cmds[] = {
 	{ "records", cmd_records, "records IMAGE [--json]",
 	  "List every record in file order, one line each: file offset, sequence number, type,\n"
 	  "then for DATA lba, count, block_size, dbt (data block type), write_type (na when not\n"
-	  "applicable), opcode (hex), flags (streaming, fua, test_write, imported or none),\n"
+	  "applicable), opcode (hex), flags (streaming, fua, test_write, imported, pow or none),\n"
 	  "track, session, vtime_us; for STATE the part, profile, disc status, track and\n"
 	  "session counts and NWA of the snapshot; for SYNC the synced sequence number.\n"
 	  "Headers are checked; payload CRCs are not (use verify).\n"

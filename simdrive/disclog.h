@@ -60,6 +60,7 @@ enum dl_data_flags {
 	DL_FLAG_FUA        = 1u << 1,
 	DL_FLAG_TEST_WRITE = 1u << 2,	/* page 05h test write (simulation) */
 	DL_FLAG_IMPORTED   = 1u << 3,	/* written by `disclog import`, not by a drive */
+	DL_FLAG_POW        = 1u << 4,	/* BD-R pseudo-overwrite of recorded blocks */
 };
 
 #define DL_NA 0xffu	/* data block type / write type not applicable (DVD, BD) */

@@ -173,6 +173,11 @@ struct rec_disc {
 	 * rounding to the ECC block, per track number; 0 = not known (the image was
 	 * reloaded): the rounded end then (doc/simdrive-recorder.md §6) */
 	int32_t resv_want[REC_DVD_MAX_TRACKS];
+	/* BD-R Pseudo-OverWrite (MMC-6 §4.5, feature 0038h): replacement clusters taken
+	 * from the spare areas so far, and the LBA after the last overwrite (-1 none);
+	 * counted again from the image's DL_FLAG_POW records on reload */
+	uint32_t pow_used;
+	int32_t pow_end;
 };
 
 static uint64_t rec_now(const struct rec_disc *d)
@@ -207,6 +212,28 @@ uint32_t rec_bdr_spare(const struct rec_disc *d, enum rec_spare which)
 uint32_t rec_user_capacity(const struct rec_disc *d)
 {
 	return d->st.flags & REC_DF_SPARES ? (uint32_t)d->st.last_leadout_lba : d->st.capacity;
+}
+
+/* A BD-R formatted for Pseudo-Overwrite (FORMAT UNIT sub-type 00b, SRM+POW). */
+static bool rec_pow(const struct rec_disc *d)
+{
+	return d->m->profile == REC_PROFILE_BD_R && (d->st.flags & REC_DF_POW);
+}
+
+/* Replacement clusters an overwrite of n blocks at lba takes (MMC-6 §4.5 POW: the
+ * drive replaces whole clusters): every cluster it touches, less the first when the
+ * overwrite continues the previous one (*end) inside the cluster that one was filling.
+ * *end becomes the LBA after this overwrite.  The same count on every write and on
+ * reload, whether the image merged two such writes into one record or not. */
+static uint32_t rec_pow_clusters(int32_t *end, int32_t lba, uint32_t n)
+{
+	uint32_t cluster = rec_family_rules[REC_BD].reserve_unit;
+	uint32_t first = (uint32_t)lba / cluster, last = ((uint32_t)lba + n - 1) / cluster;
+	uint32_t count = last - first + 1;
+	if (lba == *end && (uint32_t)lba % cluster != 0)
+		count--;
+	*end = lba + (int32_t)n;
+	return count;
 }
 
 static uint8_t rec_page_wt(const struct rec_disc *d) { return d->st.page05[2] & 0x0f; }
@@ -513,6 +540,17 @@ static int rec_replay_data(void *arg, const struct dl_header *h, uint64_t offset
 	return 0;
 }
 
+/* A BD-R POW disc: the replacement clusters its overwrites took, from every DATA
+ * record flagged DL_FLAG_POW, in image order (rec_pow_clusters). */
+static int rec_count_pow(void *arg, const struct dl_header *h, uint64_t offset)
+{
+	(void)offset;
+	struct rec_disc *d = arg;
+	if (h->type == DL_REC_DATA && (h->data.flags & DL_FLAG_POW) && h->data.count)
+		d->pow_used += rec_pow_clusters(&d->pow_end, h->data.lba, h->data.count);
+	return 0;
+}
+
 /* Reload from the image's last STATE (1 when there was one, 0 if none, -1 error). */
 static int rec_reload(struct rec_disc *d, const struct rec_media *want, char *err, size_t errlen)
 {
@@ -542,6 +580,8 @@ static int rec_reload(struct rec_disc *d, const struct rec_media *want, char *er
 			struct rec_replay rp = { .d = d };
 			dl_reader_foreach(r, rec_find_last_state, &rp);
 			dl_reader_foreach(r, rec_replay_data, &rp);
+			if (rec_pow(d))
+				dl_reader_foreach(r, rec_count_pow, d);
 			d->dirty = rp.after;
 			if (rom_view)
 				d->st.profile = want->profile;
@@ -566,6 +606,7 @@ struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t er
 	d->vclock = cfg->vclock;
 	d->vclock_arg = cfg->vclock_arg;
 	d->drive_wt = cfg->write_types ? cfg->write_types : ~0u;
+	d->pow_end = -1;
 	int loaded = 0;
 	if (cfg->image) {
 		d->image = strdup(cfg->image);
@@ -740,8 +781,9 @@ static uint8_t rec_track_data_mode(const struct rec_disc *d)
 	return d->m->family == REC_CD ? rec_dbt[rec_page_dbt(d)].data_mode : 1;
 }
 
+/* Append w's blocks as a DATA record; flags adds DL_FLAG_POW to an overwrite. */
 static struct sim_sense rec_record(struct rec_disc *d, const struct rec_write_req *w, uint32_t bs,
-				   uint16_t track, uint16_t session)
+				   uint16_t track, uint16_t session, uint8_t flags)
 {
 	if (rec_test_mode(d) || !d->w || w->no_record)
 		return SIM_SENSE_NONE;
@@ -750,7 +792,8 @@ static struct sim_sense rec_record(struct rec_disc *d, const struct rec_write_re
 		.data_block_type = d->m->needs_page05 ? rec_page_dbt(d) : DL_NA,
 		.write_type = d->m->needs_page05 ? rec_page_wt(d) : DL_NA,
 		.opcode = w->opcode,
-		.flags = (uint8_t)((w->streaming ? DL_FLAG_STREAMING : 0) | (w->fua ? DL_FLAG_FUA : 0)),
+		.flags = (uint8_t)(flags | (w->streaming ? DL_FLAG_STREAMING : 0) |
+				   (w->fua ? DL_FLAG_FUA : 0)),
 		.track = track, .session = session, .vtime_us = rec_now(d),
 	};
 	struct dl_error e;
@@ -765,7 +808,7 @@ static struct sim_sense rec_write_random(struct rec_disc *d, const struct rec_wr
 	struct dl_track *t = &d->st.tracks[0];
 	if (w->lba < 0 || (uint64_t)w->lba + w->nblocks > t->size)
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
-	struct sim_sense s = rec_record(d, w, 2048, t->number, t->session);
+	struct sim_sense s = rec_record(d, w, 2048, t->number, t->session, 0);
 	if (s.key)
 		return s;
 	int32_t last = w->lba + (int32_t)w->nblocks - 1;
@@ -1048,7 +1091,7 @@ static struct sim_sense rec_write_raw(struct rec_disc *d, const struct rec_write
 			rec_raw_diag(d, w->lba + (int32_t)i,
 				     "data sector not scrambled (ECMA-130 Annex B): it will not read back");
 	}
-	struct sim_sense s = rec_record(d, w, bs, tno, d->st.nsessions);
+	struct sim_sense s = rec_record(d, w, bs, tno, d->st.nsessions, 0);
 	if (s.key) {			/* what Q told of these blocks is forgotten */
 		d->raw_active = was_active;
 		d->raw_ntrk = ntrk;
@@ -1124,6 +1167,39 @@ static int rec_raw_layout(struct rec_disc *d)
 	return 0;
 }
 
+static bool rec_readable(struct rec_disc *d, int32_t lba, const struct dl_track **tp);
+
+/* BD-R Pseudo-OverWrite (MMC-6 §4.5 POW, feature 0038h): a write to blocks already
+ * recorded in the user data area logically replaces them.  The drive records the new
+ * data in replacement clusters taken from the spare areas and remaps the LBAs to them,
+ * so reading those LBAs returns the new data, while the NWA, the tracks, the session
+ * and the disc stay as they were.  Here the blocks are recorded at their own LBAs,
+ * flagged DL_FLAG_POW: the image's latest-wins rule is the remapping.  Every block must
+ * be recorded (an unrecorded block off an NWA is 05/21/02, as on any SRM disc); no
+ * replacement cluster left in the spare areas is 03/32/00. */
+static struct sim_sense rec_write_pow(struct rec_disc *d, const struct rec_write_req *w)
+{
+	const struct dl_track *t = NULL, *first = NULL;
+	for (int64_t a = w->lba; a < (int64_t)w->lba + w->nblocks; a = t->last_recorded + 1LL) {
+		if (!rec_readable(d, (int32_t)a, &t))
+			return SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
+		if (!first)
+			first = t;
+	}
+	uint32_t cluster = rec_family_rules[REC_BD].reserve_unit;
+	uint32_t spare = (d->st.capacity - rec_user_capacity(d)) / cluster;
+	int32_t end = d->pow_end;
+	uint32_t need = rec_pow_clusters(&end, w->lba, w->nblocks);
+	if ((uint64_t)d->pow_used + need > spare)
+		return SIM_SENSE_NO_DEFECT_SPARE;
+	struct sim_sense s = rec_record(d, w, 2048, first->number, first->session, DL_FLAG_POW);
+	if (s.key)
+		return s;
+	d->pow_used += need;
+	d->pow_end = end;
+	return SIM_SENSE_NONE;
+}
+
 struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 {
 	if (!d->m->writable)
@@ -1149,9 +1225,11 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 		return rec_write_random(d, w);
 
 	struct dl_track *t = rec_open_track_at(d, w->lba);
+	bool in_user_area = w->lba >= 0 && w->lba < (int32_t)rec_user_capacity(d);
+	if (!t && in_user_area && rec_pow(d))
+		return rec_write_pow(d, w);	/* not at an NWA: an overwrite (MMC-6 POW) */
 	if (!t)
-		return w->lba < 0 || w->lba >= (int32_t)rec_user_capacity(d)
-		       ? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
+		return in_user_area ? SIM_SENSE_INVALID_ADDRESS_FOR_WRITE : SIM_SENSE_LBA_OUT_OF_RANGE;
 	if ((uint64_t)w->lba + w->nblocks > (uint64_t)t->start_lba + t->size)
 		return t->state == 2 ? SIM_SENSE_END_OF_USER_AREA : SIM_SENSE_LBA_OUT_OF_RANGE;
 	bool started = t->last_recorded >= 0;
@@ -1164,7 +1242,7 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
-	struct sim_sense s = rec_record(d, w, bs, t->number, t->session);
+	struct sim_sense s = rec_record(d, w, bs, t->number, t->session, 0);
 	if (s.key) {
 		rec_end(d, &x, true);
 		return s;
@@ -1222,7 +1300,7 @@ static struct sim_sense rec_pad(struct rec_disc *d, struct dl_track *t, uint8_t 
 		uint32_t n = t->free_blocks < CHUNK ? t->free_blocks : CHUNK;
 		struct rec_write_req w = { .lba = t->nwa, .nblocks = n, .data = zero,
 					   .len = (size_t)n * bs, .opcode = opcode };
-		s = rec_record(d, &w, bs, t->number, t->session);
+		s = rec_record(d, &w, bs, t->number, t->session, 0);
 		if (!s.key) {
 			t->flags &= (uint8_t)~TF_BLANK;
 			rec_advance(d, t, n);

@@ -145,7 +145,10 @@ uint32_t rec_write_block_size(const struct rec_disc *d, int32_t lba);
 
 /* WRITE(10)/(12): validate (medium writable, loaded, write type allowed, block size
  * = len / nblocks, LBA = NWA on sequential media or inside the formatted area on random
- * media, capacity, track/disc not closed, reservation end) and record.  Test write:
+ * media, capacity, track/disc not closed, reservation end) and record.  On a BD-R
+ * formatted SRM+POW a write of recorded blocks off the NWA is a pseudo-overwrite
+ * (MMC-6 §4.5 POW): recorded flagged DL_FLAG_POW, layout unchanged, 03/32/00 once the
+ * spare areas have no replacement cluster left.  Test write:
  * validated, NWA advances as a real drive's does, nothing recorded.  nblocks 0 = no-op. */
 struct rec_write_req {
 	int32_t lba;

@@ -92,6 +92,8 @@ enum sim_sense_key {
 #define SIM_SENSE_INCOMPLETE_TRACK_IN_SESSION SIM_SENSE(0x5, 0x72, 0x03)
 #define SIM_SENSE_EMPTY_RESERVED_TRACK  SIM_SENSE(0x5, 0x72, 0x04)
 #define SIM_SENSE_NO_MORE_RESERVATIONS  SIM_SENSE(0x5, 0x72, 0x05)
+/* BD-R Pseudo-Overwrite with no replacement cluster left in the spare areas. */
+#define SIM_SENSE_NO_DEFECT_SPARE       SIM_SENSE(0x3, 0x32, 0x00)
 /* mmc.c (recordable media; spec/mmc-subset.md §5.2) */
 
 /* Longest sense we emit: fixed format is 18 bytes; descriptor format with an

@@ -180,6 +180,7 @@ static const struct {
 	{ 0x30, 0x02, "cannot read medium - incompatible format" },
 	{ 0x30, 0x05, "cannot write medium - incompatible format" },
 	{ 0x30, 0x06, "cannot format medium - incompatible medium" },
+	{ 0x32, 0x00, "no defect spare location available" },
 	{ 0x39, 0x00, "saving parameters not supported" },
 	{ 0x3a, 0x00, "medium not present" },
 	{ 0x3a, 0x01, "medium not present - tray closed" },

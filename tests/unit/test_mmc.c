@@ -1926,6 +1926,90 @@ static void test_read_cd_tao_pregap_q(void)
 	unlink(image);
 }
 
+/* BD-R Pseudo-OverWrite (MMC-6 §4.5 POW) through the CDBs growisofs sends on an SRM+POW
+ * disc (growisofs_mmc.cpp bd_r_format, bd_r_finalize, plusminus_r_C_parm and
+ * poor_man_rewritable): -Z writes and closes the track only; -M takes the NWA of the
+ * last track of READ DISC INFORMATION, writes there, reads the volume descriptors at
+ * LBA 16 and rewrites them.  The WRITE at 16 is GOOD, READ(10) returns the new blocks,
+ * and the NWA, the free blocks, the disc and READ CAPACITY are as the sequential
+ * writes left them. */
+static void test_bdr_pow(void)
+{
+	mmc_fixtures();
+	char image[PATH_MAX + 32];
+	snprintf(image, sizeof(image), "%s/pow.disclog", tmpdir);
+	unlink(image);
+	struct sim_dev *dev = mmc_new_dev_media("bd-r", image);
+	uint64_t n = mmc_nexus(dev);
+	struct sim_cmd cmd;
+	static uint8_t data[64 * 2048];
+
+	mmc_format(dev, n, 0, &cmd, 12088320, 0x32 << 2, 0);	/* SRM+POW */
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	CU_ASSERT_EQUAL(mmc_pow_current(dev, n, 0), 1);
+	memset(data, 0x11, sizeof(data));
+	mmc_write10(dev, n, 0, &cmd, 0, 64, data, sizeof(data));	/* -Z */
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint8_t close[10] = { 0x5b, 0, 1, 0, 0, 1 };		/* close track only */
+	devtest_run(dev, n, 0, &cmd, close, 10, 0);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+
+	mmc_rdi(dev, n, 0, &cmd);				/* -M */
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[2] & 0x0f, 0x05);		/* appendable, session incomplete */
+	CU_ASSERT_EQUAL(cmd.data_in[6], 2);			/* last track in last session */
+	sim_cmd_release(&cmd);
+	mmc_rti(dev, n, 0, &cmd, 0x01, 2);
+	CU_ASSERT(cmd.data_in[7] & 0x01);			/* NWA_V */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 12), 64);
+	sim_cmd_release(&cmd);
+	memset(data, 0x22, sizeof(data));
+	mmc_write10(dev, n, 0, &cmd, 64, 32, data, 32 * 2048);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint8_t sync[10] = { 0x35 };
+	mmc_simple(dev, n, 0, &cmd, sync, 10);
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 16, 0, 0, 16, 0 };
+	devtest_run(dev, n, 0, &cmd, rd, 10, 16 * 2048);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[0], 0x11);
+	sim_cmd_release(&cmd);
+	memset(data, 0x33, sizeof(data));
+	mmc_write10(dev, n, 0, &cmd, 16, 16, data, 16 * 2048);	/* the volume descriptors */
+	MMC_GOOD(&cmd);
+	sim_cmd_release(&cmd);
+	devtest_run(dev, n, 0, &cmd, rd, 10, 16 * 2048);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(cmd.data_in[0], 0x33);
+	CU_ASSERT_EQUAL(cmd.data_in[16 * 2048 - 1], 0x33);
+	sim_cmd_release(&cmd);
+	rd[5] = 15;						/* LBA 15 unchanged */
+	devtest_run(dev, n, 0, &cmd, rd, 10, 16 * 2048);
+	CU_ASSERT_EQUAL(cmd.data_in[0], 0x11);
+	CU_ASSERT_EQUAL(cmd.data_in[2048], 0x33);
+	sim_cmd_release(&cmd);
+
+	mmc_rti(dev, n, 0, &cmd, 0x01, 2);			/* NWA and free blocks kept */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 12), 96);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 16), 12088320 - 96);
+	sim_cmd_release(&cmd);
+	uint8_t rcap[10] = { 0x25 };
+	devtest_run(dev, n, 0, &cmd, rcap, 10, 8);
+	MMC_GOOD(&cmd);
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in), 95);
+	sim_cmd_release(&cmd);
+	mmc_write10(dev, n, 0, &cmd, 128, 16, data, 16 * 2048);	/* unrecorded, off the NWA */
+	MMC_SENSE(&cmd, mmc_invalid_write_addr);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+	unlink(image);
+}
+
 static const struct unit_test mmc_tests[] = {
 	{ "dvdr_burn", test_dvdr_burn },
 	{ "cdr_raw_audio_write", test_cdr_raw_audio_write },
@@ -1945,6 +2029,7 @@ static const struct unit_test mmc_tests[] = {
 	{ "dvdr_dao_libburn", test_dvdr_dao_libburn },
 	{ "bdr_format", test_bdr_format },
 	{ "dvdr_incremental_growisofs", test_dvdr_incremental_growisofs },
+	{ "bdr_pow", test_bdr_pow },
 };
 
 static int mmc_suite(void)

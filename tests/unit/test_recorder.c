@@ -1570,6 +1570,68 @@ static void test_bdr_spares(void)
 	rec_disc_free(d);
 }
 
+/* BD-R Pseudo-OverWrite (MMC-6 §4.5 POW): on an SRM+POW disc a write to recorded
+ * blocks replaces them through the spare areas - reads return the new data, the NWA
+ * and the track stay - until no replacement cluster is left (03/32/00); the spare used
+ * is counted again on reload.  Unrecorded blocks off the NWA stay 05/21/02, and
+ * unformatted and SRM-POW discs refuse the overwrite as before. */
+static void test_bdr_pow(void)
+{
+	const char *img = tpath("bdr-pow.dl");
+	struct rec_disc *d = mk("bd-r", img, 32768);
+	GOOD(rec_format(d, 0x32, 0, 0, 10));		/* 10 spare clusters, SRM+POW */
+	CU_ASSERT_EQUAL(rec_user_capacity(d), 32768 - 320);
+	GOOD(wr(d, 0, 384, 2048, 1));
+	const struct dl_state *st = rec_state(d);
+	GOOD(wr(d, 16, 16, 2048, 0x80));		/* cluster 0 */
+	CU_ASSERT_EQUAL(st->nwa, 384);
+	CU_ASSERT_EQUAL(st->tracks[0].nwa, 384);
+	CU_ASSERT_EQUAL(st->tracks[0].last_recorded, 383);
+	CU_ASSERT_EQUAL(st->tracks[0].free_blocks, 32448 - 384);
+	CU_ASSERT_EQUAL(st->disc_status, 1);
+	uint8_t buf[3 * 2048];
+	GOOD(rec_read(d, 15, 3, buf));
+	CU_ASSERT_EQUAL(buf[0], 16);			/* 1 + 15: as first written */
+	CU_ASSERT_EQUAL(buf[2048], 0x80);
+	CU_ASSERT_EQUAL(buf[2 * 2048], 0x81);
+	SENSE_IS(wr(d, 400, 32, 2048, 0), 5, 0x21, 2);	/* unrecorded, past the NWA */
+	SENSE_IS(wr(d, 380, 8, 2048, 0), 5, 0x21, 2);	/* runs past the NWA */
+	SENSE_IS(wr(d, 32448, 1, 2048, 0), 5, 0x21, 0);	/* in the spare areas */
+	GOOD(wr(d, 32, 16, 2048, 0x90));		/* cluster 1 */
+	GOOD(wr(d, 48, 16, 2048, 0xa0));		/* continues cluster 1: no new one */
+	GOOD(wr(d, 40, 32, 2048, 0xb0));		/* clusters 1 and 2 again */
+	for (int32_t lba = 96; lba <= 256; lba += 32)	/* clusters 3..8: 10 in all */
+		GOOD(wr(d, lba, 16, 2048, 0xc0));
+	SENSE_IS(wr(d, 288, 1, 2048, 0), 3, 0x32, 0);	/* spare exhausted */
+	GOOD(wr(d, 272, 16, 2048, 0xd0));		/* continues cluster 8 */
+	GOOD(wr(d, 384, 32, 2048, 2));			/* at the NWA: sequential as ever */
+	CU_ASSERT_EQUAL(st->nwa, 416);
+	GOOD(rec_close(d, 1, 1));
+	SENSE_IS(wr(d, 0, 1, 2048, 0), 3, 0x32, 0);
+	rec_disc_free(d);
+
+	d = mk("bd-r", img, 0);				/* reload: 10 clusters used */
+	GOOD(rec_read(d, 16, 1, buf));
+	CU_ASSERT_EQUAL(buf[0], 0x80);
+	GOOD(rec_read(d, 48, 1, buf));
+	CU_ASSERT_EQUAL(buf[0], 0xb8);			/* latest wins: 0xb0 + 8 */
+	SENSE_IS(wr(d, 0, 1, 2048, 0), 3, 0x32, 0);
+	CU_ASSERT_EQUAL(rec_state(d)->nwa, 416);
+	GOOD(rec_close(d, 6, 0));
+	SENSE_IS(wr(d, 0, 1, 2048, 0), 5, 0x21, 2);	/* finalized */
+	rec_disc_free(d);
+
+	d = mk("bd-r", NULL, 32768);			/* unformatted: no overwrite */
+	GOOD(wr(d, 0, 64, 2048, 1));
+	SENSE_IS(wr(d, 16, 16, 2048, 0), 5, 0x21, 2);
+	rec_disc_free(d);
+	d = mk("bd-r", NULL, 32768);			/* SRM-POW: none either */
+	GOOD(rec_format(d, 0x32, 1, 0, 10));
+	GOOD(wr(d, 0, 64, 2048, 1));
+	SENSE_IS(wr(d, 16, 16, 2048, 0), 5, 0x21, 2);
+	rec_disc_free(d);
+}
+
 static int recorder_suite(void)
 {
 	static const struct unit_test tests[] = {
@@ -1585,6 +1647,7 @@ static int recorder_suite(void)
 		{ "dvdplusrw_random", test_dvdplusrw_random },
 		{ "bdre_format", test_bdre_format },
 		{ "bdr_spares", test_bdr_spares },
+		{ "bdr_pow", test_bdr_pow },
 		{ "cdrw_blank", test_cdrw_blank },
 		{ "bdr_streaming", test_bdr_streaming },
 		{ "test_write", test_test_write },

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "guest.h"
 #include "guestimage.h"
 
@@ -37,15 +38,6 @@ struct hrn_guest {
 	double boot_s;
 	bool cached;
 };
-
-static void seterr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static double now_s(void)
 {
@@ -70,14 +62,14 @@ static bool in_path(const char *bin)
 const char *hrn_guest_unavailable(const struct hrn_guest_opts *o, char *buf, size_t len)
 {
 	if (!in_path(qemu_bin(o))) {
-		seterr(buf, len, "no %s (install qemu-system-x86)", qemu_bin(o));
+		hrn_errf(buf, len, "no %s (install qemu-system-x86)", qemu_bin(o));
 		return buf;
 	}
 	struct hrn_gimg img;
 	if (hrn_gimg_kernel(o->kernel, &img, buf, len) != 0)
 		return buf;
 	if (!hrn_gimg_have_program("busybox")) {
-		seterr(buf, len, "no busybox (install busybox-static)");
+		hrn_errf(buf, len, "no busybox (install busybox-static)");
 		return buf;
 	}
 	return NULL;
@@ -159,7 +151,7 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", g->sock);
 	unlink(g->sock);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 1) != 0) {
-		seterr(err, errlen, "agent socket %s: %s", g->sock, strerror(errno));
+		hrn_errf(err, errlen, "agent socket %s: %s", g->sock, strerror(errno));
 		if (lfd >= 0)
 			close(lfd);
 		return -1;
@@ -232,7 +224,7 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(lfd);
-		seterr(err, errlen, "fork: %s", strerror(errno));
+		hrn_errf(err, errlen, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
@@ -289,12 +281,12 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 	file_tail(o->console, tail, sizeof(tail));
 	file_tail(qlog, qtail, sizeof(qtail));
 	if (!strncmp(line, "fail", 4))
-		seterr(err, errlen, "the guest could not start: %s; console: ...%s", line + 5, tail);
+		hrn_errf(err, errlen, "the guest could not start: %s; console: ...%s", line + 5, tail);
 	else if (rc == -2)
-		seterr(err, errlen, "no ready line from the guest within %.0f s (%s); console: ...%s", limit_s, accel,
+		hrn_errf(err, errlen, "no ready line from the guest within %.0f s (%s); console: ...%s", limit_s, accel,
 		       tail);
 	else
-		seterr(err, errlen, "QEMU ended before the guest was ready: %s; console: ...%s", qtail, tail);
+		hrn_errf(err, errlen, "QEMU ended before the guest was ready: %s; console: ...%s", qtail, tail);
 	kill_qemu(g);
 	if (g->fd >= 0)
 		close(g->fd);
@@ -311,7 +303,7 @@ int hrn_guest_start(const struct hrn_guest_opts *o, struct hrn_guest **out, char
 		return -1;
 	struct hrn_guest *g = calloc(1, sizeof(*g));
 	if (!g) {
-		seterr(err, errlen, "out of memory");
+		hrn_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	g->fd = -1;
@@ -354,7 +346,7 @@ int hrn_guest_exec(struct hrn_guest *g, const char *cmd, int64_t timeout_us, int
 	snprintf(path, sizeof(path), "%s/.cmd-%u", g->shared, n);
 	FILE *f = fopen(path, "w");
 	if (!f || fprintf(f, "%s\n", cmd) < 0 || fclose(f) != 0) {
-		seterr(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		hrn_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
 	long secs = (long)((timeout_us + 999999) / 1000000);
@@ -363,7 +355,7 @@ int hrn_guest_exec(struct hrn_guest *g, const char *cmd, int64_t timeout_us, int
 	char req[64];
 	int rl = snprintf(req, sizeof(req), "run %u %ld\n", n, secs);
 	if (g->fd < 0 || write(g->fd, req, (size_t)rl) != rl) {
-		seterr(err, errlen, "the guest is gone (%s)", strerror(errno));
+		hrn_errf(err, errlen, "the guest is gone (%s)", strerror(errno));
 		return -1;
 	}
 	if (out)
@@ -380,7 +372,7 @@ int hrn_guest_exec(struct hrn_guest *g, const char *cmd, int64_t timeout_us, int
 			return 0;
 		}
 	}
-	seterr(err, errlen, r == 0 ? "the guest did not answer within %ld s of the command's time limit"
+	hrn_errf(err, errlen, r == 0 ? "the guest did not answer within %ld s of the command's time limit"
 				   : "the guest went away while the command ran (limit %ld s)", secs);
 	kill_qemu(g);
 	return -1;
@@ -400,12 +392,12 @@ int hrn_guest_stop(struct hrn_guest *g, char *err, size_t errlen)
 		if (r == g->pid) {
 			g->pid = 0;
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				seterr(err, errlen, "QEMU exited with %s %d", WIFEXITED(st) ? "status" : "signal",
+				hrn_errf(err, errlen, "QEMU exited with %s %d", WIFEXITED(st) ? "status" : "signal",
 				       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 				rc = -1;
 			}
 		} else {
-			seterr(err, errlen, "the guest did not power off within 20 s (killed)");
+			hrn_errf(err, errlen, "the guest did not power off within 20 s (killed)");
 			rc = -1;
 		}
 	}

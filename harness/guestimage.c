@@ -17,6 +17,7 @@
 
 #include <nettle/sha2.h>
 
+#include "errbuf.h"
 #include "guestimage.h"
 
 /* The guest's /init, generated from harness/guest-init.sh at build time. */
@@ -55,15 +56,6 @@ struct list {
 	struct entry *e;
 	size_t n, cap;
 };
-
-static void seterr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static int add(struct list *l, const char *dest, const char *src, const char *link, unsigned mode,
 	       const char *text)
@@ -195,7 +187,7 @@ static int add_libraries(struct list *l, const char *prog, char *err, size_t err
 			*e = 0;
 		p[strcspn(p, "\n")] = 0;
 		if (add_file(l, p, p) != 0) {
-			seterr(err, errlen, "cannot add %s (needed by %s)", p, prog);
+			hrn_errf(err, errlen, "cannot add %s (needed by %s)", p, prog);
 			rc = -1;
 		}
 	}
@@ -286,18 +278,18 @@ int hrn_gimg_kernel(const char *kernel, struct hrn_gimg *out, char *err, size_t 
 		if (d)
 			closedir(d);
 		if (!out->kernel[0]) {
-			seterr(err, errlen, "no guest kernel: /boot has no vmlinuz-* (install linux-image-amd64)");
+			hrn_errf(err, errlen, "no guest kernel: /boot has no vmlinuz-* (install linux-image-amd64)");
 			return -1;
 		}
 	}
 	if (access(out->kernel, R_OK) != 0) {
-		seterr(err, errlen, "guest kernel %s: %s", out->kernel, strerror(errno));
+		hrn_errf(err, errlen, "guest kernel %s: %s", out->kernel, strerror(errno));
 		return -1;
 	}
 	const char *b = strrchr(out->kernel, '/');
 	b = b ? b + 1 : out->kernel;
 	if (strncmp(b, "vmlinuz-", 8)) {
-		seterr(err, errlen, "guest kernel %s: the name must be vmlinuz-RELEASE (to find /lib/modules/RELEASE)",
+		hrn_errf(err, errlen, "guest kernel %s: the name must be vmlinuz-RELEASE (to find /lib/modules/RELEASE)",
 		       out->kernel);
 		return -1;
 	}
@@ -305,7 +297,7 @@ int hrn_gimg_kernel(const char *kernel, struct hrn_gimg *out, char *err, size_t 
 	char mdir[PATH_MAX];
 	snprintf(mdir, sizeof(mdir), "/lib/modules/%s/modules.dep", out->release);
 	if (access(mdir, R_OK) != 0) {
-		seterr(err, errlen, "guest kernel %s: no %s (%s)", out->kernel, mdir, strerror(errno));
+		hrn_errf(err, errlen, "guest kernel %s: no %s (%s)", out->kernel, mdir, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -431,7 +423,7 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 
 	/* busybox (static) is the guest's shell and tools; /init links the applets */
 	if (!which("busybox", path, sizeof(path))) {
-		seterr(err, errlen, "no busybox on the host (install busybox-static)");
+		hrn_errf(err, errlen, "no busybox on the host (install busybox-static)");
 		goto out;
 	}
 	if (add_file(&l, "/bin/busybox", path) != 0 ||
@@ -450,7 +442,7 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 	snprintf(mdir, sizeof(mdir), "/lib/modules/%s", out->release);
 	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
 		if (add_module(&l, &order, mdir, modules[i], 0) != 0) {
-			seterr(err, errlen, "kernel module %s not found in %s/modules.dep", modules[i], mdir);
+			hrn_errf(err, errlen, "kernel module %s not found in %s/modules.dep", modules[i], mdir);
 			goto out;
 		}
 	/* the load order, one path below /lib/modules a line */
@@ -509,7 +501,7 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 		else if (e->text)
 			sha256_update(&h, strlen(e->text) + 1, (const uint8_t *)e->text);
 		else if (e->src && hash_file(&h, e->src) != 0) {
-			seterr(err, errlen, "cannot read %s: %s", e->src, strerror(errno));
+			hrn_errf(err, errlen, "cannot read %s: %s", e->src, strerror(errno));
 			rc = -2;
 		}
 	}
@@ -526,7 +518,7 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 	char dir[PATH_MAX - 64];
 	cache_dir_of(cache_dir, dir, sizeof(dir));
 	if (mkdirs(dir) != 0) {
-		seterr(err, errlen, "cannot create the guest cache %s: %s", dir, strerror(errno));
+		hrn_errf(err, errlen, "cannot create the guest cache %s: %s", dir, strerror(errno));
 		goto done_texts;
 	}
 	snprintf(out->initramfs, sizeof(out->initramfs), "%s/initramfs-%.16s.cpio", dir, hex);
@@ -540,7 +532,7 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", out->initramfs, (int)getpid());
 	FILE *f = fopen(tmp, "wb");
 	if (!f) {
-		seterr(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		hrn_errf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
 		goto done_texts;
 	}
 	int wrc = 0;
@@ -549,7 +541,7 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 	if (wrc == 0)
 		wrc = cpio_header(f, 0, 0, 0, "TRAILER!!!");
 	if (fclose(f) != 0 || wrc != 0 || rename(tmp, out->initramfs) != 0) {
-		seterr(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		hrn_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		goto done_texts;
 	}
@@ -560,7 +552,7 @@ done_texts:
 	free(ptext);
 	goto out;
 nomem:
-	seterr(err, errlen, "out of memory building the guest initramfs");
+	hrn_errf(err, errlen, "out of memory building the guest initramfs");
 out:
 	list_free(&l);
 	list_free(&order);

@@ -12,18 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "input.h"
 
 #define TONE_RATE 44100	/* CD-DA: 44.1 kHz, 16-bit, two channels (IEC 60908) */
-
-static void seterr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
 
 static void le16(uint8_t *p, uint32_t v)
 {
@@ -85,7 +77,7 @@ static int make_source(const struct hrn_scenario *s, FILE *f, const char *spec, 
 		char *p = hrn_scn_path(s, src.file);
 		in = p ? fopen(p, "rb") : NULL;
 		if (!in) {
-			seterr(err, errlen, "input source %s: %s", p ? p : src.file, strerror(errno));
+			hrn_errf(err, errlen, "input source %s: %s", p ? p : src.file, strerror(errno));
 			free(p);
 			return -1;
 		}
@@ -100,7 +92,7 @@ static int make_source(const struct hrn_scenario *s, FILE *f, const char *spec, 
 		else if (src.kind == HRN_SRC_ZERO)
 			memset(blk, 0, sizeof(blk));
 		else if (fread(blk, 1, n, in) != n) {
-			seterr(err, errlen, "input source %s is shorter than %lld bytes", src.file, (long long)size);
+			hrn_errf(err, errlen, "input source %s is shorter than %lld bytes", src.file, (long long)size);
 			rc = -1;
 			break;
 		}
@@ -130,7 +122,7 @@ static int make_iso(const char *dir, const char *volid, const char *out, char *e
 	int st = 0;
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		seterr(err, errlen, "genisoimage of %s failed (%s %d; is genisoimage installed?)", dir,
+		hrn_errf(err, errlen, "genisoimage of %s failed (%s %d; is genisoimage installed?)", dir,
 		       WIFEXITED(st) ? "status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		return -1;
 	}
@@ -152,7 +144,7 @@ int hrn_input_make(const struct hrn_scenario *s, const struct hrn_step *st, cons
 	}
 	FILE *f = fopen(out, "wb");
 	if (!f) {
-		seterr(err, errlen, "cannot create %s: %s", out, strerror(errno));
+		hrn_errf(err, errlen, "cannot create %s: %s", out, strerror(errno));
 		return -1;
 	}
 	int rc = 0;
@@ -168,7 +160,7 @@ int hrn_input_make(const struct hrn_scenario *s, const struct hrn_step *st, cons
 		char *src = hrn_scn_path(s, hrn_step_get(st, "from"));
 		FILE *in = src ? fopen(src, "rb") : NULL;
 		if (!in) {
-			seterr(err, errlen, "input from %s: %s", src ? src : "?", strerror(errno));
+			hrn_errf(err, errlen, "input from %s: %s", src ? src : "?", strerror(errno));
 			rc = -1;
 		}
 		char buf[65536];
@@ -183,6 +175,6 @@ int hrn_input_make(const struct hrn_scenario *s, const struct hrn_step *st, cons
 	if (fclose(f) != 0 && rc == 0)
 		rc = -1;
 	if (rc != 0 && !err[0])
-		seterr(err, errlen, "cannot write %s: %s", out, strerror(errno));
+		hrn_errf(err, errlen, "cannot write %s: %s", out, strerror(errno));
 	return rc;
 }

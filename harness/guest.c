@@ -177,7 +177,7 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 	argv[argc++] = "-m";
 	argv[argc++] = mem;
 	argv[argc++] = "-kernel";
-	argv[argc++] = img->kernel;
+	argv[argc++] = img->vmlinux[0] ? img->vmlinux : img->kernel;
 	argv[argc++] = "-initrd";
 	argv[argc++] = img->initramfs;
 	argv[argc++] = "-append";
@@ -301,6 +301,9 @@ int hrn_guest_start(const struct hrn_guest_opts *o, struct hrn_guest **out, char
 	struct hrn_gimg img;
 	if (hrn_gimg_kernel(o->kernel, &img, err, errlen) != 0 || hrn_gimg_initramfs(o->cache_dir, &img, err, errlen) != 0)
 		return -1;
+	char why[512];
+	if (hrn_gimg_vmlinux(o->cache_dir, &img, why, sizeof(why)) != 0)
+		fprintf(stderr, "harness: booting the compressed kernel (slower): %s\n", why);
 	struct hrn_guest *g = calloc(1, sizeof(*g));
 	if (!g) {
 		hrn_errf(err, errlen, "out of memory");

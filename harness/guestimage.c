@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <lzma.h>
 #include <nettle/sha2.h>
+#include <zlib.h>
 
 #include "errbuf.h"
 #include "guestimage.h"
@@ -412,6 +414,127 @@ static void cache_dir_of(const char *given, char *out, size_t cap)
 		snprintf(out, cap, "%s/burnlab/guest", xdg);
 	else
 		snprintf(out, cap, "%s/.cache/burnlab/guest", home && *home ? home : "/tmp");
+}
+
+/* ---- the uncompressed kernel --------------------------------------------------- */
+
+static bool kernel_has_pvh(const char *release)
+{
+	char cfg[PATH_MAX];
+	snprintf(cfg, sizeof(cfg), "/boot/config-%s", release);
+	FILE *f = fopen(cfg, "r");
+	char line[256];
+	bool yes = false;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strcmp(line, "CONFIG_PVH=y\n"))
+			yes = true;
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* Decompress the payload at in[off..] (XZ or gzip) into f; 0 or -1. */
+static int unpack_payload(const uint8_t *in, size_t len, bool xz, FILE *f)
+{
+	static uint8_t buf[1 << 16];
+	if (xz) {
+		lzma_stream st = LZMA_STREAM_INIT;
+		if (lzma_stream_decoder(&st, UINT64_MAX, 0) != LZMA_OK)
+			return -1;
+		st.next_in = in;
+		st.avail_in = len;
+		lzma_ret r;
+		do {
+			st.next_out = buf;
+			st.avail_out = sizeof(buf);
+			r = lzma_code(&st, LZMA_FINISH);
+			size_t n = sizeof(buf) - st.avail_out;
+			if (fwrite(buf, 1, n, f) != n)
+				r = LZMA_PROG_ERROR;
+		} while (r == LZMA_OK);
+		lzma_end(&st);
+		return r == LZMA_STREAM_END ? 0 : -1;
+	}
+	z_stream z = { 0 };
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	int r;
+	do {
+		z.next_out = buf;
+		z.avail_out = sizeof(buf);
+		r = inflate(&z, Z_NO_FLUSH);
+		size_t n = sizeof(buf) - z.avail_out;
+		if (fwrite(buf, 1, n, f) != n)
+			r = Z_ERRNO;
+	} while (r == Z_OK);
+	inflateEnd(&z);
+	return r == Z_STREAM_END ? 0 : -1;
+}
+
+int hrn_gimg_vmlinux(const char *cache_dir, struct hrn_gimg *out, char *err, size_t errlen)
+{
+	out->vmlinux[0] = 0;
+	if (!kernel_has_pvh(out->release)) {
+		hrn_errf(err, errlen, "%s: no CONFIG_PVH=y in /boot/config-%s", out->kernel, out->release);
+		return -1;
+	}
+	FILE *f = fopen(out->kernel, "rb");
+	if (!f) {
+		hrn_errf(err, errlen, "%s: %s", out->kernel, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	uint8_t *img = NULL;
+	if (fstat(fileno(f), &st) != 0 || st.st_size < 1024 || !(img = malloc((size_t)st.st_size)) ||
+	    fread(img, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		hrn_errf(err, errlen, "%s: cannot read it", out->kernel);
+		fclose(f);
+		free(img);
+		return -1;
+	}
+	fclose(f);
+	size_t len = (size_t)st.st_size;
+	struct sha256_ctx h;
+	uint8_t dig[SHA256_DIGEST_SIZE];
+	sha256_init(&h);
+	sha256_update(&h, len, img);
+	sha256_digest(&h, sizeof(dig), dig);
+	char dir[PATH_MAX - 64];
+	cache_dir_of(cache_dir, dir, sizeof(dir));
+	snprintf(out->vmlinux, sizeof(out->vmlinux), "%s/vmlinux-", dir);
+	for (size_t i = 0; i < 8; i++)
+		sprintf(out->vmlinux + strlen(out->vmlinux), "%02x", dig[i]);
+	int rc = 0;
+	if (access(out->vmlinux, R_OK) != 0) {
+		/* the payload: the XZ stream (magic FD 37 7A 58 5A 00), else the first gzip member */
+		static const uint8_t xzm[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 }, gzm[3] = { 0x1f, 0x8b, 0x08 };
+		size_t off = len;
+		bool xz = true;
+		for (size_t i = 0; i + 6 <= len && off == len; i++)
+			if (!memcmp(img + i, xzm, 6))
+				off = i;
+		for (size_t i = 0; i + 3 <= len && off == len; i++)	/* setup code may hold 1F 8B 08 too */
+			if (!memcmp(img + i, gzm, 3))
+				off = i, xz = false;
+		char tmp[PATH_MAX + 32];
+		snprintf(tmp, sizeof(tmp), "%s.%d.tmp", out->vmlinux, (int)getpid());
+		FILE *o = off < len && mkdirs(dir) == 0 ? fopen(tmp, "w+b") : NULL;
+		uint8_t elf[4] = { 0 };
+		if (!o || unpack_payload(img + off, len - off, xz, o) != 0 || fflush(o) != 0 ||
+		    pread(fileno(o), elf, 4, 0) != 4 || memcmp(elf, "\177ELF", 4) || fclose(o) != 0 ||
+		    rename(tmp, out->vmlinux) != 0) {
+			hrn_errf(err, errlen, "%s: no XZ or gzip payload that gives an ELF kernel", out->kernel);
+			if (o)
+				fclose(o);
+			unlink(tmp);
+			out->vmlinux[0] = 0;
+			rc = -1;
+		}
+	}
+	free(img);
+	return rc;
 }
 
 int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, size_t errlen)

@@ -18,6 +18,7 @@
 
 struct hrn_gimg {
 	char kernel[PATH_MAX];		/* the bzImage */
+	char vmlinux[PATH_MAX];		/* its uncompressed ELF image (PVH boot), or "" */
 	char release[128];		/* its release, e.g. 6.1.0-57-amd64 */
 	char initramfs[PATH_MAX];	/* the cached cpio archive */
 	bool cached;			/* found in the cache, not built now */
@@ -34,6 +35,13 @@ int hrn_gimg_kernel(const char *kernel, struct hrn_gimg *out, char *err, size_t 
  * else $XDG_CACHE_HOME/burnlab/guest, else $HOME/.cache/burnlab/guest).  Fills
  * out->initramfs, cached, programs and missing.  Returns 0, or -1 with err. */
 int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, size_t errlen);
+
+/* The kernel's uncompressed ELF image in the cache (out->vmlinux): QEMU boots it
+ * directly through its PVH entry point, which skips the firmware's Linux loader and the
+ * kernel's own decompression (seconds under TCG).  Only for a kernel built with
+ * CONFIG_PVH (its /boot/config-RELEASE says so) whose payload is XZ (liblzma) or gzip
+ * (zlib).  Returns 0, or -1 with the reason in err: the caller boots the bzImage. */
+int hrn_gimg_vmlinux(const char *cache_dir, struct hrn_gimg *out, char *err, size_t errlen);
 
 /* Whether a program (by name) is in PATH on the host. */
 bool hrn_gimg_have_program(const char *name);

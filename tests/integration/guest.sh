@@ -4,7 +4,8 @@
 # `make check-guest` (tests/guest-matrix.sh).  Skips (77) when QEMU, the kernel or busybox
 # is missing.
 #  - `harness guest`: a command's output and exit status come back; the kernel sees
-#    simdrive's LUN as sr0 by passthrough and by its own iSCSI initiator;
+#    simdrive's LUN as sr0 by passthrough and by its own iSCSI initiator; --accel kvm
+#    falls back to TCG with a message where /dev/kvm does not work;
 #  - real-program scenarios: xorriso on DVD+R (passthrough), wodim TAO on CD-R (iscsi),
 #    the kernel's device detection (both);
 #  - must-fail guest scenarios: a wrong exit status and a missing output text fail with
@@ -33,6 +34,16 @@ grep -q "^from the host$" "$WORK/out.txt" || fail "the guest did not see /host/h
 grep -qE "drive name:[[:space:]]+sr0" "$WORK/out.txt" || fail "no sr0 in the guest"
 grep -qE "harness guest: ready in [0-9.]+ s \(tcg" "$WORK/err.txt" || fail "no ready line"
 [ -s "$WORK/shared/console.log" ] || fail "no console log"
+
+echo "== --accel kvm: KVM where /dev/kvm works, else TCG with a message"
+"$HARNESS" guest --accel kvm --dir "$WORK/shared" "$url" 'true' 2>"$WORK/kvm.txt" || { cat "$WORK/kvm.txt"; fail "--accel kvm failed"; }
+cat "$WORK/kvm.txt"
+if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then
+	grep -qE "ready in [0-9.]+ s \((kvm|tcg)" "$WORK/kvm.txt" || fail "no ready line with kvm"
+else
+	grep -q "harness: /dev/kvm: .*; the guest runs under TCG" "$WORK/kvm.txt" || fail "no fallback message"
+	grep -qE "ready in [0-9.]+ s \(tcg" "$WORK/kvm.txt" || fail "the fallback guest did not boot under TCG"
+fi
 sim_stop
 
 echo "== harness guest: usage errors"

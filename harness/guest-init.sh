@@ -19,10 +19,6 @@ mount -t tmpfs tmpfs /tmp
 ln -s /proc/self/fd /dev/fd
 ln -s genisoimage /usr/bin/mkisofs 2>/dev/null
 
-while read -r m; do
-	insmod "/lib/modules/$m" || echo "burnlab-guest: insmod $m failed"
-done < /etc/burnlab-modules
-
 attach=passthrough
 target=
 for w in $(cat /proc/cmdline); do
@@ -31,6 +27,15 @@ for w in $(cat /proc/cmdline); do
 	burnlab.target=*) target=${w#*=} ;;
 	esac
 done
+
+# The modules in dependency order; those after the line "iscsi" only for that attach.
+while read -r m; do
+	if [ "$m" = iscsi ]; then
+		[ "$attach" = iscsi ] && continue
+		break
+	fi
+	insmod "/lib/modules/$m" || echo "burnlab-guest: insmod $m failed"
+done < /etc/burnlab-modules
 
 stty -F /dev/ttyS1 raw -echo
 exec 3<>/dev/ttyS1

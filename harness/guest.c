@@ -158,9 +158,11 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 	}
 	char mem[16], append[1024], agent[160], console[4200], fsdev[4300], drive[1024], netdev[256];
 	snprintf(mem, sizeof(mem), "%d", o->memory_mb > 0 ? o->memory_mb : 512);
+	const char *extra = getenv("BURNLAB_GUEST_APPEND");
 	snprintf(append, sizeof(append),
-		 "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off burnlab.attach=%s burnlab.target=%s",
-		 o->attach == HRN_ATTACH_ISCSI ? "iscsi" : "passthrough", o->target);
+		 "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off burnlab.attach=%s burnlab.target=%s%s%s",
+		 o->attach == HRN_ATTACH_ISCSI ? "iscsi" : "passthrough", o->target, extra ? " " : "",
+		 extra ? extra : "");
 	snprintf(agent, sizeof(agent), "socket,id=agent,path=%s", g->sock);
 	snprintf(console, sizeof(console), "file,id=con,path=%s", o->console);
 	snprintf(fsdev, sizeof(fsdev), "local,id=fs0,path=%s,security_model=none", o->shared_dir);

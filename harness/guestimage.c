@@ -27,13 +27,15 @@ static const char guest_init[] =
 #include "guest-init.inc"
 	;
 
-/* Kernel modules the guest loads (with their dependencies): the SCSI CD path for the
- * passthrough attach (virtio-scsi, sr, sg), the kernel iSCSI initiator and a network
- * card for the iscsi attach (its digests need crc32c), 9p for the shared directory, ISO 9660 and UDF to mount. */
+/* Kernel modules the guest loads (with their dependencies): the SCSI CD path (virtio-scsi
+ * for the passthrough attach, sr, sg), 9p for the shared directory, ISO 9660 and UDF to
+ * mount; then, for the iscsi attach only, the kernel iSCSI initiator and a network card
+ * (the initiator's digests need crc32c).  MODULES_ISCSI is the first of those. */
 static const char *const modules[] = {
 	"virtio_pci", "virtio_scsi", "sr_mod", "sg", "9pnet_virtio", "9p", "isofs", "udf",
 	"virtio_net", "iscsi_tcp", "crc32c_generic",
 };
+#define MODULES_ISCSI 8
 
 /* The programs put into the guest when the host has them (doc/real-programs.md). */
 static const char *const programs[] = {
@@ -563,13 +565,18 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 	add(&l, "/etc/group", NULL, NULL, S_IFREG | 0644, "root:x:0:\ncdrom:x:24:\n");
 
 	snprintf(mdir, sizeof(mdir), "/lib/modules/%s", out->release);
-	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+	size_t nbase = 0;
+	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+		if (i == MODULES_ISCSI)
+			nbase = order.n;
 		if (add_module(&l, &order, mdir, modules[i], 0) != 0) {
 			hrn_errf(err, errlen, "kernel module %s not found in %s/modules.dep", modules[i], mdir);
 			goto out;
 		}
-	/* the load order, one path below /lib/modules a line */
-	size_t olen = 1;
+	}
+	/* the load order, one path below /lib/modules a line; a line "iscsi" before the
+	 * modules only the iscsi attach loads */
+	size_t olen = 8;
 	for (size_t i = 0; i < order.n; i++)
 		olen += strlen(order.e[i].dest) + 1;
 	char *otext = malloc(olen);
@@ -577,6 +584,8 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 		goto nomem;
 	otext[0] = 0;
 	for (size_t i = 0; i < order.n; i++) {
+		if (i == nbase)
+			strcat(otext, "iscsi\n");
 		strcat(otext, order.e[i].dest);
 		strcat(otext, "\n");
 	}

@@ -1123,8 +1123,12 @@ static void expect_output(struct ctx *c, const struct hrn_step *st)
 	struct sbuf text = { 0 };
 	char buf[8192];
 	size_t n;
-	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+	while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		for (size_t i = 0; i < n; i++)	/* binary output: a NUL byte counts as a blank */
+			if (!buf[i])
+				buf[i] = ' ';
 		sb_add(&text, "%.*s", (int)n, buf);
+	}
 	if (f)
 		fclose(f);
 	const char *t = text.s ? text.s : "";

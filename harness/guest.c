@@ -376,6 +376,12 @@ int hrn_guest_exec(struct hrn_guest *g, const char *cmd, int64_t timeout_us, int
 			*status = st;
 			return 0;
 		}
+		if (sscanf(line, "stuck %u", &dn) == 1 && dn == n) {
+			hrn_errf(err, errlen, "the command outlived its %ld s limit in the guest's kernel (not killable); "
+				 "what the guest was doing: %s/.diag-%u", secs, g->shared, n);
+			kill_qemu(g);
+			return -1;
+		}
 	}
 	hrn_errf(err, errlen, r == 0 ? "the guest did not answer within %ld s of the command's time limit"
 				   : "the guest went away while the command ran (limit %ld s)", secs);

@@ -1208,8 +1208,9 @@ static void expect_exit(struct ctx *c, const struct hrn_step *st)
 	hrn_parse_int(want, 0, 255, &w);
 	if (c->run_status != w) {
 		if (c->run_status < 0)
-			failf(c, st->line, "expect exit=%lld: run (line %d) was killed by a signal (see run-%d.log)",
-			      (long long)w, c->run_line, c->run_line);
+			failf(c, st->line, "expect exit=%lld: %s (line %d) was killed by a signal (see %s)", (long long)w,
+			      strstr(c->run_out, "/guest-") ? "guest-run" : "run", c->run_line,
+			      strrchr(c->run_out, '/') ? strrchr(c->run_out, '/') + 1 : c->run_out);
 		else
 			failf(c, st->line, "expect exit=%lld: %s (line %d) exited with status %d (see %s)", (long long)w,
 			      strstr(c->run_out, "/guest-") ? "guest-run" : "run", c->run_line, c->run_status,

@@ -7,8 +7,8 @@
 #          "fail WHY"                it cannot serve (the host shows WHY and the console)
 #   host:  "run N SECONDS"           run /host/.cmd-N with sh in /host, output to /host/.out-N
 #   guest: "done N STATUS"           its exit status (137 when killed at SECONDS)
-#          "stuck N"                 still running 10 s after SECONDS (in the kernel):
-#                                    /host/.diag-N says what the guest was doing
+#          "stuck N"                 still running 10 s after SECONDS (in the kernel);
+#                                    the console then says what the guest was doing
 #   host:  "off"                     power off
 # /host is the scenario's guest directory on the host (9p); the kernel command line
 # carries burnlab.attach (passthrough or iscsi) and, for iscsi, burnlab.target.
@@ -69,11 +69,14 @@ while read -r verb n secs <&3; do
 	case "$verb" in
 	run)
 		# A command stuck in the kernel (D state) survives SIGKILL: 10 s after its
-		# time limit a watchdog writes what the kernel and the processes are doing
-		# to /host/.diag-N and says "stuck N" (the host then gives up on the guest).
+		# time limit a watchdog says "stuck N" (the host then gives up on the guest)
+		# and writes what the processes and the kernel are doing to the console, not
+		# to /host (the 9p share may be what is stuck).
 		(
 			sleep $((secs + 10))
+			say "stuck $n"
 			{
+				echo "== burnlab-guest: command $n stuck"
 				ps -o pid,stat,args
 				for p in /proc/[0-9]*; do
 					grep -q '^State:.*D' "$p/status" 2>/dev/null || continue
@@ -81,8 +84,7 @@ while read -r verb n secs <&3; do
 					cat "$p/stack" 2>/dev/null
 				done
 				dmesg | tail -n 60
-			} > "/host/.diag-$n" 2>&1
-			say "stuck $n"
+			} > /dev/console 2>&1
 		) &
 		wd=$!
 		cd /host

@@ -377,8 +377,10 @@ int hrn_guest_exec(struct hrn_guest *g, const char *cmd, int64_t timeout_us, int
 			return 0;
 		}
 		if (sscanf(line, "stuck %u", &dn) == 1 && dn == n) {
+			/* give the guest a moment to write its diagnostics to the console */
+			agent_line(g, line, sizeof(line), now_s() + 2);
 			hrn_errf(err, errlen, "the command outlived its %ld s limit in the guest's kernel (not killable); "
-				 "what the guest was doing: %s/.diag-%u", secs, g->shared, n);
+				 "the console log shows the stuck processes' stacks and the kernel's messages", secs);
 			kill_qemu(g);
 			return -1;
 		}

@@ -17,6 +17,9 @@ export TMPDIR="$WORK"
 export BURNLAB_GUEST_CACHE="$TESTTMP/guest-cache"
 why=$("$HARNESS" guest --check) || skip "$why"
 echo "$why"
+# the guest's /init must parse in busybox's shell (a syntax error would only show as a
+# guest that never says ready)
+busybox sh -n "$FIXTURES/../harness/guest-init.sh" || fail "harness/guest-init.sh does not parse"
 REAL="$FIXTURES/scenarios/real-programs"
 
 echo "== harness guest: output and exit status, passthrough"

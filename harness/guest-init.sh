@@ -1,8 +1,8 @@
 #!/bin/busybox sh
 # /init of the burnlab test guest (doc/real-programs.md section 2).
 # harness/guestimage.c puts this script, busybox, the kernel modules and the burning
-# programs into the initramfs; harness/guest.c boots it and talks to it on the second
-# serial port (ttyS1), one line at a time:
+# programs into the initramfs; harness/guest.c boots it and talks to it on a
+# virtio-serial port (org.burnlab.agent), one line at a time:
 #   guest: "ready UPTIME"            the drive is /dev/sr0 + /dev/sg0, commands may come
 #          "fail WHY"                it cannot serve (the host shows WHY and the console)
 #   host:  "run N SECONDS"           run /host/.cmd-N with sh in /host, output to /host/.out-N
@@ -39,8 +39,18 @@ while read -r m; do
 	insmod "/lib/modules/$m" || echo "burnlab-guest: insmod $m failed"
 done < /etc/burnlab-modules
 
-stty -F /dev/ttyS1 raw -echo
-exec 3<>/dev/ttyS1
+# The command channel is the virtio-serial port named org.burnlab.agent.
+i=0
+port=
+while [ -z "$port" ]; do
+	for p in /sys/class/virtio-ports/*; do
+		[ "$(cat "$p/name" 2>/dev/null)" = org.burnlab.agent ] && [ -c "/dev/${p##*/}" ] && port=/dev/${p##*/}
+	done
+	i=$((i + 1))
+	[ -z "$port" ] && [ $i -gt 500 ] && { echo "burnlab-guest: no command port"; poweroff -f; }
+	[ -z "$port" ] && usleep 20000
+done
+exec 3<>"$port"
 say() { echo "$*" >&3; }
 die() { say "fail $*"; sync; poweroff -f; }
 

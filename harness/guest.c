@@ -27,7 +27,7 @@
 
 struct hrn_guest {
 	pid_t pid;
-	int fd;			/* the agent connection (ttyS1) */
+	int fd;			/* the agent connection (the virtio-serial port) */
 	char buf[1024];
 	size_t len;
 	unsigned seq;
@@ -188,10 +188,15 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 	argv[argc++] = console;
 	argv[argc++] = "-serial";
 	argv[argc++] = "chardev:con";
+	/* the command channel: a virtio-serial port.  On the second 8250 UART a command line
+	 * from the host now and then never reached the guest's shell (the guest kept
+	 * answering iSCSI pings, the command never started, nothing timed it out). */
 	argv[argc++] = "-chardev";
 	argv[argc++] = agent;
-	argv[argc++] = "-serial";
-	argv[argc++] = "chardev:agent";
+	argv[argc++] = "-device";
+	argv[argc++] = "virtio-serial-pci,id=vser0";
+	argv[argc++] = "-device";
+	argv[argc++] = "virtserialport,bus=vser0.0,chardev=agent,name=org.burnlab.agent";
 	argv[argc++] = "-fsdev";
 	argv[argc++] = fsdev;
 	argv[argc++] = "-device";

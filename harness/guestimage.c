@@ -27,15 +27,16 @@ static const char guest_init[] =
 #include "guest-init.inc"
 	;
 
-/* Kernel modules the guest loads (with their dependencies): the SCSI CD path (virtio-scsi
- * for the passthrough attach, sr, sg), 9p for the shared directory, ISO 9660 and UDF to
+/* Kernel modules the guest loads (with their dependencies): virtio-console for the
+ * command channel, the SCSI CD path (virtio-scsi for the passthrough attach, sr, sg), 9p
+ * for the shared directory, ISO 9660 and UDF to
  * mount; then, for the iscsi attach only, the kernel iSCSI initiator and a network card
  * (the initiator's digests need crc32c).  MODULES_ISCSI is the first of those. */
 static const char *const modules[] = {
-	"virtio_pci", "virtio_scsi", "sr_mod", "sg", "9pnet_virtio", "9p", "isofs", "udf",
-	"virtio_net", "iscsi_tcp", "crc32c_generic",
+	"virtio_pci", "virtio_console", "virtio_scsi", "sr_mod", "sg", "9pnet_virtio", "9p", "isofs",
+	"udf", "virtio_net", "iscsi_tcp", "crc32c_generic",
 };
-#define MODULES_ISCSI 8
+#define MODULES_ISCSI 9
 
 /* The programs put into the guest when the host has them (doc/real-programs.md). */
 static const char *const programs[] = {

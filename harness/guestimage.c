@@ -123,39 +123,35 @@ static int add_file(struct list *l, const char *dest, const char *src)
 	return add(l, dest, src, NULL, S_IFREG | (st.st_mode & 0755), NULL);
 }
 
-bool hrn_gimg_have_program(const char *name)
+/* The program's path: the first executable NAME in $PATH, then in /usr/sbin and /sbin
+ * (not in every user's PATH; iscsistart lives there).  One lookup serves both the
+ * scenario's skip check and the image, so they agree on what the guest holds. */
+static bool which(const char *name, char *out, size_t cap)
 {
 	const char *path = getenv("PATH");
 	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-	char dir[PATH_MAX];
+		path = "/usr/local/bin:/usr/bin:/bin";
 	for (const char *p = path; *p;) {
 		const char *e = strchr(p, ':');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
-		snprintf(dir, sizeof(dir), "%.*s/%s", (int)n, p, name);
-		if (n && access(dir, X_OK) == 0)
+		snprintf(out, cap, "%.*s/%s", (int)n, p, name);
+		if (n && access(out, X_OK) == 0)
 			return true;
 		p += n + (e ? 1 : 0);
 	}
-	/* sbin is not in every user's PATH (iscsistart lives there) */
 	static const char *const sbins[] = { "/usr/sbin", "/sbin" };
 	for (size_t i = 0; i < sizeof(sbins) / sizeof(sbins[0]); i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", sbins[i], name);
-		if (access(dir, X_OK) == 0)
+		snprintf(out, cap, "%s/%s", sbins[i], name);
+		if (access(out, X_OK) == 0)
 			return true;
 	}
 	return false;
 }
 
-static bool which(const char *name, char *out, size_t cap)
+bool hrn_gimg_have_program(const char *name)
 {
-	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin" };
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(out, cap, "%s/%s", dirs[i], name);
-		if (access(out, X_OK) == 0)
-			return true;
-	}
-	return false;
+	char path[PATH_MAX];
+	return which(name, path, sizeof(path));
 }
 
 /* The shared libraries (and the dynamic loader) a program needs, as ldd(1) lists them:

@@ -442,6 +442,18 @@ static void set_result(struct ctx *c, int line, const char *what, hresult_t hr, 
 }
 
 /* An action that failed and no `expect result` looked at it. */
+/* The last run's kind and the base name of its output file, for messages. */
+static const char *run_kind(const struct ctx *c)
+{
+	return strstr(c->run_out, "/guest-") ? "guest-run" : "run";
+}
+
+static const char *run_log(const struct ctx *c)
+{
+	const char *b = strrchr(c->run_out, '/');
+	return b ? b + 1 : c->run_out;
+}
+
 static void check_unchecked(struct ctx *c)
 {
 	if (c->act_failed && !c->act_checked) {
@@ -457,8 +469,7 @@ static void check_unchecked(struct ctx *c)
 			failf(c, c->run_line, "run was killed by a signal and no 'expect exit=' checks it");
 		else
 			failf(c, c->run_line, "%s exited with status %d and no 'expect exit=' checks it (see %s)",
-			      strstr(c->run_out, "/guest-") ? "guest-run" : "run", c->run_status,
-			      strrchr(c->run_out, '/') ? strrchr(c->run_out, '/') + 1 : c->run_out);
+			      run_kind(c), c->run_status, run_log(c));
 		c->run_checked = true;
 	}
 }
@@ -1209,12 +1220,10 @@ static void expect_exit(struct ctx *c, const struct hrn_step *st)
 	if (c->run_status != w) {
 		if (c->run_status < 0)
 			failf(c, st->line, "expect exit=%lld: %s (line %d) was killed by a signal (see %s)", (long long)w,
-			      strstr(c->run_out, "/guest-") ? "guest-run" : "run", c->run_line,
-			      strrchr(c->run_out, '/') ? strrchr(c->run_out, '/') + 1 : c->run_out);
+			      run_kind(c), c->run_line, run_log(c));
 		else
 			failf(c, st->line, "expect exit=%lld: %s (line %d) exited with status %d (see %s)", (long long)w,
-			      strstr(c->run_out, "/guest-") ? "guest-run" : "run", c->run_line, c->run_status,
-			      strrchr(c->run_out, '/') ? strrchr(c->run_out, '/') + 1 : c->run_out);
+			      run_kind(c), c->run_line, c->run_status, run_log(c));
 	}
 }
 

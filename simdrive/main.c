@@ -341,7 +341,7 @@ int main(int argc, char **argv)
 			sim_dev_free(dev);
 			return 1;
 		}
-		sim_dev_set_trace(dev, trace);
+		sim_dev_set_observer(dev, sim_trace_observe, trace);
 	}
 
 	struct sim_loop *loop = sim_loop_new();

@@ -151,3 +151,8 @@ void sim_trace_write(struct sim_trace *t, struct sim_trace_rec *r)
 	fputs(big, t->f);
 	free(big);
 }
+
+void sim_trace_observe(void *arg, struct sim_trace_rec *r)
+{
+	sim_trace_write(arg, r);
+}

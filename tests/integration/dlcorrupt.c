@@ -31,6 +31,7 @@
 #include <zlib.h>
 
 #include "disclog.h"
+#include "dlcodec.h"
 #include "wire.h"
 
 /* ---- randomness ---------------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* tests/unit/test_cdsector.c - CUnit suite "cdsector" for simdrive/cdsector.c.
+/* tests/unit/test_cdsector.c - CUnit suite "cdsector" for disclog/cdsector.c.
  *
  * EDC and ECC are checked by code written here from ECMA-130, not by calling back
  * into the module: a bitwise EDC, and the Annex A parity-check syndromes evaluated

@@ -1,4 +1,4 @@
-/* tests/unit/test_chap.c - CHAP digests, challenges and checks (simdrive/chap.h).
+/* tests/unit/test_chap.c - CHAP digests, challenges and checks (simdrive/iscsi/chap.h).
  *
  * The known answers were computed outside this code base, over the bytes
  * 0x2a || "burnlab-secret" || 00 01 02 ... 0f:

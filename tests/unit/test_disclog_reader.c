@@ -1,4 +1,4 @@
-/* tests/unit/test_disclog_reader.c - the disclog reader (simdrive/disclog-reader.c)
+/* tests/unit/test_disclog_reader.c - the disclog reader (disclog/reader.c)
  * and the record header codec, against images built here member by member
  * (dl_member_header_encode + raw deflate + crc32), without the writer. */
 #include <errno.h>
@@ -11,6 +11,7 @@
 
 #include "unit.h"
 #include "disclog.h"
+#include "dlcodec.h"
 
 /* ---- scratch files ---------------------------------------------------------- */
 

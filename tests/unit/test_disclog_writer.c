@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "disclog.h"
+#include "dlcodec.h"
 #include "unit.h"
 
 static char tmpdir[PATH_MAX - 64];

@@ -1,4 +1,4 @@
-/* tests/unit/test_drivetime.c - the drive's time alone (simdrive/drivetime.c): the clock
+/* tests/unit/test_drivetime.c - the drive's time alone (simdrive/drive/drivetime.c): the clock
  * and its scales, CLV and CAV speeds, the buffer's fill and room, underruns with and
  * without BUFE, flushes, long operations and their progress, the duration tables.
  * Every rule has a case where it must not fire as well as one where it must. */

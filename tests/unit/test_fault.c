@@ -1,4 +1,4 @@
-/* tests/unit/test_fault.c - the fault words of simdrive/fault.h: parsing (every kind,
+/* tests/unit/test_fault.c - the fault words of simdrive/drive/fault.h: parsing (every kind,
  * defaults, each bad word named) and firing (LBA ranges of WRITE(10)/(12), command
  * numbers, counts, LUN filter), the kinds of issue 6 (medium-error, deferred
  * write-error, eject, ignore-speed, record-nothing), seeded firing and the canonical

@@ -1,4 +1,4 @@
-/* tests/unit/test_login.c - the login state machine and SendTargets (simdrive/login.h).
+/* tests/unit/test_login.c - the login state machine and SendTargets (simdrive/iscsi/login.h).
  *
  * Each test drives sim_login_step() with Login Requests as libiscsi, open-iscsi or a
  * hostile initiator would send them, and checks the response flags, status and text.

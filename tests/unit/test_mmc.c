@@ -1,4 +1,4 @@
-/* tests/unit/test_mmc.c - the MMC command layer of recorder LUNs (simdrive/mmc.c)
+/* tests/unit/test_mmc.c - the MMC command layer of recorder LUNs (simdrive/scsi/mmc.c)
  * driven through sim_dev_execute() with hand-built CDBs, over the recordable disc
  * model (recorder.c). */
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* tests/unit/test_personality.c - drive personalities (simdrive/personality.h): the
+/* tests/unit/test_personality.c - drive personalities (simdrive/drive/personality.h): the
  * file parser (every key, defaults kept, every error with its file and line), the
  * shipped fixtures/drives/NAME.drive files, and what a personality changes in the
  * device: INQUIRY, the media a LUN takes, GET CONFIGURATION profiles and write

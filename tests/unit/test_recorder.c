@@ -1,4 +1,4 @@
-/* tests/unit/test_recorder.c - the recordable disc model (simdrive/recorder.c):
+/* tests/unit/test_recorder.c - the recordable disc model (simdrive/drive/recorder.c):
  * media table, blank discs, page 05h, write validation (one case per rule), close /
  * reserve / blank / format, cue sheets, reads, and whole recording sequences checked
  * against the state conventions of recorder.h and the image (disclog reader). */

@@ -1,4 +1,4 @@
-/* tests/unit/test_text.c - text key=value parsing and value syntax (simdrive/text.h). */
+/* tests/unit/test_text.c - text key=value parsing and value syntax (simdrive/iscsi/text.h). */
 #include "config.h"
 
 #include <stdio.h>

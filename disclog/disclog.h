@@ -1,0 +1,240 @@
+/* disclog/disclog.h - the "disclog" disc image store (format version 1).
+ *
+ * One file per disc: a sequence of gzip members (RFC 1952).  Each member carries a
+ * record header in one FEXTRA subfield ('B','L'); DATA records hold written blocks as
+ * the member's payload, STATE and SYNC records have an empty payload.  `zcat` of an
+ * image prints the DATA payloads in write order.  The byte layout is specified in
+ * doc/disclog.md; this header is the C contract.
+ *
+ * The store knows nothing of iSCSI or MMC: block types, write types and the disc
+ * state are opaque numbers it records and returns.
+ *
+ * Integers in the file are little-endian (as gzip's own fields are).  Functions
+ * return 0 (or a count) on success and a negative enum dl_errcode on failure, with
+ * details in a struct dl_error when the caller passes one.
+ */
+#ifndef SIM_DISCLOG_H
+#define SIM_DISCLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DL_VERSION          1
+#define DL_SI1              'B'
+#define DL_SI2              'L'
+#define DL_MEMBER_TARGET    (1u << 20)	/* DATA members are merged up to about 1 MiB */
+#define DL_DATA_MAX         (16u << 20)	/* largest DATA payload a reader accepts */
+#define DL_BLOCK_SIZE_MAX   65536u
+#define DL_PAGE05_MAX       64
+#define DL_HEADER_MAX       65531u	/* FEXTRA XLEN limit minus the subfield header */
+
+enum dl_errcode {
+	DL_OK = 0,
+	DL_EIO = -1,		/* read/write/fsync failed (errno in dl_error.sys_errno) */
+	DL_ENOMEM = -2,
+	DL_EFOREIGN = -3,	/* not a disclog image (not gzip, or no 'BL' subfield) */
+	DL_EVERSION = -4,	/* disclog version this build does not read */
+	DL_ECORRUPT = -5,	/* damaged member before the tail (CRC, size, sequence...) */
+	DL_ERANGE = -6,		/* LBA range not recorded */
+	DL_EINVAL = -7,		/* bad argument */
+	DL_ECLOSED = -8,	/* writer failed earlier; nothing more is accepted */
+};
+
+/* Error details: the file offset of the member at fault when there is one. */
+struct dl_error {
+	enum dl_errcode code;
+	int sys_errno;
+	int64_t offset;		/* -1 when not about a place in the file */
+	char msg[256];		/* one line, names the file and the offset */
+};
+
+const char *dl_strerror(enum dl_errcode code);
+
+/* ---- records --------------------------------------------------------------- */
+
+enum dl_rectype { DL_REC_DATA = 1, DL_REC_STATE = 2, DL_REC_SYNC = 3 };
+
+enum dl_data_flags {
+	DL_FLAG_STREAMING  = 1u << 0,	/* WRITE(12) with the streaming bit */
+	DL_FLAG_FUA        = 1u << 1,
+	DL_FLAG_TEST_WRITE = 1u << 2,	/* page 05h test write (simulation) */
+	DL_FLAG_IMPORTED   = 1u << 3,	/* written by `disclog import`, not by a drive */
+	DL_FLAG_POW        = 1u << 4,	/* BD-R pseudo-overwrite of recorded blocks */
+};
+
+#define DL_NA 0xffu	/* data block type / write type not applicable (DVD, BD) */
+
+/* What a DATA record says about its blocks. */
+struct dl_data_meta {
+	int32_t  lba;		/* first block; negative for CD lead-in / pregap */
+	uint32_t count;		/* blocks */
+	uint32_t block_size;	/* bytes per block, 1..DL_BLOCK_SIZE_MAX */
+	uint8_t  data_block_type;	/* page 05h data block type, or DL_NA */
+	uint8_t  write_type;	/* page 05h write type, or DL_NA */
+	uint8_t  opcode;	/* SCSI opcode that wrote them; 0 for import */
+	uint8_t  flags;		/* enum dl_data_flags */
+	uint16_t track, session;
+	uint64_t vtime_us;	/* virtual time of the write, microseconds */
+};
+
+/* The disc layout snapshot of a STATE record.  Every field is an opaque number to
+ * the store; simdrive fills them from its MMC model (doc/disclog.md gives the
+ * meaning simdrive uses). */
+struct dl_session {
+	uint16_t number;
+	uint8_t  state;		/* 0 empty, 1 incomplete, 2 reserved/damaged, 3 complete */
+	uint8_t  flags;
+	int32_t  start_lba;	/* first LBA of the session's program area */
+	int32_t  leadout_lba;	/* start of its lead-out, or -1 while open */
+	uint16_t first_track, last_track;
+};
+
+struct dl_track {
+	uint16_t number, session;
+	uint8_t  state;		/* 0 invisible/blank, 1 incomplete, 2 reserved, 3 closed */
+	uint8_t  mode;		/* track mode / control nibble (MMC) */
+	uint8_t  data_mode;	/* data mode (MMC), or DL_NA */
+	uint8_t  flags;		/* bit 0 blank, 1 packet, 2 fixed packet, 3 NWA valid */
+	int32_t  start_lba;
+	uint32_t size;		/* blocks */
+	int32_t  nwa;		/* next writable address, or -1 */
+	int32_t  last_recorded;	/* last recorded LBA, or -1 */
+	uint32_t free_blocks;
+	uint32_t packet_size;	/* fixed packet size in blocks, or 0 */
+};
+
+struct dl_state {
+	uint16_t profile;	/* MMC profile number (0010h DVD-ROM, 0009h CD-R, ...) */
+	uint32_t capacity;	/* blocks */
+	uint8_t  disc_status;	/* 0 empty, 1 incomplete, 2 complete/finalized, 3 other */
+	uint8_t  last_session_state;
+	uint8_t  disc_type;	/* READ DISC INFORMATION disc type (00h, 10h, 20h) */
+	uint8_t  flags;		/* bit 0 erasable, bit 1 medium loaded */
+	int32_t  nwa;		/* disc-level next writable address, or -1 */
+	int32_t  leadin_lba;	/* start of the next lead-in (CD), or -1 */
+	int32_t  last_leadout_lba;	/* last possible lead-out start, or -1 */
+	uint64_t vtime_us;
+	uint8_t  page05_len;	/* bytes of page05 in use, <= DL_PAGE05_MAX */
+	uint8_t  page05[DL_PAGE05_MAX];	/* write parameters mode page as last set */
+	uint16_t nsessions, ntracks;
+	struct dl_session *sessions;	/* nsessions entries */
+	struct dl_track *tracks;	/* ntracks entries */
+};
+
+/* Deep copy / free of a state (sessions and tracks arrays are owned). */
+int dl_state_copy(struct dl_state *dst, const struct dl_state *src);
+void dl_state_free(struct dl_state *s);
+
+/* ---- records as the reader reports them (codec: dlcodec.h) ------------------- */
+
+/* A decoded record header. */
+struct dl_header {
+	uint8_t  version;
+	uint8_t  type;			/* enum dl_rectype */
+	uint16_t header_len;		/* bytes of the record header */
+	uint64_t member_size;		/* bytes of the whole gzip member */
+	uint64_t seq;
+	struct dl_data_meta data;	/* DATA */
+	uint16_t part, nparts;		/* STATE: which part of the snapshot */
+	uint16_t first_track, part_tracks;	/* STATE: track entries in this part */
+	uint64_t synced_seq;		/* SYNC: every record up to this one is durable */
+};
+
+/* ---- writer (writer.c) --------------------------------------------- */
+
+struct dl_writer_opts {
+	int      level;		/* zlib level 1..9 (0 = default 1, fast) */
+	unsigned threads;	/* compression workers (0 = compress on the caller's thread) */
+	size_t   max_inflight;	/* raw bytes queued or compressing before dl_write_* block;
+				 * 0 = default 8 MiB */
+};
+
+struct dl_writer;
+
+/* Open path for appending; create it if missing.  An existing image is validated
+ * first (as dl_reader_open does); a torn tail is cut off (ftruncate) and reported in
+ * err->msg with code DL_OK.  Returns NULL with err filled on failure. */
+struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *opts,
+				 struct dl_error *err);
+
+/* Append blocks.  len must be meta->count * meta->block_size.  Consecutive calls
+ * whose meta is equal except for an adjacent LBA (and vtime_us: a member keeps its
+ * first write's time) are merged into one member of up to about DL_MEMBER_TARGET
+ * bytes.  May block while max_inflight bytes are queued
+ * (back-pressure).  The data is copied. */
+int dl_write_data(struct dl_writer *w, const struct dl_data_meta *meta, const void *data,
+		  size_t len, struct dl_error *err);
+
+/* Append a STATE record (a copy of s is taken). */
+int dl_write_state(struct dl_writer *w, const struct dl_state *s, struct dl_error *err);
+
+/* Make everything appended so far durable: flush merged blocks, wait for the
+ * workers, write a SYNC record, fdatasync.  Returns when it is on disk. */
+int dl_writer_sync(struct dl_writer *w, struct dl_error *err);
+
+/* Sync and close.  Always frees w. */
+int dl_writer_close(struct dl_writer *w, struct dl_error *err);
+
+/* Sequence number the next record will get; bytes written to the file so far. */
+uint64_t dl_writer_next_seq(const struct dl_writer *w);
+uint64_t dl_writer_file_size(const struct dl_writer *w);
+
+/* ---- reader (reader.c) --------------------------------------------- */
+
+struct dl_reader;
+
+enum dl_open_flags {
+	DL_OPEN_NO_CRC = 1u << 0,	/* check headers and sizes only (fast open); CRCs
+					 * are then checked when a member is read */
+};
+
+/* What opening found. */
+struct dl_open_report {
+	uint64_t file_size;
+	uint64_t valid_size;		/* end of the last valid member */
+	uint64_t torn_bytes;		/* bytes after valid_size (a torn tail), 0 if none */
+	uint64_t records, data_records, state_records, sync_records;
+	uint64_t last_seq, last_synced_seq;	/* last_synced_seq: from the last SYNC */
+	uint64_t payload_bytes;		/* uncompressed DATA bytes */
+	int32_t  lba_min, lba_max;	/* recorded LBA range (lba_min > lba_max if none) */
+};
+
+/* Open and validate member by member (gzip header, record header and its CRC, member
+ * size, sequence, and - unless DL_OPEN_NO_CRC - the deflate stream, CRC-32 and
+ * ISIZE).  A damaged or incomplete last member is a torn tail: it is left out and
+ * reported, the open succeeds.  A damaged member followed by valid ones is
+ * DL_ECORRUPT.  Memory: the LBA map (one extent per DATA record) and one inflated
+ * member; never the whole file. */
+struct dl_reader *dl_reader_open(const char *path, unsigned flags, struct dl_error *err);
+void dl_reader_close(struct dl_reader *r);
+
+const struct dl_open_report *dl_reader_report(const struct dl_reader *r);
+
+/* The last complete STATE snapshot, or NULL if the image has none.  Borrowed:
+ * valid until dl_reader_close. */
+const struct dl_state *dl_reader_state(const struct dl_reader *r);
+
+/* Metadata of the latest record covering lba (latest wins).  Returns 0, or DL_ERANGE
+ * if lba was never written. */
+int dl_reader_block_meta(struct dl_reader *r, int32_t lba, struct dl_data_meta *meta,
+			 struct dl_error *err);
+
+/* Read count blocks from lba into buf (cap bytes).  Blocks may differ in size (a CD
+ * written at 2352 and 2448): the bytes of each block are appended as recorded.
+ * Returns the number of bytes written, or DL_ERANGE if any block in the range was
+ * never written, or another error. */
+long dl_reader_read(struct dl_reader *r, int32_t lba, uint32_t count, void *buf, size_t cap,
+		    struct dl_error *err);
+
+/* Call fn for every valid record in file order, with its header and file offset.
+ * fn returns 0 to go on, non-zero to stop (that value is returned). */
+typedef int (*dl_record_fn)(void *arg, const struct dl_header *h, uint64_t offset);
+int dl_reader_foreach(struct dl_reader *r, dl_record_fn fn, void *arg);
+
+/* Inflate the DATA payload of the record at offset (as given to a dl_record_fn) into
+ * buf; returns the payload length or an error (checks CRC-32 and ISIZE). */
+long dl_reader_payload(struct dl_reader *r, uint64_t offset, void *buf, size_t cap,
+		       struct dl_error *err);
+
+#endif

@@ -1,0 +1,858 @@
+/* disclog/writer.c - appends DATA, STATE and SYNC records to a disclog
+ * image (doc/disclog.md).  Every record is one gzip member built in memory (header
+ * from dl_member_header_encode, raw deflate, CRC-32 + ISIZE trailer) and appended at
+ * the tracked end of the file.
+ *
+ * Threads and ordering.  The caller's thread merges DATA into a pending job of up to
+ * DL_MEMBER_TARGET bytes and gives every record its sequence number when it queues
+ * it.  All queued jobs sit in one list in sequence order.  Workers take the oldest
+ * job not yet started and compress it; whoever finishes a job (a worker, or the
+ * caller for STATE/SYNC and with threads = 0) then runs the write step: while the
+ * head of the list is finished, pop it and write it.  Only one thread is in the
+ * write step at a time (the `writing` flag), so members land in sequence order and
+ * file I/O runs outside the lock.  The API is for one caller thread at a time.
+ *
+ * Memory.  A job is charged its input capacity (>= its raw bytes) from queueing until
+ * its member is written; the caller blocks while the charges exceed max_inflight.
+ * Output buffers are at most compressBound(input capacity) + header, recycled jobs
+ * are kept only while all job buffers total at most buf_limit, so job buffers stay
+ * below  2 * (max_inflight + 2 * DL_MEMBER_TARGET) * 1.001 + one STATE snapshot
+ * (<= 64 KiB per part), plus one zlib deflate state (~262 KiB at memLevel 8) per
+ * worker and one for the caller: about 21 MiB with the defaults and 2 workers,
+ * whatever the disc size. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "dlcodec.h"
+#include "wire.h"
+
+#define DL_MAX_THREADS     64
+#define DL_DEFAULT_LEVEL   1
+#define DL_DEFAULT_INFLIGHT (8u << 20)
+#define DL_MIN_IN_CAP      (64u << 10)	/* first size of a pending DATA buffer */
+#define DL_MEM_LEVEL       8		/* zlib's default: ~262 KiB per deflate state */
+
+enum dl_job_state { DL_JOB_QUEUED, DL_JOB_BUSY, DL_JOB_DONE };
+
+/* One record on its way to the file. */
+struct dl_job {
+	struct dl_job *next;
+	enum dl_job_state state;
+	struct dl_header h;	/* type, seq, DATA meta (count grows while merging) */
+	uint8_t *in;		/* DATA payload */
+	size_t in_len, in_cap;
+	uint8_t *out;		/* the finished member */
+	size_t out_len, out_cap;
+	size_t charge;		/* counted in dl_writer.inflight until written */
+	int rc;			/* < 0: building the member failed (msg says why) */
+	char msg[160];
+};
+
+/* A raw-deflate stream (RFC 1951, windowBits -15) reused for many members. */
+struct dl_zc {
+	z_stream zs;
+	int level;		/* level currently set on zs */
+	bool ready;
+};
+
+struct dl_writer {
+	char *path;
+	int fd;
+	bool regular;		/* a regular file (not /dev/full...): fdatasync applies */
+	int level;
+	size_t max_inflight, buf_limit;
+
+	/* caller's thread only */
+	uint64_t next_seq;
+	struct dl_job *pending;	/* DATA being merged, not yet queued */
+	bool dirty;		/* records appended since the last SYNC */
+	struct dl_zc zc;	/* threads = 0, STATE and SYNC */
+
+	pthread_mutex_t mu;
+	pthread_cond_t work;	/* workers: a job was queued, or stop */
+	pthread_cond_t progress;	/* caller: a member was written */
+	struct dl_job *head, *tail;	/* queued jobs in sequence order */
+	struct dl_job *todo;	/* oldest job no worker has taken */
+	struct dl_job *free_jobs;
+	size_t inflight;	/* sum of the charges of queued jobs */
+	size_t buf_bytes;	/* capacity of every job buffer, queued or free */
+	uint64_t end;		/* file offset of the next member */
+	bool writing;		/* a thread is in the write step */
+	bool stop;
+	int fail;		/* first error (sticky), 0 if none */
+	bool fail_seen;		/* the caller was told about it once */
+	struct dl_error fail_err;
+	unsigned nthreads;
+	pthread_t *threads;
+};
+
+static int set_err(struct dl_error *err, enum dl_errcode code, int sys, int64_t off,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int set_err(struct dl_error *err, enum dl_errcode code, int sys, int64_t off,
+		   const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		err->code = code;
+		err->sys_errno = sys;
+		err->offset = off;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* ---- building members ---------------------------------------------------------- */
+
+/* Header room to reserve for a record of this type (gzip fields + subfield + H). */
+static size_t header_room(uint8_t type)
+{
+	return DL_GZ_FIXED + DL_SUB_HDR + (type == DL_REC_DATA ? DL_DATA_HLEN : DL_HEADER_MAX);
+}
+
+/* Deflate in into out at level.  Returns 1 when done, 0 when it did not fit in
+ * out_cap, or a negative code with msg filled. */
+static int zc_deflate(struct dl_zc *z, int level, const uint8_t *in, size_t in_len,
+		      uint8_t *out, size_t out_cap, size_t *out_len, char *msg, size_t msgsz)
+{
+	int zr;
+
+	if (!z->ready) {
+		memset(&z->zs, 0, sizeof(z->zs));
+		zr = deflateInit2(&z->zs, level, Z_DEFLATED, -15, DL_MEM_LEVEL, Z_DEFAULT_STRATEGY);
+		if (zr != Z_OK) {
+			snprintf(msg, msgsz, "deflateInit2: %s", z->zs.msg ? z->zs.msg : zError(zr));
+			return zr == Z_MEM_ERROR ? DL_ENOMEM : DL_EINVAL;
+		}
+		z->ready = true;
+		z->level = level;
+	} else {
+		deflateReset(&z->zs);
+	}
+	if (z->level != level) {
+		/* Right after deflateReset nothing is pending, so this flushes nothing. */
+		zr = deflateParams(&z->zs, level, Z_DEFAULT_STRATEGY);
+		if (zr != Z_OK) {
+			snprintf(msg, msgsz, "deflateParams: %s", z->zs.msg ? z->zs.msg : zError(zr));
+			return DL_EINVAL;
+		}
+		z->level = level;
+	}
+	z->zs.next_in = (Bytef *)(uintptr_t)in;
+	z->zs.avail_in = (uInt)in_len;
+	z->zs.next_out = out;
+	z->zs.avail_out = (uInt)out_cap;
+	zr = deflate(&z->zs, Z_FINISH);
+	if (zr == Z_STREAM_END) {
+		*out_len = out_cap - z->zs.avail_out;
+		return 1;
+	}
+	if (zr == Z_OK || zr == Z_BUF_ERROR)	/* out of room: not an error */
+		return 0;
+	snprintf(msg, msgsz, "deflate: %s", z->zs.msg ? z->zs.msg : zError(zr));
+	return DL_EINVAL;
+}
+
+static void zc_end(struct dl_zc *z)
+{
+	if (z->ready)
+		deflateEnd(&z->zs);
+	z->ready = false;
+}
+
+/* Incompressible payloads (media files, encrypted or already compressed data) would
+ * cost a whole deflate pass before falling back to stored blocks; three 16 KiB samples
+ * (start, middle, end) decide first.  True when none of them shrinks below 98 %. */
+static bool looks_incompressible(struct dl_zc *z, int level, const uint8_t *in, size_t len,
+				 char *msg, size_t msgsz)
+{
+	enum { SAMPLE = 16384 };
+	uint8_t out[SAMPLE];
+	const size_t offs[3] = { 0, len / 2 - SAMPLE / 2, len - SAMPLE };
+
+	if (len < 16 * SAMPLE)
+		return false;		/* small members: the full attempt is cheap */
+	for (int i = 0; i < 3; i++) {
+		size_t olen;
+		if (zc_deflate(z, level, in + offs[i], SAMPLE, out, SAMPLE * 98 / 100, &olen, msg,
+			       msgsz) != 0)
+			return false;	/* it compresses (or an error the full pass reports) */
+	}
+	return true;
+}
+
+/* Turn job j into a complete member in j->out (doc/disclog.md §2): header, raw
+ * deflate of the payload at level - or stored blocks (level 0) when that output
+ * would not be smaller than the payload - then CRC-32 and ISIZE.  For STATE, s is
+ * the snapshot.  Grows j->out as needed; *grown gets the bytes added. */
+static int build_member(struct dl_zc *z, int level, struct dl_job *j, const struct dl_state *s,
+			size_t *grown)
+{
+	size_t room = header_room(j->h.type);
+	size_t need = room + compressBound((uLong)j->in_len) + DL_TRAILER;
+	size_t dlen = 0;
+	int hl, rc;
+
+	*grown = 0;
+	if (j->out_cap < need) {
+		free(j->out);
+		j->out = malloc(need);
+		*grown = need - j->out_cap;
+		j->out_cap = j->out ? need : 0;
+		if (!j->out) {
+			snprintf(j->msg, sizeof(j->msg), "out of memory for a %zu-byte member", need);
+			return DL_ENOMEM;
+		}
+	}
+	/* The header's length does not depend on member_size: encode it once to learn
+	 * where the deflate data starts, again below with the size filled in. */
+	j->h.member_size = 0;
+	hl = dl_member_header_encode(j->out, j->out_cap, &j->h, s);
+	if (hl < 0) {
+		snprintf(j->msg, sizeof(j->msg), "record header does not encode (%s)", dl_strerror(hl));
+		return hl;
+	}
+	uint8_t *d = j->out + hl;
+	size_t dcap = j->out_cap - (size_t)hl - DL_TRAILER;
+	rc = 0;
+	/* Must come out smaller than the payload (§2: stored otherwise). */
+	if (j->in_len > 0 && !looks_incompressible(z, level, j->in, j->in_len, j->msg, sizeof(j->msg)))
+		rc = zc_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg, sizeof(j->msg));
+	if (rc == 0)
+		rc = zc_deflate(z, j->in_len > 0 ? 0 : level, j->in, j->in_len, d, dcap, &dlen,
+				j->msg, sizeof(j->msg));
+	if (rc == 0) {
+		snprintf(j->msg, sizeof(j->msg), "deflate output exceeds compressBound");
+		return DL_EINVAL;
+	}
+	if (rc < 0)
+		return rc;
+	wire_put_le32(d + dlen, (uint32_t)crc32(0, j->in, (uInt)j->in_len));
+	wire_put_le32(d + dlen + 4, (uint32_t)j->in_len);
+	j->h.member_size = (uint64_t)hl + dlen + DL_TRAILER;
+	dl_member_header_encode(j->out, j->out_cap, &j->h, s);
+	j->out_len = (size_t)j->h.member_size;
+	return 0;
+}
+
+/* ---- the job list (all with w->mu held) ------------------------------------------ */
+
+static struct dl_job *get_job(struct dl_writer *w)
+{
+	struct dl_job *j = w->free_jobs;
+
+	if (j) {
+		w->free_jobs = j->next;
+	} else {
+		j = calloc(1, sizeof(*j));
+		if (!j)
+			return NULL;
+	}
+	j->next = NULL;
+	j->state = DL_JOB_QUEUED;
+	memset(&j->h, 0, sizeof(j->h));
+	j->h.version = DL_VERSION;
+	j->in_len = j->out_len = j->charge = 0;
+	j->rc = 0;
+	j->msg[0] = '\0';
+	return j;
+}
+
+static void free_job(struct dl_job *j)
+{
+	free(j->in);
+	free(j->out);
+	free(j);
+}
+
+/* Recycle j, or free it when the buffers are over their budget. */
+static void put_job(struct dl_writer *w, struct dl_job *j)
+{
+	if (w->buf_bytes > w->buf_limit) {
+		w->buf_bytes -= j->in_cap + j->out_cap;
+		free_job(j);
+		return;
+	}
+	j->next = w->free_jobs;
+	w->free_jobs = j;
+}
+
+static void set_fail(struct dl_writer *w, enum dl_errcode code, int sys, int64_t off,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void set_fail(struct dl_writer *w, enum dl_errcode code, int sys, int64_t off,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->fail)
+		return;
+	w->fail = code;
+	w->fail_err.code = code;
+	w->fail_err.sys_errno = sys;
+	w->fail_err.offset = off;
+	va_start(ap, fmt);
+	vsnprintf(w->fail_err.msg, sizeof(w->fail_err.msg), fmt, ap);
+	va_end(ap);
+	pthread_cond_broadcast(&w->progress);
+}
+
+/* The sticky error: the first caller to see it gets it as it happened, later ones
+ * DL_ECLOSED. */
+static int check_failed(struct dl_writer *w, struct dl_error *err)
+{
+	if (!w->fail)
+		return 0;
+	if (!w->fail_seen) {
+		w->fail_seen = true;
+		if (err)
+			*err = w->fail_err;
+		return w->fail;
+	}
+	return set_err(err, DL_ECLOSED, w->fail_err.sys_errno, w->fail_err.offset,
+		       "writer stopped after an earlier error: %s", w->fail_err.msg);
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = pwrite(fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno;
+		if (r == 0)
+			return ENOSPC;
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* The write step: write finished members from the head of the list, in sequence
+ * order.  One thread at a time; the lock is dropped around the I/O.  After a
+ * failure members are dropped unwritten (appending after a hole would turn a torn
+ * tail into damage in the middle, doc/disclog.md §4). */
+static void write_ready(struct dl_writer *w)
+{
+	if (w->writing)
+		return;		/* that thread will see our job when it re-checks the head */
+	w->writing = true;
+	while (w->head && w->head->state == DL_JOB_DONE) {
+		struct dl_job *j = w->head;
+		bool failed = w->fail != 0;
+		uint64_t off = w->end;
+		int e = 0;
+
+		w->head = j->next;
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		if (!failed && j->rc == 0)
+			e = write_all(w->fd, j->out, j->out_len, off);
+		pthread_mutex_lock(&w->mu);
+		if (failed) {
+			/* dropped */
+		} else if (j->rc < 0) {
+			set_fail(w, (enum dl_errcode)j->rc, 0, (int64_t)off, "%s: record %llu: %s",
+				 w->path, (unsigned long long)j->h.seq, j->msg);
+		} else if (e) {
+			set_fail(w, DL_EIO, e, (int64_t)off, "%s: writing record %llu at offset %llu: %s",
+				 w->path, (unsigned long long)j->h.seq, (unsigned long long)off,
+				 strerror(e));
+		} else {
+			w->end += j->out_len;
+		}
+		w->inflight -= j->charge;
+		put_job(w, j);
+		pthread_cond_broadcast(&w->progress);
+	}
+	w->writing = false;
+}
+
+/* Append j (a finished member, or a DATA job for the workers) to the list. */
+static void enqueue(struct dl_writer *w, struct dl_job *j)
+{
+	j->next = NULL;
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->inflight += j->charge;
+	if (j->state == DL_JOB_QUEUED) {
+		if (!w->todo)
+			w->todo = j;
+		pthread_cond_signal(&w->work);
+	} else {
+		write_ready(w);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct dl_writer *w = arg;
+	struct dl_zc z = { .ready = false };
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->todo && !w->stop)
+			pthread_cond_wait(&w->work, &w->mu);
+		struct dl_job *j = w->todo;
+		if (!j)
+			break;		/* stop, and nothing left to compress */
+		for (w->todo = j->next; w->todo && w->todo->state != DL_JOB_QUEUED;)
+			w->todo = w->todo->next;
+		j->state = DL_JOB_BUSY;
+		bool skip = w->fail != 0;
+		pthread_mutex_unlock(&w->mu);
+
+		size_t grown = 0;
+		if (!skip)
+			j->rc = build_member(&z, w->level, j, NULL, &grown);
+
+		pthread_mutex_lock(&w->mu);
+		w->buf_bytes += grown;
+		j->state = DL_JOB_DONE;
+		write_ready(w);
+	}
+	pthread_mutex_unlock(&w->mu);
+	zc_end(&z);
+	return NULL;
+}
+
+/* ---- caller side ------------------------------------------------------------------ */
+
+/* Give job j its sequence number and queue it; with threads = 0 (or for records
+ * without payload) build the member here first.  Blocks while the queued charges
+ * exceed max_inflight (back-pressure).  Takes and releases w->mu. */
+static int submit(struct dl_writer *w, struct dl_job *j, const struct dl_state *s,
+		  struct dl_error *err)
+{
+	int rc;
+
+	j->h.seq = w->next_seq;
+	if (w->nthreads == 0 || j->h.type != DL_REC_DATA) {
+		size_t grown = 0;
+		j->rc = build_member(&w->zc, w->level, j, s, &grown);
+		j->state = DL_JOB_DONE;
+		pthread_mutex_lock(&w->mu);
+		w->buf_bytes += grown;
+		if (j->rc < 0) {
+			rc = set_err(err, (enum dl_errcode)j->rc, 0, -1, "%s: record %llu: %s", w->path,
+				     (unsigned long long)j->h.seq, j->msg);
+			put_job(w, j);
+			pthread_mutex_unlock(&w->mu);
+			return rc;	/* nothing written, nothing lost: not sticky */
+		}
+	} else {
+		j->charge = j->in_cap;
+		pthread_mutex_lock(&w->mu);
+		while (!w->fail && w->inflight > 0 && w->inflight + j->charge > w->max_inflight)
+			pthread_cond_wait(&w->progress, &w->mu);
+	}
+	rc = check_failed(w, err);
+	if (rc < 0) {
+		put_job(w, j);
+	} else {
+		w->next_seq++;
+		w->dirty = true;
+		enqueue(w, j);
+		rc = check_failed(w, err);	/* threads = 0: the write happened just now */
+	}
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+static int flush_pending(struct dl_writer *w, struct dl_error *err)
+{
+	struct dl_job *j = w->pending;
+
+	if (!j)
+		return 0;
+	w->pending = NULL;
+	return submit(w, j, NULL, err);
+}
+
+/* Wait until every queued member is written (or the writer failed).  The write
+ * step pops a job before writing it, so an empty list is not enough. */
+static void drain(struct dl_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while ((w->head || w->writing) && !w->fail)
+		pthread_cond_wait(&w->progress, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int entry_check(struct dl_writer *w, struct dl_error *err)
+{
+	pthread_mutex_lock(&w->mu);
+	int rc = check_failed(w, err);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* §3.2: merge only when every field but the LBA and the virtual time is equal and
+ * the LBA follows on; a merged member keeps the time of its first write (a drive
+ * stamps every WRITE, so equal times would never merge). */
+static bool mergeable(const struct dl_data_meta *p, const struct dl_data_meta *m)
+{
+	return (int64_t)p->lba + p->count == m->lba && p->block_size == m->block_size &&
+	       p->data_block_type == m->data_block_type && p->write_type == m->write_type &&
+	       p->opcode == m->opcode && p->flags == m->flags && p->track == m->track &&
+	       p->session == m->session;
+}
+
+/* Make room for n more payload bytes in the pending job (up to DL_MEMBER_TARGET). */
+static int grow_pending(struct dl_writer *w, struct dl_job *j, size_t n)
+{
+	size_t want = j->in_len + n, cap = j->in_cap ? j->in_cap : DL_MIN_IN_CAP;
+
+	if (want <= j->in_cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (cap > DL_MEMBER_TARGET)
+		cap = DL_MEMBER_TARGET;
+	uint8_t *p = realloc(j->in, cap);
+	if (!p)
+		return DL_ENOMEM;
+	pthread_mutex_lock(&w->mu);
+	w->buf_bytes += cap - j->in_cap;
+	pthread_mutex_unlock(&w->mu);
+	j->in = p;
+	j->in_cap = cap;
+	return 0;
+}
+
+int dl_write_data(struct dl_writer *w, const struct dl_data_meta *meta, const void *data,
+		  size_t len, struct dl_error *err)
+{
+	if (!w || !meta || !data || meta->count == 0 || meta->block_size == 0 ||
+	    meta->block_size > DL_BLOCK_SIZE_MAX || len / meta->block_size != meta->count ||
+	    len % meta->block_size != 0 || (int64_t)meta->lba + meta->count - 1 > INT32_MAX)
+		return set_err(err, DL_EINVAL, 0, -1, "dl_write_data: bad block count, size or LBA");
+	int rc = entry_check(w, err);
+	if (rc < 0)
+		return rc;
+
+	const uint8_t *p = data;
+	struct dl_data_meta m = *meta;
+	uint32_t per_member = DL_MEMBER_TARGET / m.block_size;
+
+	while (m.count > 0) {
+		struct dl_job *j = w->pending;
+		if (j && (!mergeable(&j->h.data, &m) || j->h.data.count >= per_member)) {
+			if ((rc = flush_pending(w, err)) < 0)
+				return rc;
+			j = NULL;
+		}
+		if (!j) {
+			pthread_mutex_lock(&w->mu);
+			j = get_job(w);
+			pthread_mutex_unlock(&w->mu);
+			if (!j)
+				return set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", w->path);
+			j->h.type = DL_REC_DATA;
+			j->h.data = m;
+			j->h.data.count = 0;
+			w->pending = j;
+		}
+		uint32_t n = per_member - j->h.data.count;
+		if (n > m.count)
+			n = m.count;
+		size_t bytes = (size_t)n * m.block_size;
+		if (grow_pending(w, j, bytes) < 0)
+			return set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", w->path);
+		memcpy(j->in + j->in_len, p, bytes);
+		j->in_len += bytes;
+		j->h.data.count += n;
+		p += bytes;
+		m.lba += (int32_t)n;
+		m.count -= n;
+		/* A full member goes to the workers now rather than at the next call. */
+		if (j->h.data.count >= per_member && (rc = flush_pending(w, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int dl_write_state(struct dl_writer *w, const struct dl_state *s, struct dl_error *err)
+{
+	if (!w || !s || s->page05_len > DL_PAGE05_MAX || (s->nsessions && !s->sessions) ||
+	    (s->ntracks && !s->tracks))
+		return set_err(err, DL_EINVAL, 0, -1, "dl_write_state: bad snapshot");
+	int rc = entry_check(w, err);
+	if (rc < 0 || (rc = flush_pending(w, err)) < 0)
+		return rc;
+
+	unsigned nparts = dl_state_parts(s, NULL);
+	if (nparts == 0 || nparts > UINT16_MAX)
+		return set_err(err, DL_EINVAL, 0, -1, "dl_write_state: snapshot too large");
+
+	for (unsigned k = 0; k < nparts; k++) {
+		uint16_t first, cnt;
+		dl_state_part_slice(s, k, &first, &cnt);	/* k < nparts: cannot fail */
+		pthread_mutex_lock(&w->mu);
+		struct dl_job *j = get_job(w);
+		pthread_mutex_unlock(&w->mu);
+		if (!j)
+			return set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", w->path);
+		j->h.type = DL_REC_STATE;
+		j->h.part = (uint16_t)k;
+		j->h.nparts = (uint16_t)nparts;
+		j->h.first_track = first;
+		j->h.part_tracks = cnt;
+		/* A failed part leaves the snapshot incomplete, which §3.3 ignores. */
+		if ((rc = submit(w, j, s, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int do_sync(struct dl_writer *w, struct dl_error *err)
+{
+	int rc = entry_check(w, err);
+	if (rc < 0 || (rc = flush_pending(w, err)) < 0)
+		return rc;
+	if (!w->dirty)
+		return 0;	/* nothing appended since the last SYNC */
+
+	pthread_mutex_lock(&w->mu);
+	struct dl_job *j = get_job(w);
+	pthread_mutex_unlock(&w->mu);
+	if (!j)
+		return set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", w->path);
+	j->h.type = DL_REC_SYNC;
+	j->h.synced_seq = w->next_seq - 1;	/* §3.4: everything before the SYNC itself */
+	if ((rc = submit(w, j, NULL, err)) < 0)
+		return rc;
+	drain(w);
+	if ((rc = entry_check(w, err)) < 0)
+		return rc;
+
+	/* The queue is empty and this thread is the only producer: nothing is written
+	 * while we wait for the disk. */
+	int r;
+	do
+		r = fdatasync(w->fd);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && !(!w->regular && (errno == EINVAL || errno == EROFS))) {
+		int e = errno;
+		pthread_mutex_lock(&w->mu);
+		/* After a failed fdatasync the kernel may have dropped the dirty pages:
+		 * nothing written so far can be trusted, so stop (sticky). */
+		set_fail(w, DL_EIO, e, (int64_t)w->end, "%s: fdatasync up to offset %llu: %s",
+			 w->path, (unsigned long long)w->end, strerror(e));
+		rc = check_failed(w, err);
+		pthread_mutex_unlock(&w->mu);
+		return rc;
+	}
+	w->dirty = false;
+	return 0;
+}
+
+int dl_writer_sync(struct dl_writer *w, struct dl_error *err)
+{
+	if (!w)
+		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_sync: no writer");
+	return do_sync(w, err);
+}
+
+static void destroy(struct dl_writer *w)
+{
+	if (w->pending)
+		free_job(w->pending);
+	while (w->head) {	/* only after a failure can anything be left */
+		struct dl_job *j = w->head;
+		w->head = j->next;
+		free_job(j);
+	}
+	while (w->free_jobs) {
+		struct dl_job *j = w->free_jobs;
+		w->free_jobs = j->next;
+		free_job(j);
+	}
+	zc_end(&w->zc);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->progress);
+	pthread_mutex_destroy(&w->mu);
+	free(w->threads);
+	free(w->path);
+	free(w);
+}
+
+/* Workers finish (or, after a failure, drop) every queued job before leaving. */
+static void stop_workers(struct dl_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_broadcast(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	for (unsigned i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i], NULL);
+}
+
+int dl_writer_close(struct dl_writer *w, struct dl_error *err)
+{
+	if (!w)
+		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_close: no writer");
+	int rc = do_sync(w, err);
+
+	stop_workers(w);
+	if (close(w->fd) < 0 && rc == 0)
+		rc = set_err(err, DL_EIO, errno, -1, "%s: close: %s", w->path, strerror(errno));
+	destroy(w);
+	return rc;
+}
+
+uint64_t dl_writer_next_seq(const struct dl_writer *w)
+{
+	return w->next_seq;
+}
+
+uint64_t dl_writer_file_size(const struct dl_writer *w)
+{
+	struct dl_writer *mw = (struct dl_writer *)w;	/* the lock is not part of the value */
+
+	pthread_mutex_lock(&mw->mu);
+	uint64_t end = mw->end;
+	pthread_mutex_unlock(&mw->mu);
+	return end;
+}
+
+/* ---- open ---------------------------------------------------------------------- */
+
+/* A new file's directory entry must be durable too, or a SYNC could vanish with it. */
+static int sync_parent_dir(const char *path)
+{
+	char *dir = strdup(path);
+	if (!dir)
+		return ENOMEM;
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e = 0;
+	if (fd < 0 || fsync(fd) < 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return e;
+}
+
+/* Validate an existing image, cut a torn tail, continue its sequence (§4). */
+static int reopen_existing(struct dl_writer *w, struct dl_error *err)
+{
+	struct dl_reader *r = dl_reader_open(w->path, 0, err);
+	if (!r)
+		return err ? err->code : DL_ECORRUPT;
+	const struct dl_open_report *rep = dl_reader_report(r);
+	uint64_t valid = rep->valid_size, size = rep->file_size;
+	w->next_seq = rep->records ? rep->last_seq + 1 : 0;
+	dl_reader_close(r);
+
+	w->end = valid;
+	set_err(err, DL_OK, 0, -1, "%s", "");
+	struct stat st;
+	if (fstat(w->fd, &st) == 0 && (uint64_t)st.st_size > size)
+		size = (uint64_t)st.st_size;
+	if (size > valid) {
+		if (ftruncate(w->fd, (off_t)valid) < 0 || fdatasync(w->fd) < 0)
+			return set_err(err, DL_EIO, errno, (int64_t)valid,
+				       "%s: cutting the torn tail at offset %llu: %s", w->path,
+				       (unsigned long long)valid, strerror(errno));
+		set_err(err, DL_OK, 0, (int64_t)valid,
+			"%s: cut a torn tail of %llu bytes at offset %llu", w->path,
+			(unsigned long long)(size - valid), (unsigned long long)valid);
+	}
+	return 0;
+}
+
+struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *opts,
+				 struct dl_error *err)
+{
+	struct dl_writer_opts o = { 0 };
+	if (opts)
+		o = *opts;
+	if (!path || o.level < 0 || o.level > 9 || o.threads > DL_MAX_THREADS) {
+		set_err(err, DL_EINVAL, 0, -1, "dl_writer_open: bad path, level or thread count");
+		return NULL;
+	}
+	struct dl_writer *w = calloc(1, sizeof(*w));
+	if (!w || !(w->path = strdup(path))) {
+		free(w);
+		set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", path);
+		return NULL;
+	}
+	w->level = o.level ? o.level : DL_DEFAULT_LEVEL;
+	w->max_inflight = o.max_inflight ? o.max_inflight : DL_DEFAULT_INFLIGHT;
+	w->buf_limit = 2 * (w->max_inflight + 2 * (size_t)DL_MEMBER_TARGET);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->progress, NULL);
+
+	set_err(err, DL_OK, 0, -1, "%s", "");
+	w->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		set_err(err, DL_EIO, errno, -1, "%s: %s", path, strerror(errno));
+		destroy(w);
+		return NULL;
+	}
+	int rc = 0;
+	struct stat st;
+	if (flock(w->fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		rc = set_err(err, DL_EINVAL, EWOULDBLOCK, -1, "%s: another writer has it open", path);
+	else if (fstat(w->fd, &st) < 0)
+		rc = set_err(err, DL_EIO, errno, -1, "%s: %s", path, strerror(errno));
+	if (rc == 0) {
+		w->regular = S_ISREG(st.st_mode);
+		if (w->regular && st.st_size > 0)
+			rc = reopen_existing(w, err);
+		else if (w->regular && (rc = sync_parent_dir(path)) != 0)
+			rc = set_err(err, DL_EIO, rc, -1, "%s: fsync of its directory: %s", path, strerror(rc));
+	}
+	w->nthreads = 0;
+	if (rc == 0 && o.threads) {
+		w->threads = calloc(o.threads, sizeof(*w->threads));
+		if (!w->threads)
+			rc = set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", path);
+		while (rc == 0 && w->nthreads < o.threads) {
+			int e = pthread_create(&w->threads[w->nthreads], NULL, worker, w);
+			if (e)
+				rc = set_err(err, DL_ENOMEM, e, -1, "%s: pthread_create: %s", path, strerror(e));
+			else
+				w->nthreads++;
+		}
+	}
+	if (rc != 0) {
+		struct dl_error keep;
+		if (err)
+			keep = *err;
+		stop_workers(w);
+		close(w->fd);
+		destroy(w);
+		if (err)
+			*err = keep;
+		return NULL;
+	}
+	return w;
+}

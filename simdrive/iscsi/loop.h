@@ -1,0 +1,42 @@
+/* simdrive/iscsi/loop.h - single-threaded epoll event loop with monotonic timers.
+ *
+ * Handlers are kept in an array indexed by fd (constant-time lookup).  Fired events
+ * are copied out before dispatch and each fd's registration is re-checked before its
+ * callback runs, so a handler may delete any fd, including others in the same batch.
+ * Timers run on CLOCK_MONOTONIC; a timer callback may add or delete timers. */
+#ifndef SIM_LOOP_H
+#define SIM_LOOP_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+struct sim_loop;
+
+/* events: EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP as fired. */
+typedef void (*sim_fd_fn)(struct sim_loop *loop, int fd, uint32_t events, void *arg);
+typedef void (*sim_timer_fn)(struct sim_loop *loop, void *arg);
+
+/* Returns NULL on failure (errno set). */
+struct sim_loop *sim_loop_new(void);
+void sim_loop_free(struct sim_loop *loop);
+
+/* Register fd for events (EPOLLIN/EPOLLOUT).  Returns 0 or -errno. */
+int sim_loop_add_fd(struct sim_loop *loop, int fd, uint32_t events, sim_fd_fn fn, void *arg);
+/* Change the event mask of a registered fd.  Returns 0 or -errno. */
+int sim_loop_mod_fd(struct sim_loop *loop, int fd, uint32_t events);
+/* Unregister fd (does not close it).  Safe on an fd that is not registered. */
+void sim_loop_del_fd(struct sim_loop *loop, int fd);
+
+/* Run fn once, after ms milliseconds.  Returns a non-zero id, or 0 on failure. */
+uint64_t sim_loop_add_timer(struct sim_loop *loop, uint64_t ms, sim_timer_fn fn, void *arg);
+/* Cancel a timer that has not fired; ids of fired or unknown timers are ignored. */
+void sim_loop_del_timer(struct sim_loop *loop, uint64_t id);
+
+/* Dispatch events until sim_loop_stop().  Returns 0, or -errno if epoll failed. */
+int sim_loop_run(struct sim_loop *loop);
+void sim_loop_stop(struct sim_loop *loop);
+
+/* Milliseconds on the monotonic clock. */
+uint64_t sim_loop_now_ms(void);
+
+#endif

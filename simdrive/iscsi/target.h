@@ -1,0 +1,45 @@
+/* simdrive/iscsi/target.h - the iSCSI target: listening socket, connections, sessions,
+ * login, and the full feature phase (RFC 7143; spec/iscsi-target.md).
+ *
+ * Single-threaded on a sim_loop.  SCSI commands go to the device through
+ * sim_dev_execute() (scsi.h) and are delivered, per session, in CmdSN order; the
+ * commands of one LUN execute in that order even when a write waits for its data.
+ *
+ * Decisions (doc/iscsi-target.md): MaxConnections=1 and ErrorRecoveryLevel=0, so a
+ * session is its one connection; CmdSN window 32; StatSN starts at 1; NOP-In ping
+ * after nop_interval_ms idle, connection dropped after 3 unanswered pings. */
+#ifndef SIM_TARGET_H
+#define SIM_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "scsi.h"
+
+struct sim_target_cfg {
+	const char *listen;		/* "ADDR:PORT": 127.0.0.1:0, [::1]:3260, 0.0.0.0:3260 */
+	const char *target_name;	/* IQN */
+	const char *target_alias;	/* may be NULL */
+	const char *chap_user, *chap_secret;	/* one-way CHAP required when set */
+	const char *mutual_user, *mutual_secret;	/* target credentials for mutual CHAP */
+	uint32_t nop_interval_ms;	/* 0: 15000 */
+	uint32_t login_timeout_ms;	/* 0: 15000 */
+	struct sim_dev *dev;		/* borrowed; outlives the target */
+};
+
+struct sim_target;
+
+/* Bind and listen.  Returns NULL with a message in err on failure. */
+struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target_cfg *cfg,
+				  char *err, size_t errlen);
+
+/* The bound address as "ADDR:PORT" (the real port when 0 was asked). */
+const char *sim_target_address(const struct sim_target *t);
+
+/* Stop listening, tell logged-in initiators (Asynchronous Message, event 3), flush
+ * what can be sent without blocking and close every connection. */
+void sim_target_shutdown(struct sim_target *t);
+void sim_target_free(struct sim_target *t);
+
+#endif

@@ -1,0 +1,272 @@
+/* simdrive/scsi/device-private.h - inside the SCSI device model: shared by device.c
+ * (state, dispatch, generic checks) and spc.c (command handlers).  Not part of the
+ * transport contract (scsi.h). */
+#ifndef SIM_DEVICE_PRIVATE_H
+#define SIM_DEVICE_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drivetime.h"
+#include "medium.h"
+#include "personality.h"
+#include "scsi.h"
+
+/* Unit attentions queued per I_T_L nexus (SAM-5 §5.14).  When the queue is full the
+ * newest condition is dropped; a reset condition replaces everything queued. */
+#define SIM_UA_MAX 4
+
+/* GET EVENT STATUS NOTIFICATION media event codes (MMC-6 table 148). */
+enum sim_media_event {
+	SIM_MEV_NONE        = 0,
+	SIM_MEV_EJECT_REQ   = 1,
+	SIM_MEV_NEW_MEDIA   = 2,
+	SIM_MEV_MEDIA_REMOVAL = 3,
+};
+
+/* What one I_T nexus holds on one logical unit. */
+struct sim_itl {
+	struct sim_sense ua[SIM_UA_MAX];
+	unsigned         nua;
+	bool             prevent;	/* PREVENT ALLOW MEDIUM REMOVAL, SPC-4 §6.13 */
+	bool             persistent;	/* MMC persistent prevent bit, recorded only */
+	uint8_t          media_event;	/* enum sim_media_event, cleared when reported */
+	/* A deferred error (fault.h write-error ... deferred) waiting for the next
+	 * command of this I_T_L nexus (SPC-4 §4.5.5). */
+	bool             deferred;
+	bool             deferred_has_info;
+	struct sim_sense deferred_sense;
+	uint64_t         deferred_info;
+};
+
+struct sim_nexus {
+	uint64_t          id;
+	struct sim_nexus *next;
+	struct sim_itl   *itl;		/* one per LUN, indexed like dev->luns */
+};
+
+/* Mode pages: current values per logical unit (shared by every nexus, so a change
+ * raises 2A/01 on the others, SPC-4 §7.5.1). */
+struct sim_mode {
+	bool d_sense;			/* control page 0Ah byte 2 b2 */
+};
+
+enum sim_tray { SIM_TRAY_CLOSED, SIM_TRAY_OPEN };
+
+struct rec_disc;
+
+struct sim_lun {
+	uint16_t           lun;
+	struct sim_medium *medium;	/* the ISO-backed read-only disc, NULL = none */
+	struct rec_disc   *rec;		/* or the recordable disc (recorder.h), NULL = none;
+					 * a LUN with one is a recorder, see SIM_OP_RECORDER */
+	enum sim_tray      tray;
+	struct sim_mode    mode;
+	uint64_t           ncommands;	/* commands received, for command=N faults */
+	struct sim_personality pers;	/* the kind of drive this LUN plays */
+	char               serial[64];	/* VPD 80h */
+	/* Speeds selected by SET CD SPEED / SET STREAMING (mmc.c), kB/s as the host asked
+	 * them, 0 = the drive's maximum; resolved against the medium's speed table when
+	 * reported (GET PERFORMANCE, sim_mmc_write_speed) and when the drive paces
+	 * itself (dt). */
+	uint32_t           write_kbps, read_kbps;
+	int32_t            head_lba;	/* the last block READ CD read (READ SUB-CHANNEL) */
+	struct sim_dt_drive dt;		/* speed, buffer, long operations (drivetime.h) */
+};
+
+struct sim_dev {
+	char              vendor[9], product[17], revision[5];
+	char             *target_name;
+	struct sim_lun   *luns;
+	size_t            nluns;
+	struct sim_nexus *nexuses;
+	uint64_t          next_nexus;
+	struct sim_fault *faults;	/* injected faults (fault.h) */
+	size_t            nfaults, faults_cap;
+	unsigned          next_fault_id;	/* ids of sim_dev_add_fault, from 1 */
+	sim_cmd_observer_fn observer;	/* sim_dev_set_observer; NULL = off */
+	void             *observer_arg;
+	double            time_scale;	/* sim_dev_cfg.time_scale */
+	struct sim_dt_clock clock;	/* the drives' virtual clock (drivetime.h) */
+};
+
+/* One command in flight, as the handlers see it. */
+struct sim_ctx {
+	struct sim_dev   *dev;
+	struct sim_lun   *lun;		/* NULL: LUN not configured (ANY_LUN ops only) */
+	size_t            lun_index;
+	struct sim_nexus *nexus;
+	struct sim_itl   *itl;		/* NULL with lun */
+	struct sim_cmd   *cmd;
+	const uint8_t    *cdb;
+
+	/* response: buf holds buflen bytes, the first spdtl of which the CDB moves */
+	uint8_t          *buf;
+	uint32_t          buflen;
+
+	/* injected faults (fault.h) that the handlers carry out */
+	bool              fault_no_record;	/* record-nothing: WRITE validates, the state
+						 * moves on, no data is recorded */
+
+	/* failure: filled by sim_fail*() */
+	struct sim_sense       sense;
+	bool                   has_info;
+	uint64_t               info;
+	struct sim_sense_field field;
+};
+
+typedef uint8_t (*sim_handler_fn)(struct sim_ctx *c);
+
+/* Opcode table flags: generic checks that sim_dev_execute() runs once, before the
+ * handler. */
+enum sim_op_flags {
+	SIM_OP_NEEDS_MEDIUM    = 1u << 0,	/* 02/3A/xx without a medium */
+	SIM_OP_DATA_IN         = 1u << 1,	/* moves data to the initiator */
+	SIM_OP_DATA_OUT        = 1u << 2,	/* takes a parameter list */
+	SIM_OP_ALLOWED_WITH_UA = 1u << 3,	/* no UA reported (SAM-5 §5.14, SPC-4 §5.14) */
+	SIM_OP_ANY_LUN         = 1u << 4,	/* answered for unconfigured LUNs (SPC-4 §6.4.1) */
+	SIM_OP_RECORDER        = 1u << 5,	/* recorder LUNs only: on a read-only drive the
+						 * opcode is unsupported (05/20/00), as on a
+						 * DVD-ROM reader, and RSOC does not list it */
+};
+
+/* One command (or one service action of a command).  usage is the CDB usage data
+ * of REPORT SUPPORTED OPERATION CODES (SPC-4 §6.35.3): byte 0 the opcode, then
+ * every bit the command uses; a CDB bit outside it is a reserved bit set, 05/24/00. */
+struct sim_op {
+	const char          *name;
+	uint8_t              cdb_len;
+	sim_handler_fn       fn;
+	uint32_t             flags;
+	uint8_t              usage[16];
+	uint16_t             sa;		/* service action, in a service-action table */
+	const struct sim_op *sas;		/* service actions (CDB byte 1 b4-0), or NULL */
+	uint8_t              nsas;
+	uint16_t             timeout;		/* recommended timeout, s (0 = default 30) */
+};
+
+/* The dispatch table: the entry for opcode, or NULL if unsupported. */
+const struct sim_op *sim_dev_op(uint8_t opcode);
+/* The same as lun sees it: SIM_OP_RECORDER entries only on a recorder LUN. */
+const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode);
+
+/* Failing a command: record the sense (with an optional field pointer into the CDB)
+ * and return CHECK CONDITION for the handler to return. */
+uint8_t sim_fail(struct sim_ctx *c, struct sim_sense s);
+uint8_t sim_fail_cdb(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit);
+uint8_t sim_fail_param(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit);
+
+/* Allocate the response: len bytes zeroed, of which the CDB moves min(len, alloc)
+ * (allocation length truncation, SPC-4 §4.2.5.6); sets cmd->spdtl.  NULL on out of
+ * memory. */
+uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc);
+/* sim_reply() filled from a buffer the handler built: returns GOOD, or CHECK
+ * CONDITION 04/44/00 if memory ran out. */
+uint8_t sim_reply_copy(struct sim_ctx *c, const uint8_t *data, size_t len, uint32_t alloc);
+
+/* Medium state of a logical unit.  A disc is present when either medium or rec is. */
+bool sim_lun_has_disc(const struct sim_lun *lun);
+bool sim_lun_ready(const struct sim_lun *lun);
+struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun);
+bool sim_lun_prevented(const struct sim_dev *dev, size_t lun_index);
+
+/* Unit attentions and events. */
+void sim_ua_raise(struct sim_itl *itl, struct sim_sense s);
+bool sim_ua_pop(struct sim_itl *itl, struct sim_sense *out);
+/* Raise s for every nexus on lun_index except `except` (NULL = all). */
+void sim_ua_raise_others(struct sim_dev *dev, size_t lun_index,
+			 const struct sim_nexus *except, struct sim_sense s);
+void sim_media_event_all(struct sim_dev *dev, size_t lun_index, enum sim_media_event ev);
+
+/* LUN encoding of REPORT LUNS (SAM-5 §4.7): peripheral device addressing below
+ * 256, flat space addressing above. */
+void sim_lun_encode(uint8_t out[8], uint16_t lun);
+
+/* Handlers (spc.c). */
+uint8_t sim_spc_test_unit_ready(struct sim_ctx *c);
+uint8_t sim_spc_request_sense(struct sim_ctx *c);
+uint8_t sim_spc_inquiry(struct sim_ctx *c);
+uint8_t sim_spc_mode_select6(struct sim_ctx *c);
+uint8_t sim_spc_mode_select10(struct sim_ctx *c);
+uint8_t sim_spc_mode_sense6(struct sim_ctx *c);
+uint8_t sim_spc_mode_sense10(struct sim_ctx *c);
+uint8_t sim_spc_start_stop_unit(struct sim_ctx *c);
+uint8_t sim_spc_prevent_allow(struct sim_ctx *c);
+uint8_t sim_spc_report_luns(struct sim_ctx *c);
+uint8_t sim_spc_report_opcodes(struct sim_ctx *c);
+uint8_t sim_mmc_read_capacity(struct sim_ctx *c);
+uint8_t sim_mmc_read10(struct sim_ctx *c);
+uint8_t sim_mmc_read12(struct sim_ctx *c);
+uint8_t sim_mmc_read_toc(struct sim_ctx *c);
+uint8_t sim_mmc_get_configuration(struct sim_ctx *c);
+/* GET CONFIGURATION, shared by the reader (spc.c) and burner (mmc.c) feature tables:
+ * whether a feature is reported for RT/starting feature, and its 4-byte header before a
+ * body of body_len bytes (returns 4 + body_len). */
+bool sim_feature_selected(uint8_t rt, uint16_t start, uint16_t code, bool current);
+size_t sim_feature_header(uint8_t *p, uint16_t code, uint8_t version, bool persistent,
+			  bool current, size_t body_len);
+uint8_t sim_mmc_get_event_status(struct sim_ctx *c);
+
+/* Recordable media (mmc.c).  The *_any handlers serve opcodes shared with the
+ * read-only drive: a recorder LUN gets the recorder's answer, any other LUN the
+ * spc.c handler above, unchanged. */
+uint8_t sim_mmc_read_capacity_any(struct sim_ctx *c);
+uint8_t sim_mmc_read10_any(struct sim_ctx *c);
+uint8_t sim_mmc_read12_any(struct sim_ctx *c);
+uint8_t sim_mmc_read_toc_any(struct sim_ctx *c);
+uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c);
+uint8_t sim_mmc_format_unit(struct sim_ctx *c);
+uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c);
+uint8_t sim_mmc_write10(struct sim_ctx *c);
+uint8_t sim_mmc_write12(struct sim_ctx *c);
+uint8_t sim_mmc_sync_cache(struct sim_ctx *c);
+uint8_t sim_mmc_read_disc_info(struct sim_ctx *c);
+uint8_t sim_mmc_read_track_info(struct sim_ctx *c);
+uint8_t sim_mmc_reserve_track(struct sim_ctx *c);
+uint8_t sim_mmc_close_track_session(struct sim_ctx *c);
+uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c);
+uint8_t sim_mmc_blank(struct sim_ctx *c);
+uint8_t sim_mmc_read_cd(struct sim_ctx *c);
+uint8_t sim_mmc_read_sub_channel(struct sim_ctx *c);
+uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c);
+uint8_t sim_mmc_get_performance(struct sim_ctx *c);
+uint8_t sim_mmc_set_cd_speed(struct sim_ctx *c);
+uint8_t sim_mmc_set_streaming(struct sim_ctx *c);
+uint8_t sim_mmc_read_buffer_capacity(struct sim_ctx *c);
+uint8_t sim_mmc_send_opc(struct sim_ctx *c);
+uint8_t sim_mmc_mechanism_status(struct sim_ctx *c);
+
+/* Current write speed of a recorder LUN in kB/s (the SET CD SPEED / SET STREAMING
+ * selection rounded down to the medium's table, or its maximum), for page 2Ah bytes
+ * 28-29; 0 on other LUNs. */
+uint32_t sim_mmc_write_speed(const struct sim_lun *lun);
+
+/* A recorder LUN busy with a long operation (drivetime.h; SYNCHRONIZE CACHE, CLOSE,
+ * BLANK, FORMAT running after IMMED, or for another nexus): the NOT READY condition
+ * to report (02/04/08 long write in progress, 02/04/04 format in progress) and the
+ * progress indication 0..65535.  false when ready (and on other LUNs). */
+bool sim_mmc_busy(struct sim_ctx *c, struct sim_sense *s, uint16_t *progress);
+/* sim_fail() with the SPC-4 progress indication in the sense-key specific bytes
+ * (SKSV, bytes 16-17 of fixed sense). */
+uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progress);
+/* MM Capabilities page 2Ah of a recorder LUN, after spc.c filled bytes 0-31: the
+ * buffer size, BUF, the maximum and current write speed, the rotation and the write
+ * speed descriptors from byte 32; updates the page length.  pc 1 (changeable) gives
+ * the same length, zeroed.  Returns the page's length. */
+size_t sim_mmc_page2a(const struct sim_lun *lun, int pc, uint8_t *p);
+
+/* Write parameters page 05h of a recorder LUN for MODE SENSE (0 on other LUNs: the
+ * page does not exist there), pc as enum sim_pc of spc.c; and MODE SELECT of it. */
+size_t sim_mmc_page05(const struct sim_lun *lun, int pc, uint8_t *p);
+struct sim_sense sim_mmc_page05_select(struct sim_lun *lun, const uint8_t *page, size_t len);
+
+/* Load / unload the recordable disc of a LUN configured with a recorder medium
+ * (rec_media_lookup finds lc->media and it is not on the ISO path).  0 or -1 with
+ * err filled. */
+bool sim_mmc_is_recorder_media(const char *media);
+int sim_mmc_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *err, size_t errlen);
+void sim_mmc_lun_close(struct sim_lun *lun);
+/* Name of the disc in the tray, for logs ("dvd+r", "dvd-rom", ...). */
+const char *sim_lun_disc_name(const struct sim_lun *lun);
+
+#endif

@@ -1,0 +1,901 @@
+/* simdrive/scsi/device.c - the SCSI device model: logical units, I_T nexus state, the
+ * opcode table and the generic checks every command goes through once before its
+ * handler (spc.c).
+ *
+ * Order of the generic checks (SAM-5 §5.14, SPC-4 §5.14 and §4.3.4):
+ *   1. logical unit configured?           else 05/25/00 (ANY_LUN ops excepted)
+ *   2. unit attention pending?            reported, except for ALLOWED_WITH_UA ops
+ *   3. opcode (and service action) known? else 05/20/00 (05/24/00 for the SA)
+ *   4. CDB long enough, no bit set outside the command's CDB usage data
+ *                                         else 05/24/00 with a field pointer
+ *   5. medium present for NEEDS_MEDIUM ops else 02/3A/01 (tray closed) or /02 (open)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "device-private.h"
+#include "fault.h"
+#include "log.h"
+#include "recorder.h"
+
+/* CDB usage data below: byte 0 opcode, then the bits each command uses.  The
+ * CONTROL byte (last) is 00h: NACA and LINK are not supported (SPC-4 §4.3.4.1), so
+ * setting them is an invalid field. */
+static const struct sim_op sim_maintenance_in_sas[] = {
+	{ .name = "REPORT SUPPORTED OPERATION CODES", .cdb_len = 12, .sa = 0x0c,
+	  .fn = sim_spc_report_opcodes, .flags = SIM_OP_DATA_IN,
+	  .usage = { 0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00 } },
+};
+
+/* Recorder-only commands (SIM_OP_RECORDER, handlers in mmc.c; layouts per
+ * spec/mmc-subset.md §1).  A LUN backed by an ISO is a read-only drive: for it these
+ * opcodes stay unsupported. */
+#define SIM_OP_REC (SIM_OP_RECORDER | SIM_OP_NEEDS_MEDIUM)
+
+static const struct sim_op sim_ops[256] = {
+	[0x00] = { .name = "TEST UNIT READY", .cdb_len = 6, .fn = sim_spc_test_unit_ready,
+		   .flags = SIM_OP_NEEDS_MEDIUM,
+		   .usage = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 } },
+	/* REZERO UNIT: the SCSI-2 seek to LBA 0 that MMC drives still take (cdrdao sends
+	 * it to clear a unit attention).  Nothing moves here, so it answers as TEST UNIT
+	 * READY does: GOOD with a medium, NOT READY without one or while busy. */
+	[0x01] = { .name = "REZERO UNIT", .cdb_len = 6, .fn = sim_spc_test_unit_ready,
+		   .flags = SIM_OP_NEEDS_MEDIUM,
+		   .usage = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 } },
+	[0x03] = { .name = "REQUEST SENSE", .cdb_len = 6, .fn = sim_spc_request_sense,
+		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA | SIM_OP_ANY_LUN,
+		   .usage = { 0x03, 0x01, 0x00, 0x00, 0xff, 0x00 } },
+	[0x04] = { .name = "FORMAT UNIT", .cdb_len = 6, .fn = sim_mmc_format_unit,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT, .timeout = 3600,
+		   .usage = { 0x04, 0x17, 0x00, 0x00, 0x00, 0x00 } },
+	[0x12] = { .name = "INQUIRY", .cdb_len = 6, .fn = sim_spc_inquiry,
+		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA | SIM_OP_ANY_LUN,
+		   .usage = { 0x12, 0x01, 0xff, 0xff, 0xff, 0x00 } },
+	[0x15] = { .name = "MODE SELECT(6)", .cdb_len = 6, .fn = sim_spc_mode_select6,
+		   .flags = SIM_OP_DATA_OUT,
+		   .usage = { 0x15, 0x11, 0x00, 0x00, 0xff, 0x00 } },
+	[0x1a] = { .name = "MODE SENSE(6)", .cdb_len = 6, .fn = sim_spc_mode_sense6,
+		   .flags = SIM_OP_DATA_IN,
+		   .usage = { 0x1a, 0x08, 0xff, 0xff, 0xff, 0x00 } },
+	[0x1b] = { .name = "START STOP UNIT", .cdb_len = 6, .fn = sim_spc_start_stop_unit,
+		   .timeout = 60,
+		   .usage = { 0x1b, 0x01, 0x00, 0x0f, 0xf7, 0x00 } },
+	[0x1e] = { .name = "PREVENT ALLOW MEDIUM REMOVAL", .cdb_len = 6,
+		   .fn = sim_spc_prevent_allow,
+		   .usage = { 0x1e, 0x00, 0x00, 0x00, 0x03, 0x00 } },
+	[0x23] = { .name = "READ FORMAT CAPACITIES", .cdb_len = 10,
+		   .fn = sim_mmc_read_format_capacities, .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x23, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x25] = { .name = "READ CAPACITY(10)", .cdb_len = 10, .fn = sim_mmc_read_capacity_any,
+		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
+		   .usage = { 0x25, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00 } },
+	[0x28] = { .name = "READ(10)", .cdb_len = 10, .fn = sim_mmc_read10_any,
+		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
+		   .usage = { 0x28, 0x18, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	[0x2a] = { .name = "WRITE(10)", .cdb_len = 10, .fn = sim_mmc_write10,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .usage = { 0x2a, 0x08, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	[0x35] = { .name = "SYNCHRONIZE CACHE(10)", .cdb_len = 10, .fn = sim_mmc_sync_cache,
+		   .flags = SIM_OP_REC, .timeout = 3600,
+		   .usage = { 0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	[0x42] = { .name = "READ SUB-CHANNEL", .cdb_len = 10, .fn = sim_mmc_read_sub_channel,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x42, 0x02, 0x40, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0x00 } },
+	[0x43] = { .name = "READ TOC/PMA/ATIP", .cdb_len = 10, .fn = sim_mmc_read_toc_any,
+		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
+		   /* control b7-6: the pre-MMC format field some hosts still send */
+		   .usage = { 0x43, 0x02, 0x0f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xc0 } },
+	/* Polled by hosts; answered without reporting a unit attention (MMC
+	 * practice for GET CONFIGURATION / GESN, [UNVERIFIED] against MMC-6 text). */
+	[0x46] = { .name = "GET CONFIGURATION", .cdb_len = 10, .fn = sim_mmc_get_configuration_any,
+		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA,
+		   .usage = { 0x46, 0x03, 0xff, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x4a] = { .name = "GET EVENT STATUS NOTIFICATION", .cdb_len = 10,
+		   .fn = sim_mmc_get_event_status,
+		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA,
+		   .usage = { 0x4a, 0x01, 0x00, 0x00, 0xff, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x51] = { .name = "READ DISC INFORMATION", .cdb_len = 10, .fn = sim_mmc_read_disc_info,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x51, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x52] = { .name = "READ TRACK INFORMATION", .cdb_len = 10, .fn = sim_mmc_read_track_info,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0x52, 0x07, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
+	/* RMZ (byte 1 b1) is not supported: left out of the usage data. */
+	[0x53] = { .name = "RESERVE TRACK", .cdb_len = 10, .fn = sim_mmc_reserve_track,
+		   .flags = SIM_OP_REC,
+		   .usage = { 0x53, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00 } },
+	/* DoOpc=1 with no table, or an OPC table that is accepted and ignored. */
+	[0x54] = { .name = "SEND OPC INFORMATION", .cdb_len = 10, .fn = sim_mmc_send_opc,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT, .timeout = 60,
+		   .usage = { 0x54, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x55] = { .name = "MODE SELECT(10)", .cdb_len = 10, .fn = sim_spc_mode_select10,
+		   .flags = SIM_OP_DATA_OUT,
+		   .usage = { 0x55, 0x11, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x5a] = { .name = "MODE SENSE(10)", .cdb_len = 10, .fn = sim_spc_mode_sense10,
+		   .flags = SIM_OP_DATA_IN,
+		   .usage = { 0x5a, 0x18, 0xff, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x5b] = { .name = "CLOSE TRACK/SESSION", .cdb_len = 10,
+		   .fn = sim_mmc_close_track_session, .flags = SIM_OP_REC, .timeout = 3600,
+		   .usage = { 0x5b, 0x01, 0x07, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00 } },
+	[0x5c] = { .name = "READ BUFFER CAPACITY", .cdb_len = 10,
+		   .fn = sim_mmc_read_buffer_capacity, .flags = SIM_OP_RECORDER | SIM_OP_DATA_IN,
+		   .usage = { 0x5c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
+	[0x5d] = { .name = "SEND CUE SHEET", .cdb_len = 10, .fn = sim_mmc_send_cue_sheet,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .usage = { 0x5d, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x00 } },
+	[0xa0] = { .name = "REPORT LUNS", .cdb_len = 12, .fn = sim_spc_report_luns,
+		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA | SIM_OP_ANY_LUN,
+		   .usage = { 0xa0, 0x00, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+			      0x00, 0x00 } },
+	[0xa3] = { .name = "MAINTENANCE IN", .cdb_len = 12, .flags = SIM_OP_DATA_IN,
+		   .sas = sim_maintenance_in_sas,
+		   .nsas = sizeof(sim_maintenance_in_sas) / sizeof(sim_maintenance_in_sas[0]) },
+	[0xa1] = { .name = "BLANK", .cdb_len = 12, .fn = sim_mmc_blank,
+		   .flags = SIM_OP_REC, .timeout = 3600,
+		   .usage = { 0xa1, 0x17, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+			      0x00, 0x00 } },
+	[0xa8] = { .name = "READ(12)", .cdb_len = 12, .fn = sim_mmc_read12_any,
+		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
+		   .usage = { 0xa8, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			      0x80, 0x00 } },
+	[0xaa] = { .name = "WRITE(12)", .cdb_len = 12, .fn = sim_mmc_write12,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .usage = { 0xaa, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			      0x80, 0x00 } },
+	[0xac] = { .name = "GET PERFORMANCE", .cdb_len = 12, .fn = sim_mmc_get_performance,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0xac, 0x1f, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0xff, 0xff,
+			      0xff, 0x00 } },
+	[0xad] = { .name = "READ DISC STRUCTURE", .cdb_len = 12,
+		   .fn = sim_mmc_read_disc_structure, .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0xad, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			      0xc0, 0x00 } },
+	[0xb6] = { .name = "SET STREAMING", .cdb_len = 12, .fn = sim_mmc_set_streaming,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .usage = { 0xb6, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+			      0xff, 0x00 } },
+	/* Speeds are kept per LUN: no medium needed. */
+	[0xbb] = { .name = "SET CD SPEED", .cdb_len = 12, .fn = sim_mmc_set_cd_speed,
+		   .flags = SIM_OP_RECORDER,
+		   .usage = { 0xbb, 0x03, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+			      0x00, 0x00 } },
+	[0xbd] = { .name = "MECHANISM STATUS", .cdb_len = 12, .fn = sim_mmc_mechanism_status,
+		   .flags = SIM_OP_RECORDER | SIM_OP_DATA_IN,
+		   .usage = { 0xbd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+			      0x00, 0x00 } },
+	[0xbe] = { .name = "READ CD", .cdb_len = 12, .fn = sim_mmc_read_cd,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .usage = { 0xbe, 0x1e, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+			      0x07, 0x00 } },
+};
+
+const struct sim_op *sim_dev_op(uint8_t opcode)
+{
+	return sim_ops[opcode].name ? &sim_ops[opcode] : NULL;
+}
+
+const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode)
+{
+	const struct sim_op *op = sim_dev_op(opcode);
+	if (op && (op->flags & SIM_OP_RECORDER) && !(lun && lun->rec))
+		return NULL;
+	return op;
+}
+
+/* ---- failures and replies ---------------------------------------------------- */
+
+uint8_t sim_fail(struct sim_ctx *c, struct sim_sense s)
+{
+	c->sense = s;
+	c->field.valid = false;
+	return SIM_STATUS_CHECK_CONDITION;
+}
+
+static uint8_t sim_fail_at(struct sim_ctx *c, struct sim_sense s, bool cdb,
+			   uint16_t byte, int bit)
+{
+	c->sense = s;
+	c->field = (struct sim_sense_field){
+		.valid = true, .cdb = cdb, .byte = byte,
+		.bpv = bit >= 0, .bit = (uint8_t)(bit >= 0 ? bit : 0),
+	};
+	return SIM_STATUS_CHECK_CONDITION;
+}
+
+uint8_t sim_fail_cdb(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit)
+{
+	return sim_fail_at(c, s, true, byte, bit);
+}
+
+uint8_t sim_fail_param(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit)
+{
+	return sim_fail_at(c, s, false, byte, bit);
+}
+
+uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc)
+{
+	free(c->buf);
+	c->buflen = 0;
+	c->buf = calloc(1, len ? len : 1);
+	if (!c->buf)
+		return NULL;
+	c->buflen = (uint32_t)len;
+	c->cmd->spdtl = len < alloc ? (uint32_t)len : alloc;
+	return c->buf;
+}
+
+uint8_t sim_reply_copy(struct sim_ctx *c, const uint8_t *data, size_t len, uint32_t alloc)
+{
+	uint8_t *b = sim_reply(c, len, alloc);
+	if (!b)
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	memcpy(b, data, len);
+	return SIM_STATUS_GOOD;
+}
+
+void sim_cmd_release(struct sim_cmd *cmd)
+{
+	free(cmd->data_in);
+	cmd->data_in = NULL;
+	cmd->data_in_len = 0;
+	cmd->status = SIM_STATUS_GOOD;
+	cmd->spdtl = 0;
+	cmd->sense_len = 0;
+}
+
+/* ---- logical units, nexuses, unit attentions -------------------------------- */
+
+bool sim_lun_has_disc(const struct sim_lun *lun)
+{
+	return lun && (lun->medium || lun->rec);
+}
+
+bool sim_lun_ready(const struct sim_lun *lun)
+{
+	return sim_lun_has_disc(lun) && lun->tray == SIM_TRAY_CLOSED;
+}
+
+const char *sim_lun_disc_name(const struct sim_lun *lun)
+{
+	if (lun->rec)
+		return rec_medium(lun->rec)->name;
+	return lun->medium ? sim_medium_name(lun->medium) : "empty";
+}
+
+struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun)
+{
+	return lun->tray == SIM_TRAY_OPEN ? SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN
+					  : SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_CLOSED;
+}
+
+bool sim_lun_prevented(const struct sim_dev *dev, size_t lun_index)
+{
+	for (const struct sim_nexus *n = dev->nexuses; n; n = n->next)
+		if (n->itl[lun_index].prevent)
+			return true;
+	return false;
+}
+
+void sim_ua_raise(struct sim_itl *itl, struct sim_sense s)
+{
+	/* A reset supersedes whatever was queued (SAM-5 §5.14: the initiator has to
+	 * rediscover everything anyway). */
+	if (s.asc == 0x29) {
+		itl->ua[0] = s;
+		itl->nua = 1;
+		return;
+	}
+	for (unsigned i = 0; i < itl->nua; i++)
+		if (itl->ua[i].asc == s.asc && itl->ua[i].ascq == s.ascq)
+			return;
+	if (itl->nua < SIM_UA_MAX)
+		itl->ua[itl->nua++] = s;
+}
+
+bool sim_ua_pop(struct sim_itl *itl, struct sim_sense *out)
+{
+	if (itl->nua == 0)
+		return false;
+	*out = itl->ua[0];
+	memmove(itl->ua, itl->ua + 1, (itl->nua - 1) * sizeof(itl->ua[0]));
+	itl->nua--;
+	return true;
+}
+
+void sim_ua_raise_others(struct sim_dev *dev, size_t lun_index,
+			 const struct sim_nexus *except, struct sim_sense s)
+{
+	for (struct sim_nexus *n = dev->nexuses; n; n = n->next)
+		if (n != except)
+			sim_ua_raise(&n->itl[lun_index], s);
+}
+
+void sim_media_event_all(struct sim_dev *dev, size_t lun_index, enum sim_media_event ev)
+{
+	for (struct sim_nexus *n = dev->nexuses; n; n = n->next)
+		n->itl[lun_index].media_event = (uint8_t)ev;
+}
+
+void sim_lun_encode(uint8_t out[8], uint16_t lun)
+{
+	memset(out, 0, 8);
+	if (lun < 256) {
+		out[1] = (uint8_t)lun;			/* peripheral device addressing */
+	} else {
+		out[0] = (uint8_t)(0x40 | (lun >> 8));	/* flat space addressing */
+		out[1] = (uint8_t)lun;
+	}
+}
+
+static ssize_t sim_lun_index(const struct sim_dev *dev, uint16_t lun)
+{
+	for (size_t i = 0; i < dev->nluns; i++)
+		if (dev->luns[i].lun == lun)
+			return (ssize_t)i;
+	return -1;
+}
+
+static struct sim_nexus *sim_nexus_find(struct sim_dev *dev, uint64_t id)
+{
+	for (struct sim_nexus *n = dev->nexuses; n; n = n->next)
+		if (n->id == id)
+			return n;
+	return NULL;
+}
+
+uint64_t sim_dev_now_us(const struct sim_dev *dev)
+{
+	return sim_dt_now(&dev->clock);
+}
+
+bool sim_dev_has_lun(const struct sim_dev *dev, uint16_t lun)
+{
+	return sim_lun_index(dev, lun) >= 0;
+}
+
+uint64_t sim_dev_nexus_open(struct sim_dev *dev)
+{
+	struct sim_nexus *n = calloc(1, sizeof(*n));
+	if (!n)
+		return 0;
+	n->itl = calloc(dev->nluns ? dev->nluns : 1, sizeof(*n->itl));
+	if (!n->itl) {
+		free(n);
+		return 0;
+	}
+	n->id = ++dev->next_nexus;
+	for (size_t i = 0; i < dev->nluns; i++)
+		sim_ua_raise(&n->itl[i], SIM_SENSE_POWER_ON_RESET);
+	n->next = dev->nexuses;
+	dev->nexuses = n;
+	SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " opened", n->id);
+	return n->id;
+}
+
+void sim_dev_nexus_close(struct sim_dev *dev, uint64_t id)
+{
+	for (struct sim_nexus **pp = &dev->nexuses; *pp; pp = &(*pp)->next) {
+		struct sim_nexus *n = *pp;
+		if (n->id != id)
+			continue;
+		/* Its PREVENT state goes with it (SPC-4 §6.13). */
+		*pp = n->next;
+		free(n->itl);
+		free(n);
+		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " closed", id);
+		return;
+	}
+}
+
+static void sim_lun_reset_index(struct sim_dev *dev, size_t li)
+{
+	for (struct sim_nexus *n = dev->nexuses; n; n = n->next) {
+		n->itl[li].prevent = false;
+		n->itl[li].persistent = false;
+		sim_ua_raise(&n->itl[li], SIM_SENSE_BUS_DEVICE_RESET);
+	}
+}
+
+void sim_dev_lun_reset(struct sim_dev *dev, uint16_t lun)
+{
+	ssize_t li = sim_lun_index(dev, lun);
+	if (li >= 0)
+		sim_lun_reset_index(dev, (size_t)li);
+}
+
+void sim_dev_target_reset(struct sim_dev *dev)
+{
+	for (size_t i = 0; i < dev->nluns; i++)
+		sim_lun_reset_index(dev, i);
+}
+
+/* ---- creation ---------------------------------------------------------------- */
+
+/* Copy an INQUIRY identification string: printable ASCII only (SPC-4 §4.4.1). */
+static int sim_ident(char *dst, size_t cap, const char *src, const char *dflt,
+		     const char *what, char *err, size_t errlen)
+{
+	if (!src)
+		src = dflt;
+	size_t n = strlen(src);
+	if (n == 0 || n >= cap) {
+		snprintf(err, errlen, "%s '%s' must be 1 to %zu characters", what, src, cap - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (src[i] < 0x20 || src[i] > 0x7e) {
+			snprintf(err, errlen, "%s '%s' is not printable ASCII", what, src);
+			return -1;
+		}
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t errlen)
+{
+	char sub[400];
+	struct sim_dev *dev = calloc(1, sizeof(*dev));
+	if (!dev) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sim_ident(dev->vendor, sizeof(dev->vendor), cfg->vendor, "BURNLAB",
+		      "vendor id", err, errlen) ||
+	    sim_ident(dev->product, sizeof(dev->product), cfg->product, "SIMDRIVE",
+		      "product id", err, errlen) ||
+	    sim_ident(dev->revision, sizeof(dev->revision), cfg->revision, "0001",
+		      "revision", err, errlen))
+		goto fail;
+	const char *serial = cfg->serial ? cfg->serial : "SIMDRIVE";
+	if (cfg->target_name && !(dev->target_name = strdup(cfg->target_name))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cfg->nluns == 0) {
+		snprintf(err, errlen, "no logical unit configured");
+		goto fail;
+	}
+	dev->time_scale = cfg->time_scale;
+	sim_dt_clock_init(&dev->clock, cfg->time_scale, sim_dt_wall_now_us());
+	dev->luns = calloc(cfg->nluns, sizeof(*dev->luns));
+	if (!dev->luns) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->nluns; i++)
+		dev->luns[i].dt.clock = &dev->clock;	/* the recorders stamp with it */
+	for (size_t i = 0; i < cfg->nluns; i++) {
+		const struct sim_lun_cfg *lc = &cfg->luns[i];
+		struct sim_lun *lun = &dev->luns[i];
+
+		if (lc->lun > 0x3fff) {
+			snprintf(err, errlen, "lun %u: above 16383", lc->lun);
+			goto fail;
+		}
+		if (sim_lun_index(dev, lc->lun) >= 0) {
+			snprintf(err, errlen, "lun %u: configured twice", lc->lun);
+			goto fail;
+		}
+		const char *media = lc->media ? lc->media : (lc->file ? "dvd-rom" : "none");
+		int rc;
+		/* The personality first: it decides which media the drive takes.  The
+		 * default drive answers INQUIRY with the device's identification. */
+		sim_personality_default(&lun->pers);
+		memcpy(lun->pers.vendor, dev->vendor, sizeof(lun->pers.vendor));
+		memcpy(lun->pers.product, dev->product, sizeof(lun->pers.product));
+		memcpy(lun->pers.revision, dev->revision, sizeof(lun->pers.revision));
+		if (lc->personality &&
+		    sim_personality_load(lc->personality, &lun->pers, sub, sizeof(sub)) < 0) {
+			rc = -1;
+		} else if (rec_media_lookup(media) &&
+			   !sim_personality_has_medium(&lun->pers, media)) {
+			snprintf(sub, sizeof(sub), "drive %s (%s %s) does not take %s media",
+				 lun->pers.name, lun->pers.vendor, lun->pers.product, media);
+			rc = -1;
+		} else if (sim_mmc_is_recorder_media(media) && lc->file) {
+			snprintf(sub, sizeof(sub), "media %s is recordable: it takes image=, "
+				 "not file=", media);
+			rc = -1;
+		} else if (sim_mmc_is_recorder_media(media) || (lc->image && !lc->file)) {
+			/* A recordable disc, or a read-only view (cd-rom, dvd-rom, bd-rom) of a
+			 * disclog image - e.g. one made by `disclog import` from an ISO. */
+			rc = sim_mmc_lun_open(lun, lc, sub, sizeof(sub));
+		} else if (lc->capacity || lc->image) {
+			snprintf(sub, sizeof(sub), "capacity= needs recordable media, and image= "
+				 "does not go with file= (got %s)", media);
+			rc = -1;
+		} else {
+			rc = sim_medium_open(media, lc->file, &lun->medium, sub, sizeof(sub));
+		}
+		if (rc != 0) {
+			snprintf(err, errlen, "lun %u: %s", lc->lun, sub);
+			dev->nluns = i + 1;
+			goto fail;
+		}
+		lun->lun = lc->lun;
+		lun->tray = lc->tray_open ? SIM_TRAY_OPEN : SIM_TRAY_CLOSED;
+		if ((size_t)snprintf(lun->serial, sizeof(lun->serial), "%s%u", serial,
+				     lc->lun) >= sizeof(lun->serial)) {
+			snprintf(err, errlen, "serial '%s' is too long", serial);
+			dev->nluns = i + 1;
+			goto fail;
+		}
+		for (const char *p = lun->serial; *p; p++) {
+			if (*p < 0x20 || *p > 0x7e) {
+				snprintf(err, errlen, "serial '%s' is not printable ASCII", serial);
+				dev->nluns = i + 1;
+				goto fail;
+			}
+		}
+		dev->nluns = i + 1;
+	}
+	for (size_t i = 0; i < cfg->nfaults; i++)
+		if (sim_dev_add_fault(dev, &cfg->faults[i], err, errlen) < 0)
+			goto fail;
+	return dev;
+fail:
+	sim_dev_free(dev);
+	return NULL;
+}
+
+void sim_dev_free(struct sim_dev *dev)
+{
+	if (!dev)
+		return;
+	while (dev->nexuses) {
+		struct sim_nexus *n = dev->nexuses;
+		dev->nexuses = n->next;
+		free(n->itl);
+		free(n);
+	}
+	for (size_t i = 0; dev->luns && i < dev->nluns; i++) {
+		sim_medium_close(dev->luns[i].medium);
+		sim_mmc_lun_close(&dev->luns[i]);
+	}
+	free(dev->luns);
+	free(dev->faults);
+	free(dev->target_name);
+	free(dev);
+}
+
+/* ---- injected faults at run time ----------------------------------------------- */
+
+int sim_dev_add_fault(struct sim_dev *dev, const struct sim_fault *f, char *err, size_t errlen)
+{
+	struct sim_fault nf = *f;
+
+	if (nf.lun >= 0 && sim_lun_index(dev, (uint16_t)nf.lun) < 0) {
+		snprintf(err, errlen, "fault: no LUN %d", nf.lun);
+		return -1;
+	}
+	if (nf.trigger == SIM_TRIG_COMMAND && nf.relative) {
+		/* command=+N: the N-th command from now on the fault's LUN. */
+		if (nf.lun < 0 && dev->nluns != 1) {
+			snprintf(err, errlen, "fault: command=+%" PRIu64 " needs lun=N (%zu LUNs)",
+				 nf.command, dev->nluns);
+			return -1;
+		}
+		const struct sim_lun *l = nf.lun < 0 ? &dev->luns[0]
+			: &dev->luns[sim_lun_index(dev, (uint16_t)nf.lun)];
+		nf.command += l->ncommands;
+		nf.relative = false;
+	}
+	if (dev->nfaults == dev->faults_cap) {
+		size_t cap = dev->faults_cap ? 2 * dev->faults_cap : 8;
+		struct sim_fault *nv = realloc(dev->faults, cap * sizeof(*nv));
+		if (!nv) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		dev->faults = nv;
+		dev->faults_cap = cap;
+	}
+	nf.id = ++dev->next_fault_id;
+	nf.fired = 0;
+	nf.rng = nf.seed;
+	nf.by_lba = nf.trigger == SIM_TRIG_LBA;
+	dev->faults[dev->nfaults++] = nf;
+	char words[200];
+	sim_fault_format(&nf, words, sizeof(words));
+	SIM_INFO(SIM_LOGS_SCSI, "fault %u added: %s", nf.id, words);
+	return (int)nf.id;
+}
+
+size_t sim_dev_faults(const struct sim_dev *dev, struct sim_fault *out, size_t max)
+{
+	for (size_t i = 0; i < dev->nfaults && i < max; i++)
+		out[i] = dev->faults[i];
+	return dev->nfaults;
+}
+
+size_t sim_dev_clear_faults(struct sim_dev *dev, unsigned id)
+{
+	size_t kept = 0, n = dev->nfaults;
+	for (size_t i = 0; i < n; i++)
+		if (id != 0 && dev->faults[i].id != id)
+			dev->faults[kept++] = dev->faults[i];
+	dev->nfaults = kept;
+	if (n != kept)
+		SIM_INFO(SIM_LOGS_SCSI, "%zu fault(s) cleared", n - kept);
+	return n - kept;
+}
+
+uint64_t sim_dev_lun_commands(const struct sim_dev *dev, uint16_t lun)
+{
+	ssize_t li = sim_lun_index(dev, lun);
+	return li < 0 ? 0 : dev->luns[li].ncommands;
+}
+
+void sim_dev_set_observer(struct sim_dev *dev, sim_cmd_observer_fn fn, void *arg)
+{
+	dev->observer = fn;
+	dev->observer_arg = arg;
+}
+
+/* The tray opens whatever the host holds (an eject fault: a hand, a power glitch):
+ * what was acknowledged stays recorded, medium commands get 02/3A/02 from now on. */
+static void sim_lun_open_tray(struct sim_dev *dev, size_t li)
+{
+	struct sim_lun *lun = &dev->luns[li];
+	if (lun->tray == SIM_TRAY_OPEN)
+		return;
+	lun->tray = SIM_TRAY_OPEN;
+	if (sim_lun_has_disc(lun))
+		sim_media_event_all(dev, li, SIM_MEV_MEDIA_REMOVAL);
+	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray opened", lun->lun);
+}
+
+int sim_dev_set_tray(struct sim_dev *dev, uint16_t lun, bool open, char *err, size_t errlen)
+{
+	ssize_t li = sim_lun_index(dev, lun);
+	if (li < 0) {
+		snprintf(err, errlen, "no LUN %u", lun);
+		return -1;
+	}
+	struct sim_lun *l = &dev->luns[li];
+	if (open) {
+		if (l->tray == SIM_TRAY_CLOSED && sim_lun_prevented(dev, (size_t)li)) {
+			/* The button of a locked drive: the host hears of the request only. */
+			sim_media_event_all(dev, (size_t)li, SIM_MEV_EJECT_REQ);
+			snprintf(err, errlen, "LUN %u: medium removal prevented", lun);
+			return -1;
+		}
+		sim_lun_open_tray(dev, (size_t)li);
+		return 0;
+	}
+	if (l->tray == SIM_TRAY_CLOSED)
+		return 0;
+	l->tray = SIM_TRAY_CLOSED;
+	if (sim_lun_has_disc(l)) {
+		sim_ua_raise_others(dev, (size_t)li, NULL, SIM_SENSE_MEDIUM_MAY_HAVE_CHANGED);
+		sim_media_event_all(dev, (size_t)li, SIM_MEV_NEW_MEDIA);
+	}
+	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray closed, %s", l->lun, sim_lun_disc_name(l));
+	return 0;
+}
+
+/* ---- execution --------------------------------------------------------------- */
+
+static int sim_highest_bit(uint8_t v)
+{
+	int b = 7;
+	while (b > 0 && !(v & (1u << b)))
+		b--;
+	return b;
+}
+
+/* What sim_dispatch tells sim_dev_execute besides the status (for sense and trace). */
+struct sim_exec {
+	const struct sim_op    *op;
+	const struct sim_fault *fault;	/* the injected fault that fired, or NULL */
+	bool deferred;			/* the sense is a deferred error */
+	bool dropped_before;		/* never executed: the connection goes down */
+};
+
+static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
+{
+	struct sim_cmd *cmd = c->cmd;
+	ssize_t li = sim_lun_index(c->dev, cmd->lun);
+	const struct sim_op *op = sim_lun_op(li >= 0 ? &c->dev->luns[li] : NULL, c->cdb[0]);
+
+	x->op = op;
+	c->nexus = sim_nexus_find(c->dev, cmd->nexus);
+	if (!c->nexus) {
+		SIM_ERR(SIM_LOGS_SCSI, "command on unknown nexus %" PRIu64, cmd->nexus);
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	}
+	if (li >= 0) {
+		c->lun = &c->dev->luns[li];
+		c->lun_index = (size_t)li;
+		c->itl = &c->nexus->itl[li];
+	} else if (!op || !(op->flags & SIM_OP_ANY_LUN)) {
+		return sim_fail(c, SIM_SENSE_LUN_NOT_SUPPORTED);
+	}
+
+	/* Injected faults (fault.h) act before anything else the drive checks, as the
+	 * condition they model (a busy drive, a reset, a failing write, a dead link)
+	 * would. */
+	if (c->lun) {
+		struct sim_fault_effect eff;
+		c->lun->ncommands++;
+		if (sim_fault_check(c->dev->faults, c->dev->nfaults, cmd->lun, c->lun->ncommands,
+				    c->cdb, &eff)) {
+			x->fault = eff.fault;
+			if (eff.raise_ua)
+				sim_ua_raise(c->itl, eff.sense);
+			if (eff.eject)
+				sim_lun_open_tray(c->dev, c->lun_index);
+			if (eff.ignore_speed)
+				c->lun->pers.quirks |= SIM_QUIRK_IGNORE_SPEED;
+			if (eff.no_record)
+				c->fault_no_record = true;
+			if (eff.drop) {
+				cmd->drop_connection = true;
+				if (!eff.after) {	/* never answered: the status goes nowhere */
+					x->dropped_before = true;
+					return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+				}
+			}
+			if (eff.deferred) {
+				/* The drive took the data into its buffer and said GOOD; writing
+				 * it fails later, and the next command hears of it. */
+				c->itl->deferred = true;
+				c->itl->deferred_sense = eff.sense;
+				c->itl->deferred_has_info = eff.has_info;
+				c->itl->deferred_info = eff.info;
+				cmd->spdtl = cmd->edtl;
+				return SIM_STATUS_GOOD;
+			}
+			if (eff.fail) {
+				c->has_info = eff.has_info;
+				c->info = eff.info;
+				return sim_fail(c, eff.sense);
+			}
+		}
+	}
+
+	/* A deferred error goes to the next command of the I_T_L nexus, which is not
+	 * executed (SPC-4 §4.5.5); INQUIRY and REPORT LUNS (the ANY_LUN commands) leave it
+	 * waiting, REQUEST SENSE returns it as its data (spc.c). */
+	if (c->itl && c->itl->deferred && !(op && (op->flags & SIM_OP_ANY_LUN))) {
+		c->itl->deferred = false;
+		c->has_info = c->itl->deferred_has_info;
+		c->info = c->itl->deferred_info;
+		x->deferred = true;
+		return sim_fail(c, c->itl->deferred_sense);
+	}
+
+	struct sim_sense ua;
+	if (c->itl && !(op && (op->flags & SIM_OP_ALLOWED_WITH_UA)) && sim_ua_pop(c->itl, &ua))
+		return sim_fail(c, ua);
+
+	if (!op)
+		return sim_fail(c, SIM_SENSE_INVALID_OPCODE);
+	if (cmd->cdb_len < 6 || cmd->cdb_len > 16 || cmd->cdb_len < op->cdb_len)
+		return sim_fail(c, SIM_SENSE_INVALID_FIELD_IN_CDB);
+
+	uint8_t sa_bits = 0;
+	if (op->sas) {
+		uint8_t sa = c->cdb[1] & 0x1f;
+		const struct sim_op *found = NULL;
+		for (uint8_t i = 0; i < op->nsas; i++)
+			if (op->sas[i].sa == sa)
+				found = &op->sas[i];
+		if (!found)	/* SPC-4 §4.3.4.1: invalid service action */
+			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 4);
+		op = found;
+		x->op = op;
+		sa_bits = 0x1f;
+	}
+
+	/* Reserved bits (SPC-4 §4.3.4.1): anything outside the CDB usage data. */
+	for (uint8_t i = 1; i < op->cdb_len; i++) {
+		uint8_t bad = c->cdb[i] & (uint8_t)~op->usage[i];
+		if (i == 1)
+			bad &= (uint8_t)~sa_bits;
+		if (bad)
+			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, i,
+					    sim_highest_bit(bad));
+	}
+
+	if ((op->flags & SIM_OP_NEEDS_MEDIUM) && !sim_lun_ready(c->lun))
+		return sim_fail(c, sim_lun_not_ready_sense(c->lun));
+
+	return op->fn(c);
+}
+
+/* CDB length by group code (SPC-4 §4.3.2), for opcodes the table does not know. */
+static uint8_t sim_cdb_group_len(uint8_t opcode)
+{
+	switch (opcode >> 5) {
+	case 0:  return 6;
+	case 1:
+	case 2:  return 10;
+	case 5:  return 12;
+	default: return 16;
+	}
+}
+
+static void sim_trace_cmd(struct sim_dev *dev, const struct sim_cmd *cmd,
+			  const struct sim_exec *x, const struct sim_sense *sense)
+{
+	const struct sim_op *named = x->op ? x->op : sim_dev_op(cmd->cdb[0]);
+	uint8_t len = named ? named->cdb_len : sim_cdb_group_len(cmd->cdb[0]);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct sim_trace_rec r = {
+		.vtime_us = sim_dev_now_us(dev),
+		.wall_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u,
+		.nexus = cmd->nexus, .lun = cmd->lun,
+		.cdb = cmd->cdb, .cdb_len = len < cmd->cdb_len ? len : cmd->cdb_len,
+		.op = named ? named->name : NULL,
+		.dir_in = cmd->dir_in, .dir_out = cmd->dir_out,
+		.edtl = cmd->edtl, .data_out = cmd->data_out_len,
+		.spdtl = cmd->spdtl, .data_in = cmd->data_in_len,
+		.executed = !x->dropped_before, .status = cmd->status,
+		.has_sense = !x->dropped_before && cmd->status == SIM_STATUS_CHECK_CONDITION,
+		.sense = *sense, .deferred = x->deferred,
+		.fault_id = x->fault ? x->fault->id : 0,
+		.fault_kind = x->fault ? sim_fault_kind_name(x->fault->kind) : NULL,
+		.dropped = cmd->drop_connection,
+	};
+	dev->observer(dev->observer_arg, &r);
+}
+
+void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
+{
+	struct sim_ctx c = { .dev = dev, .cmd = cmd, .cdb = cmd->cdb };
+	struct sim_exec x = { 0 };
+
+	cmd->status = SIM_STATUS_GOOD;
+	cmd->spdtl = 0;
+	cmd->data_in = NULL;
+	cmd->data_in_len = 0;
+	cmd->sense_len = 0;
+	cmd->drop_connection = false;
+
+	uint8_t status = sim_dispatch(&c, &x);
+	const struct sim_op *op = x.op;
+	cmd->status = status;
+	if (status == SIM_STATUS_GOOD) {
+		/* The device moves min(SPDTL, EDTL) bytes, and only on a read (R bit);
+		 * residuals are the transport's (RFC 7143 §11.4.5). */
+		uint32_t n = cmd->spdtl;
+		if (n > cmd->edtl)
+			n = cmd->edtl;
+		if (n > c.buflen)
+			n = c.buflen;
+		if (!cmd->dir_in)
+			n = 0;
+		if (n) {
+			cmd->data_in = c.buf;
+			cmd->data_in_len = n;
+		} else {
+			free(c.buf);
+		}
+	} else {
+		free(c.buf);
+		cmd->spdtl = 0;
+		bool desc = c.lun && c.lun->mode.d_sense;
+		cmd->sense_len = (uint8_t)sim_sense_encode_full(cmd->sense, c.sense, desc, x.deferred,
+								c.has_info, c.info, &c.field);
+	}
+	if (dev->observer)
+		sim_trace_cmd(dev, cmd, &x, &c.sense);
+
+	if (status == SIM_STATUS_GOOD)
+		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: GOOD, spdtl %u, %u bytes in",
+			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
+			  cmd->spdtl, cmd->data_in_len);
+	else
+		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: CHECK CONDITION %x/%02x/%02x%s %s",
+			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
+			  c.sense.key, c.sense.asc, c.sense.ascq, x.deferred ? " (deferred)" : "",
+			  sim_sense_asc_str(c.sense.asc, c.sense.ascq));
+}

@@ -478,7 +478,8 @@ int hrn_guest_main(int argc, char **argv)
 		printf("guest: kernel %s\n", img.kernel);
 		return 0;
 	}
-	for (; i < argc && argv[i][0] == '-'; i++) {
+	/* options come in pairs: OPTION VALUE */
+	for (; i < argc && argv[i][0] == '-'; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			return guest_usage("an option needs a value");
@@ -501,7 +502,6 @@ int hrn_guest_main(int argc, char **argv)
 		} else {
 			return guest_usage("unknown option");
 		}
-		i++;
 	}
 	if (argc - i < 2)
 		return guest_usage("needs a URL and a command");

@@ -647,13 +647,14 @@ static void test_line_limit(void)
 
 static void test_duplicate_keys(void)
 {
-	ERR1("load media=cd-r media=cd-rw", "x.scn:1:17: key 'media' given twice");
-	ERR1("mmc sync retry=no retry=yes", "x.scn:1:19: key 'retry' given twice");
-	ERR1("write source=zero lba=0 blocks=1 lba=5", "x.scn:1:34: key 'lba' given twice");
-	ERR1("expect trace op=A count>=1 count>=2", "x.scn:1:28: key 'count' given twice");
-	ERR1("expect trace op=A count=1 count<=2", "x.scn:1:27: key 'count' given twice");
-	ERR1("expect duration virtual>=1 virtual=2", "x.scn:1:28: key 'virtual' given twice");
-	ERR1("expect duration virtual<=1 virtual<=2", "x.scn:1:28: key 'virtual' given twice");
+	/* the message names the line kind, as "unknown key" does */
+	ERR1("load media=cd-r media=cd-rw", "x.scn:1:17: key 'media' given twice for 'load'");
+	ERR1("mmc sync retry=no retry=yes", "x.scn:1:19: key 'retry' given twice for 'mmc sync'");
+	ERR1("write source=zero lba=0 blocks=1 lba=5", "x.scn:1:34: key 'lba' given twice for 'write'");
+	ERR1("expect trace op=A count>=1 count>=2", "x.scn:1:28: key 'count' given twice for 'expect trace'");
+	ERR1("expect trace op=A count=1 count<=2", "x.scn:1:27: key 'count' given twice for 'expect trace'");
+	ERR1("expect duration virtual>=1 virtual=2", "x.scn:1:28: key 'virtual' given twice for 'expect duration'");
+	ERR1("expect duration virtual<=1 virtual<=2", "x.scn:1:28: key 'virtual' given twice for 'expect duration'");
 	/* a second positional word */
 	ERR1("mmc close-track 1 2",
 	     "x.scn:1:19: unexpected word '2' for 'mmc close-track' (expected key=value with a key of: retry)");

@@ -1,4 +1,9 @@
-/* harness/scenario.c - the scenario language parser (doc/harness.md sections 1-6). */
+/* harness/scenario.c - the scenario language parser (doc/harness.md sections 1-6).
+ *
+ * A line is split into words once, by hrn_scn_tokenize.  The first word (and for mmc
+ * and expect the second) selects a line kind of the table `kinds`; its key table drives
+ * the generic checks (unknown, duplicate and missing keys, bad values), and a kind's
+ * check function adds the rules that tie several keys together. */
 #include "config.h"
 
 #include <ctype.h>
@@ -13,150 +18,7 @@
 
 #include "scenario.h"
 
-#define HRN_LINE_MAX   4096
 #define HRN_ERRORS_MAX 20
-
-enum vtype {
-	T_STR, T_INT, T_LBA_NWA, T_INT_NONE, T_ENUM, T_YESNO, T_SIZE, T_DUR, T_SOURCE,
-	T_PATH, T_SENSE, T_HEX, T_HEXSTR, T_RANGE, T_HRESULT, T_SCALE, T_EXIT, T_SPEED,
-	T_ENUMS, T_NAME, T_REGEX,
-};
-
-enum { F_REQ = 1, F_CMP = 2 };
-
-struct keyspec {
-	const char *key;	/* NULL ends the list; "" marks a positional word */
-	enum vtype t;
-	int64_t min, max;
-	const char *list;	/* T_ENUM: "a|b|c" */
-	unsigned flags;
-	const char *what;	/* positional: what is expected, for messages */
-};
-
-struct cmdspec {
-	const char *word;
-	enum hrn_kind kind;
-	const char *sub;	/* NULL: no sub-command */
-	bool raw;		/* fault, control: words kept as written */
-	bool need_one;		/* at least one key */
-	bool is_final;
-	struct keyspec keys[14];
-};
-
-#define KK(k, t, mn, mx, l, f) { k, t, mn, mx, l, f, NULL }
-#define PP(t, mn, mx, l, what) { "", t, mn, mx, l, F_REQ, what }
-#define K(...) KK(__VA_ARGS__)
-#define P(...) PP(__VA_ARGS__)
-#define KEND { NULL, T_STR, 0, 0, NULL, 0, NULL }
-#define I32 INT32_MIN, INT32_MAX
-#define U32 0, INT32_MAX
-#define POS 1, INT32_MAX
-#define NOL 0, 0, NULL
-#define RETRY K("retry", T_YESNO, NOL, 0)
-
-static const struct cmdspec specs[] = {
-	{ "drive", HRN_DRIVE, NULL, false, false, false,
-	  { K("personality", T_PATH, NOL, F_REQ) } },
-	{ "load", HRN_LOAD, NULL, false, false, false,
-	  { K("media", T_ENUM, 0, 0, "cd-r|cd-r80|cd-rw|dvd-r|dvd-rw|dvd+r|dvd+r-dl|dvd+rw|bd-r|bd-re|none", F_REQ),
-	    K("capacity", T_INT, POS, NULL, 0), K("image", T_PATH, NOL, 0),
-	    K("tray", T_ENUM, 0, 0, "open|closed", 0) } },
-	{ "time-scale", HRN_TIME_SCALE, NULL, false, false, false,
-	  { P(T_SCALE, 0, 0, NULL, "a time scale (a number >= 0)") } },
-	{ "fault", HRN_FAULT, NULL, true, false, false, { KEND } },
-	{ "control", HRN_CONTROL, NULL, true, false, false, { KEND } },
-	{ "engine", HRN_ENGINE, NULL, false, true, false,
-	  { K("bytes-per-sector", T_INT, POS, NULL, 0), K("streaming", T_YESNO, NOL, 0),
-	    K("queue-depth", T_INT, 1, 64, NULL, 0), K("buffer", T_SIZE, 65536, 1073741824, NULL, 0),
-	    K("start-sps", T_INT, -1, INT32_MAX, NULL, 0), K("end-sps", T_INT, -1, INT32_MAX, NULL, 0),
-	    K("max-transfer", T_INT, POS, NULL, 0) } },
-	{ "mode", HRN_MODE, NULL, false, true, false,
-	  { K("write-type", T_ENUM, 0, 0, "packet|tao|sao|raw", 0),
-	    K("data-block-type", T_INT, 0, 15, NULL, 0), K("track-mode", T_INT, 0, 15, NULL, 0),
-	    K("bufe", T_INT, 0, 1, NULL, 0), K("multisession", T_INT, 0, 3, NULL, 0),
-	    K("test-write", T_INT, 0, 1, NULL, 0), K("link-size", T_INT, 0, 255, NULL, 0),
-	    K("packet-size", T_INT, U32, NULL, 0), K("fixed-packet", T_INT, 0, 1, NULL, 0),
-	    K("session-format", T_INT, 0, 255, NULL, 0), K("audio-pause", T_INT, 0, 65535, NULL, 0) } },
-	{ "write", HRN_WRITE, NULL, false, false, false,
-	  { K("source", T_SOURCE, NOL, F_REQ), K("lba", T_LBA_NWA, I32, NULL, F_REQ),
-	    K("blocks", T_INT, POS, NULL, F_REQ), K("cancel-after", T_INT, POS, NULL, 0) } },
-	{ "mmc", HRN_MMC, "close-track", false, false, false,
-	  { P(T_INT, 0, 65535, NULL, "a track number"), RETRY } },
-	{ "mmc", HRN_MMC, "close-session", false, false, false, { RETRY } },
-	{ "mmc", HRN_MMC, "finalize", false, false, false,
-	  { K("function", T_INT, 0, 7, NULL, 0), RETRY } },
-	{ "mmc", HRN_MMC, "sync", false, false, false, { RETRY } },
-	{ "mmc", HRN_MMC, "blank", false, false, false,
-	  { P(T_ENUM, 0, 0, "minimal|full", "minimal or full"), RETRY } },
-	{ "mmc", HRN_MMC, "format", false, false, false, { K("type", T_HEX, 0, 0x3f, NULL, 0), RETRY } },
-	{ "mmc", HRN_MMC, "reserve", false, false, false,
-	  { P(T_INT, POS, NULL, "a number of blocks"), RETRY } },
-	{ "mmc", HRN_MMC, "set-speed", false, false, false,
-	  { P(T_SPEED, 1, 65535, NULL, "a write speed in kB/s or 'max'"), RETRY } },
-	{ "mmc", HRN_MMC, "send-cue", false, false, false,
-	  { P(T_PATH, NOL, "a cue sheet file"), RETRY } },
-	{ "mmc", HRN_MMC, "eject", false, false, false, { RETRY } },
-	{ "mmc", HRN_MMC, "load", false, false, false, { RETRY } },
-	{ "mmc", HRN_MMC, "cdb", false, false, false,
-	  { P(T_HEXSTR, 6, 16, NULL, "a CDB in hex (6..16 bytes)"), K("in", T_INT, 1, 65535, NULL, 0),
-	    K("out", T_HEXSTR, 1, 65535, NULL, 0), RETRY } },
-	{ "run", HRN_RUN, NULL, false, false, false,
-	  { P(T_STR, NOL, "a command (quote it)"), K("timeout", T_DUR, NOL, 0) } },
-	{ "guest", HRN_GUEST, NULL, false, false, false,
-	  { K("modes", T_ENUMS, 0, 0, "passthrough|iscsi", 0), K("needs", T_STR, NOL, 0),
-	    K("memory", T_SIZE, 128 << 20, 4096LL << 20, NULL, 0) } },
-	{ "input", HRN_INPUT, NULL, false, false, false,
-	  { P(T_NAME, NOL, "a file name"), K("from", T_PATH, NOL, 0), K("iso", T_PATH, NOL, 0),
-	    K("volid", T_STR, NOL, 0), K("tone", T_INT, 20, 20000, NULL, 0),
-	    K("seconds", T_INT, 1, 4800, NULL, 0), K("source", T_SOURCE, NOL, 0),
-	    K("size", T_SIZE, 1, 8LL << 30, NULL, 0) } },
-	{ "guest-run", HRN_GUEST_RUN, NULL, false, false, false,
-	  { P(T_STR, NOL, "a command (quote it)"), K("timeout", T_DUR, NOL, 0) } },
-	{ "expect", HRN_EXPECT, "result", false, false, false,
-	  { K("result", T_HRESULT, NOL, F_REQ), K("sense", T_SENSE, NOL, 0) } },
-	{ "expect", HRN_EXPECT, "exit", false, false, false, { K("exit", T_EXIT, NOL, F_REQ) } },
-	{ "expect", HRN_EXPECT, "output", false, true, false,
-	  { K("contains", T_STR, NOL, 0), K("lacks", T_STR, NOL, 0), K("matches", T_REGEX, NOL, 0) } },
-	{ "expect", HRN_EXPECT, "disc", false, true, false,
-	  { K("status", T_ENUM, 0, 0, "blank|appendable|complete|other", 0),
-	    K("sessions", T_INT, U32, NULL, 0), K("tracks", T_INT, U32, NULL, 0),
-	    K("nwa", T_INT_NONE, I32, NULL, 0),
-	    K("last-session", T_ENUM, 0, 0, "empty|incomplete|damaged|complete", 0),
-	    K("erasable", T_YESNO, NOL, 0) } },
-	{ "expect", HRN_EXPECT, "track", false, false, false,
-	  { P(T_INT, 1, 65535, NULL, "a track number"),
-	    K("state", T_ENUM, 0, 0, "blank|incomplete|complete|reserved", 0),
-	    K("session", T_INT, 1, 65535, NULL, 0), K("start", T_INT, I32, NULL, 0),
-	    K("size", T_INT, U32, NULL, 0), K("nwa", T_INT_NONE, I32, NULL, 0),
-	    K("free", T_INT, U32, NULL, 0), K("last-recorded", T_INT_NONE, I32, NULL, 0),
-	    K("mode", T_INT, 0, 15, NULL, 0), K("data-mode", T_INT, 0, 15, NULL, 0),
-	    K("packet", T_INT, 0, 1, NULL, 0), K("fixed-packet", T_INT, 0, 1, NULL, 0),
-	    K("packet-size", T_INT, U32, NULL, 0) } },
-	{ "expect", HRN_EXPECT, "blocks", false, false, true,
-	  { K("lba", T_RANGE, NOL, F_REQ), K("size", T_INT, 1, 65536, NULL, 0),
-	    K("equal", T_SOURCE, NOL, 0), K("recorded", T_ENUM, 0, 0, "no", 0) } },
-	{ "expect", HRN_EXPECT, "record", false, false, true,
-	  { K("lba", T_INT, I32, NULL, F_REQ), K("block-size", T_INT, 1, 65536, NULL, 0),
-	    K("write-type", T_ENUM, 0, 0, "packet|tao|sao|raw|none", 0),
-	    K("data-block-type", T_INT_NONE, 0, 15, NULL, 0),
-	    K("opcode", T_ENUM, 0, 0, "WRITE(10)|WRITE(12)", 0), K("streaming", T_YESNO, NOL, 0),
-	    K("test-write", T_YESNO, NOL, 0), K("pow", T_YESNO, NOL, 0),
-	    K("track", T_INT, 0, 65535, NULL, 0), K("session", T_INT, 0, 65535, NULL, 0) } },
-	{ "expect", HRN_EXPECT, "sense", false, false, true,
-	  { K("command", T_STR, NOL, F_REQ), K("sense", T_SENSE, NOL, 0),
-	    K("key", T_HEX, 0, 15, NULL, 0), K("asc", T_HEX, 0, 255, NULL, 0),
-	    K("ascq", T_HEX, 0, 255, NULL, 0), K("deferred", T_YESNO, NOL, 0) } },
-	{ "expect", HRN_EXPECT, "trace", false, false, true,
-	  { K("op", T_STR, NOL, 0), K("count", T_INT, U32, NULL, F_CMP),
-	    K("status", T_ENUM, 0, 0, "GOOD|CHECK", 0), K("order", T_STR, NOL, 0) } },
-	{ "expect", HRN_EXPECT, "duration", false, true, true,
-	  { K("virtual", T_DUR, NOL, F_CMP) } },
-};
-
-static const char *const commands =
-	"drive load time-scale guest fault control engine mode write mmc run input guest-run expect";
-static const char *const mmc_steps = "close-track close-session finalize sync blank format reserve set-speed send-cue eject load cdb";
-static const char *const expect_kinds = "result= exit= output disc track blocks record sense trace duration";
 
 /* ---- value helpers --------------------------------------------------------- */
 
@@ -319,13 +181,352 @@ void hrn_pattern_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size)
 	}
 }
 
-/* ---- parser ----------------------------------------------------------------- */
+/* ---- the words of a line -------------------------------------------------------- */
+
+static int tok_error(struct hrn_line *out, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int tok_error(struct hrn_line *out, int col, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->err, sizeof(out->err), fmt, ap);
+	va_end(ap);
+	out->err_col = col;
+	return -1;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* All the rules of doc/harness.md section 1 about words are here: blanks, quotes and
+ * their escapes, comments, line ends and limits.  The words are copied into out->buf
+ * without their quotes: each fits in the bytes it had in the line plus the byte (or
+ * end) after it. */
+int hrn_scn_tokenize(const char *line, size_t len, struct hrn_line *out)
+{
+	out->n = 0;
+	out->end_col = 1;
+	out->err_col = 0;
+	out->err[0] = 0;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len > HRN_LINE_MAX)
+		return tok_error(out, HRN_LINE_MAX + 1, "line longer than %d bytes", HRN_LINE_MAX);
+	const char *nul = memchr(line, 0, len);
+	if (nul)
+		return tok_error(out, (int)(nul - line) + 1, "NUL byte in the line (expected text)");
+	char *w = out->buf;
+	size_t i = 0;
+	for (;;) {
+		while (i < len && is_blank(line[i]))
+			i++;
+		if (i == len || line[i] == '#')
+			return 0;
+		if (out->n == HRN_WORDS_MAX)
+			return tok_error(out, (int)i + 1, "too many words on one line (at most %d)", HRN_WORDS_MAX);
+		struct hrn_token *t = &out->tok[out->n++];
+		*t = (struct hrn_token){ .text = w, .col = (int)i + 1, .eq = -1, .quoted = line[i] == '"' };
+		bool had_quote = false;
+		while (i < len && !is_blank(line[i]) && line[i] != '#') {
+			if (line[i] != '"') {
+				/* key="a b" has a key; "x=1 y=2" is one quoted word */
+				if (line[i] == '=' && t->eq < 0 && !had_quote)
+					t->eq = (int)(w - t->text);
+				*w++ = line[i++];
+				continue;
+			}
+			size_t open = i++;
+			had_quote = true;
+			while (i < len && line[i] != '"') {
+				if (line[i] == '\\' && i + 1 < len && (line[i + 1] == '"' || line[i + 1] == '\\'))
+					i++;
+				*w++ = line[i++];
+			}
+			if (i == len)
+				return tok_error(out, (int)open + 1,
+						 "unterminated quoted value (expected a closing '\"' on this line)");
+			i++;
+		}
+		*w++ = 0;
+		out->end_col = (int)i + 1;
+	}
+}
+
+/* ---- value types ------------------------------------------------------------------ */
+
+enum vtype {
+	T_STR, T_PATH, T_INT, T_LBA_NWA, T_INT_NONE, T_ENUM, T_YESNO, T_SIZE, T_DUR, T_SOURCE,
+	T_SENSE, T_HEX, T_HEXSTR, T_RANGE, T_HRESULT, T_SCALE, T_EXIT, T_SPEED, T_ENUMS, T_NAME,
+	T_REGEX, T_NTYPES
+};
+
+enum { K_REQ = 1, K_CMP = 2 };	/* required; also key>=value and key<=value */
+
+/* A key of a line kind, or (key "") a bare word, which must be given in table order.
+ * Every value is kept as written in the step's args (hrn_step_get, hrn_step_word); the
+ * runner converts it with the hrn_parse_* helpers. */
+struct keyspec {
+	const char *key;	/* "" a bare word; NULL ends the list */
+	enum vtype t;
+	int64_t min, max;	/* the numeric types */
+	const char *list;	/* T_ENUM, T_ENUMS: "a|b|c" */
+	unsigned flags;		/* K_REQ, K_CMP; a bare word is always required */
+	const char *what;	/* a bare word: what it is, for messages */
+};
+
+static bool in_enum(const char *list, const char *v)
+{
+	size_t n = strlen(v);
+	const char *c = list;
+	while (*c) {
+		const char *bar = strchr(c, '|');
+		size_t l = bar ? (size_t)(bar - c) : strlen(c);
+		if (l == n && !strncmp(c, v, n))
+			return true;
+		if (!bar)
+			break;
+		c = bar + 1;
+	}
+	return false;
+}
+
+static bool ok_nonempty(const struct keyspec *k, const char *v)
+{
+	return *v;
+}
+
+static bool ok_int(const struct keyspec *k, const char *v)
+{
+	int64_t x;
+	return hrn_parse_int(v, k->min, k->max, &x);
+}
+
+static bool ok_lba_nwa(const struct keyspec *k, const char *v)
+{
+	return !strcmp(v, "nwa") || ok_int(k, v);
+}
+
+static bool ok_int_none(const struct keyspec *k, const char *v)
+{
+	return !strcmp(v, "none") || ok_int(k, v);
+}
+
+static bool ok_exit(const struct keyspec *k, const char *v)
+{
+	return !strcmp(v, "signal") || ok_int(k, v);
+}
+
+static bool ok_speed(const struct keyspec *k, const char *v)
+{
+	return !strcmp(v, "max") || ok_int(k, v);
+}
+
+static bool ok_enum(const struct keyspec *k, const char *v)
+{
+	return in_enum(k->list, v);
+}
+
+static bool ok_yesno(const struct keyspec *k, const char *v)
+{
+	return !strcmp(v, "yes") || !strcmp(v, "no");
+}
+
+static bool ok_size(const struct keyspec *k, const char *v)
+{
+	int64_t x;
+	return hrn_parse_size(v, &x) && x >= k->min && x <= k->max;
+}
+
+static bool ok_duration(const struct keyspec *k, const char *v)
+{
+	int64_t x;
+	return hrn_parse_duration_us(v, &x);
+}
+
+static bool ok_source(const struct keyspec *k, const char *v)
+{
+	struct hrn_source src;
+	return hrn_parse_source(v, &src);
+}
+
+static bool ok_sense(const struct keyspec *k, const char *v)
+{
+	int key, asc, ascq;
+	bool none;
+	return hrn_parse_sense(v, &key, &asc, &ascq, &none);
+}
+
+static bool ok_hex(const struct keyspec *k, const char *v)
+{
+	int x;
+	return hex_field(v, strlen(v), (int)k->max, &x) && x >= k->min;
+}
+
+/* Pairs of hex digits, min..max bytes. */
+static bool ok_hex_bytes(const struct keyspec *k, const char *v)
+{
+	size_t n = strlen(v);
+	if (n % 2)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)v[i]))
+			return false;
+	return (int64_t)(n / 2) >= k->min && (int64_t)(n / 2) <= k->max;
+}
+
+static bool ok_range(const struct keyspec *k, const char *v)
+{
+	int64_t a, b;
+	return hrn_parse_range(v, &a, &b);
+}
+
+/* An HRESULT name as imapi_hresult_name spells it, or 0x and up to 8 hex digits. */
+static bool ok_hresult(const struct keyspec *k, const char *v)
+{
+	if (!strncmp(v, "0x", 2) || !strncmp(v, "0X", 2)) {
+		size_t n = strlen(v + 2);
+		if (n == 0 || n > 8)
+			return false;
+		for (const char *c = v + 2; *c; c++)
+			if (!isxdigit((unsigned char)*c))
+				return false;
+		return true;
+	}
+	if (!isupper((unsigned char)*v))
+		return false;
+	for (const char *c = v; *c; c++)
+		if (!isupper((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_')
+			return false;
+	return true;
+}
+
+/* A real number min..max. */
+static bool ok_scale(const struct keyspec *k, const char *v)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	return !errno && end != v && !*end && d >= (double)k->min && d <= (double)k->max;
+}
+
+/* A comma-separated list of words of k->list. */
+static bool ok_enums(const struct keyspec *k, const char *v)
+{
+	char item[64];
+	for (const char *w = v;; w++) {
+		size_t n = strcspn(w, ",");
+		if (n == 0 || n >= sizeof(item))
+			return false;
+		memcpy(item, w, n);
+		item[n] = 0;
+		if (!in_enum(k->list, item))
+			return false;
+		w += n;
+		if (!*w)
+			return true;
+	}
+}
+
+/* A file name of the guest directory: no '/', not hidden (nor . and ..). */
+static bool ok_name(const struct keyspec *k, const char *v)
+{
+	return *v && !strchr(v, '/') && v[0] != '.';
+}
+
+static bool regex_error(const char *v, char *why, size_t cap)
+{
+	regex_t re;
+	int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
+	if (rc == 0) {
+		regfree(&re);
+		return false;
+	}
+	regerror(rc, &re, why, cap);
+	return true;
+}
+
+static bool ok_regex(const struct keyspec *k, const char *v)
+{
+	char why[8];
+	return !regex_error(v, why, sizeof(why));
+}
+
+/* How a value of a type is checked and described.  A bad value is reported as
+ * "bad NOUN 'VALUE' for 'KEY' (expected PRE LIMITS POST)" (bad_value; T_STR, T_PATH and
+ * T_REGEX say it their own way). */
+enum limits { LIM_NONE, LIM_RANGE, LIM_HEX_RANGE, LIM_WORDS };
+
+struct vtype_info {
+	bool (*ok)(const struct keyspec *k, const char *v);
+	const char *hint;	/* for "'write' needs 'lba=HINT'" */
+	const char *noun;
+	bool for_key;		/* "for 'KEY'": the noun alone does not name the key */
+	const char *pre;
+	enum limits limits;	/* the keyspec's min..max (decimal or hex), or its list */
+	const char *post;
+};
+
+static const struct vtype_info vtypes[] = {
+	[T_STR] = { ok_nonempty, "VALUE", "value", true, "a string", LIM_NONE, "" },
+	[T_PATH] = { ok_nonempty, "PATH", "path", true, "", LIM_NONE, "" },
+	[T_INT] = { ok_int, "N", "number", true, "an integer ", LIM_RANGE, "" },
+	[T_LBA_NWA] = { ok_lba_nwa, "L|nwa", "LBA", true, "an integer or 'nwa'", LIM_NONE, "" },
+	[T_INT_NONE] = { ok_int_none, "VALUE", "value", true, "an integer ", LIM_RANGE, " or 'none'" },
+	[T_ENUM] = { ok_enum, "...", "value", true, "one of: ", LIM_WORDS, "" },
+	[T_YESNO] = { ok_yesno, "VALUE", "value", true, "yes or no", LIM_NONE, "" },
+	[T_SIZE] = { ok_size, "VALUE", "size", true, "bytes, or with K or M, ", LIM_RANGE, "" },
+	[T_DUR] = { ok_duration, "VALUE", "duration", true, "a number with us, ms, s or min", LIM_NONE, "" },
+	[T_SOURCE] = { ok_source, "SOURCE", "source", true,
+		       "zero, file:PATH, pattern:seed=N or cd-mode1:seed=N", LIM_NONE, "" },
+	[T_SENSE] = { ok_sense, "VALUE", "sense", true, "K/AA/QQ in hex, e.g. 5/21/00, or none", LIM_NONE, "" },
+	[T_HEX] = { ok_hex, "VALUE", "value", true, "hex ", LIM_HEX_RANGE, "" },
+	[T_HEXSTR] = { ok_hex_bytes, "VALUE", "hex bytes", true, "", LIM_RANGE, " bytes as pairs of hex digits" },
+	[T_RANGE] = { ok_range, "A..B", "range", true, "A..B with A <= B, e.g. 0..99, or A..end", LIM_NONE, "" },
+	[T_HRESULT] = { ok_hresult, "VALUE", "HRESULT", false,
+			"a name such as S_OK or E_IMAPI_LOSS_OF_STREAMING, or 0x + hex", LIM_NONE, "" },
+	[T_SCALE] = { ok_scale, "VALUE", "time scale", false, "a number ", LIM_RANGE,
+		      ": 0 = virtual time, 1 = real time" },
+	[T_EXIT] = { ok_exit, "VALUE", "exit status", false, "", LIM_RANGE, " or 'signal'" },
+	[T_SPEED] = { ok_speed, "VALUE", "speed", false, "kB/s ", LIM_RANGE, " or 'max'" },
+	[T_ENUMS] = { ok_enums, "VALUE", "value", true, "a comma-separated list of: ", LIM_WORDS, "" },
+	[T_NAME] = { ok_name, "VALUE", "file name", false,
+		     "a name without '/' that does not start with '.'", LIM_NONE, "" },
+	[T_REGEX] = { ok_regex, "VALUE", "regular expression", true, "", LIM_NONE, "" },
+};
+_Static_assert(sizeof(vtypes) / sizeof(vtypes[0]) == T_NTYPES, "a vtypes entry for each type");
+
+/* "a|b|c" -> "a b c" */
+static void enum_words(const char *list, char *out, size_t cap)
+{
+	size_t i = 0;
+	for (const char *c = list; *c && i + 1 < cap; c++)
+		out[i++] = *c == '|' ? ' ' : *c;
+	out[i] = 0;
+}
+
+/* What a value of k should have been: the text after "expected ". */
+static void expected(const struct keyspec *k, char *out, size_t cap)
+{
+	const struct vtype_info *ti = &vtypes[k->t];
+	char lim[256] = "";
+	if (ti->limits == LIM_RANGE)
+		snprintf(lim, sizeof(lim), "%lld..%lld", (long long)k->min, (long long)k->max);
+	else if (ti->limits == LIM_HEX_RANGE)
+		snprintf(lim, sizeof(lim), "%llX..%llX", (unsigned long long)k->min, (unsigned long long)k->max);
+	else if (ti->limits == LIM_WORDS)
+		enum_words(k->list, lim, sizeof(lim));
+	snprintf(out, cap, "%s%s%s", ti->pre, lim, ti->post);
+}
+
+/* ---- errors --------------------------------------------------------------------- */
 
 struct parser {
 	struct hrn_scenario *s;
 	size_t errlen;
 	int line;
-	const char *line_start;
+	int first_action_line;	/* the first action without errors, 0 none yet */
+	unsigned seen;		/* L_RESULT, L_EXIT: a line without errors had it; L_GUEST */
 };
 
 static void perr(struct parser *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -359,661 +560,578 @@ static void perr(struct parser *p, int col, const char *fmt, ...)
 	p->errlen += (size_t)n;
 }
 
-/* One token of a line. */
-struct token {
-	char *text;	/* unquoted */
-	int col;
-	bool quoted;	/* the whole token was one quoted string */
-	int eq;		/* offset of '=' in text (before unquoting values), -1 none */
+/* A value that its type refuses; name is the key, or what a bare word is. */
+static void bad_value(struct parser *p, int col, const struct keyspec *k, const char *name, const char *v)
+{
+	const struct vtype_info *ti = &vtypes[k->t];
+	char exp[512];
+	if (k->t == T_STR) {	/* T_STR and T_PATH refuse only the empty string */
+		perr(p, col, "empty value for '%s' (expected %s)", name, k->what ? k->what : ti->pre);
+	} else if (k->t == T_PATH) {
+		perr(p, col, "empty path for '%s'", name);
+	} else if (k->t == T_REGEX) {
+		regex_error(v, exp, sizeof(exp));
+		perr(p, col, "bad %s '%s' for '%s': %s", ti->noun, v, name, exp);
+	} else {
+		expected(k, exp, sizeof(exp));
+		if (ti->for_key)
+			perr(p, col, "bad %s '%s' for '%s' (expected %s)", ti->noun, v, name, exp);
+		else
+			perr(p, col, "bad %s '%s' (expected %s)", ti->noun, v, exp);
+	}
+}
+
+/* ---- line kinds (doc/harness.md sections 3-5) --------------------------------------- */
+
+enum {
+	L_SETUP = 1 << 0,	/* at most one, before the first action */
+	L_ACTION = 1 << 1,	/* an action: ends the setup part */
+	L_RESULT = 1 << 2,	/* records an HRESULT for 'expect result' */
+	L_EXIT = 1 << 3,	/* records an exit status for 'expect exit' and 'expect output' */
+	L_GUEST = 1 << 4,	/* the scenario boots a guest */
+	L_EMBEDDED = 1 << 5,	/* needs the embedded drive */
+	L_FINAL = 1 << 6,	/* checked after the drive stopped */
+	L_ONE_KEY = 1 << 7,	/* needs at least one key */
+	L_SUBKEY = 1 << 8,	/* the second keyword is the first key: expect result=, exit= */
 };
 
-/* Split line into tokens.  Quotes may start anywhere in a token (key="a b").
- * Returns the count, or -1 after reporting an error. */
-static void free_tokens(struct token *t, int n)
+struct kind {
+	const char *word;	/* the command */
+	const char *sub;	/* the second keyword (mmc step, expectation), or NULL */
+	enum hrn_kind kind;
+	unsigned flags;
+	unsigned need;		/* L_RESULT, L_EXIT or L_GUEST: an earlier line must have had it */
+	/* the rules that tie keys together, after the generic checks passed; or NULL */
+	void (*check)(struct parser *p, const struct hrn_step *st, int end_col);
+	const char *words;	/* fault, control: what the words are; kept as written in st->words */
+	const struct keyspec *keys;
+};
+
+/* Sub-commands: "mmc STEP", "expect WHAT". */
+struct family {
+	const char *word;
+	const char *noun;	/* "unknown NOUN 'x'" */
+	const char *need;	/* "'word' needs NEED" */
+	bool key_form;		/* the second word may be key=value and may be quoted (expect) */
+};
+
+static const struct family families[] = {
+	{ "mmc", "mmc step", "a step", false },
+	{ "expect", "expectation", "what to check", true },
+};
+
+static const char *need_text(unsigned need)
 {
-	for (int i = 0; i < n; i++)
-		free(t[i].text);
+	if (need == L_RESULT)
+		return "an action (write, mode, mmc) before it";
+	if (need == L_EXIT)
+		return "a 'run' or 'guest-run' before it";
+	return "a 'guest' line before the first action";
 }
 
-static int tokenize(struct parser *p, const char *line, struct token *tok, int max, int *end_col)
+static void check_write(struct parser *p, const struct hrn_step *st, int end_col)
 {
-	int n = 0;
-	const char *c = line;
-	*end_col = 1;
-	for (;;) {
-		while (*c == ' ' || *c == '\t')
-			c++;
-		if (!*c || *c == '#')
-			break;
-		if (n == max) {
-			perr(p, (int)(c - line) + 1, "too many words on one line (at most %d)", max);
-			free_tokens(tok, n);
-			return -1;
-		}
-		int col = (int)(c - line) + 1;
-		char *buf = malloc(strlen(c) + 1);
-		if (!buf) {
-			free_tokens(tok, n);
-			return -1;
-		}
-		size_t bl = 0;
-		bool quoted_start = *c == '"', any_quote = false;
-		int eq = -1;
-		while (*c && *c != ' ' && *c != '\t') {
-			if (*c == '"') {
-				any_quote = true;
-				const char *qstart = c;
-				c++;
-				while (*c && *c != '"') {
-					if (*c == '\\' && (c[1] == '"' || c[1] == '\\'))
-						c++;
-					buf[bl++] = *c++;
-				}
-				if (!*c) {
-					perr(p, (int)(qstart - line) + 1,
-					     "unterminated quoted value (expected a closing '\"' on this line)");
-					free(buf);
-					free_tokens(tok, n);
-					return -1;
-				}
-				c++;
-				continue;
-			}
-			if (*c == '#')
-				break;
-			if (*c == '=' && eq < 0 && !any_quote)
-				eq = (int)bl;
-			buf[bl++] = *c++;
-		}
-		buf[bl] = 0;
-		tok[n].text = buf;
-		tok[n].col = col;
-		tok[n].quoted = quoted_start;
-		tok[n].eq = eq;
-		n++;
-		if (*c == '#')
-			break;
-	}
-	*end_col = (int)strlen(line) + 1;
-	/* trailing comment or blanks: point past the last token */
-	return n;
+	const struct hrn_arg *ca = hrn_step_arg(st, "cancel-after");
+	int64_t c, b;
+	if (ca && hrn_parse_int(ca->value, 1, INT32_MAX, &c) &&
+	    hrn_parse_int(hrn_step_get(st, "blocks"), 1, INT32_MAX, &b) && c >= b)
+		perr(p, ca->col, "cancel-after=%lld is not below blocks=%lld", (long long)c, (long long)b);
 }
 
-static void enum_list_words(const char *list, char *out, size_t cap)
+static void check_input(struct parser *p, const struct hrn_step *st, int end_col)
 {
-	size_t i = 0;
-	for (const char *c = list; *c && i + 1 < cap; c++)
-		out[i++] = *c == '|' ? ' ' : *c;
-	out[i] = 0;
+	static const char *const makers[] = { "from", "iso", "tone", "source" };
+	int nm = 0;
+	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
+		nm += hrn_step_arg(st, makers[i]) != NULL;
+	if (nm != 1)
+		perr(p, end_col, "'input' needs exactly one of 'from=PATH', 'iso=DIR', 'tone=HZ' and 'source=SOURCE'");
+	else if (hrn_step_arg(st, "volid") && !hrn_step_arg(st, "iso"))
+		perr(p, hrn_step_arg(st, "volid")->col, "'volid' is for 'iso=DIR'");
+	else if (hrn_step_arg(st, "seconds") && !hrn_step_arg(st, "tone"))
+		perr(p, hrn_step_arg(st, "seconds")->col, "'seconds' is for 'tone=HZ'");
+	else if (hrn_step_arg(st, "tone") && !hrn_step_arg(st, "seconds"))
+		perr(p, end_col, "'input tone=' needs 'seconds=N'");
+	else if (hrn_step_arg(st, "source") && !hrn_step_arg(st, "size"))
+		perr(p, end_col, "'input source=' needs 'size=BYTES'");
+	else if (hrn_step_arg(st, "size") && !hrn_step_arg(st, "source"))
+		perr(p, hrn_step_arg(st, "size")->col, "'size' is for 'source=SOURCE'");
 }
 
-static bool in_enum(const char *list, const char *v)
+static void check_blocks(struct parser *p, const struct hrn_step *st, int end_col)
 {
-	size_t n = strlen(v);
-	const char *c = list;
-	while (*c) {
-		const char *bar = strchr(c, '|');
-		size_t l = bar ? (size_t)(bar - c) : strlen(c);
-		if (l == n && !strncmp(c, v, n))
-			return true;
-		if (!bar)
-			break;
-		c = bar + 1;
-	}
-	return false;
-}
-
-static bool hex_string(const char *v, int64_t min, int64_t max)
-{
-	size_t n = strlen(v);
-	if (n % 2)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)v[i]))
-			return false;
-	return (int64_t)(n / 2) >= min && (int64_t)(n / 2) <= max;
-}
-
-static bool hresult_word(const char *v)
-{
-	if (!strncmp(v, "0x", 2) || !strncmp(v, "0X", 2)) {
-		size_t n = strlen(v + 2);
-		if (n == 0 || n > 8)
-			return false;
-		for (const char *c = v + 2; *c; c++)
-			if (!isxdigit((unsigned char)*c))
-				return false;
-		return true;
-	}
-	if (!isupper((unsigned char)*v))
-		return false;
-	for (const char *c = v; *c; c++)
-		if (!isupper((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_')
-			return false;
-	return true;
-}
-
-/* Check a value; report and return false when bad. */
-static bool check_value(struct parser *p, const char *cmd, const struct keyspec *k,
-			const char *name, const char *v, int col)
-{
+	const char *eq = hrn_step_get(st, "equal"), *lba = hrn_step_get(st, "lba");
+	bool rec = hrn_step_arg(st, "recorded");
 	int64_t a, b;
-	char words[256];
-	switch (k->t) {
-	case T_STR:
-		if (!*v) {
-			perr(p, col, "empty value for '%s' (expected %s)", name, k->what ? k->what : "a string");
-			return false;
-		}
-		return true;
-	case T_PATH:
-		if (!*v) {
-			perr(p, col, "empty path for '%s'", name);
-			return false;
-		}
-		return true;
-	case T_INT:
-		if (hrn_parse_int(v, k->min, k->max, &a))
-			return true;
-		perr(p, col, "bad number '%s' for '%s' (expected an integer %lld..%lld)", v, name,
-		     (long long)k->min, (long long)k->max);
-		return false;
-	case T_LBA_NWA:
-		if (!strcmp(v, "nwa") || hrn_parse_int(v, k->min, k->max, &a))
-			return true;
-		perr(p, col, "bad LBA '%s' for '%s' (expected an integer or 'nwa')", v, name);
-		return false;
-	case T_INT_NONE:
-		if (!strcmp(v, "none") || hrn_parse_int(v, k->min, k->max, &a))
-			return true;
-		perr(p, col, "bad value '%s' for '%s' (expected an integer %lld..%lld or 'none')", v,
-		     name, (long long)k->min, (long long)k->max);
-		return false;
-	case T_ENUM:
-		if (in_enum(k->list, v))
-			return true;
-		enum_list_words(k->list, words, sizeof(words));
-		perr(p, col, "bad value '%s' for '%s' (expected one of: %s)", v, name, words);
-		return false;
-	case T_YESNO:
-		if (!strcmp(v, "yes") || !strcmp(v, "no"))
-			return true;
-		perr(p, col, "bad value '%s' for '%s' (expected yes or no)", v, name);
-		return false;
-	case T_SIZE:
-		if (hrn_parse_size(v, &a) && a >= k->min && a <= k->max)
-			return true;
-		perr(p, col, "bad size '%s' for '%s' (expected bytes, or with K or M, %lld..%lld)", v,
-		     name, (long long)k->min, (long long)k->max);
-		return false;
-	case T_DUR:
-		if (hrn_parse_duration_us(v, &a))
-			return true;
-		perr(p, col, "bad duration '%s' for '%s' (expected a number with us, ms, s or min)", v, name);
-		return false;
-	case T_SOURCE: {
-		struct hrn_source src;
-		if (hrn_parse_source(v, &src))
-			return true;
-		perr(p, col, "bad source '%s' for '%s' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)", v, name);
-		return false;
-	}
-	case T_SENSE: {
-		int x, y, z;
-		bool none;
-		if (hrn_parse_sense(v, &x, &y, &z, &none))
-			return true;
-		perr(p, col, "bad sense '%s' for '%s' (expected K/AA/QQ in hex, e.g. 5/21/00, or none)", v, name);
-		return false;
-	}
-	case T_HEX: {
-		int x;
-		if (hex_field(v, strlen(v), (int)k->max, &x) && x >= k->min)
-			return true;
-		perr(p, col, "bad value '%s' for '%s' (expected hex %llX..%llX)", v, name,
-		     (unsigned long long)k->min, (unsigned long long)k->max);
-		return false;
-	}
-	case T_HEXSTR:
-		if (hex_string(v, k->min, k->max))
-			return true;
-		perr(p, col, "bad hex bytes '%s' for '%s' (expected %lld..%lld bytes as pairs of hex digits)",
-		     v, name, (long long)k->min, (long long)k->max);
-		return false;
-	case T_RANGE:
-		if (hrn_parse_range(v, &a, &b))
-			return true;
-		perr(p, col, "bad range '%s' for '%s' (expected A..B with A <= B, e.g. 0..99, or A..end)", v, name);
-		return false;
-	case T_HRESULT:
-		if (hresult_word(v))
-			return true;
-		perr(p, col, "bad HRESULT '%s' (expected a name such as S_OK or E_IMAPI_LOSS_OF_STREAMING, or 0x + hex)", v);
-		return false;
-	case T_SCALE: {
-		char *end;
-		errno = 0;
-		double d = strtod(v, &end);
-		if (!errno && end != v && !*end && d >= 0 && d <= 1000)
-			return true;
-		perr(p, col, "bad time scale '%s' (expected a number 0..1000: 0 = virtual time, 1 = real time)", v);
-		return false;
-	}
-	case T_EXIT:
-		if (!strcmp(v, "signal") || hrn_parse_int(v, 0, 255, &a))
-			return true;
-		perr(p, col, "bad exit status '%s' (expected 0..255 or 'signal')", v);
-		return false;
-	case T_SPEED:
-		if (!strcmp(v, "max") || hrn_parse_int(v, k->min, k->max, &a))
-			return true;
-		perr(p, col, "bad speed '%s' (expected kB/s 1..65535 or 'max')", v);
-		return false;
-	case T_ENUMS: {
-		/* a comma-separated list of enum words */
-		char item[64];
-		for (const char *w = v; ; ) {
-			size_t n = strcspn(w, ",");
-			snprintf(item, sizeof(item), "%.*s", (int)n, w);
-			if (n == 0 || n >= sizeof(item) || !in_enum(k->list, item)) {
-				enum_list_words(k->list, words, sizeof(words));
-				perr(p, col, "bad value '%s' for '%s' (expected a comma-separated list of: %s)", v, name,
-				     words);
-				return false;
-			}
-			if (!w[n])
-				return true;
-			w += n + 1;
-		}
-	}
-	case T_NAME:
-		if (*v && !strchr(v, '/') && strcmp(v, ".") && strcmp(v, "..") && v[0] != '.')
-			return true;
-		perr(p, col, "bad file name '%s' (expected a name without '/' that does not start with '.')", v);
-		return false;
-	case T_REGEX: {
-		regex_t re;
-		int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
-		if (rc == 0) {
-			regfree(&re);
-			return true;
-		}
-		char why[128];
-		regerror(rc, &re, why, sizeof(why));
-		perr(p, col, "bad regular expression '%s' for '%s': %s", v, name, why);
-		return false;
-	}
-	}
-	(void)cmd;
-	return false;
+	if (!eq == !rec)
+		perr(p, end_col, "'expect blocks' needs exactly one of 'equal=SOURCE' and 'recorded=no'");
+	else if (lba && hrn_parse_range(lba, &a, &b) && b == HRN_RANGE_END && (!eq || strncmp(eq, "file:", 5)))
+		perr(p, hrn_step_arg(st, "lba")->col,
+		     "'lba=A..end' needs 'equal=file:PATH' (the file's length ends the range)");
 }
 
-static void key_list(const struct cmdspec *c, char *out, size_t cap)
+static void check_sense(struct parser *p, const struct hrn_step *st, int end_col)
+{
+	bool sense = hrn_step_arg(st, "sense"), key = hrn_step_arg(st, "key"), asc = hrn_step_arg(st, "asc");
+	if (sense && (key || asc || hrn_step_arg(st, "ascq")))
+		perr(p, end_col, "'expect sense' takes 'sense=K/AA/QQ' or 'key= asc= ascq=', not both");
+	else if (!sense && !(key && asc))
+		perr(p, end_col, "'expect sense' needs 'sense=K/AA/QQ' or 'key=K asc=AA [ascq=QQ]'");
+}
+
+static void check_trace(struct parser *p, const struct hrn_step *st, int end_col)
+{
+	bool op = hrn_step_arg(st, "op"), order = hrn_step_arg(st, "order");
+	if (op == order)
+		perr(p, end_col, "'expect trace' needs exactly one of 'op=NAME' and 'order=A,B,...'");
+	else if (op && !hrn_step_arg(st, "count"))
+		perr(p, end_col, "'expect trace op=' needs 'count=N', 'count>=N' or 'count<=N'");
+	else if (order && (hrn_step_arg(st, "count") || hrn_step_arg(st, "status")))
+		perr(p, end_col, "'expect trace order=' takes no count or status");
+}
+
+/* K: a key, W: a bare word (through KK and WW so that I32, NOL... expand first) */
+#define KK(k, t, mn, mx, l, f) { k, t, mn, mx, l, f, NULL }
+#define WW(t, mn, mx, l, what) { "", t, mn, mx, l, 0, what }
+#define K(...) KK(__VA_ARGS__)
+#define W(...) WW(__VA_ARGS__)
+#define KEYS(...) (const struct keyspec[]){ __VA_ARGS__, { NULL, T_STR, 0, 0, NULL, 0, NULL } }
+#define NOKEYS (const struct keyspec[]){ { NULL, T_STR, 0, 0, NULL, 0, NULL } }
+#define I32 INT32_MIN, INT32_MAX
+#define U32 0, INT32_MAX
+#define POS 1, INT32_MAX
+#define NOL 0, 0, NULL
+#define RETRY K("retry", T_YESNO, NOL, 0)
+#define MMC(step, ...) { "mmc", step, HRN_MMC, L_ACTION | L_RESULT, 0, NULL, NULL, KEYS(__VA_ARGS__) }
+#define EXPECT(what, fl, need, check, ...) { "expect", what, HRN_EXPECT, fl, need, check, NULL, KEYS(__VA_ARGS__) }
+
+/* In the order of the "expected one of" lists of the messages. */
+static const struct kind kinds[] = {
+	/* word, sub, kind, flags, need, check, words, keys */
+	{ "drive", NULL, HRN_DRIVE, L_SETUP, 0, NULL, NULL, KEYS(K("personality", T_PATH, NOL, K_REQ)) },
+	{ "load", NULL, HRN_LOAD, L_SETUP, 0, NULL, NULL, KEYS(
+	  K("media", T_ENUM, 0, 0, "cd-r|cd-r80|cd-rw|dvd-r|dvd-rw|dvd+r|dvd+r-dl|dvd+rw|bd-r|bd-re|none", K_REQ),
+	  K("capacity", T_INT, POS, NULL, 0), K("image", T_PATH, NOL, 0),
+	  K("tray", T_ENUM, 0, 0, "open|closed", 0)) },
+	{ "time-scale", NULL, HRN_TIME_SCALE, L_SETUP, 0, NULL, NULL, KEYS(
+	  W(T_SCALE, 0, 1000, NULL, "a time scale (a number >= 0)")) },
+	{ "guest", NULL, HRN_GUEST, L_SETUP | L_GUEST, 0, NULL, NULL, KEYS(
+	  K("modes", T_ENUMS, 0, 0, "passthrough|iscsi", 0), K("needs", T_STR, NOL, 0),
+	  K("memory", T_SIZE, 128 << 20, 4096LL << 20, NULL, 0)) },
+	{ "fault", NULL, HRN_FAULT, L_EMBEDDED, 0, NULL,
+	  "fault words (doc/simdrive-faults.md), e.g. write-error lba=64", NOKEYS },
+	{ "control", NULL, HRN_CONTROL, L_EMBEDDED, 0, NULL, "a control request, e.g. \"eject 0\"", NOKEYS },
+	{ "engine", NULL, HRN_ENGINE, L_ONE_KEY, 0, NULL, NULL, KEYS(
+	  K("bytes-per-sector", T_INT, POS, NULL, 0), K("streaming", T_YESNO, NOL, 0),
+	  K("queue-depth", T_INT, 1, 64, NULL, 0), K("buffer", T_SIZE, 65536, 1073741824, NULL, 0),
+	  K("start-sps", T_INT, -1, INT32_MAX, NULL, 0), K("end-sps", T_INT, -1, INT32_MAX, NULL, 0),
+	  K("max-transfer", T_INT, POS, NULL, 0)) },
+	{ "mode", NULL, HRN_MODE, L_ACTION | L_RESULT | L_ONE_KEY, 0, NULL, NULL, KEYS(
+	  K("write-type", T_ENUM, 0, 0, "packet|tao|sao|raw", 0),
+	  K("data-block-type", T_INT, 0, 15, NULL, 0), K("track-mode", T_INT, 0, 15, NULL, 0),
+	  K("bufe", T_INT, 0, 1, NULL, 0), K("multisession", T_INT, 0, 3, NULL, 0),
+	  K("test-write", T_INT, 0, 1, NULL, 0), K("link-size", T_INT, 0, 255, NULL, 0),
+	  K("packet-size", T_INT, U32, NULL, 0), K("fixed-packet", T_INT, 0, 1, NULL, 0),
+	  K("session-format", T_INT, 0, 255, NULL, 0), K("audio-pause", T_INT, 0, 65535, NULL, 0)) },
+	{ "write", NULL, HRN_WRITE, L_ACTION | L_RESULT, 0, check_write, NULL, KEYS(
+	  K("source", T_SOURCE, NOL, K_REQ), K("lba", T_LBA_NWA, I32, NULL, K_REQ),
+	  K("blocks", T_INT, POS, NULL, K_REQ), K("cancel-after", T_INT, POS, NULL, 0)) },
+	MMC("close-track", W(T_INT, 0, 65535, NULL, "a track number"), RETRY),
+	MMC("close-session", RETRY),
+	MMC("finalize", K("function", T_INT, 0, 7, NULL, 0), RETRY),
+	MMC("sync", RETRY),
+	MMC("blank", W(T_ENUM, 0, 0, "minimal|full", "minimal or full"), RETRY),
+	MMC("format", K("type", T_HEX, 0, 0x3f, NULL, 0), RETRY),
+	MMC("reserve", W(T_INT, POS, NULL, "a number of blocks"), RETRY),
+	MMC("set-speed", W(T_SPEED, 1, 65535, NULL, "a write speed in kB/s or 'max'"), RETRY),
+	MMC("send-cue", W(T_PATH, NOL, "a cue sheet file"), RETRY),
+	MMC("eject", RETRY),
+	MMC("load", RETRY),
+	MMC("cdb", W(T_HEXSTR, 6, 16, NULL, "a CDB in hex (6..16 bytes)"), K("in", T_INT, 1, 65535, NULL, 0),
+	    K("out", T_HEXSTR, 1, 65535, NULL, 0), RETRY),
+	{ "run", NULL, HRN_RUN, L_ACTION | L_EXIT, 0, NULL, NULL, KEYS(
+	  W(T_STR, NOL, "a command (quote it)"), K("timeout", T_DUR, NOL, 0)) },
+	{ "input", NULL, HRN_INPUT, L_ACTION, 0, check_input, NULL, KEYS(
+	  W(T_NAME, NOL, "a file name"), K("from", T_PATH, NOL, 0), K("iso", T_PATH, NOL, 0),
+	  K("volid", T_STR, NOL, 0), K("tone", T_INT, 20, 20000, NULL, 0),
+	  K("seconds", T_INT, 1, 4800, NULL, 0), K("source", T_SOURCE, NOL, 0),
+	  K("size", T_SIZE, 1, 8LL << 30, NULL, 0)) },
+	{ "guest-run", NULL, HRN_GUEST_RUN, L_ACTION | L_EXIT, L_GUEST, NULL, NULL, KEYS(
+	  W(T_STR, NOL, "a command (quote it)"), K("timeout", T_DUR, NOL, 0)) },
+	EXPECT("result", L_SUBKEY, L_RESULT, NULL, K("result", T_HRESULT, NOL, K_REQ), K("sense", T_SENSE, NOL, 0)),
+	EXPECT("exit", L_SUBKEY, L_EXIT, NULL, K("exit", T_EXIT, 0, 255, NULL, K_REQ)),
+	EXPECT("output", L_ONE_KEY, L_EXIT, NULL,
+	       K("contains", T_STR, NOL, 0), K("lacks", T_STR, NOL, 0), K("matches", T_REGEX, NOL, 0)),
+	EXPECT("disc", L_ONE_KEY, 0, NULL,
+	       K("status", T_ENUM, 0, 0, "blank|appendable|complete|other", 0),
+	       K("sessions", T_INT, U32, NULL, 0), K("tracks", T_INT, U32, NULL, 0),
+	       K("nwa", T_INT_NONE, I32, NULL, 0),
+	       K("last-session", T_ENUM, 0, 0, "empty|incomplete|damaged|complete", 0),
+	       K("erasable", T_YESNO, NOL, 0)),
+	EXPECT("track", 0, 0, NULL, W(T_INT, 1, 65535, NULL, "a track number"),
+	       K("state", T_ENUM, 0, 0, "blank|incomplete|complete|reserved", 0),
+	       K("session", T_INT, 1, 65535, NULL, 0), K("start", T_INT, I32, NULL, 0),
+	       K("size", T_INT, U32, NULL, 0), K("nwa", T_INT_NONE, I32, NULL, 0),
+	       K("free", T_INT, U32, NULL, 0), K("last-recorded", T_INT_NONE, I32, NULL, 0),
+	       K("mode", T_INT, 0, 15, NULL, 0), K("data-mode", T_INT, 0, 15, NULL, 0),
+	       K("packet", T_INT, 0, 1, NULL, 0), K("fixed-packet", T_INT, 0, 1, NULL, 0),
+	       K("packet-size", T_INT, U32, NULL, 0)),
+	EXPECT("blocks", L_FINAL, 0, check_blocks,
+	       K("lba", T_RANGE, NOL, K_REQ), K("size", T_INT, 1, 65536, NULL, 0),
+	       K("equal", T_SOURCE, NOL, 0), K("recorded", T_ENUM, 0, 0, "no", 0)),
+	EXPECT("record", L_FINAL, 0, NULL,
+	       K("lba", T_INT, I32, NULL, K_REQ), K("block-size", T_INT, 1, 65536, NULL, 0),
+	       K("write-type", T_ENUM, 0, 0, "packet|tao|sao|raw|none", 0),
+	       K("data-block-type", T_INT_NONE, 0, 15, NULL, 0),
+	       K("opcode", T_ENUM, 0, 0, "WRITE(10)|WRITE(12)", 0), K("streaming", T_YESNO, NOL, 0),
+	       K("test-write", T_YESNO, NOL, 0), K("pow", T_YESNO, NOL, 0),
+	       K("track", T_INT, 0, 65535, NULL, 0), K("session", T_INT, 0, 65535, NULL, 0)),
+	EXPECT("sense", L_FINAL, 0, check_sense,
+	       K("command", T_STR, NOL, K_REQ), K("sense", T_SENSE, NOL, 0),
+	       K("key", T_HEX, 0, 15, NULL, 0), K("asc", T_HEX, 0, 255, NULL, 0),
+	       K("ascq", T_HEX, 0, 255, NULL, 0), K("deferred", T_YESNO, NOL, 0)),
+	EXPECT("trace", L_FINAL, 0, check_trace,
+	       K("op", T_STR, NOL, 0), K("count", T_INT, U32, NULL, K_CMP),
+	       K("status", T_ENUM, 0, 0, "GOOD|CHECK", 0), K("order", T_STR, NOL, 0)),
+	EXPECT("duration", L_FINAL | L_ONE_KEY, 0, NULL, K("virtual", T_DUR, NOL, K_CMP)),
+};
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+/* ---- the parser ------------------------------------------------------------------ */
+
+/* The line being parsed. */
+struct line {
+	const struct hrn_line *lx;
+	const struct kind *k;
+	int first;		/* the word of the first argument */
+	char name[64];		/* "write", "mmc close-track", "expect blocks": for messages */
+};
+
+/* The commands (family NULL) or the sub-commands of one family, in table order, for
+ * "expected one of" (a family's entries are adjacent in the table). */
+static void keyword_list(const char *family, char *out, size_t cap)
 {
 	size_t n = 0;
 	out[0] = 0;
-	for (const struct keyspec *k = c->keys; k->key; k++) {
-		if (!*k->key)
+	for (size_t i = 0; i < NKINDS; i++) {
+		const struct kind *k = &kinds[i];
+		if (family ? strcmp(k->word, family) != 0 : i > 0 && !strcmp(k->word, kinds[i - 1].word))
 			continue;
-		int w = snprintf(out + n, cap - n, "%s%s", n ? " " : "", k->key);
+		int w = snprintf(out + n, cap - n, "%s%s%s", n ? " " : "", family ? k->sub : k->word,
+				 family && (k->flags & L_SUBKEY) ? "=" : "");
 		if (w < 0 || (size_t)w >= cap - n)
 			break;
 		n += (size_t)w;
 	}
 }
 
-static const struct cmdspec *find_spec(const char *word, const char *sub)
+/* The keys of a kind, for "expected one of". */
+static void key_list(const struct kind *k, char *out, size_t cap)
 {
-	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
-		if (!strcmp(specs[i].word, word) &&
-		    (!sub ? !specs[i].sub : (specs[i].sub && !strcmp(specs[i].sub, sub))))
-			return &specs[i];
+	size_t n = 0;
+	out[0] = 0;
+	for (const struct keyspec *ks = k->keys; ks->key; ks++) {
+		if (!*ks->key)
+			continue;
+		int w = snprintf(out + n, cap - n, "%s%s", n ? " " : "", ks->key);
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
+/* The kind of word (sub NULL: any, sub-command or not), or of word and sub: its first
+ * sublen bytes, a key (subkey) or a word. */
+static const struct kind *find_kind(const char *word, const char *sub, size_t sublen, bool subkey)
+{
+	for (size_t i = 0; i < NKINDS; i++) {
+		const struct kind *k = &kinds[i];
+		if (strcmp(k->word, word))
+			continue;
+		if (!sub)
+			return k;
+		if (k->sub && strlen(k->sub) == sublen && !strncmp(k->sub, sub, sublen) &&
+		    !(k->flags & L_SUBKEY) == !subkey)
+			return k;
+	}
 	return NULL;
 }
 
-static bool has_sub(const char *word)
+static const struct family *family_of(const char *word)
 {
-	return !strcmp(word, "mmc") || !strcmp(word, "expect");
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (!strcmp(families[i].word, word))
+			return &families[i];
+	return NULL;
 }
 
-static bool is_action(enum hrn_kind k)
+/* The sub-command of family f from the line's second word. */
+static const struct kind *select_sub(struct parser *p, struct line *ln, const struct family *f)
 {
-	return k == HRN_MODE || k == HRN_WRITE || k == HRN_MMC || k == HRN_RUN || k == HRN_INPUT ||
-	       k == HRN_GUEST_RUN;
+	const struct hrn_line *lx = ln->lx;
+	const struct hrn_token *t = lx->n > 1 ? &lx->tok[1] : NULL;
+	char list[256];
+	keyword_list(f->word, list, sizeof(list));
+	if (!t || (!f->key_form && (t->eq >= 0 || t->quoted))) {
+		perr(p, t ? t->col : lx->end_col, "'%s' needs %s (expected one of: %s)", f->word, f->need, list);
+		return NULL;
+	}
+	bool subkey = t->eq >= 0;
+	const struct kind *k = find_kind(f->word, t->text, subkey ? (size_t)t->eq : strlen(t->text), subkey);
+	if (!k)
+		perr(p, t->col, "unknown %s '%s' (expected one of: %s)", f->noun, t->text, list);
+	ln->first = subkey ? 1 : 2;	/* result=NAME is also the first argument */
+	return k;
 }
 
-struct state {
-	int first_action_line;
-	int drive_line, load_line, scale_line, guest_line;
-	bool have_engine_action;	/* write, mode, mmc seen */
-	bool have_run;
-};
-
-static void parse_line(struct parser *p, struct state *ps, const char *line)
+/* The kind of the line from its first words; false after reporting. */
+static bool select_kind(struct parser *p, struct line *ln)
 {
-	struct token tok[64];
-	int end_col;
-	int n = tokenize(p, line, tok, 64, &end_col);
-	if (n <= 0)
-		return;
-	/* strip trailing blanks for end_col */
-	size_t ll = strlen(line);
-	const char *hash = NULL;
-	for (const char *c = line; *c; c++) {
-		if (*c == '"') {	/* skip the quoted value, its \" and \\ escapes too */
-			for (c++; *c && *c != '"'; c++)
-				if (*c == '\\' && (c[1] == '"' || c[1] == '\\'))
-					c++;
-			if (!*c)
-				break;
-		} else if (*c == '#') {
-			hash = c;
-			break;
-		}
+	const struct hrn_token *t = &ln->lx->tok[0];
+	const struct kind *k = t->quoted || t->eq >= 0 ? NULL : find_kind(t->text, NULL, 0, false);
+	if (!k) {
+		char list[256];
+		keyword_list(NULL, list, sizeof(list));
+		perr(p, t->col, "unknown command '%s' (expected one of: %s)", t->text, list);
+		return false;
 	}
-	if (hash)
-		ll = (size_t)(hash - line);
-	while (ll > 0 && (line[ll - 1] == ' ' || line[ll - 1] == '\t'))
-		ll--;
-	end_col = (int)ll + 1;
+	ln->first = 1;
+	if (k->sub)
+		k = select_sub(p, ln, family_of(k->word));
+	if (!k)
+		return false;
+	ln->k = k;
+	snprintf(ln->name, sizeof(ln->name), "%s%s%s", k->word, k->sub ? " " : "", k->sub ? k->sub : "");
+	return true;
+}
 
-	const char *word = tok[0].text;
-	int first_arg = 1;
-	const char *sub = NULL;
-	const struct cmdspec *spec = NULL;
-	if (tok[0].quoted || tok[0].eq >= 0 || !find_spec(word, NULL)) {
-		if (!has_sub(word) || tok[0].quoted) {
-			perr(p, tok[0].col, "unknown command '%s' (expected one of: %s)", word, commands);
-			goto out;
+/* Where the line may stand (doc/harness.md sections 3-5); false after reporting. */
+static bool check_order(struct parser *p, const struct line *ln)
+{
+	const struct kind *k = ln->k;
+	const struct hrn_scenario *s = p->s;
+	int col = ln->lx->tok[0].col;
+	if (k->flags & L_SETUP) {
+		if (p->first_action_line) {
+			perr(p, col, "'%s' must come before the first action (line %d)", ln->name, p->first_action_line);
+			return false;
 		}
+		for (int i = 0; i < s->nsteps; i++)
+			if (s->steps[i].kind == k->kind) {
+				perr(p, col, "'%s' given twice (first on line %d)", ln->name, s->steps[i].line);
+				return false;
+			}
 	}
-	if (!strcmp(word, "mmc")) {
-		if (n < 2 || tok[1].eq >= 0 || tok[1].quoted) {
-			perr(p, n < 2 ? end_col : tok[1].col, "'mmc' needs a step (expected one of: %s)", mmc_steps);
-			goto out;
-		}
-		sub = tok[1].text;
-		first_arg = 2;
-		spec = find_spec(word, sub);
-		if (!spec) {
-			perr(p, tok[1].col, "unknown mmc step '%s' (expected one of: %s)", sub, mmc_steps);
-			goto out;
-		}
-	} else if (!strcmp(word, "expect")) {
-		if (n < 2) {
-			perr(p, end_col, "'expect' needs what to check (expected one of: %s)", expect_kinds);
-			goto out;
-		}
-		if (tok[1].eq >= 0) {
-			char k[32];
-			snprintf(k, sizeof(k), "%.*s", tok[1].eq, tok[1].text);
-			sub = k;
-			spec = (!strcmp(k, "result") || !strcmp(k, "exit")) ? find_spec(word, k) : NULL;
-			first_arg = 1;
-		} else {
-			sub = tok[1].text;
-			spec = strcmp(sub, "result") && strcmp(sub, "exit") ? find_spec(word, sub) : NULL;
-			first_arg = 2;
-		}
-		if (!spec) {
-			perr(p, tok[1].col, "unknown expectation '%s' (expected one of: %s)", tok[1].text, expect_kinds);
-			goto out;
-		}
-		sub = spec->sub;
-	} else {
-		spec = find_spec(word, NULL);
+	if (k->need && !(p->seen & k->need)) {
+		perr(p, col, "'%s' needs %s", ln->name, need_text(k->need));
+		return false;
 	}
+	return true;
+}
 
-	/* ordering rules */
-	if (spec->kind == HRN_DRIVE || spec->kind == HRN_LOAD || spec->kind == HRN_TIME_SCALE ||
-	    spec->kind == HRN_GUEST) {
-		int *seen = spec->kind == HRN_DRIVE ? &ps->drive_line :
-			    spec->kind == HRN_LOAD ? &ps->load_line :
-			    spec->kind == HRN_GUEST ? &ps->guest_line : &ps->scale_line;
-		if (ps->first_action_line) {
-			perr(p, tok[0].col, "'%s' must come before the first action (line %d)", word,
-			     ps->first_action_line);
-			goto out;
-		}
-		if (*seen) {
-			perr(p, tok[0].col, "'%s' given twice (first on line %d)", word, *seen);
-			goto out;
-		}
-		*seen = p->line;
-		if (spec->kind == HRN_GUEST)
-			p->s->needs_guest = true;
-	}
-	if (spec->kind == HRN_EXPECT && !strcmp(sub, "result") && !ps->have_engine_action) {
-		perr(p, tok[0].col, "'expect result' needs an action (write, mode, mmc) before it");
-		goto out;
-	}
-	if (spec->kind == HRN_EXPECT && (!strcmp(sub, "exit") || !strcmp(sub, "output")) && !ps->have_run) {
-		perr(p, tok[0].col, "'expect %s' needs a 'run' or 'guest-run' before it", sub);
-		goto out;
-	}
-	if (spec->kind == HRN_GUEST_RUN && !ps->guest_line) {
-		perr(p, tok[0].col, "'guest-run' needs a 'guest' line before the first action");
-		goto out;
-	}
-
+/* A new step for the line, kept even if the rest of the line has errors; NULL when out
+ * of memory (reported). */
+static struct hrn_step *new_step(struct parser *p, const struct line *ln)
+{
 	struct hrn_scenario *s = p->s;
+	const struct kind *k = ln->k;
 	struct hrn_step *steps = realloc(s->steps, (size_t)(s->nsteps + 1) * sizeof(*steps));
-	if (!steps)
-		goto out;
+	if (!steps) {
+		perr(p, ln->lx->tok[0].col, "out of memory");
+		return NULL;
+	}
 	s->steps = steps;
-	struct hrn_step *st = &steps[s->nsteps];
-	memset(st, 0, sizeof(*st));
-	st->kind = spec->kind;
-	st->sub = spec->sub;
-	st->line = p->line;
-	st->is_final = spec->is_final;
-	int errs_before = s->nerrors;
+	struct hrn_step *st = &steps[s->nsteps++];
+	*st = (struct hrn_step){ .kind = k->kind, .sub = k->sub, .line = p->line,
+				 .is_final = (k->flags & L_FINAL) != 0 };
+	if ((k->flags & L_ACTION) && s->first_action < 0)
+		s->first_action = s->nsteps - 1;
+	if (k->flags & L_EMBEDDED)
+		s->needs_embedded = true;
+	if (k->flags & L_GUEST) {
+		s->needs_guest = true;
+		p->seen |= L_GUEST;
+	}
+	return st;
+}
 
-	if (spec->raw) {
-		if (n < 2) {
-			perr(p, end_col, "'%s' needs %s", word,
-			     spec->kind == HRN_FAULT ? "fault words (doc/simdrive-faults.md), e.g. write-error lba=64"
-						     : "a control request, e.g. \"eject 0\"");
-			goto out;
-		}
-		size_t len = 0;
-		for (int i = 1; i < n; i++)
-			len += strlen(tok[i].text) + 1;
-		st->words = malloc(len + 1);
-		if (!st->words)
-			goto out;
-		st->words[0] = 0;
-		for (int i = 1; i < n; i++) {
-			if (i > 1)
-				strcat(st->words, " ");
-			strcat(st->words, tok[i].text);
-		}
-		if (spec->kind == HRN_FAULT || spec->kind == HRN_CONTROL)
-			s->needs_embedded = true;
-		s->nsteps++;
-		goto out;
+static void store_arg(struct parser *p, struct hrn_step *st, const char *key, char op, const char *value, int col)
+{
+	struct hrn_arg *a = &st->args[st->nargs];
+	*a = (struct hrn_arg){ .key = key ? strdup(key) : NULL, .op = op, .value = strdup(value), .col = col };
+	if ((key && !a->key) || !a->value) {
+		free(a->key);
+		free(a->value);
+		*a = (struct hrn_arg){ 0 };
+		perr(p, col, "out of memory");
+		return;
 	}
+	st->nargs++;
+}
 
-	st->args = calloc((size_t)n, sizeof(*st->args));
-	if (!st->args)
-		goto out;
-	int npos = 0;
-	for (const struct keyspec *k = spec->keys; k->key; k++)
-		if (!*k->key)
-			npos++;
-	int pos_seen = 0;
-	char cmdname[64];
-	snprintf(cmdname, sizeof(cmdname), "%s%s%s", word, spec->sub && strcmp(word, "expect") ? " " : "",
-		 spec->sub && strcmp(word, "expect") ? spec->sub : "");
-	if (!strcmp(word, "expect"))
-		snprintf(cmdname, sizeof(cmdname), "expect %s", spec->sub);
-	for (int i = first_arg; i < n; i++) {
-		struct token *t = &tok[i];
-		struct hrn_arg *a = &st->args[st->nargs];
-		a->col = t->col;
-		if (t->eq < 0) {
-			/* a bare word: a positional argument */
-			const struct keyspec *k = NULL;
-			int idx = 0;
-			for (const struct keyspec *kk = spec->keys; kk->key; kk++)
-				if (!*kk->key && idx++ == pos_seen) {
-					k = kk;
-					break;
-				}
-			if (!k) {
-				char keys[256];
-				key_list(spec, keys, sizeof(keys));
-				if (*keys)
-					perr(p, t->col, "unexpected word '%s' for '%s' (expected key=value with a key of: %s)",
-					     t->text, cmdname, keys);
-				else
-					perr(p, t->col, "unexpected word '%s' ('%s' takes no arguments)", t->text, cmdname);
-				continue;
-			}
-			pos_seen++;
-			if (!check_value(p, word, k, k->what, t->text, t->col))
-				continue;
-			a->key = NULL;
-			a->op = 0;
-			a->value = strdup(t->text);
-			st->nargs++;
-			continue;
+/* A bare word: the n-th (0-based) of the kind's table. */
+static void add_word(struct parser *p, const struct line *ln, struct hrn_step *st, const struct hrn_token *t,
+		     int n)
+{
+	const struct keyspec *k;
+	for (k = ln->k->keys; k->key; k++)
+		if (!*k->key && n-- == 0)
+			break;
+	if (!k->key) {
+		char keys[256];
+		key_list(ln->k, keys, sizeof(keys));
+		if (*keys)
+			perr(p, t->col, "unexpected word '%s' for '%s' (expected key=value with a key of: %s)",
+			     t->text, ln->name, keys);
+		else
+			perr(p, t->col, "unexpected word '%s' ('%s' takes no arguments)", t->text, ln->name);
+	} else if (!vtypes[k->t].ok(k, t->text)) {
+		bad_value(p, t->col, k, k->what, t->text);
+	} else {
+		store_arg(p, st, NULL, 0, t->text, t->col);
+	}
+}
+
+/* key is on the line already with an operator that clashes with op (count>=1 count<=5
+ * is a range). */
+static bool given(const struct hrn_step *st, const char *key, char op)
+{
+	for (int i = 0; i < st->nargs; i++) {
+		const struct hrn_arg *a = &st->args[i];
+		if (a->key && !strcmp(a->key, key) && (a->op == op || op == '=' || a->op == '='))
+			return true;
+	}
+	return false;
+}
+
+static const struct keyspec *find_key(const struct kind *k, const char *key)
+{
+	for (const struct keyspec *ks = k->keys; ks->key; ks++)
+		if (*ks->key && !strcmp(ks->key, key))
+			return ks;
+	return NULL;
+}
+
+/* key=value, key>=value or key<=value. */
+static void add_keyed(struct parser *p, const struct line *ln, struct hrn_step *st, const struct hrn_token *t)
+{
+	char key[64];
+	char op = '=';
+	int klen = t->eq;
+	if (klen > 0 && (t->text[klen - 1] == '>' || t->text[klen - 1] == '<'))
+		op = t->text[--klen];
+	if (klen <= 0 || klen >= (int)sizeof(key)) {
+		perr(p, t->col, "expected key=value, found '%s'", t->text);
+		return;
+	}
+	memcpy(key, t->text, (size_t)klen);
+	key[klen] = 0;
+	const struct keyspec *k = find_key(ln->k, key);
+	const char *v = t->text + t->eq + 1;
+	char keys[256];
+	if (!k) {
+		key_list(ln->k, keys, sizeof(keys));
+		if (*keys)
+			perr(p, t->col, "unknown key '%s' for '%s' (expected one of: %s)", key, ln->name, keys);
+		else
+			perr(p, t->col, "unknown key '%s' ('%s' takes no keys)", key, ln->name);
+	} else if (op != '=' && !(k->flags & K_CMP)) {
+		perr(p, t->col, "'%s' takes '=' only (>= and <= are for count and virtual)", key);
+	} else if (given(st, key, op)) {
+		perr(p, t->col, "key '%s' given twice for '%s'", key, ln->name);
+	} else if (!vtypes[k->t].ok(k, v)) {
+		bad_value(p, t->col + t->eq + 1, k, key, v);
+	} else {
+		store_arg(p, st, key, op, v, t->col);
+	}
+}
+
+/* The bare words and required keys the line lacks (reported just past its end). */
+static void check_complete(struct parser *p, const struct line *ln, const struct hrn_step *st, int nwords)
+{
+	int col = ln->lx->end_col;
+	int word = 0;
+	for (const struct keyspec *k = ln->k->keys; k->key; k++) {
+		if (!*k->key) {
+			if (word++ == nwords)	/* the first one missing */
+				perr(p, col, "'%s' needs %s", ln->name, k->what);
+		} else if ((k->flags & K_REQ) && !hrn_step_arg(st, k->key)) {
+			perr(p, col, "'%s' needs '%s=%s'", ln->name, k->key, vtypes[k->t].hint);
 		}
-		/* key=value, key>=value, key<=value */
-		char key[64];
-		char op = '=';
-		int klen = t->eq;
-		if (klen > 0 && (t->text[klen - 1] == '>' || t->text[klen - 1] == '<')) {
-			op = t->text[klen - 1];
-			klen--;
-		}
-		if (klen <= 0 || klen >= (int)sizeof(key)) {
-			perr(p, t->col, "expected key=value, found '%s'", t->text);
-			continue;
-		}
-		memcpy(key, t->text, (size_t)klen);
-		key[klen] = 0;
-		const struct keyspec *k = NULL;
-		for (const struct keyspec *kk = spec->keys; kk->key; kk++)
-			if (*kk->key && !strcmp(kk->key, key)) {
-				k = kk;
-				break;
-			}
-		if (!k) {
-			char keys[256];
-			key_list(spec, keys, sizeof(keys));
-			if (*keys)
-				perr(p, t->col, "unknown key '%s' for '%s' (expected one of: %s)", key, cmdname, keys);
-			else
-				perr(p, t->col, "unknown key '%s' ('%s' takes no keys)", key, cmdname);
-			continue;
-		}
-		if (op != '=' && !(k->flags & F_CMP)) {
-			perr(p, t->col, "'%s' takes '=' only (>= and <= are for count and virtual)", key);
-			continue;
-		}
-		bool dup = false;
-		for (int j = 0; j < st->nargs; j++)
-			if (st->args[j].key && !strcmp(st->args[j].key, key) &&
-			    (st->args[j].op == op || op == '=' || st->args[j].op == '=')) {
-				perr(p, t->col, "key '%s' given twice", key);
-				dup = true;
-				break;
-			}
-		if (dup)
-			continue;
-		const char *v = t->text + t->eq + 1;
-		if (!check_value(p, word, k, key, v, t->col + t->eq + 1))
-			continue;
-		a->key = strdup(key);
-		a->op = op;
-		a->value = strdup(v);
-		st->nargs++;
 	}
-	if (s->nerrors != errs_before) {
-		/* keep what was parsed but do not check completeness on a broken line */
-		s->nsteps++;
-		goto out;
+	if ((ln->k->flags & L_ONE_KEY) && st->nargs == 0)
+		perr(p, col, "'%s' needs at least one key", ln->name);
+}
+
+static void parse_args(struct parser *p, const struct line *ln)
+{
+	const struct hrn_line *lx = ln->lx;
+	struct hrn_step *st = new_step(p, ln);
+	if (!st)
+		return;
+	st->args = calloc((size_t)lx->n, sizeof(*st->args));
+	if (!st->args) {
+		perr(p, lx->tok[0].col, "out of memory");
+		return;
 	}
-	if (pos_seen < npos) {
-		int idx = 0;
-		for (const struct keyspec *kk = spec->keys; kk->key; kk++)
-			if (!*kk->key && idx++ == pos_seen) {
-				perr(p, end_col, "'%s' needs %s", cmdname, kk->what);
-				break;
-			}
+	int errors = p->s->nerrors, nwords = 0;
+	for (int i = ln->first; i < lx->n; i++) {
+		if (lx->tok[i].eq < 0)
+			add_word(p, ln, st, &lx->tok[i], nwords++);
+		else
+			add_keyed(p, ln, st, &lx->tok[i]);
 	}
-	for (const struct keyspec *k = spec->keys; k->key; k++)
-		if (*k->key && (k->flags & F_REQ) && !hrn_step_arg(st, k->key)) {
-			const char *hint = k->t == T_INT ? "N" : k->t == T_RANGE ? "A..B" :
-					   k->t == T_SOURCE ? "SOURCE" : k->t == T_LBA_NWA ? "L|nwa" :
-					   k->t == T_PATH ? "PATH" : k->t == T_ENUM ? "..." : "VALUE";
-			perr(p, end_col, "'%s' needs '%s=%s'", cmdname, k->key, hint);
-		}
-	if (spec->need_one && st->nargs == 0)
-		perr(p, end_col, "'%s' needs at least one key", cmdname);
-	if (spec->kind == HRN_EXPECT && !strcmp(sub, "blocks")) {
-		bool eq = hrn_step_arg(st, "equal"), rec = hrn_step_arg(st, "recorded");
-		int64_t a, b;
-		if (eq == rec)
-			perr(p, end_col, "'expect blocks' needs exactly one of 'equal=SOURCE' and 'recorded=no'");
-		else if (hrn_step_get(st, "lba") && hrn_parse_range(hrn_step_get(st, "lba"), &a, &b) && b == HRN_RANGE_END &&
-			 (!eq || strncmp(hrn_step_get(st, "equal"), "file:", 5)))
-			perr(p, hrn_step_arg(st, "lba")->col, "'lba=A..end' needs 'equal=file:PATH' (the file's length ends the range)");
+	if (p->s->nerrors != errors)
+		return;	/* a broken line is not also reported for what it lacks */
+	check_complete(p, ln, st, nwords);
+	if (ln->k->check)
+		ln->k->check(p, st, lx->end_col);
+	if ((ln->k->flags & L_ACTION) && !p->first_action_line)
+		p->first_action_line = p->line;
+	p->seen |= ln->k->flags & (L_RESULT | L_EXIT);
+}
+
+/* fault, control: the words after the command, joined by one blank; simdrive checks them. */
+static void parse_words(struct parser *p, const struct line *ln)
+{
+	const struct hrn_line *lx = ln->lx;
+	if (lx->n < 2) {
+		perr(p, lx->end_col, "'%s' needs %s", ln->name, ln->k->words);
+		return;
 	}
-	if (spec->kind == HRN_EXPECT && !strcmp(sub, "sense")) {
-		bool sn = hrn_step_arg(st, "sense");
-		bool k3 = hrn_step_arg(st, "key") || hrn_step_arg(st, "asc") || hrn_step_arg(st, "ascq");
-		if (sn && k3)
-			perr(p, end_col, "'expect sense' takes 'sense=K/AA/QQ' or 'key= asc= ascq=', not both");
-		else if (!sn && !(hrn_step_arg(st, "key") && hrn_step_arg(st, "asc")))
-			perr(p, end_col, "'expect sense' needs 'sense=K/AA/QQ' or 'key=K asc=AA [ascq=QQ]'");
+	size_t len = 0;
+	for (int i = 1; i < lx->n; i++)
+		len += strlen(lx->tok[i].text) + 1;
+	char *words = malloc(len);
+	if (!words) {
+		perr(p, lx->tok[0].col, "out of memory");
+		return;
 	}
-	if (spec->kind == HRN_EXPECT && !strcmp(sub, "trace")) {
-		bool op = hrn_step_arg(st, "op"), ord = hrn_step_arg(st, "order");
-		if (op == ord)
-			perr(p, end_col, "'expect trace' needs exactly one of 'op=NAME' and 'order=A,B,...'");
-		else if (op && !hrn_step_arg(st, "count"))
-			perr(p, end_col, "'expect trace op=' needs 'count=N', 'count>=N' or 'count<=N'");
-		else if (ord && (hrn_step_arg(st, "count") || hrn_step_arg(st, "status")))
-			perr(p, end_col, "'expect trace order=' takes no count or status");
+	char *w = words;
+	for (int i = 1; i < lx->n; i++)
+		w += sprintf(w, "%s%s", i > 1 ? " " : "", lx->tok[i].text);
+	struct hrn_step *st = new_step(p, ln);
+	if (st)
+		st->words = words;
+	else
+		free(words);
+}
+
+static void parse_line(struct parser *p, const char *text, size_t len)
+{
+	struct hrn_line lx;
+	if (hrn_scn_tokenize(text, len, &lx) < 0) {
+		perr(p, lx.err_col, "%s", lx.err);
+		return;
 	}
-	if (spec->kind == HRN_INPUT) {
-		static const char *const makers[] = { "from", "iso", "tone", "source" };
-		int nm = 0;
-		for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
-			nm += hrn_step_arg(st, makers[i]) != NULL;
-		if (nm != 1)
-			perr(p, end_col, "'input' needs exactly one of 'from=PATH', 'iso=DIR', 'tone=HZ' and 'source=SOURCE'");
-		else if (hrn_step_arg(st, "volid") && !hrn_step_arg(st, "iso"))
-			perr(p, hrn_step_arg(st, "volid")->col, "'volid' is for 'iso=DIR'");
-		else if (hrn_step_arg(st, "seconds") && !hrn_step_arg(st, "tone"))
-			perr(p, hrn_step_arg(st, "seconds")->col, "'seconds' is for 'tone=HZ'");
-		else if (hrn_step_arg(st, "tone") && !hrn_step_arg(st, "seconds"))
-			perr(p, end_col, "'input tone=' needs 'seconds=N'");
-		else if (hrn_step_arg(st, "source") && !hrn_step_arg(st, "size"))
-			perr(p, end_col, "'input source=' needs 'size=BYTES'");
-		else if (hrn_step_arg(st, "size") && !hrn_step_arg(st, "source"))
-			perr(p, hrn_step_arg(st, "size")->col, "'size' is for 'source=SOURCE'");
-	}
-	if (spec->kind == HRN_WRITE) {
-		const struct hrn_arg *ca = hrn_step_arg(st, "cancel-after");
-		int64_t c, b;
-		if (ca && hrn_parse_int(ca->value, 1, INT32_MAX, &c) &&
-		    hrn_parse_int(hrn_step_get(st, "blocks"), 1, INT32_MAX, &b) && c >= b)
-			perr(p, ca->col, "cancel-after=%lld is not below blocks=%lld", (long long)c, (long long)b);
-	}
-	s->nsteps++;
-	if (is_action(spec->kind)) {
-		if (!ps->first_action_line)
-			ps->first_action_line = p->line;
-		if (spec->kind == HRN_RUN || spec->kind == HRN_GUEST_RUN)
-			ps->have_run = true;
-		else if (spec->kind != HRN_INPUT)
-			ps->have_engine_action = true;
-	}
-out:
-	free_tokens(tok, n);
+	struct line ln = { .lx = &lx };
+	if (lx.n == 0 || !select_kind(p, &ln) || !check_order(p, &ln))
+		return;
+	if (ln.k->words)
+		parse_words(p, &ln);
+	else
+		parse_args(p, &ln);
 }
 
 static char *dirname_of(const char *path)
@@ -1068,38 +1186,21 @@ struct hrn_scenario *hrn_scn_parse_text(const char *path, const char *text, cons
 		s->fixtures = strdup(getenv("FIXTURES"));
 	else
 		s->fixtures = find_fixtures(s->dir);
+	s->first_action = -1;
 	struct parser p = { .s = s };
-	struct state ps = { 0 };
-	const char *c = text;
-	char line[HRN_LINE_MAX + 2];
-	while (*c) {
-		p.line++;
+	for (const char *c = text; *c;) {
 		const char *nl = strchr(c, '\n');
-		size_t n = nl ? (size_t)(nl - c) : strlen(c);
-		if (n > 0 && c[n - 1] == '\r')
-			n--;
-		if (n > HRN_LINE_MAX) {
-			perr(&p, HRN_LINE_MAX + 1, "line longer than %d bytes", HRN_LINE_MAX);
-		} else {
-			memcpy(line, c, n);
-			line[n] = 0;
-			if (memchr(line, 0, n))
-				perr(&p, (int)strlen(line) + 1, "NUL byte in the line (expected text)");
-			else
-				parse_line(&p, &ps, line);
-		}
+		p.line++;
+		parse_line(&p, c, nl ? (size_t)(nl - c) : strlen(c));
 		if (!nl)
 			break;
 		c = nl + 1;
 	}
-	s->first_action = s->nsteps;
-	for (int i = 0; i < s->nsteps; i++)
-		if (is_action(s->steps[i].kind)) {
-			s->first_action = i;
-			break;
-		}
+	if (s->first_action < 0)
+		s->first_action = s->nsteps;
 	return s;
 }
+
 
 struct hrn_scenario *hrn_scn_parse(const char *path, const char *fixtures)
 {

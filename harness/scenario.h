@@ -8,6 +8,7 @@
 #define HRN_SCENARIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum hrn_kind {
@@ -47,6 +48,34 @@ struct hrn_scenario {
 	bool needs_embedded;	/* fault or control lines */
 	bool needs_guest;	/* a guest line */
 };
+
+/* ---- the words of one line (doc/harness.md section 1) ---- */
+
+#define HRN_LINE_MAX  4096	/* bytes of a line, without its line end */
+#define HRN_WORDS_MAX 64	/* words of a line */
+
+struct hrn_token {
+	const char *text;	/* quotes removed, \" and \\ resolved; in the hrn_line's buf */
+	int col;		/* 1-based column of its first byte */
+	int eq;			/* offset in text of the first '=' before any quote, or -1 */
+	bool quoted;		/* the word starts with a quote */
+};
+
+struct hrn_line {
+	int n;
+	struct hrn_token tok[HRN_WORDS_MAX];
+	int end_col;		/* just past the last word: where a missing one is reported */
+	int err_col;		/* after an error: its column */
+	char err[96];		/* after an error: the message */
+	char buf[HRN_LINE_MAX + 1];
+};
+
+/* Split one line (len bytes, without its '\n') into words.  Blanks (space, tab) separate
+ * words; a double quote starts a quoted part, where blanks and '#' are text and \" and
+ * \\ the only escapes, and which must end on the line; '#' elsewhere starts a comment; a
+ * CR at the end is dropped.  There is no line continuation.  Returns 0, or -1 with err
+ * and err_col set. */
+int hrn_scn_tokenize(const char *line, size_t len, struct hrn_line *out);
 
 /* Parse path.  fixtures: the fixtures directory (NULL: $FIXTURES, else the nearest
  * directory named "fixtures" above the file).  Always returns a scenario (NULL only when

@@ -2,10 +2,12 @@
  * sections 1-6): every line kind and its keys, quoting, comments, CRLF, the line limit,
  * duplicate keys, the setup/action order, paths (relative, absolute, fixtures:, the
  * fixtures directory from the argument, $FIXTURES or the nearest "fixtures" above the
- * file), reading files (NUL bytes, a missing file, more than one read buffer), the value
- * helpers and the exact "FILE:LINE:COL: message" of each malformed line. */
+ * file), reading files (NUL bytes, a missing file, more than one read buffer), every
+ * fixture scenario, the tokenizer on its own, the generic key checks for every line kind,
+ * the value helpers and the exact "FILE:LINE:COL: message" of each malformed line. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -647,13 +649,14 @@ static void test_line_limit(void)
 
 static void test_duplicate_keys(void)
 {
-	ERR1("load media=cd-r media=cd-rw", "x.scn:1:17: key 'media' given twice");
-	ERR1("mmc sync retry=no retry=yes", "x.scn:1:19: key 'retry' given twice");
-	ERR1("write source=zero lba=0 blocks=1 lba=5", "x.scn:1:34: key 'lba' given twice");
-	ERR1("expect trace op=A count>=1 count>=2", "x.scn:1:28: key 'count' given twice");
-	ERR1("expect trace op=A count=1 count<=2", "x.scn:1:27: key 'count' given twice");
-	ERR1("expect duration virtual>=1 virtual=2", "x.scn:1:28: key 'virtual' given twice");
-	ERR1("expect duration virtual<=1 virtual<=2", "x.scn:1:28: key 'virtual' given twice");
+	/* the message names the line kind, as "unknown key" does */
+	ERR1("load media=cd-r media=cd-rw", "x.scn:1:17: key 'media' given twice for 'load'");
+	ERR1("mmc sync retry=no retry=yes", "x.scn:1:19: key 'retry' given twice for 'mmc sync'");
+	ERR1("write source=zero lba=0 blocks=1 lba=5", "x.scn:1:34: key 'lba' given twice for 'write'");
+	ERR1("expect trace op=A count>=1 count>=2", "x.scn:1:28: key 'count' given twice for 'expect trace'");
+	ERR1("expect trace op=A count=1 count<=2", "x.scn:1:27: key 'count' given twice for 'expect trace'");
+	ERR1("expect duration virtual>=1 virtual=2", "x.scn:1:28: key 'virtual' given twice for 'expect duration'");
+	ERR1("expect duration virtual<=1 virtual<=2", "x.scn:1:28: key 'virtual' given twice for 'expect duration'");
 	/* a second positional word */
 	ERR1("mmc close-track 1 2",
 	     "x.scn:1:19: unexpected word '2' for 'mmc close-track' (expected key=value with a key of: retry)");
@@ -895,6 +898,168 @@ static void test_parse_file(void)
 	free(f4);
 	free(f5);
 	free(tmp);
+}
+
+/* Parse every *.scn below dir; n[0] counts those that parsed cleanly, n[1] those under
+ * a directory named "malformed", which must have errors. */
+static void parse_tree(const char *dir, bool malformed, int n[2])
+{
+	DIR *d = opendir(dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *path = path_join(dir, e->d_name);
+		struct stat st;
+		size_t len = strlen(e->d_name);
+		if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			parse_tree(path, malformed || !strcmp(e->d_name, "malformed"), n);
+		} else if (path && len > 4 && !strcmp(e->d_name + len - 4, ".scn")) {
+			struct hrn_scenario *s = hrn_scn_parse(path, NULL);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+			bool ok = malformed ? s->nerrors > 0 : s->nerrors == 0 && s->nsteps > 0;
+			if (!ok)
+				fprintf(stderr, "\n%s: %d steps, %d error(s): %s", path, s->nsteps, s->nerrors,
+					s->errors ? s->errors : "(none)\n");
+			CU_ASSERT(ok);
+			n[malformed]++;
+			hrn_scn_free(s);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+/* Every scenario of fixtures/ parses (also those that need a guest or a program the
+ * runner may skip), and every one under malformed/ is refused. */
+static void test_fixtures_parse(void)
+{
+	const char *fx = getenv("FIXTURES");
+	int n[2] = { 0, 0 };
+	char *dir = path_join(fx && *fx ? fx : "fixtures", "scenarios");
+	parse_tree(dir, false, n);
+	free(dir);
+	dir = path_join(fx && *fx ? fx : "fixtures", "harness-selftest");
+	parse_tree(dir, false, n);
+	free(dir);
+	CU_ASSERT(n[0] > 0 && n[1] > 0);
+}
+
+/* ---- the tokenizer ------------------------------------------------------------------ */
+
+/* The words of line as "<text>COL", with q when the word starts with a quote and =N when
+ * it has a key (N: the offset of its '='), separated by blanks; or "error COL: message". */
+static const char *words_of(const char *line, size_t len)
+{
+	static char out[8192];
+	static struct hrn_line lx;
+	if (hrn_scn_tokenize(line, len, &lx) != 0) {
+		snprintf(out, sizeof(out), "error %d: %s", lx.err_col, lx.err);
+		return out;
+	}
+	size_t n = 0;
+	out[0] = 0;
+	for (int i = 0; i < lx.n && n < sizeof(out); i++) {
+		const struct hrn_token *t = &lx.tok[i];
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s<%s>%d%s", i ? " " : "", t->text, t->col,
+				      t->quoted ? "q" : "");
+		if (t->eq >= 0 && n < sizeof(out))
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "=%d", t->eq);
+	}
+	return out;
+}
+
+#define WORDS(line, want) check_words((line), strlen(line), (want), __LINE__)
+static void check_words(const char *line, size_t len, const char *want, int at)
+{
+	const char *got = words_of(line, len);
+	bool ok = streq(got, want);
+	if (!ok)
+		fprintf(stderr, "\n%s:%d: tokenize '%s'\n  want: %s\n  got:  %s\n", __FILE__, at, line, want, got);
+	check_at(ok, at, want);
+}
+
+static int end_col_of(const char *line)
+{
+	struct hrn_line lx;
+	return hrn_scn_tokenize(line, strlen(line), &lx) == 0 ? lx.end_col : -1;
+}
+
+static void test_tokenizer(void)
+{
+	/* blanks: spaces and tabs, any number; a tab is one column */
+	WORDS("", "");
+	WORDS(" \t  ", "");
+	WORDS("mmc sync", "<mmc>1 <sync>5");
+	WORDS("\twrite\tsource=zero \t lba=0  ", "<write>2 <source=zero>8=6 <lba=0>22=3");
+	/* keys: the first '=' before any quote */
+	WORDS("count>=1 a=b=c =x", "<count>=1>1=6 <a=b=c>10=1 <=x>16=0");
+	/* quotes: around a whole word, a value or a part of a word; an empty string */
+	WORDS("run \"wodim dev={url}\"", "<run>1 <wodim dev={url}>5q");
+	WORDS("order=\"WRITE(10),CLOSE TRACK/SESSION\"", "<order=WRITE(10),CLOSE TRACK/SESSION>1=5");
+	WORDS("op=CLOSE\" TRACK/SESSION\"", "<op=CLOSE TRACK/SESSION>1=2");
+	WORDS("\"x=1 y=2\"", "<x=1 y=2>1q");
+	WORDS("\"a\"=b", "<a=b>1q");
+	WORDS("\"a\"\"b\" c\"d\"e", "<ab>1q <cde>8");
+	WORDS("\"\" k=\"\" \"\"\"\"", "<>1q <k=>4=1 <>9q");
+	WORDS("\"\t tab \"", "<\t tab >1q");
+	/* escapes: \" and \\ inside quotes only; any other backslash stays as written */
+	WORDS("\"say \\\"hi\\\" a\\\\b\"", "<say \"hi\" a\\b>1q");
+	WORDS("\"a\\nb \\q\"", "<a\\nb \\q>1q");
+	WORDS("\"a\\\\\" b", "<a\\>1q <b>7");
+	WORDS("a\\\\b a\\\"b\"", "<a\\\\b>1 <a\\b>6");
+	/* comments: '#' outside quotes ends the line, also right after a word */
+	WORDS("# all of it", "");
+	WORDS("mmc sync # trailing", "<mmc>1 <sync>5");
+	WORDS("mmc sync#glued", "<mmc>1 <sync>5");
+	WORDS("run \"a # b\" # c", "<run>1 <a # b>5q");
+	WORDS("run \"ls\"#list", "<run>1 <ls>5q");
+	WORDS("k=#v", "<k=>1=1");
+	/* one CR before the line end is dropped, the rest is text */
+	WORDS("mmc sync\r", "<mmc>1 <sync>5");
+	WORDS("mmc sync\r\r", "<mmc>1 <sync\r>5");
+	WORDS("\r", "");
+	/* where a missing word is reported: just past the last word */
+	CU_ASSERT_EQUAL(end_col_of("write source=zero lba=0"), 24);
+	CU_ASSERT_EQUAL(end_col_of("write source=zero lba=0 \t # no blocks"), 24);
+	CU_ASSERT_EQUAL(end_col_of("expect trace op=\"a\\\"#b\"  "), 24);
+	CU_ASSERT_EQUAL(end_col_of("mmc\r"), 4);
+}
+
+static void test_tokenizer_errors(void)
+{
+	const char *unterminated = "unterminated quoted value (expected a closing '\"' on this line)";
+	char want[256];
+	/* the column of the quote that is not closed */
+	snprintf(want, sizeof(want), "error 5: %s", unterminated);
+	WORDS("run \"wodim dev={url}", want);
+	WORDS("run \"ab\\\"", want);	/* \" does not close it */
+	WORDS("run \"a\\nb \\q \\\"", want);
+	WORDS("run \"a\" \"b", "error 9: unterminated quoted value (expected a closing '\"' on this line)");
+	WORDS("k=\"v # c", "error 3: unterminated quoted value (expected a closing '\"' on this line)");
+	/* the word and line limits */
+	char line[HRN_LINE_MAX + 8];
+	char *w = line;
+	for (int i = 0; i < HRN_WORDS_MAX; i++)
+		w += sprintf(w, "%sa", i ? " " : "");
+	struct hrn_line lx;
+	CU_ASSERT(hrn_scn_tokenize(line, strlen(line), &lx) == 0 && lx.n == HRN_WORDS_MAX);
+	strcpy(w, " b");
+	WORDS(line, "error 129: too many words on one line (at most 64)");
+	memset(line, 'x', HRN_LINE_MAX);
+	line[HRN_LINE_MAX] = '\r';
+	CU_ASSERT(hrn_scn_tokenize(line, HRN_LINE_MAX + 1, &lx) == 0 && lx.n == 1 &&
+		  strlen(lx.tok[0].text) == HRN_LINE_MAX);
+	line[HRN_LINE_MAX] = 'x';
+	check_words(line, HRN_LINE_MAX + 1, "error 4097: line longer than 4096 bytes", __LINE__);
+	check_words("ab\0c", 4, "error 3: NUL byte in the line (expected text)", __LINE__);
+	/* through the parser: FILE:LINE:COL, and the other lines are still parsed */
+	struct hrn_scenario *s = hrn_scn_parse_text("dir/t.scn", "mmc sync\n\nrun \"x\n\tmmc close-session\n", "/fx");
+	snprintf(want, sizeof(want), "dir/t.scn:3:5: %s\n", unterminated);
+	CU_ASSERT(s->nerrors == 1 && streq(s->errors, want));
+	CU_ASSERT(s->nsteps == 2 && step_is(s, 1, HRN_MMC, "close-session", 4, 0));
+	hrn_scn_free(s);
 }
 
 /* ---- error messages --------------------------------------------------------------- */
@@ -1140,6 +1305,125 @@ static void test_errors_many(void)
 	hrn_scn_free(s);
 }
 
+/* ---- the generic key checks, for every line kind ------------------------------------- */
+
+/* A valid line of each kind (after the lines `before` it needs) and one of its keys. */
+static const struct {
+	const char *before, *line, *name, *key;
+} kind_lines[] = {
+	{ "", "drive personality=a.drive", "drive", "personality" },
+	{ "", "load media=cd-r", "load", "media" },
+	{ "", "time-scale 1", "time-scale", NULL },
+	{ "", "guest modes=iscsi", "guest", "modes" },
+	{ "", "engine streaming=no", "engine", "streaming" },
+	{ "", "mode bufe=1", "mode", "bufe" },
+	{ "", "write source=zero lba=0 blocks=1", "write", "lba" },
+	{ "", "mmc close-track 1 retry=no", "mmc close-track", "retry" },
+	{ "", "mmc close-session retry=no", "mmc close-session", "retry" },
+	{ "", "mmc finalize function=5", "mmc finalize", "function" },
+	{ "", "mmc sync retry=yes", "mmc sync", "retry" },
+	{ "", "mmc blank full retry=no", "mmc blank", "retry" },
+	{ "", "mmc format type=26", "mmc format", "type" },
+	{ "", "mmc reserve 100 retry=no", "mmc reserve", "retry" },
+	{ "", "mmc set-speed max retry=no", "mmc set-speed", "retry" },
+	{ "", "mmc send-cue c.bin retry=no", "mmc send-cue", "retry" },
+	{ "", "mmc eject retry=no", "mmc eject", "retry" },
+	{ "", "mmc load retry=no", "mmc load", "retry" },
+	{ "", "mmc cdb 1B0000000200 in=8", "mmc cdb", "in" },
+	{ "", "run true timeout=1s", "run", "timeout" },
+	{ "", "input a from=x", "input", "from" },
+	{ "guest\n", "guest-run true timeout=1s", "guest-run", "timeout" },
+	{ "mmc sync\n", "expect result=S_OK sense=none", "expect result", "sense" },
+	{ "run true\n", "expect exit=0", "expect exit", "exit" },
+	{ "run true\n", "expect output contains=x", "expect output", "contains" },
+	{ "", "expect disc status=blank", "expect disc", "status" },
+	{ "", "expect track 1 state=blank", "expect track", "state" },
+	{ "", "expect blocks lba=0..1 recorded=no", "expect blocks", "lba" },
+	{ "", "expect record lba=0", "expect record", "lba" },
+	{ "", "expect sense command=X sense=5/21/00", "expect sense", "command" },
+	{ "", "expect trace op=X count=1", "expect trace", "op" },
+	{ "", "expect duration virtual<=1s", "expect duration", "virtual" },
+};
+
+/* before + line + extra parses with exactly one error that starts with "x.scn:L:C: " +
+ * want (L: the line's number, C: where extra starts). */
+static void check_extra(int i, const char *extra, const char *want)
+{
+	char text[512], head[512];
+	const char *line = kind_lines[i].line;
+	int lineno = 1;
+	for (const char *c = kind_lines[i].before; *c; c++)
+		lineno += *c == '\n';
+	snprintf(text, sizeof(text), "%s%s %s\n", kind_lines[i].before, line, extra);
+	snprintf(head, sizeof(head), "x.scn:%d:%d: %s", lineno, (int)strlen(line) + 2, want);
+	struct hrn_scenario *s = parse(text);
+	bool ok = s->nerrors == 1 && s->errors && !strncmp(s->errors, head, strlen(head));
+	if (!ok)
+		fprintf(stderr, "\n%s: want %s...\n  got %d error(s): %s", text, head, s->nerrors,
+			s->errors ? s->errors : "(none)\n");
+	CU_ASSERT(ok);
+	hrn_scn_free(s);
+}
+
+static void test_generic_keys(void)
+{
+	char text[512], want[256];
+	for (size_t i = 0; i < sizeof(kind_lines) / sizeof(kind_lines[0]); i++) {
+		const char *name = kind_lines[i].name, *key = kind_lines[i].key;
+		snprintf(text, sizeof(text), "%s%s\n", kind_lines[i].before, kind_lines[i].line);
+		struct hrn_scenario *s = parse(text);
+		CU_ASSERT(s->nerrors == 0 && s->nsteps >= 1);
+		hrn_scn_free(s);
+		/* an unknown key and a stray word name the line kind and what it takes */
+		snprintf(want, sizeof(want), key ? "unknown key 'bogus' for '%s' (expected one of: " :
+					     "unknown key 'bogus' ('%s' takes no keys)", name);
+		check_extra((int)i, "bogus=1", want);
+		snprintf(want, sizeof(want), key ? "unexpected word 'stray' for '%s' (expected key=value with a key of: " :
+					     "unexpected word 'stray' ('%s' takes no arguments)", name);
+		check_extra((int)i, "stray", want);
+		if (!key)
+			continue;
+		/* the key again, with the value it has on the line */
+		const char *arg = strstr(kind_lines[i].line, key);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(arg);
+		snprintf(text, sizeof(text), "%.*s", (int)strcspn(arg, " "), arg);
+		snprintf(want, sizeof(want), "key '%s' given twice for '%s'", key, name);
+		check_extra((int)i, text, want);
+	}
+
+	/* missing required keys and words: reported just past the line, with what they take */
+	ERR1("expect record block-size=2048", "x.scn:1:30: 'expect record' needs 'lba=N'");
+	ERR1("expect blocks recorded=no", "x.scn:1:26: 'expect blocks' needs 'lba=A..B'");
+	ERR1("write source=zero blocks=1", "x.scn:1:27: 'write' needs 'lba=L|nwa'");
+	ERR1("input from=x", "x.scn:1:13: 'input' needs a file name");
+	ERR1("expect track state=blank", "x.scn:1:25: 'expect track' needs a track number");
+
+	/* integers: both ends of the range, hex, one past either end */
+	struct hrn_scenario *s = PARSE_OK("engine queue-depth=1\nengine queue-depth=64\nengine queue-depth=0x40\n"
+					  "write source=zero lba=-2147483648 blocks=2147483647\n", 4);
+	hrn_scn_free(s);
+	ERR1("engine queue-depth=0", "x.scn:1:20: bad number '0' for 'queue-depth' (expected an integer 1..64)");
+	ERR1("engine queue-depth=0x41", "x.scn:1:20: bad number '0x41' for 'queue-depth' (expected an integer 1..64)");
+	ERR1("engine queue-depth=", "x.scn:1:20: bad number '' for 'queue-depth' (expected an integer 1..64)");
+	ERR1("write source=zero lba=-2147483649 blocks=1",
+	     "x.scn:1:23: bad LBA '-2147483649' for 'lba' (expected an integer or 'nwa')");
+	ERR1("expect track 0", "x.scn:1:14: bad number '0' for 'a track number' (expected an integer 1..65535)");
+	ERR1("expect trace op=X count>=-1",
+	     "x.scn:1:26: bad number '-1' for 'count' (expected an integer 0..2147483647)");
+	/* ranges */
+	s = PARSE_OK("expect blocks lba=-5..-1 recorded=no\nexpect blocks lba=7..7 recorded=no\n", 2);
+	hrn_scn_free(s);
+	static const char *const bad_ranges[] = { "1..", "..5", "a..b", "1...3", "0..2147483648", "1-4", "" };
+	for (size_t i = 0; i < sizeof(bad_ranges) / sizeof(bad_ranges[0]); i++) {
+		char line[128], err[256];
+		snprintf(line, sizeof(line), "expect blocks lba=%s recorded=no", bad_ranges[i]);
+		snprintf(err, sizeof(err),
+			 "x.scn:1:19: bad range '%s' for 'lba' (expected A..B with A <= B, e.g. 0..99, or A..end)",
+			 bad_ranges[i]);
+		check_errors(line, 1, err, __LINE__);
+	}
+}
+
 /* ---- value helpers ---------------------------------------------------------------- */
 
 static uint64_t ref_splitmix64(uint64_t *st)
@@ -1233,15 +1517,19 @@ static int register_scenario(void)
 		{ "expect", test_expect },
 		{ "quoting", test_quoting },
 		{ "comments_blank_crlf", test_comments_blank_crlf },
+		{ "tokenizer", test_tokenizer },
+		{ "tokenizer_errors", test_tokenizer_errors },
 		{ "line_limit", test_line_limit },
 		{ "duplicate_keys", test_duplicate_keys },
 		{ "setup_order", test_setup_order },
 		{ "paths", test_paths },
 		{ "parse_file", test_parse_file },
+		{ "fixtures_parse", test_fixtures_parse },
 		{ "errors_commands", test_errors_commands },
 		{ "errors_keys", test_errors_keys },
 		{ "errors_values", test_errors_values },
 		{ "errors_many", test_errors_many },
+		{ "generic_keys", test_generic_keys },
 		{ "value_helpers", test_value_helpers },
 	};
 	return UNIT_ADD_SUITE("scenario", tests);

@@ -110,8 +110,8 @@ bool cds_sync_ok(const uint8_t *sector);
 void cds_scramble(uint8_t *p, size_t len);
 
 /* Is the EDC of a sector of this kind right (ECMA-130 §14.3)?  Mode 1: bytes 0..2063;
- * Mode 2 Form 1: 16..2071; Form 2: 16..2347, where a zero EDC means none (ECMA-130
- * §14.5).
+ * Mode 2 Form 1: 16..2071; Form 2: 16..2347, where a zero EDC means none
+ * (ECMA-130 §14.5).
  * Kinds without an EDC (Mode 0, unknown) have nothing to check: true. */
 bool cds_edc_ok(const uint8_t sector[CDS_RAW_SIZE], enum cds_kind kind);
 

@@ -760,8 +760,8 @@ static int sync_parent_dir(const char *path)
 	return e;
 }
 
-/* Validate an existing image, cut a torn tail, continue its sequence (doc/disclog.md
- * §4). */
+/* Validate an existing image, cut a torn tail, continue its sequence
+ * (doc/disclog.md §4). */
 static int reopen_existing(struct dl_writer *w, struct dl_error *err)
 {
 	struct dl_reader *r = dl_reader_open(w->path, 0, err);

@@ -1606,8 +1606,8 @@ static const char *bc_dataout_unknown_itt(void)
 
 /* A Data-Out sequence fault (offset, DataSN, length) on a task that would otherwise
  * end GOOD: READ(10) with W=1 (the transport moves data per the W flag and the command
- * must end GOOD, as iscsi-test-cu iSCSIResiduals.Read10Invalid expects; RFC 7143
- * §11.4.5).  Right answers (RFC 7143 §7 at ERL 0): close the connection, or
+ * must end GOOD, as iscsi-test-cu iSCSIResiduals.Read10Invalid expects;
+ * RFC 7143 §11.4.5).  Right answers (RFC 7143 §7 at ERL 0): close the connection, or
  * Reject 0x04 (0x09 taken too) carrying the BHS, which fails the command at the
  * initiator (libiscsi fails the task named by the rejected header, and treats a later
  * response for that ITT as fatal, so the target ends the task without one; doc/

@@ -1825,7 +1825,7 @@ static void test_read_cd_sao_pregap_q(void)
 	mmc_read_q(dev, n, 20, q);
 	CU_ASSERT(mmc_q_is(q, 0, 2, 1, 0, 20));
 
-	/* the pregap's samples come back as written; P is set in the pause (§22.2) */
+	/* the pregap's samples come back as written; P is set in the pause (ECMA-130 §22.2) */
 	mmc_read_cd(dev, n, 0, &cmd, 1, 12, 1, 0x10, 1);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2448);

@@ -12,7 +12,7 @@ int cds_lba_to_msf(int32_t lba, struct cds_msf *msf)
 
 	if (lba < CDS_LBA_MIN || lba > CDS_LBA_MAX)
 		return -1;
-	/* mmc-subset.md §4.4: lead-in addresses wrap to 90:00:00 and above */
+	/* MMC-6 LBA to MSF: lead-in addresses wrap to 90:00:00 and above */
 	f = lba >= -CDS_PREGAP ? lba + CDS_PREGAP : lba + 450150;
 	msf->m = (uint8_t)(f / (60 * CDS_FRAMES_PER_SEC));
 	msf->s = (uint8_t)((f / CDS_FRAMES_PER_SEC) % 60);
@@ -280,7 +280,7 @@ int cds_q_position(uint8_t q[CDS_CHAN_SIZE], uint8_t ctl, unsigned track, unsign
 	q[7] = cds_bcd(abs.m);
 	q[8] = cds_bcd(abs.s);
 	q[9] = cds_bcd(abs.f);
-	uint16_t crc = (uint16_t)~cds_crc16(q, 10);	/* §22.3.6: parity bits inverted */
+	uint16_t crc = (uint16_t)~cds_crc16(q, 10);	/* ECMA-130 §22.3.6: parity bits inverted */
 	q[10] = (uint8_t)(crc >> 8);
 	q[11] = (uint8_t)crc;
 	return 0;
@@ -325,7 +325,7 @@ int cds_sub_synth(uint8_t chan[8][CDS_CHAN_SIZE], uint8_t ctl, unsigned track, u
 		  int32_t rel_frames, int32_t lba)
 {
 	memset(chan, 0, 8 * CDS_CHAN_SIZE);
-	/* §22.2: the P flag is one during a pause (index 0), zero in the track */
+	/* ECMA-130 §22.2: the P flag is one during a pause (index 0), zero in the track */
 	memset(chan[0], index == 0 ? 0xff : 0x00, CDS_CHAN_SIZE);
 	return cds_q_position(chan[1], ctl, track, index, rel_frames, lba);
 }

@@ -3,7 +3,8 @@
  * Pure functions over caller-owned buffers: no allocation, no I/O, no global state
  * beyond constant tables.  References: ECMA-130 (2nd ed.) §14 (sector layout, EDC),
  * Annex A (CIRC-independent P/Q Reed-Solomon product code, "ECC"), §22 (sub-channel
- * P and Q); addresses as in spec/mmc-subset.md §4.4.
+ * P and Q); MSF addresses as ECMA-130 counts them (00:02:00 = LBA 0; the lead-in
+ * from 90:00:00 on, as MMC-6's LBA-to-MSF mapping has it).
  *
  * Scrambling (ECMA-130 Annex B) is only for frames as they are on the disc: .bin/.img
  * files and WRITE data in non-raw modes carry unscrambled sectors; RAW (write type 3)
@@ -49,7 +50,7 @@ enum {
 
 struct cds_msf { uint8_t m, s, f; };	/* binary, not BCD */
 
-/* LBA -> MSF (mmc-subset.md §4.4): -150..CDS_LBA_MAX map to 00:00:00..89:59:74, lower
+/* LBA -> MSF (MMC-6 LBA to MSF translation): -150..CDS_LBA_MAX map to 00:00:00..89:59:74, lower
  * LBAs to the lead-in area 90:00:00..99:59:74.  Returns 0, or -1 outside
  * CDS_LBA_MIN..CDS_LBA_MAX (so that every MSF converts back to the same LBA). */
 int cds_lba_to_msf(int32_t lba, struct cds_msf *msf);
@@ -109,7 +110,8 @@ bool cds_sync_ok(const uint8_t *sector);
 void cds_scramble(uint8_t *p, size_t len);
 
 /* Is the EDC of a sector of this kind right (ECMA-130 §14.3)?  Mode 1: bytes 0..2063;
- * Mode 2 Form 1: 16..2071; Form 2: 16..2347, where a zero EDC means none (§14.5).
+ * Mode 2 Form 1: 16..2071; Form 2: 16..2347, where a zero EDC means none
+ * (ECMA-130 §14.5).
  * Kinds without an EDC (Mode 0, unknown) have nothing to check: true. */
 bool cds_edc_ok(const uint8_t sector[CDS_RAW_SIZE], enum cds_kind kind);
 

@@ -882,7 +882,7 @@ static int imp_close(struct importer *im, int rc, const struct dl_state *st, str
 	return rc;
 }
 
-/* page 05h as the burn left it (mmc-subset.md §1.2) */
+/* page 05h as the burn left it (MMC-6 Write Parameters mode page) */
 static uint8_t page05_fill(uint8_t p[DL_PAGE05_MAX], uint8_t wt, uint8_t track_mode, uint8_t dbt)
 {
 	memset(p, 0, DL_PAGE05_MAX);

@@ -180,7 +180,7 @@ static int read_header(struct dl_reader *r, uint64_t off, struct dl_header *h,
 }
 
 /* Inflate the deflate data of the member at off (gzip header hlen bytes, record
- * header h) and check it against the trailer (doc §4 item 4).  The payload goes to
+ * header h) and check it against the trailer (doc/disclog.md §4 item 4).  The payload goes to
  * out (which has room for the size the record announces) or, with out NULL, is only
  * checked.  Returns 0; DL_ECORRUPT with the reason in why; or DL_EIO / DL_ENOMEM with
  * err filled. */
@@ -474,7 +474,7 @@ static void pending_drop(struct dl_pending *p)
 
 /* Feed a validated STATE member (its header bytes still in r->hdr) to the snapshot
  * being assembled.  A snapshot counts only when all its parts arrived in consecutive
- * members; anything else drops it (doc §3.3). */
+ * members; anything else drops it (doc/disclog.md §3.3). */
 static int apply_state(struct dl_reader *r, struct dl_pending *p, const struct dl_header *h,
 		       uint64_t off, size_t hlen, struct dl_error *err)
 {
@@ -566,7 +566,7 @@ static int apply_record(struct dl_reader *r, struct dl_pending *p, const struct 
 	return DL_OK;
 }
 
-/* Walk and validate every member (doc §4). */
+/* Walk and validate every member (doc/disclog.md §4). */
 static int walk(struct dl_reader *r, struct dl_error *err)
 {
 	struct dl_open_report *rep = &r->rep;

@@ -228,7 +228,7 @@ static int build_member(struct dl_zc *z, int level, struct dl_job *j, const stru
 	uint8_t *d = j->out + hl;
 	size_t dcap = j->out_cap - (size_t)hl - DL_TRAILER;
 	rc = 0;
-	/* Must come out smaller than the payload (§2: stored otherwise). */
+	/* Must come out smaller than the payload (doc/disclog.md §2: stored otherwise). */
 	if (j->in_len > 0 && !looks_incompressible(z, level, j->in, j->in_len, j->msg, sizeof(j->msg)))
 		rc = zc_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg, sizeof(j->msg));
 	if (rc == 0)
@@ -506,9 +506,9 @@ static int entry_check(struct dl_writer *w, struct dl_error *err)
 	return rc;
 }
 
-/* §3.2: merge only when every field but the LBA and the virtual time is equal and
- * the LBA follows on; a merged member keeps the time of its first write (a drive
- * stamps every WRITE, so equal times would never merge). */
+/* doc/disclog.md §3.2: merge only when every field but the LBA and the virtual time is
+ * equal and the LBA follows on; a merged member keeps the time of its first write (a
+ * drive stamps every WRITE, so equal times would never merge). */
 static bool mergeable(const struct dl_data_meta *p, const struct dl_data_meta *m)
 {
 	return (int64_t)p->lba + p->count == m->lba && p->block_size == m->block_size &&
@@ -617,7 +617,8 @@ int dl_write_state(struct dl_writer *w, const struct dl_state *s, struct dl_erro
 		j->h.nparts = (uint16_t)nparts;
 		j->h.first_track = first;
 		j->h.part_tracks = cnt;
-		/* A failed part leaves the snapshot incomplete, which §3.3 ignores. */
+		/* A failed part leaves the snapshot incomplete, which readers ignore
+		 * (doc/disclog.md §3.3). */
 		if ((rc = submit(w, j, s, err)) < 0)
 			return rc;
 	}
@@ -638,7 +639,7 @@ static int do_sync(struct dl_writer *w, struct dl_error *err)
 	if (!j)
 		return set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", w->path);
 	j->h.type = DL_REC_SYNC;
-	j->h.synced_seq = w->next_seq - 1;	/* §3.4: everything before the SYNC itself */
+	j->h.synced_seq = w->next_seq - 1;	/* everything before the SYNC itself */
 	if ((rc = submit(w, j, NULL, err)) < 0)
 		return rc;
 	drain(w);
@@ -759,7 +760,8 @@ static int sync_parent_dir(const char *path)
 	return e;
 }
 
-/* Validate an existing image, cut a torn tail, continue its sequence (§4). */
+/* Validate an existing image, cut a torn tail, continue its sequence
+ * (doc/disclog.md §4). */
 static int reopen_existing(struct dl_writer *w, struct dl_error *err)
 {
 	struct dl_reader *r = dl_reader_open(w->path, 0, err);

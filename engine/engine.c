@@ -1,9 +1,10 @@
 /* engine/engine.c - IWriteEngine2: properties, CancelWrite and WriteSection.
  *
- * Contract: ../shared/spec/imapi2-contract.md sections 1, 2 and 6 (every [PROJECT
- * DECISION] is restated where it is implemented); manual: doc/engine.md.
+ * Contract: Microsoft's IWriteEngine2 and DWriteEngine2Events as doc/engine.md §2 states
+ * them (every project decision is restated where it is implemented); manual:
+ * doc/engine.md.
  *
- * Shape of one WriteSection (design.md "Data flow of one write"):
+ * Shape of one WriteSection (doc/engine.md §3; doc/design.md §3 follows one WRITE):
  *   reader thread:  stream -> ring chunks (FREE -> FILLED), in order; never touches
  *                   libiscsi.
  *   writer thread:  the caller's.  Holds the recorder lock for the whole section and
@@ -38,7 +39,7 @@ enum {
 	ENG_SYSBUF_MIN = 65536,
 	ENG_SYSBUF_MAX = 1 << 30,
 	ENG_SYSBUF_DEFAULT = 8 << 20,
-	ENG_EVENT_PERIOD_MS = 500,  /* contract 2: "every 0.5 s while writing" */
+	ENG_EVENT_PERIOD_MS = 500,  /* Update: "every 0.5 s while writing" */
 	ENG_UA_IN_A_ROW_MAX = 8,    /* more consecutive unit attentions is a broken drive */
 	ENG_WATCHDOG_EXTRA_S = 5,   /* stall watchdog: command timeout + this */
 	ENG_IDLE_POLL_MS = 100,     /* iscsi_which_events() == 0: "wait >= 100 ms" */
@@ -142,8 +143,8 @@ static uint32_t rec_limit(disc_recorder_ex *rec)
 	return v;
 }
 
-/* Store an int32 property: E_FAIL while writing ([PROJECT DECISION] contract 1,
- * "Setting properties while a write is in progress"). */
+/* Store an int32 property: E_FAIL while writing (a project decision, doc/engine.md §2
+ * "Project decisions"). */
 static hresult_t put_int(write_engine *we, int32_t *field, int32_t value)
 {
 	hresult_t hr = S_OK;
@@ -223,7 +224,7 @@ hresult_t write_engine_get_use_streaming_write12(write_engine *we, int *value)
 	return hr;
 }
 
-/* Speed hints: -1 (maximum speed) or >= 1 ([PROJECT DECISION] contract 1). */
+/* Speed hints: -1 (maximum speed) or >= 1 (a project decision, doc/engine.md §2). */
 static hresult_t put_speed(write_engine *we, int32_t *field, int32_t value)
 {
 	if (!we)
@@ -263,7 +264,7 @@ hresult_t write_engine_put_bytes_per_sector(write_engine *we, int32_t value)
 		return E_FAIL;
 
 	/* With a recorder attached the value is capped by its maximum page-aligned
-	 * transfer size ([PROJECT DECISION] contract 1).  The recorder is looked at
+	 * transfer size (a project decision, doc/engine.md §2).  The recorder is looked at
 	 * outside we->mu (rec_limit) and the check is repeated if it changed meanwhile. */
 	for (;;) {
 		pthread_mutex_lock(&we->mu);
@@ -605,7 +606,7 @@ static void write_cb(struct iscsi_context *iscsi, int status, void *command_data
 	s->cb_status = status;
 	memset(&s->cb_sense, 0, sizeof(s->cb_sense));
 	/* libiscsi: on CHECK CONDITION datain holds a 2-byte sense length and the sense
-	 * (contract 5.1). */
+	 * (doc/engine-recorder.md §4). */
 	if (status == SCSI_STATUS_CHECK_CONDITION && task && task->datain.size > 2) {
 		size_t len = eng_be16(task->datain.data);
 		if (len > (size_t)task->datain.size - 2)
@@ -620,8 +621,8 @@ static void write_cb(struct iscsi_context *iscsi, int status, void *command_data
 
 static void build_write_cdb(uint8_t *cdb, bool write12, int32_t lba, uint32_t blocks)
 {
-	/* MMC-5 6.44 WRITE(10) / 6.45 WRITE(12); mmc-subset.md 1.1.  A negative LBA goes
-	 * out as its two's complement (contract 1: -150 -> FFFFFF6Ah). */
+	/* MMC-5 6.44 WRITE(10) / 6.45 WRITE(12).  A negative LBA goes out as its two's
+	 * complement (-150 -> FFFFFF6Ah). */
 	if (write12) {
 		memset(cdb, 0, 12);
 		cdb[0] = MMC_OP_WRITE12;
@@ -731,7 +732,7 @@ static void advance_acks(struct writer *wr)
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* Back-off sleep for "drive buffer full" (contract 1: ~ buffer / EndingSectorsPerSecond).
+/* Back-off sleep for "drive buffer full" (~ buffer / EndingSectorsPerSecond).
  * With a hint: one chunk's worth of drive time, 5 ms..1 s; without: 10 ms doubling to
  * 500 ms. */
 static int64_t next_backoff_ms(struct writer *wr)
@@ -824,7 +825,7 @@ static void on_good(struct writer *wr, struct slot *s)
 	wr->backoff_ms = 0;
 }
 
-/* Act on one completed WRITE (contract 1 and doc/engine.md "Results of a WRITE"). */
+/* Act on one completed WRITE (doc/engine.md §4, "Results of a WRITE"). */
 static void complete(struct writer *wr, struct slot *s)
 {
 	struct wsec *w = wr->w;
@@ -984,7 +985,7 @@ static bool abandon_tasks(struct writer *wr)
 	return true;
 }
 
-/* SET STREAMING (MMC-5 6.39; mmc-subset.md 1.8) with a type 00h performance descriptor
+/* SET STREAMING (MMC-5 6.39) with a type 00h performance descriptor
  * built from the speed hints.  A drive without the command or the feature refuses it
  * (05/20/00, 05/24/00): the hints only tune the engine, so that is not a failure. */
 static hresult_t send_set_streaming(struct writer *wr)
@@ -1132,7 +1133,7 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 				break;
 			if (rdone && wr.ack_base >= published && wr.mode == WM_RUN) {
 				if (rshort)
-					set_result(&wr, E_FAIL, NULL); /* contract 1: ended early */
+					set_result(&wr, E_FAIL, NULL); /* doc/engine.md §2: ended early */
 				break;
 			}
 		}
@@ -1208,7 +1209,7 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 	pthread_mutex_unlock(&we->mu);
 	eng_rec_set_last_sense(w->rec, wr.fail_sense.valid ? &wr.fail_sense : NULL);
 
-	fire_update(&wr); /* contract 2: once after it completes (also on failure) */
+	fire_update(&wr); /* Update: once after it completes (also on failure) */
 	publish_stats(&wr);
 	if (!wr.result_set && atomic_load(&we->cancel))
 		wr.result = E_IMAPI_REQUEST_CANCELLED; /* cancelled from the final Update */
@@ -1226,7 +1227,8 @@ static void wsec_free(struct wsec *w)
 	free(w);
 }
 
-/* Checks of contract 1 in its order, with the engine's properties snapshotted. */
+/* WriteSection's checks in the order of doc/engine.md §2, with the engine's properties
+ * snapshotted. */
 static hresult_t begin_section(write_engine *we, struct wsec *w, int32_t lba, int32_t n)
 {
 	pthread_mutex_lock(&we->mu);
@@ -1236,7 +1238,7 @@ static hresult_t begin_section(write_engine *we, struct wsec *w, int32_t lba, in
 	}
 	if (!we->rec) {
 		pthread_mutex_unlock(&we->mu);
-		return E_IMAPI_RECORDER_REQUIRED; /* [PROJECT DECISION] contract 1 */
+		return E_IMAPI_RECORDER_REQUIRED; /* a project decision, doc/engine.md §2 */
 	}
 	if (we->bytes_per_sector == -1) {
 		pthread_mutex_unlock(&we->mu);

@@ -1,6 +1,6 @@
 /* engine/ewire.h - the engine's only byte-order code: big-endian fields of CDBs and MMC
  * responses, little-endian fields of the Windows descriptor layouts.  (simdrive has its
- * own: the two sides share no code, design.md.) */
+ * own: the two sides share no code, doc/design.md §2.2.) */
 #ifndef ENG_EWIRE_H
 #define ENG_EWIRE_H
 

@@ -1,9 +1,9 @@
 /* engine/hresult.c - names and English texts of the HRESULTs in imapi2_hresult.h.
  *
  * One table, one row per constant of the header (standard COM/Win32 values first, then
- * imapi2error.h's general, recorder and write-engine blocks; numbers as in
- * ../shared/spec/imapi2-contract.md section 5).  The texts are our own wording.  The
- * project's sense family (IMAPI_HR_FROM_SENSE, contract 5.1) is not in the table: its
+ * imapi2error.h's general, recorder and write-engine blocks; numbers as in Microsoft's
+ * IMAPI return values).  The texts are our own wording.  The project's sense family
+ * (IMAPI_HR_FROM_SENSE, doc/engine-recorder.md §4) is not in the table: its
  * members are recognised by IMAPI_HR_IS_SENSE and described from the bits they carry. */
 #include <stddef.h>
 #include <stdio.h>

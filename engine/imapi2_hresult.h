@@ -1,7 +1,7 @@
 /* engine/imapi2_hresult.h - HRESULT values of Microsoft IMAPI2, for C on any platform.
  *
  * Names and numbers are those of the Windows SDK (winerror.h, imapi2error.h); see
- * doc/engine.md and ../shared/spec/imapi2-contract.md section 5.  Every constant is
+ * doc/engine.md and doc/engine-recorder.md.  Every constant is
  * guarded so this header can be included next to the Windows SDK.
  *
  * An HRESULT is a signed 32-bit value: bit 31 set means failure.  Success codes other
@@ -90,9 +90,9 @@ typedef int32_t hresult_t;
 #define S_IMAPI_WRITE_NOT_IN_PROGRESS                     IMAPI_HR(0x00AA0302u)
 #endif
 
-/* Sense that no IMAPI2 code names (contract 5.1, [PROJECT DECISION]): a customer-bit
- * HRESULT carrying the sense itself, e.g. 3/11/00 -> 0xE0031100.  It can never collide
- * with a Microsoft value (bit 29, the customer bit, is set). */
+/* Sense that no IMAPI2 code names (a project decision, doc/engine-recorder.md §4): a
+ * customer-bit HRESULT carrying the sense itself, e.g. 3/11/00 -> 0xE0031100.  It can
+ * never collide with a Microsoft value (bit 29, the customer bit, is set). */
 #define IMAPI_HR_FROM_SENSE(key, asc, ascq) \
 	IMAPI_HR(0xE0000000u | ((uint32_t)((key) & 0x0F) << 16) | \
 		 ((uint32_t)((asc) & 0xFF) << 8) | (uint32_t)((ascq) & 0xFF))

@@ -1,5 +1,4 @@
-/* engine/recorder.c - IDiscRecorder2Ex over iSCSI (contract section 3; the manual is
- * doc/engine-recorder.md).
+/* engine/recorder.c - IDiscRecorder2Ex over iSCSI (the manual is doc/engine-recorder.md).
  *
  * One recorder = one libiscsi context logged in to one MMC logical unit.  Every method
  * takes the recorder's recursive lock, so one thread at a time drives the context (the
@@ -8,8 +7,8 @@
  * lost session can be given a deadline and the task cancelled cleanly (the sync API of
  * libiscsi 1.19 waits forever while its automatic reconnect keeps retrying).
  *
- * Wire fields go through ewire.h only; CDB and response layouts cite
- * spec/mmc-subset.md section 1. */
+ * Wire fields go through ewire.h only; CDB and response layouts cite the MMC-6 or SPC-4
+ * command they belong to. */
 #include <errno.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -451,8 +450,9 @@ static hresult_t run_in(disc_recorder_ex *r, const uint8_t *cdb, uint32_t cdb_le
 	return hr;
 }
 
-/* INQUIRY (spec/mmc-subset.md 1.1): the LU must be a CD/DVD device (type 05h, qualifier 000b);
- * VPD page 80h gives the serial number when the device has one. */
+/* INQUIRY (SPC-4 INQUIRY; MMC-6 device type 05h): the LU must be a CD/DVD device
+ * (type 05h, qualifier 000b); VPD page 80h gives the serial number when the device has
+ * one. */
 static hresult_t identify(disc_recorder_ex *r)
 {
 	uint8_t cdb[6] = { OP_INQUIRY, 0, 0, 0, INQUIRY_LEN, 0 };
@@ -788,7 +788,7 @@ static hresult_t give(const uint8_t *buf, uint32_t off, uint32_t n, uint8_t **da
 	return S_OK;
 }
 
-/* READ DISC STRUCTURE (spec/mmc-subset.md 1, 1.5): media type 0 (DVD), the
+/* READ DISC STRUCTURE (MMC-6 READ DISC STRUCTURE): media type 0 (DVD), the
  * 4-byte header removed. */
 hresult_t disc_recorder_ex_read_dvd_structure(disc_recorder_ex *r, uint32_t format,
 		uint32_t address, uint32_t layer, uint32_t agid, uint8_t **data, uint32_t *count)
@@ -818,8 +818,8 @@ hresult_t disc_recorder_ex_read_dvd_structure(disc_recorder_ex *r, uint32_t form
 	return hr;
 }
 
-/* SEND DISC STRUCTURE (IMAPI2 contract 3 slot 7): the method prepends the 4-byte header (data length
- * = count + 2) and sends media type 0. */
+/* SEND DISC STRUCTURE (IDiscRecorder2Ex::SendDvdStructure): the method prepends the
+ * 4-byte header (data length = count + 2) and sends media type 0. */
 hresult_t disc_recorder_ex_send_dvd_structure(disc_recorder_ex *r, uint32_t format,
 		const uint8_t *data, uint32_t count)
 {
@@ -937,7 +937,7 @@ hresult_t disc_recorder_ex_get_device_descriptor(disc_recorder_ex *r, uint8_t **
 	return S_OK;
 }
 
-/* READ DISC INFORMATION (spec/mmc-subset.md 1), standard data type, whole answer. */
+/* READ DISC INFORMATION (MMC-6), standard data type, whole answer. */
 hresult_t disc_recorder_ex_get_disc_information(disc_recorder_ex *r, uint8_t **data,
 		uint32_t *byte_size)
 {
@@ -949,7 +949,7 @@ hresult_t disc_recorder_ex_get_disc_information(disc_recorder_ex *r, uint8_t **d
 	return read_sized(r, cdb, sizeof(cdb), 7, 2, data, byte_size);
 }
 
-/* READ TRACK INFORMATION (spec/mmc-subset.md 1): address type in byte 1 b1-0, whole answer. */
+/* READ TRACK INFORMATION (MMC-6): address type in byte 1 b1-0, whole answer. */
 hresult_t disc_recorder_ex_get_track_information(disc_recorder_ex *r, uint32_t address,
 		imapi_read_track_address_type address_type, uint8_t **data, uint32_t *byte_size)
 {
@@ -964,7 +964,7 @@ hresult_t disc_recorder_ex_get_track_information(disc_recorder_ex *r, uint32_t a
 	return read_sized(r, cdb, sizeof(cdb), 7, 2, data, byte_size);
 }
 
-/* GET CONFIGURATION (spec/mmc-subset.md 1.4) with the given RT and starting feature. */
+/* GET CONFIGURATION (MMC-6) with the given RT and starting feature. */
 static hresult_t get_configuration(disc_recorder_ex *r, uint8_t rt, uint16_t start,
 				   uint8_t **buf, uint32_t *got)
 {
@@ -1018,7 +1018,7 @@ hresult_t disc_recorder_ex_get_feature_page(disc_recorder_ex *r,
 	return hr;
 }
 
-/* MODE SENSE(10) with DBD (spec/mmc-subset.md 1.1): the page(s) after the 8-byte header and any
+/* MODE SENSE(10) with DBD (SPC-4 MODE SENSE(10)): the page(s) after the 8-byte header and any
  * block descriptors; *off is where the pages start. */
 static hresult_t mode_sense(disc_recorder_ex *r, uint8_t page, imapi_mode_page_request_type pc,
 			    uint8_t **buf, uint32_t *got, uint32_t *off)
@@ -1076,7 +1076,7 @@ hresult_t disc_recorder_ex_get_mode_page(disc_recorder_ex *r,
 	return hr;
 }
 
-/* MODE SELECT(10), PF=1 (spec/mmc-subset.md 1.1): an 8-byte header of zeros (mode data length is
+/* MODE SELECT(10), PF=1 (SPC-4 MODE SELECT(10)): an 8-byte header of zeros (mode data length is
  * reserved in MODE SELECT, no block descriptors) and the page with PS cleared. */
 hresult_t disc_recorder_ex_set_mode_page(disc_recorder_ex *r,
 		imapi_mode_page_request_type request_type, const uint8_t *data, uint32_t byte_size)
@@ -1153,7 +1153,7 @@ hresult_t disc_recorder_ex_get_supported_feature_pages(disc_recorder_ex *r,
 	return S_OK;
 }
 
-/* Profile List feature 0000h (spec/mmc-subset.md 1.4): 4-byte profile descriptors,
+/* Profile List feature 0000h (MMC-6 Profile List): 4-byte profile descriptors,
  * [0-1] profile number, [2] b0 CurrentP. */
 hresult_t disc_recorder_ex_get_supported_profiles(disc_recorder_ex *r, int current_only,
 		imapi_profile_type **profile_types, uint32_t *valid_profiles)

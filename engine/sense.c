@@ -1,9 +1,9 @@
 /* engine/sense.c - SCSI sense data parsed into key/ASC/ASCQ, named, and mapped to an
- * HRESULT by the one table of contract 5.1 (doc/engine-recorder.md "Sense to HRESULT").
+ * HRESULT by the one table of doc/engine-recorder.md §4 ("Sense to HRESULT").
  *
- * Layouts: SPC-4 fixed format (response codes 70h current / 71h deferred) and
- * descriptor format (72h / 73h); spec/mmc-subset.md 5.1.  Names: SPC-4 annex D and
- * the MMC-6 conditions of spec/mmc-subset.md 5.2.  Pure functions, no I/O. */
+ * Layouts: SPC-4 §4.5, fixed format (response codes 70h current / 71h deferred) and
+ * descriptor format (72h / 73h).  Names: SPC-4 annex D (ASC/ASCQ assignments, which
+ * include the MMC-6 conditions).  Pure functions, no I/O. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +11,7 @@
 #include "sense.h"
 #include "writeengine.h"
 
-/* Fixed format offsets (SPC-4; spec/mmc-subset.md 5.1). */
+/* Fixed format offsets (SPC-4 §4.5, fixed format sense data). */
 enum {
 	SNS_RESPONSE = 0, /* b7 VALID, b6-0 response code */
 	SNS_KEY = 2,      /* b3-0 sense key */
@@ -47,7 +47,7 @@ struct eng_sense eng_sense_make(uint8_t key, uint8_t asc, uint8_t ascq)
  * additional length reach them (a device may send a short 8-byte sense).  The normalized
  * copy keeps INFORMATION, the command-specific bytes and the sense-key-specific field as
  * sent; the response code stays 71h for a deferred error (a deferred error must not be
- * mistaken for the current command's, spec/mmc-subset.md 6.1). */
+ * mistaken for the current command's, SPC-4 §4.5.5). */
 static int parse_fixed(const uint8_t *p, size_t len, struct eng_sense *out)
 {
 	if (len < SNS_KEY + 1)
@@ -133,7 +133,7 @@ const char *eng_sense_key_name(uint8_t key)
 	return key < 16 ? key_names[key] : "RESERVED";
 }
 
-/* ASC/ASCQ names (SPC-4 annex D; the MMC-6 ones as spec/mmc-subset.md 5.2 lists them).
+/* ASC/ASCQ names (SPC-4 annex D, which lists the MMC-6 conditions too).
  * The NOT READY family drops the "LOGICAL UNIT NOT READY," prefix because the key
  * name already says it: "NOT READY: LONG WRITE IN PROGRESS".  Sorted by ASC, ASCQ. */
 struct asc_row {
@@ -281,8 +281,9 @@ char *imapi_sense_describe(const uint8_t *sense, size_t sense_len, char *buf, si
 	return eng_sense_format(&s, buf, len);
 }
 
-/* Spec/mmc-subset.md 6.1, 6.2, 6.10: a unit attention is reported and the command sent
- * again; "becoming ready" and the two "in progress" conditions clear by themselves. */
+/* As burning programs do (doc/engine-recorder.md §3): a unit attention is reported and
+ * the command sent again; "becoming ready" and the two "in progress" conditions clear
+ * by themselves. */
 enum eng_sense_action eng_sense_action(const struct eng_sense *s)
 {
 	if (!s || !s->valid)
@@ -295,7 +296,7 @@ enum eng_sense_action eng_sense_action(const struct eng_sense *s)
 	return ENG_SENSE_FAIL;
 }
 
-/* The one sense -> HRESULT table (contract 5.1, doc/engine-recorder.md).  Rows are
+/* The one sense -> HRESULT table (doc/engine-recorder.md §4).  Rows are
  * matched in order, the first match wins: opcode-specific rows, then general rows, then
  * the WRITE fallback; no match gives IMAPI_HR_FROM_SENSE.  ANY in key matches every
  * key; ops[] lists the opcodes a row is restricted to (n_ops 0 = every opcode). */
@@ -312,11 +313,11 @@ static const struct hr_map_row hr_map[] = {
 	{ { 0x15, 0x55 }, 2, 0x05, 0x1A, 0x00, 0xFF, E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS },
 	{ { 0x15, 0x55 }, 2, 0x05, 0x24, 0x00, 0xFF, E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS },
 	{ { 0x15, 0x55 }, 2, 0x05, 0x26, 0x00, 0xFF, E_IMAPI_RECORDER_INVALID_MODE_PARAMETERS },
-	/* GET CONFIGURATION unknown: an MMC-1 drive (spec/mmc-subset.md 1.4). */
+	/* GET CONFIGURATION unknown: an MMC-1 drive (GET CONFIGURATION came with MMC-2). */
 	{ { 0x46 }, 1, 0x05, 0x20, 0x00, 0x00, E_IMAPI_RECORDER_GET_CONFIGURATION_NOT_SUPPORTED },
 	/* READ DISC STRUCTURE: format not offered, or a medium without that structure.
-	 * 30/00 is beyond the contract's two rows: it is what a drive answers for a DVD
-	 * structure on a CD (qemu, simdrive; spec/mmc-subset.md 5.2). */
+	 * 30/00 is beyond the two rows one would expect: it is what a drive answers for a
+	 * DVD structure on a CD (qemu, simdrive; doc/engine-recorder.md §4, row 7). */
 	{ { 0xAD }, 1, 0x05, 0x24, 0x00, 0x00, E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT },
 	{ { 0xAD }, 1, 0x05, 0x30, 0x00, 0x00, E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT },
 	{ { 0xAD }, 1, 0x05, 0x30, 0x02, 0x02, E_IMAPI_RECORDER_DVD_STRUCTURE_NOT_PRESENT },
@@ -331,7 +332,7 @@ static const struct hr_map_row hr_map[] = {
 	{ { 0 }, 0, ANY, 0x30, 0x10, 0x10, E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED },
 	{ { 0 }, 0, ANY, 0x30, 0x00, 0xFF, E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE },
 	{ { 0 }, 0, ANY, 0x0C, 0x09, 0x09, E_IMAPI_LOSS_OF_STREAMING },
-	/* WRITE(10)/(12): anything else ends the section (contract 1, WriteSection). */
+	/* WRITE(10)/(12): anything else ends the section (doc/engine.md §4). */
 	{ { 0x2A, 0xAA }, 2, ANY, ANY, 0x00, 0xFF, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE },
 };
 

@@ -1,5 +1,5 @@
 /* engine/sense.h - SCSI sense decoded into named key/ASC/ASCQ, and the one table that
- * maps a failed command to an HRESULT (contract 5.1; doc/engine-recorder.md "Sense to HRESULT").
+ * maps a failed command to an HRESULT (doc/engine-recorder.md §4, "Sense to HRESULT").
  * Pure functions, no I/O. */
 #ifndef ENG_SENSE_H
 #define ENG_SENSE_H

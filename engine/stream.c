@@ -1,5 +1,5 @@
 /* engine/stream.c - imapi_stream: the IStream replacement WriteSection reads from
- * (writeengine.h "Streams", contract section 6).  A stream is a reference-counted
+ * (writeengine.h "Streams"; doc/engine.md §10).  A stream is a reference-counted
  * pair of callbacks and a context; files and memory are two ready-made providers.
  *
  * Errors ([PROJECT DECISION], doc/engine.md "Streams"): an open failure is

@@ -5,7 +5,7 @@
  * A client of the public API only (writeengine.h, imapi2_hresult.h), as an IMAPI2
  * application is: commands the library has no method for (CLOSE TRACK/SESSION,
  * SYNCHRONIZE CACHE, READ(10), GET PERFORMANCE, READ BUFFER CAPACITY) go through the
- * pass-through methods; layouts are ../shared/spec/mmc-subset.md's.
+ * pass-through methods; layouts are MMC-6's, cited by command or page.
  *
  * Exit status: 0 success, 1 the drive or the engine failed, 2 usage error, 3 FILE
  * cannot be opened, read or written, 4 verify found a difference. */
@@ -69,7 +69,7 @@ enum {
 	MMC_CLOSE_TRACK = 0x01, MMC_CLOSE_SESSION = 0x02,
 	MMC_CLOSE_FINALIZE_MIN_RADIUS = 0x05, MMC_CLOSE_FINALIZE = 0x06,
 };
-/* Page 05h byte offsets and masks (mmc-subset.md §1.2). */
+/* Page 05h byte offsets and masks (MMC-6 Write Parameters mode page). */
 enum {
 	P05_FLAGS = 2,		/* b6 BUFE, b5 LS_V, b4 Test Write, b3-0 write type */
 	P05_MS = 3,		/* b7-6 multi-session, b5 FP, b4 copy, b3-0 track mode */
@@ -80,7 +80,7 @@ enum {
 enum { MS_NONE = 0x00, MS_NEXT_ALLOWED = 0xC0 };
 
 /* CLOSE, SYNCHRONIZE CACHE without IMMED can take minutes on a real drive (fixation;
- * libburn allows 3600 s, mmc-subset.md §6 item 1). */
+ * libburn allows 3600 s). */
 #define LONG_TIMEOUT_S 3600u
 /* How long a pass-through command answered NOT READY "in progress" is re-sent. */
 #define BUSY_WAIT_MS 300000
@@ -128,7 +128,7 @@ static enum family profile_family(int32_t number)
 
 /* What "1x" is per family, in bytes per second of user data: CD 75 sectors/s (at
  * 2352 bytes, the 176.4 kB/s of page 2Ah and GET PERFORMANCE), DVD 1 385 000, BD
- * 4 495 500 (mmc-subset.md §1.8). */
+ * 4 495 500 (the 1x rates libburn and drives use). */
 static double family_1x_bytes(enum family f)
 {
 	switch (f) {
@@ -767,7 +767,7 @@ static void sleep_ms(long ms)
 
 /* Sends x, returning S_OK or a failed HRESULT: CHECK CONDITION becomes the project's
  * sense HRESULT (IMAPI_HR_FROM_SENSE) with the sense kept in x->sense.  The
- * pass-through methods never retry (contract §3), so the two transient answers a
+ * pass-through methods never retry (doc/engine-recorder.md §5), so the two transient answers a
  * caller is expected to handle are handled here: a unit attention (owed once after
  * login or a medium change) is re-sent, and NOT READY "becoming ready / in progress"
  * (a previous IMMED operation still running) is re-sent for up to BUSY_WAIT_MS. */
@@ -826,7 +826,7 @@ static int32_t current_profile(disc_recorder_ex *r)
 	return cur;
 }
 
-/* ---- Disc and track information (mmc-subset.md §1.6) ------------------------------- */
+/* ---- Disc and track information (MMC-6 READ DISC/TRACK INFORMATION, READ TOC) ------- */
 
 struct disc_info {
 	int status, last_state;
@@ -837,7 +837,8 @@ struct disc_info {
 	int32_t leadin, leadout;
 };
 
-/* CD addresses in READ DISC INFORMATION are "00 M S F" (§1.6, §4.4). */
+/* CD addresses in READ DISC INFORMATION are "00 M S F" (MMC-6 READ DISC INFORMATION;
+ * MSF as ECMA-130 counts it, 00:02:00 = LBA 0). */
 static int32_t msf_to_lba(uint8_t m, uint8_t s, uint8_t f)
 {
 	int32_t v = ((int32_t)m * 60 + s) * 75 + f;
@@ -924,7 +925,7 @@ static hresult_t read_track_info(disc_recorder_ex *r, unsigned number, struct tr
 
 /* The next writable address: READ TRACK INFORMATION of the last track in the last
  * session (RDI), which is the invisible or incomplete track on every sequential
- * medium (mmc-subset.md §2.2: growisofs' way; track FFh is CD/DVD+R only).  No
+ * medium (growisofs' way; track FFh is defined for CD and DVD+R only).  No
  * writable track (finalized disc, closed track): E_FAIL with *why set. */
 static hresult_t find_nwa(disc_recorder_ex *r, enum family fam, int32_t *nwa, const char **why)
 {
@@ -955,7 +956,7 @@ static const char *const write_type_names[16] = {
 	[0] = "packet/incremental", [1] = "TAO", [2] = "SAO/DAO", [3] = "RAW", [4] = "layer jump",
 };
 
-/* Data block types (§4.5): block size and content. */
+/* Data block types (MMC-6 Write Parameters page): block size and content. */
 static const struct {
 	int bytes;
 	const char *name;
@@ -985,8 +986,8 @@ static void track_mode_words(uint8_t m, char *buf, size_t len)
 }
 
 /* MODE SENSE page 05h (current), let edit() change it, MODE SELECT it back.  The page
- * length is the drive's (hosts must not assume 32h, §1.2); PS is cleared because
- * MODE SELECT requires it zero. */
+ * length is the drive's (hosts must not assume 32h: some drives say 36h); PS is
+ * cleared because MODE SELECT requires it zero. */
 static hresult_t edit_page05(disc_recorder_ex *r, void (*edit)(uint8_t *page, const void *arg),
 			     const void *arg)
 {
@@ -1250,9 +1251,10 @@ static void out_speed(struct out *o, const char *key, const char *label, enum fa
 	out_num_note(o, key, label, kbps, note);
 }
 
-/* Page 2Ah (§1.3): [18-19] maximum write speed and [20-21] current write speed (both
- * obsolete but still filled by drives), [28-29] current write speed selected,
- * [30-31] number of write speed descriptors, 4 bytes each from [32]. */
+/* Page 2Ah (MMC-3 CD/DVD Capabilities and Mechanical Status page): [18-19] maximum
+ * write speed and [20-21] current write speed (both obsolete but still filled by
+ * drives), [28-29] current write speed selected, [30-31] number of write speed
+ * descriptors, 4 bytes each from [32]. */
 static void info_page2a(struct info *in, struct out *o)
 {
 	uint8_t *p = NULL;
@@ -1287,7 +1289,7 @@ static void info_page2a(struct info *in, struct out *o)
 
 enum { PERF_MAX = 32, PERF_HDR = 8, PERF_DESC = 16 };
 
-/* GET PERFORMANCE type 03h (§1.8): 8-byte header, 16-byte descriptors: [0] b4-3 WRC,
+/* GET PERFORMANCE type 03h (MMC-6): 8-byte header, 16-byte descriptors: [0] b4-3 WRC,
  * b1 Exact, b0 MRW; [4-7] end LBA; [8-11] read kB/s; [12-15] write kB/s. */
 static void info_performance(struct info *in, struct out *o)
 {
@@ -1320,7 +1322,7 @@ static void info_performance(struct info *in, struct out *o)
 	out_close_array(o);
 }
 
-/* READ BUFFER CAPACITY, Block = 0 (§1.7): [4-7] buffer size, [8-11] free bytes. */
+/* READ BUFFER CAPACITY, Block = 0 (MMC-6): [4-7] buffer size, [8-11] free bytes. */
 static void info_buffer(struct info *in, struct out *o)
 {
 	uint8_t buf[12];
@@ -1729,10 +1731,11 @@ done:
 
 /* ---- close, sync ---------------------------------------------------------------------- */
 
-/* What "session" and "finalize" send per medium (mmc-subset.md §1.7, simdrive-recorder
- * §5).  CD and DVD-R/RW have no finalize function: CLOSE SESSION finalizes or leaves
- * the disc appendable as page 05h multi-session says, so wengine sets it (11b for
- * "session", 00b for "finalize").  DVD+R and BD-R ignore page 05h and have their own
+/* What "session" and "finalize" send per medium (MMC-6 CLOSE TRACK/SESSION close
+ * functions; the table per medium is doc/simdrive-recorder.md §5).  CD and DVD-R/RW
+ * have no finalize function: CLOSE SESSION finalizes or leaves the disc appendable as
+ * page 05h multi-session says, so wengine sets it (11b for "session", 00b for
+ * "finalize").  DVD+R and BD-R ignore page 05h and have their own
  * finalize functions.  Rewritable media: 010b stops background formatting. */
 static const struct close_rule {
 	int32_t profile;	/* 0: any other */

@@ -2,7 +2,7 @@
  * speaking SCSI MMC over iSCSI through libiscsi.
  *
  * One C function per COM member, same argument order, an hresult_t result, out-params
- * last (../shared/spec/imapi2-contract.md section 6; doc/engine.md is the manual).
+ * last (doc/engine.md and doc/engine-recorder.md are the manual).
  * Functions that go beyond IMAPI2 are marked "Extension".
  *
  * Common rules
@@ -17,8 +17,8 @@
  *    may be called from any thread at any time.  A recorder serialises its commands: a
  *    WriteSection owns the recorder until it returns; recorder methods called from the
  *    Update callback run on the writing thread and are allowed.
- *  - Where Microsoft documents nothing, the contract's [PROJECT DECISION]s apply; each
- *    is restated at the function it concerns.
+ *  - Where Microsoft documents nothing, this project decides (doc/engine.md §2,
+ *    "Project decisions"); each decision is restated at the function it concerns.
  */
 #ifndef WRITEENGINE_H
 #define WRITEENGINE_H
@@ -148,11 +148,12 @@ void disc_recorder_ex_addref(disc_recorder_ex *r);
 void disc_recorder_ex_release(disc_recorder_ex *r); /* logs out on the last release */
 
 /* Pass-through (slots 3..5).  cdb_size 6..16 and consistent with the opcode's group
- * (contract section 3; a violation is E_INVALIDARG and nothing is sent).  Returns S_OK,
- * or S_IMAPI_COMMAND_HAS_SENSE_DATA (a success code) when the device answered CHECK
- * CONDITION: sense then holds 18 bytes of fixed-format sense.  Transport failures are
- * the device-set HRESULTs (timeout, session lost).  timeout_s 0 means the recorder's
- * default.  No retries: the caller sees exactly what the drive said. */
+ * (SPC-4 operation code groups; a violation is E_INVALIDARG and nothing is sent).
+ * Returns S_OK, or S_IMAPI_COMMAND_HAS_SENSE_DATA (a success code) when the device
+ * answered CHECK CONDITION: sense then holds 18 bytes of fixed-format sense.
+ * Transport failures are the device-set HRESULTs (timeout, session lost).  timeout_s
+ * 0 means the recorder's default.  No retries: the caller sees exactly what the drive
+ * said. */
 hresult_t disc_recorder_ex_send_command_no_data(disc_recorder_ex *r, const uint8_t *cdb,
 		uint32_t cdb_size, uint8_t sense[IMAPI_SENSE_LEN], uint32_t timeout_s);
 hresult_t disc_recorder_ex_send_command_send_data_to_device(disc_recorder_ex *r,

@@ -3,9 +3,10 @@
  * doc/harness-conformance.md).
  *
  * Each check is a row of hc_checks[]: group, id, one-line description, the clause of
- * shared/spec/mmc-subset.md (and the SPC-4/MMC command it names) it checks, what it
- * needs, and a function that leaves pass, fail (expected vs got, sense in words) or skip
- * (with the reason) in a struct hc_out.  The checks talk to the target with raw CDBs
+ * the public standard it checks (MMC-6, SPC-4, SAM-5 by command, page or feature; a
+ * project rule by the page of doc/ that states it), what it needs, and a function that
+ * leaves pass, fail (expected vs got, sense in words) or skip (with the reason) in a
+ * struct hc_out.  The checks talk to the target with raw CDBs
  * through libiscsi's iscsi_scsi_command_sync and nothing else: the conformance run must
  * not share a parser with the engine or simdrive, or a misreading could hide in both.
  *
@@ -475,7 +476,7 @@ static bool hc_read_track(struct hc *h, int atype, uint32_t addr, struct hc_trac
 }
 
 /* The open (last) track's information: "last track in last session" from READ DISC
- * INFORMATION, as growisofs and libburn do for every medium (mmc-subset §2.2). */
+ * INFORMATION, as growisofs and libburn do for every medium. */
 static bool hc_open_track(struct hc *h, struct hc_track *t, struct hc_out *o)
 {
 	struct hc_disc d;
@@ -513,7 +514,7 @@ static void hc_fill(struct hc *h, uint32_t lba, int n, int bs)
 }
 
 /* Page 05h back to the drive's default (CD TAO data DBT 8, DVD-R incremental) before a
- * 2048-byte data write; nothing on media where hosts send no page 05h (§1.2). */
+ * 2048-byte data write; nothing on media where hosts send no page 05h (DVD+R, BD). */
 static bool hc_data_mode(struct hc *h, struct hc_out *o)
 {
 	struct hc_cmd r;
@@ -1032,7 +1033,8 @@ static void ck_cfg_rt3(struct hc *h, struct hc_out *o)
 	SENSE_OR_RETURN("GET CONFIGURATION RT=11b (reserved)", &r, 5, 0x24, 0x00);
 }
 
-/* The write feature of the current recordable profile is current (§1.4). */
+/* The write feature of the current recordable profile is current (MMC-6 features and
+ * profiles). */
 static void ck_cfg_write_feature(struct hc *h, struct hc_out *o)
 {
 	int want;
@@ -1150,8 +1152,8 @@ static void ck_mode_roundtrip(struct hc *h, struct hc_out *o)
 		FAIL("page 05h differs after selecting it unchanged");
 }
 
-/* A changeable field changes and reads back; pages hosts do not send (§1.2: DVD+R, BD)
- * must be accepted and ignored. */
+/* A changeable field changes and reads back; pages hosts do not send (DVD+R, BD) must
+ * be accepted and ignored. */
 static void ck_mode_change(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64], m[64], q[64];
@@ -1226,7 +1228,7 @@ static void ck_mode_short_list(struct hc *h, struct hc_out *o)
 	SENSE_OR_RETURN("MODE SELECT(10) of page 05h cut to 20 bytes", &r, 5, 0x1a, 0x00);
 }
 
-/* Page 05h is validated where it is changeable; DVD+R/BD accept and ignore it (§1.2). */
+/* Page 05h is validated where it is changeable; DVD+R/BD accept and ignore it. */
 static bool hc_page_validated(const struct hc *h)
 {
 	return h->p05_changeable;
@@ -1237,7 +1239,7 @@ static void ck_mode_bad_write_type(struct hc *h, struct hc_out *o)
 	uint8_t p[64];
 	struct hc_cmd r;
 	if (!hc_page_validated(h))
-		SKIP("page 05h is accepted and ignored on profile %04Xh (mmc-subset §1.2)", h->profile);
+		SKIP("page 05h is accepted and ignored on profile %04Xh (MMC-6 page 05h)", h->profile);
 	if (h->fam != FAM_CD && h->profile != 0x11 && h->profile != 0x14)
 		SKIP("layer jump (4) is a valid write type on profile %04Xh", h->profile);
 	int n = hc_page05(h, 0, p);
@@ -1254,7 +1256,7 @@ static void ck_mode_bad_dbt(struct hc *h, struct hc_out *o)
 	uint8_t p[64];
 	struct hc_cmd r;
 	if (!hc_page_validated(h))
-		SKIP("page 05h is accepted and ignored on profile %04Xh (mmc-subset §1.2)", h->profile);
+		SKIP("page 05h is accepted and ignored on profile %04Xh (MMC-6 page 05h)", h->profile);
 	int n = hc_page05(h, 0, p);
 	if (n < 0)
 		FAIL("MODE SENSE(10) page 05h failed");
@@ -1268,7 +1270,7 @@ static void ck_mode_nonchangeable(struct hc *h, struct hc_out *o)
 	uint8_t p[64], m[64];
 	struct hc_cmd r;
 	if (!hc_page_validated(h))
-		SKIP("page 05h is accepted and ignored on profile %04Xh (mmc-subset §1.2)", h->profile);
+		SKIP("page 05h is accepted and ignored on profile %04Xh (MMC-6 page 05h)", h->profile);
 	int n = hc_page05(h, 0, p);
 	if (n < 0 || hc_page05(h, 1, m) != n)
 		FAIL("MODE SENSE(10) page 05h failed");
@@ -1377,7 +1379,7 @@ static void ck_disc_nwa_consistent(struct hc *h, struct hc_out *o)
 	if (!hc_read_disc(h, &d, o) || !hc_read_track(h, 1, (uint32_t)d.last_in_last, &a, o))
 		return;
 	if (h->fam != FAM_CD && h->profile != 0x1b && h->profile != 0x2b)
-		SKIP("track FFh (invisible) is defined for CD and DVD+R only (mmc-subset §1.6)");
+		SKIP("track FFh (invisible) is defined for CD and DVD+R only (MMC-6 READ TRACK INFORMATION)");
 	if (!hc_read_track(h, 1, 0xff, &b, o))
 		return;
 	if (a.number != b.number || a.nwa != b.nwa || a.start != b.start || a.free != b.free)
@@ -1763,8 +1765,8 @@ static void ck_bs_2352_ok(struct hc *h, struct hc_out *o)
 	uint32_t nwa, after;
 	struct hc_cmd r;
 	if (h->fam != FAM_CD)
-		SKIP("2352-byte blocks exist on CD only (mmc-subset §4.5)");
-	cmd_sync(h, false, &r);		/* CD TAO: SYNC ends an open data track (§1.7) */
+		SKIP("2352-byte blocks exist on CD only (MMC-6 Data Block Type)");
+	cmd_sync(h, false, &r);		/* CD TAO: SYNC ends an open data track */
 	if (!hc_cd_mode(h, o, 1, 0, 0) || !hc_nwa(h, &nwa, o))
 		return;
 	hc_fill(h, nwa, 8, 2352);
@@ -1781,7 +1783,7 @@ static void ck_bs_2352_ok(struct hc *h, struct hc_out *o)
 static void ck_bs_2352_refuses_2048(struct hc *h, struct hc_out *o)
 {
 	if (h->fam != FAM_CD)
-		SKIP("2352-byte blocks exist on CD only (mmc-subset §4.5)");
+		SKIP("2352-byte blocks exist on CD only (MMC-6 Data Block Type)");
 	if (!hc_cd_mode(h, o, 1, 0, 0))
 		return;
 	hc_expect_length_refused(h, o, false, 2, 2 * 2048,
@@ -1792,7 +1794,7 @@ static void ck_bs_2448_select(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
 	if (h->fam != FAM_CD)
-		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (mmc-subset §4.5)");
+		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (MMC-6 Data Block Type)");
 	if (!h->raw_ok)
 		SKIP("the drive offers no RAW writing (feature 002Eh Raw bit clear)");
 	if (!hc_cd_mode(h, o, 3, 0, 3))
@@ -1804,12 +1806,12 @@ static void ck_bs_2448_select(struct hc *h, struct hc_out *o)
 static void ck_bs_2448_refuses_2352(struct hc *h, struct hc_out *o)
 {
 	if (h->fam != FAM_CD)
-		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (mmc-subset §4.5)");
+		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (MMC-6 Data Block Type)");
 	if (!h->raw_ok)
 		SKIP("the drive offers no RAW writing (feature 002Eh Raw bit clear)");
 	if (!hc_cd_mode(h, o, 3, 0, 3))
 		return;
-	/* RAW writes start at the lead-in; the length check comes first (§4.6). */
+	/* RAW writes start at the lead-in; the length check comes first. */
 	struct hc_cmd r;
 	cmd_rdi(h, 0, &r);
 	GOOD_OR_RETURN("READ DISC INFORMATION", &r);
@@ -1828,14 +1830,14 @@ static void ck_bs_2448_ok(struct hc *h, struct hc_out *o)
 	struct hc_cmd r;
 	struct hc_disc d;
 	if (h->fam != FAM_CD)
-		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (mmc-subset §4.5)");
+		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (MMC-6 Data Block Type)");
 	if (!h->raw_ok)
 		SKIP("the drive offers no RAW writing (feature 002Eh Raw bit clear)");
 	if (!hc_read_disc(h, &d, o))
 		return;
 	if (d.last_state != 0)
 		SKIP("RAW starts only in an empty session and earlier checks wrote to this one "
-		     "(mmc-subset §3); run it alone on a blank CD: -t 'blocksize.raw*'");
+		     "(MMC-6 raw recording); run it alone on a blank CD: -t 'blocksize.raw*'");
 	if (!hc_cd_mode(h, o, 3, 0, 3))
 		return;
 	cmd_rdi(h, 0, &r);
@@ -1865,7 +1867,7 @@ static void ck_sync_immed(struct hc *h, struct hc_out *o)
 	char s[160];
 	cmd_sync(h, true, &r);
 	GOOD_OR_RETURN("SYNCHRONIZE CACHE IMMED=1", &r);
-	for (int i = 0; i < 100; i++) {		/* poll as libburn does (§6 item 1) */
+	for (int i = 0; i < 100; i++) {		/* poll as libburn does after IMMED */
 		cmd_tur(h, &r);
 		if (r.status == ST_GOOD)
 			return;
@@ -2378,238 +2380,238 @@ struct hc_check {
 
 static const struct hc_check hc_checks[] = {
 	{ "identification", "ident.inquiry_type", "INQUIRY peripheral qualifier 0, device type 05h",
-	  "mmc-subset §1.1 INQUIRY; SPC-4 INQUIRY", 0, ck_inq_type },
+	  "SPC-4 INQUIRY (standard data); MMC-6 device type 05h", 0, ck_inq_type },
 	{ "identification", "ident.inquiry_rmb", "INQUIRY RMB=1 (removable medium)",
-	  "mmc-subset §1.1 INQUIRY; SPC-4 INQUIRY", 0, ck_inq_rmb },
+	  "SPC-4 INQUIRY (RMB)", 0, ck_inq_rmb },
 	{ "identification", "ident.inquiry_format", "INQUIRY response format 2, additional length >= 31",
-	  "mmc-subset §1.1 INQUIRY; SPC-4 INQUIRY", 0, ck_inq_format },
+	  "SPC-4 INQUIRY (standard data)", 0, ck_inq_format },
 	{ "identification", "ident.inquiry_ascii", "vendor, product, revision are printable ASCII",
-	  "mmc-subset §1.1 INQUIRY; SPC-4 INQUIRY", 0, ck_inq_ascii },
+	  "SPC-4 INQUIRY (vendor, product, revision)", 0, ck_inq_ascii },
 	{ "identification", "ident.inquiry_mmc_version", "a version descriptor names an MMC standard",
-	  "mmc-subset §1.1 (version descriptors from byte 58)", 0, ck_inq_mmc_version },
+	  "SPC-4 INQUIRY (version descriptors)", 0, ck_inq_mmc_version },
 	{ "identification", "ident.inquiry_alloc", "INQUIRY allocation length 5 and 0 truncate",
 	  "SPC-4 allocation length", 0, ck_inq_alloc },
 	{ "identification", "ident.vpd00", "VPD 00h lists 00h, 80h and 83h in ascending order",
-	  "mmc-subset §1.1 (VPD 00h/80h/83h); SPC-4 VPD", 0, ck_vpd00 },
+	  "SPC-4 Supported VPD Pages VPD", 0, ck_vpd00 },
 	{ "identification", "ident.vpd80", "VPD 80h unit serial number is well formed",
-	  "mmc-subset §1.1; SPC-4 Unit Serial Number VPD", 0, ck_vpd80 },
+	  "SPC-4 Unit Serial Number VPD", 0, ck_vpd80 },
 	{ "identification", "ident.vpd83", "VPD 83h designators add up to the page length",
-	  "mmc-subset §1.1; SPC-4 Device Identification VPD", 0, ck_vpd83 },
+	  "SPC-4 Device Identification VPD", 0, ck_vpd83 },
 	{ "identification", "ident.vpd_bad_page", "INQUIRY EVPD=0 with a page code -> 05/24/00",
 	  "SPC-4 INQUIRY (page code with EVPD=0)", 0, ck_vpd_bad_page },
 	{ "identification", "ident.tur_after_ua", "new session: TUR GOOD or 06/29/xx, then GOOD",
-	  "mmc-subset §1.1 TEST UNIT READY, §6 item 10; SAM-5 unit attention", N_MEDIUM, ck_tur_ua },
+	  "SPC-4 TEST UNIT READY; SAM-5 unit attention", N_MEDIUM, ck_tur_ua },
 	{ "identification", "ident.request_sense", "REQUEST SENSE idle: fixed format 00/00/00",
-	  "mmc-subset §1.1 REQUEST SENSE, §5.1", N_MEDIUM, ck_request_sense },
+	  "SPC-4 REQUEST SENSE; SPC-4 fixed format sense data", N_MEDIUM, ck_request_sense },
 	{ "identification", "ident.report_luns", "REPORT LUNS lists the LUN under test",
 	  "SPC-4 REPORT LUNS", 0, ck_report_luns },
 	{ "identification", "ident.rezero_unit", "REZERO UNIT with a medium -> GOOD",
 	  "SCSI-2 REZERO UNIT (cdrdao CdrDriver::rezeroUnit)", N_MEDIUM, ck_rezero },
 
 	{ "configuration", "config.header", "GET CONFIGURATION data length matches the descriptors",
-	  "mmc-subset §1.4", N_MEDIUM, ck_cfg_header },
+	  "MMC-6 GET CONFIGURATION (feature header)", N_MEDIUM, ck_cfg_header },
 	{ "configuration", "config.ascending", "features ascending, additional lengths multiple of 4",
-	  "mmc-subset §1.4", N_MEDIUM, ck_cfg_ascending },
+	  "MMC-6 GET CONFIGURATION (feature descriptors)", N_MEDIUM, ck_cfg_ascending },
 	{ "configuration", "config.profile_list", "0000h first; current profile listed and flagged",
-	  "mmc-subset §1.4 (0000h), §2", N_MEDIUM, ck_cfg_profile_list },
+	  "MMC-6 Profile List feature (0000h)", N_MEDIUM, ck_cfg_profile_list },
 	{ "configuration", "config.base_features", "0001h, 0002h, 0003h present, persistent, current",
-	  "mmc-subset §1.4 (profile-independent features)", N_MEDIUM, ck_cfg_base_features },
+	  "MMC-6 Core, Morphing, Removable Medium features", N_MEDIUM, ck_cfg_base_features },
 	{ "configuration", "config.core", "Core feature names a physical interface",
-	  "mmc-subset §1.4 (0001h)", N_MEDIUM, ck_cfg_core },
+	  "MMC-6 Core feature (0001h)", N_MEDIUM, ck_cfg_core },
 	{ "configuration", "config.removable", "Removable Medium names a loading mechanism or eject",
-	  "mmc-subset §1.4 (0003h)", N_MEDIUM, ck_cfg_removable },
+	  "MMC-6 Removable Medium feature (0003h)", N_MEDIUM, ck_cfg_removable },
 	{ "configuration", "config.rt01_current", "RT=01b returns exactly the current features",
-	  "mmc-subset §1.4 (RT)", N_MEDIUM, ck_cfg_rt1 },
+	  "MMC-6 GET CONFIGURATION (RT field)", N_MEDIUM, ck_cfg_rt1 },
 	{ "configuration", "config.rt10_one", "RT=10b returns exactly the starting feature",
-	  "mmc-subset §1.4 (RT)", N_MEDIUM, ck_cfg_rt2 },
+	  "MMC-6 GET CONFIGURATION (RT field)", N_MEDIUM, ck_cfg_rt2 },
 	{ "configuration", "config.rt10_absent", "RT=10b of an absent feature returns the header alone",
-	  "mmc-subset §1.4 (RT)", N_MEDIUM, ck_cfg_rt2_absent },
+	  "MMC-6 GET CONFIGURATION (RT field)", N_MEDIUM, ck_cfg_rt2_absent },
 	{ "configuration", "config.start_feature", "RT=00b from 0010h returns no lower feature",
-	  "mmc-subset §1.4 (starting feature)", N_MEDIUM, ck_cfg_start },
+	  "MMC-6 GET CONFIGURATION (Starting Feature Number)", N_MEDIUM, ck_cfg_start },
 	{ "configuration", "config.alloc_trunc", "allocation length 16 truncates, length field intact",
-	  "mmc-subset §1.4; SPC-4 allocation length", N_MEDIUM, ck_cfg_alloc },
+	  "MMC-6 GET CONFIGURATION; SPC-4 allocation length", N_MEDIUM, ck_cfg_alloc },
 	{ "configuration", "config.rt11_invalid", "RT=11b -> 05/24/00",
-	  "mmc-subset §1.4 (RT), §5.2", N_MEDIUM, ck_cfg_rt3 },
+	  "MMC-6 GET CONFIGURATION (RT field); SPC-4 invalid field in CDB", N_MEDIUM, ck_cfg_rt3 },
 	{ "configuration", "config.write_feature", "the current profile's write feature is current",
-	  "mmc-subset §1.4 (features current per profile)", N_MEDIUM | N_RECORDER, ck_cfg_write_feature },
+	  "MMC-6 features and profiles (current features)", N_MEDIUM | N_RECORDER, ck_cfg_write_feature },
 	{ "configuration", "config.real_time_streaming", "feature 0107h present and current",
-	  "mmc-subset §1.4 (0107h), §1.8", N_MEDIUM | N_RECORDER, ck_cfg_rts },
+	  "MMC-6 Real Time Streaming feature (0107h)", N_MEDIUM | N_RECORDER, ck_cfg_rts },
 
 	{ "modepage05", "mode.header", "MODE SENSE(10) header: length, no block descriptor",
-	  "mmc-subset §1.1 MODE SENSE(10)", N_PAGE05, ck_mode_header },
+	  "SPC-4 MODE SENSE(10) (mode parameter header)", N_PAGE05, ck_mode_header },
 	{ "modepage05", "mode.page05_length", "page 05h code 05h, page length 32h",
-	  "mmc-subset §1.2", N_PAGE05, ck_mode_p05_len },
+	  "MMC-6 Write Parameters page (05h)", N_PAGE05, ck_mode_p05_len },
 	{ "modepage05", "mode.changeable", "current/changeable/default same length; write type changeable on CD/DVD-R",
-	  "mmc-subset §1.1 (PC), §1.2", N_PAGE05, ck_mode_p05_changeable },
+	  "SPC-4 MODE SENSE(10) (PC); MMC-6 Write Parameters page", N_PAGE05, ck_mode_p05_changeable },
 	{ "modepage05", "mode.saved_values", "PC=11b (saved) -> 05/39/00",
-	  "mmc-subset §1.1 MODE SENSE(10), §5.2", N_PAGE05, ck_mode_saved },
+	  "SPC-4 MODE SENSE(10) (saved values)", N_PAGE05, ck_mode_saved },
 	{ "modepage05", "mode.alloc_trunc", "allocation length 12 truncates, length field intact",
 	  "SPC-4 allocation length", N_PAGE05, ck_mode_alloc },
 	{ "modepage05", "mode.unknown_page", "MODE SENSE of page 3Eh -> 05/24/00",
 	  "SPC-4 MODE SENSE(10)", N_PAGE05, ck_mode_unknown_page },
 	{ "modepage05", "mode.roundtrip", "MODE SELECT of the current page, read back identical",
-	  "mmc-subset §1.1 MODE SELECT(10), §1.2", N_PAGE05, ck_mode_roundtrip },
+	  "SPC-4 MODE SELECT(10); MMC-6 Write Parameters page", N_PAGE05, ck_mode_roundtrip },
 	{ "modepage05", "mode.change_readback", "multi-session changed and read back (or ignored where not changeable)",
-	  "mmc-subset §1.2 (DVD+R/BD accept and ignore)", N_PAGE05, ck_mode_change },
+	  "MMC-6 Write Parameters page (media that use it)", N_PAGE05, ck_mode_change },
 	{ "modepage05", "mode.bad_page_length", "page length 30h -> 05/26/00",
-	  "mmc-subset §1.2, §5.2", N_PAGE05, ck_mode_bad_length },
+	  "MMC-6 Write Parameters page (page length)", N_PAGE05, ck_mode_bad_length },
 	{ "modepage05", "mode.ps_bit", "PS=1 in MODE SELECT -> 05/26/00",
-	  "mmc-subset §1.1 MODE SELECT(10), §1.2", N_PAGE05, ck_mode_ps },
+	  "SPC-4 MODE SELECT(10) (PS bit)", N_PAGE05, ck_mode_ps },
 	{ "modepage05", "mode.block_descriptor", "a block descriptor in MODE SELECT -> 05/26/00",
-	  "mmc-subset §1.1 MODE SELECT(10)", N_PAGE05, ck_mode_block_desc },
+	  "SPC-4 MODE SELECT(10) (block descriptors)", N_PAGE05, ck_mode_block_desc },
 	{ "modepage05", "mode.truncated_list", "parameter list cut inside the page -> 05/1A/00",
-	  "mmc-subset §1.1 MODE SELECT(10), §5.2", N_PAGE05, ck_mode_short_list },
+	  "SPC-4 MODE SELECT(10); SPC-4 parameter list length error", N_PAGE05, ck_mode_short_list },
 	{ "modepage05", "mode.bad_write_type", "write type 4 on a single-layer CD/DVD-R -> 05/26/xx",
-	  "mmc-subset §1.2 (write type), §5.2", N_PAGE05, ck_mode_bad_write_type },
+	  "MMC-6 Write Parameters page (Write Type)", N_PAGE05, ck_mode_bad_write_type },
 	{ "modepage05", "mode.bad_dbt", "data block type 7 (reserved) -> 05/26/xx",
-	  "mmc-subset §4.5, §4.6 item 3", N_PAGE05, ck_mode_bad_dbt },
+	  "MMC-6 Write Parameters page (Data Block Type)", N_PAGE05, ck_mode_bad_dbt },
 	{ "modepage05", "mode.not_changeable", "a bit outside the changeable mask -> 05/26/xx",
-	  "mmc-subset §1.1 MODE SELECT(10) (changeable mask)", N_PAGE05, ck_mode_nonchangeable },
+	  "SPC-4 MODE SELECT(10) (changeable values)", N_PAGE05, ck_mode_nonchangeable },
 	{ "modepage05", "mode.ua_other_nexus", "a page change raises 06/2A/01 on another session",
-	  "mmc-subset §1.1 MODE SELECT(10), §5.2", N_PAGE05, ck_mode_ua_other },
+	  "SPC-4 MODE SELECT(10); SAM-5 unit attention", N_PAGE05, ck_mode_ua_other },
 
 	{ "discinfo", "disc.rdi_length", "READ DISC INFORMATION: 34 bytes, length >= 32",
-	  "mmc-subset §1.6 READ DISC INFORMATION", N_MEDIUM, ck_disc_rdi_len },
+	  "MMC-6 READ DISC INFORMATION", N_MEDIUM, ck_disc_rdi_len },
 	{ "discinfo", "disc.rdi_blank", "blank medium: disc status 00b, last session 00b",
-	  "mmc-subset §1.6, §2.1", N_MEDIUM | N_BLANK, ck_disc_rdi_blank },
+	  "MMC-6 READ DISC INFORMATION (disc, session status)", N_MEDIUM | N_BLANK, ck_disc_rdi_blank },
 	{ "discinfo", "disc.rdi_tracks", "blank medium: first track 1, one session, tracks 1..1",
-	  "mmc-subset §1.6, §2.1", N_MEDIUM | N_BLANK, ck_disc_rdi_tracks },
+	  "MMC-6 READ DISC INFORMATION (sessions, tracks)", N_MEDIUM | N_BLANK, ck_disc_rdi_tracks },
 	{ "discinfo", "disc.rdi_bad_type", "READ DISC INFORMATION data type 111b -> 05/24/00",
-	  "mmc-subset §1.6, §5.2", N_MEDIUM, ck_disc_rdi_bad_type },
+	  "MMC-6 READ DISC INFORMATION (data type)", N_MEDIUM, ck_disc_rdi_bad_type },
 	{ "discinfo", "disc.rti_invisible", "invisible track: Blank, NWA_V, NWA = start, free > 0",
-	  "mmc-subset §1.6 READ TRACK INFORMATION, §2.1", N_MEDIUM | N_BLANK, ck_disc_rti_invisible },
+	  "MMC-6 READ TRACK INFORMATION (invisible track)", N_MEDIUM | N_BLANK, ck_disc_rti_invisible },
 	{ "discinfo", "disc.rti_ff_consistent", "track FFh equals the last track in the last session",
-	  "mmc-subset §1.6 (address type 01b), §2.2", N_MEDIUM | N_BLANK, ck_disc_nwa_consistent },
+	  "MMC-6 READ TRACK INFORMATION (address type 01b)", N_MEDIUM | N_BLANK, ck_disc_nwa_consistent },
 	{ "discinfo", "disc.rti_lba", "address type 00b (LBA) finds track 1",
-	  "mmc-subset §1.6 (address types)", N_MEDIUM | N_BLANK, ck_disc_rti_lba },
+	  "MMC-6 READ TRACK INFORMATION (address types)", N_MEDIUM | N_BLANK, ck_disc_rti_lba },
 	{ "discinfo", "disc.rti_session", "address type 10b (session 1) finds track 1",
-	  "mmc-subset §1.6 (address types)", N_MEDIUM | N_BLANK, ck_disc_rti_session },
+	  "MMC-6 READ TRACK INFORMATION (address types)", N_MEDIUM | N_BLANK, ck_disc_rti_session },
 	{ "discinfo", "disc.rti_absent_track", "READ TRACK INFORMATION of track 99 -> 05/24/00",
-	  "mmc-subset §1.6, §5.2", N_MEDIUM, ck_disc_rti_bad_track },
+	  "MMC-6 READ TRACK INFORMATION; SPC-4 invalid field in CDB", N_MEDIUM, ck_disc_rti_bad_track },
 	{ "discinfo", "disc.rti_alloc", "READ TRACK INFORMATION allocation length 8 truncates",
 	  "SPC-4 allocation length", N_MEDIUM, ck_disc_rti_alloc },
 	{ "discinfo", "disc.capacity", "last possible lead-out = NWA + free blocks (DVD/BD)",
-	  "mmc-subset §1.6 RDI [20-23], §2", N_MEDIUM | N_BLANK, ck_disc_capacity },
+	  "MMC-6 READ DISC/TRACK INFORMATION", N_MEDIUM | N_BLANK, ck_disc_capacity },
 	{ "discinfo", "disc.structure", "DVD physical format: PSN 030000h, range = capacity",
-	  "mmc-subset §1.5 READ DVD STRUCTURE", N_MEDIUM | N_BLANK, ck_disc_structure },
+	  "MMC-6 READ DISC STRUCTURE (DVD physical format)", N_MEDIUM | N_BLANK, ck_disc_structure },
 	{ "discinfo", "disc.toc_blank", "READ TOC on a blank medium: 05/24/00 or empty",
-	  "mmc-subset §1.6 READ TOC", N_MEDIUM | N_BLANK, ck_disc_toc_blank },
+	  "MMC-6 READ TOC/PMA/ATIP", N_MEDIUM | N_BLANK, ck_disc_toc_blank },
 	{ "discinfo", "disc.read_blank", "READ(10) of LBA 0 on a blank medium -> 05/21/00",
-	  "mmc-subset §1.10, §5.2", N_MEDIUM | N_BLANK, ck_disc_read_blank },
+	  "MMC-6 READ(10); SPC-4 LBA out of range", N_MEDIUM | N_BLANK, ck_disc_read_blank },
 	{ "discinfo", "disc.readcap_blank", "READ CAPACITY on a blank medium: 0 and 2048",
-	  "mmc-subset §1.6 READ CAPACITY", N_MEDIUM | N_BLANK, ck_disc_readcap_blank },
+	  "MMC-6 READ CAPACITY", N_MEDIUM | N_BLANK, ck_disc_readcap_blank },
 	{ "discinfo", "disc.format_capacities", "READ FORMAT CAPACITIES list; blank BD-R: 00h, then 32h",
 	  "MMC-6 §6.24 READ FORMAT CAPACITIES, §6.5 FORMAT UNIT (BD-R 00h/32h)",
 	  N_MEDIUM | N_BLANK | N_RECORDER, ck_disc_rfc },
 	{ "discinfo", "disc.gesn_media", "GET EVENT STATUS NOTIFICATION: media class, medium present",
-	  "mmc-subset §1.5", N_MEDIUM, ck_disc_gesn },
+	  "MMC-6 GET EVENT STATUS NOTIFICATION (media class)", N_MEDIUM, ck_disc_gesn },
 
 	{ "blocksize", "blocksize.2048_short", "2 blocks with 3072 bytes -> 05/24/00, field pointer 7",
-	  "mmc-subset §4.6 items 1-2", DL, ck_bs_short },
+	  "MMC-6 WRITE(10) (transfer length); doc/harness-conformance.md", DL, ck_bs_short },
 	{ "blocksize", "blocksize.2048_long", "1 block of 2048 with 2352 bytes -> 05/24/00",
-	  "mmc-subset §4.6 items 1-2", DL, ck_bs_long },
+	  "MMC-6 WRITE(10) (transfer length); doc/harness-conformance.md", DL, ck_bs_long },
 	{ "blocksize", "blocksize.write12_len", "WRITE(12) length mismatch -> 05/24/00, field pointer 6",
-	  "mmc-subset §4.6 item 2", DL, ck_bs_w12 },
+	  "MMC-6 WRITE(12) (transfer length); doc/harness-conformance.md", DL, ck_bs_w12 },
 	{ "blocksize", "blocksize.2352_accepted", "CD TAO DBT 0: 2352-byte blocks at the NWA -> GOOD",
-	  "mmc-subset §1.2, §4.5 (DBT 0), §4.6", DL, ck_bs_2352_ok },
+	  "MMC-6 Write Parameters page (TAO, Data Block Type 0)", DL, ck_bs_2352_ok },
 	{ "blocksize", "blocksize.2352_refuses_2048", "CD DBT 0: 2048-byte blocks -> 05/24/00",
-	  "mmc-subset §4.5, §4.6", DL, ck_bs_2352_refuses_2048 },
+	  "MMC-6 Data Block Type 0; doc/harness-conformance.md", DL, ck_bs_2352_refuses_2048 },
 	{ "blocksize", "blocksize.raw2448_select", "CD RAW (write type 3) DBT 3 accepted by MODE SELECT",
-	  "mmc-subset §1.2, §3 CD RAW, §4.5", DL, ck_bs_2448_select },
+	  "MMC-6 Write Parameters page (raw, Data Block Type 3)", DL, ck_bs_2448_select },
 	{ "blocksize", "blocksize.raw2448_refuses_2352", "CD RAW DBT 3: 2352-byte blocks -> 05/24/00",
-	  "mmc-subset §4.5, §4.6", DL, ck_bs_2448_refuses_2352 },
+	  "MMC-6 Data Block Type 3; doc/harness-conformance.md", DL, ck_bs_2448_refuses_2352 },
 	{ "blocksize", "blocksize.raw2448_accepted", "CD RAW DBT 3: 2448-byte blocks at the lead-in -> GOOD",
-	  "mmc-subset §3 CD RAW, §4.2, §4.6", DL, ck_bs_2448_ok },
+	  "MMC-6 raw recording from the lead-in; ECMA-130 sub-channel P-W", DL, ck_bs_2448_ok },
 
 	{ "nwa", "nwa.write_at_nwa", "WRITE(10) of 16 blocks at the NWA -> GOOD",
-	  "mmc-subset §1.7, §2.2", DL, ck_nwa_write },
+	  "MMC-6 WRITE(10); READ TRACK INFORMATION (NWA)", DL, ck_nwa_write },
 	{ "nwa", "nwa.advances", "NWA advances by the blocks written; LRA = NWA - 1",
-	  "mmc-subset §1.6, §2.1 (partially recorded track)", DL, ck_nwa_advances },
+	  "MMC-6 READ TRACK INFORMATION (NWA, last recorded address)", DL, ck_nwa_advances },
 	{ "nwa", "nwa.disc_incomplete", "after a write: disc and last session incomplete",
-	  "mmc-subset §2.1", DL, ck_nwa_rdi_incomplete },
+	  "MMC-6 READ DISC INFORMATION (disc status)", DL, ck_nwa_rdi_incomplete },
 	{ "nwa", "nwa.write_past_nwa", "WRITE past the NWA -> 05/21/02, NWA unchanged",
-	  "mmc-subset §2.3, §5.2", DL, ck_nwa_past },
+	  "MMC-6 WRITE(10) on sequential media; SPC-4 invalid address for write", DL, ck_nwa_past },
 	{ "nwa", "nwa.write_before_nwa", "WRITE over written blocks -> 05/21/02, NWA unchanged",
-	  "mmc-subset §2.3, §5.2", DL, ck_nwa_before },
+	  "MMC-6 WRITE(10) on sequential media; SPC-4 invalid address for write", DL, ck_nwa_before },
 	{ "nwa", "nwa.write12", "WRITE(12) at the NWA -> GOOD, NWA advances",
-	  "mmc-subset §1.7", DL, ck_nwa_write12 },
+	  "MMC-6 WRITE(12)", DL, ck_nwa_write12 },
 	{ "nwa", "nwa.write12_streaming", "WRITE(12) Streaming=1 at the NWA -> GOOD (0107h SW)",
-	  "mmc-subset §1.7, §6 item 6", DL, ck_nwa_streaming },
+	  "MMC-6 WRITE(12) (Streaming); Real Time Streaming feature", DL, ck_nwa_streaming },
 	{ "nwa", "nwa.read_capacity", "READ CAPACITY = last written LBA",
-	  "mmc-subset §1.6 READ CAPACITY", DL, ck_nwa_readcap },
+	  "MMC-6 READ CAPACITY", DL, ck_nwa_readcap },
 	{ "nwa", "nwa.write_beyond_end", "WRITE beyond the medium's end -> 05/21/00",
-	  "mmc-subset §2.3, §5.2", DL, ck_nwa_beyond },
+	  "MMC-6 WRITE(10); SPC-4 LBA out of range", DL, ck_nwa_beyond },
 	{ "nwa", "nwa.write_zero", "WRITE of 0 blocks -> GOOD, NWA unchanged",
-	  "mmc-subset §1.7", DL, ck_nwa_zero },
+	  "MMC-6 WRITE(10) (transfer length 0)", DL, ck_nwa_zero },
 
 	{ "syncclose", "sync.synchronize_cache", "SYNCHRONIZE CACHE after a write -> GOOD",
-	  "mmc-subset §1.7 SYNCHRONIZE CACHE", DL, ck_sync_good },
+	  "MMC-6 SYNCHRONIZE CACHE", DL, ck_sync_good },
 	{ "syncclose", "sync.immed", "SYNCHRONIZE CACHE IMMED=1 -> GOOD; TUR ready within 5 s",
-	  "mmc-subset §1.7, §6 item 1", DL, ck_sync_immed },
+	  "MMC-6 SYNCHRONIZE CACHE (IMMED); SPC-4 TEST UNIT READY", DL, ck_sync_immed },
 	{ "syncclose", "sync.close_nothing_open", "CLOSE TRACK of a blank track -> 05/2C/00",
-	  "mmc-subset §1.7 (closing with nothing open), §5.2", DL, ck_close_nothing_open },
+	  "MMC-6 CLOSE TRACK/SESSION; SPC-4 command sequence error", DL, ck_close_nothing_open },
 	{ "syncclose", "sync.close_track", "CLOSE TRACK: NWA_V=0, size = blocks written",
-	  "mmc-subset §1.7 (001b), §2.1 (closed)", DL, ck_close_track },
+	  "MMC-6 CLOSE TRACK/SESSION (001b); READ TRACK INFORMATION", DL, ck_close_track },
 	{ "syncclose", "sync.next_track", "after CLOSE TRACK a new blank track follows",
-	  "mmc-subset §2.1, §2.2", DL, ck_close_next_track },
+	  "MMC-6 READ TRACK INFORMATION (invisible track)", DL, ck_close_next_track },
 	{ "syncclose", "sync.close_bad_function", "close function 111b -> 05/24/00",
-	  "mmc-subset §1.7 (unknown function)", DL, ck_close_bad_function },
+	  "MMC-6 CLOSE TRACK/SESSION (close function)", DL, ck_close_bad_function },
 	{ "syncclose", "sync.readback", "READ(10) of written blocks returns what was written",
-	  "mmc-subset §1.10 READ(10)", DL, ck_readback },
+	  "MMC-6 READ(10)", DL, ck_readback },
 	{ "syncclose", "sync.read_unwritten", "READ(10) at the NWA (unwritten) -> 05/21/00",
-	  "mmc-subset §1.10, §5.2", DL, ck_read_beyond },
+	  "MMC-6 READ(10); SPC-4 LBA out of range", DL, ck_read_beyond },
 	{ "syncclose", "sync.close_session", "CLOSE SESSION: appendable (DVD+R/BD-R) or finalized",
-	  "mmc-subset §1.7 (010b), §2.1", DL, ck_close_session },
+	  "MMC-6 CLOSE TRACK/SESSION (010b); READ DISC INFORMATION", DL, ck_close_session },
 	{ "syncclose", "sync.toc_after_close", "READ TOC lists the closed tracks and the lead-out",
-	  "mmc-subset §1.6 READ TOC format 0", DL, ck_toc_after_close },
+	  "MMC-6 READ TOC/PMA/ATIP (format 0)", DL, ck_toc_after_close },
 
 	{ "speed", "speed.get_performance_03", "GET PERFORMANCE type 03h: write speed descriptors",
-	  "mmc-subset §1.8 GET PERFORMANCE", N_MEDIUM | N_RECORDER, ck_gp03 },
+	  "MMC-6 GET PERFORMANCE (type 03h)", N_MEDIUM | N_RECORDER, ck_gp03 },
 	{ "speed", "speed.get_performance_max", "at most the number of descriptors asked for",
-	  "mmc-subset §1.8 (libburn asks for 0, then n)", N_MEDIUM | N_RECORDER, ck_gp03_count },
+	  "MMC-6 GET PERFORMANCE (maximum number of descriptors)", N_MEDIUM | N_RECORDER, ck_gp03_count },
 	{ "speed", "speed.get_performance_00", "GET PERFORMANCE type 00h: a nominal write descriptor",
-	  "mmc-subset §1.8 (type 00h)", N_MEDIUM | N_RECORDER, ck_gp00 },
+	  "MMC-6 GET PERFORMANCE (type 00h)", N_MEDIUM | N_RECORDER, ck_gp00 },
 	{ "speed", "speed.get_performance_bad", "GET PERFORMANCE type 7Fh -> 05/24/00",
-	  "mmc-subset §1.8, §5.2", N_MEDIUM | N_RECORDER, ck_gp_bad_type },
+	  "MMC-6 GET PERFORMANCE (type)", N_MEDIUM | N_RECORDER, ck_gp_bad_type },
 	{ "speed", "speed.set_cd_speed_max", "SET CD SPEED FFFFh (maximum) -> GOOD",
-	  "mmc-subset §1.8 SET CD SPEED", N_MEDIUM | N_RECORDER, ck_setcd_max },
+	  "MMC-6 SET CD SPEED", N_MEDIUM | N_RECORDER, ck_setcd_max },
 	{ "speed", "speed.set_cd_speed_reflect", "SET CD SPEED rounds down; page 2Ah bytes 28-29 show it",
-	  "mmc-subset §1.8, §1.3", N_MEDIUM | N_RECORDER, ck_setcd_reflect },
+	  "MMC-6 SET CD SPEED; MMC-3 page 2Ah", N_MEDIUM | N_RECORDER, ck_setcd_reflect },
 	{ "speed", "speed.page2a", "page 2Ah length 1Eh + 4n; write bits match the profile",
-	  "mmc-subset §1.3", N_MEDIUM | N_RECORDER, ck_p2a },
+	  "MMC-3 CD/DVD Capabilities and Mechanical Status page (2Ah)", N_MEDIUM | N_RECORDER, ck_p2a },
 	{ "speed", "speed.set_streaming", "SET STREAMING speed shows in GET PERFORMANCE 00h; RDD",
-	  "mmc-subset §1.8 SET STREAMING", N_MEDIUM | N_RECORDER, ck_set_streaming },
+	  "MMC-6 SET STREAMING; GET PERFORMANCE (type 00h)", N_MEDIUM | N_RECORDER, ck_set_streaming },
 	{ "speed", "speed.set_streaming_short", "SET STREAMING with 12 parameter bytes -> 05/1A/00",
-	  "mmc-subset §1.8, §5.2", N_MEDIUM | N_RECORDER, ck_set_streaming_short },
+	  "MMC-6 SET STREAMING (parameter list)", N_MEDIUM | N_RECORDER, ck_set_streaming_short },
 	{ "speed", "speed.buffer_capacity", "READ BUFFER CAPACITY Block=0: length 10, free <= size",
-	  "mmc-subset §1.7 READ BUFFER CAPACITY", N_MEDIUM | N_RECORDER, ck_rbc_bytes },
+	  "MMC-6 READ BUFFER CAPACITY", N_MEDIUM | N_RECORDER, ck_rbc_bytes },
 	{ "speed", "speed.buffer_capacity_blocks", "Block=1 echoed, free blocks fit the buffer",
-	  "mmc-subset §1.7 READ BUFFER CAPACITY", N_MEDIUM | N_RECORDER, ck_rbc_blocks },
+	  "MMC-6 READ BUFFER CAPACITY (Block bit)", N_MEDIUM | N_RECORDER, ck_rbc_blocks },
 
 	{ "sense", "sense.unknown_opcode", "unknown opcode -> 05/20/00",
-	  "mmc-subset §5.2; SPC-4 sense", 0, ck_sense_opcode },
+	  "SPC-4 invalid command operation code", 0, ck_sense_opcode },
 	{ "sense", "sense.fixed_format", "autosense is fixed format 70h, >= 18 bytes",
-	  "mmc-subset §5.1", 0, ck_sense_fixed },
+	  "SPC-4 fixed format sense data; SAM-5 autosense", 0, ck_sense_fixed },
 	{ "sense", "sense.field_pointer", "05/24/00 carries SKSV, C/D=1 and the field pointer",
-	  "mmc-subset §5.1 (sense-key specific); SPC-4 INQUIRY", 0, ck_sense_sksv },
+	  "SPC-4 sense key specific field pointer", 0, ck_sense_sksv },
 	{ "sense", "sense.reserved_bits", "a reserved CDB byte set -> 05/24/00 with field pointer",
-	  "SPC-4 reserved fields; mmc-subset §5.2", 0, ck_sense_reserved },
+	  "SPC-4 reserved fields; SPC-4 invalid field in CDB", 0, ck_sense_reserved },
 	{ "sense", "sense.naca", "NACA=1 in the CONTROL byte -> 05/24/00",
-	  "SAM-5 CONTROL byte; mmc-subset §5.2", 0, ck_sense_naca },
+	  "SAM-5 CONTROL byte (NACA)", 0, ck_sense_naca },
 	{ "sense", "sense.lun_not_supported", "a command to an absent LUN -> 05/25/00",
 	  "SPC-4 (logical unit not supported)", 0, ck_sense_lun },
 	{ "sense", "sense.lun_inquiry", "INQUIRY to an absent LUN: qualifier 011b, type 1Fh",
 	  "SPC-4 INQUIRY peripheral qualifier", 0, ck_sense_lun_inquiry },
 	{ "sense", "sense.descriptor_request", "REQUEST SENSE DESC=1: 72h, or 05/24/00 if unsupported",
-	  "mmc-subset §1.1 REQUEST SENSE, §5.1; SPC-4 REQUEST SENSE", 0, ck_sense_desc },
+	  "SPC-4 REQUEST SENSE (DESC); SPC-4 descriptor format sense data", 0, ck_sense_desc },
 	{ "sense", "sense.d_sense", "control page D_SENSE=1 gives descriptor-format sense",
-	  "mmc-subset §5.1; SPC-4 control mode page", 0, ck_sense_d_sense },
+	  "SPC-4 Control mode page (D_SENSE)", 0, ck_sense_d_sense },
 	{ "sense", "sense.gesn_not_polled", "GET EVENT STATUS NOTIFICATION Polled=0 -> 05/24/00",
-	  "mmc-subset §1.5", N_MEDIUM, ck_sense_gesn_async },
+	  "MMC-6 GET EVENT STATUS NOTIFICATION (Polled)", N_MEDIUM, ck_sense_gesn_async },
 	{ "sense", "sense.lba_out_of_range", "READ(10) of LBA 7FFFFFF0h -> 05/21/00",
-	  "mmc-subset §1.10, §5.2", N_MEDIUM, ck_sense_read_range },
+	  "MMC-6 READ(10); SPC-4 LBA out of range", N_MEDIUM, ck_sense_read_range },
 	{ "sense", "sense.not_sticky", "after a failed command the next TUR is GOOD",
-	  "mmc-subset §5.1 (autosense)", N_MEDIUM, ck_sense_cleared },
+	  "SAM-5 autosense", N_MEDIUM, ck_sense_cleared },
 };
 
 #define HC_NCHECKS (sizeof(hc_checks) / sizeof(hc_checks[0]))

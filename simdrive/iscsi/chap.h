@@ -1,5 +1,4 @@
-/* simdrive/iscsi/chap.h - CHAP for iSCSI login (RFC 1994, RFC 7143 §12.1.3; spec/iscsi-target.md
- * section 5.1).
+/* simdrive/iscsi/chap.h - CHAP for iSCSI login (RFC 1994, RFC 7143 §12.1.3).
  *
  * A response is H(identifier byte || secret || challenge bytes).  Algorithms are numbered
  * as libiscsi and LIO number them in CHAP_A: 5 MD5 (mandatory), 6 SHA-1, 7 SHA-256,

@@ -25,7 +25,7 @@
 #define SIM_MRDSL_DEFAULT 262144u	/* our MaxRecvDataSegmentLength when cfg says 0 */
 #define SIM_MBL_CAP       1048576u	/* MaxBurstLength cap when cfg says 0 */
 #define SIM_FBL_CAP       262144u	/* FirstBurstLength cap when cfg says 0 */
-#define SIM_LEN_MIN       512u		/* §13.12-13.14 range */
+#define SIM_LEN_MIN       512u		/* RFC 7143 §13.12-§13.14 range */
 #define SIM_LEN_MAX       16777215u	/* 2^24 - 1 */
 #define SIM_STATUS_DROP   0xffffu	/* internal: close without answering */
 
@@ -115,11 +115,11 @@ const char *sim_login_status_str(uint16_t status)
 }
 
 /* ------------------------------------------------------------------------------------
- * The key table (spec/iscsi-target.md section 5; RFC 7143 §12, §13). */
+ * The key table (RFC 7143 §12, §13; our answers in doc/iscsi-target.md). */
 
 enum sim_key_fn {
-	SIM_KEY_LIST,		/* first initiator value we support (§6.2.1) */
-	SIM_KEY_AND,		/* Boolean AND (§6.2.2) */
+	SIM_KEY_LIST,		/* first initiator value we support (RFC 7143 §6.2.1) */
+	SIM_KEY_AND,		/* Boolean AND (RFC 7143 §6.2.2) */
 	SIM_KEY_OR,		/* Boolean OR */
 	SIM_KEY_MIN,		/* numerical minimum */
 	SIM_KEY_MAX,		/* numerical maximum */
@@ -163,8 +163,8 @@ static uint32_t sim_ours_fbl(const struct sim_login *l) { return l->our_fbl; }
 #define P(field) offsetof(struct sim_params, field)
 
 /* Data-transfer keys are Irrelevant in discovery sessions, except MaxBurstLength and
- * FirstBurstLength: libiscsi parses their answers with strtol(), so they get values
- * (spec section 9).  MaxRecvDataSegmentLength matters in discovery (Text Responses). */
+ * FirstBurstLength: libiscsi parses their answers with strtol(), so they get values.
+ * MaxRecvDataSegmentLength matters in discovery (Text Responses). */
 static const struct sim_key_rule sim_keys[] = {
 	/* name                     fn               min  max         default   ours */
 	{ "HeaderDigest",           SIM_KEY_LIST,    0, 0,            0,        0, NULL,
@@ -200,7 +200,7 @@ static const struct sim_key_rule sim_keys[] = {
 	  "RFC3720", SIM_SCOPE_SESSION, 0, SIM_P_NONE, 0 },
 	{ "iSCSIProtocolLevel",     SIM_KEY_MIN,     0, 31,           1,        1, NULL,
 	  NULL, SIM_SCOPE_SESSION, 0, SIM_P_NONE, 0 },
-	/* Obsolete markers (§13.25): "No" as ctld and tgt answer; the intervals Reject. */
+	/* Obsolete markers (RFC 7143 §13.25): "No" as ctld and tgt answer; the intervals Reject. */
 	{ "IFMarker",               SIM_KEY_FIXED,   0, 0, 0, 0, NULL, "No", SIM_SCOPE_CONN, 0, SIM_P_NONE, 0 },
 	{ "OFMarker",               SIM_KEY_FIXED,   0, 0, 0, 0, NULL, "No", SIM_SCOPE_CONN, 0, SIM_P_NONE, 0 },
 	{ "IFMarkInt",              SIM_KEY_FIXED,   0, 0, 0, 0, NULL, "Reject", SIM_SCOPE_CONN, 0, SIM_P_NONE, 0 },
@@ -216,7 +216,7 @@ static const struct sim_key_rule sim_keys[] = {
 	{ "TargetAlias",            SIM_KEY_TARGET, 0, 0, 0, 0, NULL, NULL, SIM_SCOPE_NONE, 0, SIM_P_NONE, 0 },
 	{ "TargetAddress",          SIM_KEY_TARGET, 0, 0, 0, 0, NULL, NULL, SIM_SCOPE_NONE, 0, SIM_P_NONE, 0 },
 	{ "TargetPortalGroupTag",   SIM_KEY_TARGET, 0, 0, 0, 0, NULL, NULL, SIM_SCOPE_NONE, 0, SIM_P_NONE, 0 },
-	/* Security stage (§12.1): handled by sim_login_security(). */
+	/* Security stage (RFC 7143 §12.1): handled by sim_login_security(). */
 	{ "AuthMethod",             SIM_KEY_SECURITY, 0, 0, 0, 0, NULL, NULL, SIM_SCOPE_CONN, 0, SIM_P_NONE, 0 },
 	{ "CHAP_A",                 SIM_KEY_SECURITY, 0, 0, 0, 0, NULL, NULL, SIM_SCOPE_CONN, 0, SIM_P_NONE, 0 },
 	{ "CHAP_I",                 SIM_KEY_SECURITY, 0, 0, 0, 0, NULL, NULL, SIM_SCOPE_CONN, 0, SIM_P_NONE, 0 },
@@ -600,7 +600,7 @@ static uint16_t sim_chap_check(struct sim_req_ctx *c, struct sim_textbuf *out)
 }
 
 /* Runs the security keys of a CSG=0 request.  The exchange libiscsi and open-iscsi
- * run (spec section 9): AuthMethod -> CHAP_A -> CHAP_N/CHAP_R [+CHAP_I/CHAP_C]. */
+ * run: AuthMethod -> CHAP_A -> CHAP_N/CHAP_R [+CHAP_I/CHAP_C]. */
 static uint16_t sim_login_security(struct sim_req_ctx *c, struct sim_textbuf *out)
 {
 	struct sim_login *l = c->l;
@@ -652,7 +652,7 @@ static uint16_t sim_negotiate_key(struct sim_req_ctx *c, const char *key, const 
 	bool b;
 
 	if (!r)
-		answer = "NotUnderstood";	/* incl. X-/X# private keys (§6.1) */
+		answer = "NotUnderstood";	/* incl. X-/X# private keys (RFC 7143 §6.1) */
 	else if (r->fn == SIM_KEY_SECURITY)
 		return 0;			/* sim_login_security() */
 	else if (r->fn == SIM_KEY_NAME) {
@@ -886,7 +886,7 @@ static enum sim_login_action sim_login_complete(struct sim_login *l, const struc
 		}
 	}
 	/* Operational keys are negotiated in whichever stage they come: a login may go
-	 * from CSG=0 straight to NSG=3 (spec section 4). */
+	 * from CSG=0 straight to NSG=3 (RFC 7143 §6.3). */
 	for (size_t i = 0; i < kv.n; i++)
 		if ((st = sim_negotiate_key(&c, kv.v[i].key, kv.v[i].value, out)) != 0)
 			goto fail;

@@ -1,5 +1,5 @@
 /* simdrive/iscsi/login.h - the login phase of one iSCSI connection, as a pure state machine
- * (RFC 7143 §6, §11.12, §11.13, §12, §13; spec/iscsi-target.md sections 4-5).
+ * (RFC 7143 §6, §11.12, §11.13, §12, §13; decisions in doc/iscsi-target.md).
  *
  * No sockets here: the connection layer feeds each Login Request's fields and text,
  * and gets back the Login Response to send and what to do next.  This makes every
@@ -38,7 +38,7 @@ enum sim_login_status {
 
 const char *sim_login_status_str(uint16_t status);
 
-/* Login limits (spec/iscsi-target.md sections 4 and 8). */
+/* Login limits (doc/iscsi-target.md, "our limits"). */
 #define SIM_LOGIN_DATA_MAX  8192	/* data bytes per Login PDU, both ways (MRDSL default) */
 #define SIM_LOGIN_PDUS_MAX  16		/* Login Requests per connection */
 #define SIM_LOGIN_TEXT_MAX  65536	/* text bytes accumulated over the whole login */
@@ -55,7 +55,7 @@ struct sim_login_cfg {
 	const char *chap_user, *chap_secret;
 	/* Mutual CHAP: the name and secret the target answers with, if the initiator asks. */
 	const char *mutual_user, *mutual_secret;
-	/* Our limits (spec section 5 table, target answers). */
+	/* Our limits (the values the target answers with, doc/iscsi-target.md). */
 	uint32_t mrdsl;			/* our MaxRecvDataSegmentLength, declared */
 	uint32_t max_burst;		/* cap for MaxBurstLength */
 	uint32_t first_burst;		/* cap for FirstBurstLength */
@@ -133,7 +133,7 @@ void sim_login_free(struct sim_login *l);
 
 /* Process one Login Request.  Enforces: version, mandatory keys, stage transitions,
  * the security stage (AuthMethod, CHAP with MD5 via nettle, mutual CHAP), every
- * operational key of spec section 5 (list/AND/OR/min/max/declarative rules,
+ * operational key of RFC 7143 §13 (list/AND/OR/min/max/declarative rules,
  * NotUnderstood / Irrelevant / Reject answers, duplicate keys), C-bit text
  * continuation, limits (16 PDUs, 64 KiB text).  A failed rule ends in
  * SIM_LOGIN_REJECT with the status class of RFC 7143 §11.13.5. */

@@ -1,5 +1,5 @@
 /* simdrive/iscsi/pdu.h - iSCSI PDU layout: opcodes, flags and the byte offset of every BHS
- * field simdrive reads or writes (RFC 7143 §11; spec/iscsi-target.md sections 1-3).
+ * field simdrive reads or writes (RFC 7143 §11).
  *
  * All field access goes through wire.h with these names; nothing is laid over the
  * 48-byte Basic Header Segment. */
@@ -16,9 +16,9 @@
 #define SIM_DIGEST_LEN     4
 #define SIM_NO_TAG         0xffffffffu	/* "no task tag" (RFC 7143 §11.2.1.8) */
 #define SIM_DSL_MAX        0xffffffu	/* 24-bit DataSegmentLength */
-#define SIM_LOGIN_MRDSL    8192		/* MRDSL in force during login (§13.12) */
+#define SIM_LOGIN_MRDSL    8192		/* MRDSL in force during login (RFC 7143 §13.12) */
 
-/* Opcodes, low 6 bits of byte 0 (§11.2.1.2). */
+/* Opcodes, low 6 bits of byte 0 (RFC 7143 §11.2.1.2). */
 enum sim_opcode {
 	SIM_OP_NOP_OUT    = 0x00,
 	SIM_OP_SCSI_CMD   = 0x01,
@@ -44,7 +44,7 @@ enum sim_opcode {
 #define SIM_BHS_IMMEDIATE   0x40	/* byte 0: I bit */
 #define SIM_BHS_FINAL       0x80	/* byte 1: F bit */
 
-/* Offsets common to all PDUs (§11.2.1). */
+/* Offsets common to all PDUs (RFC 7143 §11.2.1). */
 enum {
 	SIM_BHS_OP       = 0,
 	SIM_BHS_FLAGS    = 1,
@@ -63,7 +63,7 @@ enum {
 	SIM_BHS_MAXCMDSN = 32,
 };
 
-/* SCSI Command (§11.3) and Response (§11.4). */
+/* SCSI Command (RFC 7143 §11.3) and Response (§11.4). */
 enum {
 	SIM_CMD_EDTL      = 20,
 	SIM_CMD_CDB       = 32,	/* 16 bytes */
@@ -80,7 +80,7 @@ enum {
 #define SIM_RSP_F_OVERFLOW  0x04
 #define SIM_RSP_F_UNDERFLOW 0x02
 
-/* Data-In / Data-Out (§11.7) and R2T (§11.8). */
+/* Data-In / Data-Out (RFC 7143 §11.7) and R2T (§11.8). */
 enum {
 	SIM_DATA_TTT    = 20,
 	SIM_DATA_DATASN = 36,
@@ -96,14 +96,14 @@ enum {
 #define SIM_DIN_F_UNDERFLOW 0x02
 #define SIM_DIN_F_STATUS    0x01
 
-/* NOP-Out / NOP-In (§11.18, §11.19), Text (§11.10, §11.11). */
+/* NOP-Out / NOP-In (RFC 7143 §11.18, §11.19), Text (§11.10, §11.11). */
 enum {
 	SIM_NOP_TTT  = 20,
 	SIM_TEXT_TTT = 20,
 };
 #define SIM_TEXT_F_CONTINUE 0x40
 
-/* Task management (§11.5, §11.6). */
+/* Task management (RFC 7143 §11.5, §11.6). */
 enum {
 	SIM_TMF_RTT       = 20,
 	SIM_TMF_REFCMDSN  = 32,
@@ -121,7 +121,7 @@ enum sim_tmf_response {
 	SIM_TMF_NOT_SUPPORTED = 5, SIM_TMF_AUTH_FAILED = 6, SIM_TMF_REJECTED = 255,
 };
 
-/* Login (§11.12, §11.13). */
+/* Login (RFC 7143 §11.12, §11.13). */
 enum {
 	SIM_LOGIN_VMAX    = 2,
 	SIM_LOGIN_VMIN    = 3,	/* Version-active in responses */
@@ -136,7 +136,7 @@ enum {
 #define SIM_LOGIN_CSG(f)     (((f) >> 2) & 3)
 #define SIM_LOGIN_NSG(f)     ((f) & 3)
 
-/* Logout (§11.14, §11.15). */
+/* Logout (RFC 7143 §11.14, §11.15). */
 enum {
 	SIM_LOGOUT_CID      = 20,
 	SIM_LOGOUT_RESPONSE = 2,
@@ -145,7 +145,7 @@ enum {
 };
 #define SIM_LOGOUT_REASON(f) ((f) & 0x7f)
 
-/* Reject (§11.17). */
+/* Reject (RFC 7143 §11.17). */
 enum { SIM_REJECT_REASON = 2, SIM_REJECT_DATASN = 36 };
 enum sim_reject_reason {
 	SIM_REJECT_DATA_DIGEST = 0x02,
@@ -160,7 +160,7 @@ enum sim_reject_reason {
 	SIM_REJECT_WAITING_FOR_LOGOUT = 0x0c,
 };
 
-/* Asynchronous Message (§11.9). */
+/* Asynchronous Message (RFC 7143 §11.9). */
 enum {
 	SIM_ASYNC_EVENT = 36, SIM_ASYNC_VCODE = 37,
 	SIM_ASYNC_PARAM1 = 38, SIM_ASYNC_PARAM2 = 40, SIM_ASYNC_PARAM3 = 42,
@@ -190,7 +190,7 @@ static inline uint32_t sim_bhs_ahs_bytes(const uint8_t *bhs)
 	return 4u * bhs[SIM_BHS_AHSLEN];
 }
 
-/* Bytes of padding after a data segment of n bytes (§11.1). */
+/* Bytes of padding after a data segment of n bytes (RFC 7143 §11.1). */
 static inline uint32_t sim_pad4(uint32_t n)
 {
 	return (4 - (n & 3)) & 3;
@@ -203,7 +203,7 @@ void sim_bhs_init(uint8_t *bhs, uint8_t opcode, uint8_t flags, uint32_t dsl);
 const char *sim_opcode_str(uint8_t opcode);
 const char *sim_reject_reason_str(uint8_t reason);
 
-/* Is this an opcode an initiator may send (§11.2.1.2)? */
+/* Is this an opcode an initiator may send (RFC 7143 §11.2.1.2)? */
 bool sim_opcode_from_initiator(uint8_t opcode);
 
 #endif

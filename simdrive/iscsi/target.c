@@ -32,7 +32,7 @@
 #include "target.h"
 #include "text.h"
 
-/* Limits (spec/iscsi-target.md section 8, decisions recorded in doc/iscsi-target.md). */
+/* Limits (doc/iscsi-target.md, "our limits" and "write data"). */
 #define TGT_MAX_CONNS        64
 #define TGT_WINDOW           32		/* CmdSN window: non-immediate tasks in flight */
 #define TGT_MAX_IMMEDIATE    4		/* immediate SCSI commands in flight */
@@ -436,7 +436,7 @@ static void send_reject(struct conn *c, uint8_t reason, const uint8_t *bad_bhs)
 	bhs[SIM_REJECT_REASON] = reason;
 	wire_put_be32(bhs + SIM_BHS_ITT, SIM_NO_TAG);
 	put_sn(c, bhs, true);
-	/* The data segment is the complete header of the rejected PDU (§11.17.1). */
+	/* The data segment is the complete header of the rejected PDU (RFC 7143 §11.17). */
 	tx_send(c, bhs, bad_bhs, SIM_BHS_LEN);
 }
 
@@ -466,7 +466,7 @@ static void send_scsi_response(struct conn *c, struct task *t, const struct sim_
 		resid = t->edtl - spdtl;
 	}
 	if (cmd->sense_len) {
-		/* Sense data: SenseLength then the sense bytes (§11.4.7). */
+		/* Sense data: SenseLength then the sense bytes (RFC 7143 §11.4.7). */
 		wire_put_be16(sdata, cmd->sense_len);
 		memcpy(sdata + 2, cmd->sense, cmd->sense_len);
 		slen = 2u + cmd->sense_len;
@@ -481,9 +481,9 @@ static void send_scsi_response(struct conn *c, struct task *t, const struct sim_
 	tx_send(c, bhs, sdata, slen);
 }
 
-/* Data-In (§11.7): PDUs of at most the initiator's MRDSL, F at each MaxBurstLength
+/* Data-In (RFC 7143 §11.7): PDUs of at most the initiator's MRDSL, F at each MaxBurstLength
  * boundary (DataSequenceInOrder), status in the last one when the command ended
- * GOOD (phase collapse, §11.7.2). */
+ * GOOD (phase collapse, RFC 7143 §11.7.3). */
 static void send_data_in(struct conn *c, struct task *t, struct sim_cmd *cmd)
 {
 	uint32_t len = cmd->data_in_len < t->edtl ? cmd->data_in_len : t->edtl;
@@ -579,7 +579,7 @@ static void send_nop_in(struct conn *c, uint32_t itt, uint32_t ttt, const uint8_
 		memcpy(bhs + SIM_BHS_LUN, lun, 8);
 	wire_put_be32(bhs + SIM_BHS_ITT, itt);
 	wire_put_be32(bhs + SIM_NOP_TTT, ttt);
-	/* Only a reply to an initiator ping advances StatSN (§11.19). */
+	/* Only a reply to an initiator ping advances StatSN (RFC 7143 §11.19). */
 	put_sn(c, bhs, itt != SIM_NO_TAG);
 	tx_send(c, bhs, data, dlen);
 }
@@ -706,7 +706,7 @@ static void reap(struct sim_target *tgt)
 /* ------------------------------------------------------------------------ */
 /* Login phase. */
 
-/* The live normal session named by initiator name and ISID (the SSID, §4.4.3) and,
+/* The live normal session named by initiator name and ISID (the SSID, RFC 7143 §4.4.3) and,
  * when non-zero, TSIH: a TSIH alone never names a session, or any initiator could
  * take over another's by guessing it. */
 static struct conn *find_session(struct sim_target *tgt, const uint8_t isid[6], uint16_t tsih,
@@ -733,7 +733,7 @@ static uint16_t session_check(void *arg, const uint8_t isid[6], uint16_t tsih, u
 	o = find_session(tgt, isid, tsih, initiator_name);
 	if (!o)
 		return SIM_LOGIN_NO_SESSION;
-	/* MaxConnections=1: only reinstatement of the same CID (§6.3.4). */
+	/* MaxConnections=1: only reinstatement of the same CID (RFC 7143 §6.3.4). */
 	return o->cid == cid ? SIM_LOGIN_SUCCESS : SIM_LOGIN_TOO_MANY_CONNS;
 }
 
@@ -744,8 +744,9 @@ static void arm_nop(struct conn *c)
 	c->nop_timer = sim_loop_add_timer(c->tgt->loop, c->tgt->nop_interval, nop_tick, c);
 }
 
-/* Target-initiated pings on idle connections (§11.19; spec 7.7): a connection that
- * stays silent through TGT_NOP_MISSES pings in a row is dropped. */
+/* Target-initiated pings on idle connections (RFC 7143 §11.19; doc/iscsi-target.md,
+ * NOP): a connection that stays silent through TGT_NOP_MISSES pings in a row is
+ * dropped. */
 static void nop_tick(struct sim_loop *loop, void *arg)
 {
 	struct conn *c = arg;
@@ -783,7 +784,7 @@ static void login_timeout(struct sim_loop *loop, void *arg)
 }
 
 /* Leading login of a normal session whose initiator name and ISID match a live
- * session: session reinstatement (§6.3.5) - the old one is closed first. */
+ * session: session reinstatement (RFC 7143 §6.3.5) - the old one is closed first. */
 static void reinstate(struct conn *c, uint16_t req_tsih)
 {
 	struct conn *o = find_session(c->tgt, c->isid, req_tsih, c->params.initiator_name);
@@ -846,7 +847,7 @@ static void handle_login(struct conn *c, const uint8_t *bhs, const uint8_t *data
 		conn_close(c, sim_login_why(c->login));
 		return;
 	}
-	/* The Login Request is immediate: it does not advance CmdSN (§6.3). */
+	/* The Login Request is immediate: it does not advance CmdSN (RFC 7143 §6.3). */
 	c->exp_cmdsn = req.cmdsn;
 	c->max_cmdsn = req.cmdsn + TGT_WINDOW - 1;
 
@@ -888,7 +889,7 @@ static void handle_login(struct conn *c, const uint8_t *bhs, const uint8_t *data
 	tx_send(c, out, rsp.data, rsp.dlen);
 
 	if (act == SIM_LOGIN_FINAL) {
-		/* Digests start with the first PDU after the final Login Response (§13.1). */
+		/* Digests start with the first PDU after the final Login Response (RFC 7143 §13.1). */
 		c->hdigest = c->params.header_digest;
 		c->ddigest = c->params.data_digest;
 		c->tx_mrdsl = c->params.mrdsl_initiator;
@@ -1067,7 +1068,8 @@ static void task_execute(struct conn *c, struct task *t)
 }
 
 /* Run, in delivery order, every ready task with no earlier unfinished task on the
- * same LUN: commands of one LUN execute in CmdSN order (spec 7.3). */
+ * same LUN: commands of one LUN execute in CmdSN order (doc/iscsi-target.md,
+ * "execution order"). */
 static void conn_run_tasks(struct conn *c)
 {
 	bool progress = true;
@@ -1122,7 +1124,7 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 		send_reject(c, SIM_REJECT_INVALID_FIELD, bhs);
 		return;
 	}
-	/* F=0 announces unsolicited Data-Out, which only a write can have (§11.3.1). */
+	/* F=0 announces unsolicited Data-Out, which only a write can have (RFC 7143 §11.3.1). */
 	if ((!(flags & SIM_BHS_FINAL) || dlen) && !(flags & SIM_CMD_F_WRITE)) {
 		send_reject(c, SIM_REJECT_PROTOCOL_ERROR, bhs);
 		return;
@@ -1179,7 +1181,7 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 			}
 		}
 		if (dlen) {
-			/* Immediate data (§11.3.5): only when negotiated, at most FirstBurstLength. */
+			/* Immediate data (RFC 7143 §4.2.4.2): only when negotiated, at most FirstBurstLength. */
 			if (!c->params.immediate_data || dlen > fb) {
 				t->fail = SIM_SENSE_UNEXPECTED_UNSOLICITED_DATA;
 			} else if (t->wbuf) {
@@ -1201,7 +1203,7 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 	conn_run_tasks(c);
 }
 
-/* A Data-Out that breaks the sequence rules (§11.7; spec 7.5): Reject 0x04, and the
+/* A Data-Out that breaks the sequence rules (RFC 7143 §11.7): Reject 0x04, and the
  * task ends without a response - libiscsi fails the command by the rejected ITT and
  * would treat a later response for it as a protocol error.  Data-Out still in flight
  * for it is then discarded silently. */
@@ -1280,7 +1282,7 @@ static void handle_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *da
 	uint32_t ttt = wire_be32(bhs + SIM_NOP_TTT);
 
 	if (itt == SIM_NO_TAG) {
-		/* Answer to our ping, or an ExpStatSN update: never answered (§11.18). */
+		/* Answer to our ping, or an ExpStatSN update: never answered (RFC 7143 §11.18). */
 		if (ttt != SIM_NO_TAG && ttt == c->nop_ttt) {
 			c->nop_ttt = 0;
 			c->nop_misses = 0;
@@ -1291,7 +1293,8 @@ static void handle_nop_out(struct conn *c, const uint8_t *bhs, const uint8_t *da
 		send_reject(c, SIM_REJECT_PROTOCOL_ERROR, bhs);
 		return;
 	}
-	/* The echo cannot exceed what the initiator accepts (§11.19.5). */
+	/* The echo cannot exceed what the initiator accepts (MaxRecvDataSegmentLength,
+	 * RFC 7143 §13.12). */
 	if (dlen > c->tx_mrdsl)
 		dlen = c->tx_mrdsl;
 	send_nop_in(c, itt, SIM_NO_TAG, bhs + SIM_BHS_LUN, data, dlen);
@@ -1325,7 +1328,7 @@ static void handle_text(struct conn *c, const uint8_t *bhs, const uint8_t *data,
 	struct sim_kvlist kv = { 0 };
 	const char *why = NULL;
 
-	/* The initiator asks for the next part of a long answer (§11.11). */
+	/* The initiator asks for the next part of a long answer (RFC 7143 §11.11). */
 	if (ttt != SIM_NO_TAG) {
 		if (ttt == c->text_out_ttt && c->text_out.len && dlen == 0) {
 			send_text_chunk(c, itt);
@@ -1391,7 +1394,7 @@ static void handle_text(struct conn *c, const uint8_t *bhs, const uint8_t *data,
 			return;
 		}
 	} else {
-		/* No key is renegotiable in full feature phase here (§6.1). */
+		/* No key is renegotiable in full feature phase here (RFC 7143 §6.4). */
 		for (size_t i = 0; i < kv.n; i++)
 			sim_text_add(&c->text_out, kv.v[i].key, "NotUnderstood");
 	}
@@ -1440,7 +1443,7 @@ static void handle_tmf(struct conn *c, const uint8_t *bhs)
 				break;
 		if (p || (sim_sn_in_window(refcmdsn, c->exp_cmdsn, c->max_cmdsn) &&
 			  sim_sn_lt(refcmdsn, cmdsn))) {
-			/* Not arrived yet (or parked): consider it received and drop it (§11.5.1). */
+			/* Not arrived yet (or parked): consider it received and drop it (RFC 7143 §11.5.1). */
 			c->aborted_cmdsn[c->aborted_cmdsn_pos++ % TGT_ABORTED_RING] = refcmdsn;
 			if (c->naborted_cmdsn < TGT_ABORTED_RING)
 				c->naborted_cmdsn++;
@@ -1502,7 +1505,7 @@ static void handle_tmf(struct conn *c, const uint8_t *bhs)
 	put_sn(c, out, true);
 	tx_send(c, out, NULL, 0);
 	if (cold) {
-		/* A cold reset ends every connection once the response is out (§11.5.1). */
+		/* A cold reset ends every connection once the response is out (RFC 7143 §11.5.1). */
 		struct conn *o = c->tgt->conns;
 		while (o) {
 			struct conn *next = o->next;
@@ -1537,7 +1540,7 @@ static void handle_logout(struct conn *c, const uint8_t *bhs)
 	wire_put_be32(out + SIM_BHS_ITT, wire_be32(bhs + SIM_BHS_ITT));
 	put_sn(c, out, true);
 	if (response == 0) {
-		/* Tasks still waiting for Data-Out will never get it (§11.14). */
+		/* Tasks still waiting for Data-Out will never get it (RFC 7143 §11.14). */
 		conn_drop_tasks(c);
 		tx_send(c, out, NULL, 0);
 		if (c->tx_tail)
@@ -1550,7 +1553,7 @@ static void handle_logout(struct conn *c, const uint8_t *bhs)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Full feature phase: dispatch and CmdSN ordering (§4.2.2.1, spec 7.1). */
+/* Full feature phase: dispatch and CmdSN ordering (RFC 7143 §4.2.2.1). */
 
 typedef void (*ffp_fn)(struct conn *c, const uint8_t *bhs, const uint8_t *data, uint32_t dlen);
 
@@ -1640,7 +1643,7 @@ static void handle_ffp(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32
 		return;
 	}
 	if (op == SIM_OP_NOP_OUT && wire_be32(bhs + SIM_BHS_ITT) == SIM_NO_TAG) {
-		handle_nop_out(c, bhs, data, dlen);	/* never takes a CmdSN (§11.18) */
+		handle_nop_out(c, bhs, data, dlen);	/* never takes a CmdSN (RFC 7143 §11.18) */
 		return;
 	}
 	if (sim_bhs_immediate(bhs)) {
@@ -1653,7 +1656,7 @@ static void handle_ffp(struct conn *c, const uint8_t *bhs, uint8_t *data, uint32
 		ffp_deliver(c, bhs, data, dlen);
 		return;
 	}
-	/* Outside [ExpCmdSN, MaxCmdSN], or a duplicate: silently ignored (§4.2.2.1). */
+	/* Outside [ExpCmdSN, MaxCmdSN], or a duplicate: silently ignored (RFC 7143 §4.2.2.1). */
 	if (!sim_sn_in_window(cmdsn, c->exp_cmdsn, c->max_cmdsn)) {
 		SIM_INFO(SIM_LOGS_ISCSI, "conn %u: %s CmdSN %u outside window [%u, %u]: dropped",
 			 c->id, sim_opcode_str(op), cmdsn, c->exp_cmdsn, c->max_cmdsn);
@@ -1709,7 +1712,7 @@ static void rx_dispatch(struct conn *c)
 	sim_log_hex(SIM_LOG_TRACE, SIM_LOGS_ISCSI, sim_opcode_str(op), bhs, SIM_BHS_LEN);
 	c->rx_activity = true;
 	if (c->rx_data_bad) {
-		/* Payload digest error (§7.8): Reject 0x02 and discard the PDU.  A Data-Out
+		/* Payload digest error (RFC 7143 §7.8): Reject 0x02 and discard the PDU.  A Data-Out
 		 * still counts for its sequence but its task ends in 0B/47/05.  Any other PDU
 		 * is dropped as if never received: its CmdSN is not consumed, so the Reject's
 		 * ExpCmdSN tells the initiator to send it again. */
@@ -1726,7 +1729,7 @@ static void rx_dispatch(struct conn *c)
 	if (c->state == CONN_LOGIN) {
 		if (op != SIM_OP_LOGIN_REQ) {
 			if (!c->login_started) {
-				/* Nothing before the first Login Request (§6.2). */
+				/* Nothing before the first Login Request (RFC 7143 §6.3). */
 				conn_close(c, "first PDU is not a Login Request");
 				return;
 			}
@@ -1755,7 +1758,8 @@ static void rx_dispatch(struct conn *c)
 	handle_ffp(c, bhs, c->rx_data, dlen);
 }
 
-/* Validate a BHS before reading anything it announces (spec 1, 8). */
+/* Validate a BHS before reading anything it announces (RFC 7143 §11.2; our limits in
+ * doc/iscsi-target.md). */
 static bool rx_check_bhs(struct conn *c)
 {
 	uint8_t op = sim_bhs_opcode(c->rx_bhs);
@@ -1805,7 +1809,7 @@ static void rx_advance(struct conn *c)
 		uint32_t crc = sim_crc32c(0, c->rx_bhs, SIM_BHS_LEN);
 		crc = sim_crc32c(crc, c->rx_ahs, c->rx_ahs_len);
 		if (crc != wire_le32(c->rx_dig)) {
-			/* The header cannot be trusted, so neither can the framing (§7.8). */
+			/* The header cannot be trusted, so neither can the framing (RFC 7143 §7.8). */
 			conn_close(c, "header digest error");
 			return;
 		}
@@ -1958,7 +1962,7 @@ static void accept_event(struct sim_loop *loop, int lfd, uint32_t events, void *
 		if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0)
 			format_addr(&local, c->local, sizeof(c->local));
 		c->state = CONN_LOGIN;
-		c->stat_sn = 1;		/* spec 4: start small (libiscsi quirk Q4) */
+		c->stat_sn = 1;		/* start small: doc/iscsi-target.md, StatSN */
 		c->tx_mrdsl = SIM_LOGIN_MRDSL;
 		c->params.mrdsl_target = SIM_LOGIN_MRDSL;
 		c->params.max_burst = TGT_MAX_BURST;
@@ -2093,7 +2097,7 @@ void sim_target_shutdown(struct sim_target *tgt)
 	while (tgt->conns) {
 		struct conn *c = tgt->conns;
 		if (c->state == CONN_FFP) {
-			/* Asynchronous Message: the target will drop all connections (§11.9.1). */
+			/* Asynchronous Message: the target will drop all connections (RFC 7143 §11.9.1). */
 			uint8_t bhs[SIM_BHS_LEN];
 			sim_bhs_init(bhs, SIM_OP_ASYNC, SIM_BHS_FINAL, 0);
 			memset(bhs + SIM_BHS_LUN, 0, 8);

@@ -1,5 +1,5 @@
 /* simdrive/iscsi/target.h - the iSCSI target: listening socket, connections, sessions,
- * login, and the full feature phase (RFC 7143; spec/iscsi-target.md).
+ * login, and the full feature phase (RFC 7143; doc/iscsi-target.md).
  *
  * Single-threaded on a sim_loop.  SCSI commands go to the device through
  * sim_dev_execute() (scsi.h) and are delivered, per session, in CmdSN order; the

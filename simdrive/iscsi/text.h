@@ -1,4 +1,4 @@
-/* simdrive/iscsi/text.h - iSCSI text key=value data (RFC 7143 §6.1, §5.1 of spec/iscsi-target.md).
+/* simdrive/iscsi/text.h - iSCSI text key=value data (RFC 7143 §6.1, §6.2).
  *
  * Text data is a sequence of "key=value\0" pairs.  Keys are case-sensitive and at
  * most 63 bytes; values at most 255 bytes, except CHAP binary values (8192).  Parsing

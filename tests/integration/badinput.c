@@ -4,7 +4,8 @@
  *
  * No libiscsi here: every PDU is built by hand (RFC 7143 §11), so the cases can send
  * what no well-behaved initiator would.  Each case runs on a fresh connection/session
- * and checks the answer spec/iscsi-target.md section 8 (and sections 4-7) prescribes:
+ * and checks the answer RFC 7143 and doc/iscsi-target.md ("malformed PDUs" and the
+ * other decisions) prescribe:
  * a Reject with the right reason and the rejected BHS as data, a Login Response with
  * the right status, a closed connection, or a silent drop followed by a working
  * command.  After each case the connection is closed and a health check on another
@@ -66,13 +67,13 @@ enum {	/* flags */
 	ISCSI_LOGIN_T = 0x80, ISCSI_LOGIN_C = 0x40, ISCSI_DATAIN_S = 0x01,
 };
 
-enum {	/* Reject reasons (§11.17.1) */
+enum {	/* Reject reasons (RFC 7143 §11.17.1) */
 	ISCSI_REJECT_DIGEST = 0x02, ISCSI_REJECT_SNACK = 0x03, ISCSI_REJECT_PROTOCOL = 0x04,
 	ISCSI_REJECT_NOT_SUPPORTED = 0x05, ISCSI_REJECT_IMMEDIATE = 0x06,
 	ISCSI_REJECT_TASK_IN_PROGRESS = 0x07, ISCSI_REJECT_INVALID_FIELD = 0x09,
 };
 
-enum {	/* login status (class << 8 | detail, §11.13.5) */
+enum {	/* login status (class << 8 | detail, RFC 7143 §11.13.5) */
 	ISCSI_LOGIN_OK = 0x0000, ISCSI_LOGIN_INITIATOR_ERROR = 0x0200,
 	ISCSI_LOGIN_AUTH_FAILURE = 0x0201, ISCSI_LOGIN_NOT_FOUND = 0x0203,
 	ISCSI_LOGIN_VERSION = 0x0205, ISCSI_LOGIN_TOO_MANY_CONNS = 0x0206,
@@ -296,7 +297,7 @@ static int bi_send_raw(struct bi_conn *c, uint8_t *bhs, const void *data, uint32
 		if (dlen % 4 && bi_write(c, zero, 4 - dlen % 4) != 0)
 			return -1;
 		if (c->ddigest) {
-			/* CRC32C over data + pad, sent least significant byte first (§11.1). */
+			/* CRC32C over data + pad, sent least significant byte first (RFC 7143 §11.1). */
 			uint32_t padded = (dlen + 3) & ~3u;
 			uint8_t *tmp = calloc(1, padded);
 
@@ -391,7 +392,7 @@ static enum bi_rx bi_recv(struct bi_conn *c, struct bi_pdu *p, int timeout_ms)
 			bi_rx_err = "truncated data segment";
 			return r == BI_RX_TIMEOUT ? BI_RX_ERROR : r;
 		}
-		if (c->ddigest) {	/* only when DSL > 0 (§11.1) */
+		if (c->ddigest) {	/* only when DSL > 0 (RFC 7143 §11.1) */
 			uint8_t dig[4];
 
 			r = bi_read_exact(c, dig, 4, BI_WAIT_MS);
@@ -471,7 +472,7 @@ static enum bi_rx bi_recv_next(struct bi_conn *c, struct bi_pdu *p, int timeout_
 		if (bi_op(p) == ISCSI_OP_NOP_IN && wire_be32(p->bhs + BHS_ITT) == BI_NO_TAG) {
 			uint32_t ttt = wire_be32(p->bhs + BHS_TTT);
 
-			if (ttt != BI_NO_TAG)	/* target ping: answer (§7.7) */
+			if (ttt != BI_NO_TAG)	/* target ping: answer (RFC 7143 §11.18) */
 				bi_answer_ping(c, p);
 			bi_pdu_free(p);
 			continue;
@@ -1186,7 +1187,7 @@ static const char *bc_ffp_dsl_over_mrdsl(void)
 		return err;
 	if (c.t_mrdsl != 262144) {
 		bi_close(&c);
-		return bi_why("target declared MaxRecvDataSegmentLength=%u, spec says 262144", c.t_mrdsl);
+		return bi_why("target declared MaxRecvDataSegmentLength=%u, want 262144", c.t_mrdsl);
 	}
 	len = c.t_mrdsl + 4;
 	data = calloc(1, len);
@@ -1374,7 +1375,7 @@ static const char *bi_reject_case(uint8_t opcode_byte, uint8_t flags, uint32_t d
 static const char *bc_unknown_opcode(void)
 {
 	/* 0x0b is no initiator opcode; immediate, with a sane 100-byte data segment the
-	 * target must consume (spec section 8: Reject 0x05). */
+	 * target must consume (RFC 7143 §11.17: Reject 0x05, command not supported). */
 	return bi_reject_case(ISCSI_OP_IMMEDIATE | 0x0b, ISCSI_F, 100,
 			      (const uint8_t[]){ ISCSI_REJECT_NOT_SUPPORTED, 0 }, false, 0);
 }
@@ -1387,7 +1388,7 @@ static const char *bc_vendor_opcode(void)
 
 static const char *bc_snack_erl0(void)
 {
-	/* Data/R2T SNACK (type 0) at ERL 0: spec section 8 says Reject 0x04. */
+	/* Data/R2T SNACK (type 0) at ERL 0: Reject 0x04 (doc/iscsi-target.md, malformed PDUs). */
 	return bi_reject_case(ISCSI_OP_SNACK, ISCSI_F | 0x00, 0,
 			      (const uint8_t[]){ ISCSI_REJECT_PROTOCOL, 0 }, false, 0);
 }
@@ -1604,8 +1605,9 @@ static const char *bc_dataout_unknown_itt(void)
 }
 
 /* A Data-Out sequence fault (offset, DataSN, length) on a task that would otherwise
- * end GOOD: READ(10) with W=1 (spec 7.6: the transport moves data per the W flag and
- * the command must end GOOD).  Right answers (section 8): close the connection, or
+ * end GOOD: READ(10) with W=1 (the transport moves data per the W flag and the command
+ * must end GOOD, as iscsi-test-cu iSCSIResiduals.Read10Invalid expects;
+ * RFC 7143 §11.4.5).  Right answers (RFC 7143 §7 at ERL 0): close the connection, or
  * Reject 0x04 (0x09 taken too) carrying the BHS, which fails the command at the
  * initiator (libiscsi fails the task named by the rejected header, and treats a later
  * response for that ITT as fatal, so the target ends the task without one; doc/
@@ -1689,7 +1691,7 @@ static const char *bi_dataout_fault(uint32_t datasn, uint32_t offset, uint32_t l
 
 static const char *bc_read10_w_bit(void)
 {
-	/* Positive control for the Data-Out fault cases (spec 7.6): READ(10) with W=1,
+	/* Positive control for the Data-Out fault cases (RFC 7143 §11.4.5): READ(10) with W=1,
 	 * EDTL 2048, data solicited by R2T, must end GOOD. */
 	struct bi_conn c;
 	struct bi_wtask w;
@@ -1705,7 +1707,7 @@ static const char *bc_read10_w_bit(void)
 		err = bi_finish_write(&c, &w, &st);
 	if (err == NULL && (st.response != 0 || st.status != SCSI_GOOD))
 		err = bi_why("READ(10) with W=1: response 0x%02x status 0x%02x sense %x/%02x/%02x, "
-			     "spec 7.6 says GOOD", st.response, st.status, st.sense_key, st.asc, st.ascq);
+			     "want GOOD (RFC 7143 §11.4.5)", st.response, st.status, st.sense_key, st.asc, st.ascq);
 	if (err == NULL && st.datain != 0)
 		err = bi_why("READ(10) with R=0: %u bytes of Data-In sent", st.datain);
 	bi_close(&c);
@@ -2137,7 +2139,7 @@ static const char *bc_w_f0_no_data(void)
 			continue;
 		}
 		if (bi_op(&p) == ISCSI_OP_SCSI_RSP) {
-			/* Any status will do (GOOD, or NOT READY while busy, spec 7.3); the
+			/* Any status will do (GOOD, or NOT READY while busy); the
 			 * point is that the session is not stuck behind the write. */
 			if (p.bhs[BHS_B2] != 0)
 				err = bi_why("TUR: response 0x%02x", p.bhs[BHS_B2]);
@@ -2536,7 +2538,7 @@ static const char *bc_logout_then_command(void)
 }
 
 /* ----------------------------------------------------------------------------------
- * Task management (spec 7.8; doc/iscsi-target.md "task management") */
+ * Task management (RFC 7143 §11.5, §11.6; doc/iscsi-target.md "task management") */
 
 /* Send an immediate TMF Request; returns its ITT.  RefCmdSN and RTT as given. */
 static uint32_t bi_tmf_send(struct bi_conn *c, uint8_t function, uint8_t lun, uint32_t rtt,
@@ -3075,7 +3077,7 @@ static const char *bc_tsih_unknown(void)
 
 static const char *bc_tsih_foreign_isid(void)
 {
-	/* A session is named by ISID and TSIH together (§11.12: a login joining a
+	/* A session is named by ISID and TSIH together (RFC 7143 §11.12: a login joining a
 	 * session gives its ISID and TSIH): a live TSIH under another ISID names no
 	 * existing session, so 0x020a, and the live session must survive the attempt. */
 	struct bi_conn a, b;
@@ -3105,7 +3107,7 @@ static const char *bc_tsih_foreign_isid(void)
 }
 
 /* ----------------------------------------------------------------------------------
- * Logout (spec 7.9) */
+ * Logout (RFC 7143 §11.14, §11.15) */
 
 static const char *bi_logout_case(uint8_t reason, uint16_t cid, uint8_t want)
 {
@@ -3155,7 +3157,7 @@ static const char *bc_logout_unknown_cid(void)
 }
 
 /* ----------------------------------------------------------------------------------
- * Timers (doc/iscsi-target.md "NOP"; spec section 8 login limit).  Run only with
+ * Timers (doc/iscsi-target.md "NOP"; the login time limit, --login-timeout).  Run only with
  * BADINPUT_TIMERS=NOP_MS,LOGIN_MS naming the daemon's --nop-interval/--login-timeout. */
 
 static long bi_nop_ms, bi_login_ms;	/* 0: timer cases skipped */
@@ -3344,7 +3346,8 @@ static const char *bc_timer_nop_answered(void)
 }
 
 /* ----------------------------------------------------------------------------------
- * Transfer shaping: the negotiated lengths in both directions (§7.4-7.5, §11.7-11.8). */
+ * Transfer shaping: the negotiated lengths in both directions (Data-In, R2T and
+ * Data-Out: RFC 7143 §4.2.4.2, §11.7, §11.8). */
 
 #define BI_SMALL_MRDSL 4096u
 #define BI_SMALL_BURST 16384u
@@ -3443,7 +3446,7 @@ static const char *bc_r2t_burst_split(void)
 	 * a 40 KiB write-direction command with 4 KiB immediate data and 4 KiB unsolicited
 	 * Data-Out gets exactly two R2Ts (R2TSN 0 at 8192 and 1 at 24576, 16 KiB each),
 	 * one at a time (MaxOutstandingR2T=1), then GOOD.  READ(10) with W=1 is the
-	 * write-direction command a read-only disc accepts (spec 7.6). */
+	 * write-direction command a read-only disc accepts. */
 	struct bi_conn c;
 	uint8_t cdb[16], b[BHS_LEN], imm[4096];
 	struct bi_status st;
@@ -3490,7 +3493,7 @@ static const char *bc_r2t_burst_split(void)
 }
 
 /* A write-direction command whose unsolicited data breaks the negotiated rules must
- * end in CHECK CONDITION ABORTED COMMAND 0C/0C (§11.4.7.2). */
+ * end in CHECK CONDITION ABORTED COMMAND 0C/0C (RFC 7143 §11.4.7.2). */
 static const char *bi_unsolicited_case(unsigned login_flags, uint32_t edtl, uint32_t imm_len,
 				       bool more_unsolicited)
 {
@@ -3560,7 +3563,7 @@ static const struct bi_case bi_cases[] = {
 	{ "itt-reuse", bc_itt_reuse, "Reject 0x09; original task completes", false, false },
 	{ "dataout-unknown-ttt", bc_dataout_unknown_ttt, "Reject 0x04/0x09 or close", false, false },
 	{ "dataout-unknown-itt", bc_dataout_unknown_itt, "Reject 0x04/0x09 or close", false, false },
-	{ "read10-w-bit", bc_read10_w_bit, "R2T, then GOOD (spec 7.6)", false, false },
+	{ "read10-w-bit", bc_read10_w_bit, "R2T, then GOOD (RFC 7143 §11.4.5)", false, false },
 	{ "dataout-bad-offset", bc_dataout_bad_offset, "close, or Reject 0x04/0x09 + BHS; task never GOOD; in step", false, false },
 	{ "dataout-bad-datasn", bc_dataout_bad_datasn, "close, or Reject 0x04/0x09 + BHS; task never GOOD; in step", false, false },
 	{ "dataout-too-long", bc_dataout_too_long, "close, or Reject 0x04/0x09 + BHS; task never GOOD; in step", false, false },

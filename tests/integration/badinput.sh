@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hostile input (spec/iscsi-target.md section 8) against simdrive with the raw-socket
+# Hostile input (RFC 7143 §7, §11.17; doc/iscsi-target.md) against simdrive with the raw-socket
 # client: every case checks the prescribed answer and, after it, that the daemon still
 # serves on a fresh connection.  Then simdrive must still exit 0 on SIGTERM.
 # BADINPUT_CASES=GLOB runs a subset.

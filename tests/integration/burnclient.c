@@ -1,5 +1,6 @@
 /* tests/integration/burnclient.c - burns through simdrive with raw MMC CDBs over
- * libiscsi (not the engine), the way burning programs do (spec/mmc-subset.md §3).
+ * libiscsi (not the engine), the way burning programs do (MMC-6 commands, in the order
+ * libburn, growisofs and cdrdao send them).
  *
  * usage: burnclient URL SCENARIO [ARGS]
  *   dvdplusr SEED        DVD+R: two tracks in two sessions (close track, close session,
@@ -107,7 +108,7 @@ static void write10(uint32_t lba, uint32_t n, const uint8_t *buf)
 	mc_expect_good(what, &r);
 }
 
-/* Write `n` blocks from lba in 32 KiB units, as DVD burners do (spec §2.2). */
+/* Write `n` blocks from lba in 32 KiB units, as DVD burners do (an ECC block). */
 static void burn(uint32_t lba, uint32_t n, unsigned seed)
 {
 	static uint8_t buf[16 * 2048];
@@ -172,7 +173,7 @@ static void scenario_dvdplusr(unsigned seed)
 	burn(nwa2, n2, seed + 1);
 	sync_cache();
 	close_ts(1, 2);
-	close_ts(5, 0);		/* finalize (DVD+R, spec §1.7) */
+	close_ts(5, 0);		/* finalize (DVD+R, MMC-6 CLOSE TRACK/SESSION) */
 	check_disc(2, 2, "after finalizing");
 	verify(0, n1, seed);
 	verify(nwa2, n2, seed + 1);
@@ -209,12 +210,12 @@ static void scenario_refusals(void)
 	uint8_t cdb[10] = { 0x2a };
 	struct mc_result r;
 
-	/* Not at the NWA on sequential media: 05/21/02 (spec §2.3). */
+	/* Not at the NWA on sequential media: 05/21/02 (doc/simdrive-recorder.md §4). */
 	mc_put32(cdb + 2, nwa + 16);
 	mc_put16(cdb + 7, 16);
 	run(cdb, 10, buf, 16 * 2048, 0, &r);
 	mc_expect_sense("WRITE(10) past the NWA", &r, 5, 0x21, 0x02);
-	/* Data length not blocks x 2048: 05/24/00 (spec §4.6). */
+	/* Data length not blocks x 2048: 05/24/00 (doc/simdrive-recorder.md §4). */
 	mc_put32(cdb + 2, nwa);
 	mc_put16(cdb + 7, 16);
 	run(cdb, 10, buf, 17 * 2048, 0, &r);
@@ -253,7 +254,7 @@ static void mode1_header(uint8_t *blk, int32_t lba)
 }
 
 /* MODE SENSE(10) page 05h current, change write type / multi-session / track mode /
- * DBT, MODE SELECT(10) with PF (spec §1.2: sized from what MODE SENSE reported). */
+ * DBT, MODE SELECT(10) with PF (sized from what MODE SENSE reported). */
 static void set_page05(unsigned wtype, unsigned ms, unsigned tmode, unsigned dbt)
 {
 	uint8_t cdb[10] = { 0x5a, 0, 0x05 };
@@ -702,7 +703,7 @@ static void scenario_bdr(unsigned seed)
 	burn_bs(0xaa, (int32_t)nwa, n2, 2048, seed + 1, 32, false);
 	sync_cache();
 	close_ts(1, 2);
-	close_expect(5, 0, 5, 0x24, 0x00);		/* 101b is DVD+R only (spec §1.7) */
+	close_expect(5, 0, 5, 0x24, 0x00);		/* 101b is DVD+R only (doc/simdrive-recorder.md §5) */
 	close_ts(6, 0);
 
 	const struct tocent toc[] = { { 1, 4, 0 }, { 2, 4, (int32_t)n1 } };

@@ -190,7 +190,7 @@ static void sync_rec(void)
 }
 
 /* A snapshot in as many parts as it needs.  Part 0 has less room than the others
- * (disc block, page 05h and sessions come first: doc §3.3). */
+ * (disc block, page 05h and sessions come first: doc/disclog.md §3.3). */
 static void state(unsigned nsessions, unsigned ntracks, uint64_t vtime)
 {
 	if (img.nsnaps == MAX_SNAPS)

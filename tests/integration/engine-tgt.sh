@@ -7,7 +7,8 @@
 # CLOSE TRACK 1; CLOSE SESSION and finalize; wengine verify and wengine read of the
 # whole track; the backing file itself equals the data.
 #
-# What tgt lacks (shared/spec/mmc-subset.md §7), and how it shows here:
+# What tgt lacks (doc/harness-conformance.md, "Known gaps of tgt's MMC emulation"), and
+# how it shows here:
 #  - READ DISC/TRACK INFORMATION of a blank DVD+R are constants (NWA 0): the NWA never
 #    advances, so only one track can be written;
 #  - any CLOSE TRACK/SESSION ignores the close function and turns the disc into a

@@ -241,8 +241,8 @@ static void on_update(write_engine *we, const write_engine_event_args *p, void *
 	}
 }
 
-/* The invariants of every event sequence (contract section 2 and its project
- * decisions), for a section of `count` blocks from `start` that ended with `acked`
+/* The invariants of every event sequence (doc/engine.md §8, Update events, and its
+ * project decisions), for a section of `count` blocks from `start` that ended with `acked`
  * blocks acknowledged.  Also prints the sequence's facts. */
 static int check_events(const struct watch *w, int32_t start, int32_t count, int64_t acked,
 			uint32_t engine_events)

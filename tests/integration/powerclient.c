@@ -470,7 +470,7 @@ static void plan_sequential(enum medium m)
 		if (!last_session || ending == 1 || (cd && ending == 0))
 			close_ts(2, 0);
 		else if (ending == 0)
-			close_ts(m == M_BDR ? 6 : 5, 0);	/* finalize (spec §1.7) */
+			close_ts(m == M_BDR ? 6 : 5, 0);	/* finalize (doc/simdrive-recorder.md §5) */
 	}
 }
 

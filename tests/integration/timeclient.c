@@ -128,7 +128,7 @@ static void scenario_dvd(unsigned mib, unsigned speed_x)
 	uint32_t kbps = speed_x * 1385, start, end, size, avail;
 	struct mc_result r;
 
-	/* SET STREAMING, libburn style: write size = kB/s, write time = 1000 ms (§1.8). */
+	/* SET STREAMING, libburn style: write size = kB/s, write time = 1000 ms (MMC-6 SET STREAMING). */
 	uint8_t desc[28] = { 0 };
 	uint8_t ss[12] = { 0xb6, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 28, 0 };
 	mc_put32(desc + 8, 2295104 - 1);
@@ -345,7 +345,7 @@ static void scenario_immed(void)
 	uint8_t close[10] = { 0x5b, 0x01, 0x02 };	/* IMMED, close session */
 	run(close, 10, NULL, 0, 0, &r);
 	mc_expect_good("CLOSE SESSION IMMED", &r);
-	/* A WRITE meanwhile waits, long write in progress (§6 item 1). */
+	/* A WRITE meanwhile waits, long write in progress (doc/simdrive-time.md §5). */
 	static uint8_t one[2048];
 	write10_r(600, 1, one, &r);
 	mc_expect_sense("WRITE during the IMMED CLOSE", &r, 0x2, 0x04, 0x08);

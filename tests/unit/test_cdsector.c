@@ -101,7 +101,7 @@ static void test_msf_examples(void)
 	CU_ASSERT(m.m == 0 && m.s == 2 && m.f == 0);
 	CU_ASSERT_EQUAL(cds_lba_to_msf(-150, &m), 0);
 	CU_ASSERT(m.m == 0 && m.s == 0 && m.f == 0);
-	/* mmc-subset.md §4.4: lead-in examples */
+	/* lead-in examples: cdemu's -11077, and 97:26:65 = -11635 of blank CD-Rs */
 	CU_ASSERT_EQUAL(cds_lba_to_msf(-11077, &m), 0);
 	CU_ASSERT(m.m == 97 && m.s == 34 && m.f == 23);
 	CU_ASSERT_EQUAL(cds_msf_to_lba((struct cds_msf){ 97, 26, 65 }, &lba), 0);

@@ -42,7 +42,7 @@ static void test_check_value(void)
 	CU_ASSERT_EQUAL(sim_crc32c(0, "", 0), 0u);
 }
 
-/* Wire order is least significant byte first (§11.1). */
+/* Wire order is least significant byte first (RFC 7143 §11.1). */
 static void test_wire_order(void)
 {
 	uint8_t b[32], w[4];

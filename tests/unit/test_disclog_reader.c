@@ -216,7 +216,7 @@ static uint64_t tb_sync(struct tb *b)
 }
 
 /* Which tracks STATE part k carries.  Part 0 has less room (disc block, page 05h,
- * sessions: doc §3.3); dl_state_parts gives the count for the other parts. */
+ * sessions: doc/disclog.md §3.3); dl_state_parts gives the count for the other parts. */
 static unsigned state_split(const struct dl_state *s, unsigned part, uint16_t *first, uint16_t *cnt)
 {
 	uint16_t per;
@@ -1085,7 +1085,8 @@ static void test_no_crc_then_read(void)
 	tb_free(&b);
 }
 
-/* Members whose CRC-32 and ISIZE are right but whose framing is not (doc §4 item 4). */
+/* Members whose CRC-32 and ISIZE are right but whose framing is not (doc/disclog.md §4
+ * item 4). */
 static void expect_member_fault(struct tb *b, uint64_t bad_off, const char *words, bool isize_wrong)
 {
 	struct dl_error e;
@@ -1335,7 +1336,7 @@ static void test_bad_args(void)
 	dl_reader_close(NULL);
 }
 
-/* dl_state_part_slice agrees with the doc's arithmetic (§3.3), covers every track
+/* dl_state_part_slice agrees with doc/disclog.md §3.3, covers every track
  * once, and the codec refuses what cannot be encoded instead of crashing. */
 static void test_codec_part_slice(void)
 {

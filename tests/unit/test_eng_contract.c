@@ -1,5 +1,5 @@
-/* tests/unit/test_eng_contract.c - IWriteEngine2 as ../shared/spec/imapi2-contract.md
- * sections 1, 2 and 6 define it: defaults, ranges, E_POINTER for every NULL, the
+/* tests/unit/test_eng_contract.c - IWriteEngine2 as doc/engine.md §2 and §8 define
+ * it: defaults, ranges, E_POINTER for every NULL, the
  * WriteSection checks in their order, CancelWrite, then real writes through libiscsi to
  * the simdrive daemon (tests/unit/simproc.h): events, properties during a write,
  * cancellation (from the handler and from another thread), short and failing streams,
@@ -1001,7 +1001,7 @@ static void faulty_write(const char *name, struct faulty_write *f)
 }
 
 /* LONG WRITE IN PROGRESS three times on one WRITE: "buffer full", backed off and resent
- * (contract 1 [PROJECT DECISION]); the section succeeds with every block in place. */
+ * (a project decision, doc/engine.md §4); the section succeeds with every block in place. */
 static void test_fault_busy_retried(void)
 {
 	struct faulty_write f = { .fault = "long-write-in-progress lba=300 count=3" };

@@ -310,7 +310,7 @@ static void test_profiles_and_features(void)
 	disc_recorder_ex_release(r);
 }
 
-/* Page 05h (spec/mmc-subset.md 1.2) on CD-R: TAO, audio track mode, DBT 0. */
+/* Page 05h (MMC-6 Write Parameters mode page) on CD-R: TAO, audio track mode, DBT 0. */
 static void test_mode_page_round_trip(void)
 {
 	disc_recorder_ex *r = open_lun(LUN_CD);

@@ -1,7 +1,7 @@
 /* tests/unit/test_eng_sense.c - engine/sense.c and engine/hresult.c: sense parsing
  * (fixed, descriptor, short and garbage buffers), names, formatting, actions, every row
  * of the sense -> HRESULT table (doc/engine-recorder.md), and the HRESULT names and
- * numbers of contract section 5. */
+ * numbers of Microsoft's IMAPI2 return values. */
 #include "config.h"
 
 #include <stdio.h>

@@ -162,7 +162,7 @@ static size_t count_key(const struct xchg *x, const char *key)
 
 #define NAMES "InitiatorName=" INITIATOR, "TargetName=" TARGET, "SessionType=Normal"
 
-/* The operational keys libiscsi sends by default (spec section 9). */
+/* The operational keys libiscsi sends by default. */
 #define LIBISCSI_OPS                                                                    \
 	"HeaderDigest=None,CRC32C", "DataDigest=None", "InitialR2T=No", "ImmediateData=Yes", \
 	"MaxBurstLength=262144", "FirstBurstLength=262144", "MaxRecvDataSegmentLength=262144", \

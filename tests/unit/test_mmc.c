@@ -14,9 +14,9 @@
 #include "devtest.h"
 #include "wire.h"
 
-#define DVDR_BLOCKS 2295104u	/* DVD+R default capacity (spec §2) */
+#define DVDR_BLOCKS 2295104u	/* DVD+R default capacity (doc/simdrive-recorder.md §1) */
 
-/* Conditions the tests expect (spec §5.2). */
+/* Conditions the tests expect (doc/simdrive-recorder.md §9; SPC-4 annex D). */
 static const struct sim_sense mmc_invalid_write_addr = { 0x5, 0x21, 0x02 };
 static const struct sim_sense mmc_invalid_field_cdb = { 0x5, 0x24, 0x00 };
 static const struct sim_sense mmc_invalid_field_param = { 0x5, 0x26, 0x00 };
@@ -1019,7 +1019,7 @@ static void test_read_disc_structure(void)
 	CU_ASSERT_EQUAL(cmd.data_in[4], 0xa1);			/* DVD+R book */
 	CU_ASSERT_EQUAL(cmd.data_in[6] & 0x60, 0);		/* one layer */
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 8), 0x030000);
-	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 12), 0x26053f);	/* spec §1.5 check */
+	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 12), 0x26053f);	/* = tgt's blank DVD+R */
 	CU_ASSERT_EQUAL(cmd.data_in[4 + 1], 0x0f);		/* 120 mm, rate n/s */
 	CU_ASSERT_EQUAL(cmd.data_in[4 + 2], 0x02);		/* 1 layer, recordable */
 	CU_ASSERT_EQUAL(wire_be32(cmd.data_in + 4 + 12), 0);	/* layer 0 end: PTP */
@@ -1295,7 +1295,7 @@ static void test_buffer_opc_mechanism(void)
 }
 
 /* READ FORMAT CAPACITIES, FORMAT UNIT, RESERVE TRACK and BLANK through their CDBs
- * (spec §1.7, §1.9): LUN 0 DVD+RW, LUN 1 CD-RW, LUN 2 DVD-R. */
+ * (doc/simdrive-recorder.md §6): LUN 0 DVD+RW, LUN 1 CD-RW, LUN 2 DVD-R. */
 /* A device with three blank recorder LUNs 0-2 of these media. */
 static struct sim_dev *mmc_media_dev(const char *m0, const char *m1, const char *m2)
 {
@@ -1825,7 +1825,7 @@ static void test_read_cd_sao_pregap_q(void)
 	mmc_read_q(dev, n, 20, q);
 	CU_ASSERT(mmc_q_is(q, 0, 2, 1, 0, 20));
 
-	/* the pregap's samples come back as written; P is set in the pause (§22.2) */
+	/* the pregap's samples come back as written; P is set in the pause (ECMA-130 §22.2) */
 	mmc_read_cd(dev, n, 0, &cmd, 1, 12, 1, 0x10, 1);
 	MMC_GOOD(&cmd);
 	CU_ASSERT_EQUAL_FATAL(cmd.data_in_len, 2448);

@@ -51,7 +51,7 @@ static void test_response_round_trip(void)
 	CU_ASSERT_EQUAL(wire_be32(bhs + 28), 8u);
 	CU_ASSERT_EQUAL(wire_be32(bhs + 32), 39u);
 	CU_ASSERT_EQUAL(wire_be32(bhs + 44), 2048u);
-	/* Everything not set is zero (reserved bytes, §11.2). */
+	/* Everything not set is zero (reserved bytes, RFC 7143 §11.2). */
 	CU_ASSERT_EQUAL(bhs[2], 0);
 	CU_ASSERT_EQUAL(wire_be32(bhs + 36), 0u);
 	CU_ASSERT_EQUAL(wire_be32(bhs + 8), 0u);
@@ -103,7 +103,7 @@ static void test_opcode_names(void)
 	CU_ASSERT_STRING_EQUAL(sim_reject_reason_str(SIM_REJECT_PROTOCOL_ERROR), "protocol error");
 }
 
-/* RFC 1982 with SERIAL_BITS = 32, as CmdSN uses it (§4.2.2.1). */
+/* RFC 1982 with SERIAL_BITS = 32, as CmdSN uses it (RFC 7143 §4.2.2.1). */
 static void test_serial(void)
 {
 	CU_ASSERT_TRUE(sim_sn_lt(1, 2));

@@ -617,8 +617,9 @@ static void test_write_types(void)
 	sim_dev_free(dev);
 }
 
-/* Page 2Ah bytes 2-3 (mmc-subset.md §1.3): the media a drive reads and writes follow
- * its personality - a CD-only writer claims no DVD, a DVD-only writer no CD writing. */
+/* Page 2Ah bytes 2-3 (MMC-3 CD/DVD Capabilities and Mechanical Status page): the media
+ * a drive reads and writes follow its personality - a CD-only writer claims no DVD, a
+ * DVD-only writer no CD writing. */
 static void test_page2a_media(void)
 {
 	static const struct {

@@ -495,7 +495,7 @@ static void test_cdr_tao(void)
 	CU_ASSERT_EQUAL_FATAL(s->ntracks, 2);
 	CU_ASSERT_EQUAL(s->tracks[0].state, 3);
 	CU_ASSERT_EQUAL(s->tracks[0].size, 300);
-	CU_ASSERT_EQUAL(s->tracks[1].start_lba, 300 + 152);	/* §2.2 gap */
+	CU_ASSERT_EQUAL(s->tracks[1].start_lba, 300 + 152);	/* TAO gap, doc/simdrive-recorder.md §5 */
 	CU_ASSERT_EQUAL(s->nwa, 452);
 	GOOD(page(d, -1, 0, 0, -1, -1));			/* audio, DBT 0 */
 	CU_ASSERT_EQUAL(rec_write_block_size(d, 452), 2352);

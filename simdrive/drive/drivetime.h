@@ -2,8 +2,7 @@
  * recorder LUN the model of a real burner's mechanics - write speed (CLV or CAV), the
  * drive buffer that WRITE data enters and the laser drains, buffer underruns, and the
  * long operations (SYNCHRONIZE CACHE, CLOSE, BLANK, FORMAT) with their progress.
- * doc/simdrive-time.md has every number and decision; spec/mmc-subset.md §1.7-1.9 and
- * §6 items 1-4 are the rules.
+ * doc/simdrive-time.md has every number, decision and the MMC-6 clauses they rest on.
  *
  * Everything except sim_dt_wall_now_us() and sim_dt_now() is pure: the caller passes
  * the times in, so the unit tests drive the model with made-up clocks.  Times are

@@ -60,7 +60,7 @@ struct sim_personality {
 
 /* The default drive: INQUIRY BURNLAB/SIMDRIVE/0001, every medium, every write type,
  * 2 MiB buffer on CD and 4 MiB on DVD/BD, CLV, speeds CD 52x..4x, DVD 24x..2.4x,
- * BD 16x..2x (1x: CD 176 kB/s, DVD 1385 kB/s, BD 4496 kB/s; mmc-subset.md §1.8). */
+ * BD 16x..2x (1x: CD 176 kB/s, DVD 1385 kB/s, BD 4496 kB/s, the 1x rates of MMC-6; doc/simdrive-time.md). */
 void sim_personality_default(struct sim_personality *p);
 
 /* Load a personality file over the default (keys not given keep the default).

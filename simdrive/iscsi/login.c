@@ -459,8 +459,8 @@ static void sim_copy_name(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-/* The leading request: InitiatorName, SessionType, TargetName (RFC 7143 §6.3.1, spec
- * section 4 "Mandatory content"), then the session check for TSIH != 0. */
+/* The leading request: InitiatorName, SessionType, TargetName (RFC 7143 §6.3.1),
+ * then the session check for TSIH != 0. */
 static uint16_t sim_login_leading(struct sim_req_ctx *c)
 {
 	struct sim_login *l = c->l;

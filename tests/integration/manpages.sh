@@ -13,14 +13,16 @@ DEST="$WORK/dest"
 
 check "make install-man installs the pages"
 # Only the pages: a full install relinks programs, which install.sh may be doing now.
-make -C "$BUILD" -s install-man DESTDIR="$DEST" >"$WORK/install.log" 2>&1 ||
+# Run from make check, the flags of the make above (-w, a jobserver) must not pass on.
+MAKEFLAGS= make -C "$BUILD" -s install-man DESTDIR="$DEST" >"$WORK/install.log" 2>&1 ||
 	{ cat "$WORK/install.log"; fail "make install-man failed"; }
 mapfile -t pages < <(find "$DEST" -path '*/man1/*.1' | sort)
 [ "${#pages[@]}" -gt 0 ] || fail "no page in $DEST"
 printf '%s\n' "${pages[@]}"
 # The programs make install puts in bin/, from the Makefile itself.
 programs=$(printf 'lib-print:\n\t@echo $(bin_PROGRAMS)\n' |
-	make -s -C "$BUILD" -f Makefile -f - lib-print) || fail "cannot read bin_PROGRAMS"
+	MAKEFLAGS= make -s --no-print-directory -C "$BUILD" -f Makefile -f - lib-print) ||
+	fail "cannot read bin_PROGRAMS"
 [ -n "$programs" ] || fail "bin_PROGRAMS is empty"
 echo "programs: $programs"
 

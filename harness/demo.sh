@@ -5,6 +5,7 @@
 # recorded; finally burn the demo ISO with the engine's command, wengine (info, write at
 # the next writable address with progress, close the track, finalize), and show what the
 # drive recorded.
+LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 need iscsi-ls
 need iscsi-inq

@@ -448,15 +448,20 @@ const char *hrn_guest_programs(const struct hrn_guest *g)
 
 /* ---- `harness guest`: commands in a guest against any target ----------------------- */
 
-static int guest_usage(const char *msg)
+static void guest_help(FILE *f)
 {
-	if (msg)
-		fprintf(stderr, "harness guest: %s\n", msg);
 	fputs("Usage: harness guest [--attach passthrough|iscsi] [--accel tcg|kvm] [--kernel FILE]\n"
 	      "                     [--dir DIR] [--memory MB] [--timeout SECONDS] URL COMMAND...\n"
 	      "       harness guest --check     whether a guest can run here (exit 0, or 77 and why)\n"
 	      "URL: iscsi://HOST:PORT/TARGET/LUN.  Each COMMAND runs with sh in the guest's /host (DIR,\n"
-	      "default the current directory); its output is printed.  doc/real-programs.md.\n", stderr);
+	      "default the current directory); its output is printed.  doc/real-programs.md.\n", f);
+}
+
+static int guest_usage(const char *msg)
+{
+	if (msg)
+		fprintf(stderr, "harness guest: %s\n", msg);
+	guest_help(stderr);
 	return 2;
 }
 
@@ -466,6 +471,10 @@ int hrn_guest_main(int argc, char **argv)
 	const char *dir = ".";
 	long timeout = 600;
 	int i = 1;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		guest_help(stdout);
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "--check")) {
 		/* whether a guest can run here: for tests that skip (exit 77) otherwise */
 		char why[1024];

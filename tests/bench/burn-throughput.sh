@@ -21,6 +21,7 @@
 # Environment: SIMDRIVE, TESTLIB, TESTTMP (from make bench); BURNBENCH (the client;
 # built next to simdrive in the build tree if missing); BENCH_BURN_MIB, BENCH_RUNS,
 # BURN_INFLIGHT, BURN_KIB.
+LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 need timeout
 

@@ -14,6 +14,7 @@
 #
 # Environment: DLBENCH, TESTLIB, TESTTMP (from make bench); BENCH_MIB (default 256);
 # BENCH_RUNS (default 2).
+LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${DLBENCH:?DLBENCH must name the dlbench binary}"
 need pigz

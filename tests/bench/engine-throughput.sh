@@ -32,6 +32,7 @@
 #
 # Environment: SIMDRIVE, TESTLIB, WENGINE, SYNCWRITER, TESTTMP (from make bench);
 # BENCH_ENGINE_MIB (default 1024), BENCH_RUNS (default 2); TGTD, TGTADM (tgtd.sh).
+LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
 : "${SYNCWRITER:?SYNCWRITER must name the syncwriter binary}"

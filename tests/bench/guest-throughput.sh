@@ -6,6 +6,7 @@
 # leaves it out).  Not part of make check.
 #
 # Environment: HARNESS, SIMDRIVE, TESTLIB, FIXTURES, TESTTMP (from make bench).
+LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${HARNESS:?HARNESS must name the harness binary}"
 : "${FIXTURES:?FIXTURES must name the fixtures directory}"

@@ -4,6 +4,7 @@
 # make check).  Every scenario starts its own simdrive; best of BENCH_RUNS (default 2).
 #
 # Environment: HARNESS, SIMDRIVE, TESTLIB, FIXTURES, TESTTMP (from make bench).
+LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${HARNESS:?HARNESS must name the harness binary}"
 : "${FIXTURES:?FIXTURES must name the fixtures directory}"

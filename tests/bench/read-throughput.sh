@@ -13,6 +13,7 @@
 # Environment: SIMDRIVE, TESTLIB, TESTTMP (from make bench); ICLIENT (optional: found
 # next to simdrive in the build tree and built there if missing); BENCH_MIB (image size,
 # default 256); BENCH_RUNS (runs per configuration, best kept, default 3).
+LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 need timeout
 

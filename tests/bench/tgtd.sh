@@ -39,11 +39,7 @@ stop_tgtd() {
 	TGT_PID=""
 }
 
-bench_cleanup() {
-	stop_tgtd
-	sim_cleanup
-}
-trap bench_cleanup EXIT
+at_exit stop_tgtd	# lib.sh's exit handler, which then stops simdrive
 
 # A loopback port nobody listens on (tgtd cannot report an ephemeral port back).
 free_port() {

@@ -127,6 +127,7 @@ not_recorded() {
 
 # (b) CD-R TAO: track 1 Mode 1 at 0 (300 x 2048), track 2 audio at 300 + 2 + 150 = 452
 # (200 x 2352), track 3 audio at 452 + 200 + 152 = 804 (150 x 2352).
+check "CD-R TAO: a Mode 1 track and two audio tracks, the gaps unrecorded"
 run_scenario cd-tao cd-r 21
 expect_data cd-tao 0 300 300 'block_size=2048 dbt=8 write_type=1 opcode=2a flags=none track=1 session=1'
 expect_data cd-tao 452 200 200 'block_size=2352 dbt=0 write_type=1 opcode=2a flags=none track=2 session=1'
@@ -140,6 +141,7 @@ not_recorded cd-tao 954
 
 # (c) CD-R SAO: 150 pregap blocks from -150 and track 1 (300 blocks), all at 2448 bytes
 # (2352 + raw P-W), write type 2, data block type n/a (the cue sheet decides), track 1.
+check "CD-R SAO: cue sheet, 2448-byte blocks with raw P-W from LBA -150"
 run_scenario cd-sao cd-r 22
 expect_data cd-sao -150 450 450 'block_size=2448 dbt=na write_type=2 opcode=2a flags=none track=1 session=1'
 expect_total cd-sao 450
@@ -154,6 +156,7 @@ not_recorded cd-sao 300
 # records, doc/disclog.md).  CLOSE SESSION closed the session: one track over the
 # program area written (0..449, the lead-out blocks included: without Q the drive cannot
 # tell them apart).
+check "CD-R RAW: every 2448-byte block from the lead-in start to the lead-out"
 run_scenario cd-raw cd-r 27
 expect_data cd-raw -11635 12085 12085 'block_size=2448 dbt=2 write_type=3 opcode=2a flags=none track=0 session=1'
 expect_total cd-raw 12085
@@ -163,6 +166,7 @@ not_recorded cd-raw -11636
 not_recorded cd-raw 450
 
 # (d) BD-R: track 1 with WRITE(12) + streaming, track 2 with WRITE(12) without it.
+check "BD-R: WRITE(12) with and without the streaming bit, CLOSE 110b"
 run_scenario bdr bd-r 23
 expect_data bdr 0 640 640 'block_size=2048 dbt=na write_type=na opcode=aa flags=streaming track=1 session=1'
 expect_data bdr 640 96 96 'block_size=2048 dbt=na write_type=na opcode=aa flags=none track=2 session=1'
@@ -172,6 +176,7 @@ check_blocks bdr
 
 # (e) DVD+RW: the overwritten ranges keep every record (64 + 16 + 4 blocks around 1000,
 # 32 + 8 around 300000); extract gives the latest.
+check "DVD+RW: FORMAT UNIT, scattered writes and overwrites, the latest wins"
 run_scenario dvdplusrw dvd+rw 24
 expect_data dvdplusrw 0 16 16 'block_size=2048 dbt=na write_type=na opcode=2a flags=none track=1 session=1'
 expect_data dvdplusrw 1000 64 84 'block_size=2048 dbt=na write_type=na opcode=2a flags=none track=1 session=1'
@@ -185,6 +190,7 @@ check_blocks dvdplusrw
 
 # (f) CD-RW: 300 blocks (seed 25), BLANK, 400 blocks (seed 26): both burns are in the
 # image, the second wins.
+check "CD-RW: burn, close the session, BLANK full, burn other data"
 run_scenario cdrw cd-rw 25
 expect_data cdrw 0 400 700 'block_size=2048 dbt=8 write_type=1 opcode=2a flags=none track=1 session=1'
 expect_total cdrw 700
@@ -194,5 +200,3 @@ grep -q ' STATE .* disc_status=1(incomplete) tracks=2 sessions=2 ' "$WORK/cdrw.r
 awk '$3 == "STATE" && / disc_status=0\(empty\) / { n++ } END { exit !(n >= 2) }' "$WORK/cdrw.records" ||
 	fail "cdrw: no blank STATE after BLANK"
 check_blocks cdrw
-
-echo "6 scenarios passed"

@@ -12,22 +12,19 @@ USER=alice SECRET=alice-secret-0123
 TUSER=simdrive TSECRET=target-secret-4567
 mkdata "$WORK/disc.iso" 8 12
 
-passed=0 failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-notok() { echo "not ok - $1"; failed=$((failed + 1)); }
 # expect_login WHAT URL: must log in, TUR + INQUIRY must work.
 expect_login() {
-	echo "# $1: iclient login $2"
-	if "$ICLIENT" --timeout 60 login "$2"; then ok "$1"; else notok "$1"; fi
+	echo "$1: iclient login $2"
+	if "$ICLIENT" --timeout 60 login "$2"; then ok "$1"; else not_ok "$1"; fi
 }
 # expect_refused WHAT PATTERN URL: login must fail and libiscsi's error match PATTERN.
 expect_refused() {
 	local out
-	echo "# $1: iclient login --expect-fail $3"
+	echo "$1: iclient login --expect-fail $3"
 	out=$("$ICLIENT" --timeout 60 login --expect-fail "$3" 2>&1)
 	local rc=$?
 	echo "$out"
-	if [ $rc -eq 0 ] && echo "$out" | grep -q -- "$2"; then ok "$1"; else notok "$1 (want: $2)"; fi
+	if [ $rc -eq 0 ] && echo "$out" | grep -q -- "$2"; then ok "$1"; else not_ok "$1" "want: $2"; fi
 }
 
 # --- one daemon with one-way and mutual CHAP configured ---------------------------
@@ -46,37 +43,34 @@ expect_login "mutual CHAP" "iscsi://$USER%$SECRET@$BASE?target_user=$TUSER&targe
 expect_refused "mutual CHAP, initiator expects another target secret" "CHAP" \
 	"iscsi://$USER%$SECRET@$BASE?target_user=$TUSER&target_password=not-the-target-secret"
 expect_login "one-way CHAP + header digest CRC32C" "iscsi://$USER%$SECRET@$BASE?header_digest=crc32c"
-echo "# CHAP + header digest, reads: iclient read"
+echo "CHAP + header digest, reads: iclient read"
 if "$ICLIENT" --timeout 120 read "iscsi://$USER%$SECRET@$BASE?header_digest=crc32c" \
 	--file "$WORK/disc.iso" --sessions 2 --mib 16; then
 	ok "CHAP + CRC32C header digest, 2 x 16 MiB read correctly"
 else
-	notok "CHAP + CRC32C header digest reads"
+	not_ok "CHAP + CRC32C header digest, 2 x 16 MiB read correctly"
 fi
-echo "# simdrive log lines about authentication:"
+echo "simdrive log lines about authentication:"
 grep -i -E "chap|auth|0x?0201" "$SIM_LOG" | head -n 20 || true
 kill -0 "$SIM_PID" 2>/dev/null || fail "simdrive died during the CHAP tests"
 sim_stop
 
 # --- header digests without CHAP ----------------------------------------------------
 sim_start digest --drive lun=0,media=dvd-rom,file="$WORK/disc.iso"
-echo "# header digest CRC32C, reads: iclient read"
+echo "header digest CRC32C, reads: iclient read"
 if "$ICLIENT" --timeout 120 read "iscsi://$SIM_HOST/$SIM_TARGET/0?header_digest=crc32c" \
 	--file "$WORK/disc.iso" --sessions 2 --mib 32; then
 	ok "CRC32C header digest, 2 x 32 MiB read correctly"
 else
-	notok "CRC32C header digest reads"
+	not_ok "CRC32C header digest, 2 x 32 MiB read correctly"
 fi
 # libiscsi falls back to no digest silently if the target answers None; the raw client
 # checks that CRC32C was chosen and that every target PDU carries a correct digest.
-echo "# badinput header-digest-*"
+echo "badinput header-digest-*"
 if "$BADINPUT" 127.0.0.1 "$SIM_PORT" "$SIM_TARGET" 'header-digest-*'; then
 	ok "CRC32C negotiated and checked on the wire; corrupted digest closes"
 else
-	notok "header digest on the wire"
+	not_ok "CRC32C negotiated and checked on the wire; corrupted digest closes"
 fi
 kill -0 "$SIM_PID" 2>/dev/null || fail "simdrive died during the digest tests"
 sim_stop
-
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] || fail "$failed check(s) failed"

@@ -9,26 +9,19 @@ mkdata "$WORK/disc.iso" 4 11
 sim_start main --drive lun=0,media=dvd-rom,file="$WORK/disc.iso" --drive lun=1,media=none
 URL="iscsi://$SIM_HOST/$SIM_TARGET/0"
 
-passed=0 failed=0
-check() {
+# client WHAT ARGS...: one check, that iclient ARGS succeeds.
+client() {
 	local what=$1; shift
-	echo "# $what: iclient $*"
-	if "$ICLIENT" --timeout 60 "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "not ok - $what"
-		failed=$((failed + 1))
-	fi
+	echo "iclient $*"
+	if "$ICLIENT" --timeout 60 "$@"; then ok "$what"; else not_ok "$what"; fi
 }
 
-check "discovery session, SendTargets=All" discover "$SIM_HOST" --expect "$SIM_TARGET" --expect-portal "$SIM_HOST,1"
-check "SendTargets in a normal session" sendtargets-normal "$URL" --expect "$SIM_TARGET"
-check "NOP-Out echo 0/8/4096 bytes" nop "$URL"
-check "REPORT LUNS lists 2 LUNs" reportluns "$URL" --expect 2
-check "login + TEST UNIT READY + INQUIRY" login "$URL"
+client "discovery session, SendTargets=All" discover "$SIM_HOST" --expect "$SIM_TARGET" --expect-portal "$SIM_HOST,1"
+client "SendTargets in a normal session" sendtargets-normal "$URL" --expect "$SIM_TARGET"
+client "NOP-Out echo 0/8/4096 bytes" nop "$URL"
+client "REPORT LUNS lists 2 LUNs" reportluns "$URL" --expect 2
+client "login + TEST UNIT READY + INQUIRY" login "$URL"
 
+check "simdrive survives the clients and exits 0 on SIGTERM"
 kill -0 "$SIM_PID" 2>/dev/null || fail "simdrive died during the test"
 sim_stop
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] || fail "$failed check(s) failed"

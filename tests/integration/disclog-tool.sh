@@ -27,58 +27,62 @@ seq 1 50000 >src/dir/numbers.txt
 mkdata src/dir/random.bin 1 21
 genisoimage -quiet -R -J -V DISCLOG -o src.iso src || fail "genisoimage failed"
 
+check "import of an ISO: zcat of the image is the ISO; no overwrite without --force"
 expect 0 "$D" import src.iso disc.dl
 zcat disc.dl | cmp - src.iso || fail "zcat of the image differs from the ISO"
 expect 2 "$D" import src.iso disc.dl            # exists, no --force
 expect 0 "$D" import --force src.iso disc.dl
-echo "import + zcat: ok"
 
+check "info and info --json show a finalized DVD-ROM with its track"
 expect 0 "$D" info disc.dl
 grep -q "DVD-ROM" out.txt && grep -q "complete" out.txt || { cat out.txt; fail "info does not show a finalized DVD-ROM"; }
 grep -q "^track 1: session 1, start 0, size $(( $(stat -c %s src.iso) / 2048 ))" out.txt || { cat out.txt; fail "info track 1"; }
 expect 0 "$D" info --json disc.dl
 grep -q '"profile_name":"DVD-ROM"' out.txt && grep -q '"disc_status":"complete"' out.txt || fail "info --json"
 if command -v python3 >/dev/null; then python3 -m json.tool out.txt >/dev/null || fail "info --json is not JSON"; fi
-echo "info: ok"
 
-# ---- export iso ----
+check "export iso gives the source ISO back"
 expect 0 "$D" export disc.dl --format iso -o exp
 cmp exp.iso src.iso || fail "export iso differs from the source ISO"
 if command -v xorriso >/dev/null; then
+	check "xorriso lists the files of the exported ISO"
 	xorriso -indev exp.iso -find / >xo.txt 2>/dev/null || fail "xorriso cannot read the exported ISO"
 	grep -q "dir/numbers.txt" xo.txt || { cat xo.txt; fail "xorriso does not list the files"; }
 	echo "xorriso lists: $(tr '\n' ' ' <xo.txt)"
 elif command -v isoinfo >/dev/null; then
+	check "isoinfo lists the files of the exported ISO"
 	isoinfo -l -i exp.iso >xo.txt || fail "isoinfo cannot read the exported ISO"
 	grep -qi "numbers" xo.txt || fail "isoinfo does not list the files"
 else
-	echo "SKIP part: neither xorriso nor isoinfo"
+	skip_check "xorriso lists the files of the exported ISO" "neither xorriso nor isoinfo"
 fi
 
-# ---- export cue, read back with bchunk ----
+check "export cue: 2352-byte sectors of the whole track"
 expect 0 "$D" export disc.dl --format cue -o cue
 [ $(( $(stat -c %s cue.bin) / 2352 )) -eq $(( $(stat -c %s src.iso) / 2048 )) ] || fail "cue.bin size"
 if command -v bchunk >/dev/null; then
+	check "bchunk turns the cue export back into the source ISO"
 	bchunk cue.bin cue.cue bout >bchunk.log 2>&1 || { cat bchunk.log; fail "bchunk failed"; }
 	cmp bout01.iso src.iso || fail "bchunk's out01.iso differs from the source ISO"
 	echo "bchunk: out01.iso == source ISO"
 else
-	echo "SKIP part: bchunk not installed"
+	skip_check "bchunk turns the cue export back into the source ISO" "bchunk is not installed"
 fi
 
-# ---- export toc, read back with cdrdao ----
+check "export toc: 2448-byte sectors"
 expect 0 "$D" export disc.dl --format toc -o toc
 [ "$(stat -c %s toc.bin)" -eq $(( $(stat -c %s src.iso) / 2048 * 2448 )) ] || fail "toc.bin size"
 if command -v cdrdao >/dev/null; then
+	check "cdrdao show-toc and read-test accept the toc export"
 	cdrdao show-toc toc.toc >cdrdao.log 2>&1 || { cat cdrdao.log; fail "cdrdao show-toc failed"; }
 	grep -q "MODE1_RAW RW_RAW" cdrdao.log || { cat cdrdao.log; fail "cdrdao show-toc: no MODE1_RAW RW_RAW track"; }
 	cdrdao read-test toc.toc >cdrdao.log 2>&1 || { cat cdrdao.log; fail "cdrdao read-test failed"; }
 	echo "cdrdao: show-toc and read-test ok"
 else
-	echo "SKIP part: cdrdao not installed"
+	skip_check "cdrdao show-toc and read-test accept the toc export" "cdrdao is not installed"
 fi
 
-# ---- export ccd ----
+check "export ccd: CloneCD image, sub-channel and sheet agree"
 expect 0 "$D" export disc.dl --format ccd -o ccd
 n=$(( $(stat -c %s src.iso) / 2048 ))
 [ "$(stat -c %s ccd.img)" -eq $(( n * 2352 )) ] || fail "ccd.img size"
@@ -89,12 +93,12 @@ entries=$(sed -n 's/^TocEntries=//p' ccd.ccd)
 grep -q "^PLBA=$n\$" ccd.ccd || fail "lead-out PLBA is not $n"
 grep -q '^\[TRACK 1\]' ccd.ccd && grep -q '^MODE=1' ccd.ccd || fail "ccd track 1"
 cmp ccd.img cue.bin || fail "ccd.img differs from cue.bin"
-echo "ccd: sizes and sections consistent"
 
+check "export chd is refused as not implemented (exit 2)"
 expect 2 "$D" export disc.dl --format chd -o chd
 grep -q "not implemented" err.txt || fail "chd message"
 
-# ---- CUE + BIN with an audio and a data track ----
+check "import of a CUE+BIN with an audio and a data track, exported back the same"
 mkdata audio.raw 1 5
 head -c $(( 400 * 2352 )) audio.raw >mix.bin
 head -c $(( 150 * 2352 )) /dev/zero >>mix.bin      # pregap of track 2, in the file
@@ -122,14 +126,13 @@ if command -v cdrdao >/dev/null; then
 	grep -q "PREGAP 00:02:00" cdrdao.log || { cat cdrdao.log; fail "cdrdao: no pregap on track 2"; }
 	cdrdao read-test mixtoc.toc >cdrdao.log 2>&1 || { cat cdrdao.log; fail "cdrdao read-test (mixed)"; }
 fi
-# MODE1/2048 tracks are recorded as raw sectors
+check "a MODE1/2048 CUE track is recorded as complete raw sectors"
 printf 'FILE "src.iso" BINARY\n  TRACK 01 MODE1/2048\n    INDEX 01 00:00:00\n' >m2048.cue
 expect 0 "$D" import m2048.cue m2048.dl
 expect 0 "$D" export m2048.dl --format cue -o m2048
 cmp m2048.bin cue.bin || fail "MODE1/2048 import: sectors differ from the synthesized ones"
-echo "cue import/export: ok"
 
-# bad CUE sheets name the file and line
+check "bad CUE sheets name the file and line; a failed import leaves no output"
 printf 'FILE "mix.bin" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:99:00\n' >bad1.cue
 expect 5 "$D" import bad1.cue bad.dl
 grep -q "bad1.cue:3:" err.txt || { cat err.txt; fail "bad CUE: no file:line"; }
@@ -140,7 +143,7 @@ printf 'FILE "missing.bin" BINARY\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n' >b
 expect 3 "$D" import bad3.cue bad.dl
 [ ! -e bad.dl ] || fail "a failed import left its output"
 
-# ---- extract / diff on a changed byte ----
+check "diff finds a changed byte, image against file and against image, and length differences"
 cp src.iso mod.iso
 printf 'Z' | dd of=mod.iso bs=1 seek=$(( 123 * 2048 + 456 )) conv=notrunc 2>/dev/null
 expect 1 "$D" diff disc.dl mod.iso
@@ -154,6 +157,8 @@ expect 1 "$D" diff disc.dl short.iso
 grep -q "^length:" out.txt || { cat out.txt; fail "diff: no length difference"; }
 tail -c +$(( 10 * 2048 + 1 )) src.iso >tail.iso
 expect 0 "$D" diff disc.dl tail.iso --lba 10
+
+check "extract gives the recorded bytes; a failed extract leaves no output and spares links"
 expect 0 "$D" extract disc.dl --lba 123 --count 2 -o ex.bin
 dd if=mod.iso bs=2048 skip=123 count=2 2>/dev/null | cmp -s - ex.bin && fail "extract returned the modified bytes"
 dd if=src.iso bs=2048 skip=123 count=2 2>/dev/null | cmp - ex.bin || fail "extract differs from the ISO"
@@ -167,9 +172,8 @@ expect 5 "$D" extract disc.dl --lba 100000 --count 1 -o out-link
 [ -L out-link ] || fail "a failed extract removed a symbolic link given as output"
 expect 0 "$D" extract mix.dl --lba -150 --count 1 -o pre.bin
 [ "$(stat -c %s pre.bin)" -eq 2352 ] || fail "extract of a 2352-byte block"
-echo "extract/diff: ok"
 
-# ---- verify ----
+check "verify: intact (0), torn tail (1), damaged or not an image (4)"
 expect 0 "$D" verify disc.dl
 size=$(stat -c %s disc.dl)
 head -c $(( size - 7 )) disc.dl >torn.dl
@@ -180,9 +184,8 @@ printf '\xde\xad\xbe\xef' | dd of=damaged.dl bs=1 seek=4000 conv=notrunc 2>/dev/
 expect 4 "$D" verify damaged.dl
 grep -q "offset" err.txt || { cat err.txt; fail "verify: damage without offset"; }
 expect 4 "$D" verify src.iso
-echo "verify: ok"
 
-# ---- --help and bad arguments ----
+check "--help of every subcommand; bad arguments exit 2, a missing file 3"
 expect 0 "$D" --help
 for c in info extract verify diff import export; do
 	expect 0 "$D" "$c" --help
@@ -200,4 +203,3 @@ expect 2 "$D" export disc.dl --format pdf -o x
 expect 2 "$D" export disc.dl --format iso
 grep -q "disclog" err.txt || fail "bad arguments without a message"
 expect 3 "$D" info /nonexistent/disc.dl
-echo "PASS"

@@ -15,18 +15,16 @@
 #    DVD-ROM (profile 0010h): CLOSE SESSION and finalize after CLOSE TRACK are accepted
 #    as no-ops on the DVD-ROM; there is no appendable session;
 #  - SYNCHRONIZE CACHE is a no-op (the data is in the file at WRITE time).
-# Skipped (77) only when not root or tgt is not installed; tgtd is always stopped.
+# Skipped only when not root or tgt is not installed; tgtd is always stopped.
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
 need timeout
 [ "$(id -u)" -eq 0 ] || skip "tgtd needs root"
 . "$(dirname "$TESTLIB")/../bench/tgtd.sh" || exit 99
-# tgtd.sh's EXIT trap replaces lib.sh's; bench_cleanup runs both cleanups.
 [ -x "$TGTD" ] && [ -x "$TGTADM" ] || skip "tgt is not installed ($TGTD, $TGTADM)"
 
-CHECK=0
-check() { CHECK=$((CHECK + 1)); CHECK_NAME="check $CHECK ($*)"; echo "== $CHECK_NAME"; }
-bad() { echo "tgtd log:"; tail -n 20 "$WORK/tgtd.log"; fail "$CHECK_NAME: $*"; }
+# bad REASON: the check under way (lib.sh's check) fails; tgtd's log tells why.
+bad() { echo "tgtd log:"; tail -n 20 "$WORK/tgtd.log"; fail "$*"; }
 
 # json FILE KEY: the first value of KEY in a one-line JSON object (numbers, strings
 # without escapes, literals) - enough for wengine's flat fields.
@@ -44,7 +42,7 @@ wen() {
 IQN="iqn.2026-01.org.burnlab:engine-tgt"
 DISC="$WORK/disc.img"
 check "tgtd starts on loopback with a blank DVD+R (empty backing file)"
-start_tgtd || { cat "$WORK/tgtd.log"; fail "$CHECK_NAME: tgtd did not start"; }
+start_tgtd || { cat "$WORK/tgtd.log"; fail "tgtd did not start"; }
 : >"$DISC"
 tgtadm_ --op new --mode target --tid 1 -T "$IQN" &&
 	tgtadm_ --op new --mode logicalunit --tid 1 --lun 1 -b "$DISC" --device-type cd &&
@@ -88,4 +86,3 @@ check "the backing file equals the data (tgt writes blocks straight into it)"
 cmp "$DISC" "$WORK/data.bin" || bad "the backing file differs from the data written"
 
 stop_tgtd
-echo "$CHECK passed, 0 failed"

@@ -3,21 +3,24 @@
 #   1. help, man page, usage errors (exit 2) and a missing FILE (exit 3);
 #   2. info on blank DVD+R, CD-R and BD-R, text and --json;
 #   3. 2048-byte sectors to a DVD+R at the NWA (text, --json, queue depth 1 and 4,
-#      --streaming), close track 1; the image holds the file block for block;
+#      --streaming), close track 1;
 #   4. an audio TAO track on CD-R (2352-byte blocks);
 #   5. a RAW CD session from the lead-in (2448-byte blocks at LBA -11635);
 #   6. 2048-byte blocks into the CD-R set up for 2352: exit 1, the HRESULT and the
-#      sense in words, nothing recorded;
-#   7. verify after a restart that reloads the image: equal, then a changed file;
-#   8. the forced progress line;
-#   9. close session and finalize; writing at the NWA of a finalized disc fails.
+#      sense in words, the NWA unmoved;
+#   7. once simdrive stopped, the images hold the files of 3-5 block for block and
+#      nothing of 6;
+#   8. verify after a restart that reloads the image: equal, then a changed file;
+#   9. the forced progress line;
+#  10. close session and finalize; writing at the NWA of a finalized disc fails.
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
 : "${DISCLOG:?DISCLOG must name the disclog tool}"
 : "${FIXTURES:?FIXTURES must name the fixtures directory of the source tree}"
 
+# begin N WHAT: check N of the list above (N is the TAP number, and names it in messages).
 CHECK=0
-begin() { CHECK=$1; echo "== check $1: $2"; }
+begin() { CHECK=$1; check "$2"; }
 
 # run WANT NAME CMD...: run CMD with stdout in $WORK/NAME.out and stderr in
 # $WORK/NAME.err; fail unless it exits WANT.
@@ -187,7 +190,7 @@ has cd-raw '"result":"S_OK"' '"lba":-11635' '"blocks":600' '"last_written_lba":-
 run 0 raw-sync "$W" sync "$U/2"
 
 # ---------------------------------------------------------------------------------
-begin 6 "2048-byte blocks into the CD-R set up for 2352: refused, nothing recorded"
+begin 6 "2048-byte blocks into the CD-R set up for 2352: refused with the HRESULT and the sense, the NWA unmoved"
 cd_data_before=$(data_records "$cd_img")
 [ "$cd_data_before" -ge 1 ] || fail "check 6: the audio image has no DATA record after check 4"
 run 0 cd-nwa-before "$W" info "$U/1" --json
@@ -210,7 +213,8 @@ nwa_after=$(grep -o '"nwa":[-0-9]*' "$WORK/cd-nwa-after.out" | head -n 1)
 
 sim_stop
 
-# Back to checks 3-6: the images, with simdrive stopped.
+# The images of checks 3-6, with simdrive stopped.
+begin 7 "the images hold the files of checks 3-5 block for block and nothing of check 6"
 CHECK=3
 "$DISCLOG" verify "$dvd_img" >/dev/null || fail "check 3: disclog verify of the DVD+R image"
 for i in 0 1 2; do
@@ -246,7 +250,7 @@ cd_data_after=$(data_records "$cd_img")
 echo "   refused write recorded nothing ($cd_data_after DATA records, $nwa_after)"
 
 # ---------------------------------------------------------------------------------
-begin 7 "verify and read after a restart that reloads the DVD+R image"
+begin 8 "verify and read after a restart that reloads the DVD+R image"
 sim_start reload --drive lun=0,media=dvd+r,image="$dvd_img" --drive lun=1,media=bd-r
 U="iscsi://$SIM_HOST/$SIM_TARGET"
 run 0 verify-equal "$W" verify "$U/0" "$WORK/data8.bin" --lba 4096
@@ -264,20 +268,20 @@ run 1 read-blank "$W" read "$U/0" "$WORK/blank.bin" --lba 20000 --blocks 1
 has read-blank "READ(10)" "IMAPI_HR_FROM_SENSE" "(5/21/00)"
 
 # ---------------------------------------------------------------------------------
-begin 8 "forced progress line (BD-R, after the restart)"
+begin 9 "forced progress line (BD-R, after the restart)"
 mkdata "$WORK/data4.bin" 4 8
 run 0 progress "$W" write "$U/1" "$WORK/data4.bin" --bytes-per-sector 2048 --lba nwa --progress
 grep -aE 'LBA -?[0-9]+/[0-9]+ +[0-9.]+ MB/s +[0-9.]+x +buffer +[0-9]+% +\[[# ]+\] +[0-9]+%' \
 	"$WORK/progress.err" >/dev/null || {
 	cat -v "$WORK/progress.err" | tail -n 5
-	fail "check 8: no progress line with MB/s, x and buffer"
+	fail "check $CHECK: no progress line with MB/s, x and buffer"
 }
 has progress "100%" "result: S_OK"
 run 0 quiet "$W" -q write "$U/1" "$WORK/data4.bin" --bytes-per-sector 2048 --lba nwa --progress
-[ ! -s "$WORK/quiet.err" ] || fail "check 8: -q still printed: $(head -c 200 "$WORK/quiet.err")"
+[ ! -s "$WORK/quiet.err" ] || fail "check $CHECK: -q still printed: $(head -c 200 "$WORK/quiet.err")"
 
 # ---------------------------------------------------------------------------------
-begin 9 "close session, finalize; no NWA on a finalized disc"
+begin 10 "close session, finalize; no NWA on a finalized disc"
 run 0 close-session "$W" close "$U/0" session
 run 0 after-session "$W" info "$U/0" --json
 has after-session '"status":"appendable"' '"sessions":2'
@@ -289,5 +293,3 @@ run 1 write-finalized "$W" write "$U/0" "$WORK/small.bin" --bytes-per-sector 204
 has write-finalized "--lba nwa: the disc is finalized" "E_FAIL (0x80004005)"
 run 0 verify-final "$W" verify "$U/0" "$WORK/data8.bin" --lba 0 -q
 sim_stop
-
-echo "9 passed, 0 failed"

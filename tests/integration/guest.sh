@@ -17,12 +17,12 @@ export TMPDIR="$WORK"
 export BURNLAB_GUEST_CACHE="$TESTTMP/guest-cache"
 why=$("$HARNESS" guest --check) || skip "$why"
 echo "$why"
-# the guest's /init must parse in busybox's shell (a syntax error would only show as a
-# guest that never says ready)
+# A syntax error in the guest's /init would only show as a guest that never says ready.
+check "the guest's /init parses in busybox's shell"
 busybox sh -n "$FIXTURES/../harness/guest-init.sh" || fail "harness/guest-init.sh does not parse"
 REAL="$FIXTURES/scenarios/real-programs"
 
-echo "== harness guest: output and exit status, passthrough"
+check "harness guest: a command's output and exit status come back; sr0 by passthrough"
 sim_start drive --drive lun=0,media=dvd+rw,image="$WORK/rw.disclog"
 url="iscsi://$SIM_HOST/$SIM_TARGET/0"
 mkdir -p "$WORK/shared"
@@ -38,7 +38,7 @@ grep -qE "drive name:[[:space:]]+sr0" "$WORK/out.txt" || fail "no sr0 in the gue
 grep -qE "harness guest: ready in [0-9.]+ s \(tcg" "$WORK/err.txt" || fail "no ready line"
 [ -s "$WORK/shared/console.log" ] || fail "no console log"
 
-echo "== --accel kvm: KVM where /dev/kvm works, else TCG with a message"
+check "--accel kvm: KVM where /dev/kvm works, else TCG with a message"
 "$HARNESS" guest --accel kvm --dir "$WORK/shared" "$url" 'true' 2>"$WORK/kvm.txt" || { cat "$WORK/kvm.txt"; fail "--accel kvm failed"; }
 cat "$WORK/kvm.txt"
 if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then
@@ -49,13 +49,13 @@ else
 fi
 sim_stop
 
-echo "== harness guest: usage errors"
+check "harness guest: usage errors exit 2"
 "$HARNESS" guest --attach floppy x y 2>"$WORK/usage.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q "passthrough or iscsi" "$WORK/usage.txt" || fail "bad --attach: exit $rc"
 "$HARNESS" guest http://x/y 'true' 2>"$WORK/usage.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q "iscsi://HOST:PORT/TARGET/LUN" "$WORK/usage.txt" || fail "bad URL: exit $rc"
 
-echo "== real programs, passthrough"
+check "real programs, passthrough: kernel detection and xorriso on DVD+R"
 "$HARNESS" run -j 2 --junit "$WORK/pt.xml" "$REAL/kernel-detect.scn" "$REAL/xorriso-dvd+r.scn" \
 	>"$WORK/pt.tap"
 rc=$?
@@ -64,7 +64,7 @@ cat "$WORK/pt.tap"
 [ "$(grep -c '^ok ' "$WORK/pt.tap")" -eq 2 ] || fail "expected 2 ok"
 grep -q "SKIP" "$WORK/pt.tap" && fail "a scenario was skipped"
 
-echo "== real programs, the guest kernel's iSCSI initiator"
+check "real programs, the guest kernel's iSCSI initiator: kernel detection and wodim TAO on CD-R"
 "$HARNESS" run -j 2 --attach iscsi "$REAL/kernel-detect.scn" "$REAL/wodim-cd-r-tao.scn" >"$WORK/is.tap"
 rc=$?
 cat "$WORK/is.tap"
@@ -73,23 +73,23 @@ cat "$WORK/is.tap"
 grep -q "(tcg, iscsi," "$WORK/is.tap" || fail "the scenarios did not run with the iscsi attach"
 grep -q "SKIP" "$WORK/is.tap" && fail "a scenario was skipped"
 
-echo "== a scenario without the iscsi mode is skipped under --attach iscsi"
+check "a scenario without the iscsi mode is skipped under --attach iscsi"
 "$HARNESS" run --attach iscsi "$REAL/cdrdao-audio.scn" >"$WORK/skip.tap" || fail "skip run failed"
 grep -q "^ok 1 - cdrdao-audio # SKIP runs with attach passthrough, not iscsi" "$WORK/skip.tap" ||
 	{ cat "$WORK/skip.tap"; fail "no skip"; }
 
-echo "== must-fail guest scenarios"
+check "the must-fail guest run exits 1 and passes none"
 "$HARNESS" run -j 2 --keep "$WORK/kept" "$FIXTURES/harness-selftest/guest" >"$WORK/fail.tap"
 rc=$?
 cat "$WORK/fail.tap"
 [ $rc -eq 1 ] || fail "must-fail run exited $rc, expected 1"
 grep -q '^ok ' "$WORK/fail.tap" && fail "a must-fail scenario passed"
 for f in "$FIXTURES"/harness-selftest/guest/*.scn; do
+	check "must-fail guest scenario $(basename "$f" .scn) fails with its message"
 	want=$(sed -n 's/^# must-fail: //p' "$f" | head -n 1)
 	grep -qF -- "$want" "$WORK/fail.tap" || fail "$(basename "$f"): message lacks '$want'"
-	echo "ok: $(basename "$f" .scn): $want"
 done
+check "a failed guest scenario keeps the console and the command's output"
 d=$(ls -d "$WORK"/kept/*-must-fail-output | head -n 1)
 [ -s "$d/console.log" ] && [ -s "$d/guest-5.log" ] || fail "guest artefacts missing in $d"
 grep -q "burnlab guest" "$d/guest-5.log" || fail "the command's output is not in guest-5.log"
-echo "PASS"

@@ -10,14 +10,14 @@ SELF="$FIXTURES/harness-selftest"
 export TMPDIR="$WORK"
 H() { "$HARNESS" "$@"; }
 
-echo "== passing scenarios"
+check "the passing scenarios pass, with a TAP plan of their number"
 H run --junit "$WORK/pass.xml" "$SELF/pass" >"$WORK/pass.tap" || { cat "$WORK/pass.tap"; fail "pass scenarios failed"; }
 cat "$WORK/pass.tap"
 n=$(ls "$SELF"/pass/*.scn | wc -l)
 [ "$(grep -c '^ok ' "$WORK/pass.tap")" -eq "$n" ] || fail "expected $n ok lines"
 grep -q "^1\.\.$n\$" "$WORK/pass.tap" || fail "bad TAP plan"
 
-echo "== junit"
+check "their JUnit file is well formed, one testcase per scenario"
 if command -v xmllint >/dev/null 2>&1; then
 	xmllint --noout "$WORK/pass.xml" || fail "pass.xml is not well-formed"
 else
@@ -25,7 +25,7 @@ else
 fi
 [ "$(grep -c '<testcase ' "$WORK/pass.xml")" -eq "$n" ] || fail "pass.xml: testcase count"
 
-echo "== fixtures/scenarios"
+check "every scenario in fixtures/scenarios passes"
 if ls "$FIXTURES"/scenarios/*.scn >/dev/null 2>&1; then
 	H run -j 2 "$FIXTURES/scenarios" >"$WORK/scenarios.tap"
 	rc=$?
@@ -35,7 +35,7 @@ else
 	echo "(no scenarios yet)"
 fi
 
-echo "== must-fail scenarios: each fails with its message"
+check "the must-fail run exits 1, passes none, and its JUnit file is well formed"
 H run --keep "$WORK/kept" --junit "$WORK/fail.xml" "$SELF/must-fail" >"$WORK/fail.tap"
 rc=$?
 [ $rc -eq 1 ] || fail "must-fail run exited $rc, expected 1"
@@ -45,6 +45,7 @@ fi
 grep -q '^ok ' "$WORK/fail.tap" && { cat "$WORK/fail.tap"; fail "a must-fail scenario passed"; }
 for f in "$SELF"/must-fail/*.scn; do
 	name=$(basename "$f" .scn)
+	check "must-fail scenario $name fails with its message and names its artefacts"
 	want=$(sed -n 's/^# must-fail: //p' "$f" | head -n 1)
 	[ -n "$want" ] || fail "$f has no '# must-fail:' line"
 	# the diagnostics of this scenario: from its not ok line to the next test line
@@ -52,14 +53,15 @@ for f in "$SELF"/must-fail/*.scn; do
 		"$WORK/fail.tap" >"$WORK/diag.txt"
 	grep -qF -- "$want" "$WORK/diag.txt" || { cat "$WORK/diag.txt"; fail "$name: message lacks '$want'"; }
 	grep -q "artefacts: $WORK/kept/" "$WORK/diag.txt" || fail "$name: artefacts not named"
-	echo "ok: $name: $want"
+	echo "$name: $want"
 done
+check "a failed scenario keeps its image, trace and log, and the run names where"
 d=$(ls -d "$WORK"/kept/*-blocks | head -n 1)
 [ -s "$d/image.disclog" ] && [ -s "$d/trace.jsonl" ] && [ -f "$d/simdrive.log" ] ||
 	fail "artefacts of a failed scenario missing in $d"
 grep -q "^# artefacts of failed scenarios: $WORK/kept" "$WORK/fail.tap" || fail "artefact dir not printed"
 
-echo "== malformed scenarios: FILE:LINE:COL errors"
+check "malformed scenarios: harness parse and harness run give their FILE:LINE:COL errors"
 H run "$SELF/malformed" >"$WORK/malformed.tap" && fail "malformed run passed"
 for f in "$SELF"/malformed/*.scn; do
 	sed -n 's/^# error: //p' "$f" >"$WORK/want.txt"
@@ -74,26 +76,26 @@ done
 [ "$(grep -c '^not ok ' "$WORK/malformed.tap")" -eq "$(ls "$SELF"/malformed/*.scn | wc -l)" ] ||
 	fail "each malformed file must be one failed scenario"
 
-echo "== -j 2 gives the same TAP as -j 1"
+check "-j 2 gives the same TAP as -j 1"
 all=("$SELF/pass" "$SELF/must-fail")
 mask() { sed -E '/^#   artefacts: /d; /^# artefacts of/d; s/harness-[A-Za-z0-9]{6}/harness-X/g' "$1"; }
 H run -j 1 "${all[@]}" >"$WORK/j1.tap"
 H run -j 2 "${all[@]}" >"$WORK/j2.tap"
 diff -u <(mask "$WORK/j1.tap") <(mask "$WORK/j2.tap") || fail "-j 2 differs from -j 1"
 
-echo "== --shard 1/2 + 2/2 cover every scenario once"
+check "--shard 1/2 and 2/2 cover every scenario once"
 H run --shard 1/2 "${all[@]}" >"$WORK/s1.tap"
 H run --shard 2/2 "${all[@]}" >"$WORK/s2.tap"
 names() { sed -nE 's/^(not )?ok [0-9]+ - (.*)$/\2/p' "$@" | sort; }
 diff -u <(names "$WORK/j1.tap") <(names "$WORK/s1.tap" "$WORK/s2.tap") || fail "shards do not cover the run"
 [ "$(names "$WORK/s1.tap" | wc -l)" -gt 0 ] && [ "$(names "$WORK/s2.tap" | wc -l)" -gt 0 ] || fail "empty shard"
 
-echo "== usage errors exit 2"
+check "usage errors exit 2"
 H run >/dev/null 2>&1; [ $? -eq 2 ] || fail "no args: expected 2"
 H run --shard 3/2 "$SELF/pass" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad shard: expected 2"
 H run "$WORK/nonexistent.scn" >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file: expected 2"
 
-echo "== --target: image and trace expectations are skipped"
+check "--target: the scenarios run against an external target, image and trace expectations skipped"
 sim_start target --drive lun=0,media=dvd+r
 H run --target "iscsi://$SIM_HOST/$SIM_TARGET/0" "$SELF/pass/dvdr-data.scn" "$SELF/pass/fault-write-error.scn" \
 	>"$WORK/target.tap" || { cat "$WORK/target.tap"; fail "--target run failed"; }
@@ -102,4 +104,3 @@ grep -q '^ok 1 - dvdr-data$' "$WORK/target.tap" || fail "--target: dvdr-data"
 grep -q 'skipped: expect blocks needs the embedded' "$WORK/target.tap" || fail "--target: skip reason"
 grep -q '^ok 2 - fault-write-error # SKIP needs the embedded drive' "$WORK/target.tap" || fail "--target: fault skip"
 sim_stop
-echo "harness: all checks passed"

@@ -11,7 +11,8 @@ BUILD=$(cd "$(dirname "$SIMDRIVE")/.." && pwd)
 SRC=$(cd "$FIXTURES/.." && pwd)
 DEST="$WORK/dest"
 
-echo "== 1. make install DESTDIR=$DEST"
+check "make install: library, headers, pkg-config file, wengine and its man page"
+echo "make install DESTDIR=$DEST"
 make -C "$BUILD" -s install DESTDIR="$DEST" >"$WORK/install.log" 2>&1 ||
 	{ cat "$WORK/install.log"; fail "make install failed"; }
 pc=$(find "$DEST" -name libwriteengine.pc | head -n 1)
@@ -23,7 +24,7 @@ wengine=$(find "$DEST" -path '*/bin/wengine' | head -n 1)
 [ -n "$(find "$DEST" -name wengine.1)" ] || fail "wengine.1 not installed"
 echo "   $pc, $hdr, $wengine"
 
-echo "== 2. compile doc/examples/burn-file.c with pkg-config only"
+check "doc/examples/burn-file.c builds with pkg-config only; the library exports only public names"
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR="$DEST"
 flags=$(pkg-config --cflags --libs libwriteengine) || fail "pkg-config libwriteengine failed"
 echo "   pkg-config: $flags"
@@ -37,7 +38,7 @@ nm -D --defined-only "$libdir/libwriteengine.so" | awk '{ print $3 }' |
 	grep -v -E '^(write_engine_|disc_recorder_ex_|imapi_)' | grep -v '^_' >"$WORK/extra-symbols"
 [ -s "$WORK/extra-symbols" ] && { cat "$WORK/extra-symbols"; fail "libwriteengine exports private symbols"; }
 
-echo "== 3. the example burns 4 MiB into a blank DVD+R in simdrive"
+check "the example burns 4 MiB into a blank DVD+R in simdrive, block for block"
 mkdata "$WORK/data" 4 31
 sim_start install --drive "lun=0,media=dvd+r,image=$WORK/disc.disclog"
 LD_LIBRARY_PATH="$libdir" "$WORK/burn-file" "iscsi://$SIM_HOST/$SIM_TARGET/0" "$WORK/data" ||
@@ -47,6 +48,5 @@ sim_stop
 	fail "disclog extract failed"
 cmp "$WORK/data" "$WORK/back" || fail "the image differs from the file"
 
-echo "== 4. the installed wengine runs"
+check "the installed wengine runs"
 LD_LIBRARY_PATH="$libdir" "$wengine" --version || fail "installed wengine does not run"
-echo "install: all checks passed"

@@ -1,31 +1,180 @@
 # tests/integration/lib.sh - sourced by the integration tests (bash).
 #
 # Starts the real simdrive daemon on 127.0.0.1 with an ephemeral port and waits for
-# its ready line (no sleeps, no fixed ports); stops it cleanly on exit.
+# its ready line (no sleeps, no fixed ports); stops it cleanly on exit.  Reports in TAP
+# (make check reads it with automake's tap-driver.sh), one line per check.
 #
 #   sim_start NAME [simdrive flags...]  start one daemon; sets SIM_PORT, SIM_PID,
 #                                       SIM_HOST (127.0.0.1:port), SIM_LOG, SIM_TARGET
 #   sim_stop                            SIGTERM, wait, and fail if it did not exit 0
-#   skip "reason"                       exit 77 (automake: SKIP)
-#   fail "reason"                       exit 1
+#   check "what"                        begin the next check; it is "ok N - what" when
+#                                       the next one begins or the script ends, unless
+#                                       fail was called meanwhile
+#   ok "what"                           one check that passed
+#   not_ok "what" ["why"]               one check that failed; the script goes on
+#   skip_check "what" "why"             one check that cannot run here (ok # SKIP)
+#   fail "reason"                       the check under way (or a new one named by the
+#                                       reason) is "not ok"; stop: exit 1
+#   skip "reason"                       stop: before any check the whole test is skipped
+#                                       ("1..0 # SKIP reason"), after some the rest is
+#                                       one skipped check; exit 77
+#   bail "reason"                       "Bail out!": the test cannot run at all; exit 99
+#   relay_tap NAME FILE                 the results of a TAP stream program NAME wrote
+#                                       to FILE, as checks of this script
+#   need PROG                           skip unless PROG is installed
+#   at_exit COMMAND                     run COMMAND at exit (before simdrive is killed)
 #   mkdata FILE MIB SEED                deterministic data file (not all zero), MIB MiB
+#
+# Everything else the script and its programs print, on standard output or error,
+# becomes a TAP comment ("# ..."): a program's own "ok"/"not ok" lines cannot pass for
+# checks, and the log keeps the order.  The plan ("1..N") is printed at exit; a script
+# that stops with another status than these is a "Bail out!".  Call check, ok, fail
+# and friends with the script's standard output, not inside $(...) or a redirection.
+# The benchmarks and the demo source this file too: LIB_TAP=no before sourcing keeps
+# their output plain (no TAP lines, no plan).
 #
 # Environment (set by make check): SIMDRIVE, TESTTMP, FIXTURES, ICLIENT, BADINPUT.
 
 set -u
-: "${SIMDRIVE:?SIMDRIVE must name the simdrive binary}"
+LIB_TAP=${LIB_TAP:-yes}
+
+# The script runs again as a child whose output goes through a filter: lines marked
+# by tap_out (a leading \001) are TAP, every other line is commented out.  Waiting
+# for the whole pipeline keeps the exit status the driver reads after the last line.
+if [ "$LIB_TAP" = yes ] && [ -z "${LIB_TAP_CHILD:-}" ]; then
+	LIB_TAP_CHILD=1 "$BASH" "$0" "$@" 2>&1 | sed -u -e 's/^\x01//;t' -e 's/^$/#/;t' -e 's/^/# /'
+	exit "${PIPESTATUS[0]}"
+fi
+unset LIB_TAP_CHILD
+
+TEST_NAME=$(basename "$0" .sh)
+TAP_N=0		# results printed
+TAP_OPEN=""	# the check under way
+TAP_FAILED=0
+TAP_END=""	# set once the stream is complete (skipped, bailed out)
+TAP_EXIT=""	# the status fail or skip exits with
+LIB_AT_EXIT=()
+SIM_PIDS=""
+
+tap_out() { [ "$LIB_TAP" != yes ] || printf '\001%s\n' "$*"; }
+# tap_result ok|"not ok" DESC [DIRECTIVE]: a '#' in DESC would start a directive.
+tap_result() {
+	local desc=${2//#/\\#}
+	TAP_N=$((TAP_N + 1))
+	tap_out "$1 $TAP_N - ${desc//$'\n'/ }${3:+ # $3}"
+}
+# The check under way passed.
+tap_close() {
+	[ -n "$TAP_OPEN" ] || return 0
+	local what=$TAP_OPEN
+	TAP_OPEN=""
+	tap_result ok "$what"
+}
+
+check() {
+	tap_close
+	TAP_OPEN=$*
+	echo "== check $((TAP_N + 1)): $*"
+}
+ok() { tap_close; tap_result ok "$*"; }
+not_ok() {
+	tap_close
+	tap_result "not ok" "$1"
+	TAP_FAILED=$((TAP_FAILED + 1))
+	[ $# -lt 2 ] || echo "$2"
+}
+skip_check() { tap_close; tap_result ok "$1" "SKIP $2"; }
+fail() {
+	local what=${TAP_OPEN:-$*}
+	TAP_OPEN=""
+	tap_result "not ok" "$what"
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "FAIL: $*"
+	[ -n "${SIM_LOG:-}" ] && [ -f "$SIM_LOG" ] && tail -n 40 "$SIM_LOG"
+	TAP_EXIT=1
+	exit 1
+}
+skip() {
+	echo "SKIP: $*"
+	if [ "$TAP_N" -eq 0 ] && [ -z "$TAP_OPEN" ]; then
+		tap_out "1..0 # SKIP $*"
+		TAP_END=skipped
+	else
+		tap_close
+		skip_check "the remaining checks of $TEST_NAME" "$*"
+	fi
+	TAP_EXIT=77
+	exit 77
+}
+bail() {
+	echo "ERROR: $*"
+	tap_out "Bail out! $TEST_NAME: $*"
+	TAP_END=bailed
+	exit 99
+}
+need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
+
+# relay_tap NAME FILE: renumbered here; the other lines become comments.  A stream
+# that ends early (fewer results than its plan, or no plan) is a failed check.
+relay_tap() {
+	local name=$1 line planned="" n=0 verdict desc
+	local result='^(not )?ok +[0-9]* *-? *(.*)$' skipped='^(.*[^\ ]) *# *[Ss][Kk][Ii][Pp] *(.*)$'
+	while IFS= read -r line; do
+		if [[ $line =~ $result ]]; then
+			n=$((n + 1))
+			verdict=${BASH_REMATCH[1]} desc=${BASH_REMATCH[2]}
+			if [ -n "$verdict" ]; then
+				not_ok "$desc"
+			elif [[ $desc =~ $skipped ]]; then
+				skip_check "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+			else
+				ok "$desc"
+			fi
+		elif [[ $line =~ ^1\.\.([0-9]+) ]]; then
+			planned=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^\ *Bail\ out! ]]; then
+			not_ok "$name: $line"
+		else
+			echo "$line"
+		fi
+	done <"$2"
+	[ -n "$planned" ] && [ "$n" -eq "$planned" ] ||
+		not_ok "$name stopped after $n results (its plan: ${planned:-none})"
+}
+at_exit() { LIB_AT_EXIT+=("$*"); }
+
+sim_cleanup() {
+	for p in $SIM_PIDS; do kill -KILL "$p" 2>/dev/null || true; done
+}
+
+# At exit: the cleanups, then what is left of the TAP stream.  A check still under
+# way passed if the script ends with status 0; an end that fail or skip did not
+# report (an unset variable, a bare exit) is an error.
+lib_exit() {
+	local rc=$1 c
+	for c in "${LIB_AT_EXIT[@]}"; do eval "$c"; done
+	sim_cleanup
+	[ "$LIB_TAP" = yes ] && [ -z "$TAP_END" ] || exit "$rc"
+	if [ "$rc" -eq 0 ]; then
+		tap_close
+		[ "$TAP_N" -gt 0 ] || ok "$TEST_NAME"	# 1..0 would read as skipped
+		[ "$TAP_FAILED" -eq 0 ] || rc=1
+	elif [ "$rc" != "$TAP_EXIT" ]; then
+		[ -z "$TAP_OPEN" ] || tap_result "not ok" "$TAP_OPEN"
+		tap_out "Bail out! $TEST_NAME stopped with status $rc"
+		exit "$rc"
+	fi
+	tap_out "1..$TAP_N"
+	exit "$rc"
+}
+trap 'lib_exit $?' EXIT
+
+[ -n "${SIMDRIVE:-}" ] || bail "SIMDRIVE must name the simdrive binary"
 : "${TESTTMP:=${TMPDIR:-/tmp}/burnlab-tests}"
 SIM_TARGET_DEFAULT="iqn.2026-01.org.burnlab:simdrive"
-TEST_NAME=$(basename "$0" .sh)
 WORK="$TESTTMP/$TEST_NAME"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-
-SIM_PIDS=""
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; [ -n "${SIM_LOG:-}" ] && [ -f "$SIM_LOG" ] && tail -n 40 "$SIM_LOG"; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 
 # sim_start NAME [flags...]: flags are passed to simdrive after --listen/--target.
 sim_start() {
@@ -61,11 +210,6 @@ sim_stop() {
 	SIM_PIDS=$(echo "$SIM_PIDS" | sed "s/ $pid\b//")
 	[ "$rc" -eq 0 ] || fail "simdrive exited with status $rc on SIGTERM"
 }
-
-sim_cleanup() {
-	for p in $SIM_PIDS; do kill -KILL "$p" 2>/dev/null || true; done
-}
-trap sim_cleanup EXIT
 
 # mkdata FILE MIB SEED: MIB MiB of a deterministic, non-repeating pattern.
 mkdata() {

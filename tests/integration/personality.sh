@@ -86,6 +86,7 @@ check_speeds() {
 n=0
 for f in "$drives"/*.drive; do
 	name=$(basename "$f" .drive)
+	check "$name: INQUIRY strings, profiles, speeds and buffer as its file says"
 	vendor=$(key "$f" vendor)
 	product=$(key "$f" product)
 	revision=$(key "$f" revision)
@@ -109,12 +110,14 @@ for f in "$drives"/*.drive; do
 		fail "$name: profiles $(echo $got) instead of $(echo $want)"
 	check_speeds "$name" "$f" "$first" "$WORK/$name.json"
 	sim_stop
-	echo "ok: $name ($vendor $product $revision): profiles $(echo $got), $speed_summary"
+	echo "$name ($vendor $product $revision): profiles $(echo $got), $speed_summary"
 	n=$((n + 1))
 done
+check "at least 4 personalities ship in fixtures/drives"
 [ "$n" -ge 4 ] || fail "only $n personalities in $drives (at least 4 expected)"
 
 # Two LUNs, two drives, one target: INQUIRY is per LUN.
+check "two LUNs play two drives: INQUIRY is per LUN"
 sim_start two --drive "lun=0,media=cd-r,personality=$drives/cd-writer.drive" \
 	--drive "lun=1,media=bd-re,personality=$drives/bd-writer.drive"
 inq_is "iscsi://$SIM_HOST/$SIM_TARGET/0" "$(key "$drives/cd-writer.drive" vendor)" \
@@ -122,18 +125,18 @@ inq_is "iscsi://$SIM_HOST/$SIM_TARGET/0" "$(key "$drives/cd-writer.drive" vendor
 inq_is "iscsi://$SIM_HOST/$SIM_TARGET/1" "$(key "$drives/bd-writer.drive" vendor)" \
 	"$(key "$drives/bd-writer.drive" product)" "$(key "$drives/bd-writer.drive" revision)"
 sim_stop
-echo "ok: INQUIRY per LUN"
 
 # start_fails NAME WANT ARGS...: simdrive must exit 1 before its ready line with WANT
 # in the message.
 start_fails() {
 	local name=$1 want=$2 rc=0
 	shift 2
+	check "$name: simdrive exits 1 at start, saying why"
 	timeout 20 "$SIMDRIVE" --listen 127.0.0.1:0 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
 	[ "$rc" -eq 1 ] || fail "$name: simdrive exited $rc, expected 1: $(cat "$WORK/$name.err")"
 	grep -qF -- "$want" "$WORK/$name.err" ||
 		fail "$name: expected '$want' in: $(cat "$WORK/$name.err")"
-	echo "ok: $name: $(cat "$WORK/$name.err")"
+	cat "$WORK/$name.err"
 }
 
 # The DVD-only drive takes no CD; the CD writer no DVD.
@@ -154,6 +157,7 @@ start_fails missing "$WORK/none.drive: cannot open" \
 
 # Page 05h RAW on the drive without RAW: 05/26/00 at MODE SELECT, nothing written, TAO
 # stays in force and burns.
+check "dvd-no-raw refuses page 05h RAW with 05/26/00 at MODE SELECT; nothing written, TAO kept"
 mkdata "$WORK/data.bin" 1 7
 head -c $((2448 * 16)) "$WORK/data.bin" >"$WORK/raw.bin"
 image="$WORK/noraw.disclog"
@@ -170,15 +174,16 @@ grep -q 'page 05h' "$WORK/raw.err" || fail "RAW on dvd-no-raw: not refused at MO
 grep -q '"write_parameters":{"write_type":"TAO"' "$WORK/noraw.json" ||
 	fail "dvd-no-raw: page 05h changed by a refused MODE SELECT: $(cat "$WORK/noraw.json")"
 grep -q '"nwa":0' "$WORK/noraw.json" || fail "dvd-no-raw: the refused RAW write recorded something"
-echo "ok: RAW refused on dvd-no-raw: $(grep -o '"text":"[^"]*"' "$WORK/raw.json")"
+echo "RAW refused on dvd-no-raw: $(grep -o '"text":"[^"]*"' "$WORK/raw.json")"
+check "TAO burns and verifies on dvd-no-raw"
 "$WENGINE" write "$url" "$WORK/data.bin" --bytes-per-sector 2048 --lba nwa --write-type tao \
 	--data-block-type 8 --track-mode 4 -q || fail "TAO on dvd-no-raw"
 "$WENGINE" verify "$url" "$WORK/data.bin" --lba 0 -q || fail "verify of the TAO track on dvd-no-raw"
 sim_stop
-echo "ok: TAO burns on dvd-no-raw"
 
 # The same RAW page on the CD writer passes MODE SELECT (the write itself then needs a
 # lead-in this data does not have: 05/21/02, not 05/26/00).
+check "cd-writer takes page 05h RAW"
 sim_start cdraw --drive "lun=0,media=cd-r,image=$WORK/cdraw.disclog,personality=$drives/cd-writer.drive"
 url="iscsi://$SIM_HOST/$SIM_TARGET/0"
 "$WENGINE" write "$url" "$WORK/raw.bin" --bytes-per-sector 2448 --lba -150 --write-type raw \
@@ -189,4 +194,3 @@ fi
 "$WENGINE" info "$url" --json | grep -q '"write_parameters":{"write_type":"RAW"' ||
 	fail "cd-writer: page 05h RAW not in force"
 sim_stop
-echo "ok: cd-writer takes page 05h RAW"

@@ -201,12 +201,14 @@ killpoint() {
 
 for spec in $PLAN; do
 	m=${spec%%:*} count=${spec#*:}
+	check "$m: the uninterrupted reference burn reloads to its final state"
 	reference "$m"
 	for k in $(seq 1 "$count"); do
-		killpoint "$m" "$k" || FAILED=$(( FAILED + 1 ))
+		what="$m kill point $k ($([ $((k % 2)) -eq 1 ] && echo "timed" || echo "at an acknowledgement")):"
+		what="$what the reloaded drive, its image and the continued burn are consistent"
+		if killpoint "$m" "$k"; then ok "$what"; else not_ok "$what"; FAILED=$(( FAILED + 1 )); fi
 	done
 done
 
 echo "powerloss: seed $SEED; $KILLS kill points ($AFTER_END after the burn had finished, $TORN with a torn tail)"
 echo "powerloss: $KILLS kill points, $CHECKS checks, $FAILED failed"
-[ "$FAILED" -eq 0 ] || exit 1

@@ -16,7 +16,6 @@
 : "${TIMECLIENT:?TIMECLIENT must name the timeclient binary}"
 : "${DISCLOG:?DISCLOG must name the disclog tool}"
 
-passed=0
 url() { echo "iscsi://$SIM_HOST/$SIM_TARGET/0"; }
 # Blocks in the DATA records of an image.
 image_blocks() {
@@ -24,6 +23,7 @@ image_blocks() {
 }
 
 # (a) + (e): 1 GiB at 16x, time-scale 0 (the default).
+check "(a) a 16x DVD+R burn of 1 GiB at time scale 0 takes a real 16x drive's virtual time, in seconds of wall time"
 image="$WORK/dvd16.disclog"
 sim_start dvd16 --drive lun=0,media=dvd+r,image="$image"
 "$TIMECLIENT" "$(url)" dvd 1024 16 >"$WORK/dvd16.out" || { cat "$WORK/dvd16.out"; fail "16x DVD+R burn"; }
@@ -43,10 +43,10 @@ awk -v last="$last" -v wall="$wall" 'BEGIN {
 	if (got < expect * 0.95 || got > expect * 1.05) { print "FAIL: not within 5 %"; exit 1 }
 	if (wall > 120) { print "FAIL: wall time above 120 s"; exit 1 }
 }' || fail "virtual duration of the 16x burn"
-passed=$((passed + 1))
 
 # (b) underrun without and with BUFE, in real time.
 for bufe in 0 1; do
+	check "(b) an underrun in real time with BUFE=$bufe: the image holds exactly the acknowledged blocks"
 	image="$WORK/underrun$bufe.disclog"
 	sim_start "underrun$bufe" --drive lun=0,media=cd-r,image="$image" --time-scale 1 \
 		--control "$WORK/underrun$bufe.ctl"
@@ -73,16 +73,16 @@ for bufe in 0 1; do
 		[ "$good" -eq 1152 ] || fail "BUFE=1: $good blocks acknowledged, not 1152"
 	fi
 	echo "BUFE=$bufe: $good blocks acknowledged and in the image"
-	passed=$((passed + 1))
 done
 
 # (c) + (f): IMMED operations polled.
+check "(c) IMMED SYNCHRONIZE CACHE and CLOSE SESSION polled with rising progress; page 2Ah and GET PERFORMANCE follow SET CD SPEED"
 sim_start immed --drive lun=0,media=cd-r,image="$WORK/immed.disclog" --time-scale 0.05
 "$TIMECLIENT" "$(url)" immed || fail "IMMED SYNCHRONIZE CACHE / CLOSE SESSION"
 sim_stop
-passed=$((passed + 1))
 
 # (d) a held response, another session served meanwhile.
+check "(d) CLOSE SESSION without IMMED answers after its time while another session is served"
 sim_start held --drive lun=0,media=cd-r,image="$WORK/held.disclog" --drive lun=1,media=dvd+r \
 	--time-scale 0.05
 "$TIMECLIENT" "$(url)" held >"$WORK/held.out" || { cat "$WORK/held.out"; fail "held CLOSE SESSION"; }
@@ -94,12 +94,12 @@ awk '$1 == "close_wall_s" { c = $2 } $1 == "other_max_ms" { m = $2 }
 	END { if (c < 1.5 || c > 10) { print "FAIL: CLOSE answered after " c " s, expected ~1.88"; exit 1 }
 	      if (m > 1000) { print "FAIL: the other session waited " m " ms"; exit 1 } }' "$WORK/held.out" ||
 	fail "held response timing"
-passed=$((passed + 1))
 
 # (g) busy-when-full (fixtures/drives/slim-laptop.drive): a 1 MiB buffer that answers
 # 02/04/08 instead of holding a WRITE.  At --time-scale 0.5 the 8x DVD drains at
 # about 22 MB/s, far slower than the engine sends even under sanitizers: wengine must
 # back off and resend (busy_retries > 0) and every block must land exactly once.
+check "(g) a drive that answers busy when its buffer is full: wengine retries, every block lands once"
 mkdata "$WORK/busy.bin" 8 7
 sim_start busy --drive "lun=0,media=dvd+r,image=$WORK/busy.disclog,personality=$FIXTURES/drives/slim-laptop.drive" \
 	--time-scale 0.5
@@ -112,6 +112,3 @@ retries=$(grep -o '"busy_retries":[0-9]*' "$WORK/busy.json" | cut -d: -f2)
 "$DISCLOG" extract "$WORK/busy.disclog" --lba 0 --count 4096 -o "$WORK/busy.back" || fail "extract"
 cmp "$WORK/busy.bin" "$WORK/busy.back" || fail "busy-when-full: the image differs from the data"
 echo "busy-when-full: $retries busy answers retried by the engine, 4096 blocks in the image"
-passed=$((passed + 1))
-
-echo "$passed passed, 0 failed"

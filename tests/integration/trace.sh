@@ -10,6 +10,7 @@
 
 golden="$FIXTURES/trace/short-burn.jsonl"
 trace="$WORK/trace.jsonl"
+check "a short burn with a deferred error writes one trace line per command while simdrive runs"
 sim_start trace --drive lun=0,media=dvd+r,image="$WORK/burn.disclog" --trace "$trace" \
 	--fault 'write-error lba=40 deferred'
 "$FAULTCLIENT" "iscsi://$SIM_HOST/$SIM_TARGET/0" ready "write 0 16 1 GOOD" "write 16 16 1 GOOD" \
@@ -20,11 +21,12 @@ sim_start trace --drive lun=0,media=dvd+r,image="$WORK/burn.disclog" --trace "$t
 	fail "trace has $(wc -l <"$trace") lines while simdrive runs, expected $(wc -l <"$golden")"
 sim_stop
 
+check "the trace, time fields masked, equals fixtures/trace/short-burn.jsonl"
 mask() { sed -E 's/"vtime_us":[0-9]+/"vtime_us":0/; s/"wall_us":[0-9]+/"wall_us":0/' "$1"; }
 mask "$trace" >"$WORK/trace.masked"
 diff -u "$golden" "$WORK/trace.masked" || fail "the trace differs from $golden"
+echo "trace of $(wc -l <"$trace") commands matches $golden"
 # The time fields are there and move forward.
+check "wall_us never goes backwards"
 awk -F'"wall_us":' '{ split($2, a, ","); if (a[1] + 0 < last) exit 1; last = a[1] + 0 }' "$trace" ||
 	fail "wall_us goes backwards"
-echo "trace of $(wc -l <"$trace") commands matches $golden"
-echo "1 passed, 0 failed"

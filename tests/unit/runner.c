@@ -3,8 +3,9 @@
  * Usage: test_X [-t SUITE[.TEST]] [-l]
  *   -t  run only tests whose "SUITE.TEST" name matches the shell glob
  *   -l  list the tests
- * Exit status: 0 when every test ran and passed, 1 on any failure, 99 on setup error
- * (the automake test driver reports 99 as a hard error). */
+ * Exit status: 0 when every test ran and passed, 1 on any failure, 77 when the
+ * environment lacks something the program needs (UNIT_NEED; automake: SKIP), 99 on
+ * setup error (the automake test driver reports 99 as a hard error). */
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,36 @@ void unit_enlist(unit_register_fn fn)
 }
 
 static const char *filter;
+
+static unit_need_fn needs[8];
+static size_t nneeds;
+
+void unit_enlist_need(unit_need_fn fn)
+{
+	if (nneeds < sizeof(needs) / sizeof(needs[0]))
+		needs[nneeds++] = fn;
+	else
+		abort();
+}
+
+const char *unit_need_env(const char *var, const char *example)
+{
+	static char why[256];
+	const char *v = getenv(var);
+	if (v && *v)
+		return NULL;
+	snprintf(why, sizeof(why), "%s is not set (run through make check, or set %s=%s)", var, var,
+		 example);
+	return why;
+}
+
+/* The program's name for messages: libtool runs it as .libs/lt-NAME. */
+static const char *prog_name(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+	const char *name = slash ? slash + 1 : argv0;
+	return strncmp(name, "lt-", 3) == 0 ? name + 3 : name;
+}
 
 int unit_add_suite(const char *name, const struct unit_test *tests, size_t n)
 {
@@ -72,6 +103,14 @@ int main(int argc, char **argv)
 				printf("%s.%s\n", s->pName, t->pName);
 		CU_cleanup_registry();
 		return 0;
+	}
+	for (size_t i = 0; i < nneeds; i++) {
+		const char *why = needs[i]();
+		if (why) {
+			fprintf(stderr, "%s: SKIP: %s\n", prog_name(argv[0]), why);
+			CU_cleanup_registry();
+			return 77;
+		}
 	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -10,6 +10,14 @@
 #include <unistd.h>
 
 #include "simproc.h"
+#include "unit.h"
+
+/* Every program that starts a simdrive needs to know which one. */
+static const char *need_simdrive(void)
+{
+	return unit_need_env("SIMDRIVE", "path/to/simdrive");
+}
+UNIT_NEED(need_simdrive)
 
 static const char *tmpdir(void)
 {

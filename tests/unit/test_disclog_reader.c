@@ -17,16 +17,19 @@
 
 static char tmp_path[512];
 
-/* A fresh scratch path under $TESTTMP (make check) or the current directory. */
+/* A fresh scratch path under $TESTTMP (make check), else $TMPDIR or /tmp: run on its
+ * own, the program must not need a writable current directory. */
 static const char *scratch(const char *name)
 {
 	const char *dir = getenv("TESTTMP");
 	if (dir && *dir) {
 		mkdir(dir, 0777);
-		snprintf(tmp_path, sizeof(tmp_path), "%s/dlr-%ld-%s", dir, (long)getpid(), name);
 	} else {
-		snprintf(tmp_path, sizeof(tmp_path), "./dlr-%ld-%s", (long)getpid(), name);
+		dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
 	}
+	snprintf(tmp_path, sizeof(tmp_path), "%s/dlr-%ld-%s", dir, (long)getpid(), name);
 	return tmp_path;
 }
 

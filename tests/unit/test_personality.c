@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devtest.h"
@@ -59,6 +60,16 @@ static const char *fixture(const char *name)
 	snprintf(path, sizeof(path), "%s/drives/%s.drive", dir && *dir ? dir : "fixtures", name);
 	return path;
 }
+
+/* The shipped files: $FIXTURES, or ./fixtures when run from the top of the source tree. */
+static const char *need_fixtures(void)
+{
+	struct stat st;
+	if (stat("fixtures/drives", &st) == 0 && S_ISDIR(st.st_mode))
+		return NULL;
+	return unit_need_env("FIXTURES", "path/to/fixtures");
+}
+UNIT_NEED(need_fixtures)
 
 /* ---- the parser ---------------------------------------------------------------- */
 

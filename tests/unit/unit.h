@@ -28,4 +28,21 @@ struct unit_test {
 int unit_add_suite(const char *name, const struct unit_test *tests, size_t n);
 #define UNIT_ADD_SUITE(name, tests) unit_add_suite((name), (tests), sizeof(tests) / sizeof((tests)[0]))
 
+/* Something the program needs from its environment (make check provides it), checked
+ * before any test runs: fn returns NULL when it is there, else why not.  A program
+ * run without it exits 77 (automake's SKIP) with that reason instead of failing. */
+typedef const char *(*unit_need_fn)(void);
+
+void unit_enlist_need(unit_need_fn fn);
+
+#define UNIT_NEED(fn)                                                       \
+	static void __attribute__((constructor)) unit_need_##fn(void)      \
+	{                                                                   \
+		unit_enlist_need(fn);                                       \
+	}
+
+/* The usual reason: "VAR is not set (run through make check, or set VAR=EXAMPLE)",
+ * or NULL when VAR is set and not empty. */
+const char *unit_need_env(const char *var, const char *example);
+
 #endif

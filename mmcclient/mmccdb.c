@@ -343,6 +343,7 @@ bool mcc_disc_info(const uint8_t *p, int len, struct mcc_disc_info *d)
 	d->first_in_last = p[5] | p[10] << 8;
 	d->last_in_last = p[6] | p[11] << 8;
 	d->bg_format = p[7] & 3;
+	d->disc_type = p[8];
 	d->leadin = mcc_be32(p + 16);
 	d->last_leadout = mcc_be32(p + 20);
 	return true;
@@ -355,6 +356,8 @@ bool mcc_track_info(const uint8_t *p, int len, struct mcc_track_info *t)
 		return false;
 	t->number = p[2] | (len > 32 ? p[32] << 8 : 0);
 	t->session = p[3] | (len > 33 ? p[33] << 8 : 0);
+	t->damage = p[5] & 0x20;
+	t->copy = p[5] & 0x10;
 	t->mode = p[5] & 0x0f;
 	t->rt = p[6] & 0x80;
 	t->blank = p[6] & 0x40;

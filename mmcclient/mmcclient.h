@@ -211,6 +211,7 @@ struct mcc_disc_info {
 	bool     erasable;
 	int      first_track, sessions, first_in_last, last_in_last;
 	int      bg_format;		/* background format status */
+	int      disc_type;
 	uint32_t leadin;		/* last session lead-in start (CD: 00 M S F) */
 	uint32_t last_leadout;		/* last possible lead-out start */
 };
@@ -220,7 +221,7 @@ bool mcc_disc_info(const uint8_t *p, int len, struct mcc_disc_info *d);
 struct mcc_track_info {
 	int      number, session;	/* with their MSBs (bytes 32, 33) when they came */
 	int      mode, data_mode;	/* track mode, data mode */
-	bool     rt, blank, packet, fp;
+	bool     damage, copy, rt, blank, packet, fp;
 	bool     nwa_v, lra_v;
 	uint32_t start, nwa, free, packet_size, size, lra;
 };

@@ -1582,33 +1582,21 @@ done:
 
 /* ---- close, sync ---------------------------------------------------------------------- */
 
-/* What "session" and "finalize" send per medium (doc/simdrive-recorder.md §5).  CD and
- * DVD-R/RW have no finalize function: CLOSE SESSION finalizes or leaves the disc
- * appendable as page 05h multi-session says, so wengine sets it (11b for
- * "session", 00b for "finalize").  DVD+R and BD-R ignore page 05h and have their own
- * finalize functions.  Rewritable media: 010b stops background formatting. */
-static const struct close_rule {
-	int32_t profile;	/* 0: any other */
-	uint8_t session_fn, finalize_fn;
-	bool page05;
-} close_rules[] = {
-	{ 0x0009, MCC_CLOSE_SESSION, MCC_CLOSE_SESSION, true },	/* CD-R */
-	{ 0x000A, MCC_CLOSE_SESSION, MCC_CLOSE_SESSION, true },	/* CD-RW */
-	{ 0x0011, MCC_CLOSE_SESSION, MCC_CLOSE_SESSION, true },	/* DVD-R */
-	{ 0x0014, MCC_CLOSE_SESSION, MCC_CLOSE_SESSION, true },	/* DVD-RW sequential */
-	{ 0x0015, MCC_CLOSE_SESSION, MCC_CLOSE_SESSION, true },	/* DVD-R DL */
-	{ 0x001B, MCC_CLOSE_SESSION, MCC_CLOSE_FINALIZE_MIN_RADIUS, false },	/* DVD+R */
-	{ 0x002B, MCC_CLOSE_SESSION, MCC_CLOSE_FINALIZE_MIN_RADIUS, false },	/* DVD+R DL */
-	{ 0x0041, MCC_CLOSE_SESSION, MCC_CLOSE_FINALIZE, false },	/* BD-R */
-	{ 0, MCC_CLOSE_SESSION, MCC_CLOSE_SESSION, false },
-};
-
-static const struct close_rule *close_rule_for(int32_t profile)
+/* What "session" and "finalize" send per medium (doc/simdrive-recorder.md §5): CLOSE
+ * SESSION (010b), or to finalize the medium's own function (mcc_finalize_function:
+ * DVD+R and BD-R ignore page 05h).  CD and DVD-R/RW have no finalize function: CLOSE
+ * SESSION finalizes or leaves the disc appendable as page 05h multi-session says, so
+ * wengine sets it (11b for "session", 00b for "finalize").  Rewritable media: 010b
+ * stops background formatting. */
+static bool close_sets_page05(int32_t profile)
 {
-	size_t i = 0;
-	while (close_rules[i].profile && close_rules[i].profile != profile)
-		i++;
-	return &close_rules[i];
+	switch (profile) {
+	case 0x0009: case 0x000A:		/* CD-R, CD-RW */
+	case 0x0011: case 0x0014: case 0x0015:	/* DVD-R, DVD-RW sequential, DVD-R DL */
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* One no-data command with the long timeout; reports failures. */
@@ -1655,8 +1643,7 @@ static int cmd_close(struct wctx *c)
 
 	bool finalize = strcmp(what, "finalize") == 0;
 	int32_t profile = current_profile(c->rec);
-	const struct close_rule *rule = close_rule_for(profile);
-	if (rule->page05) {
+	if (close_sets_page05(profile)) {
 		uint8_t ms = finalize ? MCC_MS_NONE : MCC_MS_NEXT_ALLOWED;
 		hresult_t hr = edit_page05(c->rec, edit_multisession, &ms);
 		if (IMAPI_FAILED(hr)) {
@@ -1665,7 +1652,7 @@ static int cmd_close(struct wctx *c)
 			return report(cmd, hr, rec_sense(c->rec, sbuf));
 		}
 	}
-	uint8_t fn = finalize ? rule->finalize_fn : rule->session_fn;
+	uint8_t fn = finalize ? mcc_finalize_function(profile) : MCC_CLOSE_SESSION;
 	snprintf(desc, sizeof(desc), "%s (CLOSE function %d%d%db on %s)",
 		 finalize ? "finalize" : "CLOSE SESSION", fn >> 2 & 1, fn >> 1 & 1, fn & 1,
 		 mcc_profile_name(profile));

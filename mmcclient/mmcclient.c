@@ -2,6 +2,7 @@
  * queued, its outcome (the contract is in mmcclient.h). */
 #include "mmcclient.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -164,5 +165,6 @@ double mcc_now_s(void)
 void mcc_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)	/* a signal: sleep the rest */
+		;
 }

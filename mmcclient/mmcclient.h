@@ -94,6 +94,10 @@ enum mcc_family { MCC_FAM_UNKNOWN, MCC_FAM_CD, MCC_FAM_DVD, MCC_FAM_BD };
 const char *mcc_profile_name(int profile);
 /* The family of a profile in the table; MCC_FAM_UNKNOWN for 0 and any other number. */
 enum mcc_family mcc_profile_family(int profile);
+/* The CLOSE TRACK/SESSION function that finalizes a disc of this profile: 101b on DVD+R
+ * and DVD+R DL, 110b on BD-R, else 010b (CLOSE SESSION, which finalizes when page 05h
+ * multi-session is 00b). */
+uint8_t mcc_finalize_function(int profile);
 
 /* ---- CDB builders ---------------------------------------------------------------------
  * Each returns the whole CDB (unused bytes and the CONTROL byte zero) with its length.

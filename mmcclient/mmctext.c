@@ -81,6 +81,15 @@ enum mcc_family mcc_profile_family(int profile)
 	return i >= 0 ? profiles[i].family : MCC_FAM_UNKNOWN;
 }
 
+uint8_t mcc_finalize_function(int profile)
+{
+	switch (profile) {
+	case 0x001B: case 0x002B: return MCC_CLOSE_FINALIZE_MIN_RADIUS;
+	case 0x0041: return MCC_CLOSE_FINALIZE;
+	default: return MCC_CLOSE_SESSION;
+	}
+}
+
 void mcc_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);

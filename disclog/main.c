@@ -13,6 +13,7 @@
 
 #include "dlcodec.h"
 #include "dlexport.h"
+#include "json.h"
 
 enum { EX_OK = 0, EX_DIFF = 1, EX_USAGE = 2, EX_IO = 3, EX_IMAGE = 4, EX_CONTENT = 5 };
 
@@ -97,16 +98,7 @@ static int open_reader(const char *path, unsigned flags, struct dl_reader **r)
 
 static void json_str(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
+	sim_json_fputs(stdout, s);
 }
 
 static const char *track_mode_name(const struct dl_track *t)

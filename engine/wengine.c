@@ -5,7 +5,9 @@
  * A client of the public API only (writeengine.h, imapi2_hresult.h), as an IMAPI2
  * application is: commands the library has no method for (CLOSE TRACK/SESSION,
  * SYNCHRONIZE CACHE, READ(10), GET PERFORMANCE, READ BUFFER CAPACITY) go through the
- * pass-through methods; layouts are MMC-6's, cited by command or page.
+ * pass-through methods.  Their CDBs, the page 05h fields, the disc and track
+ * information layouts, the profile names and the JSON strings are mmcclient's
+ * (mmcclient/README.md: the engine library itself does not use it).
  *
  * Exit status: 0 success, 1 the drive or the engine failed, 2 usage error, 3 FILE
  * cannot be opened, read or written, 4 verify found a difference. */
@@ -27,57 +29,12 @@
 #include <unistd.h>
 
 #include "imapi2_hresult.h"
+#include "mmcclient.h"
 #include "writeengine.h"
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_FILE = 3, EX_MISMATCH = 4 };
 
 #define PROG "wengine"
-
-/* ---- Big-endian fields of CDBs and MMC data (the only byte-order code here) ------- */
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* ---- MMC constants (opcodes, close functions, response offsets) ------------------ */
-
-enum {
-	MMC_SYNCHRONIZE_CACHE = 0x35, MMC_READ10 = 0x28, MMC_CLOSE_TRACK_SESSION = 0x5B,
-	MMC_READ_BUFFER_CAPACITY = 0x5C, MMC_GET_PERFORMANCE = 0xAC,
-};
-enum {
-	MMC_CLOSE_TRACK = 0x01, MMC_CLOSE_SESSION = 0x02,
-	MMC_CLOSE_FINALIZE_MIN_RADIUS = 0x05, MMC_CLOSE_FINALIZE = 0x06,
-};
-/* Page 05h byte offsets and masks (MMC-6 Write Parameters mode page). */
-enum {
-	P05_FLAGS = 2,		/* b6 BUFE, b5 LS_V, b4 Test Write, b3-0 write type */
-	P05_MS = 3,		/* b7-6 multi-session, b5 FP, b4 copy, b3-0 track mode */
-	P05_DBT = 4,		/* b3-0 data block type */
-	P05_LINK = 5, P05_SESSION_FORMAT = 8, P05_PACKET = 10, P05_PAUSE = 14,
-	P05_MIN = 16,		/* what is decoded */
-};
-enum { MS_NONE = 0x00, MS_NEXT_ALLOWED = 0xC0 };
 
 /* CLOSE, SYNCHRONIZE CACHE without IMMED can take minutes on a real drive (fixation;
  * libburn allows 3600 s). */
@@ -85,64 +42,25 @@ enum { MS_NONE = 0x00, MS_NEXT_ALLOWED = 0xC0 };
 /* How long a pass-through command answered NOT READY "in progress" is re-sent. */
 #define BUSY_WAIT_MS 300000
 
-/* ---- Profiles ----------------------------------------------------------------------- */
-
-enum family { FAM_UNKNOWN, FAM_CD, FAM_DVD, FAM_BD };
-
-static const struct profile_row {
-	int32_t number;
-	const char *name;
-	enum family family;
-} profile_rows[] = {
-	{ 0x0008, "CD-ROM", FAM_CD }, { 0x0009, "CD-R", FAM_CD }, { 0x000A, "CD-RW", FAM_CD },
-	{ 0x0010, "DVD-ROM", FAM_DVD }, { 0x0011, "DVD-R", FAM_DVD },
-	{ 0x0012, "DVD-RAM", FAM_DVD }, { 0x0013, "DVD-RW restricted overwrite", FAM_DVD },
-	{ 0x0014, "DVD-RW", FAM_DVD }, { 0x0015, "DVD-R DL", FAM_DVD },
-	{ 0x0016, "DVD-R DL layer jump", FAM_DVD }, { 0x001A, "DVD+RW", FAM_DVD },
-	{ 0x001B, "DVD+R", FAM_DVD }, { 0x002A, "DVD+RW DL", FAM_DVD },
-	{ 0x002B, "DVD+R DL", FAM_DVD }, { 0x0040, "BD-ROM", FAM_BD },
-	{ 0x0041, "BD-R", FAM_BD }, { 0x0042, "BD-R RRM", FAM_BD }, { 0x0043, "BD-RE", FAM_BD },
-};
-
-static const struct profile_row *profile_find(int32_t number)
-{
-	for (size_t i = 0; i < sizeof(profile_rows) / sizeof(profile_rows[0]); i++)
-		if (profile_rows[i].number == number)
-			return &profile_rows[i];
-	return NULL;
-}
-
-static const char *profile_name(int32_t number)
-{
-	const struct profile_row *p = profile_find(number);
-	if (number == 0)
-		return "none";
-	return p ? p->name : "unknown";
-}
-
-static enum family profile_family(int32_t number)
-{
-	const struct profile_row *p = profile_find(number);
-	return p ? p->family : FAM_UNKNOWN;
-}
+/* ---- Speeds ----------------------------------------------------------------------- */
 
 /* What "1x" is per family, in bytes per second of user data: CD 75 sectors/s (at
  * 2352 bytes, the 176.4 kB/s of page 2Ah and GET PERFORMANCE), DVD 1 385 000, BD
- * 4 495 500 (the 1x rates libburn and drives use). */
-static double family_1x_bytes(enum family f)
+ * 4 495 500. */
+static double family_1x_bytes(enum mcc_family f)
 {
 	switch (f) {
-	case FAM_CD:  return 75.0 * 2352;
-	case FAM_DVD: return 1385000.0;
-	case FAM_BD:  return 4495500.0;
+	case MCC_FAM_CD:  return 75.0 * 2352;
+	case MCC_FAM_DVD: return 1385000.0;
+	case MCC_FAM_BD:  return 4495500.0;
 	default:      return 0;
 	}
 }
 
 /* Speed as "x" of a write: CD counts sectors (75 a second whatever their size). */
-static double speed_x(enum family f, double bytes_per_s, int bps)
+static double speed_x(enum mcc_family f, double bytes_per_s, int bps)
 {
-	if (f == FAM_CD)
+	if (f == MCC_FAM_CD)
 		return bps > 0 ? bytes_per_s / bps / 75.0 : 0;
 	double one = family_1x_bytes(f);
 	return one > 0 ? bytes_per_s / one : 0;
@@ -173,21 +91,6 @@ static void out_end(struct out *o)
 	fflush(o->f);
 }
 
-static void out_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 /* Starts a member: JSON comma and "key": (no key inside arrays); text indentation and
  * "label:" plus a space before a value (a "- " bullet inside arrays when label is
  * NULL). */
@@ -197,7 +100,7 @@ static void out_member(struct out *o, const char *key, const char *label, bool v
 		if (o->count[o->depth]++)
 			fputc(',', o->f);
 		if (key) {
-			out_json_string(o->f, key);
+			mcc_json_str(o->f, key);
 			fputc(':', o->f);
 		}
 	} else {
@@ -258,7 +161,7 @@ static void out_str(struct out *o, const char *key, const char *label, const cha
 {
 	out_key(o, key, label);
 	if (o->json)
-		out_json_string(o->f, v);
+		mcc_json_str(o->f, v);
 	else
 		fprintf(o->f, "%s\n", v);
 }
@@ -749,8 +652,7 @@ enum xdir { X_NONE, X_IN, X_OUT };
 
 /* One pass-through command. */
 struct xfer {
-	uint8_t cdb[16];
-	uint32_t cdb_len;
+	struct mcc_cdb cdb;
 	enum xdir dir;
 	uint8_t *buf;
 	uint32_t len;
@@ -758,12 +660,6 @@ struct xfer {
 	uint32_t timeout_s;
 	uint8_t sense[IMAPI_SENSE_LEN];
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
 
 /* Sends x, returning S_OK or a failed HRESULT: CHECK CONDITION becomes the project's
  * sense HRESULT (IMAPI_HR_FROM_SENSE) with the sense kept in x->sense.  The
@@ -782,15 +678,15 @@ static hresult_t xfer_run(disc_recorder_ex *r, struct xfer *x)
 		x->got = 0;
 		switch (x->dir) {
 		case X_IN:
-			hr = disc_recorder_ex_send_command_get_data_from_device(r, x->cdb,
-				x->cdb_len, x->sense, x->timeout_s, x->buf, x->len, &x->got);
+			hr = disc_recorder_ex_send_command_get_data_from_device(r, x->cdb.b,
+				(uint32_t)x->cdb.len, x->sense, x->timeout_s, x->buf, x->len, &x->got);
 			break;
 		case X_OUT:
-			hr = disc_recorder_ex_send_command_send_data_to_device(r, x->cdb,
-				x->cdb_len, x->sense, x->timeout_s, x->buf, x->len);
+			hr = disc_recorder_ex_send_command_send_data_to_device(r, x->cdb.b,
+				(uint32_t)x->cdb.len, x->sense, x->timeout_s, x->buf, x->len);
 			break;
 		default:
-			hr = disc_recorder_ex_send_command_no_data(r, x->cdb, x->cdb_len,
+			hr = disc_recorder_ex_send_command_no_data(r, x->cdb.b, (uint32_t)x->cdb.len,
 				x->sense, x->timeout_s);
 			break;
 		}
@@ -801,7 +697,7 @@ static hresult_t xfer_run(disc_recorder_ex *r, struct xfer *x)
 			continue;
 		if (key == 0x2 && asc == 0x04 && (ascq == 0x01 || ascq == 0x07 || ascq == 0x08) &&
 		    waited < BUSY_WAIT_MS) {
-			sleep_ms(100);
+			mcc_sleep_ms(100);
 			waited += 100;
 			continue;
 		}
@@ -826,69 +722,48 @@ static int32_t current_profile(disc_recorder_ex *r)
 	return cur;
 }
 
-/* ---- Disc and track information (MMC-6 READ DISC/TRACK INFORMATION, READ TOC) ------- */
+/* ---- Disc and track information ----------------------------------------------------- */
 
 struct disc_info {
-	int status, last_state;
-	bool erasable;
-	unsigned first_track, sessions, first_in_last, last_in_last;
-	uint8_t disc_type, bg_format;
+	struct mcc_disc_info f;
 	bool leadin_valid, leadout_valid;
-	int32_t leadin, leadout;
+	int32_t leadin, leadout;	/* as LBAs */
 };
 
-/* CD addresses in READ DISC INFORMATION are "00 M S F" (MMC-6 READ DISC INFORMATION;
- * MSF as ECMA-130 counts it, 00:02:00 = LBA 0). */
+/* CD addresses in READ DISC INFORMATION are "00 M S F" (MMC-6 §6.21.3); M >= 90 is
+ * the lead-in area before LBA 0. */
 static int32_t msf_to_lba(uint8_t m, uint8_t s, uint8_t f)
 {
 	int32_t v = ((int32_t)m * 60 + s) * 75 + f;
 	return m >= 90 ? v - 450150 : v - 150;
 }
 
-static bool rdi_addr(const uint8_t *p, bool cd, int32_t *lba)
+static bool rdi_addr(uint32_t v, bool cd, int32_t *lba)
 {
-	if (be32(p) == 0xffffffffu)
+	if (v == 0xffffffffu)
 		return false;
-	*lba = cd ? msf_to_lba(p[1], p[2], p[3]) : (int32_t)be32(p);
+	*lba = cd ? msf_to_lba((uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v) : (int32_t)v;
 	return true;
 }
 
-static hresult_t read_disc_info(disc_recorder_ex *r, enum family fam, struct disc_info *di)
+static hresult_t read_disc_info(disc_recorder_ex *r, enum mcc_family fam, struct disc_info *di)
 {
 	uint8_t *d = NULL;
 	uint32_t n = 0;
 	hresult_t hr = disc_recorder_ex_get_disc_information(r, &d, &n);
 	if (IMAPI_FAILED(hr))
 		return hr;
-	if (n < 24) {
-		imapi_free(d);
-		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
-	}
 	memset(di, 0, sizeof(*di));
-	di->erasable = d[2] & 0x10;
-	di->last_state = (d[2] >> 2) & 0x03;
-	di->status = d[2] & 0x03;
-	di->first_track = d[3];
-	di->sessions = (unsigned)d[9] << 8 | d[4];
-	di->first_in_last = (unsigned)d[10] << 8 | d[5];
-	di->last_in_last = (unsigned)d[11] << 8 | d[6];
-	di->bg_format = d[7] & 0x03;
-	di->disc_type = d[8];
-	di->leadin_valid = rdi_addr(d + 16, fam == FAM_CD, &di->leadin);
-	di->leadout_valid = rdi_addr(d + 20, fam == FAM_CD, &di->leadout);
+	bool ok = mcc_disc_info(d, (int)n, &di->f);
 	imapi_free(d);
+	if (!ok)
+		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	di->leadin_valid = rdi_addr(di->f.leadin, fam == MCC_FAM_CD, &di->leadin);
+	di->leadout_valid = rdi_addr(di->f.last_leadout, fam == MCC_FAM_CD, &di->leadout);
 	return S_OK;
 }
 
-struct track_info {
-	unsigned number, session;
-	uint8_t track_mode, data_mode;
-	bool damage, copy, reserved, blank, packet, fixed_packet, nwa_valid, lra_valid;
-	int32_t start, nwa, last_recorded;
-	uint32_t free_blocks, packet_size, size;
-};
-
-static hresult_t read_track_info(disc_recorder_ex *r, unsigned number, struct track_info *ti)
+static hresult_t read_track_info(disc_recorder_ex *r, unsigned number, struct mcc_track_info *ti)
 {
 	uint8_t *d = NULL;
 	uint32_t n = 0;
@@ -896,57 +771,35 @@ static hresult_t read_track_info(disc_recorder_ex *r, unsigned number, struct tr
 			IMAPI_READ_TRACK_ADDRESS_TYPE_TRACK, &d, &n);
 	if (IMAPI_FAILED(hr))
 		return hr;
-	if (n < 32) {
-		imapi_free(d);
-		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
-	}
-	memset(ti, 0, sizeof(*ti));
-	ti->number = (n > 32 ? (unsigned)d[32] << 8 : 0) | d[2];
-	ti->session = (n > 33 ? (unsigned)d[33] << 8 : 0) | d[3];
-	ti->damage = d[5] & 0x20;
-	ti->copy = d[5] & 0x10;
-	ti->track_mode = d[5] & 0x0f;
-	ti->reserved = d[6] & 0x80;
-	ti->blank = d[6] & 0x40;
-	ti->packet = d[6] & 0x20;
-	ti->fixed_packet = d[6] & 0x10;
-	ti->data_mode = d[6] & 0x0f;
-	ti->lra_valid = d[7] & 0x02;
-	ti->nwa_valid = d[7] & 0x01;
-	ti->start = (int32_t)be32(d + 8);
-	ti->nwa = (int32_t)be32(d + 12);
-	ti->free_blocks = be32(d + 16);
-	ti->packet_size = be32(d + 20);
-	ti->size = be32(d + 24);
-	ti->last_recorded = (int32_t)be32(d + 28);
+	bool ok = mcc_track_info(d, (int)n, ti);
 	imapi_free(d);
-	return S_OK;
+	return ok ? S_OK : E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 }
 
 /* The next writable address: READ TRACK INFORMATION of the last track in the last
  * session (RDI), which is the invisible or incomplete track on every sequential
- * medium (growisofs' way; track FFh is defined for CD and DVD+R only).  No
- * writable track (finalized disc, closed track): E_FAIL with *why set. */
-static hresult_t find_nwa(disc_recorder_ex *r, enum family fam, int32_t *nwa, const char **why)
+ * medium (growisofs' way; track FFh is CD/DVD+R only).  No writable track (finalized
+ * disc, closed track): E_FAIL with *why set. */
+static hresult_t find_nwa(disc_recorder_ex *r, enum mcc_family fam, int32_t *nwa, const char **why)
 {
 	struct disc_info di;
-	struct track_info ti;
+	struct mcc_track_info ti;
 	hresult_t hr = read_disc_info(r, fam, &di);
 	*why = NULL;
 	if (IMAPI_FAILED(hr))
 		return hr;
-	if (di.status == 2) {
+	if (di.f.status == 2) {
 		*why = "the disc is finalized";
 		return E_FAIL;
 	}
-	hr = read_track_info(r, di.last_in_last, &ti);
+	hr = read_track_info(r, (unsigned)di.f.last_in_last, &ti);
 	if (IMAPI_FAILED(hr))
 		return hr;
-	if (!ti.nwa_valid) {
+	if (!ti.nwa_v) {
 		*why = "the last track has no valid next writable address";
 		return E_FAIL;
 	}
-	*nwa = ti.nwa;
+	*nwa = (int32_t)ti.nwa;
 	return S_OK;
 }
 
@@ -956,7 +809,7 @@ static const char *const write_type_names[16] = {
 	[0] = "packet/incremental", [1] = "TAO", [2] = "SAO/DAO", [3] = "RAW", [4] = "layer jump",
 };
 
-/* Data block types (MMC-6 Write Parameters page): block size and content. */
+/* Data block types (page 05h, MMC-6 §7.5): block size and content. */
 static const struct {
 	int bytes;
 	const char *name;
@@ -986,8 +839,8 @@ static void track_mode_words(uint8_t m, char *buf, size_t len)
 }
 
 /* MODE SENSE page 05h (current), let edit() change it, MODE SELECT it back.  The page
- * length is the drive's (hosts must not assume 32h: some drives say 36h); PS is
- * cleared because MODE SELECT requires it zero. */
+ * length is the drive's (hosts must not assume 32h); PS is cleared because
+ * MODE SELECT requires it zero. */
 static hresult_t edit_page05(disc_recorder_ex *r, void (*edit)(uint8_t *page, const void *arg),
 			     const void *arg)
 {
@@ -997,7 +850,7 @@ static hresult_t edit_page05(disc_recorder_ex *r, void (*edit)(uint8_t *page, co
 			IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &p, &n);
 	if (IMAPI_FAILED(hr))
 		return hr;
-	if (n < P05_MIN) {
+	if (n < MCC_P05_MIN) {
 		imapi_free(p);
 		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 	}
@@ -1012,17 +865,16 @@ static void edit_write_params(uint8_t *p, const void *arg)
 {
 	const struct args *a = arg;
 	if (a->write_type >= 0)
-		p[P05_FLAGS] = (uint8_t)((p[P05_FLAGS] & 0xf0) | a->write_type);
+		mcc_p05_set_write_type(p, (uint8_t)a->write_type);
 	if (a->track_mode >= 0)
-		p[P05_MS] = (uint8_t)((p[P05_MS] & 0xf0) | a->track_mode);
+		mcc_p05_set_track_mode(p, (uint8_t)a->track_mode);
 	if (a->dbt >= 0)
-		p[P05_DBT] = (uint8_t)((p[P05_DBT] & 0xf0) | a->dbt);
+		mcc_p05_set_dbt(p, (uint8_t)a->dbt);
 }
 
 static void edit_multisession(uint8_t *p, const void *arg)
 {
-	const uint8_t *ms = arg;
-	p[P05_MS] = (uint8_t)((p[P05_MS] & 0x3f) | *ms);
+	mcc_p05_set_multisession(p, *(const uint8_t *)arg);
 }
 
 /* ---- info ----------------------------------------------------------------------------- */
@@ -1030,7 +882,7 @@ static void edit_multisession(uint8_t *p, const void *arg)
 struct info {
 	disc_recorder_ex *rec;
 	int32_t profile;
-	enum family fam;
+	enum mcc_family fam;
 	bool have_disc;
 	struct disc_info di;
 };
@@ -1091,19 +943,19 @@ static void info_profiles(struct info *in, struct out *o)
 	} else {
 		out_open_array(o, "profiles", "profiles");
 		for (uint32_t i = 0; i < n; i++)
-			out_fmt(o, NULL, NULL, "%s (%04" PRIX32 "h%s)", profile_name(p[i]),
+			out_fmt(o, NULL, NULL, "%s (%04" PRIX32 "h%s)", mcc_profile_name(p[i]),
 				(uint32_t)p[i], p[i] == in->profile ? ", current" : "");
 		out_close_array(o);
 	}
 	imapi_free(p);
 	if (o->json) {
-		out_str(o, "current_profile", NULL, profile_name(in->profile));
+		out_str(o, "current_profile", NULL, mcc_profile_name(in->profile));
 		out_num(o, "current_profile_number", NULL, in->profile);
 	} else {
 		out_fmt(o, NULL, "current profile", "%s (%04" PRIX32 "h)",
-			profile_name(in->profile), (uint32_t)in->profile);
+			mcc_profile_name(in->profile), (uint32_t)in->profile);
 	}
-	out_str(o, "medium", "medium", in->profile ? profile_name(in->profile) : "none");
+	out_str(o, "medium", "medium", in->profile ? mcc_profile_name(in->profile) : "none");
 }
 
 static const char *const disc_status_names[4] = {
@@ -1121,15 +973,16 @@ static void info_disc(struct info *in, struct out *o)
 	const struct disc_info *di = &in->di;
 	in->have_disc = true;
 	out_open(o, "disc", "disc information");
-	out_str(o, "status", "disc status", disc_status_names[di->status]);
-	out_str(o, "last_session_state", "last session", session_state_names[di->last_state]);
-	out_bool(o, "erasable", "erasable", di->erasable);
-	out_num(o, "first_track", "first track", di->first_track);
-	out_num(o, "sessions", "sessions", di->sessions);
+	out_str(o, "status", "disc status", disc_status_names[di->f.status]);
+	out_str(o, "last_session_state", "last session", session_state_names[di->f.last_state]);
+	out_bool(o, "erasable", "erasable", di->f.erasable);
+	out_num(o, "first_track", "first track", di->f.first_track);
+	out_num(o, "sessions", "sessions", di->f.sessions);
 	out_num(o, "first_track_in_last_session", "first track in last session",
-		di->first_in_last);
-	out_num(o, "last_track_in_last_session", "last track in last session", di->last_in_last);
-	out_fmt(o, "disc_type", "disc type", "%02Xh", di->disc_type);
+		di->f.first_in_last);
+	out_num(o, "last_track_in_last_session", "last track in last session",
+		di->f.last_in_last);
+	out_fmt(o, "disc_type", "disc type", "%02Xh", (unsigned)di->f.disc_type);
 	if (di->leadin_valid)
 		out_num(o, "last_session_leadin_lba", "last session lead-in start", di->leadin);
 	else
@@ -1139,7 +992,7 @@ static void info_disc(struct info *in, struct out *o)
 		snprintf(note, sizeof(note), "capacity %.1f MB in 2048-byte blocks",
 			 (double)di->leadout * 2048 / 1e6);
 		out_num_note(o, "last_possible_leadout_lba", "last possible lead-out start",
-			     di->leadout, in->fam == FAM_CD ? NULL : note);
+			     di->leadout, in->fam == MCC_FAM_CD ? NULL : note);
 	} else {
 		out_null(o, "last_possible_leadout_lba", "last possible lead-out start", "none");
 	}
@@ -1159,8 +1012,9 @@ static void info_tracks(struct info *in, struct out *o)
 	if (!in->have_disc)
 		return;
 	out_open_array(o, "tracks", "tracks of the last session");
-	for (unsigned t = in->di.first_in_last; t && t <= in->di.last_in_last; t++) {
-		struct track_info ti;
+	for (unsigned t = (unsigned)in->di.f.first_in_last; t && t <= (unsigned)in->di.f.last_in_last;
+	     t++) {
+		struct mcc_track_info ti;
 		char label[32], words[64];
 		snprintf(label, sizeof(label), "track %u", t);
 		hresult_t hr = read_track_info(in->rec, t, &ti);
@@ -1171,26 +1025,26 @@ static void info_tracks(struct info *in, struct out *o)
 		out_open(o, NULL, label);
 		out_num(o, "number", "number", ti.number);
 		out_num(o, "session", "session", ti.session);
-		out_num(o, "start", "start", ti.start);
+		out_num(o, "start", "start", (int32_t)ti.start);
 		out_num(o, "size", "size", ti.size);
-		out_num(o, "free", "free blocks", ti.free_blocks);
-		if (ti.nwa_valid)
-			out_num(o, "nwa", "NWA", ti.nwa);
+		out_num(o, "free", "free blocks", ti.free);
+		if (ti.nwa_v)
+			out_num(o, "nwa", "NWA", (int32_t)ti.nwa);
 		else
 			out_null(o, "nwa", "NWA", "not valid");
-		out_bool(o, "nwa_valid", "NWA valid", ti.nwa_valid);
-		if (ti.lra_valid)
-			out_num(o, "last_recorded", "last recorded", ti.last_recorded);
-		track_mode_words(ti.track_mode, words, sizeof(words));
-		out_num_note(o, "track_mode", "track mode", ti.track_mode, words);
+		out_bool(o, "nwa_valid", "NWA valid", ti.nwa_v);
+		if (ti.lra_v)
+			out_num(o, "last_recorded", "last recorded", (int32_t)ti.lra);
+		track_mode_words((uint8_t)ti.mode, words, sizeof(words));
+		out_num_note(o, "track_mode", "track mode", ti.mode, words);
 		out_num_note(o, "data_mode", "data mode", ti.data_mode,
 			     ti.data_mode == 1 ? "mode 1" : ti.data_mode == 2 ? "mode 2" :
 			     ti.data_mode == 15 ? "unknown/audio" : "reserved");
 		out_bool(o, "blank", "blank", ti.blank);
-		out_bool(o, "reserved", "reserved", ti.reserved);
+		out_bool(o, "reserved", "reserved", ti.rt);
 		out_bool(o, "packet", "packet/incremental", ti.packet);
-		out_bool(o, "fixed_packet", "fixed packets", ti.fixed_packet);
-		if (ti.fixed_packet)
+		out_bool(o, "fixed_packet", "fixed packets", ti.fp);
+		if (ti.fp)
 			out_num(o, "packet_size", "packet size", ti.packet_size);
 		out_bool(o, "damage", "damage", ti.damage);
 		out_close(o);
@@ -1205,7 +1059,7 @@ static void info_page05(struct info *in, struct out *o)
 	char words[64];
 	hresult_t hr = disc_recorder_ex_get_mode_page(in->rec, IMAPI_MODE_PAGE_TYPE_WRITE_PARAMETERS,
 			IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &p, &n);
-	if (IMAPI_SUCCEEDED(hr) && n < P05_MIN)
+	if (IMAPI_SUCCEEDED(hr) && n < MCC_P05_MIN)
 		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 	if (IMAPI_FAILED(hr)) {
 		out_unsupported(o, "write_parameters", "write parameters (page 05h)", in->rec, hr,
@@ -1213,7 +1067,7 @@ static void info_page05(struct info *in, struct out *o)
 		imapi_free(p);
 		return;
 	}
-	uint8_t wt = p[P05_FLAGS] & 0x0f, dbt = p[P05_DBT] & 0x0f, tm = p[P05_MS] & 0x0f;
+	uint8_t wt = p[MCC_P05_FLAGS] & 0x0f, dbt = p[MCC_P05_DBT] & 0x0f, tm = p[MCC_P05_TRACK] & 0x0f;
 	out_open(o, "write_parameters", "write parameters (page 05h)");
 	out_str(o, "write_type", "write type", write_type_names[wt] ? write_type_names[wt]
 							   : "reserved");
@@ -1223,27 +1077,27 @@ static void info_page05(struct info *in, struct out *o)
 	out_num(o, "block_size", "block size", dbt_rows[dbt].bytes);
 	track_mode_words(tm, words, sizeof(words));
 	out_num_note(o, "track_mode", "track mode", tm, words);
-	out_bool(o, "bufe", "BUFE", p[P05_FLAGS] & 0x40);
-	out_bool(o, "test_write", "test write", p[P05_FLAGS] & 0x10);
-	out_str(o, "multi_session", "multi-session", multisession_names[p[P05_MS] >> 6]);
-	out_bool(o, "fixed_packet", "fixed packets", p[P05_MS] & 0x20);
-	if (p[P05_FLAGS] & 0x20)
-		out_num(o, "link_size", "link size", p[P05_LINK]);
-	out_fmt(o, "session_format", "session format", "%02Xh", p[P05_SESSION_FORMAT]);
-	out_num(o, "packet_size", "packet size", be32(p + P05_PACKET));
-	out_num(o, "audio_pause", "audio pause length", be16(p + P05_PAUSE));
+	out_bool(o, "bufe", "BUFE", p[MCC_P05_FLAGS] & 0x40);
+	out_bool(o, "test_write", "test write", p[MCC_P05_FLAGS] & 0x10);
+	out_str(o, "multi_session", "multi-session", multisession_names[p[MCC_P05_TRACK] >> 6]);
+	out_bool(o, "fixed_packet", "fixed packets", p[MCC_P05_TRACK] & 0x20);
+	if (p[MCC_P05_FLAGS] & 0x20)
+		out_num(o, "link_size", "link size", p[MCC_P05_LINK]);
+	out_fmt(o, "session_format", "session format", "%02Xh", p[MCC_P05_SESSION_FORMAT]);
+	out_num(o, "packet_size", "packet size", mcc_be32(p + MCC_P05_PACKET));
+	out_num(o, "audio_pause", "audio pause length", mcc_be16(p + MCC_P05_PAUSE));
 	out_close(o);
 	imapi_free(p);
 }
 
 /* kB/s (k = 1000) as "x" of the current medium. */
-static double kbps_x(enum family f, uint32_t kbps)
+static double kbps_x(enum mcc_family f, uint32_t kbps)
 {
 	double one = family_1x_bytes(f);
 	return one > 0 ? kbps * 1000.0 / one : 0;
 }
 
-static void out_speed(struct out *o, const char *key, const char *label, enum family f,
+static void out_speed(struct out *o, const char *key, const char *label, enum mcc_family f,
 		      uint32_t kbps)
 {
 	char note[32];
@@ -1251,10 +1105,9 @@ static void out_speed(struct out *o, const char *key, const char *label, enum fa
 	out_num_note(o, key, label, kbps, note);
 }
 
-/* Page 2Ah (MMC-3 CD/DVD Capabilities and Mechanical Status page): [18-19] maximum
- * write speed and [20-21] current write speed (both obsolete but still filled by
- * drives), [28-29] current write speed selected, [30-31] number of write speed
- * descriptors, 4 bytes each from [32]. */
+/* Page 2Ah: [18-19] maximum write speed and [20-21] current write speed (both
+ * obsolete but still filled by drives), [28-29] current write speed selected,
+ * [30-31] number of write speed descriptors, 4 bytes each from [32]. */
 static void info_page2a(struct info *in, struct out *o)
 {
 	uint8_t *p = NULL;
@@ -1270,17 +1123,17 @@ static void info_page2a(struct info *in, struct out *o)
 		return;
 	}
 	out_open(o, "capabilities", "capabilities (page 2Ah)");
-	if (be16(p + 18))
-		out_speed(o, "max_write_kbps", "maximum write speed", in->fam, be16(p + 18));
-	uint32_t cur = n >= 30 && be16(p + 28) ? be16(p + 28) : be16(p + 20);
+	if (mcc_be16(p + 18))
+		out_speed(o, "max_write_kbps", "maximum write speed", in->fam, mcc_be16(p + 18));
+	uint32_t cur = n >= 30 && mcc_be16(p + 28) ? mcc_be16(p + 28) : mcc_be16(p + 20);
 	if (cur)
 		out_speed(o, "current_write_kbps", "current write speed", in->fam, cur);
-	out_num(o, "buffer_kib", "buffer size KiB", be16(p + 12));
-	if (n >= 32 && be16(p + 30) > 0) {
-		uint32_t nd = be16(p + 30);
+	out_num(o, "buffer_kib", "buffer size KiB", mcc_be16(p + 12));
+	if (n >= 32 && mcc_be16(p + 30) > 0) {
+		uint32_t nd = mcc_be16(p + 30);
 		out_open_array(o, "write_speeds", "write speed descriptors");
 		for (uint32_t i = 0; i < nd && 32 + 4 * i + 4 <= n; i++)
-			out_fmt(o, NULL, NULL, "%u kB/s", be16(p + 32 + 4 * i + 2));
+			out_fmt(o, NULL, NULL, "%u kB/s", mcc_be16(p + 32 + 4 * i + 2));
 		out_close_array(o);
 	}
 	out_close(o);
@@ -1289,15 +1142,14 @@ static void info_page2a(struct info *in, struct out *o)
 
 enum { PERF_MAX = 32, PERF_HDR = 8, PERF_DESC = 16 };
 
-/* GET PERFORMANCE type 03h (MMC-6): 8-byte header, 16-byte descriptors: [0] b4-3 WRC,
- * b1 Exact, b0 MRW; [4-7] end LBA; [8-11] read kB/s; [12-15] write kB/s. */
+/* GET PERFORMANCE type 03h (MMC-6 GET PERFORMANCE, Write Speed descriptors): 8-byte
+ * header, 16-byte descriptors: [0] b4-3 WRC, b1 Exact, b0 MRW; [4-7] end LBA; [8-11]
+ * read kB/s; [12-15] write kB/s. */
 static void info_performance(struct info *in, struct out *o)
 {
 	uint8_t buf[PERF_HDR + PERF_DESC * PERF_MAX];
-	struct xfer x = { .cdb_len = 12, .dir = X_IN, .buf = buf, .len = sizeof(buf) };
-	x.cdb[0] = MMC_GET_PERFORMANCE;
-	put_be16(x.cdb + 8, PERF_MAX);
-	x.cdb[10] = 0x03;
+	struct xfer x = { .cdb = mcc_cdb_get_performance(0, 0, PERF_MAX, 0x03), .dir = X_IN,
+			  .buf = buf, .len = sizeof(buf) };
 	hresult_t hr = xfer_run(in->rec, &x);
 	if (IMAPI_SUCCEEDED(hr) && x.got < PERF_HDR)
 		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
@@ -1306,29 +1158,28 @@ static void info_performance(struct info *in, struct out *o)
 				hr, xfer_sense(&x));
 		return;
 	}
-	uint32_t avail = (be32(buf) + 4 - PERF_HDR) / PERF_DESC;
+	uint32_t avail = (mcc_be32(buf) + 4 - PERF_HDR) / PERF_DESC;
 	out_open_array(o, "write_speeds", "write speeds (GET PERFORMANCE 03h)");
 	for (uint32_t i = 0; i < avail && PERF_HDR + PERF_DESC * (i + 1) <= x.got; i++) {
 		const uint8_t *d = buf + PERF_HDR + PERF_DESC * i;
 		char label[32];
 		snprintf(label, sizeof(label), "speed %" PRIu32, i + 1);
 		out_open(o, NULL, label);
-		out_speed(o, "write_kbps", "write", in->fam, be32(d + 12));
-		out_speed(o, "read_kbps", "read", in->fam, be32(d + 8));
-		out_num(o, "end_lba", "end LBA", be32(d + 4));
+		out_speed(o, "write_kbps", "write", in->fam, mcc_be32(d + 12));
+		out_speed(o, "read_kbps", "read", in->fam, mcc_be32(d + 8));
+		out_num(o, "end_lba", "end LBA", mcc_be32(d + 4));
 		out_str(o, "rotation", "rotation", (d[0] >> 3 & 3) == 1 ? "CAV" : "CLV");
 		out_close(o);
 	}
 	out_close_array(o);
 }
 
-/* READ BUFFER CAPACITY, Block = 0 (MMC-6): [4-7] buffer size, [8-11] free bytes. */
+/* READ BUFFER CAPACITY, Block = 0: [4-7] buffer size, [8-11] free bytes. */
 static void info_buffer(struct info *in, struct out *o)
 {
 	uint8_t buf[12];
-	struct xfer x = { .cdb_len = 10, .dir = X_IN, .buf = buf, .len = sizeof(buf) };
-	x.cdb[0] = MMC_READ_BUFFER_CAPACITY;
-	put_be16(x.cdb + 7, sizeof(buf));
+	struct xfer x = { .cdb = mcc_cdb_read_buffer_capacity(false, sizeof(buf)), .dir = X_IN,
+			  .buf = buf, .len = sizeof(buf) };
 	hresult_t hr = xfer_run(in->rec, &x);
 	if (IMAPI_SUCCEEDED(hr) && x.got < sizeof(buf))
 		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
@@ -1337,7 +1188,7 @@ static void info_buffer(struct info *in, struct out *o)
 				xfer_sense(&x));
 		return;
 	}
-	uint32_t size = be32(buf + 4), free_bytes = be32(buf + 8);
+	uint32_t size = mcc_be32(buf + 4), free_bytes = mcc_be32(buf + 8);
 	out_open(o, "buffer", "drive buffer (READ BUFFER CAPACITY)");
 	out_num(o, "size", "size", size);
 	out_num(o, "free", "free", free_bytes);
@@ -1366,7 +1217,7 @@ static int cmd_info(struct wctx *c)
 		return ex;
 	struct info in = { .rec = c->rec };
 	in.profile = current_profile(c->rec);
-	in.fam = profile_family(in.profile);
+	in.fam = mcc_profile_family(in.profile);
 
 	struct out o;
 	out_begin(&o, stdout, c->a.json);
@@ -1401,7 +1252,7 @@ struct progress {
 	bool show;
 	bool printed;
 	bool cancelled;
-	enum family fam;
+	enum mcc_family fam;
 	int32_t bps;
 	double t_last;
 	int64_t done_last;	/* blocks acknowledged at t_last */
@@ -1478,7 +1329,7 @@ struct wresult {
 	uint32_t max_transfer;
 	int32_t last_written_lba;
 	write_engine_stats st;
-	enum family fam;
+	enum mcc_family fam;
 	bool ran;		/* WriteSection was called */
 };
 
@@ -1683,7 +1534,7 @@ static int cmd_write(struct wctx *c)
 	ex = connect_recorder(c, &r.hr);
 	if (ex != EX_OK)
 		goto done;
-	r.fam = profile_family(current_profile(c->rec));
+	r.fam = mcc_profile_family(current_profile(c->rec));
 
 	/* Page 05h before anything else: it decides the block size the drive expects. */
 	if (a->write_type >= 0 || a->dbt >= 0 || a->track_mode >= 0) {
@@ -1731,41 +1582,27 @@ done:
 
 /* ---- close, sync ---------------------------------------------------------------------- */
 
-/* What "session" and "finalize" send per medium (MMC-6 CLOSE TRACK/SESSION close
- * functions; the table per medium is doc/simdrive-recorder.md §5).  CD and DVD-R/RW
- * have no finalize function: CLOSE SESSION finalizes or leaves the disc appendable as
- * page 05h multi-session says, so wengine sets it (11b for "session", 00b for
- * "finalize").  DVD+R and BD-R ignore page 05h and have their own
- * finalize functions.  Rewritable media: 010b stops background formatting. */
-static const struct close_rule {
-	int32_t profile;	/* 0: any other */
-	uint8_t session_fn, finalize_fn;
-	bool page05;
-} close_rules[] = {
-	{ 0x0009, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* CD-R */
-	{ 0x000A, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* CD-RW */
-	{ 0x0011, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* DVD-R */
-	{ 0x0014, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* DVD-RW sequential */
-	{ 0x0015, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, true },	/* DVD-R DL */
-	{ 0x001B, MMC_CLOSE_SESSION, MMC_CLOSE_FINALIZE_MIN_RADIUS, false },	/* DVD+R */
-	{ 0x002B, MMC_CLOSE_SESSION, MMC_CLOSE_FINALIZE_MIN_RADIUS, false },	/* DVD+R DL */
-	{ 0x0041, MMC_CLOSE_SESSION, MMC_CLOSE_FINALIZE, false },	/* BD-R */
-	{ 0, MMC_CLOSE_SESSION, MMC_CLOSE_SESSION, false },
-};
-
-static const struct close_rule *close_rule_for(int32_t profile)
+/* What "session" and "finalize" send per medium (doc/simdrive-recorder.md §5): CLOSE
+ * SESSION (010b), or to finalize the medium's own function (mcc_finalize_function:
+ * DVD+R and BD-R ignore page 05h).  CD and DVD-R/RW have no finalize function: CLOSE
+ * SESSION finalizes or leaves the disc appendable as page 05h multi-session says, so
+ * wengine sets it (11b for "session", 00b for "finalize").  Rewritable media: 010b
+ * stops background formatting. */
+static bool close_sets_page05(int32_t profile)
 {
-	size_t i = 0;
-	while (close_rules[i].profile && close_rules[i].profile != profile)
-		i++;
-	return &close_rules[i];
+	switch (profile) {
+	case 0x0009: case 0x000A:		/* CD-R, CD-RW */
+	case 0x0011: case 0x0014: case 0x0015:	/* DVD-R, DVD-RW sequential, DVD-R DL */
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* One no-data command with the long timeout; reports failures. */
-static int simple_command(struct wctx *c, const uint8_t *cdb, uint32_t len, const char *what)
+static int simple_command(struct wctx *c, struct mcc_cdb cdb, const char *what)
 {
-	struct xfer x = { .cdb_len = len, .dir = X_NONE, .timeout_s = LONG_TIMEOUT_S };
-	memcpy(x.cdb, cdb, len);
+	struct xfer x = { .cdb = cdb, .dir = X_NONE, .timeout_s = LONG_TIMEOUT_S };
 	hresult_t hr = xfer_run(c->rec, &x);
 	if (IMAPI_FAILED(hr)) {
 		fprintf(stderr, PROG ": %s: %s failed\n", c->cmd->name, what);
@@ -1779,7 +1616,6 @@ static int simple_command(struct wctx *c, const uint8_t *cdb, uint32_t len, cons
 static int cmd_close(struct wctx *c)
 {
 	const char *cmd = c->cmd->name, *what = c->a.pos[1];
-	uint8_t cdb[10] = { MMC_CLOSE_TRACK_SESSION };
 	int64_t track = 0;
 	char desc[64];
 
@@ -1800,17 +1636,15 @@ static int cmd_close(struct wctx *c)
 	if (ex != EX_OK)
 		return ex;
 	if (strcmp(what, "track") == 0) {
-		cdb[2] = MMC_CLOSE_TRACK;
-		put_be16(cdb + 4, (uint16_t)track);
 		snprintf(desc, sizeof(desc), "CLOSE TRACK %" PRId64, track);
-		return simple_command(c, cdb, sizeof(cdb), desc);
+		return simple_command(c, mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK,
+								     (uint16_t)track), desc);
 	}
 
 	bool finalize = strcmp(what, "finalize") == 0;
 	int32_t profile = current_profile(c->rec);
-	const struct close_rule *rule = close_rule_for(profile);
-	if (rule->page05) {
-		uint8_t ms = finalize ? MS_NONE : MS_NEXT_ALLOWED;
+	if (close_sets_page05(profile)) {
+		uint8_t ms = finalize ? MCC_MS_NONE : MCC_MS_NEXT_ALLOWED;
 		hresult_t hr = edit_page05(c->rec, edit_multisession, &ms);
 		if (IMAPI_FAILED(hr)) {
 			uint8_t sbuf[IMAPI_SENSE_LEN];
@@ -1818,20 +1652,21 @@ static int cmd_close(struct wctx *c)
 			return report(cmd, hr, rec_sense(c->rec, sbuf));
 		}
 	}
-	cdb[2] = finalize ? rule->finalize_fn : rule->session_fn;
+	uint8_t fn = finalize ? mcc_finalize_function(profile) : MCC_CLOSE_SESSION;
 	snprintf(desc, sizeof(desc), "%s (CLOSE function %d%d%db on %s)",
-		 finalize ? "finalize" : "CLOSE SESSION", cdb[2] >> 2 & 1, cdb[2] >> 1 & 1,
-		 cdb[2] & 1, profile_name(profile));
-	return simple_command(c, cdb, sizeof(cdb), desc);
+		 finalize ? "finalize" : "CLOSE SESSION", fn >> 2 & 1, fn >> 1 & 1, fn & 1,
+		 mcc_profile_name(profile));
+	return simple_command(c, mcc_cdb_close_track_session(false, fn, 0), desc);
 }
 
 static int cmd_sync(struct wctx *c)
 {
-	uint8_t cdb[10] = { MMC_SYNCHRONIZE_CACHE };	/* IMMED = 0: wait for the flush */
 	int ex = connect_recorder(c, NULL);
 	if (ex != EX_OK)
 		return ex;
-	return simple_command(c, cdb, sizeof(cdb), "SYNCHRONIZE CACHE");
+	/* IMMED = 0: wait for the flush */
+	return simple_command(c, mcc_cdb_synchronize_cache(false),
+			      mcc_op_name(MCC_OP_SYNCHRONIZE_CACHE));
 }
 
 /* ---- read, verify ---------------------------------------------------------------------- */
@@ -1858,16 +1693,14 @@ static int read_blocks(struct wctx *c, int32_t lba, int32_t blocks, int32_t bps,
 	for (int64_t done = 0; done < blocks && ex == EX_OK;) {
 		uint32_t n = blocks - done < per ? (uint32_t)(blocks - done) : per;
 		int32_t at = (int32_t)(lba + done);
-		struct xfer x = { .cdb_len = 10, .dir = X_IN, .buf = buf, .len = n * (uint32_t)bps };
-		x.cdb[0] = MMC_READ10;
-		put_be32(x.cdb + 2, (uint32_t)at);
-		put_be16(x.cdb + 7, (uint16_t)n);
+		struct xfer x = { .cdb = mcc_cdb_read10((uint32_t)at, (uint16_t)n), .dir = X_IN,
+				  .buf = buf, .len = n * (uint32_t)bps };
 		hresult_t hr = xfer_run(c->rec, &x);
 		if (IMAPI_SUCCEEDED(hr) && x.got != x.len)
 			hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 		if (IMAPI_FAILED(hr)) {
-			fprintf(stderr, PROG ": %s: READ(10) of %" PRIu32 " blocks at LBA %" PRId32
-				" failed\n", c->cmd->name, n, at);
+			fprintf(stderr, PROG ": %s: %s of %" PRIu32 " blocks at LBA %" PRId32
+				" failed\n", c->cmd->name, mcc_op_name(MCC_OP_READ10), n, at);
 			ex = report(c->cmd->name, hr, xfer_sense(&x));
 			break;
 		}

@@ -2,13 +2,13 @@
  * the contract is in conformance.h, the checks and their clauses in
  * doc/harness-conformance.md).
  *
- * Each check is a row of hc_checks[]: group, id, one-line description, the clause of
- * the public standard it checks (MMC-6, SPC-4, SAM-5 by command, page or feature; a
- * project rule by the page of doc/ that states it), what it needs, and a function that
- * leaves pass, fail (expected vs got, sense in words) or skip (with the reason) in a
- * struct hc_out.  The checks talk to the target with raw CDBs
- * through libiscsi's iscsi_scsi_command_sync and nothing else: the conformance run must
- * not share a parser with the engine or simdrive, or a misreading could hide in both.
+ * Each check is a row of hc_checks[]: group, id, one-line description, the clause it
+ * checks (doc/harness-conformance.md names the SPC-4/MMC-6 command), what it needs, and
+ * a function that leaves pass, fail (expected vs got, sense in words) or skip (with the
+ * reason) in a struct hc_out.  The checks build their CDBs and read the answers with
+ * mmcclient (mmcclient/README.md), which neither the engine nor simdrive uses: the
+ * conformance run must not share a parser with either, or a misreading could hide in
+ * both.
  *
  * Order matters in two ways.  The non-destructive groups come first, so with --dataloss
  * the disc/track checks still see the blank medium.  Among the writing groups, the
@@ -18,6 +18,7 @@
  * subset.
  */
 #include "conformance.h"
+#include "mmcclient.h"
 #include "report.h"
 #include "writeengine.h"
 
@@ -33,55 +34,10 @@
 #include <time.h>
 
 #include <iscsi/iscsi.h>
-#include <iscsi/scsi-lowlevel.h>
-
-/* ---- byte order -------------------------------------------------------------- */
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* ---- MMC constants ------------------------------------------------------------- */
-
-enum {
-	OP_TUR = 0x00, OP_REZERO_UNIT = 0x01, OP_REQUEST_SENSE = 0x03, OP_INQUIRY = 0x12,
-	OP_READ_FORMAT_CAPACITIES = 0x23, OP_READ_CAPACITY = 0x25,
-	OP_READ10 = 0x28, OP_WRITE10 = 0x2a, OP_SYNC_CACHE = 0x35, OP_READ_TOC = 0x43,
-	OP_GET_CONFIG = 0x46, OP_GESN = 0x4a, OP_RDI = 0x51, OP_RTI = 0x52,
-	OP_MODE_SELECT10 = 0x55, OP_MODE_SENSE10 = 0x5a, OP_CLOSE = 0x5b, OP_RBC = 0x5c,
-	OP_REPORT_LUNS = 0xa0, OP_WRITE12 = 0xaa, OP_GET_PERF = 0xac, OP_READ_STRUCT = 0xad,
-	OP_SET_STREAMING = 0xb6, OP_SET_CD_SPEED = 0xbb,
-};
-
-enum hc_family { FAM_NONE, FAM_CD, FAM_DVD, FAM_BD, FAM_OTHER };
-
-/* SCSI status values (SAM-5) - libiscsi's enum names them too, but its pseudo statuses
- * share the type, so the two are kept apart here. */
-enum { ST_GOOD = 0x00, ST_CHECK = 0x02 };
 
 /* ---- one command ------------------------------------------------------------------ */
 
 #define HC_BUF (256 * 1024)
-
-struct hc_cmd {
-	bool dropped;		/* no answer: transport failure or libiscsi's own status */
-	int status;
-	int key, asc, ascq;	/* of a CHECK CONDITION, from the raw sense */
-	uint8_t sense[252];
-	int sense_len;
-	uint8_t *data;		/* data-in (the context's buffer), len bytes */
-	int len;
-};
 
 struct hc {
 	struct iscsi_context *isc;
@@ -92,7 +48,7 @@ struct hc {
 	uint8_t *wbuf;		/* data-out */
 	/* What the target showed at the start. */
 	int profile;		/* current profile, -1 unknown */
-	enum hc_family fam;
+	enum mcc_family fam;
 	bool blank;		/* READ DISC INFORMATION disc status 00b */
 	bool recorder;		/* a writable profile */
 	bool sequential;	/* write-once sequential (NWA rules apply) */
@@ -108,69 +64,23 @@ struct hc {
 /* Runs one CDB on LUN lun; data-out when outlen > 0 (the Expected Data Transfer Length
  * is outlen, whatever the CDB says: the block-size checks rely on that), else data-in
  * of at most inlen bytes into h->buf.  Returns false on no answer (r->dropped). */
-static bool hc_exec_x(struct hc *h, int lun, const uint8_t *cdb, int cdblen, const uint8_t *out,
-		      int outlen, int inlen, struct hc_cmd *r)
+static bool hc_exec_x(struct hc *h, int lun, struct mcc_cdb cdb, const uint8_t *out, int outlen,
+		      int inlen, struct mcc_result *r)
 {
-	struct scsi_task *t = calloc(1, sizeof(*t));
-	struct iscsi_data d = { .size = (size_t)outlen, .data = (unsigned char *)out };
-
-	memset(r, 0, sizeof(*r));
-	r->data = h->buf;
-	if (!t) {
-		r->dropped = true;
-		return false;
-	}
-	memcpy(t->cdb, cdb, (size_t)cdblen);
-	t->cdb_size = cdblen;
-	t->xfer_dir = outlen ? SCSI_XFER_WRITE : (inlen ? SCSI_XFER_READ : SCSI_XFER_NONE);
-	t->expxferlen = outlen ? outlen : inlen;
-	if (!iscsi_scsi_command_sync(h->isc, lun, t, outlen ? &d : NULL) ||
-	    t->status == SCSI_STATUS_ERROR || t->status == SCSI_STATUS_CANCELLED ||
-	    t->status == SCSI_STATUS_TIMEOUT) {
-		scsi_free_scsi_task(t);
-		r->dropped = true;
-		return false;
-	}
-	r->status = t->status;
-	if (t->status == SCSI_STATUS_CHECK_CONDITION) {
-		/* The Response PDU's data segment: SenseLength (2 bytes), then the sense. */
-		if (t->datain.size > 2) {
-			int n = be16(t->datain.data);
-			if (n > t->datain.size - 2)
-				n = t->datain.size - 2;
-			if (n > (int)sizeof(r->sense))
-				n = (int)sizeof(r->sense);
-			memcpy(r->sense, t->datain.data + 2, (size_t)n);
-			r->sense_len = n;
-		}
-		const uint8_t *s = r->sense;
-		if (r->sense_len >= 14 && ((s[0] & 0x7f) == 0x70 || (s[0] & 0x7f) == 0x71)) {
-			r->key = s[2] & 0x0f;
-			r->asc = s[12];
-			r->ascq = s[13];
-		} else if (r->sense_len >= 4 && ((s[0] & 0x7f) == 0x72 || (s[0] & 0x7f) == 0x73)) {
-			r->key = s[1] & 0x0f;
-			r->asc = s[2];
-			r->ascq = s[3];
-		} else {	/* what libiscsi made of it */
-			r->key = t->sense.key;
-			r->asc = t->sense.ascq >> 8;
-			r->ascq = t->sense.ascq & 0xff;
-		}
-	} else if (t->datain.size > 0) {
-		r->len = t->datain.size < inlen ? t->datain.size : inlen;
-		if (r->len > HC_BUF)
-			r->len = HC_BUF;
-		memcpy(h->buf, t->datain.data, (size_t)r->len);
-	}
-	scsi_free_scsi_task(t);
-	return true;
+	return mcc_try(h->isc, lun, cdb, out, outlen, h->buf, inlen, r);
 }
 
-static bool hc_exec(struct hc *h, const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen,
-		    int inlen, struct hc_cmd *r)
+static bool hc_exec(struct hc *h, struct mcc_cdb cdb, const uint8_t *out, int outlen, int inlen,
+		    struct mcc_result *r)
 {
-	return hc_exec_x(h, h->lun, cdb, cdblen, out, outlen, inlen, r);
+	return hc_exec_x(h, h->lun, cdb, out, outlen, inlen, r);
+}
+
+/* A vendor-specific opcode no MMC drive implements (SPC-4 §4.3.4.1: C0h-FFh). */
+static struct mcc_cdb hc_vendor_cdb(void)
+{
+	struct mcc_cdb c = { .b = { 0xc7 }, .len = 10 };
+	return c;
 }
 
 /* ---- sense in words -------------------------------------------------------------- */
@@ -178,18 +88,12 @@ static bool hc_exec(struct hc *h, const uint8_t *cdb, int cdblen, const uint8_t 
 /* "GOOD", "ILLEGAL REQUEST: INVALID FIELD IN CDB (5/24/00)", "no answer", "status 18h".
  * The words come from libwriteengine's one sense table (imapi_sense_describe), as in
  * harness/run.c; the checks themselves compare the numbers. */
-static const char *hc_outcome(const struct hc_cmd *r, char *s, size_t n)
+static const char *hc_outcome(const struct mcc_result *r, char *s, size_t n)
 {
-	if (r->dropped)
-		snprintf(s, n, "no answer");
-	else if (r->status == ST_GOOD)
-		snprintf(s, n, "GOOD");
-	else if (r->status == ST_CHECK && r->sense_len > 0)
+	if (!r->dropped && r->status == MCC_STATUS_CHECK_CONDITION && r->sense_len > 0)
 		imapi_sense_describe(r->sense, (size_t)r->sense_len, s, n);
-	else if (r->status == ST_CHECK)
-		snprintf(s, n, "%X/%02X/%02X", r->key, r->asc, r->ascq);
 	else
-		snprintf(s, n, "status %02Xh", r->status);
+		mcc_outcome(r, s, n);
 	return s;
 }
 
@@ -219,21 +123,21 @@ static void hc_set(struct hc_out *o, enum hc_verdict v, const char *fmt, ...)
 #define NOTE(...) hc_set(o, HC_PASS, __VA_ARGS__)
 
 /* The command must have been GOOD; else the verdict is a failure naming what. */
-static bool want_good(struct hc_out *o, const char *what, const struct hc_cmd *r)
+static bool want_good(struct hc_out *o, const char *what, const struct mcc_result *r)
 {
 	char s[160];
-	if (!r->dropped && r->status == ST_GOOD)
+	if (!r->dropped && r->status == MCC_STATUS_GOOD)
 		return true;
 	hc_set(o, HC_FAIL, "%s: expected GOOD, got %s", what, hc_outcome(r, s, sizeof(s)));
 	return false;
 }
 
 /* The command must have ended in CHECK CONDITION key/asc/ascq (ascq -1: any). */
-static bool want_sense(struct hc_out *o, const char *what, const struct hc_cmd *r, int key, int asc,
-		       int ascq)
+static bool want_sense(struct hc_out *o, const char *what, const struct mcc_result *r, int key,
+		       int asc, int ascq)
 {
 	char s[160], want[160];
-	if (!r->dropped && r->status == ST_CHECK && r->key == key && r->asc == asc &&
+	if (!r->dropped && r->status == MCC_STATUS_CHECK_CONDITION && r->key == key && r->asc == asc &&
 	    (ascq < 0 || r->ascq == ascq))
 		return true;
 	/* the expected condition in the same words: a fixed-format sense of it */
@@ -251,242 +155,153 @@ static bool want_sense(struct hc_out *o, const char *what, const struct hc_cmd *
 
 /* Sense-key specific bytes of an ILLEGAL REQUEST (fixed or descriptor format):
  * true when SKSV is set; *cd = C/D, *field = field pointer, *bit = bit pointer or -1. */
-static bool hc_sks(const struct hc_cmd *r, bool *cd, int *field, int *bit)
+static bool hc_sks(const struct mcc_result *r, bool *cd, int *field, int *bit)
 {
-	const uint8_t *s = r->sense, *k = NULL;
-	if ((s[0] & 0x7f) == 0x70 || (s[0] & 0x7f) == 0x71) {
-		if (r->sense_len >= 18)
-			k = s + 15;
-	} else if ((s[0] & 0x7f) == 0x72 || (s[0] & 0x7f) == 0x73) {
-		for (int i = 8; r->sense_len >= 8 && i + 1 < r->sense_len; i += 2 + s[i + 1])
-			if (s[i] == 0x02 && i + 7 <= r->sense_len) {
-				k = s + i + 4;
-				break;
-			}
-	}
-	if (!k || !(k[0] & 0x80))
-		return false;
-	*cd = k[0] & 0x40;
-	*bit = (k[0] & 0x08) ? (k[0] & 7) : -1;
-	*field = be16(k + 1);
-	return true;
+	struct mcc_sense s;
+	return mcc_sense_decode(r->sense, r->sense_len, &s) && mcc_sense_field(&s, cd, field, bit);
 }
 
-/* ---- command builders --------------------------------------------------------------- */
+/* ---- commands ----------------------------------------------------------------------- */
 
-static bool cmd_inquiry(struct hc *h, bool evpd, int page, int alloc, struct hc_cmd *r)
+static bool cmd_inquiry(struct hc *h, bool evpd, int page, int alloc, struct mcc_result *r)
 {
-	uint8_t cdb[6] = { OP_INQUIRY, evpd ? 1 : 0, (uint8_t)page };
-	put16(cdb + 3, (uint32_t)alloc);
-	return hc_exec(h, cdb, 6, NULL, 0, alloc, r);
+	return hc_exec(h, mcc_cdb_inquiry(evpd, (uint8_t)page, (uint16_t)alloc), NULL, 0, alloc, r);
 }
 
-static bool cmd_tur(struct hc *h, struct hc_cmd *r)
+static bool cmd_tur(struct hc *h, struct mcc_result *r)
 {
-	uint8_t cdb[6] = { OP_TUR };
-	return hc_exec(h, cdb, 6, NULL, 0, 0, r);
+	return hc_exec(h, mcc_cdb_test_unit_ready(), NULL, 0, 0, r);
 }
 
-static bool cmd_get_config(struct hc *h, int rt, int start, int alloc, struct hc_cmd *r)
+static bool cmd_get_config(struct hc *h, int rt, int start, int alloc, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_GET_CONFIG, (uint8_t)rt };
-	put16(cdb + 2, (uint32_t)start);
-	put16(cdb + 7, (uint32_t)alloc);
-	return hc_exec(h, cdb, 10, NULL, 0, alloc, r);
+	return hc_exec(h, mcc_cdb_get_configuration((uint8_t)rt, (uint16_t)start, (uint16_t)alloc),
+		       NULL, 0, alloc, r);
 }
 
-static bool cmd_mode_sense(struct hc *h, int pc, int page, int alloc, struct hc_cmd *r)
+static bool cmd_mode_sense(struct hc *h, int pc, int page, int alloc, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_MODE_SENSE10, 0x08, (uint8_t)(pc << 6 | page) };
-	put16(cdb + 7, (uint32_t)alloc);
-	return hc_exec(h, cdb, 10, NULL, 0, alloc, r);
+	return hc_exec(h, mcc_cdb_mode_sense10(true, (uint8_t)pc, (uint8_t)page, (uint16_t)alloc),
+		       NULL, 0, alloc, r);
 }
 
 /* MODE SELECT(10), PF=1: an 8-byte header (bdl block descriptor bytes of zeros) and
  * page[0..plen-1]; listlen >= 0 overrides the parameter list length and the bytes sent. */
 static bool cmd_mode_select(struct hc *h, const uint8_t *page, int plen, int bdl, int listlen,
-			    struct hc_cmd *r)
+			    struct mcc_result *r)
 {
-	uint8_t par[8 + 8 + 256] = { 0 };
-	int n = 8 + bdl + plen;
-	put16(par + 6, (uint32_t)bdl);
-	memcpy(par + 8 + bdl, page, (size_t)plen);
+	uint8_t par[MCC_MODE_HDR10 + 8 + 256] = { 0 };
+	int n = mcc_mode_list(par, (int)sizeof(par), page, plen, bdl);
 	if (listlen >= 0)
 		n = listlen;
-	uint8_t cdb[10] = { OP_MODE_SELECT10, 0x10 };
-	put16(cdb + 7, (uint32_t)n);
-	return hc_exec(h, cdb, 10, par, n, 0, r);
+	return hc_exec(h, mcc_cdb_mode_select10((uint16_t)n), par, n, 0, r);
 }
 
-static bool cmd_rdi(struct hc *h, int type, struct hc_cmd *r)
+static bool cmd_rdi(struct hc *h, int type, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_RDI, (uint8_t)type };
-	put16(cdb + 7, 34);
-	return hc_exec(h, cdb, 10, NULL, 0, 34, r);
+	return hc_exec(h, mcc_cdb_read_disc_information((uint8_t)type, 34), NULL, 0, 34, r);
 }
 
-static bool cmd_rti(struct hc *h, int atype, uint32_t addr, int alloc, struct hc_cmd *r)
+static bool cmd_rti(struct hc *h, int atype, uint32_t addr, int alloc, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_RTI, (uint8_t)atype };
-	put32(cdb + 2, addr);
-	put16(cdb + 7, (uint32_t)alloc);
-	return hc_exec(h, cdb, 10, NULL, 0, alloc, r);
+	return hc_exec(h, mcc_cdb_read_track_information((uint8_t)atype, addr, (uint16_t)alloc),
+		       NULL, 0, alloc, r);
 }
 
-static bool cmd_read10(struct hc *h, uint32_t lba, int n, struct hc_cmd *r)
+static bool cmd_read10(struct hc *h, uint32_t lba, int n, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_READ10 };
-	put32(cdb + 2, lba);
-	put16(cdb + 7, (uint32_t)n);
-	return hc_exec(h, cdb, 10, NULL, 0, n * 2048, r);
+	return hc_exec(h, mcc_cdb_read10(lba, (uint16_t)n), NULL, 0, n * 2048, r);
 }
 
 /* WRITE(10) of n blocks with bytes of data from h->wbuf (bytes may disagree with n). */
-static bool cmd_write10(struct hc *h, uint32_t lba, int n, int bytes, struct hc_cmd *r)
+static bool cmd_write10(struct hc *h, uint32_t lba, int n, int bytes, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_WRITE10 };
-	put32(cdb + 2, lba);
-	put16(cdb + 7, (uint32_t)n);
-	return hc_exec(h, cdb, 10, h->wbuf, bytes, 0, r);
+	return hc_exec(h, mcc_cdb_write10(lba, (uint16_t)n), h->wbuf, bytes, 0, r);
 }
 
 static bool cmd_write12(struct hc *h, uint32_t lba, int n, int bytes, bool streaming,
-			struct hc_cmd *r)
+			struct mcc_result *r)
 {
-	uint8_t cdb[12] = { OP_WRITE12 };
-	put32(cdb + 2, lba);
-	put32(cdb + 6, (uint32_t)n);
-	cdb[10] = streaming ? 0x80 : 0;
-	return hc_exec(h, cdb, 12, h->wbuf, bytes, 0, r);
+	return hc_exec(h, mcc_cdb_write12(lba, (uint32_t)n, streaming), h->wbuf, bytes, 0, r);
 }
 
-static bool cmd_sync(struct hc *h, bool immed, struct hc_cmd *r)
+static bool cmd_sync(struct hc *h, bool immed, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_SYNC_CACHE, immed ? 0x02 : 0 };
-	return hc_exec(h, cdb, 10, NULL, 0, 0, r);
+	return hc_exec(h, mcc_cdb_synchronize_cache(immed), NULL, 0, 0, r);
 }
 
-static bool cmd_close(struct hc *h, int func, int track, struct hc_cmd *r)
+static bool cmd_close(struct hc *h, int func, int track, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { OP_CLOSE, 0, (uint8_t)func };
-	put16(cdb + 4, (uint32_t)track);
-	return hc_exec(h, cdb, 10, NULL, 0, 0, r);
+	return hc_exec(h, mcc_cdb_close_track_session(false, (uint8_t)func, (uint16_t)track), NULL,
+		       0, 0, r);
 }
 
-static bool cmd_get_perf(struct hc *h, int dtype, int type, int maxdesc, struct hc_cmd *r)
+static bool cmd_get_perf(struct hc *h, int dtype, int type, int maxdesc, struct mcc_result *r)
 {
-	uint8_t cdb[12] = { OP_GET_PERF, (uint8_t)dtype };
-	put16(cdb + 8, (uint32_t)maxdesc);
-	cdb[10] = (uint8_t)type;
 	int alloc = 8 + 16 * maxdesc;
-	return hc_exec(h, cdb, 12, NULL, 0, alloc, r);
+	return hc_exec(h, mcc_cdb_get_performance((uint8_t)dtype, 0, (uint16_t)maxdesc,
+						  (uint8_t)type), NULL, 0, alloc, r);
 }
 
-static bool cmd_set_cd_speed(struct hc *h, int read_kbps, int write_kbps, struct hc_cmd *r)
+static bool cmd_set_cd_speed(struct hc *h, int read_kbps, int write_kbps, struct mcc_result *r)
 {
-	uint8_t cdb[12] = { OP_SET_CD_SPEED };
-	put16(cdb + 2, (uint32_t)read_kbps);
-	put16(cdb + 4, (uint32_t)write_kbps);
-	return hc_exec(h, cdb, 12, NULL, 0, 0, r);
+	return hc_exec(h, mcc_cdb_set_cd_speed((uint16_t)read_kbps, (uint16_t)write_kbps), NULL, 0,
+		       0, r);
 }
 
-/* SET STREAMING type 00h; rdd restores defaults; rate in kB/s for read and write. */
+/* SET STREAMING type 00h; rdd restores defaults; rate in kB/s for read and write; plen
+ * bytes of the 28-byte descriptor are sent. */
 static bool cmd_set_streaming(struct hc *h, bool rdd, uint32_t end_lba, uint32_t kbps, int plen,
-			      struct hc_cmd *r)
+			      struct mcc_result *r)
 {
-	uint8_t par[28] = { 0 };
-	par[0] = rdd ? 0x04 : 0;
-	put32(par + 8, end_lba);
-	put32(par + 12, kbps);
-	put32(par + 16, 1000);
-	put32(par + 20, kbps);
-	put32(par + 24, 1000);
-	uint8_t cdb[12] = { OP_SET_STREAMING };
-	put16(cdb + 9, (uint32_t)plen);
-	return hc_exec(h, cdb, 12, par, plen, 0, r);
+	uint8_t par[MCC_STREAMING_LEN];
+	mcc_streaming_desc(par, rdd, end_lba, kbps, kbps);
+	return hc_exec(h, mcc_cdb_set_streaming(0x00, (uint16_t)plen), par, plen, 0, r);
 }
 
 /* ---- what the disc says ----------------------------------------------------------- */
 
-struct hc_disc {
-	int status, last_state, first_track, sessions, first_in_last, last_in_last;
-	uint32_t last_leadout;
-};
-
-static bool hc_read_disc(struct hc *h, struct hc_disc *d, struct hc_out *o)
+static bool hc_read_disc(struct hc *h, struct mcc_disc_info *d, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_rdi(h, 0, &r);
 	if (!want_good(o, "READ DISC INFORMATION", &r))
 		return false;
-	if (r.len < 24) {
+	if (!mcc_disc_info(r.data, r.len, d)) {
 		hc_set(o, HC_FAIL, "READ DISC INFORMATION: %d bytes, want 34", r.len);
 		return false;
 	}
-	const uint8_t *p = r.data;
-	d->status = p[2] & 3;
-	d->last_state = (p[2] >> 2) & 3;
-	d->first_track = p[3];
-	d->sessions = p[4] | p[9] << 8;
-	d->first_in_last = p[5] | p[10] << 8;
-	d->last_in_last = p[6] | p[11] << 8;
-	d->last_leadout = be32(p + 20);
 	return true;
 }
 
-struct hc_track {
-	int number, session;
-	bool blank, nwa_v, lra_v, rt;
-	int mode, data_mode;
-	uint32_t start, nwa, free, size, lra;
-};
-
-static bool hc_parse_track(const struct hc_cmd *r, struct hc_track *t, struct hc_out *o,
-			   const char *what)
-{
-	if (r->len < 32) {
-		hc_set(o, HC_FAIL, "%s: %d bytes of track information, want >= 32", what, r->len);
-		return false;
-	}
-	const uint8_t *p = r->data;
-	t->number = p[2] | (r->len > 32 ? p[32] << 8 : 0);
-	t->session = p[3] | (r->len > 33 ? p[33] << 8 : 0);
-	t->mode = p[5] & 15;
-	t->rt = p[6] & 0x80;
-	t->blank = p[6] & 0x40;
-	t->data_mode = p[6] & 15;
-	t->lra_v = p[7] & 2;
-	t->nwa_v = p[7] & 1;
-	t->start = be32(p + 8);
-	t->nwa = be32(p + 12);
-	t->free = be32(p + 16);
-	t->size = be32(p + 24);
-	t->lra = be32(p + 28);
-	return true;
-}
-
-static bool hc_read_track(struct hc *h, int atype, uint32_t addr, struct hc_track *t,
+static bool hc_read_track(struct hc *h, int atype, uint32_t addr, struct mcc_track_info *t,
 			  struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	char what[64];
 	snprintf(what, sizeof(what), "READ TRACK INFORMATION type %d address %u", atype, addr);
 	cmd_rti(h, atype, addr, 48, &r);
-	return want_good(o, what, &r) && hc_parse_track(&r, t, o, what);
+	if (!want_good(o, what, &r))
+		return false;
+	if (!mcc_track_info(r.data, r.len, t)) {
+		hc_set(o, HC_FAIL, "%s: %d bytes of track information, want >= 32", what, r.len);
+		return false;
+	}
+	return true;
 }
 
 /* The open (last) track's information: "last track in last session" from READ DISC
  * INFORMATION, as growisofs and libburn do for every medium. */
-static bool hc_open_track(struct hc *h, struct hc_track *t, struct hc_out *o)
+static bool hc_open_track(struct hc *h, struct mcc_track_info *t, struct hc_out *o)
 {
-	struct hc_disc d;
+	struct mcc_disc_info d;
 	return hc_read_disc(h, &d, o) && hc_read_track(h, 1, (uint32_t)d.last_in_last, t, o);
 }
 
 /* The NWA, or false (with the verdict) when there is none. */
 static bool hc_nwa(struct hc *h, uint32_t *nwa, struct hc_out *o)
 {
-	struct hc_track t;
+	struct mcc_track_info t;
 	if (!hc_open_track(h, &t, o))
 		return false;
 	if (!t.nwa_v) {
@@ -513,21 +328,22 @@ static void hc_fill(struct hc *h, uint32_t lba, int n, int bs)
 		}
 }
 
+static int hc_page05(struct hc *h, int pc, uint8_t *page);
+
 /* Page 05h back to the drive's default (CD TAO data DBT 8, DVD-R incremental) before a
- * 2048-byte data write; nothing on media where hosts send no page 05h (DVD+R, BD). */
+ * 2048-byte data write; nothing on media where hosts send no page 05h (DVD+R, BD: the
+ * page is not changeable there). */
 static bool hc_data_mode(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
+	uint8_t page[64];
 	if (!h->p05_changeable)
 		return true;
-	if (!cmd_mode_sense(h, 2, 0x05, 255, &r) || r.status != ST_GOOD || r.len < 8 + 52) {
+	int plen = hc_page05(h, 2, page);
+	if (plen < 0) {
 		hc_set(o, HC_FAIL, "MODE SENSE(10) page 05h default values failed");
 		return false;
 	}
-	uint8_t page[64];
-	int plen = 2 + r.data[9];
-	memcpy(page, r.data + 8, (size_t)plen);
-	page[0] &= 0x3f;
 	cmd_mode_select(h, page, plen, 0, -1, &r);
 	return want_good(o, "MODE SELECT(10) of page 05h default values", &r);
 }
@@ -535,7 +351,7 @@ static bool hc_data_mode(struct hc *h, struct hc_out *o)
 /* Writes n 2048-byte pattern blocks at the NWA with WRITE(10); *at = the LBA. */
 static bool hc_write_data(struct hc *h, int n, uint32_t *at, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_data_mode(h, o) || !hc_nwa(h, at, o))
 		return false;
 	hc_fill(h, *at, n, 2048);
@@ -543,38 +359,31 @@ static bool hc_write_data(struct hc *h, int n, uint32_t *at, struct hc_out *o)
 	return want_good(o, "WRITE(10) at the NWA", &r);
 }
 
-/* The current page 05h (8-byte header stripped, PS cleared) into page; its length. */
+/* Page 05h of page control pc (header stripped, PS cleared) into page[64]; its length,
+ * or -1. */
 static int hc_page05(struct hc *h, int pc, uint8_t *page)
 {
-	struct hc_cmd r;
-	if (!cmd_mode_sense(h, pc, 0x05, 255, &r) || r.status != ST_GOOD || r.len < 10)
+	struct mcc_result r;
+	if (!cmd_mode_sense(h, pc, 0x05, 255, &r) || r.status != MCC_STATUS_GOOD)
 		return -1;
-	int bdl = be16(r.data + 6);
-	if (r.len < 8 + bdl + 2)
-		return -1;
-	int plen = 2 + r.data[8 + bdl + 1];
-	if (plen > 64 || r.len < 8 + bdl + plen)
-		return -1;
-	memcpy(page, r.data + 8 + bdl, (size_t)plen);
-	page[0] &= 0x3f;
-	return plen;
+	return mcc_mode_page(r.data, r.len, page, 64);
 }
 
 /* Feature code's descriptor from GET CONFIGURATION RT=10b, or NULL. */
-static const uint8_t *hc_feature(struct hc *h, int code, struct hc_cmd *r)
+static const uint8_t *hc_feature(struct hc *h, int code, struct mcc_result *r)
 {
-	if (!cmd_get_config(h, 2, code, 256, r) || r->status != ST_GOOD || r->len < 12)
+	if (!cmd_get_config(h, 2, code, 256, r) || r->status != MCC_STATUS_GOOD || r->len < 12)
 		return NULL;
-	return be16(r->data + 8) == code ? r->data + 8 : NULL;
+	return mcc_be16(r->data + 8) == code ? r->data + 8 : NULL;
 }
 
 /* Descriptors of a GET PERFORMANCE answer: what the header's data length announces,
  * bounded by the bytes received (a target may pad the data to the allocation length). */
-static int hc_perf_count(const struct hc_cmd *r)
+static int hc_perf_count(const struct mcc_result *r)
 {
 	if (r->len < 8)
 		return 0;
-	uint32_t total = be32(r->data) + 4;
+	uint32_t total = mcc_be32(r->data) + 4;
 	if (total > (uint32_t)r->len)
 		total = (uint32_t)r->len;
 	return total < 8 ? 0 : (int)(total - 8) / 16;
@@ -583,14 +392,14 @@ static int hc_perf_count(const struct hc_cmd *r)
 /* Write speeds of GET PERFORMANCE type 03h (kB/s), n of them. */
 static int hc_write_speeds(struct hc *h, uint32_t *kbps, int max)
 {
-	struct hc_cmd r;
-	if (!cmd_get_perf(h, 0, 3, 32, &r) || r.status != ST_GOOD || r.len < 8)
+	struct mcc_result r;
+	if (!cmd_get_perf(h, 0, 3, 32, &r) || r.status != MCC_STATUS_GOOD || r.len < 8)
 		return 0;
 	int n = hc_perf_count(&r);
 	if (n > max)
 		n = max;
 	for (int i = 0; i < n; i++)
-		kbps[i] = be32(r.data + 8 + 16 * i + 12);
+		kbps[i] = mcc_be32(r.data + 8 + 16 * i + 12);
 	return n;
 }
 
@@ -598,7 +407,7 @@ static int hc_write_speeds(struct hc *h, uint32_t *kbps, int max)
 
 static void ck_inq_type(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, false, 0, 96, &r);
 	GOOD_OR_RETURN("INQUIRY", &r);
 	if (r.len < 36)
@@ -610,7 +419,7 @@ static void ck_inq_type(struct hc *h, struct hc_out *o)
 
 static void ck_inq_rmb(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, false, 0, 96, &r);
 	GOOD_OR_RETURN("INQUIRY", &r);
 	if (r.len < 2 || !(r.data[1] & 0x80))
@@ -619,7 +428,7 @@ static void ck_inq_rmb(struct hc *h, struct hc_out *o)
 
 static void ck_inq_format(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, false, 0, 96, &r);
 	GOOD_OR_RETURN("INQUIRY", &r);
 	if ((r.data[3] & 15) != 2)
@@ -631,7 +440,7 @@ static void ck_inq_format(struct hc *h, struct hc_out *o)
 
 static void ck_inq_ascii(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, false, 0, 96, &r);
 	GOOD_OR_RETURN("INQUIRY", &r);
 	if (r.len < 36)
@@ -648,11 +457,11 @@ static void ck_inq_mmc_version(struct hc *h, struct hc_out *o)
 	/* Version descriptor families (32 codes each): MMC 0140h, MMC-2 0240h, MMC-3 02A0h,
 	 * MMC-4 0360h, MMC-5 0420h, MMC-6 04E0h. */
 	static const uint16_t mmc[] = { 0x0140, 0x0240, 0x02a0, 0x0360, 0x0420, 0x04e0 };
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, false, 0, 96, &r);
 	GOOD_OR_RETURN("INQUIRY", &r);
 	for (int i = 58; i + 1 < r.len && i < 74; i += 2) {
-		uint16_t v = be16(r.data + i);
+		uint16_t v = mcc_be16(r.data + i);
 		for (size_t k = 0; k < sizeof(mmc) / sizeof(mmc[0]); k++)
 			if ((v & 0xffe0) == mmc[k]) {
 				NOTE("version descriptor %04Xh", v);
@@ -664,7 +473,7 @@ static void ck_inq_mmc_version(struct hc *h, struct hc_out *o)
 
 static void ck_inq_alloc(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, false, 0, 5, &r);
 	GOOD_OR_RETURN("INQUIRY allocation length 5", &r);
 	if (r.len != 5)
@@ -677,12 +486,12 @@ static void ck_inq_alloc(struct hc *h, struct hc_out *o)
 
 static void ck_vpd00(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, true, 0x00, 255, &r);
 	GOOD_OR_RETURN("INQUIRY VPD 00h", &r);
 	if (r.len < 4 || r.data[1] != 0x00)
 		FAIL("VPD 00h: page code %02Xh, %d bytes", r.len > 1 ? r.data[1] : 0, r.len);
-	int n = be16(r.data + 2);
+	int n = mcc_be16(r.data + 2);
 	bool has80 = false, has83 = false, has00 = false;
 	for (int i = 0; i < n && 4 + i < r.len; i++) {
 		if (i > 0 && r.data[4 + i] <= r.data[3 + i])
@@ -698,7 +507,7 @@ static void ck_vpd00(struct hc *h, struct hc_out *o)
 
 static void ck_vpd80(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, true, 0x80, 255, &r);
 	GOOD_OR_RETURN("INQUIRY VPD 80h", &r);
 	if (r.len < 4 || r.data[1] != 0x80)
@@ -710,12 +519,12 @@ static void ck_vpd80(struct hc *h, struct hc_out *o)
 
 static void ck_vpd83(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, true, 0x83, 255, &r);
 	GOOD_OR_RETURN("INQUIRY VPD 83h", &r);
 	if (r.len < 4 || r.data[1] != 0x83)
 		FAIL("VPD 83h: page code %02Xh", r.len > 1 ? r.data[1] : 0);
-	int n = be16(r.data + 2), i = 4, count = 0;
+	int n = mcc_be16(r.data + 2), i = 4, count = 0;
 	if (4 + n > r.len)
 		FAIL("VPD 83h: page length %d beyond the %d bytes returned", n, r.len);
 	while (i + 4 <= 4 + n) {
@@ -731,7 +540,7 @@ static void ck_vpd83(struct hc *h, struct hc_out *o)
 
 static void ck_vpd_bad_page(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_inquiry(h, false, 0x80, 96, &r);
 	SENSE_OR_RETURN("INQUIRY EVPD=0 with page code 80h", &r, 5, 0x24, 0x00);
 }
@@ -740,22 +549,15 @@ static void ck_vpd_bad_page(struct hc *h, struct hc_out *o)
  * NULL with the verdict set when the login fails.  The caller logs out and destroys it. */
 static struct iscsi_context *hc_second_session(struct hc *h, const char *name, struct hc_out *o)
 {
-	char initiator[128];
+	char initiator[128], err[256];
 	snprintf(initiator, sizeof(initiator), "iqn.2026-01.org.burnlab:%s", name);
-	struct iscsi_context *c = iscsi_create_context(initiator);
-	struct iscsi_url *u = c ? iscsi_parse_full_url(c, h->url) : NULL;
-	if (!u) {
+	const struct mcc_login how = { .initiator = initiator, .timeout_s = 30 };
+	struct iscsi_context *c;
+	int rc = mcc_connect(h->url, &how, &c, NULL, err, sizeof(err));
+	if (rc == -2) {
 		hc_set(o, HC_FAIL, "second session: cannot parse the URL");
-		if (c)
-			iscsi_destroy_context(c);
 		return NULL;
 	}
-	iscsi_set_targetname(c, u->target);
-	iscsi_set_session_type(c, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(c, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	iscsi_set_timeout(c, 30);
-	int rc = iscsi_full_connect_sync(c, u->portal, u->lun);
-	iscsi_destroy_url(u);
 	if (rc != 0) {
 		hc_set(o, HC_FAIL, "second session: login failed: %s", iscsi_get_error(c));
 		iscsi_destroy_context(c);
@@ -765,13 +567,9 @@ static struct iscsi_context *hc_second_session(struct hc *h, const char *name, s
 }
 
 /* TEST UNIT READY on another session's context. */
-static bool cmd_tur_on(struct hc *h, struct iscsi_context *c, struct hc_cmd *r)
+static bool cmd_tur_on(struct hc *h, struct iscsi_context *c, struct mcc_result *r)
 {
-	struct iscsi_context *mine = h->isc;
-	h->isc = c;
-	bool ok = cmd_tur(h, r);
-	h->isc = mine;
-	return ok;
+	return mcc_try(c, h->lun, mcc_cdb_test_unit_ready(), NULL, 0, h->buf, 0, r);
 }
 
 /* A new session's first TEST UNIT READY: GOOD or the power-on unit attention; the
@@ -781,13 +579,13 @@ static void ck_tur_ua(struct hc *h, struct hc_out *o)
 	struct iscsi_context *c = hc_second_session(h, "conformance-ua", o);
 	if (!c)
 		return;
-	struct hc_cmd r1, r2;
+	struct mcc_result r1, r2;
 	cmd_tur_on(h, c, &r1);
 	cmd_tur_on(h, c, &r2);
 	iscsi_logout_sync(c);
 	iscsi_destroy_context(c);
 	char s[160];
-	if (!(r1.status == ST_GOOD || (r1.status == ST_CHECK && r1.key == 6 && r1.asc == 0x29)))
+	if (!(r1.status == MCC_STATUS_GOOD || (r1.status == MCC_STATUS_CHECK_CONDITION && r1.key == 6 && r1.asc == 0x29)))
 		FAIL("first TEST UNIT READY of a new session: expected GOOD or 06/29/xx, got %s",
 		     hc_outcome(&r1, s, sizeof(s)));
 	if (!want_good(o, "second TEST UNIT READY", &r2))
@@ -797,9 +595,8 @@ static void ck_tur_ua(struct hc *h, struct hc_out *o)
 
 static void ck_request_sense(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[6] = { OP_REQUEST_SENSE, 0, 0, 0, 18 };
-	hc_exec(h, cdb, 6, NULL, 0, 18, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_request_sense(false, 18), NULL, 0, 18, &r);
 	GOOD_OR_RETURN("REQUEST SENSE", &r);
 	if (r.len < 8 || (r.data[0] & 0x7f) != 0x70)
 		FAIL("REQUEST SENSE: response code %02Xh, want 70h (fixed, current)", r.len ? r.data[0] : 0);
@@ -812,14 +609,12 @@ static void ck_request_sense(struct hc *h, struct hc_out *o)
 
 static void ck_report_luns(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[12] = { OP_REPORT_LUNS };
-	put32(cdb + 6, 4096);
-	hc_exec(h, cdb, 12, NULL, 0, 4096, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_report_luns(4096), NULL, 0, 4096, &r);
 	GOOD_OR_RETURN("REPORT LUNS", &r);
 	if (r.len < 8)
 		FAIL("REPORT LUNS: %d bytes, want >= 8", r.len);
-	uint32_t n = be32(r.data) / 8;
+	uint32_t n = mcc_be32(r.data) / 8;
 	for (uint32_t i = 0; i < n && 8 + 8 * i + 8 <= (uint32_t)r.len; i++) {
 		const uint8_t *l = r.data + 8 + 8 * i;
 		int v = (l[0] & 0xc0) == 0x40 ? ((l[0] & 0x3f) << 8 | l[1]) : l[1];
@@ -834,15 +629,15 @@ static void ck_report_luns(struct hc *h, struct hc_out *o)
 struct hc_feat { uint16_t code; uint8_t flags; uint8_t len; int off; };
 
 /* The descriptors of a GET CONFIGURATION answer; n, or -1 with the verdict. */
-static int hc_features(const struct hc_cmd *r, struct hc_feat *f, int max, struct hc_out *o)
+static int hc_features(const struct mcc_result *r, struct hc_feat *f, int max, struct hc_out *o)
 {
 	if (r->len < 8) {
 		hc_set(o, HC_FAIL, "GET CONFIGURATION: %d bytes, want >= 8", r->len);
 		return -1;
 	}
-	int total = (int)be32(r->data) + 4, end = total < r->len ? total : r->len, n = 0;
+	int total = (int)mcc_be32(r->data) + 4, end = total < r->len ? total : r->len, n = 0;
 	for (int i = 8; i + 4 <= end && n < max; i += 4 + r->data[i + 3]) {
-		f[n].code = be16(r->data + i);
+		f[n].code = mcc_be16(r->data + i);
 		f[n].flags = r->data[i + 2];
 		f[n].len = r->data[i + 3];
 		f[n].off = i;
@@ -853,11 +648,11 @@ static int hc_features(const struct hc_cmd *r, struct hc_feat *f, int max, struc
 
 static void ck_cfg_header(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	struct hc_feat f[128];
 	cmd_get_config(h, 0, 0, 65530, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION RT=00b", &r);
-	uint32_t dl = be32(r.data);
+	uint32_t dl = mcc_be32(r.data);
 	if (dl + 4 != (uint32_t)r.len)
 		FAIL("data length %u + 4 != %d bytes returned", dl, r.len);
 	int n = hc_features(&r, f, 128, o);
@@ -868,12 +663,12 @@ static void ck_cfg_header(struct hc *h, struct hc_out *o)
 		end = f[i].off + 4 + f[i].len;
 	if (end != r.len)
 		FAIL("descriptors end at byte %d, the data at %d", end, r.len);
-	NOTE("%d features, current profile %04Xh", n, be16(r.data + 6));
+	NOTE("%d features, current profile %04Xh", n, mcc_be16(r.data + 6));
 }
 
 static void ck_cfg_ascending(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	struct hc_feat f[128];
 	cmd_get_config(h, 0, 0, 65530, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION RT=00b", &r);
@@ -889,7 +684,7 @@ static void ck_cfg_ascending(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_profile_list(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	struct hc_feat f[128];
 	cmd_get_config(h, 0, 0, 65530, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION RT=00b", &r);
@@ -898,15 +693,15 @@ static void ck_cfg_profile_list(struct hc *h, struct hc_out *o)
 		FAIL("first feature: expected 0000h Profile List, got %04Xh", n ? f[0].code : 0xffff);
 	if ((f[0].flags & 3) != 3)
 		FAIL("Profile List: expected persistent and current, flags %02Xh", f[0].flags);
-	int cur = be16(r.data + 6), found = 0, flagged = 0;
+	int cur = mcc_be16(r.data + 6), found = 0, flagged = 0;
 	for (int i = 0; i < f[0].len / 4; i++) {
 		const uint8_t *p = r.data + f[0].off + 4 + 4 * i;
 		if (p[2] & 1) {
 			flagged++;
-			if (be16(p) != cur)
-				FAIL("profile %04Xh flagged current, the header says %04Xh", be16(p), cur);
+			if (mcc_be16(p) != cur)
+				FAIL("profile %04Xh flagged current, the header says %04Xh", mcc_be16(p), cur);
 		}
-		found |= be16(p) == cur;
+		found |= mcc_be16(p) == cur;
 	}
 	if (cur != 0 && (!found || flagged != 1))
 		FAIL("current profile %04Xh: in list %s, %d flagged current", cur, found ? "yes" : "no",
@@ -917,7 +712,7 @@ static void ck_cfg_profile_list(struct hc *h, struct hc_out *o)
 static void ck_cfg_base_features(struct hc *h, struct hc_out *o)
 {
 	static const uint16_t want[] = { 0x0001, 0x0002, 0x0003 };
-	struct hc_cmd r;
+	struct mcc_result r;
 	for (size_t k = 0; k < 3; k++) {
 		const uint8_t *d = hc_feature(h, want[k], &r);
 		if (!d)
@@ -929,13 +724,13 @@ static void ck_cfg_base_features(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_core(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	const uint8_t *d = hc_feature(h, 0x0001, &r);
 	if (!d)
 		FAIL("feature 0001h Core missing");
 	if (d[3] < 4)
 		FAIL("Core: additional length %d, want >= 4", d[3]);
-	uint32_t pi = be32(d + 4);
+	uint32_t pi = mcc_be32(d + 4);
 	if (pi == 0)
 		FAIL("Core: physical interface standard 0 (unspecified)");
 	NOTE("physical interface %u%s", pi, pi == 1 ? " (SCSI)" : pi == 2 ? " (ATAPI)" : "");
@@ -943,7 +738,7 @@ static void ck_cfg_core(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_removable(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	const uint8_t *d = hc_feature(h, 0x0003, &r);
 	if (!d)
 		FAIL("feature 0003h Removable Medium missing");
@@ -955,7 +750,7 @@ static void ck_cfg_removable(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_rt1(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	struct hc_feat all[128], cur[128];
 	cmd_get_config(h, 0, 0, 65530, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION RT=00b", &r);
@@ -980,7 +775,7 @@ static void ck_cfg_rt1(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_rt2(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	struct hc_feat f[8];
 	cmd_get_config(h, 2, 0x0001, 1024, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION RT=10b 0001h", &r);
@@ -992,17 +787,17 @@ static void ck_cfg_rt2(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_rt2_absent(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_get_config(h, 2, 0xfff0, 1024, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION RT=10b FFF0h", &r);
-	if (r.len < 8 || be32(r.data) != 4)
+	if (r.len < 8 || mcc_be32(r.data) != 4)
 		FAIL("RT=10b for an absent feature: expected the 8-byte header alone (data length 4), "
-		     "got %d bytes, data length %u", r.len, r.len >= 4 ? be32(r.data) : 0);
+		     "got %d bytes, data length %u", r.len, r.len >= 4 ? mcc_be32(r.data) : 0);
 }
 
 static void ck_cfg_start(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	struct hc_feat f[128];
 	cmd_get_config(h, 0, 0x0010, 65530, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION RT=00b start 0010h", &r);
@@ -1014,21 +809,21 @@ static void ck_cfg_start(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_alloc(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_get_config(h, 0, 0, 65530, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION", &r);
-	uint32_t full = be32(r.data);
+	uint32_t full = mcc_be32(r.data);
 	cmd_get_config(h, 0, 0, 16, &r);
 	GOOD_OR_RETURN("GET CONFIGURATION allocation length 16", &r);
 	if (r.len != 16)
 		FAIL("allocation length 16: expected 16 bytes, got %d", r.len);
-	if (be32(r.data) != full)
-		FAIL("allocation length 16: data length %u, the full answer says %u", be32(r.data), full);
+	if (mcc_be32(r.data) != full)
+		FAIL("allocation length 16: data length %u, the full answer says %u", mcc_be32(r.data), full);
 }
 
 static void ck_cfg_rt3(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_get_config(h, 3, 0, 1024, &r);
 	SENSE_OR_RETURN("GET CONFIGURATION RT=11b (reserved)", &r, 5, 0x24, 0x00);
 }
@@ -1047,7 +842,7 @@ static void ck_cfg_write_feature(struct hc *h, struct hc_out *o)
 	case 0x41: case 0x42: case 0x43: want = 0x0041; break;
 	default: SKIP("profile %04Xh is not a recordable profile", h->profile);
 	}
-	struct hc_cmd r;
+	struct mcc_result r;
 	const uint8_t *d = hc_feature(h, want, &r);
 	if (!d)
 		FAIL("profile %04Xh: feature %04Xh missing", h->profile, want);
@@ -1058,7 +853,7 @@ static void ck_cfg_write_feature(struct hc *h, struct hc_out *o)
 
 static void ck_cfg_rts(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	const uint8_t *d = hc_feature(h, 0x0107, &r);
 	if (!d)
 		FAIL("feature 0107h Real Time Streaming missing");
@@ -1072,15 +867,15 @@ static void ck_cfg_rts(struct hc *h, struct hc_out *o)
 
 static void ck_mode_header(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_mode_sense(h, 0, 0x05, 255, &r);
 	GOOD_OR_RETURN("MODE SENSE(10) page 05h", &r);
 	if (r.len < 8)
 		FAIL("MODE SENSE(10): %d bytes", r.len);
-	if (be16(r.data) + 2 != r.len)
-		FAIL("mode data length %d + 2 != %d bytes returned", be16(r.data), r.len);
-	if (be16(r.data + 6) != 0)
-		FAIL("block descriptor length %d, want 0 (MMC has no block descriptors)", be16(r.data + 6));
+	if (mcc_be16(r.data) + 2 != r.len)
+		FAIL("mode data length %d + 2 != %d bytes returned", mcc_be16(r.data), r.len);
+	if (mcc_be16(r.data + 6) != 0)
+		FAIL("block descriptor length %d, want 0 (MMC has no block descriptors)", mcc_be16(r.data + 6));
 }
 
 static void ck_mode_p05_len(struct hc *h, struct hc_out *o)
@@ -1104,7 +899,7 @@ static void ck_mode_p05_changeable(struct hc *h, struct hc_out *o)
 		     nc < 0 ? "failed" : "ok", nm < 0 ? "failed" : "ok", nd < 0 ? "failed" : "ok");
 	if (nm != nc || nd != nc)
 		FAIL("page lengths differ: current %d, changeable %d, default %d", nc, nm, nd);
-	bool cd_like = h->fam == FAM_CD || h->profile == 0x11 || h->profile == 0x14;
+	bool cd_like = h->fam == MCC_FAM_CD || h->profile == 0x11 || h->profile == 0x14;
 	if (cd_like && (mask[2] & 0x0f) != 0x0f)
 		FAIL("write type (byte 2 b3-0) not changeable on profile %04Xh: mask %02Xh", h->profile,
 		     mask[2]);
@@ -1113,28 +908,28 @@ static void ck_mode_p05_changeable(struct hc *h, struct hc_out *o)
 
 static void ck_mode_saved(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_mode_sense(h, 3, 0x05, 255, &r);
 	SENSE_OR_RETURN("MODE SENSE(10) PC=11b (saved)", &r, 5, 0x39, 0x00);
 }
 
 static void ck_mode_alloc(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_mode_sense(h, 0, 0x05, 255, &r);
 	GOOD_OR_RETURN("MODE SENSE(10) page 05h", &r);
-	int full = be16(r.data);
+	int full = mcc_be16(r.data);
 	cmd_mode_sense(h, 0, 0x05, 12, &r);
 	GOOD_OR_RETURN("MODE SENSE(10) allocation length 12", &r);
 	if (r.len != 12)
 		FAIL("allocation length 12: expected 12 bytes, got %d", r.len);
-	if (be16(r.data) != full)
-		FAIL("allocation length 12: mode data length %d, full answer %d", be16(r.data), full);
+	if (mcc_be16(r.data) != full)
+		FAIL("allocation length 12: mode data length %d, full answer %d", mcc_be16(r.data), full);
 }
 
 static void ck_mode_unknown_page(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_mode_sense(h, 0, 0x3e, 255, &r);
 	SENSE_OR_RETURN("MODE SENSE(10) of page 3Eh (not implemented)", &r, 5, 0x24, 0x00);
 }
@@ -1142,7 +937,7 @@ static void ck_mode_unknown_page(struct hc *h, struct hc_out *o)
 static void ck_mode_roundtrip(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64], q[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_page05(h, 0, p);
 	if (n < 0)
 		FAIL("MODE SENSE(10) page 05h failed");
@@ -1157,7 +952,7 @@ static void ck_mode_roundtrip(struct hc *h, struct hc_out *o)
 static void ck_mode_change(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64], m[64], q[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_page05(h, 0, p);
 	if (n < 0 || hc_page05(h, 1, m) != n)
 		FAIL("MODE SENSE(10) page 05h current/changeable failed");
@@ -1185,7 +980,7 @@ static void ck_mode_change(struct hc *h, struct hc_out *o)
 static void ck_mode_bad_length(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_page05(h, 0, p);
 	if (n < 0)
 		FAIL("MODE SENSE(10) page 05h failed");
@@ -1197,7 +992,7 @@ static void ck_mode_bad_length(struct hc *h, struct hc_out *o)
 static void ck_mode_ps(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_page05(h, 0, p);
 	if (n < 0)
 		FAIL("MODE SENSE(10) page 05h failed");
@@ -1209,7 +1004,7 @@ static void ck_mode_ps(struct hc *h, struct hc_out *o)
 static void ck_mode_block_desc(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_page05(h, 0, p);
 	if (n < 0)
 		FAIL("MODE SENSE(10) page 05h failed");
@@ -1220,7 +1015,7 @@ static void ck_mode_block_desc(struct hc *h, struct hc_out *o)
 static void ck_mode_short_list(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_page05(h, 0, p);
 	if (n < 0)
 		FAIL("MODE SENSE(10) page 05h failed");
@@ -1237,10 +1032,10 @@ static bool hc_page_validated(const struct hc *h)
 static void ck_mode_bad_write_type(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_page_validated(h))
 		SKIP("page 05h is accepted and ignored on profile %04Xh (MMC-6 page 05h)", h->profile);
-	if (h->fam != FAM_CD && h->profile != 0x11 && h->profile != 0x14)
+	if (h->fam != MCC_FAM_CD && h->profile != 0x11 && h->profile != 0x14)
 		SKIP("layer jump (4) is a valid write type on profile %04Xh", h->profile);
 	int n = hc_page05(h, 0, p);
 	if (n < 0)
@@ -1254,7 +1049,7 @@ static void ck_mode_bad_write_type(struct hc *h, struct hc_out *o)
 static void ck_mode_bad_dbt(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_page_validated(h))
 		SKIP("page 05h is accepted and ignored on profile %04Xh (MMC-6 page 05h)", h->profile);
 	int n = hc_page05(h, 0, p);
@@ -1268,7 +1063,7 @@ static void ck_mode_bad_dbt(struct hc *h, struct hc_out *o)
 static void ck_mode_nonchangeable(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64], m[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_page_validated(h))
 		SKIP("page 05h is accepted and ignored on profile %04Xh (MMC-6 page 05h)", h->profile);
 	int n = hc_page05(h, 0, p);
@@ -1295,7 +1090,7 @@ static void ck_mode_nonchangeable(struct hc *h, struct hc_out *o)
 static void ck_mode_ua_other(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64], m[64], w[64];
-	struct hc_cmd r, r1;
+	struct mcc_result r, r1;
 	if (!hc_page_validated(h))
 		SKIP("page 05h is accepted and ignored on profile %04Xh: nothing changes", h->profile);
 	int n = hc_page05(h, 0, p);
@@ -1304,16 +1099,14 @@ static void ck_mode_ua_other(struct hc *h, struct hc_out *o)
 	struct iscsi_context *c = hc_second_session(h, "conformance-ua2", o);
 	if (!c)
 		return;
-	for (int i = 0; i < 5; i++)	/* consume the new session's power-on UA */
-		if (cmd_tur_on(h, c, &r1) && r1.status == ST_GOOD)
-			break;
+	mcc_try_ready(c, h->lun, 5, &r1);	/* consume the new session's power-on UA */
 	memcpy(w, p, (size_t)n);
 	w[3] ^= 0xc0;
 	cmd_mode_select(h, w, n, 0, -1, &r);
 	cmd_tur_on(h, c, &r1);
 	iscsi_logout_sync(c);
 	iscsi_destroy_context(c);
-	struct hc_cmd rr;
+	struct mcc_result rr;
 	cmd_mode_select(h, p, n, 0, -1, &rr);
 	if (!want_good(o, "MODE SELECT(10) changing multi-session", &r))
 		return;
@@ -1324,17 +1117,17 @@ static void ck_mode_ua_other(struct hc *h, struct hc_out *o)
 
 static void ck_disc_rdi_len(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_rdi(h, 0, &r);
 	GOOD_OR_RETURN("READ DISC INFORMATION", &r);
-	if (r.len < 34 || be16(r.data) < 32)
+	if (r.len < 34 || mcc_be16(r.data) < 32)
 		FAIL("expected 34 bytes with length field >= 32, got %d bytes, length %d", r.len,
-		     r.len >= 2 ? be16(r.data) : -1);
+		     r.len >= 2 ? mcc_be16(r.data) : -1);
 }
 
 static void ck_disc_rdi_blank(struct hc *h, struct hc_out *o)
 {
-	struct hc_disc d;
+	struct mcc_disc_info d;
 	if (!hc_read_disc(h, &d, o))
 		return;
 	if (d.status != 0 || d.last_state != 0)
@@ -1344,7 +1137,7 @@ static void ck_disc_rdi_blank(struct hc *h, struct hc_out *o)
 
 static void ck_disc_rdi_tracks(struct hc *h, struct hc_out *o)
 {
-	struct hc_disc d;
+	struct mcc_disc_info d;
 	if (!hc_read_disc(h, &d, o))
 		return;
 	if (d.first_track != 1 || d.sessions != 1 || d.first_in_last != 1 || d.last_in_last != 1)
@@ -1355,14 +1148,14 @@ static void ck_disc_rdi_tracks(struct hc *h, struct hc_out *o)
 
 static void ck_disc_rdi_bad_type(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_rdi(h, 7, &r);
 	SENSE_OR_RETURN("READ DISC INFORMATION data type 111b", &r, 5, 0x24, 0x00);
 }
 
 static void ck_disc_rti_invisible(struct hc *h, struct hc_out *o)
 {
-	struct hc_track t;
+	struct mcc_track_info t;
 	if (!hc_open_track(h, &t, o))
 		return;
 	if (!t.blank || !t.nwa_v || t.nwa != t.start || t.free == 0)
@@ -1374,11 +1167,11 @@ static void ck_disc_rti_invisible(struct hc *h, struct hc_out *o)
 
 static void ck_disc_nwa_consistent(struct hc *h, struct hc_out *o)
 {
-	struct hc_disc d;
-	struct hc_track a, b;
+	struct mcc_disc_info d;
+	struct mcc_track_info a, b;
 	if (!hc_read_disc(h, &d, o) || !hc_read_track(h, 1, (uint32_t)d.last_in_last, &a, o))
 		return;
-	if (h->fam != FAM_CD && h->profile != 0x1b && h->profile != 0x2b)
+	if (h->fam != MCC_FAM_CD && h->profile != 0x1b && h->profile != 0x2b)
 		SKIP("track FFh (invisible) is defined for CD and DVD+R only (MMC-6 READ TRACK INFORMATION)");
 	if (!hc_read_track(h, 1, 0xff, &b, o))
 		return;
@@ -1389,7 +1182,7 @@ static void ck_disc_nwa_consistent(struct hc *h, struct hc_out *o)
 
 static void ck_disc_rti_lba(struct hc *h, struct hc_out *o)
 {
-	struct hc_track a, b;
+	struct mcc_track_info a, b;
 	if (!hc_read_track(h, 1, 1, &a, o) || !hc_read_track(h, 0, a.start, &b, o))
 		return;
 	if (b.number != 1 || b.start != a.start)
@@ -1399,7 +1192,7 @@ static void ck_disc_rti_lba(struct hc *h, struct hc_out *o)
 
 static void ck_disc_rti_session(struct hc *h, struct hc_out *o)
 {
-	struct hc_track b;
+	struct mcc_track_info b;
 	if (!hc_read_track(h, 2, 1, &b, o))
 		return;
 	if (b.number != 1 || b.session != 1)
@@ -1409,14 +1202,14 @@ static void ck_disc_rti_session(struct hc *h, struct hc_out *o)
 
 static void ck_disc_rti_bad_track(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_rti(h, 1, 99, 48, &r);
 	SENSE_OR_RETURN("READ TRACK INFORMATION of track 99 (absent)", &r, 5, 0x24, 0x00);
 }
 
 static void ck_disc_rti_alloc(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_rti(h, 1, 1, 8, &r);
 	GOOD_OR_RETURN("READ TRACK INFORMATION allocation length 8", &r);
 	if (r.len != 8)
@@ -1425,11 +1218,11 @@ static void ck_disc_rti_alloc(struct hc *h, struct hc_out *o)
 
 static void ck_disc_capacity(struct hc *h, struct hc_out *o)
 {
-	struct hc_disc d;
-	struct hc_track t;
+	struct mcc_disc_info d;
+	struct mcc_track_info t;
 	if (!hc_read_disc(h, &d, o) || !hc_read_track(h, 1, (uint32_t)d.last_in_last, &t, o))
 		return;
-	if (h->fam == FAM_CD)
+	if (h->fam == MCC_FAM_CD)
 		SKIP("on CD the last possible lead-out is an MSF address (00 M S F)");
 	if (d.last_leadout != t.nwa + t.free)
 		FAIL("last possible lead-out %u != NWA %u + free blocks %u", d.last_leadout, t.nwa,
@@ -1439,19 +1232,17 @@ static void ck_disc_capacity(struct hc *h, struct hc_out *o)
 
 static void ck_disc_structure(struct hc *h, struct hc_out *o)
 {
-	struct hc_track t;
-	struct hc_cmd r;
-	if (h->fam != FAM_DVD)
+	struct mcc_track_info t;
+	struct mcc_result r;
+	if (h->fam != MCC_FAM_DVD)
 		SKIP("READ DISC STRUCTURE format 00h is DVD physical format information");
 	if (!hc_read_track(h, 1, 1, &t, o))
 		return;
-	uint8_t cdb[12] = { OP_READ_STRUCT };
-	put16(cdb + 8, 2052);
-	hc_exec(h, cdb, 12, NULL, 0, 2052, &r);
+	hc_exec(h, mcc_cdb_read_disc_structure(0, 0, 0, 0x00, 2052), NULL, 0, 2052, &r);
 	GOOD_OR_RETURN("READ DISC STRUCTURE format 00h", &r);
 	if (r.len < 20)
 		FAIL("READ DISC STRUCTURE: %d bytes", r.len);
-	uint32_t first = be32(r.data + 8) & 0xffffff, last = be32(r.data + 12) & 0xffffff;
+	uint32_t first = mcc_be32(r.data + 8) & 0xffffff, last = mcc_be32(r.data + 12) & 0xffffff;
 	if (first != 0x030000)
 		FAIL("first data PSN %06Xh, want 030000h", first);
 	if ((h->profile == 0x1b || h->profile == 0x11) && last - first + 1 != t.free + t.nwa)
@@ -1462,38 +1253,35 @@ static void ck_disc_structure(struct hc *h, struct hc_out *o)
 
 static void ck_disc_toc_blank(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	char s[160];
-	uint8_t cdb[10] = { OP_READ_TOC, 0, 0, 0, 0, 0, 1 };
-	put16(cdb + 7, 1024);
-	hc_exec(h, cdb, 10, NULL, 0, 1024, &r);
-	if (r.status == ST_CHECK && r.key == 5 && r.asc == 0x24)
+	hc_exec(h, mcc_cdb_read_toc(false, 0, 1, 1024), NULL, 0, 1024, &r);
+	if (r.status == MCC_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x24)
 		return;
-	if (r.status == ST_GOOD && r.len >= 4 && be16(r.data) <= 2)
+	if (r.status == MCC_STATUS_GOOD && r.len >= 4 && mcc_be16(r.data) <= 2)
 		return;
-	if (r.status == ST_GOOD)
+	if (r.status == MCC_STATUS_GOOD)
 		FAIL("READ TOC format 0 on a blank medium lists %d bytes of descriptors",
-		     r.len >= 2 ? be16(r.data) - 2 : 0);
+		     r.len >= 2 ? mcc_be16(r.data) - 2 : 0);
 	FAIL("READ TOC format 0 on a blank medium: expected 05/24/00 or an empty TOC, got %s",
 	     hc_outcome(&r, s, sizeof(s)));
 }
 
 static void ck_disc_read_blank(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_read10(h, 0, 1, &r);
 	SENSE_OR_RETURN("READ(10) of LBA 0 on a blank medium", &r, 5, 0x21, 0x00);
 }
 
 static void ck_disc_readcap_blank(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { OP_READ_CAPACITY };
-	hc_exec(h, cdb, 10, NULL, 0, 8, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_read_capacity(), NULL, 0, 8, &r);
 	GOOD_OR_RETURN("READ CAPACITY", &r);
-	if (r.len < 8 || be32(r.data) != 0 || be32(r.data + 4) != 2048)
+	if (r.len < 8 || mcc_be32(r.data) != 0 || mcc_be32(r.data + 4) != 2048)
 		FAIL("blank medium: expected last LBA 0 and block length 2048, got %u and %u",
-		     r.len >= 4 ? be32(r.data) : 0, r.len >= 8 ? be32(r.data + 4) : 0);
+		     r.len >= 4 ? mcc_be32(r.data) : 0, r.len >= 8 ? mcc_be32(r.data + 4) : 0);
 }
 
 /* READ FORMAT CAPACITIES: a capacity list of 8-byte descriptors, the current/maximum
@@ -1503,11 +1291,9 @@ static void ck_disc_readcap_blank(struct hc *h, struct hc_out *o)
  * be absent. */
 static void ck_disc_rfc(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r, f;
-	uint8_t cdb[10] = { OP_READ_FORMAT_CAPACITIES };
-	put16(cdb + 7, 252);
-	hc_exec(h, cdb, 10, NULL, 0, 252, &r);
-	if (r.status == ST_CHECK && r.key == 5 && r.asc == 0x20) {
+	struct mcc_result r, f;
+	hc_exec(h, mcc_cdb_read_format_capacities(252), NULL, 0, 252, &r);
+	if (r.status == MCC_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x20) {
 		const uint8_t *d = hc_feature(h, 0x0023, &f);
 		if (!d || !(d[2] & 1))
 			SKIP("READ FORMAT CAPACITIES absent and feature 0023h (Formattable) not current");
@@ -1520,7 +1306,7 @@ static void ck_disc_rfc(struct hc *h, struct hc_out *o)
 	if ((r.data[8] & 3) == 0)
 		FAIL("current/maximum descriptor type 00b (reserved)");
 	if (h->profile != 0x41)
-		NOTE("%d descriptors, current/maximum %u blocks", len / 8, be32(r.data + 4));
+		NOTE("%d descriptors, current/maximum %u blocks", len / 8, mcc_be32(r.data + 4));
 	else if (len < 16)
 		FAIL("blank BD-R: only the current/maximum descriptor (growisofs wants a format list)");
 	else if (r.data[12 + 4] >> 2 != 0x00)
@@ -1538,18 +1324,15 @@ static void ck_disc_rfc(struct hc *h, struct hc_out *o)
 /* REZERO UNIT (01h): the SCSI-2 seek to LBA 0 cdrdao still sends; GOOD with a medium. */
 static void ck_rezero(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[6] = { OP_REZERO_UNIT };
-	hc_exec(h, cdb, 6, NULL, 0, 0, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_rezero_unit(), NULL, 0, 0, &r);
 	GOOD_OR_RETURN("REZERO UNIT", &r);
 }
 
 static void ck_disc_gesn(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { OP_GESN, 0x01, 0, 0, 0x10 };
-	put16(cdb + 7, 8);
-	hc_exec(h, cdb, 10, NULL, 0, 8, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_get_event_status(true, 0x10, 8), NULL, 0, 8, &r);
 	GOOD_OR_RETURN("GET EVENT STATUS NOTIFICATION polled, media class", &r);
 	if (r.len < 8)
 		FAIL("GET EVENT STATUS NOTIFICATION: %d bytes, want 8", r.len);
@@ -1570,7 +1353,7 @@ static void ck_nwa_write(struct hc *h, struct hc_out *o)
 static void ck_nwa_advances(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_track t;
+	struct mcc_track_info t;
 	if (!hc_write_data(h, 16, &at, o) || !hc_open_track(h, &t, o))
 		return;
 	if (!t.nwa_v || t.nwa != at + 16)
@@ -1584,7 +1367,7 @@ static void ck_nwa_advances(struct hc *h, struct hc_out *o)
 static void ck_nwa_rdi_incomplete(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_disc d;
+	struct mcc_disc_info d;
 	if (!hc_write_data(h, 16, &at, o) || !hc_read_disc(h, &d, o))
 		return;
 	if (d.status != 1 || d.last_state != 1)
@@ -1595,7 +1378,7 @@ static void ck_nwa_rdi_incomplete(struct hc *h, struct hc_out *o)
 static void ck_nwa_past(struct hc *h, struct hc_out *o)
 {
 	uint32_t nwa, after;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_data_mode(h, o) || !hc_nwa(h, &nwa, o))
 		return;
 	hc_fill(h, nwa + 32, 16, 2048);
@@ -1609,7 +1392,7 @@ static void ck_nwa_past(struct hc *h, struct hc_out *o)
 static void ck_nwa_before(struct hc *h, struct hc_out *o)
 {
 	uint32_t nwa, at;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_write_data(h, 16, &at, o) || !hc_nwa(h, &nwa, o))
 		return;
 	cmd_write10(h, at, 16, 16 * 2048, &r);
@@ -1622,8 +1405,8 @@ static void ck_nwa_before(struct hc *h, struct hc_out *o)
 
 static void ck_nwa_beyond(struct hc *h, struct hc_out *o)
 {
-	struct hc_track t;
-	struct hc_cmd r;
+	struct mcc_track_info t;
+	struct mcc_result r;
 	if (!hc_data_mode(h, o) || !hc_open_track(h, &t, o))
 		return;
 	uint32_t lba = t.nwa + t.free + 1000;
@@ -1635,12 +1418,12 @@ static void ck_nwa_beyond(struct hc *h, struct hc_out *o)
 static void ck_nwa_zero(struct hc *h, struct hc_out *o)
 {
 	uint32_t nwa;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_data_mode(h, o) || !hc_nwa(h, &nwa, o))
 		return;
 	cmd_write10(h, nwa, 0, 0, &r);
 	GOOD_OR_RETURN("WRITE(10) of 0 blocks at the NWA", &r);
-	struct hc_track t;
+	struct mcc_track_info t;
 	if (!hc_open_track(h, &t, o))
 		return;
 	if (!t.nwa_v || t.nwa != nwa)
@@ -1651,7 +1434,7 @@ static void ck_nwa_zero(struct hc *h, struct hc_out *o)
 static void ck_nwa_write12(struct hc *h, struct hc_out *o)
 {
 	uint32_t nwa, after;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_data_mode(h, o) || !hc_nwa(h, &nwa, o))
 		return;
 	hc_fill(h, nwa, 16, 2048);
@@ -1664,7 +1447,7 @@ static void ck_nwa_write12(struct hc *h, struct hc_out *o)
 static void ck_nwa_streaming(struct hc *h, struct hc_out *o)
 {
 	uint32_t nwa, after;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!h->stream_ok)
 		SKIP("feature 0107h SW (streaming writes) is not set");
 	if (!hc_data_mode(h, o) || !hc_nwa(h, &nwa, o))
@@ -1679,14 +1462,13 @@ static void ck_nwa_streaming(struct hc *h, struct hc_out *o)
 static void ck_nwa_readcap(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_write_data(h, 16, &at, o))
 		return;
-	uint8_t cdb[10] = { OP_READ_CAPACITY };
-	hc_exec(h, cdb, 10, NULL, 0, 8, &r);
+	hc_exec(h, mcc_cdb_read_capacity(), NULL, 0, 8, &r);
 	GOOD_OR_RETURN("READ CAPACITY", &r);
-	if (be32(r.data) != at + 15)
-		FAIL("after writing up to LBA %u: READ CAPACITY last LBA %u", at + 15, be32(r.data));
+	if (mcc_be32(r.data) != at + 15)
+		FAIL("after writing up to LBA %u: READ CAPACITY last LBA %u", at + 15, mcc_be32(r.data));
 }
 
 /* ---- block-size enforcement (dataloss) -------------------------------------------- */
@@ -1697,7 +1479,7 @@ static void hc_expect_length_refused(struct hc *h, struct hc_out *o, bool w12, i
 				     const char *what)
 {
 	uint32_t nwa, after;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_nwa(h, &nwa, o))
 		return;
 	hc_fill(h, nwa, n + 1, 2448);
@@ -1744,7 +1526,7 @@ static void ck_bs_w12(struct hc *h, struct hc_out *o)
 static bool hc_cd_mode(struct hc *h, struct hc_out *o, int wtype, int tmode, int dbt)
 {
 	uint8_t p[64];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_page05(h, 0, p);
 	if (n < 0) {
 		hc_set(o, HC_FAIL, "MODE SENSE(10) page 05h failed");
@@ -1763,10 +1545,10 @@ static bool hc_cd_mode(struct hc *h, struct hc_out *o, int wtype, int tmode, int
 static void ck_bs_2352_ok(struct hc *h, struct hc_out *o)
 {
 	uint32_t nwa, after;
-	struct hc_cmd r;
-	if (h->fam != FAM_CD)
+	struct mcc_result r;
+	if (h->fam != MCC_FAM_CD)
 		SKIP("2352-byte blocks exist on CD only (MMC-6 Data Block Type)");
-	cmd_sync(h, false, &r);		/* CD TAO: SYNC ends an open data track */
+	cmd_sync(h, false, &r);		/* CD TAO: SYNC ends an open data track (§1.7) */
 	if (!hc_cd_mode(h, o, 1, 0, 0) || !hc_nwa(h, &nwa, o))
 		return;
 	hc_fill(h, nwa, 8, 2352);
@@ -1782,7 +1564,7 @@ static void ck_bs_2352_ok(struct hc *h, struct hc_out *o)
 
 static void ck_bs_2352_refuses_2048(struct hc *h, struct hc_out *o)
 {
-	if (h->fam != FAM_CD)
+	if (h->fam != MCC_FAM_CD)
 		SKIP("2352-byte blocks exist on CD only (MMC-6 Data Block Type)");
 	if (!hc_cd_mode(h, o, 1, 0, 0))
 		return;
@@ -1793,7 +1575,7 @@ static void ck_bs_2352_refuses_2048(struct hc *h, struct hc_out *o)
 static void ck_bs_2448_select(struct hc *h, struct hc_out *o)
 {
 	uint8_t p[64];
-	if (h->fam != FAM_CD)
+	if (h->fam != MCC_FAM_CD)
 		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (MMC-6 Data Block Type)");
 	if (!h->raw_ok)
 		SKIP("the drive offers no RAW writing (feature 002Eh Raw bit clear)");
@@ -1805,14 +1587,14 @@ static void ck_bs_2448_select(struct hc *h, struct hc_out *o)
 
 static void ck_bs_2448_refuses_2352(struct hc *h, struct hc_out *o)
 {
-	if (h->fam != FAM_CD)
+	if (h->fam != MCC_FAM_CD)
 		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (MMC-6 Data Block Type)");
 	if (!h->raw_ok)
 		SKIP("the drive offers no RAW writing (feature 002Eh Raw bit clear)");
 	if (!hc_cd_mode(h, o, 3, 0, 3))
 		return;
-	/* RAW writes start at the lead-in; the length check comes first. */
-	struct hc_cmd r;
+	/* RAW writes start at the lead-in; the length check comes first (§4.6). */
+	struct mcc_result r;
 	cmd_rdi(h, 0, &r);
 	GOOD_OR_RETURN("READ DISC INFORMATION", &r);
 	int32_t leadin = (int32_t)((r.data[17] * 60 + r.data[18]) * 75 + r.data[19]) - 450150;
@@ -1827,9 +1609,9 @@ static void ck_bs_2448_refuses_2352(struct hc *h, struct hc_out *o)
 
 static void ck_bs_2448_ok(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	struct hc_disc d;
-	if (h->fam != FAM_CD)
+	struct mcc_result r;
+	struct mcc_disc_info d;
+	if (h->fam != MCC_FAM_CD)
 		SKIP("raw 2448-byte blocks (DBT 3) exist on CD only (MMC-6 Data Block Type)");
 	if (!h->raw_ok)
 		SKIP("the drive offers no RAW writing (feature 002Eh Raw bit clear)");
@@ -1854,7 +1636,7 @@ static void ck_bs_2448_ok(struct hc *h, struct hc_out *o)
 static void ck_sync_good(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_write_data(h, 16, &at, o))
 		return;
 	cmd_sync(h, false, &r);
@@ -1863,27 +1645,26 @@ static void ck_sync_good(struct hc *h, struct hc_out *o)
 
 static void ck_sync_immed(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	char s[160];
 	cmd_sync(h, true, &r);
 	GOOD_OR_RETURN("SYNCHRONIZE CACHE IMMED=1", &r);
-	for (int i = 0; i < 100; i++) {		/* poll as libburn does after IMMED */
+	for (int i = 0; i < 100; i++) {		/* poll every 50 ms as libburn does */
 		cmd_tur(h, &r);
-		if (r.status == ST_GOOD)
+		if (r.status == MCC_STATUS_GOOD)
 			return;
-		if (!(r.status == ST_CHECK && r.key == 2 && r.asc == 0x04))
+		if (!(r.status == MCC_STATUS_CHECK_CONDITION && r.key == 2 && r.asc == 0x04))
 			FAIL("TEST UNIT READY after SYNCHRONIZE CACHE IMMED: %s",
 			     hc_outcome(&r, s, sizeof(s)));
-		struct timespec ts = { 0, 50 * 1000000L };
-		nanosleep(&ts, NULL);
+		mcc_sleep_ms(50);
 	}
 	FAIL("still not ready 5 s after SYNCHRONIZE CACHE IMMED: %s", hc_outcome(&r, s, sizeof(s)));
 }
 
 static void ck_close_nothing_open(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	struct hc_track t;
+	struct mcc_result r;
+	struct mcc_track_info t;
 	if (!hc_data_mode(h, o))
 		return;
 	cmd_sync(h, false, &r);
@@ -1904,8 +1685,8 @@ static void ck_close_nothing_open(struct hc *h, struct hc_out *o)
 static void ck_close_track(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_track t, c;
-	struct hc_cmd r;
+	struct mcc_track_info t, c;
+	struct mcc_result r;
 	if (!hc_write_data(h, 32, &at, o) || !hc_open_track(h, &t, o))
 		return;
 	cmd_close(h, 1, t.number, &r);
@@ -1924,9 +1705,9 @@ static void ck_close_track(struct hc *h, struct hc_out *o)
 static void ck_close_next_track(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_track t, n;
-	struct hc_disc d;
-	struct hc_cmd r;
+	struct mcc_track_info t, n;
+	struct mcc_disc_info d;
+	struct mcc_result r;
 	if (!hc_write_data(h, 16, &at, o) || !hc_open_track(h, &t, o))
 		return;
 	cmd_close(h, 1, t.number, &r);
@@ -1945,7 +1726,7 @@ static void ck_close_next_track(struct hc *h, struct hc_out *o)
 
 static void ck_close_bad_function(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_close(h, 7, 1, &r);
 	SENSE_OR_RETURN("CLOSE TRACK/SESSION close function 111b", &r, 5, 0x24, 0x00);
 }
@@ -1953,7 +1734,7 @@ static void ck_close_bad_function(struct hc *h, struct hc_out *o)
 static void ck_readback(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_write_data(h, 16, &at, o))
 		return;
 	cmd_sync(h, false, &r);
@@ -1972,7 +1753,7 @@ static void ck_readback(struct hc *h, struct hc_out *o)
 static void ck_read_beyond(struct hc *h, struct hc_out *o)
 {
 	uint32_t nwa;
-	struct hc_cmd r;
+	struct mcc_result r;
 	if (!hc_nwa(h, &nwa, o))
 		return;
 	cmd_read10(h, nwa, 1, &r);
@@ -1982,9 +1763,9 @@ static void ck_read_beyond(struct hc *h, struct hc_out *o)
 static void ck_close_session(struct hc *h, struct hc_out *o)
 {
 	uint32_t at;
-	struct hc_track t;
-	struct hc_disc d;
-	struct hc_cmd r;
+	struct mcc_track_info t;
+	struct mcc_disc_info d;
+	struct mcc_result r;
 	if (!hc_write_data(h, 16, &at, o) || !hc_open_track(h, &t, o))
 		return;
 	cmd_close(h, 1, t.number, &r);
@@ -2007,13 +1788,11 @@ static void ck_close_session(struct hc *h, struct hc_out *o)
 
 static void ck_toc_after_close(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	struct hc_track t1;
-	uint8_t cdb[10] = { OP_READ_TOC, 0, 0, 0, 0, 0, 1 };
-	put16(cdb + 7, 2048);
-	hc_exec(h, cdb, 10, NULL, 0, 2048, &r);
+	struct mcc_result r;
+	struct mcc_track_info t1;
+	hc_exec(h, mcc_cdb_read_toc(false, 0, 1, 2048), NULL, 0, 2048, &r);
 	GOOD_OR_RETURN("READ TOC format 0 after closing tracks", &r);
-	int n = (be16(r.data) - 2) / 8;
+	int n = (mcc_be16(r.data) - 2) / 8;
 	if (n < 2)
 		FAIL("READ TOC: %d descriptors, want the closed track(s) and the lead-out", n);
 	const uint8_t *last = r.data + 4 + 8 * (n - 1);
@@ -2023,8 +1802,8 @@ static void ck_toc_after_close(struct hc *h, struct hc_out *o)
 		FAIL("READ TOC: first track %d, want 1", r.data[2]);
 	if (!hc_read_track(h, 1, 1, &t1, o))
 		return;
-	if (be32(r.data + 8) != t1.start)
-		FAIL("TOC track 1 start %u, READ TRACK INFORMATION says %u", be32(r.data + 8), t1.start);
+	if (mcc_be32(r.data + 8) != t1.start)
+		FAIL("TOC track 1 start %u, READ TRACK INFORMATION says %u", mcc_be32(r.data + 8), t1.start);
 	NOTE("tracks %d..%d", r.data[2], r.data[3]);
 }
 
@@ -2032,26 +1811,26 @@ static void ck_toc_after_close(struct hc *h, struct hc_out *o)
 
 static void ck_gp03(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_get_perf(h, 0, 3, 32, &r);
 	GOOD_OR_RETURN("GET PERFORMANCE type 03h", &r);
-	if (r.len < 8 || (be32(r.data) + 4) % 16 != 8 % 16)
+	if (r.len < 8 || (mcc_be32(r.data) + 4) % 16 != 8 % 16)
 		FAIL("GET PERFORMANCE type 03h: %d bytes, data length %u (want 4 + 16n)", r.len,
-		     r.len >= 4 ? be32(r.data) : 0);
+		     r.len >= 4 ? mcc_be32(r.data) : 0);
 	int n = hc_perf_count(&r);
 	if (n < 1)
 		FAIL("no write speed descriptor");
 	for (int i = 0; i < n; i++) {
 		const uint8_t *d = r.data + 8 + 16 * i;
-		if (be32(d + 12) == 0 || be32(d + 4) == 0)
-			FAIL("descriptor %d: end LBA %u, write speed %u kB/s", i, be32(d + 4), be32(d + 12));
+		if (mcc_be32(d + 12) == 0 || mcc_be32(d + 4) == 0)
+			FAIL("descriptor %d: end LBA %u, write speed %u kB/s", i, mcc_be32(d + 4), mcc_be32(d + 12));
 	}
-	NOTE("%d write speeds, fastest %u kB/s", n, be32(r.data + 8 + 12));
+	NOTE("%d write speeds, fastest %u kB/s", n, mcc_be32(r.data + 8 + 12));
 }
 
 static void ck_gp03_count(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_get_perf(h, 0, 3, 1, &r);
 	GOOD_OR_RETURN("GET PERFORMANCE type 03h, at most 1 descriptor", &r);
 	if (r.len > 8 + 16)
@@ -2060,27 +1839,27 @@ static void ck_gp03_count(struct hc *h, struct hc_out *o)
 
 static void ck_gp00(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_get_perf(h, 0x14, 0, 8, &r);
 	GOOD_OR_RETURN("GET PERFORMANCE type 00h, write, tolerance 10b", &r);
 	if (hc_perf_count(&r) < 1)
 		FAIL("no nominal performance descriptor (%d bytes)", r.len);
 	const uint8_t *d = r.data + 8;
-	if (be32(d + 8) < be32(d) || be32(d + 4) == 0)
-		FAIL("descriptor: LBA %u..%u, start performance %u", be32(d), be32(d + 8), be32(d + 4));
-	NOTE("%u kB/s at LBA %u", be32(d + 4), be32(d));
+	if (mcc_be32(d + 8) < mcc_be32(d) || mcc_be32(d + 4) == 0)
+		FAIL("descriptor: LBA %u..%u, start performance %u", mcc_be32(d), mcc_be32(d + 8), mcc_be32(d + 4));
+	NOTE("%u kB/s at LBA %u", mcc_be32(d + 4), mcc_be32(d));
 }
 
 static void ck_gp_bad_type(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_get_perf(h, 0, 0x7f, 8, &r);
 	SENSE_OR_RETURN("GET PERFORMANCE type 7Fh (reserved)", &r, 5, 0x24, 0x00);
 }
 
 static void ck_setcd_max(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_set_cd_speed(h, 0xffff, 0xffff, &r);
 	GOOD_OR_RETURN("SET CD SPEED FFFFh/FFFFh (maximum)", &r);
 }
@@ -2088,17 +1867,17 @@ static void ck_setcd_max(struct hc *h, struct hc_out *o)
 /* Current write speed of page 2Ah bytes 28-29, or -1. */
 static int hc_p2a_speed(struct hc *h)
 {
-	struct hc_cmd r;
-	if (!cmd_mode_sense(h, 0, 0x2a, 255, &r) || r.status != ST_GOOD || r.len < 8)
+	struct mcc_result r;
+	if (!cmd_mode_sense(h, 0, 0x2a, 255, &r) || r.status != MCC_STATUS_GOOD || r.len < 8)
 		return -1;
-	int off = 8 + be16(r.data + 6);
-	return r.len < off + 30 ? -1 : be16(r.data + off + 28);
+	int off = 8 + mcc_be16(r.data + 6);
+	return r.len < off + 30 ? -1 : mcc_be16(r.data + off + 28);
 }
 
 static void ck_setcd_reflect(struct hc *h, struct hc_out *o)
 {
 	uint32_t sp[32];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_write_speeds(h, sp, 32);
 	if (n < 1)
 		FAIL("GET PERFORMANCE type 03h lists no write speed to select");
@@ -2120,32 +1899,32 @@ static void ck_setcd_reflect(struct hc *h, struct hc_out *o)
 
 static void ck_p2a(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_mode_sense(h, 0, 0x2a, 255, &r);
 	GOOD_OR_RETURN("MODE SENSE(10) page 2Ah", &r);
 	if (r.len < 8)
 		FAIL("MODE SENSE(10) page 2Ah: %d bytes", r.len);
-	int off = 8 + be16(r.data + 6);
+	int off = 8 + mcc_be16(r.data + 6);
 	if (r.len < off + 2 || (r.data[off] & 0x3f) != 0x2a)
 		FAIL("page 2Ah missing from the answer");
 	const uint8_t *p = r.data + off;
 	int plen = p[1];
 	if (plen < 0x1e || r.len < off + 2 + plen)
 		FAIL("page 2Ah length %02Xh (want >= 1Eh) with %d bytes", plen, r.len - off);
-	int n = be16(p + 30);
+	int n = mcc_be16(p + 30);
 	if (plen != 0x1e + 4 * n)
 		FAIL("page 2Ah length %02Xh with %d write speed descriptors (want 1Eh + 4n)", plen, n);
 	if (h->profile == 0x09 && !(p[3] & 0x01))
 		FAIL("CD-R loaded but page 2Ah byte 3 b0 (CD-R write) is clear");
 	if (h->profile == 0x11 && !(p[3] & 0x10))
 		FAIL("DVD-R loaded but page 2Ah byte 3 b4 (DVD-R write) is clear");
-	NOTE("%d write speed descriptors, buffer %u KiB", n, be16(p + 12));
+	NOTE("%d write speed descriptors, buffer %u KiB", n, mcc_be16(p + 12));
 }
 
 static void ck_set_streaming(struct hc *h, struct hc_out *o)
 {
 	uint32_t sp[32];
-	struct hc_cmd r;
+	struct mcc_result r;
 	int n = hc_write_speeds(h, sp, 32);
 	if (n < 1)
 		SKIP("GET PERFORMANCE type 03h lists no write speed");
@@ -2156,7 +1935,7 @@ static void ck_set_streaming(struct hc *h, struct hc_out *o)
 	cmd_set_streaming(h, false, 0, slow, 28, &r);
 	GOOD_OR_RETURN("SET STREAMING to the slowest write speed", &r);
 	cmd_get_perf(h, 0x14, 0, 8, &r);
-	uint32_t got = r.status == ST_GOOD && r.len >= 24 ? be32(r.data + 8 + 4) : 0;
+	uint32_t got = r.status == MCC_STATUS_GOOD && r.len >= 24 ? mcc_be32(r.data + 8 + 4) : 0;
 	cmd_set_streaming(h, true, 0, 0, 28, &r);
 	if (got != slow)
 		FAIL("GET PERFORMANCE type 00h after SET STREAMING %u kB/s reports %u kB/s", slow, got);
@@ -2167,22 +1946,20 @@ static void ck_set_streaming(struct hc *h, struct hc_out *o)
 
 static void ck_set_streaming_short(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_set_streaming(h, false, 0, 1385, 12, &r);
 	SENSE_OR_RETURN("SET STREAMING with a 12-byte parameter list", &r, 5, 0x1a, 0x00);
 }
 
 static void ck_rbc_bytes(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { OP_RBC };
-	put16(cdb + 7, 12);
-	hc_exec(h, cdb, 10, NULL, 0, 12, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_read_buffer_capacity(false, 12), NULL, 0, 12, &r);
 	GOOD_OR_RETURN("READ BUFFER CAPACITY Block=0", &r);
-	if (r.len < 12 || be16(r.data) != 10)
+	if (r.len < 12 || mcc_be16(r.data) != 10)
 		FAIL("expected 12 bytes with length 10, got %d bytes, length %d", r.len,
-		     r.len >= 2 ? be16(r.data) : -1);
-	uint32_t size = be32(r.data + 4), free = be32(r.data + 8);
+		     r.len >= 2 ? mcc_be16(r.data) : -1);
+	uint32_t size = mcc_be32(r.data + 4), free = mcc_be32(r.data + 8);
 	if (size == 0 || free > size)
 		FAIL("buffer %u bytes, %u free", size, free);
 	NOTE("%u bytes, %u free", size, free);
@@ -2190,18 +1967,15 @@ static void ck_rbc_bytes(struct hc *h, struct hc_out *o)
 
 static void ck_rbc_blocks(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { OP_RBC };
-	put16(cdb + 7, 12);
-	hc_exec(h, cdb, 10, NULL, 0, 12, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_read_buffer_capacity(false, 12), NULL, 0, 12, &r);
 	GOOD_OR_RETURN("READ BUFFER CAPACITY Block=0", &r);
-	uint32_t size = r.len >= 8 ? be32(r.data + 4) : 0;
-	cdb[1] = 1;
-	hc_exec(h, cdb, 10, NULL, 0, 12, &r);
+	uint32_t size = r.len >= 8 ? mcc_be32(r.data + 4) : 0;
+	hc_exec(h, mcc_cdb_read_buffer_capacity(true, 12), NULL, 0, 12, &r);
 	GOOD_OR_RETURN("READ BUFFER CAPACITY Block=1", &r);
 	if (r.len < 12 || !(r.data[3] & 1))
 		FAIL("Block=1: byte 3 b0 (Block) not echoed (%d bytes)", r.len);
-	uint32_t blocks = be32(r.data + 8);
+	uint32_t blocks = mcc_be32(r.data + 8);
 	if ((uint64_t)blocks * 2048 > size)
 		FAIL("Block=1: %u blocks free exceed the %u-byte buffer", blocks, size);
 }
@@ -2210,17 +1984,15 @@ static void ck_rbc_blocks(struct hc *h, struct hc_out *o)
 
 static void ck_sense_opcode(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { 0xc7 };
-	hc_exec(h, cdb, 10, NULL, 0, 0, &r);
+	struct mcc_result r;
+	hc_exec(h, hc_vendor_cdb(), NULL, 0, 0, &r);
 	SENSE_OR_RETURN("vendor opcode C7h", &r, 5, 0x20, 0x00);
 }
 
 static void ck_sense_fixed(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { 0xc7 };
-	hc_exec(h, cdb, 10, NULL, 0, 0, &r);
+	struct mcc_result r;
+	hc_exec(h, hc_vendor_cdb(), NULL, 0, 0, &r);
 	SENSE_OR_RETURN("vendor opcode C7h", &r, 5, 0x20, 0x00);
 	if (r.sense_len < 18 || (r.sense[0] & 0x7f) != 0x70 || r.sense[7] < 10)
 		FAIL("sense: %d bytes, response code %02Xh, additional length %d; want fixed format "
@@ -2230,7 +2002,7 @@ static void ck_sense_fixed(struct hc *h, struct hc_out *o)
 
 static void ck_sense_sksv(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	bool cd;
 	int field, bit;
 	cmd_inquiry(h, false, 0x83, 96, &r);
@@ -2248,9 +2020,10 @@ static void ck_sense_sksv(struct hc *h, struct hc_out *o)
 
 static void ck_sense_reserved(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[6] = { OP_TUR, 0, 0, 0, 0x01 };
-	hc_exec(h, cdb, 6, NULL, 0, 0, &r);
+	struct mcc_result r;
+	struct mcc_cdb cdb = mcc_cdb_test_unit_ready();
+	cdb.b[4] = 0x01;		/* reserved */
+	hc_exec(h, cdb, NULL, 0, 0, &r);
 	SENSE_OR_RETURN("TEST UNIT READY with reserved byte 4 = 01h", &r, 5, 0x24, 0x00);
 	bool cd;
 	int field, bit;
@@ -2260,27 +2033,26 @@ static void ck_sense_reserved(struct hc *h, struct hc_out *o)
 
 static void ck_sense_naca(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[6] = { OP_INQUIRY, 0, 0, 0, 36, 0x04 };
-	hc_exec(h, cdb, 6, NULL, 0, 36, &r);
+	struct mcc_result r;
+	struct mcc_cdb cdb = mcc_cdb_inquiry(false, 0, 36);
+	cdb.b[5] = 0x04;		/* CONTROL: NACA */
+	hc_exec(h, cdb, NULL, 0, 36, &r);
 	SENSE_OR_RETURN("INQUIRY with NACA=1 in the CONTROL byte", &r, 5, 0x24, 0x00);
 }
 
 static void ck_sense_lun(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[6] = { OP_TUR };
+	struct mcc_result r;
 	int lun = h->lun == 200 ? 201 : 200;
-	hc_exec_x(h, lun, cdb, 6, NULL, 0, 0, &r);
+	hc_exec_x(h, lun, mcc_cdb_test_unit_ready(), NULL, 0, 0, &r);
 	SENSE_OR_RETURN("TEST UNIT READY to LUN 200 (absent)", &r, 5, 0x25, 0x00);
 }
 
 static void ck_sense_lun_inquiry(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[6] = { OP_INQUIRY, 0, 0, 0, 36 };
+	struct mcc_result r;
 	int lun = h->lun == 200 ? 201 : 200;
-	hc_exec_x(h, lun, cdb, 6, NULL, 0, 36, &r);
+	hc_exec_x(h, lun, mcc_cdb_inquiry(false, 0, 36), NULL, 0, 36, &r);
 	GOOD_OR_RETURN("INQUIRY to LUN 200 (absent)", &r);
 	if (r.len < 1 || r.data[0] != 0x7f)
 		FAIL("absent LUN: expected byte 0 = 7Fh (qualifier 011b, type 1Fh), got %02Xh",
@@ -2289,11 +2061,10 @@ static void ck_sense_lun_inquiry(struct hc *h, struct hc_out *o)
 
 static void ck_sense_desc(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	char s[160];
-	uint8_t cdb[6] = { OP_REQUEST_SENSE, 0x01, 0, 0, 252 };
-	hc_exec(h, cdb, 6, NULL, 0, 252, &r);
-	if (r.status == ST_CHECK && r.key == 5 && r.asc == 0x24) {
+	hc_exec(h, mcc_cdb_request_sense(true, 252), NULL, 0, 252, &r);
+	if (r.status == MCC_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x24) {
 		NOTE("descriptor format not supported: 05/24/00");
 		return;
 	}
@@ -2307,11 +2078,11 @@ static void ck_sense_desc(struct hc *h, struct hc_out *o)
 /* Control page D_SENSE=1 turns autosense into descriptor format (SPC-4 control page). */
 static void ck_sense_d_sense(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_mode_sense(h, 1, 0x0a, 255, &r);
-	if (r.status != ST_GOOD || r.len < 8 + 12)
+	if (r.status != MCC_STATUS_GOOD || r.len < 8 + 12)
 		SKIP("MODE SENSE(10) control page 0Ah changeable values not available");
-	int off = 8 + be16(r.data + 6);
+	int off = 8 + mcc_be16(r.data + 6);
 	if (!(r.data[off + 2] & 0x04))
 		SKIP("D_SENSE is not changeable");
 	cmd_mode_sense(h, 0, 0x0a, 255, &r);
@@ -2322,9 +2093,8 @@ static void ck_sense_d_sense(struct hc *h, struct hc_out *o)
 	page[2] |= 0x04;
 	cmd_mode_select(h, page, 12, 0, -1, &r);
 	GOOD_OR_RETURN("MODE SELECT(10) control page D_SENSE=1", &r);
-	struct hc_cmd e;
-	uint8_t cdb[10] = { 0xc7 };
-	hc_exec(h, cdb, 10, NULL, 0, 0, &e);
+	struct mcc_result e;
+	hc_exec(h, hc_vendor_cdb(), NULL, 0, 0, &e);
 	page[2] &= (uint8_t)~0x04;
 	cmd_mode_select(h, page, 12, 0, -1, &r);
 	if (!want_sense(o, "vendor opcode C7h with D_SENSE=1", &e, 5, 0x20, 0x00))
@@ -2336,25 +2106,22 @@ static void ck_sense_d_sense(struct hc *h, struct hc_out *o)
 
 static void ck_sense_gesn_async(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { OP_GESN, 0x00, 0, 0, 0x10 };
-	put16(cdb + 7, 8);
-	hc_exec(h, cdb, 10, NULL, 0, 8, &r);
+	struct mcc_result r;
+	hc_exec(h, mcc_cdb_get_event_status(false, 0x10, 8), NULL, 0, 8, &r);
 	SENSE_OR_RETURN("GET EVENT STATUS NOTIFICATION Polled=0", &r, 5, 0x24, 0x00);
 }
 
 static void ck_sense_read_range(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
+	struct mcc_result r;
 	cmd_read10(h, 0x7ffffff0, 1, &r);
 	SENSE_OR_RETURN("READ(10) of LBA 7FFFFFF0h", &r, 5, 0x21, 0x00);
 }
 
 static void ck_sense_cleared(struct hc *h, struct hc_out *o)
 {
-	struct hc_cmd r;
-	uint8_t cdb[10] = { 0xc7 };
-	hc_exec(h, cdb, 10, NULL, 0, 0, &r);
+	struct mcc_result r;
+	hc_exec(h, hc_vendor_cdb(), NULL, 0, 0, &r);
 	cmd_tur(h, &r);
 	GOOD_OR_RETURN("TEST UNIT READY after a failed command", &r);
 }
@@ -2661,22 +2428,19 @@ static const char *hc_unmet(const struct hc *h, unsigned needs, char *s, size_t 
 
 static void hc_discover(struct hc *h)
 {
-	struct hc_cmd r;
-	for (int i = 0; i < 5; i++)	/* unit attentions of the new session */
-		if (cmd_tur(h, &r) && r.status == ST_GOOD)
-			break;
+	struct mcc_result r;
+	mcc_try_ready(h->isc, h->lun, 5, &r);	/* unit attentions of the new session */
 	h->profile = -1;
-	if (cmd_get_config(h, 0, 0, 8, &r) && r.status == ST_GOOD && r.len >= 8)
-		h->profile = be16(r.data + 6);
+	if (cmd_get_config(h, 0, 0, 8, &r) && r.status == MCC_STATUS_GOOD && r.len >= 8)
+		h->profile = mcc_be16(r.data + 6);
 	int p = h->profile;
-	h->fam = p <= 0 ? FAM_NONE : p <= 0x0a ? FAM_CD : p <= 0x2b ? FAM_DVD
-		: (p >= 0x40 && p <= 0x43) ? FAM_BD : FAM_OTHER;
+	h->fam = mcc_profile_family(p);
 	h->recorder = p == 0x09 || p == 0x0a || (p >= 0x11 && p <= 0x16) || p == 0x1a ||
 		      p == 0x1b || p == 0x2a || p == 0x2b || (p >= 0x41 && p <= 0x43);
 	h->sequential = p == 0x09 || p == 0x0a || p == 0x11 || p == 0x14 || p == 0x15 ||
 			p == 0x1b || p == 0x2b || p == 0x41;
 	struct hc_out o;
-	struct hc_disc d;
+	struct mcc_disc_info d;
 	h->blank = p > 0 && hc_read_disc(h, &d, &o) && d.status == 0;
 	uint8_t m[64];
 	h->p05_len = hc_page05(h, 0, h->p05_orig);
@@ -2728,13 +2492,6 @@ static void hc_usage(FILE *f)
 		   "  --junit F  write JUnit XML to F\n"
 		   "  -t GLOB    run only checks whose id matches GLOB (repeatable)\n"
 		   "  --list     print the checks and exit\n");
-}
-
-static double hc_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static bool hc_selected(const struct hc_check *c, char **globs, int nglobs)
@@ -2796,30 +2553,26 @@ int hrn_conformance_main(int argc, char **argv)
 	struct hc h = { .url = argv[optind], .dataloss = dataloss, .seed = (unsigned)time(NULL) };
 	h.buf = malloc(HC_BUF);
 	h.wbuf = calloc(1, HC_BUF);
-	h.isc = iscsi_create_context("iqn.2026-01.org.burnlab:conformance");
-	if (!h.buf || !h.wbuf || !h.isc) {
+	if (!h.buf || !h.wbuf) {
 		fprintf(stderr, "conformance: out of memory\n");
 		return 1;
 	}
 	int rc = 1;
 	struct hc_row *rows = calloc(HC_NCHECKS, sizeof(*rows));
-	struct iscsi_url *u = iscsi_parse_full_url(h.isc, h.url);
-	if (!u) {
-		fprintf(stderr, "conformance: bad URL %s: %s\n", h.url, iscsi_get_error(h.isc));
+	static const struct mcc_login how = {
+		.initiator = "iqn.2026-01.org.burnlab:conformance", .timeout_s = 30,
+	};
+	char err[512];
+	int crc = mcc_connect(h.url, &how, &h.isc, &h.lun, err, sizeof(err));
+	if (crc == -2) {
+		fprintf(stderr, "conformance: %s\n", err);
 		rc = 2;
 		goto out;
 	}
-	iscsi_set_targetname(h.isc, u->target);
-	iscsi_set_session_type(h.isc, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(h.isc, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-	iscsi_set_timeout(h.isc, 30);
-	h.lun = u->lun;
-	if (iscsi_full_connect_sync(h.isc, u->portal, u->lun) != 0) {
+	if (crc != 0) {
 		fprintf(stderr, "conformance: login to %s: %s\n", h.url, iscsi_get_error(h.isc));
-		iscsi_destroy_url(u);
 		goto out;
 	}
-	iscsi_destroy_url(u);
 	hc_discover(&h);
 	printf("conformance: %s: profile %04Xh%s%s%s\n", h.url, h.profile < 0 ? 0 : h.profile,
 	       h.blank ? ", blank" : "", h.recorder ? ", recorder" : "",
@@ -2841,13 +2594,13 @@ int hrn_conformance_main(int argc, char **argv)
 		struct hc_row *w = &rows[n++];
 		char why[160];
 		const char *unmet = hc_unmet(&h, c->needs, why, sizeof(why));
-		double s = hc_now();
+		double s = mcc_now_s();
 		w->c = c;
 		if (unmet)
 			hc_set(&w->o, HC_SKIP, "%s", unmet);
 		else
 			c->fn(&h, &w->o);
-		w->secs = hc_now() - s;
+		w->secs = mcc_now_s() - s;
 		passed += w->o.v == HC_PASS;
 		failed += w->o.v == HC_FAIL;
 		skipped += w->o.v == HC_SKIP;
@@ -2856,7 +2609,7 @@ int hrn_conformance_main(int argc, char **argv)
 	}
 	/* Leave page 05h as it was found. */
 	if (h.p05_changeable) {
-		struct hc_cmd r;
+		struct mcc_result r;
 		cmd_mode_select(&h, h.p05_orig, h.p05_len, 0, -1, &r);
 	}
 	printf("conformance: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
@@ -2866,7 +2619,8 @@ int hrn_conformance_main(int argc, char **argv)
 logout:
 	iscsi_logout_sync(h.isc);
 out:
-	iscsi_destroy_context(h.isc);
+	if (h.isc)
+		iscsi_destroy_context(h.isc);
 	free(rows);
 	free(h.buf);
 	free(h.wbuf);

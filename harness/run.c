@@ -28,6 +28,7 @@
 #include "guest.h"
 #include "guestimage.h"
 #include "input.h"
+#include "mmcclient.h"
 #include "run.h"
 #include "scenario.h"
 #include "writeengine.h"
@@ -60,20 +61,6 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* ---- options ------------------------------------------------------------------- */
@@ -296,11 +283,11 @@ static int sim_start(struct ctx *c)
 	/* the ready line: "simdrive: ready on 127.0.0.1:PORT target IQN" */
 	char line[512];
 	size_t len = 0;
-	double deadline = now_s() + 30;
+	double deadline = mcc_now_s() + 30;
 	bool ok = false;
 	while (len < sizeof(line) - 1) {
 		struct pollfd pf = { pfd[0], POLLIN, 0 };
-		int left = (int)((deadline - now_s()) * 1000);
+		int left = (int)((deadline - mcc_now_s()) * 1000);
 		if (left <= 0 || poll(&pf, 1, left) <= 0)
 			break;
 		ssize_t r = read(pfd[0], line + len, 1);
@@ -357,10 +344,10 @@ static void sim_stop(struct ctx *c)
 	}
 	kill(c->sim_pid, SIGTERM);
 	int st = 0;
-	double deadline = now_s() + 30;
+	double deadline = mcc_now_s() + 30;
 	pid_t r;
-	while ((r = waitpid(c->sim_pid, &st, WNOHANG)) == 0 && now_s() < deadline)
-		sleep_ms(5);
+	while ((r = waitpid(c->sim_pid, &st, WNOHANG)) == 0 && mcc_now_s() < deadline)
+		mcc_sleep_ms(5);
 	if (r == 0) {
 		kill(c->sim_pid, SIGKILL);
 		waitpid(c->sim_pid, &st, 0);
@@ -719,20 +706,21 @@ static void do_mode(struct ctx *c, const struct hrn_step *st)
 enum { DIR_NONE, DIR_IN, DIR_OUT };
 
 /* Send one CDB with the retry policy of doc/harness.md section 4. */
-static hresult_t mmc_send(struct ctx *c, const uint8_t *cdb, uint32_t len, int dir, uint8_t *buf,
+static hresult_t mmc_send(struct ctx *c, struct mcc_cdb cdb, int dir, uint8_t *buf,
 			  uint32_t buflen, uint32_t *fetched, bool retry, uint8_t sense[IMAPI_SENSE_LEN])
 {
 	int ua = 0;
-	double deadline = now_s() + 120;
+	double deadline = mcc_now_s() + 120;
+	const uint32_t len = (uint32_t)cdb.len;
 	for (;;) {
 		hresult_t hr;
 		uint32_t got = 0;
 		if (dir == DIR_IN)
-			hr = disc_recorder_ex_send_command_get_data_from_device(c->rec, cdb, len, sense, 0, buf, buflen, &got);
+			hr = disc_recorder_ex_send_command_get_data_from_device(c->rec, cdb.b, len, sense, 0, buf, buflen, &got);
 		else if (dir == DIR_OUT)
-			hr = disc_recorder_ex_send_command_send_data_to_device(c->rec, cdb, len, sense, 0, buf, buflen);
+			hr = disc_recorder_ex_send_command_send_data_to_device(c->rec, cdb.b, len, sense, 0, buf, buflen);
 		else
-			hr = disc_recorder_ex_send_command_no_data(c->rec, cdb, len, sense, 0);
+			hr = disc_recorder_ex_send_command_no_data(c->rec, cdb.b, len, sense, 0);
 		if (fetched)
 			*fetched = got;
 		if (hr != S_IMAPI_COMMAND_HAS_SENSE_DATA || !retry)
@@ -742,8 +730,8 @@ static hresult_t mmc_send(struct ctx *c, const uint8_t *cdb, uint32_t len, int d
 			ua++;
 			continue;
 		}
-		if (key == 2 && asc == 0x04 && (ascq == 4 || ascq == 7 || ascq == 8) && now_s() < deadline) {
-			sleep_ms(10);
+		if (key == 2 && asc == 0x04 && (ascq == 4 || ascq == 7 || ascq == 8) && mcc_now_s() < deadline) {
+			mcc_sleep_ms(10);
 			continue;
 		}
 		return hr;
@@ -781,8 +769,8 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 		return;
 	const char *sub = st->sub;
 	bool retry = !hrn_step_get(st, "retry") || !strcmp(hrn_step_get(st, "retry"), "yes");
-	uint8_t cdb[16] = { 0 }, sense[IMAPI_SENSE_LEN] = { 0 };
-	uint32_t len = 10;
+	struct mcc_cdb cdb = { .len = 10 };
+	uint8_t sense[IMAPI_SENSE_LEN] = { 0 };
 	int dir = DIR_NONE;
 	uint8_t *buf = NULL;
 	uint32_t buflen = 0;
@@ -792,28 +780,19 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 	hresult_t hr;
 	if (!strcmp(sub, "close-track")) {
 		hrn_parse_int(hrn_step_word(st, 0), 0, 65535, &v);
-		cdb[0] = 0x5b;
-		cdb[2] = 1;
-		cdb[4] = (uint8_t)(v >> 8);
-		cdb[5] = (uint8_t)v;
+		cdb = mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK, (uint16_t)v);
 	} else if (!strcmp(sub, "close-session")) {
-		cdb[0] = 0x5b;
-		cdb[2] = 2;
+		cdb = mcc_cdb_close_track_session(false, MCC_CLOSE_SESSION, 0);
 	} else if (!strcmp(sub, "finalize")) {
-		cdb[0] = 0x5b;
-		if (hrn_step_get(st, "function")) {
+		if (hrn_step_get(st, "function"))
 			hrn_parse_int(hrn_step_get(st, "function"), 0, 7, &v);
-		} else {
-			int prof = current_profile(c);
-			v = (prof == 0x1b || prof == 0x2b) ? 5 : prof == 0x41 ? 6 : 2;
-		}
-		cdb[2] = (uint8_t)v;
+		else
+			v = mcc_finalize_function(current_profile(c));
+		cdb = mcc_cdb_close_track_session(false, (uint8_t)v, 0);
 	} else if (!strcmp(sub, "sync")) {
-		cdb[0] = 0x35;
+		cdb = mcc_cdb_synchronize_cache(false);
 	} else if (!strcmp(sub, "blank")) {
-		cdb[0] = 0xa1;
-		cdb[1] = !strcmp(hrn_step_word(st, 0), "minimal") ? 1 : 0;
-		len = 12;
+		cdb = mcc_cdb_blank(false, !strcmp(hrn_step_word(st, 0), "minimal") ? 1 : 0);
 	} else if (!strcmp(sub, "format")) {
 		int type;
 		if (hrn_step_get(st, "type")) {
@@ -824,10 +803,10 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 			int prof = current_profile(c);
 			type = prof == 0x1a ? 0x26 : prof == 0x43 ? 0x30 : 0x00;
 		}
-		uint8_t rfc[10] = { 0x23, 0, 0, 0, 0, 0, 0, 0, 0xfc, 0 };
 		uint8_t caps[252];
 		uint32_t got = 0;
-		hr = mmc_send(c, rfc, 10, DIR_IN, caps, sizeof(caps), &got, retry, sense);
+		hr = mmc_send(c, mcc_cdb_read_format_capacities(sizeof(caps)), DIR_IN, caps, sizeof(caps),
+			      &got, retry, sense);
 		if (hr != S_OK) {
 			set_result(c, st->line, "mmc format (READ FORMAT CAPACITIES)", hr, sense);
 			return;
@@ -843,35 +822,22 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 			failf(c, st->line, "mmc format: the drive offers no format type %02Xh (READ FORMAT CAPACITIES)", type);
 			return;
 		}
-		static uint8_t param[12];
-		memset(param, 0, sizeof(param));
-		param[3] = 8;
-		memcpy(param + 4, desc, 8);
-		param[8] = (uint8_t)(type << 2);
-		cdb[0] = 0x04;
-		cdb[1] = 0x11;
-		len = 6;
+		/* The descriptor as READ FORMAT CAPACITIES offered it: blocks, type parameter. */
+		static uint8_t param[MCC_FORMAT_LIST_LEN];
+		mcc_format_list(param, 0, mcc_be32(desc), (uint8_t)type, mcc_be24(desc + 5));
+		cdb = mcc_cdb_format_unit();
 		dir = DIR_OUT;
 		buf = param;
 		buflen = sizeof(param);
 	} else if (!strcmp(sub, "reserve")) {
 		hrn_parse_int(hrn_step_word(st, 0), 1, INT32_MAX, &v);
-		cdb[0] = 0x53;
-		cdb[5] = (uint8_t)(v >> 24);
-		cdb[6] = (uint8_t)(v >> 16);
-		cdb[7] = (uint8_t)(v >> 8);
-		cdb[8] = (uint8_t)v;
+		cdb = mcc_cdb_reserve_track((uint32_t)v);
 	} else if (!strcmp(sub, "set-speed")) {
 		const char *w = hrn_step_word(st, 0);
 		v = 0xffff;
 		if (strcmp(w, "max"))
 			hrn_parse_int(w, 1, 65535, &v);
-		cdb[0] = 0xbb;
-		cdb[2] = 0xff;
-		cdb[3] = 0xff;
-		cdb[4] = (uint8_t)(v >> 8);
-		cdb[5] = (uint8_t)v;
-		len = 12;
+		cdb = mcc_cdb_set_cd_speed(0xffff, (uint16_t)v);
 	} else if (!strcmp(sub, "send-cue")) {
 		char *path = hrn_scn_path(c->s, hrn_step_word(st, 0));
 		FILE *f = path ? fopen(path, "rb") : NULL;
@@ -885,20 +851,14 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 			return;
 		}
 		free(path);
-		cdb[0] = 0x5d;
-		cdb[6] = (uint8_t)(n >> 16);
-		cdb[7] = (uint8_t)(n >> 8);
-		cdb[8] = (uint8_t)n;
+		cdb = mcc_cdb_send_cue_sheet((uint32_t)n);
 		dir = DIR_OUT;
 		buf = cue;
 		buflen = (uint32_t)n;
 	} else if (!strcmp(sub, "eject") || !strcmp(sub, "load")) {
-		cdb[0] = 0x1b;
-		cdb[4] = !strcmp(sub, "eject") ? 0x02 : 0x03;
-		len = 6;
+		cdb = mcc_cdb_start_stop_unit(true, strcmp(sub, "eject") != 0);
 	} else { /* cdb */
-		int n = hexbytes(hrn_step_word(st, 0), cdb, sizeof(cdb));
-		len = (uint32_t)n;
+		cdb.len = hexbytes(hrn_step_word(st, 0), cdb.b, sizeof(cdb.b));
 		static uint8_t data[65536];
 		if (hrn_step_get(st, "in") && hrn_parse_int(hrn_step_get(st, "in"), 1, 65535, &v)) {
 			dir = DIR_IN;
@@ -912,7 +872,7 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 		}
 	}
 	uint32_t got = 0;
-	hr = mmc_send(c, cdb, len, dir, buf, buflen, &got, retry, sense);
+	hr = mmc_send(c, cdb, dir, buf, buflen, &got, retry, sense);
 	set_result(c, st->line, strdup(what), hr, hr == S_IMAPI_COMMAND_HAS_SENSE_DATA ? sense : NULL);
 }
 
@@ -978,10 +938,10 @@ static void do_run(struct ctx *c, const struct hrn_step *st)
 	}
 	free(cmd.s);
 	int status = 0;
-	double deadline = now_s() + (double)tmo / 1e6;
+	double deadline = mcc_now_s() + (double)tmo / 1e6;
 	pid_t r;
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && now_s() < deadline)
-		sleep_ms(5);
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && mcc_now_s() < deadline)
+		mcc_sleep_ms(5);
 	c->run_line = st->line;
 	c->run_checked = false;
 	snprintf(c->run_out, sizeof(c->run_out), "%s", log);
@@ -1107,7 +1067,7 @@ static void do_guest_run(struct ctx *c, const struct hrn_step *st)
 		hrn_parse_duration_us(hrn_step_get(st, "timeout"), &tmo);
 	char out[PATH_MAX + 32], err[1024];
 	int status;
-	double t0 = now_s();
+	double t0 = mcc_now_s();
 	if (hrn_guest_exec(c->guest, hrn_step_word(st, 0), tmo, &status, out, sizeof(out), err, sizeof(err)) != 0) {
 		failf(c, st->line, "guest-run: %s (see console.log)", err);
 		hrn_guest_stop(c->guest, err, sizeof(err));
@@ -1119,7 +1079,7 @@ static void do_guest_run(struct ctx *c, const struct hrn_step *st)
 	snprintf(c->run_out, sizeof(c->run_out), "%s/guest-%d.log", c->wd, st->line);
 	if (rename(out, c->run_out) != 0)
 		snprintf(c->run_out, sizeof(c->run_out), "%s", out);
-	if (status == 137 && now_s() - t0 >= (double)tmo / 1e6) {
+	if (status == 137 && mcc_now_s() - t0 >= (double)tmo / 1e6) {
 		failf(c, st->line, "guest-run: still running after the timeout; killed (see guest-%d.log)", st->line);
 		c->run_checked = true;
 		return;
@@ -1450,7 +1410,10 @@ static void expect_record(struct ctx *c, const struct hrn_step *st)
 	}
 	static const char *const wt[] = { "packet", "tao", "sao", "raw" };
 	char op[32];
-	snprintf(op, sizeof(op), m.opcode == 0x2a ? "WRITE(10)" : m.opcode == 0xaa ? "WRITE(12)" : "opcode %02Xh", m.opcode);
+	if (m.opcode == MCC_OP_WRITE10 || m.opcode == MCC_OP_WRITE12)
+		snprintf(op, sizeof(op), "%s", mcc_op_name(m.opcode));
+	else
+		snprintf(op, sizeof(op), "opcode %02Xh", m.opcode);
 	cmp_int(c, st, what, "block-size", m.block_size, true);
 	cmp_word(c, st, what, "write-type", m.write_type < 4 ? wt[m.write_type] : "none");
 	cmp_int(c, st, what, "data-block-type", m.data_block_type, m.data_block_type != DL_NA);
@@ -2104,7 +2067,7 @@ int hrn_run_main(int argc, char **argv)
 	while (next_report < n) {
 		while (running < o.jobs && next_start < n) {
 			struct job *j = &jobs[next_start++];
-			j->start = now_s();
+			j->start = mcc_now_s();
 			if (j->s->nerrors) {
 				j->done = true;
 				j->result = HRN_FAIL;
@@ -2153,7 +2116,7 @@ int hrn_run_main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			if (jobs[i].pid == pid && !jobs[i].done) {
 				jobs[i].done = true;
-				jobs[i].seconds = now_s() - jobs[i].start;
+				jobs[i].seconds = mcc_now_s() - jobs[i].start;
 				reap(&jobs[i]);
 				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 					jobs[i].result = HRN_FAIL;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "trace.h"
 
 struct sim_trace {
@@ -71,20 +72,11 @@ static void put(struct out *o, const char *fmt, ...)
 		o->len += (size_t)n;
 }
 
-/* A JSON string (RFC 8259 §7): quotes, backslash and control characters escaped. */
+/* A JSON string (common/json.h). */
 static void put_str(struct out *o, const char *s)
 {
-	put(o, "\"");
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			put(o, "\\%c", ch);
-		else if (ch < 0x20)
-			put(o, "\\u%04x", ch);
-		else
-			put(o, "%c", ch);
-	}
-	put(o, "\"");
+	o->len += sim_json_str(o->len < o->cap ? o->p + o->len : NULL,
+			       o->len < o->cap ? o->cap - o->len : 0, s);
 }
 
 int sim_trace_format(const struct sim_trace_rec *r, char *buf, size_t cap)

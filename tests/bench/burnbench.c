@@ -33,6 +33,8 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include "mmcclient.h"
+
 #define BLK 2048u
 
 static uint8_t fill[BLK];
@@ -83,57 +85,29 @@ static void stamp(uint8_t *buf, uint32_t lba, uint32_t nblocks)
 	}
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static const char *label = "burn";
 
-static void report_fail(const char *what, struct iscsi_context *iscsi, struct scsi_task *t)
+static void report_fail(const char *what, struct iscsi_context *iscsi, const struct mcc_result *r)
 {
-	if (!t)
+	if (r->dropped)
 		fprintf(stderr, "%s: %s: %s\n", label, what, iscsi_get_error(iscsi));
-	else if (t->status == SCSI_STATUS_CHECK_CONDITION)
-		fprintf(stderr, "%s: %s: CHECK CONDITION %x/%02x/%02x\n", label, what,
-			t->sense.key, t->sense.ascq >> 8, t->sense.ascq & 0xff);
+	else if (r->status == MCC_STATUS_CHECK_CONDITION)
+		fprintf(stderr, "%s: %s: CHECK CONDITION %x/%02x/%02x\n", label, what, r->key, r->asc,
+			r->ascq);
 	else
-		fprintf(stderr, "%s: %s: status %d: %s\n", label, what, t->status,
+		fprintf(stderr, "%s: %s: status %d: %s\n", label, what, r->status,
 			iscsi_get_error(iscsi));
 }
 
-/* A synchronous command; returns the task (caller frees) or NULL after reporting. */
-static struct scsi_task *cmd_sync(struct iscsi_context *iscsi, int lun, uint8_t *cdb, int cdblen,
-				  int dir, int xfer, const char *what, bool quiet)
+/* A synchronous command with data-in (at most inlen bytes into r->data); false after
+ * reporting unless it was GOOD. */
+static bool cmd(struct iscsi_context *iscsi, int lun, struct mcc_cdb cdb, int inlen,
+		const char *what, struct mcc_result *r)
 {
-	struct scsi_task *t = scsi_create_task(cdblen, cdb, dir, xfer);
-	if (!t) {
-		fprintf(stderr, "%s: out of memory\n", label);
-		return NULL;
-	}
-	if (!iscsi_scsi_command_sync(iscsi, lun, t, NULL)) {
-		if (!quiet)
-			report_fail(what, iscsi, NULL);
-		scsi_free_scsi_task(t);
-		return NULL;
-	}
-	if (t->status != SCSI_STATUS_GOOD) {
-		if (!quiet)
-			report_fail(what, iscsi, t);
-		scsi_free_scsi_task(t);
-		return NULL;
-	}
-	return t;
+	if (mcc_try(iscsi, lun, cdb, NULL, 0, NULL, inlen, r) && r->status == MCC_STATUS_GOOD)
+		return true;
+	report_fail(what, iscsi, r);
+	return false;
 }
 
 struct burn {
@@ -159,10 +133,12 @@ static void write_cb(struct iscsi_context *iscsi, int status, void *command_data
 	struct wctx *w = priv;
 	struct scsi_task *t = command_data;
 	struct burn *b = w->b;
+	struct mcc_result r;
 	(void)iscsi;
-	if (status != SCSI_STATUS_GOOD) {
+	mcc_result_of(t, status, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD) {
 		if (!b->failed)
-			report_fail("WRITE(10)", b->iscsi, t);
+			report_fail("WRITE(10)", b->iscsi, &r);
 		b->failed = true;
 	}
 	if (t)
@@ -183,22 +159,17 @@ static void issue(struct burn *b)
 			for (uint32_t k = 0; k < n; k++)
 				memcpy(buf + (size_t)k * BLK, block_fill(b->next_lba + k), BLK);
 		stamp(buf, b->next_lba, n);
-		uint8_t cdb[10] = { 0x2a };
-		put32(cdb + 2, b->next_lba);
-		cdb[7] = (uint8_t)(n >> 8);
-		cdb[8] = (uint8_t)n;
-		struct scsi_task *t = scsi_create_task(10, cdb, SCSI_XFER_WRITE, (int)(n * BLK));
 		struct wctx *w = malloc(sizeof(*w));
-		if (!t || !w) {
+		if (!w) {
 			fprintf(stderr, "%s: out of memory\n", label);
 			b->failed = true;
 			return;
 		}
 		*w = (struct wctx){ b, buf };
-		struct iscsi_data d = { .size = (size_t)n * BLK, .data = buf };
-		if (iscsi_scsi_command_async(b->iscsi, b->lun, t, write_cb, &d, w) != 0) {
-			report_fail("WRITE(10) queue", b->iscsi, NULL);
-			scsi_free_scsi_task(t);
+		if (mcc_queue(b->iscsi, b->lun, mcc_cdb_write10(b->next_lba, (uint16_t)n), buf,
+			      (int)(n * BLK), NULL, 0, write_cb, w) != 0) {
+			const struct mcc_result none = { .dropped = true };
+			report_fail("WRITE(10) queue", b->iscsi, &none);
 			free(w);
 			b->failed = true;
 			return;
@@ -245,53 +216,39 @@ int main(int argc, char **argv)
 		return usage();
 	make_fill();
 
-	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-01.org.burnlab:burnbench");
-	if (!iscsi)
-		return 2;
-	struct iscsi_url *url = iscsi_parse_full_url(iscsi, url_s);
-	if (!url) {
-		fprintf(stderr, "%s: bad URL: %s\n", label, iscsi_get_error(iscsi));
+	static const struct mcc_login how = {
+		.initiator = "iqn.2026-01.org.burnlab:burnbench", .no_digest = true, .timeout_s = 300,
+	};
+	struct iscsi_context *iscsi;
+	char err[512];
+	int lun, crc = mcc_connect(url_s, &how, &iscsi, &lun, err, sizeof(err));
+	if (crc == -2) {
+		fprintf(stderr, "%s: %s\n", label, err);
 		return 2;
 	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
-	iscsi_set_timeout(iscsi, 300);
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+	if (crc != 0) {
 		fprintf(stderr, "%s: login: %s\n", label, iscsi_get_error(iscsi));
 		return 2;
 	}
-	int lun = url->lun;
 	int rc = 1;
+	struct mcc_result r;
 
 	/* unit attentions (power on, medium changed) until ready */
-	struct scsi_task *t = NULL;
-	for (int i = 0; i < 10 && !t; i++) {
-		uint8_t tur[6] = { 0x00 };
-		t = cmd_sync(iscsi, lun, tur, 6, SCSI_XFER_NONE, 0, "TEST UNIT READY", i < 9);
-	}
-	if (!t)
+	if (!mcc_try_ready(iscsi, lun, 10, &r)) {
+		report_fail("TEST UNIT READY", iscsi, &r);
 		goto out;
-	scsi_free_scsi_task(t);
+	}
 
 	/* READ TRACK INFORMATION, address type 01b, track 1: NWA */
-	uint8_t rti[10] = { 0x52, 0x01 };
-	put32(rti + 2, 1);
-	rti[8] = 40;
-	t = cmd_sync(iscsi, lun, rti, 10, SCSI_XFER_READ, 40, "READ TRACK INFORMATION", false);
-	if (!t)
+	struct mcc_track_info ti;
+	if (!cmd(iscsi, lun, mcc_cdb_read_track_information(MCC_RTI_TRACK, 1, 40), 40,
+		 "READ TRACK INFORMATION", &r))
 		goto out;
-	uint32_t nwa = 0, free_blocks = 0;
-	if (t->datain.size >= 20 && (t->datain.data[7] & 0x01)) {
-		const uint8_t *p = t->datain.data;
-		nwa = (uint32_t)p[12] << 24 | p[13] << 16 | p[14] << 8 | p[15];
-		free_blocks = (uint32_t)p[16] << 24 | p[17] << 16 | p[18] << 8 | p[19];
-	} else {
+	if (!mcc_track_info(r.data, r.len, &ti) || !ti.nwa_v) {
 		fprintf(stderr, "%s: READ TRACK INFORMATION: no valid NWA\n", label);
-		scsi_free_scsi_task(t);
 		goto out;
 	}
-	scsi_free_scsi_task(t);
+	uint32_t nwa = ti.nwa, free_blocks = ti.free;
 	uint32_t nblocks = (uint32_t)((uint64_t)mib * 1048576 / BLK);
 	if (free_blocks && nblocks > free_blocks) {
 		fprintf(stderr, "%s: %u blocks do not fit (%u free)\n", label, nblocks, free_blocks);
@@ -311,7 +268,7 @@ int main(int argc, char **argv)
 		b.freebufs[b.nfree++] = b.bufs[i];
 	}
 
-	double t0 = now();
+	double t0 = mcc_now_s();
 	issue(&b);
 	while (b.inflight && !b.failed) {
 		struct pollfd pfd = { .fd = iscsi_get_fd(iscsi), .events = (short)iscsi_which_events(iscsi) };
@@ -327,43 +284,31 @@ int main(int argc, char **argv)
 	}
 	if (b.failed)
 		goto out;
-	uint8_t sync[10] = { 0x35 };
-	t = cmd_sync(iscsi, lun, sync, 10, SCSI_XFER_NONE, 0, "SYNCHRONIZE CACHE", false);
-	if (!t)
+	if (!cmd(iscsi, lun, mcc_cdb_synchronize_cache(false), 0, "SYNCHRONIZE CACHE", &r))
 		goto out;
-	scsi_free_scsi_task(t);
-	double secs = now() - t0;
+	double secs = mcc_now_s() - t0;
 	uint64_t bytes = (uint64_t)nblocks * BLK;
 	printf("%s: %" PRIu64 " bytes in %.3f s: %.1f MB/s (WRITE(10) %u KiB, %u in flight, NWA %u)\n",
 	       label, bytes, secs, bytes / secs / 1e6, kib, q, nwa);
 	fflush(stdout);
 
 	if (do_close) {
-		uint8_t ct[10] = { 0x5b, 0, 0x01, 0, 0, 1 };
-		t = cmd_sync(iscsi, lun, ct, 10, SCSI_XFER_NONE, 0, "CLOSE TRACK", false);
-		printf("%s: CLOSE TRACK 1: %s\n", label, t ? "GOOD" : "refused");
-		if (t)
-			scsi_free_scsi_task(t);
-		uint8_t cs[10] = { 0x5b, 0, 0x05 };
-		t = cmd_sync(iscsi, lun, cs, 10, SCSI_XFER_NONE, 0, "CLOSE SESSION (finalize)", false);
-		printf("%s: CLOSE SESSION 101b: %s\n", label, t ? "GOOD" : "refused");
-		if (t)
-			scsi_free_scsi_task(t);
+		bool good = cmd(iscsi, lun, mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK, 1), 0,
+				"CLOSE TRACK", &r);
+		printf("%s: CLOSE TRACK 1: %s\n", label, good ? "GOOD" : "refused");
+		good = cmd(iscsi, lun, mcc_cdb_close_track_session(false, MCC_CLOSE_FINALIZE_MIN_RADIUS,
+								    0), 0, "CLOSE SESSION (finalize)", &r);
+		printf("%s: CLOSE SESSION 101b: %s\n", label, good ? "GOOD" : "refused");
 	}
 	if (do_verify) {
 		uint32_t probe[3] = { nwa, nwa + nblocks / 2, nwa + nblocks - 1 };
 		uint8_t want[BLK];
 		for (int i = 0; i < 3; i++) {
-			uint8_t rd[10] = { 0x28 };
-			put32(rd + 2, probe[i]);
-			rd[8] = 1;
-			t = cmd_sync(iscsi, lun, rd, 10, SCSI_XFER_READ, BLK, "READ(10)", false);
-			if (!t)
+			if (!cmd(iscsi, lun, mcc_cdb_read10(probe[i], 1), BLK, "READ(10)", &r))
 				goto out;
 			memcpy(want, block_fill(probe[i]), BLK);
 			stamp(want, probe[i], 1);
-			bool ok = t->datain.size == BLK && !memcmp(t->datain.data, want, BLK);
-			scsi_free_scsi_task(t);
+			bool ok = r.len == BLK && !memcmp(r.data, want, BLK);
 			if (!ok) {
 				fprintf(stderr, "%s: block %u read back differs\n", label, probe[i]);
 				goto out;
@@ -375,7 +320,6 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	iscsi_logout_sync(iscsi);
-	iscsi_destroy_url(url);
 	iscsi_destroy_context(iscsi);
 	return rc;
 }

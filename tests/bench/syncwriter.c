@@ -5,8 +5,8 @@
  *   syncwriter URL FILE --kib K [--lba nwa|L] [--close]
  *
  * Login (one session), NWA from READ TRACK INFORMATION of the last track (or --lba L),
- * then: read K KiB from FILE, WRITE(10) of those 2048-byte blocks with
- * iscsi_write10_sync, until the end of FILE; then SYNCHRONIZE CACHE(10).  Nothing else
+ * then: read K KiB from FILE, WRITE(10) of those 2048-byte blocks (mcc_try: one
+ * iscsi_scsi_command_sync), until the end of FILE; then SYNCHRONIZE CACHE(10).  Nothing else
  * happens in the loop (no progress, no checks beyond the status), so the loop is the
  * cost of one round trip per command plus one read() from the page cache.
  *
@@ -31,77 +31,28 @@
 #include <unistd.h>
 
 #include <iscsi/iscsi.h>
-#include <iscsi/scsi-lowlevel.h>
+
+#include "mmcclient.h"
 
 #define BLK 2048u
 
-static double now(void)
+/* A command's outcome as one line on stderr; returns false when it was not GOOD. */
+static bool cmd(struct iscsi_context *iscsi, int lun, struct mcc_cdb cdb, const uint8_t *out,
+		int outlen, int inlen, const char *what, struct mcc_result *r)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* A task's outcome as one line on stderr; returns false when it was not GOOD. */
-static bool task_ok(struct iscsi_context *iscsi, struct scsi_task *t, const char *what)
-{
-	if (!t) {
+	if (!mcc_try(iscsi, lun, cdb, out, outlen, NULL, inlen, r)) {
 		fprintf(stderr, "syncwriter: %s: %s\n", what, iscsi_get_error(iscsi));
 		return false;
 	}
-	if (t->status == SCSI_STATUS_GOOD)
+	if (r->status == MCC_STATUS_GOOD)
 		return true;
-	if (t->status == SCSI_STATUS_CHECK_CONDITION)
-		fprintf(stderr, "syncwriter: %s: CHECK CONDITION %x/%02x/%02x\n", what,
-			t->sense.key, t->sense.ascq >> 8, t->sense.ascq & 0xff);
+	if (r->status == MCC_STATUS_CHECK_CONDITION)
+		fprintf(stderr, "syncwriter: %s: CHECK CONDITION %x/%02x/%02x\n", what, r->key, r->asc,
+			r->ascq);
 	else
-		fprintf(stderr, "syncwriter: %s: status %d: %s\n", what, t->status,
+		fprintf(stderr, "syncwriter: %s: status %d: %s\n", what, r->status,
 			iscsi_get_error(iscsi));
 	return false;
-}
-
-/* A command with data-in; returns the task (caller frees) or NULL after reporting. */
-static struct scsi_task *cmd_in(struct iscsi_context *iscsi, int lun, uint8_t *cdb, int cdblen,
-				int xfer, const char *what)
-{
-	struct scsi_task *t = scsi_create_task(cdblen, cdb, SCSI_XFER_READ, xfer);
-	if (!t) {
-		fprintf(stderr, "syncwriter: out of memory\n");
-		return NULL;
-	}
-	/* iscsi_scsi_command_sync returns NULL on a transport failure, task_ok says so. */
-	if (!task_ok(iscsi, iscsi_scsi_command_sync(iscsi, lun, t, NULL), what)) {
-		scsi_free_scsi_task(t);
-		return NULL;
-	}
-	return t;
-}
-
-/* A command without data; false after reporting. */
-static bool cmd_none(struct iscsi_context *iscsi, int lun, uint8_t *cdb, int cdblen,
-		     const char *what)
-{
-	struct scsi_task *t = scsi_create_task(cdblen, cdb, SCSI_XFER_NONE, 0);
-	if (!t) {
-		fprintf(stderr, "syncwriter: out of memory\n");
-		return false;
-	}
-	bool good = task_ok(iscsi, iscsi_scsi_command_sync(iscsi, lun, t, NULL), what);
-	scsi_free_scsi_task(t);
-	return good;
 }
 
 /* The open track of a blank or appendable disc: READ DISC INFORMATION names the last
@@ -109,38 +60,26 @@ static bool cmd_none(struct iscsi_context *iscsi, int lun, uint8_t *cdb, int cdb
  * after login (power on, medium changed) are answered by TEST UNIT READY first. */
 static int find_nwa(struct iscsi_context *iscsi, int lun, uint32_t *nwa, uint32_t *track)
 {
-	for (int i = 0; i < 5; i++) {
-		struct scsi_task *t = iscsi_testunitready_sync(iscsi, lun);
-		bool good = t && t->status == SCSI_STATUS_GOOD;
-		if (t)
-			scsi_free_scsi_task(t);
-		if (good)
-			break;
-	}
-	uint8_t rdi[10] = { 0x51 };
-	rdi[8] = 34;
-	struct scsi_task *t = cmd_in(iscsi, lun, rdi, 10, 34, "READ DISC INFORMATION");
-	if (!t)
+	struct mcc_result r;
+	struct mcc_disc_info d;
+	struct mcc_track_info t;
+	mcc_try_ready(iscsi, lun, 5, &r);
+	if (!cmd(iscsi, lun, mcc_cdb_read_disc_information(0, 34), NULL, 0, 34,
+		 "READ DISC INFORMATION", &r))
 		return -1;
-	if (t->datain.size < 12) {
-		fprintf(stderr, "syncwriter: READ DISC INFORMATION: %d bytes\n", t->datain.size);
-		scsi_free_scsi_task(t);
+	if (!mcc_disc_info(r.data, r.len, &d)) {
+		fprintf(stderr, "syncwriter: READ DISC INFORMATION: %d bytes\n", r.len);
 		return -1;
 	}
-	*track = (uint32_t)t->datain.data[11] << 8 | t->datain.data[6];
-	scsi_free_scsi_task(t);
+	*track = (uint32_t)d.last_in_last;
 
-	uint8_t rti[10] = { 0x52, 0x01 };	/* address type 01b: track number */
-	put32(rti + 2, *track);
-	rti[8] = 36;
-	t = cmd_in(iscsi, lun, rti, 10, 36, "READ TRACK INFORMATION");
-	if (!t)
+	if (!cmd(iscsi, lun, mcc_cdb_read_track_information(MCC_RTI_TRACK, *track, 36), NULL, 0,
+		 36, "READ TRACK INFORMATION", &r))
 		return -1;
-	bool valid = t->datain.size >= 16 && (t->datain.data[7] & 0x01);
+	bool valid = mcc_track_info(r.data, r.len, &t) && t.nwa_v;
 	if (valid)
-		*nwa = be32(t->datain.data + 12);
-	scsi_free_scsi_task(t);
-	if (!valid) {
+		*nwa = t.nwa;
+	else {
 		fprintf(stderr, "syncwriter: track %" PRIu32 " has no valid NWA\n", *track);
 		return -1;
 	}
@@ -192,23 +131,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-01.org.burnlab:syncwriter");
-	if (!iscsi)
-		return 2;
-	struct iscsi_url *url = iscsi_parse_full_url(iscsi, url_s);
-	if (!url) {
-		fprintf(stderr, "syncwriter: bad URL: %s\n", iscsi_get_error(iscsi));
+	static const struct mcc_login how = {
+		.initiator = "iqn.2026-01.org.burnlab:syncwriter", .no_digest = true, .timeout_s = 300,
+	};
+	struct iscsi_context *iscsi;
+	char err[512];
+	int lun, rc = 1, crc = mcc_connect(url_s, &how, &iscsi, &lun, err, sizeof(err));
+	if (crc == -2) {
+		fprintf(stderr, "syncwriter: %s\n", err);
 		return 2;
 	}
-	iscsi_set_targetname(iscsi, url->target);
-	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
-	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
-	iscsi_set_timeout(iscsi, 300);
-	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+	if (crc != 0) {
 		fprintf(stderr, "syncwriter: login: %s\n", iscsi_get_error(iscsi));
 		return 2;
 	}
-	int lun = url->lun, rc = 1;
+	struct mcc_result r;
 
 	uint32_t lba = 0, track = 0;
 	if (strcmp(lba_s, "nwa") != 0) {
@@ -224,7 +161,7 @@ int main(int argc, char **argv)
 	uint32_t first = lba;
 
 	uint64_t bytes = 0;
-	double t0 = now();
+	double t0 = mcc_now_s();
 	for (;;) {
 		ssize_t got = read(fd, buf, chunk);
 		if (got < 0 && errno == EINTR)
@@ -242,24 +179,16 @@ int main(int argc, char **argv)
 			rc = 3;
 			goto out;
 		}
-		struct scsi_task *t = iscsi_write10_sync(iscsi, lun, lba, buf, (uint32_t)got,
-							 BLK, 0, 0, 0, 0, 0);
-		bool good = task_ok(iscsi, t, "WRITE(10)");
-		if (t)
-			scsi_free_scsi_task(t);
-		if (!good)
+		if (!cmd(iscsi, lun, mcc_cdb_write10(lba, (uint16_t)(got / BLK)), buf, (int)got, 0,
+			 "WRITE(10)", &r))
 			goto out;
 		lba += (uint32_t)got / BLK;
 		bytes += (uint64_t)got;
 	}
-	double t_writes = now();
-	struct scsi_task *t = iscsi_synchronizecache10_sync(iscsi, lun, 0, 0, 0, 0);
-	bool good = task_ok(iscsi, t, "SYNCHRONIZE CACHE");
-	if (t)
-		scsi_free_scsi_task(t);
-	if (!good)
+	double t_writes = mcc_now_s();
+	if (!cmd(iscsi, lun, mcc_cdb_synchronize_cache(false), NULL, 0, 0, "SYNCHRONIZE CACHE", &r))
 		goto out;
-	double t_end = now();
+	double t_end = mcc_now_s();
 	printf("syncwriter: %" PRIu64 " bytes in %.3f s: %.1f MB/s\n", bytes, t_end - t0,
 	       (double)bytes / (t_end - t0) / 1e6);
 	printf("syncwriter: writes: %" PRIu64 " bytes in %.3f s: %.1f MB/s "
@@ -269,17 +198,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	if (do_close) {
-		uint8_t ct[10] = { 0x5b, 0, 0x01 };	/* function 001b: close track */
-		ct[4] = (uint8_t)(track >> 8);
-		ct[5] = (uint8_t)track;
-		if (!cmd_none(iscsi, lun, ct, 10, "CLOSE TRACK"))
+		if (!cmd(iscsi, lun, mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK, (uint16_t)track),
+			 NULL, 0, 0, "CLOSE TRACK", &r))
 			goto out;
 		printf("syncwriter: CLOSE TRACK %" PRIu32 ": GOOD\n", track);
 	}
 	rc = 0;
 out:
 	iscsi_logout_sync(iscsi);
-	iscsi_destroy_url(url);
 	iscsi_destroy_context(iscsi);
 	free(buf);
 	close(fd);

@@ -48,7 +48,6 @@
 #include <unistd.h>
 
 #include <iscsi/iscsi.h>
-#include <iscsi/scsi-lowlevel.h>
 
 #include "mmcclient.h"
 
@@ -61,79 +60,69 @@ static int ctl_fd = -1;
 
 static void login(void)
 {
-	static const struct mc_login how = { .no_reconnect = true };
-	ctx = mc_connect(url_text, &how, &lun);
+	static const struct mcc_login how = { .no_reconnect = true };
+	ctx = mcc_open(url_text, &how, &lun);
 }
 
 /* One CDB on the session; after no answer (r->dropped) the session is gone until the
  * step `reconnect`, and every command gets no answer. */
-static void run(const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen, int inlen,
-		struct mc_result *r)
+static void run(struct mcc_cdb cdb, const uint8_t *out, int outlen, int inlen,
+		struct mcc_result *r)
 {
 	if (!ctx) {
 		memset(r, 0, sizeof(*r));
 		r->dropped = true;
 		return;
 	}
-	if (!mc_try(ctx, lun, cdb, cdblen, out, outlen, NULL, inlen, r)) {
+	if (!mcc_try(ctx, lun, cdb, out, outlen, NULL, inlen, r)) {
 		iscsi_destroy_context(ctx);
 		ctx = NULL;
 	}
 }
 
-/* Key, ASC, ASCQ and response code of fixed (70h/71h) or descriptor (72h/73h) sense. */
-static void sense_fields(const struct mc_result *r, unsigned *code, unsigned *key, unsigned *asc,
-			 unsigned *ascq)
+/* The sense of r (a CHECK CONDITION with at least 14 bytes of it), decoded. */
+static bool sense_of(const struct mcc_result *r, struct mcc_sense *s)
 {
-	*code = r->sense[0] & 0x7f;
-	if (*code >= 0x72) {
-		*key = r->sense[1] & 0x0f;
-		*asc = r->sense[2];
-		*ascq = r->sense[3];
-	} else {
-		*key = r->sense[2] & 0x0f;
-		*asc = r->sense[12];
-		*ascq = r->sense[13];
-	}
+	return r->status == MCC_STATUS_CHECK_CONDITION && r->sense_len >= 14 &&
+	       mcc_sense_decode(r->sense, r->sense_len, s);
 }
 
-static void describe(const struct mc_result *r, char *buf, size_t cap)
+static void describe(const struct mcc_result *r, char *buf, size_t cap)
 {
-	unsigned code, key, asc, ascq;
+	struct mcc_sense s;
 	if (r->dropped) {
 		snprintf(buf, cap, "drop");
 		return;
 	}
-	if (r->status == SCSI_STATUS_GOOD) {
+	if (r->status == MCC_STATUS_GOOD) {
 		snprintf(buf, cap, "GOOD");
 		return;
 	}
-	if (r->status != SCSI_STATUS_CHECK_CONDITION || r->sense_len < 14) {
+	if (!sense_of(r, &s)) {
 		snprintf(buf, cap, "status 0x%02x", r->status);
 		return;
 	}
-	sense_fields(r, &code, &key, &asc, &ascq);
-	int n = snprintf(buf, cap, "%X/%02X/%02X%s", key, asc, ascq,
-			 code == 0x71 || code == 0x73 ? " deferred" : "");
-	if (code <= 0x71 && (r->sense[0] & 0x80) && n > 0 && (size_t)n < cap)
-		snprintf(buf + n, cap - (size_t)n, " info=%u", mc_be32(r->sense + 3));
+	int n = snprintf(buf, cap, "%X/%02X/%02X%s", s.key, s.asc, s.ascq,
+			 s.deferred ? " deferred" : "");
+	if (s.info_valid && n > 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, " info=%u", s.info);
 }
 
 /* The words of EXPECT from words[0] on: GOOD | drop | K/AA/QQ [deferred] [info=N]. */
-static void expect(const struct mc_result *r, char **words, int nwords)
+static void expect(const struct mcc_result *r, char **words, int nwords)
 {
 	char got[64];
 	describe(r, got, sizeof(got));
 	if (nwords < 1)
-		mc_die("no expectation given");
+		mcc_die("no expectation given");
 	if (strcmp(words[0], "GOOD") == 0 || strcmp(words[0], "drop") == 0) {
 		if (strcmp(got, words[0]) != 0)
-			mc_die("expected %s, got %s", words[0], got);
+			mcc_die("expected %s, got %s", words[0], got);
 		return;
 	}
 	unsigned k, a, q;
 	if (sscanf(words[0], "%x/%x/%x", &k, &a, &q) != 3)
-		mc_die("bad expectation '%s'", words[0]);
+		mcc_die("bad expectation '%s'", words[0]);
 	bool deferred = false;
 	long info = -1;
 	for (int i = 1; i < nwords; i++) {
@@ -142,18 +131,18 @@ static void expect(const struct mc_result *r, char **words, int nwords)
 		else if (strncmp(words[i], "info=", 5) == 0)
 			info = strtol(words[i] + 5, NULL, 0);
 		else
-			mc_die("bad expectation word '%s'", words[i]);
+			mcc_die("bad expectation word '%s'", words[i]);
 	}
-	if (r->dropped || r->status != SCSI_STATUS_CHECK_CONDITION || r->sense_len < 14)
-		mc_die("expected %s, got %s", words[0], got);
-	unsigned code, key, asc, ascq;
-	sense_fields(r, &code, &key, &asc, &ascq);
-	if (key != k || asc != a || ascq != q)
-		mc_die("expected %X/%02X/%02X, got %s", k, a, q, got);
-	if (code != (deferred ? 0x71u : 0x70u))
-		mc_die("expected response code %02Xh, got %02Xh (%s)", deferred ? 0x71 : 0x70, code, got);
-	if (info >= 0 && (!(r->sense[0] & 0x80) || mc_be32(r->sense + 3) != (uint32_t)info))
-		mc_die("expected INFORMATION %ld, got %s", info, got);
+	struct mcc_sense s;
+	if (r->dropped || !sense_of(r, &s))
+		mcc_die("expected %s, got %s", words[0], got);
+	if ((unsigned)s.key != k || (unsigned)s.asc != a || (unsigned)s.ascq != q)
+		mcc_die("expected %X/%02X/%02X, got %s", k, a, q, got);
+	if (s.code != (deferred ? 0x71 : 0x70))
+		mcc_die("expected response code %02Xh, got %02Xh (%s)", deferred ? 0x71 : 0x70, s.code,
+			got);
+	if (info >= 0 && (!s.info_valid || s.info != (uint32_t)info))
+		mcc_die("expected INFORMATION %ld, got %s", info, got);
 }
 
 /* ---- steps ------------------------------------------------------------------------- */
@@ -162,18 +151,18 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t n, unsigned seed)
 {
 	for (uint32_t b = 0; b < n; b++)
 		for (uint32_t i = 0; i < 2048; i += 4)
-			mc_put32(buf + b * 2048 + i, (lba + b) * 2654435761u ^ i * 40503u ^ seed * 2246822519u);
+			mcc_put32(buf + b * 2048 + i, (lba + b) * 2654435761u ^ i * 40503u ^ seed * 2246822519u);
 }
 
 static uint32_t arg_u32(char **w, int nw, int i, const char *what)
 {
 	if (i >= nw)
-		mc_die("missing %s", what);
+		mcc_die("missing %s", what);
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(w[i], &end, 0);
 	if (errno || *end || end == w[i] || v > UINT32_MAX)
-		mc_die("bad %s '%s'", what, w[i]);
+		mcc_die("bad %s '%s'", what, w[i]);
 	return (uint32_t)v;
 }
 
@@ -182,14 +171,11 @@ static void step_write(char **w, int nw)
 	static uint8_t buf[32 * 2048];
 	uint32_t lba = arg_u32(w, nw, 1, "LBA"), n = arg_u32(w, nw, 2, "block count");
 	unsigned seed = arg_u32(w, nw, 3, "seed");
-	uint8_t cdb[10] = { 0x2a };
-	struct mc_result r;
+	struct mcc_result r;
 	if (n == 0 || n > 32)
-		mc_die("block count %u: 1..32", n);
+		mcc_die("block count %u: 1..32", n);
 	fill(buf, lba, n, seed);
-	mc_put32(cdb + 2, lba);
-	mc_put16(cdb + 7, (uint16_t)n);
-	run(cdb, 10, buf, (int)(n * 2048), 0, &r);
+	run(mcc_cdb_write10(lba, (uint16_t)n), buf, (int)(n * 2048), 0, &r);
 	expect(&r, w + 4, nw - 4);
 }
 
@@ -198,25 +184,22 @@ static void step_read(char **w, int nw)
 	static uint8_t want[2 * 2048];
 	uint32_t lba = arg_u32(w, nw, 1, "LBA"), n = arg_u32(w, nw, 2, "block count");
 	unsigned seed = arg_u32(w, nw, 3, "seed");
-	uint8_t cdb[10] = { 0x28 };
-	struct mc_result r;
+	struct mcc_result r;
 	if (n == 0 || n > 2)
-		mc_die("block count %u: 1..2", n);
-	mc_put32(cdb + 2, lba);
-	mc_put16(cdb + 7, (uint16_t)n);
-	run(cdb, 10, NULL, 0, (int)(n * 2048), &r);
+		mcc_die("block count %u: 1..2", n);
+	run(mcc_cdb_read10(lba, (uint16_t)n), NULL, 0, (int)(n * 2048), &r);
 	expect(&r, w + 4, nw - 4);
-	if (!r.dropped && r.status == SCSI_STATUS_GOOD) {
+	if (!r.dropped && r.status == MCC_STATUS_GOOD) {
 		fill(want, lba, n, seed);
 		if (r.len != (int)(n * 2048) || memcmp(r.data, want, n * 2048) != 0)
-			mc_die("data read differs from the pattern of seed %u (%d bytes)", seed, r.len);
+			mcc_die("data read differs from the pattern of seed %u (%d bytes)", seed, r.len);
 	}
 }
 
-static void simple(const uint8_t *cdb, int len, char **w, int nw, int from)
+static void simple(struct mcc_cdb cdb, char **w, int nw, int from)
 {
-	struct mc_result r;
-	run(cdb, len, NULL, 0, 0, &r);
+	struct mcc_result r;
+	run(cdb, NULL, 0, 0, &r);
 	expect(&r, w + from, nw - from);
 }
 
@@ -224,13 +207,12 @@ static void simple(const uint8_t *cdb, int len, char **w, int nw, int from)
  * with a CHECK CONDITION, so EXPECT reads the same as for the other steps. */
 static void step_request_sense(char **w, int nw)
 {
-	static const uint8_t cdb[6] = { 0x03, 0, 0, 0, 252, 0 };
-	struct mc_result r;
-	run(cdb, 6, NULL, 0, 252, &r);
-	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 14)
-		mc_die("REQUEST SENSE: not GOOD with sense data (status 0x%02x, %d bytes)", r.status,
-		       r.len);
-	r.status = SCSI_STATUS_CHECK_CONDITION;
+	struct mcc_result r;
+	run(mcc_cdb_request_sense(false, 252), NULL, 0, 252, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD || r.len < 14)
+		mcc_die("REQUEST SENSE: not GOOD with sense data (status 0x%02x, %d bytes)", r.status,
+			r.len);
+	r.status = MCC_STATUS_CHECK_CONDITION;
 	r.sense_len = r.len < (int)sizeof(r.sense) ? r.len : (int)sizeof(r.sense);
 	memcpy(r.sense, r.data, (size_t)r.sense_len);
 	expect(&r, w + 1, nw - 1);
@@ -239,58 +221,52 @@ static void step_request_sense(char **w, int nw)
 static void step_nwa(char **w, int nw)
 {
 	uint32_t want = arg_u32(w, nw, 1, "NWA");
-	uint8_t cdb[10] = { 0x52, 0x01 };
-	struct mc_result r;
-	mc_put32(cdb + 2, 0xff);
-	mc_put16(cdb + 7, 48);
-	run(cdb, 10, NULL, 0, 48, &r);
-	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 16)
-		mc_die("READ TRACK INFORMATION failed");
-	if (!(r.data[7] & 1) || mc_be32(r.data + 12) != want)
-		mc_die("NWA_V %u NWA %u, expected NWA %u", r.data[7] & 1, mc_be32(r.data + 12), want);
+	struct mcc_result r;
+	struct mcc_track_info t;
+	run(mcc_cdb_read_track_information(MCC_RTI_TRACK, MCC_RTI_INVISIBLE, 48), NULL, 0, 48, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD || !mcc_track_info(r.data, r.len, &t))
+		mcc_die("READ TRACK INFORMATION failed");
+	if (!t.nwa_v || t.nwa != want)
+		mcc_die("NWA_V %d NWA %u, expected NWA %u", t.nwa_v, t.nwa, want);
 }
 
 static void step_disc(char **w, int nw)
 {
 	uint32_t want = arg_u32(w, nw, 1, "disc status");
-	uint8_t cdb[10] = { 0x51 };
-	struct mc_result r;
-	mc_put16(cdb + 7, 34);
-	run(cdb, 10, NULL, 0, 34, &r);
-	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 34)
-		mc_die("READ DISC INFORMATION failed");
-	if ((r.data[2] & 3) != want)
-		mc_die("disc status %u, expected %u", r.data[2] & 3, want);
+	struct mcc_result r;
+	struct mcc_disc_info d;
+	run(mcc_cdb_read_disc_information(0, 34), NULL, 0, 34, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD || r.len < 34)
+		mcc_die("READ DISC INFORMATION failed");
+	mcc_disc_info(r.data, r.len, &d);
+	if ((uint32_t)d.status != want)
+		mcc_die("disc status %d, expected %u", d.status, want);
 }
 
 static void step_gesn(char **w, int nw)
 {
 	uint32_t ev = arg_u32(w, nw, 1, "event");
 	if (nw < 3 || (strcmp(w[2], "open") != 0 && strcmp(w[2], "closed") != 0))
-		mc_die("tray must be open or closed");
-	uint8_t cdb[10] = { 0x4a, 0x01, 0, 0, 0x10 };
-	struct mc_result r;
-	mc_put16(cdb + 7, 8);
-	run(cdb, 10, NULL, 0, 8, &r);
-	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 8)
-		mc_die("GET EVENT STATUS NOTIFICATION failed");
+		mcc_die("tray must be open or closed");
+	struct mcc_result r;
+	run(mcc_cdb_get_event_status(true, 0x10, 8), NULL, 0, 8, &r);	/* media class */
+	if (r.dropped || r.status != MCC_STATUS_GOOD || r.len < 8)
+		mcc_die("GET EVENT STATUS NOTIFICATION failed");
 	bool open = r.data[5] & 1;
 	if ((r.data[4] & 0x0f) != ev || open != (strcmp(w[2], "open") == 0))
-		mc_die("media event %u tray %s, expected %u %s", r.data[4] & 0x0f, open ? "open" : "closed",
+		mcc_die("media event %u tray %s, expected %u %s", r.data[4] & 0x0f, open ? "open" : "closed",
 		    ev, w[2]);
 }
 
 static void step_write_speed(char **w, int nw)
 {
 	uint32_t want = arg_u32(w, nw, 1, "kB/s");
-	uint8_t cdb[10] = { 0x5a, 0x08, 0x2a };
-	struct mc_result r;
-	mc_put16(cdb + 7, 8 + 32);
-	run(cdb, 10, NULL, 0, 8 + 32, &r);
-	if (r.dropped || r.status != SCSI_STATUS_GOOD || r.len < 8 + 30)
-		mc_die("MODE SENSE(10) page 2Ah failed");
-	if (mc_be16(r.data + 8 + 28) != want)
-		mc_die("current write speed %u kB/s, expected %u", mc_be16(r.data + 8 + 28), want);
+	struct mcc_result r;
+	run(mcc_cdb_mode_sense10(true, 0, 0x2a, 8 + 32), NULL, 0, 8 + 32, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD || r.len < 8 + 30)
+		mcc_die("MODE SENSE(10) page 2Ah failed");
+	if (mcc_be16(r.data + 8 + 28) != want)
+		mcc_die("current write speed %u kB/s, expected %u", mcc_be16(r.data + 8 + 28), want);
 }
 
 /* ---- the control socket ---------------------------------------------------------- */
@@ -300,10 +276,10 @@ static int ctl_connect(const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
-		mc_die("control socket %s: %s", path, strerror(errno));
+		mcc_die("control socket %s: %s", path, strerror(errno));
 	strcpy(sa.sun_path, path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		mc_die("control socket %s: %s", path, strerror(errno));
+		mcc_die("control socket %s: %s", path, strerror(errno));
 	return fd;
 }
 
@@ -312,12 +288,12 @@ static void ctl_request(int fd, const char *req, char *reply, size_t cap)
 {
 	size_t n = strlen(req), len = 0;
 	if (write(fd, req, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
-		mc_die("control request '%s': %s", req, strerror(errno));
+		mcc_die("control request '%s': %s", req, strerror(errno));
 	for (;;) {
 		char ch;
 		ssize_t k = read(fd, &ch, 1);
 		if (k <= 0)
-			mc_die("control request '%s': no reply", req);
+			mcc_die("control request '%s': no reply", req);
 		if (ch == '\n')
 			break;
 		if (len + 1 < cap)
@@ -331,9 +307,9 @@ static void step_ctl(char **w, int nw, bool want_error)
 	char req[1100] = "", reply[16384];
 	int last = want_error ? nw - 1 : nw;
 	if (ctl_fd < 0)
-		mc_die("ctl needs --control PATH");
+		mcc_die("ctl needs --control PATH");
 	if (last < 2)
-		mc_die("ctl needs a request");
+		mcc_die("ctl needs a request");
 	for (int i = 1; i < last; i++) {
 		strncat(req, w[i], sizeof(req) - strlen(req) - 2);
 		if (i + 1 < last)
@@ -342,9 +318,9 @@ static void step_ctl(char **w, int nw, bool want_error)
 	ctl_request(ctl_fd, req, reply, sizeof(reply));
 	printf("  control '%s' -> '%s'\n", req, reply);
 	if (!want_error && strncmp(reply, "ok", 2) != 0)
-		mc_die("control '%s': %s", req, reply);
+		mcc_die("control '%s': %s", req, reply);
 	if (want_error && (strncmp(reply, "error: ", 7) != 0 || !strstr(reply, w[nw - 1])))
-		mc_die("control '%s': expected an error naming '%s', got '%s'", req, w[nw - 1], reply);
+		mcc_die("control '%s': expected an error naming '%s', got '%s'", req, w[nw - 1], reply);
 }
 
 static int control_mode(int argc, char **argv)
@@ -369,15 +345,14 @@ static void step(char *text)
 	for (char *t = strtok_r(copy, " ", &save); t && nw < 40; t = strtok_r(NULL, " ", &save))
 		w[nw++] = t;
 	if (nw == 0)
-		mc_die("empty step");
-	mc_set_detail(text);
+		mcc_die("empty step");
+	mcc_set_detail(text);
 	if (strcmp(w[0], "ready") == 0) {
-		struct mc_result r;
-		if (!ctx || !mc_try_ready(ctx, lun, &r))
-			mc_die("TEST UNIT READY never GOOD");
+		struct mcc_result r;
+		if (!ctx || !mcc_try_ready(ctx, lun, 5, &r))
+			mcc_die("TEST UNIT READY never GOOD");
 	} else if (strcmp(w[0], "tur") == 0) {
-		static const uint8_t tur[6] = { 0 };
-		simple(tur, 6, w, nw, 1);
+		simple(mcc_cdb_test_unit_ready(), w, nw, 1);
 	} else if (strcmp(w[0], "request-sense") == 0) {
 		step_request_sense(w, nw);
 	} else if (strcmp(w[0], "write") == 0) {
@@ -385,13 +360,11 @@ static void step(char *text)
 	} else if (strcmp(w[0], "read") == 0) {
 		step_read(w, nw);
 	} else if (strcmp(w[0], "sync") == 0) {
-		static const uint8_t cdb[10] = { 0x35 };
-		simple(cdb, 10, w, nw, 1);
+		simple(mcc_cdb_synchronize_cache(false), w, nw, 1);
 	} else if (strcmp(w[0], "close-track") == 0) {
-		uint8_t cdb[10] = { 0x5b, 0, 1 };
 		char *good[] = { "GOOD" };
-		mc_put16(cdb + 4, (uint16_t)arg_u32(w, nw, 1, "track"));
-		simple(cdb, 10, good, 1, 0);
+		simple(mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK,
+						   (uint16_t)arg_u32(w, nw, 1, "track")), good, 1, 0);
 	} else if (strcmp(w[0], "nwa") == 0) {
 		step_nwa(w, nw);
 	} else if (strcmp(w[0], "disc") == 0) {
@@ -399,18 +372,12 @@ static void step(char *text)
 	} else if (strcmp(w[0], "gesn") == 0) {
 		step_gesn(w, nw);
 	} else if (strcmp(w[0], "load") == 0) {
-		static const uint8_t cdb[6] = { 0x1b, 0, 0, 0, 0x03 };
-		simple(cdb, 6, w, nw, 1);
+		simple(mcc_cdb_start_stop_unit(true, true), w, nw, 1);
 	} else if (strcmp(w[0], "prevent") == 0) {
-		uint8_t cdb[6] = { 0x1e };
 		char *good[] = { "GOOD" };
-		cdb[4] = (uint8_t)(arg_u32(w, nw, 1, "prevent") & 1);
-		simple(cdb, 6, good, 1, 0);
+		simple(mcc_cdb_prevent_allow(arg_u32(w, nw, 1, "prevent") & 1), good, 1, 0);
 	} else if (strcmp(w[0], "speed") == 0) {
-		uint8_t cdb[12] = { 0xbb };
-		mc_put16(cdb + 2, 0xffff);
-		mc_put16(cdb + 4, (uint16_t)arg_u32(w, nw, 1, "kB/s"));
-		simple(cdb, 12, w, nw, 2);
+		simple(mcc_cdb_set_cd_speed(0xffff, (uint16_t)arg_u32(w, nw, 1, "kB/s")), w, nw, 2);
 	} else if (strcmp(w[0], "write-speed") == 0) {
 		step_write_speed(w, nw);
 	} else if (strcmp(w[0], "ctl") == 0) {
@@ -425,18 +392,18 @@ static void step(char *text)
 		}
 		login();
 	} else {
-		mc_die("unknown step '%s'", w[0]);
+		mcc_die("unknown step '%s'", w[0]);
 	}
 	printf("ok: %s\n", text);
 	fflush(stdout);
-	mc_set_detail(NULL);
+	mcc_set_detail(NULL);
 }
 
 int main(int argc, char **argv)
 {
 	int i = 1;
 
-	mc_init("faultclient");
+	mcc_init("faultclient");
 	if (argc >= 3 && strcmp(argv[1], "control") == 0)
 		return control_mode(argc, argv);
 	if (argc >= 3 && strcmp(argv[1], "--control") == 0) {

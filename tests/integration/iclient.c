@@ -36,7 +36,7 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
-#include "wire.h"
+#include "mmcclient.h"
 
 #define IC_DEFAULT_INITIATOR "iqn.2026-01.org.burnlab:iclient"
 #define IC_BLOCK             2048u	/* MMC logical block (data mode 1 / DVD) */
@@ -146,18 +146,19 @@ static void ic_close(struct ic_conn *c)
 	c->ctx = NULL;
 }
 
-static const char *ic_task_error(struct iscsi_context *ctx, const struct scsi_task *t)
+/* What a command got, for a failure message; the sense in libiscsi's words. */
+static const char *ic_result_error(struct iscsi_context *ctx, const struct mcc_result *r)
 {
 	static char buf[256];
 
-	if (t == NULL)
+	if (r->dropped)
 		return iscsi_get_error(ctx);
-	if (t->status == SCSI_STATUS_CHECK_CONDITION)
+	if (r->status == MCC_STATUS_CHECK_CONDITION)
 		snprintf(buf, sizeof buf, "CHECK CONDITION %s (%02x) %s (%04x)",
-			 scsi_sense_key_str(t->sense.key), (unsigned)t->sense.key,
-			 scsi_sense_ascq_str(t->sense.ascq), (unsigned)t->sense.ascq);
+			 scsi_sense_key_str(r->key), (unsigned)r->key,
+			 scsi_sense_ascq_str(r->asc << 8 | r->ascq), (unsigned)(r->asc << 8 | r->ascq));
 	else
-		snprintf(buf, sizeof buf, "status 0x%02x: %s", (unsigned)t->status,
+		snprintf(buf, sizeof buf, "status 0x%02x: %s", (unsigned)r->status,
 			 iscsi_get_error(ctx));
 	return buf;
 }
@@ -166,41 +167,35 @@ static const char *ic_task_error(struct iscsi_context *ctx, const struct scsi_ta
 static void ic_tur(struct ic_conn *c)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
-		struct scsi_task *t = iscsi_testunitready_sync(c->ctx, c->lun);
+		struct mcc_result r;
 
-		if (t != NULL && t->status == SCSI_STATUS_GOOD) {
-			scsi_free_scsi_task(t);
+		mcc_try(c->ctx, c->lun, mcc_cdb_test_unit_ready(), NULL, 0, NULL, 0, &r);
+		if (!r.dropped && r.status == MCC_STATUS_GOOD)
 			return;
-		}
-		if (attempt == 0 && t != NULL && t->status == SCSI_STATUS_CHECK_CONDITION &&
-		    t->sense.key == SCSI_SENSE_UNIT_ATTENTION) {
-			scsi_free_scsi_task(t);
+		if (attempt == 0 && !r.dropped && r.status == MCC_STATUS_CHECK_CONDITION &&
+		    r.key == SCSI_SENSE_UNIT_ATTENTION)
 			continue;
-		}
-		ic_fail("TEST UNIT READY (attempt %d): %s", attempt + 1, ic_task_error(c->ctx, t));
+		ic_fail("TEST UNIT READY (attempt %d): %s", attempt + 1, ic_result_error(c->ctx, &r));
 	}
 }
 
-/* Standard INQUIRY; the LUN must be an MMC device (type 05h) with RMB=1. */
+/* Standard INQUIRY (SPC-4 §6.4.2); the LUN must be an MMC device (type 05h) with RMB=1. */
 static void ic_inquiry(struct ic_conn *c)
 {
-	struct scsi_task *t = iscsi_inquiry_sync(c->ctx, c->lun, 0, 0, 96);
-	struct scsi_inquiry_standard *inq;
+	struct mcc_result r;
 
-	if (t == NULL || t->status != SCSI_STATUS_GOOD)
-		ic_fail("INQUIRY: %s", ic_task_error(c->ctx, t));
-	inq = scsi_datain_unmarshall(t);
-	if (inq == NULL)
-		ic_fail("INQUIRY: cannot unmarshall %d bytes", t->datain.size);
-	if (inq->qualifier != 0 || inq->device_type != IC_PERIPH_MMC)
+	mcc_try(c->ctx, c->lun, mcc_cdb_inquiry(false, 0, 96), NULL, 0, NULL, 96, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD)
+		ic_fail("INQUIRY: %s", ic_result_error(c->ctx, &r));
+	if (r.len < 36)
+		ic_fail("INQUIRY: cannot unmarshall %d bytes", r.len);
+	if (r.data[0] >> 5 != 0 || (r.data[0] & 0x1f) != IC_PERIPH_MMC)
 		ic_fail("INQUIRY: qualifier %d, peripheral device type %02xh, expected 0 / 05h",
-			inq->qualifier, (unsigned)inq->device_type);
-	if (!inq->rmb)
+			r.data[0] >> 5, (unsigned)(r.data[0] & 0x1f));
+	if (!(r.data[1] & 0x80))
 		ic_fail("INQUIRY: RMB=0, a CD/DVD drive has removable media");
-	printf("inquiry: type 05h rmb=1 vendor '%s' product '%s' revision '%s'\n",
-	       inq->vendor_identification, inq->product_identification,
-	       inq->product_revision_level);
-	scsi_free_scsi_task(t);
+	printf("inquiry: type 05h rmb=1 vendor '%.8s' product '%.16s' revision '%.4s'\n",
+	       (const char *)r.data + 8, (const char *)r.data + 16, (const char *)r.data + 32);
 }
 
 /* ----------------------------------------------------------------------------------
@@ -428,10 +423,10 @@ static int ic_raw_sendtargets(struct ic_conn *c, char **out)
 	memset(req, 0, sizeof req);
 	req[0] = 0x40 | 0x04;			/* I + Text Request */
 	req[1] = 0x80;				/* F */
-	wire_put_be24(req + 5, sizeof kv);
-	wire_put_be32(req + 16, itt);
-	wire_put_be32(req + 20, 0xffffffff);	/* TTT: new request */
-	wire_put_be32(req + 24, ic_logged_cmdsn + 1);	/* the NOP consumed its CmdSN */
+	mcc_put24(req + 5, sizeof kv);
+	mcc_put32(req + 16, itt);
+	mcc_put32(req + 20, 0xffffffff);	/* TTT: new request */
+	mcc_put32(req + 24, ic_logged_cmdsn + 1);	/* the NOP consumed its CmdSN */
 	memcpy(req + 48, kv, sizeof kv);
 	if (ic_fd_write_all(fd, req, sizeof req) != 0) {
 		fprintf(stderr, "iclient: writing the Text Request failed\n");
@@ -444,7 +439,7 @@ static int ic_raw_sendtargets(struct ic_conn *c, char **out)
 			fprintf(stderr, "iclient: no Text Response within 5 s (or connection closed)\n");
 			return -1;
 		}
-		dsl = wire_be24(bhs + 5);
+		dsl = mcc_be24(bhs + 5);
 		padded = (dsl + 3) & ~3u;
 		if (bhs[4] != 0 || dsl > 262144) {
 			fprintf(stderr, "iclient: response with AHS %u / DSL %u\n", bhs[4], dsl);
@@ -455,7 +450,7 @@ static int ic_raw_sendtargets(struct ic_conn *c, char **out)
 		if (data == NULL || ic_fd_read_all(fd, data, padded) != 0)
 			return -1;
 		data[dsl] = 0;
-		if ((bhs[0] & 0x3f) == 0x24 && wire_be32(bhs + 16) == itt)
+		if ((bhs[0] & 0x3f) == 0x24 && mcc_be32(bhs + 16) == itt)
 			break;
 		if ((bhs[0] & 0x3f) == 0x3f) {
 			fprintf(stderr, "iclient: target sent Reject reason 0x%02x to SendTargets\n",
@@ -464,16 +459,16 @@ static int ic_raw_sendtargets(struct ic_conn *c, char **out)
 			return -1;
 		}
 		fprintf(stderr, "iclient: skipping PDU opcode 0x%02x ITT %08x\n", bhs[0] & 0x3f,
-			wire_be32(bhs + 16));
+			mcc_be32(bhs + 16));
 	}
 	if (bhs[1] != 0x80) {
 		fprintf(stderr, "iclient: Text Response flags 0x%02x, libiscsi needs 0x80\n", bhs[1]);
 		free(data);
 		return -1;
 	}
-	if (wire_be32(bhs + 20) != 0xffffffff) {
+	if (mcc_be32(bhs + 20) != 0xffffffff) {
 		fprintf(stderr, "iclient: final Text Response TTT %08x, expected ffffffff\n",
-			wire_be32(bhs + 20));
+			mcc_be32(bhs + 20));
 		free(data);
 		return -1;
 	}
@@ -630,8 +625,10 @@ static int ic_cmd_reportluns(int argc, char **argv)
 	const char *url = NULL;
 	long expect = -1;
 	struct ic_conn c;
-	struct scsi_task *t;
-	struct scsi_reportluns_list *list;
+	static uint8_t data[16384];
+	struct mcc_result r;
+	uint32_t num;
+	uint16_t luns[sizeof(data) / 8];
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc)
@@ -646,21 +643,24 @@ static int ic_cmd_reportluns(int argc, char **argv)
 	ic_context(&c, url);
 	if (ic_login(&c) != 0)
 		ic_fail("login: %s", iscsi_get_error(c.ctx));
-	t = iscsi_reportluns_sync(c.ctx, 0, 16384);
-	if (t == NULL || t->status != SCSI_STATUS_GOOD)
-		ic_fail("REPORT LUNS: %s", ic_task_error(c.ctx, t));
-	list = scsi_datain_unmarshall(t);
-	if (list == NULL)
-		ic_fail("REPORT LUNS: cannot unmarshall %d bytes", t->datain.size);
-	for (uint32_t i = 0; i < list->num; i++)
-		printf("lun %u\n", (unsigned)list->luns[i]);
-	if (list->num != (uint32_t)expect)
-		ic_fail("REPORT LUNS lists %u LUNs, expected %ld", (unsigned)list->num, expect);
-	for (uint32_t i = 0; i < list->num; i++)
-		for (uint32_t j = i + 1; j < list->num; j++)
-			if (list->luns[i] == list->luns[j])
-				ic_fail("REPORT LUNS lists LUN %u twice", (unsigned)list->luns[i]);
-	scsi_free_scsi_task(t);
+	/* REPORT LUNS is answered by LUN 0 (SPC-4 §6.33): the LUN list length, then 8 bytes
+	 * a LUN, its first two bytes the LUN of a single level structure. */
+	mcc_try(c.ctx, 0, mcc_cdb_report_luns(sizeof(data)), NULL, 0, data, sizeof(data), &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD)
+		ic_fail("REPORT LUNS: %s", ic_result_error(c.ctx, &r));
+	if (r.len < 4 || mcc_be32(data) + 8 < (uint32_t)r.len)
+		ic_fail("REPORT LUNS: cannot unmarshall %d bytes", r.len);
+	num = mcc_be32(data) / 8;
+	for (uint32_t i = 0; i < num; i++)
+		luns[i] = 8 + 8 * i + 2 <= (uint32_t)r.len ? mcc_be16(data + 8 + 8 * i) : 0;
+	for (uint32_t i = 0; i < num; i++)
+		printf("lun %u\n", (unsigned)luns[i]);
+	if (num != (uint32_t)expect)
+		ic_fail("REPORT LUNS lists %u LUNs, expected %ld", (unsigned)num, expect);
+	for (uint32_t i = 0; i < num; i++)
+		for (uint32_t j = i + 1; j < num; j++)
+			if (luns[i] == luns[j])
+				ic_fail("REPORT LUNS lists LUN %u twice", (unsigned)luns[i]);
 	ic_close(&c);
 	return 0;
 }
@@ -713,7 +713,6 @@ struct ic_session;
 
 struct ic_slot {
 	struct ic_session *s;
-	struct scsi_task *task;
 	uint8_t *buf;
 	uint32_t lba, blocks;
 	bool busy;
@@ -748,10 +747,12 @@ static void ic_read_cb(struct iscsi_context *ctx, int status, void *command_data
 	struct ic_session *s = sl->s;
 	struct scsi_task *t = command_data;
 	size_t want = (size_t)sl->blocks * IC_BLOCK;
+	struct mcc_result r;
 
-	if (status != SCSI_STATUS_GOOD)
+	mcc_result_of(t, status, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD)
 		ic_fail("session %d: READ(10) lba %u blocks %u: %s", s->idx, sl->lba, sl->blocks,
-			ic_task_error(ctx, t));
+			ic_result_error(ctx, &r));
 	if (t->residual_status != SCSI_RESIDUAL_NO_RESIDUAL || t->residual != 0)
 		ic_fail("session %d: READ(10) lba %u blocks %u: residual %s %zu", s->idx, sl->lba,
 			sl->blocks, t->residual_status == SCSI_RESIDUAL_UNDERFLOW ? "under" : "over",
@@ -767,7 +768,6 @@ static void ic_read_cb(struct iscsi_context *ctx, int status, void *command_data
 			sl->buf[k], ic_rd.image[(size_t)sl->lba * IC_BLOCK + k]);
 	}
 	scsi_free_scsi_task(t);
-	sl->task = NULL;
 	sl->busy = false;
 	s->done += sl->blocks;
 	ic_read_issue(s);
@@ -790,13 +790,11 @@ static void ic_read_issue(struct ic_session *s)
 			n = ic_rd.per_session - s->issued;
 		sl->lba = (uint32_t)lba;
 		sl->blocks = (uint32_t)n;
-		sl->task = iscsi_read10_task(s->c.ctx, s->c.lun, sl->lba, sl->blocks * IC_BLOCK,
-					     IC_BLOCK, 0, 0, 0, 0, 0, ic_read_cb, sl);
-		if (sl->task == NULL)
+		/* data-in straight into the slot's buffer */
+		if (mcc_queue(s->c.ctx, s->c.lun, mcc_cdb_read10(sl->lba, (uint16_t)sl->blocks), NULL,
+			      0, sl->buf, (int)(sl->blocks * IC_BLOCK), ic_read_cb, sl) != 0)
 			ic_fail("session %d: READ(10) not queued: %s", s->idx,
 				iscsi_get_error(s->c.ctx));
-		if (scsi_task_add_data_in_buffer(sl->task, (int)(sl->blocks * IC_BLOCK), sl->buf) != 0)
-			ic_fail("session %d: scsi_task_add_data_in_buffer failed", s->idx);
 		sl->busy = true;
 		s->issued += n;
 	}
@@ -819,20 +817,20 @@ static void ic_read_connected(struct iscsi_context *ctx, int status, void *comma
 
 static void ic_read_capacity_check(struct ic_session *s)
 {
-	struct scsi_task *t = iscsi_readcapacity10_sync(s->c.ctx, s->c.lun, 0, 0);
-	struct scsi_readcapacity10 *rc;
+	struct mcc_result r;
 
-	if (t == NULL || t->status != SCSI_STATUS_GOOD)
-		ic_fail("READ CAPACITY(10): %s", ic_task_error(s->c.ctx, t));
-	rc = scsi_datain_unmarshall(t);
-	if (rc == NULL)
+	mcc_try(s->c.ctx, s->c.lun, mcc_cdb_read_capacity(), NULL, 0, NULL, 8, &r);
+	if (r.dropped || r.status != MCC_STATUS_GOOD)
+		ic_fail("READ CAPACITY(10): %s", ic_result_error(s->c.ctx, &r));
+	if (r.len < 8)
 		ic_fail("READ CAPACITY(10): cannot unmarshall");
-	if (rc->block_size != IC_BLOCK)
-		ic_fail("READ CAPACITY(10): block length %u, expected %u", rc->block_size, IC_BLOCK);
-	if ((uint64_t)rc->lba + 1 != ic_rd.nblocks)
+	/* the last LBA, then the block length */
+	uint32_t lba = mcc_be32(r.data), block_size = mcc_be32(r.data + 4);
+	if (block_size != IC_BLOCK)
+		ic_fail("READ CAPACITY(10): block length %u, expected %u", block_size, IC_BLOCK);
+	if ((uint64_t)lba + 1 != ic_rd.nblocks)
 		ic_fail("READ CAPACITY(10): last LBA %u, the image has %" PRIu64 " blocks",
-			rc->lba, ic_rd.nblocks);
-	scsi_free_scsi_task(t);
+			lba, ic_rd.nblocks);
 }
 
 static int ic_cmd_read(int argc, char **argv)

@@ -54,7 +54,6 @@
 #include <unistd.h>
 
 #include <iscsi/iscsi.h>
-#include <iscsi/scsi-lowlevel.h>
 
 #include "mmcclient.h"
 
@@ -69,7 +68,7 @@ static unsigned nchecks;
 static void jdurable(void)
 {
 	if (fflush(journal) != 0 || fsync(fileno(journal)) != 0)
-		mc_die("journal: %s", strerror(errno));
+		mcc_die("journal: %s", strerror(errno));
 }
 
 static void jline(bool durable, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -101,22 +100,22 @@ static void lost(struct iscsi_context *c)
 
 /* One CDB; data-out from `out` or data-in of at most inlen bytes (copied to r->data
  * when it fits; `big` receives a larger data-in). */
-static void run(const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen, int inlen,
-		struct mc_result *r, uint8_t *big)
+static void run(struct mcc_cdb cdb, const uint8_t *out, int outlen, int inlen,
+		struct mcc_result *r, uint8_t *big)
 {
-	mc_run(ctx, lun, cdb, cdblen, out, outlen, big, inlen, r);
+	mcc_run(ctx, lun, cdb, out, outlen, big, inlen, r);
 }
 
 static void connect_url(const char *urlstr)
 {
-	static const struct mc_login how = { .no_reconnect = true,	/* a killed daemon ends the burn */
-					     .timeout_s = 30 };
+	static const struct mcc_login how = { .no_reconnect = true,	/* a killed daemon ends the burn */
+					      .timeout_s = 30 };
 	signal(SIGPIPE, SIG_IGN);		/* a write to its socket fails instead */
-	mc_on_no_answer(lost);
+	mcc_on_no_answer(lost);
 	snprintf(inflight, sizeof(inflight), "op 0");
-	ctx = mc_connect(urlstr, &how, &lun);
+	ctx = mcc_open(urlstr, &how, &lun);
 	/* TEST UNIT READY until GOOD, consuming unit attentions (power on after a restart). */
-	mc_ready(ctx, lun);
+	mcc_ready(ctx, lun);
 }
 
 /* ---- block content -------------------------------------------------------- */
@@ -134,14 +133,14 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t n, uint32_t ver)
 {
 	for (uint32_t b = 0; b < n; b++)
 		for (uint32_t i = 0; i < 2048; i += 4)
-			mc_put32(buf + b * 2048 + i, word_of(lba + b, i, ver));
+			mcc_put32(buf + b * 2048 + i, word_of(lba + b, i, ver));
 }
 
 /* 1 when the block holds write ver's content (ver 0: all zeros). */
 static bool block_is(const uint8_t *blk, uint32_t lba, uint32_t ver)
 {
 	for (uint32_t i = 0; i < 2048; i += 4)
-		if (mc_be32(blk + i) != (ver ? word_of(lba, i, ver) : 0))
+		if (mcc_be32(blk + i) != (ver ? word_of(lba, i, ver) : 0))
 			return false;
 	return true;
 }
@@ -157,46 +156,59 @@ struct dstate {
 	uint8_t rti[MAXT][RTI_LEN];
 };
 
-static unsigned rdi_status(const struct dstate *s) { return s->rdi[2] & 3; }
-static unsigned rdi_lss(const struct dstate *s) { return s->rdi[2] >> 2 & 3; }
-static unsigned rdi_sessions(const struct dstate *s) { return s->rdi[4] | s->rdi[9] << 8; }
-static bool t_nwa_v(const uint8_t *t) { return t[7] & 1; }
-static bool t_lra_v(const uint8_t *t) { return t[7] & 2; }
-static int32_t t_start(const uint8_t *t) { return (int32_t)mc_be32(t + 8); }
-static int32_t t_nwa(const uint8_t *t) { return t_nwa_v(t) ? (int32_t)mc_be32(t + 12) : -1; }
-static uint32_t t_free(const uint8_t *t) { return mc_be32(t + 16); }
-static uint32_t t_size(const uint8_t *t) { return mc_be32(t + 24); }
-static int32_t t_lra(const uint8_t *t) { return t_lra_v(t) ? (int32_t)mc_be32(t + 28) : -1; }
-
-static void read_track_info(uint32_t addr, struct mc_result *r)
+/* The fields of a stored READ DISC INFORMATION / READ TRACK INFORMATION answer. */
+static struct mcc_disc_info rdi_of(const struct dstate *s)
 {
-	uint8_t cdb[10] = { 0x52, 0x01 };
-	mc_put32(cdb + 2, addr);
-	mc_put16(cdb + 7, 48);
-	run(cdb, 10, NULL, 0, 48, r, NULL);
+	struct mcc_disc_info d;
+	mcc_disc_info(s->rdi, RDI_LEN, &d);
+	return d;
+}
+
+static struct mcc_track_info rti_of(const uint8_t *t)
+{
+	struct mcc_track_info i;
+	mcc_track_info(t, RTI_LEN, &i);
+	return i;
+}
+
+static unsigned rdi_status(const struct dstate *s) { return (unsigned)rdi_of(s).status; }
+static unsigned rdi_lss(const struct dstate *s) { return (unsigned)rdi_of(s).last_state; }
+static unsigned rdi_sessions(const struct dstate *s) { return (unsigned)rdi_of(s).sessions; }
+static bool t_nwa_v(const uint8_t *t) { return rti_of(t).nwa_v; }
+static bool t_lra_v(const uint8_t *t) { return rti_of(t).lra_v; }
+static bool t_blank(const uint8_t *t) { return rti_of(t).blank; }
+static unsigned t_number(const uint8_t *t) { return (unsigned)rti_of(t).number; }
+static unsigned t_session(const uint8_t *t) { return (unsigned)rti_of(t).session; }
+static int32_t t_start(const uint8_t *t) { return (int32_t)rti_of(t).start; }
+static int32_t t_nwa(const uint8_t *t) { return t_nwa_v(t) ? (int32_t)rti_of(t).nwa : -1; }
+static uint32_t t_free(const uint8_t *t) { return rti_of(t).free; }
+static uint32_t t_size(const uint8_t *t) { return rti_of(t).size; }
+static int32_t t_lra(const uint8_t *t) { return t_lra_v(t) ? (int32_t)rti_of(t).lra : -1; }
+
+static void read_track_info(uint32_t addr, struct mcc_result *r)
+{
+	run(mcc_cdb_read_track_information(MCC_RTI_TRACK, addr, 48), NULL, 0, 48, r, NULL);
 }
 
 static void read_state(struct dstate *s)
 {
-	uint8_t cdb[10] = { 0x51 };
-	struct mc_result r;
+	struct mcc_result r;
 	memset(s, 0, sizeof(*s));
-	mc_put16(cdb + 7, RDI_LEN);
-	run(cdb, 10, NULL, 0, RDI_LEN, &r, NULL);
-	mc_expect_good("READ DISC INFORMATION", &r);
+	run(mcc_cdb_read_disc_information(0, RDI_LEN), NULL, 0, RDI_LEN, &r, NULL);
+	mcc_expect_good("READ DISC INFORMATION", &r);
 	if (r.len < RDI_LEN)
-		mc_die("READ DISC INFORMATION: %d bytes", r.len);
+		mcc_die("READ DISC INFORMATION: %d bytes", r.len);
 	memcpy(s->rdi, r.data, RDI_LEN);
-	s->ntr = s->rdi[6] | s->rdi[11] << 8;
+	s->ntr = (unsigned)rdi_of(s).last_in_last;
 	if (s->ntr > MAXT)
-		mc_die("READ DISC INFORMATION: %u tracks", s->ntr);
+		mcc_die("READ DISC INFORMATION: %u tracks", s->ntr);
 	for (unsigned t = 1; t <= s->ntr; t++) {
 		read_track_info(t, &r);
 		char what[48];
 		snprintf(what, sizeof(what), "READ TRACK INFORMATION track %u", t);
-		mc_expect_good(what, &r);
+		mcc_expect_good(what, &r);
 		if (r.len < RTI_LEN)
-			mc_die("%s: %d bytes", what, r.len);
+			mcc_die("%s: %d bytes", what, r.len);
 		memcpy(s->rti[t - 1], r.data, RTI_LEN);
 	}
 	s->valid = true;
@@ -240,8 +252,8 @@ static void describe(char *buf, size_t len, const struct dstate *s)
 	for (unsigned t = 0; t < s->ntr && o < len; t++) {
 		const uint8_t *r = s->rti[t];
 		o += (size_t)snprintf(buf + o, len - o, "; T%u s%u start %d size %u nwa %d lra %d free %u%s",
-				      r[2] | r[32] << 8, r[3] | r[33] << 8, (int)t_start(r), t_size(r),
-				      (int)t_nwa(r), (int)t_lra(r), t_free(r), r[6] & 0x40 ? " blank" : "");
+				      t_number(r), t_session(r), (int)t_start(r), t_size(r),
+				      (int)t_nwa(r), (int)t_lra(r), t_free(r), t_blank(r) ? " blank" : "");
 	}
 }
 
@@ -283,7 +295,7 @@ static enum medium medium_of(const char *s)
 	for (unsigned i = 0; i < sizeof(medium_names) / sizeof(medium_names[0]); i++)
 		if (strcmp(s, medium_names[i]) == 0)
 			return (enum medium)i;
-	mc_die("unknown medium %s (dvd+r, bd-r, cd-r, dvd+rw)", s);
+	mcc_die("unknown medium %s (dvd+r, bd-r, cd-r, dvd+rw)", s);
 }
 
 /* Capacity of the formatted DVD+RW (the script passes capacity= to simdrive). */
@@ -316,7 +328,7 @@ static void op_end(void)
 	struct dstate s;
 	jline(true, "A %u", opk);
 	if (kill_pid > 0 && opk == kill_op && kill(kill_pid, SIGKILL) != 0)
-		mc_die("kill %ld: %s", (long)kill_pid, strerror(errno));
+		mcc_die("kill %ld: %s", (long)kill_pid, strerror(errno));
 	snprintf(inflight, sizeof(inflight), "state %u", opk);
 	read_state(&s);
 	fprintf(journal, "S %u", opk);
@@ -324,29 +336,26 @@ static void op_end(void)
 	jline(true, "%s", "");
 }
 
-static void cdb_op(const uint8_t *cdb, int len, const char *what)
+static void cdb_op(struct mcc_cdb cdb, const char *what)
 {
-	struct mc_result r;
-	run(cdb, len, NULL, 0, 0, &r, NULL);
-	mc_expect_good(what, &r);
+	struct mcc_result r;
+	run(cdb, NULL, 0, 0, &r, NULL);
+	mcc_expect_good(what, &r);
 }
 
 static void sync_cache(void)
 {
-	static const uint8_t cdb[10] = { 0x35 };
 	op_begin("sync");
-	cdb_op(cdb, 10, "SYNCHRONIZE CACHE");
+	cdb_op(mcc_cdb_synchronize_cache(false), "SYNCHRONIZE CACHE");
 	op_end();
 }
 
 static void close_ts(uint8_t function, uint16_t number)
 {
-	uint8_t cdb[10] = { 0x5b, 0, function };
 	char name[32];
-	mc_put16(cdb + 4, number);
 	snprintf(name, sizeof(name), "close-%u-%u", function, number);
 	op_begin(name);
-	cdb_op(cdb, 10, name);
+	cdb_op(mcc_cdb_close_track_session(false, function, number), name);
 	op_end();
 }
 
@@ -354,24 +363,15 @@ static void close_ts(uint8_t function, uint16_t number)
 static void write_blocks(enum medium m, uint32_t lba, uint32_t n)
 {
 	static uint8_t buf[64 * 2048];
-	uint8_t cdb[12] = { 0x2a };
-	struct mc_result r;
+	struct mcc_result r;
 	uint32_t ver = nextver++;
 	fill(buf, lba, n, ver);
 	snprintf(inflight, sizeof(inflight), "write %u %u %u", lba, n, ver);
-	mc_put32(cdb + 2, lba);
-	if (m == M_BDR) {
-		cdb[0] = 0xaa;
-		mc_put32(cdb + 6, n);
-		cdb[10] = 0x80;
-		run(cdb, 12, buf, (int)(n * 2048), 0, &r, NULL);
-	} else {
-		mc_put16(cdb + 7, (uint16_t)n);
-		run(cdb, 10, buf, (int)(n * 2048), 0, &r, NULL);
-	}
+	run(m == M_BDR ? mcc_cdb_write12(lba, n, true) : mcc_cdb_write10(lba, (uint16_t)n), buf,
+	    (int)(n * 2048), 0, &r, NULL);
 	char what[64];
 	snprintf(what, sizeof(what), "WRITE LBA %u x %u", lba, n);
-	mc_expect_good(what, &r);
+	mcc_expect_good(what, &r);
 	jline(false, "W %u %u %u", lba, n, ver);
 }
 
@@ -379,43 +379,40 @@ static void write_blocks(enum medium m, uint32_t lba, uint32_t n)
  * number. */
 static uint32_t invisible_nwa(unsigned *track)
 {
-	struct mc_result r;
+	struct mcc_result r;
 	snprintf(inflight, sizeof(inflight), "state %u", opk);
-	read_track_info(0xff, &r);
-	mc_expect_good("READ TRACK INFORMATION FFh", &r);
-	if (!(r.data[7] & 1))
-		mc_die("READ TRACK INFORMATION FFh: NWA not valid");
+	struct mcc_track_info t;
+	read_track_info(MCC_RTI_INVISIBLE, &r);
+	mcc_expect_good("READ TRACK INFORMATION FFh", &r);
+	mcc_track_info(r.data, r.len, &t);
+	if (!t.nwa_v)
+		mcc_die("READ TRACK INFORMATION FFh: NWA not valid");
 	if (track)
-		*track = r.data[2] | r.data[32] << 8;
-	return mc_be32(r.data + 12);
+		*track = (unsigned)t.number;
+	return t.nwa;
 }
 
 /* Page 05h for CD-R TAO: write type 1, multi-session 11b (appendable), track mode 4,
  * DBT 8 (Mode 1, 2048 bytes); then SYNCHRONIZE CACHE so that the page is durable. */
 static void cd_page05(void)
 {
-	uint8_t cdb[10] = { 0x5a, 0, 0x05 };
-	struct mc_result r;
+	struct mcc_result r;
+	uint8_t page[60], par[MCC_MODE_HDR10 + 60];
 	op_begin("modeselect");
-	mc_put16(cdb + 7, 8 + 60);
-	run(cdb, 10, NULL, 0, 8 + 60, &r, NULL);
-	mc_expect_good("MODE SENSE(10) page 05h", &r);
-	int plen = 2 + r.data[9];
-	if (r.len < 10 || (r.data[8] & 0x3f) != 5 || plen > 60 || 8 + plen > r.len)
-		mc_die("MODE SENSE(10) page 05h: unexpected answer");
-	uint8_t par[8 + 64];
-	memset(par, 0, sizeof(par));
-	memcpy(par + 8, r.data + 8, (size_t)plen);
-	par[8] &= 0x3f;
-	par[10] = (uint8_t)((par[10] & 0xe0) | 1);	/* TAO, Test Write off */
-	par[11] = (uint8_t)(3 << 6 | 4);		/* multi-session 11b, track mode 4 */
-	par[12] = (uint8_t)((par[12] & 0xf0) | 8);	/* DBT 8 */
-	uint8_t sel[10] = { 0x55, 0x10 };
-	mc_put16(sel + 7, (uint16_t)(8 + plen));
-	run(sel, 10, par, 8 + plen, 0, &r, NULL);
-	mc_expect_good("MODE SELECT(10) page 05h", &r);
-	static const uint8_t sync[10] = { 0x35 };
-	cdb_op(sync, 10, "SYNCHRONIZE CACHE after MODE SELECT");
+	run(mcc_cdb_mode_sense10(false, 0, 0x05, 8 + 60), NULL, 0, 8 + 60, &r, NULL);
+	mcc_expect_good("MODE SENSE(10) page 05h", &r);
+	int plen = mcc_mode_page(r.data, r.len, page, (int)sizeof(page));
+	if (plen < MCC_P05_MIN || page[0] != 5)
+		mcc_die("MODE SENSE(10) page 05h: unexpected answer");
+	mcc_p05_set_write_type(page, 1);		/* TAO, Test Write off */
+	mcc_p05_set_test_write(page, false);
+	mcc_p05_set_multisession(page, MCC_MS_NEXT_ALLOWED);
+	mcc_p05_set_track_mode(page, 4);
+	mcc_p05_set_dbt(page, 8);			/* Mode 1 */
+	int n = mcc_mode_list(par, (int)sizeof(par), page, plen, 0);
+	run(mcc_cdb_mode_select10((uint16_t)n), par, n, 0, &r, NULL);
+	mcc_expect_good("MODE SELECT(10) page 05h", &r);
+	cdb_op(mcc_cdb_synchronize_cache(false), "SYNCHRONIZE CACHE after MODE SELECT");
 	op_end();
 }
 
@@ -470,7 +467,7 @@ static void plan_sequential(enum medium m)
 		if (!last_session || ending == 1 || (cd && ending == 0))
 			close_ts(2, 0);
 		else if (ending == 0)
-			close_ts(m == M_BDR ? 6 : 5, 0);	/* finalize (doc/simdrive-recorder.md §5) */
+			close_ts(m == M_BDR ? MCC_CLOSE_FINALIZE : MCC_CLOSE_FINALIZE_MIN_RADIUS, 0);
 	}
 }
 
@@ -479,12 +476,12 @@ static void plan_sequential(enum medium m)
  * 1-3 MiB and at the end, sometimes CLOSE 010b (stop the background format). */
 static void plan_random(void)
 {
-	static const uint8_t fcdb[6] = { 0x04, 0x11 };
-	static const uint8_t fpar[12] = { 0, 0x82, 0, 8, 0xff, 0xff, 0xff, 0xff, 0x26 << 2, 0, 0, 0 };
-	struct mc_result r;
+	uint8_t fpar[MCC_FORMAT_LIST_LEN];
+	struct mcc_result r;
+	mcc_format_list(fpar, 0x82, 0xffffffff, 0x26, 0);	/* FOV, IMMED; DVD+RW full format */
 	op_begin("format");
-	run(fcdb, 6, fpar, sizeof(fpar), 0, &r, NULL);
-	mc_expect_good("FORMAT UNIT type 26h", &r);
+	run(mcc_cdb_format_unit(), fpar, sizeof(fpar), 0, &r, NULL);
+	mcc_expect_good("FORMAT UNIT type 26h", &r);
 	op_end();
 	const uint32_t total = 6000 + rnd(3000);
 	uint32_t since = 0, every = 512 + rnd(1024);
@@ -507,7 +504,7 @@ static void plan_random(void)
 static int cmd_burn(int argc, char **argv)
 {
 	if (argc != 6 && argc != 8)
-		mc_die("usage: powerclient burn URL MEDIUM SEED JOURNAL [PID K]");
+		mcc_die("usage: powerclient burn URL MEDIUM SEED JOURNAL [PID K]");
 	if (argc == 8) {
 		kill_pid = (pid_t)strtol(argv[6], NULL, 10);
 		kill_op = (unsigned)strtoul(argv[7], NULL, 10);
@@ -517,7 +514,7 @@ static int cmd_burn(int argc, char **argv)
 	rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)g_seed << 8 | (uint64_t)m);
 	journal = fopen(argv[5], "w");
 	if (!journal)
-		mc_die("%s: %s", argv[5], strerror(errno));
+		mcc_die("%s: %s", argv[5], strerror(errno));
 	jline(false, "P %s %u", medium_names[m], g_seed);
 	jline(true, "O 0 login");
 	connect_url(argv[2]);
@@ -565,7 +562,7 @@ static void jd_op(struct journal_data *jd, unsigned k)
 	if (k >= jd->nops) {
 		jd->ops = realloc(jd->ops, (k + 1) * sizeof(*jd->ops));
 		if (!jd->ops)
-			mc_die("out of memory");
+			mcc_die("out of memory");
 		memset(jd->ops + jd->nops, 0, (k + 1 - jd->nops) * sizeof(*jd->ops));
 		jd->nops = k + 1;
 	}
@@ -581,7 +578,7 @@ static void jd_load(const char *path, struct journal_data *jd)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
-		mc_die("%s: %s", path, strerror(errno));
+		mcc_die("%s: %s", path, strerror(errno));
 	memset(jd, 0, sizeof(*jd));
 	jd->last_acked = -1;
 	size_t cap = 0;
@@ -598,7 +595,7 @@ static void jd_load(const char *path, struct journal_data *jd)
 		if (!strcmp(w0, "P")) {
 			char *med = strtok_r(NULL, " ", &save), *sd = strtok_r(NULL, " ", &save);
 			if (!med || !sd)
-				mc_die("%s:%u: bad P line", path, lineno);
+				mcc_die("%s:%u: bad P line", path, lineno);
 			jd->m = medium_of(med);
 			jd->seed = (unsigned)strtoul(sd, NULL, 0);
 			header = true;
@@ -609,39 +606,39 @@ static void jd_load(const char *path, struct journal_data *jd)
 				jd->x_write = true;
 			}
 			if (sscanf(rest, "%u %u %u", &a, &b, &c) != 3)
-				mc_die("%s:%u: bad write line", path, lineno);
+				mcc_die("%s:%u: bad write line", path, lineno);
 			jd->w = realloc(jd->w, (jd->nw + 1) * sizeof(*jd->w));
 			if (!jd->w)
-				mc_die("out of memory");
+				mcc_die("out of memory");
 			jd->w[jd->nw++] = (struct jwrite){ a, b, c };
 		} else if (!strcmp(w0, "O")) {
 			char *k = strtok_r(NULL, " ", &save), *name = strtok_r(NULL, " ", &save);
 			if (!k || !name)
-				mc_die("%s:%u: bad O line", path, lineno);
+				mcc_die("%s:%u: bad O line", path, lineno);
 			a = (unsigned)strtoul(k, NULL, 10);
 			jd_op(jd, a);
 			jd->ops[a].begun = true;
 			snprintf(jd->ops[a].name, sizeof(jd->ops[a].name), "%s", name);
 		} else if (!strcmp(w0, "A")) {
 			if (sscanf(save, "%u", &a) != 1 || a >= jd->nops || !jd->ops[a].begun)
-				mc_die("%s:%u: bad A line", path, lineno);
+				mcc_die("%s:%u: bad A line", path, lineno);
 			jd->ops[a].acked = true;
 			jd->last_acked = (int)a;
 			jd->acked_at = jd->nw;
 		} else if (!strcmp(w0, "S")) {
 			char *k = strtok_r(NULL, " ", &save), *rdi = strtok_r(NULL, " ", &save);
 			if (!k || !rdi)
-				mc_die("%s:%u: bad S line", path, lineno);
+				mcc_die("%s:%u: bad S line", path, lineno);
 			a = (unsigned)strtoul(k, NULL, 10);
 			if (a >= jd->nops || !jd->ops[a].acked)
-				mc_die("%s:%u: S without A", path, lineno);
+				mcc_die("%s:%u: S without A", path, lineno);
 			struct dstate *st = &jd->ops[a].st;
 			if (!unhex(rdi, st->rdi, RDI_LEN))
-				mc_die("%s:%u: bad READ DISC INFORMATION", path, lineno);
+				mcc_die("%s:%u: bad READ DISC INFORMATION", path, lineno);
 			st->ntr = 0;
 			for (char *t; (t = strtok_r(NULL, " ", &save)) != NULL;) {
 				if (st->ntr >= MAXT || !unhex(t, st->rti[st->ntr], RTI_LEN))
-					mc_die("%s:%u: bad READ TRACK INFORMATION", path, lineno);
+					mcc_die("%s:%u: bad READ TRACK INFORMATION", path, lineno);
 				st->ntr++;
 			}
 			st->valid = true;
@@ -652,17 +649,17 @@ static void jd_load(const char *path, struct journal_data *jd)
 			else if (what && !strcmp(what, "state"))
 				jd->x_state = true;
 			else
-				mc_die("%s:%u: bad X line", path, lineno);
+				mcc_die("%s:%u: bad X line", path, lineno);
 		} else if (!strcmp(w0, "E")) {
 			jd->ended = true;
 		} else {
-			mc_die("%s:%u: unknown line", path, lineno);
+			mcc_die("%s:%u: unknown line", path, lineno);
 		}
 	}
 	free(line);
 	fclose(f);
 	if (!header)
-		mc_die("%s: no P line", path);
+		mcc_die("%s: no P line", path);
 }
 
 static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -681,12 +678,9 @@ static void check(bool ok, const char *fmt, ...)
 }
 
 /* READ(10) of n <= 64 blocks into buf; the sense when not GOOD. */
-static void read_blocks(uint32_t lba, uint32_t n, uint8_t *buf, struct mc_result *r)
+static void read_blocks(uint32_t lba, uint32_t n, uint8_t *buf, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { 0x28 };
-	mc_put32(cdb + 2, lba);
-	mc_put16(cdb + 7, (uint16_t)n);
-	run(cdb, 10, NULL, 0, (int)(n * 2048), r, buf);
+	run(mcc_cdb_read10(lba, (uint16_t)n), NULL, 0, (int)(n * 2048), r, buf);
 }
 
 /* Blocks as (lba, ver) in stream order: read in runs of consecutive LBAs and compare
@@ -702,9 +696,9 @@ static void verify_blocks(const struct blk *b, size_t n, const char *what)
 		size_t k = 1;
 		while (i + k < n && k < 64 && b[i + k].lba == b[i].lba + k)
 			k++;
-		struct mc_result r;
+		struct mcc_result r;
 		read_blocks(b[i].lba, (uint32_t)k, buf, &r);
-		check(r.status == SCSI_STATUS_GOOD && r.len == (int)(k * 2048),
+		check(r.status == MCC_STATUS_GOOD && r.len == (int)(k * 2048),
 		      "%s: READ(10) LBA %u x %zu: status 0x%02x sense %x/%02x/%02x, %d bytes", what,
 		      b[i].lba, k, r.status, r.key, r.asc, r.ascq, r.len);
 		for (size_t j = 0; j < k; j++)
@@ -722,7 +716,7 @@ static struct blk *blocks_of(const struct jwrite *w, unsigned nw, size_t *count)
 		n += w[i].n;
 	struct blk *b = malloc((n ? n : 1) * sizeof(*b));
 	if (!b)
-		mc_die("out of memory");
+		mcc_die("out of memory");
 	n = 0;
 	for (unsigned i = 0; i < nw; i++)
 		for (uint32_t k = 0; k < w[i].n; k++)
@@ -743,15 +737,15 @@ static void advance(struct dstate *s, unsigned tno, uint32_t n, bool cd)
 		t[6] = (uint8_t)((t[6] & 0xf0) | 1);
 	}
 	t[6] &= (uint8_t)~0x40;
-	uint32_t nwa = mc_be32(t + 12) + n, fr = t_free(t) - n;
-	mc_put32(t + 16, fr);
-	mc_put32(t + 28, nwa - 1);
+	uint32_t nwa = mcc_be32(t + 12) + n, fr = t_free(t) - n;
+	mcc_put32(t + 16, fr);
+	mcc_put32(t + 28, nwa - 1);
 	t[7] |= 2;
 	if (fr == 0) {
 		t[7] &= (uint8_t)~1;
-		mc_put32(t + 12, 0);
+		mcc_put32(t + 12, 0);
 	} else {
-		mc_put32(t + 12, nwa);
+		mcc_put32(t + 12, nwa);
 	}
 	if (rdi_lss(s) == 0)
 		s->rdi[2] = (uint8_t)((s->rdi[2] & 0xf0) | 1 << 2 | 1);
@@ -760,9 +754,9 @@ static void advance(struct dstate *s, unsigned tno, uint32_t n, bool cd)
 static void read10_expect_blank(uint32_t lba, const char *what)
 {
 	static uint8_t buf[2048];
-	struct mc_result r;
+	struct mcc_result r;
 	read_blocks(lba, 1, buf, &r);
-	check(r.status == SCSI_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x21 && r.ascq == 0,
+	check(r.status == MCC_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x21 && r.ascq == 0,
 	      "%s: READ(10) of LBA %u: status 0x%02x sense %x/%02x/%02x, expected 5/21/00 (not "
 	      "recorded)", what, lba, r.status, r.key, r.asc, r.ascq);
 }
@@ -772,7 +766,7 @@ static void print_layout(const struct dstate *s)
 	printf("layout sessions %u\n", rdi_sessions(s));
 	for (unsigned t = 0; t < s->ntr; t++) {
 		const uint8_t *r = s->rti[t];
-		printf("layout track %u %u %d %u %d %d\n", r[2] | r[32] << 8, r[3] | r[33] << 8,
+		printf("layout track %u %u %d %u %d %d\n", t_number(r), t_session(r),
 		       (int)t_start(r), t_size(r), (int)t_nwa(r), (int)t_lra(r));
 	}
 }
@@ -784,18 +778,15 @@ static void continue_burn(const struct journal_data *jd, const struct dstate *no
 {
 	const uint32_t ver = 0xfffff;	/* no plan writes as many */
 	static uint8_t buf[16 * 2048];
-	uint8_t cdb[10] = { 0x2a };
-	struct mc_result r;
+	struct mcc_result r;
 	uint32_t lba;
 
 	if (jd->m != M_DVDPRW && rdi_status(now) == 2) {
 		const uint8_t *t = now->rti[now->ntr - 1];
 		lba = (uint32_t)t_start(t) + t_size(t);
 		fill(buf, lba, 1, ver);
-		mc_put32(cdb + 2, lba);
-		mc_put16(cdb + 7, 1);
-		run(cdb, 10, buf, 2048, 0, &r, NULL);
-		check(r.status == SCSI_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x21 &&
+		run(mcc_cdb_write10(lba, 1), buf, 2048, 0, &r, NULL);
+		check(r.status == MCC_STATUS_CHECK_CONDITION && r.key == 5 && r.asc == 0x21 &&
 		      r.ascq == 2, "finalized disc: WRITE(10) at %u: status 0x%02x sense %x/%02x/%02x, "
 		      "expected 5/21/02", lba, r.status, r.key, r.asc, r.ascq);
 		struct dstate after;
@@ -811,44 +802,41 @@ static void continue_burn(const struct journal_data *jd, const struct dstate *no
 		}
 		lba = 100;
 	} else {
-		struct mc_result ti;
-		read_track_info(0xff, &ti);
-		check(ti.status == SCSI_STATUS_GOOD && (ti.data[7] & 1),
-		      "READ TRACK INFORMATION FFh after the reload: status 0x%02x, NWA_V %u", ti.status,
-		      ti.data[7] & 1);
-		lba = mc_be32(ti.data + 12);
+		struct mcc_result tr;
+		struct mcc_track_info ti;
+		read_track_info(MCC_RTI_INVISIBLE, &tr);
+		mcc_track_info(tr.data, tr.len, &ti);
+		check(tr.status == MCC_STATUS_GOOD && ti.nwa_v,
+		      "READ TRACK INFORMATION FFh after the reload: status 0x%02x, NWA_V %d", tr.status,
+		      ti.nwa_v);
+		lba = ti.nwa;
 		if (jd->m == M_CDR) {		/* the page may be the default one if MODE SELECT was lost */
-			uint8_t ms[10] = { 0x5a, 0, 0x05 };
-			mc_put16(ms + 7, 68);
-			run(ms, 10, NULL, 0, 68, &r, NULL);
-			check(r.status == SCSI_STATUS_GOOD && (r.data[10] & 0x0f) == 1 && (r.data[12] & 0x0f) == 8,
-			      "CD-R page 05h after the reload: not TAO / DBT 8");
+			uint8_t p[64];
+			run(mcc_cdb_mode_sense10(false, 0, 0x05, 68), NULL, 0, 68, &r, NULL);
+			int plen = r.status == MCC_STATUS_GOOD ? mcc_mode_page(r.data, r.len, p, 64) : -1;
+			check(plen >= MCC_P05_MIN && (p[MCC_P05_FLAGS] & 0x0f) == 1 &&
+			      (p[MCC_P05_DBT] & 0x0f) == 8, "CD-R page 05h after the reload: not TAO / DBT 8");
 			if (jd->last_acked >= 1)	/* op 1 is MODE SELECT + SYNC: durable */
-				check((r.data[11] >> 6) == 3, "CD-R page 05h after the reload: multi-session "
-				      "%u, the durable MODE SELECT set 11b", r.data[11] >> 6);
+				check((p[MCC_P05_TRACK] >> 6) == 3, "CD-R page 05h after the reload: "
+				      "multi-session %u, the durable MODE SELECT set 11b", p[MCC_P05_TRACK] >> 6);
 		}
 	}
 	fill(buf, lba, 16, ver);
-	mc_put32(cdb + 2, lba);
-	mc_put16(cdb + 7, 16);
-	run(cdb, 10, buf, 16 * 2048, 0, &r, NULL);
-	check(r.status == SCSI_STATUS_GOOD, "continuing at %u: WRITE(10) status 0x%02x sense %x/%02x/%02x",
+	run(mcc_cdb_write10(lba, 16), buf, 16 * 2048, 0, &r, NULL);
+	check(r.status == MCC_STATUS_GOOD, "continuing at %u: WRITE(10) status 0x%02x sense %x/%02x/%02x",
 	      lba, r.status, r.key, r.asc, r.ascq);
-	static const uint8_t sync[10] = { 0x35 };
-	run(sync, 10, NULL, 0, 0, &r, NULL);
-	check(r.status == SCSI_STATUS_GOOD, "continuing: SYNCHRONIZE CACHE status 0x%02x sense %x/%02x/%02x",
+	run(mcc_cdb_synchronize_cache(false), NULL, 0, 0, &r, NULL);
+	check(r.status == MCC_STATUS_GOOD, "continuing: SYNCHRONIZE CACHE status 0x%02x sense %x/%02x/%02x",
 	      r.status, r.key, r.asc, r.ascq);
 	struct blk b[16];
 	for (uint32_t i = 0; i < 16; i++)
 		b[i] = (struct blk){ lba + i, ver };
 	verify_blocks(b, 16, "continued burn");
-	uint8_t cdb2[10] = { 0x52, 0x00 };	/* READ TRACK INFORMATION by LBA */
-	mc_put32(cdb2 + 2, lba);
-	mc_put16(cdb2 + 7, 48);
-	run(cdb2, 10, NULL, 0, 48, &r, NULL);
-	check(r.status == SCSI_STATUS_GOOD && (r.data[7] & 2) &&
-	      mc_be32(r.data + 28) >= lba + 15, "continued burn: READ TRACK INFORMATION of LBA %u: LRA %u",
-	      lba, mc_be32(r.data + 28));
+	struct mcc_track_info tl;
+	run(mcc_cdb_read_track_information(MCC_RTI_LBA, lba, 48), NULL, 0, 48, &r, NULL);
+	mcc_track_info(r.data, r.len, &tl);
+	check(r.status == MCC_STATUS_GOOD && tl.lra_v && tl.lra >= lba + 15,
+	      "continued burn: READ TRACK INFORMATION of LBA %u: LRA %u", lba, tl.lra);
 	if (jd->m == M_DVDPR || jd->m == M_BDR)
 		check(invisible_nwa(NULL) == lba + 16, "continued burn: NWA did not move to %u", lba + 16);
 	printf("continued: 16 blocks at %u written, synced and read back\n", lba);
@@ -910,7 +898,7 @@ static void verify_sequential(const struct journal_data *jd, const struct journa
 		/* Replay: every unsynced block the image held, or none when the track was blank
 		 * in the durable state and the STATE its first WRITE wrote did not reach the
 		 * file (doc/simdrive-recorder.md "STATE record policy"). */
-		bool blank = tno && (dj->rti[tno - 1][6] & 0x40);
+		bool blank = tno && t_blank(dj->rti[tno - 1]);
 		check(nimg < 0 || (long)n == nimg || (n == 0 && blank), "the killed image held %ld unsynced "
 		      "blocks after op %d, the reloaded drive replayed %zu", nimg, j, n);
 		verify_blocks(dur, ndur, "durable blocks");
@@ -940,10 +928,11 @@ static void verify_sequential(const struct journal_data *jd, const struct journa
 	free(dur);
 	free(un);
 	/* Nothing past the drive's NWA is readable. */
-	struct mc_result r;
-	read_track_info(0xff, &r);
-	if (r.status == SCSI_STATUS_GOOD && (r.data[7] & 1))
-		read10_expect_blank(mc_be32(r.data + 12), "the NWA after the reload");
+	struct mcc_result r;
+	struct mcc_track_info t;
+	read_track_info(MCC_RTI_INVISIBLE, &r);
+	if (r.status == MCC_STATUS_GOOD && mcc_track_info(r.data, r.len, &t) && t.nwa_v)
+		read10_expect_blank(t.nwa, "the NWA after the reload");
 }
 
 /* DVD+RW: the state is the durable one except the last recorded LBA; every block holds
@@ -961,7 +950,7 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 	const long nimg = image_unsynced(image_blocks, ndur, nun);
 	uint32_t *durver = calloc(RW_CAPACITY, sizeof(*durver));
 	if (!durver)
-		mc_die("out of memory");
+		mcc_die("out of memory");
 	for (unsigned i = 0; i < jd->acked_at; i++)
 		for (uint32_t k = 0; k < jd->w[i].n; k++)
 			durver[jd->w[i].lba + k] = jd->w[i].ver;
@@ -998,7 +987,7 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 	size_t *first = malloc(RW_CAPACITY * sizeof(*first));	/* first unsynced position */
 	size_t *next = malloc((nun ? nun : 1) * sizeof(*next));	/* next position, same LBA */
 	if (!first || !next)
-		mc_die("out of memory");
+		mcc_die("out of memory");
 	for (uint32_t l = 0; l < RW_CAPACITY; l++)
 		first[l] = SIZE_MAX;
 	for (size_t p = nun; p-- > 0;) {
@@ -1008,9 +997,9 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 	if (rdi_status(now) == 3) {
 		static uint8_t buf[64 * 2048];
 		for (uint32_t l0 = 0; l0 < RW_CAPACITY; l0 += 64) {
-			struct mc_result r;
+			struct mcc_result r;
 			read_blocks(l0, 64, buf, &r);
-			check(r.status == SCSI_STATUS_GOOD && r.len == 64 * 2048,
+			check(r.status == MCC_STATUS_GOOD && r.len == 64 * 2048,
 			      "READ(10) LBA %u x 64: status 0x%02x sense %x/%02x/%02x", l0, r.status, r.key,
 			      r.asc, r.ascq);
 			for (uint32_t k = 0; k < 64; k++) {
@@ -1073,7 +1062,7 @@ static void verify_random(const struct journal_data *jd, const struct journal_da
 static int cmd_verify(int argc, char **argv)
 {
 	if (argc != 5 && argc != 6)
-		mc_die("usage: powerclient verify URL JOURNAL REFJOURNAL [IMAGE-BLOCKS]");
+		mcc_die("usage: powerclient verify URL JOURNAL REFJOURNAL [IMAGE-BLOCKS]");
 	const long image_blocks = argc == 6 ? strtol(argv[5], NULL, 10) : -1;
 	struct journal_data jd, ref;
 	jd_load(argv[3], &jd);
@@ -1123,7 +1112,7 @@ static int cmd_verify(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	mc_init("powerclient");
+	mcc_init("powerclient");
 	if (argc >= 2 && strcmp(argv[1], "burn") == 0)
 		return cmd_burn(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)

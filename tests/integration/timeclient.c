@@ -36,10 +36,10 @@
 
 static struct iscsi_context *ctx;	/* the main session, LUN 0 */
 
-static void run(const uint8_t *cdb, int cdblen, const uint8_t *out, int outlen, int inlen,
-		struct mc_result *r)
+static void run(struct mcc_cdb cdb, const uint8_t *out, int outlen, int inlen,
+		struct mcc_result *r)
 {
-	mc_run(ctx, 0, cdb, cdblen, out, outlen, NULL, inlen, r);
+	mcc_run(ctx, 0, cdb, out, outlen, NULL, inlen, r);
 }
 
 /* Block content: the LBA and a seed in the first 8 bytes, then a byte pattern - cheap
@@ -49,74 +49,64 @@ static void fill(uint8_t *buf, uint32_t lba, uint32_t n, unsigned seed)
 	for (uint32_t b = 0; b < n; b++) {
 		uint8_t *p = buf + (size_t)b * 2048;
 		memset(p, (int)((lba + b) * 7 + seed), 2048);
-		mc_put32(p, lba + b);
-		mc_put32(p + 4, seed);
+		mcc_put32(p, lba + b);
+		mcc_put32(p + 4, seed);
 	}
 }
 
-static void write10_r(uint32_t lba, uint32_t n, const uint8_t *buf, struct mc_result *r)
+static void write10_r(uint32_t lba, uint32_t n, const uint8_t *buf, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { 0x2a };
-	mc_put32(cdb + 2, lba);
-	mc_put16(cdb + 7, (uint16_t)n);
-	run(cdb, 10, buf, (int)(n * 2048), 0, r);
+	run(mcc_cdb_write10(lba, (uint16_t)n), buf, (int)(n * 2048), 0, r);
 }
 
 static void write10(uint32_t lba, uint32_t n, const uint8_t *buf)
 {
-	struct mc_result r;
+	struct mcc_result r;
 	char what[64];
 	write10_r(lba, n, buf, &r);
 	snprintf(what, sizeof(what), "WRITE(10) LBA %u x %u", lba, n);
-	mc_expect_good(what, &r);
+	mcc_expect_good(what, &r);
 }
 
 static void verify(uint32_t lba, uint32_t n, unsigned seed)
 {
-	mc_verify10(ctx, 0, lba, n, 32, fill, seed);
+	mcc_verify10(ctx, 0, lba, n, 32, fill, seed);
 }
 
-static void sync_cache(bool immed, struct mc_result *r)
+static void sync_cache(bool immed, struct mcc_result *r)
 {
-	uint8_t cdb[10] = { 0x35, immed ? 0x02 : 0x00 };
-	run(cdb, 10, NULL, 0, 0, r);
+	run(mcc_cdb_synchronize_cache(immed), NULL, 0, 0, r);
 }
 
 static void set_cd_speed(uint16_t write_kbps)
 {
-	uint8_t cdb[12] = { 0xbb, 0, 0xff, 0xff };
-	struct mc_result r;
-	mc_put16(cdb + 4, write_kbps);
-	run(cdb, 12, NULL, 0, 0, &r);
-	mc_expect_good("SET CD SPEED", &r);
+	struct mcc_result r;
+	run(mcc_cdb_set_cd_speed(0xffff, write_kbps), NULL, 0, 0, &r);
+	mcc_expect_good("SET CD SPEED", &r);
 }
 
 /* GET PERFORMANCE type 00h, Write: the current write performance (start, end kB/s). */
 static void current_write_perf(uint32_t *start, uint32_t *end)
 {
-	uint8_t cdb[12] = { 0xac, 0x14 };
-	struct mc_result r;
-	mc_put16(cdb + 8, 1);
-	run(cdb, 12, NULL, 0, 24, &r);
-	mc_expect_good("GET PERFORMANCE 00h", &r);
+	struct mcc_result r;
+	run(mcc_cdb_get_performance(0x14, 0, 1, 0x00), NULL, 0, 24, &r);
+	mcc_expect_good("GET PERFORMANCE 00h", &r);
 	if (r.len < 24)
-		mc_die("GET PERFORMANCE 00h: %d bytes", r.len);
-	*start = mc_be32(r.data + 8 + 4);
-	*end = mc_be32(r.data + 8 + 12);
+		mcc_die("GET PERFORMANCE 00h: %d bytes", r.len);
+	*start = mcc_be32(r.data + 8 + 4);
+	*end = mcc_be32(r.data + 8 + 12);
 }
 
 /* READ BUFFER CAPACITY (Block=0): size and free bytes. */
 static void buffer_capacity(uint32_t *size, uint32_t *avail)
 {
-	uint8_t cdb[10] = { 0x5c };
-	struct mc_result r;
-	mc_put16(cdb + 7, 12);
-	run(cdb, 10, NULL, 0, 12, &r);
-	mc_expect_good("READ BUFFER CAPACITY", &r);
+	struct mcc_result r;
+	run(mcc_cdb_read_buffer_capacity(false, 12), NULL, 0, 12, &r);
+	mcc_expect_good("READ BUFFER CAPACITY", &r);
 	if (r.len < 12)
-		mc_die("READ BUFFER CAPACITY: %d bytes", r.len);
-	*size = mc_be32(r.data + 4);
-	*avail = mc_be32(r.data + 8);
+		mcc_die("READ BUFFER CAPACITY: %d bytes", r.len);
+	*size = mcc_be32(r.data + 4);
+	*avail = mcc_be32(r.data + 8);
 }
 
 /* ---- dvd: a long DVD+R burn at a chosen speed -------------------------------------- */
@@ -126,35 +116,30 @@ static void scenario_dvd(unsigned mib, unsigned speed_x)
 	enum { CHUNK = 128 };		/* blocks: 256 KiB WRITE(10)s */
 	static uint8_t buf[CHUNK * 2048];
 	uint32_t kbps = speed_x * 1385, start, end, size, avail;
-	struct mc_result r;
+	struct mcc_result r;
 
-	/* SET STREAMING, libburn style: write size = kB/s, write time = 1000 ms (MMC-6 SET STREAMING). */
-	uint8_t desc[28] = { 0 };
-	uint8_t ss[12] = { 0xb6, 0, 0, 0, 0, 0, 0, 0, 0x00, 0, 28, 0 };
-	mc_put32(desc + 8, 2295104 - 1);
-	mc_put32(desc + 12, kbps);
-	mc_put32(desc + 16, 1000);
-	mc_put32(desc + 20, kbps);
-	mc_put32(desc + 24, 1000);
-	run(ss, 12, desc, 28, 0, &r);
-	mc_expect_good("SET STREAMING", &r);
+	/* SET STREAMING, libburn style: write size = kB/s, write time = 1000 ms. */
+	uint8_t desc[MCC_STREAMING_LEN];
+	mcc_streaming_desc(desc, false, 2295104 - 1, kbps, kbps);
+	run(mcc_cdb_set_streaming(0x00, sizeof(desc)), desc, sizeof(desc), 0, &r);
+	mcc_expect_good("SET STREAMING", &r);
 	current_write_perf(&start, &end);
 	if (start != kbps || end != kbps)
-		mc_die("GET PERFORMANCE after SET STREAMING %ux: %u..%u kB/s, expected %u", speed_x,
+		mcc_die("GET PERFORMANCE after SET STREAMING %ux: %u..%u kB/s, expected %u", speed_x,
 		    start, end, kbps);
 
 	buffer_capacity(&size, &avail);
 	if (avail != size || size == 0)
-		mc_die("READ BUFFER CAPACITY before the burn: %u of %u free", avail, size);
+		mcc_die("READ BUFFER CAPACITY before the burn: %u of %u free", avail, size);
 	uint32_t total = mib * 512u;
-	double t0 = mc_now_s();
+	double t0 = mcc_now_s();
 	for (uint32_t lba = 0; lba < total; lba += CHUNK) {
 		fill(buf, lba, CHUNK, 5);
 		write10(lba, CHUNK, buf);
 		if (lba == CHUNK) {	/* two WRITEs in: the fill, nothing recorded yet */
 			buffer_capacity(&size, &avail);
 			if (avail != size - 2 * CHUNK * 2048)
-				mc_die("READ BUFFER CAPACITY after 512 KiB: %u of %u free, expected %u",
+				mcc_die("READ BUFFER CAPACITY after 512 KiB: %u of %u free, expected %u",
 				    avail, size, size - 2 * CHUNK * 2048);
 			printf("buffer after 512 KiB: %u of %u bytes free\n", avail, size);
 		}
@@ -162,38 +147,33 @@ static void scenario_dvd(unsigned mib, unsigned speed_x)
 	buffer_capacity(&size, &avail);
 	printf("buffer before SYNCHRONIZE CACHE: %u of %u bytes free\n", avail, size);
 	if (avail >= size)
-		mc_die("READ BUFFER CAPACITY at the end of the burn: the buffer is empty");
+		mcc_die("READ BUFFER CAPACITY at the end of the burn: the buffer is empty");
 	sync_cache(false, &r);
-	mc_expect_good("SYNCHRONIZE CACHE", &r);
-	double wall = mc_now_s() - t0;
+	mcc_expect_good("SYNCHRONIZE CACHE", &r);
+	double wall = mcc_now_s() - t0;
 	buffer_capacity(&size, &avail);
 	if (avail != size)
-		mc_die("READ BUFFER CAPACITY after SYNCHRONIZE CACHE: %u of %u free", avail, size);
+		mcc_die("READ BUFFER CAPACITY after SYNCHRONIZE CACHE: %u of %u free", avail, size);
 	printf("buffer after SYNCHRONIZE CACHE: empty (%u bytes)\n", size);
 	printf("wall_s %.3f\nmib_per_s %.1f\n", wall, mib / wall);
 }
 
 /* ---- underrun: a slow writer on a fast CD drive ------------------------------------ */
 
-/* Page 05h BUFE (byte 2 b6) by MODE SENSE(10) + MODE SELECT(10). */
+/* Page 05h BUFE by MODE SENSE(10) + MODE SELECT(10). */
 static void set_bufe(bool on)
 {
-	uint8_t ms[10] = { 0x5a, 0x08, 0x05, 0, 0, 0, 0, 0, 0 };
-	struct mc_result r;
-	mc_put16(ms + 7, 8 + 52);
-	run(ms, 10, NULL, 0, 8 + 52, &r);
-	mc_expect_good("MODE SENSE page 05h", &r);
-	if (r.len < 8 + 52 || (r.data[8] & 0x3f) != 0x05)
-		mc_die("MODE SENSE page 05h: %d bytes", r.len);
-	uint8_t page[8 + 52];
-	memcpy(page, r.data, sizeof(page));
-	memset(page, 0, 8);		/* mode data length reserved in MODE SELECT */
-	page[8] &= 0x3f;
-	page[8 + 2] = (uint8_t)((page[8 + 2] & ~0x40) | (on ? 0x40 : 0));
-	uint8_t sel[10] = { 0x55, 0x10 };
-	mc_put16(sel + 7, sizeof(page));
-	run(sel, 10, page, sizeof(page), 0, &r);
-	mc_expect_good("MODE SELECT page 05h", &r);
+	struct mcc_result r;
+	uint8_t page[64], par[MCC_MODE_HDR10 + 64];
+	run(mcc_cdb_mode_sense10(true, 0, 0x05, 8 + 52), NULL, 0, 8 + 52, &r);
+	mcc_expect_good("MODE SENSE page 05h", &r);
+	int plen = mcc_mode_page(r.data, r.len, page, (int)sizeof(page));
+	if (plen < MCC_P05_MIN || page[0] != 0x05)
+		mcc_die("MODE SENSE page 05h: %d bytes", r.len);
+	mcc_p05_set_bufe(page, on);
+	int n = mcc_mode_list(par, (int)sizeof(par), page, plen, 0);
+	run(mcc_cdb_mode_select10((uint16_t)n), par, n, 0, &r);
+	mcc_expect_good("MODE SELECT page 05h", &r);
 }
 
 static void scenario_underrun(bool bufe)
@@ -202,45 +182,44 @@ static void scenario_underrun(bool bufe)
 	static uint8_t buf[CHUNK * 2048];
 	uint32_t lba = 0, good = 0;
 	bool failed = false;
-	struct mc_result r;
+	struct mcc_result r;
 
 	set_bufe(bufe);
 	set_cd_speed(9200);		/* 52x = 9152 kB/s: rounded down to it */
 	for (unsigned i = 0; i < FAST + SLOW && !failed; i++) {
 		if (i >= FAST)
-			mc_sleep_ms(SLOW_MS);
+			mcc_sleep_ms(SLOW_MS);
 		fill(buf, lba, CHUNK, 9);
 		write10_r(lba, CHUNK, buf, &r);
-		if (r.status == SCSI_STATUS_GOOD) {
+		if (r.status == MCC_STATUS_GOOD) {
 			lba += CHUNK;
 			good += CHUNK;
 			continue;
 		}
 		if (bufe)
-			mc_die("WRITE %u with BUFE: status 0x%02x sense %x/%02x/%02x", i, r.status, r.key,
+			mcc_die("WRITE %u with BUFE: status 0x%02x sense %x/%02x/%02x", i, r.status, r.key,
 			    r.asc, r.ascq);
-		mc_expect_sense("WRITE after the underrun", &r, 0x3, 0x0c, 0x09);
+		mcc_expect_sense("WRITE after the underrun", &r, 0x3, 0x0c, 0x09);
 		printf("write %u (LBA %u) failed: 3/0C/09 loss of streaming\n", i, lba);
 		failed = true;
 	}
 	if (!bufe && !failed)
-		mc_die("no loss of streaming without BUFE");
+		mcc_die("no loss of streaming without BUFE");
 	if (failed) {		/* and it stays failed: nothing more is recorded */
 		fill(buf, lba, CHUNK, 9);
 		write10_r(lba, CHUNK, buf, &r);
-		mc_expect_sense("the WRITE after the failed one", &r, 0x3, 0x0c, 0x09);
+		mcc_expect_sense("the WRITE after the failed one", &r, 0x3, 0x0c, 0x09);
 	}
 	sync_cache(false, &r);		/* CD TAO: ends the track as far as it got */
-	mc_expect_good("SYNCHRONIZE CACHE", &r);
+	mcc_expect_good("SYNCHRONIZE CACHE", &r);
 
-	uint8_t rti[10] = { 0x52, 0x01 };
-	mc_put32(rti + 2, 1);
-	mc_put16(rti + 7, 48);
-	run(rti, 10, NULL, 0, 48, &r);
-	mc_expect_good("READ TRACK INFORMATION 1", &r);
-	uint32_t size = mc_be32(r.data + 24);
+	struct mcc_track_info t;
+	run(mcc_cdb_read_track_information(MCC_RTI_TRACK, 1, 48), NULL, 0, 48, &r);
+	mcc_expect_good("READ TRACK INFORMATION 1", &r);
+	mcc_track_info(r.data, r.len, &t);
+	uint32_t size = t.size;
 	if (size != good)
-		mc_die("track 1 holds %u blocks, %u were acknowledged", size, good);
+		mcc_die("track 1 holds %u blocks, %u were acknowledged", size, good);
 	verify(0, good, 9);
 	printf("good_blocks %u\n", good);
 }
@@ -251,54 +230,55 @@ static void scenario_underrun(bool bufe)
  * drive is ready.  progress: SKSV and bytes 16-17 of the REQUEST SENSE data. */
 static bool poll_once(int *progress)
 {
-	static const uint8_t tur[6] = { 0x00 };
-	static const uint8_t rs[6] = { 0x03, 0, 0, 0, 18, 0 };
-	struct mc_result r, s;
+	struct mcc_result r, s;
+	struct mcc_sense sn;
 
-	run(tur, 6, NULL, 0, 0, &r);
-	if (r.status == SCSI_STATUS_GOOD)
+	run(mcc_cdb_test_unit_ready(), NULL, 0, 0, &r);
+	if (r.status == MCC_STATUS_GOOD)
 		return true;
-	mc_expect_sense("TEST UNIT READY while busy", &r, 0x2, 0x04, 0x08);
-	run(rs, 6, NULL, 0, 18, &s);
-	mc_expect_good("REQUEST SENSE", &s);
+	mcc_expect_sense("TEST UNIT READY while busy", &r, 0x2, 0x04, 0x08);
+	run(mcc_cdb_request_sense(false, 18), NULL, 0, 18, &s);
+	mcc_expect_good("REQUEST SENSE", &s);
 	if (s.len < 18)
-		mc_die("REQUEST SENSE: %d bytes", s.len);
-	if ((s.data[2] & 0x0f) == 0x0 && s.data[12] == 0 && s.data[13] == 0) {
+		mcc_die("REQUEST SENSE: %d bytes", s.len);
+	mcc_sense_decode(s.data, s.len, &sn);
+	if (sn.key == 0x0 && sn.asc == 0 && sn.ascq == 0) {
 		*progress = -1;		/* finished between the two commands */
 		return false;
 	}
-	if ((s.data[2] & 0x0f) != 0x2 || s.data[12] != 0x04 || s.data[13] != 0x08)
-		mc_die("REQUEST SENSE while busy: %x/%02x/%02x", s.data[2] & 0x0f, s.data[12], s.data[13]);
-	if (!(s.data[15] & 0x80))
-		mc_die("REQUEST SENSE while busy: no progress indication (SKSV clear)");
-	*progress = mc_be16(s.data + 16);
+	if (sn.key != 0x2 || sn.asc != 0x04 || sn.ascq != 0x08)
+		mcc_die("REQUEST SENSE while busy: %x/%02x/%02x", sn.key, sn.asc, sn.ascq);
+	/* the progress indication of SPC-4 §4.5.2.4.4 */
+	if (!sn.sksv)
+		mcc_die("REQUEST SENSE while busy: no progress indication (SKSV clear)");
+	*progress = mcc_be16(sn.sks + 1);
 	return false;
 }
 
 static void poll_until_ready(const char *what, unsigned every_ms)
 {
 	int last = -1, polls = 0, progress;
-	double t0 = mc_now_s();
+	double t0 = mcc_now_s();
 
 	for (;;) {
 		if (poll_once(&progress))
 			break;
-		if (mc_now_s() - t0 > 60)
-			mc_die("%s: still busy after 60 s", what);
+		if (mcc_now_s() - t0 > 60)
+			mcc_die("%s: still busy after 60 s", what);
 		if (progress >= 0) {
 			if (progress < last)
-				mc_die("%s: progress went back from %d to %d", what, last, progress);
+				mcc_die("%s: progress went back from %d to %d", what, last, progress);
 			last = progress;
 			polls++;
 		}
-		mc_sleep_ms(every_ms);
+		mcc_sleep_ms(every_ms);
 	}
 	printf("%s: %d polls busy (02/04/08), last progress %d/65536, ready after %.3f s\n",
-	       what, polls, last, mc_now_s() - t0);
+	       what, polls, last, mcc_now_s() - t0);
 	if (polls < 3)
-		mc_die("%s: only %d busy polls", what, polls);
+		mcc_die("%s: only %d busy polls", what, polls);
 	if (last <= 0)
-		mc_die("%s: the progress never rose", what);
+		mcc_die("%s: the progress never rose", what);
 }
 
 /* CD-R at 4x, 1 MiB written (the buffer is half full: the laser has just started). */
@@ -306,28 +286,26 @@ static void cd_prepare(void)
 {
 	enum { CHUNK = 32 };
 	static uint8_t buf[CHUNK * 2048];
-	struct mc_result r;
+	struct mcc_result r;
 	uint32_t start, end;
 
 	set_cd_speed(706);		/* 4x = 704 kB/s */
 	current_write_perf(&start, &end);
 	if (start != 704 || end != 704)
-		mc_die("GET PERFORMANCE after SET CD SPEED 706: %u..%u kB/s, expected 704", start, end);
-	uint8_t ms[10] = { 0x5a, 0x00, 0x2a };
-	mc_put16(ms + 7, 255);
-	run(ms, 10, NULL, 0, 255, &r);
-	mc_expect_good("MODE SENSE page 2Ah", &r);
-	const uint8_t *p = r.data + 8;
+		mcc_die("GET PERFORMANCE after SET CD SPEED 706: %u..%u kB/s, expected 704", start, end);
+	run(mcc_cdb_mode_sense10(false, 0, 0x2a, 255), NULL, 0, 255, &r);
+	mcc_expect_good("MODE SENSE page 2Ah", &r);
+	const uint8_t *p = r.data + MCC_MODE_HDR10;
 	if (r.len < 8 + 32 || (p[0] & 0x3f) != 0x2a)
-		mc_die("MODE SENSE page 2Ah: %d bytes", r.len);
-	unsigned n = mc_be16(p + 30);
-	if (mc_be16(p + 28) != 704 || n == 0 || p[1] != 0x1e + 4 * n || r.len < (int)(8 + 32 + 4 * n))
-		mc_die("page 2Ah: current write speed %u, %u descriptors, page length %u",
-		    mc_be16(p + 28), n, p[1]);
+		mcc_die("MODE SENSE page 2Ah: %d bytes", r.len);
+	unsigned n = mcc_be16(p + 30);
+	if (mcc_be16(p + 28) != 704 || n == 0 || p[1] != 0x1e + 4 * n || r.len < (int)(8 + 32 + 4 * n))
+		mcc_die("page 2Ah: current write speed %u, %u descriptors, page length %u",
+		    mcc_be16(p + 28), n, p[1]);
 	if (!(p[4] & 0x80))
-		mc_die("page 2Ah: BUF (underrun-free recording) not set");
+		mcc_die("page 2Ah: BUF (underrun-free recording) not set");
 	printf("page 2Ah: current write speed %u kB/s, maximum %u, %u descriptors (%u..%u kB/s)\n",
-	       mc_be16(p + 28), mc_be16(p + 18), n, mc_be16(p + 32 + 2), mc_be16(p + 32 + 4 * (n - 1) + 2));
+	       mcc_be16(p + 28), mcc_be16(p + 18), n, mcc_be16(p + 32 + 2), mcc_be16(p + 32 + 4 * (n - 1) + 2));
 	for (uint32_t lba = 0; lba < 512; lba += CHUNK) {
 		fill(buf, lba, CHUNK, 3);
 		write10(lba, CHUNK, buf);
@@ -336,26 +314,25 @@ static void cd_prepare(void)
 
 static void scenario_immed(void)
 {
-	struct mc_result r;
+	struct mcc_result r;
 
 	cd_prepare();
 	sync_cache(true, &r);
-	mc_expect_good("SYNCHRONIZE CACHE IMMED", &r);
+	mcc_expect_good("SYNCHRONIZE CACHE IMMED", &r);
 	poll_until_ready("SYNCHRONIZE CACHE IMMED", 5);
-	uint8_t close[10] = { 0x5b, 0x01, 0x02 };	/* IMMED, close session */
-	run(close, 10, NULL, 0, 0, &r);
-	mc_expect_good("CLOSE SESSION IMMED", &r);
-	/* A WRITE meanwhile waits, long write in progress (doc/simdrive-time.md §5). */
+	run(mcc_cdb_close_track_session(true, MCC_CLOSE_SESSION, 0), NULL, 0, 0, &r);
+	mcc_expect_good("CLOSE SESSION IMMED", &r);
+	/* A WRITE meanwhile waits: 02/04/08, long write in progress. */
 	static uint8_t one[2048];
 	write10_r(600, 1, one, &r);
-	mc_expect_sense("WRITE during the IMMED CLOSE", &r, 0x2, 0x04, 0x08);
+	mcc_expect_sense("WRITE during the IMMED CLOSE", &r, 0x2, 0x04, 0x08);
 	poll_until_ready("CLOSE SESSION IMMED", 50);
-	uint8_t rdi[10] = { 0x51 };
-	mc_put16(rdi + 7, 34);
-	run(rdi, 10, NULL, 0, 34, &r);
-	mc_expect_good("READ DISC INFORMATION", &r);
-	if ((r.data[2] & 3) != 2)	/* page 05h multi-session 00b: the disc is finalized */
-		mc_die("after CLOSE SESSION: disc status %u, %u sessions", r.data[2] & 3, r.data[4]);
+	struct mcc_disc_info d;
+	run(mcc_cdb_read_disc_information(0, 34), NULL, 0, 34, &r);
+	mcc_expect_good("READ DISC INFORMATION", &r);
+	mcc_disc_info(r.data, r.len, &d);
+	if (d.status != 2)	/* page 05h multi-session 00b: the disc is finalized */
+		mcc_die("after CLOSE SESSION: disc status %d, %d sessions", d.status, d.sessions);
 }
 
 /* ---- held: a slow CLOSE without IMMED, another session meanwhile -------------------- */
@@ -373,7 +350,7 @@ static void close_done(struct iscsi_context *c, int status, void *command_data, 
 	(void)c;
 	p->done = true;
 	p->status = status;
-	p->t_end = mc_now_s();
+	p->t_end = mcc_now_s();
 	scsi_free_scsi_task(t);
 }
 
@@ -382,85 +359,75 @@ static void service(struct iscsi_context *c, int ms)
 {
 	struct pollfd pfd = { .fd = iscsi_get_fd(c), .events = (short)iscsi_which_events(c) };
 	if (poll(&pfd, 1, ms) < 0)
-		mc_die("poll failed");
+		mcc_die("poll failed");
 	if (iscsi_service(c, pfd.revents) < 0)
-		mc_die("iscsi_service: %s", iscsi_get_error(c));
+		mcc_die("iscsi_service: %s", iscsi_get_error(c));
 }
 
 static void scenario_held(const char *url)
 {
 	struct pending p = { 0 };
-	struct mc_result r;
+	struct mcc_result r;
 
 	cd_prepare();
-	double s0 = mc_now_s();
+	double s0 = mcc_now_s();
 	sync_cache(false, &r);		/* CD TAO: ends the track; answered when drained */
-	mc_expect_good("SYNCHRONIZE CACHE", &r);
-	printf("sync_wall_s %.3f\n", mc_now_s() - s0);
-	struct iscsi_context *other = mc_connect(url, NULL, NULL);
-	mc_ready(other, 1);
-	mc_ready(other, 0);		/* the unit attention of the new session on LUN 0 */
+	mcc_expect_good("SYNCHRONIZE CACHE", &r);
+	printf("sync_wall_s %.3f\n", mcc_now_s() - s0);
+	struct iscsi_context *other = mcc_open(url, NULL, NULL);
+	mcc_ready(other, 1);
+	mcc_ready(other, 0);		/* the unit attention of the new session on LUN 0 */
 
-	uint8_t close[10] = { 0x5b, 0x00, 0x02 };	/* close session, no IMMED */
-	struct scsi_task *t = malloc(sizeof(*t));
-	if (!t)
-		mc_die("out of memory");
-	memset(t, 0, sizeof(*t));
-	memcpy(t->cdb, close, sizeof(close));
-	t->cdb_size = 10;
-	t->xfer_dir = SCSI_XFER_NONE;
-	t->expxferlen = 0;
-	double t0 = mc_now_s();
-	if (iscsi_scsi_command_async(ctx, 0, t, close_done, NULL, &p) != 0)
-		mc_die("CLOSE SESSION: %s", iscsi_get_error(ctx));
+	double t0 = mcc_now_s();
+	if (mcc_queue(ctx, 0, mcc_cdb_close_track_session(false, MCC_CLOSE_SESSION, 0), NULL, 0,
+		      NULL, 0, close_done, &p) != 0)
+		mcc_die("CLOSE SESSION: %s", iscsi_get_error(ctx));
 	service(ctx, 0);		/* on the wire */
 
 	/* The other session: LUN 1 answers at once; LUN 0 is busy with progress. */
 	double worst = 0;
 	unsigned served = 0, busy_seen = 0;
-	static const uint8_t tur[6] = { 0x00 };
-	static const uint8_t inq[6] = { 0x12, 0, 0, 0, 96, 0 };
 	while (!p.done) {
-		double a = mc_now_s();
-		mc_run(other, 1, inq, 6, NULL, 0, NULL, 96, &r);
-		mc_expect_good("INQUIRY on LUN 1 meanwhile", &r);
-		mc_run(other, 1, tur, 6, NULL, 0, NULL, 0, &r);
-		mc_expect_good("TEST UNIT READY on LUN 1 meanwhile", &r);
-		double b = mc_now_s() - a;
+		double a = mcc_now_s();
+		mcc_run(other, 1, mcc_cdb_inquiry(false, 0, 96), NULL, 0, NULL, 96, &r);
+		mcc_expect_good("INQUIRY on LUN 1 meanwhile", &r);
+		mcc_run(other, 1, mcc_cdb_test_unit_ready(), NULL, 0, NULL, 0, &r);
+		mcc_expect_good("TEST UNIT READY on LUN 1 meanwhile", &r);
+		double b = mcc_now_s() - a;
 		if (b > worst)
 			worst = b;
 		served += 2;
-		mc_run(other, 0, tur, 6, NULL, 0, NULL, 0, &r);
-		if (!p.done && r.status != SCSI_STATUS_GOOD) {
-			mc_expect_sense("TEST UNIT READY on LUN 0 from the other session", &r, 0x2, 0x04, 0x08);
+		mcc_run(other, 0, mcc_cdb_test_unit_ready(), NULL, 0, NULL, 0, &r);
+		if (!p.done && r.status != MCC_STATUS_GOOD) {
+			mcc_expect_sense("TEST UNIT READY on LUN 0 from the other session", &r, 0x2, 0x04, 0x08);
 			busy_seen++;
 		}
 		service(ctx, 20);
-		if (mc_now_s() - t0 > 60)
-			mc_die("CLOSE SESSION without IMMED: no answer after 60 s");
+		if (mcc_now_s() - t0 > 60)
+			mcc_die("CLOSE SESSION without IMMED: no answer after 60 s");
 	}
-	if (p.status != SCSI_STATUS_GOOD)
-		mc_die("CLOSE SESSION without IMMED: status 0x%02x", p.status);
+	if (p.status != MCC_STATUS_GOOD)
+		mcc_die("CLOSE SESSION without IMMED: status 0x%02x", p.status);
 	double took = p.t_end - t0;
 	printf("close_wall_s %.3f\nother_commands %u\nother_max_ms %.1f\nlun0_busy_seen %u\n",
 	       took, served, worst * 1000, busy_seen);
 	if (served < 10 || busy_seen == 0)
-		mc_die("the other session was not served while the CLOSE was held (%u commands, "
+		mcc_die("the other session was not served while the CLOSE was held (%u commands, "
 		    "%u busy answers)", served, busy_seen);
-	mc_ready(ctx, 0);
+	mcc_ready(ctx, 0);
 	iscsi_logout_sync(other);
 	iscsi_destroy_context(other);
 }
 
 int main(int argc, char **argv)
 {
-	mc_init("timeclient");
+	mcc_init("timeclient");
 	if (argc < 3) {
 		fprintf(stderr, "usage: timeclient URL dvd MIB SPEED_X | underrun BUFE | immed | held\n");
 		return 2;
 	}
-	ctx = mc_connect(argv[1], NULL, NULL);
-	mc_ready(ctx, 0);
+	ctx = mcc_open(argv[1], NULL, NULL);
+	mcc_ready(ctx, 0);
 
 	if (strcmp(argv[2], "dvd") == 0 && argc >= 5)
 		scenario_dvd((unsigned)strtoul(argv[3], NULL, 0), (unsigned)strtoul(argv[4], NULL, 0));
@@ -471,7 +438,7 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[2], "held") == 0)
 		scenario_held(argv[1]);
 	else
-		mc_die("unknown scenario or missing arguments: %s", argv[2]);
+		mcc_die("unknown scenario or missing arguments: %s", argv[2]);
 	iscsi_logout_sync(ctx);
 	iscsi_destroy_context(ctx);
 	return 0;

@@ -1,8 +1,12 @@
 /* tests/unit/test_trace.c - the command trace's line format (simdrive/trace.h,
  * doc/simdrive-trace.md): synthetic commands formatted and compared byte for byte,
- * escaping, truncation, and the deferred sense encoding the trace reports (71h/73h). */
+ * escaping, truncation, and the deferred sense encoding the trace reports (71h/73h);
+ * the JSON string writer it and disclog share (common/json.h). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "trace.h"
 #include "unit.h"
 
@@ -104,9 +108,32 @@ static void test_deferred_sense(void)
 	CU_ASSERT_EQUAL(s[0], 0x72);
 }
 
+/* common/json.h: escapes, truncation as snprintf, the stream form writes the same. */
+static void test_json_str(void)
+{
+	const char *in = "a\"b\\c\n\x1f\x7f\xc3\xa9";
+	const char *want = "\"a\\\"b\\\\c\\u000a\\u001f\x7f\xc3\xa9\"";
+	char buf[64], small[6];
+	CU_ASSERT_EQUAL(sim_json_str(buf, sizeof(buf), in), strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	CU_ASSERT_EQUAL(sim_json_str(small, sizeof(small), in), strlen(want));
+	CU_ASSERT_STRING_EQUAL(small, "\"a\\\"b");
+	CU_ASSERT_EQUAL(sim_json_str(NULL, 0, ""), 2);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	sim_json_fputs(f, in);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(text, want);
+	free(text);
+}
+
 static int register_trace(void)
 {
 	static const struct unit_test tests[] = {
+		{ "json_str", test_json_str },
 		{ "good_read", test_good_read },
 		{ "check_condition_fault", test_check_condition_fault },
 		{ "dropped_unknown", test_dropped_unknown },

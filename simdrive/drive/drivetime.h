@@ -129,9 +129,6 @@ struct sim_dt_drive {
 	/* the long operation in progress, if any: [op_start, op_end) */
 	enum sim_dt_op op;
 	uint64_t op_start, op_end;
-
-	/* mmc.c: virtual time the recorder stamps its next records with (0 = now) */
-	uint64_t stamp_us;
 };
 
 /* A drive with an empty buffer at virtual time now.  Keeps d->clock. */

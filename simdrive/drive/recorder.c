@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backing.h"
 #include "cdsector.h"
 #include "log.h"
 #include "recorder.h"
@@ -140,8 +141,9 @@ struct rec_disc {
 	char *image;
 	struct dl_writer *w;
 	struct dl_reader *r;
-	uint64_t (*vclock)(void *arg);
-	void *vclock_arg;
+	struct rec_backing *backing;	/* a read-only disc laid over a file (rec_config.file) */
+	uint64_t now_us;		/* the drive's virtual time of the operation under way
+					 * (rec_set_time, rec_write_req.vtime_us) */
 	unsigned drive_wt;		/* write types the drive offers (rec_config) */
 	/* SAO: the program area the accepted cue sheet describes (§1.7) */
 	struct rec_frag {
@@ -182,7 +184,12 @@ struct rec_disc {
 
 static uint64_t rec_now(const struct rec_disc *d)
 {
-	return d->vclock ? d->vclock(d->vclock_arg) : 0;
+	return d->now_us;
+}
+
+void rec_set_time(struct rec_disc *d, uint64_t vtime_us)
+{
+	d->now_us = vtime_us;
 }
 
 static bool rec_test_mode(const struct rec_disc *d)
@@ -490,6 +497,7 @@ static struct rec_disc *rec_fail(struct rec_disc *d, char *err, size_t errlen, c
 	if (d) {
 		if (d->w)
 			dl_writer_close(d->w, NULL);
+		rec_backing_close(d->backing);
 		dl_state_free(&d->st);
 		free(d->image);
 		free(d);
@@ -592,6 +600,40 @@ static int rec_reload(struct rec_disc *d, const struct rec_media *want, char *er
 	return rc;
 }
 
+/* A read-only disc over a file: one complete session holding one closed Mode 1 data
+ * track from LBA 0 over every block of the file, the lead-out right after it, the disc
+ * finalized - the state `disclog import` writes for an ISO (doc/disclog-tool.md), so that
+ * an ISO and its imported image are the same disc. */
+static int rec_build_backed(struct rec_disc *d, const char *file, char *err, size_t errlen)
+{
+	if (d->m->writable) {
+		snprintf(err, errlen, "media %s is recordable: it takes image=, not file=", d->m->name);
+		return -1;
+	}
+	if (rec_backing_open(file, &d->backing, err, errlen) < 0)
+		return -1;
+	uint32_t n = rec_backing_blocks(d->backing);
+	if (rec_build_blank(d, n) < 0) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	d->st.sessions = calloc(1, sizeof(*d->st.sessions));
+	d->st.tracks = calloc(1, sizeof(*d->st.tracks));
+	if (!d->st.sessions || !d->st.tracks) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	d->st.nsessions = 1;
+	d->st.sessions[0] = (struct dl_session){ .number = 1, .state = 3, .start_lba = 0,
+						 .leadout_lba = (int32_t)n, .first_track = 1,
+						 .last_track = 1 };
+	d->st.ntracks = 1;
+	d->st.tracks[0] = (struct dl_track){ .number = 1, .session = 1, .state = 3, .mode = 4,
+					     .data_mode = 1, .start_lba = 0, .size = n, .nwa = -1,
+					     .last_recorded = (int32_t)n - 1 };
+	return 0;
+}
+
 struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t errlen)
 {
 	const struct rec_media *m = cfg->media ? rec_media_lookup(cfg->media) : NULL;
@@ -603,11 +645,17 @@ struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t er
 	if (!d)
 		return rec_fail(NULL, err, errlen, "out of memory%s%s", "", "");
 	d->m = m;
-	d->vclock = cfg->vclock;
-	d->vclock_arg = cfg->vclock_arg;
+	d->now_us = cfg->vtime_us;
 	d->drive_wt = cfg->write_types ? cfg->write_types : ~0u;
 	d->pow_end = -1;
 	int loaded = 0;
+	if (cfg->file) {
+		char msg[400];
+		if (!m || cfg->image || rec_build_backed(d, cfg->file, msg, sizeof(msg)) < 0)
+			return rec_fail(d, err, errlen, "%s%s", m && !cfg->image ? msg
+					: "a file backs a read-only disc named by media=, without image=", "");
+		return d;
+	}
 	if (cfg->image) {
 		d->image = strdup(cfg->image);
 		if (!d->image)
@@ -648,6 +696,7 @@ void rec_disc_free(struct rec_disc *d)
 	}
 	if (d->r)
 		dl_reader_close(d->r);
+	rec_backing_close(d->backing);
 	dl_state_free(&d->st);
 	if (d->have_saved)
 		dl_state_free(&d->saved);
@@ -724,6 +773,56 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 		return rec_end(d, &x, false);
 	}
 	return rec_end(d, &x, true);
+}
+
+/* The bytes a WRITE of n blocks at lba must carry (MMC-6 §6.44.3 and
+ * doc/simdrive-recorder.md: blocks x the block size in force): the block size at each
+ * LBA summed, since an SAO write may cross cue-sheet fragments of different sizes; 0
+ * blocks are 0 bytes.  Stops counting once above limit.  False when some LBA has no
+ * write state. */
+static bool rec_write_bytes(const struct rec_disc *d, int32_t lba, uint32_t n, uint64_t limit,
+			    uint64_t *out)
+{
+	*out = 0;
+	if (n == 0)
+		return true;
+	uint32_t bpb = rec_write_block_size(d, lba);
+	if (!bpb)
+		return false;
+	if (!(d->m->family == REC_CD && rec_page_wt(d) == WT_SAO)) {
+		*out = (uint64_t)bpb * n;
+		return true;
+	}
+	uint64_t sum = bpb;
+	for (uint32_t i = 1; i < n && sum <= limit; i++) {
+		uint32_t b = rec_write_block_size(d, (int32_t)((int64_t)lba + i));
+		if (!b)
+			return false;
+		sum += b;
+	}
+	*out = sum;
+	return true;
+}
+
+struct sim_sense rec_write_length(const struct rec_disc *d, const struct rec_write_req *w,
+				  uint64_t *bytes)
+{
+	if (!rec_write_bytes(d, w->lba, w->nblocks, w->edtl, bytes))
+		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
+	/* The expected and the received data must both be the blocks' bytes: nothing is
+	 * recorded otherwise. */
+	if (*bytes != w->edtl || *bytes != w->len || (*bytes && !w->data))
+		return SIM_SENSE_INVALID_FIELD_IN_CDB;
+	return SIM_SENSE_NONE;
+}
+
+bool rec_underrun_free(const struct rec_disc *d)
+{
+	/* CD and DVD-R/-RW survive an underrun only with BUFE (page 05h byte 2 b6, MMC-6
+	 * §7.5.4.2); DVD+R(W), BD and the random media link losslessly. */
+	if (!d->m->needs_page05)
+		return true;
+	return d->st.page05_len > 2 && (d->st.page05[2] & 0x40);
 }
 
 uint32_t rec_write_block_size(const struct rec_disc *d, int32_t lba)
@@ -893,10 +992,8 @@ static struct sim_sense rec_write_sao(struct rec_disc *d, const struct rec_write
 			? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
 	if ((int64_t)w->lba + w->nblocks > d->sao_end)
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
-	uint64_t want = 0;
-	for (uint32_t i = 0; i < w->nblocks; i++)	/* §4.6: sum per block */
-		want += rec_write_block_size(d, w->lba + (int32_t)i);
-	if (!w->data || want != w->len)
+	uint64_t want;
+	if (!rec_write_bytes(d, w->lba, w->nblocks, w->len, &want) || !w->data || want != w->len)
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
@@ -1202,6 +1299,7 @@ static struct sim_sense rec_write_pow(struct rec_disc *d, const struct rec_write
 
 struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 {
+	d->now_us = w->vtime_us;
 	if (!d->m->writable)
 		return SIM_SENSE_CANNOT_WRITE_INCOMPATIBLE_FORMAT;
 	if (!(d->st.flags & DF_LOADED))
@@ -1217,7 +1315,8 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 	uint32_t bs = rec_write_block_size(d, w->lba);
 	if (!bs || (d->m->needs_page05 && !(rec_write_types(d) & WT(rec_page_wt(d)))))
 		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
-	if (!w->data || (uint64_t)bs * w->nblocks != w->len)	/* §4.6 */
+	uint64_t want;
+	if (!rec_write_bytes(d, w->lba, w->nblocks, w->len, &want) || !w->data || want != w->len)
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
 	if (d->m->family == REC_CD && rec_page_wt(d) == WT_RAW)
 		return rec_write_raw(d, w, bs);
@@ -1824,6 +1923,22 @@ struct sim_sense rec_cue_sheet(struct rec_disc *d, const uint8_t *sheet, size_t 
 
 /* ---- reads ---------------------------------------------------------------- */
 
+/* nblocks blocks of the backing file from lba, or 05/21/00 when they run past it,
+ * 03/11/00 when the file cannot be read (it shrank, an I/O error). */
+static struct sim_sense rec_backing_blocks_read(struct rec_disc *d, int32_t lba, uint32_t nblocks,
+						uint8_t *out)
+{
+	if (lba < 0 || (uint64_t)lba + nblocks > rec_backing_blocks(d->backing))
+		return SIM_SENSE_LBA_OUT_OF_RANGE;
+	int rc = rec_backing_read(d->backing, (uint32_t)lba, out, (size_t)nblocks * 2048u);
+	if (rc < 0) {
+		SIM_ERR(SIM_LOGS_SCSI, "read of %u blocks at %d from the disc's file failed: %s",
+			nblocks, lba, strerror(-rc));
+		return SIM_SENSE_UNRECOVERED_READ;
+	}
+	return SIM_SENSE_NONE;
+}
+
 /* The reader over the image being written: reopened after writes (sync first). */
 static struct dl_reader *rec_reader(struct rec_disc *d)
 {
@@ -1880,9 +1995,11 @@ static struct sim_sense rec_raw_readback(int32_t lba, uint8_t blk[CDS_RAW_SIZE])
 	return SIM_SENSE_NONE;
 }
 
-/* Does lba have a DATA record? */
+/* Does lba have a DATA record (or a block of the backing file)? */
 static bool rec_recorded(struct rec_disc *d, int32_t lba)
 {
+	if (d->backing)
+		return lba >= 0 && (uint32_t)lba < rec_backing_blocks(d->backing);
 	struct dl_reader *r = rec_reader(d);
 	struct dl_data_meta m;
 	struct dl_error e;
@@ -1943,6 +2060,14 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 		  struct sim_sense *sense)
 {
 	*sense = SIM_SENSE_NONE;
+	if (d->backing) {		/* cooked 2048-byte blocks */
+		if ((uint64_t)nblocks * 2048u > cap) {
+			*sense = SIM_SENSE_INTERNAL_TARGET_FAILURE;
+			return -1;
+		}
+		*sense = rec_backing_blocks_read(d, lba, nblocks, out);
+		return sense->key ? -1 : (long)nblocks * 2048;
+	}
 	const struct dl_track *t;
 	for (uint32_t i = 0; i < nblocks; i++) {
 		struct rec_qpos q;
@@ -1998,6 +2123,8 @@ static int rec_user_offset(const struct dl_data_meta *m, const struct dl_track *
 
 struct sim_sense rec_read(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out)
 {
+	if (d->backing)
+		return rec_backing_blocks_read(d, lba, nblocks, out);
 	uint8_t blk[DL_BLOCK_SIZE_MAX];
 	for (uint32_t i = 0; i < nblocks; i++) {
 		int32_t a = lba + (int32_t)i;

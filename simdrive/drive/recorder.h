@@ -109,9 +109,13 @@ struct rec_config {
 	uint32_t capacity;		/* 0: the medium's default */
 	const char *image;		/* disclog image: created blank, or reopened with its
 					 * last STATE; NULL = nothing recorded (tests) */
+	const char *file;		/* a read-only disc (media a ROM medium: cd-rom, dvd-rom)
+					 * laid over this file of 2048-byte blocks (an ISO):
+					 * one finalized session with one data track, as
+					 * `disclog import` makes of it.  Not with image= */
 	const struct dl_writer_opts *writer;	/* NULL = level 1 on 2 worker threads */
-	uint64_t (*vclock)(void *arg);	/* virtual time in microseconds; NULL = 0 */
-	void *vclock_arg;
+	uint64_t vtime_us;		/* the drive's virtual time now (drivetime.h): the
+					 * initial STATE record's */
 	unsigned write_types;		/* page 05h write types the drive offers (1 << type,
 					 * personality.h SIM_WT_*), intersected with the
 					 * medium's; 0 = all of the medium's.  MODE SELECT of
@@ -120,9 +124,15 @@ struct rec_config {
 };
 
 /* Create a blank disc of cfg->media, or reload cfg->image if it holds a STATE (the
- * medium then comes from the image; a media name that disagrees is an error).
- * Returns NULL with a message naming the medium or file in err. */
+ * medium then comes from the image; a media name that disagrees is an error), or lay a
+ * read-only disc over cfg->file.  Returns NULL with a message naming the medium or file
+ * in err. */
 struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t errlen);
+/* The drive's virtual time (microseconds, drivetime.h) of the operations that follow:
+ * the STATE and DATA records they append carry it.  The drive model pushes it before
+ * each operation (a WRITE carries its own, rec_write_req.vtime_us); the disc never asks
+ * for it. */
+void rec_set_time(struct rec_disc *d, uint64_t vtime_us);
 /* Sync the image and free everything. */
 void rec_disc_free(struct rec_disc *d);
 
@@ -154,7 +164,12 @@ struct rec_write_req {
 	int32_t lba;
 	uint32_t nblocks;
 	const uint8_t *data;
-	size_t len;
+	size_t len;			/* data-out bytes received */
+	uint32_t edtl;			/* bytes the initiator said it would send (for
+					 * rec_write_length; rec_write checks len) */
+	uint64_t vtime_us;		/* the drive's virtual time when the data is in its
+					 * buffer: the DATA record's time, and the disc's from
+					 * then on (rec_set_time) */
 	uint8_t opcode;			/* 0x2a, 0xaa */
 	bool streaming, fua;
 	bool no_record;			/* an injected fault (fault.h record-nothing): validate
@@ -162,10 +177,22 @@ struct rec_write_req {
 					 * no data - the failure users see with some SAO burns */
 };
 struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w);
+/* The transfer rule of a WRITE, checked here only (MMC-6 §6.44.3; doc/simdrive-recorder.md):
+ * *bytes = the bytes w->nblocks blocks at w->lba carry with the write parameters (page
+ * 05h) or the cue sheet in force.  05/2C/00 when some block has no write state; 05/24/00
+ * when w->edtl or w->len differ from it (the caller points at the CDB's transfer length
+ * field).  Changes nothing; rec_write applies the same rule to w->len. */
+struct sim_sense rec_write_length(const struct rec_disc *d, const struct rec_write_req *w,
+				  uint64_t *bytes);
+/* Does a recording survive a buffer underrun (the drive model's BUFE, page 05h byte 2
+ * b6 on CD and DVD-R/-RW; DVD+R(W), BD and random media link losslessly)? */
+bool rec_underrun_free(const struct rec_disc *d);
 
 /* READ(10)/(12): 2048-byte user data of recorded blocks (Mode 1 / Mode 2 Form 1 raw
- * blocks are cut to their user data).  05/21/00 beyond the recorded area, 05/64/00 on
- * an audio track.  out must hold nblocks * 2048. */
+ * blocks are cut to their user data), or of the backing file.  05/21/00 beyond the
+ * recorded area, 05/64/00 on an audio track, 03/11/00 when the image or file cannot be
+ * read.  out must hold nblocks * 2048: callers read only the blocks the initiator takes
+ * (doc/simdrive-scsi.md, "Transfer lengths"). */
 struct sim_sense rec_read(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out);
 
 /* Where a CD block lies as its mode-1 Q sub-channel tells it (ECMA-130 §22.3.3): the

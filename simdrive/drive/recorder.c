@@ -1,6 +1,7 @@
 /* simdrive/drive/recorder.c - the recordable disc model (recorder.h is the contract,
- * spec/mmc-subset.md §1.2, §1.6-1.9, §2, §4.5-4.6, §5.2 the rules, and
- * doc/simdrive-recorder.md the decisions where MMC leaves room). */
+ * MMC-6 the rules - its commands, §6, and the write parameters page, §7.5 - with
+ * ECMA-130 for the CD, and doc/simdrive-recorder.md the decisions where MMC leaves
+ * room). */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,9 +15,9 @@
 #include "recorder.h"
 
 #define REC_PAGE05_LEN   52
-#define REC_CD_LEADIN    (-11635)	/* ATIP lead-in start of a blank CD, 97:26:65 (§4.4) */
-#define REC_CD_TAO_GAP   (2 + 150)	/* run-out/link + pregap after a TAO track (§2.2) */
-#define REC_CD_LEADOUT1  6750		/* first session's lead-out (§2.2) */
+#define REC_CD_LEADIN    (-11635)	/* ATIP lead-in start of a blank CD, 97:26:65 (doc/simdrive-recorder.md §2) */
+#define REC_CD_TAO_GAP   (2 + 150)	/* run-out/link + pregap after a TAO track (doc/simdrive-recorder.md §5) */
+#define REC_CD_LEADOUT1  6750		/* first session's lead-out (doc/simdrive-recorder.md §8) */
 #define REC_CD_LEADOUTN  2250		/* later sessions' lead-out */
 #define REC_CD_LEADIN_LEN (4500 + 150)	/* lead-in + pregap of the next session */
 
@@ -35,7 +36,7 @@ enum { REC_OP_SYNC = 0x35, REC_OP_CLOSE = 0x5b };
 
 #define WT(t) (1u << (t))
 
-/* Capacities from spec §2; CD user blocks = nominal frames - the 150-block pregap of
+/* Capacities: doc/simdrive-recorder.md §1; CD user blocks = nominal frames - the 150-block pregap of
  * track 1, so the last possible lead-out is at 74:00:00 / 80:00:00. */
 const struct rec_media rec_media_table[] = {
 	/* name       profile                  family  capacity  wr  eras  rand  p05   write types                   test  strm */
@@ -82,7 +83,7 @@ const char *rec_profile_name(uint16_t profile)
 	return "unknown";
 }
 
-/* Data block types, spec §4.5: bytes per block and the data mode a track gets. */
+/* Data block types (MMC-6 §7.5, page 05h byte 4): bytes per block and the data mode a track gets. */
 static const struct { uint32_t size; uint8_t data_mode; } rec_dbt[16] = {
 	[0] = { 2352, 0x0f }, [1] = { 2368, 0x0f }, [2] = { 2448, 0x0f }, [3] = { 2448, 0x0f },
 	[8] = { 2048, 1 }, [9] = { 2336, 2 }, [10] = { 2048, 2 }, [11] = { 2056, 2 },
@@ -94,7 +95,7 @@ uint32_t rec_dbt_block_size(uint8_t dbt)
 	return dbt < 16 ? rec_dbt[dbt].size : 0;
 }
 
-/* Close functions per medium (spec §1.7 table); index = function 0-7. */
+/* Close functions per medium (CLOSE TRACK/SESSION of MMC-6, doc/simdrive-recorder.md §5); index = function 0-7. */
 enum rec_close_action {
 	RC_NONE = 0,		/* 05/24/00 */
 	RC_TRACK,		/* close track */
@@ -145,7 +146,7 @@ struct rec_disc {
 	uint64_t now_us;		/* the drive's virtual time of the operation under way
 					 * (rec_set_time, rec_write_req.vtime_us) */
 	unsigned drive_wt;		/* write types the drive offers (rec_config) */
-	/* SAO: the program area the accepted cue sheet describes (§1.7) */
+	/* SAO: the program area the accepted cue sheet describes (doc/simdrive-recorder.md §8) */
 	struct rec_frag {
 		int32_t start, end;	/* [start, end) */
 		uint32_t bpb;		/* bytes per block the host sends */
@@ -161,7 +162,7 @@ struct rec_disc {
 	} qidx[REC_CUE_MAX];
 	unsigned nqidx;
 	int32_t sao_nwa, sao_end;	/* next block to write, lead-out start */
-	/* RAW: the session being written from its lead-in and what Q told so far (§3) */
+	/* RAW: the session being written from its lead-in and what Q told so far (doc/simdrive-recorder.md §8) */
 	bool raw_active;
 	int32_t raw_nwa;		/* next block the host must send */
 	int32_t raw_leadout;		/* first block with Q TNO AAh, -1 none yet */
@@ -170,7 +171,7 @@ struct rec_disc {
 		int32_t first, idx1;	/* first block of the track (pregap), INDEX 01 */
 		uint8_t tno, ctl, data_mode;
 	} raw_trk[99];
-	unsigned raw_diag;		/* content diagnostics logged (§4.6 item 4) */
+	unsigned raw_diag;		/* content diagnostics logged (doc/simdrive-recorder.md §8) */
 	/* DVD reservations: the end LBA the host asked for in RESERVE TRACK, before the
 	 * rounding to the ECC block, per track number; 0 = not known (the image was
 	 * reloaded): the rounded end then (doc/simdrive-recorder.md §6) */
@@ -264,7 +265,7 @@ static int rec_persist(struct rec_disc *d)
 	return 0;
 }
 
-/* Page 05h: default and changeable mask per medium (spec §1.2).  The default write
+/* Page 05h: default and changeable mask per medium (doc/simdrive-recorder.md §3).  The default write
  * type is TAO on CD and packet on DVD-R/RW; a drive without it defaults to the next
  * it has (SAO, then RAW).  DVD-R/-RW incremental recording writes variable packets,
  * so its default has FP 0 and packet size 0 (MMC-6 §7.5). */
@@ -339,7 +340,7 @@ size_t rec_page05(const struct rec_disc *d, enum rec_page_control pc, uint8_t ou
 	return REC_PAGE05_LEN;
 }
 
-/* Is this data block type valid for the write type and track mode?  (§4.5) */
+/* Is this data block type valid for the write type and track mode?  (MMC-6 §7.5; doc/simdrive-recorder.md §3) */
 static bool rec_dbt_allowed(const struct rec_media *m, uint8_t wt, uint8_t tm, uint8_t dbt)
 {
 	if (!rec_dbt_block_size(dbt))
@@ -445,7 +446,7 @@ static int rec_build_blank(struct rec_disc *d, uint32_t capacity)
 	}
 	if (rec_add_session(d, 0) < 0 || rec_add_track(d, 0) < 0)
 		return -1;
-	if (d->m->random) {		/* unformatted until FORMAT UNIT (§1.9, §3) */
+	if (d->m->random) {		/* unformatted until FORMAT UNIT (doc/simdrive-recorder.md §2) */
 		st->tracks[0].flags = TF_BLANK;
 		st->tracks[0].nwa = -1;
 	}
@@ -717,7 +718,7 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 		return SIM_SENSE_INVALID_FIELD_IN_PARAM;
 	if (len < REC_PAGE05_LEN)
 		return SIM_SENSE_PARAM_LIST_LENGTH;
-	if (!d->m->needs_page05)	/* DVD+R, DVD+RW, BD: accept and ignore (§1.2) */
+	if (!d->m->needs_page05)	/* DVD+R, DVD+RW, BD: accept and ignore (doc/simdrive-recorder.md §3) */
 		return SIM_SENSE_NONE;
 	uint8_t mask[REC_PAGE05_LEN];
 	rec_page05_mask(d->m, mask);
@@ -731,7 +732,7 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 		return SIM_SENSE_PARAM_VALUE_INVALID;
 	if (d->m->family != REC_CD && !(tm & 0x04))	/* no audio on DVD */
 		return SIM_SENSE_PARAM_VALUE_INVALID;
-	if (!rec_dbt_allowed(d->m, wt, tm, dbt))	/* §4.6 item 3 */
+	if (!rec_dbt_allowed(d->m, wt, tm, dbt))	/* doc/simdrive-recorder.md §3 */
 		return SIM_SENSE_INVALID_FIELD_IN_PARAM;
 	if (wt == WT_PACKET) {			/* DVD-R incremental: link 16, packet 16 */
 		if ((page[2] & 0x20) && page[5] != 16)
@@ -819,7 +820,7 @@ struct sim_sense rec_write_length(const struct rec_disc *d, const struct rec_wri
 bool rec_underrun_free(const struct rec_disc *d)
 {
 	/* CD and DVD-R/-RW survive an underrun only with BUFE (page 05h byte 2 b6, MMC-6
-	 * §7.5.4.2); DVD+R(W), BD and the random media link losslessly. */
+	 * §7.5); DVD+R(W), BD and the random media link losslessly. */
 	if (!d->m->needs_page05)
 		return true;
 	return d->st.page05_len > 2 && (d->st.page05[2] & 0x40);
@@ -839,7 +840,7 @@ uint32_t rec_write_block_size(const struct rec_disc *d, int32_t lba)
 				return d->frags[i].bpb;
 		return 0;
 	}
-	return rec_dbt_block_size(rec_page_dbt(d));	/* TAO, packet, RAW (§4.6 item 1) */
+	return rec_dbt_block_size(rec_page_dbt(d));	/* TAO, packet, RAW (doc/simdrive-recorder.md §4) */
 }
 
 /* ---- write ---------------------------------------------------------------- */
@@ -937,7 +938,7 @@ static void rec_advance(struct rec_disc *d, struct dl_track *t, uint32_t n)
 	rec_refresh_nwa(d);
 }
 
-/* Data mode of a cue sheet DATA FORM (§4.5): 0xh audio, 1xh mode 1, 2xh/3xh mode 2. */
+/* Data mode of a cue sheet DATA FORM (MMC-6 SEND CUE SHEET; doc/simdrive-recorder.md §8): 0xh audio, 1xh mode 1, 2xh/3xh mode 2. */
 static uint8_t rec_form_data_mode(uint8_t form)
 {
 	switch (form & 0x30) {
@@ -1306,7 +1307,7 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 		return SIM_SENSE_MEDIUM_NOT_PRESENT;
 	if (w->nblocks == 0)
 		return SIM_SENSE_NONE;
-	if (d->st.disc_status == 2)		/* finalized: §2.3 decision */
+	if (d->st.disc_status == 2)		/* finalized: doc/simdrive-recorder.md §4 */
 		return SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
 	if (d->m->random && !rec_formatted(d))
 		return SIM_SENSE_MEDIUM_NOT_FORMATTED;
@@ -1334,9 +1335,9 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 	bool started = t->last_recorded >= 0;
 	if (d->m->needs_page05 && (started || t->state == 2) &&
 	    ((t->mode & 0x04) != (rec_page_tm(d) & 0x04) || t->data_mode != rec_track_data_mode(d)))
-		return SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;	/* §4.6 item 3 */
+		return SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;	/* doc/simdrive-recorder.md §3 */
 	if (d->m->family == REC_DVD && d->m->needs_page05 && rec_page_wt(d) == WT_SAO && t->state != 2)
-		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;	/* DVD-R DAO needs RESERVE TRACK (§3) */
+		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;	/* DVD-R DAO needs RESERVE TRACK (doc/simdrive-recorder.md §4) */
 
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
@@ -1410,7 +1411,7 @@ static struct sim_sense rec_pad(struct rec_disc *d, struct dl_track *t, uint8_t 
 }
 
 /* Close track t (state 1 or 2); a new invisible track follows a closed incomplete
- * one: right after it on DVD/BD, after the TAO gap on CD (§2.2). */
+ * one: right after it on DVD/BD, after the TAO gap on CD (doc/simdrive-recorder.md §5). */
 static int rec_close_track(struct rec_disc *d, struct dl_track *t)
 {
 	if (t->state == 2) {
@@ -1636,12 +1637,12 @@ struct sim_sense rec_sync(struct rec_disc *d)
 	struct dl_track *t = rec_tail(d);
 	bool layout = false;
 	if (d->m->family == REC_CD && rec_page_wt(d) == WT_TAO && t && t->state == 1) {
-		if (rec_close_track(d, t) < 0)	/* SYNC ends a CD TAO track (§1.7) */
+		if (rec_close_track(d, t) < 0)	/* SYNC ends a CD TAO track (doc/simdrive-recorder.md §5) */
 			return rec_end(d, &x, false);
 		layout = true;
 	}
 	if (d->sao_armed && d->sao_nwa == d->sao_end && d->m->family == REC_CD) {
-		/* SAO: the program area is complete: tracks and session close (§3) */
+		/* SAO: the program area is complete: tracks and session close (doc/simdrive-recorder.md §8) */
 		for (uint16_t i = 0; i < d->st.ntracks; i++)
 			if (d->st.tracks[i].session == d->st.nsessions && d->st.tracks[i].state == 2)
 				rec_close_track(d, &d->st.tracks[i]);
@@ -1654,7 +1655,7 @@ struct sim_sense rec_sync(struct rec_disc *d)
 		layout = true;
 	}
 	if (d->raw_active && d->raw_leadout >= 0) {
-		/* RAW: the lead-out was written: the session ends, its layout from Q (§3) */
+		/* RAW: the lead-out was written: the session ends, its layout from Q (doc/simdrive-recorder.md §8) */
 		bool ok = rec_raw_layout(d) == 0;
 		struct sim_sense cs = ok ? rec_close_session(d, RC_SESSION_PAGE05)
 					 : SIM_SENSE_COMMAND_SEQUENCE_ERROR;
@@ -1665,7 +1666,7 @@ struct sim_sense rec_sync(struct rec_disc *d)
 		}
 		layout = true;
 	}
-	if (rec_dao_done(d)) {		/* DVD-R DAO: the disc closes at SYNC (§3) */
+	if (rec_dao_done(d)) {		/* DVD-R DAO: the disc closes at SYNC (doc/simdrive-recorder.md §5) */
 		struct sim_sense cs = rec_dao_close(d, REC_OP_SYNC);
 		if (cs.key) {
 			rec_end(d, &x, false);
@@ -1702,7 +1703,7 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 	if (size > t->free_blocks)
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
 	uint16_t number = t->number;
-	int32_t want = t->start_lba + (int32_t)asked;	/* before the rounding (§6.31) */
+	int32_t want = t->start_lba + (int32_t)asked;	/* before the rounding (MMC-6 §6.31) */
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
@@ -1731,7 +1732,7 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 {
 	(void)number;
-	if (!d->m->erasable || d->m->random)	/* §1.9 decision */
+	if (!d->m->erasable || d->m->random)	/* doc/simdrive-recorder.md §6 */
 		return SIM_SENSE_INCOMPATIBLE_MEDIUM;
 	if (type > 1)			/* only full and minimal blanking are modelled */
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
@@ -1822,7 +1823,7 @@ struct sim_sense rec_format(struct rec_disc *d, uint8_t format_type, uint8_t sub
 	return rec_end(d, &x, true);
 }
 
-/* SEND CUE SHEET (§1.7, §4.5): bytes per block of a DATA FORM, 0 for forms whose
+/* SEND CUE SHEET (MMC-6; doc/simdrive-recorder.md §8): bytes per block of a DATA FORM, 0 for forms whose
  * blocks the drive generates (01h, x4h) and for undefined ones (-1). */
 static int rec_cue_form_bpb(uint8_t form)
 {
@@ -2042,7 +2043,7 @@ bool rec_q_position(struct rec_disc *d, int32_t lba, struct rec_qpos *q)
 			return false;
 		q->recorded = rec_recorded(d, lba);
 		if (!q->recorded && p && lba < t->start_lba - CDS_PREGAP) {
-			/* TAO: the run-out blocks end the track before (§5) */
+			/* TAO: the run-out blocks end the track before (doc/simdrive-recorder.md §8) */
 			q->track = p;
 			q->index = rec_q_index(d, p, lba);
 			q->rel = lba - p->start_lba;
@@ -2102,7 +2103,7 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 	return n;
 }
 
-/* Offset of the 2048 user bytes in a recorded block, -1 if it has none (§4.1):
+/* Offset of the 2048 user bytes in a recorded block, -1 if it has none (ECMA-130 §14; doc/simdrive-recorder.md §7):
  * cooked 2048-byte types at 0, form 1 with sub-header (DBT 11, 13) at 8, a raw
  * 2352 (+96) Mode 1 block written in SAO at 16 (after sync and header), and a RAW
  * frame (read back descrambled) by its header: Mode 1 at 16, Mode 2 Form 1 at 24. */

@@ -213,7 +213,7 @@ static void sim_put_timeouts(uint8_t *p, const struct sim_op *op)
 	wire_put_be32(p + 8, op->timeout ? op->timeout : 30);	/* recommended, s */
 }
 
-/* One-command format (§6.35.3): SUPPORT 011b with the CDB usage data, or 001b. */
+/* One-command format (SPC-4 §6.35.3): SUPPORT 011b with the CDB usage data, or 001b. */
 static uint8_t sim_rsoc_one(struct sim_ctx *c, const struct sim_op *op, bool rctd,
 			    uint32_t alloc)
 {

@@ -164,7 +164,7 @@ uint32_t sim_lun_write_speed(const struct sim_lun *lun)
 
 /* ---- the drive's time (drivetime.h, doc/simdrive-time.md) ------------------------- */
 
-/* Conditions of the drive's mechanics (MMC-6 §4.17.5 and table F.1). */
+/* Conditions of the drive's mechanics (doc/simdrive-time.md). */
 #define LUN_SENSE_LONG_WRITE_IN_PROGRESS SIM_SENSE(0x2, 0x04, 0x08)
 #define LUN_SENSE_FORMAT_IN_PROGRESS     SIM_SENSE(0x2, 0x04, 0x04)
 

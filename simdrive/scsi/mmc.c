@@ -29,7 +29,7 @@ static bool mmc_sense_ok(struct sim_sense s)
 	return s.key == SIM_KEY_NO_SENSE && s.asc == 0 && s.ascq == 0;
 }
 
-/* Conditions of the drive's mechanics (MMC-6 §4.17.5 and table F.1). */
+/* Conditions of the drive's mechanics (doc/simdrive-time.md). */
 #define MMC_SENSE_LONG_WRITE_IN_PROGRESS SIM_SENSE(0x2, 0x04, 0x08)
 #define MMC_SENSE_LOSS_OF_STREAMING      SIM_SENSE(0x3, 0x0c, 0x09)
 
@@ -80,7 +80,7 @@ static void mmc_complete_at(struct sim_ctx *c, uint64_t end, bool immed)
 }
 
 /* A long operation from now to end: the drive is busy meanwhile (TEST UNIT READY and
- * REQUEST SENSE report it with progress, §1.1). */
+ * REQUEST SENSE report it with progress, doc/simdrive-time.md). */
 static uint8_t mmc_long_op(struct sim_ctx *c, enum sim_dt_op op, uint64_t now, uint64_t end,
 			   bool immed)
 {
@@ -95,7 +95,7 @@ static uint8_t mmc_long_op(struct sim_ctx *c, enum sim_dt_op op, uint64_t now, u
 
 /* ---- addresses ----------------------------------------------------------------- */
 
-/* LBA to binary MSF (§1.6, §4.4): LBA 0 is 00:02:00; negative LBAs (lead-in) wrap
+/* LBA to binary MSF (ECMA-130 §14.2): LBA 0 is 00:02:00; negative LBAs (lead-in) wrap
  * into minutes 90-99. */
 static void mmc_msf(int32_t lba, uint8_t msf[3])
 {
@@ -193,7 +193,7 @@ uint8_t sim_mmc_read12(struct sim_ctx *c)
 	return mmc_read(c, wire_be32(c->cdb + 2), wire_be32(c->cdb + 6), 6);
 }
 
-/* ---- READ DISC INFORMATION (51h, §1.6) ---------------------------------------- */
+/* ---- READ DISC INFORMATION (51h, MMC-6) ----------------------------------------- */
 
 enum { RDI_LEN = 34 };
 
@@ -240,7 +240,7 @@ uint8_t sim_mmc_read_disc_info(struct sim_ctx *c)
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* ---- READ TRACK INFORMATION (52h, §1.6) --------------------------------------- */
+/* ---- READ TRACK INFORMATION (52h, MMC-6) ---------------------------------------- */
 
 enum { RTI_LEN = 48 };
 
@@ -259,7 +259,7 @@ static const struct dl_track *mmc_track_by_number(const struct dl_state *st, uin
 	return NULL;
 }
 
-/* The track READ TRACK INFORMATION addresses, or NULL (§1.6: 00b LBA, 01b track
+/* The track READ TRACK INFORMATION addresses, or NULL (MMC-6: 00b LBA, 01b track
  * number with FFh = the invisible / incomplete track, 10b session). */
 static const struct dl_track *mmc_rti_track(const struct dl_state *st, uint8_t type,
 					    uint32_t addr)
@@ -331,12 +331,12 @@ uint8_t sim_mmc_read_track_info(struct sim_ctx *c)
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* ---- READ TOC/PMA/ATIP (43h, §1.6) -------------------------------------------- */
+/* ---- READ TOC/PMA/ATIP (43h, MMC-6) --------------------------------------------- */
 
 #define TOC_ADR_Q        0x10	/* ADR 1: Q sub-channel position */
 #define TOC_ADR_MODE5    0x50	/* ADR 5: B0 pointer */
 #define TOC_LEADOUT      0xaa
-/* ATIP lead-in start of the simulated CD-R/RW: 97:26:65 (§1.6, the blank disc's
+/* ATIP lead-in start of the simulated CD-R/RW: 97:26:65 (doc/simdrive-recorder.md, the blank disc's
  * leadin_lba of recorder.h).  [PROJECT DECISION: one value for every disc] */
 #define ATIP_LEADIN_LBA  (-11635)
 
@@ -434,7 +434,7 @@ static uint8_t mmc_toc_session_info(struct sim_ctx *c, const struct dl_state *st
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* One 11-byte raw TOC entry (§1.6 format 2). */
+/* One 11-byte raw TOC entry (READ TOC format 0010b, MMC-6). */
 static size_t mmc_raw_entry(uint8_t *p, uint16_t session, uint8_t adr_ctl, uint8_t point,
 			    const uint8_t msf[3], uint8_t zero, const uint8_t pmsf[3])
 {
@@ -501,7 +501,7 @@ static uint8_t mmc_toc_raw(struct sim_ctx *c, const struct rec_disc *d,
 	return rc;
 }
 
-/* ATIP (§1.6 format 4): CD-R/RW only. */
+/* ATIP (READ TOC format 0100b, MMC-6): CD-R/RW only. */
 static uint8_t mmc_toc_atip(struct sim_ctx *c, const struct rec_disc *d,
 			    const struct dl_state *st, uint16_t alloc)
 {
@@ -543,7 +543,7 @@ uint8_t sim_mmc_read_toc(struct sim_ctx *c)
 	}
 }
 
-/* ---- GET CONFIGURATION (46h, §1.4) -------------------------------------------- */
+/* ---- GET CONFIGURATION (46h, MMC-6; features of MMC-6 §5) ------------------------ */
 
 /* What the features describe: the recorder's disc when the tray holds it closed. */
 struct mmc_view {
@@ -684,7 +684,7 @@ static size_t mmc_feat_random_writable(const struct mmc_view *v, uint8_t *p)
 	return 12;
 }
 
-/* Data block types with a size (§4.5) as the bitmap of 0021h / 002Dh. */
+/* Data block types with a size (page 05h, MMC-6 §7.5) as the bitmap of 0021h / 002Dh. */
 static uint16_t mmc_dbt_bitmap(void)
 {
 	uint16_t m = 0;
@@ -769,7 +769,7 @@ static size_t mmc_feat_streaming(const struct mmc_view *v, uint8_t *p)
 	return 4;
 }
 
-/* Ascending code order (§1.4). */
+/* Ascending code order (MMC-6: GET CONFIGURATION returns features by code). */
 static const struct mmc_feature mmc_features[] = {
 	{ 0x0000, 0, true,  MMC_CUR_ALWAYS,   NULL, mmc_feat_profiles },	/* Profile List */
 	{ 0x0001, 2, true,  MMC_CUR_ALWAYS,   NULL, mmc_feat_core },		/* Core */
@@ -983,7 +983,7 @@ uint8_t sim_mmc_write12(struct sim_ctx *c)
 	return mmc_write(c, wire_be32(c->cdb + 2), wire_be32(c->cdb + 6), 6, c->cdb[10] & 0x80);
 }
 
-/* ---- SYNCHRONIZE CACHE, CLOSE, RESERVE, BLANK (§1.7, §1.9) -------------------- */
+/* ---- SYNCHRONIZE CACHE, CLOSE, RESERVE, BLANK (MMC-6; doc/simdrive-recorder.md) --- */
 
 static uint8_t mmc_result(struct sim_ctx *c, struct sim_sense s)
 {
@@ -1075,7 +1075,7 @@ uint8_t sim_mmc_blank(struct sim_ctx *c)
 	return mmc_long_op(c, SIM_DT_OP_BLANK, now, end, c->cdb[1] & 0x10);
 }
 
-/* ---- FORMAT UNIT (04h, §1.9) ---------------------------------------------------- */
+/* ---- FORMAT UNIT (04h, MMC-6) ----------------------------------------------------- */
 
 enum { FMT_HDR = 4, FMT_DESC = 8 };
 
@@ -1119,7 +1119,7 @@ uint8_t sim_mmc_format_unit(struct sim_ctx *c)
 	return mmc_long_op(c, SIM_DT_OP_FORMAT, now, end, p[1] & 0x02);
 }
 
-/* ---- SEND CUE SHEET (5Dh, §1.7) -------------------------------------------------- */
+/* ---- SEND CUE SHEET (5Dh, MMC-6) -------------------------------------------------- */
 
 uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c)
 {
@@ -1137,11 +1137,11 @@ uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c)
 	return mmc_result(c, rec_cue_sheet(c->lun->disc, cmd->data_out, len));
 }
 
-/* ---- READ FORMAT CAPACITIES (23h, §1.9) ----------------------------------------- */
+/* ---- READ FORMAT CAPACITIES (23h, MMC-6) ----------------------------------------- */
 
 enum { FCAP_UNFORMATTED = 1, FCAP_FORMATTED = 2 };
 
-/* Format types offered per profile (taken by FORMAT UNIT, §1.9). */
+/* Format types offered per profile (taken by FORMAT UNIT, doc/simdrive-recorder.md). */
 static const struct {
 	uint16_t profile;
 	uint8_t  types[4];	/* format type << 2 | sub-type; 0xff ends */
@@ -1164,7 +1164,7 @@ static const struct {
 	{ 0x32, REC_SPARE_MAX },     { 0x32, REC_SPARE_MIN },
 };
 
-/* One 8-byte capacity descriptor (§6.24.3.2-3): blocks, type byte, 24-bit parameter. */
+/* One 8-byte capacity descriptor (MMC-6 §6.24.3.2-3): blocks, type byte, 24-bit parameter. */
 static size_t mmc_put_fcap(uint8_t *p, uint32_t blocks, uint8_t type, uint32_t param)
 {
 	wire_put_be32(p, blocks);
@@ -1204,7 +1204,7 @@ uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c)
 	return sim_reply_copy(c, b, pos, alloc);
 }
 
-/* ---- Speeds: GET PERFORMANCE, SET CD SPEED, SET STREAMING (§1.8) ---------------- */
+/* ---- Speeds: GET PERFORMANCE, SET CD SPEED, SET STREAMING (MMC-6) ---------------- */
 
 /* The tables are the personality's (personality.h), one per medium family; the
  * fastest entry is also the read speed reported.  The selection paces the drive
@@ -1258,7 +1258,7 @@ uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 			uint8_t *p = b + PERF_HDR + PERF_DESC * i;
 			/* WRC (b4-3): 00b CLV, 01b CAV; RDD, Exact, MRW 0 */
 			p[0] = t->rotation == SIM_ROT_CAV ? 0x08 : 0x00;
-			wire_put_be32(p + 4, cap);	/* end LBA: the capacity, §1.8 */
+			wire_put_be32(p + 4, cap);	/* end LBA: the capacity (doc/simdrive-time.md) */
 			wire_put_be32(p + 8, sim_lun_kbps(lun, t->x10[0]));
 			wire_put_be32(p + 12, sim_lun_kbps(lun, t->x10[i]));
 		}
@@ -1403,7 +1403,7 @@ uint8_t sim_mmc_mechanism_status(struct sim_ctx *c)
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* ---- READ DISC STRUCTURE (ADh, §1.5) --------------------------------------------- */
+/* ---- READ DISC STRUCTURE (ADh, MMC-6) --------------------------------------------- */
 
 #define DVD_FIRST_PSN 0x030000u
 
@@ -1542,7 +1542,7 @@ uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c)
 
 	if (media_type > 1)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 3);
-	/* CD, or a media type that is not the disc's: incompatible medium (§1.5, §5.2). */
+	/* CD, or a media type that is not the disc's: incompatible medium (05/30/02). */
 	if (fam == REC_CD || (media_type == 1) != (fam == REC_BD))
 		return sim_fail(c, SIM_SENSE_INCOMPATIBLE_MEDIUM);
 	if (c->cdb[6] > (mmc_dual_layer(st) ? 1 : 0) && format < 0xc0)
@@ -1586,7 +1586,7 @@ uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c)
 	return rc;
 }
 
-/* ---- READ CD (BEh, §1.10; sector formats §4.1-4.4) ------------------------------ */
+/* ---- READ CD (BEh, MMC-6; sector formats ECMA-130 §14, sub-channel §22) ---------- */
 
 /* Expected sector type codes (CDB byte 1 b4-2). */
 enum { SEC_ANY = 0, SEC_CDDA = 1, SEC_MODE1 = 2, SEC_MODE2 = 3, SEC_FORM1 = 4, SEC_FORM2 = 5 };
@@ -1725,7 +1725,7 @@ static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t 
 	case CDS_RAW_SUB_SIZE:
 		memcpy(f->raw, blk, CDS_RAW_SIZE);
 		f->type = mmc_raw_type(f->raw, t);
-		if (n == CDS_RAW_SIZE + 16) {		/* formatted P/Q (§4.2) */
+		if (n == CDS_RAW_SIZE + 16) {		/* formatted P/Q (MMC-6 READ CD sub-channel) */
 			memset(chan, 0, sizeof(chan));
 			memset(chan[0], blk[CDS_RAW_SIZE + 15] & 0x80 ? 0xff : 0x00, CDS_CHAN_SIZE);
 			memcpy(chan[1], blk + CDS_RAW_SIZE, CDS_CHAN_SIZE);
@@ -1929,7 +1929,7 @@ static void mmc_put_rel(uint8_t *b, bool msf, int32_t lba, int32_t frames)
 /* Header (audio status 15h: no current audio status, nothing is played), then with
  * SubQ: the CD current position of the head (the last block READ CD read: its Q as
  * rec_q_position gives it, ECMA-130 §22.3.3), or the MCN / a track's ISRC, reported
- * not valid (MCVal / TCVal 0: neither is recorded, doc/simdrive-recorder.md §8). */
+ * not valid (MCVal / TCVal 0: neither is recorded, doc/simdrive-recorder.md). */
 uint8_t sim_mmc_read_sub_channel(struct sim_ctx *c)
 {
 	bool msf = c->cdb[1] & 0x02, subq = c->cdb[2] & 0x40;

@@ -32,8 +32,8 @@ uint8_t sim_spc_test_unit_ready(struct sim_ctx *c)
 	uint16_t progress;
 
 	/* Medium presence was the generic check.  A recorder busy with a long operation
-	 * (after IMMED) is not ready, with the progress indication (SPC-4 §4.5.2.4.4,
-	 * MMC-6 §4.17.5; doc/simdrive-time.md). */
+	 * (after IMMED) is not ready, with the progress indication (SPC-4 §4.5.2.4.4;
+	 * doc/simdrive-time.md). */
 	if (sim_lun_busy(c->dev, c->lun, &s, &progress))
 		return sim_fail_progress(c, s, progress);
 	return SIM_STATUS_GOOD;
@@ -288,8 +288,8 @@ static size_t sim_page_power_condition(const struct sim_lun *lun, enum sim_pc pc
 	return 40;
 }
 
-/* MM Capabilities and Mechanical Status page 2Ah (MMC-3 §6.3.11; MMC-6 keeps it as a
- * legacy page).  A reader: CD-R, CD-RW, DVD-ROM reading, no write bits.  A recorder adds
+/* MM Capabilities and Mechanical Status page 2Ah (MMC-3's; hosts such as cdrecord
+ * still read it).  A reader: CD-R, CD-RW, DVD-ROM reading, no write bits.  A recorder adds
  * its speeds, buffer and write speed descriptors (lun.c).  Page length 1Eh + 4n. */
 static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, uint8_t *p,
 				    bool locked)

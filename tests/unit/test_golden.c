@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +144,11 @@ static void golden_run(struct sim_dev *dev, uint64_t nexus, uint16_t lun,
 	fprintf(out, "  status %02x spdtl %u\n", cmd.status, cmd.spdtl);
 	golden_hex(out, "  sense", cmd.sense, cmd.sense_len);
 	golden_hex(out, "  data", cmd.data_in, cmd.data_in_len);
-	/* The data-in never exceeds what the initiator takes. */
+	/* The data-in never exceeds what the initiator takes, nor does the buffer that
+	 * holds it (malloc rounds up by at most a chunk header). */
 	CU_ASSERT(cmd.data_in_len <= g->edtl);
+	if (cmd.data_in)
+		CU_ASSERT(malloc_usable_size(cmd.data_in) <= (size_t)g->edtl + 48);
 	sim_cmd_release(&cmd);
 }
 
@@ -546,10 +550,77 @@ static void test_golden_answers(void)
 	sim_dev_free(dev);
 }
 
+/* What one command allocates for its data-in is bounded by the EDTL (doc/simdrive-scsi.md,
+ * "Transfer lengths"): a READ(12) of 262144 blocks (512 MiB) on a formatted BD-RE with an
+ * EDTL of 2048 gets one block in a buffer of about that size, and the process's heap does
+ * not grow by the transfer length; above SIM_DATA_IN_CAP (16 MiB) the READ is refused. */
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
+static void test_edtl_bounds(void)
+{
+	struct sim_dev *dev = golden_dev();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	uint64_t nexus = sim_dev_nexus_open(dev);
+	FILE *sink = fopen("/dev/null", "w");
+	static const struct golden_cmd tur = G(0, 0x00, 0, 0, 0, 0, 0);
+	for (int i = 0; i < 2; i++)
+		golden_run(dev, nexus, 9, &tur, sink);
+	setup_bdre(dev, nexus, 9, sink);
+	fclose(sink);
+
+	struct sim_cmd cmd;
+	static const uint8_t big[12] = { 0xa8, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0 };
+	size_t before = heap_in_use();
+	devtest_run(dev, nexus, 9, &cmd, big, sizeof(big), 2048);
+	size_t after = heap_in_use();
+	CU_ASSERT_EQUAL(cmd.status, SIM_STATUS_GOOD);
+	CU_ASSERT_EQUAL(cmd.spdtl, 262144u * 2048u);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 2048);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cmd.data_in);
+	CU_ASSERT(malloc_usable_size(cmd.data_in) <= 2048 + 48);
+	CU_ASSERT(after < before + (1u << 20));
+	CU_ASSERT_EQUAL(cmd.data_in[0], pattern(0, 0));
+	sim_cmd_release(&cmd);
+
+	/* EDTL 16 MiB + 2048 in range: more than one command may hold. */
+	static const uint8_t over[12] = { 0xa8, 0, 0, 0, 0, 0, 0, 0, 0x20, 0x01, 0, 0 };
+	devtest_run(dev, nexus, 9, &cmd, over, sizeof(over), (16u << 20) + 2048);
+	CU_ASSERT_EQUAL(cmd.status, SIM_STATUS_CHECK_CONDITION);
+	CU_ASSERT(cmd.sense_len >= 18 && cmd.sense[12] == 0x24 && cmd.sense[17] == 6);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 0);
+	sim_cmd_release(&cmd);
+
+	/* Exactly 16 MiB is answered. */
+	static const uint8_t cap[12] = { 0xa8, 0, 0, 0, 0, 0, 0, 0, 0x20, 0x00, 0, 0 };
+	devtest_run(dev, nexus, 9, &cmd, cap, sizeof(cap), 16u << 20);
+	CU_ASSERT_EQUAL(cmd.status, SIM_STATUS_GOOD);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 16u << 20);
+	sim_cmd_release(&cmd);
+
+	/* READ CD of 4096 blocks of the CD-ROM view with an EDTL of one sector: one sector
+	 * sent, SPDTL all of them. */
+	static const struct golden_cmd t = G(0, 0x00, 0, 0, 0, 0, 0);
+	devtest_run(dev, nexus, 5, &cmd, t.cdb, t.len, 0);	/* the unit attention */
+	sim_cmd_release(&cmd);
+	static const uint8_t rcd[12] = { 0xbe, 0, 0, 0, 0, 0, 0, 0x03, 0xe8, 0xf8, 0, 0 };
+	devtest_run(dev, nexus, 5, &cmd, rcd, sizeof(rcd), 2352);
+	CU_ASSERT_EQUAL(cmd.status, SIM_STATUS_GOOD);
+	CU_ASSERT_EQUAL(cmd.spdtl, 1000u * 2352u);
+	CU_ASSERT_EQUAL(cmd.data_in_len, 2352);
+	CU_ASSERT(cmd.data_in && malloc_usable_size(cmd.data_in) <= 2352 + 48);
+	sim_cmd_release(&cmd);
+	sim_dev_free(dev);
+}
+
 static int golden_suite(void)
 {
 	static const struct unit_test tests[] = {
 		{ "answers", test_golden_answers },
+		{ "edtl_bounds", test_edtl_bounds },
 	};
 	return UNIT_ADD_SUITE("golden", tests);
 }

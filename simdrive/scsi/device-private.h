@@ -205,13 +205,11 @@ uint8_t *sim_reply_bulk(struct sim_ctx *c, uint32_t spdtl, uint32_t n);
 
 /* ---- lun.c: the logical unit ----------------------------------------------------- */
 
-/* Medium state of a logical unit. */
-bool sim_lun_has_disc(const struct sim_lun *lun);
+/* Medium state of a logical unit: a disc in the closed tray, else the NOT READY
+ * condition (02/3A/01 tray closed, 02/3A/02 open). */
 bool sim_lun_ready(const struct sim_lun *lun);
 struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun);
 bool sim_lun_prevented(const struct sim_dev *dev, size_t lun_index);
-/* Name of the disc in the tray, for logs ("dvd+r", "dvd-rom", ..., "empty"). */
-const char *sim_lun_disc_name(const struct sim_lun *lun);
 
 /* Unit attentions and events. */
 void sim_ua_raise(struct sim_itl *itl, struct sim_sense s);
@@ -240,11 +238,11 @@ void sim_lun_close(struct sim_lun *lun);
  * force (dt_config: personality, medium, speed, BUFE) and returns the virtual now. */
 void sim_lun_dt_config(struct sim_lun *lun);
 uint64_t sim_lun_dt_now(struct sim_dev *dev, struct sim_lun *lun);
-/* The NOT READY condition of a long operation: 02/04/04 format, else 02/04/08. */
-struct sim_sense sim_lun_op_sense(enum sim_dt_op op);
 /* A recorder LUN busy with a long operation (SYNCHRONIZE CACHE, CLOSE, BLANK, FORMAT
- * running after IMMED, or for another nexus): the NOT READY condition to report and the
- * progress indication 0..65535.  false when ready (and on other LUNs). */
+ * running after IMMED, or for another nexus): the NOT READY condition to report
+ * (02/04/04 format in progress for BLANK and FORMAT, else 02/04/08 long write in
+ * progress) and the progress indication 0..65535.  false when ready (and on other
+ * LUNs). */
 bool sim_lun_busy(struct sim_dev *dev, struct sim_lun *lun, struct sim_sense *s,
 		  uint16_t *progress);
 

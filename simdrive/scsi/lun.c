@@ -15,7 +15,7 @@
 
 /* ---- medium state, unit attentions, events ------------------------------------- */
 
-bool sim_lun_has_disc(const struct sim_lun *lun)
+static bool sim_lun_has_disc(const struct sim_lun *lun)
 {
 	return lun && lun->disc;
 }
@@ -25,7 +25,7 @@ bool sim_lun_ready(const struct sim_lun *lun)
 	return sim_lun_has_disc(lun) && lun->tray == SIM_TRAY_CLOSED;
 }
 
-const char *sim_lun_disc_name(const struct sim_lun *lun)
+static const char *sim_lun_disc_name(const struct sim_lun *lun)
 {
 	return lun->disc ? rec_medium(lun->disc)->name : "empty";
 }
@@ -210,7 +210,7 @@ uint64_t sim_lun_dt_now(struct sim_dev *dev, struct sim_lun *lun)
 	return now;
 }
 
-struct sim_sense sim_lun_op_sense(enum sim_dt_op op)
+static struct sim_sense sim_lun_op_sense(enum sim_dt_op op)
 {
 	return op == SIM_DT_OP_BLANK || op == SIM_DT_OP_FORMAT ? LUN_SENSE_FORMAT_IN_PROGRESS
 							       : LUN_SENSE_LONG_WRITE_IN_PROGRESS;

@@ -23,11 +23,13 @@ grow=$((hwm - base_hwm))
 echo "baseline VmRSS ${base_rss} kB VmHWM ${base_hwm} kB; after the READ VmRSS ${rss} kB" \
 	"VmHWM ${hwm} kB (+${grow} kB); ${ms} ms ($out)"
 [ "$grow" -lt 16384 ] || fail "simdrive's peak resident memory grew by $grow kB (limit 16384)"
-[ "$hwm" -lt $((base_hwm > 16384 ? base_hwm + 16384 : 32768)) ] || fail "VmHWM $hwm kB"
+# Resident under 16 MiB in all, unless the build itself starts above that (sanitizers).
+if [ "$base_hwm" -lt 16384 ]; then
+	[ "$hwm" -lt 16384 ] || fail "simdrive's peak resident memory is $hwm kB (limit 16384)"
+fi
 awk -v ms="$ms" 'BEGIN { exit !(ms < 50) }' || fail "the READ took $ms ms (limit 50)"
 
-# The same bound holds for a READ(10) at its largest count and for READ CD-sized
-# requests: the answer is the EDTL's worth of blocks.
+# The same bound with a larger EDTL: READ(12) of 65535 blocks, EDTL two blocks.
 out=$("$EDTLCLIENT" "$url" read12 1000 65535 4096) || fail "READ(12) 65535 blocks, EDTL 4096: $out"
 hwm2=$(kib VmHWM)
 [ $((hwm2 - base_hwm)) -lt 16384 ] || fail "VmHWM grew to $hwm2 kB"

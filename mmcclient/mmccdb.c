@@ -91,11 +91,22 @@ struct mcc_cdb mcc_cdb_write10(uint32_t lba, uint16_t blocks)
 	return rw10(MCC_OP_WRITE10, lba, blocks);
 }
 
-struct mcc_cdb mcc_cdb_write12(uint32_t lba, uint32_t blocks, bool streaming)
+static struct mcc_cdb rw12(uint8_t op, uint32_t lba, uint32_t blocks)
 {
-	struct mcc_cdb c = cdb(MCC_OP_WRITE12, 12);
+	struct mcc_cdb c = cdb(op, 12);
 	mcc_put32(c.b + 2, lba);
 	mcc_put32(c.b + 6, blocks);
+	return c;
+}
+
+struct mcc_cdb mcc_cdb_read12(uint32_t lba, uint32_t blocks)
+{
+	return rw12(MCC_OP_READ12, lba, blocks);
+}
+
+struct mcc_cdb mcc_cdb_write12(uint32_t lba, uint32_t blocks, bool streaming)
+{
+	struct mcc_cdb c = rw12(MCC_OP_WRITE12, lba, blocks);
 	c.b[10] = streaming ? 0x80 : 0;
 	return c;
 }

@@ -75,7 +75,7 @@ enum {
 	MCC_OP_READ_TRACK_INFORMATION = 0x52, MCC_OP_RESERVE_TRACK = 0x53,
 	MCC_OP_MODE_SELECT10 = 0x55, MCC_OP_MODE_SENSE10 = 0x5a, MCC_OP_CLOSE_TRACK_SESSION = 0x5b,
 	MCC_OP_READ_BUFFER_CAPACITY = 0x5c, MCC_OP_SEND_CUE_SHEET = 0x5d, MCC_OP_REPORT_LUNS = 0xa0,
-	MCC_OP_BLANK = 0xa1, MCC_OP_WRITE12 = 0xaa, MCC_OP_GET_PERFORMANCE = 0xac,
+	MCC_OP_BLANK = 0xa1, MCC_OP_READ12 = 0xa8, MCC_OP_WRITE12 = 0xaa, MCC_OP_GET_PERFORMANCE = 0xac,
 	MCC_OP_READ_DISC_STRUCTURE = 0xad, MCC_OP_SET_STREAMING = 0xb6, MCC_OP_SET_CD_SPEED = 0xbb,
 };
 
@@ -121,6 +121,7 @@ struct mcc_cdb mcc_cdb_prevent_allow(bool prevent);
 struct mcc_cdb mcc_cdb_read_format_capacities(uint16_t alloc);
 struct mcc_cdb mcc_cdb_read_capacity(void);
 struct mcc_cdb mcc_cdb_read10(uint32_t lba, uint16_t blocks);
+struct mcc_cdb mcc_cdb_read12(uint32_t lba, uint32_t blocks);
 struct mcc_cdb mcc_cdb_write10(uint32_t lba, uint16_t blocks);
 struct mcc_cdb mcc_cdb_write12(uint32_t lba, uint32_t blocks, bool streaming);
 struct mcc_cdb mcc_cdb_synchronize_cache(bool immed);

@@ -2,13 +2,15 @@
  * recorder LUN the model of a real burner's mechanics - write speed (CLV or CAV), the
  * drive buffer that WRITE data enters and the laser drains, buffer underruns, and the
  * long operations (SYNCHRONIZE CACHE, CLOSE, BLANK, FORMAT) with their progress.
- * doc/simdrive-time.md has every number, decision and the MMC-6 clauses they rest on.
+ * doc/simdrive-time.md has every number and decision; MMC-6's long operations (IMMED,
+ * NOT READY with a progress indication, SPC-4 §4.5.2.4.4) are the rules.
  *
  * Everything except sim_dt_wall_now_us() and sim_dt_now() is pure: the caller passes
  * the times in, so the unit tests drive the model with made-up clocks.  Times are
  * microseconds; "virtual" times are on the drive's clock, "wall" times on
- * CLOCK_MONOTONIC.  Nothing here knows CDBs or sense data: mmc.c turns the model's
- * answers into MMC behaviour.
+ * CLOCK_MONOTONIC.  Nothing here knows CDBs or sense data: the device model (scsi/lun.c,
+ * scsi/mmc.c) turns the model's answers into MMC behaviour, and hands the recorder the
+ * times its records carry (rec_set_time, rec_write_req.vtime_us).
  *
  * THE CLOCK.  time_scale 0: virtual time stands still except when a drive makes it
  * move (a WRITE waiting for room, a SYNCHRONIZE CACHE draining the buffer, a CLOSE,
@@ -105,7 +107,7 @@ enum sim_dt_event {
 };
 
 struct sim_dt_drive {
-	const struct sim_dt_clock *clock;	/* the device's (for mmc.c's record stamps) */
+	const struct sim_dt_clock *clock;	/* the device's (the times the recorder is given) */
 	struct sim_dt_speed speed;
 	uint32_t buffer_bytes;
 	bool     underrun_free;		/* BUFE on, or lossless linking (DVD+R, BD) */
@@ -128,9 +130,6 @@ struct sim_dt_drive {
 	/* the long operation in progress, if any: [op_start, op_end) */
 	enum sim_dt_op op;
 	uint64_t op_start, op_end;
-
-	/* mmc.c: virtual time the recorder stamps its next records with (0 = now) */
-	uint64_t stamp_us;
 };
 
 /* A drive with an empty buffer at virtual time now.  Keeps d->clock. */
@@ -175,7 +174,7 @@ uint16_t sim_dt_progress(const struct sim_dt_drive *d, uint64_t now);
 /* ---- durations (virtual microseconds; tables in doc/simdrive-time.md) ------------- */
 
 /* Extra disc blocks CLOSE TRACK/SESSION writes after the buffer is flushed (lead-in,
- * lead-out, border), written at the current speed.  function as in spec §1.7;
+ * lead-out, border), written at the current speed.  function as CLOSE TRACK/SESSION's (MMC-6);
  * first_session: the session being closed is the disc's first. */
 uint32_t sim_dt_close_blocks(enum rec_family f, uint16_t profile, uint8_t function,
 			     bool first_session);

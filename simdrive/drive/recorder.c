@@ -1,6 +1,7 @@
 /* simdrive/drive/recorder.c - the recordable disc model (recorder.h is the contract,
- * spec/mmc-subset.md §1.2, §1.6-1.9, §2, §4.5-4.6, §5.2 the rules, and
- * doc/simdrive-recorder.md the decisions where MMC leaves room). */
+ * MMC-6 the rules - its commands, §6, and the write parameters page, §7.5 - with
+ * ECMA-130 for the CD, and doc/simdrive-recorder.md the decisions where MMC leaves
+ * room). */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,14 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backing.h"
 #include "cdsector.h"
 #include "log.h"
 #include "recorder.h"
 
 #define REC_PAGE05_LEN   52
-#define REC_CD_LEADIN    (-11635)	/* ATIP lead-in start of a blank CD, 97:26:65 (§4.4) */
-#define REC_CD_TAO_GAP   (2 + 150)	/* run-out/link + pregap after a TAO track (§2.2) */
-#define REC_CD_LEADOUT1  6750		/* first session's lead-out (§2.2) */
+#define REC_CD_LEADIN    (-11635)	/* ATIP lead-in start of a blank CD, 97:26:65 (doc/simdrive-recorder.md §2) */
+#define REC_CD_TAO_GAP   (2 + 150)	/* run-out/link + pregap after a TAO track (doc/simdrive-recorder.md §5) */
+#define REC_CD_LEADOUT1  6750		/* first session's lead-out (doc/simdrive-recorder.md §8) */
 #define REC_CD_LEADOUTN  2250		/* later sessions' lead-out */
 #define REC_CD_LEADIN_LEN (4500 + 150)	/* lead-in + pregap of the next session */
 
@@ -34,7 +36,7 @@ enum { REC_OP_SYNC = 0x35, REC_OP_CLOSE = 0x5b };
 
 #define WT(t) (1u << (t))
 
-/* Capacities from spec §2; CD user blocks = nominal frames - the 150-block pregap of
+/* Capacities: doc/simdrive-recorder.md §1; CD user blocks = nominal frames - the 150-block pregap of
  * track 1, so the last possible lead-out is at 74:00:00 / 80:00:00. */
 const struct rec_media rec_media_table[] = {
 	/* name       profile                  family  capacity  wr  eras  rand  p05   write types                   test  strm */
@@ -81,7 +83,7 @@ const char *rec_profile_name(uint16_t profile)
 	return "unknown";
 }
 
-/* Data block types, spec §4.5: bytes per block and the data mode a track gets. */
+/* Data block types (MMC-6 §7.5, page 05h byte 4): bytes per block and the data mode a track gets. */
 static const struct { uint32_t size; uint8_t data_mode; } rec_dbt[16] = {
 	[0] = { 2352, 0x0f }, [1] = { 2368, 0x0f }, [2] = { 2448, 0x0f }, [3] = { 2448, 0x0f },
 	[8] = { 2048, 1 }, [9] = { 2336, 2 }, [10] = { 2048, 2 }, [11] = { 2056, 2 },
@@ -93,7 +95,7 @@ uint32_t rec_dbt_block_size(uint8_t dbt)
 	return dbt < 16 ? rec_dbt[dbt].size : 0;
 }
 
-/* Close functions per medium (spec §1.7 table); index = function 0-7. */
+/* Close functions per medium (CLOSE TRACK/SESSION of MMC-6, doc/simdrive-recorder.md §5); index = function 0-7. */
 enum rec_close_action {
 	RC_NONE = 0,		/* 05/24/00 */
 	RC_TRACK,		/* close track */
@@ -140,10 +142,11 @@ struct rec_disc {
 	char *image;
 	struct dl_writer *w;
 	struct dl_reader *r;
-	uint64_t (*vclock)(void *arg);
-	void *vclock_arg;
+	struct rec_backing *backing;	/* a read-only disc laid over a file (rec_config.file) */
+	uint64_t now_us;		/* the drive's virtual time of the operation under way
+					 * (rec_set_time, rec_write_req.vtime_us) */
 	unsigned drive_wt;		/* write types the drive offers (rec_config) */
-	/* SAO: the program area the accepted cue sheet describes (§1.7) */
+	/* SAO: the program area the accepted cue sheet describes (doc/simdrive-recorder.md §8) */
 	struct rec_frag {
 		int32_t start, end;	/* [start, end) */
 		uint32_t bpb;		/* bytes per block the host sends */
@@ -159,7 +162,7 @@ struct rec_disc {
 	} qidx[REC_CUE_MAX];
 	unsigned nqidx;
 	int32_t sao_nwa, sao_end;	/* next block to write, lead-out start */
-	/* RAW: the session being written from its lead-in and what Q told so far (§3) */
+	/* RAW: the session being written from its lead-in and what Q told so far (doc/simdrive-recorder.md §8) */
 	bool raw_active;
 	int32_t raw_nwa;		/* next block the host must send */
 	int32_t raw_leadout;		/* first block with Q TNO AAh, -1 none yet */
@@ -168,7 +171,7 @@ struct rec_disc {
 		int32_t first, idx1;	/* first block of the track (pregap), INDEX 01 */
 		uint8_t tno, ctl, data_mode;
 	} raw_trk[99];
-	unsigned raw_diag;		/* content diagnostics logged (§4.6 item 4) */
+	unsigned raw_diag;		/* content diagnostics logged (doc/simdrive-recorder.md §8) */
 	/* DVD reservations: the end LBA the host asked for in RESERVE TRACK, before the
 	 * rounding to the ECC block, per track number; 0 = not known (the image was
 	 * reloaded): the rounded end then (doc/simdrive-recorder.md §6) */
@@ -182,7 +185,12 @@ struct rec_disc {
 
 static uint64_t rec_now(const struct rec_disc *d)
 {
-	return d->vclock ? d->vclock(d->vclock_arg) : 0;
+	return d->now_us;
+}
+
+void rec_set_time(struct rec_disc *d, uint64_t vtime_us)
+{
+	d->now_us = vtime_us;
 }
 
 static bool rec_test_mode(const struct rec_disc *d)
@@ -257,7 +265,7 @@ static int rec_persist(struct rec_disc *d)
 	return 0;
 }
 
-/* Page 05h: default and changeable mask per medium (spec §1.2).  The default write
+/* Page 05h: default and changeable mask per medium (doc/simdrive-recorder.md §3).  The default write
  * type is TAO on CD and packet on DVD-R/RW; a drive without it defaults to the next
  * it has (SAO, then RAW).  DVD-R/-RW incremental recording writes variable packets,
  * so its default has FP 0 and packet size 0 (MMC-6 §7.5). */
@@ -332,7 +340,7 @@ size_t rec_page05(const struct rec_disc *d, enum rec_page_control pc, uint8_t ou
 	return REC_PAGE05_LEN;
 }
 
-/* Is this data block type valid for the write type and track mode?  (§4.5) */
+/* Is this data block type valid for the write type and track mode?  (MMC-6 §7.5; doc/simdrive-recorder.md §3) */
 static bool rec_dbt_allowed(const struct rec_media *m, uint8_t wt, uint8_t tm, uint8_t dbt)
 {
 	if (!rec_dbt_block_size(dbt))
@@ -438,7 +446,7 @@ static int rec_build_blank(struct rec_disc *d, uint32_t capacity)
 	}
 	if (rec_add_session(d, 0) < 0 || rec_add_track(d, 0) < 0)
 		return -1;
-	if (d->m->random) {		/* unformatted until FORMAT UNIT (§1.9, §3) */
+	if (d->m->random) {		/* unformatted until FORMAT UNIT (doc/simdrive-recorder.md §2) */
 		st->tracks[0].flags = TF_BLANK;
 		st->tracks[0].nwa = -1;
 	}
@@ -490,6 +498,7 @@ static struct rec_disc *rec_fail(struct rec_disc *d, char *err, size_t errlen, c
 	if (d) {
 		if (d->w)
 			dl_writer_close(d->w, NULL);
+		rec_backing_close(d->backing);
 		dl_state_free(&d->st);
 		free(d->image);
 		free(d);
@@ -592,6 +601,40 @@ static int rec_reload(struct rec_disc *d, const struct rec_media *want, char *er
 	return rc;
 }
 
+/* A read-only disc over a file: one complete session holding one closed Mode 1 data
+ * track from LBA 0 over every block of the file, the lead-out right after it, the disc
+ * finalized - the state `disclog import` writes for an ISO (doc/disclog-tool.md), so that
+ * an ISO and its imported image are the same disc. */
+static int rec_build_backed(struct rec_disc *d, const char *file, char *err, size_t errlen)
+{
+	if (d->m->writable) {
+		snprintf(err, errlen, "media %s is recordable: it takes image=, not file=", d->m->name);
+		return -1;
+	}
+	if (rec_backing_open(file, &d->backing, err, errlen) < 0)
+		return -1;
+	uint32_t n = rec_backing_blocks(d->backing);
+	if (rec_build_blank(d, n) < 0) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	d->st.sessions = calloc(1, sizeof(*d->st.sessions));
+	d->st.tracks = calloc(1, sizeof(*d->st.tracks));
+	if (!d->st.sessions || !d->st.tracks) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	d->st.nsessions = 1;
+	d->st.sessions[0] = (struct dl_session){ .number = 1, .state = 3, .start_lba = 0,
+						 .leadout_lba = (int32_t)n, .first_track = 1,
+						 .last_track = 1 };
+	d->st.ntracks = 1;
+	d->st.tracks[0] = (struct dl_track){ .number = 1, .session = 1, .state = 3, .mode = 4,
+					     .data_mode = 1, .start_lba = 0, .size = n, .nwa = -1,
+					     .last_recorded = (int32_t)n - 1 };
+	return 0;
+}
+
 struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t errlen)
 {
 	const struct rec_media *m = cfg->media ? rec_media_lookup(cfg->media) : NULL;
@@ -603,11 +646,17 @@ struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t er
 	if (!d)
 		return rec_fail(NULL, err, errlen, "out of memory%s%s", "", "");
 	d->m = m;
-	d->vclock = cfg->vclock;
-	d->vclock_arg = cfg->vclock_arg;
+	d->now_us = cfg->vtime_us;
 	d->drive_wt = cfg->write_types ? cfg->write_types : ~0u;
 	d->pow_end = -1;
 	int loaded = 0;
+	if (cfg->file) {
+		char msg[400];
+		if (!m || cfg->image || rec_build_backed(d, cfg->file, msg, sizeof(msg)) < 0)
+			return rec_fail(d, err, errlen, "%s%s", m && !cfg->image ? msg
+					: "a file backs a read-only disc named by media=, without image=", "");
+		return d;
+	}
 	if (cfg->image) {
 		d->image = strdup(cfg->image);
 		if (!d->image)
@@ -648,6 +697,7 @@ void rec_disc_free(struct rec_disc *d)
 	}
 	if (d->r)
 		dl_reader_close(d->r);
+	rec_backing_close(d->backing);
 	dl_state_free(&d->st);
 	if (d->have_saved)
 		dl_state_free(&d->saved);
@@ -668,7 +718,7 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 		return SIM_SENSE_INVALID_FIELD_IN_PARAM;
 	if (len < REC_PAGE05_LEN)
 		return SIM_SENSE_PARAM_LIST_LENGTH;
-	if (!d->m->needs_page05)	/* DVD+R, DVD+RW, BD: accept and ignore (§1.2) */
+	if (!d->m->needs_page05)	/* DVD+R, DVD+RW, BD: accept and ignore (doc/simdrive-recorder.md §3) */
 		return SIM_SENSE_NONE;
 	uint8_t mask[REC_PAGE05_LEN];
 	rec_page05_mask(d->m, mask);
@@ -682,7 +732,7 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 		return SIM_SENSE_PARAM_VALUE_INVALID;
 	if (d->m->family != REC_CD && !(tm & 0x04))	/* no audio on DVD */
 		return SIM_SENSE_PARAM_VALUE_INVALID;
-	if (!rec_dbt_allowed(d->m, wt, tm, dbt))	/* §4.6 item 3 */
+	if (!rec_dbt_allowed(d->m, wt, tm, dbt))	/* doc/simdrive-recorder.md §3 */
 		return SIM_SENSE_INVALID_FIELD_IN_PARAM;
 	if (wt == WT_PACKET) {			/* DVD-R incremental: link 16, packet 16 */
 		if ((page[2] & 0x20) && page[5] != 16)
@@ -726,6 +776,56 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 	return rec_end(d, &x, true);
 }
 
+/* The bytes a WRITE of n blocks at lba must carry (MMC-6 §6.44.3 and
+ * doc/simdrive-recorder.md: blocks x the block size in force): the block size at each
+ * LBA summed, since an SAO write may cross cue-sheet fragments of different sizes; 0
+ * blocks are 0 bytes.  Stops counting once above limit.  False when some LBA has no
+ * write state. */
+static bool rec_write_bytes(const struct rec_disc *d, int32_t lba, uint32_t n, uint64_t limit,
+			    uint64_t *out)
+{
+	*out = 0;
+	if (n == 0)
+		return true;
+	uint32_t bpb = rec_write_block_size(d, lba);
+	if (!bpb)
+		return false;
+	if (!(d->m->family == REC_CD && rec_page_wt(d) == WT_SAO)) {
+		*out = (uint64_t)bpb * n;
+		return true;
+	}
+	uint64_t sum = bpb;
+	for (uint32_t i = 1; i < n && sum <= limit; i++) {
+		uint32_t b = rec_write_block_size(d, (int32_t)((int64_t)lba + i));
+		if (!b)
+			return false;
+		sum += b;
+	}
+	*out = sum;
+	return true;
+}
+
+struct sim_sense rec_write_length(const struct rec_disc *d, const struct rec_write_req *w,
+				  uint64_t *bytes)
+{
+	if (!rec_write_bytes(d, w->lba, w->nblocks, w->edtl, bytes))
+		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
+	/* The expected and the received data must both be the blocks' bytes: nothing is
+	 * recorded otherwise. */
+	if (*bytes != w->edtl || *bytes != w->len || (*bytes && !w->data))
+		return SIM_SENSE_INVALID_FIELD_IN_CDB;
+	return SIM_SENSE_NONE;
+}
+
+bool rec_underrun_free(const struct rec_disc *d)
+{
+	/* CD and DVD-R/-RW survive an underrun only with BUFE (page 05h byte 2 b6, MMC-6
+	 * §7.5); DVD+R(W), BD and the random media link losslessly. */
+	if (!d->m->needs_page05)
+		return true;
+	return d->st.page05_len > 2 && (d->st.page05[2] & 0x40);
+}
+
 uint32_t rec_write_block_size(const struct rec_disc *d, int32_t lba)
 {
 	(void)lba;
@@ -740,7 +840,7 @@ uint32_t rec_write_block_size(const struct rec_disc *d, int32_t lba)
 				return d->frags[i].bpb;
 		return 0;
 	}
-	return rec_dbt_block_size(rec_page_dbt(d));	/* TAO, packet, RAW (§4.6 item 1) */
+	return rec_dbt_block_size(rec_page_dbt(d));	/* TAO, packet, RAW (doc/simdrive-recorder.md §4) */
 }
 
 /* ---- write ---------------------------------------------------------------- */
@@ -838,7 +938,7 @@ static void rec_advance(struct rec_disc *d, struct dl_track *t, uint32_t n)
 	rec_refresh_nwa(d);
 }
 
-/* Data mode of a cue sheet DATA FORM (§4.5): 0xh audio, 1xh mode 1, 2xh/3xh mode 2. */
+/* Data mode of a cue sheet DATA FORM (MMC-6 SEND CUE SHEET; doc/simdrive-recorder.md §8): 0xh audio, 1xh mode 1, 2xh/3xh mode 2. */
 static uint8_t rec_form_data_mode(uint8_t form)
 {
 	switch (form & 0x30) {
@@ -893,10 +993,8 @@ static struct sim_sense rec_write_sao(struct rec_disc *d, const struct rec_write
 			? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
 	if ((int64_t)w->lba + w->nblocks > d->sao_end)
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
-	uint64_t want = 0;
-	for (uint32_t i = 0; i < w->nblocks; i++)	/* §4.6: sum per block */
-		want += rec_write_block_size(d, w->lba + (int32_t)i);
-	if (!w->data || want != w->len)
+	uint64_t want;
+	if (!rec_write_bytes(d, w->lba, w->nblocks, w->len, &want) || !w->data || want != w->len)
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
@@ -1202,13 +1300,14 @@ static struct sim_sense rec_write_pow(struct rec_disc *d, const struct rec_write
 
 struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 {
+	d->now_us = w->vtime_us;
 	if (!d->m->writable)
 		return SIM_SENSE_CANNOT_WRITE_INCOMPATIBLE_FORMAT;
 	if (!(d->st.flags & DF_LOADED))
 		return SIM_SENSE_MEDIUM_NOT_PRESENT;
 	if (w->nblocks == 0)
 		return SIM_SENSE_NONE;
-	if (d->st.disc_status == 2)		/* finalized: §2.3 decision */
+	if (d->st.disc_status == 2)		/* finalized: doc/simdrive-recorder.md §4 */
 		return SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
 	if (d->m->random && !rec_formatted(d))
 		return SIM_SENSE_MEDIUM_NOT_FORMATTED;
@@ -1217,7 +1316,8 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 	uint32_t bs = rec_write_block_size(d, w->lba);
 	if (!bs || (d->m->needs_page05 && !(rec_write_types(d) & WT(rec_page_wt(d)))))
 		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;
-	if (!w->data || (uint64_t)bs * w->nblocks != w->len)	/* §4.6 */
+	uint64_t want;
+	if (!rec_write_bytes(d, w->lba, w->nblocks, w->len, &want) || !w->data || want != w->len)
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
 	if (d->m->family == REC_CD && rec_page_wt(d) == WT_RAW)
 		return rec_write_raw(d, w, bs);
@@ -1235,9 +1335,9 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 	bool started = t->last_recorded >= 0;
 	if (d->m->needs_page05 && (started || t->state == 2) &&
 	    ((t->mode & 0x04) != (rec_page_tm(d) & 0x04) || t->data_mode != rec_track_data_mode(d)))
-		return SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;	/* §4.6 item 3 */
+		return SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;	/* doc/simdrive-recorder.md §3 */
 	if (d->m->family == REC_DVD && d->m->needs_page05 && rec_page_wt(d) == WT_SAO && t->state != 2)
-		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;	/* DVD-R DAO needs RESERVE TRACK (§3) */
+		return SIM_SENSE_COMMAND_SEQUENCE_ERROR;	/* DVD-R DAO needs RESERVE TRACK (doc/simdrive-recorder.md §4) */
 
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
@@ -1311,7 +1411,7 @@ static struct sim_sense rec_pad(struct rec_disc *d, struct dl_track *t, uint8_t 
 }
 
 /* Close track t (state 1 or 2); a new invisible track follows a closed incomplete
- * one: right after it on DVD/BD, after the TAO gap on CD (§2.2). */
+ * one: right after it on DVD/BD, after the TAO gap on CD (doc/simdrive-recorder.md §5). */
 static int rec_close_track(struct rec_disc *d, struct dl_track *t)
 {
 	if (t->state == 2) {
@@ -1537,12 +1637,12 @@ struct sim_sense rec_sync(struct rec_disc *d)
 	struct dl_track *t = rec_tail(d);
 	bool layout = false;
 	if (d->m->family == REC_CD && rec_page_wt(d) == WT_TAO && t && t->state == 1) {
-		if (rec_close_track(d, t) < 0)	/* SYNC ends a CD TAO track (§1.7) */
+		if (rec_close_track(d, t) < 0)	/* SYNC ends a CD TAO track (doc/simdrive-recorder.md §5) */
 			return rec_end(d, &x, false);
 		layout = true;
 	}
 	if (d->sao_armed && d->sao_nwa == d->sao_end && d->m->family == REC_CD) {
-		/* SAO: the program area is complete: tracks and session close (§3) */
+		/* SAO: the program area is complete: tracks and session close (doc/simdrive-recorder.md §8) */
 		for (uint16_t i = 0; i < d->st.ntracks; i++)
 			if (d->st.tracks[i].session == d->st.nsessions && d->st.tracks[i].state == 2)
 				rec_close_track(d, &d->st.tracks[i]);
@@ -1555,7 +1655,7 @@ struct sim_sense rec_sync(struct rec_disc *d)
 		layout = true;
 	}
 	if (d->raw_active && d->raw_leadout >= 0) {
-		/* RAW: the lead-out was written: the session ends, its layout from Q (§3) */
+		/* RAW: the lead-out was written: the session ends, its layout from Q (doc/simdrive-recorder.md §8) */
 		bool ok = rec_raw_layout(d) == 0;
 		struct sim_sense cs = ok ? rec_close_session(d, RC_SESSION_PAGE05)
 					 : SIM_SENSE_COMMAND_SEQUENCE_ERROR;
@@ -1566,7 +1666,7 @@ struct sim_sense rec_sync(struct rec_disc *d)
 		}
 		layout = true;
 	}
-	if (rec_dao_done(d)) {		/* DVD-R DAO: the disc closes at SYNC (§3) */
+	if (rec_dao_done(d)) {		/* DVD-R DAO: the disc closes at SYNC (doc/simdrive-recorder.md §5) */
 		struct sim_sense cs = rec_dao_close(d, REC_OP_SYNC);
 		if (cs.key) {
 			rec_end(d, &x, false);
@@ -1603,7 +1703,7 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 	if (size > t->free_blocks)
 		return SIM_SENSE_LBA_OUT_OF_RANGE;
 	uint16_t number = t->number;
-	int32_t want = t->start_lba + (int32_t)asked;	/* before the rounding (§6.31) */
+	int32_t want = t->start_lba + (int32_t)asked;	/* before the rounding (MMC-6 §6.31) */
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
@@ -1632,7 +1732,7 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 {
 	(void)number;
-	if (!d->m->erasable || d->m->random)	/* §1.9 decision */
+	if (!d->m->erasable || d->m->random)	/* doc/simdrive-recorder.md §6 */
 		return SIM_SENSE_INCOMPATIBLE_MEDIUM;
 	if (type > 1)			/* only full and minimal blanking are modelled */
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
@@ -1723,7 +1823,7 @@ struct sim_sense rec_format(struct rec_disc *d, uint8_t format_type, uint8_t sub
 	return rec_end(d, &x, true);
 }
 
-/* SEND CUE SHEET (§1.7, §4.5): bytes per block of a DATA FORM, 0 for forms whose
+/* SEND CUE SHEET (MMC-6; doc/simdrive-recorder.md §8): bytes per block of a DATA FORM, 0 for forms whose
  * blocks the drive generates (01h, x4h) and for undefined ones (-1). */
 static int rec_cue_form_bpb(uint8_t form)
 {
@@ -1824,6 +1924,22 @@ struct sim_sense rec_cue_sheet(struct rec_disc *d, const uint8_t *sheet, size_t 
 
 /* ---- reads ---------------------------------------------------------------- */
 
+/* nblocks blocks of the backing file from lba, or 05/21/00 when they run past it,
+ * 03/11/00 when the file cannot be read (it shrank, an I/O error). */
+static struct sim_sense rec_backing_blocks_read(struct rec_disc *d, int32_t lba, uint32_t nblocks,
+						uint8_t *out)
+{
+	if (lba < 0 || (uint64_t)lba + nblocks > rec_backing_blocks(d->backing))
+		return SIM_SENSE_LBA_OUT_OF_RANGE;
+	int rc = rec_backing_read(d->backing, (uint32_t)lba, out, (size_t)nblocks * 2048u);
+	if (rc < 0) {
+		SIM_ERR(SIM_LOGS_SCSI, "read of %u blocks at %d from the disc's file failed: %s",
+			nblocks, lba, strerror(-rc));
+		return SIM_SENSE_UNRECOVERED_READ;
+	}
+	return SIM_SENSE_NONE;
+}
+
 /* The reader over the image being written: reopened after writes (sync first). */
 static struct dl_reader *rec_reader(struct rec_disc *d)
 {
@@ -1880,9 +1996,11 @@ static struct sim_sense rec_raw_readback(int32_t lba, uint8_t blk[CDS_RAW_SIZE])
 	return SIM_SENSE_NONE;
 }
 
-/* Does lba have a DATA record? */
+/* Does lba have a DATA record (or a block of the backing file)? */
 static bool rec_recorded(struct rec_disc *d, int32_t lba)
 {
+	if (d->backing)
+		return lba >= 0 && (uint32_t)lba < rec_backing_blocks(d->backing);
 	struct dl_reader *r = rec_reader(d);
 	struct dl_data_meta m;
 	struct dl_error e;
@@ -1925,7 +2043,7 @@ bool rec_q_position(struct rec_disc *d, int32_t lba, struct rec_qpos *q)
 			return false;
 		q->recorded = rec_recorded(d, lba);
 		if (!q->recorded && p && lba < t->start_lba - CDS_PREGAP) {
-			/* TAO: the run-out blocks end the track before (§5) */
+			/* TAO: the run-out blocks end the track before (doc/simdrive-recorder.md §8) */
 			q->track = p;
 			q->index = rec_q_index(d, p, lba);
 			q->rel = lba - p->start_lba;
@@ -1943,6 +2061,14 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 		  struct sim_sense *sense)
 {
 	*sense = SIM_SENSE_NONE;
+	if (d->backing) {		/* cooked 2048-byte blocks */
+		if ((uint64_t)nblocks * 2048u > cap) {
+			*sense = SIM_SENSE_INTERNAL_TARGET_FAILURE;
+			return -1;
+		}
+		*sense = rec_backing_blocks_read(d, lba, nblocks, out);
+		return sense->key ? -1 : (long)nblocks * 2048;
+	}
 	const struct dl_track *t;
 	for (uint32_t i = 0; i < nblocks; i++) {
 		struct rec_qpos q;
@@ -1977,7 +2103,7 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 	return n;
 }
 
-/* Offset of the 2048 user bytes in a recorded block, -1 if it has none (§4.1):
+/* Offset of the 2048 user bytes in a recorded block, -1 if it has none (ECMA-130 §14; doc/simdrive-recorder.md §7):
  * cooked 2048-byte types at 0, form 1 with sub-header (DBT 11, 13) at 8, a raw
  * 2352 (+96) Mode 1 block written in SAO at 16 (after sync and header), and a RAW
  * frame (read back descrambled) by its header: Mode 1 at 16, Mode 2 Form 1 at 24. */
@@ -1998,6 +2124,8 @@ static int rec_user_offset(const struct dl_data_meta *m, const struct dl_track *
 
 struct sim_sense rec_read(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out)
 {
+	if (d->backing)
+		return rec_backing_blocks_read(d, lba, nblocks, out);
 	uint8_t blk[DL_BLOCK_SIZE_MAX];
 	for (uint32_t i = 0; i < nblocks; i++) {
 		int32_t a = lba + (int32_t)i;

@@ -1,8 +1,9 @@
 /* simdrive/drive/recorder.h - the recordable disc: media profiles, the disc -> session ->
  * track model of write-once and rewritable media, next writable addresses, write
  * validation, close / reserve / blank / format, the write parameters page (05h), and
- * recording into a disclog image (disclog.h).  spec/mmc-subset.md §1.2, §1.6-1.9,
- * §2, §4.5-4.6 and §5.2 are the rules; doc/simdrive-recorder.md the decisions.
+ * recording into a disclog image (disclog.h).  MMC-6 (its commands, §6, and the write
+ * parameters page, §7.5) and ECMA-130 are the rules; doc/simdrive-recorder.md the
+ * decisions.
  *
  * The module knows MMC semantics but nothing of CDBs, iSCSI or sockets: callers
  * (simdrive/scsi/mmc.c) parse commands, call these operations and build responses from
@@ -15,7 +16,7 @@
  * the response builders):
  * - profile: enum rec_profile of the medium as it is now (a finalized DVD+R still
  *   reports 001Bh; the ROM "views" are separate media names).
- * - capacity: user blocks of the medium (spec §2 table; overridable).
+ * - capacity: user blocks of the medium (doc/simdrive-recorder.md §1; overridable).
  * - disc_status (READ DISC INFORMATION byte 2 b1-0): 0 empty, 1 incomplete
  *   (appendable), 2 complete (finalized), 3 random-access / overwritable (DVD+RW,
  *   BD-RE, DVD-RW restricted overwrite once formatted).
@@ -99,7 +100,7 @@ const struct rec_media *rec_media_lookup(const char *name);
 /* Profile name for logs and `disclog info` ("DVD+R", "BD-RE", ...). */
 const char *rec_profile_name(uint16_t profile);
 
-/* Bytes per block of a page 05h data block type (spec §4.5), 0 for reserved types. */
+/* Bytes per block of a page 05h data block type (MMC-6 §7.5), 0 for reserved types. */
 uint32_t rec_dbt_block_size(uint8_t dbt);
 
 struct rec_disc;
@@ -109,9 +110,13 @@ struct rec_config {
 	uint32_t capacity;		/* 0: the medium's default */
 	const char *image;		/* disclog image: created blank, or reopened with its
 					 * last STATE; NULL = nothing recorded (tests) */
+	const char *file;		/* a read-only disc (media a ROM medium: cd-rom, dvd-rom)
+					 * laid over this file of 2048-byte blocks (an ISO):
+					 * one finalized session with one data track, as
+					 * `disclog import` makes of it.  Not with image= */
 	const struct dl_writer_opts *writer;	/* NULL = level 1 on 2 worker threads */
-	uint64_t (*vclock)(void *arg);	/* virtual time in microseconds; NULL = 0 */
-	void *vclock_arg;
+	uint64_t vtime_us;		/* the drive's virtual time now (drivetime.h): the
+					 * initial STATE record's */
 	unsigned write_types;		/* page 05h write types the drive offers (1 << type,
 					 * personality.h SIM_WT_*), intersected with the
 					 * medium's; 0 = all of the medium's.  MODE SELECT of
@@ -120,9 +125,15 @@ struct rec_config {
 };
 
 /* Create a blank disc of cfg->media, or reload cfg->image if it holds a STATE (the
- * medium then comes from the image; a media name that disagrees is an error).
- * Returns NULL with a message naming the medium or file in err. */
+ * medium then comes from the image; a media name that disagrees is an error), or lay a
+ * read-only disc over cfg->file.  Returns NULL with a message naming the medium or file
+ * in err. */
 struct rec_disc *rec_disc_new(const struct rec_config *cfg, char *err, size_t errlen);
+/* The drive's virtual time (microseconds, drivetime.h) of the operations that follow:
+ * the STATE and DATA records they append carry it.  The drive model pushes it before
+ * each operation (a WRITE carries its own, rec_write_req.vtime_us); the disc never asks
+ * for it. */
+void rec_set_time(struct rec_disc *d, uint64_t vtime_us);
 /* Sync the image and free everything. */
 void rec_disc_free(struct rec_disc *d);
 
@@ -135,7 +146,7 @@ enum rec_page_control { REC_PC_CURRENT = 0, REC_PC_CHANGEABLE = 1, REC_PC_DEFAUL
 size_t rec_page05(const struct rec_disc *d, enum rec_page_control pc, uint8_t out[52]);
 /* MODE SELECT of page 05h: every field validated against the medium and the changeable
  * mask (05/26/00 invalid field in parameter list; 05/26/02 value invalid).  DVD+R,
- * DVD+RW and BD accept and ignore it (spec §1.2). */
+ * DVD+RW and BD accept and ignore it (doc/simdrive-recorder.md §3). */
 struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size_t len);
 
 /* Bytes per block a WRITE at lba must carry now: 2048 on DVD/BD; on CD decided by the
@@ -154,7 +165,12 @@ struct rec_write_req {
 	int32_t lba;
 	uint32_t nblocks;
 	const uint8_t *data;
-	size_t len;
+	size_t len;			/* data-out bytes received */
+	uint32_t edtl;			/* bytes the initiator said it would send (for
+					 * rec_write_length; rec_write checks len) */
+	uint64_t vtime_us;		/* the drive's virtual time when the data is in its
+					 * buffer: the DATA record's time, and the disc's from
+					 * then on (rec_set_time) */
 	uint8_t opcode;			/* 0x2a, 0xaa */
 	bool streaming, fua;
 	bool no_record;			/* an injected fault (fault.h record-nothing): validate
@@ -162,10 +178,22 @@ struct rec_write_req {
 					 * no data - the failure users see with some SAO burns */
 };
 struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w);
+/* The transfer rule of a WRITE, checked here only (MMC-6 §6.44.3; doc/simdrive-recorder.md):
+ * *bytes = the bytes w->nblocks blocks at w->lba carry with the write parameters (page
+ * 05h) or the cue sheet in force.  05/2C/00 when some block has no write state; 05/24/00
+ * when w->edtl or w->len differ from it (the caller points at the CDB's transfer length
+ * field).  Changes nothing; rec_write applies the same rule to w->len. */
+struct sim_sense rec_write_length(const struct rec_disc *d, const struct rec_write_req *w,
+				  uint64_t *bytes);
+/* Does a recording survive a buffer underrun (the drive model's BUFE, page 05h byte 2
+ * b6 on CD and DVD-R/-RW; DVD+R(W), BD and random media link losslessly)? */
+bool rec_underrun_free(const struct rec_disc *d);
 
 /* READ(10)/(12): 2048-byte user data of recorded blocks (Mode 1 / Mode 2 Form 1 raw
- * blocks are cut to their user data).  05/21/00 beyond the recorded area, 05/64/00 on
- * an audio track.  out must hold nblocks * 2048. */
+ * blocks are cut to their user data), or of the backing file.  05/21/00 beyond the
+ * recorded area, 05/64/00 on an audio track, 03/11/00 when the image or file cannot be
+ * read.  out must hold nblocks * 2048: callers read only the blocks the initiator takes
+ * (doc/simdrive-scsi.md, "Transfer lengths"). */
 struct sim_sense rec_read(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *out);
 
 /* Where a CD block lies as its mode-1 Q sub-channel tells it (ECMA-130 §22.3.3): the
@@ -191,15 +219,15 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 		  struct sim_sense *sense);
 
 /* SYNCHRONIZE CACHE: flush the image (dl_writer_sync).  On CD TAO it also ends the
- * open track (spec §1.7); on DVD-R/-RW DAO, once the reservations hold what RESERVE
+ * open track (doc/simdrive-recorder.md §5); on DVD-R/-RW DAO, once the reservations hold what RESERVE
  * TRACK asked for, the drive pads them (recorded zeros) and finalizes (MMC-6 §4.5). */
 struct sim_sense rec_sync(struct rec_disc *d);
-/* CLOSE TRACK/SESSION (function 0-7, spec §1.7 table), number = track number. */
+/* CLOSE TRACK/SESSION (function 0-7, doc/simdrive-recorder.md §5), number = track number. */
 struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number);
 /* RESERVE TRACK: arsv ? an LBA : a size in blocks, rounded up to the ECC block
  * (MMC-6 §6.31); DVD keeps the end asked for (the end of a DAO recording). */
 struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value);
-/* BLANK type 0-6 (spec §1.9); number = track/LBA for the track types. */
+/* BLANK type 0-6 (doc/simdrive-recorder.md §6); number = track/LBA for the track types. */
 struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number);
 /* FORMAT UNIT: format type and sub-type, number of blocks (0xffffffff = maximum) and
  * the type dependent parameter (descriptor bytes 5-7; BD-R 00h/32h: spare clusters). */
@@ -216,11 +244,11 @@ enum rec_spare { REC_SPARE_DEFAULT, REC_SPARE_MAX, REC_SPARE_MIN, REC_SPARE_KIND
 uint32_t rec_bdr_spare(const struct rec_disc *d, enum rec_spare which);
 /* Blocks a host can record: the capacity, less the spare areas of a formatted BD-R. */
 uint32_t rec_user_capacity(const struct rec_disc *d);
-/* SEND CUE SHEET (SAO, CD only): 8-byte entries (spec §1.7). */
+/* SEND CUE SHEET (SAO, CD only): 8-byte entries (doc/simdrive-recorder.md §8). */
 struct sim_sense rec_cue_sheet(struct rec_disc *d, const uint8_t *sheet, size_t len);
 
 /* Last LBA READ CAPACITY reports: the last recorded user block (-1 when blank: the
- * command reports 0, spec §1.6 decision). */
+ * command reports 0, doc/simdrive-recorder.md §7). */
 int32_t rec_last_readable(const struct rec_disc *d);
 
 #endif

@@ -1,6 +1,22 @@
-/* simdrive/scsi/device-private.h - inside the SCSI device model: shared by device.c
- * (state, dispatch, generic checks) and spc.c (command handlers).  Not part of the
- * transport contract (scsi.h). */
+/* simdrive/scsi/device-private.h - inside the SCSI device model, shared by its files.
+ * Not part of the transport contract (scsi.h).
+ *
+ * THE RULE: calls go one way, down this list, never up or sideways:
+ *
+ *   device.c   dispatch: the opcode table, the generic checks, nexuses and LUNs, faults,
+ *              REPORT SUPPORTED OPERATION CODES (it reports the table); calls handlers
+ *   spc.c      SPC-4 command handlers     } two command sets: neither calls the other,
+ *   mmc.c      MMC-6 command handlers     } nor dispatch
+ *   lun.c      the logical unit: its disc, tray, unit attentions and events, the drive's
+ *              time, speeds and the pages that describe them (05h, 2Ah)
+ *   cmd.c      the command in flight: sim_fail*, the data-in buffer (allocation length
+ *              and EDTL bounds)
+ *   ../drive   the drive model (recorder.h: the one disc model; drivetime.h,
+ *              personality.h, fault.h), then the image store (disclog.h)
+ *
+ * A helper two command sets need goes down to lun.c or cmd.c; nothing below dispatch
+ * knows the opcode table.  tests/integration/layers.sh checks the includes between
+ * folders and this rule inside this folder (by the symbols each object file uses). */
 #ifndef SIM_DEVICE_PRIVATE_H
 #define SIM_DEVICE_PRIVATE_H
 
@@ -8,7 +24,6 @@
 #include <stdint.h>
 
 #include "drivetime.h"
-#include "medium.h"
 #include "personality.h"
 #include "scsi.h"
 
@@ -57,9 +72,12 @@ struct rec_disc;
 
 struct sim_lun {
 	uint16_t           lun;
-	struct sim_medium *medium;	/* the ISO-backed read-only disc, NULL = none */
-	struct rec_disc   *rec;		/* or the recordable disc (recorder.h), NULL = none;
-					 * a LUN with one is a recorder, see SIM_OP_RECORDER */
+	struct rec_disc   *disc;	/* the disc in the tray (recorder.h), NULL = none:
+					 * recordable, a read-only view of an image, or a
+					 * read-only disc over an ISO file */
+	bool               recorder;	/* the drive records (SIM_OP_RECORDER opcodes, page
+					 * 05h, drive time); false: the read-only drive of an
+					 * ISO or empty LUN (doc/simdrive-scsi.md) */
 	enum sim_tray      tray;
 	struct sim_mode    mode;
 	uint64_t           ncommands;	/* commands received, for command=N faults */
@@ -145,27 +163,50 @@ struct sim_op {
 	uint16_t             timeout;		/* recommended timeout, s (0 = default 30) */
 };
 
+/* ---- device.c: dispatch --------------------------------------------------------- */
+
 /* The dispatch table: the entry for opcode, or NULL if unsupported. */
 const struct sim_op *sim_dev_op(uint8_t opcode);
 /* The same as lun sees it: SIM_OP_RECORDER entries only on a recorder LUN. */
 const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode);
 
-/* Failing a command: record the sense (with an optional field pointer into the CDB)
- * and return CHECK CONDITION for the handler to return. */
+/* ---- cmd.c: the command in flight ---------------------------------------------- */
+
+/* Failing a command: record the sense (with an optional field pointer into the CDB or
+ * the parameter list) and return CHECK CONDITION for the handler to return. */
 uint8_t sim_fail(struct sim_ctx *c, struct sim_sense s);
 uint8_t sim_fail_cdb(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit);
 uint8_t sim_fail_param(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit);
+/* sim_fail() with the progress indication in the sense-key specific bytes (SKSV, bytes
+ * 16-17 of fixed sense; SPC-4 §4.5.2.4.4). */
+uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progress);
+
+/* The most data-in bytes one command holds in memory: 16 MiB (8192 blocks of 2048).
+ * What a command moves is min(SPDTL, EDTL) (SPC-4 §4.2.5.6, RFC 7143 §11.4.5); a READ or
+ * READ CD that would move more than this fails with 05/24/00 at its transfer length
+ * field, as SBC-3 has a drive answer a transfer length above its maximum
+ * (doc/simdrive-scsi.md, "Transfer lengths").  Hosts read 32-64 KiB at a time. */
+#define SIM_DATA_IN_CAP (16u << 20)
 
 /* Allocate the response: len bytes zeroed, of which the CDB moves min(len, alloc)
  * (allocation length truncation, SPC-4 §4.2.5.6); sets cmd->spdtl.  NULL on out of
- * memory. */
+ * memory.  For the small answers a handler builds in place; dispatch hands the
+ * transport only the bytes it sends. */
 uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc);
-/* sim_reply() filled from a buffer the handler built: returns GOOD, or CHECK
- * CONDITION 04/44/00 if memory ran out. */
+/* sim_reply() filled from a buffer the handler built, keeping only the bytes the
+ * initiator takes: returns GOOD, or CHECK CONDITION 04/44/00 if memory ran out. */
 uint8_t sim_reply_copy(struct sim_ctx *c, const uint8_t *data, size_t len, uint32_t alloc);
+/* The data-in bytes of a command whose CDB moves spdtl bytes: min(spdtl, EDTL), 0
+ * without the R bit.  Bulk handlers read only these (and check SIM_DATA_IN_CAP). */
+uint32_t sim_data_in_want(const struct sim_ctx *c, uint64_t spdtl);
+/* A bulk response: a buffer of n bytes (n = sim_data_in_want(spdtl)), not zeroed, for
+ * the handler to fill; sets cmd->spdtl.  NULL on out of memory. */
+uint8_t *sim_reply_bulk(struct sim_ctx *c, uint32_t spdtl, uint32_t n);
 
-/* Medium state of a logical unit.  A disc is present when either medium or rec is. */
-bool sim_lun_has_disc(const struct sim_lun *lun);
+/* ---- lun.c: the logical unit ----------------------------------------------------- */
+
+/* Medium state of a logical unit: a disc in the closed tray, else the NOT READY
+ * condition (02/3A/01 tray closed, 02/3A/02 open). */
 bool sim_lun_ready(const struct sim_lun *lun);
 struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun);
 bool sim_lun_prevented(const struct sim_dev *dev, size_t lun_index);
@@ -177,12 +218,60 @@ bool sim_ua_pop(struct sim_itl *itl, struct sim_sense *out);
 void sim_ua_raise_others(struct sim_dev *dev, size_t lun_index,
 			 const struct sim_nexus *except, struct sim_sense s);
 void sim_media_event_all(struct sim_dev *dev, size_t lun_index, enum sim_media_event ev);
+/* Open or close the tray of LUN li (START STOP UNIT, the operator, an eject fault):
+ * events, and on closing over a disc 06/28/00 for every nexus but `by` (NULL: all). */
+void sim_lun_move_tray(struct sim_dev *dev, size_t li, bool open, const struct sim_nexus *by);
 
 /* LUN encoding of REPORT LUNS (SAM-5 §4.7): peripheral device addressing below
  * 256, flat space addressing above. */
 void sim_lun_encode(uint8_t out[8], uint16_t lun);
 
-/* Handlers (spc.c). */
+/* The disc of a LUN from its configuration: a recordable disc or a read-only view of an
+ * image (a recorder LUN), a read-only disc over an ISO file or an empty tray (the
+ * read-only drive, whose personality then reads DVD-ROM and CD-ROM only).  lun->pers
+ * is loaded.  0, or -1 with err filled. */
+int sim_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *err, size_t errlen);
+void sim_lun_close(struct sim_lun *lun);
+
+/* The drive's time (drivetime.h, doc/simdrive-time.md) of a recorder LUN.  dt_now brings
+ * the drive up to the clock (what happened meanwhile is logged), takes the parameters in
+ * force (dt_config: personality, medium, speed, BUFE) and returns the virtual now. */
+void sim_lun_dt_config(struct sim_lun *lun);
+uint64_t sim_lun_dt_now(struct sim_dev *dev, struct sim_lun *lun);
+/* A recorder LUN busy with a long operation (SYNCHRONIZE CACHE, CLOSE, BLANK, FORMAT
+ * running after IMMED, or for another nexus): the NOT READY condition to report
+ * (02/04/04 format in progress for BLANK and FORMAT, else 02/04/08 long write in
+ * progress) and the progress indication 0..65535.  false when ready (and on other
+ * LUNs). */
+bool sim_lun_busy(struct sim_dev *dev, struct sim_lun *lun, struct sim_sense *s,
+		  uint16_t *progress);
+
+/* The drive's write speeds for the disc in the tray (the personality's table for its
+ * family, tenths of x, fastest first), their count, tenths of x in kB/s, and a
+ * requested kB/s rounded down to a step of the table (the slowest when below it; 0 =
+ * the fastest). */
+const struct sim_speed_table *sim_lun_speed_table(const struct sim_lun *lun);
+unsigned sim_lun_nspeeds(const struct sim_speed_table *t);
+uint32_t sim_lun_kbps(const struct sim_lun *lun, double x10);
+uint16_t sim_lun_speed_select(const struct sim_lun *lun, uint32_t want_kbps);
+/* Current write speed of a recorder LUN in kB/s (the SET CD SPEED / SET STREAMING
+ * selection rounded down to the medium's table, or its maximum); 0 on other LUNs. */
+uint32_t sim_lun_write_speed(const struct sim_lun *lun);
+
+/* MM Capabilities page 2Ah of a recorder LUN, after spc.c filled bytes 0-31: the buffer
+ * size, BUF, the maximum and current write speed, the rotation and the write speed
+ * descriptors from byte 32; updates the page length.  pc 1 (changeable) gives the same
+ * length, zeroed.  Returns the page's length. */
+size_t sim_lun_page2a(const struct sim_lun *lun, int pc, uint8_t *p);
+/* Write parameters page 05h of a recorder LUN for MODE SENSE (0 on other LUNs: the page
+ * does not exist there), pc as enum sim_pc of spc.c; and MODE SELECT of it, validated by
+ * the drive model (recorder.c) alone. */
+size_t sim_lun_page05(const struct sim_lun *lun, int pc, uint8_t *p);
+struct sim_sense sim_lun_page05_select(struct sim_dev *dev, struct sim_lun *lun,
+				       const uint8_t *page, size_t len);
+
+/* ---- spc.c: SPC-4 command handlers ------------------------------------------------ */
+
 uint8_t sim_spc_test_unit_ready(struct sim_ctx *c);
 uint8_t sim_spc_request_sense(struct sim_ctx *c);
 uint8_t sim_spc_inquiry(struct sim_ctx *c);
@@ -193,40 +282,29 @@ uint8_t sim_spc_mode_sense10(struct sim_ctx *c);
 uint8_t sim_spc_start_stop_unit(struct sim_ctx *c);
 uint8_t sim_spc_prevent_allow(struct sim_ctx *c);
 uint8_t sim_spc_report_luns(struct sim_ctx *c);
-uint8_t sim_spc_report_opcodes(struct sim_ctx *c);
+
+/* ---- mmc.c: MMC-6 command handlers ------------------------------------------------ */
+
+/* The read path, one for every disc (recorder.h). */
 uint8_t sim_mmc_read_capacity(struct sim_ctx *c);
 uint8_t sim_mmc_read10(struct sim_ctx *c);
 uint8_t sim_mmc_read12(struct sim_ctx *c);
+uint8_t sim_mmc_read_cd(struct sim_ctx *c);
 uint8_t sim_mmc_read_toc(struct sim_ctx *c);
+uint8_t sim_mmc_read_disc_info(struct sim_ctx *c);
+uint8_t sim_mmc_read_track_info(struct sim_ctx *c);
 uint8_t sim_mmc_get_configuration(struct sim_ctx *c);
-/* GET CONFIGURATION, shared by the reader (spc.c) and burner (mmc.c) feature tables:
- * whether a feature is reported for RT/starting feature, and its 4-byte header before a
- * body of body_len bytes (returns 4 + body_len). */
-bool sim_feature_selected(uint8_t rt, uint16_t start, uint16_t code, bool current);
-size_t sim_feature_header(uint8_t *p, uint16_t code, uint8_t version, bool persistent,
-			  bool current, size_t body_len);
 uint8_t sim_mmc_get_event_status(struct sim_ctx *c);
-
-/* Recordable media (mmc.c).  The *_any handlers serve opcodes shared with the
- * read-only drive: a recorder LUN gets the recorder's answer, any other LUN the
- * spc.c handler above, unchanged. */
-uint8_t sim_mmc_read_capacity_any(struct sim_ctx *c);
-uint8_t sim_mmc_read10_any(struct sim_ctx *c);
-uint8_t sim_mmc_read12_any(struct sim_ctx *c);
-uint8_t sim_mmc_read_toc_any(struct sim_ctx *c);
-uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c);
+/* Recorder-only commands (SIM_OP_RECORDER). */
 uint8_t sim_mmc_format_unit(struct sim_ctx *c);
 uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c);
 uint8_t sim_mmc_write10(struct sim_ctx *c);
 uint8_t sim_mmc_write12(struct sim_ctx *c);
 uint8_t sim_mmc_sync_cache(struct sim_ctx *c);
-uint8_t sim_mmc_read_disc_info(struct sim_ctx *c);
-uint8_t sim_mmc_read_track_info(struct sim_ctx *c);
 uint8_t sim_mmc_reserve_track(struct sim_ctx *c);
 uint8_t sim_mmc_close_track_session(struct sim_ctx *c);
 uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c);
 uint8_t sim_mmc_blank(struct sim_ctx *c);
-uint8_t sim_mmc_read_cd(struct sim_ctx *c);
 uint8_t sim_mmc_read_sub_channel(struct sim_ctx *c);
 uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c);
 uint8_t sim_mmc_get_performance(struct sim_ctx *c);
@@ -235,38 +313,5 @@ uint8_t sim_mmc_set_streaming(struct sim_ctx *c);
 uint8_t sim_mmc_read_buffer_capacity(struct sim_ctx *c);
 uint8_t sim_mmc_send_opc(struct sim_ctx *c);
 uint8_t sim_mmc_mechanism_status(struct sim_ctx *c);
-
-/* Current write speed of a recorder LUN in kB/s (the SET CD SPEED / SET STREAMING
- * selection rounded down to the medium's table, or its maximum), for page 2Ah bytes
- * 28-29; 0 on other LUNs. */
-uint32_t sim_mmc_write_speed(const struct sim_lun *lun);
-
-/* A recorder LUN busy with a long operation (drivetime.h; SYNCHRONIZE CACHE, CLOSE,
- * BLANK, FORMAT running after IMMED, or for another nexus): the NOT READY condition
- * to report (02/04/08 long write in progress, 02/04/04 format in progress) and the
- * progress indication 0..65535.  false when ready (and on other LUNs). */
-bool sim_mmc_busy(struct sim_ctx *c, struct sim_sense *s, uint16_t *progress);
-/* sim_fail() with the SPC-4 progress indication in the sense-key specific bytes
- * (SKSV, bytes 16-17 of fixed sense). */
-uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progress);
-/* MM Capabilities page 2Ah of a recorder LUN, after spc.c filled bytes 0-31: the
- * buffer size, BUF, the maximum and current write speed, the rotation and the write
- * speed descriptors from byte 32; updates the page length.  pc 1 (changeable) gives
- * the same length, zeroed.  Returns the page's length. */
-size_t sim_mmc_page2a(const struct sim_lun *lun, int pc, uint8_t *p);
-
-/* Write parameters page 05h of a recorder LUN for MODE SENSE (0 on other LUNs: the
- * page does not exist there), pc as enum sim_pc of spc.c; and MODE SELECT of it. */
-size_t sim_mmc_page05(const struct sim_lun *lun, int pc, uint8_t *p);
-struct sim_sense sim_mmc_page05_select(struct sim_lun *lun, const uint8_t *page, size_t len);
-
-/* Load / unload the recordable disc of a LUN configured with a recorder medium
- * (rec_media_lookup finds lc->media and it is not on the ISO path).  0 or -1 with
- * err filled. */
-bool sim_mmc_is_recorder_media(const char *media);
-int sim_mmc_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *err, size_t errlen);
-void sim_mmc_lun_close(struct sim_lun *lun);
-/* Name of the disc in the tray, for logs ("dvd+r", "dvd-rom", ...). */
-const char *sim_lun_disc_name(const struct sim_lun *lun);
 
 #endif

@@ -1,6 +1,8 @@
 /* simdrive/scsi/device.c - the SCSI device model: logical units, I_T nexus state, the
  * opcode table and the generic checks every command goes through once before its
- * handler (spc.c).
+ * handler (spc.c, mmc.c), and REPORT SUPPORTED OPERATION CODES, which reports that
+ * table.  Dispatch calls down into the command sets, cmd.c and lun.c; nothing calls
+ * back up into it (device-private.h).
  *
  * Order of the generic checks (SAM-5 §5.14, SPC-4 §5.14 and §4.3.4):
  *   1. logical unit configured?           else 05/25/00 (ANY_LUN ops excepted)
@@ -21,19 +23,22 @@
 #include "fault.h"
 #include "log.h"
 #include "recorder.h"
+#include "wire.h"
 
 /* CDB usage data below: byte 0 opcode, then the bits each command uses.  The
  * CONTROL byte (last) is 00h: NACA and LINK are not supported (SPC-4 §4.3.4.1), so
  * setting them is an invalid field. */
+static uint8_t sim_report_opcodes(struct sim_ctx *c);
+
 static const struct sim_op sim_maintenance_in_sas[] = {
 	{ .name = "REPORT SUPPORTED OPERATION CODES", .cdb_len = 12, .sa = 0x0c,
-	  .fn = sim_spc_report_opcodes, .flags = SIM_OP_DATA_IN,
+	  .fn = sim_report_opcodes, .flags = SIM_OP_DATA_IN,
 	  .usage = { 0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00 } },
 };
 
-/* Recorder-only commands (SIM_OP_RECORDER, handlers in mmc.c; layouts per
- * spec/mmc-subset.md §1).  A LUN backed by an ISO is a read-only drive: for it these
- * opcodes stay unsupported. */
+/* Recorder-only commands (SIM_OP_RECORDER, handlers in mmc.c; CDB layouts of MMC-6 §6).
+ * A LUN backed by an ISO is a read-only drive: for it these opcodes stay unsupported
+ * (doc/simdrive-scsi.md). */
 #define SIM_OP_REC (SIM_OP_RECORDER | SIM_OP_NEEDS_MEDIUM)
 
 static const struct sim_op sim_ops[256] = {
@@ -70,10 +75,10 @@ static const struct sim_op sim_ops[256] = {
 	[0x23] = { .name = "READ FORMAT CAPACITIES", .cdb_len = 10,
 		   .fn = sim_mmc_read_format_capacities, .flags = SIM_OP_REC | SIM_OP_DATA_IN,
 		   .usage = { 0x23, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
-	[0x25] = { .name = "READ CAPACITY(10)", .cdb_len = 10, .fn = sim_mmc_read_capacity_any,
+	[0x25] = { .name = "READ CAPACITY(10)", .cdb_len = 10, .fn = sim_mmc_read_capacity,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   .usage = { 0x25, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00 } },
-	[0x28] = { .name = "READ(10)", .cdb_len = 10, .fn = sim_mmc_read10_any,
+	[0x28] = { .name = "READ(10)", .cdb_len = 10, .fn = sim_mmc_read10,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   .usage = { 0x28, 0x18, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
 	[0x2a] = { .name = "WRITE(10)", .cdb_len = 10, .fn = sim_mmc_write10,
@@ -85,13 +90,13 @@ static const struct sim_op sim_ops[256] = {
 	[0x42] = { .name = "READ SUB-CHANNEL", .cdb_len = 10, .fn = sim_mmc_read_sub_channel,
 		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
 		   .usage = { 0x42, 0x02, 0x40, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0x00 } },
-	[0x43] = { .name = "READ TOC/PMA/ATIP", .cdb_len = 10, .fn = sim_mmc_read_toc_any,
+	[0x43] = { .name = "READ TOC/PMA/ATIP", .cdb_len = 10, .fn = sim_mmc_read_toc,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   /* control b7-6: the pre-MMC format field some hosts still send */
 		   .usage = { 0x43, 0x02, 0x0f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xc0 } },
 	/* Polled by hosts; answered without reporting a unit attention (MMC
 	 * practice for GET CONFIGURATION / GESN, [UNVERIFIED] against MMC-6 text). */
-	[0x46] = { .name = "GET CONFIGURATION", .cdb_len = 10, .fn = sim_mmc_get_configuration_any,
+	[0x46] = { .name = "GET CONFIGURATION", .cdb_len = 10, .fn = sim_mmc_get_configuration,
 		   .flags = SIM_OP_DATA_IN | SIM_OP_ALLOWED_WITH_UA,
 		   .usage = { 0x46, 0x03, 0xff, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
 	[0x4a] = { .name = "GET EVENT STATUS NOTIFICATION", .cdb_len = 10,
@@ -138,7 +143,7 @@ static const struct sim_op sim_ops[256] = {
 		   .flags = SIM_OP_REC, .timeout = 3600,
 		   .usage = { 0xa1, 0x17, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
 			      0x00, 0x00 } },
-	[0xa8] = { .name = "READ(12)", .cdb_len = 12, .fn = sim_mmc_read12_any,
+	[0xa8] = { .name = "READ(12)", .cdb_len = 12, .fn = sim_mmc_read12,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   .usage = { 0xa8, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 			      0x80, 0x00 } },
@@ -181,60 +186,9 @@ const struct sim_op *sim_dev_op(uint8_t opcode)
 const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode)
 {
 	const struct sim_op *op = sim_dev_op(opcode);
-	if (op && (op->flags & SIM_OP_RECORDER) && !(lun && lun->rec))
+	if (op && (op->flags & SIM_OP_RECORDER) && !(lun && lun->recorder))
 		return NULL;
 	return op;
-}
-
-/* ---- failures and replies ---------------------------------------------------- */
-
-uint8_t sim_fail(struct sim_ctx *c, struct sim_sense s)
-{
-	c->sense = s;
-	c->field.valid = false;
-	return SIM_STATUS_CHECK_CONDITION;
-}
-
-static uint8_t sim_fail_at(struct sim_ctx *c, struct sim_sense s, bool cdb,
-			   uint16_t byte, int bit)
-{
-	c->sense = s;
-	c->field = (struct sim_sense_field){
-		.valid = true, .cdb = cdb, .byte = byte,
-		.bpv = bit >= 0, .bit = (uint8_t)(bit >= 0 ? bit : 0),
-	};
-	return SIM_STATUS_CHECK_CONDITION;
-}
-
-uint8_t sim_fail_cdb(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit)
-{
-	return sim_fail_at(c, s, true, byte, bit);
-}
-
-uint8_t sim_fail_param(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int bit)
-{
-	return sim_fail_at(c, s, false, byte, bit);
-}
-
-uint8_t *sim_reply(struct sim_ctx *c, size_t len, uint32_t alloc)
-{
-	free(c->buf);
-	c->buflen = 0;
-	c->buf = calloc(1, len ? len : 1);
-	if (!c->buf)
-		return NULL;
-	c->buflen = (uint32_t)len;
-	c->cmd->spdtl = len < alloc ? (uint32_t)len : alloc;
-	return c->buf;
-}
-
-uint8_t sim_reply_copy(struct sim_ctx *c, const uint8_t *data, size_t len, uint32_t alloc)
-{
-	uint8_t *b = sim_reply(c, len, alloc);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	memcpy(b, data, len);
-	return SIM_STATUS_GOOD;
 }
 
 void sim_cmd_release(struct sim_cmd *cmd)
@@ -247,89 +201,115 @@ void sim_cmd_release(struct sim_cmd *cmd)
 	cmd->sense_len = 0;
 }
 
+/* ---- REPORT SUPPORTED OPERATION CODES (SPC-4 §6.35) -------------------------- */
+
+enum { RSOC_TIMEOUTS_LEN = 12 };
+
+static void sim_put_timeouts(uint8_t *p, const struct sim_op *op)
+{
+	memset(p, 0, RSOC_TIMEOUTS_LEN);
+	wire_put_be16(p, RSOC_TIMEOUTS_LEN - 2);
+	wire_put_be32(p + 4, 1);				/* nominal, s */
+	wire_put_be32(p + 8, op->timeout ? op->timeout : 30);	/* recommended, s */
+}
+
+/* One-command format (SPC-4 §6.35.3): SUPPORT 011b with the CDB usage data, or 001b. */
+static uint8_t sim_rsoc_one(struct sim_ctx *c, const struct sim_op *op, bool rctd,
+			    uint32_t alloc)
+{
+	size_t len = op ? 4 + op->cdb_len + (rctd ? RSOC_TIMEOUTS_LEN : 0) : 4;
+	uint8_t *b = sim_reply(c, len, alloc);
+	if (!b)
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	if (!op) {
+		b[1] = 0x01;			/* not supported */
+		return SIM_STATUS_GOOD;
+	}
+	b[1] = (uint8_t)((rctd ? 0x80 : 0) | 0x03);
+	wire_put_be16(b + 2, op->cdb_len);
+	memcpy(b + 4, op->usage, op->cdb_len);
+	if (rctd)
+		sim_put_timeouts(b + 4 + op->cdb_len, op);
+	return SIM_STATUS_GOOD;
+}
+
+static const struct sim_op *sim_find_sa(const struct sim_op *op, uint16_t sa)
+{
+	for (uint8_t i = 0; i < op->nsas; i++)
+		if (op->sas[i].sa == sa)
+			return &op->sas[i];
+	return NULL;
+}
+
+static void sim_rsoc_descriptor(uint8_t *p, uint8_t opcode, const struct sim_op *op,
+				bool servactv, bool rctd)
+{
+	p[0] = opcode;
+	wire_put_be16(p + 2, servactv ? op->sa : 0);
+	p[5] = (uint8_t)((rctd ? 0x02 : 0) | (servactv ? 0x01 : 0));
+	wire_put_be16(p + 6, op->cdb_len);
+	if (rctd)
+		sim_put_timeouts(p + 8, op);
+}
+
+static uint8_t sim_report_opcodes(struct sim_ctx *c)
+{
+	bool rctd = c->cdb[2] & 0x80;
+	uint8_t options = c->cdb[2] & 0x07;
+	uint8_t req_op = c->cdb[3];
+	uint16_t req_sa = wire_be16(c->cdb + 4);
+	uint32_t alloc = wire_be32(c->cdb + 6);
+	const struct sim_op *op = sim_lun_op(c->lun, req_op);
+
+	switch (options) {
+	case 0x00: {	/* all commands, generated from the dispatch table */
+		size_t dlen = 8 + (rctd ? RSOC_TIMEOUTS_LEN : 0), n = 0;
+		for (unsigned o = 0; o < 256; o++) {
+			const struct sim_op *e = sim_lun_op(c->lun, (uint8_t)o);
+			if (e)
+				n += e->sas ? e->nsas : 1;
+		}
+		uint8_t *b = sim_reply(c, 4 + n * dlen, alloc);
+		if (!b)
+			return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+		wire_put_be32(b, (uint32_t)(n * dlen));
+		uint8_t *p = b + 4;
+		for (unsigned o = 0; o < 256; o++) {
+			const struct sim_op *e = sim_lun_op(c->lun, (uint8_t)o);
+			if (!e)
+				continue;
+			if (!e->sas) {
+				sim_rsoc_descriptor(p, (uint8_t)o, e, false, rctd);
+				p += dlen;
+				continue;
+			}
+			for (uint8_t i = 0; i < e->nsas; i++) {
+				sim_rsoc_descriptor(p, (uint8_t)o, &e->sas[i], true, rctd);
+				p += dlen;
+			}
+		}
+		return SIM_STATUS_GOOD;
+	}
+	case 0x01:	/* by opcode; an opcode with service actions is an error */
+		if (op && op->sas)
+			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 2);
+		return sim_rsoc_one(c, op, rctd, alloc);
+	case 0x02:	/* by opcode and service action; opcode must have them */
+		if (op && !op->sas)
+			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 2);
+		return sim_rsoc_one(c, op ? sim_find_sa(op, req_sa) : NULL, rctd, alloc);
+	case 0x03:	/* by opcode, and service action when it has them (SPC-5) */
+		if (op && op->sas)
+			op = sim_find_sa(op, req_sa);
+		else if (op && req_sa != 0)
+			op = NULL;
+		return sim_rsoc_one(c, op, rctd, alloc);
+	default:
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 2);
+	}
+}
+
 /* ---- logical units, nexuses, unit attentions -------------------------------- */
-
-bool sim_lun_has_disc(const struct sim_lun *lun)
-{
-	return lun && (lun->medium || lun->rec);
-}
-
-bool sim_lun_ready(const struct sim_lun *lun)
-{
-	return sim_lun_has_disc(lun) && lun->tray == SIM_TRAY_CLOSED;
-}
-
-const char *sim_lun_disc_name(const struct sim_lun *lun)
-{
-	if (lun->rec)
-		return rec_medium(lun->rec)->name;
-	return lun->medium ? sim_medium_name(lun->medium) : "empty";
-}
-
-struct sim_sense sim_lun_not_ready_sense(const struct sim_lun *lun)
-{
-	return lun->tray == SIM_TRAY_OPEN ? SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_OPEN
-					  : SIM_SENSE_MEDIUM_NOT_PRESENT_TRAY_CLOSED;
-}
-
-bool sim_lun_prevented(const struct sim_dev *dev, size_t lun_index)
-{
-	for (const struct sim_nexus *n = dev->nexuses; n; n = n->next)
-		if (n->itl[lun_index].prevent)
-			return true;
-	return false;
-}
-
-void sim_ua_raise(struct sim_itl *itl, struct sim_sense s)
-{
-	/* A reset supersedes whatever was queued (SAM-5 §5.14: the initiator has to
-	 * rediscover everything anyway). */
-	if (s.asc == 0x29) {
-		itl->ua[0] = s;
-		itl->nua = 1;
-		return;
-	}
-	for (unsigned i = 0; i < itl->nua; i++)
-		if (itl->ua[i].asc == s.asc && itl->ua[i].ascq == s.ascq)
-			return;
-	if (itl->nua < SIM_UA_MAX)
-		itl->ua[itl->nua++] = s;
-}
-
-bool sim_ua_pop(struct sim_itl *itl, struct sim_sense *out)
-{
-	if (itl->nua == 0)
-		return false;
-	*out = itl->ua[0];
-	memmove(itl->ua, itl->ua + 1, (itl->nua - 1) * sizeof(itl->ua[0]));
-	itl->nua--;
-	return true;
-}
-
-void sim_ua_raise_others(struct sim_dev *dev, size_t lun_index,
-			 const struct sim_nexus *except, struct sim_sense s)
-{
-	for (struct sim_nexus *n = dev->nexuses; n; n = n->next)
-		if (n != except)
-			sim_ua_raise(&n->itl[lun_index], s);
-}
-
-void sim_media_event_all(struct sim_dev *dev, size_t lun_index, enum sim_media_event ev)
-{
-	for (struct sim_nexus *n = dev->nexuses; n; n = n->next)
-		n->itl[lun_index].media_event = (uint8_t)ev;
-}
-
-void sim_lun_encode(uint8_t out[8], uint16_t lun)
-{
-	memset(out, 0, 8);
-	if (lun < 256) {
-		out[1] = (uint8_t)lun;			/* peripheral device addressing */
-	} else {
-		out[0] = (uint8_t)(0x40 | (lun >> 8));	/* flat space addressing */
-		out[1] = (uint8_t)lun;
-	}
-}
 
 static ssize_t sim_lun_index(const struct sim_dev *dev, uint16_t lun)
 {
@@ -345,6 +325,14 @@ static struct sim_nexus *sim_nexus_find(struct sim_dev *dev, uint64_t id)
 		if (n->id == id)
 			return n;
 	return NULL;
+}
+
+uint64_t sim_dev_underruns(const struct sim_dev *dev, uint16_t lun)
+{
+	for (size_t i = 0; i < dev->nluns; i++)
+		if (dev->luns[i].lun == lun && dev->luns[i].recorder)
+			return dev->luns[i].dt.underruns;
+	return 0;
 }
 
 uint64_t sim_dev_now_us(const struct sim_dev *dev)
@@ -481,37 +469,18 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 			snprintf(err, errlen, "lun %u: configured twice", lc->lun);
 			goto fail;
 		}
-		const char *media = lc->media ? lc->media : (lc->file ? "dvd-rom" : "none");
-		int rc;
 		/* The personality first: it decides which media the drive takes.  The
 		 * default drive answers INQUIRY with the device's identification. */
 		sim_personality_default(&lun->pers);
 		memcpy(lun->pers.vendor, dev->vendor, sizeof(lun->pers.vendor));
 		memcpy(lun->pers.product, dev->product, sizeof(lun->pers.product));
 		memcpy(lun->pers.revision, dev->revision, sizeof(lun->pers.revision));
+		int rc;
 		if (lc->personality &&
-		    sim_personality_load(lc->personality, &lun->pers, sub, sizeof(sub)) < 0) {
+		    sim_personality_load(lc->personality, &lun->pers, sub, sizeof(sub)) < 0)
 			rc = -1;
-		} else if (rec_media_lookup(media) &&
-			   !sim_personality_has_medium(&lun->pers, media)) {
-			snprintf(sub, sizeof(sub), "drive %s (%s %s) does not take %s media",
-				 lun->pers.name, lun->pers.vendor, lun->pers.product, media);
-			rc = -1;
-		} else if (sim_mmc_is_recorder_media(media) && lc->file) {
-			snprintf(sub, sizeof(sub), "media %s is recordable: it takes image=, "
-				 "not file=", media);
-			rc = -1;
-		} else if (sim_mmc_is_recorder_media(media) || (lc->image && !lc->file)) {
-			/* A recordable disc, or a read-only view (cd-rom, dvd-rom, bd-rom) of a
-			 * disclog image - e.g. one made by `disclog import` from an ISO. */
-			rc = sim_mmc_lun_open(lun, lc, sub, sizeof(sub));
-		} else if (lc->capacity || lc->image) {
-			snprintf(sub, sizeof(sub), "capacity= needs recordable media, and image= "
-				 "does not go with file= (got %s)", media);
-			rc = -1;
-		} else {
-			rc = sim_medium_open(media, lc->file, &lun->medium, sub, sizeof(sub));
-		}
+		else
+			rc = sim_lun_open(lun, lc, sub, sizeof(sub));
 		if (rc != 0) {
 			snprintf(err, errlen, "lun %u: %s", lc->lun, sub);
 			dev->nluns = i + 1;
@@ -553,10 +522,8 @@ void sim_dev_free(struct sim_dev *dev)
 		free(n->itl);
 		free(n);
 	}
-	for (size_t i = 0; dev->luns && i < dev->nluns; i++) {
-		sim_medium_close(dev->luns[i].medium);
-		sim_mmc_lun_close(&dev->luns[i]);
-	}
+	for (size_t i = 0; dev->luns && i < dev->nluns; i++)
+		sim_lun_close(&dev->luns[i]);
 	free(dev->luns);
 	free(dev->faults);
 	free(dev->target_name);
@@ -637,19 +604,6 @@ void sim_dev_set_observer(struct sim_dev *dev, sim_cmd_observer_fn fn, void *arg
 	dev->observer_arg = arg;
 }
 
-/* The tray opens whatever the host holds (an eject fault: a hand, a power glitch):
- * what was acknowledged stays recorded, medium commands get 02/3A/02 from now on. */
-static void sim_lun_open_tray(struct sim_dev *dev, size_t li)
-{
-	struct sim_lun *lun = &dev->luns[li];
-	if (lun->tray == SIM_TRAY_OPEN)
-		return;
-	lun->tray = SIM_TRAY_OPEN;
-	if (sim_lun_has_disc(lun))
-		sim_media_event_all(dev, li, SIM_MEV_MEDIA_REMOVAL);
-	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray opened", lun->lun);
-}
-
 int sim_dev_set_tray(struct sim_dev *dev, uint16_t lun, bool open, char *err, size_t errlen)
 {
 	ssize_t li = sim_lun_index(dev, lun);
@@ -665,17 +619,10 @@ int sim_dev_set_tray(struct sim_dev *dev, uint16_t lun, bool open, char *err, si
 			snprintf(err, errlen, "LUN %u: medium removal prevented", lun);
 			return -1;
 		}
-		sim_lun_open_tray(dev, (size_t)li);
+		sim_lun_move_tray(dev, (size_t)li, true, NULL);
 		return 0;
 	}
-	if (l->tray == SIM_TRAY_CLOSED)
-		return 0;
-	l->tray = SIM_TRAY_CLOSED;
-	if (sim_lun_has_disc(l)) {
-		sim_ua_raise_others(dev, (size_t)li, NULL, SIM_SENSE_MEDIUM_MAY_HAVE_CHANGED);
-		sim_media_event_all(dev, (size_t)li, SIM_MEV_NEW_MEDIA);
-	}
-	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray closed, %s", l->lun, sim_lun_disc_name(l));
+	sim_lun_move_tray(dev, (size_t)li, false, NULL);
 	return 0;
 }
 
@@ -728,8 +675,8 @@ static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
 			x->fault = eff.fault;
 			if (eff.raise_ua)
 				sim_ua_raise(c->itl, eff.sense);
-			if (eff.eject)
-				sim_lun_open_tray(c->dev, c->lun_index);
+			if (eff.eject)	/* whatever the host holds: a hand, a power glitch */
+				sim_lun_move_tray(c->dev, c->lun_index, true, NULL);
 			if (eff.ignore_speed)
 				c->lun->pers.quirks |= SIM_QUIRK_IGNORE_SPEED;
 			if (eff.no_record)
@@ -874,6 +821,13 @@ void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
 		if (!cmd->dir_in)
 			n = 0;
 		if (n) {
+			/* The buffer handed to the transport holds what it sends and no more
+			 * (doc/simdrive-scsi.md, "Transfer lengths"). */
+			if (c.buflen > n) {
+				uint8_t *shrunk = realloc(c.buf, n);
+				if (shrunk)
+					c.buf = shrunk;
+			}
 			cmd->data_in = c.buf;
 			cmd->data_in_len = n;
 		} else {

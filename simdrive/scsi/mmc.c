@@ -1,13 +1,15 @@
-/* simdrive/scsi/mmc.c - the MMC command layer of a recorder LUN: the discovery, writing
- * and erasing commands of recordable media, answered from the recordable disc model
- * (recorder.h) and its state (struct dl_state, conventions in recorder.h).
+/* simdrive/scsi/mmc.c - the MMC-6 commands: reading (READ(10)/(12), READ CD, READ
+ * CAPACITY), discovery (READ TOC/PMA/ATIP, READ DISC/TRACK INFORMATION, GET
+ * CONFIGURATION, GET EVENT STATUS NOTIFICATION, READ DISC STRUCTURE, ...), writing and
+ * erasing, answered from the one disc model (recorder.h) and its state (struct dl_state,
+ * conventions in recorder.h) - whether the disc is recordable, a read-only view of an
+ * image or a read-only disc over an ISO file.
  *
- * This file parses CDBs and builds responses; every MMC rule about what may be
- * written where lives in recorder.c.  Layouts follow spec/mmc-subset.md §1 (section
- * numbers below refer to it).  Opcodes shared with the read-only drive (READ
- * CAPACITY, READ(10)/(12), READ TOC, GET CONFIGURATION) come through the *_any
- * handlers, which leave ISO-backed LUNs to spc.c untouched; the recorder-only
- * opcodes carry SIM_OP_RECORDER and are unsupported on a read-only drive. */
+ * This file parses CDBs and builds responses; every MMC rule about what may be written
+ * where, page 05h and the transfer length of a WRITE included, lives in recorder.c.
+ * The read-only drive (an ISO LUN, doc/simdrive-scsi.md) reads the same disc model; the
+ * recorder-only opcodes carry SIM_OP_RECORDER and are unsupported there.  Handlers call
+ * cmd.c, lun.c and the drive model, never spc.c or device.c (device-private.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,173 +29,37 @@ static bool mmc_sense_ok(struct sim_sense s)
 	return s.key == SIM_KEY_NO_SENSE && s.asc == 0 && s.ascq == 0;
 }
 
-/* ---- the drive's time: speeds, buffer, long operations (drivetime.h) ----------- */
-
-/* Conditions of the drive's mechanics (§5.2, §6 items 1-3). */
+/* Conditions of the drive's mechanics (doc/simdrive-time.md). */
 #define MMC_SENSE_LONG_WRITE_IN_PROGRESS SIM_SENSE(0x2, 0x04, 0x08)
-#define MMC_SENSE_FORMAT_IN_PROGRESS     SIM_SENSE(0x2, 0x04, 0x04)
 #define MMC_SENSE_LOSS_OF_STREAMING      SIM_SENSE(0x3, 0x0c, 0x09)
 
-/* The drive's write speeds for the disc in the tray (the personality's table for its
- * family, tenths of x, fastest first). */
-static const struct sim_speed_table *mmc_speed_table(const struct sim_lun *lun)
+static uint64_t mmc_dt_now(struct sim_ctx *c)
 {
-	return &lun->pers.speeds[rec_medium(lun->rec)->family];
-}
-
-static unsigned mmc_nspeeds(const struct sim_speed_table *t)
-{
-	unsigned n = 0;
-	while (n < SIM_PERS_MAX_SPEEDS && t->x10[n])
-		n++;
-	return n;
-}
-
-static uint32_t mmc_kbps(const struct sim_lun *lun, double x10)
-{
-	return (uint32_t)(x10 * sim_family_kbps_1x(rec_medium(lun->rec)->family) / 10.0);
-}
-
-/* A requested kB/s rounded down to a step of the table, as drives do (§1.8; the
- * slowest step when below it; 0 = the maximum).  Tenths of x. */
-static uint16_t mmc_speed_select(const struct sim_lun *lun, uint32_t want_kbps)
-{
-	const struct sim_speed_table *t = mmc_speed_table(lun);
-	unsigned n = mmc_nspeeds(t);
-
-	if (n == 0)
-		return 10;
-	if (want_kbps == 0)
-		return t->x10[0];
-	for (unsigned i = 0; i < n; i++)
-		if (mmc_kbps(lun, t->x10[i]) <= want_kbps)
-			return t->x10[i];
-	return t->x10[n - 1];
+	return sim_lun_dt_now(c->dev, c->lun);
 }
 
 static bool mmc_speed_exact(const struct sim_lun *lun, uint32_t want_kbps)
 {
-	const struct sim_speed_table *t = mmc_speed_table(lun);
-	unsigned n = mmc_nspeeds(t);
+	const struct sim_speed_table *t = sim_lun_speed_table(lun);
+	unsigned n = sim_lun_nspeeds(t);
 	for (unsigned i = 0; i < n; i++)
-		if (mmc_kbps(lun, t->x10[i]) == want_kbps)
+		if (sim_lun_kbps(lun, t->x10[i]) == want_kbps)
 			return true;
 	return false;
 }
 
-uint32_t sim_mmc_write_speed(const struct sim_lun *lun)
-{
-	if (!lun->rec)
-		return 0;
-	return mmc_kbps(lun, mmc_speed_select(lun, lun->write_kbps));
-}
-
 static uint32_t mmc_read_speed(const struct sim_lun *lun)
 {
-	return mmc_kbps(lun, mmc_speed_select(lun, lun->read_kbps));
-}
-
-/* Does the burn survive an underrun?  CD and DVD-R/-RW only with BUFE (page 05h
- * byte 2 b6); DVD+R(W), BD and the random media link losslessly (§6 item 3). */
-static bool mmc_underrun_free(const struct rec_disc *d)
-{
-	const struct dl_state *st = rec_state(d);
-	if (!rec_medium(d)->needs_page05)
-		return true;
-	return st->page05_len > 2 && (st->page05[2] & 0x40);
-}
-
-/* The drive model's parameters as they are now: the personality, the medium, the
- * speed selected, page 05h. */
-static void mmc_dt_config(struct sim_lun *lun)
-{
-	struct sim_dt_drive *dt = &lun->dt;
-	const struct rec_media *m = rec_medium(lun->rec);
-	const struct sim_speed_table *t = mmc_speed_table(lun);
-	unsigned n = mmc_nspeeds(t);
-
-	dt->speed.kbps_1x = sim_family_kbps_1x(m->family);
-	dt->speed.frame_bytes = m->family == REC_CD ? 2352 : 2048;
-	dt->speed.fast_x10 = n ? t->x10[0] : 10;
-	dt->speed.slow_x10 = n ? t->x10[n - 1] : 10;
-	dt->speed.cav = t->rotation == SIM_ROT_CAV;
-	dt->speed.capacity = rec_state(lun->rec)->capacity;
-	dt->speed.sel_x10 = mmc_speed_select(lun, lun->write_kbps);
-	dt->buffer_bytes = lun->pers.buffer_bytes[m->family];
-	dt->underrun_free = mmc_underrun_free(lun->rec);
-	dt->detect_underrun = dt->clock && dt->clock->scale > 0.0;
-}
-
-/* The recorder stamps its records with the drive's clock: the time set for the
- * operation under way (a WRITE's data in the buffer, the end of a flush), else now. */
-static uint64_t mmc_vclock(void *arg)
-{
-	const struct sim_lun *lun = arg;
-	if (lun->dt.stamp_us)
-		return lun->dt.stamp_us;
-	return lun->dt.clock ? sim_dt_now(lun->dt.clock) : 0;
-}
-
-/* Bring the drive up to the clock before a command looks at it (what happened
- * meanwhile is logged) and take the parameters in force.  Returns the virtual now. */
-static uint64_t mmc_dt_now(struct sim_ctx *c)
-{
-	struct sim_lun *lun = c->lun;
-	struct sim_dt_drive *dt = &lun->dt;
-	uint64_t now = sim_dt_now(&c->dev->clock);
-
-	switch (sim_dt_advance(dt, now)) {
-	case SIM_DT_EV_UNDERRUN:
-		SIM_INFO(SIM_LOGS_SCSI, "lun %u: buffer underrun at LBA %.0f (%.3f s): recording "
-			 "paused, underrun-free (%" PRIu64 " so far)", lun->lun, dt->underrun_lba,
-			 (double)dt->underrun_at / 1e6, dt->underruns);
-		break;
-	case SIM_DT_EV_LOSS_OF_STREAMING:
-		SIM_INFO(SIM_LOGS_SCSI, "lun %u: buffer underrun at LBA %.0f (%.3f s) without BUFE: "
-			 "loss of streaming, WRITEs fail until the track is ended", lun->lun,
-			 dt->underrun_lba, (double)dt->underrun_at / 1e6);
-		break;
-	case SIM_DT_EV_NONE:
-		break;
-	}
-	mmc_dt_config(lun);
-	return now;
-}
-
-static struct sim_sense mmc_op_sense(enum sim_dt_op op)
-{
-	return op == SIM_DT_OP_BLANK || op == SIM_DT_OP_FORMAT ? MMC_SENSE_FORMAT_IN_PROGRESS
-							       : MMC_SENSE_LONG_WRITE_IN_PROGRESS;
-}
-
-bool sim_mmc_busy(struct sim_ctx *c, struct sim_sense *s, uint16_t *progress)
-{
-	if (!c->lun || !c->lun->rec)
-		return false;
-	uint64_t now = mmc_dt_now(c);
-	enum sim_dt_op op = sim_dt_op_busy(&c->lun->dt, now);
-	if (op == SIM_DT_OP_NONE)
-		return false;
-	*s = mmc_op_sense(op);
-	*progress = sim_dt_progress(&c->lun->dt, now);
-	return true;
-}
-
-uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progress)
-{
-	/* SPC-4 §4.5.2.4.4: SKSV set, the progress indication in the last two bytes. */
-	c->sense = s;
-	c->field = (struct sim_sense_field){ .valid = true, .byte = progress };
-	return SIM_STATUS_CHECK_CONDITION;
+	return sim_lun_kbps(lun, sim_lun_speed_select(lun, lun->read_kbps));
 }
 
 /* Commands that need the mechanism wait while a long operation runs: NOT READY with
- * the progress, and the host polls (§6 item 1). */
+ * the progress, and the host polls (doc/simdrive-time.md). */
 static bool mmc_refuse_busy(struct sim_ctx *c, uint8_t *status)
 {
 	struct sim_sense s;
 	uint16_t progress;
-	if (!sim_mmc_busy(c, &s, &progress))
+	if (!sim_lun_busy(c->dev, c->lun, &s, &progress))
 		return false;
 	*status = sim_fail_progress(c, s, progress);
 	return true;
@@ -214,7 +80,7 @@ static void mmc_complete_at(struct sim_ctx *c, uint64_t end, bool immed)
 }
 
 /* A long operation from now to end: the drive is busy meanwhile (TEST UNIT READY and
- * REQUEST SENSE report it with progress, §1.1). */
+ * REQUEST SENSE report it with progress, doc/simdrive-time.md). */
 static uint8_t mmc_long_op(struct sim_ctx *c, enum sim_dt_op op, uint64_t now, uint64_t end,
 			   bool immed)
 {
@@ -227,75 +93,9 @@ static uint8_t mmc_long_op(struct sim_ctx *c, enum sim_dt_op op, uint64_t now, u
 	return SIM_STATUS_GOOD;
 }
 
-uint64_t sim_dev_underruns(const struct sim_dev *dev, uint16_t lun)
-{
-	for (size_t i = 0; i < dev->nluns; i++)
-		if (dev->luns[i].lun == lun && dev->luns[i].rec)
-			return dev->luns[i].dt.underruns;
-	return 0;
-}
-
-size_t sim_mmc_page2a(const struct sim_lun *lun, int pc, uint8_t *p)
-{
-	const struct sim_speed_table *t = mmc_speed_table(lun);
-	unsigned n = mmc_nspeeds(t);
-	uint8_t rot = t->rotation == SIM_ROT_CAV ? 0x01 : 0x00;
-
-	memset(p + 32, 0, 4 * n);
-	p[1] = (uint8_t)(0x1e + 4 * n);
-	if (pc == 1)			/* changeable: nothing */
-		return 32 + 4 * n;
-	p[4] |= 0x80;			/* BUF: underrun-free recording (BUFE) */
-	uint32_t kib = lun->pers.buffer_bytes[rec_medium(lun->rec)->family] / 1024;
-	wire_put_be16(p + 12, kib > 0xffff ? 0xffff : (uint16_t)kib);
-	/* 16-bit kB/s fields: BD speeds saturate. */
-	uint32_t max = n ? mmc_kbps(lun, t->x10[0]) : 0, cur = sim_mmc_write_speed(lun);
-	wire_put_be16(p + 18, max > 0xffff ? 0xffff : (uint16_t)max);	/* obsolete */
-	wire_put_be16(p + 20, cur > 0xffff ? 0xffff : (uint16_t)cur);	/* obsolete */
-	p[27] = rot;			/* rotation control selected */
-	wire_put_be16(p + 28, cur > 0xffff ? 0xffff : (uint16_t)cur);
-	wire_put_be16(p + 30, (uint16_t)n);
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t k = mmc_kbps(lun, t->x10[i]);
-		p[32 + 4 * i + 1] = rot;
-		wire_put_be16(p + 32 + 4 * i + 2, k > 0xffff ? 0xffff : (uint16_t)k);
-	}
-	return 32 + 4 * n;
-}
-
-/* ---- LUN setup --------------------------------------------------------------- */
-
-bool sim_mmc_is_recorder_media(const char *media)
-{
-	const struct rec_media *m = media ? rec_media_lookup(media) : NULL;
-	return m && m->writable;
-}
-
-int sim_mmc_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *err, size_t errlen)
-{
-	struct rec_config cfg = {
-		.media = lc->media, .capacity = lc->capacity, .image = lc->image,
-		.vclock = mmc_vclock, .vclock_arg = lun,
-		.write_types = lun->pers.write_types,
-	};
-	sim_dt_drive_init(&lun->dt, lun->dt.clock ? sim_dt_now(lun->dt.clock) : 0);
-	lun->rec = rec_disc_new(&cfg, err, errlen);
-	if (!lun->rec)
-		return -1;
-	mmc_dt_config(lun);
-	return 0;
-}
-
-void sim_mmc_lun_close(struct sim_lun *lun)
-{
-	if (lun->rec)
-		rec_disc_free(lun->rec);
-	lun->rec = NULL;
-}
-
 /* ---- addresses ----------------------------------------------------------------- */
 
-/* LBA to binary MSF (§1.6, §4.4): LBA 0 is 00:02:00; negative LBAs (lead-in) wrap
+/* LBA to binary MSF (ECMA-130 §14.2): LBA 0 is 00:02:00; negative LBAs (lead-in) wrap
  * into minutes 90-99. */
 static void mmc_msf(int32_t lba, uint8_t msf[3])
 {
@@ -324,65 +124,76 @@ static bool mmc_is_cd(const struct rec_disc *d)
 	return rec_medium(d)->family == REC_CD;
 }
 
-/* ---- READ CAPACITY, READ(10)/(12) (§1.6, §1.10) ------------------------------ */
+/* ---- READ CAPACITY, READ(10)/(12) (MMC-6; SBC-3 for the shared fields) ---------- */
 
-uint8_t sim_mmc_read_capacity_any(struct sim_ctx *c)
+/* The last readable LBA and 2048 (a blank disc: 0, doc/simdrive-recorder.md).  PMI=0
+ * with an LBA is invalid (SBC-3). */
+uint8_t sim_mmc_read_capacity(struct sim_ctx *c)
 {
-	if (!c->lun->rec)
-		return sim_mmc_read_capacity(c);
-	if (!(c->cdb[8] & 0x01) && wire_be32(c->cdb + 2) != 0)	/* PMI=0 with an LBA */
+	if (!(c->cdb[8] & 0x01) && wire_be32(c->cdb + 2) != 0)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, -1);
-	int32_t last = rec_last_readable(c->lun->rec);
+	int32_t last = rec_last_readable(c->lun->disc);
 	uint8_t b[8];
-	wire_put_be32(b, last < 0 ? 0 : (uint32_t)last);	/* blank: 0 [PROJECT DECISION] */
+	wire_put_be32(b, last < 0 ? 0 : (uint32_t)last);
 	wire_put_be32(b + 4, MMC_BLOCK);
 	return sim_reply_copy(c, b, sizeof(b), sizeof(b));
 }
 
+/* SPDTL is blocks x 2048, but the drive reads only the blocks that the min(SPDTL, EDTL)
+ * bytes the transport will send need, into a buffer of that size (doc/simdrive-scsi.md,
+ * "Transfer lengths"): a READ(12) of 262144 blocks with an EDTL of 2048 reads one block.
+ * The range is checked first and whole (SBC-3 §4.5: an LBA past the last one, or a range
+ * running past it), so the answer does not depend on the EDTL. */
 static uint8_t mmc_read(struct sim_ctx *c, uint32_t lba, uint32_t blocks, uint16_t len_byte)
 {
+	int64_t end = (int64_t)rec_last_readable(c->lun->disc) + 1;
+	if ((int64_t)lba >= end || (int64_t)lba + blocks > end)
+		return sim_fail(c, SIM_SENSE_LBA_OUT_OF_RANGE);
 	uint64_t bytes = (uint64_t)blocks * MMC_BLOCK;
 	if (bytes > UINT32_MAX)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, len_byte, -1);
-	if (blocks == 0) {
-		/* A zero-length read still names an LBA: past the readable end it is out of
-		 * range, as on the ROM path (SBC-3 §4.5; iscsi-test-cu Read10.ZeroBlocks). */
-		int64_t end = (int64_t)rec_last_readable(c->lun->rec) + 1;
-		if ((int64_t)lba >= end)
-			return sim_fail(c, SIM_SENSE_LBA_OUT_OF_RANGE);
-		c->cmd->spdtl = 0;
+	uint32_t want = sim_data_in_want(c, bytes);
+	if (want > SIM_DATA_IN_CAP)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, len_byte, -1);
+	c->cmd->spdtl = (uint32_t)bytes;
+	if (want == 0)
 		return SIM_STATUS_GOOD;
-	}
-	uint8_t *buf = malloc((size_t)bytes);
-	if (!buf)
+	/* The blocks that hold the first `want` bytes, read into the reply itself unless
+	 * the EDTL cuts a block. */
+	uint32_t n = (want + MMC_BLOCK - 1) / MMC_BLOCK;
+	uint8_t *b = sim_reply_bulk(c, (uint32_t)bytes, want);
+	uint8_t *blk = want % MMC_BLOCK ? malloc((size_t)n * MMC_BLOCK) : b;
+	if (!b || !blk) {
+		if (blk != b)
+			free(blk);
 		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	struct sim_sense s = rec_read(c->lun->rec, (int32_t)lba, blocks, buf);
+	}
+	struct sim_sense s = rec_read(c->lun->disc, (int32_t)lba, n, blk);
+	if (blk != b) {
+		memcpy(b, blk, want);
+		free(blk);
+	}
 	if (!mmc_sense_ok(s)) {
-		free(buf);
+		if (s.key == SIM_SENSE_UNRECOVERED_READ.key && s.asc == SIM_SENSE_UNRECOVERED_READ.asc) {
+			c->has_info = true;	/* INFORMATION: the first LBA of the range */
+			c->info = lba;
+		}
 		return sim_fail(c, s);
 	}
-	free(c->buf);
-	c->buf = buf;
-	c->buflen = (uint32_t)bytes;
-	c->cmd->spdtl = (uint32_t)bytes;
 	return SIM_STATUS_GOOD;
 }
 
-uint8_t sim_mmc_read10_any(struct sim_ctx *c)
+uint8_t sim_mmc_read10(struct sim_ctx *c)
 {
-	if (!c->lun->rec)
-		return sim_mmc_read10(c);
 	return mmc_read(c, wire_be32(c->cdb + 2), wire_be16(c->cdb + 7), 7);
 }
 
-uint8_t sim_mmc_read12_any(struct sim_ctx *c)
+uint8_t sim_mmc_read12(struct sim_ctx *c)
 {
-	if (!c->lun->rec)
-		return sim_mmc_read12(c);
 	return mmc_read(c, wire_be32(c->cdb + 2), wire_be32(c->cdb + 6), 6);
 }
 
-/* ---- READ DISC INFORMATION (51h, §1.6) ---------------------------------------- */
+/* ---- READ DISC INFORMATION (51h, MMC-6) ----------------------------------------- */
 
 enum { RDI_LEN = 34 };
 
@@ -391,7 +202,7 @@ enum { RDI_LEN = 34 };
 uint8_t sim_mmc_read_disc_info(struct sim_ctx *c)
 {
 	uint16_t alloc = wire_be16(c->cdb + 7);
-	const struct rec_disc *d = c->lun->rec;
+	const struct rec_disc *d = c->lun->disc;
 	const struct dl_state *st = rec_state(d);
 	uint8_t b[RDI_LEN];
 
@@ -429,7 +240,7 @@ uint8_t sim_mmc_read_disc_info(struct sim_ctx *c)
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* ---- READ TRACK INFORMATION (52h, §1.6) --------------------------------------- */
+/* ---- READ TRACK INFORMATION (52h, MMC-6) ---------------------------------------- */
 
 enum { RTI_LEN = 48 };
 
@@ -448,7 +259,7 @@ static const struct dl_track *mmc_track_by_number(const struct dl_state *st, uin
 	return NULL;
 }
 
-/* The track READ TRACK INFORMATION addresses, or NULL (§1.6: 00b LBA, 01b track
+/* The track READ TRACK INFORMATION addresses, or NULL (MMC-6: 00b LBA, 01b track
  * number with FFh = the invisible / incomplete track, 10b session). */
 static const struct dl_track *mmc_rti_track(const struct dl_state *st, uint8_t type,
 					    uint32_t addr)
@@ -485,7 +296,7 @@ uint8_t sim_mmc_read_track_info(struct sim_ctx *c)
 	uint8_t type = c->cdb[1] & 0x03;
 	uint32_t addr = wire_be32(c->cdb + 2);
 	uint16_t alloc = wire_be16(c->cdb + 7);
-	const struct dl_state *st = rec_state(c->lun->rec);
+	const struct dl_state *st = rec_state(c->lun->disc);
 
 	if (c->cdb[1] & 0x04)		/* Open: not supported [PROJECT DECISION] */
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 2);
@@ -520,12 +331,12 @@ uint8_t sim_mmc_read_track_info(struct sim_ctx *c)
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* ---- READ TOC/PMA/ATIP (43h, §1.6) -------------------------------------------- */
+/* ---- READ TOC/PMA/ATIP (43h, MMC-6) --------------------------------------------- */
 
 #define TOC_ADR_Q        0x10	/* ADR 1: Q sub-channel position */
 #define TOC_ADR_MODE5    0x50	/* ADR 5: B0 pointer */
 #define TOC_LEADOUT      0xaa
-/* ATIP lead-in start of the simulated CD-R/RW: 97:26:65 (§1.6, the blank disc's
+/* ATIP lead-in start of the simulated CD-R/RW: 97:26:65 (doc/simdrive-recorder.md, the blank disc's
  * leadin_lba of recorder.h).  [PROJECT DECISION: one value for every disc] */
 #define ATIP_LEADIN_LBA  (-11635)
 
@@ -623,7 +434,7 @@ static uint8_t mmc_toc_session_info(struct sim_ctx *c, const struct dl_state *st
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* One 11-byte raw TOC entry (§1.6 format 2). */
+/* One 11-byte raw TOC entry (READ TOC format 0010b, MMC-6). */
 static size_t mmc_raw_entry(uint8_t *p, uint16_t session, uint8_t adr_ctl, uint8_t point,
 			    const uint8_t msf[3], uint8_t zero, const uint8_t pmsf[3])
 {
@@ -690,7 +501,7 @@ static uint8_t mmc_toc_raw(struct sim_ctx *c, const struct rec_disc *d,
 	return rc;
 }
 
-/* ATIP (§1.6 format 4): CD-R/RW only. */
+/* ATIP (READ TOC format 0100b, MMC-6): CD-R/RW only. */
 static uint8_t mmc_toc_atip(struct sim_ctx *c, const struct rec_disc *d,
 			    const struct dl_state *st, uint16_t alloc)
 {
@@ -708,18 +519,21 @@ static uint8_t mmc_toc_atip(struct sim_ctx *c, const struct rec_disc *d,
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-uint8_t sim_mmc_read_toc_any(struct sim_ctx *c)
+uint8_t sim_mmc_read_toc(struct sim_ctx *c)
 {
-	if (!c->lun->rec)
-		return sim_mmc_read_toc(c);
 	bool msf = c->cdb[1] & 0x02;
 	uint8_t format = c->cdb[2] & 0x0f;
 	uint16_t alloc = wire_be16(c->cdb + 7);
-	const struct rec_disc *d = c->lun->rec;
+	const struct rec_disc *d = c->lun->disc;
 	const struct dl_state *st = rec_state(d);
 
 	if (format == 0 && (c->cdb[9] >> 6))	/* SFF-8020 format in the control byte */
 		format = c->cdb[9] >> 6;
+	/* The read-only drive answers the formatted TOC and the session information only,
+	 * as it always has (doc/simdrive-scsi.md); the raw TOC and the ATIP come with the
+	 * recorder. */
+	if (!c->lun->recorder && format > 0x01)
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 3);
 	switch (format) {
 	case 0x00: return mmc_toc_formatted(c, st, msf, c->cdb[6] ? c->cdb[6] : 1, alloc);
 	case 0x01: return mmc_toc_session_info(c, st, msf, alloc);
@@ -729,7 +543,7 @@ uint8_t sim_mmc_read_toc_any(struct sim_ctx *c)
 	}
 }
 
-/* ---- GET CONFIGURATION (46h, §1.4) -------------------------------------------- */
+/* ---- GET CONFIGURATION (46h, MMC-6; features of MMC-6 §5) ------------------------ */
 
 /* What the features describe: the recorder's disc when the tray holds it closed. */
 struct mmc_view {
@@ -739,7 +553,9 @@ struct mmc_view {
 	uint16_t                profile;
 };
 
-/* Profiles the recorder presents, highest first (MMC-6 table 87). */
+/* The one profile table: every profile a drive can present, highest first (MMC-6
+ * table 87).  A drive lists those its personality takes (mmc_profile_supported): all of
+ * them for the default recorder, DVD-ROM and CD-ROM for the read-only drive (lun.c). */
 static const uint16_t mmc_drive_profiles[] = {
 	REC_PROFILE_BD_RE, REC_PROFILE_BD_R, REC_PROFILE_BD_ROM,
 	REC_PROFILE_DVD_PLUS_R_DL, REC_PROFILE_DVD_PLUS_R, REC_PROFILE_DVD_PLUS_RW,
@@ -758,11 +574,17 @@ enum mmc_cur {
 
 #define MMC_PROFILES(...) ((const uint16_t[]){ __VA_ARGS__, 0 })
 
+/* The recordable CDs, and every disc a read feature reads: CD Read is current with a
+ * CD-ROM as with a CD-R/RW, DVD Read with a DVD-ROM, BD Read with a BD-ROM (MMC-6: a
+ * feature is current when the medium in the drive allows its use). */
 #define MMC_CD_PROFILES  MMC_PROFILES(REC_PROFILE_CD_R, REC_PROFILE_CD_RW)
-#define MMC_DVD_PROFILES MMC_PROFILES(REC_PROFILE_DVD_R, REC_PROFILE_DVD_RW_RO,            \
-				      REC_PROFILE_DVD_RW_SEQ, REC_PROFILE_DVD_PLUS_RW,      \
-				      REC_PROFILE_DVD_PLUS_R, REC_PROFILE_DVD_PLUS_R_DL)
+#define MMC_CD_READ_PROFILES MMC_PROFILES(REC_PROFILE_CD_ROM, REC_PROFILE_CD_R, REC_PROFILE_CD_RW)
+#define MMC_DVD_PROFILES MMC_PROFILES(REC_PROFILE_DVD_ROM, REC_PROFILE_DVD_R,               \
+				      REC_PROFILE_DVD_RW_RO, REC_PROFILE_DVD_RW_SEQ,        \
+				      REC_PROFILE_DVD_PLUS_RW, REC_PROFILE_DVD_PLUS_R,      \
+				      REC_PROFILE_DVD_PLUS_R_DL)
 #define MMC_BD_PROFILES  MMC_PROFILES(REC_PROFILE_BD_R, REC_PROFILE_BD_RE)
+#define MMC_BD_READ_PROFILES MMC_PROFILES(REC_PROFILE_BD_ROM, REC_PROFILE_BD_R, REC_PROFILE_BD_RE)
 
 struct mmc_feature {
 	uint16_t        code;
@@ -862,7 +684,7 @@ static size_t mmc_feat_random_writable(const struct mmc_view *v, uint8_t *p)
 	return 12;
 }
 
-/* Data block types with a size (§4.5) as the bitmap of 0021h / 002Dh. */
+/* Data block types with a size (page 05h, MMC-6 §7.5) as the bitmap of 0021h / 002Dh. */
 static uint16_t mmc_dbt_bitmap(void)
 {
 	uint16_t m = 0;
@@ -947,7 +769,7 @@ static size_t mmc_feat_streaming(const struct mmc_view *v, uint8_t *p)
 	return 4;
 }
 
-/* Ascending code order (§1.4). */
+/* Ascending code order (MMC-6: GET CONFIGURATION returns features by code). */
 static const struct mmc_feature mmc_features[] = {
 	{ 0x0000, 0, true,  MMC_CUR_ALWAYS,   NULL, mmc_feat_profiles },	/* Profile List */
 	{ 0x0001, 2, true,  MMC_CUR_ALWAYS,   NULL, mmc_feat_core },		/* Core */
@@ -955,7 +777,7 @@ static const struct mmc_feature mmc_features[] = {
 	{ 0x0003, 2, true,  MMC_CUR_ALWAYS,   NULL, mmc_feat_removable },	/* Removable Medium */
 	{ 0x0010, 0, false, MMC_CUR_LOADED,   NULL, mmc_feat_random_readable },	/* Random Readable */
 	{ 0x001d, 0, false, MMC_CUR_PROFILES, MMC_CD_PROFILES, mmc_feat_empty },	/* Multi-Read */
-	{ 0x001e, 2, false, MMC_CUR_PROFILES, MMC_CD_PROFILES, mmc_feat_zero4 },	/* CD Read */
+	{ 0x001e, 2, false, MMC_CUR_PROFILES, MMC_CD_READ_PROFILES, mmc_feat_zero4 },	/* CD Read */
 	{ 0x001f, 1, false, MMC_CUR_PROFILES, MMC_DVD_PROFILES, mmc_feat_zero4 },	/* DVD Read */
 	{ 0x0020, 0, false, MMC_CUR_PROFILES, MMC_PROFILES(REC_PROFILE_BD_RE),
 	  mmc_feat_random_writable },						/* Random Writable */
@@ -979,7 +801,7 @@ static const struct mmc_feature mmc_features[] = {
 	{ 0x002f, 1, false, MMC_CUR_PROFILES,
 	  MMC_PROFILES(REC_PROFILE_DVD_R, REC_PROFILE_DVD_RW_SEQ), mmc_feat_dvd_r_write },	/* DVD-R/-RW */
 	{ 0x0038, 0, false, MMC_CUR_BDR_POW,  NULL, mmc_feat_zero4 },	/* BD-R Pseudo-Overwrite */
-	{ 0x0040, 1, false, MMC_CUR_PROFILES, MMC_BD_PROFILES, mmc_feat_bd_read },	/* BD Read */
+	{ 0x0040, 1, false, MMC_CUR_PROFILES, MMC_BD_READ_PROFILES, mmc_feat_bd_read },	/* BD Read */
 	{ 0x0041, 1, false, MMC_CUR_PROFILES, MMC_BD_PROFILES, mmc_feat_bd_write },	/* BD Write */
 	{ 0x0100, 0, true,  MMC_CUR_ALWAYS,   NULL, mmc_feat_empty },		/* Power Management */
 	{ 0x0107, 3, false, MMC_CUR_WRITABLE, NULL, mmc_feat_streaming },	/* Real Time Streaming */
@@ -987,18 +809,29 @@ static const struct mmc_feature mmc_features[] = {
 
 #define MMC_NFEATURES (sizeof(mmc_features) / sizeof(mmc_features[0]))
 
+/* Does the drive write any medium (the read-only drive does not)? */
+static bool mmc_drive_writes(const struct sim_lun *lun)
+{
+	for (size_t i = 0; i < rec_media_count; i++)
+		if (rec_media_table[i].writable &&
+		    sim_personality_has_medium(&lun->pers, rec_media_table[i].name))
+			return true;
+	return false;
+}
+
 /* Is the feature part of this drive at all (personality.h)?  Media features need a
- * profile the drive takes, the read features a family it reads; CD TAO needs the
- * TAO write type, CD Mastering SAO or RAW. */
+ * profile the drive takes (Multi-Read a recordable CD's), the read features a family
+ * it reads; CD TAO needs the TAO write type, CD Mastering SAO or RAW; Real Time
+ * Streaming a drive that writes. */
 static bool mmc_feature_present(const struct mmc_feature *f, const struct mmc_view *v)
 {
 	const struct sim_personality *pers = &v->lun->pers;
 	switch (f->code) {
-	case 0x001d:
 	case 0x001e: return sim_personality_takes_family(pers, REC_CD);
 	case 0x001f: return sim_personality_takes_family(pers, REC_DVD);
 	case 0x0040: return sim_personality_takes_family(pers, REC_BD);
 	case 0x0038: return mmc_profile_supported(v->lun, REC_PROFILE_BD_R);
+	case 0x0107: return mmc_drive_writes(v->lun);
 	case 0x002d:
 		if (!(pers->write_types & SIM_WT_TAO))
 			return false;
@@ -1036,10 +869,26 @@ static bool mmc_feature_current(const struct mmc_feature *f, const struct mmc_vi
 	return false;
 }
 
-uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c)
+/* RT 00b: every feature from start on; 01b: only current ones; 10b: just start. */
+static bool mmc_feature_selected(uint8_t rt, uint16_t start, uint16_t code, bool current)
 {
-	if (!c->lun->rec)
-		return sim_mmc_get_configuration(c);
+	if (rt == 0x02 ? code != start : code < start)
+		return false;
+	return rt != 0x01 || current;
+}
+
+/* The 4-byte feature header before a body of body_len bytes; returns 4 + body_len. */
+static size_t mmc_feature_header(uint8_t *p, uint16_t code, uint8_t version, bool persistent,
+				 bool current, size_t body_len)
+{
+	wire_put_be16(p, code);
+	p[2] = (uint8_t)(version << 2 | (persistent ? 0x02 : 0) | (current ? 0x01 : 0));
+	p[3] = (uint8_t)body_len;
+	return 4 + body_len;
+}
+
+uint8_t sim_mmc_get_configuration(struct sim_ctx *c)
+{
 	uint8_t rt = c->cdb[1] & 0x03;
 	uint16_t start = wire_be16(c->cdb + 2);
 	uint16_t alloc = wire_be16(c->cdb + 7);
@@ -1050,7 +899,7 @@ uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c)
 	if (rt == 0x03)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 1);
 	if (sim_lun_ready(c->lun)) {
-		v.disc = c->lun->rec;
+		v.disc = c->lun->disc;
 		v.media = rec_medium(v.disc);
 		v.profile = rec_state(v.disc)->profile;
 	}
@@ -1061,93 +910,53 @@ uint8_t sim_mmc_get_configuration_any(struct sim_ctx *c)
 			continue;
 		bool cur = mmc_feature_current(f, &v);
 
-		if (!sim_feature_selected(rt, start, f->code, cur))
+		if (!mmc_feature_selected(rt, start, f->code, cur))
 			continue;
 		uint8_t *p = data + pos;
-		pos += sim_feature_header(p, f->code, f->version, f->persistent, cur, f->body(&v, p + 4));
+		pos += mmc_feature_header(p, f->code, f->version, f->persistent, cur, f->body(&v, p + 4));
 	}
 	wire_put_be32(data, (uint32_t)(pos - 4));
 	wire_put_be16(data + 6, v.profile);
 	return sim_reply_copy(c, data, pos, alloc);
 }
 
-/* ---- Mode page 05h (§1.2) ------------------------------------------------------ */
-
-size_t sim_mmc_page05(const struct sim_lun *lun, int pc, uint8_t *p)
-{
-	if (!lun->rec || pc < 0 || pc > 2)
-		return 0;
-	return rec_page05(lun->rec, (enum rec_page_control)pc, p);
-}
-
-struct sim_sense sim_mmc_page05_select(struct sim_lun *lun, const uint8_t *page, size_t len)
-{
-	return rec_page05_select(lun->rec, page, len);
-}
-
-/* ---- WRITE(10)/(12) (§1.7, transfer length §4.6) ------------------------------ */
-
-/* Bytes the transfer must carry: the block size at each LBA summed (a SAO write may
- * cross cue-sheet fragments); 0 blocks = 0 bytes.  Stops once above `limit`.
- * Returns false when some LBA has no write state (05/2C/00). */
-static bool mmc_write_bytes(const struct rec_disc *d, int32_t lba, uint32_t n, uint64_t limit,
-			    uint64_t *out)
-{
-	const struct dl_state *st = rec_state(d);
-	uint64_t sum = 0;
-
-	*out = 0;
-	if (n == 0)
-		return true;
-	uint32_t bpb = rec_write_block_size(d, lba);
-	if (!bpb)
-		return false;
-	bool sao = mmc_is_cd(d) && st->page05_len > 2 && (st->page05[2] & 0x0f) == 2;
-	if (!sao) {
-		*out = (uint64_t)bpb * n;
-		return true;
-	}
-	sum = bpb;
-	for (uint32_t i = 1; i < n && sum <= limit; i++) {
-		uint32_t b = rec_write_block_size(d, (int32_t)((int64_t)lba + i));
-		if (!b)
-			return false;
-		sum += b;
-	}
-	*out = sum;
-	return true;
-}
+/* ---- WRITE(10)/(12) ---------------------------------------------------------------- */
 
 static uint8_t mmc_write(struct sim_ctx *c, uint32_t lba, uint32_t n, uint16_t len_byte,
 			 bool streaming)
 {
-	struct rec_disc *d = c->lun->rec;
+	struct rec_disc *d = c->lun->disc;
 	const struct sim_cmd *cmd = c->cmd;
 	uint64_t expected;
 	uint8_t status;
 
 	if (mmc_refuse_busy(c, &status))	/* after IMMED SYNC/CLOSE: 02/04/08 */
 		return status;
-	if (!mmc_write_bytes(d, (int32_t)lba, n, cmd->edtl, &expected))
-		return sim_fail(c, SIM_SENSE_COMMAND_SEQUENCE_ERROR);
-	/* §4.6: the expected and the received data must both be blocks x block size;
-	 * nothing is recorded otherwise. */
-	if (expected != cmd->edtl || expected != cmd->data_out_len ||
-	    (expected && !cmd->data_out))
-		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, len_byte, -1);
+	struct rec_write_req w = {
+		.lba = (int32_t)lba, .nblocks = n, .data = cmd->data_out, .len = cmd->data_out_len,
+		.edtl = cmd->edtl, .opcode = c->cdb[0], .streaming = streaming,
+		.fua = c->cdb[1] & 0x08, .no_record = c->fault_no_record,
+	};
+	/* The transfer length rule is the drive model's (recorder.c); a wrong length points
+	 * at the CDB's transfer length field. */
+	struct sim_sense s = rec_write_length(d, &w, &expected);
+	if (s.key == SIM_SENSE_INVALID_FIELD_IN_CDB.key && s.asc == SIM_SENSE_INVALID_FIELD_IN_CDB.asc)
+		return sim_fail_cdb(c, s, len_byte, -1);
+	if (!mmc_sense_ok(s))
+		return sim_fail(c, s);
 	c->cmd->spdtl = (uint32_t)expected;
 	if (n == 0)
 		return SIM_STATUS_GOOD;
 
 	/* The drive's time (drivetime.h, doc/simdrive-time.md): a WRITE waits for room in
-	 * the buffer; after an underrun without BUFE the burn is lost (§6 items 2-3). */
+	 * the buffer; after an underrun without BUFE the burn is lost. */
 	struct sim_lun *lun = c->lun;
 	uint64_t now = mmc_dt_now(c);
 	if (lun->dt.lost_streaming)
 		return sim_fail(c, MMC_SENSE_LOSS_OF_STREAMING);
 	uint64_t need = expected < lun->dt.buffer_bytes ? expected : lun->dt.buffer_bytes;
 	if ((lun->pers.quirks & SIM_QUIRK_BUSY_WHEN_FULL) && sim_dt_free_bytes(&lun->dt) < need) {
-		/* The host retries (§6 item 2); at scale 0 its wait is the drain time. */
+		/* The host retries; at scale 0 its wait is the drain time. */
 		sim_dt_start(&lun->dt, now);
 		sim_dt_clock_advance(&c->dev->clock, now + sim_dt_room_wait(&lun->dt, need));
 		return sim_fail(c, MMC_SENSE_LONG_WRITE_IN_PROGRESS);
@@ -1155,14 +964,8 @@ static uint8_t mmc_write(struct sim_ctx *c, uint32_t lba, uint32_t n, uint16_t l
 	struct sim_dt_drive next = lun->dt;
 	uint64_t done = sim_dt_write(&next, now, (int32_t)lba, n, (uint32_t)(expected / n));
 
-	struct rec_write_req w = {
-		.lba = (int32_t)lba, .nblocks = n, .data = cmd->data_out, .len = cmd->data_out_len,
-		.opcode = c->cdb[0], .streaming = streaming, .fua = c->cdb[1] & 0x08,
-		.no_record = c->fault_no_record,
-	};
-	lun->dt.stamp_us = done;	/* the DATA record: when the data is in the buffer */
-	struct sim_sense s = rec_write(d, &w);
-	lun->dt.stamp_us = 0;
+	w.vtime_us = done;		/* the DATA record: when the data is in the buffer */
+	s = rec_write(d, &w);
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
@@ -1180,7 +983,7 @@ uint8_t sim_mmc_write12(struct sim_ctx *c)
 	return mmc_write(c, wire_be32(c->cdb + 2), wire_be32(c->cdb + 6), 6, c->cdb[10] & 0x80);
 }
 
-/* ---- SYNCHRONIZE CACHE, CLOSE, RESERVE, BLANK (§1.7, §1.9) -------------------- */
+/* ---- SYNCHRONIZE CACHE, CLOSE, RESERVE, BLANK (MMC-6; doc/simdrive-recorder.md) --- */
 
 static uint8_t mmc_result(struct sim_ctx *c, struct sim_sense s)
 {
@@ -1207,9 +1010,8 @@ uint8_t sim_mmc_sync_cache(struct sim_ctx *c)
 		return status;
 	uint64_t now = mmc_dt_now(c);
 	uint64_t end = mmc_flush(c, now, &next);
-	lun->dt.stamp_us = end;		/* the STATE record: when the data is on the disc */
-	struct sim_sense s = rec_sync(lun->rec);
-	lun->dt.stamp_us = 0;
+	rec_set_time(lun->disc, end);	/* the STATE record: when the data is on the disc */
+	struct sim_sense s = rec_sync(lun->disc);
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
@@ -1226,15 +1028,14 @@ uint8_t sim_mmc_close_track_session(struct sim_ctx *c)
 
 	if (mmc_refuse_busy(c, &status))
 		return status;
-	const struct dl_state *st = rec_state(lun->rec);
-	uint32_t extra = sim_dt_close_blocks(rec_medium(lun->rec)->family, st->profile, fn,
+	const struct dl_state *st = rec_state(lun->disc);
+	uint32_t extra = sim_dt_close_blocks(rec_medium(lun->disc)->family, st->profile, fn,
 					     st->nsessions <= 1);
 	uint64_t now = mmc_dt_now(c);
 	uint64_t end = mmc_flush(c, now, &next);
 	end += sim_dt_record_us(&next.speed, next.end_lba, extra);
-	lun->dt.stamp_us = end;
-	struct sim_sense s = rec_close(lun->rec, fn, wire_be16(c->cdb + 4));
-	lun->dt.stamp_us = 0;
+	rec_set_time(lun->disc, end);
+	struct sim_sense s = rec_close(lun->disc, fn, wire_be16(c->cdb + 4));
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
@@ -1249,7 +1050,8 @@ uint8_t sim_mmc_reserve_track(struct sim_ctx *c)
 		return status;
 	bool arsv = c->cdb[1] & 0x01;
 	uint32_t v = arsv ? wire_be32(c->cdb + 2) : wire_be32(c->cdb + 5);
-	return mmc_result(c, rec_reserve(c->lun->rec, arsv, v));
+	rec_set_time(c->lun->disc, sim_dt_now(&c->dev->clock));
+	return mmc_result(c, rec_reserve(c->lun->disc, arsv, v));
 }
 
 /* BLANK: the blocks of the blanking type at the selected speed; IMMED = byte 1 b4. */
@@ -1261,20 +1063,19 @@ uint8_t sim_mmc_blank(struct sim_ctx *c)
 
 	if (mmc_refuse_busy(c, &status))
 		return status;
-	uint32_t blocks = sim_dt_blank_blocks(rec_medium(lun->rec)->family, type,
-					      rec_state(lun->rec)->capacity);
+	uint32_t blocks = sim_dt_blank_blocks(rec_medium(lun->disc)->family, type,
+					      rec_state(lun->disc)->capacity);
 	uint64_t now = mmc_dt_now(c);
 	uint64_t end = mmc_flush(c, now, &next) + sim_dt_record_us(&next.speed, 0, blocks);
-	lun->dt.stamp_us = end;
-	struct sim_sense s = rec_blank(lun->rec, type, wire_be32(c->cdb + 2));
-	lun->dt.stamp_us = 0;
+	rec_set_time(lun->disc, end);
+	struct sim_sense s = rec_blank(lun->disc, type, wire_be32(c->cdb + 2));
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
 	return mmc_long_op(c, SIM_DT_OP_BLANK, now, end, c->cdb[1] & 0x10);
 }
 
-/* ---- FORMAT UNIT (04h, §1.9) ---------------------------------------------------- */
+/* ---- FORMAT UNIT (04h, MMC-6) ----------------------------------------------------- */
 
 enum { FMT_HDR = 4, FMT_DESC = 8 };
 
@@ -1302,24 +1103,23 @@ uint8_t sim_mmc_format_unit(struct sim_ctx *c)
 	uint8_t status;
 	if (mmc_refuse_busy(c, &status))
 		return status;
-	const struct dl_state *st = rec_state(lun->rec);
+	const struct dl_state *st = rec_state(lun->disc);
 	uint32_t blocks;
 	uint64_t us = sim_dt_format_us(st->profile, desc[4] >> 2, desc[4] & 0x03, st->capacity,
 				       &blocks);
 	uint64_t now = mmc_dt_now(c);
 	uint64_t end = mmc_flush(c, now, &next);
 	end += blocks ? sim_dt_record_us(&next.speed, 0, blocks) : us;
-	lun->dt.stamp_us = end;
-	struct sim_sense s = rec_format(lun->rec, desc[4] >> 2, desc[4] & 0x03, wire_be32(desc),
+	rec_set_time(lun->disc, end);
+	struct sim_sense s = rec_format(lun->disc, desc[4] >> 2, desc[4] & 0x03, wire_be32(desc),
 					wire_be24(desc + 5));
-	lun->dt.stamp_us = 0;
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
 	return mmc_long_op(c, SIM_DT_OP_FORMAT, now, end, p[1] & 0x02);
 }
 
-/* ---- SEND CUE SHEET (5Dh, §1.7) -------------------------------------------------- */
+/* ---- SEND CUE SHEET (5Dh, MMC-6) -------------------------------------------------- */
 
 uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c)
 {
@@ -1333,14 +1133,15 @@ uint8_t sim_mmc_send_cue_sheet(struct sim_ctx *c)
 	if (len && (!cmd->data_out || cmd->data_out_len < len))
 		return sim_fail(c, SIM_SENSE_PARAM_LIST_LENGTH);
 	c->cmd->spdtl = len;
-	return mmc_result(c, rec_cue_sheet(c->lun->rec, cmd->data_out, len));
+	rec_set_time(c->lun->disc, sim_dt_now(&c->dev->clock));
+	return mmc_result(c, rec_cue_sheet(c->lun->disc, cmd->data_out, len));
 }
 
-/* ---- READ FORMAT CAPACITIES (23h, §1.9) ----------------------------------------- */
+/* ---- READ FORMAT CAPACITIES (23h, MMC-6) ----------------------------------------- */
 
 enum { FCAP_UNFORMATTED = 1, FCAP_FORMATTED = 2 };
 
-/* Format types offered per profile (taken by FORMAT UNIT, §1.9). */
+/* Format types offered per profile (taken by FORMAT UNIT, doc/simdrive-recorder.md). */
 static const struct {
 	uint16_t profile;
 	uint8_t  types[4];	/* format type << 2 | sub-type; 0xff ends */
@@ -1363,7 +1164,7 @@ static const struct {
 	{ 0x32, REC_SPARE_MAX },     { 0x32, REC_SPARE_MIN },
 };
 
-/* One 8-byte capacity descriptor (§6.24.3.2-3): blocks, type byte, 24-bit parameter. */
+/* One 8-byte capacity descriptor (MMC-6 §6.24.3.2-3): blocks, type byte, 24-bit parameter. */
 static size_t mmc_put_fcap(uint8_t *p, uint32_t blocks, uint8_t type, uint32_t param)
 {
 	wire_put_be32(p, blocks);
@@ -1375,7 +1176,7 @@ static size_t mmc_put_fcap(uint8_t *p, uint32_t blocks, uint8_t type, uint32_t p
 uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c)
 {
 	uint16_t alloc = wire_be16(c->cdb + 7);
-	const struct rec_disc *d = c->lun->rec;
+	const struct rec_disc *d = c->lun->disc;
 	const struct dl_state *st = rec_state(d);
 	uint8_t b[4 + 8 * 5];
 	size_t pos = 4;
@@ -1403,7 +1204,7 @@ uint8_t sim_mmc_read_format_capacities(struct sim_ctx *c)
 	return sim_reply_copy(c, b, pos, alloc);
 }
 
-/* ---- Speeds: GET PERFORMANCE, SET CD SPEED, SET STREAMING (§1.8) ---------------- */
+/* ---- Speeds: GET PERFORMANCE, SET CD SPEED, SET STREAMING (MMC-6) ---------------- */
 
 /* The tables are the personality's (personality.h), one per medium family; the
  * fastest entry is also the read speed reported.  The selection paces the drive
@@ -1420,9 +1221,9 @@ uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 	uint8_t type = c->cdb[10];
 	uint16_t maxd = wire_be16(c->cdb + 8);
 	struct sim_lun *lun = c->lun;
-	const struct sim_speed_table *t = mmc_speed_table(lun);
-	uint32_t cap = rec_state(lun->rec)->capacity;
-	unsigned n = mmc_nspeeds(t);
+	const struct sim_speed_table *t = sim_lun_speed_table(lun);
+	uint32_t cap = rec_state(lun->disc)->capacity;
+	unsigned n = sim_lun_nspeeds(t);
 	uint8_t b[PERF_HDR + PERF_DESC * SIM_PERS_MAX_SPEEDS];
 	size_t avail;
 
@@ -1439,9 +1240,9 @@ uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 			uint32_t last = cap ? cap - 1 : 0;
 			uint32_t start = mmc_read_speed(lun), end = start;
 			if (write) {
-				mmc_dt_config(lun);
-				start = mmc_kbps(lun, sim_dt_speed_x10_at(&lun->dt.speed, 0));
-				end = mmc_kbps(lun, sim_dt_speed_x10_at(&lun->dt.speed, last));
+				sim_lun_dt_config(lun);
+				start = sim_lun_kbps(lun, sim_dt_speed_x10_at(&lun->dt.speed, 0));
+				end = sim_lun_kbps(lun, sim_dt_speed_x10_at(&lun->dt.speed, last));
 			}
 			uint8_t *p = b + PERF_HDR;
 			wire_put_be32(p, 0);
@@ -1457,9 +1258,9 @@ uint8_t sim_mmc_get_performance(struct sim_ctx *c)
 			uint8_t *p = b + PERF_HDR + PERF_DESC * i;
 			/* WRC (b4-3): 00b CLV, 01b CAV; RDD, Exact, MRW 0 */
 			p[0] = t->rotation == SIM_ROT_CAV ? 0x08 : 0x00;
-			wire_put_be32(p + 4, cap);	/* end LBA: the capacity, §1.8 */
-			wire_put_be32(p + 8, mmc_kbps(lun, t->x10[0]));
-			wire_put_be32(p + 12, mmc_kbps(lun, t->x10[i]));
+			wire_put_be32(p + 4, cap);	/* end LBA: the capacity (doc/simdrive-time.md) */
+			wire_put_be32(p + 8, sim_lun_kbps(lun, t->x10[0]));
+			wire_put_be32(p + 12, sim_lun_kbps(lun, t->x10[i]));
 		}
 		break;
 	default:
@@ -1496,7 +1297,7 @@ uint8_t sim_mmc_set_cd_speed(struct sim_ctx *c)
 		return SIM_STATUS_GOOD;
 	c->lun->read_kbps = rd == 0xffff ? 0 : (rd ? rd : 1);
 	c->lun->write_kbps = wr == 0xffff ? 0 : (wr ? wr : 1);
-	mmc_dt_config(c->lun);
+	sim_lun_dt_config(c->lun);
 	return SIM_STATUS_GOOD;
 }
 
@@ -1522,7 +1323,7 @@ uint8_t sim_mmc_set_streaming(struct sim_ctx *c)
 	if (p[0] & 0x04) {		/* RDD */
 		if (mmc_speed_change(c)) {
 			c->lun->write_kbps = c->lun->read_kbps = 0;
-			mmc_dt_config(c->lun);
+			sim_lun_dt_config(c->lun);
 		}
 		return SIM_STATUS_GOOD;
 	}
@@ -1546,7 +1347,7 @@ uint8_t sim_mmc_set_streaming(struct sim_ctx *c)
 		return SIM_STATUS_GOOD;
 	c->lun->read_kbps = (uint32_t)rk;	/* 0 (no rate given): the maximum */
 	c->lun->write_kbps = (uint32_t)wk;
-	mmc_dt_config(c->lun);
+	sim_lun_dt_config(c->lun);
 	return SIM_STATUS_GOOD;
 }
 
@@ -1602,7 +1403,7 @@ uint8_t sim_mmc_mechanism_status(struct sim_ctx *c)
 	return sim_reply_copy(c, b, sizeof(b), alloc);
 }
 
-/* ---- READ DISC STRUCTURE (ADh, §1.5) --------------------------------------------- */
+/* ---- READ DISC STRUCTURE (ADh, MMC-6) --------------------------------------------- */
 
 #define DVD_FIRST_PSN 0x030000u
 
@@ -1735,13 +1536,13 @@ uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c)
 {
 	uint8_t media_type = c->cdb[1] & 0x0f, format = c->cdb[7];
 	uint16_t alloc = wire_be16(c->cdb + 8);
-	const struct rec_disc *d = c->lun->rec;
+	const struct rec_disc *d = c->lun->disc;
 	const struct dl_state *st = rec_state(d);
 	enum rec_family fam = rec_medium(d)->family;
 
 	if (media_type > 1)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 3);
-	/* CD, or a media type that is not the disc's: incompatible medium (§1.5, §5.2). */
+	/* CD, or a media type that is not the disc's: incompatible medium (05/30/02). */
 	if (fam == REC_CD || (media_type == 1) != (fam == REC_BD))
 		return sim_fail(c, SIM_SENSE_INCOMPATIBLE_MEDIUM);
 	if (c->cdb[6] > (mmc_dual_layer(st) ? 1 : 0) && format < 0xc0)
@@ -1785,7 +1586,7 @@ uint8_t sim_mmc_read_disc_structure(struct sim_ctx *c)
 	return rc;
 }
 
-/* ---- READ CD (BEh, §1.10; sector formats §4.1-4.4) ------------------------------ */
+/* ---- READ CD (BEh, MMC-6; sector formats ECMA-130 §14, sub-channel §22) ---------- */
 
 /* Expected sector type codes (CDB byte 1 b4-2). */
 enum { SEC_ANY = 0, SEC_CDDA = 1, SEC_MODE1 = 2, SEC_MODE2 = 3, SEC_FORM1 = 4, SEC_FORM2 = 5 };
@@ -1924,7 +1725,7 @@ static struct sim_sense mmc_frame_read(struct rec_disc *d, int32_t lba, uint8_t 
 	case CDS_RAW_SUB_SIZE:
 		memcpy(f->raw, blk, CDS_RAW_SIZE);
 		f->type = mmc_raw_type(f->raw, t);
-		if (n == CDS_RAW_SIZE + 16) {		/* formatted P/Q (§4.2) */
+		if (n == CDS_RAW_SIZE + 16) {		/* formatted P/Q (MMC-6 READ CD sub-channel) */
 			memset(chan, 0, sizeof(chan));
 			memset(chan[0], blk[CDS_RAW_SIZE + 15] & 0x80 ? 0xff : 0x00, CDS_CHAN_SIZE);
 			memcpy(chan[1], blk + CDS_RAW_SIZE, CDS_CHAN_SIZE);
@@ -2022,7 +1823,7 @@ uint8_t sim_mmc_read_cd(struct sim_ctx *c)
 	int32_t lba = (int32_t)wire_be32(c->cdb + 2);
 	uint32_t n = wire_be24(c->cdb + 6);
 	uint8_t mask = c->cdb[9], subsel = c->cdb[10] & 0x07;
-	struct rec_disc *d = c->lun->rec;
+	struct rec_disc *d = c->lun->disc;
 
 	if (expected > SEC_FORM2)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 4);
@@ -2052,19 +1853,27 @@ uint8_t sim_mmc_read_cd(struct sim_ctx *c)
 	if (lba < -CDS_PREGAP || (int64_t)lba + n - 1 > last_rec)
 		return sim_fail(c, SIM_SENSE_LBA_OUT_OF_RANGE);
 
-	uint64_t cap = (uint64_t)n * CDS_RAW_SUB_SIZE;
-	if (cap > UINT32_MAX)
+	uint64_t most = (uint64_t)n * CDS_RAW_SUB_SIZE;
+	if (most > UINT32_MAX)
 		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 6, -1);
-	uint8_t *out = malloc((size_t)cap);
+	/* Every block is read (its sector type decides its fields and so SPDTL, and must
+	 * match the expected one), but only the bytes the initiator takes are kept
+	 * (doc/simdrive-scsi.md, "Transfer lengths"). */
+	uint32_t keep = sim_data_in_want(c, most);
+	if (keep > SIM_DATA_IN_CAP)
+		keep = SIM_DATA_IN_CAP + 1;	/* enough to tell that the answer is too big */
+	uint8_t *out = malloc(keep ? keep : 1);
 	uint8_t *blk = malloc(DL_BLOCK_SIZE_MAX);
+	uint8_t *one = malloc(CDS_RAW_SUB_SIZE);
 	struct mmc_frame *f = malloc(sizeof(*f));
-	if (!out || !blk || !f) {
+	if (!out || !blk || !one || !f) {
 		free(out);
 		free(blk);
+		free(one);
 		free(f);
 		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
 	}
-	size_t pos = 0;
+	uint64_t pos = 0;
 	struct sim_sense s = SIM_SENSE_NONE;
 	for (uint32_t i = 0; i < n; i++) {
 		s = mmc_frame_read(d, lba + (int32_t)i, blk, f);
@@ -2074,17 +1883,26 @@ uint8_t sim_mmc_read_cd(struct sim_ctx *c)
 			s = SIM_SENSE_ILLEGAL_MODE_FOR_TRACK;
 			break;
 		}
-		pos += mmc_cd_fields(f, mask, subsel, out + pos);
+		size_t len = mmc_cd_fields(f, mask, subsel, one);
+		if (pos < keep)
+			memcpy(out + pos, one, keep - pos < len ? keep - pos : len);
+		pos += len;
 	}
 	free(blk);
+	free(one);
 	free(f);
+	if (mmc_sense_ok(s) && sim_data_in_want(c, pos) > SIM_DATA_IN_CAP)
+		s = SIM_SENSE_INVALID_FIELD_IN_CDB;
 	if (!mmc_sense_ok(s)) {
 		free(out);
+		if (s.key == SIM_SENSE_INVALID_FIELD_IN_CDB.key &&
+		    s.asc == SIM_SENSE_INVALID_FIELD_IN_CDB.asc)
+			return sim_fail_cdb(c, s, 6, -1);
 		return sim_fail(c, s);
 	}
 	free(c->buf);
 	c->buf = out;
-	c->buflen = (uint32_t)pos;
+	c->buflen = sim_data_in_want(c, pos);
 	c->cmd->spdtl = (uint32_t)pos;
 	c->lun->head_lba = lba + (int32_t)n - 1;
 	return SIM_STATUS_GOOD;
@@ -2111,13 +1929,13 @@ static void mmc_put_rel(uint8_t *b, bool msf, int32_t lba, int32_t frames)
 /* Header (audio status 15h: no current audio status, nothing is played), then with
  * SubQ: the CD current position of the head (the last block READ CD read: its Q as
  * rec_q_position gives it, ECMA-130 §22.3.3), or the MCN / a track's ISRC, reported
- * not valid (MCVal / TCVal 0: neither is recorded, doc/simdrive-recorder.md §8). */
+ * not valid (MCVal / TCVal 0: neither is recorded, doc/simdrive-recorder.md). */
 uint8_t sim_mmc_read_sub_channel(struct sim_ctx *c)
 {
 	bool msf = c->cdb[1] & 0x02, subq = c->cdb[2] & 0x40;
 	uint8_t format = c->cdb[3], track = c->cdb[6];
 	uint16_t alloc = wire_be16(c->cdb + 7);
-	struct rec_disc *d = c->lun->rec;
+	struct rec_disc *d = c->lun->disc;
 	uint8_t b[24];
 	size_t len = 4;
 
@@ -2156,4 +1974,41 @@ uint8_t sim_mmc_read_sub_channel(struct sim_ctx *c)
 	}
 	wire_put_be16(b + 2, (uint16_t)(len - 4));
 	return sim_reply_copy(c, b, len, alloc);
+}
+
+/* ---- GET EVENT STATUS NOTIFICATION (MMC-6): polled, media class --------------- */
+
+#define GESN_CLASS_MEDIA  4
+#define GESN_MEDIA_MASK   (1u << GESN_CLASS_MEDIA)
+#define GESN_NEA          0x80
+
+uint8_t sim_mmc_get_event_status(struct sim_ctx *c)
+{
+	uint8_t request = c->cdb[4];
+	uint16_t alloc = wire_be16(c->cdb + 7);
+
+	if (!(c->cdb[1] & 0x01))	/* asynchronous mode is not supported */
+		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 0);
+
+	if (!(request & GESN_MEDIA_MASK)) {
+		uint8_t *b = sim_reply(c, 4, alloc);
+		if (!b)
+			return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+		wire_put_be16(b, 2);	/* event data length: total - 2 [PROJECT DECISION] */
+		b[2] = GESN_NEA;
+		b[3] = GESN_MEDIA_MASK;
+		return SIM_STATUS_GOOD;
+	}
+	uint8_t *b = sim_reply(c, 8, alloc);
+	if (!b)
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	wire_put_be16(b, 6);
+	b[2] = GESN_CLASS_MEDIA;
+	b[3] = GESN_MEDIA_MASK;
+	b[4] = c->itl->media_event & 0x0f;
+	b[5] = (uint8_t)((sim_lun_ready(c->lun) ? 0x02 : 0) |
+			 (c->lun->tray == SIM_TRAY_OPEN ? 0x01 : 0));
+	if (alloc >= 8)			/* reported, so consumed */
+		c->itl->media_event = SIM_MEV_NONE;
+	return SIM_STATUS_GOOD;
 }

@@ -1,11 +1,12 @@
-/* simdrive/scsi/spc.c - command handlers of the read-only MMC logical unit: the SPC-4
- * commands every device answers, plus the MMC-6 reading and discovery commands
- * (READ CAPACITY, READ(10)/(12), READ TOC, GET CONFIGURATION, GET EVENT STATUS).
+/* simdrive/scsi/spc.c - the SPC-4 commands every logical unit answers: TEST UNIT READY,
+ * REQUEST SENSE, INQUIRY and its VPD pages, REPORT LUNS, MODE SENSE/SELECT (with the
+ * MMC-6 §7 pages), START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL.  (REPORT SUPPORTED
+ * OPERATION CODES reports the opcode table: dispatch answers it, device.c.)
  *
  * Handlers run after the generic checks of device.c (LUN, unit attention, opcode,
- * reserved CDB bits, medium present).  They build the full response with
- * sim_reply(), which applies allocation-length truncation, or fail with a named
- * sense condition. */
+ * reserved CDB bits, medium present).  They build the full response with sim_reply(),
+ * which applies allocation-length truncation, or fail with a named sense condition;
+ * they call cmd.c and lun.c, never mmc.c or device.c (device-private.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,6 @@
 #include "device-private.h"
 #include "log.h"
 #include "wire.h"
-
-static uint32_t sim_min32(uint64_t a, uint64_t b)
-{
-	return (uint32_t)(a < b ? a : b);
-}
 
 /* Space-padded ASCII field (SPC-4 §4.4.1). */
 static void sim_put_ascii(uint8_t *p, const char *s, size_t width)
@@ -36,8 +32,9 @@ uint8_t sim_spc_test_unit_ready(struct sim_ctx *c)
 	uint16_t progress;
 
 	/* Medium presence was the generic check.  A recorder busy with a long operation
-	 * (after IMMED) is not ready, with the progress (spec §1.1, §6 item 1). */
-	if (sim_mmc_busy(c, &s, &progress))
+	 * (after IMMED) is not ready, with the progress indication (SPC-4 §4.5.2.4.4;
+	 * doc/simdrive-time.md). */
+	if (sim_lun_busy(c->dev, c->lun, &s, &progress))
 		return sim_fail_progress(c, s, progress);
 	return SIM_STATUS_GOOD;
 }
@@ -65,7 +62,7 @@ uint8_t sim_spc_request_sense(struct sim_ctx *c)
 		;
 	else if (!sim_lun_ready(c->lun))
 		s = sim_lun_not_ready_sense(c->lun);
-	else if (sim_mmc_busy(c, &s, &progress.byte))
+	else if (sim_lun_busy(c->dev, c->lun, &s, &progress.byte))
 		progress.valid = true;
 
 	size_t n = sim_sense_encode_field(sense, s, desc, false, 0, &progress);
@@ -291,10 +288,9 @@ static size_t sim_page_power_condition(const struct sim_lun *lun, enum sim_pc pc
 	return 40;
 }
 
-/* MM Capabilities and Mechanical Status page 2Ah (MMC-3; layout per
- * spec/mmc-subset.md §1.3).  A reader: CD-R, CD-RW, DVD-ROM reading, no write bits.  A
- * recorder adds its speeds, buffer and write speed descriptors (mmc.c).  Page length
- * 1Eh + 4n. */
+/* MM Capabilities and Mechanical Status page 2Ah (MMC-3's; hosts such as cdrecord
+ * still read it).  A reader: CD-R, CD-RW, DVD-ROM reading, no write bits.  A recorder adds
+ * its speeds, buffer and write speed descriptors (lun.c).  Page length 1Eh + 4n. */
 static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, uint8_t *p,
 				    bool locked)
 {
@@ -302,10 +298,10 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 	p[0] = 0x2a;
 	p[1] = 0x1e;
 	if (pc == SIM_PC_CHANGEABLE)
-		return lun->rec ? sim_mmc_page2a(lun, pc, p) : 32;
+		return lun->recorder ? sim_lun_page2a(lun, pc, p) : 32;
 	p[2] = 0x0b;			/* reads CD-R (b0), CD-RW (b1), DVD-ROM (b3) */
 	p[3] = 0x00;			/* writes nothing */
-	if (lun->rec) {			/* a recorder: what its personality takes */
+	if (lun->recorder) {		/* a recorder: what its personality takes */
 		const struct sim_personality *pp = &lun->pers;
 		p[2] = (uint8_t)((sim_personality_takes_family(pp, REC_CD) ? 0x03 : 0) |
 				 (sim_personality_takes_family(pp, REC_DVD) ? 0x18 : 0));
@@ -313,7 +309,7 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 				 (sim_personality_has_medium(pp, "cd-rw") ? 0x02 : 0) |
 				 (sim_personality_has_medium(pp, "dvd-r") ? 0x10 : 0));
 		if (p[3] & 0x11)
-			p[3] |= 0x04;	/* Test Write: CD-R/RW and DVD-R/RW (§6 item 8) */
+			p[3] |= 0x04;	/* Test Write: CD-R/RW and DVD-R/RW (doc/simdrive-recorder.md) */
 	}
 	p[4] = 0x10;			/* mode 2 form 1 */
 	p[5] = 0x00;
@@ -323,8 +319,8 @@ static size_t sim_page_capabilities(const struct sim_lun *lun, enum sim_pc pc, u
 	wire_put_be16(p + 8, 8448);	/* max read speed kB/s (obsolete field) */
 	wire_put_be16(p + 12, 2048);	/* buffer size KiB */
 	wire_put_be16(p + 14, 8448);	/* current read speed (obsolete field) */
-	if (lun->rec)	/* the speed SET CD SPEED / SET STREAMING selected, the table */
-		return sim_mmc_page2a(lun, pc, p);
+	if (lun->recorder)	/* the speed SET CD SPEED / SET STREAMING selected, the table */
+		return sim_lun_page2a(lun, pc, p);
 	return 32;
 }
 
@@ -334,7 +330,7 @@ static size_t sim_mode_page(struct sim_ctx *c, uint8_t code, enum sim_pc pc, uin
 {
 	switch (code) {
 	case 0x01: return sim_page_error_recovery(c->lun, pc, p);
-	case 0x05: return sim_mmc_page05(c->lun, pc, p);	/* recorder LUNs only */
+	case 0x05: return sim_lun_page05(c->lun, pc, p);	/* recorder LUNs only */
 	case 0x0a: return sim_page_control(c->lun, pc, p);
 	case 0x1a: return sim_page_power_condition(c->lun, pc, p);
 	case 0x2a: return sim_page_capabilities(c->lun, pc, p,
@@ -438,7 +434,7 @@ static uint8_t sim_mode_select(struct sim_ctx *c, bool ten)
 					      (uint16_t)(pos + 1), -1);
 		if (pos + len > plen)
 			return sim_fail(c, SIM_SENSE_PARAM_LIST_LENGTH);
-		if (code == 0x05) {	/* validated by the recorder (spec §1.2) */
+		if (code == 0x05) {	/* validated by the drive model (recorder.c) only */
 			page05 = p + pos;
 			pos += len;
 			continue;
@@ -457,11 +453,11 @@ static uint8_t sim_mode_select(struct sim_ctx *c, bool ten)
 	bool changed = false;
 	if (page05) {
 		uint8_t old[SIM_PAGE_MAX], now[SIM_PAGE_MAX];
-		size_t n = sim_mmc_page05(c->lun, SIM_PC_CURRENT, old);
-		struct sim_sense s = sim_mmc_page05_select(c->lun, page05, n);
+		size_t n = sim_lun_page05(c->lun, SIM_PC_CURRENT, old);
+		struct sim_sense s = sim_lun_page05_select(c->dev, c->lun, page05, n);
 		if (s.key != SIM_KEY_NO_SENSE)
 			return sim_fail(c, s);
-		changed = sim_mmc_page05(c->lun, SIM_PC_CURRENT, now) != n || memcmp(old, now, n);
+		changed = sim_lun_page05(c->lun, SIM_PC_CURRENT, now) != n || memcmp(old, now, n);
 	}
 	if (memcmp(&next, &c->lun->mode, sizeof(next)) != 0 || changed) {
 		c->lun->mode = next;
@@ -491,32 +487,14 @@ uint8_t sim_spc_start_stop_unit(struct sim_ctx *c)
 	uint8_t power = c->cdb[4] >> 4;
 	bool loej = c->cdb[4] & 0x02;
 	bool start = c->cdb[4] & 0x01;
-	struct sim_lun *lun = c->lun;
 
 	if (power != 0 || !loej)
 		return SIM_STATUS_GOOD;
 	if (sim_lun_prevented(c->dev, c->lun_index))
 		return sim_fail(c, SIM_SENSE_MEDIUM_REMOVAL_PREVENTED);
 
-	if (!start) {
-		if (lun->tray == SIM_TRAY_OPEN)
-			return SIM_STATUS_GOOD;
-		lun->tray = SIM_TRAY_OPEN;
-		if (sim_lun_has_disc(lun))
-			sim_media_event_all(c->dev, c->lun_index, SIM_MEV_MEDIA_REMOVAL);
-		SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray opened", lun->lun);
-		return SIM_STATUS_GOOD;
-	}
-	if (lun->tray == SIM_TRAY_CLOSED)
-		return SIM_STATUS_GOOD;
-	lun->tray = SIM_TRAY_CLOSED;
-	if (sim_lun_has_disc(lun)) {
-		/* The loading nexus saw the load complete; the others learn of it by UA. */
-		sim_ua_raise_others(c->dev, c->lun_index, c->nexus,
-				    SIM_SENSE_MEDIUM_MAY_HAVE_CHANGED);
-		sim_media_event_all(c->dev, c->lun_index, SIM_MEV_NEW_MEDIA);
-	}
-	SIM_INFO(SIM_LOGS_SCSI, "lun %u: tray closed, %s", lun->lun, sim_lun_disc_name(lun));
+	/* The loading nexus sees the load complete; the others learn of it by UA. */
+	sim_lun_move_tray(c->dev, c->lun_index, !start, c->nexus);
 	return SIM_STATUS_GOOD;
 }
 
@@ -528,415 +506,3 @@ uint8_t sim_spc_prevent_allow(struct sim_ctx *c)
 	return SIM_STATUS_GOOD;
 }
 
-/* ---- REPORT SUPPORTED OPERATION CODES (SPC-4 §6.35) -------------------------- */
-
-enum { RSOC_TIMEOUTS_LEN = 12 };
-
-static void sim_put_timeouts(uint8_t *p, const struct sim_op *op)
-{
-	memset(p, 0, RSOC_TIMEOUTS_LEN);
-	wire_put_be16(p, RSOC_TIMEOUTS_LEN - 2);
-	wire_put_be32(p + 4, 1);				/* nominal, s */
-	wire_put_be32(p + 8, op->timeout ? op->timeout : 30);	/* recommended, s */
-}
-
-/* One-command format (§6.35.3): SUPPORT 011b with the CDB usage data, or 001b. */
-static uint8_t sim_rsoc_one(struct sim_ctx *c, const struct sim_op *op, bool rctd,
-			    uint32_t alloc)
-{
-	size_t len = op ? 4 + op->cdb_len + (rctd ? RSOC_TIMEOUTS_LEN : 0) : 4;
-	uint8_t *b = sim_reply(c, len, alloc);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	if (!op) {
-		b[1] = 0x01;			/* not supported */
-		return SIM_STATUS_GOOD;
-	}
-	b[1] = (uint8_t)((rctd ? 0x80 : 0) | 0x03);
-	wire_put_be16(b + 2, op->cdb_len);
-	memcpy(b + 4, op->usage, op->cdb_len);
-	if (rctd)
-		sim_put_timeouts(b + 4 + op->cdb_len, op);
-	return SIM_STATUS_GOOD;
-}
-
-static const struct sim_op *sim_find_sa(const struct sim_op *op, uint16_t sa)
-{
-	for (uint8_t i = 0; i < op->nsas; i++)
-		if (op->sas[i].sa == sa)
-			return &op->sas[i];
-	return NULL;
-}
-
-static void sim_rsoc_descriptor(uint8_t *p, uint8_t opcode, const struct sim_op *op,
-				bool servactv, bool rctd)
-{
-	p[0] = opcode;
-	wire_put_be16(p + 2, servactv ? op->sa : 0);
-	p[5] = (uint8_t)((rctd ? 0x02 : 0) | (servactv ? 0x01 : 0));
-	wire_put_be16(p + 6, op->cdb_len);
-	if (rctd)
-		sim_put_timeouts(p + 8, op);
-}
-
-uint8_t sim_spc_report_opcodes(struct sim_ctx *c)
-{
-	bool rctd = c->cdb[2] & 0x80;
-	uint8_t options = c->cdb[2] & 0x07;
-	uint8_t req_op = c->cdb[3];
-	uint16_t req_sa = wire_be16(c->cdb + 4);
-	uint32_t alloc = wire_be32(c->cdb + 6);
-	const struct sim_op *op = sim_lun_op(c->lun, req_op);
-
-	switch (options) {
-	case 0x00: {	/* all commands, generated from the dispatch table */
-		size_t dlen = 8 + (rctd ? RSOC_TIMEOUTS_LEN : 0), n = 0;
-		for (unsigned o = 0; o < 256; o++) {
-			const struct sim_op *e = sim_lun_op(c->lun, (uint8_t)o);
-			if (e)
-				n += e->sas ? e->nsas : 1;
-		}
-		uint8_t *b = sim_reply(c, 4 + n * dlen, alloc);
-		if (!b)
-			return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-		wire_put_be32(b, (uint32_t)(n * dlen));
-		uint8_t *p = b + 4;
-		for (unsigned o = 0; o < 256; o++) {
-			const struct sim_op *e = sim_lun_op(c->lun, (uint8_t)o);
-			if (!e)
-				continue;
-			if (!e->sas) {
-				sim_rsoc_descriptor(p, (uint8_t)o, e, false, rctd);
-				p += dlen;
-				continue;
-			}
-			for (uint8_t i = 0; i < e->nsas; i++) {
-				sim_rsoc_descriptor(p, (uint8_t)o, &e->sas[i], true, rctd);
-				p += dlen;
-			}
-		}
-		return SIM_STATUS_GOOD;
-	}
-	case 0x01:	/* by opcode; an opcode with service actions is an error */
-		if (op && op->sas)
-			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 2);
-		return sim_rsoc_one(c, op, rctd, alloc);
-	case 0x02:	/* by opcode and service action; opcode must have them */
-		if (op && !op->sas)
-			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 2);
-		return sim_rsoc_one(c, op ? sim_find_sa(op, req_sa) : NULL, rctd, alloc);
-	case 0x03:	/* by opcode, and service action when it has them (SPC-5) */
-		if (op && op->sas)
-			op = sim_find_sa(op, req_sa);
-		else if (op && req_sa != 0)
-			op = NULL;
-		return sim_rsoc_one(c, op, rctd, alloc);
-	default:
-		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 2);
-	}
-}
-
-/* ---- READ CAPACITY, READ(10), READ(12) ---------------------------------------- */
-
-/* READ CAPACITY (MMC-6): last readable LBA and 2048.  PMI=0 with an LBA is invalid (SBC-3). */
-uint8_t sim_mmc_read_capacity(struct sim_ctx *c)
-{
-	if (!(c->cdb[8] & 0x01) && wire_be32(c->cdb + 2) != 0)
-		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, -1);
-	uint8_t *b = sim_reply(c, 8, 8);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	wire_put_be32(b, sim_medium_blocks(c->lun->medium) - 1);
-	wire_put_be32(b + 4, SIM_BLOCK_SIZE);
-	return SIM_STATUS_GOOD;
-}
-
-/* SPDTL is blocks * 2048; the device reads only the min(SPDTL, EDTL) bytes the
- * transport will send, with one pread into one buffer. */
-static uint8_t sim_read(struct sim_ctx *c, uint32_t lba, uint32_t blocks, uint16_t len_byte)
-{
-	const struct sim_medium *m = c->lun->medium;
-	uint32_t cap = sim_medium_blocks(m);
-
-	/* SBC-3 §4.5: an LBA past the last one, or a range running past it. */
-	if (lba >= cap || (uint64_t)lba + blocks > cap)
-		return sim_fail(c, SIM_SENSE_LBA_OUT_OF_RANGE);
-	uint64_t bytes = (uint64_t)blocks * SIM_BLOCK_SIZE;
-	if (bytes > UINT32_MAX)
-		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, len_byte, -1);
-	c->cmd->spdtl = (uint32_t)bytes;
-
-	uint32_t want = c->cmd->dir_in ? sim_min32(bytes, c->cmd->edtl) : 0;
-	if (want == 0)
-		return SIM_STATUS_GOOD;
-	uint8_t *buf = malloc(want);
-	if (!buf)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	int rc = sim_medium_read(m, lba, buf, want);
-	if (rc < 0) {
-		free(buf);
-		SIM_ERR(SIM_LOGS_SCSI, "lun %u: read of %u blocks at %u failed: %s",
-			c->lun->lun, blocks, lba, strerror(-rc));
-		c->has_info = true;	/* INFORMATION: first LBA of the failed range */
-		c->info = lba;
-		return sim_fail(c, SIM_SENSE_UNRECOVERED_READ);
-	}
-	c->buf = buf;
-	c->buflen = want;
-	return SIM_STATUS_GOOD;
-}
-
-uint8_t sim_mmc_read10(struct sim_ctx *c)
-{
-	return sim_read(c, wire_be32(c->cdb + 2), wire_be16(c->cdb + 7), 7);
-}
-
-uint8_t sim_mmc_read12(struct sim_ctx *c)
-{
-	return sim_read(c, wire_be32(c->cdb + 2), wire_be32(c->cdb + 6), 6);
-}
-
-/* ---- READ TOC/PMA/ATIP (MMC-6): one data track in one session ----------- */
-
-static void sim_put_addr(uint8_t *p, uint32_t lba, bool msf)
-{
-	if (!msf) {
-		wire_put_be32(p, lba);
-		return;
-	}
-	uint32_t f = lba + 150;		/* MSF 00:02:00 is LBA 0 */
-	uint32_t m = f / (75 * 60);
-	p[0] = 0;
-	p[1] = (uint8_t)(m > 255 ? 255 : m);
-	p[2] = (uint8_t)(f / 75 % 60);
-	p[3] = (uint8_t)(f % 75);
-}
-
-#define TOC_ADR_CTL_DATA 0x14	/* ADR 1 (Q position), CONTROL 4 (data, uninterrupted) */
-#define TOC_LEADOUT      0xaa
-
-uint8_t sim_mmc_read_toc(struct sim_ctx *c)
-{
-	bool msf = c->cdb[1] & 0x02;
-	uint8_t format = c->cdb[2] & 0x0f;
-	uint8_t track = c->cdb[6];
-	uint16_t alloc = wire_be16(c->cdb + 7);
-	uint32_t leadout = sim_medium_blocks(c->lun->medium);
-	uint8_t data[4 + 2 * 8];
-	size_t pos = 4;
-
-	if (format == 0 && (c->cdb[9] >> 6))	/* SFF-8020 format in the control byte */
-		format = c->cdb[9] >> 6;
-	memset(data, 0, sizeof(data));
-	data[2] = 1;				/* first track / session */
-	data[3] = 1;				/* last track / session */
-	switch (format) {
-	case 0x00:	/* formatted TOC from track `track` on, then the lead-out */
-		if (track > 1 && track != TOC_LEADOUT)
-			return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 6, -1);
-		if (track <= 1) {
-			data[pos + 1] = TOC_ADR_CTL_DATA;
-			data[pos + 2] = 1;
-			sim_put_addr(data + pos + 4, 0, msf);
-			pos += 8;
-		}
-		data[pos + 1] = TOC_ADR_CTL_DATA;
-		data[pos + 2] = TOC_LEADOUT;
-		sim_put_addr(data + pos + 4, leadout, msf);
-		pos += 8;
-		break;
-	case 0x01:	/* session information: first track of the last session */
-		data[pos + 1] = TOC_ADR_CTL_DATA;
-		data[pos + 2] = 1;
-		sim_put_addr(data + pos + 4, 0, msf);
-		pos += 8;
-		break;
-	default:
-		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 2, 3);
-	}
-	wire_put_be16(data, (uint16_t)(pos - 2));
-	return sim_reply_copy(c, data, pos, alloc);
-}
-
-/* ---- GET CONFIGURATION (MMC-6; features per spec/mmc-subset.md §1.4) --------- */
-
-struct sim_feature {
-	uint16_t code;
-	uint8_t  version;
-	bool     persistent;
-	bool     (*current)(const struct sim_lun *lun);
-	size_t   (*body)(const struct sim_lun *lun, uint8_t *p);	/* after the 4-byte header */
-};
-
-static bool sim_always(const struct sim_lun *lun)
-{
-	return true;
-}
-
-static bool sim_has_medium(const struct sim_lun *lun)
-{
-	return sim_lun_ready(lun);
-}
-
-static bool sim_has_cd(const struct sim_lun *lun)
-{
-	return sim_lun_ready(lun) && sim_medium_is_cd(lun->medium);
-}
-
-static bool sim_has_dvd(const struct sim_lun *lun)
-{
-	return sim_lun_ready(lun) && !sim_medium_is_cd(lun->medium);
-}
-
-static uint16_t sim_current_profile(const struct sim_lun *lun)
-{
-	return sim_lun_ready(lun) ? (uint16_t)sim_medium_profile(lun->medium) : SIM_PROFILE_NONE;
-}
-
-/* Profiles the drive can present, most preferred first. */
-static const uint16_t sim_profiles[] = { SIM_PROFILE_DVD_ROM, SIM_PROFILE_CD_ROM };
-
-static size_t sim_feat_profiles(const struct sim_lun *lun, uint8_t *p)
-{
-	uint16_t cur = sim_current_profile(lun);
-	for (size_t i = 0; i < sizeof(sim_profiles) / sizeof(sim_profiles[0]); i++) {
-		wire_put_be16(p + 4 * i, sim_profiles[i]);
-		p[4 * i + 2] = sim_profiles[i] == cur ? 0x01 : 0x00;	/* CurrentP */
-		p[4 * i + 3] = 0;
-	}
-	return 4 * (sizeof(sim_profiles) / sizeof(sim_profiles[0]));
-}
-
-static size_t sim_feat_core(const struct sim_lun *lun, uint8_t *p)
-{
-	wire_put_be32(p, 1);		/* physical interface: SCSI family */
-	p[4] = 0x03;			/* INQ2, DBE */
-	p[5] = p[6] = p[7] = 0;
-	return 8;
-}
-
-static size_t sim_feat_morphing(const struct sim_lun *lun, uint8_t *p)
-{
-	memset(p, 0, 4);
-	p[0] = 0x02;			/* OCEvent: GESN operational change, no ASYNC */
-	return 4;
-}
-
-static size_t sim_feat_removable(const struct sim_lun *lun, uint8_t *p)
-{
-	memset(p, 0, 4);
-	p[0] = 0x20 | 0x10 | 0x08 | 0x04 | 0x01;	/* tray, load, eject, no prevent jumper, lock */
-	return 4;
-}
-
-static size_t sim_feat_random_readable(const struct sim_lun *lun, uint8_t *p)
-{
-	memset(p, 0, 8);
-	wire_put_be32(p, SIM_BLOCK_SIZE);
-	wire_put_be16(p + 4, sim_has_cd(lun) ? 1 : 16);	/* blocking: CD 1, DVD 16 */
-	return 8;
-}
-
-static size_t sim_feat_zero4(const struct sim_lun *lun, uint8_t *p)
-{
-	memset(p, 0, 4);
-	return 4;
-}
-
-static size_t sim_feat_empty(const struct sim_lun *lun, uint8_t *p)
-{
-	return 0;
-}
-
-static const struct sim_feature sim_features[] = {
-	{ 0x0000, 0, true,  sim_always,     sim_feat_profiles },	/* Profile List */
-	{ 0x0001, 2, true,  sim_always,     sim_feat_core },		/* Core */
-	{ 0x0002, 1, true,  sim_always,     sim_feat_morphing },	/* Morphing */
-	{ 0x0003, 2, true,  sim_always,     sim_feat_removable },	/* Removable Medium */
-	{ 0x0010, 0, false, sim_has_medium, sim_feat_random_readable },	/* Random Readable */
-	{ 0x001e, 2, false, sim_has_cd,     sim_feat_zero4 },		/* CD Read */
-	{ 0x001f, 1, false, sim_has_dvd,    sim_feat_zero4 },		/* DVD Read */
-	{ 0x0100, 0, true,  sim_always,     sim_feat_empty },		/* Power Management */
-};
-
-bool sim_feature_selected(uint8_t rt, uint16_t start, uint16_t code, bool current)
-{
-	/* RT 00b: every feature from start on; 01b: only current ones; 10b: just start
-	 * (MMC-6 §6.6.2). */
-	if (rt == 0x02 ? code != start : code < start)
-		return false;
-	return rt != 0x01 || current;
-}
-
-size_t sim_feature_header(uint8_t *p, uint16_t code, uint8_t version, bool persistent,
-			  bool current, size_t body_len)
-{
-	wire_put_be16(p, code);
-	p[2] = (uint8_t)(version << 2 | (persistent ? 0x02 : 0) | (current ? 0x01 : 0));
-	p[3] = (uint8_t)body_len;
-	return 4 + body_len;
-}
-
-uint8_t sim_mmc_get_configuration(struct sim_ctx *c)
-{
-	uint8_t rt = c->cdb[1] & 0x03;
-	uint16_t start = wire_be16(c->cdb + 2);
-	uint16_t alloc = wire_be16(c->cdb + 7);
-	uint8_t data[8 + sizeof(sim_features) / sizeof(sim_features[0]) * 16];
-	size_t pos = 8;
-
-	if (rt == 0x03)
-		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 1);
-	memset(data, 0, sizeof(data));
-	for (size_t i = 0; i < sizeof(sim_features) / sizeof(sim_features[0]); i++) {
-		const struct sim_feature *f = &sim_features[i];
-		bool cur = f->current(c->lun);
-
-		if (!sim_feature_selected(rt, start, f->code, cur))
-			continue;
-		uint8_t *p = data + pos;
-		pos += sim_feature_header(p, f->code, f->version, f->persistent, cur,
-					  f->body(c->lun, p + 4));
-	}
-	wire_put_be32(data, (uint32_t)(pos - 4));
-	wire_put_be16(data + 6, sim_current_profile(c->lun));
-
-	return sim_reply_copy(c, data, pos, alloc);
-}
-
-/* ---- GET EVENT STATUS NOTIFICATION (MMC-6): polled, media class --------------- */
-
-#define GESN_CLASS_MEDIA  4
-#define GESN_MEDIA_MASK   (1u << GESN_CLASS_MEDIA)
-#define GESN_NEA          0x80
-
-uint8_t sim_mmc_get_event_status(struct sim_ctx *c)
-{
-	uint8_t request = c->cdb[4];
-	uint16_t alloc = wire_be16(c->cdb + 7);
-
-	if (!(c->cdb[1] & 0x01))	/* asynchronous mode is not supported */
-		return sim_fail_cdb(c, SIM_SENSE_INVALID_FIELD_IN_CDB, 1, 0);
-
-	if (!(request & GESN_MEDIA_MASK)) {
-		uint8_t *b = sim_reply(c, 4, alloc);
-		if (!b)
-			return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-		wire_put_be16(b, 2);	/* event data length: total - 2 [PROJECT DECISION] */
-		b[2] = GESN_NEA;
-		b[3] = GESN_MEDIA_MASK;
-		return SIM_STATUS_GOOD;
-	}
-	uint8_t *b = sim_reply(c, 8, alloc);
-	if (!b)
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
-	wire_put_be16(b, 6);
-	b[2] = GESN_CLASS_MEDIA;
-	b[3] = GESN_MEDIA_MASK;
-	b[4] = c->itl->media_event & 0x0f;
-	b[5] = (uint8_t)((sim_lun_ready(c->lun) ? 0x02 : 0) |
-			 (c->lun->tray == SIM_TRAY_OPEN ? 0x01 : 0));
-	if (alloc >= 8)			/* reported, so consumed */
-		c->itl->media_event = SIM_MEV_NONE;
-	return SIM_STATUS_GOOD;
-}

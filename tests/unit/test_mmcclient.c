@@ -82,6 +82,7 @@ static void test_cdb_12(void)
 	CDB_IS(mcc_cdb_report_luns(4096), 12, 0xa0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0);
 	CDB_IS(mcc_cdb_blank(false, 1), 12, 0xa1, 0x01);
 	CDB_IS(mcc_cdb_blank(true, 0), 12, 0xa1, 0x10);
+	CDB_IS(mcc_cdb_read12(0x01020304, 0x05060708), 12, 0xa8, 0, 1, 2, 3, 4, 5, 6, 7, 8);
 	CDB_IS(mcc_cdb_write12(0x100, 0x20, true), 12, 0xaa, 0, 0, 0, 1, 0, 0, 0, 0, 0x20, 0x80);
 	CDB_IS(mcc_cdb_write12(0x100, 0x20, false), 12, 0xaa, 0, 0, 0, 1, 0, 0, 0, 0, 0x20);
 	CDB_IS(mcc_cdb_get_performance(0x14, 0, 1, 0x00), 12, 0xac, 0x14, 0, 0, 0, 0, 0, 0, 0, 1);

@@ -39,18 +39,15 @@ static const char *tpath(const char *name)
 	return buf;
 }
 
+/* The drive's virtual time: given to the disc at creation, with every WRITE and before
+ * a page 05h change (the disc keeps it for the operations that follow). */
 static uint64_t fake_now = 1000;
-static uint64_t vclock(void *arg)
-{
-	(void)arg;
-	return fake_now;
-}
 
 static struct rec_disc *mk(const char *media, const char *image, uint32_t capacity)
 {
 	char err[256] = "";
 	struct rec_config cfg = { .media = media, .capacity = capacity, .image = image,
-				  .vclock = vclock };
+				  .vtime_us = fake_now };
 	struct rec_disc *d = rec_disc_new(&cfg, err, sizeof(err));
 	if (!d)
 		fprintf(stderr, "rec_disc_new: %s\n", err);
@@ -74,7 +71,8 @@ static struct sim_sense wr_ex(struct rec_disc *d, int32_t lba, uint32_t n, uint3
 	for (uint32_t i = 0; i < n; i++)
 		memset(buf + (size_t)i * bs, (uint8_t)(fill + i), bs);
 	struct rec_write_req w = { .lba = lba, .nblocks = n, .data = buf, .len = len,
-				   .opcode = streaming ? 0xaa : 0x2a, .streaming = streaming };
+				   .opcode = streaming ? 0xaa : 0x2a, .streaming = streaming,
+				   .vtime_us = fake_now };
 	struct sim_sense s = rec_write(d, &w);
 	free(buf);
 	return s;
@@ -95,6 +93,7 @@ static struct sim_sense page(struct rec_disc *d, int wt, int tm, int dbt, int ms
 	if (dbt >= 0) p[4] = (uint8_t)((p[4] & 0xf0) | dbt);
 	if (ms >= 0) p[3] = (uint8_t)((p[3] & 0x3f) | ms << 6);
 	if (test >= 0) p[2] = (uint8_t)((p[2] & ~0x10) | (test ? 0x10 : 0));
+	rec_set_time(d, fake_now);
 	return rec_page05_select(d, p, sizeof(p));
 }
 

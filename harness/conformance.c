@@ -1548,7 +1548,7 @@ static void ck_bs_2352_ok(struct hc *h, struct hc_out *o)
 	struct mcc_result r;
 	if (h->fam != MCC_FAM_CD)
 		SKIP("2352-byte blocks exist on CD only (MMC-6 Data Block Type)");
-	cmd_sync(h, false, &r);		/* CD TAO: SYNC ends an open data track (§1.7) */
+	cmd_sync(h, false, &r);		/* CD TAO: SYNC ends an open data track */
 	if (!hc_cd_mode(h, o, 1, 0, 0) || !hc_nwa(h, &nwa, o))
 		return;
 	hc_fill(h, nwa, 8, 2352);
@@ -1593,7 +1593,7 @@ static void ck_bs_2448_refuses_2352(struct hc *h, struct hc_out *o)
 		SKIP("the drive offers no RAW writing (feature 002Eh Raw bit clear)");
 	if (!hc_cd_mode(h, o, 3, 0, 3))
 		return;
-	/* RAW writes start at the lead-in; the length check comes first (§4.6). */
+	/* RAW writes start at the lead-in; the length check comes first. */
 	struct mcc_result r;
 	cmd_rdi(h, 0, &r);
 	GOOD_OR_RETURN("READ DISC INFORMATION", &r);

@@ -1,0 +1,156 @@
+/* tests/bench/turlat.c - TEST UNIT READY latency of one logical unit, for `make bench`
+ * (tests/bench/backpressure.sh): how long a host polling a drive waits for the answer
+ * while something else keeps the daemon busy.
+ *
+ *   turlat URL [--stop-file PATH] [--seconds S] [--interval-us U] [--label L]
+ *
+ * Logs in (its own session), sends TEST UNIT READY until no unit attention is left,
+ * then one TEST UNIT READY at a time, U microseconds apart (default 1000: a host
+ * polling every millisecond), until PATH exists or S seconds passed (default 10 when
+ * no stop file is given).  Every command's round trip is timed on CLOCK_MONOTONIC;
+ * any status counts (an empty drive answers NOT READY just as fast).  Prints
+ *   "LABEL: N commands in S s: p50 X ms, p99 Y ms, max Z ms"
+ * Exit: 0, 1 a command failed at the transport, 2 usage / connection. */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The value below which q of the sorted samples lie (nearest rank). */
+static double pct(const double *v, size_t n, double q)
+{
+	size_t k = (size_t)(q * (double)n + 0.999999);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return v[k - 1];
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: turlat URL [--stop-file PATH] [--seconds S] [--interval-us U] "
+			"[--label L]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *url_s = NULL, *stop_file = NULL, *label = "tur";
+	double seconds = 0;
+	unsigned interval_us = 1000;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--stop-file") && i + 1 < argc)
+			stop_file = argv[++i];
+		else if (!strcmp(a, "--seconds") && i + 1 < argc)
+			seconds = strtod(argv[++i], NULL);
+		else if (!strcmp(a, "--interval-us") && i + 1 < argc)
+			interval_us = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(a, "--label") && i + 1 < argc)
+			label = argv[++i];
+		else if (a[0] != '-' && !url_s)
+			url_s = a;
+		else
+			return usage();
+	}
+	if (!url_s || seconds < 0)
+		return usage();
+	if (!stop_file && seconds == 0)
+		seconds = 10;
+
+	struct iscsi_context *iscsi = iscsi_create_context("iqn.2026-01.org.burnlab:turlat");
+	if (!iscsi)
+		return 2;
+	struct iscsi_url *url = iscsi_parse_full_url(iscsi, url_s);
+	if (!url) {
+		fprintf(stderr, "%s: bad URL: %s\n", label, iscsi_get_error(iscsi));
+		return 2;
+	}
+	iscsi_set_targetname(iscsi, url->target);
+	iscsi_set_session_type(iscsi, ISCSI_SESSION_NORMAL);
+	iscsi_set_header_digest(iscsi, ISCSI_HEADER_DIGEST_NONE);
+	iscsi_set_timeout(iscsi, 300);
+	if (iscsi_full_connect_sync(iscsi, url->portal, url->lun) != 0) {
+		fprintf(stderr, "%s: login: %s\n", label, iscsi_get_error(iscsi));
+		return 2;
+	}
+	int lun = url->lun, rc = 1;
+
+	/* The unit attentions of a new nexus first (power on reset, SAM-5 §5.14). */
+	for (int i = 0; i < 10; i++) {
+		struct scsi_task *t = iscsi_testunitready_sync(iscsi, lun);
+		bool ua = t && t->status == SCSI_STATUS_CHECK_CONDITION &&
+			  t->sense.key == SCSI_SENSE_UNIT_ATTENTION;
+		if (t)
+			scsi_free_scsi_task(t);
+		if (!ua)
+			break;
+	}
+
+	size_t n = 0, cap = 4096;
+	double *lat = malloc(cap * sizeof(*lat));
+	if (!lat)
+		goto out;
+	double t0 = now();
+	for (;;) {
+		if (stop_file && access(stop_file, F_OK) == 0)
+			break;
+		if (seconds > 0 && now() - t0 >= seconds)
+			break;
+		double a = now();
+		struct scsi_task *t = iscsi_testunitready_sync(iscsi, lun);
+		double b = now();
+		if (!t) {
+			fprintf(stderr, "%s: TEST UNIT READY: %s\n", label, iscsi_get_error(iscsi));
+			goto out;
+		}
+		scsi_free_scsi_task(t);
+		if (n == cap) {
+			double *m = realloc(lat, 2 * cap * sizeof(*lat));
+			if (!m)
+				goto out;
+			lat = m;
+			cap *= 2;
+		}
+		lat[n++] = (b - a) * 1e3;
+		if (interval_us)
+			usleep(interval_us);
+	}
+	double secs = now() - t0;
+	if (n == 0) {
+		fprintf(stderr, "%s: no command was sent\n", label);
+		goto out;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_double);
+	printf("%s: %zu commands in %.1f s: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", label, n,
+	       secs, pct(lat, n, 0.50), pct(lat, n, 0.99), lat[n - 1]);
+	fflush(stdout);
+	rc = 0;
+out:
+	free(lat);
+	iscsi_logout_sync(iscsi);
+	iscsi_destroy_url(url);
+	iscsi_destroy_context(iscsi);
+	return rc;
+}

@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,14 @@ static void *worker(void *arg)
 	struct dl_writer *w = arg;
 	struct dl_zc z = { .ready = false };
 
+#ifdef SCHED_BATCH
+	/* Compression is throughput work: as a batch thread (sched(7)) a worker yields the
+	 * CPU to the caller's thread - an event loop answering other drives - when that
+	 * wakes up, instead of making it wait for the end of a time slice. */
+	struct sched_param sp = { .sched_priority = 0 };
+	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+#endif
+
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		notify_if_due(w);
@@ -696,10 +705,10 @@ int dl_write_state(struct dl_writer *w, const struct dl_state *s, struct dl_erro
 	return 0;
 }
 
-int dl_writer_sync_start(struct dl_writer *w, uint64_t *ticket, struct dl_error *err)
+/* Flush merged blocks and queue a SYNC record unless nothing was appended since the
+ * last one; *ticket: the records [0, ticket) it vouches for. */
+static int queue_sync(struct dl_writer *w, uint64_t *ticket, struct dl_error *err)
 {
-	if (!w || !ticket)
-		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_sync_start: no writer");
 	int rc = entry_check(w, err);
 	if (rc < 0 || (rc = flush_pending(w, err)) < 0)
 		return rc;
@@ -734,18 +743,32 @@ int dl_writer_synced(struct dl_writer *w, uint64_t ticket, struct dl_error *err)
 	return rc;
 }
 
-static int do_sync(struct dl_writer *w, struct dl_error *err)
+/* Wait until records [0, ticket) are durable, or the writer failed. */
+static int wait_durable(struct dl_writer *w, uint64_t ticket, struct dl_error *err)
 {
-	uint64_t ticket;
-	int rc = dl_writer_sync_start(w, &ticket, err);
-	if (rc < 0)
-		return rc;
 	pthread_mutex_lock(&w->mu);
 	while (!w->fail && w->durable < ticket)
 		pthread_cond_wait(&w->progress, &w->mu);
-	rc = check_failed(w, err);
+	int rc = check_failed(w, err);
 	pthread_mutex_unlock(&w->mu);
 	return rc;
+}
+
+static int do_sync(struct dl_writer *w, struct dl_error *err)
+{
+	uint64_t ticket;
+	int rc = queue_sync(w, &ticket, err);
+	return rc < 0 ? rc : wait_durable(w, ticket, err);
+}
+
+int dl_writer_sync_start(struct dl_writer *w, uint64_t *ticket, struct dl_error *err)
+{
+	if (!w || !ticket)
+		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_sync_start: no writer");
+	int rc = queue_sync(w, ticket, err);
+	if (rc < 0 || w->nonblock)
+		return rc;
+	return wait_durable(w, *ticket, err);
 }
 
 int dl_writer_sync(struct dl_writer *w, struct dl_error *err)

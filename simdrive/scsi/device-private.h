@@ -88,7 +88,23 @@ struct sim_dev {
 	void             *observer_arg;
 	double            time_scale;	/* sim_dev_cfg.time_scale */
 	struct sim_dt_clock clock;	/* the drives' virtual clock (drivetime.h) */
+	sim_wakeup_fn     wake;		/* sim_dev_set_wakeup: commands may be pending */
+	void             *wake_arg;
 };
+
+/* Why a command is pending (struct sim_cmd.pending, wait.kind). */
+enum sim_wait {
+	SIM_WAIT_NONE,
+	SIM_WAIT_START,		/* not started: the disc image cannot serve it yet
+				 * (sim_mmc_image_ready); resumed from the beginning */
+	SIM_WAIT_AGAIN,		/* its handler made progress and must run again (the
+				 * recorder's padding, REC_SENSE_AGAIN) */
+	SIM_WAIT_DURABLE,	/* done; the status waits for the image's ticket */
+};
+
+/* Not a SAM-5 status: what a handler returns (through sim_pending) when its command
+ * cannot finish now; never sent. */
+#define SIM_STATUS_PENDING 0xffu
 
 /* One command in flight, as the handlers see it. */
 struct sim_ctx {
@@ -107,6 +123,10 @@ struct sim_ctx {
 	/* injected faults (fault.h) that the handlers carry out */
 	bool              fault_no_record;	/* record-nothing: WRITE validates, the state
 						 * moves on, no data is recorded */
+
+	/* pending (sim_pending): why, and the image ticket for SIM_WAIT_DURABLE */
+	enum sim_wait     wait;
+	uint64_t          wait_ticket;
 
 	/* failure: filled by sim_fail*() */
 	struct sim_sense       sense;
@@ -128,6 +148,10 @@ enum sim_op_flags {
 	SIM_OP_RECORDER        = 1u << 5,	/* recorder LUNs only: on a read-only drive the
 						 * opcode is unsupported (05/20/00), as on a
 						 * DVD-ROM reader, and RSOC does not list it */
+	SIM_OP_IMAGE           = 1u << 6,	/* on a recorder LUN that does not wait for its
+						 * image (sim_dev_set_wakeup), pending before
+						 * anything else while sim_mmc_image_ready()
+						 * says no: not counted, no fault, no UA yet */
 };
 
 /* One command (or one service action of a command).  usage is the CDB usage data
@@ -149,6 +173,10 @@ struct sim_op {
 const struct sim_op *sim_dev_op(uint8_t opcode);
 /* The same as lun sees it: SIM_OP_RECORDER entries only on a recorder LUN. */
 const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode);
+
+/* The command cannot finish now (struct sim_cmd.pending): record why and return
+ * SIM_STATUS_PENDING for the handler to return.  Only with a wake-up registered. */
+uint8_t sim_pending(struct sim_ctx *c, enum sim_wait why, uint64_t ticket);
 
 /* Failing a command: record the sense (with an optional field pointer into the CDB)
  * and return CHECK CONDITION for the handler to return. */
@@ -240,6 +268,16 @@ uint8_t sim_mmc_mechanism_status(struct sim_ctx *c);
  * selection rounded down to the medium's table, or its maximum), for page 2Ah bytes
  * 28-29; 0 on other LUNs. */
 uint32_t sim_mmc_write_speed(const struct sim_lun *lun);
+
+/* Can the disc image of a recorder LUN serve this SIM_OP_IMAGE command now?  A WRITE
+ * needs room for its data in the image writer's queue; a read (and the end of a RAW
+ * session, which reads its Q back) needs every block written so far in the image: if
+ * not, this starts flushing it.  Non-blocking use only (dev->wake). */
+bool sim_mmc_image_ready(struct sim_ctx *c);
+/* A command that made the image durable (SYNCHRONIZE CACHE, CLOSE, RESERVE, BLANK,
+ * FORMAT) answers once the image's ticket is on disk: GOOD, pending (SIM_WAIT_DURABLE,
+ * non-blocking use) or CHECK CONDITION 04/44/00 if the image failed. */
+uint8_t sim_mmc_durable(struct sim_ctx *c, uint64_t ticket);
 
 /* A recorder LUN busy with a long operation (drivetime.h; SYNCHRONIZE CACHE, CLOSE,
  * BLANK, FORMAT running after IMMED, or for another nexus): the NOT READY condition

@@ -492,14 +492,25 @@ static void test_sync_record(void)
 	CU_ASSERT_EQUAL(dl_writer_file_size(w), file_size(path));
 	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
 	CU_ASSERT_EQUAL(dl_writer_next_seq(w), 2);
+	/* Blocking use: sync_start is dl_writer_sync, durable when it returns. */
+	uint64_t ticket = 0;
+	CU_ASSERT_EQUAL(dl_writer_sync_start(w, &ticket, &e), 0);
+	CU_ASSERT_EQUAL(ticket, 2);
+	CU_ASSERT_EQUAL(dl_writer_synced(w, ticket, &e), 1);
 	struct dl_header h[4];
 	struct walk wk = walk_image(path, h, 4);
 	CU_ASSERT_TRUE(wk.ok);
 	CU_ASSERT_EQUAL(wk.n, 2);
 	CU_ASSERT_EQUAL(h[1].type, DL_REC_SYNC);
 	CU_ASSERT_EQUAL(h[1].synced_seq, 0);
+	m = meta_at(4, 4, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, blk, sizeof(blk), &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync_start(w, &ticket, &e), 0);
+	CU_ASSERT_EQUAL(ticket, 4);
+	CU_ASSERT_EQUAL(dl_writer_synced(w, ticket, &e), 1);
+	CU_ASSERT_EQUAL(dl_writer_file_size(w), file_size(path));
 	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
-	CU_ASSERT_EQUAL(walk_image(path, NULL, 0).n, 2);
+	CU_ASSERT_EQUAL(walk_image(path, NULL, 0).n, 4);
 
 	/* A second writer on the same file is refused while the first is open. */
 	w = dl_writer_open(path, NULL, &e);

@@ -189,7 +189,7 @@ int dl_writer_close(struct dl_writer *w, struct dl_error *err);
 /* ---- non-blocking use (writer.c) ------------------------------------------ */
 
 /* For a caller that must never wait on the image: an event loop serving other images
- * and sockets too (simdrive, doc/iscsi-target.md "back-pressure").  From
+ * and sockets too (simdrive; doc/disclog.md §6).  From
  * dl_writer_set_nonblock(w, fn, arg) on:
  * - dl_write_data and dl_write_state never wait for room.  The caller asks
  *   dl_writer_room(w, bytes) before it commits to a write of `bytes` (all the calls

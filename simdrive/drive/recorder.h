@@ -226,8 +226,9 @@ int32_t rec_last_readable(const struct rec_disc *d);
 /* ---- non-blocking recording (doc/simdrive-recorder.md §10) ------------------ */
 
 /* simdrive's event loop serves every drive and session, so it must never wait for one
- * disc image (doc/iscsi-target.md "back-pressure").  After rec_set_nonblock(d, fn, arg)
- * the recorder uses its image writer without waiting (disclog.h "non-blocking use"):
+ * disc image (doc/iscsi-target.md "Threads, and who waits for what").  After
+ * rec_set_nonblock(d, fn, arg) the recorder uses its image writer without waiting
+ * (disclog.h "non-blocking use"):
  * - a WRITE is recorded only when rec_can_record() says the image can take it; the
  *   caller asks before it changes anything and holds the command otherwise;
  * - reads (and the end of a RAW session, which reads its Q back) need every block

@@ -1039,9 +1039,9 @@ static void task_outcome(struct conn *c, struct task *t, struct sim_cmd *cmd)
 {
 	if (cmd->pending) {
 		/* The device could not finish it without waiting for its disc image
-		 * (doc/iscsi-target.md "back-pressure"): the task keeps its data and its
-		 * place, so later commands of its LUN wait; other LUNs and sessions go on.
-		 * tgt_wakeup resumes it. */
+		 * (doc/iscsi-target.md "Threads, and who waits for what"): the task keeps
+		 * its data and its place, so later commands of its LUN wait; other LUNs and
+		 * sessions go on.  tgt_resume resumes it after the device's wake-up. */
 		if (!t->held && !(t->held = malloc(sizeof(*t->held)))) {
 			task_unlink(c, t);
 			task_free(c, t);

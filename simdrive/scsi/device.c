@@ -730,8 +730,8 @@ static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
 
 	/* The event loop serves every LUN and session: a command the disc image cannot
 	 * serve yet waits as a pending command rather than the loop waiting for the image
-	 * (doc/iscsi-target.md "back-pressure").  Nothing of it happens before: it is
-	 * counted, meets its faults and its unit attentions when it starts. */
+	 * (doc/iscsi-target.md "Threads, and who waits for what").  Nothing of it happens
+	 * before: it is counted, meets its faults and its unit attentions when it starts. */
 	if (c->dev->wake && c->lun && c->lun->rec && op && (op->flags & SIM_OP_IMAGE) &&
 	    !sim_mmc_image_ready(c))
 		return sim_pending(c, SIM_WAIT_START, 0);

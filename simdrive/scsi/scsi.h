@@ -11,7 +11,8 @@
  * function a transport registers (sim_dev_set_wakeup), which other threads call.
  * sim_dev_execute() returns with the command complete - or, once a wake-up is
  * registered, possibly pending: a recording LUN does not wait for its disc image on
- * this thread (struct sim_cmd.pending; doc/iscsi-target.md "back-pressure").
+ * this thread (struct sim_cmd.pending; doc/iscsi-target.md "Threads, and who waits
+ * for what").
  */
 #ifndef SIM_SCSI_H
 #define SIM_SCSI_H

@@ -2,7 +2,7 @@
 # make bench: does one drive recording at full speed hold up another?  TEST UNIT READY
 # latency on LUN 1 while LUN 0 of the same daemon records incompressible data as fast as
 # the host sends it (not part of make check).  Goal: p99 <= 5 ms (doc/iscsi-target.md
-# "back-pressure": the event loop never waits for a disc image).
+# "Threads, and who waits for what": the event loop never waits for a disc image).
 #
 # One simdrive with two blank DVD+R LUNs, each recording into its own disclog image.
 # LUN 0: tests/bench/burnbench --random (blocks cut from a random pool, so deflate cannot

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Back-pressure of a disc image without stalling the daemon (doc/iscsi-target.md
-# "back-pressure"): while LUN 0's image writer is held full, LUN 0's WRITEs wait as
-# pending commands and another session's commands to LUN 0 and LUN 1 - including
-# recording on LUN 1 - are answered; once released every WRITE completes in order and
-# the image holds exactly what was sent.  tests/integration/bpclient.c does the SCSI
+# "Threads, and who waits for what"): while LUN 0's image writer is held full, LUN 0's
+# WRITEs wait as pending commands and another session's commands to LUN 0 and LUN 1 -
+# including recording on LUN 1 - are answered; once released every WRITE completes in
+# order and the image holds exactly what was sent.  tests/integration/bpclient.c does the SCSI
 # part; the hold is the control socket's `image LUN hold` (doc/simdrive-control.md).
 # No timed assertion: timeout(1) only bounds a hang (the loop stuck in the writer
 # would never answer the control socket).

@@ -1,5 +1,6 @@
 /* tests/integration/bpclient.c - back-pressure of the disc image without stalling the
- * daemon (tests/integration/backpressure.sh; doc/iscsi-target.md "back-pressure").
+ * daemon (tests/integration/backpressure.sh; doc/iscsi-target.md "Threads, and who
+ * waits for what").
  *
  *   bpclient CONTROL URL0 URL1 DATA
  *

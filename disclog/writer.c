@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -481,13 +482,17 @@ static void *worker(void *arg)
 	struct dl_writer *w = arg;
 	struct dl_zc z = { .ready = false };
 
+	/* Compression is throughput work; the caller's thread - an event loop answering
+	 * other drives - is latency work.  A batch thread (sched(7) SCHED_BATCH) is not
+	 * favoured when it wakes, and a nice value of 5 (a per-thread attribute on Linux,
+	 * setpriority(2)) gives it a third of the caller's share when both want the CPU:
+	 * the loop answers first, the queue still drains when the CPU is free.  Failures
+	 * are harmless (the defaults stay). */
 #ifdef SCHED_BATCH
-	/* Compression is throughput work: as a batch thread (sched(7)) a worker yields the
-	 * CPU to the caller's thread - an event loop answering other drives - when that
-	 * wakes up, instead of making it wait for the end of a time slice. */
 	struct sched_param sp = { .sched_priority = 0 };
 	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 #endif
+	setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {

@@ -161,20 +161,72 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 /* Append blocks.  len must be meta->count * meta->block_size.  Consecutive calls
  * whose meta is equal except for an adjacent LBA (and vtime_us: a member keeps its
  * first write's time) are merged into one member of up to about DL_MEMBER_TARGET
- * bytes.  May block while max_inflight bytes are queued
- * (back-pressure).  The data is copied. */
+ * bytes.  May block while max_inflight bytes are queued (back-pressure), unless the
+ * writer is non-blocking (dl_writer_set_nonblock).  The data is copied. */
 int dl_write_data(struct dl_writer *w, const struct dl_data_meta *meta, const void *data,
 		  size_t len, struct dl_error *err);
 
 /* Append a STATE record (a copy of s is taken). */
 int dl_write_state(struct dl_writer *w, const struct dl_state *s, struct dl_error *err);
 
-/* Make everything appended so far durable: flush merged blocks, wait for the
- * workers, write a SYNC record, fdatasync.  Returns when it is on disk. */
+/* Make everything appended so far durable: flush merged blocks, queue a SYNC record
+ * (none when nothing was appended since the last one), wait until it is written and
+ * fdatasync'ed.  Returns when it is on disk.  Waits in non-blocking use too. */
 int dl_writer_sync(struct dl_writer *w, struct dl_error *err);
 
-/* Sync and close.  Always frees w. */
+/* The first half of dl_writer_sync: flush merged blocks and queue the SYNC record (or
+ * none, as above); *ticket names the point that must become durable.  Non-blocking
+ * use: returns at once, the worker that writes the SYNC fdatasyncs and then calls the
+ * notify function.  Otherwise it is dl_writer_sync. */
+int dl_writer_sync_start(struct dl_writer *w, uint64_t *ticket, struct dl_error *err);
+/* 1: every record up to ticket is durable; 0: not yet; < 0: the writer failed (the
+ * sticky error, as every call reports it).  Never waits. */
+int dl_writer_synced(struct dl_writer *w, uint64_t ticket, struct dl_error *err);
+
+/* Sync and close (releases a dl_writer_hold first).  Always frees w. */
 int dl_writer_close(struct dl_writer *w, struct dl_error *err);
+
+/* ---- non-blocking use (writer.c) ------------------------------------------ */
+
+/* For a caller that must never wait on the image: an event loop serving other images
+ * and sockets too (simdrive; doc/disclog.md §6).  From
+ * dl_writer_set_nonblock(w, fn, arg) on:
+ * - dl_write_data and dl_write_state never wait for room.  The caller asks
+ *   dl_writer_room(w, bytes) before it commits to a write of `bytes` (all the calls
+ *   one command makes); when it says no, nothing was taken and fn will be called once
+ *   that much room is free.  The writer never refuses a write itself, so a command
+ *   recorded in several calls is never cut in two.
+ * - the caller's thread does no file I/O: STATE and SYNC members it builds are written
+ *   by a worker; dl_writer_sync_start returns at once and fn is called when the SYNC
+ *   is durable (dl_writer_synced).
+ * - fn(arg) runs on a worker thread, without the writer's lock, when room refused by
+ *   dl_writer_room is free, when a SYNC became durable, and when the writer failed.  It
+ *   must only signal the caller's thread (write an eventfd) and not call the writer.
+ * dl_writer_sync and dl_writer_close still wait.  Needs threads >= 1 (DL_EINVAL
+ * otherwise).  fn NULL returns to blocking use; the call returns once no call of the
+ * previous fn is running. */
+typedef void (*dl_notify_fn)(void *arg);
+int dl_writer_set_nonblock(struct dl_writer *w, dl_notify_fn fn, void *arg);
+
+/* Could `bytes` more payload be appended now without the queued jobs' charges passing
+ * max_inflight?  Counts the pending job and every member at DL_MEMBER_TARGET, so it
+ * holds for the calls of one command however they merge (up to 16 MiB; doc/disclog.md
+ * §6).  An empty queue takes any size.  True after a failure (the write then reports
+ * it).  A refusal arranges the notification above. */
+bool dl_writer_room(struct dl_writer *w, size_t bytes);
+
+/* For tests of non-blocking callers: while held, workers start no job and write
+ * nothing, so the queue fills and stays full (a slow disk, made deterministic). */
+void dl_writer_hold(struct dl_writer *w, bool hold);
+
+struct dl_writer_stats {
+	size_t   queued;	/* charges of the jobs queued, compressing or being written */
+	size_t   limit;		/* max_inflight */
+	bool     waiting;	/* dl_writer_room refused and its room is not free yet */
+	bool     held;		/* dl_writer_hold */
+	uint64_t durable;	/* records [0, durable) are on disk */
+};
+void dl_writer_get_stats(struct dl_writer *w, struct dl_writer_stats *st);
 
 /* Sequence number the next record will get; bytes written to the file so far. */
 uint64_t dl_writer_next_seq(const struct dl_writer *w);

@@ -8,12 +8,21 @@
  * it.  All queued jobs sit in one list in sequence order.  Workers take the oldest
  * job not yet started and compress it; whoever finishes a job (a worker, or the
  * caller for STATE/SYNC and with threads = 0) then runs the write step: while the
- * head of the list is finished, pop it and write it.  Only one thread is in the
- * write step at a time (the `writing` flag), so members land in sequence order and
- * file I/O runs outside the lock.  The API is for one caller thread at a time.
+ * head of the list is finished, pop it and write it, and after a SYNC member
+ * fdatasync.  Only one thread is in the write step at a time (the `writing` flag), so
+ * members land in sequence order and file I/O runs outside the lock.  The API is for
+ * one caller thread at a time.
+ *
+ * Non-blocking use (dl_writer_set_nonblock: an event loop that serves other disc
+ * images and sockets must never wait here).  The caller then never waits and never
+ * does file I/O: it asks dl_writer_room before it commits to a write, STATE and SYNC
+ * members it builds are written by a worker, dl_writer_sync_start only queues the
+ * SYNC, and the notify function (called by a worker, outside the lock) tells it when
+ * the room it was refused is free, a SYNC is durable, or the writer failed.
  *
  * Memory.  A job is charged its input capacity (>= its raw bytes) from queueing until
- * its member is written; the caller blocks while the charges exceed max_inflight.
+ * its member is written; the caller blocks while the charges exceed max_inflight
+ * (non-blocking: dl_writer_room says no before they would, see there).
  * Output buffers are at most compressBound(input capacity) + header, recycled jobs
  * are kept only while all job buffers total at most buf_limit, so job buffers stay
  * below  2 * (max_inflight + 2 * DL_MEMBER_TARGET) * 1.001 + one STATE snapshot
@@ -25,11 +34,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -76,7 +87,9 @@ struct dl_writer {
 	/* caller's thread only */
 	uint64_t next_seq;
 	struct dl_job *pending;	/* DATA being merged, not yet queued */
-	bool dirty;		/* records appended since the last SYNC */
+	bool dirty;		/* records appended since the last SYNC was queued */
+	uint64_t sync_ticket;	/* durable once records [0, sync_ticket) are: the last
+				 * SYNC queued (dl_writer_sync_start) */
 	struct dl_zc zc;	/* threads = 0, STATE and SYNC */
 
 	pthread_mutex_t mu;
@@ -90,6 +103,15 @@ struct dl_writer {
 	uint64_t end;		/* file offset of the next member */
 	bool writing;		/* a thread is in the write step */
 	bool stop;
+	uint64_t durable;	/* records [0, durable) are on disk (fdatasync done) */
+	/* non-blocking use (dl_writer_set_nonblock) */
+	bool nonblock;
+	dl_notify_fn notify;
+	void *notify_arg;
+	unsigned notifying;	/* notify calls running outside the lock */
+	bool notify_due;	/* a worker calls notify when it next can */
+	size_t want;		/* charges a refused dl_writer_room needed, 0 = none */
+	bool hold;		/* dl_writer_hold: workers take no job, write nothing */
 	int fail;		/* first error (sticky), 0 if none */
 	bool fail_seen;		/* the caller was told about it once */
 	struct dl_error fail_err;
@@ -307,6 +329,7 @@ static void set_fail(struct dl_writer *w, enum dl_errcode code, int sys, int64_t
 	va_start(ap, fmt);
 	vsnprintf(w->fail_err.msg, sizeof(w->fail_err.msg), fmt, ap);
 	va_end(ap);
+	w->notify_due = true;	/* a waiting caller learns of it from its next call */
 	pthread_cond_broadcast(&w->progress);
 }
 
@@ -343,20 +366,33 @@ static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
+/* fdatasync, retried on EINTR; 0 or the errno.  A file that cannot be synced because of
+ * what it is (/dev/null, a pipe...) is not an error. */
+static int datasync(struct dl_writer *w)
+{
+	int r;
+	do
+		r = fdatasync(w->fd);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && !(!w->regular && (errno == EINVAL || errno == EROFS)))
+		return errno;
+	return 0;
+}
+
 /* The write step: write finished members from the head of the list, in sequence
  * order.  One thread at a time; the lock is dropped around the I/O.  After a
  * failure members are dropped unwritten (appending after a hole would turn a torn
  * tail into damage in the middle, doc/disclog.md §4). */
 static void write_ready(struct dl_writer *w)
 {
-	if (w->writing)
+	if (w->writing || w->hold)
 		return;		/* that thread will see our job when it re-checks the head */
 	w->writing = true;
-	while (w->head && w->head->state == DL_JOB_DONE) {
+	while (w->head && w->head->state == DL_JOB_DONE && !w->hold) {
 		struct dl_job *j = w->head;
 		bool failed = w->fail != 0;
 		uint64_t off = w->end;
-		int e = 0;
+		int e = 0, se = 0;
 
 		w->head = j->next;
 		if (!w->head)
@@ -364,6 +400,11 @@ static void write_ready(struct dl_writer *w)
 		pthread_mutex_unlock(&w->mu);
 		if (!failed && j->rc == 0)
 			e = write_all(w->fd, j->out, j->out_len, off);
+		/* A SYNC record vouches for every record before it (doc/disclog.md §3.4): on
+		 * disk before anyone is told.  The write step waits meanwhile, so nothing
+		 * overtakes it. */
+		if (!failed && j->rc == 0 && !e && j->h.type == DL_REC_SYNC)
+			se = datasync(w);
 		pthread_mutex_lock(&w->mu);
 		if (failed) {
 			/* dropped */
@@ -376,12 +417,44 @@ static void write_ready(struct dl_writer *w)
 				 strerror(e));
 		} else {
 			w->end += j->out_len;
+			if (se) {
+				/* After a failed fdatasync the kernel may have dropped the dirty
+				 * pages: nothing written so far can be trusted, so stop (sticky). */
+				set_fail(w, DL_EIO, se, (int64_t)w->end, "%s: fdatasync up to offset %llu: %s",
+					 w->path, (unsigned long long)w->end, strerror(se));
+			} else if (j->h.type == DL_REC_SYNC) {
+				w->durable = j->h.seq + 1;
+				w->notify_due = true;
+			}
 		}
 		w->inflight -= j->charge;
+		if (w->want && (w->inflight == 0 || w->inflight + w->want <= w->max_inflight)) {
+			w->want = 0;
+			w->notify_due = true;
+		}
 		put_job(w, j);
 		pthread_cond_broadcast(&w->progress);
 	}
 	w->writing = false;
+}
+
+/* Tell a non-blocking caller what changed (dl_writer_set_nonblock), outside the lock:
+ * the function may take locks of its own.  Called by workers with w->mu held. */
+static void notify_if_due(struct dl_writer *w)
+{
+	if (!w->notify_due)
+		return;
+	w->notify_due = false;
+	if (!w->notify)
+		return;
+	dl_notify_fn fn = w->notify;
+	void *arg = w->notify_arg;
+	w->notifying++;
+	pthread_mutex_unlock(&w->mu);
+	fn(arg);
+	pthread_mutex_lock(&w->mu);
+	if (--w->notifying == 0)
+		pthread_cond_broadcast(&w->progress);
 }
 
 /* Append j (a finished member, or a DATA job for the workers) to the list. */
@@ -398,6 +471,8 @@ static void enqueue(struct dl_writer *w, struct dl_job *j)
 		if (!w->todo)
 			w->todo = j;
 		pthread_cond_signal(&w->work);
+	} else if (w->nonblock) {
+		pthread_cond_signal(&w->work);	/* a worker writes it: no I/O on the caller */
 	} else {
 		write_ready(w);
 	}
@@ -408,28 +483,48 @@ static void *worker(void *arg)
 	struct dl_writer *w = arg;
 	struct dl_zc z = { .ready = false };
 
+	/* Compression is throughput work; the caller's thread - an event loop answering
+	 * other drives - is latency work.  A batch thread (sched(7) SCHED_BATCH) is not
+	 * favoured when it wakes, and a nice value of 5 (a per-thread attribute on Linux,
+	 * setpriority(2)) gives it a third of the caller's share when both want the CPU:
+	 * the loop answers first, the queue still drains when the CPU is free.  Failures
+	 * are harmless (the defaults stay). */
+#ifdef SCHED_BATCH
+	struct sched_param sp = { .sched_priority = 0 };
+	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+#endif
+	setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
+
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->todo && !w->stop)
+		notify_if_due(w);
+		/* A member the caller built (non-blocking use) waiting to be written? */
+		bool to_write = !w->hold && !w->writing && w->head && w->head->state == DL_JOB_DONE;
+		struct dl_job *j = w->hold ? NULL : w->todo;
+		if (!j && !to_write) {
+			if (w->stop)
+				break;		/* nothing left to compress or write */
 			pthread_cond_wait(&w->work, &w->mu);
-		struct dl_job *j = w->todo;
-		if (!j)
-			break;		/* stop, and nothing left to compress */
-		for (w->todo = j->next; w->todo && w->todo->state != DL_JOB_QUEUED;)
-			w->todo = w->todo->next;
-		j->state = DL_JOB_BUSY;
-		bool skip = w->fail != 0;
-		pthread_mutex_unlock(&w->mu);
+			continue;
+		}
+		if (j) {
+			for (w->todo = j->next; w->todo && w->todo->state != DL_JOB_QUEUED;)
+				w->todo = w->todo->next;
+			j->state = DL_JOB_BUSY;
+			bool skip = w->fail != 0;
+			pthread_mutex_unlock(&w->mu);
 
-		size_t grown = 0;
-		if (!skip)
-			j->rc = build_member(&z, w->level, j, NULL, &grown);
+			size_t grown = 0;
+			if (!skip)
+				j->rc = build_member(&z, w->level, j, NULL, &grown);
 
-		pthread_mutex_lock(&w->mu);
-		w->buf_bytes += grown;
-		j->state = DL_JOB_DONE;
+			pthread_mutex_lock(&w->mu);
+			w->buf_bytes += grown;
+			j->state = DL_JOB_DONE;
+		}
 		write_ready(w);
 	}
+	notify_if_due(w);
 	pthread_mutex_unlock(&w->mu);
 	zc_end(&z);
 	return NULL;
@@ -439,7 +534,8 @@ static void *worker(void *arg)
 
 /* Give job j its sequence number and queue it; with threads = 0 (or for records
  * without payload) build the member here first.  Blocks while the queued charges
- * exceed max_inflight (back-pressure).  Takes and releases w->mu. */
+ * exceed max_inflight (back-pressure), unless the caller is non-blocking: it asked
+ * dl_writer_room before.  Takes and releases w->mu. */
 static int submit(struct dl_writer *w, struct dl_job *j, const struct dl_state *s,
 		  struct dl_error *err)
 {
@@ -462,7 +558,8 @@ static int submit(struct dl_writer *w, struct dl_job *j, const struct dl_state *
 	} else {
 		j->charge = j->in_cap;
 		pthread_mutex_lock(&w->mu);
-		while (!w->fail && w->inflight > 0 && w->inflight + j->charge > w->max_inflight)
+		while (!w->nonblock && !w->fail && w->inflight > 0 &&
+		       w->inflight + j->charge > w->max_inflight)
 			pthread_cond_wait(&w->progress, &w->mu);
 	}
 	rc = check_failed(w, err);
@@ -486,16 +583,6 @@ static int flush_pending(struct dl_writer *w, struct dl_error *err)
 		return 0;
 	w->pending = NULL;
 	return submit(w, j, NULL, err);
-}
-
-/* Wait until every queued member is written (or the writer failed).  The write
- * step pops a job before writing it, so an empty list is not enough. */
-static void drain(struct dl_writer *w)
-{
-	pthread_mutex_lock(&w->mu);
-	while ((w->head || w->writing) && !w->fail)
-		pthread_cond_wait(&w->progress, &w->mu);
-	pthread_mutex_unlock(&w->mu);
 }
 
 static int entry_check(struct dl_writer *w, struct dl_error *err)
@@ -625,46 +712,70 @@ int dl_write_state(struct dl_writer *w, const struct dl_state *s, struct dl_erro
 	return 0;
 }
 
-static int do_sync(struct dl_writer *w, struct dl_error *err)
+/* Flush merged blocks and queue a SYNC record unless nothing was appended since the
+ * last one; *ticket: the records [0, ticket) it vouches for. */
+static int queue_sync(struct dl_writer *w, uint64_t *ticket, struct dl_error *err)
 {
 	int rc = entry_check(w, err);
 	if (rc < 0 || (rc = flush_pending(w, err)) < 0)
 		return rc;
-	if (!w->dirty)
-		return 0;	/* nothing appended since the last SYNC */
-
-	pthread_mutex_lock(&w->mu);
-	struct dl_job *j = get_job(w);
-	pthread_mutex_unlock(&w->mu);
-	if (!j)
-		return set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", w->path);
-	j->h.type = DL_REC_SYNC;
-	j->h.synced_seq = w->next_seq - 1;	/* everything before the SYNC itself */
-	if ((rc = submit(w, j, NULL, err)) < 0)
-		return rc;
-	drain(w);
-	if ((rc = entry_check(w, err)) < 0)
-		return rc;
-
-	/* The queue is empty and this thread is the only producer: nothing is written
-	 * while we wait for the disk. */
-	int r;
-	do
-		r = fdatasync(w->fd);
-	while (r < 0 && errno == EINTR);
-	if (r < 0 && !(!w->regular && (errno == EINVAL || errno == EROFS))) {
-		int e = errno;
+	if (w->dirty) {
 		pthread_mutex_lock(&w->mu);
-		/* After a failed fdatasync the kernel may have dropped the dirty pages:
-		 * nothing written so far can be trusted, so stop (sticky). */
-		set_fail(w, DL_EIO, e, (int64_t)w->end, "%s: fdatasync up to offset %llu: %s",
-			 w->path, (unsigned long long)w->end, strerror(e));
-		rc = check_failed(w, err);
+		struct dl_job *j = get_job(w);
 		pthread_mutex_unlock(&w->mu);
-		return rc;
+		if (!j)
+			return set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", w->path);
+		j->h.type = DL_REC_SYNC;
+		j->h.synced_seq = w->next_seq - 1;	/* everything before the SYNC itself */
+		uint64_t seq = w->next_seq;
+		if ((rc = submit(w, j, NULL, err)) < 0)
+			return rc;
+		/* The write step fdatasyncs after writing it (write_ready). */
+		w->dirty = false;
+		w->sync_ticket = seq + 1;
 	}
-	w->dirty = false;
+	*ticket = w->sync_ticket;	/* nothing new: the last SYNC queued covers it */
 	return 0;
+}
+
+int dl_writer_synced(struct dl_writer *w, uint64_t ticket, struct dl_error *err)
+{
+	if (!w)
+		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_synced: no writer");
+	pthread_mutex_lock(&w->mu);
+	int rc = check_failed(w, err);
+	if (rc == 0)
+		rc = w->durable >= ticket;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* Wait until records [0, ticket) are durable, or the writer failed. */
+static int wait_durable(struct dl_writer *w, uint64_t ticket, struct dl_error *err)
+{
+	pthread_mutex_lock(&w->mu);
+	while (!w->fail && w->durable < ticket)
+		pthread_cond_wait(&w->progress, &w->mu);
+	int rc = check_failed(w, err);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+static int do_sync(struct dl_writer *w, struct dl_error *err)
+{
+	uint64_t ticket;
+	int rc = queue_sync(w, &ticket, err);
+	return rc < 0 ? rc : wait_durable(w, ticket, err);
+}
+
+int dl_writer_sync_start(struct dl_writer *w, uint64_t *ticket, struct dl_error *err)
+{
+	if (!w || !ticket)
+		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_sync_start: no writer");
+	int rc = queue_sync(w, ticket, err);
+	if (rc < 0 || w->nonblock)
+		return rc;
+	return wait_durable(w, *ticket, err);
 }
 
 int dl_writer_sync(struct dl_writer *w, struct dl_error *err)
@@ -712,6 +823,7 @@ int dl_writer_close(struct dl_writer *w, struct dl_error *err)
 {
 	if (!w)
 		return set_err(err, DL_EINVAL, 0, -1, "dl_writer_close: no writer");
+	dl_writer_hold(w, false);	/* or the sync below would wait for ever */
 	int rc = do_sync(w, err);
 
 	stop_workers(w);
@@ -734,6 +846,72 @@ uint64_t dl_writer_file_size(const struct dl_writer *w)
 	uint64_t end = mw->end;
 	pthread_mutex_unlock(&mw->mu);
 	return end;
+}
+
+/* ---- non-blocking use ------------------------------------------------------------ */
+
+int dl_writer_set_nonblock(struct dl_writer *w, dl_notify_fn fn, void *arg)
+{
+	if (!w || (fn && w->nthreads == 0))
+		return DL_EINVAL;
+	pthread_mutex_lock(&w->mu);
+	w->nonblock = fn != NULL;
+	w->notify = fn;
+	w->notify_arg = arg;
+	w->want = 0;
+	w->notify_due = false;
+	/* A worker may be inside the previous function: once this returns, the caller
+	 * may free what arg points to. */
+	while (w->notifying)
+		pthread_cond_wait(&w->progress, &w->mu);
+	pthread_cond_broadcast(&w->work);	/* members the caller built, if any */
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* The charges a call appending `bytes` may add, counting the pending job it may flush:
+ * every member it fills and the one it leaves pending at DL_MEMBER_TARGET (a job's
+ * charge is its capacity, at most that), plus one member for a pending job of other
+ * metadata that gets flushed and one for members shorter than DL_MEMBER_TARGET (block
+ * sizes that do not divide it).  An upper bound for one call of up to 16 MiB; a
+ * command recorded in several runs of other metadata adds up to one member per extra
+ * run (doc/disclog.md §6). */
+bool dl_writer_room(struct dl_writer *w, size_t bytes)
+{
+	size_t pend = w->pending ? w->pending->in_len : 0;
+	size_t need = SIZE_MAX;
+	if (bytes < SIZE_MAX / 4)
+		need = ((pend + bytes + DL_MEMBER_TARGET - 1) / DL_MEMBER_TARGET + 2) * DL_MEMBER_TARGET;
+	pthread_mutex_lock(&w->mu);
+	/* An empty queue takes anything, or a call larger than max_inflight could never
+	 * go in (the blocking path, too, queues one job whatever its size); after a
+	 * failure the call goes ahead to report it. */
+	bool ok = w->fail || w->inflight == 0 ||
+		  (need <= w->max_inflight && w->inflight <= w->max_inflight - need);
+	if (!ok && (w->want == 0 || need < w->want))
+		w->want = need;
+	pthread_mutex_unlock(&w->mu);
+	return ok;
+}
+
+void dl_writer_hold(struct dl_writer *w, bool hold)
+{
+	pthread_mutex_lock(&w->mu);
+	w->hold = hold;
+	if (!hold)
+		pthread_cond_broadcast(&w->work);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void dl_writer_get_stats(struct dl_writer *w, struct dl_writer_stats *st)
+{
+	pthread_mutex_lock(&w->mu);
+	st->queued = w->inflight;
+	st->limit = w->max_inflight;
+	st->waiting = w->want != 0;
+	st->held = w->hold;
+	st->durable = w->durable;
+	pthread_mutex_unlock(&w->mu);
 }
 
 /* ---- open ---------------------------------------------------------------------- */
@@ -832,6 +1010,9 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 		else if (w->regular && (rc = sync_parent_dir(path)) != 0)
 			rc = set_err(err, DL_EIO, rc, -1, "%s: fsync of its directory: %s", path, strerror(rc));
 	}
+	/* What the image held when opened counts as durable (it was validated, a torn
+	 * tail cut and synced): a sync with nothing new has nothing to wait for. */
+	w->durable = w->sync_ticket = w->next_seq;
 	w->nthreads = 0;
 	if (rc == 0 && o.threads) {
 		w->threads = calloc(o.threads, sizeof(*w->threads));

@@ -81,6 +81,32 @@ static int ctl_tray(struct sim_dev *dev, const char *cmd, const char *arg, const
 	return reply(buf, cap, 0, "ok tray %s", strcmp(cmd, "eject") == 0 ? "open" : "closed");
 }
 
+/* image LUN [hold|release]: the disc image writer's queue; hold stops its workers so
+ * that a test fills the queue deterministically (doc/simdrive-control.md). */
+static int ctl_image(struct sim_dev *dev, const char *arg, const char *verb, const char *extra,
+		     char *buf, size_t cap)
+{
+	unsigned long lun;
+	char err[200];
+	struct sim_image_info info;
+
+	if (!arg)
+		return reply(buf, cap, -1, "error: image needs a LUN");
+	if (!parse_uint(arg, 0x3FFF, &lun))
+		return reply(buf, cap, -1, "error: image: bad LUN '%s'", arg);
+	if (extra)
+		return reply(buf, cap, -1, "error: image: unexpected word '%s'", extra);
+	if (verb && strcmp(verb, "hold") != 0 && strcmp(verb, "release") != 0)
+		return reply(buf, cap, -1, "error: image: bad word '%s' (hold or release)", verb);
+	if (verb && sim_dev_image_hold(dev, (uint16_t)lun, strcmp(verb, "hold") == 0, err,
+				       sizeof(err)) < 0)
+		return reply(buf, cap, -1, "error: image: %s", err);
+	if (!sim_dev_image_info(dev, (uint16_t)lun, &info, err, sizeof(err)))
+		return reply(buf, cap, -1, "error: image: %s", err);
+	return reply(buf, cap, 0, "ok lun=%lu queued=%zu limit=%zu waiting=%s held=%s", lun,
+		     info.queued, info.limit, info.waiting ? "yes" : "no", info.held ? "yes" : "no");
+}
+
 static int ctl_faults(struct sim_dev *dev, char *buf, size_t cap)
 {
 	size_t n = sim_dev_faults(dev, NULL, 0);
@@ -125,6 +151,8 @@ int sim_control_exec(struct sim_dev *dev, const char *line, char *buf, size_t ca
 	}
 	char *arg = strtok_r(NULL, " \t", &save);
 	char *extra = arg ? strtok_r(NULL, " \t", &save) : NULL;
+	if (strcmp(cmd, "image") == 0)
+		return ctl_image(dev, arg, extra, extra ? strtok_r(NULL, " \t", &save) : NULL, buf, cap);
 	if (strcmp(cmd, "faults") == 0) {
 		if (arg)
 			return reply(buf, cap, -1, "error: faults: unexpected word '%s'", arg);
@@ -163,7 +191,8 @@ int sim_control_exec(struct sim_dev *dev, const char *line, char *buf, size_t ca
 	}
 	if (strcmp(cmd, "help") == 0)
 		return reply(buf, cap, 0, "ok commands: fault WORDS | faults | clear [ID] | eject LUN | "
-			     "load LUN | time | stats LUN | help | quit (doc/simdrive-control.md)");
+			     "load LUN | time | stats LUN | image LUN [hold|release] | help | quit "
+			     "(doc/simdrive-control.md)");
 	if (strcmp(cmd, "quit") == 0)
 		return reply(buf, cap, 1, "ok bye");
 	return reply(buf, cap, -1, "error: unknown command '%s' (try 'help')", cmd);

@@ -181,6 +181,11 @@ struct rec_disc {
 	 * counted again from the image's DL_FLAG_POW records on reload */
 	uint32_t pow_used;
 	int32_t pow_end;
+	/* Non-blocking recording (rec_set_nonblock): the image is flushed and synced by
+	 * its writer's threads; operations that make it durable only start that
+	 * (rec_make_durable) and leave the ticket to wait for here. */
+	bool nonblock;
+	uint64_t durable_ticket;
 };
 
 static uint64_t rec_now(const struct rec_disc *d)
@@ -1398,6 +1403,10 @@ static struct sim_sense rec_pad(struct rec_disc *d, struct dl_track *t, uint8_t 
 	struct sim_sense s = SIM_SENSE_NONE;
 	while (t->free_blocks && !s.key) {
 		uint32_t n = t->free_blocks < CHUNK ? t->free_blocks : CHUNK;
+		if (!rec_can_record(d, (size_t)n * bs)) {
+			s = REC_SENSE_AGAIN;	/* the rest once the image has room */
+			break;
+		}
 		struct rec_write_req w = { .lba = t->nwa, .nblocks = n, .data = zero,
 					   .len = (size_t)n * bs, .opcode = opcode };
 		s = rec_record(d, &w, bs, t->number, t->session, 0);
@@ -1593,7 +1602,9 @@ static int rec_make_durable(struct rec_disc *d, bool state_changed)
 		return -1;
 	if (d->w && !rec_test_mode(d)) {
 		struct dl_error e;
-		if (dl_writer_sync(d->w, &e) < 0)
+		/* Blocking use: returns once it is on disk.  Non-blocking: queued; the
+		 * caller holds its answer until rec_durable() says so. */
+		if (dl_writer_sync_start(d->w, &d->durable_ticket, &e) < 0)
 			return -1;
 	}
 	return 0;
@@ -1614,6 +1625,11 @@ struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
 	bool raw = d->raw_active;
 	struct sim_sense s = rec_close_apply(d, act, number);
+	if (rec_again(s)) {		/* padding so far stays: the next call goes on */
+		d->dirty = true;
+		rec_end(d, &x, true);
+		return s;
+	}
 	if (s.key) {
 		rec_end(d, &x, false);
 		d->raw_active = raw;
@@ -1668,6 +1684,11 @@ struct sim_sense rec_sync(struct rec_disc *d)
 	}
 	if (rec_dao_done(d)) {		/* DVD-R DAO: the disc closes at SYNC (doc/simdrive-recorder.md §5) */
 		struct sim_sense cs = rec_dao_close(d, REC_OP_SYNC);
+		if (rec_again(cs)) {	/* as in rec_close */
+			d->dirty = true;
+			rec_end(d, &x, true);
+			return cs;
+		}
 		if (cs.key) {
 			rec_end(d, &x, false);
 			return cs;
@@ -2167,4 +2188,65 @@ int32_t rec_last_readable(const struct rec_disc *d)
 		if (d->st.tracks[i].last_recorded > last)
 			last = d->st.tracks[i].last_recorded;
 	return last;
+}
+
+/* ---- non-blocking recording ------------------------------------------------ */
+
+int rec_set_nonblock(struct rec_disc *d, void (*fn)(void *), void *arg)
+{
+	d->nonblock = false;
+	if (d->w && dl_writer_set_nonblock(d->w, fn, arg) < 0)
+		return -1;
+	d->nonblock = d->w && fn;
+	return 0;
+}
+
+bool rec_can_record(struct rec_disc *d, size_t bytes)
+{
+	if (!d->nonblock || rec_test_mode(d))
+		return true;		/* blocking use waits in the writer; test write records nothing */
+	return dl_writer_room(d->w, bytes);
+}
+
+bool rec_settled(struct rec_disc *d, enum rec_settle why)
+{
+	if (!d->nonblock || !d->read_stale || (why == REC_SETTLE_CLOSE && !d->raw_active))
+		return true;
+	/* The SYNC record a read after writes appends anyway (rec_reader, §7), queued now:
+	 * once it is durable the reader has nothing to wait for. */
+	struct dl_error e;
+	uint64_t ticket;
+	if (dl_writer_sync_start(d->w, &ticket, &e) < 0)
+		return true;		/* the read reports the failure */
+	return dl_writer_synced(d->w, ticket, &e) != 0;
+}
+
+uint64_t rec_durable_ticket(const struct rec_disc *d)
+{
+	return d->durable_ticket;
+}
+
+int rec_durable(struct rec_disc *d, uint64_t ticket)
+{
+	if (!d->w)
+		return 1;
+	struct dl_error e;
+	int r = dl_writer_synced(d->w, ticket, &e);
+	return r < 0 ? -1 : r;
+}
+
+bool rec_image_stats(struct rec_disc *d, struct dl_writer_stats *st)
+{
+	if (!d->w)
+		return false;
+	dl_writer_get_stats(d->w, st);
+	return true;
+}
+
+bool rec_image_hold(struct rec_disc *d, bool hold)
+{
+	if (!d->w)
+		return false;
+	dl_writer_hold(d->w, hold);
+	return true;
 }

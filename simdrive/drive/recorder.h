@@ -251,4 +251,56 @@ struct sim_sense rec_cue_sheet(struct rec_disc *d, const uint8_t *sheet, size_t 
  * command reports 0, doc/simdrive-recorder.md §7). */
 int32_t rec_last_readable(const struct rec_disc *d);
 
+/* ---- non-blocking recording (doc/simdrive-recorder.md §10) ------------------ */
+
+/* simdrive's event loop serves every drive and session, so it must never wait for one
+ * disc image (doc/iscsi-target.md "Threads, and who waits for what").  After
+ * rec_set_nonblock(d, fn, arg) the recorder uses its image writer without waiting
+ * (disclog.h "non-blocking use"):
+ * - a WRITE is recorded only when rec_can_record() says the image can take it; the
+ *   caller asks before it changes anything and holds the command otherwise;
+ * - reads (and the end of a RAW session, which reads its Q back) need every block
+ *   written: rec_settled() starts what they need and says when they can go;
+ * - rec_sync, rec_close, rec_reserve, rec_blank and rec_format only start making the
+ *   image durable: the answer waits until rec_durable(rec_durable_ticket()) is 1;
+ *   -1 means the image failed: the operation stays applied in memory, the image
+ *   writer is stopped, the command gets 04/44/00;
+ * - padding (CLOSE TRACK of a reservation, the end of a DVD-R DAO recording) goes
+ *   in as the image has room: rec_close / rec_sync return REC_SENSE_AGAIN with the
+ *   padding so far kept, and are called again.
+ * fn(arg) runs on a writer thread when any of these may have changed; it must only
+ * signal the caller's thread.  fn NULL: blocking again.  Without an image all of this
+ * is a no-op.  Returns 0, or -1 if the image writer has no worker thread. */
+int rec_set_nonblock(struct rec_disc *d, void (*fn)(void *), void *arg);
+
+/* Not a sense condition: the operation made progress, kept it, and must be called
+ * again once the image has room (non-blocking use only). */
+#define REC_SENSE_AGAIN SIM_SENSE(0xff, 0xff, 0xff)
+static inline bool rec_again(struct sim_sense s)
+{
+	return s.key == 0xff && s.asc == 0xff && s.ascq == 0xff;
+}
+
+/* Could a WRITE of `bytes` be recorded now without the image writer's queue passing
+ * its limit?  True in blocking use and in Test Write (nothing is recorded). */
+bool rec_can_record(struct rec_disc *d, size_t bytes);
+
+/* Would a read back of the image find every block written so far?  When not, start
+ * flushing it - the SYNC record a read after writes appends anyway (§7) - and return
+ * false.  REC_SETTLE_CLOSE: only while a RAW session is written (its close reads
+ * the Q back). */
+enum rec_settle { REC_SETTLE_READ, REC_SETTLE_CLOSE };
+bool rec_settled(struct rec_disc *d, enum rec_settle why);
+
+/* What the last rec_sync / rec_close / rec_reserve / rec_blank / rec_format that made
+ * the image durable waits for, and whether it is there: 1 durable, 0 not yet, -1 the
+ * image failed. */
+uint64_t rec_durable_ticket(const struct rec_disc *d);
+int rec_durable(struct rec_disc *d, uint64_t ticket);
+
+/* The image writer's queue (disclog.h dl_writer_get_stats), and holding its workers
+ * for tests (dl_writer_hold).  false without an image. */
+bool rec_image_stats(struct rec_disc *d, struct dl_writer_stats *st);
+bool rec_image_hold(struct rec_disc *d, bool hold);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,60 @@ void sim_loop_del_fd(struct sim_loop *loop, int fd)
 	loop->slots[fd].fn = NULL;
 	loop->slots[fd].arg = NULL;
 	loop->slots[fd].events = 0;
+}
+
+struct sim_loop_waker {
+	struct sim_loop *loop;
+	int fd;
+	sim_timer_fn fn;
+	void *arg;
+};
+
+static void waker_event(struct sim_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct sim_loop_waker *w = arg;
+	uint64_t n;
+
+	(void)events;
+	/* Reset the counter first: a wake-up during fn sets it again, so none is lost. */
+	while (read(fd, &n, sizeof(n)) < 0 && errno == EINTR)
+		;
+	w->fn(loop, w->arg);
+}
+
+struct sim_loop_waker *sim_loop_waker_new(struct sim_loop *loop, sim_timer_fn fn, void *arg)
+{
+	struct sim_loop_waker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	*w = (struct sim_loop_waker){ loop, -1, fn, arg };
+	w->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int rc = w->fd < 0 ? -errno : sim_loop_add_fd(loop, w->fd, EPOLLIN, waker_event, w);
+	if (rc < 0) {
+		if (w->fd >= 0)
+			close(w->fd);
+		free(w);
+		errno = -rc;
+		return NULL;
+	}
+	return w;
+}
+
+void sim_loop_wake(struct sim_loop_waker *w)
+{
+	uint64_t one = 1;
+	/* EAGAIN: the counter is at its maximum, i.e. a wake-up is pending anyway. */
+	while (write(w->fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+void sim_loop_waker_free(struct sim_loop_waker *w)
+{
+	if (!w)
+		return;
+	sim_loop_del_fd(w->loop, w->fd);
+	close(w->fd);
+	free(w);
 }
 
 uint64_t sim_loop_add_timer(struct sim_loop *loop, uint64_t ms, sim_timer_fn fn, void *arg)

@@ -1,4 +1,5 @@
-/* simdrive/iscsi/loop.h - single-threaded epoll event loop with monotonic timers.
+/* simdrive/iscsi/loop.h - single-threaded epoll event loop with monotonic timers and
+ * wake-ups from other threads.
  *
  * Handlers are kept in an array indexed by fd (constant-time lookup).  Fired events
  * are copied out before dispatch and each fd's registration is re-checked before its
@@ -35,6 +36,15 @@ void sim_loop_del_timer(struct sim_loop *loop, uint64_t id);
 /* Dispatch events until sim_loop_stop().  Returns 0, or -errno if epoll failed. */
 int sim_loop_run(struct sim_loop *loop);
 void sim_loop_stop(struct sim_loop *loop);
+
+/* Wake-ups from other threads (an eventfd): after sim_loop_wake(w), from any thread,
+ * fn(loop, arg) runs once on the loop - once for any number of wake-ups since its last
+ * run, and again for one that arrives while it runs.  NULL on failure (errno set). */
+struct sim_loop_waker;
+struct sim_loop_waker *sim_loop_waker_new(struct sim_loop *loop, sim_timer_fn fn, void *arg);
+void sim_loop_wake(struct sim_loop_waker *w);
+/* Unregister and free (on the loop's thread, once no other thread can still wake it). */
+void sim_loop_waker_free(struct sim_loop_waker *w);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t sim_loop_now_ms(void);

@@ -108,6 +108,8 @@ struct txitem {
 enum task_state {
 	TASK_COLLECT,		/* waiting for write data */
 	TASK_READY,		/* all data in, waiting for its turn on the LUN */
+	TASK_PENDING,		/* the device cannot finish it yet (scsi.h pending): its
+				 * LUN waits, it is resumed after the device's wake-up */
 	TASK_HELD,		/* executed; the response waits for the drive's time */
 };
 
@@ -133,7 +135,8 @@ struct task {
 	struct sim_sense fail;	/* non-zero key: answer with this instead of executing */
 	bool fail_taskset_full;
 	bool counted_buffer;
-	/* TASK_HELD: the outcome, sent when hold_timer fires (scsi.h complete_after_us) */
+	/* TASK_PENDING: the command as the device left it; TASK_HELD: the outcome, sent
+	 * when hold_timer fires (scsi.h complete_after_us) */
 	struct conn *conn;
 	struct sim_cmd *held;
 	uint64_t hold_timer;
@@ -239,6 +242,7 @@ struct sim_target {
 	uint16_t next_tsih;
 	uint32_t nop_interval, login_timeout;
 	bool shutting_down;
+	struct sim_loop_waker *waker;	/* the device's wake-ups for pending commands */
 };
 
 static void conn_close(struct conn *c, const char *why);
@@ -987,15 +991,18 @@ static bool task_hold(struct conn *c, struct task *t, struct sim_cmd *cmd)
 	 * TEST UNIT READY right after a held CLOSE must not see it still busy). */
 	if (cmd->complete_after_us <= tgt_now_us())
 		return false;
-	t->held = malloc(sizeof(*t->held));
-	if (!t->held)
+	bool copy = t->held != cmd;	/* a resumed command is already there */
+	if (copy && !(t->held = malloc(sizeof(*t->held))))
 		return false;
 	if (!task_hold_arm(c, t, cmd->complete_after_us)) {
-		free(t->held);
-		t->held = NULL;
+		if (copy) {
+			free(t->held);
+			t->held = NULL;
+		}
 		return false;
 	}
-	*t->held = *cmd;		/* data_in moves with it */
+	if (copy)
+		*t->held = *cmd;	/* data_in moves with it */
 	t->held->data_out = NULL;
 	t->held->data_out_len = 0;
 	if (t->counted_buffer)
@@ -1027,6 +1034,73 @@ static void task_hold_timer(struct sim_loop *loop, void *arg)
 	reap(c->tgt);
 }
 
+/* What the device made of t's command (cmd, or t->held when it was resumed): keep it
+ * pending, drop the link, hold the response for the drive's time, or answer. */
+static void task_outcome(struct conn *c, struct task *t, struct sim_cmd *cmd)
+{
+	if (cmd->pending) {
+		/* The device could not finish it without waiting for its disc image
+		 * (doc/iscsi-target.md "Threads, and who waits for what"): the task keeps
+		 * its data and its place, so later commands of its LUN wait; other LUNs and
+		 * sessions go on.  tgt_resume resumes it after the device's wake-up. */
+		if (!t->held && !(t->held = malloc(sizeof(*t->held)))) {
+			task_unlink(c, t);
+			task_free(c, t);
+			conn_close(c, "out of memory keeping a pending command");
+			return;
+		}
+		if (t->held != cmd)
+			*t->held = *cmd;
+		t->state = TASK_PENDING;
+		return;
+	}
+	if (cmd->drop_connection) {
+		/* An injected fault (fault.h): the link dies before the response leaves. */
+		task_unlink(c, t);
+		sim_cmd_release(cmd);
+		task_free(c, t);
+		conn_close(c, "injected fault: drop-connection");
+		return;
+	}
+	SIM_DEBUG(SIM_LOGS_SCSI, "conn %u: ITT 0x%08x LUN %u CDB %02x: status 0x%02x spdtl %u",
+		  c->id, t->itt, t->lun, cmd->cdb[0], cmd->status, cmd->spdtl);
+	if (cmd->complete_after_us && task_hold(c, t, cmd))
+		return;
+	task_respond(c, t, cmd);
+}
+
+/* The device's wake-up, on the loop (scsi.h sim_dev_set_wakeup): resume every pending
+ * task, in delivery order per connection, then run what their completion unblocked. */
+static void tgt_resume(struct sim_loop *loop, void *arg)
+{
+	struct sim_target *tgt = arg;
+
+	(void)loop;
+	for (struct conn *c = tgt->conns, *next; c; c = next) {
+		next = c->next;		/* c may close (an injected drop-connection) */
+		bool any = false;
+		for (struct task *t = c->tasks, *tn; t && c->fd >= 0; t = tn) {
+			tn = t->next;	/* t may be answered and freed */
+			if (t->state != TASK_PENDING)
+				continue;
+			any = true;
+			sim_dev_resume(tgt->cfg.dev, t->held);
+			task_outcome(c, t, t->held);
+		}
+		if (any && c->fd >= 0) {
+			conn_run_tasks(c);
+			conn_flush(c);
+		}
+	}
+	reap(tgt);
+}
+
+/* Called by the device from its image writers' threads: only wake the loop. */
+static void tgt_wakeup(void *arg)
+{
+	sim_loop_wake(arg);
+}
+
 /* Execute a task whose data is complete and whose turn it is. */
 static void task_execute(struct conn *c, struct task *t)
 {
@@ -1052,19 +1126,7 @@ static void task_execute(struct conn *c, struct task *t)
 	} else {
 		sim_dev_execute(c->tgt->cfg.dev, &cmd);
 	}
-	if (cmd.drop_connection) {
-		/* An injected fault (fault.h): the link dies before the response leaves. */
-		task_unlink(c, t);
-		sim_cmd_release(&cmd);
-		task_free(c, t);
-		conn_close(c, "injected fault: drop-connection");
-		return;
-	}
-	SIM_DEBUG(SIM_LOGS_SCSI, "conn %u: ITT 0x%08x LUN %u CDB %02x: status 0x%02x spdtl %u",
-		  c->id, t->itt, t->lun, cmd.cdb[0], cmd.status, cmd.spdtl);
-	if (cmd.complete_after_us && task_hold(c, t, &cmd))
-		return;
-	task_respond(c, t, &cmd);
+	task_outcome(c, t, &cmd);
 }
 
 /* Run, in delivery order, every ready task with no earlier unfinished task on the
@@ -2078,6 +2140,17 @@ struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target
 		free(tgt);
 		return NULL;
 	}
+	tgt->waker = sim_loop_waker_new(loop, tgt_resume, tgt);
+	if (!tgt->waker) {
+		snprintf(err, errlen, "event loop: eventfd: %s", strerror(errno));
+		sim_loop_del_fd(loop, fd);
+		close(fd);
+		free(tgt);
+		return NULL;
+	}
+	/* From here on a recording LUN never waits for its disc image on this thread:
+	 * its commands go pending and the image's writer threads wake us. */
+	sim_dev_set_wakeup(cfg->dev, tgt_wakeup, tgt->waker);
 	return tgt;
 }
 
@@ -2120,6 +2193,8 @@ void sim_target_free(struct sim_target *tgt)
 {
 	if (!tgt)
 		return;
-	sim_target_shutdown(tgt);
+	sim_target_shutdown(tgt);	/* every connection closed: nothing is pending */
+	sim_dev_set_wakeup(tgt->cfg.dev, NULL, NULL);
+	sim_loop_waker_free(tgt->waker);
 	free(tgt);
 }

@@ -3,7 +3,10 @@
  *
  * Single-threaded on a sim_loop.  SCSI commands go to the device through
  * sim_dev_execute() (scsi.h) and are delivered, per session, in CmdSN order; the
- * commands of one LUN execute in that order even when a write waits for its data.
+ * commands of one LUN execute in that order even when a write waits for its data or
+ * the device leaves it pending (its disc image cannot take it yet): the target
+ * registers a wake-up with the device (an eventfd on the loop) and resumes pending
+ * commands from it (doc/iscsi-target.md "Threads, and who waits for what").
  *
  * Decisions (doc/iscsi-target.md): MaxConnections=1 and ErrorRecoveryLevel=0, so a
  * session is its one connection; CmdSN window 32; StatSN starts at 1; NOP-In ping

@@ -1,5 +1,6 @@
 /* simdrive/scsi/cmd.c - the command in flight, as every command set builds its answer:
- * failing with a sense condition (and a field pointer), and the data-in buffer, whose
+ * failing with a sense condition (and a field pointer), saying "not yet" (a pending
+ * command, scsi.h struct sim_cmd.pending), and the data-in buffer, whose
  * size is bounded by what the initiator takes (doc/simdrive-scsi.md, "Transfer
  * lengths").  It calls nothing of the command sets or of dispatch (device-private.h). */
 #include <stdlib.h>
@@ -43,6 +44,15 @@ uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progre
 	c->sense = s;
 	c->field = (struct sim_sense_field){ .valid = true, .byte = progress };
 	return SIM_STATUS_CHECK_CONDITION;
+}
+
+/* ---- pending ------------------------------------------------------------------ */
+
+uint8_t sim_pending(struct sim_ctx *c, enum sim_wait why, uint64_t ticket)
+{
+	c->wait = why;
+	c->wait_ticket = ticket;
+	return SIM_STATUS_PENDING;
 }
 
 /* ---- data-in ------------------------------------------------------------------- */

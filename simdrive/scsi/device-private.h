@@ -9,8 +9,8 @@
  *   mmc.c      MMC-6 command handlers     } nor dispatch
  *   lun.c      the logical unit: its disc, tray, unit attentions and events, the drive's
  *              time, speeds and the pages that describe them (05h, 2Ah)
- *   cmd.c      the command in flight: sim_fail*, the data-in buffer (allocation length
- *              and EDTL bounds)
+ *   cmd.c      the command in flight: sim_fail*, sim_pending, the data-in buffer
+ *              (allocation length and EDTL bounds)
  *   ../drive   the drive model (recorder.h: the one disc model; drivetime.h,
  *              personality.h, fault.h), then the image store (disclog.h)
  *
@@ -106,7 +106,23 @@ struct sim_dev {
 	void             *observer_arg;
 	double            time_scale;	/* sim_dev_cfg.time_scale */
 	struct sim_dt_clock clock;	/* the drives' virtual clock (drivetime.h) */
+	sim_wakeup_fn     wake;		/* sim_dev_set_wakeup: commands may be pending */
+	void             *wake_arg;
 };
+
+/* Why a command is pending (struct sim_cmd.pending, wait.kind). */
+enum sim_wait {
+	SIM_WAIT_NONE,
+	SIM_WAIT_START,		/* not started: the disc image cannot serve it yet
+				 * (sim_mmc_image_ready); resumed from the beginning */
+	SIM_WAIT_AGAIN,		/* its handler made progress and must run again (the
+				 * recorder's padding, REC_SENSE_AGAIN) */
+	SIM_WAIT_DURABLE,	/* done; the status waits for the image's ticket */
+};
+
+/* Not a SAM-5 status: what a handler returns (through sim_pending) when its command
+ * cannot finish now; never sent. */
+#define SIM_STATUS_PENDING 0xffu
 
 /* One command in flight, as the handlers see it. */
 struct sim_ctx {
@@ -125,6 +141,10 @@ struct sim_ctx {
 	/* injected faults (fault.h) that the handlers carry out */
 	bool              fault_no_record;	/* record-nothing: WRITE validates, the state
 						 * moves on, no data is recorded */
+
+	/* pending (sim_pending): why, and the image ticket for SIM_WAIT_DURABLE */
+	enum sim_wait     wait;
+	uint64_t          wait_ticket;
 
 	/* failure: filled by sim_fail*() */
 	struct sim_sense       sense;
@@ -146,6 +166,10 @@ enum sim_op_flags {
 	SIM_OP_RECORDER        = 1u << 5,	/* recorder LUNs only: on a read-only drive the
 						 * opcode is unsupported (05/20/00), as on a
 						 * DVD-ROM reader, and RSOC does not list it */
+	SIM_OP_IMAGE           = 1u << 6,	/* on a recorder LUN that does not wait for its
+						 * image (sim_dev_set_wakeup), pending before
+						 * anything else while sim_mmc_image_ready()
+						 * says no: not counted, no fault, no UA yet */
 };
 
 /* One command (or one service action of a command).  usage is the CDB usage data
@@ -180,6 +204,10 @@ uint8_t sim_fail_param(struct sim_ctx *c, struct sim_sense s, uint16_t byte, int
 /* sim_fail() with the progress indication in the sense-key specific bytes (SKSV, bytes
  * 16-17 of fixed sense; SPC-4 §4.5.2.4.4). */
 uint8_t sim_fail_progress(struct sim_ctx *c, struct sim_sense s, uint16_t progress);
+
+/* The command cannot finish now (struct sim_cmd.pending): record why and return
+ * SIM_STATUS_PENDING for the handler to return.  Only with a wake-up registered. */
+uint8_t sim_pending(struct sim_ctx *c, enum sim_wait why, uint64_t ticket);
 
 /* The most data-in bytes one command holds in memory: 16 MiB (8192 blocks of 2048).
  * What a command moves is min(SPDTL, EDTL) (SPC-4 §4.2.5.6, RFC 7143 §11.4.5); a READ or
@@ -313,5 +341,16 @@ uint8_t sim_mmc_set_streaming(struct sim_ctx *c);
 uint8_t sim_mmc_read_buffer_capacity(struct sim_ctx *c);
 uint8_t sim_mmc_send_opc(struct sim_ctx *c);
 uint8_t sim_mmc_mechanism_status(struct sim_ctx *c);
+
+/* The disc image without waiting (doc/simdrive-recorder.md §10), for dispatch.  Can the
+ * disc image of a recorder LUN serve this SIM_OP_IMAGE command now?  A WRITE needs room
+ * for its data in the image writer's queue; a read (and the end of a RAW session, which
+ * reads its Q back) needs every block written so far in the image: if not, this starts
+ * flushing it.  Non-blocking use only (dev->wake). */
+bool sim_mmc_image_ready(struct sim_ctx *c);
+/* A command that made the image durable (SYNCHRONIZE CACHE, CLOSE, RESERVE, BLANK,
+ * FORMAT) answers once the image's ticket is on disk: GOOD, pending (SIM_WAIT_DURABLE,
+ * non-blocking use) or CHECK CONDITION 04/44/00 if the image failed. */
+uint8_t sim_mmc_durable(struct sim_ctx *c, uint64_t ticket);
 
 #endif

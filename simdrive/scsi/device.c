@@ -5,6 +5,8 @@
  * back up into it (device-private.h).
  *
  * Order of the generic checks (SAM-5 §5.14, SPC-4 §5.14 and §4.3.4):
+ *   0. a recorder LUN's disc image able to serve an IMAGE op now?  else pending,
+ *      before anything else happens (scsi.h sim_cmd.pending; only with a wake-up)
  *   1. logical unit configured?           else 05/25/00 (ANY_LUN ops excepted)
  *   2. unit attention pending?            reported, except for ALLOWED_WITH_UA ops
  *   3. opcode (and service action) known? else 05/20/00 (05/24/00 for the SA)
@@ -79,16 +81,16 @@ static const struct sim_op sim_ops[256] = {
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
 		   .usage = { 0x25, 0x00, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x00 } },
 	[0x28] = { .name = "READ(10)", .cdb_len = 10, .fn = sim_mmc_read10,
-		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
+		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN | SIM_OP_IMAGE,
 		   .usage = { 0x28, 0x18, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
 	[0x2a] = { .name = "WRITE(10)", .cdb_len = 10, .fn = sim_mmc_write10,
-		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT | SIM_OP_IMAGE,
 		   .usage = { 0x2a, 0x08, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
 	[0x35] = { .name = "SYNCHRONIZE CACHE(10)", .cdb_len = 10, .fn = sim_mmc_sync_cache,
-		   .flags = SIM_OP_REC, .timeout = 3600,
+		   .flags = SIM_OP_REC | SIM_OP_IMAGE, .timeout = 3600,
 		   .usage = { 0x35, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0xff, 0x00 } },
 	[0x42] = { .name = "READ SUB-CHANNEL", .cdb_len = 10, .fn = sim_mmc_read_sub_channel,
-		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN | SIM_OP_IMAGE,
 		   .usage = { 0x42, 0x02, 0x40, 0xff, 0x00, 0x00, 0xff, 0xff, 0xff, 0x00 } },
 	[0x43] = { .name = "READ TOC/PMA/ATIP", .cdb_len = 10, .fn = sim_mmc_read_toc,
 		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
@@ -124,7 +126,8 @@ static const struct sim_op sim_ops[256] = {
 		   .flags = SIM_OP_DATA_IN,
 		   .usage = { 0x5a, 0x18, 0xff, 0xff, 0x00, 0x00, 0x00, 0xff, 0xff, 0x00 } },
 	[0x5b] = { .name = "CLOSE TRACK/SESSION", .cdb_len = 10,
-		   .fn = sim_mmc_close_track_session, .flags = SIM_OP_REC, .timeout = 3600,
+		   .fn = sim_mmc_close_track_session, .flags = SIM_OP_REC | SIM_OP_IMAGE,
+		   .timeout = 3600,
 		   .usage = { 0x5b, 0x01, 0x07, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00 } },
 	[0x5c] = { .name = "READ BUFFER CAPACITY", .cdb_len = 10,
 		   .fn = sim_mmc_read_buffer_capacity, .flags = SIM_OP_RECORDER | SIM_OP_DATA_IN,
@@ -144,11 +147,11 @@ static const struct sim_op sim_ops[256] = {
 		   .usage = { 0xa1, 0x17, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
 			      0x00, 0x00 } },
 	[0xa8] = { .name = "READ(12)", .cdb_len = 12, .fn = sim_mmc_read12,
-		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN,
+		   .flags = SIM_OP_NEEDS_MEDIUM | SIM_OP_DATA_IN | SIM_OP_IMAGE,
 		   .usage = { 0xa8, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 			      0x80, 0x00 } },
 	[0xaa] = { .name = "WRITE(12)", .cdb_len = 12, .fn = sim_mmc_write12,
-		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_OUT | SIM_OP_IMAGE,
 		   .usage = { 0xaa, 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 			      0x80, 0x00 } },
 	[0xac] = { .name = "GET PERFORMANCE", .cdb_len = 12, .fn = sim_mmc_get_performance,
@@ -173,7 +176,7 @@ static const struct sim_op sim_ops[256] = {
 		   .usage = { 0xbd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
 			      0x00, 0x00 } },
 	[0xbe] = { .name = "READ CD", .cdb_len = 12, .fn = sim_mmc_read_cd,
-		   .flags = SIM_OP_REC | SIM_OP_DATA_IN,
+		   .flags = SIM_OP_REC | SIM_OP_DATA_IN | SIM_OP_IMAGE,
 		   .usage = { 0xbe, 0x1e, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
 			      0x07, 0x00 } },
 };
@@ -639,7 +642,8 @@ static int sim_highest_bit(uint8_t v)
 /* What sim_dispatch tells sim_dev_execute besides the status (for sense and trace). */
 struct sim_exec {
 	const struct sim_op    *op;
-	const struct sim_fault *fault;	/* the injected fault that fired, or NULL */
+	unsigned    fault_id;		/* the injected fault that fired, or 0 */
+	const char *fault_kind;
 	bool deferred;			/* the sense is a deferred error */
 	bool dropped_before;		/* never executed: the connection goes down */
 };
@@ -664,6 +668,14 @@ static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
 		return sim_fail(c, SIM_SENSE_LUN_NOT_SUPPORTED);
 	}
 
+	/* The event loop serves every LUN and session: a command the disc image cannot
+	 * serve yet waits as a pending command rather than the loop waiting for the image
+	 * (doc/iscsi-target.md "Threads, and who waits for what").  Nothing of it happens
+	 * before: it is counted, meets its faults and its unit attentions when it starts. */
+	if (c->dev->wake && c->lun && c->lun->recorder && c->lun->disc && op &&
+	    (op->flags & SIM_OP_IMAGE) && !sim_mmc_image_ready(c))
+		return sim_pending(c, SIM_WAIT_START, 0);
+
 	/* Injected faults (fault.h) act before anything else the drive checks, as the
 	 * condition they model (a busy drive, a reset, a failing write, a dead link)
 	 * would. */
@@ -672,7 +684,8 @@ static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
 		c->lun->ncommands++;
 		if (sim_fault_check(c->dev->faults, c->dev->nfaults, cmd->lun, c->lun->ncommands,
 				    c->cdb, &eff)) {
-			x->fault = eff.fault;
+			x->fault_id = eff.fault->id;
+			x->fault_kind = sim_fault_kind_name(eff.fault->kind);
 			if (eff.raise_ua)
 				sim_ua_raise(c->itl, eff.sense);
 			if (eff.eject)	/* whatever the host holds: a hand, a power glitch */
@@ -788,11 +801,76 @@ static void sim_trace_cmd(struct sim_dev *dev, const struct sim_cmd *cmd,
 		.executed = !x->dropped_before, .status = cmd->status,
 		.has_sense = !x->dropped_before && cmd->status == SIM_STATUS_CHECK_CONDITION,
 		.sense = *sense, .deferred = x->deferred,
-		.fault_id = x->fault ? x->fault->id : 0,
-		.fault_kind = x->fault ? sim_fault_kind_name(x->fault->kind) : NULL,
+		.fault_id = x->fault_id,
+		.fault_kind = x->fault_kind,
 		.dropped = cmd->drop_connection,
 	};
 	dev->observer(dev->observer_arg, &r);
+}
+
+/* Fill cmd's out fields from the handler's outcome, report it to the observer and log
+ * it; or leave it pending (sim_pending) with what sim_dev_resume needs. */
+static void sim_finish(struct sim_dev *dev, struct sim_cmd *cmd, struct sim_ctx *c,
+		       const struct sim_exec *x, uint8_t status)
+{
+	const struct sim_op *op = x->op;
+
+	if (status == SIM_STATUS_PENDING) {
+		free(c->buf);
+		cmd->pending = true;
+		cmd->wait = (struct sim_cmd_wait){
+			.kind = (uint8_t)c->wait, .ticket = c->wait_ticket,
+			.fault_id = x->fault_id, .fault_kind = x->fault_kind,
+		};
+		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: pending (%s)", cmd->nexus,
+			  cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
+			  c->wait == SIM_WAIT_START ? "the image cannot take it yet" :
+			  c->wait == SIM_WAIT_AGAIN ? "more to record" : "until the image is durable");
+		return;
+	}
+	cmd->status = status;
+	if (status == SIM_STATUS_GOOD) {
+		/* The device moves min(SPDTL, EDTL) bytes, and only on a read (R bit);
+		 * residuals are the transport's (RFC 7143 §11.4.5). */
+		uint32_t n = cmd->spdtl;
+		if (n > cmd->edtl)
+			n = cmd->edtl;
+		if (n > c->buflen)
+			n = c->buflen;
+		if (!cmd->dir_in)
+			n = 0;
+		if (n) {
+			/* The buffer handed to the transport holds what it sends and no more
+			 * (doc/simdrive-scsi.md, "Transfer lengths"). */
+			if (c->buflen > n) {
+				uint8_t *shrunk = realloc(c->buf, n);
+				if (shrunk)
+					c->buf = shrunk;
+			}
+			cmd->data_in = c->buf;
+			cmd->data_in_len = n;
+		} else {
+			free(c->buf);
+		}
+	} else {
+		free(c->buf);
+		cmd->spdtl = 0;
+		bool desc = c->lun && c->lun->mode.d_sense;
+		cmd->sense_len = (uint8_t)sim_sense_encode_full(cmd->sense, c->sense, desc, x->deferred,
+								c->has_info, c->info, &c->field);
+	}
+	if (dev->observer)
+		sim_trace_cmd(dev, cmd, x, &c->sense);
+
+	if (status == SIM_STATUS_GOOD)
+		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: GOOD, spdtl %u, %u bytes in",
+			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
+			  cmd->spdtl, cmd->data_in_len);
+	else
+		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: CHECK CONDITION %x/%02x/%02x%s %s",
+			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
+			  c->sense.key, c->sense.asc, c->sense.ascq, x->deferred ? " (deferred)" : "",
+			  sim_sense_asc_str(c->sense.asc, c->sense.ascq));
 }
 
 void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
@@ -806,50 +884,105 @@ void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd)
 	cmd->data_in_len = 0;
 	cmd->sense_len = 0;
 	cmd->drop_connection = false;
+	cmd->complete_after_us = 0;
+	cmd->pending = false;
+	cmd->wait = (struct sim_cmd_wait){ 0 };
 
-	uint8_t status = sim_dispatch(&c, &x);
-	const struct sim_op *op = x.op;
-	cmd->status = status;
-	if (status == SIM_STATUS_GOOD) {
-		/* The device moves min(SPDTL, EDTL) bytes, and only on a read (R bit);
-		 * residuals are the transport's (RFC 7143 §11.4.5). */
-		uint32_t n = cmd->spdtl;
-		if (n > cmd->edtl)
-			n = cmd->edtl;
-		if (n > c.buflen)
-			n = c.buflen;
-		if (!cmd->dir_in)
-			n = 0;
-		if (n) {
-			/* The buffer handed to the transport holds what it sends and no more
-			 * (doc/simdrive-scsi.md, "Transfer lengths"). */
-			if (c.buflen > n) {
-				uint8_t *shrunk = realloc(c.buf, n);
-				if (shrunk)
-					c.buf = shrunk;
-			}
-			cmd->data_in = c.buf;
-			cmd->data_in_len = n;
-		} else {
-			free(c.buf);
-		}
-	} else {
-		free(c.buf);
-		cmd->spdtl = 0;
-		bool desc = c.lun && c.lun->mode.d_sense;
-		cmd->sense_len = (uint8_t)sim_sense_encode_full(cmd->sense, c.sense, desc, x.deferred,
-								c.has_info, c.info, &c.field);
+	sim_finish(dev, cmd, &c, &x, sim_dispatch(&c, &x));
+}
+
+void sim_dev_resume(struct sim_dev *dev, struct sim_cmd *cmd)
+{
+	if (!cmd->pending)
+		return;
+	if (cmd->wait.kind == SIM_WAIT_START) {	/* nothing happened yet: from the start */
+		sim_dev_execute(dev, cmd);
+		return;
 	}
-	if (dev->observer)
-		sim_trace_cmd(dev, cmd, &x, &c.sense);
+	/* It started: counted, faults and unit attentions done.  The same LUN, nexus and
+	 * command table entry as then (nothing of them goes away while the transport
+	 * keeps the command: a closed nexus drops its commands first). */
+	struct sim_ctx c = { .dev = dev, .cmd = cmd, .cdb = cmd->cdb };
+	struct sim_exec x = { .fault_id = cmd->wait.fault_id, .fault_kind = cmd->wait.fault_kind };
+	ssize_t li = sim_lun_index(dev, cmd->lun);
+	const struct sim_op *op = li >= 0 ? sim_lun_op(&dev->luns[li], cmd->cdb[0]) : NULL;
+	for (uint8_t i = 0; op && op->sas && i < op->nsas; i++)
+		if (op->sas[i].sa == (cmd->cdb[1] & 0x1f))
+			op = &op->sas[i];
+	enum sim_wait why = (enum sim_wait)cmd->wait.kind;
+	uint64_t ticket = cmd->wait.ticket;
+	uint8_t status;
 
-	if (status == SIM_STATUS_GOOD)
-		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: GOOD, spdtl %u, %u bytes in",
-			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
-			  cmd->spdtl, cmd->data_in_len);
-	else
-		SIM_DEBUG(SIM_LOGS_SCSI, "nexus %" PRIu64 " lun %u %02x %s: CHECK CONDITION %x/%02x/%02x%s %s",
-			  cmd->nexus, cmd->lun, cmd->cdb[0], op ? op->name : "(unsupported)",
-			  c.sense.key, c.sense.asc, c.sense.ascq, x.deferred ? " (deferred)" : "",
-			  sim_sense_asc_str(c.sense.asc, c.sense.ascq));
+	x.op = op;
+	cmd->pending = false;
+	cmd->wait = (struct sim_cmd_wait){ 0 };
+	c.nexus = sim_nexus_find(dev, cmd->nexus);
+	if (li < 0 || !op || !c.nexus) {
+		SIM_ERR(SIM_LOGS_SCSI, "resumed command lost its LUN or nexus");
+		status = sim_fail(&c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	} else {
+		c.lun = &dev->luns[li];
+		c.lun_index = (size_t)li;
+		c.itl = &c.nexus->itl[li];
+		if (why == SIM_WAIT_DURABLE)
+			status = sim_mmc_durable(&c, ticket);
+		else if ((op->flags & SIM_OP_NEEDS_MEDIUM) && !sim_lun_ready(c.lun))
+			status = sim_fail(&c, sim_lun_not_ready_sense(c.lun));	/* ejected meanwhile */
+		else
+			status = op->fn(&c);
+	}
+	sim_finish(dev, cmd, &c, &x, status);
+}
+
+void sim_dev_set_wakeup(struct sim_dev *dev, sim_wakeup_fn fn, void *arg)
+{
+	dev->wake = fn;
+	dev->wake_arg = arg;
+	for (size_t i = 0; i < dev->nluns; i++)
+		if (dev->luns[i].recorder && dev->luns[i].disc &&
+		    rec_set_nonblock(dev->luns[i].disc, fn, arg) < 0)
+			SIM_WARN(SIM_LOGS_SCSI, "lun %u: its image writer has no thread: recording "
+				 "waits on the event loop", dev->luns[i].lun);
+}
+
+/* The disc of a LUN that records an image, for the control socket. */
+static struct rec_disc *sim_image_rec(struct sim_dev *dev, uint16_t lun, char *err, size_t errlen)
+{
+	ssize_t li = sim_lun_index(dev, lun);
+	if (li < 0) {
+		snprintf(err, errlen, "no LUN %u", lun);
+		return NULL;
+	}
+	if (!dev->luns[li].recorder || !dev->luns[li].disc) {
+		snprintf(err, errlen, "LUN %u records no image", lun);
+		return NULL;
+	}
+	return dev->luns[li].disc;
+}
+
+bool sim_dev_image_info(struct sim_dev *dev, uint16_t lun, struct sim_image_info *out,
+			char *err, size_t errlen)
+{
+	struct rec_disc *d = sim_image_rec(dev, lun, err, errlen);
+	struct dl_writer_stats st;
+	if (!d || !rec_image_stats(d, &st)) {
+		if (d)
+			snprintf(err, errlen, "LUN %u records no image", lun);
+		return false;
+	}
+	*out = (struct sim_image_info){ .queued = st.queued, .limit = st.limit,
+					.waiting = st.waiting, .held = st.held };
+	return true;
+}
+
+int sim_dev_image_hold(struct sim_dev *dev, uint16_t lun, bool hold, char *err, size_t errlen)
+{
+	struct rec_disc *d = sim_image_rec(dev, lun, err, errlen);
+	if (!d || !rec_image_hold(d, hold)) {
+		if (d)
+			snprintf(err, errlen, "LUN %u records no image", lun);
+		return -1;
+	}
+	SIM_INFO(SIM_LOGS_SCSI, "lun %u: image writer %s", lun, hold ? "held" : "released");
+	return 0;
 }

@@ -983,11 +983,52 @@ uint8_t sim_mmc_write12(struct sim_ctx *c)
 	return mmc_write(c, wire_be32(c->cdb + 2), wire_be32(c->cdb + 6), 6, c->cdb[10] & 0x80);
 }
 
+/* ---- the disc image without waiting (doc/simdrive-recorder.md §10) ------------- */
+
+bool sim_mmc_image_ready(struct sim_ctx *c)
+{
+	struct rec_disc *d = c->lun->disc;
+	switch (c->cdb[0]) {
+	case 0x2a:
+	case 0xaa:			/* WRITE(10)/(12): room for its blocks */
+		return rec_can_record(d, c->cmd->data_out_len);
+	case 0x35:
+	case 0x5b:			/* the end of a RAW session reads its Q back */
+		return rec_settled(d, REC_SETTLE_CLOSE);
+	default:			/* READ(10)/(12), READ CD, READ SUB-CHANNEL */
+		return rec_settled(d, REC_SETTLE_READ);
+	}
+}
+
+uint8_t sim_mmc_durable(struct sim_ctx *c, uint64_t ticket)
+{
+	if (!c->dev->wake)
+		return SIM_STATUS_GOOD;		/* blocking use: it is on disk already */
+	switch (rec_durable(c->lun->disc, ticket)) {
+	case 1:
+		return SIM_STATUS_GOOD;
+	case 0:
+		return sim_pending(c, SIM_WAIT_DURABLE, ticket);
+	default:			/* image I/O failure (doc/simdrive-recorder.md §9) */
+		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	}
+}
+
 /* ---- SYNCHRONIZE CACHE, CLOSE, RESERVE, BLANK (MMC-6; doc/simdrive-recorder.md) --- */
 
 static uint8_t mmc_result(struct sim_ctx *c, struct sim_sense s)
 {
 	return mmc_sense_ok(s) ? SIM_STATUS_GOOD : sim_fail(c, s);
+}
+
+/* These commands answer once the image holds their result and every WRITE before them
+ * (the recorder's rec_make_durable): without waiting on the loop, the status waits
+ * (doc/simdrive-recorder.md §5, §10). */
+static uint8_t mmc_when_durable(struct sim_ctx *c, uint8_t status)
+{
+	if (status != SIM_STATUS_GOOD)
+		return status;
+	return sim_mmc_durable(c, rec_durable_ticket(c->lun->disc));
 }
 
 /* The long operations flush the buffer first, then take their own time
@@ -1012,10 +1053,12 @@ uint8_t sim_mmc_sync_cache(struct sim_ctx *c)
 	uint64_t end = mmc_flush(c, now, &next);
 	rec_set_time(lun->disc, end);	/* the STATE record: when the data is on the disc */
 	struct sim_sense s = rec_sync(lun->disc);
+	if (rec_again(s))		/* DAO padding, as the image takes it */
+		return sim_pending(c, SIM_WAIT_AGAIN, 0);
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
-	return mmc_long_op(c, SIM_DT_OP_SYNC, now, end, c->cdb[1] & 0x02);
+	return mmc_when_durable(c, mmc_long_op(c, SIM_DT_OP_SYNC, now, end, c->cdb[1] & 0x02));
 }
 
 /* CLOSE TRACK/SESSION: the flush, then the lead-in/lead-out/border blocks of the
@@ -1036,10 +1079,12 @@ uint8_t sim_mmc_close_track_session(struct sim_ctx *c)
 	end += sim_dt_record_us(&next.speed, next.end_lba, extra);
 	rec_set_time(lun->disc, end);
 	struct sim_sense s = rec_close(lun->disc, fn, wire_be16(c->cdb + 4));
+	if (rec_again(s))		/* padding of a reservation, as the image takes it */
+		return sim_pending(c, SIM_WAIT_AGAIN, 0);
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
-	return mmc_long_op(c, SIM_DT_OP_CLOSE, now, end, c->cdb[1] & 0x01);
+	return mmc_when_durable(c, mmc_long_op(c, SIM_DT_OP_CLOSE, now, end, c->cdb[1] & 0x01));
 }
 
 /* ARSV=1: LBA in bytes 2-5; ARSV=0: size in bytes 5-8. */
@@ -1051,7 +1096,7 @@ uint8_t sim_mmc_reserve_track(struct sim_ctx *c)
 	bool arsv = c->cdb[1] & 0x01;
 	uint32_t v = arsv ? wire_be32(c->cdb + 2) : wire_be32(c->cdb + 5);
 	rec_set_time(c->lun->disc, sim_dt_now(&c->dev->clock));
-	return mmc_result(c, rec_reserve(c->lun->disc, arsv, v));
+	return mmc_when_durable(c, mmc_result(c, rec_reserve(c->lun->disc, arsv, v)));
 }
 
 /* BLANK: the blocks of the blanking type at the selected speed; IMMED = byte 1 b4. */
@@ -1072,7 +1117,7 @@ uint8_t sim_mmc_blank(struct sim_ctx *c)
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
-	return mmc_long_op(c, SIM_DT_OP_BLANK, now, end, c->cdb[1] & 0x10);
+	return mmc_when_durable(c, mmc_long_op(c, SIM_DT_OP_BLANK, now, end, c->cdb[1] & 0x10));
 }
 
 /* ---- FORMAT UNIT (04h, MMC-6) ----------------------------------------------------- */
@@ -1116,7 +1161,7 @@ uint8_t sim_mmc_format_unit(struct sim_ctx *c)
 	if (!mmc_sense_ok(s))
 		return sim_fail(c, s);
 	lun->dt = next;
-	return mmc_long_op(c, SIM_DT_OP_FORMAT, now, end, p[1] & 0x02);
+	return mmc_when_durable(c, mmc_long_op(c, SIM_DT_OP_FORMAT, now, end, p[1] & 0x02));
 }
 
 /* ---- SEND CUE SHEET (5Dh, MMC-6) -------------------------------------------------- */

@@ -7,8 +7,12 @@
  * transport's job: the device reports SPDTL, the number of bytes the CDB itself
  * asked to move after allocation-length truncation (SPC-4 §4.2.5.6).
  *
- * Threading: everything here runs on the event-loop thread.  sim_dev_execute()
- * completes synchronously.
+ * Threading: everything here runs on the event-loop thread, except the wake-up
+ * function a transport registers (sim_dev_set_wakeup), which other threads call.
+ * sim_dev_execute() returns with the command complete - or, once a wake-up is
+ * registered, possibly pending: a recording LUN does not wait for its disc image on
+ * this thread (struct sim_cmd.pending; doc/iscsi-target.md "Threads, and who waits
+ * for what").
  */
 #ifndef SIM_SCSI_H
 #define SIM_SCSI_H
@@ -85,6 +89,26 @@ struct sim_cmd {
 					 * for it.  0 = answer at once.  The command has been
 					 * carried out already: holding it only delays the
 					 * status (doc/simdrive-time.md). */
+	bool     pending;		/* the device cannot finish the command now: its
+					 * disc image cannot take a WRITE's data yet, a read
+					 * needs blocks still on their way to the image, or
+					 * the status must wait until the image is durable
+					 * (SYNCHRONIZE CACHE, CLOSE, ...).  No other out field
+					 * is valid yet.  The transport keeps the command as
+					 * it is (data_out too), runs no later command of the
+					 * same LUN for this nexus meanwhile, and calls
+					 * sim_dev_resume() after each wake-up until pending is
+					 * false; commands of other LUNs and nexuses go on.  It
+					 * may drop a pending command instead (abort, closed
+					 * connection): the device keeps nothing of it.  Only
+					 * after sim_dev_set_wakeup(). */
+	struct sim_cmd_wait {		/* the device's notes on a pending command; the
+					 * transport keeps them with it, unread */
+		uint8_t     kind;
+		unsigned    fault_id;
+		const char *fault_kind;
+		uint64_t    ticket;
+	} wait;
 };
 
 /* Free the device-owned parts of cmd (data_in) and reset the out fields. */
@@ -133,9 +157,41 @@ void sim_dev_free(struct sim_dev *dev);
 uint64_t sim_dev_nexus_open(struct sim_dev *dev);
 void sim_dev_nexus_close(struct sim_dev *dev, uint64_t nexus);
 
-/* Execute one command to completion.  Unknown LUNs get 05/25/00 (REPORT LUNS and
- * INQUIRY still answer, SPC-4 §6.4.1), unknown opcodes 05/20/00. */
+/* Execute one command to completion (or to pending, see struct sim_cmd).  Unknown
+ * LUNs get 05/25/00 (REPORT LUNS and INQUIRY still answer, SPC-4 §6.4.1), unknown
+ * opcodes 05/20/00. */
 void sim_dev_execute(struct sim_dev *dev, struct sim_cmd *cmd);
+
+/* Pending commands.  fn(arg) is called - from any thread, the disc images' writer
+ * threads - whenever a pending command may be able to go on; it must only wake the
+ * transport's thread (an eventfd), which then calls sim_dev_resume() for each of its
+ * pending commands, in the order they arrived.  Registering fn switches every
+ * recording LUN to non-blocking recording (doc/simdrive-recorder.md §10); fn NULL
+ * switches back, once every pending command was resumed to the end or dropped, and
+ * returns when no call of the old fn is running any more.  Without a wake-up no
+ * command is ever pending. */
+typedef void (*sim_wakeup_fn)(void *arg);
+void sim_dev_set_wakeup(struct sim_dev *dev, sim_wakeup_fn fn, void *arg);
+
+/* Go on with a pending command, on the transport's thread: on return it is complete,
+ * with its out fields as sim_dev_execute() fills them, or still pending.  A command
+ * that had not started yet (its WRITE data did not fit) runs from the beginning; one
+ * that had is not counted, checked or reported to the observer twice. */
+void sim_dev_resume(struct sim_dev *dev, struct sim_cmd *cmd);
+
+/* The disc image of lun as the control socket shows it: the writer's queue
+ * (disclog.h dl_writer_get_stats).  false (err filled) for a LUN without an image. */
+struct sim_image_info {
+	size_t   queued, limit;		/* bytes charged to the queue, its limit */
+	bool     waiting;		/* a command waits for room */
+	bool     held;
+};
+bool sim_dev_image_info(struct sim_dev *dev, uint16_t lun, struct sim_image_info *out,
+			char *err, size_t errlen);
+/* Hold (or release) the workers of lun's image writer, so that tests can fill its
+ * queue deterministically (a slow disk): WRITEs then wait as pending commands.
+ * 0, or -1 with a message in err. */
+int sim_dev_image_hold(struct sim_dev *dev, uint16_t lun, bool hold, char *err, size_t errlen);
 
 /* Task management effects (SAM-5 §7): LOGICAL UNIT RESET on lun (or every LUN for
  * a target reset) - clears prevent state and raises 29/03 for every nexus. */

@@ -1,5 +1,6 @@
 /* tests/unit/test_disclog_writer.c - the disclog writer: zcat equality, merging,
- * stored and zero data, STATE parts, reopen, SYNC, I/O errors, latest wins.
+ * stored and zero data, STATE parts, reopen, SYNC, I/O errors, latest wins,
+ * non-blocking use.
  * Images go to a temporary directory; the file is walked member by member with the
  * codec (dl_member_header_decode) and, where the test is about reading back, with
  * the reader. */
@@ -7,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,14 +492,25 @@ static void test_sync_record(void)
 	CU_ASSERT_EQUAL(dl_writer_file_size(w), file_size(path));
 	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
 	CU_ASSERT_EQUAL(dl_writer_next_seq(w), 2);
+	/* Blocking use: sync_start is dl_writer_sync, durable when it returns. */
+	uint64_t ticket = 0;
+	CU_ASSERT_EQUAL(dl_writer_sync_start(w, &ticket, &e), 0);
+	CU_ASSERT_EQUAL(ticket, 2);
+	CU_ASSERT_EQUAL(dl_writer_synced(w, ticket, &e), 1);
 	struct dl_header h[4];
 	struct walk wk = walk_image(path, h, 4);
 	CU_ASSERT_TRUE(wk.ok);
 	CU_ASSERT_EQUAL(wk.n, 2);
 	CU_ASSERT_EQUAL(h[1].type, DL_REC_SYNC);
 	CU_ASSERT_EQUAL(h[1].synced_seq, 0);
+	m = meta_at(4, 4, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, blk, sizeof(blk), &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync_start(w, &ticket, &e), 0);
+	CU_ASSERT_EQUAL(ticket, 4);
+	CU_ASSERT_EQUAL(dl_writer_synced(w, ticket, &e), 1);
+	CU_ASSERT_EQUAL(dl_writer_file_size(w), file_size(path));
 	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
-	CU_ASSERT_EQUAL(walk_image(path, NULL, 0).n, 2);
+	CU_ASSERT_EQUAL(walk_image(path, NULL, 0).n, 4);
 
 	/* A second writer on the same file is refused while the first is open. */
 	w = dl_writer_open(path, NULL, &e);
@@ -679,6 +692,122 @@ static void test_latest_wins_mixed_sizes(void)
 	free(buf);
 }
 
+/* Non-blocking use (dl_writer_set_nonblock): held workers let the queue fill; the
+ * caller is refused room instead of waiting, its STATE and SYNC calls return at once,
+ * and the notify function reports free room and the durable SYNC once released.  The
+ * image is then the same as a blocking writer's. */
+struct nb_notes {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned calls;
+};
+
+static void nb_notify(void *arg)
+{
+	struct nb_notes *n = arg;
+	pthread_mutex_lock(&n->mu);
+	n->calls++;
+	pthread_cond_broadcast(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+}
+
+/* Wait for a notification after `seen` of them. */
+static unsigned nb_wait(struct nb_notes *n, unsigned seen)
+{
+	pthread_mutex_lock(&n->mu);
+	while (n->calls == seen)
+		pthread_cond_wait(&n->cv, &n->mu);
+	unsigned c = n->calls;
+	pthread_mutex_unlock(&n->mu);
+	return c;
+}
+
+static void test_nonblock(void)
+{
+	char path[PATH_MAX];
+	tpath(path, sizeof(path), "nonblock.disclog");
+	struct dl_error e;
+	struct dl_writer_opts o0 = { .threads = 0 };
+	struct dl_writer *w = dl_writer_open(path, &o0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(dl_writer_set_nonblock(w, nb_notify, NULL), DL_EINVAL);	/* no worker */
+	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+	tpath(path, sizeof(path), "nonblock.disclog");
+
+	struct nb_notes notes = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	const size_t limit = 4u << 20;
+	struct dl_writer_opts o = { .level = 1, .threads = 2, .max_inflight = limit };
+	w = dl_writer_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(dl_writer_set_nonblock(w, nb_notify, &notes), 0);
+	dl_writer_hold(w, true);
+
+	enum { CALL = 32 };		/* blocks per call: 64 KiB, as a host's WRITE */
+	uint8_t *buf = malloc(CALL * 2048);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	struct dl_session sess;
+	struct dl_track trk[1];
+	struct dl_state st;
+	small_state(&st, &sess, trk, 1);
+	uint32_t lba = 0;
+	/* Held: the queue fills up to the limit and is then refused, never passed. */
+	while (dl_writer_room(w, CALL * 2048)) {
+		fill_iso(buf, (uint64_t)lba * 2048, CALL * 2048);
+		struct dl_data_meta m = meta_at((int32_t)lba, CALL, 2048);
+		CU_ASSERT_EQUAL_FATAL(dl_write_data(w, &m, buf, CALL * 2048, &e), 0);
+		lba += CALL;
+		CU_ASSERT_FATAL(lba < 16 * 1024);	/* 32 MiB: the hold did not hold */
+	}
+	struct dl_writer_stats ws;
+	dl_writer_get_stats(w, &ws);
+	CU_ASSERT_TRUE(ws.waiting);
+	CU_ASSERT_TRUE(ws.held);
+	CU_ASSERT_EQUAL(ws.limit, limit);
+	CU_ASSERT_TRUE(ws.queued > 0 && ws.queued <= limit);
+	/* These flush the pending job past the room check: they must not wait either. */
+	CU_ASSERT_EQUAL(dl_write_state(w, &st, &e), 0);
+	uint64_t ticket = 0;
+	CU_ASSERT_EQUAL(dl_writer_sync_start(w, &ticket, &e), 0);
+	CU_ASSERT_EQUAL(ticket, dl_writer_next_seq(w));
+	CU_ASSERT_EQUAL(dl_writer_synced(w, ticket, &e), 0);
+	dl_writer_get_stats(w, &ws);
+	CU_ASSERT_TRUE(ws.queued <= limit);
+	CU_ASSERT_EQUAL(file_size(path), 0);	/* nothing was written by this thread */
+
+	/* Released: room comes back, then the SYNC is durable - each one notified. */
+	unsigned seen = notes.calls;
+	CU_ASSERT_EQUAL(seen, 0);
+	dl_writer_hold(w, false);
+	int synced = 0;
+	while ((synced = dl_writer_synced(w, ticket, &e)) == 0)
+		seen = nb_wait(&notes, seen);
+	CU_ASSERT_EQUAL(synced, 1);
+	CU_ASSERT_TRUE(notes.calls >= 1);
+	CU_ASSERT_TRUE(dl_writer_room(w, CALL * 2048));
+	dl_writer_get_stats(w, &ws);
+	CU_ASSERT_EQUAL(ws.queued, 0);
+	CU_ASSERT_FALSE(ws.waiting);
+	CU_ASSERT_EQUAL(ws.durable, ticket);
+	/* A sync with nothing new names the same point. */
+	uint64_t again = 0;
+	CU_ASSERT_EQUAL(dl_writer_sync_start(w, &again, &e), 0);
+	CU_ASSERT_EQUAL(again, ticket);
+	CU_ASSERT_EQUAL(dl_writer_set_nonblock(w, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+	free(buf);
+
+	struct dl_header last;
+	struct walk wk = walk_image(path, NULL, 0);
+	CU_ASSERT_TRUE(wk.ok);
+	CU_ASSERT_EQUAL(wk.n, ticket);		/* nothing after the SYNC: close had nothing new */
+	CU_ASSERT_EQUAL(wk.sync, 1);
+	CU_ASSERT_EQUAL(wk.state, 1);
+	last = wk.last;
+	CU_ASSERT_EQUAL(last.type, DL_REC_SYNC);
+	CU_ASSERT_EQUAL(last.synced_seq, ticket - 2);
+	CU_ASSERT_TRUE(zcat_equals_iso(path, (uint64_t)lba * 2048));
+}
+
 static const struct unit_test writer_tests[] = {
 	{ "zcat_equals_iso", test_zcat_equals_iso },
 	{ "merging", test_merging },
@@ -689,6 +818,7 @@ static const struct unit_test writer_tests[] = {
 	{ "reopen_append", test_reopen_append },
 	{ "io_error", test_io_error },
 	{ "latest_wins_mixed_sizes", test_latest_wins_mixed_sizes },
+	{ "nonblock", test_nonblock },
 };
 
 static int register_writer(void)

@@ -2212,8 +2212,9 @@ bool rec_settled(struct rec_disc *d, enum rec_settle why)
 {
 	if (!d->nonblock || !d->read_stale || (why == REC_SETTLE_CLOSE && !d->raw_active))
 		return true;
-	/* The SYNC record a read after writes appends anyway (rec_reader, §7), queued now:
-	 * once it is durable the reader has nothing to wait for. */
+	/* The SYNC record a read after writes appends anyway (rec_reader;
+	 * doc/simdrive-recorder.md §7), queued now: once it is durable the reader has
+	 * nothing to wait for. */
 	struct dl_error e;
 	uint64_t ticket;
 	if (dl_writer_sync_start(d->w, &ticket, &e) < 0)

@@ -286,9 +286,9 @@ static inline bool rec_again(struct sim_sense s)
 bool rec_can_record(struct rec_disc *d, size_t bytes);
 
 /* Would a read back of the image find every block written so far?  When not, start
- * flushing it - the SYNC record a read after writes appends anyway (§7) - and return
- * false.  REC_SETTLE_CLOSE: only while a RAW session is written (its close reads
- * the Q back). */
+ * flushing it - the SYNC record a read after writes appends anyway
+ * (doc/simdrive-recorder.md §7) - and return false.  REC_SETTLE_CLOSE: only while a
+ * RAW session is written (its close reads the Q back). */
 enum rec_settle { REC_SETTLE_READ, REC_SETTLE_CLOSE };
 bool rec_settled(struct rec_disc *d, enum rec_settle why);
 

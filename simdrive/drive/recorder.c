@@ -11,6 +11,7 @@
 
 #include "backing.h"
 #include "cdsector.h"
+#include "dlexport.h"
 #include "log.h"
 #include "recorder.h"
 
@@ -62,25 +63,6 @@ const struct rec_media *rec_media_lookup(const char *name)
 		if (strcmp(rec_media_table[i].name, name) == 0)
 			return &rec_media_table[i];
 	return NULL;
-}
-
-static const struct { uint16_t profile; const char *name; } rec_profile_names[] = {
-	{ REC_PROFILE_NONE, "none" },		{ REC_PROFILE_CD_ROM, "CD-ROM" },
-	{ REC_PROFILE_CD_R, "CD-R" },		{ REC_PROFILE_CD_RW, "CD-RW" },
-	{ REC_PROFILE_DVD_ROM, "DVD-ROM" },	{ REC_PROFILE_DVD_R, "DVD-R" },
-	{ REC_PROFILE_DVD_RW_RO, "DVD-RW (restricted overwrite)" },
-	{ REC_PROFILE_DVD_RW_SEQ, "DVD-RW" },	{ REC_PROFILE_DVD_PLUS_RW, "DVD+RW" },
-	{ REC_PROFILE_DVD_PLUS_R, "DVD+R" },	{ REC_PROFILE_DVD_PLUS_R_DL, "DVD+R DL" },
-	{ REC_PROFILE_BD_ROM, "BD-ROM" },	{ REC_PROFILE_BD_R, "BD-R" },
-	{ REC_PROFILE_BD_RE, "BD-RE" },
-};
-
-const char *rec_profile_name(uint16_t profile)
-{
-	for (size_t i = 0; i < sizeof(rec_profile_names) / sizeof(rec_profile_names[0]); i++)
-		if (rec_profile_names[i].profile == profile)
-			return rec_profile_names[i].name;
-	return "unknown";
 }
 
 /* Data block types (MMC-6 §7.5, page 05h byte 4): bytes per block and the data mode a track gets. */
@@ -584,7 +566,7 @@ static int rec_reload(struct rec_disc *d, const struct rec_media *want, char *er
 		bool rom_view = want && !want->writable && m && m->family == want->family;
 		if (!m || (want && want != m && !rom_view)) {
 			snprintf(err, errlen, "%s: the image holds a %s disc, not %s", d->image,
-				 rec_profile_name(s->profile), want ? want->name : "?");
+				 dlx_profile_name(s->profile), want ? want->name : "?");
 			rc = -1;
 		} else if (dl_state_copy(&d->st, s) != DL_OK) {
 			snprintf(err, errlen, "%s: out of memory", d->image);

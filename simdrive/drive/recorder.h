@@ -97,8 +97,7 @@ struct rec_media {
 extern const struct rec_media rec_media_table[];
 extern const size_t rec_media_count;
 const struct rec_media *rec_media_lookup(const char *name);
-/* Profile name for logs and `disclog info` ("DVD+R", "BD-RE", ...). */
-const char *rec_profile_name(uint16_t profile);
+/* Profile names are libdisclog's one table (dlx_profile_name, dlexport.h). */
 
 /* Bytes per block of a page 05h data block type (MMC-6 §7.5), 0 for reserved types. */
 uint32_t rec_dbt_block_size(uint8_t dbt);

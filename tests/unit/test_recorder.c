@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cdsector.h"
+#include "dlexport.h"
 #include "recorder.h"
 #include "unit.h"
 
@@ -173,8 +174,8 @@ static void test_media_table(void)
 	}
 	CU_ASSERT_PTR_NULL(rec_media_lookup("dvd-ram"));
 	CU_ASSERT_PTR_NULL(rec_media_lookup(NULL));
-	CU_ASSERT_STRING_EQUAL(rec_profile_name(0x1b), "DVD+R");
-	CU_ASSERT_STRING_EQUAL(rec_profile_name(0x43), "BD-RE");
+	CU_ASSERT_STRING_EQUAL(dlx_profile_name(0x1b), "DVD+R");
+	CU_ASSERT_STRING_EQUAL(dlx_profile_name(0x43), "BD-RE");
 	static const uint32_t sizes[16] = { 2352, 2368, 2448, 2448, 0, 0, 0, 0,
 					    2048, 2336, 2048, 2056, 2324, 2332, 0, 0 };
 	for (uint8_t i = 0; i < 16; i++)

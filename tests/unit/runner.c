@@ -32,6 +32,13 @@ static const char *filter;
 static unit_need_fn needs[8];
 static size_t nneeds;
 
+char *unit_mkdtemp(char *buf, size_t cap, const char *prefix)
+{
+	const char *t = getenv("TMPDIR");
+	snprintf(buf, cap, "%s/%s.XXXXXX", t && *t ? t : "/tmp", prefix);
+	return mkdtemp(buf);
+}
+
 void unit_enlist_need(unit_need_fn fn)
 {
 	if (nneeds < sizeof(needs) / sizeof(needs[0]))

@@ -57,9 +57,7 @@ static void fixtures(void)
 	if (tmpdir[0])
 		return;
 	sim_log_level = SIM_LOG_ERROR;	/* tray messages are noise here */
-	const char *t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/simdev.XXXXXX", t && *t ? t : "/tmp");
-	if (!mkdtemp(tmpdir)) {
+	if (!unit_mkdtemp(tmpdir, sizeof(tmpdir), "simdev")) {
 		perror("mkdtemp");
 		abort();
 	}

@@ -23,9 +23,7 @@ static char tmpdir[PATH_MAX - 64];
 
 static int suite_init(void)
 {
-	const char *t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/dlwriter.XXXXXX", t && *t ? t : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return unit_mkdtemp(tmpdir, sizeof(tmpdir), "dlwriter") ? 0 : -1;
 }
 
 static int suite_clean(void)

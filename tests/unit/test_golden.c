@@ -69,9 +69,7 @@ static void golden_fixtures(void)
 	if (tmpdir[0])
 		return;
 	sim_log_level = SIM_LOG_ERROR;
-	const char *t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/simgold.XXXXXX", t && *t ? t : "/tmp");
-	if (!mkdtemp(tmpdir)) {
+	if (!unit_mkdtemp(tmpdir, sizeof(tmpdir), "simgold")) {
 		perror("mkdtemp");
 		abort();
 	}

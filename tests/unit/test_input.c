@@ -128,8 +128,7 @@ static void test_from(void)
 
 static int input_suite(void)
 {
-	snprintf(dir, sizeof(dir), "%s/burnlab-input-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
+	if (!unit_mkdtemp(dir, sizeof(dir), "burnlab-input"))
 		return -1;
 	static const struct unit_test tests[] = {
 		{ "tone", test_tone },

@@ -37,9 +37,7 @@ static void mmc_fixtures(void)
 	if (tmpdir[0])
 		return;
 	sim_log_level = SIM_LOG_ERROR;
-	const char *t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/simmmc.XXXXXX", t && *t ? t : "/tmp");
-	if (!mkdtemp(tmpdir)) {
+	if (!unit_mkdtemp(tmpdir, sizeof(tmpdir), "simmmc")) {
 		perror("mkdtemp");
 		abort();
 	}

@@ -76,9 +76,7 @@ static void pend_write(struct sim_dev *dev, uint64_t n, struct sim_cmd *cmd, uin
 static void test_pending_image(void)
 {
 	char dir[PATH_MAX - 64], image[PATH_MAX];
-	const char *t = getenv("TMPDIR");
-	snprintf(dir, sizeof(dir), "%s/simpend.XXXXXX", t && *t ? t : "/tmp");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(unit_mkdtemp(dir, sizeof(dir), "simpend"));
 	snprintf(image, sizeof(image), "%s/lun0.disclog", dir);
 	sim_log_level = SIM_LOG_ERROR;
 

@@ -35,9 +35,7 @@ static const char *pers_file(const char *text)
 {
 	static char path[300];
 	if (!pers_dir[0]) {
-		const char *t = getenv("TMPDIR");
-		snprintf(pers_dir, sizeof(pers_dir), "%s/simpers.XXXXXX", t && *t ? t : "/tmp");
-		if (!mkdtemp(pers_dir)) {
+		if (!unit_mkdtemp(pers_dir, sizeof(pers_dir), "simpers")) {
 			perror("mkdtemp");
 			abort();
 		}

@@ -29,9 +29,7 @@ static const char *tpath(const char *name)
 {
 	static char buf[PATH_MAX];
 	if (!tmpdir[0]) {
-		const char *t = getenv("TMPDIR");
-		snprintf(tmpdir, sizeof(tmpdir), "%s/rectest.XXXXXX", t && *t ? t : "/tmp");
-		if (!mkdtemp(tmpdir))
+		if (!unit_mkdtemp(tmpdir, sizeof(tmpdir), "rectest"))
 			abort();
 		atexit(rm_tmpdir);
 	}

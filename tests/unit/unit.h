@@ -24,6 +24,10 @@ struct unit_test {
 	void (*fn)(void);
 };
 
+/* A fresh directory $TMPDIR/PREFIX.XXXXXX (/tmp without TMPDIR) into buf; returns
+ * buf, or NULL (errno set) when it cannot be made. */
+char *unit_mkdtemp(char *buf, size_t cap, const char *prefix);
+
 /* Add a suite and its tests; returns 0 or -1. */
 int unit_add_suite(const char *name, const struct unit_test *tests, size_t n);
 #define UNIT_ADD_SUITE(name, tests) unit_add_suite((name), (tests), sizeof(tests) / sizeof((tests)[0]))

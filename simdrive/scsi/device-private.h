@@ -133,6 +133,7 @@ struct sim_ctx {
 	struct sim_itl   *itl;		/* NULL with lun */
 	struct sim_cmd   *cmd;
 	const uint8_t    *cdb;
+	const struct sim_op *op;	/* the opcode table entry being run (its name for logs) */
 
 	/* response: buf holds buflen bytes, the first spdtl of which the CDB moves */
 	uint8_t          *buf;

@@ -766,6 +766,7 @@ static uint8_t sim_dispatch(struct sim_ctx *c, struct sim_exec *x)
 	if ((op->flags & SIM_OP_NEEDS_MEDIUM) && !sim_lun_ready(c->lun))
 		return sim_fail(c, sim_lun_not_ready_sense(c->lun));
 
+	c->op = op;
 	return op->fn(c);
 }
 
@@ -928,8 +929,10 @@ void sim_dev_resume(struct sim_dev *dev, struct sim_cmd *cmd)
 			status = sim_mmc_durable(&c, ticket);
 		else if ((op->flags & SIM_OP_NEEDS_MEDIUM) && !sim_lun_ready(c.lun))
 			status = sim_fail(&c, sim_lun_not_ready_sense(c.lun));	/* ejected meanwhile */
-		else
+		else {
+			c.op = op;
 			status = op->fn(&c);
+		}
 	}
 	sim_finish(dev, cmd, &c, &x, status);
 }

@@ -87,8 +87,7 @@ static uint8_t mmc_long_op(struct sim_ctx *c, enum sim_dt_op op, uint64_t now, u
 	sim_dt_op_start(&c->lun->dt, op, now, end);
 	mmc_complete_at(c, end, immed);
 	SIM_DEBUG(SIM_LOGS_SCSI, "lun %u: %s takes %.3f s of drive time%s", c->lun->lun,
-		  op == SIM_DT_OP_SYNC ? "SYNCHRONIZE CACHE" : op == SIM_DT_OP_CLOSE ? "CLOSE" :
-		  op == SIM_DT_OP_BLANK ? "BLANK" : "FORMAT UNIT", (double)(end - now) / 1e6,
+		  c->op ? c->op->name : "long operation", (double)(end - now) / 1e6,
 		  immed ? " (IMMED)" : "");
 	return SIM_STATUS_GOOD;
 }

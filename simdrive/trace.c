@@ -122,8 +122,9 @@ int sim_trace_format(const struct sim_trace_rec *r, char *buf, size_t cap)
 	return (int)o.len;
 }
 
-void sim_trace_write(struct sim_trace *t, struct sim_trace_rec *r)
+void sim_trace_observe(void *arg, struct sim_trace_rec *r)
 {
+	struct sim_trace *t = arg;
 	char line[1024];
 
 	if (!t)
@@ -142,9 +143,4 @@ void sim_trace_write(struct sim_trace *t, struct sim_trace_rec *r)
 	sim_trace_format(r, big, (size_t)n + 1);
 	fputs(big, t->f);
 	free(big);
-}
-
-void sim_trace_observe(void *arg, struct sim_trace_rec *r)
-{
-	sim_trace_write(arg, r);
 }

@@ -23,13 +23,12 @@ struct sim_trace *sim_trace_open(const char *path, char *err, size_t errlen);
 /* Flush and close; NULL is a no-op. */
 void sim_trace_close(struct sim_trace *t);
 
-/* Number r (r->seq is set) and append its line. */
-void sim_trace_write(struct sim_trace *t, struct sim_trace_rec *r);
-/* sim_trace_write as the device's observer (sim_dev_set_observer, arg = the trace). */
+/* The device's observer (sim_dev_set_observer, arg = the trace): number r (r->seq is
+ * set) and append its line. */
 void sim_trace_observe(void *arg, struct sim_trace_rec *r);
 
 /* The line of r, with the newline, into buf (NUL-terminated).  Returns the length
- * snprintf would have produced (>= cap: truncated).  Used by sim_trace_write and by
+ * snprintf would have produced (>= cap: truncated).  Used by sim_trace_observe and by
  * the unit tests. */
 int sim_trace_format(const struct sim_trace_rec *r, char *buf, size_t cap);
 

@@ -190,10 +190,6 @@ struct sim_op {
 
 /* ---- device.c: dispatch --------------------------------------------------------- */
 
-/* The dispatch table: the entry for opcode, or NULL if unsupported. */
-const struct sim_op *sim_dev_op(uint8_t opcode);
-/* The same as lun sees it: SIM_OP_RECORDER entries only on a recorder LUN. */
-const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode);
 
 /* ---- cmd.c: the command in flight ---------------------------------------------- */
 
@@ -283,9 +279,6 @@ const struct sim_speed_table *sim_lun_speed_table(const struct sim_lun *lun);
 unsigned sim_lun_nspeeds(const struct sim_speed_table *t);
 uint32_t sim_lun_kbps(const struct sim_lun *lun, double x10);
 uint16_t sim_lun_speed_select(const struct sim_lun *lun, uint32_t want_kbps);
-/* Current write speed of a recorder LUN in kB/s (the SET CD SPEED / SET STREAMING
- * selection rounded down to the medium's table, or its maximum); 0 on other LUNs. */
-uint32_t sim_lun_write_speed(const struct sim_lun *lun);
 
 /* MM Capabilities page 2Ah of a recorder LUN, after spc.c filled bytes 0-31: the buffer
  * size, BUF, the maximum and current write speed, the rotation and the write speed

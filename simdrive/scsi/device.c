@@ -181,12 +181,14 @@ static const struct sim_op sim_ops[256] = {
 			      0x07, 0x00 } },
 };
 
-const struct sim_op *sim_dev_op(uint8_t opcode)
+/* The dispatch table: the entry for opcode, or NULL if unsupported. */
+static const struct sim_op *sim_dev_op(uint8_t opcode)
 {
 	return sim_ops[opcode].name ? &sim_ops[opcode] : NULL;
 }
 
-const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode)
+/* The same as lun sees it: SIM_OP_RECORDER entries only on a recorder LUN. */
+static const struct sim_op *sim_lun_op(const struct sim_lun *lun, uint8_t opcode)
 {
 	const struct sim_op *op = sim_dev_op(opcode);
 	if (op && (op->flags & SIM_OP_RECORDER) && !(lun && lun->recorder))

@@ -155,7 +155,9 @@ uint16_t sim_lun_speed_select(const struct sim_lun *lun, uint32_t want_kbps)
 	return t->x10[n - 1];
 }
 
-uint32_t sim_lun_write_speed(const struct sim_lun *lun)
+/* Current write speed of a recorder LUN in kB/s (the SET CD SPEED / SET STREAMING
+ * selection rounded down to the medium's table, or its maximum); 0 on other LUNs. */
+static uint32_t sim_lun_write_speed(const struct sim_lun *lun)
 {
 	if (!lun->recorder)
 		return 0;

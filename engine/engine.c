@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ewire.h"
+#include "mmccdb.h"
 #include "recorder-private.h"
 #include "sense.h"
 #include "stream-private.h"
@@ -44,11 +44,6 @@ enum {
 	ENG_WATCHDOG_EXTRA_S = 5,   /* stall watchdog: command timeout + this */
 	ENG_IDLE_POLL_MS = 100,     /* iscsi_which_events() == 0: "wait >= 100 ms" */
 };
-
-#define MMC_OP_WRITE10        0x2A
-#define MMC_OP_READ_TRACK_INFO 0x52
-#define MMC_OP_WRITE12        0xAA
-#define MMC_OP_SET_STREAMING  0xB6
 
 struct write_engine {
 	atomic_int refs;
@@ -608,7 +603,7 @@ static void write_cb(struct iscsi_context *iscsi, int status, void *command_data
 	/* libiscsi: on CHECK CONDITION datain holds a 2-byte sense length and the sense
 	 * (doc/engine-recorder.md §4). */
 	if (status == SCSI_STATUS_CHECK_CONDITION && task && task->datain.size > 2) {
-		size_t len = eng_be16(task->datain.data);
+		size_t len = mcc_be16(task->datain.data);
 		if (len > (size_t)task->datain.size - 2)
 			len = (size_t)task->datain.size - 2;
 		eng_sense_parse(task->datain.data + 2, len, &s->cb_sense);
@@ -619,34 +614,22 @@ static void write_cb(struct iscsi_context *iscsi, int status, void *command_data
 	s->cb_done = true;
 }
 
-static void build_write_cdb(uint8_t *cdb, bool write12, int32_t lba, uint32_t blocks)
+/* WRITE(10) or WRITE(12) with Streaming (MMC-6 §6.46, §6.47).  A negative LBA goes out
+ * as its two's complement (-150 -> FFFFFF6Ah). */
+static struct mcc_cdb write_cdb(bool write12, int32_t lba, uint32_t blocks)
 {
-	/* MMC-5 6.44 WRITE(10) / 6.45 WRITE(12).  A negative LBA goes out as its two's
-	 * complement (-150 -> FFFFFF6Ah). */
-	if (write12) {
-		memset(cdb, 0, 12);
-		cdb[0] = MMC_OP_WRITE12;
-		eng_put_be32(cdb + 2, (uint32_t)lba);
-		eng_put_be32(cdb + 6, blocks);
-		cdb[10] = 0x80; /* Streaming */
-	} else {
-		memset(cdb, 0, 10);
-		cdb[0] = MMC_OP_WRITE10;
-		eng_put_be32(cdb + 2, (uint32_t)lba);
-		eng_put_be16(cdb + 7, (uint16_t)blocks);
-	}
+	return write12 ? mcc_cdb_write12((uint32_t)lba, blocks, true)
+		       : mcc_cdb_write10((uint32_t)lba, (uint16_t)blocks);
 }
 
 static void issue(struct writer *wr, struct slot *s)
 {
 	struct wsec *w = wr->w;
-	uint8_t cdb[12];
 	int32_t lba = w->lba + (int32_t)((int64_t)s->seq * w->chunk_blocks);
 	uint32_t bytes = s->blocks * w->bps;
 
-	build_write_cdb(cdb, w->write12, lba, s->blocks);
-	struct scsi_task *task = scsi_create_task(w->write12 ? 12 : 10, cdb, SCSI_XFER_WRITE,
-						  (int)bytes);
+	struct mcc_cdb cdb = write_cdb(w->write12, lba, s->blocks);
+	struct scsi_task *task = scsi_create_task(cdb.len, cdb.b, SCSI_XFER_WRITE, (int)bytes);
 	if (!task) {
 		set_result(wr, E_OUTOFMEMORY, NULL);
 		return;
@@ -776,18 +759,15 @@ static int64_t chunk_track_nwa(struct writer *wr, const struct slot *s)
 {
 	struct wsec *w = wr->w;
 	int32_t lba = w->lba + (int32_t)((int64_t)s->seq * w->chunk_blocks);
-	uint8_t cdb[10] = { MMC_OP_READ_TRACK_INFO, 0x00 /* address type 00b: LBA */ };
 	uint8_t buf[48];
-
-	eng_put_be32(cdb + 2, (uint32_t)lba);
-	eng_put_be16(cdb + 7, sizeof(buf));
-	struct eng_cmd c = { .cdb = cdb, .cdb_len = sizeof(cdb), .dir = ENG_DIR_IN, .buf = buf,
-			     .len = sizeof(buf), .retry = 1 };
-	if (IMAPI_FAILED(eng_rec_exec(w->rec, &c)) || c.got < 16)
+	struct mcc_cdb cdb = mcc_cdb_read_track_information(MCC_RTI_LBA, (uint32_t)lba, sizeof(buf));
+	struct eng_cmd c = { .cdb = cdb.b, .cdb_len = (uint32_t)cdb.len, .dir = ENG_DIR_IN,
+			     .buf = buf, .len = sizeof(buf), .retry = 1 };
+	struct mcc_track_info ti;
+	if (IMAPI_FAILED(eng_rec_exec(w->rec, &c)) || !mcc_track_info(buf, (int)c.got, &ti) ||
+	    !ti.nwa_v)
 		return -1;
-	if (!(buf[7] & 0x01)) /* NWA_V */
-		return -1;
-	return (int32_t)eng_be32(buf + 12);
+	return (int32_t)ti.nwa;
 }
 
 static void note_lost(struct writer *wr)
@@ -830,7 +810,7 @@ static void complete(struct writer *wr, struct slot *s)
 {
 	struct wsec *w = wr->w;
 	int64_t t = now_ms();
-	uint8_t opcode = w->write12 ? MMC_OP_WRITE12 : MMC_OP_WRITE10;
+	uint8_t opcode = w->write12 ? MCC_OP_WRITE12 : MCC_OP_WRITE10;
 
 	s->cb_done = false;
 	wr->inflight--;
@@ -991,8 +971,7 @@ static bool abandon_tasks(struct writer *wr)
 static hresult_t send_set_streaming(struct writer *wr)
 {
 	struct wsec *w = wr->w;
-	uint8_t cdb[12] = { MMC_OP_SET_STREAMING };
-	uint8_t pd[28] = { 0 };
+	uint8_t pd[MCC_STREAMING_LEN];
 	int32_t sps = w->start_sps > w->end_sps ? w->start_sps : w->end_sps;
 	uint64_t kb = (uint64_t)sps * w->bps / 1000; /* kB = 1000 bytes per second */
 
@@ -1000,15 +979,10 @@ static hresult_t send_set_streaming(struct writer *wr)
 		kb = 1;
 	if (kb > UINT32_MAX)
 		kb = UINT32_MAX;
-	cdb[8] = 0x00; /* type: performance descriptor */
-	eng_put_be16(cdb + 9, sizeof(pd));
-	eng_put_be32(pd + 4, (uint32_t)w->lba);
-	eng_put_be32(pd + 8, (uint32_t)(w->lba + w->nblocks - 1));
-	eng_put_be32(pd + 12, (uint32_t)kb);
-	eng_put_be32(pd + 16, 1000);
-	eng_put_be32(pd + 20, (uint32_t)kb);
-	eng_put_be32(pd + 24, 1000);
-	struct eng_cmd c = { .cdb = cdb, .cdb_len = sizeof(cdb), .dir = ENG_DIR_OUT, .buf = pd,
+	mcc_streaming_desc(pd, false, (uint32_t)w->lba, (uint32_t)(w->lba + w->nblocks - 1),
+			   (uint32_t)kb, (uint32_t)kb);
+	struct mcc_cdb cdb = mcc_cdb_set_streaming(0x00 /* performance descriptor */, sizeof(pd));
+	struct eng_cmd c = { .cdb = cdb.b, .cdb_len = (uint32_t)cdb.len, .dir = ENG_DIR_OUT, .buf = pd,
 			     .len = sizeof(pd), .retry = 1 };
 	hresult_t hr = eng_rec_exec(w->rec, &c);
 	if (IMAPI_SUCCEEDED(hr))

@@ -1,38 +1,12 @@
-/* engine/ewire.h - the engine's only byte-order code: big-endian fields of CDBs and MMC
- * responses, little-endian fields of the Windows descriptor layouts.  (simdrive has its
- * own: the two sides share no code, doc/design.md §2.2.) */
+/* engine/ewire.h - little-endian fields of the Windows descriptor layouts the recorder
+ * synthesizes.  Big-endian CDB and response fields go through mmccdb.h's helpers, the
+ * initiator side's one module for MMC's wire (simdrive has its own: the two sides share
+ * no code, doc/design.md §2.2). */
 #ifndef ENG_EWIRE_H
 #define ENG_EWIRE_H
 
 #include <stdint.h>
 
-static inline uint16_t eng_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline uint32_t eng_be24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-static inline uint32_t eng_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline void eng_put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-static inline void eng_put_be24(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 16);
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)v;
-}
-static inline void eng_put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 static inline void eng_put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ewire.h"
+#include "mmccdb.h"
 #include "recorder-private.h"
 
 #define DEFAULT_INITIATOR "iqn.2026-01.org.burnlab:wengine"
@@ -43,11 +44,6 @@
 #define INQUIRY_LEN 96
 #define SECTOR 2048u
 
-enum {
-	OP_INQUIRY = 0x12, OP_GET_CONFIGURATION = 0x46, OP_READ_DISC_INFORMATION = 0x51,
-	OP_READ_TRACK_INFORMATION = 0x52, OP_MODE_SELECT10 = 0x55, OP_MODE_SENSE10 = 0x5A,
-	OP_READ_DISC_STRUCTURE = 0xAD, OP_SEND_DISC_STRUCTURE = 0xBF,
-};
 enum { MODE_HDR10 = 8, FEATURE_HDR = 8, STRUCT_HDR = 4 };
 
 struct disc_recorder_ex {
@@ -308,7 +304,7 @@ static void exec_once(disc_recorder_ex *r, struct eng_cmd *c)
 		/* libiscsi keeps the Response PDU's data segment: a 2-byte SenseLength, then
 		 * the sense (RFC 7143 11.4.7.2; lib/iscsi-command.c). */
 		uint32_t avail = (uint32_t)task->datain.size - 2;
-		uint32_t slen = eng_be16(task->datain.data);
+		uint32_t slen = mcc_be16(task->datain.data);
 		eng_sense_parse(task->datain.data + 2, slen < avail ? slen : avail, &c->sense);
 	}
 	scsi_free_scsi_task(task);
@@ -440,10 +436,10 @@ static void trim_copy(char *dst, size_t size, const uint8_t *src, size_t n)
 	dst[n] = '\0';
 }
 
-static hresult_t run_in(disc_recorder_ex *r, const uint8_t *cdb, uint32_t cdb_len, void *buf,
+static hresult_t run_in(disc_recorder_ex *r, const struct mcc_cdb *cdb, void *buf,
 			uint32_t len, uint32_t *got)
 {
-	struct eng_cmd c = { .cdb = cdb, .cdb_len = cdb_len, .dir = ENG_DIR_IN, .buf = buf,
+	struct eng_cmd c = { .cdb = cdb->b, .cdb_len = (uint32_t)cdb->len, .dir = ENG_DIR_IN, .buf = buf,
 			     .len = len, .retry = 1 };
 	hresult_t hr = eng_rec_exec(r, &c);
 	*got = c.got;
@@ -455,9 +451,9 @@ static hresult_t run_in(disc_recorder_ex *r, const uint8_t *cdb, uint32_t cdb_le
  * one. */
 static hresult_t identify(disc_recorder_ex *r)
 {
-	uint8_t cdb[6] = { OP_INQUIRY, 0, 0, 0, INQUIRY_LEN, 0 };
+	struct mcc_cdb cdb = mcc_cdb_inquiry(false, 0, INQUIRY_LEN);
 	uint32_t got;
-	hresult_t hr = run_in(r, cdb, sizeof(cdb), r->inquiry, INQUIRY_LEN, &got);
+	hresult_t hr = run_in(r, &cdb, r->inquiry, INQUIRY_LEN, &got);
 	if (IMAPI_FAILED(hr))
 		return hr;
 	if (got < 36) {
@@ -479,8 +475,8 @@ static hresult_t identify(disc_recorder_ex *r)
 	trim_copy(r->revision, sizeof(r->revision), r->inquiry + 32, 4);
 
 	uint8_t vpd[255];
-	uint8_t vcdb[6] = { OP_INQUIRY, 0x01, 0x80, 0, sizeof(vpd), 0 };
-	if (run_in(r, vcdb, sizeof(vcdb), vpd, sizeof(vpd), &got) == S_OK && got >= 4 &&
+	struct mcc_cdb vcdb = mcc_cdb_inquiry(true, 0x80, sizeof(vpd));
+	if (run_in(r, &vcdb, vpd, sizeof(vpd), &got) == S_OK && got >= 4 &&
 	    vpd[1] == 0x80) {
 		uint32_t n = min_u32(vpd[3], got - 4);
 		trim_copy(r->serial, sizeof(r->serial), vpd + 4, n);
@@ -747,26 +743,30 @@ hresult_t disc_recorder_ex_send_command_get_data_from_device(disc_recorder_ex *r
  * SENSE(10): 2 bytes; GET CONFIGURATION: 4 bytes) and whose allocation length is the
  * 16-bit field at CDB bytes 7-8 (8-9 for READ DISC STRUCTURE).  First the header, to
  * learn the size, then the whole answer (at most 0xFFFF bytes).  *out is malloc'ed. */
-static hresult_t read_sized(disc_recorder_ex *r, uint8_t *cdb, uint32_t cdb_len,
-			    unsigned alloc_off, unsigned len_size, uint8_t **out, uint32_t *got)
+/* The CDB of a command that returns a length-prefixed answer, at allocation length
+ * alloc (the builders of mmccdb.h behind a common shape, so read_sized can ask twice). */
+typedef struct mcc_cdb (*sized_cdb_fn)(const void *arg, uint16_t alloc);
+
+static hresult_t read_sized(disc_recorder_ex *r, sized_cdb_fn build, const void *arg,
+			    unsigned len_size, uint8_t **out, uint32_t *got)
 {
 	uint8_t head[8];
 	*out = NULL;
 	*got = 0;
-	eng_put_be16(cdb + alloc_off, sizeof(head));
+	struct mcc_cdb cdb = build(arg, sizeof(head));
 	uint32_t n;
-	hresult_t hr = run_in(r, cdb, cdb_len, head, sizeof(head), &n);
+	hresult_t hr = run_in(r, &cdb, head, sizeof(head), &n);
 	if (IMAPI_FAILED(hr))
 		return hr;
 	if (n < len_size)
 		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
-	uint32_t total = (len_size == 4 ? eng_be32(head) : eng_be16(head));
+	uint32_t total = (len_size == 4 ? mcc_be32(head) : mcc_be16(head));
 	total = total > 0xFFFFu - len_size ? 0xFFFFu : total + len_size;
 	uint8_t *buf = malloc(total);
 	if (!buf)
 		return E_OUTOFMEMORY;
-	eng_put_be16(cdb + alloc_off, (uint16_t)total);
-	hr = run_in(r, cdb, cdb_len, buf, total, &n);
+	cdb = build(arg, (uint16_t)total);
+	hr = run_in(r, &cdb, buf, total, &n);
 	if (IMAPI_FAILED(hr) || n < len_size) {
 		free(buf);
 		return IMAPI_FAILED(hr) ? hr : E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
@@ -774,6 +774,41 @@ static hresult_t read_sized(disc_recorder_ex *r, uint8_t *cdb, uint32_t cdb_len,
 	*out = buf;
 	*got = n;
 	return S_OK;
+}
+
+struct rds_arg { uint32_t address; uint8_t layer, format, agid; };
+static struct mcc_cdb rds_cdb(const void *arg, uint16_t alloc)
+{
+	const struct rds_arg *a = arg;
+	return mcc_cdb_read_disc_structure(0, a->address, a->layer, a->format, alloc, a->agid);
+}
+
+static struct mcc_cdb rdi_cdb(const void *arg, uint16_t alloc)
+{
+	(void)arg;
+	return mcc_cdb_read_disc_information(0, alloc);
+}
+
+struct rti_arg { uint8_t type; uint32_t address; };
+static struct mcc_cdb rti_cdb(const void *arg, uint16_t alloc)
+{
+	const struct rti_arg *a = arg;
+	return mcc_cdb_read_track_information(a->type, a->address, alloc);
+}
+
+struct gc_arg { uint8_t rt; uint16_t start; };
+static struct mcc_cdb gc_cdb(const void *arg, uint16_t alloc)
+{
+	const struct gc_arg *a = arg;
+	return mcc_cdb_get_configuration(a->rt, a->start, alloc);
+}
+
+/* MODE SENSE(10) with DBD. */
+struct ms_arg { uint8_t pc, page; };
+static struct mcc_cdb ms_cdb(const void *arg, uint16_t alloc)
+{
+	const struct ms_arg *a = arg;
+	return mcc_cdb_mode_sense10(true, a->pc, a->page, alloc);
 }
 
 /* Hand back bytes [off, off + n) of buf as a new allocation (IMAPI2: CoTaskMemAlloc). */
@@ -799,14 +834,10 @@ hresult_t disc_recorder_ex_read_dvd_structure(disc_recorder_ex *r, uint32_t form
 	*count = 0;
 	if (format > 0xFF || layer > 0xFF || agid > 3)
 		return E_INVALIDARG;
-	uint8_t cdb[12] = { OP_READ_DISC_STRUCTURE, 0x00 };
-	eng_put_be32(cdb + 2, address);
-	cdb[6] = (uint8_t)layer;
-	cdb[7] = (uint8_t)format;
-	cdb[10] = (uint8_t)(agid << 6);
+	const struct rds_arg a = { address, (uint8_t)layer, (uint8_t)format, (uint8_t)agid };
 	uint8_t *buf;
 	uint32_t got;
-	hresult_t hr = read_sized(r, cdb, sizeof(cdb), 8, 2, &buf, &got);
+	hresult_t hr = read_sized(r, rds_cdb, &a, 2, &buf, &got);
 	if (IMAPI_FAILED(hr))
 		return hr;
 	if (got < STRUCT_HDR) {
@@ -831,12 +862,10 @@ hresult_t disc_recorder_ex_send_dvd_structure(disc_recorder_ex *r, uint32_t form
 	uint8_t *buf = calloc(1, total);
 	if (!buf)
 		return E_OUTOFMEMORY;
-	eng_put_be16(buf, (uint16_t)(count + 2));
+	mcc_put16(buf, (uint16_t)(count + 2));
 	memcpy(buf + STRUCT_HDR, data, count);
-	uint8_t cdb[12] = { OP_SEND_DISC_STRUCTURE, 0x00 };
-	cdb[7] = (uint8_t)format;
-	eng_put_be16(cdb + 8, (uint16_t)total);
-	struct eng_cmd c = { .cdb = cdb, .cdb_len = sizeof(cdb), .dir = ENG_DIR_OUT, .buf = buf,
+	struct mcc_cdb cdb = mcc_cdb_send_disc_structure((uint8_t)format, (uint16_t)total);
+	struct eng_cmd c = { .cdb = cdb.b, .cdb_len = (uint32_t)cdb.len, .dir = ENG_DIR_OUT, .buf = buf,
 			     .len = total, .retry = 1 };
 	hresult_t hr = eng_rec_exec(r, &c);
 	free(buf);
@@ -945,8 +974,7 @@ hresult_t disc_recorder_ex_get_disc_information(disc_recorder_ex *r, uint8_t **d
 		return E_POINTER;
 	*data = NULL;
 	*byte_size = 0;
-	uint8_t cdb[10] = { OP_READ_DISC_INFORMATION };
-	return read_sized(r, cdb, sizeof(cdb), 7, 2, data, byte_size);
+	return read_sized(r, rdi_cdb, NULL, 2, data, byte_size);
 }
 
 /* READ TRACK INFORMATION (MMC-6): address type in byte 1 b1-0, whole answer. */
@@ -959,18 +987,16 @@ hresult_t disc_recorder_ex_get_track_information(disc_recorder_ex *r, uint32_t a
 	*byte_size = 0;
 	if ((unsigned)address_type > IMAPI_READ_TRACK_ADDRESS_TYPE_SESSION)
 		return E_INVALIDARG;
-	uint8_t cdb[10] = { OP_READ_TRACK_INFORMATION, (uint8_t)address_type };
-	eng_put_be32(cdb + 2, address);
-	return read_sized(r, cdb, sizeof(cdb), 7, 2, data, byte_size);
+	const struct rti_arg a = { (uint8_t)address_type, address };
+	return read_sized(r, rti_cdb, &a, 2, data, byte_size);
 }
 
 /* GET CONFIGURATION (MMC-6) with the given RT and starting feature. */
 static hresult_t get_configuration(disc_recorder_ex *r, uint8_t rt, uint16_t start,
 				   uint8_t **buf, uint32_t *got)
 {
-	uint8_t cdb[10] = { OP_GET_CONFIGURATION, rt };
-	eng_put_be16(cdb + 2, start);
-	hresult_t hr = read_sized(r, cdb, sizeof(cdb), 7, 4, buf, got);
+	const struct gc_arg a = { rt, start };
+	hresult_t hr = read_sized(r, gc_cdb, &a, 4, buf, got);
 	if (hr == S_OK && *got < FEATURE_HDR) {
 		free(*buf);
 		*buf = NULL;
@@ -982,9 +1008,9 @@ static hresult_t get_configuration(disc_recorder_ex *r, uint8_t rt, uint16_t sta
 /* The one feature descriptor `code` (RT 10b), or NULL; *len its length within buf. */
 static const uint8_t *find_feature(const uint8_t *buf, uint32_t got, uint16_t code, uint32_t *len)
 {
-	uint32_t end = min_u32(got, eng_be32(buf) > got - 4 ? got : eng_be32(buf) + 4);
+	uint32_t end = min_u32(got, mcc_be32(buf) > got - 4 ? got : mcc_be32(buf) + 4);
 	for (uint32_t i = FEATURE_HDR; i + 4 <= end; i += 4u + buf[i + 3]) {
-		if (eng_be16(buf + i) == code) {
+		if (mcc_be16(buf + i) == code) {
 			*len = min_u32(4u + buf[i + 3], end - i);
 			return buf + i;
 		}
@@ -1023,12 +1049,12 @@ hresult_t disc_recorder_ex_get_feature_page(disc_recorder_ex *r,
 static hresult_t mode_sense(disc_recorder_ex *r, uint8_t page, imapi_mode_page_request_type pc,
 			    uint8_t **buf, uint32_t *got, uint32_t *off)
 {
-	uint8_t cdb[10] = { OP_MODE_SENSE10, 0x08, (uint8_t)((unsigned)pc << 6 | page) };
-	hresult_t hr = read_sized(r, cdb, sizeof(cdb), 7, 2, buf, got);
+	const struct ms_arg a = { (uint8_t)pc, page };
+	hresult_t hr = read_sized(r, ms_cdb, &a, 2, buf, got);
 	if (IMAPI_FAILED(hr))
 		return hr;
-	uint32_t end = min_u32(*got, eng_be16(*buf) + 2u);
-	*off = *got >= MODE_HDR10 ? (uint32_t)MODE_HDR10 + eng_be16(*buf + 6) : end + 1;
+	uint32_t end = min_u32(*got, mcc_be16(*buf) + 2u);
+	*off = *got >= MODE_HDR10 ? (uint32_t)MODE_HDR10 + mcc_be16(*buf + 6) : end + 1;
 	if (*off > end) {
 		free(*buf);
 		*buf = NULL;
@@ -1044,7 +1070,7 @@ static uint32_t mode_page_len(const uint8_t *p, uint32_t avail)
 	if (avail < 2)
 		return avail + 1;
 	if (p[0] & 0x40)
-		return avail < 4 ? avail + 1 : 4u + eng_be16(p + 2);
+		return avail < 4 ? avail + 1 : 4u + mcc_be16(p + 2);
 	return 2u + p[1];
 }
 
@@ -1094,11 +1120,9 @@ hresult_t disc_recorder_ex_set_mode_page(disc_recorder_ex *r,
 	memset(buf, 0, MODE_HDR10);
 	memcpy(buf + MODE_HDR10, data, byte_size);
 	buf[MODE_HDR10] &= 0x7F;
-	uint8_t cdb[10] = { OP_MODE_SELECT10, 0x10 };
-	if (request_type == IMAPI_MODE_PAGE_REQUEST_TYPE_SAVED_VALUES)
-		cdb[1] |= 0x01;
-	eng_put_be16(cdb + 7, (uint16_t)total);
-	struct eng_cmd c = { .cdb = cdb, .cdb_len = sizeof(cdb), .dir = ENG_DIR_OUT, .buf = buf,
+	struct mcc_cdb cdb = mcc_cdb_mode_select10(
+		request_type == IMAPI_MODE_PAGE_REQUEST_TYPE_SAVED_VALUES, (uint16_t)total);
+	struct eng_cmd c = { .cdb = cdb.b, .cdb_len = (uint32_t)cdb.len, .dir = ENG_DIR_OUT, .buf = buf,
 			     .len = total, .retry = 1 };
 	return eng_rec_exec(r, &c);
 }
@@ -1127,11 +1151,11 @@ hresult_t disc_recorder_ex_get_supported_feature_pages(disc_recorder_ex *r,
 				       &buf, &got);
 		if (IMAPI_FAILED(hr))
 			break;
-		uint32_t total = eng_be32(buf) > 0xFFFFFFFBu ? 0xFFFFFFFFu : eng_be32(buf) + 4;
+		uint32_t total = mcc_be32(buf) > 0xFFFFFFFBu ? 0xFFFFFFFFu : mcc_be32(buf) + 4;
 		uint32_t end = min_u32(total, got), last = 0x10000, i;
 		for (i = FEATURE_HDR; i + 4 <= end && i + 4u + buf[i + 3] <= end;
 		     i += 4u + buf[i + 3]) {
-			uint16_t code = eng_be16(buf + i);
+			uint16_t code = mcc_be16(buf + i);
 			if (code < start || n >= IMAPI_MAX_ALL_FEATURE_PAGES)
 				continue;
 			list[n++] = code;
@@ -1177,7 +1201,7 @@ hresult_t disc_recorder_ex_get_supported_profiles(disc_recorder_ex *r, int curre
 	for (uint32_t i = 4; list && i + 4 <= len && n < IMAPI_MAX_ALL_PROFILES; i += 4) {
 		if (current_only && !(d[i + 2] & 0x01))
 			continue;
-		list[n++] = eng_be16(d + i);
+		list[n++] = mcc_be16(d + i);
 	}
 	free(buf);
 	if (!list)

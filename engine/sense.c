@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ewire.h"
+#include "mmccdb.h"
 #include "sense.h"
 #include "writeengine.h"
 
@@ -85,7 +85,7 @@ static int parse_descriptor(const uint8_t *p, size_t len, struct eng_sense *out)
 		size_t dlen = (size_t)2 + d[1];
 		if (i + dlen > end)
 			break;
-		if (d[0] == DESC_INFORMATION && dlen >= 12 && eng_be32(d + 4) == 0) {
+		if (d[0] == DESC_INFORMATION && dlen >= 12 && mcc_be32(d + 4) == 0) {
 			memcpy(out->fixed + SNS_INFO, d + 8, 4);
 			if (d[2] & 0x80)
 				out->fixed[SNS_RESPONSE] |= 0x80;
@@ -333,7 +333,7 @@ static const struct hr_map_row hr_map[] = {
 	{ { 0 }, 0, ANY, 0x30, 0x00, 0xFF, E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE },
 	{ { 0 }, 0, ANY, 0x0C, 0x09, 0x09, E_IMAPI_LOSS_OF_STREAMING },
 	/* WRITE(10)/(12): anything else ends the section (doc/engine.md §4). */
-	{ { 0x2A, 0xAA }, 2, ANY, ANY, 0x00, 0xFF, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE },
+	{ { MCC_OP_WRITE10, MCC_OP_WRITE12 }, 2, ANY, ANY, 0x00, 0xFF, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE },
 };
 
 static int row_matches(const struct hr_map_row *r, const struct eng_sense *s, uint8_t opcode)

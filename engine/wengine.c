@@ -1582,23 +1582,6 @@ done:
 
 /* ---- close, sync ---------------------------------------------------------------------- */
 
-/* What "session" and "finalize" send per medium (doc/simdrive-recorder.md §5): CLOSE
- * SESSION (010b), or to finalize the medium's own function (mcc_finalize_function:
- * DVD+R and BD-R ignore page 05h).  CD and DVD-R/RW have no finalize function: CLOSE
- * SESSION finalizes or leaves the disc appendable as page 05h multi-session says, so
- * wengine sets it (11b for "session", 00b for "finalize").  Rewritable media: 010b
- * stops background formatting. */
-static bool close_sets_page05(int32_t profile)
-{
-	switch (profile) {
-	case 0x0009: case 0x000A:		/* CD-R, CD-RW */
-	case 0x0011: case 0x0014: case 0x0015:	/* DVD-R, DVD-RW sequential, DVD-R DL */
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* One no-data command with the long timeout; reports failures. */
 static int simple_command(struct wctx *c, struct mcc_cdb cdb, const char *what)
 {
@@ -1641,10 +1624,16 @@ static int cmd_close(struct wctx *c)
 								     (uint16_t)track), desc);
 	}
 
+	/* The one close policy (mmccdb.h, mcc_close_plan), as the harness and the format
+	 * layer: CD and DVD-R/-RW set page 05h multi-session and CLOSE SESSION; DVD+R and
+	 * BD-R have their own finalize functions (DVD+R closes in the compatible way,
+	 * IMAPI2's default). */
 	bool finalize = strcmp(what, "finalize") == 0;
 	int32_t profile = current_profile(c->rec);
-	if (close_sets_page05(profile)) {
-		uint8_t ms = finalize ? MCC_MS_NONE : MCC_MS_NEXT_ALLOWED;
+	struct mcc_close_plan plan;
+	mcc_close_plan(profile, finalize, true, &plan);
+	if (plan.set_multisession) {
+		uint8_t ms = plan.multisession;
 		hresult_t hr = edit_page05(c->rec, edit_multisession, &ms);
 		if (IMAPI_FAILED(hr)) {
 			uint8_t sbuf[IMAPI_SENSE_LEN];
@@ -1652,7 +1641,7 @@ static int cmd_close(struct wctx *c)
 			return report(cmd, hr, rec_sense(c->rec, sbuf));
 		}
 	}
-	uint8_t fn = finalize ? mcc_finalize_function(profile) : MCC_CLOSE_SESSION;
+	uint8_t fn = plan.function;
 	snprintf(desc, sizeof(desc), "%s (CLOSE function %d%d%db on %s)",
 		 finalize ? "finalize" : "CLOSE SESSION", fn >> 2 & 1, fn >> 1 & 1, fn & 1,
 		 mcc_profile_name(profile));

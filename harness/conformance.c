@@ -194,7 +194,7 @@ static bool cmd_mode_select(struct hc *h, const uint8_t *page, int plen, int bdl
 	int n = mcc_mode_list(par, (int)sizeof(par), page, plen, bdl);
 	if (listlen >= 0)
 		n = listlen;
-	return hc_exec(h, mcc_cdb_mode_select10((uint16_t)n), par, n, 0, r);
+	return hc_exec(h, mcc_cdb_mode_select10(false, (uint16_t)n), par, n, 0, r);
 }
 
 static bool cmd_rdi(struct hc *h, int type, struct mcc_result *r)
@@ -255,7 +255,7 @@ static bool cmd_set_streaming(struct hc *h, bool rdd, uint32_t end_lba, uint32_t
 			      struct mcc_result *r)
 {
 	uint8_t par[MCC_STREAMING_LEN];
-	mcc_streaming_desc(par, rdd, end_lba, kbps, kbps);
+	mcc_streaming_desc(par, rdd, 0, end_lba, kbps, kbps);
 	return hc_exec(h, mcc_cdb_set_streaming(0x00, (uint16_t)plen), par, plen, 0, r);
 }
 
@@ -1238,7 +1238,7 @@ static void ck_disc_structure(struct hc *h, struct hc_out *o)
 		SKIP("READ DISC STRUCTURE format 00h is DVD physical format information");
 	if (!hc_read_track(h, 1, 1, &t, o))
 		return;
-	hc_exec(h, mcc_cdb_read_disc_structure(0, 0, 0, 0x00, 2052), NULL, 0, 2052, &r);
+	hc_exec(h, mcc_cdb_read_disc_structure(0, 0, 0, 0x00, 2052, 0), NULL, 0, 2052, &r);
 	GOOD_OR_RETURN("READ DISC STRUCTURE format 00h", &r);
 	if (r.len < 20)
 		FAIL("READ DISC STRUCTURE: %d bytes", r.len);

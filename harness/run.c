@@ -657,7 +657,7 @@ static void do_mode(struct ctx *c, const struct hrn_step *st)
 	uint8_t *d = NULL;
 	uint32_t n = 0;
 	hresult_t hr = disc_recorder_ex_get_mode_page(c->rec, 0x05, IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &d, &n);
-	if (IMAPI_FAILED(hr) || n < 16) {
+	if (IMAPI_FAILED(hr) || n < MCC_P05_MIN) {
 		uint8_t sense[IMAPI_SENSE_LEN];
 		bool has = disc_recorder_ex_get_last_sense(c->rec, sense) == S_OK;
 		set_result(c, st->line, "mode (MODE SENSE page 05h)", IMAPI_FAILED(hr) ? hr : E_FAIL, has ? sense : NULL);
@@ -666,36 +666,34 @@ static void do_mode(struct ctx *c, const struct hrn_step *st)
 	}
 	int64_t v;
 	const char *s;
+	static const char *const write_types[] = { "packet", "tao", "sao", "raw" };
 	if ((s = hrn_step_get(st, "write-type"))) {
-		int wt = !strcmp(s, "packet") ? 0 : !strcmp(s, "tao") ? 1 : !strcmp(s, "sao") ? 2 : 3;
-		d[2] = (uint8_t)((d[2] & 0xf0) | wt);
+		uint8_t wt = 3;
+		for (uint8_t i = 0; i < 4; i++)
+			if (!strcmp(s, write_types[i]))
+				wt = i;
+		mcc_p05_set_write_type(d, wt);
 	}
 	if ((s = hrn_step_get(st, "test-write")) && hrn_parse_int(s, 0, 1, &v))
-		d[2] = (uint8_t)((d[2] & ~0x10) | (v ? 0x10 : 0));
+		mcc_p05_set_test_write(d, v != 0);
 	if ((s = hrn_step_get(st, "bufe")) && hrn_parse_int(s, 0, 1, &v))
-		d[2] = (uint8_t)((d[2] & ~0x40) | (v ? 0x40 : 0));
+		mcc_p05_set_bufe(d, v != 0);
 	if ((s = hrn_step_get(st, "multisession")) && hrn_parse_int(s, 0, 3, &v))
-		d[3] = (uint8_t)((d[3] & 0x3f) | (v << 6));
+		mcc_p05_set_multisession(d, (uint8_t)v);
 	if ((s = hrn_step_get(st, "fixed-packet")) && hrn_parse_int(s, 0, 1, &v))
-		d[3] = (uint8_t)((d[3] & ~0x20) | (v ? 0x20 : 0));
+		mcc_p05_set_fp(d, v != 0);
 	if ((s = hrn_step_get(st, "track-mode")) && hrn_parse_int(s, 0, 15, &v))
-		d[3] = (uint8_t)((d[3] & 0xf0) | v);
+		mcc_p05_set_track_mode(d, (uint8_t)v);
 	if ((s = hrn_step_get(st, "data-block-type")) && hrn_parse_int(s, 0, 15, &v))
-		d[4] = (uint8_t)((d[4] & 0xf0) | v);
+		mcc_p05_set_dbt(d, (uint8_t)v);
 	if ((s = hrn_step_get(st, "link-size")) && hrn_parse_int(s, 0, 255, &v))
-		d[5] = (uint8_t)v;
+		mcc_p05_set_link_size(d, (uint8_t)v);
 	if ((s = hrn_step_get(st, "session-format")) && hrn_parse_int(s, 0, 255, &v))
-		d[8] = (uint8_t)v;
-	if ((s = hrn_step_get(st, "packet-size")) && hrn_parse_int(s, 0, INT32_MAX, &v)) {
-		d[10] = (uint8_t)(v >> 24);
-		d[11] = (uint8_t)(v >> 16);
-		d[12] = (uint8_t)(v >> 8);
-		d[13] = (uint8_t)v;
-	}
-	if ((s = hrn_step_get(st, "audio-pause")) && hrn_parse_int(s, 0, 65535, &v)) {
-		d[14] = (uint8_t)(v >> 8);
-		d[15] = (uint8_t)v;
-	}
+		mcc_p05_set_session_format(d, (uint8_t)v);
+	if ((s = hrn_step_get(st, "packet-size")) && hrn_parse_int(s, 0, INT32_MAX, &v))
+		mcc_p05_set_packet_size(d, (uint32_t)v);
+	if ((s = hrn_step_get(st, "audio-pause")) && hrn_parse_int(s, 0, 65535, &v))
+		mcc_p05_set_audio_pause(d, (uint16_t)v);
 	hr = disc_recorder_ex_set_mode_page(c->rec, IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, d, n);
 	imapi_free(d);
 	uint8_t sense[IMAPI_SENSE_LEN];
@@ -749,6 +747,23 @@ static int current_profile(struct ctx *c)
 	return prof;
 }
 
+/* Page 05h multi-session (MODE SENSE, change, MODE SELECT back). */
+static hresult_t set_multisession(struct ctx *c, uint8_t ms)
+{
+	uint8_t *d = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_mode_page(c->rec, IMAPI_MODE_PAGE_TYPE_WRITE_PARAMETERS,
+			IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, &d, &n);
+	if (IMAPI_SUCCEEDED(hr) && n < MCC_P05_MIN)
+		hr = E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	if (IMAPI_SUCCEEDED(hr)) {
+		mcc_p05_set_multisession(d, ms);
+		hr = disc_recorder_ex_set_mode_page(c->rec, IMAPI_MODE_PAGE_REQUEST_TYPE_CURRENT_VALUES, d, n);
+	}
+	imapi_free(d);
+	return hr;
+}
+
 static int hexbytes(const char *s, uint8_t *out, size_t cap)
 {
 	size_t n = strlen(s) / 2;
@@ -784,10 +799,19 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 	} else if (!strcmp(sub, "close-session")) {
 		cdb = mcc_cdb_close_track_session(false, MCC_CLOSE_SESSION, 0);
 	} else if (!strcmp(sub, "finalize")) {
-		if (hrn_step_get(st, "function"))
+		if (hrn_step_get(st, "function")) {
 			hrn_parse_int(hrn_step_get(st, "function"), 0, 7, &v);
-		else
-			v = mcc_finalize_function(current_profile(c));
+		} else {
+			/* The one close policy (mmccdb.h), as wengine and the format layer. */
+			struct mcc_close_plan plan;
+			mcc_close_plan(current_profile(c), true, true, &plan);
+			if (plan.set_multisession &&
+			    IMAPI_FAILED(hr = set_multisession(c, plan.multisession))) {
+				set_result(c, st->line, "mmc finalize (page 05h multi-session)", hr, NULL);
+				return;
+			}
+			v = plan.function;
+		}
 		cdb = mcc_cdb_close_track_session(false, (uint8_t)v, 0);
 	} else if (!strcmp(sub, "sync")) {
 		cdb = mcc_cdb_synchronize_cache(false);

@@ -4,7 +4,7 @@
  * PREVENT ALLOW MEDIUM REMOVAL), SBC-3 (READ CAPACITY(10), READ(10), WRITE(10),
  * SYNCHRONIZE CACHE(10), as MMC-6 §6 takes them over), MMC-6 §6 for the rest; sense data
  * SPC-4 §4.5. */
-#include "mmcclient.h"
+#include "mmccdb.h"
 
 #include <string.h>
 
@@ -159,9 +159,10 @@ struct mcc_cdb mcc_cdb_reserve_track(uint32_t blocks)
 	return c;
 }
 
-struct mcc_cdb mcc_cdb_mode_select10(uint16_t len)
+struct mcc_cdb mcc_cdb_mode_select10(bool sp, uint16_t len)
 {
-	return cdb10(MCC_OP_MODE_SELECT10, 0x10, len);	/* PF: pages are SPC-4 format */
+	/* PF: pages are SPC-4 format; SP: save them (SPC-4 §6.11). */
+	return cdb10(MCC_OP_MODE_SELECT10, (uint8_t)(0x10 | (sp ? 0x01 : 0)), len);
 }
 
 struct mcc_cdb mcc_cdb_mode_sense10(bool dbd, uint8_t pc, uint8_t page, uint16_t alloc)
@@ -218,7 +219,7 @@ struct mcc_cdb mcc_cdb_get_performance(uint8_t data_type, uint32_t lba, uint16_t
 }
 
 struct mcc_cdb mcc_cdb_read_disc_structure(uint8_t media, uint32_t address, uint8_t layer,
-					   uint8_t format, uint16_t alloc)
+					   uint8_t format, uint16_t alloc, uint8_t agid)
 {
 	struct mcc_cdb c = cdb(MCC_OP_READ_DISC_STRUCTURE, 12);
 	c.b[1] = media & 0x0f;
@@ -226,6 +227,16 @@ struct mcc_cdb mcc_cdb_read_disc_structure(uint8_t media, uint32_t address, uint
 	c.b[6] = layer;
 	c.b[7] = format;
 	mcc_put16(c.b + 8, alloc);
+	c.b[10] = (uint8_t)(agid << 6);
+	return c;
+}
+
+/* MMC-6 §6.44: format in byte 7, parameter list length in bytes 8-9. */
+struct mcc_cdb mcc_cdb_send_disc_structure(uint8_t format, uint16_t len)
+{
+	struct mcc_cdb c = cdb(MCC_OP_SEND_DISC_STRUCTURE, 12);
+	c.b[7] = format;
+	mcc_put16(c.b + 8, len);
 	return c;
 }
 
@@ -258,12 +269,13 @@ void mcc_format_list(uint8_t par[MCC_FORMAT_LIST_LEN], uint8_t flags, uint32_t b
 	mcc_put24(par + 9, param);
 }
 
-void mcc_streaming_desc(uint8_t par[MCC_STREAMING_LEN], bool rdd, uint32_t end_lba,
-			uint32_t read_kbps, uint32_t write_kbps)
+void mcc_streaming_desc(uint8_t par[MCC_STREAMING_LEN], bool rdd, uint32_t start_lba,
+			uint32_t end_lba, uint32_t read_kbps, uint32_t write_kbps)
 {
 	memset(par, 0, MCC_STREAMING_LEN);
 	par[0] = rdd ? 0x04 : 0;
-	mcc_put32(par + 8, end_lba);	/* start LBA 0 in bytes 4-7 */
+	mcc_put32(par + 4, start_lba);
+	mcc_put32(par + 8, end_lba);
 	mcc_put32(par + 12, read_kbps);
 	mcc_put32(par + 16, 1000);
 	mcc_put32(par + 20, write_kbps);
@@ -332,6 +344,36 @@ void mcc_p05_set_multisession(uint8_t *page, uint8_t ms)
 void mcc_p05_set_track_mode(uint8_t *page, uint8_t mode)
 {
 	set_bits(page + MCC_P05_TRACK, 0x0f, mode);
+}
+
+void mcc_p05_set_fp(uint8_t *page, bool on)
+{
+	set_bits(page + MCC_P05_TRACK, 0x20, on ? 0x20 : 0);
+}
+
+void mcc_p05_set_ls_v(uint8_t *page, bool on)
+{
+	set_bits(page + MCC_P05_FLAGS, 0x20, on ? 0x20 : 0);
+}
+
+void mcc_p05_set_link_size(uint8_t *page, uint8_t size)
+{
+	page[MCC_P05_LINK] = size;
+}
+
+void mcc_p05_set_session_format(uint8_t *page, uint8_t format)
+{
+	page[MCC_P05_SESSION_FORMAT] = format;
+}
+
+void mcc_p05_set_packet_size(uint8_t *page, uint32_t blocks)
+{
+	mcc_put32(page + MCC_P05_PACKET, blocks);
+}
+
+void mcc_p05_set_audio_pause(uint8_t *page, uint16_t blocks)
+{
+	mcc_put16(page + MCC_P05_PAUSE, blocks);
 }
 
 void mcc_p05_set_dbt(uint8_t *page, uint8_t dbt)

@@ -256,7 +256,7 @@ static void set_page05(unsigned wtype, unsigned ms, unsigned tmode, unsigned dbt
 	mcc_p05_set_track_mode(page, (uint8_t)tmode);
 	mcc_p05_set_dbt(page, (uint8_t)dbt);
 	int n = mcc_mode_list(par, (int)sizeof(par), page, plen, 0);
-	run(mcc_cdb_mode_select10((uint16_t)n), par, n, 0, &r);
+	run(mcc_cdb_mode_select10(false, (uint16_t)n), par, n, 0, &r);
 	char what[96];
 	snprintf(what, sizeof(what), "MODE SELECT(10) page 05h write type %u ms %u track mode %u DBT %u",
 		 wtype, ms, tmode, dbt);

@@ -410,7 +410,7 @@ static void cd_page05(void)
 	mcc_p05_set_track_mode(page, 4);
 	mcc_p05_set_dbt(page, 8);			/* Mode 1 */
 	int n = mcc_mode_list(par, (int)sizeof(par), page, plen, 0);
-	run(mcc_cdb_mode_select10((uint16_t)n), par, n, 0, &r, NULL);
+	run(mcc_cdb_mode_select10(false, (uint16_t)n), par, n, 0, &r, NULL);
 	mcc_expect_good("MODE SELECT(10) page 05h", &r);
 	cdb_op(mcc_cdb_synchronize_cache(false), "SYNCHRONIZE CACHE after MODE SELECT");
 	op_end();

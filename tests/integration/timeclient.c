@@ -120,7 +120,7 @@ static void scenario_dvd(unsigned mib, unsigned speed_x)
 
 	/* SET STREAMING, libburn style: write size = kB/s, write time = 1000 ms. */
 	uint8_t desc[MCC_STREAMING_LEN];
-	mcc_streaming_desc(desc, false, 2295104 - 1, kbps, kbps);
+	mcc_streaming_desc(desc, false, 0, 2295104 - 1, kbps, kbps);
 	run(mcc_cdb_set_streaming(0x00, sizeof(desc)), desc, sizeof(desc), 0, &r);
 	mcc_expect_good("SET STREAMING", &r);
 	current_write_perf(&start, &end);
@@ -172,7 +172,7 @@ static void set_bufe(bool on)
 		mcc_die("MODE SENSE page 05h: %d bytes", r.len);
 	mcc_p05_set_bufe(page, on);
 	int n = mcc_mode_list(par, (int)sizeof(par), page, plen, 0);
-	run(mcc_cdb_mode_select10((uint16_t)n), par, n, 0, &r);
+	run(mcc_cdb_mode_select10(false, (uint16_t)n), par, n, 0, &r);
 	mcc_expect_good("MODE SELECT page 05h", &r);
 }
 

@@ -66,7 +66,7 @@ static void test_cdb_10(void)
 	CDB_IS(mcc_cdb_read_track_information(MCC_RTI_LBA, 0x00123456, 40), 10,
 	       0x52, 0x00, 0x00, 0x12, 0x34, 0x56, 0, 0, 40);
 	CDB_IS(mcc_cdb_reserve_track(0x0a0b0c0d), 10, 0x53, 0, 0, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d);
-	CDB_IS(mcc_cdb_mode_select10(60), 10, 0x55, 0x10, 0, 0, 0, 0, 0, 0, 60);
+	CDB_IS(mcc_cdb_mode_select10(false, 60), 10, 0x55, 0x10, 0, 0, 0, 0, 0, 0, 60);
 	CDB_IS(mcc_cdb_mode_sense10(true, 2, 0x05, 255), 10, 0x5a, 0x08, 0x85, 0, 0, 0, 0, 0, 255);
 	CDB_IS(mcc_cdb_mode_sense10(false, 0, 0x2a, 0x1234), 10, 0x5a, 0, 0x2a, 0, 0, 0, 0, 0x12,
 	       0x34);
@@ -87,10 +87,12 @@ static void test_cdb_12(void)
 	CDB_IS(mcc_cdb_write12(0x100, 0x20, false), 12, 0xaa, 0, 0, 0, 1, 0, 0, 0, 0, 0x20);
 	CDB_IS(mcc_cdb_get_performance(0x14, 0, 1, 0x00), 12, 0xac, 0x14, 0, 0, 0, 0, 0, 0, 0, 1);
 	CDB_IS(mcc_cdb_get_performance(0, 0, 32, 0x03), 12, 0xac, 0, 0, 0, 0, 0, 0, 0, 0, 32, 3);
-	CDB_IS(mcc_cdb_read_disc_structure(0, 0, 0, 0, 2052), 12, 0xad, 0, 0, 0, 0, 0, 0, 0, 0x08,
+	CDB_IS(mcc_cdb_read_disc_structure(0, 0, 0, 0, 2052, 0), 12, 0xad, 0, 0, 0, 0, 0, 0, 0, 0x08,
 	       0x04);
-	CDB_IS(mcc_cdb_read_disc_structure(1, 0x01020304, 1, 0xff, 0xfffe), 12,
-	       0xad, 0x01, 1, 2, 3, 4, 1, 0xff, 0xff, 0xfe);
+	CDB_IS(mcc_cdb_read_disc_structure(1, 0x01020304, 1, 0xff, 0xfffe, 2), 12,
+	       0xad, 0x01, 1, 2, 3, 4, 1, 0xff, 0xff, 0xfe, 0x80);
+	CDB_IS(mcc_cdb_send_disc_structure(0x05, 0x0102), 12, 0xbf, 0, 0, 0, 0, 0, 0, 5, 1, 2);
+	CDB_IS(mcc_cdb_mode_select10(true, 8), 10, 0x55, 0x11, 0, 0, 0, 0, 0, 0, 8);
 	CDB_IS(mcc_cdb_set_streaming(0x00, 28), 12, 0xb6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 28);
 	CDB_IS(mcc_cdb_set_cd_speed(0xffff, 706), 12, 0xbb, 0, 0xff, 0xff, 0x02, 0xc2);
 }
@@ -117,11 +119,11 @@ static void test_parameter_lists(void)
 	CU_ASSERT_EQUAL(mcc_be24(f + 9), 0x000abc);
 
 	uint8_t s[MCC_STREAMING_LEN];
-	mcc_streaming_desc(s, false, 2295103, 8310, 8310);
+	mcc_streaming_desc(s, false, 0, 2295103, 8310, 8310);
 	CU_ASSERT(s[0] == 0 && mcc_be32(s + 4) == 0 && mcc_be32(s + 8) == 2295103);
 	CU_ASSERT(mcc_be32(s + 12) == 8310 && mcc_be32(s + 16) == 1000);
 	CU_ASSERT(mcc_be32(s + 20) == 8310 && mcc_be32(s + 24) == 1000);
-	mcc_streaming_desc(s, true, 0, 0, 0);
+	mcc_streaming_desc(s, true, 0, 0, 0, 0);
 	CU_ASSERT_EQUAL(s[0], 0x04);
 }
 
@@ -150,19 +152,19 @@ static void test_mode_pages(void)
 	CU_ASSERT_EQUAL(mcc_mode_page(ans, sizeof(ans), page, 51), -1);	/* does not fit */
 
 	mcc_p05_set_write_type(page, 2);
-	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS], 0x52);
+	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x52);
 	mcc_p05_set_test_write(page, false);
-	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS], 0x42);
+	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x42);
 	mcc_p05_set_bufe(page, false);
-	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS], 0x02);
+	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x02);
 	mcc_p05_set_bufe(page, true);
 	mcc_p05_set_test_write(page, true);
-	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS], 0x52);
+	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x52);
 	mcc_p05_set_multisession(page, MCC_MS_NONE);
-	CU_ASSERT_EQUAL(page[MCC_P05_TRACK], 0x04);
+	CU_ASSERT_EQUAL(page[MCC_P05_TRACK] & 0xef, 0x04);
 	mcc_p05_set_track_mode(page, 0);
 	mcc_p05_set_multisession(page, MCC_MS_NEXT_ALLOWED);
-	CU_ASSERT_EQUAL(page[MCC_P05_TRACK], 0xc0);
+	CU_ASSERT_EQUAL(page[MCC_P05_TRACK] & 0xef, 0xc0);
 	mcc_p05_set_dbt(page, 3);
 	CU_ASSERT_EQUAL(page[MCC_P05_DBT], 0x03);
 
@@ -355,10 +357,65 @@ static void test_names(void)
 	CU_ASSERT_EQUAL(mcc_profile_family(0), MCC_FAM_UNKNOWN);
 	CU_ASSERT_EQUAL(mcc_profile_family(0x0002), MCC_FAM_UNKNOWN);
 
-	CU_ASSERT_EQUAL(mcc_finalize_function(0x001b), MCC_CLOSE_FINALIZE_MIN_RADIUS);
-	CU_ASSERT_EQUAL(mcc_finalize_function(0x002b), MCC_CLOSE_FINALIZE_MIN_RADIUS);
-	CU_ASSERT_EQUAL(mcc_finalize_function(0x0041), MCC_CLOSE_FINALIZE);
-	CU_ASSERT_EQUAL(mcc_finalize_function(0x0009), MCC_CLOSE_SESSION);
+}
+
+/* One plan per medium: the table of mmcpolicy.c read back through its three entries. */
+static void test_policy(void)
+{
+	struct mcc_data_plan p;
+	struct mcc_close_plan c;
+
+	mcc_data_plan(0x0009, &p);	/* CD-R: TAO, mode 1 data, page 05h */
+	CU_ASSERT(p.supported && p.sequential && p.page05 && !p.erasable);
+	CU_ASSERT_EQUAL(p.write_type, 1);
+	CU_ASSERT_EQUAL(p.dao_write_type, 0xff);
+	mcc_data_plan(0x0014, &p);	/* DVD-RW sequential: incremental, DAO possible */
+	CU_ASSERT(p.erasable && p.page05);
+	CU_ASSERT_EQUAL(p.write_type, 0);
+	CU_ASSERT_EQUAL(p.dao_write_type, 2);
+	CU_ASSERT_EQUAL(p.track_mode, 5);
+	mcc_data_plan(0x001a, &p);	/* DVD+RW: random, needs a format */
+	CU_ASSERT(p.supported && !p.sequential && p.needs_format && !p.page05);
+	mcc_data_plan(0x0008, &p);	/* CD-ROM: nothing */
+	CU_ASSERT(!p.supported);
+	mcc_data_plan(0, &p);
+	CU_ASSERT(!p.supported);
+
+	uint8_t page[MCC_P05_MIN + 4];
+	memset(page, 0xff, sizeof(page));	/* bits the plan does not own stay set */
+	mcc_data_plan(0x0011, &p);	/* DVD-R incremental: LS_V, link 16, variable packets */
+	mcc_p05_for_data(page, &p, false, true, true);
+	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x60);	/* BUFE, LS_V, type 0 */
+	CU_ASSERT_EQUAL(page[MCC_P05_TRACK] & 0xef, 0xc5);	/* MS 11b, FP 0, mode 5 */
+	CU_ASSERT_EQUAL(page[MCC_P05_DBT] & 0x0f, 8);
+	CU_ASSERT_EQUAL(page[MCC_P05_LINK], 16);
+	CU_ASSERT_EQUAL(mcc_be32(page + MCC_P05_PACKET), 0);
+	mcc_p05_for_data(page, &p, true, false, false);	/* DVD-R DAO */
+	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x02);
+	CU_ASSERT_EQUAL(page[MCC_P05_TRACK] & 0xef, 0x04);
+	CU_ASSERT_EQUAL(page[MCC_P05_LINK], 0);
+	mcc_data_plan(0x0009, &p);	/* CD: dao asked, none there: TAO stays */
+	mcc_p05_for_data(page, &p, true, false, false);
+	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x01);
+
+	mcc_close_plan(0x0009, true, true, &c);		/* CD: page 05h decides */
+	CU_ASSERT(c.set_multisession && !c.none);
+	CU_ASSERT_EQUAL(c.multisession, MCC_MS_NONE);
+	CU_ASSERT_EQUAL(c.function, MCC_CLOSE_SESSION);
+	mcc_close_plan(0x0011, false, true, &c);
+	CU_ASSERT(c.set_multisession);
+	CU_ASSERT_EQUAL(c.multisession, MCC_MS_NEXT_ALLOWED);
+	mcc_close_plan(0x001b, true, true, &c);		/* DVD+R compatible: 101b */
+	CU_ASSERT(!c.set_multisession);
+	CU_ASSERT_EQUAL(c.function, MCC_CLOSE_FINALIZE_MIN_RADIUS);
+	mcc_close_plan(0x002b, true, false, &c);	/* DVD+R DL plain: 110b */
+	CU_ASSERT_EQUAL(c.function, MCC_CLOSE_FINALIZE);
+	mcc_close_plan(0x001b, false, true, &c);	/* DVD+R session: 010b */
+	CU_ASSERT_EQUAL(c.function, MCC_CLOSE_SESSION);
+	mcc_close_plan(0x0041, true, true, &c);		/* BD-R: 110b */
+	CU_ASSERT_EQUAL(c.function, MCC_CLOSE_FINALIZE);
+	mcc_close_plan(0x0043, true, true, &c);		/* BD-RE: nothing to close */
+	CU_ASSERT(c.none);
 }
 
 static void test_json(void)
@@ -390,6 +447,7 @@ static int register_mmcclient(void)
 		{ "sense_garbage", test_sense_garbage },
 		{ "result_of", test_result_of },
 		{ "names", test_names },
+		{ "policy", test_policy },
 		{ "json", test_json },
 	};
 	return UNIT_ADD_SUITE("mmcclient", tests);

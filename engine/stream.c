@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stream-private.h"
@@ -22,6 +23,7 @@ struct imapi_stream {
 	atomic_int refs;
 	imapi_stream_ops ops;
 	void *ctx;
+	int64_t size;	/* bytes from the starting position (IStream::Stat's cbSize), -1 unknown */
 };
 
 hresult_t imapi_stream_from_ops(const imapi_stream_ops *ops, void *ctx, imapi_stream **out)
@@ -37,6 +39,7 @@ hresult_t imapi_stream_from_ops(const imapi_stream_ops *ops, void *ctx, imapi_st
 	if (!s)
 		return E_OUTOFMEMORY;
 	atomic_init(&s->refs, 1);
+	s->size = -1;
 	s->ops = *ops;
 	s->ctx = ctx;
 	*out = s;
@@ -56,6 +59,24 @@ void imapi_stream_release(imapi_stream *s)
 	if (s->ops.close)
 		s->ops.close(s->ctx);
 	free(s);
+}
+
+hresult_t imapi_stream_get_size(imapi_stream *s, uint64_t *bytes)
+{
+	if (!s || !bytes)
+		return E_POINTER;
+	*bytes = s->size < 0 ? 0 : (uint64_t)s->size;
+	return s->size < 0 ? S_FALSE : S_OK;
+}
+
+hresult_t imapi_stream_put_size(imapi_stream *s, uint64_t bytes)
+{
+	if (!s)
+		return E_POINTER;
+	if (bytes > INT64_MAX)
+		return E_INVALIDARG;
+	s->size = (int64_t)bytes;
+	return S_OK;
 }
 
 hresult_t eng_stream_read_full(imapi_stream *s, void *buf, uint32_t len, uint32_t *got)
@@ -136,9 +157,15 @@ hresult_t imapi_stream_from_file(const char *path, uint64_t offset, imapi_stream
 		return E_INVALIDARG;
 	}
 	f->pos = offset;
+	struct stat st;
+	int64_t size = -1;
+	if (fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = (uint64_t)st.st_size > offset ? (int64_t)((uint64_t)st.st_size - offset) : 0;
 	hresult_t hr = imapi_stream_from_ops(&file_ops, f, out);
 	if (IMAPI_FAILED(hr))
 		file_close(f);
+	else
+		(*out)->size = size;
 	return hr;
 }
 
@@ -197,5 +224,7 @@ hresult_t imapi_stream_from_memory(const void *buf, size_t len, int copy, imapi_
 	hresult_t hr = imapi_stream_from_ops(&mem_ops, m, out);
 	if (IMAPI_FAILED(hr))
 		mem_close(m);
+	else
+		(*out)->size = (int64_t)len;
 	return hr;
 }

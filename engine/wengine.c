@@ -30,6 +30,7 @@
 
 #include "imapi2_hresult.h"
 #include "mmcclient.h"
+#include "discformat2.h"
 #include "writeengine.h"
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_FILE = 3, EX_MISMATCH = 4 };
@@ -294,15 +295,16 @@ static int file_error(const char *cmd, const char *path, const char *what, int e
 
 enum cmd_bit {
 	C_INFO = 1u << 0, C_WRITE = 1u << 1, C_CLOSE = 1u << 2, C_SYNC = 1u << 3,
-	C_READ = 1u << 4, C_VERIFY = 1u << 5,
-	C_ALL = 0x3f,
+	C_READ = 1u << 4, C_VERIFY = 1u << 5, C_BURN = 1u << 6,
+	C_ALL = 0x7f,
 };
 
 enum opt_id {
 	O_HELP = 'h', O_QUIET = 'q',
 	O_VERSION = 256, O_JSON, O_BPS, O_LBA, O_BLOCKS, O_STREAMING, O_START_SPS, O_END_SPS,
 	O_BUFFER, O_QUEUE_DEPTH, O_MAX_TRANSFER, O_WRITE_TYPE, O_DBT, O_TRACK_MODE,
-	O_PROGRESS, O_NO_PROGRESS,
+	O_PROGRESS, O_NO_PROGRESS, O_MULTISESSION, O_CLOSE_DISC, O_FINALIZE, O_VERIFY_LEVEL,
+	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE,
 };
 
 /* Every option once: which commands take it, which require it, and its help line. */
@@ -318,8 +320,8 @@ static const struct wopt {
 	{ "help", no_argument, O_HELP, C_ALL, 0, NULL, "this help" },
 	{ "quiet", no_argument, O_QUIET, C_ALL, 0, NULL,
 	  "no progress, no summary; errors are still printed" },
-	{ "json", no_argument, O_JSON, C_INFO | C_WRITE, 0, NULL,
-	  "one JSON object on standard output" },
+	{ "json", no_argument, O_JSON, C_INFO | C_WRITE | C_BURN, 0, NULL,
+	  "JSON on standard output (burn: one object per event, then the result)" },
 	{ "bytes-per-sector", required_argument, O_BPS, C_WRITE | C_READ | C_VERIFY, C_WRITE,
 	  "N", "block size: 2048, 2352, 2448... (read and verify: 2048)" },
 	{ "lba", required_argument, O_LBA, C_WRITE | C_READ | C_VERIFY,
@@ -345,9 +347,23 @@ static const struct wopt {
 	  "page 05h data block type (0 raw 2352, 3 raw+P-W 2448, 8 mode 1 2048...)" },
 	{ "track-mode", required_argument, O_TRACK_MODE, C_WRITE, 0, "N",
 	  "page 05h track mode (0 audio, 4 data...)" },
-	{ "progress", no_argument, O_PROGRESS, C_WRITE, 0, NULL,
+	{ "progress", no_argument, O_PROGRESS, C_WRITE | C_BURN, 0, NULL,
 	  "show progress even when standard error is not a terminal" },
-	{ "no-progress", no_argument, O_NO_PROGRESS, C_WRITE, 0, NULL, "never show progress" },
+	{ "no-progress", no_argument, O_NO_PROGRESS, C_WRITE | C_BURN, 0, NULL,
+	  "never show progress" },
+	{ "multisession", no_argument, O_MULTISESSION, C_BURN, 0, NULL,
+	  "leave the disc appendable (DVD+R too: no compatible close)" },
+	{ "close", no_argument, O_CLOSE_DISC, C_BURN, 0, NULL,
+	  "close the disc: no session may follow (ForceMediaToBeClosed)" },
+	{ "finalize", no_argument, O_FINALIZE, C_BURN, 0, NULL, "the same as --close" },
+	{ "verify", required_argument, O_VERIFY_LEVEL, C_BURN, 0, "none|quick|full",
+	  "read back after the burn (default quick, as IMAPI2)" },
+	{ "speed", required_argument, O_SPEED, C_BURN, 0, "X|max",
+	  "write speed in x of the medium (CD 1x = 75 sectors/s)" },
+	{ "client", required_argument, O_CLIENT, C_BURN, 0, "NAME",
+	  "the ClientName of the burn (default wengine)" },
+	{ "force-overwrite", no_argument, O_FORCE_OVERWRITE, C_BURN, 0, NULL,
+	  "overwrite a DVD+RW / BD-RE that holds data (ForceOverwrite)" },
 	{ "version", no_argument, O_VERSION, 0, 0, NULL, "print the version" },
 };
 #define NOPTS (sizeof(wopts) / sizeof(wopts[0]))
@@ -365,6 +381,11 @@ struct args {
 	int32_t queue_depth;	/* 0: not given */
 	int32_t max_transfer;	/* 0: not given */
 	int write_type, dbt, track_mode;	/* -1: not given */
+	int close_disc;		/* burn: -1 IMAPI2's default, 0 --multisession, 1 --close */
+	int verify_level;	/* burn: IMAPI_BURN_VERIFICATION_*, -1 the default */
+	double speed_x;		/* burn: 0 the fastest */
+	const char *client;
+	bool force_overwrite;
 	unsigned given;		/* bit per option index in wopts */
 	const char *pos[4];
 	int npos;
@@ -394,6 +415,7 @@ static int cmd_close(struct wctx *c);
 static int cmd_sync(struct wctx *c);
 static int cmd_read(struct wctx *c);
 static int cmd_verify(struct wctx *c);
+static int cmd_burn(struct wctx *c);
 
 static const struct wcmd wcmds[] = {
 	{ "info", C_INFO, cmd_info, 1, 1, "info URL [--json]",
@@ -401,6 +423,9 @@ static const struct wcmd wcmds[] = {
 	{ "write", C_WRITE, cmd_write, 2, 2,
 	  "write URL FILE --bytes-per-sector N --lba L|nwa [OPTION]...",
 	  "Write FILE with the write engine (one WriteSection)" },
+	{ "burn", C_BURN, cmd_burn, 2, 2,
+	  "burn URL IMAGE [--multisession|--close] [--verify none|quick|full] [--speed X]",
+	  "Burn a 2048-byte-sector image (an ISO) as IMAPI2's IDiscFormat2Data does" },
 	{ "close", C_CLOSE, cmd_close, 2, 3, "close URL track N|session|finalize",
 	  "CLOSE TRACK/SESSION: close a track or a session, or finalize the disc" },
 	{ "sync", C_SYNC, cmd_sync, 1, 1, "sync URL", "SYNCHRONIZE CACHE: flush the drive's buffer" },
@@ -520,6 +545,34 @@ static int set_option(struct args *a, const char *cmd, const struct wopt *w, con
 	case O_QUIET: a->quiet = true; break;
 	case O_STREAMING: a->streaming = true; break;
 	case O_PROGRESS: a->progress = 1; break;
+	case O_MULTISESSION: a->close_disc = 0; break;
+	case O_CLOSE_DISC: case O_FINALIZE: a->close_disc = 1; break;
+	case O_CLIENT: a->client = v; break;
+	case O_FORCE_OVERWRITE: a->force_overwrite = true; break;
+	case O_VERIFY_LEVEL: {
+		static const char *const levels[] = { "none", "quick", "full" };
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v, levels[i]) == 0) {
+				a->verify_level = i;
+				return EX_OK;
+			}
+		return usage_error(cmd, "invalid value '%s' for --verify (none, quick or full "
+				   "expected)", v);
+	}
+	case O_SPEED: {
+		char *end;
+		if (strcmp(v, "max") == 0) {
+			a->speed_x = 0;
+			break;
+		}
+		errno = 0;
+		a->speed_x = strtod(v, &end);
+		if (errno || end == v || (*end && strcmp(end, "x") != 0) || !(a->speed_x > 0) ||
+		    a->speed_x > 1000)
+			return usage_error(cmd, "invalid value '%s' for --speed (a speed such as "
+					   "4, 8x or max expected)", v);
+		break;
+	}
 	case O_NO_PROGRESS: a->progress = 0; break;
 	case O_LBA:
 		if (strcmp(v, "nwa") == 0) {
@@ -1580,6 +1633,207 @@ done:
 	return ex;
 }
 
+/* ---- burn (IDiscFormat2Data) -------------------------------------------------------- */
+
+static const char *const stage_names[] = {
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA] = "validating media",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA] = "formatting",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE] = "initializing hardware",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER] = "calibrating power",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA] = "writing data",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION] = "finalizing",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED] = "completed",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING] = "verifying",
+};
+
+struct burn_progress {
+	disc_recorder_ex *rec;
+	bool show, json, printed, cancelled;
+	enum mcc_family fam;
+	int last_action;
+	double t_last;
+	int64_t done_last;
+	double rate;		/* bytes/s over the last interval */
+	int drive_buffer;	/* percent, -1 unknown */
+};
+
+/* The drive's buffer fill (READ BUFFER CAPACITY, MMC-6 §6.18), -1 when it does not say. */
+static int drive_buffer_fill(disc_recorder_ex *r)
+{
+	uint8_t buf[12];
+	struct xfer x = { .cdb = mcc_cdb_read_buffer_capacity(false, sizeof(buf)), .dir = X_IN,
+			  .buf = buf, .len = sizeof(buf) };
+	if (IMAPI_FAILED(xfer_run(r, &x)) || x.got < 12)
+		return -1;
+	uint32_t size = mcc_be32(buf + 4), avail = mcc_be32(buf + 8);
+	return size ? (int)(100 - (uint64_t)avail * 100 / size) : -1;
+}
+
+/* DDiscFormat2DataEvents::Update: cancels after Ctrl-C, draws the line or writes one
+ * JSON event. */
+static void on_burn_update(disc_format2_data *f, const disc_format2_data_event_args *ev,
+			   void *user)
+{
+	struct burn_progress *p = user;
+	if (interrupted && !p->cancelled) {
+		p->cancelled = true;
+		disc_format2_data_cancel_write(f);
+	}
+	const write_engine_event_args *e = &ev->engine;
+	int64_t done = e->sector_count ? (int64_t)e->last_written_lba - e->start_lba + 1 : 0;
+	if (done < 0)
+		done = 0;
+	double t = now_s();
+	if ((int)ev->current_action != p->last_action) {
+		p->last_action = ev->current_action;
+		p->t_last = t;
+		p->done_last = done;
+		p->rate = 0;
+	} else if (t - p->t_last >= 0.1) {
+		p->rate = (double)(done - p->done_last) * 2048 / (t - p->t_last);
+		p->t_last = t;
+		p->done_last = done;
+	}
+	if (ev->current_action == IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA && e->sector_count)
+		p->drive_buffer = drive_buffer_fill(p->rec);
+	int pct = e->sector_count ? (int)(done * 100 / e->sector_count) : 0;
+	double x = speed_x(p->fam, p->rate, 2048);
+	const char *stage = stage_names[ev->current_action];
+	if (p->json) {
+		printf("{\"event\":\"update\",\"action\":%d,\"stage\":", ev->current_action);
+		mcc_json_str(stdout, stage);
+		printf(",\"start_lba\":%" PRId32 ",\"sector_count\":%" PRId32
+		       ",\"last_written_lba\":%" PRId32 ",\"percent\":%d,\"speed_x\":%.2f"
+		       ",\"elapsed_s\":%" PRId32 ",\"remaining_s\":%" PRId32
+		       ",\"system_buffer_used\":%" PRId32 ",\"drive_buffer_percent\":%d}\n",
+		       e->start_lba, e->sector_count, e->last_written_lba, pct, x, ev->elapsed_time,
+		       ev->remaining_time, e->used_system_buffer, p->drive_buffer);
+		fflush(stdout);
+	}
+	if (!p->show)
+		return;
+	if (e->sector_count)
+		fprintf(stderr, "\r%-14s %3d%%  %5.1fx  ETA %d:%02d  drive buffer %3d%%   ", stage, pct,
+			x, ev->remaining_time / 60, ev->remaining_time % 60,
+			p->drive_buffer < 0 ? 0 : p->drive_buffer);
+	else
+		fprintf(stderr, "\r%-14s%40s", stage, "");
+	fflush(stderr);
+	p->printed = true;
+}
+
+/* Sectors per second of "X" on the current medium (2048-byte sectors). */
+static int32_t speed_sps(enum mcc_family fam, double x)
+{
+	double one = fam == MCC_FAM_CD ? 75.0 * 2048 : family_1x_bytes(fam);
+	double sps = x * one / 2048;
+	return sps < 1 ? 1 : sps > INT32_MAX ? INT32_MAX : (int32_t)sps;
+}
+
+static int cmd_burn(struct wctx *c)
+{
+	const char *cmd = c->cmd->name;
+	struct args *a = &c->a;
+	imapi_stream *s = NULL;
+	disc_format2_data *f = NULL;
+	int ex = connect_recorder(c, NULL);
+	if (ex != EX_OK)
+		return ex;
+	hresult_t hr = imapi_stream_from_file(a->pos[1], 0, &s);
+	if (IMAPI_FAILED(hr))
+		return hr == E_INVALIDARG ? file_error(cmd, a->pos[1], "open", errno)
+					  : report(cmd, hr, NULL);
+	uint64_t size = 0;
+	if (imapi_stream_get_size(s, &size) != S_OK || size == 0 || size % 2048) {
+		imapi_stream_release(s);
+		return usage_error(cmd, "'%s' has %" PRIu64 " bytes, not a whole number of "
+				   "2048-byte sectors", a->pos[1], size);
+	}
+	enum mcc_family fam = mcc_profile_family(current_profile(c->rec));
+	hr = disc_format2_data_create(&f);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_data_put_recorder(f, c->rec);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_data_put_client_name(f, a->client ? a->client : PROG);
+	if (hr == E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID) {
+		ex = usage_error(cmd, "invalid --client '%s' (1 to 255 printable characters)",
+				 a->client);
+		goto out;
+	}
+	if (IMAPI_SUCCEEDED(hr) && a->close_disc >= 0) {
+		hr = disc_format2_data_put_force_media_to_be_closed(f, a->close_disc);
+		/* --multisession keeps a DVD+R appendable: no compatible close. */
+		if (IMAPI_SUCCEEDED(hr) && a->close_disc == 0)
+			hr = disc_format2_data_put_disable_consumer_dvd_compatibility_mode(f, 1);
+	}
+	if (IMAPI_SUCCEEDED(hr) && a->verify_level >= 0)
+		hr = disc_format2_data_put_burn_verification_level(f,
+				(imapi_burn_verification_level)a->verify_level);
+	if (IMAPI_SUCCEEDED(hr) && a->force_overwrite)
+		hr = disc_format2_data_put_force_overwrite(f, 1);
+	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
+		hr = disc_format2_data_set_write_speed(f, speed_sps(fam, a->speed_x), 0);
+	if (IMAPI_FAILED(hr)) {
+		ex = report(cmd, hr, NULL);
+		goto out;
+	}
+
+	struct burn_progress prog = { .rec = c->rec, .json = a->json, .fam = fam,
+				      .last_action = -1, .drive_buffer = -1 };
+	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	disc_format2_data_advise(f, on_burn_update, &prog);
+	hr = disc_format2_data_write(f, s);
+	disc_format2_data_advise(f, NULL, NULL);
+	sigaction(SIGINT, &old, NULL);
+	if (prog.printed)
+		fputc('\n', stderr);
+
+	disc_format2_data_result r;
+	disc_format2_data_get_result(f, &r);
+	uint8_t sbuf[IMAPI_SENSE_LEN];
+	const uint8_t *sense = IMAPI_FAILED(hr) ? rec_sense(c->rec, sbuf) : NULL;
+	if (a->json) {
+		char words[160];
+		printf("{\"event\":\"result\",\"result\":");
+		mcc_json_str(stdout, IMAPI_SUCCEEDED(hr) ? "ok" : hr_name(hr));
+		printf(",\"hresult\":\"0x%08" PRIX32 "\",\"text\":", (uint32_t)hr);
+		mcc_json_str(stdout, hr_words(hr, words, sizeof(words)));
+		printf(",\"profile\":");
+		mcc_json_str(stdout, mcc_profile_name(current_profile(c->rec)));
+		printf(",\"start_lba\":%" PRId32 ",\"sectors\":%" PRId32 ",\"verified\":%" PRId32
+		       ",\"write_type\":%d,\"close_function\":%d,\"mismatch_lba\":%" PRId32
+		       ",\"seconds\":%.3f}\n", r.start_lba, r.sectors, r.verified,
+		       r.write_type == 0xff ? -1 : r.write_type, r.close_function, r.mismatch_lba,
+		       r.seconds);
+	}
+	if (IMAPI_FAILED(hr)) {
+		if (hr == E_IMAPI_BURN_VERIFICATION_FAILED)
+			fprintf(stderr, PROG ": %s: the disc differs from '%s' in the 64 KiB from "
+				"LBA %" PRId32 "\n", cmd, a->pos[1], r.mismatch_lba);
+		ex = report(cmd, hr, sense);
+		if (hr == E_IMAPI_BURN_VERIFICATION_FAILED)
+			ex = EX_MISMATCH;
+		goto out;
+	}
+	if (!a->quiet && !a->json)
+		fprintf(stderr, PROG ": %s: %" PRId32 " sectors at LBA %" PRId32 " in %.1f s"
+			"%s%s; %" PRId32 " verified\n", cmd, r.sectors, r.start_lba, r.seconds,
+			r.close_function ? ", closed with function " : "",
+			r.close_function == 0 ? "" : r.close_function == 2 ? "010b" :
+			r.close_function == 5 ? "101b" : "110b", r.verified);
+	ex = EX_OK;
+out:
+	disc_format2_data_release(f);
+	imapi_stream_release(s);
+	return ex;
+}
+
 /* ---- close, sync ---------------------------------------------------------------------- */
 
 /* One no-data command with the long timeout; reports failures. */
@@ -1840,6 +2094,7 @@ int main(int argc, char **argv)
 	c.a.progress = -1;
 	c.a.start_sps = c.a.end_sps = -1;
 	c.a.write_type = c.a.dbt = c.a.track_mode = -1;
+	c.a.close_disc = c.a.verify_level = -1;
 
 	/* getopt sees the command name as argv[0]. */
 	int rc = parse_command(&c, argc - i, argv + i);

@@ -62,6 +62,13 @@ hresult_t imapi_stream_from_file(const char *path, uint64_t offset, imapi_stream
 /* A stream over memory; copy != 0 copies buf, otherwise buf is borrowed for the
  * stream's lifetime. */
 hresult_t imapi_stream_from_memory(const void *buf, size_t len, int copy, imapi_stream **out);
+/* Extension (IStream::Stat's cbSize): the bytes the stream holds from its starting
+ * position.  S_OK with the size; S_FALSE and 0 when unknown (a callback stream nobody
+ * sized; a pipe).  File streams know it (regular files), memory streams always. */
+hresult_t imapi_stream_get_size(imapi_stream *s, uint64_t *bytes);
+/* Extension: state the size of a callback stream (the format layer needs it to check
+ * that data fits and to reserve a DAO track).  E_INVALIDARG above INT64_MAX. */
+hresult_t imapi_stream_put_size(imapi_stream *s, uint64_t bytes);
 void imapi_stream_addref(imapi_stream *s);
 void imapi_stream_release(imapi_stream *s);
 

@@ -824,31 +824,25 @@ static void do_mmc(struct ctx *c, const struct hrn_step *st)
 			sscanf(hrn_step_get(st, "type"), "%x", &t);
 			type = (int)t;
 		} else {
-			int prof = current_profile(c);
-			type = prof == 0x1a ? 0x26 : prof == 0x43 ? 0x30 : 0x00;
+			struct mcc_data_plan plan;	/* the format type of the burn policy */
+			mcc_data_plan(current_profile(c), &plan);
+			type = plan.format_type;
 		}
 		uint8_t caps[252];
-		uint32_t got = 0;
+		uint32_t got = 0, blocks, fparam;
 		hr = mmc_send(c, mcc_cdb_read_format_capacities(sizeof(caps)), DIR_IN, caps, sizeof(caps),
 			      &got, retry, sense);
 		if (hr != S_OK) {
 			set_result(c, st->line, "mmc format (READ FORMAT CAPACITIES)", hr, sense);
 			return;
 		}
-		uint32_t list = got >= 4 ? caps[3] : 0;
-		const uint8_t *desc = NULL;
-		for (uint32_t off = 4 + 8; off + 8 <= 4 + list && off + 8 <= got; off += 8)
-			if ((caps[off + 4] >> 2) == type) {
-				desc = caps + off;
-				break;
-			}
-		if (!desc) {
+		if (!mcc_format_offer(caps, (int)got, (uint8_t)type, &blocks, &fparam)) {
 			failf(c, st->line, "mmc format: the drive offers no format type %02Xh (READ FORMAT CAPACITIES)", type);
 			return;
 		}
 		/* The descriptor as READ FORMAT CAPACITIES offered it: blocks, type parameter. */
 		static uint8_t param[MCC_FORMAT_LIST_LEN];
-		mcc_format_list(param, 0, mcc_be32(desc), (uint8_t)type, mcc_be24(desc + 5));
+		mcc_format_list(param, 0, blocks, (uint8_t)type, fparam);
 		cdb = mcc_cdb_format_unit();
 		dir = DIR_OUT;
 		buf = param;

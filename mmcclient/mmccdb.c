@@ -282,6 +282,28 @@ void mcc_streaming_desc(uint8_t par[MCC_STREAMING_LEN], bool rdd, uint32_t start
 	mcc_put32(par + 24, 1000);
 }
 
+/* ---- READ FORMAT CAPACITIES ---------------------------------------------------------- */
+
+int mcc_format_current(const uint8_t *p, int len)
+{
+	return len >= 12 ? p[8] & 0x03 : 0;
+}
+
+bool mcc_format_offer(const uint8_t *p, int len, uint8_t type, uint32_t *blocks,
+		      uint32_t *param)
+{
+	/* A 4-byte header (list length in byte 3), the current/maximum descriptor, then
+	 * the formattable descriptors: blocks, format type in byte 4 b7-2, parameter. */
+	int list = len >= 4 ? p[3] : 0;
+	for (int off = 4 + 8; off + 8 <= 4 + list && off + 8 <= len; off += 8)
+		if ((p[off + 4] >> 2) == type) {
+			*blocks = mcc_be32(p + off);
+			*param = mcc_be24(p + off + 5);
+			return true;
+		}
+	return false;
+}
+
 /* ---- mode pages ----------------------------------------------------------------------- */
 
 int mcc_mode_page_offset(const uint8_t *data, int len)

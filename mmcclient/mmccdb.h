@@ -158,6 +158,14 @@ enum { MCC_STREAMING_LEN = 28 };
 void mcc_streaming_desc(uint8_t par[MCC_STREAMING_LEN], bool rdd, uint32_t start_lba,
 			uint32_t end_lba, uint32_t read_kbps, uint32_t write_kbps);
 
+/* READ FORMAT CAPACITIES (MMC-6 §6.24): the current/maximum descriptor's type (1
+ * unformatted, 2 formatted, 3 no medium; 0 when the answer is too short), and the
+ * formattable descriptor of format type `type`: true with its blocks and type dependent
+ * parameter, false when the drive does not offer it. */
+int mcc_format_current(const uint8_t *p, int len);
+bool mcc_format_offer(const uint8_t *p, int len, uint8_t type, uint32_t *blocks,
+		      uint32_t *param);
+
 /* ---- mode pages (SPC-4 §7.5) ----------------------------------------------------------- */
 
 enum { MCC_MODE_HDR10 = 8 };	/* the MODE SENSE(10) / MODE SELECT(10) header */
@@ -214,6 +222,7 @@ struct mcc_data_plan {
 				 * with RESERVE TRACK), 0xff when the profile has none */
 	uint8_t track_mode;	/* page 05h track mode (4 data uninterrupted, 5 incremental) */
 	uint8_t dbt;		/* page 05h data block type (8: mode 1, 2048 bytes) */
+	uint8_t format_type;	/* FORMAT UNIT format type of a full format (needs_format) */
 };
 /* The plan of a profile; supported false (and the rest zero) for a profile that cannot
  * take data (CD-ROM, DVD-ROM, BD-ROM, none, unknown). */
@@ -227,6 +236,8 @@ void mcc_p05_for_data(uint8_t *page, const struct mcc_data_plan *p, bool dao,
 
 /* How a session ends (MMC-6 §6.3 CLOSE TRACK/SESSION functions per medium). */
 struct mcc_close_plan {
+	bool    close_track;		/* CLOSE TRACK the written track first: not on CD,
+					 * where SYNCHRONIZE CACHE ends a TAO track */
 	bool    set_multisession;	/* set page 05h multi-session first (CD, DVD-R/-RW) */
 	uint8_t multisession;		/* ... to this */
 	uint8_t function;		/* then CLOSE with this function */

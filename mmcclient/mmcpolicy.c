@@ -12,20 +12,20 @@ static const struct plan_row {
 	int profile;
 	struct mcc_data_plan plan;
 } plans[] = {
-	/*                   supp  seq    page05 format erase  multi  wt  dao     mode dbt */
-	{ 0x0009, { true, true,  true,  false, false, true,  1, NO_DAO, 4, 8 } }, /* CD-R */
-	{ 0x000A, { true, true,  true,  false, true,  true,  1, NO_DAO, 4, 8 } }, /* CD-RW */
-	{ 0x0011, { true, true,  true,  false, false, true,  0, 2,      5, 8 } }, /* DVD-R */
-	{ 0x0014, { true, true,  true,  false, true,  true,  0, 2,      5, 8 } }, /* DVD-RW seq */
-	{ 0x0015, { true, true,  true,  false, false, true,  0, 2,      5, 8 } }, /* DVD-R DL */
-	{ 0x0013, { true, false, false, false, true,  false, 0, NO_DAO, 4, 8 } }, /* DVD-RW RO */
-	{ 0x0012, { true, false, false, false, false, false, 0, NO_DAO, 4, 8 } }, /* DVD-RAM */
-	{ 0x001A, { true, false, false, true,  false, false, 0, NO_DAO, 4, 8 } }, /* DVD+RW */
-	{ 0x002A, { true, false, false, true,  false, false, 0, NO_DAO, 4, 8 } }, /* DVD+RW DL */
-	{ 0x001B, { true, true,  false, false, false, true,  0, NO_DAO, 4, 8 } }, /* DVD+R */
-	{ 0x002B, { true, true,  false, false, false, true,  0, NO_DAO, 4, 8 } }, /* DVD+R DL */
-	{ 0x0041, { true, true,  false, false, false, true,  0, NO_DAO, 4, 8 } }, /* BD-R SRM */
-	{ 0x0043, { true, false, false, true,  false, false, 0, NO_DAO, 4, 8 } }, /* BD-RE */
+	/*                   supp  seq    page05 format erase  multi  wt  dao   mode dbt fmt */
+	{ 0x0009, { true, true,  true,  false, false, true,  1, NO_DAO, 4, 8, 0x00 } }, /* CD-R */
+	{ 0x000A, { true, true,  true,  false, true,  true,  1, NO_DAO, 4, 8, 0x00 } }, /* CD-RW */
+	{ 0x0011, { true, true,  true,  false, false, true,  0, 2,      5, 8, 0x00 } }, /* DVD-R */
+	{ 0x0014, { true, true,  true,  false, true,  true,  0, 2,      5, 8, 0x00 } }, /* DVD-RW seq */
+	{ 0x0015, { true, true,  true,  false, false, true,  0, 2,      5, 8, 0x00 } }, /* DVD-R DL */
+	{ 0x0013, { true, false, false, false, true,  false, 0, NO_DAO, 4, 8, 0x00 } }, /* DVD-RW RO */
+	{ 0x0012, { true, false, false, false, false, false, 0, NO_DAO, 4, 8, 0x00 } }, /* DVD-RAM */
+	{ 0x001A, { true, false, false, true,  false, false, 0, NO_DAO, 4, 8, 0x26 } }, /* DVD+RW */
+	{ 0x002A, { true, false, false, true,  false, false, 0, NO_DAO, 4, 8, 0x26 } }, /* DVD+RW DL */
+	{ 0x001B, { true, true,  false, false, false, true,  0, NO_DAO, 4, 8, 0x00 } }, /* DVD+R */
+	{ 0x002B, { true, true,  false, false, false, true,  0, NO_DAO, 4, 8, 0x00 } }, /* DVD+R DL */
+	{ 0x0041, { true, true,  false, false, false, true,  0, NO_DAO, 4, 8, 0x00 } }, /* BD-R SRM */
+	{ 0x0043, { true, false, false, true,  false, false, 0, NO_DAO, 4, 8, 0x30 } }, /* BD-RE */
 };
 
 void mcc_data_plan(int profile, struct mcc_data_plan *p)
@@ -71,6 +71,10 @@ void mcc_close_plan(int profile, bool finalize, bool dvd_compat, struct mcc_clos
 		c->none = true;
 		return;
 	}
+	/* CD TAO: SYNCHRONIZE CACHE closes the track (what cdrecord and libburn rely on;
+	 * a CLOSE TRACK after it finds nothing open).  Incremental DVD-R/-RW, DVD+R and
+	 * BD-R tracks stay open until CLOSE TRACK (growisofs, libburn). */
+	c->close_track = mcc_profile_family(profile) != MCC_FAM_CD;
 	if (p.page05) {
 		/* CD, DVD-R/-RW: CLOSE SESSION finalizes or not as page 05h says. */
 		c->set_multisession = true;

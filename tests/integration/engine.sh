@@ -110,8 +110,8 @@ run 2 required "$W" write "$bad_url" "$WORK/small.bin" --lba 0
 has required "--bytes-per-sector is required"
 run 2 not-blocks "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector 2352 --lba 0
 has not-blocks "2352-byte blocks"
-run 2 unknown-command "$W" burn "$bad_url"
-has unknown-command "unknown command 'burn'"
+run 2 unknown-command "$W" scorch "$bad_url"
+has unknown-command "unknown command 'scorch'"
 run 2 close-what "$W" close "$bad_url" disc
 has close-what "'disc'"
 run 3 missing-file "$W" write "$bad_url" "$WORK/no-such.iso" --bytes-per-sector 2048 --lba 0

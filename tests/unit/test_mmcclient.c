@@ -399,11 +399,11 @@ static void test_policy(void)
 	CU_ASSERT_EQUAL(page[MCC_P05_FLAGS] & 0x7f, 0x01);
 
 	mcc_close_plan(0x0009, true, true, &c);		/* CD: page 05h decides */
-	CU_ASSERT(c.set_multisession && !c.none);
+	CU_ASSERT(c.set_multisession && !c.none && !c.close_track);
 	CU_ASSERT_EQUAL(c.multisession, MCC_MS_NONE);
 	CU_ASSERT_EQUAL(c.function, MCC_CLOSE_SESSION);
 	mcc_close_plan(0x0011, false, true, &c);
-	CU_ASSERT(c.set_multisession);
+	CU_ASSERT(c.set_multisession && c.close_track);
 	CU_ASSERT_EQUAL(c.multisession, MCC_MS_NEXT_ALLOWED);
 	mcc_close_plan(0x001b, true, true, &c);		/* DVD+R compatible: 101b */
 	CU_ASSERT(!c.set_multisession);

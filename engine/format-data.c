@@ -1,0 +1,876 @@
+/* engine/format-data.c - IDiscFormat2Data (discformat2.h; doc/engine-format.md).
+ *
+ * A Write runs IMAPI2's stages on top of the write engine: validate the medium
+ * (media.c), format an unformatted overwritable disc, set page 05h from the burn policy
+ * (mmccdb.h: mcc_data_plan, mcc_p05_for_data), RESERVE TRACK for a DVD-R DAO burn, one
+ * WriteSection of the whole stream at the NWA (or LBA 0), SYNCHRONIZE CACHE and the
+ * close the policy names (mcc_close_plan), then read back and compare.
+ *
+ * Verification compares CRC-32s (zlib) of 64 KiB chunks taken while the stream is
+ * written with CRC-32s of what READ(10) returns: the stream is read once, so nothing
+ * but 4 bytes per chunk is kept (1.5 MB for a full BD-R). */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "discformat2.h"
+#include "media.h"
+#include "recorder-private.h"
+#include "stream-private.h"
+
+enum {
+	SECTOR = 2048,
+	CHUNK_SECTORS = 32,		/* verification granularity: 64 KiB */
+	QUICK_SAMPLES = 64,		/* chunks a QUICK verification reads */
+	EVENT_INTERVAL_MS = 500,
+	CLIENT_NAME_MAX = 255,
+};
+
+struct disc_format2_data {
+	atomic_int refs;
+	pthread_mutex_t lock;		/* the properties; never held across a command */
+	disc_recorder_ex *rec;
+	disc_format2_data_update_fn fn;
+	void *user;
+	int bufe_disabled, postgap, force_close, disable_compat, force_overwrite;
+	char *client_name;
+	int32_t speed;			/* requested sectors per second, -1 the fastest */
+	int pure_cav;
+	imapi_burn_verification_level verify;
+	atomic_int writing;
+	atomic_int cancelled;
+	write_engine *we;		/* during WRITING_DATA, for CancelWrite */
+	disc_format2_data_result result;
+	/* during a Write */
+	double t0;
+	int32_t total_blocks;
+};
+
+static int vb(int v) { return v ? IMAPI_VARIANT_TRUE : IMAPI_VARIANT_FALSE; }
+
+hresult_t disc_format2_data_create(disc_format2_data **out)
+{
+	if (!out)
+		return E_POINTER;
+	disc_format2_data *f = calloc(1, sizeof(*f));
+	if (!f)
+		return E_OUTOFMEMORY;
+	atomic_init(&f->refs, 1);
+	pthread_mutex_init(&f->lock, NULL);
+	f->speed = -1;
+	f->verify = IMAPI_BURN_VERIFICATION_QUICK;
+	f->result.mismatch_lba = -1;
+	*out = f;
+	return S_OK;
+}
+
+void disc_format2_data_addref(disc_format2_data *f)
+{
+	if (f)
+		atomic_fetch_add(&f->refs, 1);
+}
+
+void disc_format2_data_release(disc_format2_data *f)
+{
+	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
+		return;
+	disc_recorder_ex_release(f->rec);
+	free(f->client_name);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+hresult_t disc_format2_data_advise(disc_format2_data *f, disc_format2_data_update_fn fn,
+				   void *user)
+{
+	if (!f)
+		return E_POINTER;
+	pthread_mutex_lock(&f->lock);
+	f->fn = fn;
+	f->user = user;
+	pthread_mutex_unlock(&f->lock);
+	return S_OK;
+}
+
+/* ---- properties --------------------------------------------------------------------- */
+
+/* A put_ of a VARIANT_BOOL: refused during a Write. */
+static hresult_t put_flag(disc_format2_data *f, int *field, int value)
+{
+	if (!f)
+		return E_POINTER;
+	if (atomic_load(&f->writing))
+		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
+	pthread_mutex_lock(&f->lock);
+	*field = value != 0;
+	pthread_mutex_unlock(&f->lock);
+	return S_OK;
+}
+
+static hresult_t get_flag(disc_format2_data *f, const int *field, int *value)
+{
+	if (!f || !value)
+		return E_POINTER;
+	*value = vb(*field);
+	return S_OK;
+}
+
+#define FLAG_PROPERTY(name, field)                                                      \
+	hresult_t disc_format2_data_put_##name(disc_format2_data *f, int value)          \
+	{                                                                               \
+		return put_flag(f, f ? &f->field : NULL, value);                        \
+	}                                                                               \
+	hresult_t disc_format2_data_get_##name(disc_format2_data *f, int *value)         \
+	{                                                                               \
+		return get_flag(f, f ? &f->field : NULL, value);                        \
+	}
+
+FLAG_PROPERTY(buffer_underrun_free_disabled, bufe_disabled)
+FLAG_PROPERTY(postgap_already_in_image, postgap)
+FLAG_PROPERTY(force_media_to_be_closed, force_close)
+FLAG_PROPERTY(disable_consumer_dvd_compatibility_mode, disable_compat)
+FLAG_PROPERTY(force_overwrite, force_overwrite)
+
+hresult_t disc_format2_data_put_recorder(disc_format2_data *f, disc_recorder_ex *recorder)
+{
+	if (!f)
+		return E_POINTER;
+	if (atomic_load(&f->writing))
+		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
+	disc_recorder_ex_addref(recorder);
+	pthread_mutex_lock(&f->lock);
+	disc_recorder_ex *old = f->rec;
+	f->rec = recorder;
+	pthread_mutex_unlock(&f->lock);
+	disc_recorder_ex_release(old);
+	return S_OK;
+}
+
+hresult_t disc_format2_data_get_recorder(disc_format2_data *f, disc_recorder_ex **out)
+{
+	if (!f || !out)
+		return E_POINTER;
+	pthread_mutex_lock(&f->lock);
+	*out = f->rec;
+	disc_recorder_ex_addref(*out);
+	pthread_mutex_unlock(&f->lock);
+	return S_OK;
+}
+
+hresult_t disc_format2_data_put_client_name(disc_format2_data *f, const char *value)
+{
+	if (!f || !value)
+		return E_POINTER;
+	size_t n = strlen(value);
+	if (n == 0 || n > CLIENT_NAME_MAX)
+		return E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
+			return E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID;
+	if (atomic_load(&f->writing))
+		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
+	char *copy = strdup(value);
+	if (!copy)
+		return E_OUTOFMEMORY;
+	pthread_mutex_lock(&f->lock);
+	free(f->client_name);
+	f->client_name = copy;
+	pthread_mutex_unlock(&f->lock);
+	return S_OK;
+}
+
+hresult_t disc_format2_data_get_client_name(disc_format2_data *f, char **value)
+{
+	if (!f || !value)
+		return E_POINTER;
+	pthread_mutex_lock(&f->lock);
+	*value = f->client_name ? strdup(f->client_name) : NULL;
+	pthread_mutex_unlock(&f->lock);
+	return *value || !f->client_name ? S_OK : E_OUTOFMEMORY;
+}
+
+hresult_t disc_format2_data_put_burn_verification_level(disc_format2_data *f,
+		imapi_burn_verification_level value)
+{
+	if (!f)
+		return E_POINTER;
+	if ((unsigned)value > IMAPI_BURN_VERIFICATION_FULL)
+		return E_INVALIDARG;
+	if (atomic_load(&f->writing))
+		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
+	f->verify = value;
+	return S_OK;
+}
+
+hresult_t disc_format2_data_get_burn_verification_level(disc_format2_data *f,
+		imapi_burn_verification_level *value)
+{
+	if (!f || !value)
+		return E_POINTER;
+	*value = f->verify;
+	return S_OK;
+}
+
+hresult_t disc_format2_data_set_write_speed(disc_format2_data *f,
+		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav)
+{
+	if (!f)
+		return E_POINTER;
+	if (requested_sectors_per_second < -1 || requested_sectors_per_second == 0)
+		return E_INVALIDARG;
+	if (atomic_load(&f->writing))
+		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
+	f->speed = requested_sectors_per_second == INT32_MAX ? -1 : requested_sectors_per_second;
+	f->pure_cav = rotation_type_is_pure_cav != 0;
+	return S_OK;
+}
+
+hresult_t disc_format2_data_get_requested_write_speed(disc_format2_data *f, int32_t *value)
+{
+	if (!f || !value)
+		return E_POINTER;
+	*value = f->speed;
+	return S_OK;
+}
+
+hresult_t disc_format2_data_get_requested_rotation_type_is_pure_cav(disc_format2_data *f,
+		int *value)
+{
+	return get_flag(f, f ? &f->pure_cav : NULL, value);
+}
+
+hresult_t disc_format2_data_get_result(disc_format2_data *f, disc_format2_data_result *out)
+{
+	if (!f || !out)
+		return E_POINTER;
+	pthread_mutex_lock(&f->lock);
+	*out = f->result;
+	pthread_mutex_unlock(&f->lock);
+	return S_OK;
+}
+
+/* ---- the medium --------------------------------------------------------------------- */
+
+/* The recorder (a new reference) or NULL. */
+static disc_recorder_ex *recorder_of(disc_format2_data *f)
+{
+	disc_recorder_ex *r;
+	disc_format2_data_get_recorder(f, &r);
+	return r;
+}
+
+/* Probe through the format's recorder; E_IMAPI_RECORDER_REQUIRED without one. */
+static hresult_t probe(disc_format2_data *f, struct eng_media *m, disc_recorder_ex **rec)
+{
+	if (!f)
+		return E_POINTER;
+	disc_recorder_ex *r = recorder_of(f);
+	if (!r)
+		return E_IMAPI_RECORDER_REQUIRED;
+	hresult_t hr = eng_media_probe(r, m);
+	if (rec && IMAPI_SUCCEEDED(hr))
+		*rec = r;
+	else
+		disc_recorder_ex_release(r);
+	return hr;
+}
+
+/* One int32 property of the probed medium. */
+static hresult_t media_value(disc_format2_data *f, int32_t *value,
+			     int32_t (*pick)(const struct eng_media *m, hresult_t *hr))
+{
+	if (!f || !value)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = probe(f, &m, NULL);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (m.profile == 0)
+		return E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	*value = pick(&m, &hr);
+	return hr;
+}
+
+static int32_t pick_state(const struct eng_media *m, hresult_t *hr)
+{
+	(void)hr;
+	return eng_media_state(m);
+}
+
+static int32_t pick_protect(const struct eng_media *m, hresult_t *hr)
+{
+	(void)hr;
+	return m->plan.supported ? 0 : IMAPI_WRITEPROTECTED_READ_ONLY_MEDIA;
+}
+
+static int32_t pick_total(const struct eng_media *m, hresult_t *hr)
+{
+	(void)hr;
+	return m->total;
+}
+
+static int32_t pick_free(const struct eng_media *m, hresult_t *hr)
+{
+	(void)hr;
+	return m->free;
+}
+
+static int32_t pick_nwa(const struct eng_media *m, hresult_t *hr)
+{
+	if (m->nwa < 0)
+		*hr = E_IMAPI_DF2DATA_INVALID_MEDIA_STATE;
+	return m->nwa;
+}
+
+static int32_t pick_prev_start(const struct eng_media *m, hresult_t *hr)
+{
+	(void)hr;
+	return m->prev_start;
+}
+
+static int32_t pick_prev_last(const struct eng_media *m, hresult_t *hr)
+{
+	(void)hr;
+	return m->prev_last;
+}
+
+hresult_t disc_format2_data_get_current_media_status(disc_format2_data *f, int32_t *value)
+{
+	return media_value(f, value, pick_state);
+}
+
+hresult_t disc_format2_data_get_write_protect_status(disc_format2_data *f, int32_t *value)
+{
+	return media_value(f, value, pick_protect);
+}
+
+hresult_t disc_format2_data_get_total_sectors_on_media(disc_format2_data *f, int32_t *value)
+{
+	return media_value(f, value, pick_total);
+}
+
+hresult_t disc_format2_data_get_free_sectors_on_media(disc_format2_data *f, int32_t *value)
+{
+	return media_value(f, value, pick_free);
+}
+
+hresult_t disc_format2_data_get_next_writable_address(disc_format2_data *f, int32_t *value)
+{
+	return media_value(f, value, pick_nwa);
+}
+
+hresult_t disc_format2_data_get_start_address_of_previous_session(disc_format2_data *f,
+		int32_t *value)
+{
+	return media_value(f, value, pick_prev_start);
+}
+
+hresult_t disc_format2_data_get_last_written_address_of_previous_session(disc_format2_data *f,
+		int32_t *value)
+{
+	return media_value(f, value, pick_prev_last);
+}
+
+hresult_t disc_format2_data_get_current_physical_media_type(disc_format2_data *f,
+		imapi_media_physical_type *value)
+{
+	if (!value)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = probe(f, &m, NULL);
+	*value = IMAPI_SUCCEEDED(hr) ? eng_media_physical_type(m.profile) : IMAPI_MEDIA_TYPE_UNKNOWN;
+	return hr;
+}
+
+hresult_t disc_format2_data_get_media_physically_blank(disc_format2_data *f, int *value)
+{
+	if (!value)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = probe(f, &m, NULL);
+	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
+		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	*value = vb(IMAPI_SUCCEEDED(hr) && m.di.status == 0);
+	return hr;
+}
+
+hresult_t disc_format2_data_get_media_heuristically_blank(disc_format2_data *f, int *value)
+{
+	if (!value)
+		return E_POINTER;
+	struct eng_media m;
+	disc_recorder_ex *r = NULL;
+	hresult_t hr = probe(f, &m, &r);
+	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
+		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	*value = vb(IMAPI_SUCCEEDED(hr) && eng_media_heuristically_blank(r, &m));
+	disc_recorder_ex_release(r);
+	return hr;
+}
+
+hresult_t disc_format2_data_get_multisession_interfaces(disc_format2_data *f,
+		imapi_multisession_sequential *out)
+{
+	if (!out)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = probe(f, &m, NULL);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (!m.plan.supported || !m.plan.sequential || !m.plan.multisession || m.nwa < 0)
+		return E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED;
+	out->is_first_data_session = vb(m.prev_start < 0);
+	out->start_address_of_previous_session = m.prev_start;
+	out->last_written_address_of_previous_session = m.prev_last;
+	out->next_writable_address = m.nwa;
+	out->free_sectors_on_media = m.free;
+	return S_OK;
+}
+
+/* The profiles IMAPI2's data format writes (and this layer, through mcc_data_plan). */
+static const imapi_media_physical_type data_media[] = {
+	IMAPI_MEDIA_TYPE_CDR, IMAPI_MEDIA_TYPE_CDRW, IMAPI_MEDIA_TYPE_DVDPLUSR,
+	IMAPI_MEDIA_TYPE_DVDPLUSRW, IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER,
+	IMAPI_MEDIA_TYPE_DVDDASHR, IMAPI_MEDIA_TYPE_DVDDASHRW,
+	IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER, IMAPI_MEDIA_TYPE_DVDRAM,
+	IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER, IMAPI_MEDIA_TYPE_BDR, IMAPI_MEDIA_TYPE_BDRE,
+};
+
+hresult_t disc_format2_data_get_supported_media_types(disc_format2_data *f,
+		imapi_media_physical_type **types, uint32_t *count)
+{
+	if (!f || !types || !count)
+		return E_POINTER;
+	*types = malloc(sizeof(data_media));
+	if (!*types)
+		return E_OUTOFMEMORY;
+	memcpy(*types, data_media, sizeof(data_media));
+	*count = sizeof(data_media) / sizeof(data_media[0]);
+	return S_OK;
+}
+
+/* A recorder can write data when it reports a write feature: Incremental Streaming
+ * Writable (0021h), CD Track at Once (002Dh), DVD+R (002Bh), DVD+RW (002Ah), BD-R
+ * (0041h), Random Writable (0020h), Restricted Overwrite (0026h) or DVD-R/-RW Write
+ * (002Fh) (MMC-6 §5.3). */
+hresult_t disc_format2_data_is_recorder_supported(disc_format2_data *f,
+		disc_recorder_ex *recorder, int *value)
+{
+	static const int32_t writers[] = { 0x0020, 0x0021, 0x0026, 0x002A, 0x002B, 0x002D,
+					   0x002F, 0x0041 };
+	if (!f || !recorder || !value)
+		return E_POINTER;
+	imapi_feature_page_type *feat = NULL;
+	uint32_t n = 0;
+	hresult_t hr = disc_recorder_ex_get_supported_feature_pages(recorder, 0, &feat, &n);
+	bool ok = false;
+	for (uint32_t i = 0; IMAPI_SUCCEEDED(hr) && i < n && !ok; i++)
+		for (size_t k = 0; k < sizeof(writers) / sizeof(writers[0]); k++)
+			ok |= feat[i] == writers[k];
+	imapi_free(feat);
+	*value = vb(ok);
+	return hr;
+}
+
+hresult_t disc_format2_data_is_current_media_supported(disc_format2_data *f,
+		disc_recorder_ex *recorder, int *value)
+{
+	if (!f || !recorder || !value)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = eng_media_probe(recorder, &m);
+	*value = vb(IMAPI_SUCCEEDED(hr) && m.plan.supported &&
+		    !(eng_media_state(&m) & IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK));
+	return hr;
+}
+
+/* ---- write speeds (GET PERFORMANCE type 03h, MMC-6 §6.8.5) -------------------------- */
+
+enum { PERF_MAX = 32, PERF_DESC = 16 };
+
+/* The drive's write speed descriptors: kB/s converted to 2048-byte sectors per second,
+ * fastest first (the drive's order), CAV from the rotation control bits (WRC 01b). */
+static hresult_t write_speeds(disc_format2_data *f, imapi_write_speed_descriptor *d,
+			      uint32_t *count)
+{
+	struct eng_media m;
+	disc_recorder_ex *r = NULL;
+	hresult_t hr = probe(f, &m, &r);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	uint8_t buf[8 + PERF_MAX * PERF_DESC];
+	uint32_t got = 0;
+	hr = eng_media_cmd(r, mcc_cdb_get_performance(0, 0, PERF_MAX, 0x03), ENG_MEDIA_IN, buf,
+			   sizeof(buf), 0, &got);
+	disc_recorder_ex_release(r);
+	*count = 0;
+	if (IMAPI_FAILED(hr))
+		return hr;
+	for (uint32_t off = 8; off + PERF_DESC <= got && *count < PERF_MAX; off += PERF_DESC) {
+		uint32_t kbps = mcc_be32(buf + off + 12);	/* write speed */
+		d[*count].media_type = eng_media_physical_type(m.profile);
+		d[*count].rotation_type_is_pure_cav = vb((buf[off] >> 3 & 3) == 1);
+		d[*count].write_speed = (int32_t)((uint64_t)kbps * 1000 / SECTOR);
+		(*count)++;
+	}
+	return S_OK;
+}
+
+hresult_t disc_format2_data_get_supported_write_speed_descriptors(disc_format2_data *f,
+		imapi_write_speed_descriptor **descriptors, uint32_t *count)
+{
+	if (!f || !descriptors || !count)
+		return E_POINTER;
+	*descriptors = calloc(PERF_MAX, sizeof(**descriptors));
+	if (!*descriptors)
+		return E_OUTOFMEMORY;
+	hresult_t hr = write_speeds(f, *descriptors, count);
+	if (IMAPI_FAILED(hr)) {
+		free(*descriptors);
+		*descriptors = NULL;
+	}
+	return hr;
+}
+
+hresult_t disc_format2_data_get_supported_write_speeds(disc_format2_data *f,
+		int32_t **speeds, uint32_t *count)
+{
+	if (!f || !speeds || !count)
+		return E_POINTER;
+	imapi_write_speed_descriptor d[PERF_MAX];
+	hresult_t hr = write_speeds(f, d, count);
+	*speeds = NULL;
+	if (IMAPI_FAILED(hr))
+		return hr;
+	*speeds = malloc((*count ? *count : 1) * sizeof(**speeds));
+	if (!*speeds)
+		return E_OUTOFMEMORY;
+	for (uint32_t i = 0; i < *count; i++)
+		(*speeds)[i] = d[i].write_speed;
+	return S_OK;
+}
+
+/* The current write speed: the fastest the drive offers for this medium unless a
+ * speed was requested ([PROJECT DECISION]: MMC has no "current write speed" outside
+ * the legacy page 2Ah; GET PERFORMANCE's first descriptor is what a drive would use). */
+hresult_t disc_format2_data_get_current_write_speed(disc_format2_data *f, int32_t *value)
+{
+	if (!f || !value)
+		return E_POINTER;
+	imapi_write_speed_descriptor d[PERF_MAX];
+	uint32_t n = 0;
+	hresult_t hr = write_speeds(f, d, &n);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	*value = f->speed > 0 ? f->speed : n ? d[0].write_speed : 0;
+	return S_OK;
+}
+
+hresult_t disc_format2_data_get_current_rotation_type_is_pure_cav(disc_format2_data *f,
+		int *value)
+{
+	return get_flag(f, f ? &f->pure_cav : NULL, value);
+}
+
+/* ---- Write ---------------------------------------------------------------------------- */
+
+static void emit(disc_format2_data *f, imapi_format2_data_write_action action,
+		 const write_engine_event_args *engine, int32_t done, int32_t total)
+{
+	pthread_mutex_lock(&f->lock);
+	disc_format2_data_update_fn fn = f->fn;
+	void *user = f->user;
+	pthread_mutex_unlock(&f->lock);
+	if (!fn)
+		return;
+	disc_format2_data_event_args a;
+	memset(&a, 0, sizeof(a));
+	if (engine)
+		a.engine = *engine;
+	double el = eng_media_now() - f->t0;
+	a.elapsed_time = (int32_t)el;
+	/* Remaining: the rate so far applied to what is left of this stage. */
+	a.remaining_time = done > 0 && total > done ? (int32_t)(el * (total - done) / done) : 0;
+	a.total_time = a.elapsed_time + a.remaining_time;
+	a.current_action = action;
+	fn(f, &a, user);
+}
+
+static void on_engine_update(write_engine *we, const write_engine_event_args *p, void *user)
+{
+	(void)we;
+	disc_format2_data *f = user;
+	emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA, p,
+	     p->last_written_lba - p->start_lba + 1, p->sector_count);
+}
+
+/* The data stream seen through a CRC-32 per 64 KiB chunk. */
+struct crc_stream {
+	imapi_stream *inner;
+	uint32_t *crc;
+	uint64_t pos, bytes;
+};
+
+static hresult_t crc_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
+{
+	struct crc_stream *c = ctx;
+	hresult_t hr = eng_stream_read_full(c->inner, buf, len, got);
+	const uint8_t *p = buf;
+	uint32_t left = IMAPI_SUCCEEDED(hr) ? *got : 0;
+	while (left > 0) {
+		uint64_t chunk = c->pos / (CHUNK_SECTORS * SECTOR);
+		uint32_t room = (uint32_t)((chunk + 1) * CHUNK_SECTORS * SECTOR - c->pos);
+		uint32_t n = left < room ? left : room;
+		if (c->pos < c->bytes)
+			c->crc[chunk] = (uint32_t)crc32(c->crc[chunk], p, n);
+		c->pos += n;
+		p += n;
+		left -= n;
+	}
+	return hr;
+}
+
+static hresult_t stage_check(disc_format2_data *f)
+{
+	return atomic_load(&f->cancelled) ? E_IMAPI_REQUEST_CANCELLED : S_OK;
+}
+
+struct p05_arg {
+	const struct mcc_data_plan *plan;
+	bool dao, next_session, bufe;
+};
+
+static void set_p05(uint8_t *page, const void *arg)
+{
+	const struct p05_arg *a = arg;
+	mcc_p05_for_data(page, a->plan, a->dao, a->next_session, a->bufe);
+}
+
+/* DVD+R and DVD+R DL: how IMAPI2 closes them (its DisableConsumerDvdCompatibilityMode
+ * table): compatible close unless disabled; with it disabled, ForceMediaToBeClosed
+ * decides on DVD+R, and a DVD+R DL is always finalized. */
+static bool finalize_disc(const disc_format2_data *f, int profile)
+{
+	if (profile == 0x001B || profile == 0x002B)
+		return !f->disable_compat || f->force_close || profile == 0x002B;
+	return f->force_close;
+}
+
+/* Read back and compare.  QUICK reads QUICK_SAMPLES chunks spread over the track
+ * (always the first and the last); FULL every chunk. */
+static hresult_t verify(disc_format2_data *f, disc_recorder_ex *r, int32_t start,
+			int32_t blocks, const uint32_t *crc, bool full)
+{
+	uint32_t chunks = (uint32_t)((blocks + CHUNK_SECTORS - 1) / CHUNK_SECTORS);
+	uint32_t samples = full || chunks <= QUICK_SAMPLES ? chunks : QUICK_SAMPLES;
+	uint8_t *buf = malloc(CHUNK_SECTORS * SECTOR);
+	if (!buf)
+		return E_OUTOFMEMORY;
+	hresult_t hr = S_OK;
+	double last = 0;
+	int32_t verified = 0, planned = (int32_t)samples * CHUNK_SECTORS;
+	write_engine_event_args ev = { .start_lba = start, .sector_count = blocks };
+	for (uint32_t k = 0; k < samples && IMAPI_SUCCEEDED(hr); k++) {
+		/* Sample k of samples, spread evenly from the first chunk to the last. */
+		uint32_t c = samples == chunks ? k
+			   : (uint32_t)((uint64_t)k * (chunks - 1) / (samples - 1));
+		int32_t lba = start + (int32_t)(c * CHUNK_SECTORS);
+		int32_t n = blocks - (int32_t)(c * CHUNK_SECTORS);
+		if (n > CHUNK_SECTORS)
+			n = CHUNK_SECTORS;
+		uint32_t got = 0;
+		hr = eng_media_cmd(r, mcc_cdb_read10((uint32_t)lba, (uint16_t)n), ENG_MEDIA_IN, buf,
+				   (uint32_t)n * SECTOR, 0, &got);
+		if (IMAPI_SUCCEEDED(hr) && (got != (uint32_t)n * SECTOR ||
+					   (uint32_t)crc32(crc32(0, NULL, 0), buf, got) != crc[c])) {
+			/* A CRC names the chunk, not the sector: its first LBA is reported. */
+			f->result.mismatch_lba = lba;
+			hr = E_IMAPI_BURN_VERIFICATION_FAILED;
+		}
+		if (IMAPI_SUCCEEDED(hr))
+			hr = stage_check(f);
+		verified += n;
+		f->result.verified = verified;
+		double now = eng_media_now();
+		if (now - last >= EVENT_INTERVAL_MS / 1000.0 || k == samples - 1) {
+			last = now;
+			ev.last_read_lba = ev.last_written_lba = lba + n - 1;
+			emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING, &ev, verified, planned);
+		}
+	}
+	free(buf);
+	return hr;
+}
+
+/* The stages of a Write, with the recorder held by the caller. */
+static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stream *data,
+			   int32_t blocks)
+{
+	struct eng_media m;
+	emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA, NULL, 0, 0);
+	hresult_t hr = eng_media_probe(r, &m);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (m.profile == 0)
+		return E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	if (!m.plan.supported)
+		return E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED;
+	int32_t state = eng_media_state(&m);
+	if (state & IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK)
+		return E_IMAPI_DF2DATA_INVALID_MEDIA_STATE;
+	if (!m.plan.sequential && !f->force_overwrite && m.format_state != 1 &&
+	    !eng_media_heuristically_blank(r, &m))
+		return E_IMAPI_DF2DATA_MEDIA_NOT_BLANK;
+	if (m.nwa < 0)
+		return E_IMAPI_DF2DATA_INVALID_MEDIA_STATE;
+	if (blocks > m.free)
+		return E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA;
+	if (IMAPI_FAILED(hr = stage_check(f)))
+		return hr;
+
+	if (m.plan.needs_format && m.format_state == 1) {
+		emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA, NULL, 0, 0);
+		if (IMAPI_FAILED(hr = eng_media_format(r, &m)))
+			return hr;
+	}
+
+	emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE, NULL, 0, 0);
+	bool finalize = finalize_disc(f, m.profile);
+	/* DVD-R/-RW: a blank disc burned in one closed session goes Disc-at-Once (the
+	 * most compatible layout; MMC-6 §4.5.3); everything else incrementally. */
+	bool dao = m.plan.dao_write_type != 0xff && m.di.status == 0 && finalize;
+	f->result.write_type = 0xff;
+	if (m.plan.page05) {
+		struct p05_arg a = { &m.plan, dao, !finalize, !f->bufe_disabled };
+		if (IMAPI_FAILED(hr = eng_media_edit_page05(r, set_p05, &a)))
+			return hr;
+		f->result.write_type = dao ? m.plan.dao_write_type : m.plan.write_type;
+	}
+	if (dao && IMAPI_FAILED(hr = eng_media_cmd(r, mcc_cdb_reserve_track((uint32_t)blocks),
+						   ENG_MEDIA_NONE, NULL, 0, 0, NULL)))
+		return hr;
+	if (IMAPI_FAILED(hr = stage_check(f)))
+		return hr;
+
+	/* Drives calibrate the laser (OPC) by themselves before the first WRITE; no
+	 * command is sent for it ([PROJECT DECISION], doc/engine-format.md). */
+	emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER, NULL, 0, 0);
+
+	uint32_t chunks = (uint32_t)((blocks + CHUNK_SECTORS - 1) / CHUNK_SECTORS);
+	struct crc_stream cs = { data, calloc(chunks, sizeof(uint32_t)), 0, (uint64_t)blocks * SECTOR };
+	if (!cs.crc)
+		return E_OUTOFMEMORY;
+	for (uint32_t i = 0; i < chunks; i++)
+		cs.crc[i] = (uint32_t)crc32(0, NULL, 0);
+	const imapi_stream_ops ops = { .read = crc_read };
+	imapi_stream *wrapped = NULL;
+	write_engine *we = NULL;
+	hr = imapi_stream_from_ops(&ops, &cs, &wrapped);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = write_engine_create(&we);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = write_engine_put_recorder(we, r);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = write_engine_put_bytes_per_sector(we, SECTOR);
+	if (IMAPI_SUCCEEDED(hr) && f->speed > 0) {
+		write_engine_put_starting_sectors_per_second(we, f->speed);
+		write_engine_put_ending_sectors_per_second(we, f->speed);
+	}
+	if (IMAPI_SUCCEEDED(hr))
+		hr = write_engine_advise(we, on_engine_update, f);
+	f->result.start_lba = m.nwa;
+	if (IMAPI_SUCCEEDED(hr)) {
+		pthread_mutex_lock(&f->lock);
+		f->we = we;
+		pthread_mutex_unlock(&f->lock);
+		if (!atomic_load(&f->cancelled))
+			hr = write_engine_write_section(we, wrapped, m.nwa, blocks);
+		else
+			hr = E_IMAPI_REQUEST_CANCELLED;
+		pthread_mutex_lock(&f->lock);
+		f->we = NULL;
+		pthread_mutex_unlock(&f->lock);
+		write_engine_stats st;
+		if (write_engine_get_stats(we, &st) == S_OK)
+			f->result.sectors = (int32_t)(st.bytes_written / SECTOR);
+	}
+	write_engine_release(we);
+	imapi_stream_release(wrapped);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = stage_check(f);
+
+	if (IMAPI_SUCCEEDED(hr)) {
+		emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION, NULL, 0, 0);
+		/* A DAO burn is closed by the drive at SYNCHRONIZE CACHE (MMC-6 §4.5.3);
+		 * an incremental or TAO track is closed, then the session. */
+		int track = m.plan.sequential && !dao && m.have_last ? m.last.number : 0;
+		if (dao)
+			hr = eng_media_cmd(r, mcc_cdb_synchronize_cache(false), ENG_MEDIA_NONE, NULL, 0,
+					   3600, NULL);
+		else
+			hr = eng_media_close(r, m.profile, track, finalize, !f->disable_compat,
+					     &f->result.close_function);
+	}
+	if (IMAPI_SUCCEEDED(hr) && f->verify != IMAPI_BURN_VERIFICATION_NONE) {
+		emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING, NULL, 0, 0);
+		hr = verify(f, r, m.nwa, blocks, cs.crc, f->verify == IMAPI_BURN_VERIFICATION_FULL);
+	}
+	free(cs.crc);
+	return hr;
+}
+
+hresult_t disc_format2_data_write(disc_format2_data *f, imapi_stream *data)
+{
+	if (!f || !data)
+		return E_POINTER;
+	uint64_t bytes = 0;
+	if (imapi_stream_get_size(data, &bytes) != S_OK || bytes == 0 || bytes % SECTOR ||
+	    bytes / SECTOR > INT32_MAX)
+		return E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED;
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&f->writing, &expected, 1))
+		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
+	disc_recorder_ex *r = recorder_of(f);
+	hresult_t hr = S_OK;
+	if (!r)
+		hr = E_IMAPI_RECORDER_REQUIRED;
+	else if (!f->client_name)
+		hr = E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID;
+	if (IMAPI_SUCCEEDED(hr)) {
+		atomic_store(&f->cancelled, 0);
+		pthread_mutex_lock(&f->lock);
+		memset(&f->result, 0, sizeof(f->result));
+		f->result.mismatch_lba = -1;
+		f->result.write_type = 0xff;
+		pthread_mutex_unlock(&f->lock);
+		f->t0 = eng_media_now();
+		f->total_blocks = (int32_t)(bytes / SECTOR);
+		eng_rec_lock(r);
+		hr = run_write(f, r, data, f->total_blocks);
+		eng_rec_unlock(r);
+		f->result.seconds = eng_media_now() - f->t0;
+		if (IMAPI_SUCCEEDED(hr))
+			emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED, NULL, 0, 0);
+	}
+	disc_recorder_ex_release(r);
+	atomic_store(&f->writing, 0);
+	return hr;
+}
+
+hresult_t disc_format2_data_cancel_write(disc_format2_data *f)
+{
+	if (!f)
+		return E_POINTER;
+	if (!atomic_load(&f->writing))
+		return E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS;
+	atomic_store(&f->cancelled, 1);
+	pthread_mutex_lock(&f->lock);
+	if (f->we)
+		write_engine_cancel_write(f->we);
+	pthread_mutex_unlock(&f->lock);
+	return S_OK;
+}

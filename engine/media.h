@@ -1,0 +1,61 @@
+/* engine/media.h - what the format layer knows of the medium in the drive, and the
+ * few commands every format sends (prefix eng_media_).  Not installed.
+ *
+ * A probe reads the disc now: GET CONFIGURATION (current profile), READ DISC
+ * INFORMATION, READ TRACK INFORMATION of the last track of the last session and, on
+ * overwritable media, READ CAPACITY and READ FORMAT CAPACITIES.  The policy a profile
+ * implies comes from mmccdb.h (mcc_data_plan), the one table of the initiator side. */
+#ifndef ENG_MEDIA_H
+#define ENG_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "discformat2.h"
+#include "mmccdb.h"
+
+struct eng_media {
+	int profile;			/* current profile, 0 none */
+	struct mcc_data_plan plan;
+	bool have_di;
+	struct mcc_disc_info di;
+	bool have_last;			/* the last track of the last session */
+	struct mcc_track_info last;
+	int format_state;		/* READ FORMAT CAPACITIES: 1 unformatted, 2 formatted */
+	int32_t total;			/* sectors the medium holds */
+	int32_t free;			/* sectors still writable */
+	int32_t nwa;			/* where a Write starts; -1 when nowhere */
+	int32_t prev_start, prev_last;	/* previous (closed) session, -1 when none */
+};
+
+/* Probe the medium.  S_OK with *m filled (profile 0 when the drive has no medium);
+ * the recorder's HRESULT when a command failed for another reason. */
+hresult_t eng_media_probe(disc_recorder_ex *r, struct eng_media *m);
+imapi_media_physical_type eng_media_physical_type(int profile);
+/* IMAPI_FORMAT2_DATA_MEDIA_STATE flags of a probed medium. */
+int32_t eng_media_state(const struct eng_media *m);
+/* Sectors 16 and 256 read as zeros (nothing an ISO 9660 or UDF reader would find). */
+bool eng_media_heuristically_blank(disc_recorder_ex *r, const struct eng_media *m);
+
+/* One command through the recorder's retry policy (unit attentions, NOT READY in
+ * progress until the busy deadline); timeout_s 0: the recorder's default. */
+enum eng_media_dir { ENG_MEDIA_NONE, ENG_MEDIA_IN, ENG_MEDIA_OUT };
+hresult_t eng_media_cmd(disc_recorder_ex *r, struct mcc_cdb cdb, enum eng_media_dir dir,
+			void *buf, uint32_t len, uint32_t timeout_s, uint32_t *got);
+/* Page 05h: MODE SENSE, edit(page, arg), MODE SELECT. */
+hresult_t eng_media_edit_page05(disc_recorder_ex *r, void (*edit)(uint8_t *page, const void *arg),
+				const void *arg);
+/* SYNCHRONIZE CACHE, then close as the policy says (mcc_close_plan): CLOSE TRACK of
+ * track `track` (0: none), then the session function.  *function gets the session
+ * function sent (0 when none was). */
+hresult_t eng_media_close(disc_recorder_ex *r, int profile, int track, bool finalize,
+			  bool dvd_compat, uint8_t *function);
+/* FORMAT UNIT with the full format of the profile's plan (mcc_data_plan's format type,
+ * blocks and parameter as READ FORMAT CAPACITIES offers them); waits until the drive
+ * is ready again. */
+hresult_t eng_media_format(disc_recorder_ex *r, const struct eng_media *m);
+
+/* Seconds on CLOCK_MONOTONIC. */
+double eng_media_now(void);
+
+#endif

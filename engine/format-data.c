@@ -685,9 +685,12 @@ static hresult_t verify(disc_format2_data *f, disc_recorder_ex *r, int32_t start
 		uint32_t got = 0;
 		hr = eng_media_cmd(r, mcc_cdb_read10((uint32_t)lba, (uint16_t)n), ENG_MEDIA_IN, buf,
 				   (uint32_t)n * SECTOR, 0, &got);
-		if (IMAPI_SUCCEEDED(hr) && (got != (uint32_t)n * SECTOR ||
-					   (uint32_t)crc32(crc32(0, NULL, 0), buf, got) != crc[c])) {
-			/* A CRC names the chunk, not the sector: its first LBA is reported. */
+		/* A block the drive cannot read back fails verification like one that reads
+		 * back wrong; only a lost drive (timeout, session gone) ends it otherwise.  A
+		 * CRC names the chunk, not the sector: its first LBA is reported. */
+		bool lost = hr == E_IMAPI_RECORDER_COMMAND_TIMEOUT || hr == IMAPI_E_WIN32_DEV_NOT_EXIST;
+		if (!lost && (IMAPI_FAILED(hr) || got != (uint32_t)n * SECTOR ||
+			      (uint32_t)crc32(crc32(0, NULL, 0), buf, got) != crc[c])) {
 			f->result.mismatch_lba = lba;
 			hr = E_IMAPI_BURN_VERIFICATION_FAILED;
 		}

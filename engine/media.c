@@ -108,6 +108,10 @@ hresult_t eng_media_probe(disc_recorder_ex *r, struct eng_media *m)
 	if (IMAPI_FAILED(hr))
 		return hr;
 	mcc_data_plan(m->profile, &m->plan);
+	/* No medium, or one nothing can be written to (a ROM drive need not have READ DISC
+	 * INFORMATION at all): the profile says all there is. */
+	if (m->profile == 0 || !m->plan.supported)
+		return S_OK;
 
 	uint8_t *d = NULL;
 	uint32_t n = 0;

@@ -235,6 +235,52 @@ typedef struct disc_format2_data_result {
 } disc_format2_data_result;
 hresult_t disc_format2_data_get_result(disc_format2_data *f, disc_format2_data_result *out);
 
+/* ------------------------------------------------------------------------------------
+ * IDiscFormat2Erase.
+ */
+typedef struct disc_format2_erase disc_format2_erase;
+
+/* DDiscFormat2EraseEvents::Update: every 0.5 s while erasing, on the thread running
+ * EraseMedia; estimated_total_seconds from the drive's progress indication (sense-key
+ * specific bytes of NOT READY "in progress", SPC-4 §4.5.2.4.4) when it gives one. */
+typedef void (*disc_format2_erase_update_fn)(disc_format2_erase *object,
+		int32_t elapsed_seconds, int32_t estimated_total_seconds, void *user);
+
+hresult_t disc_format2_erase_create(disc_format2_erase **out);
+void disc_format2_erase_addref(disc_format2_erase *e);
+void disc_format2_erase_release(disc_format2_erase *e);
+hresult_t disc_format2_erase_advise(disc_format2_erase *e, disc_format2_erase_update_fn fn,
+				    void *user);
+/* Recorder: E_IMAPI_ERASE_RECORDER_IN_USE while erasing. */
+hresult_t disc_format2_erase_put_recorder(disc_format2_erase *e, disc_recorder_ex *recorder);
+hresult_t disc_format2_erase_get_recorder(disc_format2_erase *e, disc_recorder_ex **out);
+/* FullErase (default FALSE: a minimal blank, which leaves the old data unreadable). */
+hresult_t disc_format2_erase_put_full_erase(disc_format2_erase *e, int value);
+hresult_t disc_format2_erase_get_full_erase(disc_format2_erase *e, int *value);
+hresult_t disc_format2_erase_get_current_physical_media_type(disc_format2_erase *e,
+		imapi_media_physical_type *value);
+hresult_t disc_format2_erase_put_client_name(disc_format2_erase *e, const char *value);
+hresult_t disc_format2_erase_get_client_name(disc_format2_erase *e, char **value);
+/* IDiscFormat2 members. */
+hresult_t disc_format2_erase_is_recorder_supported(disc_format2_erase *e,
+		disc_recorder_ex *recorder, int *value);
+hresult_t disc_format2_erase_is_current_media_supported(disc_format2_erase *e,
+		disc_recorder_ex *recorder, int *value);
+hresult_t disc_format2_erase_get_media_physically_blank(disc_format2_erase *e, int *value);
+hresult_t disc_format2_erase_get_media_heuristically_blank(disc_format2_erase *e, int *value);
+hresult_t disc_format2_erase_get_supported_media_types(disc_format2_erase *e,
+		imapi_media_physical_type **types, uint32_t *count);
+/* EraseMedia: CD-RW and DVD-RW get BLANK (minimal, or the whole disc with FullErase)
+ * with IMMED, polled until the drive is ready; DVD+RW and BD-RE get their full FORMAT
+ * UNIT ([PROJECT DECISION]: erasing an overwritable disc means formatting it anew).
+ * Errors: E_IMAPI_RECORDER_REQUIRED, E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID (no client
+ * name), E_IMAPI_RECORDER_MEDIA_NO_MEDIA, E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED (CD-R,
+ * DVD±R, BD-R, ROM), E_IMAPI_ERASE_DRIVE_FAILED_ERASE_COMMAND (BLANK or FORMAT UNIT
+ * refused; the sense is the recorder's last sense),
+ * E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE (an error while polling),
+ * E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR. */
+hresult_t disc_format2_erase_erase_media(disc_format2_erase *e);
+
 #ifdef __cplusplus
 }
 #endif

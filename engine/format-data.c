@@ -27,7 +27,6 @@ enum {
 	CHUNK_SECTORS = 32,		/* verification granularity: 64 KiB */
 	QUICK_SAMPLES = 64,		/* chunks a QUICK verification reads */
 	EVENT_INTERVAL_MS = 500,
-	CLIENT_NAME_MAX = 255,
 };
 
 struct disc_format2_data {
@@ -165,12 +164,8 @@ hresult_t disc_format2_data_put_client_name(disc_format2_data *f, const char *va
 {
 	if (!f || !value)
 		return E_POINTER;
-	size_t n = strlen(value);
-	if (n == 0 || n > CLIENT_NAME_MAX)
+	if (!eng_media_client_name_ok(value))
 		return E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
-			return E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID;
 	if (atomic_load(&f->writing))
 		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
 	char *copy = strdup(value);
@@ -464,14 +459,9 @@ hresult_t disc_format2_data_is_recorder_supported(disc_format2_data *f,
 					   0x002F, 0x0041 };
 	if (!f || !recorder || !value)
 		return E_POINTER;
-	imapi_feature_page_type *feat = NULL;
-	uint32_t n = 0;
-	hresult_t hr = disc_recorder_ex_get_supported_feature_pages(recorder, 0, &feat, &n);
 	bool ok = false;
-	for (uint32_t i = 0; IMAPI_SUCCEEDED(hr) && i < n && !ok; i++)
-		for (size_t k = 0; k < sizeof(writers) / sizeof(writers[0]); k++)
-			ok |= feat[i] == writers[k];
-	imapi_free(feat);
+	hresult_t hr = eng_media_recorder_has(recorder, writers,
+					      sizeof(writers) / sizeof(writers[0]), &ok);
 	*value = vb(ok);
 	return hr;
 }

@@ -300,3 +300,28 @@ hresult_t eng_media_format(disc_recorder_ex *r, const struct eng_media *m)
 	 * NOT READY "format in progress" until its busy deadline). */
 	return eng_media_cmd(r, mcc_cdb_test_unit_ready(), ENG_MEDIA_NONE, NULL, 0, 0, NULL);
 }
+
+bool eng_media_client_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return false;
+	return true;
+}
+
+hresult_t eng_media_recorder_has(disc_recorder_ex *r, const int32_t *features, size_t n,
+				 bool *has)
+{
+	imapi_feature_page_type *feat = NULL;
+	uint32_t count = 0;
+	hresult_t hr = disc_recorder_ex_get_supported_feature_pages(r, 0, &feat, &count);
+	*has = false;
+	for (uint32_t i = 0; IMAPI_SUCCEEDED(hr) && i < count && !*has; i++)
+		for (size_t k = 0; k < n; k++)
+			*has |= feat[i] == features[k];
+	imapi_free(feat);
+	return hr;
+}

@@ -9,6 +9,7 @@
 #define ENG_MEDIA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "discformat2.h"
@@ -54,6 +55,12 @@ hresult_t eng_media_close(disc_recorder_ex *r, int profile, int track, bool fina
  * blocks and parameter as READ FORMAT CAPACITIES offers them); waits until the drive
  * is ready again. */
 hresult_t eng_media_format(disc_recorder_ex *r, const struct eng_media *m);
+
+/* ClientName (IMAPI2's formats): 1..255 printable characters. */
+bool eng_media_client_name_ok(const char *name);
+/* *has: the recorder reports one of the n features (current or not). */
+hresult_t eng_media_recorder_has(disc_recorder_ex *r, const int32_t *features, size_t n,
+				 bool *has);
 
 /* Seconds on CLOCK_MONOTONIC. */
 double eng_media_now(void);

@@ -295,8 +295,9 @@ static int file_error(const char *cmd, const char *path, const char *what, int e
 
 enum cmd_bit {
 	C_INFO = 1u << 0, C_WRITE = 1u << 1, C_CLOSE = 1u << 2, C_SYNC = 1u << 3,
-	C_READ = 1u << 4, C_VERIFY = 1u << 5, C_BURN = 1u << 6,
-	C_ALL = 0x7f,
+	C_READ = 1u << 4, C_VERIFY = 1u << 5, C_BURN = 1u << 6, C_ERASE = 1u << 7,
+	C_FORMAT = 1u << 8,
+	C_ALL = 0x1ff,
 };
 
 enum opt_id {
@@ -304,7 +305,7 @@ enum opt_id {
 	O_VERSION = 256, O_JSON, O_BPS, O_LBA, O_BLOCKS, O_STREAMING, O_START_SPS, O_END_SPS,
 	O_BUFFER, O_QUEUE_DEPTH, O_MAX_TRANSFER, O_WRITE_TYPE, O_DBT, O_TRACK_MODE,
 	O_PROGRESS, O_NO_PROGRESS, O_MULTISESSION, O_CLOSE_DISC, O_FINALIZE, O_VERIFY_LEVEL,
-	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE,
+	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE, O_FULL,
 };
 
 /* Every option once: which commands take it, which require it, and its help line. */
@@ -347,9 +348,9 @@ static const struct wopt {
 	  "page 05h data block type (0 raw 2352, 3 raw+P-W 2448, 8 mode 1 2048...)" },
 	{ "track-mode", required_argument, O_TRACK_MODE, C_WRITE, 0, "N",
 	  "page 05h track mode (0 audio, 4 data...)" },
-	{ "progress", no_argument, O_PROGRESS, C_WRITE | C_BURN, 0, NULL,
+	{ "progress", no_argument, O_PROGRESS, C_WRITE | C_BURN | C_ERASE | C_FORMAT, 0, NULL,
 	  "show progress even when standard error is not a terminal" },
-	{ "no-progress", no_argument, O_NO_PROGRESS, C_WRITE | C_BURN, 0, NULL,
+	{ "no-progress", no_argument, O_NO_PROGRESS, C_WRITE | C_BURN | C_ERASE | C_FORMAT, 0, NULL,
 	  "never show progress" },
 	{ "multisession", no_argument, O_MULTISESSION, C_BURN, 0, NULL,
 	  "leave the disc appendable (DVD+R too: no compatible close)" },
@@ -360,8 +361,10 @@ static const struct wopt {
 	  "read back after the burn (default quick, as IMAPI2)" },
 	{ "speed", required_argument, O_SPEED, C_BURN, 0, "X|max",
 	  "write speed in x of the medium (CD 1x = 75 sectors/s)" },
-	{ "client", required_argument, O_CLIENT, C_BURN, 0, "NAME",
-	  "the ClientName of the burn (default wengine)" },
+	{ "client", required_argument, O_CLIENT, C_BURN | C_ERASE | C_FORMAT, 0, "NAME",
+	  "the ClientName of the burn or erase (default wengine)" },
+	{ "full", no_argument, O_FULL, C_ERASE, 0, NULL,
+	  "blank the whole disc (FullErase), not only its table of contents" },
 	{ "force-overwrite", no_argument, O_FORCE_OVERWRITE, C_BURN, 0, NULL,
 	  "overwrite a DVD+RW / BD-RE that holds data (ForceOverwrite)" },
 	{ "version", no_argument, O_VERSION, 0, 0, NULL, "print the version" },
@@ -386,6 +389,7 @@ struct args {
 	double speed_x;		/* burn: 0 the fastest */
 	const char *client;
 	bool force_overwrite;
+	bool full;
 	unsigned given;		/* bit per option index in wopts */
 	const char *pos[4];
 	int npos;
@@ -416,6 +420,7 @@ static int cmd_sync(struct wctx *c);
 static int cmd_read(struct wctx *c);
 static int cmd_verify(struct wctx *c);
 static int cmd_burn(struct wctx *c);
+static int cmd_erase(struct wctx *c);
 
 static const struct wcmd wcmds[] = {
 	{ "info", C_INFO, cmd_info, 1, 1, "info URL [--json]",
@@ -426,6 +431,11 @@ static const struct wcmd wcmds[] = {
 	{ "burn", C_BURN, cmd_burn, 2, 2,
 	  "burn URL IMAGE [--multisession|--close] [--verify none|quick|full] [--speed X]",
 	  "Burn a 2048-byte-sector image (an ISO) as IMAPI2's IDiscFormat2Data does" },
+	{ "erase", C_ERASE, cmd_erase, 1, 1, "erase URL [--full]",
+	  "Erase a CD-RW or DVD-RW (BLANK), or format a DVD+RW or BD-RE anew "
+	  "(IDiscFormat2Erase)" },
+	{ "format", C_FORMAT, cmd_erase, 1, 1, "format URL",
+	  "Format a DVD+RW or BD-RE (FORMAT UNIT, the full format the drive offers)" },
 	{ "close", C_CLOSE, cmd_close, 2, 3, "close URL track N|session|finalize",
 	  "CLOSE TRACK/SESSION: close a track or a session, or finalize the disc" },
 	{ "sync", C_SYNC, cmd_sync, 1, 1, "sync URL", "SYNCHRONIZE CACHE: flush the drive's buffer" },
@@ -549,6 +559,7 @@ static int set_option(struct args *a, const char *cmd, const struct wopt *w, con
 	case O_CLOSE_DISC: case O_FINALIZE: a->close_disc = 1; break;
 	case O_CLIENT: a->client = v; break;
 	case O_FORCE_OVERWRITE: a->force_overwrite = true; break;
+	case O_FULL: a->full = true; break;
 	case O_VERIFY_LEVEL: {
 		static const char *const levels[] = { "none", "quick", "full" };
 		for (int i = 0; i < 3; i++)
@@ -1832,6 +1843,91 @@ out:
 	disc_format2_data_release(f);
 	imapi_stream_release(s);
 	return ex;
+}
+
+/* ---- erase, format (IDiscFormat2Erase) ---------------------------------------------- */
+
+struct erase_progress {
+	bool show, printed;
+	bool cancelled_note;
+};
+
+/* DDiscFormat2EraseEvents::Update.  An erase cannot be cancelled (the drive blanks on
+ * its own once BLANK is accepted); Ctrl-C is reported and waited for. */
+static void on_erase_update(disc_format2_erase *e, int32_t elapsed, int32_t total, void *user)
+{
+	(void)e;
+	struct erase_progress *p = user;
+	if (!p->show)
+		return;
+	if (interrupted && !p->cancelled_note) {
+		p->cancelled_note = true;
+		fprintf(stderr, "\n" PROG ": the drive is erasing and cannot be stopped; waiting\n");
+	}
+	if (total > 0)
+		fprintf(stderr, "\rerasing  %d:%02d of about %d:%02d   ", elapsed / 60, elapsed % 60,
+			total / 60, total % 60);
+	else
+		fprintf(stderr, "\rerasing  %d:%02d   ", elapsed / 60, elapsed % 60);
+	fflush(stderr);
+	p->printed = true;
+}
+
+static int cmd_erase(struct wctx *c)
+{
+	const char *cmd = c->cmd->name;
+	disc_format2_erase *e = NULL;
+	int ex = connect_recorder(c, NULL);
+	if (ex != EX_OK)
+		return ex;
+	int32_t profile = current_profile(c->rec);
+	struct mcc_data_plan plan;
+	mcc_data_plan(profile, &plan);
+	if (c->cmd->bit == C_FORMAT && !plan.needs_format) {
+		fprintf(stderr, PROG ": %s: a %s is not formatted by FORMAT UNIT here (DVD+RW and "
+			"BD-RE are; 'erase' blanks a CD-RW or DVD-RW)\n", cmd, mcc_profile_name(profile));
+		return EX_FAIL;
+	}
+	hresult_t hr = disc_format2_erase_create(&e);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_erase_put_recorder(e, c->rec);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_erase_put_client_name(e, c->a.client ? c->a.client : PROG);
+	if (IMAPI_SUCCEEDED(hr) && c->a.full)
+		hr = disc_format2_erase_put_full_erase(e, 1);
+	if (hr == E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID) {
+		disc_format2_erase_release(e);
+		return usage_error(cmd, "invalid --client '%s' (1 to 255 printable characters)",
+				   c->a.client);
+	}
+	struct erase_progress prog = { 0 };
+	prog.show = !c->a.quiet && (c->a.progress == 1 || (c->a.progress == -1 && isatty(2)));
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	double t0 = now_s();
+	if (IMAPI_SUCCEEDED(hr)) {
+		disc_format2_erase_advise(e, on_erase_update, &prog);
+		hr = disc_format2_erase_erase_media(e);
+	}
+	sigaction(SIGINT, &old, NULL);
+	if (prog.printed)
+		fputc('\n', stderr);
+	disc_format2_erase_release(e);
+	if (IMAPI_FAILED(hr)) {
+		uint8_t sbuf[IMAPI_SENSE_LEN];
+		if (hr == E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED)
+			fprintf(stderr, PROG ": %s: a %s cannot be erased (CD-RW, DVD-RW, DVD+RW and "
+				"BD-RE can)\n", cmd, mcc_profile_name(profile));
+		return report(cmd, hr, rec_sense(c->rec, sbuf));
+	}
+	if (!c->a.quiet)
+		fprintf(stderr, PROG ": %s: %s %s in %.1f s\n", cmd, mcc_profile_name(profile),
+			plan.needs_format ? "formatted" : c->a.full ? "fully blanked" :
+			"minimally blanked", now_s() - t0);
+	return EX_OK;
 }
 
 /* ---- close, sync ---------------------------------------------------------------------- */

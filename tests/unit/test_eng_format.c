@@ -18,6 +18,7 @@
 enum {
 	LUN_CDR = 0, LUN_DVDPR = 1, LUN_DVDMR = 2, LUN_DVDPRW = 3, LUN_BDR = 4, LUN_NONE = 5,
 	LUN_CD_SMALL = 6, LUN_ROM = 7, LUN_BDRE = 8, LUN_FAULT = 9, LUN_DVDPRDL = 10,
+	LUN_CDRW = 11,
 };
 
 static struct simproc sim;
@@ -37,6 +38,7 @@ static int sim_up(void)
 		{ LUN_DVDPRW, "dvd+rw", "" }, { LUN_BDR, "bd-r", "" }, { LUN_NONE, "none", NULL },
 		{ LUN_CD_SMALL, "cd-r", ",capacity=1000" }, { LUN_ROM, "dvd-rom", NULL },
 		{ LUN_BDRE, "bd-re", "" }, { LUN_FAULT, "dvd+r", "" }, { LUN_DVDPRDL, "dvd+r-dl", "" },
+		{ LUN_CDRW, "cd-rw", "" },
 	};
 	if (sim_state != 0)
 		return sim_state == 1;
@@ -474,6 +476,82 @@ static void test_verify_mismatch(void)
 	disc_format2_data_release(f);
 }
 
+struct erase_seen {
+	int events;
+	int32_t last_elapsed;
+};
+
+static void on_erase(disc_format2_erase *e, int32_t elapsed, int32_t total, void *user)
+{
+	(void)e;
+	struct erase_seen *s = user;
+	CU_ASSERT(elapsed >= s->last_elapsed);
+	CU_ASSERT(total >= 0);
+	s->last_elapsed = elapsed;
+	s->events++;
+}
+
+/* IDiscFormat2Erase: a finalized CD-RW blanked back to blank, minimally then fully;
+ * what cannot be erased is refused by name. */
+static void test_erase(void)
+{
+	disc_format2_data *f = format_on(LUN_CDRW);
+	CU_ASSERT_EQUAL(disc_format2_data_put_force_media_to_be_closed(f, 1), S_OK);
+	CU_ASSERT_EQUAL_FATAL(write_n(f, 100), S_OK);
+	CU_ASSERT_EQUAL(state_of(f), IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED |
+				     IMAPI_FORMAT2_DATA_MEDIA_STATE_ERASE_REQUIRED);
+
+	disc_format2_erase *e = NULL;
+	disc_recorder_ex *r = open_lun(LUN_CDRW);
+	int v;
+	CU_ASSERT_EQUAL(disc_format2_erase_create(NULL), E_POINTER);
+	CU_ASSERT_EQUAL_FATAL(disc_format2_erase_create(&e), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_erase_erase_media(e), E_IMAPI_RECORDER_REQUIRED);
+	CU_ASSERT_EQUAL(disc_format2_erase_put_recorder(e, r), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_erase_erase_media(e), E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID);
+	CU_ASSERT_EQUAL(disc_format2_erase_put_client_name(e, ""), E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID);
+	CU_ASSERT_EQUAL(disc_format2_erase_put_client_name(e, "test_eng_format"), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_erase_get_full_erase(e, &v), S_OK);
+	CU_ASSERT_EQUAL(v, IMAPI_VARIANT_FALSE);
+	CU_ASSERT_EQUAL(disc_format2_erase_is_current_media_supported(e, r, &v), S_OK);
+	CU_ASSERT_EQUAL(v, IMAPI_VARIANT_TRUE);
+	CU_ASSERT_EQUAL(disc_format2_erase_is_recorder_supported(e, r, &v), S_OK);
+	CU_ASSERT_EQUAL(v, IMAPI_VARIANT_TRUE);
+	imapi_media_physical_type t;
+	CU_ASSERT_EQUAL(disc_format2_erase_get_current_physical_media_type(e, &t), S_OK);
+	CU_ASSERT_EQUAL(t, IMAPI_MEDIA_TYPE_CDRW);
+	struct erase_seen seen = { 0, 0 };
+	CU_ASSERT_EQUAL(disc_format2_erase_advise(e, on_erase, &seen), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_erase_erase_media(e), S_OK);
+	CU_ASSERT(seen.events >= 2);	/* at the start and when the drive is ready */
+	CU_ASSERT_EQUAL(state_of(f), IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK);
+	CU_ASSERT_EQUAL(disc_format2_erase_get_media_physically_blank(e, &v), S_OK);
+	CU_ASSERT_EQUAL(v, IMAPI_VARIANT_TRUE);
+	/* The disc takes a burn again, then a full erase. */
+	CU_ASSERT_EQUAL(write_n(f, 50), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_erase_put_full_erase(e, 1), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_erase_erase_media(e), S_OK);
+	CU_ASSERT_EQUAL(state_of(f), IMAPI_FORMAT2_DATA_MEDIA_STATE_BLANK);
+	disc_format2_erase_release(e);
+	disc_recorder_ex_release(r);
+	disc_format2_data_release(f);
+
+	/* A CD-R cannot be erased; a BD-RE is formatted anew. */
+	CU_ASSERT_EQUAL(disc_format2_erase_create(&e), S_OK);
+	disc_format2_erase_put_client_name(e, "test_eng_format");
+	r = open_lun(LUN_CD_SMALL);
+	disc_format2_erase_put_recorder(e, r);
+	CU_ASSERT_EQUAL(disc_format2_erase_is_current_media_supported(e, r, &v), S_OK);
+	CU_ASSERT_EQUAL(v, IMAPI_VARIANT_FALSE);
+	CU_ASSERT_EQUAL(disc_format2_erase_erase_media(e), E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED);
+	disc_recorder_ex_release(r);
+	r = open_lun(LUN_BDRE);
+	CU_ASSERT_EQUAL(disc_format2_erase_put_recorder(e, r), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_erase_erase_media(e), S_OK);
+	disc_recorder_ex_release(r);
+	disc_format2_erase_release(e);
+}
+
 static int add_suite(void)
 {
 	static const struct unit_test tests[] = {
@@ -486,6 +564,7 @@ static int add_suite(void)
 		{ "errors", test_errors },
 		{ "cancel", test_cancel },
 		{ "verify_mismatch", test_verify_mismatch },
+		{ "erase", test_erase },
 	};
 	return UNIT_ADD_SUITE("eng_format", tests);
 }

@@ -1,0 +1,338 @@
+/* engine/format-erase.c - IDiscFormat2Erase (discformat2.h; doc/engine-format.md).
+ *
+ * BLANK (MMC-6 §6.2) with IMMED on CD-RW and DVD-RW, then TEST UNIT READY every half
+ * second until the drive is ready: NOT READY "in progress" answers carry the progress
+ * indication (SPC-4 §4.5.2.4.4) that gives the estimate of the Update events.  DVD+RW
+ * and BD-RE are formatted anew (media.c, eng_media_format). */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "discformat2.h"
+#include "media.h"
+#include "recorder-private.h"
+
+enum { POLL_MS = 500, ERASE_LIMIT_S = 3600 };
+
+struct disc_format2_erase {
+	atomic_int refs;
+	pthread_mutex_t lock;
+	disc_recorder_ex *rec;
+	disc_format2_erase_update_fn fn;
+	void *user;
+	int full;
+	char *client_name;
+	atomic_int erasing;
+};
+
+static int vb(int v) { return v ? IMAPI_VARIANT_TRUE : IMAPI_VARIANT_FALSE; }
+
+hresult_t disc_format2_erase_create(disc_format2_erase **out)
+{
+	if (!out)
+		return E_POINTER;
+	disc_format2_erase *e = calloc(1, sizeof(*e));
+	if (!e)
+		return E_OUTOFMEMORY;
+	atomic_init(&e->refs, 1);
+	pthread_mutex_init(&e->lock, NULL);
+	*out = e;
+	return S_OK;
+}
+
+void disc_format2_erase_addref(disc_format2_erase *e)
+{
+	if (e)
+		atomic_fetch_add(&e->refs, 1);
+}
+
+void disc_format2_erase_release(disc_format2_erase *e)
+{
+	if (!e || atomic_fetch_sub(&e->refs, 1) != 1)
+		return;
+	disc_recorder_ex_release(e->rec);
+	free(e->client_name);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+hresult_t disc_format2_erase_advise(disc_format2_erase *e, disc_format2_erase_update_fn fn,
+				    void *user)
+{
+	if (!e)
+		return E_POINTER;
+	pthread_mutex_lock(&e->lock);
+	e->fn = fn;
+	e->user = user;
+	pthread_mutex_unlock(&e->lock);
+	return S_OK;
+}
+
+hresult_t disc_format2_erase_put_recorder(disc_format2_erase *e, disc_recorder_ex *recorder)
+{
+	if (!e)
+		return E_POINTER;
+	if (atomic_load(&e->erasing))
+		return E_IMAPI_ERASE_RECORDER_IN_USE;
+	disc_recorder_ex_addref(recorder);
+	pthread_mutex_lock(&e->lock);
+	disc_recorder_ex *old = e->rec;
+	e->rec = recorder;
+	pthread_mutex_unlock(&e->lock);
+	disc_recorder_ex_release(old);
+	return S_OK;
+}
+
+hresult_t disc_format2_erase_get_recorder(disc_format2_erase *e, disc_recorder_ex **out)
+{
+	if (!e || !out)
+		return E_POINTER;
+	pthread_mutex_lock(&e->lock);
+	*out = e->rec;
+	disc_recorder_ex_addref(*out);
+	pthread_mutex_unlock(&e->lock);
+	return S_OK;
+}
+
+hresult_t disc_format2_erase_put_full_erase(disc_format2_erase *e, int value)
+{
+	if (!e)
+		return E_POINTER;
+	if (atomic_load(&e->erasing))
+		return E_IMAPI_ERASE_RECORDER_IN_USE;
+	e->full = value != 0;
+	return S_OK;
+}
+
+hresult_t disc_format2_erase_get_full_erase(disc_format2_erase *e, int *value)
+{
+	if (!e || !value)
+		return E_POINTER;
+	*value = vb(e->full);
+	return S_OK;
+}
+
+hresult_t disc_format2_erase_put_client_name(disc_format2_erase *e, const char *value)
+{
+	if (!e || !value)
+		return E_POINTER;
+	if (!eng_media_client_name_ok(value))
+		return E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID;
+	char *copy = strdup(value);
+	if (!copy)
+		return E_OUTOFMEMORY;
+	pthread_mutex_lock(&e->lock);
+	free(e->client_name);
+	e->client_name = copy;
+	pthread_mutex_unlock(&e->lock);
+	return S_OK;
+}
+
+hresult_t disc_format2_erase_get_client_name(disc_format2_erase *e, char **value)
+{
+	if (!e || !value)
+		return E_POINTER;
+	pthread_mutex_lock(&e->lock);
+	*value = e->client_name ? strdup(e->client_name) : NULL;
+	pthread_mutex_unlock(&e->lock);
+	return *value || !e->client_name ? S_OK : E_OUTOFMEMORY;
+}
+
+/* The recorder (a new reference) and a probe of its medium. */
+static hresult_t probe(disc_format2_erase *e, struct eng_media *m, disc_recorder_ex **rec)
+{
+	if (!e)
+		return E_POINTER;
+	disc_recorder_ex *r;
+	disc_format2_erase_get_recorder(e, &r);
+	if (!r)
+		return E_IMAPI_RECORDER_REQUIRED;
+	hresult_t hr = eng_media_probe(r, m);
+	if (rec && IMAPI_SUCCEEDED(hr))
+		*rec = r;
+	else
+		disc_recorder_ex_release(r);
+	return hr;
+}
+
+static bool erasable(const struct eng_media *m)
+{
+	return m->plan.erasable || m->plan.needs_format;
+}
+
+hresult_t disc_format2_erase_get_current_physical_media_type(disc_format2_erase *e,
+		imapi_media_physical_type *value)
+{
+	if (!value)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = probe(e, &m, NULL);
+	*value = IMAPI_SUCCEEDED(hr) ? eng_media_physical_type(m.profile) : IMAPI_MEDIA_TYPE_UNKNOWN;
+	return hr;
+}
+
+hresult_t disc_format2_erase_get_media_physically_blank(disc_format2_erase *e, int *value)
+{
+	if (!value)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = probe(e, &m, NULL);
+	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
+		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	*value = vb(IMAPI_SUCCEEDED(hr) && m.di.status == 0);
+	return hr;
+}
+
+hresult_t disc_format2_erase_get_media_heuristically_blank(disc_format2_erase *e, int *value)
+{
+	if (!value)
+		return E_POINTER;
+	struct eng_media m;
+	disc_recorder_ex *r = NULL;
+	hresult_t hr = probe(e, &m, &r);
+	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
+		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	*value = vb(IMAPI_SUCCEEDED(hr) && eng_media_heuristically_blank(r, &m));
+	disc_recorder_ex_release(r);
+	return hr;
+}
+
+static const imapi_media_physical_type erase_media[] = {
+	IMAPI_MEDIA_TYPE_CDRW, IMAPI_MEDIA_TYPE_DVDDASHRW, IMAPI_MEDIA_TYPE_DVDPLUSRW,
+	IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER, IMAPI_MEDIA_TYPE_BDRE,
+};
+
+hresult_t disc_format2_erase_get_supported_media_types(disc_format2_erase *e,
+		imapi_media_physical_type **types, uint32_t *count)
+{
+	if (!e || !types || !count)
+		return E_POINTER;
+	*types = malloc(sizeof(erase_media));
+	if (!*types)
+		return E_OUTOFMEMORY;
+	memcpy(*types, erase_media, sizeof(erase_media));
+	*count = sizeof(erase_media) / sizeof(erase_media[0]);
+	return S_OK;
+}
+
+/* A recorder with a feature that blanks or formats (MMC-6 §5.3): Formattable (0023h),
+ * CD-RW CAV Write (0027h), Rigid Restricted Overwrite (002Ch), DVD-R/-RW Write (002Fh). */
+hresult_t disc_format2_erase_is_recorder_supported(disc_format2_erase *e,
+		disc_recorder_ex *recorder, int *value)
+{
+	static const int32_t erasers[] = { 0x0023, 0x0027, 0x002C, 0x002F };
+	if (!e || !recorder || !value)
+		return E_POINTER;
+	bool ok = false;
+	hresult_t hr = eng_media_recorder_has(recorder, erasers,
+					      sizeof(erasers) / sizeof(erasers[0]), &ok);
+	*value = vb(ok);
+	return hr;
+}
+
+hresult_t disc_format2_erase_is_current_media_supported(disc_format2_erase *e,
+		disc_recorder_ex *recorder, int *value)
+{
+	if (!e || !recorder || !value)
+		return E_POINTER;
+	struct eng_media m;
+	hresult_t hr = eng_media_probe(recorder, &m);
+	*value = vb(IMAPI_SUCCEEDED(hr) && erasable(&m));
+	return hr;
+}
+
+static void emit(disc_format2_erase *e, double t0, int32_t total)
+{
+	pthread_mutex_lock(&e->lock);
+	disc_format2_erase_update_fn fn = e->fn;
+	void *user = e->user;
+	pthread_mutex_unlock(&e->lock);
+	if (fn)
+		fn(e, (int32_t)(eng_media_now() - t0), total, user);
+}
+
+/* Poll TEST UNIT READY until GOOD: NOT READY "in progress" goes on (its progress
+ * indication, when valid, makes the estimate), anything else is unexpected. */
+static hresult_t wait_ready(disc_format2_erase *e, disc_recorder_ex *r, double t0)
+{
+	struct mcc_cdb tur = mcc_cdb_test_unit_ready();
+	int32_t estimate = 0;
+	for (;;) {
+		uint8_t sense[IMAPI_SENSE_LEN];
+		hresult_t hr = disc_recorder_ex_send_command_no_data(r, tur.b, (uint32_t)tur.len,
+								     sense, 0);
+		if (hr == S_OK) {
+			emit(e, t0, (int32_t)(eng_media_now() - t0));
+			return S_OK;
+		}
+		if (hr != S_IMAPI_COMMAND_HAS_SENSE_DATA)
+			return hr;
+		struct mcc_sense s;
+		bool busy = mcc_sense_decode(sense, IMAPI_SENSE_LEN, &s) && s.key == 0x2 &&
+			    s.asc == 0x04 && (s.ascq == 0x04 || s.ascq == 0x07 || s.ascq == 0x08);
+		if (s.key == 0x6)
+			continue;	/* a unit attention owed to this session */
+		if (!busy)
+			return E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE;
+		double el = eng_media_now() - t0;
+		if (el > ERASE_LIMIT_S)
+			return E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR;
+		unsigned progress = s.sksv ? mcc_be16(s.sks + 1) : 0;	/* of 65536 */
+		if (progress > 0)
+			estimate = (int32_t)(el * 65536.0 / progress);
+		emit(e, t0, estimate);
+		usleep(POLL_MS * 1000);
+	}
+}
+
+static hresult_t run_erase(disc_format2_erase *e, disc_recorder_ex *r)
+{
+	struct eng_media m;
+	hresult_t hr = eng_media_probe(r, &m);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	if (m.profile == 0)
+		return E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	if (!erasable(&m))
+		return E_IMAPI_ERASE_MEDIA_IS_NOT_SUPPORTED;
+	double t0 = eng_media_now();
+	emit(e, t0, 0);
+	if (m.plan.needs_format) {
+		hr = eng_media_format(r, &m);
+		return IMAPI_FAILED(hr) ? E_IMAPI_ERASE_DRIVE_FAILED_ERASE_COMMAND : S_OK;
+	}
+	/* Blanking type 000b the whole disc, 001b minimally (MMC-6 §6.2.2). */
+	struct mcc_cdb blank = mcc_cdb_blank(true, e->full ? 0 : 1);
+	hr = eng_media_cmd(r, blank, ENG_MEDIA_NONE, NULL, 0, 0, NULL);
+	if (IMAPI_FAILED(hr))
+		return E_IMAPI_ERASE_DRIVE_FAILED_ERASE_COMMAND;
+	return wait_ready(e, r, t0);
+}
+
+hresult_t disc_format2_erase_erase_media(disc_format2_erase *e)
+{
+	if (!e)
+		return E_POINTER;
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&e->erasing, &expected, 1))
+		return E_IMAPI_ERASE_RECORDER_IN_USE;
+	disc_recorder_ex *r;
+	disc_format2_erase_get_recorder(e, &r);
+	hresult_t hr;
+	if (!r)
+		hr = E_IMAPI_RECORDER_REQUIRED;
+	else if (!e->client_name)
+		hr = E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID;
+	else {
+		eng_rec_lock(r);
+		hr = run_erase(e, r);
+		eng_rec_unlock(r);
+	}
+	disc_recorder_ex_release(r);
+	atomic_store(&e->erasing, 0);
+	return hr;
+}

@@ -478,51 +478,17 @@ hresult_t disc_format2_data_is_current_media_supported(disc_format2_data *f,
 	return hr;
 }
 
-/* ---- write speeds (GET PERFORMANCE type 03h, MMC-6 §6.8.5) -------------------------- */
-
-enum { PERF_MAX = 32, PERF_DESC = 16 };
-
-/* The drive's write speed descriptors: kB/s converted to 2048-byte sectors per second,
- * fastest first (the drive's order), CAV from the rotation control bits (WRC 01b). */
-static hresult_t write_speeds(disc_format2_data *f, imapi_write_speed_descriptor *d,
-			      uint32_t *count)
-{
-	struct eng_media m;
-	disc_recorder_ex *r = NULL;
-	hresult_t hr = probe(f, &m, &r);
-	if (IMAPI_FAILED(hr))
-		return hr;
-	uint8_t buf[8 + PERF_MAX * PERF_DESC];
-	uint32_t got = 0;
-	hr = eng_media_cmd(r, mcc_cdb_get_performance(0, 0, PERF_MAX, 0x03), ENG_MEDIA_IN, buf,
-			   sizeof(buf), 0, &got);
-	disc_recorder_ex_release(r);
-	*count = 0;
-	if (IMAPI_FAILED(hr))
-		return hr;
-	for (uint32_t off = 8; off + PERF_DESC <= got && *count < PERF_MAX; off += PERF_DESC) {
-		uint32_t kbps = mcc_be32(buf + off + 12);	/* write speed */
-		d[*count].media_type = eng_media_physical_type(m.profile);
-		d[*count].rotation_type_is_pure_cav = vb((buf[off] >> 3 & 3) == 1);
-		d[*count].write_speed = (int32_t)((uint64_t)kbps * 1000 / SECTOR);
-		(*count)++;
-	}
-	return S_OK;
-}
+/* ---- write speeds (media.c) ---------------------------------------------------------- */
 
 hresult_t disc_format2_data_get_supported_write_speed_descriptors(disc_format2_data *f,
 		imapi_write_speed_descriptor **descriptors, uint32_t *count)
 {
 	if (!f || !descriptors || !count)
 		return E_POINTER;
-	*descriptors = calloc(PERF_MAX, sizeof(**descriptors));
-	if (!*descriptors)
-		return E_OUTOFMEMORY;
-	hresult_t hr = write_speeds(f, *descriptors, count);
-	if (IMAPI_FAILED(hr)) {
-		free(*descriptors);
-		*descriptors = NULL;
-	}
+	disc_recorder_ex *r = recorder_of(f);
+	hresult_t hr = r ? eng_media_speed_descriptors(r, descriptors, count)
+			 : E_IMAPI_RECORDER_REQUIRED;
+	disc_recorder_ex_release(r);
 	return hr;
 }
 
@@ -531,33 +497,20 @@ hresult_t disc_format2_data_get_supported_write_speeds(disc_format2_data *f,
 {
 	if (!f || !speeds || !count)
 		return E_POINTER;
-	imapi_write_speed_descriptor d[PERF_MAX];
-	hresult_t hr = write_speeds(f, d, count);
-	*speeds = NULL;
-	if (IMAPI_FAILED(hr))
-		return hr;
-	*speeds = malloc((*count ? *count : 1) * sizeof(**speeds));
-	if (!*speeds)
-		return E_OUTOFMEMORY;
-	for (uint32_t i = 0; i < *count; i++)
-		(*speeds)[i] = d[i].write_speed;
-	return S_OK;
+	disc_recorder_ex *r = recorder_of(f);
+	hresult_t hr = r ? eng_media_speed_list(r, speeds, count) : E_IMAPI_RECORDER_REQUIRED;
+	disc_recorder_ex_release(r);
+	return hr;
 }
 
-/* The current write speed: the fastest the drive offers for this medium unless a
- * speed was requested ([PROJECT DECISION]: MMC has no "current write speed" outside
- * the legacy page 2Ah; GET PERFORMANCE's first descriptor is what a drive would use). */
 hresult_t disc_format2_data_get_current_write_speed(disc_format2_data *f, int32_t *value)
 {
 	if (!f || !value)
 		return E_POINTER;
-	imapi_write_speed_descriptor d[PERF_MAX];
-	uint32_t n = 0;
-	hresult_t hr = write_speeds(f, d, &n);
-	if (IMAPI_FAILED(hr))
-		return hr;
-	*value = f->speed > 0 ? f->speed : n ? d[0].write_speed : 0;
-	return S_OK;
+	disc_recorder_ex *r = recorder_of(f);
+	hresult_t hr = r ? eng_media_current_speed(r, f->speed, value) : E_IMAPI_RECORDER_REQUIRED;
+	disc_recorder_ex_release(r);
+	return hr;
 }
 
 hresult_t disc_format2_data_get_current_rotation_type_is_pure_cav(disc_format2_data *f,

@@ -325,3 +325,76 @@ hresult_t eng_media_recorder_has(disc_recorder_ex *r, const int32_t *features, s
 	imapi_free(feat);
 	return hr;
 }
+
+/* ---- write speeds (GET PERFORMANCE type 03h, MMC-6 §6.8.5) ---------------------------- */
+
+enum { PERF_DESC = 16 };
+
+/* The drive's write speed descriptors for the current medium: kB/s converted to
+ * 2048-byte sectors per second, fastest first (the drive's order), CAV from the
+ * rotation control bits (WRC 01b). */
+static hresult_t write_speeds(disc_recorder_ex *r, imapi_write_speed_descriptor *d,
+			      uint32_t *count)
+{
+	hresult_t hr;
+	int profile = current_profile(r, &hr);
+	*count = 0;
+	if (IMAPI_FAILED(hr))
+		return hr;
+	uint8_t buf[8 + ENG_MEDIA_SPEEDS_MAX * PERF_DESC];
+	uint32_t got = 0;
+	hr = eng_media_cmd(r, mcc_cdb_get_performance(0, 0, ENG_MEDIA_SPEEDS_MAX, 0x03),
+			   ENG_MEDIA_IN, buf, sizeof(buf), 0, &got);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	for (uint32_t off = 8; off + PERF_DESC <= got && *count < ENG_MEDIA_SPEEDS_MAX;
+	     off += PERF_DESC) {
+		uint32_t kbps = mcc_be32(buf + off + 12);	/* write speed */
+		d[*count].media_type = eng_media_physical_type(profile);
+		d[*count].rotation_type_is_pure_cav = (buf[off] >> 3 & 3) == 1 ? IMAPI_VARIANT_TRUE
+									  : IMAPI_VARIANT_FALSE;
+		d[*count].write_speed = (int32_t)((uint64_t)kbps * 1000 / SECTOR);
+		(*count)++;
+	}
+	return S_OK;
+}
+
+hresult_t eng_media_speed_descriptors(disc_recorder_ex *r, imapi_write_speed_descriptor **out,
+				      uint32_t *count)
+{
+	*out = calloc(ENG_MEDIA_SPEEDS_MAX, sizeof(**out));
+	if (!*out)
+		return E_OUTOFMEMORY;
+	hresult_t hr = write_speeds(r, *out, count);
+	if (IMAPI_FAILED(hr)) {
+		free(*out);
+		*out = NULL;
+	}
+	return hr;
+}
+
+hresult_t eng_media_speed_list(disc_recorder_ex *r, int32_t **speeds, uint32_t *count)
+{
+	imapi_write_speed_descriptor d[ENG_MEDIA_SPEEDS_MAX];
+	hresult_t hr = write_speeds(r, d, count);
+	*speeds = NULL;
+	if (IMAPI_FAILED(hr))
+		return hr;
+	*speeds = malloc((*count ? *count : 1) * sizeof(**speeds));
+	if (!*speeds)
+		return E_OUTOFMEMORY;
+	for (uint32_t i = 0; i < *count; i++)
+		(*speeds)[i] = d[i].write_speed;
+	return S_OK;
+}
+
+hresult_t eng_media_current_speed(disc_recorder_ex *r, int32_t requested, int32_t *value)
+{
+	imapi_write_speed_descriptor d[ENG_MEDIA_SPEEDS_MAX];
+	uint32_t n = 0;
+	hresult_t hr = write_speeds(r, d, &n);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	*value = requested > 0 ? requested : n ? d[0].write_speed : 0;
+	return S_OK;
+}

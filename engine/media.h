@@ -62,6 +62,17 @@ bool eng_media_client_name_ok(const char *name);
 hresult_t eng_media_recorder_has(disc_recorder_ex *r, const int32_t *features, size_t n,
 				 bool *has);
 
+/* Write speeds of the current medium (GET PERFORMANCE type 03h), sectors per second,
+ * fastest first: as descriptors (malloc'ed, imapi_free), as a list, and the current
+ * one ([PROJECT DECISION]: MMC has no "current write speed" outside the legacy page
+ * 2Ah; the requested speed when one was set, else the first descriptor, which is what
+ * a drive uses by default). */
+enum { ENG_MEDIA_SPEEDS_MAX = 32 };
+hresult_t eng_media_speed_descriptors(disc_recorder_ex *r, imapi_write_speed_descriptor **out,
+				      uint32_t *count);
+hresult_t eng_media_speed_list(disc_recorder_ex *r, int32_t **speeds, uint32_t *count);
+hresult_t eng_media_current_speed(disc_recorder_ex *r, int32_t requested, int32_t *value);
+
 /* Seconds on CLOCK_MONOTONIC. */
 double eng_media_now(void);
 

@@ -1,5 +1,5 @@
-/* engine/discformat2.h - libwriteengine's format layer: IMAPI2's IDiscFormat2Data and
- * IDiscFormat2Erase in C, built on the recorder and write engine of writeengine.h.
+/* engine/discformat2.h - libwriteengine's format layer: IMAPI2's IDiscFormat2Data,
+ * IDiscFormat2TrackAtOnce and IDiscFormat2Erase in C, built on the recorder and write engine of writeengine.h.
  *
  * Same conventions as writeengine.h: one C function per COM member, IMAPI2's member
  * names in snake_case, hresult_t results, out-params last, opaque reference-counted
@@ -234,6 +234,106 @@ typedef struct disc_format2_data_result {
 	double seconds;			/* the whole Write */
 } disc_format2_data_result;
 hresult_t disc_format2_data_get_result(disc_format2_data *f, disc_format2_data_result *out);
+
+/* ------------------------------------------------------------------------------------
+ * IDiscFormat2TrackAtOnce: audio tracks (CD-DA, 2352-byte sectors) written one at a
+ * time in track-at-once mode on a CD-R or CD-RW.
+ */
+typedef struct disc_format2_tao disc_format2_tao;
+
+/* IMAPI_FORMAT2_TAO_WRITE_ACTION */
+typedef enum {
+	IMAPI_FORMAT2_TAO_WRITE_ACTION_UNKNOWN = 0,
+	IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING = 1,
+	IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING = 2,
+	IMAPI_FORMAT2_TAO_WRITE_ACTION_FINISHING = 3,
+	IMAPI_FORMAT2_TAO_WRITE_ACTION_VERIFYING = 4,
+} imapi_format2_tao_write_action;
+
+/* IDiscFormat2TrackAtOnceEventArgs: IWriteEngine2EventArgs plus the track, the action
+ * and the times (seconds). */
+typedef struct disc_format2_tao_event_args {
+	write_engine_event_args engine;
+	int32_t current_track_number;		/* CurrentTrackNumber */
+	imapi_format2_tao_write_action current_action; /* CurrentAction */
+	int32_t elapsed_time;			/* ElapsedTime */
+	int32_t remaining_time;			/* RemainingTime */
+} disc_format2_tao_event_args;
+
+/* DDiscFormat2TrackAtOnceEvents::Update: when an action begins and every 0.5 s while
+ * a track is written, on the thread running AddAudioTrack / ReleaseMedia. */
+typedef void (*disc_format2_tao_update_fn)(disc_format2_tao *object,
+		const disc_format2_tao_event_args *progress, void *user);
+
+hresult_t disc_format2_tao_create(disc_format2_tao **out);
+void disc_format2_tao_addref(disc_format2_tao *t);
+void disc_format2_tao_release(disc_format2_tao *t);
+hresult_t disc_format2_tao_advise(disc_format2_tao *t, disc_format2_tao_update_fn fn,
+				  void *user);
+/* IDiscFormat2 members. */
+hresult_t disc_format2_tao_is_recorder_supported(disc_format2_tao *t,
+		disc_recorder_ex *recorder, int *value);
+hresult_t disc_format2_tao_is_current_media_supported(disc_format2_tao *t,
+		disc_recorder_ex *recorder, int *value);
+hresult_t disc_format2_tao_get_media_physically_blank(disc_format2_tao *t, int *value);
+hresult_t disc_format2_tao_get_media_heuristically_blank(disc_format2_tao *t, int *value);
+hresult_t disc_format2_tao_get_supported_media_types(disc_format2_tao *t,
+		imapi_media_physical_type **types, uint32_t *count);
+/* PrepareMedia: checks the medium (a blank or appendable CD-R/RW, else
+ * E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED or _MEDIA_IS_NOT_BLANK), sets page 05h for
+ * audio track-at-once (write type 1, track mode 0 or 1 with pre-emphasis, data block
+ * type 0: 2352 bytes, audio pause 150) and locks the tray (PREVENT ALLOW MEDIUM
+ * REMOVAL).  E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID,
+ * E_IMAPI_DF2TAO_MEDIA_IS_PREPARED. */
+hresult_t disc_format2_tao_prepare_media(disc_format2_tao *t);
+/* AddAudioTrack: the whole stream, 2352-byte CD-DA sectors (44.1 kHz, 16-bit stereo,
+ * little-endian samples as MMC-6 §4.2.3 carries them), at least 4 seconds (300
+ * sectors: Red Book's shortest track, ECMA-130 §20), written at the next writable
+ * address; the drive writes the 2-second pre-gap before it (audio pause 150) and
+ * SYNCHRONIZE CACHE closes the track.  E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED,
+ * E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED (size unknown, not whole sectors, too short),
+ * E_IMAPI_DF2TAO_TRACK_LIMIT_REACHED (99), E_IMAPI_DF2TAO_NOT_ENOUGH_SPACE,
+ * E_IMAPI_DF2TAO_WRITE_IN_PROGRESS, E_IMAPI_REQUEST_CANCELLED. */
+hresult_t disc_format2_tao_add_audio_track(disc_format2_tao *t, imapi_stream *data);
+/* CancelAddTrack: S_OK, or E_IMAPI_DF2TAO_WRITE_NOT_IN_PROGRESS. */
+hresult_t disc_format2_tao_cancel_add_track(disc_format2_tao *t);
+/* ReleaseMedia: closes the session (finalized unless DoNotFinalizeMedia) and unlocks
+ * the tray.  E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED. */
+hresult_t disc_format2_tao_release_media(disc_format2_tao *t);
+hresult_t disc_format2_tao_set_write_speed(disc_format2_tao *t,
+		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav);
+hresult_t disc_format2_tao_put_recorder(disc_format2_tao *t, disc_recorder_ex *recorder);
+hresult_t disc_format2_tao_get_recorder(disc_format2_tao *t, disc_recorder_ex **out);
+hresult_t disc_format2_tao_put_buffer_underrun_free_disabled(disc_format2_tao *t, int value);
+hresult_t disc_format2_tao_get_buffer_underrun_free_disabled(disc_format2_tao *t, int *value);
+/* DoNotFinalizeMedia (default FALSE: ReleaseMedia finalizes). */
+hresult_t disc_format2_tao_put_do_not_finalize_media(disc_format2_tao *t, int value);
+hresult_t disc_format2_tao_get_do_not_finalize_media(disc_format2_tao *t, int *value);
+hresult_t disc_format2_tao_put_client_name(disc_format2_tao *t, const char *value);
+hresult_t disc_format2_tao_get_client_name(disc_format2_tao *t, char **value);
+/* Tracks on the disc (closed ones), and its sectors: total, free (from the NWA), used. */
+hresult_t disc_format2_tao_get_number_of_existing_tracks(disc_format2_tao *t, int32_t *value);
+hresult_t disc_format2_tao_get_total_sectors_on_media(disc_format2_tao *t, int32_t *value);
+hresult_t disc_format2_tao_get_free_sectors_on_media(disc_format2_tao *t, int32_t *value);
+hresult_t disc_format2_tao_get_used_sectors_on_media(disc_format2_tao *t, int32_t *value);
+/* ExpectedTableOfContents: the table the disc will have once released, in the layout of
+ * READ TOC/PMA/ATIP format 0000b with LBA addresses (MMC-6 §6.26.2.3: a 4-byte header,
+ * one 8-byte descriptor per track and the lead-out AAh), malloc'ed (imapi_free).
+ * E_IMAPI_DF2TAO_TABLE_OF_CONTENTS_EMPTY_DISC without tracks. */
+hresult_t disc_format2_tao_get_expected_table_of_contents(disc_format2_tao *t,
+		uint8_t **toc, uint32_t *size);
+hresult_t disc_format2_tao_get_current_physical_media_type(disc_format2_tao *t,
+		imapi_media_physical_type *value);
+hresult_t disc_format2_tao_get_requested_write_speed(disc_format2_tao *t, int32_t *value);
+hresult_t disc_format2_tao_get_requested_rotation_type_is_pure_cav(disc_format2_tao *t,
+		int *value);
+hresult_t disc_format2_tao_get_current_write_speed(disc_format2_tao *t, int32_t *value);
+hresult_t disc_format2_tao_get_current_rotation_type_is_pure_cav(disc_format2_tao *t,
+		int *value);
+hresult_t disc_format2_tao_get_supported_write_speeds(disc_format2_tao *t,
+		int32_t **speeds, uint32_t *count);
+hresult_t disc_format2_tao_get_supported_write_speed_descriptors(disc_format2_tao *t,
+		imapi_write_speed_descriptor **descriptors, uint32_t *count);
 
 /* ------------------------------------------------------------------------------------
  * IDiscFormat2Erase.

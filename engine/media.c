@@ -1,6 +1,7 @@
-/* engine/media.c - the medium as the format layer sees it (media.h).  Disc and track
- * information: MMC-6 §6.22 and §6.27; READ CAPACITY: §6.23; READ FORMAT CAPACITIES:
- * §6.24; CLOSE TRACK/SESSION: §6.3; FORMAT UNIT: §6.5; SYNCHRONIZE CACHE: §6.41. */
+/* engine/media.c - the medium as the format layer sees it (media.h).  The commands are
+ * MMC-6's (clause 6, by name): READ DISC INFORMATION, READ TRACK INFORMATION, READ
+ * CAPACITY, READ FORMAT CAPACITIES (§6.24), CLOSE TRACK/SESSION (§6.3), FORMAT UNIT
+ * (§6.5), SYNCHRONIZE CACHE and GET PERFORMANCE (§6.8). */
 #include "config.h"
 
 #include <stdlib.h>

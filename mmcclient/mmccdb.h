@@ -234,6 +234,11 @@ void mcc_data_plan(int profile, struct mcc_data_plan *p);
 void mcc_p05_for_data(uint8_t *page, const struct mcc_data_plan *p, bool dao,
 		      bool next_session, bool bufe);
 
+/* Page 05h for CD-DA track-at-once (MMC-6 §7.5.4): write type 1, track mode 0 (two
+ * channels; 1 with pre-emphasis), data block type 0 (2352 bytes), audio pause 150 (the
+ * 2-second pre-gap the drive writes before each track), multi-session 11b or 00b, BUFE. */
+void mcc_p05_for_audio_tao(uint8_t *page, bool preemphasis, bool next_session, bool bufe);
+
 /* How a session ends (MMC-6 §6.3 CLOSE TRACK/SESSION functions per medium). */
 struct mcc_close_plan {
 	bool    close_track;		/* CLOSE TRACK the written track first: not on CD,

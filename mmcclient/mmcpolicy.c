@@ -61,6 +61,20 @@ void mcc_p05_for_data(uint8_t *page, const struct mcc_data_plan *p, bool dao,
 	}
 }
 
+void mcc_p05_for_audio_tao(uint8_t *page, bool preemphasis, bool next_session, bool bufe)
+{
+	mcc_p05_set_write_type(page, 1);
+	mcc_p05_set_bufe(page, bufe);
+	mcc_p05_set_test_write(page, false);
+	mcc_p05_set_ls_v(page, false);
+	mcc_p05_set_fp(page, false);
+	mcc_p05_set_multisession(page, next_session ? MCC_MS_NEXT_ALLOWED : MCC_MS_NONE);
+	mcc_p05_set_track_mode(page, preemphasis ? 1 : 0);
+	mcc_p05_set_dbt(page, 0);
+	mcc_p05_set_link_size(page, 0);
+	mcc_p05_set_audio_pause(page, 150);
+}
+
 void mcc_close_plan(int profile, bool finalize, bool dvd_compat, struct mcc_close_plan *c)
 {
 	struct mcc_data_plan p;

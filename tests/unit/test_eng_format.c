@@ -18,7 +18,7 @@
 enum {
 	LUN_CDR = 0, LUN_DVDPR = 1, LUN_DVDMR = 2, LUN_DVDPRW = 3, LUN_BDR = 4, LUN_NONE = 5,
 	LUN_CD_SMALL = 6, LUN_ROM = 7, LUN_BDRE = 8, LUN_FAULT = 9, LUN_DVDPRDL = 10,
-	LUN_CDRW = 11,
+	LUN_CDRW = 11, LUN_AUDIO = 12,
 };
 
 static struct simproc sim;
@@ -38,7 +38,7 @@ static int sim_up(void)
 		{ LUN_DVDPRW, "dvd+rw", "" }, { LUN_BDR, "bd-r", "" }, { LUN_NONE, "none", NULL },
 		{ LUN_CD_SMALL, "cd-r", ",capacity=1000" }, { LUN_ROM, "dvd-rom", NULL },
 		{ LUN_BDRE, "bd-re", "" }, { LUN_FAULT, "dvd+r", "" }, { LUN_DVDPRDL, "dvd+r-dl", "" },
-		{ LUN_CDRW, "cd-rw", "" },
+		{ LUN_CDRW, "cd-rw", "" }, { LUN_AUDIO, "cd-r", "" },
 	};
 	if (sim_state != 0)
 		return sim_state == 1;
@@ -552,6 +552,124 @@ static void test_erase(void)
 	disc_format2_erase_release(e);
 }
 
+/* n CD-DA sectors of a tone-like pattern. */
+static imapi_stream *audio_stream(int32_t n, uint8_t **keep)
+{
+	uint8_t *buf = malloc((size_t)n * 2352);
+	for (size_t i = 0; i < (size_t)n * 2352; i++)
+		buf[i] = (uint8_t)(i * 31 + i / 2352);
+	imapi_stream *s = NULL;
+	CU_ASSERT_EQUAL(imapi_stream_from_memory(buf, (size_t)n * 2352, 0, &s), S_OK);
+	*keep = buf;
+	return s;
+}
+
+static hresult_t add_track(disc_format2_tao *t, int32_t n)
+{
+	uint8_t *buf;
+	imapi_stream *s = audio_stream(n, &buf);
+	hresult_t hr = disc_format2_tao_add_audio_track(t, s);
+	imapi_stream_release(s);
+	free(buf);
+	return hr;
+}
+
+struct tao_seen {
+	int actions[16];
+	int n, last;
+	int32_t tracks[16];
+};
+
+static void on_tao(disc_format2_tao *t, const disc_format2_tao_event_args *ev, void *user)
+{
+	(void)t;
+	struct tao_seen *s = user;
+	if ((int)ev->current_action != s->last && s->n < 16) {
+		s->tracks[s->n] = ev->current_track_number;
+		s->actions[s->n++] = (int)ev->current_action;
+		s->last = (int)ev->current_action;
+	}
+}
+
+/* IDiscFormat2TrackAtOnce: two audio tracks with their 2-second pre-gaps, the expected
+ * TOC equal to what the drive reports after ReleaseMedia, and the errors IMAPI2 names. */
+static void test_tao(void)
+{
+	disc_recorder_ex *r = open_lun(LUN_AUDIO);
+	disc_format2_tao *t = NULL;
+	int32_t v;
+	int b;
+	CU_ASSERT_EQUAL(disc_format2_tao_create(NULL), E_POINTER);
+	CU_ASSERT_EQUAL_FATAL(disc_format2_tao_create(&t), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_tao_prepare_media(t), E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID);
+	CU_ASSERT_EQUAL(disc_format2_tao_put_client_name(t, "test_eng_format"), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_tao_prepare_media(t), E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED);
+	CU_ASSERT_EQUAL(disc_format2_tao_put_recorder(t, r), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_tao_get_do_not_finalize_media(t, &b), S_OK);
+	CU_ASSERT_EQUAL(b, IMAPI_VARIANT_FALSE);
+	CU_ASSERT_EQUAL(add_track(t, 300), E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED);
+	CU_ASSERT_EQUAL(disc_format2_tao_release_media(t), E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED);
+	CU_ASSERT_EQUAL(disc_format2_tao_get_number_of_existing_tracks(t, &v), S_OK);
+	CU_ASSERT_EQUAL(v, 0);
+	uint8_t *toc = NULL;
+	uint32_t len = 0;
+	CU_ASSERT_EQUAL(disc_format2_tao_get_expected_table_of_contents(t, &toc, &len),
+			E_IMAPI_DF2TAO_TABLE_OF_CONTENTS_EMPTY_DISC);
+
+	struct tao_seen seen = { .last = -1 };
+	disc_format2_tao_advise(t, on_tao, &seen);
+	CU_ASSERT_EQUAL_FATAL(disc_format2_tao_prepare_media(t), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_tao_prepare_media(t), E_IMAPI_DF2TAO_MEDIA_IS_PREPARED);
+	CU_ASSERT_EQUAL(disc_format2_tao_put_buffer_underrun_free_disabled(t, 1),
+			E_IMAPI_DF2TAO_MEDIA_IS_PREPARED);
+	CU_ASSERT_EQUAL(add_track(t, 299), E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED);	/* < 4 s */
+	CU_ASSERT_EQUAL(add_track(t, 300), S_OK);
+	CU_ASSERT_EQUAL(add_track(t, 450), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_tao_get_number_of_existing_tracks(t, &v), S_OK);
+	CU_ASSERT_EQUAL(v, 2);
+	CU_ASSERT_EQUAL(disc_format2_tao_get_expected_table_of_contents(t, &toc, &len), S_OK);
+	CU_ASSERT_EQUAL_FATAL(len, 4 + 3 * 8);
+	CU_ASSERT_EQUAL(toc[2], 1);
+	CU_ASSERT_EQUAL(toc[3], 2);
+	CU_ASSERT_EQUAL(toc[4 + 1], 0x10);		/* ADR 1, audio */
+	CU_ASSERT_EQUAL(toc[4 + 2], 1);
+	uint32_t t1 = (uint32_t)toc[8] << 24 | toc[9] << 16 | toc[10] << 8 | toc[11];
+	uint32_t t2 = (uint32_t)toc[16] << 24 | toc[17] << 16 | toc[18] << 8 | toc[19];
+	CU_ASSERT_EQUAL(t1, 0);
+	/* Track 2 begins after track 1, its run-out and its own 2-second pre-gap. */
+	CU_ASSERT(t2 >= 300 + 150);
+	CU_ASSERT_EQUAL(toc[20 + 2], 0xAA);
+	CU_ASSERT_EQUAL(disc_format2_tao_release_media(t), S_OK);
+	/* What the drive reports once the disc is finalized: READ TOC format 0, LBA. */
+	uint8_t cdb[10] = { 0x43, 0, 0, 0, 0, 0, 0, 0x03, 0x24, 0 }, real[804], sense[18];
+	uint32_t got = 0;
+	CU_ASSERT_EQUAL(disc_recorder_ex_send_command_get_data_from_device(r, cdb, 10, sense, 0,
+			real, sizeof(real), &got), S_OK);
+	CU_ASSERT_EQUAL(got, len);
+	CU_ASSERT(got == len && memcmp(real + 2, toc + 2, len - 2) == 0);
+	imapi_free(toc);
+	/* Stages: preparing, then writing and finishing per track. */
+	CU_ASSERT_EQUAL(seen.n, 5);	/* release adds FINISHING after FINISHING */
+	CU_ASSERT_EQUAL(seen.actions[0], IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING);
+	CU_ASSERT_EQUAL(seen.actions[1], IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING);
+	CU_ASSERT_EQUAL(seen.tracks[1], 1);
+	CU_ASSERT_EQUAL(seen.actions[3], IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING);
+	CU_ASSERT_EQUAL(seen.tracks[3], 2);
+	/* Finalized: no more tracks. */
+	CU_ASSERT_EQUAL(disc_format2_tao_prepare_media(t), E_IMAPI_DF2TAO_MEDIA_IS_NOT_BLANK);
+	disc_format2_tao_release(t);
+	disc_recorder_ex_release(r);
+
+	/* Not a CD. */
+	CU_ASSERT_EQUAL(disc_format2_tao_create(&t), S_OK);
+	disc_format2_tao_put_client_name(t, "test_eng_format");
+	r = open_lun(LUN_BDRE);
+	disc_format2_tao_put_recorder(t, r);
+	CU_ASSERT_EQUAL(disc_format2_tao_prepare_media(t), E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED);
+	disc_format2_tao_release(t);
+	disc_recorder_ex_release(r);
+}
+
 static int add_suite(void)
 {
 	static const struct unit_test tests[] = {
@@ -565,6 +683,7 @@ static int add_suite(void)
 		{ "cancel", test_cancel },
 		{ "verify_mismatch", test_verify_mismatch },
 		{ "erase", test_erase },
+		{ "tao", test_tao },
 	};
 	return UNIT_ADD_SUITE("eng_format", tests);
 }

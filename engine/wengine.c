@@ -31,6 +31,7 @@
 #include "imapi2_hresult.h"
 #include "mmcclient.h"
 #include "discformat2.h"
+#include "wav.h"
 #include "writeengine.h"
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_FILE = 3, EX_MISMATCH = 4 };
@@ -305,7 +306,7 @@ enum opt_id {
 	O_VERSION = 256, O_JSON, O_BPS, O_LBA, O_BLOCKS, O_STREAMING, O_START_SPS, O_END_SPS,
 	O_BUFFER, O_QUEUE_DEPTH, O_MAX_TRANSFER, O_WRITE_TYPE, O_DBT, O_TRACK_MODE,
 	O_PROGRESS, O_NO_PROGRESS, O_MULTISESSION, O_CLOSE_DISC, O_FINALIZE, O_VERIFY_LEVEL,
-	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE, O_FULL,
+	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE, O_FULL, O_AUDIO,
 };
 
 /* Every option once: which commands take it, which require it, and its help line. */
@@ -363,6 +364,8 @@ static const struct wopt {
 	  "write speed in x of the medium (CD 1x = 75 sectors/s)" },
 	{ "client", required_argument, O_CLIENT, C_BURN | C_ERASE | C_FORMAT, 0, "NAME",
 	  "the ClientName of the burn or erase (default wengine)" },
+	{ "audio", no_argument, O_AUDIO, C_BURN, 0, NULL,
+	  "the files are WAV tracks (44.1 kHz, 16-bit, stereo) burned as CD-DA" },
 	{ "full", no_argument, O_FULL, C_ERASE, 0, NULL,
 	  "blank the whole disc (FullErase), not only its table of contents" },
 	{ "force-overwrite", no_argument, O_FORCE_OVERWRITE, C_BURN, 0, NULL,
@@ -390,8 +393,9 @@ struct args {
 	const char *client;
 	bool force_overwrite;
 	bool full;
+	bool audio;
 	unsigned given;		/* bit per option index in wopts */
-	const char *pos[4];
+	const char *pos[101];	/* burn --audio: URL and up to 99 tracks */
 	int npos;
 };
 
@@ -428,9 +432,11 @@ static const struct wcmd wcmds[] = {
 	{ "write", C_WRITE, cmd_write, 2, 2,
 	  "write URL FILE --bytes-per-sector N --lba L|nwa [OPTION]...",
 	  "Write FILE with the write engine (one WriteSection)" },
-	{ "burn", C_BURN, cmd_burn, 2, 2,
-	  "burn URL IMAGE [--multisession|--close] [--verify none|quick|full] [--speed X]",
-	  "Burn a 2048-byte-sector image (an ISO) as IMAPI2's IDiscFormat2Data does" },
+	{ "burn", C_BURN, cmd_burn, 2, 100,
+	  "burn URL IMAGE [--multisession|--close] [--verify none|quick|full] [--speed X]\n"
+	  "  burn URL --audio TRACK.wav... [--multisession]",
+	  "Burn a 2048-byte-sector image (an ISO) as IMAPI2's IDiscFormat2Data does, or WAV "
+	  "files as CD-DA tracks as its IDiscFormat2TrackAtOnce does" },
 	{ "erase", C_ERASE, cmd_erase, 1, 1, "erase URL [--full]",
 	  "Erase a CD-RW or DVD-RW (BLANK), or format a DVD+RW or BD-RE anew "
 	  "(IDiscFormat2Erase)" },
@@ -560,6 +566,7 @@ static int set_option(struct args *a, const char *cmd, const struct wopt *w, con
 	case O_CLIENT: a->client = v; break;
 	case O_FORCE_OVERWRITE: a->force_overwrite = true; break;
 	case O_FULL: a->full = true; break;
+	case O_AUDIO: a->audio = true; break;
 	case O_VERIFY_LEVEL: {
 		static const char *const levels[] = { "none", "quick", "full" };
 		for (int i = 0; i < 3; i++)
@@ -1662,6 +1669,7 @@ struct burn_progress {
 	bool show, json, printed, cancelled;
 	enum mcc_family fam;
 	int last_action;
+	int32_t last_track;
 	double t_last;
 	int64_t done_last;
 	double rate;		/* bytes/s over the last interval */
@@ -1680,8 +1688,64 @@ static int drive_buffer_fill(disc_recorder_ex *r)
 	return size ? (int)(100 - (uint64_t)avail * 100 / size) : -1;
 }
 
-/* DDiscFormat2DataEvents::Update: cancels after Ctrl-C, draws the line or writes one
- * JSON event. */
+/* One progress report of any format: the line on stderr and/or one JSON event.
+ * `writing` says the engine fields are live (the drive's buffer is asked then);
+ * `track` is 0 outside track-at-once; bps the block size of the rate. */
+static void show_progress(struct burn_progress *p, int action, const char *stage, int32_t track,
+			  const write_engine_event_args *e, bool writing, int32_t elapsed,
+			  int32_t remaining, int bps)
+{
+	int64_t done = e->sector_count ? (int64_t)e->last_written_lba - e->start_lba + 1 : 0;
+	if (done < 0)
+		done = 0;
+	double t = now_s();
+	if (action != p->last_action || track != p->last_track) {
+		p->last_action = action;
+		p->last_track = track;
+		p->t_last = t;
+		p->done_last = done;
+		p->rate = 0;
+	} else if (t - p->t_last >= 0.1) {
+		p->rate = (double)(done - p->done_last) * bps / (t - p->t_last);
+		p->t_last = t;
+		p->done_last = done;
+	}
+	if (writing && e->sector_count)
+		p->drive_buffer = drive_buffer_fill(p->rec);
+	int pct = e->sector_count ? (int)(done * 100 / e->sector_count) : 0;
+	double x = speed_x(p->fam, p->rate, bps);
+	if (p->json) {
+		printf("{\"event\":\"update\",\"action\":%d,\"stage\":", action);
+		mcc_json_str(stdout, stage);
+		if (track)
+			printf(",\"track\":%" PRId32, track);
+		printf(",\"start_lba\":%" PRId32 ",\"sector_count\":%" PRId32
+		       ",\"last_written_lba\":%" PRId32 ",\"percent\":%d,\"speed_x\":%.2f"
+		       ",\"elapsed_s\":%" PRId32 ",\"remaining_s\":%" PRId32
+		       ",\"system_buffer_used\":%" PRId32 ",\"drive_buffer_percent\":%d}\n",
+		       e->start_lba, e->sector_count, e->last_written_lba, pct, x, elapsed,
+		       remaining, e->used_system_buffer, p->drive_buffer);
+		fflush(stdout);
+	}
+	if (!p->show)
+		return;
+	char what[40];
+	if (track)
+		snprintf(what, sizeof(what), "track %" PRId32 " %s", track, stage);
+	else
+		snprintf(what, sizeof(what), "%s", stage);
+	if (e->sector_count)
+		fprintf(stderr, "\r%-22s %3d%%  %5.1fx  ETA %d:%02d  drive buffer %3d%%   ", what,
+			pct, x, remaining / 60, remaining % 60,
+			p->drive_buffer < 0 ? 0 : p->drive_buffer);
+	else
+		fprintf(stderr, "\r%-22s%40s", what, "");
+	fflush(stderr);
+	p->printed = true;
+}
+
+/* DDiscFormat2DataEvents::Update: cancels after Ctrl-C (a signal handler may not call
+ * into the library), then reports. */
 static void on_burn_update(disc_format2_data *f, const disc_format2_data_event_args *ev,
 			   void *user)
 {
@@ -1690,47 +1754,9 @@ static void on_burn_update(disc_format2_data *f, const disc_format2_data_event_a
 		p->cancelled = true;
 		disc_format2_data_cancel_write(f);
 	}
-	const write_engine_event_args *e = &ev->engine;
-	int64_t done = e->sector_count ? (int64_t)e->last_written_lba - e->start_lba + 1 : 0;
-	if (done < 0)
-		done = 0;
-	double t = now_s();
-	if ((int)ev->current_action != p->last_action) {
-		p->last_action = ev->current_action;
-		p->t_last = t;
-		p->done_last = done;
-		p->rate = 0;
-	} else if (t - p->t_last >= 0.1) {
-		p->rate = (double)(done - p->done_last) * 2048 / (t - p->t_last);
-		p->t_last = t;
-		p->done_last = done;
-	}
-	if (ev->current_action == IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA && e->sector_count)
-		p->drive_buffer = drive_buffer_fill(p->rec);
-	int pct = e->sector_count ? (int)(done * 100 / e->sector_count) : 0;
-	double x = speed_x(p->fam, p->rate, 2048);
-	const char *stage = stage_names[ev->current_action];
-	if (p->json) {
-		printf("{\"event\":\"update\",\"action\":%d,\"stage\":", ev->current_action);
-		mcc_json_str(stdout, stage);
-		printf(",\"start_lba\":%" PRId32 ",\"sector_count\":%" PRId32
-		       ",\"last_written_lba\":%" PRId32 ",\"percent\":%d,\"speed_x\":%.2f"
-		       ",\"elapsed_s\":%" PRId32 ",\"remaining_s\":%" PRId32
-		       ",\"system_buffer_used\":%" PRId32 ",\"drive_buffer_percent\":%d}\n",
-		       e->start_lba, e->sector_count, e->last_written_lba, pct, x, ev->elapsed_time,
-		       ev->remaining_time, e->used_system_buffer, p->drive_buffer);
-		fflush(stdout);
-	}
-	if (!p->show)
-		return;
-	if (e->sector_count)
-		fprintf(stderr, "\r%-14s %3d%%  %5.1fx  ETA %d:%02d  drive buffer %3d%%   ", stage, pct,
-			x, ev->remaining_time / 60, ev->remaining_time % 60,
-			p->drive_buffer < 0 ? 0 : p->drive_buffer);
-	else
-		fprintf(stderr, "\r%-14s%40s", stage, "");
-	fflush(stderr);
-	p->printed = true;
+	show_progress(p, ev->current_action, stage_names[ev->current_action], 0, &ev->engine,
+		      ev->current_action == IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA,
+		      ev->elapsed_time, ev->remaining_time, 2048);
 }
 
 /* Sectors per second of "X" on the current medium (2048-byte sectors). */
@@ -1741,12 +1767,206 @@ static int32_t speed_sps(enum mcc_family fam, double x)
 	return sps < 1 ? 1 : sps > INT32_MAX ? INT32_MAX : (int32_t)sps;
 }
 
+/* ---- burn --audio (IDiscFormat2TrackAtOnce) ------------------------------------------ */
+
+static const char *const tao_stage_names[] = {
+	[IMAPI_FORMAT2_TAO_WRITE_ACTION_UNKNOWN] = "",
+	[IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING] = "preparing",
+	[IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING] = "writing",
+	[IMAPI_FORMAT2_TAO_WRITE_ACTION_FINISHING] = "finishing",
+	[IMAPI_FORMAT2_TAO_WRITE_ACTION_VERIFYING] = "verifying",
+};
+
+static void on_tao_update(disc_format2_tao *t, const disc_format2_tao_event_args *ev, void *user)
+{
+	struct burn_progress *p = user;
+	if (interrupted && !p->cancelled) {
+		p->cancelled = true;
+		disc_format2_tao_cancel_add_track(t);
+	}
+	show_progress(p, ev->current_action, tao_stage_names[ev->current_action],
+		      ev->current_track_number, &ev->engine,
+		      ev->current_action == IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING, ev->elapsed_time,
+		      ev->remaining_time, 2352);
+}
+
+/* A WAV file's samples as a stream of whole CD-DA sectors: the data chunk, then
+ * silence up to the sector boundary. */
+struct wav_stream {
+	int fd;
+	uint64_t pos, data_end, end;
+};
+
+static hresult_t wav_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
+{
+	struct wav_stream *w = ctx;
+	uint32_t n = 0;
+	if (w->pos < w->data_end) {
+		uint64_t want = w->data_end - w->pos < len ? w->data_end - w->pos : len;
+		ssize_t r;
+		do
+			r = pread(w->fd, buf, (size_t)want, (off_t)w->pos);
+		while (r < 0 && errno == EINTR);
+		if (r <= 0)
+			return E_FAIL;	/* the file shrank or failed: errno says why */
+		n = (uint32_t)r;
+	} else {
+		uint64_t left = w->end - w->pos;
+		n = left < len ? (uint32_t)left : len;
+		memset(buf, 0, n);
+	}
+	w->pos += n;
+	*got = n;
+	return S_OK;
+}
+
+static void wav_close(void *ctx)
+{
+	struct wav_stream *w = ctx;
+	close(w->fd);
+	free(w);
+}
+
+static hresult_t wav_stream_open(const char *path, const struct wav_info *wi, imapi_stream **out)
+{
+	static const imapi_stream_ops ops = { .read = wav_read, .close = wav_close };
+	struct wav_stream *w = calloc(1, sizeof(*w));
+	if (!w)
+		return E_OUTOFMEMORY;
+	w->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (w->fd < 0) {
+		free(w);
+		return E_INVALIDARG;
+	}
+	w->pos = wi->data_offset;
+	w->data_end = wi->data_offset + wi->data_bytes;
+	w->end = wi->data_offset + wav_sectors(wi) * 2352;
+	hresult_t hr = imapi_stream_from_ops(&ops, w, out);
+	if (IMAPI_FAILED(hr)) {
+		wav_close(w);
+		return hr;
+	}
+	return imapi_stream_put_size(*out, wav_sectors(wi) * 2352);
+}
+
+static int burn_audio(struct wctx *c)
+{
+	const char *cmd = c->cmd->name;
+	struct args *a = &c->a;
+	int ntracks = a->npos - 1;
+	struct wav_info wi[99];
+	char err[512];
+	if (ntracks > 99)
+		return usage_error(cmd, "%d tracks: a CD holds at most 99", ntracks);
+	uint64_t sectors = 0;
+	/* Every file is checked before the drive is touched. */
+	for (int i = 0; i < ntracks; i++) {
+		if (wav_open(a->pos[1 + i], &wi[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, PROG ": %s: %s\n", cmd, err);
+			return EX_FILE;
+		}
+		if (wav_sectors(&wi[i]) < 300) {
+			fprintf(stderr, PROG ": %s: %s: %.2f s; a CD track lasts at least 4 s\n", cmd,
+				a->pos[1 + i], (double)wi[i].data_bytes / 176400);
+			return EX_FILE;
+		}
+		sectors += wav_sectors(&wi[i]);
+	}
+	int ex = connect_recorder(c, NULL);
+	if (ex != EX_OK)
+		return ex;
+	disc_format2_tao *t = NULL;
+	hresult_t hr = disc_format2_tao_create(&t);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_tao_put_recorder(t, c->rec);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_tao_put_client_name(t, a->client ? a->client : PROG);
+	if (hr == E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID) {
+		disc_format2_tao_release(t);
+		return usage_error(cmd, "invalid --client '%s' (1 to 255 printable characters)",
+				   a->client);
+	}
+	if (IMAPI_SUCCEEDED(hr) && a->close_disc == 0)
+		hr = disc_format2_tao_put_do_not_finalize_media(t, 1);
+	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
+		hr = disc_format2_tao_set_write_speed(t, speed_sps(MCC_FAM_CD, a->speed_x), 0);
+	struct burn_progress prog = { .rec = c->rec, .json = a->json, .fam = MCC_FAM_CD,
+				      .last_action = -1, .drive_buffer = -1 };
+	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	disc_format2_tao_advise(t, on_tao_update, &prog);
+	double t0 = now_s();
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_tao_prepare_media(t);
+	int written = 0;
+	for (int i = 0; IMAPI_SUCCEEDED(hr) && i < ntracks; i++) {
+		imapi_stream *s = NULL;
+		hr = wav_stream_open(a->pos[1 + i], &wi[i], &s);
+		if (hr == E_INVALIDARG) {
+			ex = file_error(cmd, a->pos[1 + i], "open", errno);
+			hr = E_FAIL;
+			imapi_stream_release(s);
+			break;
+		}
+		if (IMAPI_SUCCEEDED(hr))
+			hr = disc_format2_tao_add_audio_track(t, s);
+		imapi_stream_release(s);
+		if (IMAPI_SUCCEEDED(hr))
+			written++;
+	}
+	/* ReleaseMedia also after a failure or a cancel: the tracks written are closed
+	 * into the session and the tray is unlocked. */
+	hresult_t rel = disc_format2_tao_release_media(t);
+	if (IMAPI_SUCCEEDED(hr) && rel != E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED)
+		hr = rel;
+	disc_format2_tao_advise(t, NULL, NULL);
+	sigaction(SIGINT, &old, NULL);
+	if (prog.printed)
+		fputc('\n', stderr);
+	int32_t existing = 0;
+	disc_format2_tao_get_number_of_existing_tracks(t, &existing);
+	disc_format2_tao_release(t);
+	if (a->json) {
+		char words[160];
+		printf("{\"event\":\"result\",\"result\":");
+		mcc_json_str(stdout, IMAPI_SUCCEEDED(hr) ? "ok" : hr_name(hr));
+		printf(",\"hresult\":\"0x%08" PRIX32 "\",\"text\":", (uint32_t)hr);
+		mcc_json_str(stdout, hr_words(hr, words, sizeof(words)));
+		printf(",\"tracks_written\":%d,\"tracks_on_disc\":%" PRId32 ",\"sectors\":%" PRIu64
+		       ",\"seconds\":%.3f}\n", written, existing, sectors, now_s() - t0);
+	}
+	if (IMAPI_FAILED(hr)) {
+		uint8_t sbuf[IMAPI_SENSE_LEN];
+		if (ex != EX_OK)
+			return ex;
+		if (written < ntracks)
+			fprintf(stderr, PROG ": %s: %d of %d tracks written\n", cmd, written, ntracks);
+		return report(cmd, hr, rec_sense(c->rec, sbuf));
+	}
+	if (!a->quiet && !a->json)
+		fprintf(stderr, PROG ": %s: %d audio track%s (%" PRIu64 ":%02" PRIu64 ") in %.1f s, "
+			"disc %s\n", cmd, written, written == 1 ? "" : "s", sectors / 75 / 60,
+			sectors / 75 % 60, now_s() - t0, a->close_disc == 0 ? "left appendable"
+									    : "finalized");
+	return EX_OK;
+}
+
 static int cmd_burn(struct wctx *c)
 {
 	const char *cmd = c->cmd->name;
 	struct args *a = &c->a;
 	imapi_stream *s = NULL;
 	disc_format2_data *f = NULL;
+	if (a->audio)
+		return burn_audio(c);
+	if (a->npos > 2)
+		return usage_error(cmd, "one IMAGE expected, got %d files (WAV tracks need --audio)",
+				   a->npos - 1);
 	int ex = connect_recorder(c, NULL);
 	if (ex != EX_OK)
 		return ex;

@@ -1,5 +1,5 @@
 /* engine/discformat2.h - libwriteengine's format layer: IMAPI2's IDiscFormat2Data,
- * IDiscFormat2TrackAtOnce and IDiscFormat2Erase in C, built on the recorder and write engine of writeengine.h.
+ * IDiscFormat2TrackAtOnce, IDiscFormat2RawCD and IDiscFormat2Erase in C, built on the recorder and write engine of writeengine.h.
  *
  * Same conventions as writeengine.h: one C function per COM member, IMAPI2's member
  * names in snake_case, hresult_t results, out-params last, opaque reference-counted
@@ -333,6 +333,113 @@ hresult_t disc_format2_tao_get_current_rotation_type_is_pure_cav(disc_format2_ta
 hresult_t disc_format2_tao_get_supported_write_speeds(disc_format2_tao *t,
 		int32_t **speeds, uint32_t *count);
 hresult_t disc_format2_tao_get_supported_write_speed_descriptors(disc_format2_tao *t,
+		imapi_write_speed_descriptor **descriptors, uint32_t *count);
+
+/* ------------------------------------------------------------------------------------
+ * IDiscFormat2RawCD: a whole session written Disc-at-Once in MMC's raw mode (page 05h
+ * write type 3), every sector with its sub-channel, from the lead-in on.
+ */
+typedef struct disc_format2_raw_cd disc_format2_raw_cd;
+
+/* IMAPI_FORMAT2_RAW_CD_DATA_SECTOR_TYPE: the page 05h data block type of the sectors
+ * (MMC-6 §7.5.4.13): 2352 bytes of main channel plus 16 bytes of P-Q sub-channel
+ * (type 1, 2368 bytes), or 96 bytes of P-W packed/cooked (type 2) or raw (type 3),
+ * 2448 bytes. */
+typedef enum {
+	IMAPI_FORMAT2_RAW_CD_SUBCODE_PQ_ONLY = 1,
+	IMAPI_FORMAT2_RAW_CD_SUBCODE_IS_COOKED = 2,
+	IMAPI_FORMAT2_RAW_CD_SUBCODE_IS_RAW = 3,
+} imapi_format2_raw_cd_data_sector_type;
+
+/* IMAPI_FORMAT2_RAW_CD_WRITE_ACTION */
+typedef enum {
+	IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_UNKNOWN = 0,
+	IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_PREPARING = 1,
+	IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING = 2,
+	IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_FINISHING = 3,
+} imapi_format2_raw_cd_write_action;
+
+/* IDiscFormat2RawCDEventArgs. */
+typedef struct disc_format2_raw_cd_event_args {
+	write_engine_event_args engine;
+	imapi_format2_raw_cd_write_action current_action;	/* CurrentAction */
+	int32_t elapsed_time;					/* ElapsedTime */
+	int32_t remaining_time;					/* RemainingTime */
+} disc_format2_raw_cd_event_args;
+
+typedef void (*disc_format2_raw_cd_update_fn)(disc_format2_raw_cd *object,
+		const disc_format2_raw_cd_event_args *progress, void *user);
+
+hresult_t disc_format2_raw_cd_create(disc_format2_raw_cd **out);
+void disc_format2_raw_cd_addref(disc_format2_raw_cd *f);
+void disc_format2_raw_cd_release(disc_format2_raw_cd *f);
+hresult_t disc_format2_raw_cd_advise(disc_format2_raw_cd *f, disc_format2_raw_cd_update_fn fn,
+				     void *user);
+/* IDiscFormat2 members. */
+hresult_t disc_format2_raw_cd_is_recorder_supported(disc_format2_raw_cd *f,
+		disc_recorder_ex *recorder, int *value);
+hresult_t disc_format2_raw_cd_is_current_media_supported(disc_format2_raw_cd *f,
+		disc_recorder_ex *recorder, int *value);
+hresult_t disc_format2_raw_cd_get_media_physically_blank(disc_format2_raw_cd *f, int *value);
+hresult_t disc_format2_raw_cd_get_media_heuristically_blank(disc_format2_raw_cd *f, int *value);
+hresult_t disc_format2_raw_cd_get_supported_media_types(disc_format2_raw_cd *f,
+		imapi_media_physical_type **types, uint32_t *count);
+/* PrepareMedia: a CD-R/RW whose last session is empty (else
+ * E_IMAPI_DF2RAW_MEDIA_IS_NOT_BLANK / _NOT_SUPPORTED), page 05h for raw writing (write
+ * type 3, the requested sector type, multi-session 00b: the session is the disc's
+ * last, [PROJECT DECISION]), the tray locked. */
+hresult_t disc_format2_raw_cd_prepare_media(disc_format2_raw_cd *f);
+/* WriteMedia: the stream's first sector is MSF 95:00:00 (LBA -22500); WriteMedia2: it
+ * is stream_lead_in_sectors before LBA -150.  Sectors before the disc's lead-in start
+ * (READ DISC INFORMATION) are skipped; a stream that starts after it is refused
+ * (E_IMAPI_DF2RAW_STREAM_LEADIN_TOO_SHORT).  The rest is written from the lead-in
+ * start, then SYNCHRONIZE CACHE (which ends the session when the stream held the
+ * lead-out).  E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED, E_IMAPI_DF2RAW_STREAM_NOT_SUPPORTED
+ * (size unknown or not whole sectors of the type), E_IMAPI_DF2RAW_NOT_ENOUGH_SPACE,
+ * E_IMAPI_DF2RAW_WRITE_IN_PROGRESS, E_IMAPI_REQUEST_CANCELLED. */
+hresult_t disc_format2_raw_cd_write_media(disc_format2_raw_cd *f, imapi_stream *data);
+hresult_t disc_format2_raw_cd_write_media2(disc_format2_raw_cd *f, imapi_stream *data,
+		int32_t stream_lead_in_sectors);
+hresult_t disc_format2_raw_cd_cancel_write(disc_format2_raw_cd *f);
+/* ReleaseMedia: closes the session if the drive has not (no lead-out in the stream)
+ * and unlocks the tray. */
+hresult_t disc_format2_raw_cd_release_media(disc_format2_raw_cd *f);
+hresult_t disc_format2_raw_cd_set_write_speed(disc_format2_raw_cd *f,
+		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav);
+hresult_t disc_format2_raw_cd_put_recorder(disc_format2_raw_cd *f, disc_recorder_ex *recorder);
+hresult_t disc_format2_raw_cd_get_recorder(disc_format2_raw_cd *f, disc_recorder_ex **out);
+hresult_t disc_format2_raw_cd_put_buffer_underrun_free_disabled(disc_format2_raw_cd *f,
+		int value);
+hresult_t disc_format2_raw_cd_get_buffer_underrun_free_disabled(disc_format2_raw_cd *f,
+		int *value);
+/* StartOfNextSession: the first LBA of the next session's program area (0 on a blank
+ * disc); LastPossibleStartOfLeadout: READ DISC INFORMATION's, as an LBA. */
+hresult_t disc_format2_raw_cd_get_start_of_next_session(disc_format2_raw_cd *f, int32_t *value);
+hresult_t disc_format2_raw_cd_get_last_possible_start_of_leadout(disc_format2_raw_cd *f,
+		int32_t *value);
+hresult_t disc_format2_raw_cd_get_current_physical_media_type(disc_format2_raw_cd *f,
+		imapi_media_physical_type *value);
+/* SupportedSectorTypes: the types the recorder reports (GET CONFIGURATION: CD
+ * Mastering's Raw bit, and the data block types of CD Track at Once). */
+hresult_t disc_format2_raw_cd_get_supported_sector_types(disc_format2_raw_cd *f,
+		imapi_format2_raw_cd_data_sector_type **types, uint32_t *count);
+/* RequestedSectorType (default IMAPI_FORMAT2_RAW_CD_SUBCODE_IS_RAW); E_INVALIDARG
+ * outside 1..3, E_IMAPI_DF2RAW_MEDIA_IS_PREPARED once prepared. */
+hresult_t disc_format2_raw_cd_put_requested_sector_type(disc_format2_raw_cd *f,
+		imapi_format2_raw_cd_data_sector_type value);
+hresult_t disc_format2_raw_cd_get_requested_sector_type(disc_format2_raw_cd *f,
+		imapi_format2_raw_cd_data_sector_type *value);
+hresult_t disc_format2_raw_cd_put_client_name(disc_format2_raw_cd *f, const char *value);
+hresult_t disc_format2_raw_cd_get_client_name(disc_format2_raw_cd *f, char **value);
+hresult_t disc_format2_raw_cd_get_requested_write_speed(disc_format2_raw_cd *f, int32_t *value);
+hresult_t disc_format2_raw_cd_get_requested_rotation_type_is_pure_cav(disc_format2_raw_cd *f,
+		int *value);
+hresult_t disc_format2_raw_cd_get_current_write_speed(disc_format2_raw_cd *f, int32_t *value);
+hresult_t disc_format2_raw_cd_get_current_rotation_type_is_pure_cav(disc_format2_raw_cd *f,
+		int *value);
+hresult_t disc_format2_raw_cd_get_supported_write_speeds(disc_format2_raw_cd *f,
+		int32_t **speeds, uint32_t *count);
+hresult_t disc_format2_raw_cd_get_supported_write_speed_descriptors(disc_format2_raw_cd *f,
 		imapi_write_speed_descriptor **descriptors, uint32_t *count);
 
 /* ------------------------------------------------------------------------------------

@@ -11,13 +11,12 @@
  * but 4 bytes per chunk is kept (1.5 MB for a full BD-R). */
 #include "config.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "discformat2.h"
+#include "format-base.h"
 #include "media.h"
 #include "recorder-private.h"
 #include "stream-private.h"
@@ -31,22 +30,12 @@ enum {
 
 struct disc_format2_data {
 	atomic_int refs;
-	pthread_mutex_t lock;		/* the properties; never held across a command */
-	disc_recorder_ex *rec;
+	struct eng_fmt b;		/* recorder, client name, speed, busy/cancel */
 	disc_format2_data_update_fn fn;
 	void *user;
-	int bufe_disabled, postgap, force_close, disable_compat, force_overwrite;
-	char *client_name;
-	int32_t speed;			/* requested sectors per second, -1 the fastest */
-	int pure_cav;
+	int postgap, force_close, disable_compat, force_overwrite;
 	imapi_burn_verification_level verify;
-	atomic_int writing;
-	atomic_int cancelled;
-	write_engine *we;		/* during WRITING_DATA, for CancelWrite */
 	disc_format2_data_result result;
-	/* during a Write */
-	double t0;
-	int32_t total_blocks;
 };
 
 static int vb(int v) { return v ? IMAPI_VARIANT_TRUE : IMAPI_VARIANT_FALSE; }
@@ -59,8 +48,7 @@ hresult_t disc_format2_data_create(disc_format2_data **out)
 	if (!f)
 		return E_OUTOFMEMORY;
 	atomic_init(&f->refs, 1);
-	pthread_mutex_init(&f->lock, NULL);
-	f->speed = -1;
+	eng_fmt_init(&f->b);
 	f->verify = IMAPI_BURN_VERIFICATION_QUICK;
 	f->result.mismatch_lba = -1;
 	*out = f;
@@ -77,9 +65,7 @@ void disc_format2_data_release(disc_format2_data *f)
 {
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
-	disc_recorder_ex_release(f->rec);
-	free(f->client_name);
-	pthread_mutex_destroy(&f->lock);
+	eng_fmt_fini(&f->b);
 	free(f);
 }
 
@@ -88,10 +74,10 @@ hresult_t disc_format2_data_advise(disc_format2_data *f, disc_format2_data_updat
 {
 	if (!f)
 		return E_POINTER;
-	pthread_mutex_lock(&f->lock);
+	pthread_mutex_lock(&f->b.lock);
 	f->fn = fn;
 	f->user = user;
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&f->b.lock);
 	return S_OK;
 }
 
@@ -102,11 +88,11 @@ static hresult_t put_flag(disc_format2_data *f, int *field, int value)
 {
 	if (!f)
 		return E_POINTER;
-	if (atomic_load(&f->writing))
+	if (atomic_load(&f->b.busy))
 		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
-	pthread_mutex_lock(&f->lock);
+	pthread_mutex_lock(&f->b.lock);
 	*field = value != 0;
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&f->b.lock);
 	return S_OK;
 }
 
@@ -128,7 +114,7 @@ static hresult_t get_flag(disc_format2_data *f, const int *field, int *value)
 		return get_flag(f, f ? &f->field : NULL, value);                        \
 	}
 
-FLAG_PROPERTY(buffer_underrun_free_disabled, bufe_disabled)
+FLAG_PROPERTY(buffer_underrun_free_disabled, b.bufe_disabled)
 FLAG_PROPERTY(postgap_already_in_image, postgap)
 FLAG_PROPERTY(force_media_to_be_closed, force_close)
 FLAG_PROPERTY(disable_consumer_dvd_compatibility_mode, disable_compat)
@@ -138,54 +124,28 @@ hresult_t disc_format2_data_put_recorder(disc_format2_data *f, disc_recorder_ex 
 {
 	if (!f)
 		return E_POINTER;
-	if (atomic_load(&f->writing))
+	if (atomic_load(&f->b.busy))
 		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
-	disc_recorder_ex_addref(recorder);
-	pthread_mutex_lock(&f->lock);
-	disc_recorder_ex *old = f->rec;
-	f->rec = recorder;
-	pthread_mutex_unlock(&f->lock);
-	disc_recorder_ex_release(old);
-	return S_OK;
+	return eng_fmt_put_recorder(&f->b, recorder);
 }
 
 hresult_t disc_format2_data_get_recorder(disc_format2_data *f, disc_recorder_ex **out)
 {
-	if (!f || !out)
-		return E_POINTER;
-	pthread_mutex_lock(&f->lock);
-	*out = f->rec;
-	disc_recorder_ex_addref(*out);
-	pthread_mutex_unlock(&f->lock);
-	return S_OK;
+	return f ? eng_fmt_get_recorder(&f->b, out) : E_POINTER;
 }
 
 hresult_t disc_format2_data_put_client_name(disc_format2_data *f, const char *value)
 {
-	if (!f || !value)
+	if (!f)
 		return E_POINTER;
-	if (!eng_media_client_name_ok(value))
-		return E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID;
-	if (atomic_load(&f->writing))
+	if (atomic_load(&f->b.busy))
 		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
-	char *copy = strdup(value);
-	if (!copy)
-		return E_OUTOFMEMORY;
-	pthread_mutex_lock(&f->lock);
-	free(f->client_name);
-	f->client_name = copy;
-	pthread_mutex_unlock(&f->lock);
-	return S_OK;
+	return eng_fmt_put_client_name(&f->b, value, E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID);
 }
 
 hresult_t disc_format2_data_get_client_name(disc_format2_data *f, char **value)
 {
-	if (!f || !value)
-		return E_POINTER;
-	pthread_mutex_lock(&f->lock);
-	*value = f->client_name ? strdup(f->client_name) : NULL;
-	pthread_mutex_unlock(&f->lock);
-	return *value || !f->client_name ? S_OK : E_OUTOFMEMORY;
+	return f ? eng_fmt_get_client_name(&f->b, value) : E_POINTER;
 }
 
 hresult_t disc_format2_data_put_burn_verification_level(disc_format2_data *f,
@@ -195,7 +155,7 @@ hresult_t disc_format2_data_put_burn_verification_level(disc_format2_data *f,
 		return E_POINTER;
 	if ((unsigned)value > IMAPI_BURN_VERIFICATION_FULL)
 		return E_INVALIDARG;
-	if (atomic_load(&f->writing))
+	if (atomic_load(&f->b.busy))
 		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
 	f->verify = value;
 	return S_OK;
@@ -215,63 +175,42 @@ hresult_t disc_format2_data_set_write_speed(disc_format2_data *f,
 {
 	if (!f)
 		return E_POINTER;
-	if (requested_sectors_per_second < -1 || requested_sectors_per_second == 0)
-		return E_INVALIDARG;
-	if (atomic_load(&f->writing))
+	if (atomic_load(&f->b.busy))
 		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
-	f->speed = requested_sectors_per_second == INT32_MAX ? -1 : requested_sectors_per_second;
-	f->pure_cav = rotation_type_is_pure_cav != 0;
-	return S_OK;
+	return eng_fmt_set_write_speed(&f->b, requested_sectors_per_second,
+				       rotation_type_is_pure_cav);
 }
 
 hresult_t disc_format2_data_get_requested_write_speed(disc_format2_data *f, int32_t *value)
 {
 	if (!f || !value)
 		return E_POINTER;
-	*value = f->speed;
+	*value = f->b.speed;
 	return S_OK;
 }
 
 hresult_t disc_format2_data_get_requested_rotation_type_is_pure_cav(disc_format2_data *f,
 		int *value)
 {
-	return get_flag(f, f ? &f->pure_cav : NULL, value);
+	return get_flag(f, f ? &f->b.pure_cav : NULL, value);
 }
 
 hresult_t disc_format2_data_get_result(disc_format2_data *f, disc_format2_data_result *out)
 {
 	if (!f || !out)
 		return E_POINTER;
-	pthread_mutex_lock(&f->lock);
+	pthread_mutex_lock(&f->b.lock);
 	*out = f->result;
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&f->b.lock);
 	return S_OK;
 }
 
 /* ---- the medium --------------------------------------------------------------------- */
 
-/* The recorder (a new reference) or NULL. */
-static disc_recorder_ex *recorder_of(disc_format2_data *f)
-{
-	disc_recorder_ex *r;
-	disc_format2_data_get_recorder(f, &r);
-	return r;
-}
-
 /* Probe through the format's recorder; E_IMAPI_RECORDER_REQUIRED without one. */
 static hresult_t probe(disc_format2_data *f, struct eng_media *m, disc_recorder_ex **rec)
 {
-	if (!f)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(f);
-	if (!r)
-		return E_IMAPI_RECORDER_REQUIRED;
-	hresult_t hr = eng_media_probe(r, m);
-	if (rec && IMAPI_SUCCEEDED(hr))
-		*rec = r;
-	else
-		disc_recorder_ex_release(r);
-	return hr;
+	return f ? eng_fmt_probe(&f->b, E_IMAPI_RECORDER_REQUIRED, m, rec) : E_POINTER;
 }
 
 /* One int32 property of the probed medium. */
@@ -284,8 +223,6 @@ static hresult_t media_value(disc_format2_data *f, int32_t *value,
 	hresult_t hr = probe(f, &m, NULL);
 	if (IMAPI_FAILED(hr))
 		return hr;
-	if (m.profile == 0)
-		return E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
 	*value = pick(&m, &hr);
 	return hr;
 }
@@ -373,38 +310,18 @@ hresult_t disc_format2_data_get_last_written_address_of_previous_session(disc_fo
 hresult_t disc_format2_data_get_current_physical_media_type(disc_format2_data *f,
 		imapi_media_physical_type *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	hresult_t hr = probe(f, &m, NULL);
-	*value = IMAPI_SUCCEEDED(hr) ? eng_media_physical_type(m.profile) : IMAPI_MEDIA_TYPE_UNKNOWN;
-	return hr;
+	return f ? eng_fmt_physical_type(&f->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
 }
 
 hresult_t disc_format2_data_get_media_physically_blank(disc_format2_data *f, int *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	hresult_t hr = probe(f, &m, NULL);
-	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
-		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
-	*value = vb(IMAPI_SUCCEEDED(hr) && m.di.status == 0);
-	return hr;
+	return f ? eng_fmt_physically_blank(&f->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
 }
 
 hresult_t disc_format2_data_get_media_heuristically_blank(disc_format2_data *f, int *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	disc_recorder_ex *r = NULL;
-	hresult_t hr = probe(f, &m, &r);
-	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
-		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
-	*value = vb(IMAPI_SUCCEEDED(hr) && eng_media_heuristically_blank(r, &m));
-	disc_recorder_ex_release(r);
-	return hr;
+	return f ? eng_fmt_heuristically_blank(&f->b, E_IMAPI_RECORDER_REQUIRED, value)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_data_get_multisession_interfaces(disc_format2_data *f,
@@ -438,14 +355,10 @@ static const imapi_media_physical_type data_media[] = {
 hresult_t disc_format2_data_get_supported_media_types(disc_format2_data *f,
 		imapi_media_physical_type **types, uint32_t *count)
 {
-	if (!f || !types || !count)
+	if (!f)
 		return E_POINTER;
-	*types = malloc(sizeof(data_media));
-	if (!*types)
-		return E_OUTOFMEMORY;
-	memcpy(*types, data_media, sizeof(data_media));
-	*count = sizeof(data_media) / sizeof(data_media[0]);
-	return S_OK;
+	return eng_fmt_media_types(data_media, sizeof(data_media) / sizeof(data_media[0]), types,
+				   count);
 }
 
 /* A recorder can write data when it reports a write feature: Incremental Streaming
@@ -483,40 +396,25 @@ hresult_t disc_format2_data_is_current_media_supported(disc_format2_data *f,
 hresult_t disc_format2_data_get_supported_write_speed_descriptors(disc_format2_data *f,
 		imapi_write_speed_descriptor **descriptors, uint32_t *count)
 {
-	if (!f || !descriptors || !count)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(f);
-	hresult_t hr = r ? eng_media_speed_descriptors(r, descriptors, count)
-			 : E_IMAPI_RECORDER_REQUIRED;
-	disc_recorder_ex_release(r);
-	return hr;
+	return f ? eng_fmt_speed_descriptors(&f->b, E_IMAPI_RECORDER_REQUIRED, descriptors, count)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_data_get_supported_write_speeds(disc_format2_data *f,
 		int32_t **speeds, uint32_t *count)
 {
-	if (!f || !speeds || !count)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(f);
-	hresult_t hr = r ? eng_media_speed_list(r, speeds, count) : E_IMAPI_RECORDER_REQUIRED;
-	disc_recorder_ex_release(r);
-	return hr;
+	return f ? eng_fmt_speeds(&f->b, E_IMAPI_RECORDER_REQUIRED, speeds, count) : E_POINTER;
 }
 
 hresult_t disc_format2_data_get_current_write_speed(disc_format2_data *f, int32_t *value)
 {
-	if (!f || !value)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(f);
-	hresult_t hr = r ? eng_media_current_speed(r, f->speed, value) : E_IMAPI_RECORDER_REQUIRED;
-	disc_recorder_ex_release(r);
-	return hr;
+	return f ? eng_fmt_current_speed(&f->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
 }
 
 hresult_t disc_format2_data_get_current_rotation_type_is_pure_cav(disc_format2_data *f,
 		int *value)
 {
-	return get_flag(f, f ? &f->pure_cav : NULL, value);
+	return get_flag(f, f ? &f->b.pure_cav : NULL, value);
 }
 
 /* ---- Write ---------------------------------------------------------------------------- */
@@ -524,20 +422,20 @@ hresult_t disc_format2_data_get_current_rotation_type_is_pure_cav(disc_format2_d
 static void emit(disc_format2_data *f, imapi_format2_data_write_action action,
 		 const write_engine_event_args *engine, int32_t done, int32_t total)
 {
-	pthread_mutex_lock(&f->lock);
+	pthread_mutex_lock(&f->b.lock);
 	disc_format2_data_update_fn fn = f->fn;
 	void *user = f->user;
-	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&f->b.lock);
 	if (!fn)
 		return;
 	disc_format2_data_event_args a;
 	memset(&a, 0, sizeof(a));
 	if (engine)
 		a.engine = *engine;
-	double el = eng_media_now() - f->t0;
+	double el = eng_media_now() - f->b.t0;
 	a.elapsed_time = (int32_t)el;
 	/* Remaining: the rate so far applied to what is left of this stage. */
-	a.remaining_time = done > 0 && total > done ? (int32_t)(el * (total - done) / done) : 0;
+	a.remaining_time = eng_fmt_remaining(el, done, total);
 	a.total_time = a.elapsed_time + a.remaining_time;
 	a.current_action = action;
 	fn(f, &a, user);
@@ -575,11 +473,6 @@ static hresult_t crc_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
 		left -= n;
 	}
 	return hr;
-}
-
-static hresult_t stage_check(disc_format2_data *f)
-{
-	return atomic_load(&f->cancelled) ? E_IMAPI_REQUEST_CANCELLED : S_OK;
 }
 
 struct p05_arg {
@@ -638,7 +531,7 @@ static hresult_t verify(disc_format2_data *f, disc_recorder_ex *r, int32_t start
 			hr = E_IMAPI_BURN_VERIFICATION_FAILED;
 		}
 		if (IMAPI_SUCCEEDED(hr))
-			hr = stage_check(f);
+			hr = eng_fmt_check(&f->b);
 		verified += n;
 		f->result.verified = verified;
 		double now = eng_media_now();
@@ -675,7 +568,7 @@ static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stre
 		return E_IMAPI_DF2DATA_INVALID_MEDIA_STATE;
 	if (blocks > m.free)
 		return E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA;
-	if (IMAPI_FAILED(hr = stage_check(f)))
+	if (IMAPI_FAILED(hr = eng_fmt_check(&f->b)))
 		return hr;
 
 	if (m.plan.needs_format && m.format_state == 1) {
@@ -691,7 +584,7 @@ static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stre
 	bool dao = m.plan.dao_write_type != 0xff && m.di.status == 0 && finalize;
 	f->result.write_type = 0xff;
 	if (m.plan.page05) {
-		struct p05_arg a = { &m.plan, dao, !finalize, !f->bufe_disabled };
+		struct p05_arg a = { &m.plan, dao, !finalize, !f->b.bufe_disabled };
 		if (IMAPI_FAILED(hr = eng_media_edit_page05(r, set_p05, &a)))
 			return hr;
 		f->result.write_type = dao ? m.plan.dao_write_type : m.plan.write_type;
@@ -699,7 +592,7 @@ static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stre
 	if (dao && IMAPI_FAILED(hr = eng_media_cmd(r, mcc_cdb_reserve_track((uint32_t)blocks),
 						   ENG_MEDIA_NONE, NULL, 0, 0, NULL)))
 		return hr;
-	if (IMAPI_FAILED(hr = stage_check(f)))
+	if (IMAPI_FAILED(hr = eng_fmt_check(&f->b)))
 		return hr;
 
 	/* Drives calibrate the laser (OPC) by themselves before the first WRITE; no
@@ -714,40 +607,14 @@ static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stre
 		cs.crc[i] = (uint32_t)crc32(0, NULL, 0);
 	const imapi_stream_ops ops = { .read = crc_read };
 	imapi_stream *wrapped = NULL;
-	write_engine *we = NULL;
 	hr = imapi_stream_from_ops(&ops, &cs, &wrapped);
-	if (IMAPI_SUCCEEDED(hr))
-		hr = write_engine_create(&we);
-	if (IMAPI_SUCCEEDED(hr))
-		hr = write_engine_put_recorder(we, r);
-	if (IMAPI_SUCCEEDED(hr))
-		hr = write_engine_put_bytes_per_sector(we, SECTOR);
-	if (IMAPI_SUCCEEDED(hr) && f->speed > 0) {
-		write_engine_put_starting_sectors_per_second(we, f->speed);
-		write_engine_put_ending_sectors_per_second(we, f->speed);
-	}
-	if (IMAPI_SUCCEEDED(hr))
-		hr = write_engine_advise(we, on_engine_update, f);
 	f->result.start_lba = m.nwa;
-	if (IMAPI_SUCCEEDED(hr)) {
-		pthread_mutex_lock(&f->lock);
-		f->we = we;
-		pthread_mutex_unlock(&f->lock);
-		if (!atomic_load(&f->cancelled))
-			hr = write_engine_write_section(we, wrapped, m.nwa, blocks);
-		else
-			hr = E_IMAPI_REQUEST_CANCELLED;
-		pthread_mutex_lock(&f->lock);
-		f->we = NULL;
-		pthread_mutex_unlock(&f->lock);
-		write_engine_stats st;
-		if (write_engine_get_stats(we, &st) == S_OK)
-			f->result.sectors = (int32_t)(st.bytes_written / SECTOR);
-	}
-	write_engine_release(we);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = eng_fmt_write(&f->b, r, wrapped, m.nwa, blocks, SECTOR, on_engine_update, f,
+				   &f->result.sectors);
 	imapi_stream_release(wrapped);
 	if (IMAPI_SUCCEEDED(hr))
-		hr = stage_check(f);
+		hr = eng_fmt_check(&f->b);
 
 	if (IMAPI_SUCCEEDED(hr)) {
 		emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION, NULL, 0, 0);
@@ -777,46 +644,33 @@ hresult_t disc_format2_data_write(disc_format2_data *f, imapi_stream *data)
 	if (imapi_stream_get_size(data, &bytes) != S_OK || bytes == 0 || bytes % SECTOR ||
 	    bytes / SECTOR > INT32_MAX)
 		return E_IMAPI_DF2DATA_STREAM_NOT_SUPPORTED;
-	int expected = 0;
-	if (!atomic_compare_exchange_strong(&f->writing, &expected, 1))
-		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
-	disc_recorder_ex *r = recorder_of(f);
-	hresult_t hr = S_OK;
+	hresult_t hr = eng_fmt_begin(&f->b, E_IMAPI_DF2DATA_WRITE_IN_PROGRESS);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	disc_recorder_ex *r = eng_fmt_recorder(&f->b);
 	if (!r)
 		hr = E_IMAPI_RECORDER_REQUIRED;
-	else if (!f->client_name)
+	else if (!f->b.client_name)
 		hr = E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID;
 	if (IMAPI_SUCCEEDED(hr)) {
-		atomic_store(&f->cancelled, 0);
-		pthread_mutex_lock(&f->lock);
+		pthread_mutex_lock(&f->b.lock);
 		memset(&f->result, 0, sizeof(f->result));
 		f->result.mismatch_lba = -1;
 		f->result.write_type = 0xff;
-		pthread_mutex_unlock(&f->lock);
-		f->t0 = eng_media_now();
-		f->total_blocks = (int32_t)(bytes / SECTOR);
+		pthread_mutex_unlock(&f->b.lock);
 		eng_rec_lock(r);
-		hr = run_write(f, r, data, f->total_blocks);
+		hr = run_write(f, r, data, (int32_t)(bytes / SECTOR));
 		eng_rec_unlock(r);
-		f->result.seconds = eng_media_now() - f->t0;
+		f->result.seconds = eng_media_now() - f->b.t0;
 		if (IMAPI_SUCCEEDED(hr))
 			emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED, NULL, 0, 0);
 	}
 	disc_recorder_ex_release(r);
-	atomic_store(&f->writing, 0);
+	eng_fmt_end(&f->b);
 	return hr;
 }
 
 hresult_t disc_format2_data_cancel_write(disc_format2_data *f)
 {
-	if (!f)
-		return E_POINTER;
-	if (!atomic_load(&f->writing))
-		return E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS;
-	atomic_store(&f->cancelled, 1);
-	pthread_mutex_lock(&f->lock);
-	if (f->we)
-		write_engine_cancel_write(f->we);
-	pthread_mutex_unlock(&f->lock);
-	return S_OK;
+	return f ? eng_fmt_cancel(&f->b, E_IMAPI_DF2DATA_WRITE_NOT_IN_PROGRESS) : E_POINTER;
 }

@@ -6,13 +6,12 @@
  * and BD-RE are formatted anew (media.c, eng_media_format). */
 #include "config.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "discformat2.h"
+#include "format-base.h"
 #include "media.h"
 #include "recorder-private.h"
 
@@ -20,13 +19,10 @@ enum { POLL_MS = 500, ERASE_LIMIT_S = 3600 };
 
 struct disc_format2_erase {
 	atomic_int refs;
-	pthread_mutex_t lock;
-	disc_recorder_ex *rec;
+	struct eng_fmt b;
 	disc_format2_erase_update_fn fn;
 	void *user;
 	int full;
-	char *client_name;
-	atomic_int erasing;
 };
 
 static int vb(int v) { return v ? IMAPI_VARIANT_TRUE : IMAPI_VARIANT_FALSE; }
@@ -39,7 +35,7 @@ hresult_t disc_format2_erase_create(disc_format2_erase **out)
 	if (!e)
 		return E_OUTOFMEMORY;
 	atomic_init(&e->refs, 1);
-	pthread_mutex_init(&e->lock, NULL);
+	eng_fmt_init(&e->b);
 	*out = e;
 	return S_OK;
 }
@@ -54,9 +50,7 @@ void disc_format2_erase_release(disc_format2_erase *e)
 {
 	if (!e || atomic_fetch_sub(&e->refs, 1) != 1)
 		return;
-	disc_recorder_ex_release(e->rec);
-	free(e->client_name);
-	pthread_mutex_destroy(&e->lock);
+	eng_fmt_fini(&e->b);
 	free(e);
 }
 
@@ -65,10 +59,10 @@ hresult_t disc_format2_erase_advise(disc_format2_erase *e, disc_format2_erase_up
 {
 	if (!e)
 		return E_POINTER;
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&e->b.lock);
 	e->fn = fn;
 	e->user = user;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&e->b.lock);
 	return S_OK;
 }
 
@@ -76,33 +70,21 @@ hresult_t disc_format2_erase_put_recorder(disc_format2_erase *e, disc_recorder_e
 {
 	if (!e)
 		return E_POINTER;
-	if (atomic_load(&e->erasing))
+	if (atomic_load(&e->b.busy))
 		return E_IMAPI_ERASE_RECORDER_IN_USE;
-	disc_recorder_ex_addref(recorder);
-	pthread_mutex_lock(&e->lock);
-	disc_recorder_ex *old = e->rec;
-	e->rec = recorder;
-	pthread_mutex_unlock(&e->lock);
-	disc_recorder_ex_release(old);
-	return S_OK;
+	return eng_fmt_put_recorder(&e->b, recorder);
 }
 
 hresult_t disc_format2_erase_get_recorder(disc_format2_erase *e, disc_recorder_ex **out)
 {
-	if (!e || !out)
-		return E_POINTER;
-	pthread_mutex_lock(&e->lock);
-	*out = e->rec;
-	disc_recorder_ex_addref(*out);
-	pthread_mutex_unlock(&e->lock);
-	return S_OK;
+	return e ? eng_fmt_get_recorder(&e->b, out) : E_POINTER;
 }
 
 hresult_t disc_format2_erase_put_full_erase(disc_format2_erase *e, int value)
 {
 	if (!e)
 		return E_POINTER;
-	if (atomic_load(&e->erasing))
+	if (atomic_load(&e->b.busy))
 		return E_IMAPI_ERASE_RECORDER_IN_USE;
 	e->full = value != 0;
 	return S_OK;
@@ -118,45 +100,13 @@ hresult_t disc_format2_erase_get_full_erase(disc_format2_erase *e, int *value)
 
 hresult_t disc_format2_erase_put_client_name(disc_format2_erase *e, const char *value)
 {
-	if (!e || !value)
-		return E_POINTER;
-	if (!eng_media_client_name_ok(value))
-		return E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID;
-	char *copy = strdup(value);
-	if (!copy)
-		return E_OUTOFMEMORY;
-	pthread_mutex_lock(&e->lock);
-	free(e->client_name);
-	e->client_name = copy;
-	pthread_mutex_unlock(&e->lock);
-	return S_OK;
+	return e ? eng_fmt_put_client_name(&e->b, value, E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_erase_get_client_name(disc_format2_erase *e, char **value)
 {
-	if (!e || !value)
-		return E_POINTER;
-	pthread_mutex_lock(&e->lock);
-	*value = e->client_name ? strdup(e->client_name) : NULL;
-	pthread_mutex_unlock(&e->lock);
-	return *value || !e->client_name ? S_OK : E_OUTOFMEMORY;
-}
-
-/* The recorder (a new reference) and a probe of its medium. */
-static hresult_t probe(disc_format2_erase *e, struct eng_media *m, disc_recorder_ex **rec)
-{
-	if (!e)
-		return E_POINTER;
-	disc_recorder_ex *r;
-	disc_format2_erase_get_recorder(e, &r);
-	if (!r)
-		return E_IMAPI_RECORDER_REQUIRED;
-	hresult_t hr = eng_media_probe(r, m);
-	if (rec && IMAPI_SUCCEEDED(hr))
-		*rec = r;
-	else
-		disc_recorder_ex_release(r);
-	return hr;
+	return e ? eng_fmt_get_client_name(&e->b, value) : E_POINTER;
 }
 
 static bool erasable(const struct eng_media *m)
@@ -167,38 +117,18 @@ static bool erasable(const struct eng_media *m)
 hresult_t disc_format2_erase_get_current_physical_media_type(disc_format2_erase *e,
 		imapi_media_physical_type *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	hresult_t hr = probe(e, &m, NULL);
-	*value = IMAPI_SUCCEEDED(hr) ? eng_media_physical_type(m.profile) : IMAPI_MEDIA_TYPE_UNKNOWN;
-	return hr;
+	return e ? eng_fmt_physical_type(&e->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
 }
 
 hresult_t disc_format2_erase_get_media_physically_blank(disc_format2_erase *e, int *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	hresult_t hr = probe(e, &m, NULL);
-	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
-		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
-	*value = vb(IMAPI_SUCCEEDED(hr) && m.di.status == 0);
-	return hr;
+	return e ? eng_fmt_physically_blank(&e->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
 }
 
 hresult_t disc_format2_erase_get_media_heuristically_blank(disc_format2_erase *e, int *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	disc_recorder_ex *r = NULL;
-	hresult_t hr = probe(e, &m, &r);
-	if (IMAPI_SUCCEEDED(hr) && m.profile == 0)
-		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
-	*value = vb(IMAPI_SUCCEEDED(hr) && eng_media_heuristically_blank(r, &m));
-	disc_recorder_ex_release(r);
-	return hr;
+	return e ? eng_fmt_heuristically_blank(&e->b, E_IMAPI_RECORDER_REQUIRED, value)
+		 : E_POINTER;
 }
 
 static const imapi_media_physical_type erase_media[] = {
@@ -209,14 +139,10 @@ static const imapi_media_physical_type erase_media[] = {
 hresult_t disc_format2_erase_get_supported_media_types(disc_format2_erase *e,
 		imapi_media_physical_type **types, uint32_t *count)
 {
-	if (!e || !types || !count)
+	if (!e)
 		return E_POINTER;
-	*types = malloc(sizeof(erase_media));
-	if (!*types)
-		return E_OUTOFMEMORY;
-	memcpy(*types, erase_media, sizeof(erase_media));
-	*count = sizeof(erase_media) / sizeof(erase_media[0]);
-	return S_OK;
+	return eng_fmt_media_types(erase_media, sizeof(erase_media) / sizeof(erase_media[0]),
+				   types, count);
 }
 
 /* A recorder with a feature that blanks or formats (MMC-6 §5.3): Formattable (0023h),
@@ -247,10 +173,10 @@ hresult_t disc_format2_erase_is_current_media_supported(disc_format2_erase *e,
 
 static void emit(disc_format2_erase *e, double t0, int32_t total)
 {
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&e->b.lock);
 	disc_format2_erase_update_fn fn = e->fn;
 	void *user = e->user;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&e->b.lock);
 	if (fn)
 		fn(e, (int32_t)(eng_media_now() - t0), total, user);
 }
@@ -317,15 +243,13 @@ hresult_t disc_format2_erase_erase_media(disc_format2_erase *e)
 {
 	if (!e)
 		return E_POINTER;
-	int expected = 0;
-	if (!atomic_compare_exchange_strong(&e->erasing, &expected, 1))
-		return E_IMAPI_ERASE_RECORDER_IN_USE;
-	disc_recorder_ex *r;
-	disc_format2_erase_get_recorder(e, &r);
-	hresult_t hr;
+	hresult_t hr = eng_fmt_begin(&e->b, E_IMAPI_ERASE_RECORDER_IN_USE);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	disc_recorder_ex *r = eng_fmt_recorder(&e->b);
 	if (!r)
 		hr = E_IMAPI_RECORDER_REQUIRED;
-	else if (!e->client_name)
+	else if (!e->b.client_name)
 		hr = E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID;
 	else {
 		eng_rec_lock(r);
@@ -333,6 +257,6 @@ hresult_t disc_format2_erase_erase_media(disc_format2_erase *e)
 		eng_rec_unlock(r);
 	}
 	disc_recorder_ex_release(r);
-	atomic_store(&e->erasing, 0);
+	eng_fmt_end(&e->b);
 	return hr;
 }

@@ -8,12 +8,11 @@
  * (finalized unless DoNotFinalizeMedia) and unlocks the tray. */
 #include "config.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "discformat2.h"
+#include "format-base.h"
 #include "media.h"
 #include "recorder-private.h"
 
@@ -27,19 +26,14 @@ enum {
 
 struct disc_format2_tao {
 	atomic_int refs;
-	pthread_mutex_t lock;
-	disc_recorder_ex *rec;
+	struct eng_fmt b;
 	disc_format2_tao_update_fn fn;
 	void *user;
-	int bufe_disabled, do_not_finalize, pure_cav;
-	int32_t speed;
-	char *client_name;
-	atomic_int prepared, writing, cancelled;
-	write_engine *we;		/* during a track, for CancelAddTrack */
+	int do_not_finalize;
 	int profile;			/* of the prepared medium */
 	int tracks_added;		/* since PrepareMedia */
 	int32_t track;			/* the track being written */
-	double t0;
+	double t_prepared;
 };
 
 static int vb(int v) { return v ? IMAPI_VARIANT_TRUE : IMAPI_VARIANT_FALSE; }
@@ -52,8 +46,7 @@ hresult_t disc_format2_tao_create(disc_format2_tao **out)
 	if (!t)
 		return E_OUTOFMEMORY;
 	atomic_init(&t->refs, 1);
-	pthread_mutex_init(&t->lock, NULL);
-	t->speed = -1;
+	eng_fmt_init(&t->b);
 	*out = t;
 	return S_OK;
 }
@@ -68,11 +61,9 @@ void disc_format2_tao_release(disc_format2_tao *t)
 {
 	if (!t || atomic_fetch_sub(&t->refs, 1) != 1)
 		return;
-	if (atomic_load(&t->prepared))
+	if (atomic_load(&t->b.prepared))
 		disc_format2_tao_release_media(t);	/* never leave the tray locked */
-	disc_recorder_ex_release(t->rec);
-	free(t->client_name);
-	pthread_mutex_destroy(&t->lock);
+	eng_fmt_fini(&t->b);
 	free(t);
 }
 
@@ -80,10 +71,10 @@ hresult_t disc_format2_tao_advise(disc_format2_tao *t, disc_format2_tao_update_f
 {
 	if (!t)
 		return E_POINTER;
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&t->b.lock);
 	t->fn = fn;
 	t->user = user;
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&t->b.lock);
 	return S_OK;
 }
 
@@ -94,41 +85,27 @@ static hresult_t changeable(disc_format2_tao *t)
 {
 	if (!t)
 		return E_POINTER;
-	if (atomic_load(&t->writing))
+	if (atomic_load(&t->b.busy))
 		return E_IMAPI_DF2TAO_WRITE_IN_PROGRESS;
-	return atomic_load(&t->prepared) ? E_IMAPI_DF2TAO_MEDIA_IS_PREPARED : S_OK;
+	return atomic_load(&t->b.prepared) ? E_IMAPI_DF2TAO_MEDIA_IS_PREPARED : S_OK;
 }
 
 hresult_t disc_format2_tao_put_recorder(disc_format2_tao *t, disc_recorder_ex *recorder)
 {
 	hresult_t hr = changeable(t);
-	if (IMAPI_FAILED(hr))
-		return hr;
-	disc_recorder_ex_addref(recorder);
-	pthread_mutex_lock(&t->lock);
-	disc_recorder_ex *old = t->rec;
-	t->rec = recorder;
-	pthread_mutex_unlock(&t->lock);
-	disc_recorder_ex_release(old);
-	return S_OK;
+	return IMAPI_SUCCEEDED(hr) ? eng_fmt_put_recorder(&t->b, recorder) : hr;
 }
 
 hresult_t disc_format2_tao_get_recorder(disc_format2_tao *t, disc_recorder_ex **out)
 {
-	if (!t || !out)
-		return E_POINTER;
-	pthread_mutex_lock(&t->lock);
-	*out = t->rec;
-	disc_recorder_ex_addref(*out);
-	pthread_mutex_unlock(&t->lock);
-	return S_OK;
+	return t ? eng_fmt_get_recorder(&t->b, out) : E_POINTER;
 }
 
 hresult_t disc_format2_tao_put_buffer_underrun_free_disabled(disc_format2_tao *t, int value)
 {
 	hresult_t hr = changeable(t);
 	if (IMAPI_SUCCEEDED(hr))
-		t->bufe_disabled = value != 0;
+		t->b.bufe_disabled = value != 0;
 	return hr;
 }
 
@@ -136,7 +113,7 @@ hresult_t disc_format2_tao_get_buffer_underrun_free_disabled(disc_format2_tao *t
 {
 	if (!t || !value)
 		return E_POINTER;
-	*value = vb(t->bufe_disabled);
+	*value = vb(t->b.bufe_disabled);
 	return S_OK;
 }
 
@@ -145,7 +122,7 @@ hresult_t disc_format2_tao_put_do_not_finalize_media(disc_format2_tao *t, int va
 {
 	if (!t)
 		return E_POINTER;
-	if (atomic_load(&t->writing))
+	if (atomic_load(&t->b.busy))
 		return E_IMAPI_DF2TAO_WRITE_IN_PROGRESS;
 	t->do_not_finalize = value != 0;
 	return S_OK;
@@ -161,28 +138,13 @@ hresult_t disc_format2_tao_get_do_not_finalize_media(disc_format2_tao *t, int *v
 
 hresult_t disc_format2_tao_put_client_name(disc_format2_tao *t, const char *value)
 {
-	if (!t || !value)
-		return E_POINTER;
-	if (!eng_media_client_name_ok(value))
-		return E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID;
-	char *copy = strdup(value);
-	if (!copy)
-		return E_OUTOFMEMORY;
-	pthread_mutex_lock(&t->lock);
-	free(t->client_name);
-	t->client_name = copy;
-	pthread_mutex_unlock(&t->lock);
-	return S_OK;
+	return t ? eng_fmt_put_client_name(&t->b, value, E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_tao_get_client_name(disc_format2_tao *t, char **value)
 {
-	if (!t || !value)
-		return E_POINTER;
-	pthread_mutex_lock(&t->lock);
-	*value = t->client_name ? strdup(t->client_name) : NULL;
-	pthread_mutex_unlock(&t->lock);
-	return *value || !t->client_name ? S_OK : E_OUTOFMEMORY;
+	return t ? eng_fmt_get_client_name(&t->b, value) : E_POINTER;
 }
 
 hresult_t disc_format2_tao_set_write_speed(disc_format2_tao *t,
@@ -190,20 +152,17 @@ hresult_t disc_format2_tao_set_write_speed(disc_format2_tao *t,
 {
 	if (!t)
 		return E_POINTER;
-	if (requested_sectors_per_second < -1 || requested_sectors_per_second == 0)
-		return E_INVALIDARG;
-	if (atomic_load(&t->writing))
+	if (atomic_load(&t->b.busy))
 		return E_IMAPI_DF2TAO_WRITE_IN_PROGRESS;
-	t->speed = requested_sectors_per_second == INT32_MAX ? -1 : requested_sectors_per_second;
-	t->pure_cav = rotation_type_is_pure_cav != 0;
-	return S_OK;
+	return eng_fmt_set_write_speed(&t->b, requested_sectors_per_second,
+				       rotation_type_is_pure_cav);
 }
 
 hresult_t disc_format2_tao_get_requested_write_speed(disc_format2_tao *t, int32_t *value)
 {
 	if (!t || !value)
 		return E_POINTER;
-	*value = t->speed;
+	*value = t->b.speed;
 	return S_OK;
 }
 
@@ -211,7 +170,7 @@ hresult_t disc_format2_tao_get_requested_rotation_type_is_pure_cav(disc_format2_
 {
 	if (!t || !value)
 		return E_POINTER;
-	*value = vb(t->pure_cav);
+	*value = vb(t->b.pure_cav);
 	return S_OK;
 }
 
@@ -222,28 +181,9 @@ hresult_t disc_format2_tao_get_current_rotation_type_is_pure_cav(disc_format2_ta
 
 /* ---- the medium --------------------------------------------------------------------- */
 
-static disc_recorder_ex *recorder_of(disc_format2_tao *t)
-{
-	disc_recorder_ex *r;
-	disc_format2_tao_get_recorder(t, &r);
-	return r;
-}
-
 static hresult_t probe(disc_format2_tao *t, struct eng_media *m, disc_recorder_ex **rec)
 {
-	if (!t)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(t);
-	if (!r)
-		return E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED;
-	hresult_t hr = eng_media_probe(r, m);
-	if (IMAPI_SUCCEEDED(hr) && m->profile == 0)
-		hr = E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
-	if (rec && IMAPI_SUCCEEDED(hr))
-		*rec = r;
-	else
-		disc_recorder_ex_release(r);
-	return hr;
+	return t ? eng_fmt_probe(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, m, rec) : E_POINTER;
 }
 
 static bool is_cd_recordable(const struct eng_media *m)
@@ -302,27 +242,20 @@ hresult_t disc_format2_tao_get_used_sectors_on_media(disc_format2_tao *t, int32_
 hresult_t disc_format2_tao_get_current_physical_media_type(disc_format2_tao *t,
 		imapi_media_physical_type *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	hresult_t hr = probe(t, &m, NULL);
-	*value = IMAPI_SUCCEEDED(hr) ? eng_media_physical_type(m.profile) : IMAPI_MEDIA_TYPE_UNKNOWN;
-	return hr;
+	return t ? eng_fmt_physical_type(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_tao_get_media_physically_blank(disc_format2_tao *t, int *value)
 {
-	if (!value)
-		return E_POINTER;
-	struct eng_media m;
-	hresult_t hr = probe(t, &m, NULL);
-	*value = vb(IMAPI_SUCCEEDED(hr) && m.di.status == 0);
-	return hr;
+	return t ? eng_fmt_physically_blank(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_tao_get_media_heuristically_blank(disc_format2_tao *t, int *value)
 {
-	return disc_format2_tao_get_media_physically_blank(t, value);
+	return t ? eng_fmt_heuristically_blank(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
+		 : E_POINTER;
 }
 
 static const imapi_media_physical_type tao_media[] = { IMAPI_MEDIA_TYPE_CDR,
@@ -331,14 +264,7 @@ static const imapi_media_physical_type tao_media[] = { IMAPI_MEDIA_TYPE_CDR,
 hresult_t disc_format2_tao_get_supported_media_types(disc_format2_tao *t,
 		imapi_media_physical_type **types, uint32_t *count)
 {
-	if (!t || !types || !count)
-		return E_POINTER;
-	*types = malloc(sizeof(tao_media));
-	if (!*types)
-		return E_OUTOFMEMORY;
-	memcpy(*types, tao_media, sizeof(tao_media));
-	*count = sizeof(tao_media) / sizeof(tao_media[0]);
-	return S_OK;
+	return t ? eng_fmt_media_types(tao_media, 2, types, count) : E_POINTER;
 }
 
 /* CD Track at Once (002Dh, MMC-6 §5.3). */
@@ -368,35 +294,22 @@ hresult_t disc_format2_tao_is_current_media_supported(disc_format2_tao *t,
 hresult_t disc_format2_tao_get_supported_write_speeds(disc_format2_tao *t, int32_t **speeds,
 		uint32_t *count)
 {
-	if (!t || !speeds || !count)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(t);
-	hresult_t hr = r ? eng_media_speed_list(r, speeds, count) : E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED;
-	disc_recorder_ex_release(r);
-	return hr;
+	return t ? eng_fmt_speeds(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, speeds, count)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_tao_get_supported_write_speed_descriptors(disc_format2_tao *t,
 		imapi_write_speed_descriptor **descriptors, uint32_t *count)
 {
-	if (!t || !descriptors || !count)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(t);
-	hresult_t hr = r ? eng_media_speed_descriptors(r, descriptors, count)
-			 : E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED;
-	disc_recorder_ex_release(r);
-	return hr;
+	return t ? eng_fmt_speed_descriptors(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED,
+					     descriptors, count)
+		 : E_POINTER;
 }
 
 hresult_t disc_format2_tao_get_current_write_speed(disc_format2_tao *t, int32_t *value)
 {
-	if (!t || !value)
-		return E_POINTER;
-	disc_recorder_ex *r = recorder_of(t);
-	hresult_t hr = r ? eng_media_current_speed(r, t->speed, value)
-			 : E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED;
-	disc_recorder_ex_release(r);
-	return hr;
+	return t ? eng_fmt_current_speed(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
+		 : E_POINTER;
 }
 
 /* READ TOC format 0000b's layout, LBA addresses (MMC-6 READ TOC/PMA/ATIP): every closed
@@ -466,10 +379,10 @@ hresult_t disc_format2_tao_get_expected_table_of_contents(disc_format2_tao *t,
 static void emit(disc_format2_tao *t, imapi_format2_tao_write_action action,
 		 const write_engine_event_args *engine)
 {
-	pthread_mutex_lock(&t->lock);
+	pthread_mutex_lock(&t->b.lock);
 	disc_format2_tao_update_fn fn = t->fn;
 	void *user = t->user;
-	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_unlock(&t->b.lock);
 	if (!fn)
 		return;
 	disc_format2_tao_event_args a;
@@ -478,11 +391,12 @@ static void emit(disc_format2_tao *t, imapi_format2_tao_write_action action,
 		a.engine = *engine;
 	a.current_track_number = t->track;
 	a.current_action = action;
-	double el = eng_media_now() - t->t0;
+	double el = eng_media_now() - t->t_prepared;
 	a.elapsed_time = (int32_t)el;
-	int64_t done = engine ? (int64_t)engine->last_written_lba - engine->start_lba + 1 : 0;
-	if (engine && done > 0 && engine->sector_count > done)
-		a.remaining_time = (int32_t)(el * (double)(engine->sector_count - done) / (double)done);
+	if (engine)
+		a.remaining_time = eng_fmt_remaining(eng_media_now() - t->b.t0,
+				(int64_t)engine->last_written_lba - engine->start_lba + 1,
+				engine->sector_count);
 	fn(t, &a, user);
 }
 
@@ -506,23 +420,23 @@ hresult_t disc_format2_tao_prepare_media(disc_format2_tao *t)
 {
 	if (!t)
 		return E_POINTER;
-	if (atomic_load(&t->prepared))
+	if (atomic_load(&t->b.prepared))
 		return E_IMAPI_DF2TAO_MEDIA_IS_PREPARED;
-	if (!t->client_name)
+	if (!t->b.client_name)
 		return E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID;
 	struct eng_media m;
 	disc_recorder_ex *r = NULL;
 	hresult_t hr = probe(t, &m, &r);
 	if (IMAPI_FAILED(hr))
 		return hr;
-	t->t0 = eng_media_now();
+	t->t_prepared = eng_media_now();
 	t->track = 0;
 	emit(t, IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING, NULL);
 	if (!is_cd_recordable(&m))
 		hr = E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED;
 	else if (m.di.status == 2 || m.nwa < 0)
 		hr = E_IMAPI_DF2TAO_MEDIA_IS_NOT_BLANK;
-	struct audio_p05 a = { !!t->do_not_finalize, !t->bufe_disabled };
+	struct audio_p05 a = { !!t->do_not_finalize, !t->b.bufe_disabled };
 	if (IMAPI_SUCCEEDED(hr))
 		hr = eng_media_edit_page05(r, set_audio_p05, &a);
 	if (IMAPI_SUCCEEDED(hr))
@@ -530,7 +444,7 @@ hresult_t disc_format2_tao_prepare_media(disc_format2_tao *t)
 	if (IMAPI_SUCCEEDED(hr)) {
 		t->profile = m.profile;
 		t->tracks_added = 0;
-		atomic_store(&t->prepared, 1);
+		atomic_store(&t->b.prepared, 1);
 	}
 	disc_recorder_ex_release(r);
 	return hr;
@@ -550,31 +464,8 @@ static hresult_t write_track(disc_format2_tao *t, disc_recorder_ex *r, imapi_str
 	if (blocks > m.free)
 		return E_IMAPI_DF2TAO_NOT_ENOUGH_SPACE;
 	t->track = m.last.number;
-	write_engine *we = NULL;
-	hr = write_engine_create(&we);
-	if (IMAPI_SUCCEEDED(hr))
-		hr = write_engine_put_recorder(we, r);
-	if (IMAPI_SUCCEEDED(hr))
-		hr = write_engine_put_bytes_per_sector(we, CDDA);
-	if (IMAPI_SUCCEEDED(hr) && t->speed > 0) {
-		/* Sectors per second of 2048 bytes, the unit of IMAPI2's speeds; a CD
-		 * moves 75 sectors a second at 1x whatever their size. */
-		write_engine_put_starting_sectors_per_second(we, t->speed);
-		write_engine_put_ending_sectors_per_second(we, t->speed);
-	}
-	if (IMAPI_SUCCEEDED(hr))
-		hr = write_engine_advise(we, on_engine_update, t);
-	if (IMAPI_SUCCEEDED(hr)) {
-		pthread_mutex_lock(&t->lock);
-		t->we = we;
-		pthread_mutex_unlock(&t->lock);
-		hr = atomic_load(&t->cancelled) ? E_IMAPI_REQUEST_CANCELLED
-						: write_engine_write_section(we, data, m.nwa, blocks);
-		pthread_mutex_lock(&t->lock);
-		t->we = NULL;
-		pthread_mutex_unlock(&t->lock);
-	}
-	write_engine_release(we);
+	int32_t written;
+	hr = eng_fmt_write(&t->b, r, data, m.nwa, blocks, CDDA, on_engine_update, t, &written);
 	if (IMAPI_SUCCEEDED(hr)) {
 		/* SYNCHRONIZE CACHE ends a TAO track (the close plan of a CD has no CLOSE
 		 * TRACK, mcc_close_plan). */
@@ -591,51 +482,41 @@ hresult_t disc_format2_tao_add_audio_track(disc_format2_tao *t, imapi_stream *da
 {
 	if (!t || !data)
 		return E_POINTER;
-	if (!atomic_load(&t->prepared))
+	if (!atomic_load(&t->b.prepared))
 		return E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED;
 	uint64_t bytes = 0;
 	if (imapi_stream_get_size(data, &bytes) != S_OK || bytes % CDDA ||
 	    bytes / CDDA < MIN_TRACK || bytes / CDDA > INT32_MAX)
 		return E_IMAPI_DF2TAO_STREAM_NOT_SUPPORTED;
-	int expected = 0;
-	if (!atomic_compare_exchange_strong(&t->writing, &expected, 1))
-		return E_IMAPI_DF2TAO_WRITE_IN_PROGRESS;
-	atomic_store(&t->cancelled, 0);
-	disc_recorder_ex *r = recorder_of(t);
-	hresult_t hr = E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED;
+	hresult_t hr = eng_fmt_begin(&t->b, E_IMAPI_DF2TAO_WRITE_IN_PROGRESS);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	disc_recorder_ex *r = eng_fmt_recorder(&t->b);
+	hr = E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED;
 	if (r) {
 		eng_rec_lock(r);
 		hr = write_track(t, r, data, (int32_t)(bytes / CDDA));
 		eng_rec_unlock(r);
 	}
 	disc_recorder_ex_release(r);
-	atomic_store(&t->writing, 0);
+	eng_fmt_end(&t->b);
 	return hr;
 }
 
 hresult_t disc_format2_tao_cancel_add_track(disc_format2_tao *t)
 {
-	if (!t)
-		return E_POINTER;
-	if (!atomic_load(&t->writing))
-		return E_IMAPI_DF2TAO_WRITE_NOT_IN_PROGRESS;
-	atomic_store(&t->cancelled, 1);
-	pthread_mutex_lock(&t->lock);
-	if (t->we)
-		write_engine_cancel_write(t->we);
-	pthread_mutex_unlock(&t->lock);
-	return S_OK;
+	return t ? eng_fmt_cancel(&t->b, E_IMAPI_DF2TAO_WRITE_NOT_IN_PROGRESS) : E_POINTER;
 }
 
 hresult_t disc_format2_tao_release_media(disc_format2_tao *t)
 {
 	if (!t)
 		return E_POINTER;
-	if (atomic_load(&t->writing))
+	if (atomic_load(&t->b.busy))
 		return E_IMAPI_DF2TAO_WRITE_IN_PROGRESS;
-	if (!atomic_load(&t->prepared))
+	if (!atomic_load(&t->b.prepared))
 		return E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED;
-	disc_recorder_ex *r = recorder_of(t);
+	disc_recorder_ex *r = eng_fmt_recorder(&t->b);
 	hresult_t hr = S_OK;
 	if (r) {
 		t->track = 0;
@@ -653,6 +534,6 @@ hresult_t disc_format2_tao_release_media(disc_format2_tao *t)
 		eng_rec_unlock(r);
 	}
 	disc_recorder_ex_release(r);
-	atomic_store(&t->prepared, 0);
+	atomic_store(&t->b.prepared, 0);
 	return hr;
 }

@@ -801,22 +801,6 @@ struct disc_info {
 	int32_t leadin, leadout;	/* as LBAs */
 };
 
-/* CD addresses in READ DISC INFORMATION are "00 M S F" (MMC-6 §6.21.3); M >= 90 is
- * the lead-in area before LBA 0. */
-static int32_t msf_to_lba(uint8_t m, uint8_t s, uint8_t f)
-{
-	int32_t v = ((int32_t)m * 60 + s) * 75 + f;
-	return m >= 90 ? v - 450150 : v - 150;
-}
-
-static bool rdi_addr(uint32_t v, bool cd, int32_t *lba)
-{
-	if (v == 0xffffffffu)
-		return false;
-	*lba = cd ? msf_to_lba((uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v) : (int32_t)v;
-	return true;
-}
-
 static hresult_t read_disc_info(disc_recorder_ex *r, enum mcc_family fam, struct disc_info *di)
 {
 	uint8_t *d = NULL;
@@ -829,8 +813,8 @@ static hresult_t read_disc_info(disc_recorder_ex *r, enum mcc_family fam, struct
 	imapi_free(d);
 	if (!ok)
 		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
-	di->leadin_valid = rdi_addr(di->f.leadin, fam == MCC_FAM_CD, &di->leadin);
-	di->leadout_valid = rdi_addr(di->f.last_leadout, fam == MCC_FAM_CD, &di->leadout);
+	di->leadin_valid = mcc_disc_info_lba(di->f.leadin, fam == MCC_FAM_CD, &di->leadin);
+	di->leadout_valid = mcc_disc_info_lba(di->f.last_leadout, fam == MCC_FAM_CD, &di->leadout);
 	return S_OK;
 }
 

@@ -405,6 +405,20 @@ void mcc_p05_set_dbt(uint8_t *page, uint8_t dbt)
 
 /* ---- disc and track information -------------------------------------------------------- */
 
+bool mcc_disc_info_lba(uint32_t field, bool cd, int32_t *lba)
+{
+	if (field == 0xffffffffu)
+		return false;
+	if (!cd) {
+		*lba = (int32_t)field;
+		return true;
+	}
+	uint8_t m = (uint8_t)(field >> 16), sec = (uint8_t)(field >> 8), f = (uint8_t)field;
+	int32_t v = ((int32_t)m * 60 + sec) * 75 + f;
+	*lba = m >= 90 ? v - 450150 : v - 150;
+	return true;
+}
+
 bool mcc_disc_info(const uint8_t *p, int len, struct mcc_disc_info *d)
 {
 	memset(d, 0, sizeof(*d));

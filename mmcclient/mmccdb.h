@@ -267,6 +267,10 @@ struct mcc_disc_info {
 	uint32_t leadin;		/* last session lead-in start (CD: 00 M S F) */
 	uint32_t last_leadout;		/* last possible lead-out start */
 };
+/* An address field of READ DISC INFORMATION (lead-in start, last possible lead-out
+ * start) as an LBA: CD gives "00 M S F" (MMC-6 §6.21.3; M >= 90 is the lead-in area
+ * before LBA 0), other media an LBA.  False when the field is FFFFFFFFh (not known). */
+bool mcc_disc_info_lba(uint32_t field, bool cd, int32_t *lba);
 /* Decodes the standard disc information (at least 24 bytes); false when shorter. */
 bool mcc_disc_info(const uint8_t *p, int len, struct mcc_disc_info *d);
 

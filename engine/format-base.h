@@ -1,0 +1,80 @@
+/* engine/format-base.h - what every IMAPI2 format object of the library has in common
+ * (prefix eng_fmt_): the recorder, the client name, the requested speed, the
+ * write/prepare state, and the one WriteSection a burn runs through a write engine.
+ * format-data.c, format-tao.c, format-raw.c and format-erase.c each embed a struct
+ * eng_fmt and keep only what is their own.  Not installed. */
+#ifndef ENG_FORMAT_BASE_H
+#define ENG_FORMAT_BASE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "discformat2.h"
+
+struct eng_fmt {
+	pthread_mutex_t lock;		/* the fields below; never held across a command */
+	disc_recorder_ex *rec;
+	char *client_name;
+	int32_t speed;			/* requested sectors per second, -1 the fastest */
+	int pure_cav, bufe_disabled;
+	atomic_int prepared, busy, cancelled;
+	write_engine *we;		/* during a WriteSection, for cancelling */
+	double t0;			/* when the running operation began */
+};
+
+void eng_fmt_init(struct eng_fmt *b);
+void eng_fmt_fini(struct eng_fmt *b);
+
+hresult_t eng_fmt_put_recorder(struct eng_fmt *b, disc_recorder_ex *recorder);
+hresult_t eng_fmt_get_recorder(struct eng_fmt *b, disc_recorder_ex **out);
+/* A new reference to the recorder, or NULL. */
+disc_recorder_ex *eng_fmt_recorder(struct eng_fmt *b);
+/* ClientName: `invalid` is the format's own HRESULT for a bad name. */
+hresult_t eng_fmt_put_client_name(struct eng_fmt *b, const char *value, hresult_t invalid);
+hresult_t eng_fmt_get_client_name(struct eng_fmt *b, char **value);
+/* SetWriteSpeed: -1 or INT32_MAX the fastest, else >= 1 (E_INVALIDARG). */
+hresult_t eng_fmt_set_write_speed(struct eng_fmt *b, int32_t sps, int pure_cav);
+/* The speed getters over the recorder (no_recorder: the format's HRESULT without one). */
+hresult_t eng_fmt_speeds(struct eng_fmt *b, hresult_t no_recorder, int32_t **speeds,
+			 uint32_t *count);
+hresult_t eng_fmt_speed_descriptors(struct eng_fmt *b, hresult_t no_recorder,
+				    imapi_write_speed_descriptor **d, uint32_t *count);
+hresult_t eng_fmt_current_speed(struct eng_fmt *b, hresult_t no_recorder, int32_t *value);
+
+/* A probe of the medium through the format's recorder: `no_recorder` without one,
+ * E_IMAPI_RECORDER_MEDIA_NO_MEDIA when the drive is empty; *rec (when not NULL) gets a
+ * reference to the recorder on success. */
+struct eng_media;
+hresult_t eng_fmt_probe(struct eng_fmt *b, hresult_t no_recorder, struct eng_media *m,
+			disc_recorder_ex **rec);
+/* The IDiscFormat2 media members every format has. */
+hresult_t eng_fmt_physical_type(struct eng_fmt *b, hresult_t no_recorder,
+				imapi_media_physical_type *value);
+hresult_t eng_fmt_physically_blank(struct eng_fmt *b, hresult_t no_recorder, int *value);
+hresult_t eng_fmt_heuristically_blank(struct eng_fmt *b, hresult_t no_recorder, int *value);
+/* A copy of a constant list of media types (SupportedMediaTypes). */
+hresult_t eng_fmt_media_types(const imapi_media_physical_type *list, uint32_t n,
+			      imapi_media_physical_type **types, uint32_t *count);
+
+/* Marks the object busy (one burn at a time): S_OK, or `in_progress`.  The cancel flag
+ * is cleared and t0 set. */
+hresult_t eng_fmt_begin(struct eng_fmt *b, hresult_t in_progress);
+void eng_fmt_end(struct eng_fmt *b);
+/* Cancel: S_OK (the running WriteSection is cancelled, later steps see the flag), or
+ * `not_running`. */
+hresult_t eng_fmt_cancel(struct eng_fmt *b, hresult_t not_running);
+/* E_IMAPI_REQUEST_CANCELLED once a cancel came, else S_OK. */
+hresult_t eng_fmt_check(struct eng_fmt *b);
+
+/* One WriteSection of `blocks` blocks of `bps` bytes from lba through a new write
+ * engine on r, with the requested speed and the Update handler fn(user); *written gets
+ * the blocks the drive acknowledged. */
+hresult_t eng_fmt_write(struct eng_fmt *b, disc_recorder_ex *r, imapi_stream *data,
+			int32_t lba, int32_t blocks, int32_t bps, write_engine_update_fn fn,
+			void *user, int32_t *written);
+
+/* Remaining seconds of a stage from what is done of it so far at elapsed seconds. */
+int32_t eng_fmt_remaining(double elapsed, int64_t done, int64_t total);
+
+#endif

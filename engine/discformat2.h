@@ -1,5 +1,6 @@
 /* engine/discformat2.h - libwriteengine's format layer: IMAPI2's IDiscFormat2Data,
- * IDiscFormat2TrackAtOnce, IDiscFormat2RawCD and IDiscFormat2Erase in C, built on the recorder and write engine of writeengine.h.
+ * IDiscFormat2TrackAtOnce, IDiscFormat2RawCD and IDiscFormat2Erase in C, built on the
+ * recorder and write engine of writeengine.h.
  *
  * Same conventions as writeengine.h: one C function per COM member, IMAPI2's member
  * names in snake_case, hresult_t results, out-params last, opaque reference-counted

@@ -18,7 +18,7 @@
 enum {
 	LUN_CDR = 0, LUN_DVDPR = 1, LUN_DVDMR = 2, LUN_DVDPRW = 3, LUN_BDR = 4, LUN_NONE = 5,
 	LUN_CD_SMALL = 6, LUN_ROM = 7, LUN_BDRE = 8, LUN_FAULT = 9, LUN_DVDPRDL = 10,
-	LUN_CDRW = 11, LUN_AUDIO = 12,
+	LUN_CDRW = 11, LUN_AUDIO = 12, LUN_RAW = 13,
 };
 
 static struct simproc sim;
@@ -38,7 +38,7 @@ static int sim_up(void)
 		{ LUN_DVDPRW, "dvd+rw", "" }, { LUN_BDR, "bd-r", "" }, { LUN_NONE, "none", NULL },
 		{ LUN_CD_SMALL, "cd-r", ",capacity=1000" }, { LUN_ROM, "dvd-rom", NULL },
 		{ LUN_BDRE, "bd-re", "" }, { LUN_FAULT, "dvd+r", "" }, { LUN_DVDPRDL, "dvd+r-dl", "" },
-		{ LUN_CDRW, "cd-rw", "" }, { LUN_AUDIO, "cd-r", "" },
+		{ LUN_CDRW, "cd-rw", "" }, { LUN_AUDIO, "cd-r", "" }, { LUN_RAW, "cd-r", "" },
 	};
 	if (sim_state != 0)
 		return sim_state == 1;
@@ -670,6 +670,85 @@ static void test_tao(void)
 	disc_recorder_ex_release(r);
 }
 
+/* A raw stream of zero sectors: main channel and sub-channel all zero (no usable Q,
+ * so the drive makes one track of the program area written). */
+static hresult_t zero_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
+{
+	(void)ctx;
+	memset(buf, 0, len);
+	*got = len;
+	return S_OK;
+}
+
+static imapi_stream *zero_stream(uint64_t sectors, uint32_t bps)
+{
+	const imapi_stream_ops ops = { .read = zero_read };
+	imapi_stream *s = NULL;
+	CU_ASSERT_EQUAL(imapi_stream_from_ops(&ops, NULL, &s), S_OK);
+	CU_ASSERT_EQUAL(imapi_stream_put_size(s, sectors * bps), S_OK);
+	return s;
+}
+
+/* IDiscFormat2RawCD: page 05h raw writing from the disc's lead-in start, a stream
+ * that starts too late refused, the session closed by ReleaseMedia. */
+static void test_raw(void)
+{
+	disc_recorder_ex *r = open_lun(LUN_RAW);
+	disc_format2_raw_cd *f = NULL;
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_create(NULL), E_POINTER);
+	CU_ASSERT_EQUAL_FATAL(disc_format2_raw_cd_create(&f), S_OK);
+	imapi_format2_raw_cd_data_sector_type t;
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_get_requested_sector_type(f, &t), S_OK);
+	CU_ASSERT_EQUAL(t, IMAPI_FORMAT2_RAW_CD_SUBCODE_IS_RAW);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_put_requested_sector_type(f, 4), E_INVALIDARG);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_prepare_media(f), E_IMAPI_DF2RAW_CLIENT_NAME_IS_NOT_VALID);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_put_client_name(f, "test_eng_format"), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_prepare_media(f), E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_put_recorder(f, r), S_OK);
+	imapi_format2_raw_cd_data_sector_type *types = NULL;
+	uint32_t n = 0;
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_get_supported_sector_types(f, &types, &n), S_OK);
+	CU_ASSERT_EQUAL(n, 3);		/* simdrive: Raw, data block types 1-3 */
+	imapi_free(types);
+	int32_t v = -1;
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_get_start_of_next_session(f, &v), S_OK);
+	CU_ASSERT_EQUAL(v, 0);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_get_last_possible_start_of_leadout(f, &v), S_OK);
+	CU_ASSERT(v > 300000);
+	imapi_stream *s = zero_stream(22500 + 300, 2448);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_write_media(f, s), E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED);
+	CU_ASSERT_EQUAL_FATAL(disc_format2_raw_cd_prepare_media(f), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_put_requested_sector_type(f, 1),
+			E_IMAPI_DF2RAW_MEDIA_IS_PREPARED);
+	/* 100 lead-in sectors: the disc's lead-in starts much earlier. */
+	imapi_stream *late = zero_stream(250 + 300, 2448);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_write_media2(f, late, 100),
+			E_IMAPI_DF2RAW_STREAM_LEADIN_TOO_SHORT);
+	imapi_stream_release(late);
+	imapi_stream *odd = zero_stream(10, 2352);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_write_media(f, odd), E_IMAPI_DF2RAW_STREAM_NOT_SUPPORTED);
+	imapi_stream_release(odd);
+	/* From MSF 95:00:00: the lead-in, the 2-second pre-gap and 300 program sectors. */
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_write_media(f, s), S_OK);
+	imapi_stream_release(s);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_release_media(f), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_release_media(f), E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED);
+	/* The drive made one closed track of the 300 sectors and finalized the disc. */
+	uint8_t *d = NULL;
+	uint32_t len = 0;
+	CU_ASSERT_EQUAL(disc_recorder_ex_get_disc_information(r, &d, &len), S_OK);
+	CU_ASSERT(len > 2 && (d[2] & 0x03) == 2);
+	imapi_free(d);
+	CU_ASSERT_EQUAL(disc_recorder_ex_get_track_information(r, 1, IMAPI_READ_TRACK_ADDRESS_TYPE_TRACK,
+							       &d, &len), S_OK);
+	CU_ASSERT(len >= 28 && d[8] == 0 && d[9] == 0 && d[10] == 0 && d[11] == 0);	/* start 0 */
+	CU_ASSERT(len >= 28 && (d[24] << 24 | d[25] << 16 | d[26] << 8 | d[27]) == 300);
+	imapi_free(d);
+	CU_ASSERT_EQUAL(disc_format2_raw_cd_prepare_media(f), E_IMAPI_DF2RAW_MEDIA_IS_NOT_BLANK);
+	disc_format2_raw_cd_release(f);
+	disc_recorder_ex_release(r);
+}
+
 static int add_suite(void)
 {
 	static const struct unit_test tests[] = {
@@ -684,6 +763,7 @@ static int add_suite(void)
 		{ "verify_mismatch", test_verify_mismatch },
 		{ "erase", test_erase },
 		{ "tao", test_tao },
+		{ "raw", test_raw },
 	};
 	return UNIT_ADD_SUITE("eng_format", tests);
 }

@@ -191,10 +191,12 @@ int32_t eng_media_state(const struct eng_media *m)
 		s |= IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED;
 		break;
 	}
-	/* An open session that holds data (a burn that was never closed): IMAPI2 cannot
-	 * add to it, and neither does this layer. */
-	if (m->di.last_state == 1 && m->have_last && m->last.start > 0 &&
-	    m->nwa > (int32_t)m->last.start)
+	/* An open session that holds data (a burn that was never closed, a cancelled
+	 * one): IMAPI2 cannot add to it, and neither does this layer.  Data is in the
+	 * last track (its NWA past its start; the first track of a disc starts at LBA 0
+	 * too) or in an earlier track of the session. */
+	if (m->di.last_state == 1 && m->have_last &&
+	    (m->nwa > (int32_t)m->last.start || m->di.first_in_last < m->di.last_in_last))
 		s |= IMAPI_FORMAT2_DATA_MEDIA_STATE_NON_EMPTY_SESSION;
 	if (m->have_last && m->last.damage && !m->last.nwa_v && m->di.status != 2)
 		s |= IMAPI_FORMAT2_DATA_MEDIA_STATE_DAMAGED;

@@ -24,7 +24,8 @@
 #  23      JSON events: stages 0,2,3,4,5,7,6 in order (0,1,2,... on an unformatted
 #          DVD+RW/BD-RE), percent never decreasing within a stage
 #  24      Ctrl-C in real time: exit 1 with E_IMAPI_REQUEST_CANCELLED, the drive still
-#          answers, the image holds exactly the acknowledged prefix, track left open
+#          answers, the image holds exactly the acknowledged prefix, track left open;
+#          a further burn is refused (the open session is not empty)
 #  25      the --progress line
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
@@ -343,7 +344,7 @@ grep -q '"stage":"validating media"' "$WORK/cd-r.out" &&
 	grep -q '"stage":"completed"' "$WORK/cd-r.out" || fail "stage names missing"
 
 # ---- 24: cancel --------------------------------------------------------------------
-check "Ctrl-C in real time: E_IMAPI_REQUEST_CANCELLED, exit 1, the drive answers, the image holds the acknowledged prefix"
+check "Ctrl-C in real time: E_IMAPI_REQUEST_CANCELLED, exit 1, the drive answers, the image holds the acknowledged prefix, no burn adds to the open session"
 img="$WORK/cancel.disclog"
 drive cancel "media=cd-r,image=$img" --time-scale 1
 # CD 4x: 2 MiB fill the drive buffer at once, the other 4 MiB take about 7 s.
@@ -371,6 +372,11 @@ last=$(grep '"action":4' "$WORK/cancel.out" | tail -n 1 | grep -o '"last_written
 get_nwa cancel-info
 [ "$NWA" = "$done_blocks" ] || fail "NWA after the cancel is $NWA, not $done_blocks"
 has cancel-info '"status":"appendable"' '"last_session_state":"incomplete"'
+# The open session holds data (NON_EMPTY_SESSION): no burn may add to it.
+run 1 cancel-again "$W" burn "$U" "$ISO" --json
+expect cancel-again result=E_IMAPI_DF2DATA_INVALID_MEDIA_STATE sectors=0
+get_nwa cancel-info2
+[ "$NWA" = "$done_blocks" ] || fail "NWA after the refused burn is $NWA, not $done_blocks"
 sim_stop
 head -c $(( done_blocks * 2048 )) "$WORK/big.bin" >"$WORK/prefix.bin"
 holds "$img" 0 "$WORK/prefix.bin"

@@ -223,7 +223,10 @@ hresult_t eng_fmt_physically_blank(struct eng_fmt *b, hresult_t no_recorder, int
 		return E_POINTER;
 	struct eng_media m;
 	hresult_t hr = eng_fmt_probe(b, no_recorder, &m, NULL);
-	*value = IMAPI_SUCCEEDED(hr) && m.di.status == 0 ? IMAPI_VARIANT_TRUE : IMAPI_VARIANT_FALSE;
+	/* Only disc information says "empty": a medium without a plan (pressed) has none
+	 * (the probe stops at its profile) and is never blank. */
+	*value = IMAPI_SUCCEEDED(hr) && m.have_di && m.di.status == 0 ? IMAPI_VARIANT_TRUE
+								       : IMAPI_VARIANT_FALSE;
 	return hr;
 }
 

@@ -205,6 +205,8 @@ int32_t eng_media_state(const struct eng_media *m)
 
 bool eng_media_heuristically_blank(disc_recorder_ex *r, const struct eng_media *m)
 {
+	if (!m->plan.supported)		/* pressed media are never blank */
+		return false;
 	if (m->plan.sequential)
 		return m->di.status == 0;
 	static const uint32_t probe[] = { 16, 256 };

@@ -29,11 +29,11 @@ declare -A FILE_ALLOW=(
 )
 # Headers private to their folder (and to tests/).
 PRIVATE="disclog/dlcodec.h simdrive/scsi/device-private.h engine/recorder-private.h
-engine/stream-private.h engine/sense.h engine/ewire.h"
+engine/stream-private.h engine/sense.h engine/ewire.h engine/ecma130.h"
 # The transport sees the device model through its contract only.
 declare -A ONLY=(
 	[simdrive/iscsi:simdrive/scsi]="scsi.h"
-	[harness:engine]="writeengine.h imapi2_hresult.h"
+	[harness:engine]="writeengine.h imapi2_hresult.h rawcdimage.h"
 	[engine:mmcclient]="mmcclient.h"
 )
 # Generated or configure-made files, allowed wherever they are used.

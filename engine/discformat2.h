@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "rawcdimage.h"
 #include "writeengine.h"
 
 #ifdef __cplusplus
@@ -342,15 +343,9 @@ hresult_t disc_format2_tao_get_supported_write_speed_descriptors(disc_format2_ta
  */
 typedef struct disc_format2_raw_cd disc_format2_raw_cd;
 
-/* IMAPI_FORMAT2_RAW_CD_DATA_SECTOR_TYPE: the page 05h data block type of the sectors
- * (MMC-6 §7.5.4.13): 2352 bytes of main channel plus 16 bytes of P-Q sub-channel
- * (type 1, 2368 bytes), or 96 bytes of P-W packed/cooked (type 2) or raw (type 3),
- * 2448 bytes. */
-typedef enum {
-	IMAPI_FORMAT2_RAW_CD_SUBCODE_PQ_ONLY = 1,
-	IMAPI_FORMAT2_RAW_CD_SUBCODE_IS_COOKED = 2,
-	IMAPI_FORMAT2_RAW_CD_SUBCODE_IS_RAW = 3,
-} imapi_format2_raw_cd_data_sector_type;
+/* IMAPI_FORMAT2_RAW_CD_DATA_SECTOR_TYPE (rawcdimage.h): the page 05h data block type
+ * of the sectors (MMC-6 §7.5.4): type 1 is 2368 bytes (2352 + 16 of P-Q), types 2 and
+ * 3 are 2448 (2352 + 96 of P-W, packed or raw). */
 
 /* IMAPI_FORMAT2_RAW_CD_WRITE_ACTION */
 typedef enum {
@@ -390,7 +385,7 @@ hresult_t disc_format2_raw_cd_get_supported_media_types(disc_format2_raw_cd *f,
  * type 3, the requested sector type, multi-session 00b: the session is the disc's
  * last, [PROJECT DECISION]), the tray locked. */
 hresult_t disc_format2_raw_cd_prepare_media(disc_format2_raw_cd *f);
-/* WriteMedia: the stream's first sector is MSF 95:00:00 (LBA -22500); WriteMedia2: it
+/* WriteMedia: the stream's first sector is MSF 95:00:00 (LBA -22650); WriteMedia2: it
  * is stream_lead_in_sectors before LBA -150.  Sectors before the disc's lead-in start
  * (READ DISC INFORMATION) are skipped; a stream that starts after it is refused
  * (E_IMAPI_DF2RAW_STREAM_LEADIN_TOO_SHORT).  The rest is written from the lead-in

@@ -17,7 +17,7 @@
 #include "stream-private.h"
 
 enum {
-	MSF_95_00_00 = -22500,	/* WriteMedia's starting address, as an LBA */
+	MSF_95_00_00 = -22650,	/* WriteMedia's starting address, 95:00:00, as an LBA */
 	PREGAP_START = -150,
 	LONG_TIMEOUT_S = 3600,
 	LEADOUT_FIRST = 6750,	/* lead-out of a first session: 90 s (ECMA-130 §20) */

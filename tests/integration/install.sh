@@ -18,7 +18,8 @@ make -C "$BUILD" -s install DESTDIR="$DEST" >"$WORK/install.log" 2>&1 ||
 pc=$(find "$DEST" -name libwriteengine.pc | head -n 1)
 [ -n "$pc" ] || fail "no libwriteengine.pc installed"
 hdr=$(find "$DEST" -name writeengine.h | head -n 1)
-[ -n "$hdr" ] && [ -f "$(dirname "$hdr")/imapi2_hresult.h" ] || fail "headers not installed"
+[ -n "$hdr" ] && [ -f "$(dirname "$hdr")/imapi2_hresult.h" ] && [ -f "$(dirname "$hdr")/rawcdimage.h" ] ||
+	fail "headers not installed"
 wengine=$(find "$DEST" -path '*/bin/wengine' | head -n 1)
 [ -x "$wengine" ] || fail "wengine not installed"
 [ -n "$(find "$DEST" -name wengine.1)" ] || fail "wengine.1 not installed"
@@ -35,7 +36,8 @@ cc -std=c11 -Wall -Werror -o "$WORK/burn-file" "$SRC/doc/examples/burn-file.c" $
 	fail "the example does not build against the installed library"
 libdir=$(dirname "$(find "$DEST" -name 'libwriteengine.so*' | head -n 1)")
 nm -D --defined-only "$libdir/libwriteengine.so" | awk '{ print $3 }' |
-	grep -v -E '^(write_engine_|disc_recorder_ex_|imapi_|disc_format2_)' | grep -v '^_' >"$WORK/extra-symbols"
+	grep -v -E '^(write_engine_|disc_recorder_ex_|imapi_|disc_format2_|raw_cd_image_|raw_cd_track_info_)' |
+	grep -v '^_' >"$WORK/extra-symbols"
 [ -s "$WORK/extra-symbols" ] && { cat "$WORK/extra-symbols"; fail "libwriteengine exports private symbols"; }
 
 check "the example burns 4 MiB into a blank DVD+R in simdrive, block for block"

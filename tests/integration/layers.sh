@@ -25,14 +25,15 @@ declare -A ALLOW=(
 declare -A FILE_ALLOW=()
 # Headers private to their folder (and to tests/).
 PRIVATE="disclog/dlcodec.h simdrive/scsi/device-private.h engine/recorder-private.h
-engine/stream-private.h engine/sense.h engine/ewire.h"
+engine/stream-private.h engine/sense.h engine/ewire.h engine/ecma130.h engine/media.h
+engine/format-base.h"
 # The transport sees the device model through its contract only.  The engine library
 # builds its CDBs with mmcclient's wire module (mmccdb.h, no transport); wengine, a
 # client of the engine's public API as the harness is, also uses its sessions and JSON
 # (mmcclient/README.md).  A file's own entry wins over its folder's.
 declare -A ONLY=(
 	[simdrive/iscsi:simdrive/scsi]="scsi.h"
-	[harness:engine]="writeengine.h imapi2_hresult.h"
+	[harness:engine]="writeengine.h imapi2_hresult.h discformat2.h rawcdimage.h"
 	[engine:mmcclient]="mmccdb.h"
 	[engine/wengine.c:mmcclient]="mmcclient.h mmccdb.h"
 )

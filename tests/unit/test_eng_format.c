@@ -715,7 +715,7 @@ static void test_raw(void)
 	CU_ASSERT_EQUAL(v, 0);
 	CU_ASSERT_EQUAL(disc_format2_raw_cd_get_last_possible_start_of_leadout(f, &v), S_OK);
 	CU_ASSERT(v > 300000);
-	imapi_stream *s = zero_stream(22500 + 300, 2448);
+	imapi_stream *s = zero_stream(22650 + 300, 2448);	/* 95:00:00 to LBA 299 */
 	CU_ASSERT_EQUAL(disc_format2_raw_cd_write_media(f, s), E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED);
 	CU_ASSERT_EQUAL_FATAL(disc_format2_raw_cd_prepare_media(f), S_OK);
 	CU_ASSERT_EQUAL(disc_format2_raw_cd_put_requested_sector_type(f, 1),

@@ -22,6 +22,7 @@
 #define MMC_PROFILE_BD_ROM  0x0040
 #define MMC_WT_TAO 1		/* page 05h write types */
 #define MMC_WT_SAO 2
+#define MMC_WT_RAW 3
 #define MMC_DBT_RAW 0		/* page 05h data block types */
 #define MMC_DBT_RAW_PW 3
 #define MMC_DBT_MODE1 8
@@ -130,6 +131,7 @@ struct blkcache {
 	int32_t first;
 	uint32_t n, bs;
 	uint8_t dbt;
+	bool raw;		/* the cached blocks were written in raw mode (write type 3) */
 	uint8_t *buf;		/* IO_BLOCKS * DL_BLOCK_SIZE_MAX */
 	uint64_t missing;	/* unrecorded blocks asked for */
 };
@@ -174,7 +176,7 @@ static int cache_get(struct blkcache *c, int32_t lba, const uint8_t **p, uint32_
 	while (n < IO_BLOCKS && lba + (int32_t)n < limit) {
 		struct dl_data_meta m2;
 		if (dl_reader_block_meta(c->r, lba + (int32_t)n, &m2, &de) != 0 || m2.block_size != m.block_size
-		    || m2.data_block_type != m.data_block_type)
+		    || m2.data_block_type != m.data_block_type || m2.write_type != m.write_type)
 			break;
 		n++;
 	}
@@ -188,6 +190,7 @@ static int cache_get(struct blkcache *c, int32_t lba, const uint8_t **p, uint32_
 	c->n = n;
 	c->bs = m.block_size;
 	c->dbt = m.data_block_type;
+	c->raw = m.write_type == MMC_WT_RAW;
 	*p = c->buf;
 	*bs = c->bs;
 	*dbt = c->dbt;
@@ -401,6 +404,10 @@ static int cd_frame(struct blkcache *c, const struct dlx_layout *lay, int32_t lb
 		memcpy(out + 16, p, 2336);
 	} else if (bs >= CDS_RAW_SIZE) {	/* 2352, 2368 (+PQ), 2448 (+P-W) */
 		memcpy(out, p, CDS_RAW_SIZE);
+		/* Raw-mode hosts send data sectors scrambled as they go onto the disc
+		 * (ECMA-130 Annex B); an image file holds them as a drive reads them back. */
+		if (c->raw && cds_sync_ok(out))
+			cds_scramble(out + CDS_OFF_HEADER, CDS_RAW_SIZE - CDS_OFF_HEADER);
 		if (bs == CDS_RAW_SUB_SIZE && dbt == MMC_DBT_RAW_PW && sub) {
 			memcpy(sub, p + CDS_RAW_SIZE, CDS_SUB_SIZE);
 			have_sub = true;

@@ -1120,6 +1120,8 @@ hresult_t raw_cd_image_create_result_image(raw_cd_image *cr, imapi_stream **resu
 		rci_close(r);
 		return hr;
 	}
+	/* The size IDiscFormat2RawCD checks (IStream::Stat's cbSize). */
+	imapi_stream_put_size(*result_stream, (uint64_t)(r->end - RCI_FIRST_LBA) * r->bps);
 	atomic_store(&cr->read_only, true);
 	return S_OK;
 }

@@ -30,7 +30,9 @@
 
 #include "imapi2_hresult.h"
 #include "mmcclient.h"
+#include "cuesheet.h"
 #include "discformat2.h"
+#include "rawcdimage.h"
 #include "wav.h"
 #include "writeengine.h"
 
@@ -306,7 +308,7 @@ enum opt_id {
 	O_VERSION = 256, O_JSON, O_BPS, O_LBA, O_BLOCKS, O_STREAMING, O_START_SPS, O_END_SPS,
 	O_BUFFER, O_QUEUE_DEPTH, O_MAX_TRANSFER, O_WRITE_TYPE, O_DBT, O_TRACK_MODE,
 	O_PROGRESS, O_NO_PROGRESS, O_MULTISESSION, O_CLOSE_DISC, O_FINALIZE, O_VERIFY_LEVEL,
-	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE, O_FULL, O_AUDIO,
+	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE, O_FULL, O_AUDIO, O_DAO, O_RAW_TYPE,
 };
 
 /* Every option once: which commands take it, which require it, and its help line. */
@@ -366,6 +368,10 @@ static const struct wopt {
 	  "the ClientName of the burn or erase (default wengine)" },
 	{ "audio", no_argument, O_AUDIO, C_BURN, 0, NULL,
 	  "the files are WAV tracks (44.1 kHz, 16-bit, stereo) burned as CD-DA" },
+	{ "dao", no_argument, O_DAO, C_BURN, 0, NULL,
+	  "with --audio: Disc-at-Once in raw mode (IDiscFormat2RawCD), 2-second pre-gaps" },
+	{ "raw-type", required_argument, O_RAW_TYPE, C_BURN, 0, "pq|cooked|raw",
+	  "Disc-at-Once sector type: 2352 + 16 P-Q, or 2352 + 96 P-W packed / raw (default raw)" },
 	{ "full", no_argument, O_FULL, C_ERASE, 0, NULL,
 	  "blank the whole disc (FullErase), not only its table of contents" },
 	{ "force-overwrite", no_argument, O_FORCE_OVERWRITE, C_BURN, 0, NULL,
@@ -393,7 +399,8 @@ struct args {
 	const char *client;
 	bool force_overwrite;
 	bool full;
-	bool audio;
+	bool audio, dao;
+	int raw_type;		/* IMAPI_FORMAT2_RAW_CD_SUBCODE_*, 0 the default */
 	unsigned given;		/* bit per option index in wopts */
 	const char *pos[101];	/* burn --audio: URL and up to 99 tracks */
 	int npos;
@@ -434,9 +441,11 @@ static const struct wcmd wcmds[] = {
 	  "Write FILE with the write engine (one WriteSection)" },
 	{ "burn", C_BURN, cmd_burn, 2, 100,
 	  "burn URL IMAGE [--multisession|--close] [--verify none|quick|full] [--speed X]\n"
-	  "  burn URL --audio TRACK.wav... [--multisession]",
-	  "Burn a 2048-byte-sector image (an ISO) as IMAPI2's IDiscFormat2Data does, or WAV "
-	  "files as CD-DA tracks as its IDiscFormat2TrackAtOnce does" },
+	  "  burn URL --audio TRACK.wav... [--multisession | --dao]\n"
+	  "  burn URL DISC.cue [--raw-type pq|cooked|raw]",
+	  "Burn a 2048-byte-sector image (an ISO) as IMAPI2's IDiscFormat2Data does, WAV "
+	  "files as CD-DA tracks (IDiscFormat2TrackAtOnce, or Disc-at-Once with --dao), or a "
+	  "CUE sheet Disc-at-Once (IRawCDImageCreator and IDiscFormat2RawCD)" },
 	{ "erase", C_ERASE, cmd_erase, 1, 1, "erase URL [--full]",
 	  "Erase a CD-RW or DVD-RW (BLANK), or format a DVD+RW or BD-RE anew "
 	  "(IDiscFormat2Erase)" },
@@ -567,6 +576,17 @@ static int set_option(struct args *a, const char *cmd, const struct wopt *w, con
 	case O_FORCE_OVERWRITE: a->force_overwrite = true; break;
 	case O_FULL: a->full = true; break;
 	case O_AUDIO: a->audio = true; break;
+	case O_DAO: a->dao = true; break;
+	case O_RAW_TYPE: {
+		static const char *const names[] = { "pq", "cooked", "raw" };
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v, names[i]) == 0) {
+				a->raw_type = i + 1;
+				return EX_OK;
+			}
+		return usage_error(cmd, "invalid value '%s' for --raw-type (pq, cooked or raw "
+				   "expected)", v);
+	}
 	case O_VERIFY_LEVEL: {
 		static const char *const levels[] = { "none", "quick", "full" };
 		for (int i = 0; i < 3; i++)
@@ -1753,6 +1773,8 @@ static int32_t speed_sps(enum mcc_family fam, double x)
 
 /* ---- burn --audio (IDiscFormat2TrackAtOnce) ------------------------------------------ */
 
+static int burn_audio_dao(struct wctx *c, const struct wav_info *wi, int ntracks);
+
 static const char *const tao_stage_names[] = {
 	[IMAPI_FORMAT2_TAO_WRITE_ACTION_UNKNOWN] = "",
 	[IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING] = "preparing",
@@ -1856,6 +1878,12 @@ static int burn_audio(struct wctx *c)
 		}
 		sectors += wav_sectors(&wi[i]);
 	}
+	if (a->dao) {
+		if (a->close_disc == 0)
+			return usage_error(cmd, "--multisession and --dao: a Disc-at-Once disc is "
+					   "finalized");
+		return burn_audio_dao(c, wi, ntracks);
+	}
 	int ex = connect_recorder(c, NULL);
 	if (ex != EX_OK)
 		return ex;
@@ -1940,6 +1968,364 @@ static int burn_audio(struct wctx *c)
 	return EX_OK;
 }
 
+/* ---- burn DISC.cue, burn --audio --dao (IRawCDImageCreator, IDiscFormat2RawCD) ------ */
+
+/* A range of a track file's sectors as the stream AddTrack reads: `skip` bytes of each
+ * sector dropped and `keep` kept (a MODE1/2352 sector gives its 2048 user bytes: the
+ * image creator makes the header, EDC and parity itself), 16-bit samples swapped for
+ * a MOTOROLA (big-endian) file. */
+struct range_stream {
+	int fd;
+	uint64_t pos, end;		/* byte positions in the file */
+	uint32_t src, skip, keep;	/* bytes per sector in the file, dropped, kept */
+	bool swap;
+};
+
+static hresult_t range_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
+{
+	struct range_stream *r = ctx;
+	uint8_t *out = buf, sector[2352];
+	uint32_t n = 0;
+	while (n + r->keep <= len && r->pos < r->end) {
+		ssize_t k;
+		do
+			k = pread(r->fd, sector, r->src, (off_t)r->pos);
+		while (k < 0 && errno == EINTR);
+		if (k != (ssize_t)r->src)
+			return E_FAIL;	/* the file shrank or failed: errno says why */
+		memcpy(out + n, sector + r->skip, r->keep);
+		if (r->swap)
+			for (uint32_t i = 0; i + 1 < r->keep; i += 2) {
+				uint8_t t = out[n + i];
+				out[n + i] = out[n + i + 1];
+				out[n + i + 1] = t;
+			}
+		n += r->keep;
+		r->pos += r->src;
+	}
+	*got = n;
+	return S_OK;
+}
+
+static void range_close(void *ctx)
+{
+	struct range_stream *r = ctx;
+	close(r->fd);
+	free(r);
+}
+
+/* Sectors [first, end) of a file whose sectors start at data_offset. */
+static hresult_t range_stream_open(const char *path, uint64_t data_offset, int64_t first,
+				   int64_t end, uint32_t src, uint32_t skip, uint32_t keep,
+				   bool swap, imapi_stream **out)
+{
+	static const imapi_stream_ops ops = { .read = range_read, .close = range_close };
+	struct range_stream *r = calloc(1, sizeof(*r));
+	if (!r)
+		return E_OUTOFMEMORY;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		free(r);
+		return E_INVALIDARG;
+	}
+	r->pos = data_offset + (uint64_t)first * src;
+	r->end = data_offset + (uint64_t)end * src;
+	r->src = src;
+	r->skip = skip;
+	r->keep = keep;
+	r->swap = swap;
+	hresult_t hr = imapi_stream_from_ops(&ops, r, out);
+	if (IMAPI_FAILED(hr)) {
+		range_close(r);
+		return hr;
+	}
+	return imapi_stream_put_size(*out, (uint64_t)(end - first) * keep);
+}
+
+/* How a CUE track type goes into the image creator: its sector type and which bytes
+ * of the file's sectors it takes. */
+static const struct {
+	imapi_cd_sector_type type;
+	uint32_t skip, keep;
+} cue_map[] = {
+	[CUE_AUDIO] = { IMAPI_CD_SECTOR_AUDIO, 0, 2352 },
+	[CUE_MODE1_2048] = { IMAPI_CD_SECTOR_MODE1, 0, 2048 },
+	[CUE_MODE1_2352] = { IMAPI_CD_SECTOR_MODE1, 16, 2048 },		/* sync, header */
+	[CUE_MODE2_2336] = { IMAPI_CD_SECTOR_MODE2FORM0, 0, 2336 },
+	[CUE_MODE2_2352] = { IMAPI_CD_SECTOR_MODE2FORM0, 16, 2336 },
+};
+
+static int cue_err(const char *cmd, const struct cue_track *t, const struct cue_sheet *cs,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int cue_err(const char *cmd, const struct cue_track *t, const struct cue_sheet *cs,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, PROG ": %s: %s:%d: track %d: ", cmd, cs->path, t->line, t->number);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EX_FILE;
+}
+
+/* The layout IRawCDImageCreator makes (doc/engine-rawimage.md): 150 sectors of pre-gap
+ * before every track but between audio tracks, where the pre-gap is either the last 150
+ * sectors of the track before (gapless, INDEX 00 in the file) or 150 added silent ones
+ * (DisableGaplessAudio, PREGAP 00:02:00 in the sheet); a 150-sector post-gap after a
+ * data track that a track of another kind follows.  A sheet that asks for another
+ * layout is refused with its line, rather than burned differently.  Fills the sector
+ * ranges each track takes from its file and the gapless choice. */
+static int cue_layout(const char *cmd, struct cue_sheet *cs, int64_t first[], int64_t end[],
+		      int *disable_gapless)
+{
+	*disable_gapless = -1;
+	for (int i = 0; i < cs->ntracks; i++) {
+		struct cue_track *t = &cs->tracks[i], *prev = i ? &cs->tracks[i - 1] : NULL;
+		int64_t in_file = t->index[0] >= 0 ? t->index[1] - t->index[0] : 0;
+		first[i] = t->index[1];
+		end[i] = t->end;
+		if (t->four_ch)
+			return cue_err(cmd, t, cs, "FLAGS 4CH (four-channel audio) is not written");
+		bool audio = t->type == CUE_AUDIO;
+		if (prev && audio && prev->type == CUE_AUDIO) {
+			int gapless = in_file + t->pregap == 0 || (in_file == 150 && !t->pregap) ? 1
+				    : (!in_file && t->pregap == 150) ? 0 : -1;
+			if (gapless < 0)
+				return cue_err(cmd, t, cs, "a pre-gap of %" PRId64 " sectors in the "
+					       "file and %" PRId32 " added: between audio tracks the "
+					       "image has either INDEX 00 150 sectors before INDEX 01, "
+					       "or PREGAP 00:02:00, or none", in_file, t->pregap);
+			if (*disable_gapless >= 0 && *disable_gapless != !gapless)
+				return cue_err(cmd, t, cs, "mixes pre-gaps in the file and PREGAP "
+					       "between audio tracks; the image has one kind");
+			*disable_gapless = !gapless;
+			/* Gapless: the track before runs up to INDEX 01, its last 150 sectors
+			 * are this track's INDEX 00. */
+			if (gapless && prev->file == t->file)
+				end[i - 1] = t->index[1];
+		} else if (!prev && in_file + t->pregap == 0) {
+			/* Track 1's pre-gap (LBA -150..-1) is implied when the sheet gives
+			 * none: the file starts at LBA 0. */
+		} else if (in_file + t->pregap != 150) {
+			return cue_err(cmd, t, cs, "the first track and every track after a change "
+				       "of mode get 150 sectors of pre-gap (INDEX 00 in the file, or "
+				       "PREGAP 00:02:00), not %" PRId64, in_file + t->pregap);
+		}
+		bool change = i + 1 < cs->ntracks && cs->tracks[i + 1].type != t->type;
+		int32_t want_post = !audio && change ? 150 : 0;
+		if (t->postgap != want_post)
+			return cue_err(cmd, t, cs, "POSTGAP %s: the image puts 150 sectors after a "
+				       "data track that another kind of track follows, and none "
+				       "elsewhere", t->postgap ? "given" : "missing");
+	}
+	if (*disable_gapless < 0)
+		*disable_gapless = 0;
+	return EX_OK;
+}
+
+static const char *const raw_stage_names[] = {
+	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_UNKNOWN] = "",
+	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_PREPARING] = "preparing",
+	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING] = "writing",
+	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_FINISHING] = "finishing",
+};
+
+static void on_raw_update(disc_format2_raw_cd *f, const disc_format2_raw_cd_event_args *ev,
+			  void *user)
+{
+	struct burn_progress *p = user;
+	if (interrupted && !p->cancelled) {
+		p->cancelled = true;
+		disc_format2_raw_cd_cancel_write(f);
+	}
+	show_progress(p, ev->current_action, raw_stage_names[ev->current_action], 0, &ev->engine,
+		      ev->current_action == IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING,
+		      ev->elapsed_time, ev->remaining_time, 2352);
+}
+
+/* The image creator's stream written Disc-at-Once; reports and returns the exit status. */
+static int burn_raw_image(struct wctx *c, raw_cd_image *img, int ntracks)
+{
+	const char *cmd = c->cmd->name;
+	struct args *a = &c->a;
+	imapi_format2_raw_cd_data_sector_type type = a->raw_type ? a->raw_type
+								 : IMAPI_FORMAT2_RAW_CD_SUBCODE_IS_RAW;
+	imapi_stream *s = NULL;
+	disc_format2_raw_cd *f = NULL;
+	hresult_t hr = raw_cd_image_put_resulting_image_type(img, type);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = raw_cd_image_create_result_image(img, &s);
+	int32_t leadout = 0;
+	raw_cd_image_get_start_of_leadout(img, &leadout);
+	if (IMAPI_FAILED(hr))
+		return report(cmd, hr, NULL);
+	int ex = connect_recorder(c, NULL);
+	if (ex != EX_OK) {
+		imapi_stream_release(s);
+		return ex;
+	}
+	hr = disc_format2_raw_cd_create(&f);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_raw_cd_put_recorder(f, c->rec);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_raw_cd_put_client_name(f, a->client ? a->client : PROG);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_raw_cd_put_requested_sector_type(f, type);
+	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
+		hr = disc_format2_raw_cd_set_write_speed(f, speed_sps(MCC_FAM_CD, a->speed_x), 0);
+	struct burn_progress prog = { .rec = c->rec, .json = a->json, .fam = MCC_FAM_CD,
+				      .last_action = -1, .drive_buffer = -1 };
+	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	disc_format2_raw_cd_advise(f, on_raw_update, &prog);
+	double t0 = now_s();
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_raw_cd_prepare_media(f);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_raw_cd_write_media(f, s);
+	hresult_t rel = disc_format2_raw_cd_release_media(f);
+	if (IMAPI_SUCCEEDED(hr) && rel != E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED)
+		hr = rel;
+	disc_format2_raw_cd_advise(f, NULL, NULL);
+	sigaction(SIGINT, &old, NULL);
+	if (prog.printed)
+		fputc('\n', stderr);
+	disc_format2_raw_cd_release(f);
+	imapi_stream_release(s);
+	if (a->json) {
+		char words[160];
+		printf("{\"event\":\"result\",\"result\":");
+		mcc_json_str(stdout, IMAPI_SUCCEEDED(hr) ? "ok" : hr_name(hr));
+		printf(",\"hresult\":\"0x%08" PRIX32 "\",\"text\":", (uint32_t)hr);
+		mcc_json_str(stdout, hr_words(hr, words, sizeof(words)));
+		printf(",\"tracks\":%d,\"leadout\":%" PRId32 ",\"sector_type\":%d,\"seconds\":%.3f}\n",
+		       ntracks, leadout, (int)type, now_s() - t0);
+	}
+	if (IMAPI_FAILED(hr)) {
+		uint8_t sbuf[IMAPI_SENSE_LEN];
+		return report(cmd, hr, rec_sense(c->rec, sbuf));
+	}
+	if (!a->quiet && !a->json)
+		fprintf(stderr, PROG ": %s: %d track%s Disc-at-Once, lead-out at LBA %" PRId32
+			" (%d:%02d), in %.1f s, disc finalized\n", cmd, ntracks,
+			ntracks == 1 ? "" : "s", leadout, leadout / 75 / 60, leadout / 75 % 60,
+			now_s() - t0);
+	return EX_OK;
+}
+
+/* One track into the image, with its track info settings. */
+static int add_image_track(const char *cmd, raw_cd_image *img, imapi_cd_sector_type type,
+			   imapi_stream *s, const struct cue_track *t, int64_t index1)
+{
+	int32_t idx = 0;
+	raw_cd_track_info *ti = NULL;
+	hresult_t hr = raw_cd_image_add_track(img, type, s, &idx);
+	if (IMAPI_SUCCEEDED(hr) && t)
+		hr = raw_cd_image_get_track_info(img, idx, &ti);
+	if (IMAPI_SUCCEEDED(hr) && t && type == IMAPI_CD_SECTOR_AUDIO) {
+		hr = raw_cd_track_info_put_digital_audio_copy_setting(ti,
+			t->scms ? IMAPI_CD_TRACK_DIGITAL_COPY_SCMS :
+			t->dcp ? IMAPI_CD_TRACK_DIGITAL_COPY_PERMITTED :
+				 IMAPI_CD_TRACK_DIGITAL_COPY_PROHIBITED);
+		if (IMAPI_SUCCEEDED(hr))
+			hr = raw_cd_track_info_put_audio_has_preemphasis(ti, t->pre);
+	}
+	if (IMAPI_SUCCEEDED(hr) && t && t->isrc[0])
+		hr = raw_cd_track_info_put_isrc(ti, t->isrc);
+	for (int k = 2; t && IMAPI_SUCCEEDED(hr) && k < CUE_MAX_INDEX && t->index[k] >= 0; k++)
+		hr = raw_cd_track_info_add_track_index(ti, (int32_t)(t->index[k] - index1));
+	raw_cd_track_info_release(ti);
+	if (IMAPI_FAILED(hr)) {
+		if (t)
+			fprintf(stderr, PROG ": %s: track %d (line %d) was refused\n", cmd, t->number,
+				t->line);
+		return report(cmd, hr, NULL);
+	}
+	return EX_OK;
+}
+
+static int burn_cue(struct wctx *c)
+{
+	const char *cmd = c->cmd->name;
+	static struct cue_sheet cs;
+	char err[1024];
+	if (cue_parse(c->a.pos[1], &cs, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s: %s\n", cmd, err);
+		return EX_FILE;
+	}
+	int64_t first[CUE_MAX_TRACKS], end[CUE_MAX_TRACKS];
+	int disable_gapless;
+	int ex = cue_layout(cmd, &cs, first, end, &disable_gapless);
+	if (ex != EX_OK)
+		return ex;
+	raw_cd_image *img = NULL;
+	hresult_t hr = raw_cd_image_create(&img);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = raw_cd_image_put_disable_gapless_audio(img, disable_gapless);
+	if (IMAPI_SUCCEEDED(hr) && cs.catalog[0])
+		hr = raw_cd_image_put_media_catalog_number(img, cs.catalog);
+	if (IMAPI_FAILED(hr)) {
+		raw_cd_image_release(img);
+		return report(cmd, hr, NULL);
+	}
+	for (int i = 0; i < cs.ntracks && ex == EX_OK; i++) {
+		const struct cue_track *t = &cs.tracks[i];
+		const struct cue_file *file = &cs.files[t->file];
+		imapi_stream *s = NULL;
+		hr = range_stream_open(file->path, file->data_offset, first[i], end[i],
+				       (uint32_t)cue_sector_bytes(t->type), cue_map[t->type].skip,
+				       cue_map[t->type].keep, file->format == CUE_MOTOROLA, &s);
+		if (hr == E_INVALIDARG)
+			ex = file_error(cmd, file->path, "open", errno);
+		else if (IMAPI_FAILED(hr))
+			ex = report(cmd, hr, NULL);
+		else
+			ex = add_image_track(cmd, img, cue_map[t->type].type, s, t, t->index[1]);
+		imapi_stream_release(s);
+	}
+	if (ex == EX_OK)
+		ex = burn_raw_image(c, img, cs.ntracks);
+	raw_cd_image_release(img);
+	return ex;
+}
+
+/* --audio --dao: the WAV files as audio tracks of one Disc-at-Once image, 2 seconds of
+ * silence before each (DisableGaplessAudio). */
+static int burn_audio_dao(struct wctx *c, const struct wav_info *wi, int ntracks)
+{
+	const char *cmd = c->cmd->name;
+	raw_cd_image *img = NULL;
+	hresult_t hr = raw_cd_image_create(&img);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = raw_cd_image_put_disable_gapless_audio(img, 1);
+	if (IMAPI_FAILED(hr)) {
+		raw_cd_image_release(img);
+		return report(cmd, hr, NULL);
+	}
+	int ex = EX_OK;
+	for (int i = 0; i < ntracks && ex == EX_OK; i++) {
+		imapi_stream *s = NULL;
+		hr = wav_stream_open(c->a.pos[1 + i], &wi[i], &s);
+		if (hr == E_INVALIDARG)
+			ex = file_error(cmd, c->a.pos[1 + i], "open", errno);
+		else if (IMAPI_FAILED(hr))
+			ex = report(cmd, hr, NULL);
+		else
+			ex = add_image_track(cmd, img, IMAPI_CD_SECTOR_AUDIO, s, NULL, 0);
+		imapi_stream_release(s);
+	}
+	if (ex == EX_OK)
+		ex = burn_raw_image(c, img, ntracks);
+	raw_cd_image_release(img);
+	return ex;
+}
+
 static int cmd_burn(struct wctx *c)
 {
 	const char *cmd = c->cmd->name;
@@ -1948,6 +2334,12 @@ static int cmd_burn(struct wctx *c)
 	disc_format2_data *f = NULL;
 	if (a->audio)
 		return burn_audio(c);
+	if (a->dao)
+		return usage_error(cmd, "--dao goes with --audio (a CUE sheet is always burned "
+				   "Disc-at-Once)");
+	size_t plen = strlen(a->pos[1]);
+	if (a->npos == 2 && plen > 4 && strcasecmp(a->pos[1] + plen - 4, ".cue") == 0)
+		return burn_cue(c);
 	if (a->npos > 2)
 		return usage_error(cmd, "one IMAGE expected, got %d files (WAV tracks need --audio)",
 				   a->npos - 1);

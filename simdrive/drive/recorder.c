@@ -1101,12 +1101,17 @@ static uint16_t rec_raw_scan(struct rec_disc *d, int32_t lba, const uint8_t *blk
 	}
 	if ((q[0] & 0x0f) != 1)		/* MCN / ISRC frames carry no position */
 		return 0;
-	struct cds_msf msf = { (uint8_t)cds_unbcd(q[7]), (uint8_t)cds_unbcd(q[8]),
-			       (uint8_t)cds_unbcd(q[9]) };
+	/* The block's own time: bytes 7-9 (AMIN ASEC AFRAME) in the program area and the
+	 * lead-out; in the lead-in bytes 7-9 are the TOC entry's PMIN PSEC PFRAME and the
+	 * running time is in bytes 3-5 (ECMA-130 §22.3.4). */
+	bool leadin = lba < pstart - CDS_PREGAP;
+	const uint8_t *t3 = q + (leadin ? 3 : 7);
+	struct cds_msf msf = { (uint8_t)cds_unbcd(t3[0]), (uint8_t)cds_unbcd(t3[1]),
+			       (uint8_t)cds_unbcd(t3[2]) };
 	int32_t qlba;
 	if (cds_msf_to_lba(msf, &qlba) < 0 || qlba != lba)
 		rec_raw_diag(d, lba, "Q absolute time is not the block's address");
-	if (lba < pstart - CDS_PREGAP) {	/* the lead-in: TOC frames */
+	if (leadin) {	/* the lead-in: TOC frames */
 		if (q[1] != 0)
 			rec_raw_diag(d, lba, "Q TNO in the lead-in is not 00");
 		return 0;

@@ -27,6 +27,15 @@
 #          answers, the image holds exactly the acknowledged prefix, track left open;
 #          a further burn is refused (the open session is not empty)
 #  25      the --progress line
+#  26      burn --audio (IDiscFormat2TrackAtOnce) on CD-R: two WAV tracks, their samples
+#          (padded to whole sectors) in the exported CUE+BIN, pre-gap between them
+#  27      burn --audio --dao (IRawCDImageCreator + IDiscFormat2RawCD): raw-mode records
+#          from the lead-in start, the samples, exactly 150 sectors of pre-gap
+#  28      burn DISC.cue: a MODE1/2048 track (POSTGAP) and two audio tracks (PREGAP;
+#          INDEX 00 in the file): the data's user bytes and the samples read back
+#          from disclog's export, the post-gap and pre-gap where the layout puts them
+#  29      --raw-type pq: 2368-byte raw-mode sectors
+#  30      CUE and WAV errors name the file and line; nothing reaches the disc
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
 : "${DISCLOG:?DISCLOG must name the disclog tool}"
@@ -399,3 +408,149 @@ grep -Eq '^writing data +[0-9]+%  +[0-9]+\.[0-9]x  ETA [0-9]+:[0-9]{2}  drive bu
 	"$WORK/progress.lines" || { cat -v "$WORK/progress.err"; fail "no percent, x and drive buffer"; }
 grep -q "^wengine: burn: $ISO_BLOCKS sectors at LBA 0 in .*; $ISO_BLOCKS verified" \
 	"$WORK/progress.lines" || fail "no summary line"
+
+# ---- 26-31: CD-DA and Disc-at-Once (TrackAtOnce, IRawCDImageCreator, RawCD) --------
+# le N BYTES: N as a BYTES-byte little-endian integer.
+le() {
+	local v=$1 i
+	for (( i = 0; i < $2; i++ )); do
+		printf "\\x$(printf %02x $(( v & 255 )))"
+		v=$(( v >> 8 ))
+	done
+}
+
+# mkwav FILE BYTES [CHANNELS RATE]: a RIFF/WAVE file of BYTES bytes of PCM samples
+# (16-bit; stereo at 44.1 kHz unless told), its samples the noise file's bytes.
+mkdata "$WORK/noise" 8 26
+mkwav() {
+	local ch=${3:-2} rate=${4:-44100}
+	{ printf 'RIFF'; le $(( 36 + $2 )) 4; printf 'WAVEfmt '; le 16 4; le 1 2; le "$ch" 2
+	  le "$rate" 4; le $(( rate * ch * 2 )) 4; le $(( ch * 2 )) 2; le 16 2
+	  printf 'data'; le "$2" 4; head -c "$2" "$WORK/noise"; } >"$1"
+}
+
+# samples WAV: its samples padded with silence to whole 2352-byte sectors.
+samples() {
+	local n
+	n=$(( $(stat -c %s "$1") - 44 ))
+	{ tail -c +45 "$1"; head -c $(( (2352 - n % 2352) % 2352 )) /dev/zero; }
+}
+
+# msf_of CUE TRACK INDEX: the sector of that INDEX line of an exported CUE sheet.
+msf_of() {
+	local t
+	t=$(awk -v tr="$2" -v ix="$3" '$1 == "TRACK" { cur = $2 + 0 }
+		$1 == "INDEX" && cur == tr && $2 + 0 == ix { print $3 }' "$1")
+	[ -n "$t" ] || fail "$(basename "$1") has no INDEX $3 of track $2"
+	IFS=: read -r m s f <<<"$t"
+	echo $(( (10#$m * 60 + 10#$s) * 75 + 10#$f ))
+}
+
+# bin_holds BIN SECTOR FILE: the exported BIN holds FILE from 2352-byte sector SECTOR.
+bin_holds() {
+	tail -c +$(( $2 * 2352 + 1 )) "$1" | head -c "$(stat -c %s "$3")" >"$WORK/part.bin"
+	cmp "$3" "$WORK/part.bin" || fail "$(basename "$1"): sector $2 on differs from $(basename "$3")"
+}
+
+# export_cue IMAGE: disclog export --format cue into $WORK/out.cue, out.bin.
+export_cue() {
+	rm -f "$WORK/out.cue" "$WORK/out.bin"
+	"$DISCLOG" export "$1" --format cue -o "$WORK/out" || fail "disclog export --format cue"
+}
+
+mkwav "$WORK/a.wav" $(( 300 * 2352 + 1000 ))	# not whole sectors: the last is padded
+mkwav "$WORK/b.wav" $(( 420 * 2352 ))
+samples "$WORK/a.wav" >"$WORK/a.pcm"
+samples "$WORK/b.wav" >"$WORK/b.pcm"
+
+check "burn --audio on CD-R (TrackAtOnce): two tracks, each holding its WAV's samples, a 2-second pre-gap between them, finalized"
+drive tao "media=cd-r,image=$WORK/tao.disclog"
+run 0 tao "$W" burn "$U" --audio "$WORK/a.wav" "$WORK/b.wav" --json
+expect tao result=ok tracks_written=2 tracks_on_disc=2 sectors=721
+grep -q '"stage":"writing","track":2' "$WORK/tao.out" || fail "no writing event of track 2"
+sim_stop
+disc_is "$WORK/tao.disclog" "complete" "^track 2: session 1, start 453,"	# 301 + 2 run-out + 150
+export_cue "$WORK/tao.disclog"
+[ "$(grep -c AUDIO "$WORK/out.cue")" -eq 2 ] || { cat "$WORK/out.cue"; fail "not two audio tracks"; }
+bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 1 1)" "$WORK/a.pcm"
+bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 2 1)" "$WORK/b.pcm"
+[ $(( $(msf_of "$WORK/out.cue" 2 1) - $(msf_of "$WORK/out.cue" 2 0) )) -ge 150 ] ||
+	fail "track 2's pre-gap is shorter than 2 seconds"
+
+check "burn --audio --dao: Disc-at-Once in raw mode, 150 silent sectors before track 2, the samples as given"
+drive dao "media=cd-r,image=$WORK/dao.disclog"
+run 0 dao "$W" burn "$U" --audio "$WORK/a.wav" "$WORK/b.wav" --dao --json
+expect dao result=ok tracks=2 sector_type=3
+sim_stop
+export_cue "$WORK/dao.disclog"
+bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 1 1)" "$WORK/a.pcm"
+bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 2 1)" "$WORK/b.pcm"
+[ $(( $(msf_of "$WORK/out.cue" 2 1) - $(msf_of "$WORK/out.cue" 2 0) )) -eq 150 ] ||
+	fail "track 2's pre-gap is not 150 sectors"
+"$DISCLOG" records "$WORK/dao.disclog" | grep -q "lba=-11635 .*block_size=2448 dbt=3 write_type=3" ||
+	fail "no raw-mode (write type 3) DATA record of 2448-byte sectors from the lead-in start"
+
+check "burn DISC.cue: a data track and two audio tracks Disc-at-Once; the data's user bytes and the samples read back"
+head -c $(( ISO_BLOCKS * 2048 )) "$ISO" >"$WORK/data.iso"
+cat "$WORK/a.pcm" "$WORK/b.pcm" >"$WORK/audio.bin"
+cat >"$WORK/disc.cue" <<CUE
+CATALOG 0123456789012
+FILE "data.iso" BINARY
+  TRACK 01 MODE1/2048
+    INDEX 01 00:00:00
+    POSTGAP 00:02:00
+FILE "audio.bin" BINARY
+  TRACK 02 AUDIO
+    PREGAP 00:02:00
+    INDEX 01 00:00:00
+  TRACK 03 AUDIO
+    ISRC USRC17607839
+    INDEX 00 $(printf '%02d:%02d:%02d' $(( (301 - 150) / 4500 )) $(( (301 - 150) / 75 % 60 )) $(( (301 - 150) % 75 )))
+    INDEX 01 $(printf '%02d:%02d:%02d' $(( 301 / 4500 )) $(( 301 / 75 % 60 )) $(( 301 % 75 )))
+CUE
+drive cue "media=cd-r,image=$WORK/cue.disclog"
+run 0 cue "$W" burn "$U" "$WORK/disc.cue" --json
+expect cue result=ok tracks=3
+sim_stop
+export_cue "$WORK/cue.disclog"
+[ "$(grep -c 'TRACK 01 MODE1/2352' "$WORK/out.cue")" -eq 1 ] || { cat "$WORK/out.cue"; fail "track 1 is not data"; }
+# Every data sector's 2048 user bytes (at 16 in a Mode 1 sector) equal the ISO's.
+t1=$(msf_of "$WORK/out.cue" 1 1)
+for (( i = 0; i < ISO_BLOCKS; i += 97 )); do
+	tail -c +$(( (t1 + i) * 2352 + 17 )) "$WORK/out.bin" | head -c 2048 >"$WORK/user.bin"
+	tail -c +$(( i * 2048 + 1 )) "$WORK/data.iso" | head -c 2048 | cmp - "$WORK/user.bin" ||
+		fail "data sector $i differs from the ISO's"
+done
+bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 2 1)" "$WORK/a.pcm"
+[ $(( $(msf_of "$WORK/out.cue" 2 1) - t1 - ISO_BLOCKS )) -eq 300 ] ||
+	fail "track 2 does not start 150 post-gap + 150 pre-gap sectors after track 1"
+tail -c +$(( 301 * 2352 + 1 )) "$WORK/audio.bin" >"$WORK/t3.pcm"
+bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 3 1)" "$WORK/t3.pcm"
+
+check "burn --raw-type pq: sectors of 2368 bytes (P-Q only)"
+drive pq "media=cd-r,image=$WORK/pq.disclog"
+run 0 pq "$W" burn "$U" --audio "$WORK/b.wav" --dao --raw-type pq --json
+expect pq result=ok sector_type=1
+sim_stop
+"$DISCLOG" records "$WORK/pq.disclog" | grep -q "block_size=2368 dbt=1 write_type=3" ||
+	fail "no 2368-byte raw-mode DATA record"
+
+check "CUE and WAV errors: a layout the image cannot have, a missing file, a non-CD-DA WAV (exit 3, file and line named)"
+sed 's/^    PREGAP 00:02:00$/    PREGAP 00:01:00/' "$WORK/disc.cue" >"$WORK/gap.cue"
+drive errs "media=cd-r"
+run 3 gap "$W" burn "$U" "$WORK/gap.cue"
+has gap "gap.cue:7: track 2:" "not 75"
+sed 's/data.iso/missing.iso/' "$WORK/disc.cue" >"$WORK/missing.cue"
+run 3 missing "$W" burn "$U" "$WORK/missing.cue"
+has missing "missing.cue:2:" "missing.iso: No such file or directory"
+mkwav "$WORK/mono.wav" 400000 1
+run 3 mono "$W" burn "$U" --audio "$WORK/mono.wav"
+has mono "mono.wav: 1 channel, CD-DA needs 2 (stereo)"
+mkwav "$WORK/r48.wav" 800000 2 48000
+run 3 r48 "$W" burn "$U" --audio "$WORK/r48.wav" --dao
+has r48 "r48.wav: 48000 Hz, CD-DA needs 44100 Hz"
+run 2 daonoaudio "$W" burn "$U" "$ISO" --dao
+has daonoaudio "--dao goes with --audio"
+get_nwa errs-info
+[ "$NWA" = 0 ] || fail "the refused burns touched the disc (NWA $NWA)"
+sim_stop

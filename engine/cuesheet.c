@@ -286,7 +286,8 @@ static int split(struct parser *p, char *s)
 	return 0;
 }
 
-/* Where each track's sectors end in its file, and that the file holds them. */
+/* Where each track's sectors start and end in its file, and that the file holds them:
+ * a track's bytes begin where the sectors of the track before it in the same file end. */
 static int finish(struct parser *p)
 {
 	struct cue_sheet *cs = p->cs;
@@ -295,28 +296,43 @@ static int finish(struct parser *p)
 		return fail(p, "no TRACK");
 	for (int i = 0; i < cs->ntracks; i++) {
 		struct cue_track *t = &cs->tracks[i];
-		const struct cue_file *f = &cs->files[t->file];
-		int bps = cue_sector_bytes(t->type);
+		const struct cue_track *prev = i ? &cs->tracks[i - 1] : NULL;
 		p->line = t->line;
 		if (t->index[1] < 0)
 			return fail(p, "track %d has no INDEX 01", t->number);
-		const struct cue_track *next = i + 1 < cs->ntracks ? &cs->tracks[i + 1] : NULL;
-		if (next && next->file == t->file) {
-			t->end = next->index[0] >= 0 ? next->index[0] : next->index[1];
+		t->first = t->index[0] >= 0 ? t->index[0] : t->index[1];
+		if (prev && prev->file == t->file) {
+			if (t->first < prev->first)
+				return fail(p, "track %d starts before track %d in the file",
+					    t->number, prev->number);
+			t->byte_first = prev->byte_first + (uint64_t)(t->first - prev->first) *
+					(uint64_t)cue_sector_bytes(prev->type);
 		} else {
-			if (f->bytes % (uint64_t)bps)
-				return fail(p, "%s holds %llu bytes, not whole %d-byte sectors of "
-					    "track %d (%s)", f->path, (unsigned long long)f->bytes,
-					    bps, t->number, cue_type_name(t->type));
-			t->end = (int64_t)(f->bytes / (uint64_t)bps);
+			t->byte_first = (uint64_t)t->first * (uint64_t)cue_sector_bytes(t->type);
 		}
-		if (next && next->file == t->file && cue_sector_bytes(next->type) != bps)
-			return fail(p, "tracks %d and %d share a file with different sector sizes",
-				    t->number, next->number);
+	}
+	for (int i = 0; i < cs->ntracks; i++) {
+		struct cue_track *t = &cs->tracks[i];
+		const struct cue_file *f = &cs->files[t->file];
+		const struct cue_track *next = i + 1 < cs->ntracks ? &cs->tracks[i + 1] : NULL;
+		uint64_t bps = (uint64_t)cue_sector_bytes(t->type);
+		p->line = t->line;
+		if (t->byte_first > f->bytes)
+			return fail(p, "track %d starts past the end of %s", t->number, f->path);
+		if (next && next->file == t->file) {
+			t->end = next->first;
+		} else {
+			uint64_t left = f->bytes - t->byte_first;
+			if (left % bps)
+				return fail(p, "%s holds %llu bytes from track %d on, not whole %llu-byte "
+					    "sectors (%s)", f->path, (unsigned long long)left, t->number,
+					    (unsigned long long)bps, cue_type_name(t->type));
+			t->end = t->first + (int64_t)(left / bps);
+		}
 		if (t->end <= t->index[1])
 			return fail(p, "track %d has no sectors (INDEX 01 at or after its end)",
 				    t->number);
-		if ((uint64_t)t->end * (uint64_t)bps > f->bytes)
+		if (t->byte_first + (uint64_t)(t->end - t->first) * bps > f->bytes)
 			return fail(p, "track %d ends past the end of %s", t->number, f->path);
 	}
 	return 0;

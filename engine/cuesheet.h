@@ -6,7 +6,9 @@
  * AUDIO|MODE1/2048|MODE1/2352|MODE2/2336|MODE2/2352, INDEX nn mm:ss:ff, PREGAP,
  * POSTGAP, FLAGS (DCP, PRE, 4CH, SCMS), ISRC; REM, TITLE, PERFORMER, SONGWRITER and
  * CDTEXTFILE are passed over (CD-TEXT is not written).  Addresses are MSF of 75 frames a
- * second from the start of the track's FILE. */
+ * second from the start of the track's FILE, counted in sectors of the tracks before it
+ * in that file (CDRWIN's and cdrdao's reading: a MODE1/2048 track after AUDIO ones in
+ * one file starts at the byte where their 2352-byte sectors end). */
 #ifndef ENG_CUESHEET_H
 #define ENG_CUESHEET_H
 
@@ -33,7 +35,9 @@ struct cue_track {
 	int file;			/* index into cue_sheet.files */
 	int64_t index[CUE_MAX_INDEX];	/* sector offset in the file of INDEX n, -1 absent */
 	int32_t pregap, postgap;	/* PREGAP / POSTGAP: sectors not in the file */
-	int64_t end;			/* where the track's sectors end in its file */
+	int64_t first;			/* the first INDEX's sector (00, else 01) */
+	uint64_t byte_first;		/* its byte offset in the file's sectors */
+	int64_t end;			/* where the track's sectors end (exclusive) */
 	bool dcp, pre, four_ch, scms;
 	char isrc[13];
 	int line;			/* the TRACK line */

@@ -2014,10 +2014,10 @@ static void range_close(void *ctx)
 	free(r);
 }
 
-/* Sectors [first, end) of a file whose sectors start at data_offset. */
-static hresult_t range_stream_open(const char *path, uint64_t data_offset, int64_t first,
-				   int64_t end, uint32_t src, uint32_t skip, uint32_t keep,
-				   bool swap, imapi_stream **out)
+/* Sectors [first, end) of a track whose sector `base` is at byte `base_byte`. */
+static hresult_t range_stream_open(const char *path, uint64_t base_byte, int64_t base,
+				   int64_t first, int64_t end, uint32_t src, uint32_t skip,
+				   uint32_t keep, bool swap, imapi_stream **out)
 {
 	static const imapi_stream_ops ops = { .read = range_read, .close = range_close };
 	struct range_stream *r = calloc(1, sizeof(*r));
@@ -2028,8 +2028,8 @@ static hresult_t range_stream_open(const char *path, uint64_t data_offset, int64
 		free(r);
 		return E_INVALIDARG;
 	}
-	r->pos = data_offset + (uint64_t)first * src;
-	r->end = data_offset + (uint64_t)end * src;
+	r->pos = base_byte + (uint64_t)(first - base) * src;
+	r->end = base_byte + (uint64_t)(end - base) * src;
 	r->src = src;
 	r->skip = skip;
 	r->keep = keep;
@@ -2278,9 +2278,11 @@ static int burn_cue(struct wctx *c)
 		const struct cue_track *t = &cs.tracks[i];
 		const struct cue_file *file = &cs.files[t->file];
 		imapi_stream *s = NULL;
-		hr = range_stream_open(file->path, file->data_offset, first[i], end[i],
+		hr = range_stream_open(file->path, file->data_offset + t->byte_first, t->first,
+				       first[i], end[i],
 				       (uint32_t)cue_sector_bytes(t->type), cue_map[t->type].skip,
-				       cue_map[t->type].keep, file->format == CUE_MOTOROLA, &s);
+				       cue_map[t->type].keep,
+				       file->format == CUE_MOTOROLA && t->type == CUE_AUDIO, &s);
 		if (hr == E_INVALIDARG)
 			ex = file_error(cmd, file->path, "open", errno);
 		else if (IMAPI_FAILED(hr))

@@ -2,7 +2,8 @@
 # tests/guest-matrix.sh - `make check-guest`: every real-program scenario
 # (fixtures/scenarios/real-programs, doc/real-programs.md) in the Linux guest, first
 # with the passthrough attach, then the ones that also run with the guest kernel's
-# iSCSI initiator.  Prints the TAP of both runs, a table of scenario times, and
+# iSCSI initiator; then the guest tests of tests/guest/ (WENGINE, DISCLOG, TESTLIB and
+# GUESTTESTS in the environment).  Prints the TAP of both runs, a table of scenario times, and
 # automake-style "# PASS/FAIL/SKIP:" totals; exits 1 when any scenario failed (0 with
 # "# SKIP: 1" and the reason when no guest can run here).
 set -u
@@ -30,6 +31,17 @@ for mode in passthrough iscsi; do
 		"$FIXTURES/scenarios/real-programs" >"$WORK/$mode.tap" || rc=1
 	cat "$WORK/$mode.tap"
 	echo "attach $mode: $(( $(date +%s) - t0 )) s"
+done
+# The guest tests that are more than one scenario (tests/guest/*.sh: TAP through
+# tests/integration/lib.sh), e.g. the same CUE burned by cdrdao and by wengine.
+for t in "${GUESTTESTS:-}"/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	echo "== $name"
+	t0=$(date +%s)
+	TESTTMP="$WORK" bash "$t" >"$WORK/$name.tap" 2>&1 || rc=1
+	cat "$WORK/$name.tap"
+	echo "$name: $(( $(date +%s) - t0 )) s"
 done
 total=$(( $(date +%s) - start ))
 echo "== scenario times (s, attach mode)"

@@ -143,13 +143,14 @@ static const char *sense_words(const uint8_t *s, char *buf, size_t len)
 
 /* ---- simdrive ---------------------------------------------------------------------- */
 
-static char *find_simdrive(const struct opts *o)
+/* A program of this tree: $ENV, else next to the harness in a build tree (harness/harness
+ * or libtool's harness/.libs/harness: ../DIR/NAME), else installed beside it, else NAME
+ * on the PATH. */
+static char *find_program(const char *env, const char *dir, const char *name)
 {
-	if (o->simdrive)
-		return strdup(o->simdrive);
-	const char *env = getenv("SIMDRIVE");
-	if (env && *env)
-		return strdup(env);
+	const char *v = getenv(env);
+	if (v && *v)
+		return strdup(v);
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
@@ -157,20 +158,24 @@ static char *find_simdrive(const struct opts *o)
 		char *slash = strrchr(self, '/');
 		if (slash) {
 			*slash = 0;
-			char cand[PATH_MAX + 32];
-			/* a build tree: harness/harness, or libtool's harness/.libs/harness */
-			snprintf(cand, sizeof(cand), "%s/../simdrive/simdrive", self);
+			char cand[PATH_MAX + 64];
+			snprintf(cand, sizeof(cand), "%s/../%s/%s", self, dir, name);
 			if (access(cand, X_OK) == 0)
 				return strdup(cand);
-			snprintf(cand, sizeof(cand), "%s/../../simdrive/simdrive", self);
+			snprintf(cand, sizeof(cand), "%s/../../%s/%s", self, dir, name);
 			if (strstr(self, "/.libs") && access(cand, X_OK) == 0)
 				return strdup(cand);
-			snprintf(cand, sizeof(cand), "%s/simdrive", self);
+			snprintf(cand, sizeof(cand), "%s/%s", self, name);
 			if (access(cand, X_OK) == 0)
 				return strdup(cand);
 		}
 	}
-	return strdup("simdrive");
+	return strdup(name);
+}
+
+static char *find_simdrive(const struct opts *o)
+{
+	return o->simdrive ? strdup(o->simdrive) : find_program("SIMDRIVE", "simdrive", "simdrive");
 }
 
 static int copy_file(const char *from, const char *to)
@@ -951,6 +956,11 @@ static void do_run(struct ctx *c, const struct hrn_step *st)
 		char *bin = find_simdrive(c->o);
 		if (bin)
 			setenv("SIMDRIVE", bin, 1);
+		/* ... and $WENGINE the engine's command, for a burn from the host (a disc
+		 * wengine writes that the guest's programs then read). */
+		char *we = find_program("WENGINE", "engine", "wengine");
+		if (we)
+			setenv("WENGINE", we, 1);
 		execl("/bin/sh", "sh", "-c", cmd.s ? cmd.s : "", (char *)NULL);
 		_exit(127);
 	}

@@ -5,7 +5,8 @@
 #
 # Sequence: wengine info; wengine write of 16 MiB at the NWA; SYNCHRONIZE CACHE;
 # CLOSE TRACK 1; CLOSE SESSION and finalize; wengine verify and wengine read of the
-# whole track; the backing file itself equals the data.
+# whole track; the backing file itself equals the data.  Then `wengine burn` (the
+# format layer) of a DVD+R on a second LU with full verification.
 #
 # What tgt lacks (doc/harness-conformance.md, "Known gaps of tgt's MMC emulation"), and
 # how it shows here:
@@ -84,5 +85,22 @@ cmp "$WORK/readback.bin" "$WORK/data.bin" || bad "the blocks read back differ fr
 
 check "the backing file equals the data (tgt writes blocks straight into it)"
 cmp "$DISC" "$WORK/data.bin" || bad "the backing file differs from the data written"
+
+check "wengine burn (the format layer, IDiscFormat2Data) of a DVD+R on a second LU: full verification, the backing file holds the image"
+DISC2="$WORK/disc2.img"
+: >"$DISC2"
+tgtadm_ --op new --mode logicalunit --tid 1 --lun 2 -b "$DISC2" --device-type cd ||
+	bad "tgtadm could not add LUN 2"
+URL2="iscsi://127.0.0.1:$TGT_PORT/$IQN/2"
+head -c $(( 4 * 1048576 )) "$WORK/data.bin" >"$WORK/image.iso"
+wen burn burn "$URL2" "$WORK/image.iso" --verify full --json --no-progress ||
+	bad "wengine burn exited $?"
+grep '^{"event":"result"' "$WORK/burn.out" >"$WORK/burn.result"
+[ "$(json "$WORK/burn.result" result)" = ok ] || bad "result '$(json "$WORK/burn.result" result)'"
+[ "$(json "$WORK/burn.result" verified)" = 2048 ] ||
+	bad "verified '$(json "$WORK/burn.result" verified)', want 2048"
+[ "$(json "$WORK/burn.result" close_function)" = 5 ] ||
+	bad "close function '$(json "$WORK/burn.result" close_function)', want 5 (DVD+R, IMAPI2's compatible close)"
+cmp "$DISC2" "$WORK/image.iso" || bad "the backing file differs from the image burned"
 
 stop_tgtd

@@ -166,8 +166,9 @@ hresult_t disc_format2_data_get_disable_consumer_dvd_compatibility_mode(disc_for
 hresult_t disc_format2_data_get_current_physical_media_type(disc_format2_data *f,
 		imapi_media_physical_type *value);
 /* ClientName: 1..255 printable characters, else E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID.
- * Write needs one ([PROJECT DECISION]: IMAPI2 requires it to lock the device; here it
- * names the burn in the log). */
+ * Write needs one, as in IMAPI2, where it names the owner of the device's exclusive
+ * access ([PROJECT DECISION]: here the exclusive access is the recorder lock held for
+ * the whole Write; the name is kept and returned). */
 hresult_t disc_format2_data_put_client_name(disc_format2_data *f, const char *value);
 hresult_t disc_format2_data_get_client_name(disc_format2_data *f, char **value);
 hresult_t disc_format2_data_get_requested_write_speed(disc_format2_data *f, int32_t *value);

@@ -74,6 +74,89 @@ hresult_t eng_fmt_write(struct eng_fmt *b, disc_recorder_ex *r, imapi_stream *da
 			int32_t lba, int32_t blocks, int32_t bps, write_engine_update_fn fn,
 			void *user, int32_t *written);
 
+/* The members every format has, defined once for each (`disc_format2_data`,
+ * `disc_format2_tao`, ...): PREFIX is the function prefix, T the object type (holding
+ * `struct eng_fmt b`), NOREC the format's HRESULT without a recorder, BUSY its HRESULT
+ * while it burns, INVALID its HRESULT for a bad ClientName. */
+#define ENG_FMT_NAME_MEMBERS(PREFIX, T, BUSY, INVALID)                                   \
+	hresult_t PREFIX##_get_recorder(T *f, disc_recorder_ex **out)                    \
+	{                                                                               \
+		return f ? eng_fmt_get_recorder(&f->b, out) : E_POINTER;                \
+	}                                                                               \
+	hresult_t PREFIX##_put_client_name(T *f, const char *value)                      \
+	{                                                                               \
+		if (!f)                                                                 \
+			return E_POINTER;                                               \
+		if (atomic_load(&f->b.busy))                                            \
+			return BUSY;                                                    \
+		return eng_fmt_put_client_name(&f->b, value, INVALID);                  \
+	}                                                                               \
+	hresult_t PREFIX##_get_client_name(T *f, char **value)                           \
+	{                                                                               \
+		return f ? eng_fmt_get_client_name(&f->b, value) : E_POINTER;           \
+	}
+
+#define ENG_FMT_MEDIA_MEMBERS(PREFIX, T, NOREC)                                          \
+	hresult_t PREFIX##_get_current_physical_media_type(T *f,                         \
+			imapi_media_physical_type *value)                               \
+	{                                                                               \
+		return f ? eng_fmt_physical_type(&f->b, NOREC, value) : E_POINTER;      \
+	}                                                                               \
+	hresult_t PREFIX##_get_media_physically_blank(T *f, int *value)                  \
+	{                                                                               \
+		return f ? eng_fmt_physically_blank(&f->b, NOREC, value) : E_POINTER;   \
+	}                                                                               \
+	hresult_t PREFIX##_get_media_heuristically_blank(T *f, int *value)               \
+	{                                                                               \
+		return f ? eng_fmt_heuristically_blank(&f->b, NOREC, value) : E_POINTER; \
+	}
+
+#define ENG_FMT_SPEED_MEMBERS(PREFIX, T, NOREC, BUSY)                                    \
+	hresult_t PREFIX##_set_write_speed(T *f, int32_t requested_sectors_per_second,   \
+					   int rotation_type_is_pure_cav)                \
+	{                                                                               \
+		if (!f)                                                                 \
+			return E_POINTER;                                               \
+		if (atomic_load(&f->b.busy))                                            \
+			return BUSY;                                                    \
+		return eng_fmt_set_write_speed(&f->b, requested_sectors_per_second,     \
+					       rotation_type_is_pure_cav);              \
+	}                                                                               \
+	hresult_t PREFIX##_get_requested_write_speed(T *f, int32_t *value)               \
+	{                                                                               \
+		if (!f || !value)                                                       \
+			return E_POINTER;                                               \
+		*value = f->b.speed;                                                    \
+		return S_OK;                                                            \
+	}                                                                               \
+	hresult_t PREFIX##_get_requested_rotation_type_is_pure_cav(T *f, int *value)     \
+	{                                                                               \
+		if (!f || !value)                                                       \
+			return E_POINTER;                                               \
+		*value = f->b.pure_cav ? IMAPI_VARIANT_TRUE : IMAPI_VARIANT_FALSE;      \
+		return S_OK;                                                            \
+	}                                                                               \
+	/* SET STREAMING carries no rotation: the requested one is what there is. */    \
+	hresult_t PREFIX##_get_current_rotation_type_is_pure_cav(T *f, int *value)       \
+	{                                                                               \
+		return PREFIX##_get_requested_rotation_type_is_pure_cav(f, value);      \
+	}                                                                               \
+	hresult_t PREFIX##_get_current_write_speed(T *f, int32_t *value)                 \
+	{                                                                               \
+		return f ? eng_fmt_current_speed(&f->b, NOREC, value) : E_POINTER;      \
+	}                                                                               \
+	hresult_t PREFIX##_get_supported_write_speeds(T *f, int32_t **speeds,            \
+						      uint32_t *count)                   \
+	{                                                                               \
+		return f ? eng_fmt_speeds(&f->b, NOREC, speeds, count) : E_POINTER;     \
+	}                                                                               \
+	hresult_t PREFIX##_get_supported_write_speed_descriptors(T *f,                   \
+			imapi_write_speed_descriptor **descriptors, uint32_t *count)    \
+	{                                                                               \
+		return f ? eng_fmt_speed_descriptors(&f->b, NOREC, descriptors, count)  \
+			 : E_POINTER;                                                   \
+	}
+
 /* Remaining seconds of a stage from what is done of it so far at elapsed seconds. */
 int32_t eng_fmt_remaining(double elapsed, int64_t done, int64_t total);
 

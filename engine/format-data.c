@@ -129,25 +129,6 @@ hresult_t disc_format2_data_put_recorder(disc_format2_data *f, disc_recorder_ex 
 	return eng_fmt_put_recorder(&f->b, recorder);
 }
 
-hresult_t disc_format2_data_get_recorder(disc_format2_data *f, disc_recorder_ex **out)
-{
-	return f ? eng_fmt_get_recorder(&f->b, out) : E_POINTER;
-}
-
-hresult_t disc_format2_data_put_client_name(disc_format2_data *f, const char *value)
-{
-	if (!f)
-		return E_POINTER;
-	if (atomic_load(&f->b.busy))
-		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
-	return eng_fmt_put_client_name(&f->b, value, E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID);
-}
-
-hresult_t disc_format2_data_get_client_name(disc_format2_data *f, char **value)
-{
-	return f ? eng_fmt_get_client_name(&f->b, value) : E_POINTER;
-}
-
 hresult_t disc_format2_data_put_burn_verification_level(disc_format2_data *f,
 		imapi_burn_verification_level value)
 {
@@ -170,31 +151,6 @@ hresult_t disc_format2_data_get_burn_verification_level(disc_format2_data *f,
 	return S_OK;
 }
 
-hresult_t disc_format2_data_set_write_speed(disc_format2_data *f,
-		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav)
-{
-	if (!f)
-		return E_POINTER;
-	if (atomic_load(&f->b.busy))
-		return E_IMAPI_DF2DATA_WRITE_IN_PROGRESS;
-	return eng_fmt_set_write_speed(&f->b, requested_sectors_per_second,
-				       rotation_type_is_pure_cav);
-}
-
-hresult_t disc_format2_data_get_requested_write_speed(disc_format2_data *f, int32_t *value)
-{
-	if (!f || !value)
-		return E_POINTER;
-	*value = f->b.speed;
-	return S_OK;
-}
-
-hresult_t disc_format2_data_get_requested_rotation_type_is_pure_cav(disc_format2_data *f,
-		int *value)
-{
-	return get_flag(f, f ? &f->b.pure_cav : NULL, value);
-}
-
 hresult_t disc_format2_data_get_result(disc_format2_data *f, disc_format2_data_result *out)
 {
 	if (!f || !out)
@@ -204,6 +160,14 @@ hresult_t disc_format2_data_get_result(disc_format2_data *f, disc_format2_data_r
 	pthread_mutex_unlock(&f->b.lock);
 	return S_OK;
 }
+
+/* The members every format has (format-base.h). */
+ENG_FMT_NAME_MEMBERS(disc_format2_data, disc_format2_data,
+	E_IMAPI_DF2DATA_WRITE_IN_PROGRESS, E_IMAPI_DF2DATA_CLIENT_NAME_IS_NOT_VALID)
+ENG_FMT_MEDIA_MEMBERS(disc_format2_data, disc_format2_data,
+	E_IMAPI_RECORDER_REQUIRED)
+ENG_FMT_SPEED_MEMBERS(disc_format2_data, disc_format2_data,
+	E_IMAPI_RECORDER_REQUIRED, E_IMAPI_DF2DATA_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 
@@ -307,23 +271,6 @@ hresult_t disc_format2_data_get_last_written_address_of_previous_session(disc_fo
 	return media_value(f, value, pick_prev_last);
 }
 
-hresult_t disc_format2_data_get_current_physical_media_type(disc_format2_data *f,
-		imapi_media_physical_type *value)
-{
-	return f ? eng_fmt_physical_type(&f->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
-}
-
-hresult_t disc_format2_data_get_media_physically_blank(disc_format2_data *f, int *value)
-{
-	return f ? eng_fmt_physically_blank(&f->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
-}
-
-hresult_t disc_format2_data_get_media_heuristically_blank(disc_format2_data *f, int *value)
-{
-	return f ? eng_fmt_heuristically_blank(&f->b, E_IMAPI_RECORDER_REQUIRED, value)
-		 : E_POINTER;
-}
-
 hresult_t disc_format2_data_get_multisession_interfaces(disc_format2_data *f,
 		imapi_multisession_sequential *out)
 {
@@ -389,32 +336,6 @@ hresult_t disc_format2_data_is_current_media_supported(disc_format2_data *f,
 	*value = vb(IMAPI_SUCCEEDED(hr) && m.plan.supported &&
 		    !(eng_media_state(&m) & IMAPI_FORMAT2_DATA_MEDIA_STATE_UNSUPPORTED_MASK));
 	return hr;
-}
-
-/* ---- write speeds (media.c) ---------------------------------------------------------- */
-
-hresult_t disc_format2_data_get_supported_write_speed_descriptors(disc_format2_data *f,
-		imapi_write_speed_descriptor **descriptors, uint32_t *count)
-{
-	return f ? eng_fmt_speed_descriptors(&f->b, E_IMAPI_RECORDER_REQUIRED, descriptors, count)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_data_get_supported_write_speeds(disc_format2_data *f,
-		int32_t **speeds, uint32_t *count)
-{
-	return f ? eng_fmt_speeds(&f->b, E_IMAPI_RECORDER_REQUIRED, speeds, count) : E_POINTER;
-}
-
-hresult_t disc_format2_data_get_current_write_speed(disc_format2_data *f, int32_t *value)
-{
-	return f ? eng_fmt_current_speed(&f->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
-}
-
-hresult_t disc_format2_data_get_current_rotation_type_is_pure_cav(disc_format2_data *f,
-		int *value)
-{
-	return get_flag(f, f ? &f->b.pure_cav : NULL, value);
 }
 
 /* ---- Write ---------------------------------------------------------------------------- */

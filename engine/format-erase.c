@@ -75,11 +75,6 @@ hresult_t disc_format2_erase_put_recorder(disc_format2_erase *e, disc_recorder_e
 	return eng_fmt_put_recorder(&e->b, recorder);
 }
 
-hresult_t disc_format2_erase_get_recorder(disc_format2_erase *e, disc_recorder_ex **out)
-{
-	return e ? eng_fmt_get_recorder(&e->b, out) : E_POINTER;
-}
-
 hresult_t disc_format2_erase_put_full_erase(disc_format2_erase *e, int value)
 {
 	if (!e)
@@ -98,37 +93,15 @@ hresult_t disc_format2_erase_get_full_erase(disc_format2_erase *e, int *value)
 	return S_OK;
 }
 
-hresult_t disc_format2_erase_put_client_name(disc_format2_erase *e, const char *value)
-{
-	return e ? eng_fmt_put_client_name(&e->b, value, E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_erase_get_client_name(disc_format2_erase *e, char **value)
-{
-	return e ? eng_fmt_get_client_name(&e->b, value) : E_POINTER;
-}
+/* The members every format has (format-base.h). */
+ENG_FMT_NAME_MEMBERS(disc_format2_erase, disc_format2_erase,
+	E_IMAPI_ERASE_RECORDER_IN_USE, E_IMAPI_ERASE_CLIENT_NAME_IS_NOT_VALID)
+ENG_FMT_MEDIA_MEMBERS(disc_format2_erase, disc_format2_erase,
+	E_IMAPI_RECORDER_REQUIRED)
 
 static bool erasable(const struct eng_media *m)
 {
 	return m->plan.erasable || m->plan.needs_format;
-}
-
-hresult_t disc_format2_erase_get_current_physical_media_type(disc_format2_erase *e,
-		imapi_media_physical_type *value)
-{
-	return e ? eng_fmt_physical_type(&e->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
-}
-
-hresult_t disc_format2_erase_get_media_physically_blank(disc_format2_erase *e, int *value)
-{
-	return e ? eng_fmt_physically_blank(&e->b, E_IMAPI_RECORDER_REQUIRED, value) : E_POINTER;
-}
-
-hresult_t disc_format2_erase_get_media_heuristically_blank(disc_format2_erase *e, int *value)
-{
-	return e ? eng_fmt_heuristically_blank(&e->b, E_IMAPI_RECORDER_REQUIRED, value)
-		 : E_POINTER;
 }
 
 static const imapi_media_physical_type erase_media[] = {

@@ -101,11 +101,6 @@ hresult_t disc_format2_raw_cd_put_recorder(disc_format2_raw_cd *f, disc_recorder
 	return IMAPI_SUCCEEDED(hr) ? eng_fmt_put_recorder(&f->b, recorder) : hr;
 }
 
-hresult_t disc_format2_raw_cd_get_recorder(disc_format2_raw_cd *f, disc_recorder_ex **out)
-{
-	return f ? eng_fmt_get_recorder(&f->b, out) : E_POINTER;
-}
-
 hresult_t disc_format2_raw_cd_put_buffer_underrun_free_disabled(disc_format2_raw_cd *f,
 		int value)
 {
@@ -145,71 +140,13 @@ hresult_t disc_format2_raw_cd_get_requested_sector_type(disc_format2_raw_cd *f,
 	return S_OK;
 }
 
-hresult_t disc_format2_raw_cd_put_client_name(disc_format2_raw_cd *f, const char *value)
-{
-	return f ? eng_fmt_put_client_name(&f->b, value, E_IMAPI_DF2RAW_CLIENT_NAME_IS_NOT_VALID)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_raw_cd_get_client_name(disc_format2_raw_cd *f, char **value)
-{
-	return f ? eng_fmt_get_client_name(&f->b, value) : E_POINTER;
-}
-
-hresult_t disc_format2_raw_cd_set_write_speed(disc_format2_raw_cd *f,
-		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav)
-{
-	if (!f)
-		return E_POINTER;
-	if (atomic_load(&f->b.busy))
-		return E_IMAPI_DF2RAW_WRITE_IN_PROGRESS;
-	return eng_fmt_set_write_speed(&f->b, requested_sectors_per_second,
-				       rotation_type_is_pure_cav);
-}
-
-hresult_t disc_format2_raw_cd_get_requested_write_speed(disc_format2_raw_cd *f, int32_t *value)
-{
-	if (!f || !value)
-		return E_POINTER;
-	*value = f->b.speed;
-	return S_OK;
-}
-
-hresult_t disc_format2_raw_cd_get_requested_rotation_type_is_pure_cav(disc_format2_raw_cd *f,
-		int *value)
-{
-	if (!f || !value)
-		return E_POINTER;
-	*value = vb(f->b.pure_cav);
-	return S_OK;
-}
-
-hresult_t disc_format2_raw_cd_get_current_rotation_type_is_pure_cav(disc_format2_raw_cd *f,
-		int *value)
-{
-	return disc_format2_raw_cd_get_requested_rotation_type_is_pure_cav(f, value);
-}
-
-hresult_t disc_format2_raw_cd_get_current_write_speed(disc_format2_raw_cd *f, int32_t *value)
-{
-	return f ? eng_fmt_current_speed(&f->b, E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_raw_cd_get_supported_write_speeds(disc_format2_raw_cd *f,
-		int32_t **speeds, uint32_t *count)
-{
-	return f ? eng_fmt_speeds(&f->b, E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, speeds, count)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_raw_cd_get_supported_write_speed_descriptors(disc_format2_raw_cd *f,
-		imapi_write_speed_descriptor **descriptors, uint32_t *count)
-{
-	return f ? eng_fmt_speed_descriptors(&f->b, E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED,
-					     descriptors, count)
-		 : E_POINTER;
-}
+/* The members every format has (format-base.h). */
+ENG_FMT_NAME_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd,
+	E_IMAPI_DF2RAW_WRITE_IN_PROGRESS, E_IMAPI_DF2RAW_CLIENT_NAME_IS_NOT_VALID)
+ENG_FMT_MEDIA_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd,
+	E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED)
+ENG_FMT_SPEED_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd,
+	E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, E_IMAPI_DF2RAW_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 
@@ -218,35 +155,11 @@ static hresult_t probe(disc_format2_raw_cd *f, struct eng_media *m, disc_recorde
 	return f ? eng_fmt_probe(&f->b, E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, m, rec) : E_POINTER;
 }
 
-static bool is_cd_recordable(const struct eng_media *m)
-{
-	return m->plan.supported && mcc_profile_family(m->profile) == MCC_FAM_CD;
-}
-
 /* Raw recording starts in an empty session: a blank disc, or an appendable one whose
  * last session holds nothing yet. */
 static bool session_empty(const struct eng_media *m)
 {
 	return m->di.status == 0 || (m->di.status == 1 && m->di.last_state == 0);
-}
-
-hresult_t disc_format2_raw_cd_get_current_physical_media_type(disc_format2_raw_cd *f,
-		imapi_media_physical_type *value)
-{
-	return f ? eng_fmt_physical_type(&f->b, E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_raw_cd_get_media_physically_blank(disc_format2_raw_cd *f, int *value)
-{
-	return f ? eng_fmt_physically_blank(&f->b, E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_raw_cd_get_media_heuristically_blank(disc_format2_raw_cd *f, int *value)
-{
-	return f ? eng_fmt_heuristically_blank(&f->b, E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
 }
 
 static const imapi_media_physical_type raw_media[] = { IMAPI_MEDIA_TYPE_CDR,
@@ -323,7 +236,7 @@ hresult_t disc_format2_raw_cd_is_current_media_supported(disc_format2_raw_cd *f,
 		return E_POINTER;
 	struct eng_media m;
 	hresult_t hr = eng_media_probe(recorder, &m);
-	*value = vb(IMAPI_SUCCEEDED(hr) && is_cd_recordable(&m) && session_empty(&m));
+	*value = vb(IMAPI_SUCCEEDED(hr) && eng_media_cd_recordable(&m) && session_empty(&m));
 	return hr;
 }
 
@@ -415,7 +328,7 @@ hresult_t disc_format2_raw_cd_prepare_media(disc_format2_raw_cd *f)
 	f->t_prepared = eng_media_now();
 	emit(f, IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_PREPARING, NULL);
 	bool have[4] = { false };
-	if (!is_cd_recordable(&m))
+	if (!eng_media_cd_recordable(&m))
 		hr = E_IMAPI_DF2RAW_MEDIA_IS_NOT_SUPPORTED;
 	else if (!session_empty(&m))
 		hr = E_IMAPI_DF2RAW_MEDIA_IS_NOT_BLANK;

@@ -96,11 +96,6 @@ hresult_t disc_format2_tao_put_recorder(disc_format2_tao *t, disc_recorder_ex *r
 	return IMAPI_SUCCEEDED(hr) ? eng_fmt_put_recorder(&t->b, recorder) : hr;
 }
 
-hresult_t disc_format2_tao_get_recorder(disc_format2_tao *t, disc_recorder_ex **out)
-{
-	return t ? eng_fmt_get_recorder(&t->b, out) : E_POINTER;
-}
-
 hresult_t disc_format2_tao_put_buffer_underrun_free_disabled(disc_format2_tao *t, int value)
 {
 	hresult_t hr = changeable(t);
@@ -136,59 +131,19 @@ hresult_t disc_format2_tao_get_do_not_finalize_media(disc_format2_tao *t, int *v
 	return S_OK;
 }
 
-hresult_t disc_format2_tao_put_client_name(disc_format2_tao *t, const char *value)
-{
-	return t ? eng_fmt_put_client_name(&t->b, value, E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_tao_get_client_name(disc_format2_tao *t, char **value)
-{
-	return t ? eng_fmt_get_client_name(&t->b, value) : E_POINTER;
-}
-
-hresult_t disc_format2_tao_set_write_speed(disc_format2_tao *t,
-		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav)
-{
-	if (!t)
-		return E_POINTER;
-	if (atomic_load(&t->b.busy))
-		return E_IMAPI_DF2TAO_WRITE_IN_PROGRESS;
-	return eng_fmt_set_write_speed(&t->b, requested_sectors_per_second,
-				       rotation_type_is_pure_cav);
-}
-
-hresult_t disc_format2_tao_get_requested_write_speed(disc_format2_tao *t, int32_t *value)
-{
-	if (!t || !value)
-		return E_POINTER;
-	*value = t->b.speed;
-	return S_OK;
-}
-
-hresult_t disc_format2_tao_get_requested_rotation_type_is_pure_cav(disc_format2_tao *t, int *value)
-{
-	if (!t || !value)
-		return E_POINTER;
-	*value = vb(t->b.pure_cav);
-	return S_OK;
-}
-
-hresult_t disc_format2_tao_get_current_rotation_type_is_pure_cav(disc_format2_tao *t, int *value)
-{
-	return disc_format2_tao_get_requested_rotation_type_is_pure_cav(t, value);
-}
+/* The members every format has (format-base.h). */
+ENG_FMT_NAME_MEMBERS(disc_format2_tao, disc_format2_tao,
+	E_IMAPI_DF2TAO_WRITE_IN_PROGRESS, E_IMAPI_DF2TAO_CLIENT_NAME_IS_NOT_VALID)
+ENG_FMT_MEDIA_MEMBERS(disc_format2_tao, disc_format2_tao,
+	E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED)
+ENG_FMT_SPEED_MEMBERS(disc_format2_tao, disc_format2_tao,
+	E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, E_IMAPI_DF2TAO_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 
 static hresult_t probe(disc_format2_tao *t, struct eng_media *m, disc_recorder_ex **rec)
 {
 	return t ? eng_fmt_probe(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, m, rec) : E_POINTER;
-}
-
-static bool is_cd_recordable(const struct eng_media *m)
-{
-	return m->plan.supported && mcc_profile_family(m->profile) == MCC_FAM_CD;
 }
 
 /* Closed tracks: the last track is the blank invisible one while the disc is open. */
@@ -239,25 +194,6 @@ hresult_t disc_format2_tao_get_used_sectors_on_media(disc_format2_tao *t, int32_
 	return hr;
 }
 
-hresult_t disc_format2_tao_get_current_physical_media_type(disc_format2_tao *t,
-		imapi_media_physical_type *value)
-{
-	return t ? eng_fmt_physical_type(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_tao_get_media_physically_blank(disc_format2_tao *t, int *value)
-{
-	return t ? eng_fmt_physically_blank(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_tao_get_media_heuristically_blank(disc_format2_tao *t, int *value)
-{
-	return t ? eng_fmt_heuristically_blank(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
-}
-
 static const imapi_media_physical_type tao_media[] = { IMAPI_MEDIA_TYPE_CDR,
 						       IMAPI_MEDIA_TYPE_CDRW };
 
@@ -287,29 +223,8 @@ hresult_t disc_format2_tao_is_current_media_supported(disc_format2_tao *t,
 		return E_POINTER;
 	struct eng_media m;
 	hresult_t hr = eng_media_probe(recorder, &m);
-	*value = vb(IMAPI_SUCCEEDED(hr) && is_cd_recordable(&m) && m.di.status != 2);
+	*value = vb(IMAPI_SUCCEEDED(hr) && eng_media_cd_recordable(&m) && m.di.status != 2);
 	return hr;
-}
-
-hresult_t disc_format2_tao_get_supported_write_speeds(disc_format2_tao *t, int32_t **speeds,
-		uint32_t *count)
-{
-	return t ? eng_fmt_speeds(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, speeds, count)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_tao_get_supported_write_speed_descriptors(disc_format2_tao *t,
-		imapi_write_speed_descriptor **descriptors, uint32_t *count)
-{
-	return t ? eng_fmt_speed_descriptors(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED,
-					     descriptors, count)
-		 : E_POINTER;
-}
-
-hresult_t disc_format2_tao_get_current_write_speed(disc_format2_tao *t, int32_t *value)
-{
-	return t ? eng_fmt_current_speed(&t->b, E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, value)
-		 : E_POINTER;
 }
 
 /* READ TOC format 0000b's layout, LBA addresses (MMC-6 READ TOC/PMA/ATIP): every closed
@@ -432,7 +347,7 @@ hresult_t disc_format2_tao_prepare_media(disc_format2_tao *t)
 	t->t_prepared = eng_media_now();
 	t->track = 0;
 	emit(t, IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING, NULL);
-	if (!is_cd_recordable(&m))
+	if (!eng_media_cd_recordable(&m))
 		hr = E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED;
 	else if (m.di.status == 2 || m.nwa < 0)
 		hr = E_IMAPI_DF2TAO_MEDIA_IS_NOT_BLANK;

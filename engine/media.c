@@ -203,6 +203,11 @@ int32_t eng_media_state(const struct eng_media *m)
 	return s;
 }
 
+bool eng_media_cd_recordable(const struct eng_media *m)
+{
+	return m->plan.supported && mcc_profile_family(m->profile) == MCC_FAM_CD;
+}
+
 bool eng_media_heuristically_blank(disc_recorder_ex *r, const struct eng_media *m)
 {
 	if (!m->plan.supported)		/* pressed media are never blank */

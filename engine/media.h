@@ -35,6 +35,8 @@ hresult_t eng_media_probe(disc_recorder_ex *r, struct eng_media *m);
 imapi_media_physical_type eng_media_physical_type(int profile);
 /* IMAPI_FORMAT2_DATA_MEDIA_STATE flags of a probed medium. */
 int32_t eng_media_state(const struct eng_media *m);
+/* A CD-R or CD-RW (what track-at-once and raw writing take). */
+bool eng_media_cd_recordable(const struct eng_media *m);
 /* Sectors 16 and 256 read as zeros (nothing an ISO 9660 or UDF reader would find). */
 bool eng_media_heuristically_blank(disc_recorder_ex *r, const struct eng_media *m);
 

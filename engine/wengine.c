@@ -1316,6 +1316,31 @@ static void on_sigint(int sig)
 	interrupted = 1;	/* CancelWrite is called from the Update callback */
 }
 
+/* Ctrl-C during a long operation: the handler only sets `interrupted` (the Update
+ * callbacks cancel from there; a signal handler may not call into the library).  With
+ * `once`, a second Ctrl-C kills at once (SA_RESETHAND).  *old is restored by
+ * sigint_disarm. */
+static void sigint_arm(struct sigaction *old, bool once)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = once ? SA_RESETHAND : 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, old);
+}
+
+static void sigint_disarm(const struct sigaction *old)
+{
+	sigaction(SIGINT, old, NULL);
+}
+
+/* Shown when asked (--progress), never with --no-progress, else on a terminal. */
+static bool progress_shown(const struct args *a)
+{
+	return !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1553,17 +1578,13 @@ static int run_write(struct wctx *c, struct wresult *r, struct progress *prog)
 		goto out;
 	}
 
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills at once */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	struct sigaction old;
+	sigint_arm(&old, true);
 	write_engine_advise(we, on_update, prog);
 	r->ran = true;
 	hr = write_engine_write_section(we, s, r->lba, r->blocks);
 	write_engine_advise(we, NULL, NULL);
-	sigaction(SIGINT, &old, NULL);
+	sigint_disarm(&old);
 	if (prog->printed)
 		fputc('\n', stderr);
 
@@ -1645,7 +1666,7 @@ static int cmd_write(struct wctx *c)
 	memset(&prog, 0, sizeof(prog));
 	prog.fam = r.fam;
 	prog.bps = a->bps;
-	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
+	prog.show = progress_shown(a);
 	ex = run_write(c, &r, &prog);
 done:
 	/* JSON always (scripts parse "result"); the text summary only when something was
@@ -1690,6 +1711,15 @@ static int drive_buffer_fill(disc_recorder_ex *r)
 		return -1;
 	uint32_t size = mcc_be32(buf + 4), avail = mcc_be32(buf + 8);
 	return size ? (int)(100 - (uint64_t)avail * 100 / size) : -1;
+}
+
+/* The progress state of a burn on a medium of family fam. */
+static struct burn_progress progress_for(const struct wctx *c, enum mcc_family fam)
+{
+	struct burn_progress p = { .rec = c->rec, .json = c->a.json, .fam = fam,
+				   .last_action = -1, .drive_buffer = -1 };
+	p.show = progress_shown(&c->a);
+	return p;
 }
 
 /* One progress report of any format: the line on stderr and/or one JSON event.
@@ -1902,15 +1932,9 @@ static int burn_audio(struct wctx *c)
 		hr = disc_format2_tao_put_do_not_finalize_media(t, 1);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_tao_set_write_speed(t, speed_sps(MCC_FAM_CD, a->speed_x), 0);
-	struct burn_progress prog = { .rec = c->rec, .json = a->json, .fam = MCC_FAM_CD,
-				      .last_action = -1, .drive_buffer = -1 };
-	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	struct burn_progress prog = progress_for(c, MCC_FAM_CD);
+	struct sigaction old;
+	sigint_arm(&old, true);
 	disc_format2_tao_advise(t, on_tao_update, &prog);
 	double t0 = now_s();
 	if (IMAPI_SUCCEEDED(hr))
@@ -1937,7 +1961,7 @@ static int burn_audio(struct wctx *c)
 	if (IMAPI_SUCCEEDED(hr) && rel != E_IMAPI_DF2TAO_MEDIA_IS_NOT_PREPARED)
 		hr = rel;
 	disc_format2_tao_advise(t, NULL, NULL);
-	sigaction(SIGINT, &old, NULL);
+	sigint_disarm(&old);
 	if (prog.printed)
 		fputc('\n', stderr);
 	int32_t existing = 0;
@@ -2174,15 +2198,9 @@ static int burn_raw_image(struct wctx *c, raw_cd_image *img, int ntracks)
 		hr = disc_format2_raw_cd_put_requested_sector_type(f, type);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_raw_cd_set_write_speed(f, speed_sps(MCC_FAM_CD, a->speed_x), 0);
-	struct burn_progress prog = { .rec = c->rec, .json = a->json, .fam = MCC_FAM_CD,
-				      .last_action = -1, .drive_buffer = -1 };
-	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	struct burn_progress prog = progress_for(c, MCC_FAM_CD);
+	struct sigaction old;
+	sigint_arm(&old, true);
 	disc_format2_raw_cd_advise(f, on_raw_update, &prog);
 	double t0 = now_s();
 	if (IMAPI_SUCCEEDED(hr))
@@ -2193,7 +2211,7 @@ static int burn_raw_image(struct wctx *c, raw_cd_image *img, int ntracks)
 	if (IMAPI_SUCCEEDED(hr) && rel != E_IMAPI_DF2RAW_MEDIA_IS_NOT_PREPARED)
 		hr = rel;
 	disc_format2_raw_cd_advise(f, NULL, NULL);
-	sigaction(SIGINT, &old, NULL);
+	sigint_disarm(&old);
 	if (prog.printed)
 		fputc('\n', stderr);
 	disc_format2_raw_cd_release(f);
@@ -2387,19 +2405,13 @@ static int cmd_burn(struct wctx *c)
 		goto out;
 	}
 
-	struct burn_progress prog = { .rec = c->rec, .json = a->json, .fam = fam,
-				      .last_action = -1, .drive_buffer = -1 };
-	prog.show = !a->quiet && (a->progress == 1 || (a->progress == -1 && isatty(2)));
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills at once */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	struct burn_progress prog = progress_for(c, fam);
+	struct sigaction old;
+	sigint_arm(&old, true);
 	disc_format2_data_advise(f, on_burn_update, &prog);
 	hr = disc_format2_data_write(f, s);
 	disc_format2_data_advise(f, NULL, NULL);
-	sigaction(SIGINT, &old, NULL);
+	sigint_disarm(&old);
 	if (prog.printed)
 		fputc('\n', stderr);
 
@@ -2499,18 +2511,15 @@ static int cmd_erase(struct wctx *c)
 				   c->a.client);
 	}
 	struct erase_progress prog = { 0 };
-	prog.show = !c->a.quiet && (c->a.progress == 1 || (c->a.progress == -1 && isatty(2)));
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old);
+	prog.show = progress_shown(&c->a);
+	struct sigaction old;
+	sigint_arm(&old, false);
 	double t0 = now_s();
 	if (IMAPI_SUCCEEDED(hr)) {
 		disc_format2_erase_advise(e, on_erase_update, &prog);
 		hr = disc_format2_erase_erase_media(e);
 	}
-	sigaction(SIGINT, &old, NULL);
+	sigint_disarm(&old);
 	if (prog.printed)
 		fputc('\n', stderr);
 	disc_format2_erase_release(e);

@@ -1713,6 +1713,15 @@ static int drive_buffer_fill(disc_recorder_ex *r)
 	return size ? (int)(100 - (uint64_t)avail * 100 / size) : -1;
 }
 
+/* True once, at the first Update after Ctrl-C: the caller cancels then. */
+static bool cancel_due(struct burn_progress *p)
+{
+	if (!interrupted || p->cancelled)
+		return false;
+	p->cancelled = true;
+	return true;
+}
+
 /* The progress state of a burn on a medium of family fam. */
 static struct burn_progress progress_for(const struct wctx *c, enum mcc_family fam)
 {
@@ -1784,10 +1793,8 @@ static void on_burn_update(disc_format2_data *f, const disc_format2_data_event_a
 			   void *user)
 {
 	struct burn_progress *p = user;
-	if (interrupted && !p->cancelled) {
-		p->cancelled = true;
+	if (cancel_due(p))
 		disc_format2_data_cancel_write(f);
-	}
 	show_progress(p, ev->current_action, stage_names[ev->current_action], 0, &ev->engine,
 		      ev->current_action == IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA,
 		      ev->elapsed_time, ev->remaining_time, 2048);
@@ -1816,10 +1823,8 @@ static const char *const tao_stage_names[] = {
 static void on_tao_update(disc_format2_tao *t, const disc_format2_tao_event_args *ev, void *user)
 {
 	struct burn_progress *p = user;
-	if (interrupted && !p->cancelled) {
-		p->cancelled = true;
+	if (cancel_due(p))
 		disc_format2_tao_cancel_add_track(t);
-	}
 	show_progress(p, ev->current_action, tao_stage_names[ev->current_action],
 		      ev->current_track_number, &ev->engine,
 		      ev->current_action == IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING, ev->elapsed_time,
@@ -2159,10 +2164,8 @@ static void on_raw_update(disc_format2_raw_cd *f, const disc_format2_raw_cd_even
 			  void *user)
 {
 	struct burn_progress *p = user;
-	if (interrupted && !p->cancelled) {
-		p->cancelled = true;
+	if (cancel_due(p))
 		disc_format2_raw_cd_cancel_write(f);
-	}
 	show_progress(p, ev->current_action, raw_stage_names[ev->current_action], 0, &ev->engine,
 		      ev->current_action == IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING,
 		      ev->elapsed_time, ev->remaining_time, 2352);

@@ -11,7 +11,10 @@
 #                                    the console then says what the guest was doing
 #   host:  "off"                     power off
 # /host is the scenario's guest directory on the host (9p); the kernel command line
-# carries burnlab.attach (passthrough or iscsi) and, for iscsi, burnlab.target.
+# carries burnlab.attach (passthrough or iscsi), for iscsi burnlab.target, and
+# burnlab.net=1 when the guest has a network card for a forwarded port (QEMU's user
+# network: the guest is 10.0.2.15, and a server it runs there is reachable from the
+# host's 127.0.0.1 through the hostfwd, from nowhere else).
 /bin/busybox --install -s /bin
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TMPDIR=/tmp MKISOFS=genisoimage
 mount -t proc proc /proc
@@ -23,19 +26,25 @@ ln -s genisoimage /usr/bin/mkisofs 2>/dev/null
 
 attach=passthrough
 target=
+net=0
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	burnlab.attach=*) attach=${w#*=} ;;
 	burnlab.target=*) target=${w#*=} ;;
+	burnlab.net=*) net=${w#*=} ;;
 	esac
 done
+[ "$attach" = iscsi ] && net=1
 
-# The modules in dependency order; those after the line "iscsi" only for that attach.
+# The modules in dependency order; those after the line "net" only with a network card,
+# those after the line "iscsi" only for that attach.
+section=base
 while read -r m; do
-	if [ "$m" = iscsi ]; then
-		[ "$attach" = iscsi ] && continue
-		break
-	fi
+	case "$m" in
+	net | iscsi) section=$m; continue ;;
+	esac
+	[ "$section" = net ] && [ "$net" != 1 ] && continue
+	[ "$section" = iscsi ] && [ "$attach" != iscsi ] && continue
 	insmod "/lib/modules/$m" || echo "burnlab-guest: insmod $m failed"
 done < /etc/burnlab-modules
 
@@ -56,12 +65,14 @@ die() { say "fail $*"; sync; poweroff -f; }
 
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 host /host || die "cannot mount the shared directory"
 
-if [ "$attach" = iscsi ]; then
-	# The kernel's iSCSI initiator logs in to the drive; QEMU's user network forwards
-	# 10.0.2.100:3260 to the drive's loopback port and nothing else (restrict=on).
+if [ "$net" = 1 ]; then
 	ip link set lo up
 	ip link set eth0 up || die "no network card"
 	ip addr add 10.0.2.15/24 dev eth0
+fi
+if [ "$attach" = iscsi ]; then
+	# The kernel's iSCSI initiator logs in to the drive; QEMU's user network forwards
+	# 10.0.2.100:3260 to the drive's loopback port and nothing else (restrict=on).
 	iscsistart -i iqn.2026-01.org.burnlab:guest -t "$target" -g 1 -a 10.0.2.100 -p 3260 \
 		> /tmp/iscsistart.log 2>&1 || die "iscsistart: $(tail -n 1 /tmp/iscsistart.log)"
 fi

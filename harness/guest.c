@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -37,6 +38,7 @@ struct hrn_guest {
 	char programs[1024];
 	double boot_s;
 	bool cached;
+	int fwd_port;		/* the host's end of the forwarded port, or 0 */
 };
 
 static double now_s(void)
@@ -141,6 +143,24 @@ static void kill_qemu(struct hrn_guest *g)
 	g->pid = 0;
 }
 
+/* A TCP port on 127.0.0.1 that nothing listens on now: the kernel picks it for a socket
+ * bound to port 0, which is then closed for QEMU to bind.  Another process may take it
+ * in between; QEMU then cannot set up the forwarding and the boot is tried again with
+ * another port (hrn_guest_start).  0 when none could be had. */
+static int free_loopback_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 0;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int port = 0;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && getsockname(fd, (struct sockaddr *)&a, &al) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
 /* One boot with the given accelerator.  0 ready; -1 failed (err); -2 no ready line in
  * limit_s (err). */
 static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struct hrn_gimg *img,
@@ -156,13 +176,15 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 			close(lfd);
 		return -1;
 	}
-	char mem[16], append[1024], agent[160], console[4200], fsdev[4300], drive[1024], netdev[256];
+	char mem[16], append[1024], agent[160], console[4200], fsdev[4300], drive[1024], netdev[512], fwd[96] = "";
 	snprintf(mem, sizeof(mem), "%d", o->memory_mb > 0 ? o->memory_mb : 512);
 	const char *extra = getenv("BURNLAB_GUEST_APPEND");
 	snprintf(append, sizeof(append),
-		 "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off burnlab.attach=%s burnlab.target=%s%s%s",
-		 o->attach == HRN_ATTACH_ISCSI ? "iscsi" : "passthrough", o->target, extra ? " " : "",
-		 extra ? extra : "");
+		 "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off burnlab.attach=%s burnlab.target=%s%s%s%s",
+		 o->attach == HRN_ATTACH_ISCSI ? "iscsi" : "passthrough", o->target,
+		 o->forward_port > 0 ? " burnlab.net=1" : "", extra ? " " : "", extra ? extra : "");
+	if (o->forward_port > 0)	/* the guest's address is the first of 10.0.2.0/24's DHCP range */
+		snprintf(fwd, sizeof(fwd), ",hostfwd=tcp:127.0.0.1:%d-10.0.2.15:%d", g->fwd_port, o->forward_port);
 	snprintf(agent, sizeof(agent), "socket,id=agent,path=%s", g->sock);
 	snprintf(console, sizeof(console), "file,id=con,path=%s", o->console);
 	snprintf(fsdev, sizeof(fsdev), "local,id=fs0,path=%s,security_model=none", o->shared_dir);
@@ -211,13 +233,22 @@ static int boot(struct hrn_guest *g, const struct hrn_guest_opts *o, const struc
 		argv[argc++] = drive;
 		argv[argc++] = "-device";
 		argv[argc++] = "scsi-generic,drive=cd0";
+		if (fwd[0]) {
+			/* a network card for the forwarded port only: restrict=on keeps the guest
+			 * from reaching anything, the hostfwd listens on the host's loopback */
+			snprintf(netdev, sizeof(netdev), "user,id=net0,restrict=on,net=10.0.2.0/24%s", fwd);
+			argv[argc++] = "-netdev";
+			argv[argc++] = netdev;
+			argv[argc++] = "-device";
+			argv[argc++] = "virtio-net-pci,netdev=net0";
+		}
 	} else {
 		/* guestfwd's cmd: form connects for each connection the guest opens (its tcp:
 		 * form connects once, when QEMU starts, long before the guest logs in, and
 		 * cannot reconnect) */
 		snprintf(netdev, sizeof(netdev),
-			 "user,id=net0,restrict=on,net=10.0.2.0/24,guestfwd=tcp:10.0.2.100:3260-cmd:busybox nc %s %d",
-			 o->host, o->port);
+			 "user,id=net0,restrict=on,net=10.0.2.0/24,guestfwd=tcp:10.0.2.100:3260-cmd:busybox nc %s %d%s",
+			 o->host, o->port, fwd);
 		argv[argc++] = "-netdev";
 		argv[argc++] = netdev;
 		argv[argc++] = "-device";
@@ -326,6 +357,11 @@ int hrn_guest_start(const struct hrn_guest_opts *o, struct hrn_guest **out, char
 		 (int)getpid(), seq++);
 	double limit = o->boot_timeout_us > 0 ? (double)o->boot_timeout_us / 1e6 : 120;
 	int rc = -1;
+	if (o->forward_port > 0 && !(g->fwd_port = free_loopback_port())) {
+		hrn_errf(err, errlen, "no free TCP port on 127.0.0.1 to forward to the guest's port %d", o->forward_port);
+		free(g);
+		return -1;
+	}
 	if (o->accel && !strcmp(o->accel, "kvm")) {
 		int kfd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		if (kfd < 0) {
@@ -340,6 +376,13 @@ int hrn_guest_start(const struct hrn_guest_opts *o, struct hrn_guest **out, char
 	}
 	if (rc != 0)
 		rc = boot(g, o, &img, "tcg", limit, err, errlen);
+	/* another process took the forwarded port between free_loopback_port and QEMU's
+	 * bind: QEMU then stops at once ("Could not set up host forwarding rule") */
+	for (int tries = 0; rc == -1 && o->forward_port > 0 && tries < 3 && strstr(err, "host forwarding"); tries++) {
+		if (!(g->fwd_port = free_loopback_port()))
+			break;
+		rc = boot(g, o, &img, "tcg", limit, err, errlen);
+	}
 	if (rc != 0) {
 		free(g);
 		return -1;
@@ -441,6 +484,11 @@ const char *hrn_guest_accel(const struct hrn_guest *g)
 	return g->accel;
 }
 
+int hrn_guest_forwarded_port(const struct hrn_guest *g)
+{
+	return g->fwd_port;
+}
+
 const char *hrn_guest_programs(const struct hrn_guest *g)
 {
 	return g->programs;
@@ -451,10 +499,13 @@ const char *hrn_guest_programs(const struct hrn_guest *g)
 static void guest_help(FILE *f)
 {
 	fputs("Usage: harness guest [--attach passthrough|iscsi] [--accel tcg|kvm] [--kernel FILE]\n"
-	      "                     [--dir DIR] [--memory MB] [--timeout SECONDS] URL COMMAND...\n"
+	      "                     [--dir DIR] [--memory MB] [--timeout SECONDS] [--forward PORT]\n"
+	      "                     URL COMMAND...\n"
 	      "       harness guest --check     whether a guest can run here (exit 0, or 77 and why)\n"
 	      "URL: iscsi://HOST:PORT/TARGET/LUN.  Each COMMAND runs with sh in the guest's /host (DIR,\n"
-	      "default the current directory); its output is printed.  doc/real-programs.md.\n", f);
+	      "default the current directory); its output is printed.  --forward PORT: the guest's TCP\n"
+	      "PORT is reachable on a free port of the host's 127.0.0.1, printed once the guest is\n"
+	      "ready and written to DIR/forwarded-port.  doc/real-programs.md.\n", f);
 }
 
 static int guest_usage(const char *msg)
@@ -508,6 +559,10 @@ int hrn_guest_main(int argc, char **argv)
 			o.memory_mb = atoi(v);
 		} else if (!strcmp(a, "--timeout")) {
 			timeout = atol(v);
+		} else if (!strcmp(a, "--forward")) {
+			o.forward_port = atoi(v);
+			if (o.forward_port < 1 || o.forward_port > 65535)
+				return guest_usage("--forward takes a TCP port 1..65535");
 		} else {
 			return guest_usage("unknown option");
 		}
@@ -542,6 +597,18 @@ int hrn_guest_main(int argc, char **argv)
 	}
 	fprintf(stderr, "harness guest: ready in %.2f s (%s, initramfs %s)\n", hrn_guest_boot_seconds(g),
 		hrn_guest_accel(g), hrn_guest_image_cached(g) ? "cached" : "built");
+	if (o.forward_port > 0) {
+		/* for a host program started beside: the port, in a file of the shared directory */
+		char pf[4200];
+		snprintf(pf, sizeof(pf), "%s/forwarded-port", shared);
+		FILE *f = fopen(pf, "w");
+		if (f) {
+			fprintf(f, "%d\n", hrn_guest_forwarded_port(g));
+			fclose(f);
+		}
+		fprintf(stderr, "harness guest: the guest's port %d is 127.0.0.1:%d\n", o.forward_port,
+			hrn_guest_forwarded_port(g));
+	}
 	int status = 0, rc = 0;
 	for (i++; i < argc; i++) {
 		char out[4200];

@@ -6,6 +6,9 @@
  *    virtio-scsi hands the guest kernel's commands to it unchanged;
  *  - iscsi: the guest kernel's own initiator (iscsistart) logs in through QEMU's user
  *    network (restrict=on) with one guestfwd to the drive's port.
+ * Either mode may also forward one TCP port of the guest to a free port on the host's
+ * 127.0.0.1 (QEMU user networking, restrict=on, one hostfwd): a server the guest runs
+ * (tgtd exporting its /dev/sg0) is then reachable from the host and from nowhere else.
  * The guest shares a host directory (9p) as /host: inputs go in there, commands run
  * there, their output comes back there.  The console is kept in a file.
  */
@@ -32,6 +35,8 @@ struct hrn_guest_opts {
 	int lun;
 	int memory_mb;			/* 0: 512 */
 	int64_t boot_timeout_us;	/* 0: 120 s */
+	int forward_port;		/* > 0: a TCP port of the guest (10.0.2.15) that the
+					 * host reaches on 127.0.0.1 (hrn_guest_forwarded_port) */
 };
 
 struct hrn_guest;
@@ -61,6 +66,8 @@ int hrn_guest_stop(struct hrn_guest *g, char *err, size_t errlen);
 double hrn_guest_boot_seconds(const struct hrn_guest *g);
 bool hrn_guest_image_cached(const struct hrn_guest *g);
 const char *hrn_guest_accel(const struct hrn_guest *g);
+/* The host port (on 127.0.0.1) forwarded to the guest's forward_port; 0 when none. */
+int hrn_guest_forwarded_port(const struct hrn_guest *g);
 /* The burning programs the guest holds, blank separated. */
 const char *hrn_guest_programs(const struct hrn_guest *g);
 

@@ -29,19 +29,23 @@ static const char guest_init[] =
 
 /* Kernel modules the guest loads (with their dependencies): virtio-console for the
  * command channel, the SCSI CD path (virtio-scsi for the passthrough attach, sr, sg), 9p
- * for the shared directory, ISO 9660 and UDF to
- * mount; then, for the iscsi attach only, the kernel iSCSI initiator and a network card
- * (the initiator's digests need crc32c).  MODULES_ISCSI is the first of those. */
+ * for the shared directory, ISO 9660 and UDF to mount; then the network card, loaded
+ * when the guest has one (the iscsi attach, a forwarded port): MODULES_NET is its
+ * index; then, for the iscsi attach only, the kernel iSCSI initiator (its digests need
+ * crc32c): MODULES_ISCSI is the first of those. */
 static const char *const modules[] = {
 	"virtio_pci", "virtio_console", "virtio_scsi", "sr_mod", "sg", "9pnet_virtio", "9p", "isofs",
 	"udf", "virtio_net", "iscsi_tcp", "crc32c_generic",
 };
-#define MODULES_ISCSI 9
+#define MODULES_NET 9
+#define MODULES_ISCSI 10
 
 /* The programs put into the guest when the host has them (doc/real-programs.md). */
 static const char *const programs[] = {
 	"xorriso", "cdrskin", "wodim", "readom", "icedax", "growisofs", "dvd+rw-format",
 	"dvd+rw-mediainfo", "genisoimage", "cdrdao", "iscsistart",
+	/* tgt's iSCSI target: exports the guest's /dev/sg0 to the host (bs_sg passthrough) */
+	"tgtd", "tgtadm",
 };
 
 /* Data files some of them read at run time. */
@@ -553,8 +557,9 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 	    add(&l, "/init", NULL, NULL, S_IFREG | 0755, guest_init) != 0)
 		goto nomem;
 	add_libraries(&l, path, err, errlen);	/* none for busybox-static */
+	/* /var/run: tgtd makes its management socket's directory there (/var/run/tgtd) */
 	static const char *const dirs[] = { "/dev", "/proc", "/sys", "/tmp", "/host", "/mnt", "/root", "/etc",
-					    "/usr/bin", "/usr/sbin" };
+					    "/usr/bin", "/usr/sbin", "/var", "/var/run" };
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (add(&l, dirs[i], NULL, NULL, S_IFDIR | 0755, NULL) != 0)
 			goto nomem;
@@ -562,18 +567,21 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 	add(&l, "/etc/group", NULL, NULL, S_IFREG | 0644, "root:x:0:\ncdrom:x:24:\n");
 
 	snprintf(mdir, sizeof(mdir), "/lib/modules/%s", out->release);
-	size_t nbase = 0;
+	size_t nnet = 0, niscsi = 0;
 	for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+		if (i == MODULES_NET)
+			nnet = order.n;
 		if (i == MODULES_ISCSI)
-			nbase = order.n;
+			niscsi = order.n;
 		if (add_module(&l, &order, mdir, modules[i], 0) != 0) {
 			hrn_errf(err, errlen, "kernel module %s not found in %s/modules.dep", modules[i], mdir);
 			goto out;
 		}
 	}
-	/* the load order, one path below /lib/modules a line; a line "iscsi" before the
-	 * modules only the iscsi attach loads */
-	size_t olen = 8;
+	/* the load order, one path below /lib/modules a line; a line "net" before the
+	 * modules a guest with a network card loads, a line "iscsi" before those only the
+	 * iscsi attach loads */
+	size_t olen = 16;
 	for (size_t i = 0; i < order.n; i++)
 		olen += strlen(order.e[i].dest) + 1;
 	char *otext = malloc(olen);
@@ -581,7 +589,9 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 		goto nomem;
 	otext[0] = 0;
 	for (size_t i = 0; i < order.n; i++) {
-		if (i == nbase)
+		if (i == nnet)
+			strcat(otext, "net\n");
+		if (i == niscsi)
 			strcat(otext, "iscsi\n");
 		strcat(otext, order.e[i].dest);
 		strcat(otext, "\n");

@@ -101,7 +101,7 @@ struct ctx {
 	hresult_t hr;
 	uint8_t sense[IMAPI_SENSE_LEN];
 	bool has_sense, act_failed, act_checked;
-	int run_status;		/* -1: signal */
+	int run_status;		/* -1: signal; -2: did not run (reported already) */
 	bool run_failed, run_checked;
 	int run_line;
 	char run_out[PATH_MAX + 32];	/* the last run's output */
@@ -930,7 +930,25 @@ static void do_run(struct ctx *c, const struct hrn_step *st)
 		else if (!strcmp(name, "workdir")) sb_add(&cmd, "%s", c->wd);
 		else if (!strcmp(name, "fixtures")) sb_add(&cmd, "%s", c->s->fixtures ? c->s->fixtures : "fixtures");
 		else if (!strcmp(name, "scndir")) sb_add(&cmd, "%s", c->s->dir);
-		else sb_add(&cmd, "{%s}", name);
+		else if (!strcmp(name, "guest-port") || !strcmp(name, "guest-portal")) {
+			/* the host's end of the guest line's forward= port (doc/harness.md) */
+			int gp = c->guest ? hrn_guest_forwarded_port(c->guest) : 0;
+			if (!gp) {
+				failf(c, st->line, "run: {%s} needs a guest that is up with a forwarded port "
+					"('guest forward=PORT' and a 'guest-run' before this line)", name);
+				free(cmd.s);
+				c->run_line = st->line;
+				c->run_checked = true;
+				c->run_status = -2;
+				c->run_failed = false;
+				c->run_out[0] = 0;
+				return;
+			}
+			if (!strcmp(name, "guest-portal"))
+				sb_add(&cmd, "127.0.0.1:%d", gp);
+			else
+				sb_add(&cmd, "%d", gp);
+		} else sb_add(&cmd, "{%s}", name);
 		p = e;
 	}
 	int64_t tmo = 300000000;
@@ -956,11 +974,16 @@ static void do_run(struct ctx *c, const struct hrn_step *st)
 		char *bin = find_simdrive(c->o);
 		if (bin)
 			setenv("SIMDRIVE", bin, 1);
-		/* ... and $WENGINE the engine's command, for a burn from the host (a disc
-		 * wengine writes that the guest's programs then read). */
-		char *we = find_program("WENGINE", "engine", "wengine");
-		if (we)
-			setenv("WENGINE", we, 1);
+		/* and the build's clients, for a command that drives a target of its own (the
+		 * guest's tgtd, doc/real-burners.md) */
+		static const char *const tools[][3] = { { "WENGINE", "engine", "wengine" },
+							{ "DISCLOG", "disclog", "disclog" },
+							{ "HARNESS", "harness", "harness" } };
+		for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+			char *t = find_program(tools[i][0], tools[i][1], tools[i][2]);
+			if (t)
+				setenv(tools[i][0], t, 1);
+		}
 		execl("/bin/sh", "sh", "-c", cmd.s ? cmd.s : "", (char *)NULL);
 		_exit(127);
 	}
@@ -1055,6 +1078,9 @@ static int guest_boot(struct ctx *c, int line)
 		.host = c->host, .port = c->port, .target = c->target, .lun = 0,
 		.memory_mb = (int)(mem >> 20),
 	};
+	int64_t fwd = 0;
+	if (gl && hrn_step_get(gl, "forward") && hrn_parse_int(hrn_step_get(gl, "forward"), 1, 65535, &fwd))
+		go.forward_port = (int)fwd;
 	char err[4096];
 	if (hrn_guest_start(&go, &c->guest, err, sizeof(err)) != 0) {
 		c->guest_dead = true;
@@ -1068,6 +1094,9 @@ static int guest_boot(struct ctx *c, int line)
 	sb_add(&c->msg, "guest: ready in %.2f s (%s, %s, initramfs %s)\n", hrn_guest_boot_seconds(c->guest),
 	       hrn_guest_accel(c->guest), c->o->attach == HRN_ATTACH_ISCSI ? "iscsi" : "passthrough",
 	       hrn_guest_image_cached(c->guest) ? "cached" : "built");
+	if (go.forward_port > 0)
+		sb_add(&c->msg, "guest: its port %d is 127.0.0.1:%d\n", go.forward_port,
+		       hrn_guest_forwarded_port(c->guest));
 	return 0;
 }
 
@@ -1118,6 +1147,8 @@ static void do_guest_run(struct ctx *c, const struct hrn_step *st)
 
 static void expect_output(struct ctx *c, const struct hrn_step *st)
 {
+	if (c->run_status == -2)
+		return;		/* the command did not run: its line failed already */
 	FILE *f = c->run_out[0] ? fopen(c->run_out, "r") : NULL;
 	struct sbuf text = { 0 };
 	char buf[8192];
@@ -1196,6 +1227,8 @@ static void expect_result(struct ctx *c, const struct hrn_step *st)
 static void expect_exit(struct ctx *c, const struct hrn_step *st)
 {
 	c->run_checked = true;
+	if (c->run_status == -2)
+		return;		/* the command did not run: its line failed already */
 	const char *want = hrn_step_get(st, "exit");
 	if (!strcmp(want, "signal")) {
 		if (c->run_status != -1)

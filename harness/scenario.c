@@ -717,7 +717,7 @@ static const struct kind kinds[] = {
 	  W(T_SCALE, 0, 1000, NULL, "a time scale (a number >= 0)")) },
 	{ "guest", NULL, HRN_GUEST, L_SETUP | L_GUEST, 0, NULL, NULL, KEYS(
 	  K("modes", T_ENUMS, 0, 0, "passthrough|iscsi", 0), K("needs", T_STR, NOL, 0),
-	  K("memory", T_SIZE, 128 << 20, 4096LL << 20, NULL, 0)) },
+	  K("memory", T_SIZE, 128 << 20, 4096LL << 20, NULL, 0), K("forward", T_INT, 1, 65535, NULL, 0)) },
 	{ "fault", NULL, HRN_FAULT, L_EMBEDDED, 0, NULL,
 	  "fault words (doc/simdrive-faults.md), e.g. write-error lba=64", NOKEYS },
 	{ "control", NULL, HRN_CONTROL, L_EMBEDDED, 0, NULL, "a control request, e.g. \"eject 0\"", NOKEYS },

@@ -7,7 +7,8 @@
 #    simdrive's LUN as sr0 by passthrough and by its own iSCSI initiator; --accel kvm
 #    falls back to TCG with a message where /dev/kvm does not work;
 #  - real-program scenarios: xorriso on DVD+R (passthrough), wodim TAO on CD-R (iscsi),
-#    the kernel's device detection (both);
+#    the kernel's device detection (both), wengine on the host burning a DVD+R through
+#    tgtd in the guest (passthrough, a forwarded port: tgt-sg-dvd+r);
 #  - must-fail guest scenarios: a wrong exit status and a missing output text fail with
 #    their messages; the console and the output are kept as artefacts.
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
@@ -55,13 +56,17 @@ check "harness guest: usage errors exit 2"
 "$HARNESS" guest http://x/y 'true' 2>"$WORK/usage.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q "iscsi://HOST:PORT/TARGET/LUN" "$WORK/usage.txt" || fail "bad URL: exit $rc"
 
-check "real programs, passthrough: kernel detection and xorriso on DVD+R"
+"$HARNESS" guest --forward 0 x y 2>"$WORK/usage.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "TCP port 1..65535" "$WORK/usage.txt" || fail "bad --forward: exit $rc"
+
+check "real programs, passthrough: kernel detection, xorriso on DVD+R, wengine through tgtd in the guest"
 "$HARNESS" run -j 2 --junit "$WORK/pt.xml" "$REAL/kernel-detect.scn" "$REAL/xorriso-dvd+r.scn" \
-	>"$WORK/pt.tap"
+	"$REAL/tgt-sg-dvd+r.scn" >"$WORK/pt.tap"
 rc=$?
 cat "$WORK/pt.tap"
 [ $rc -eq 0 ] || fail "a passthrough scenario failed"
-[ "$(grep -c '^ok ' "$WORK/pt.tap")" -eq 2 ] || fail "expected 2 ok"
+[ "$(grep -c '^ok ' "$WORK/pt.tap")" -eq 3 ] || fail "expected 3 ok"
+grep -qE "its port 3260 is 127\.0\.0\.1:[0-9]+" "$WORK/pt.tap" || fail "no forwarded port in tgt-sg-dvd+r"
 grep -q "SKIP" "$WORK/pt.tap" && fail "a scenario was skipped"
 
 check "real programs, the guest kernel's iSCSI initiator: kernel detection and wodim TAO on CD-R"

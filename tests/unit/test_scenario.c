@@ -1137,6 +1137,8 @@ static void test_errors_keys(void)
 	     "x.scn:1:13: bad value 'passthrough,floppy' for 'modes' (expected a comma-separated list of: passthrough iscsi)");
 	ERR1("guest modes=", "x.scn:1:13: bad value '' for 'modes' (expected a comma-separated list of: passthrough iscsi)");
 	ERR1("guest memory=1M", "x.scn:1:14: bad size '1M' for 'memory' (expected bytes, or with K or M, 134217728..4294967296)");
+	ERR1("guest forward=0", "x.scn:1:15: bad number '0' for 'forward' (expected an integer 1..65535)");
+	ERR1("guest forward=65536", "x.scn:1:15: bad number '65536' for 'forward' (expected an integer 1..65535)");
 	ERR1("guest-run \"ls\"", "x.scn:1:1: 'guest-run' needs a 'guest' line before the first action");
 	ERR1("guest\nguest", "x.scn:2:1: 'guest' given twice (first on line 1)");
 	ERR1("guest\nguest-run \"true\"\nguest", "x.scn:3:1: 'guest' must come before the first action (line 2)");

@@ -543,8 +543,7 @@ static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stre
 		 * an incremental or TAO track is closed, then the session. */
 		int track = m.plan.sequential && !dao && m.have_last ? m.last.number : 0;
 		if (dao)
-			hr = eng_media_cmd(r, mcc_cdb_synchronize_cache(false), ENG_MEDIA_NONE, NULL, 0,
-					   3600, NULL);
+			hr = eng_media_sync(r);
 		else
 			hr = eng_media_close(r, m.profile, track, finalize, !f->disable_compat,
 					     &f->result.close_function);

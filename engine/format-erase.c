@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "discformat2.h"
 #include "format-base.h"
@@ -154,37 +153,37 @@ static void emit(disc_format2_erase *e, double t0, int32_t total)
 		fn(e, (int32_t)(eng_media_now() - t0), total, user);
 }
 
-/* Poll TEST UNIT READY until GOOD: NOT READY "in progress" goes on (its progress
- * indication, when valid, makes the estimate), anything else is unexpected. */
+struct erase_tick {
+	disc_format2_erase *e;
+	double t0;
+	int32_t estimate;
+};
+
+/* One poll of the erase: the estimate from the drive's progress indication. */
+static void erase_tick(void *ctx, double elapsed, unsigned progress)
+{
+	struct erase_tick *t = ctx;
+	if (progress >= 65536)
+		t->estimate = (int32_t)elapsed;
+	else if (progress > 0)
+		t->estimate = (int32_t)(elapsed * 65536.0 / progress);
+	emit(t->e, t->t0, t->estimate);
+}
+
 static hresult_t wait_ready(disc_format2_erase *e, disc_recorder_ex *r, double t0)
 {
-	struct mcc_cdb tur = mcc_cdb_test_unit_ready();
-	int32_t estimate = 0;
-	for (;;) {
-		uint8_t sense[IMAPI_SENSE_LEN];
-		hresult_t hr = disc_recorder_ex_send_command_no_data(r, tur.b, (uint32_t)tur.len,
-								     sense, 0);
-		if (hr == S_OK) {
-			emit(e, t0, (int32_t)(eng_media_now() - t0));
-			return S_OK;
-		}
-		if (hr != S_IMAPI_COMMAND_HAS_SENSE_DATA)
-			return hr;
-		struct mcc_sense s;
-		bool busy = mcc_sense_decode(sense, IMAPI_SENSE_LEN, &s) && s.key == 0x2 &&
-			    s.asc == 0x04 && (s.ascq == 0x04 || s.ascq == 0x07 || s.ascq == 0x08);
-		if (s.key == 0x6)
-			continue;	/* a unit attention owed to this session */
-		if (!busy)
-			return E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE;
-		double el = eng_media_now() - t0;
-		if (el > ERASE_LIMIT_S)
-			return E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR;
-		unsigned progress = s.sksv ? mcc_be16(s.sks + 1) : 0;	/* of 65536 */
-		if (progress > 0)
-			estimate = (int32_t)(el * 65536.0 / progress);
-		emit(e, t0, estimate);
-		usleep(POLL_MS * 1000);
+	struct erase_tick t = { e, t0, 0 };
+	hresult_t hr;
+	uint8_t sense[IMAPI_SENSE_LEN];
+	switch (eng_media_wait_ready(r, ERASE_LIMIT_S, POLL_MS, erase_tick, &t, &hr, sense)) {
+	case 0:
+		return S_OK;
+	case ENG_MEDIA_WAIT_TIMEOUT:
+		return E_IMAPI_ERASE_TOOK_LONGER_THAN_ONE_HOUR;
+	case ENG_MEDIA_WAIT_OTHER:
+		return E_IMAPI_ERASE_UNEXPECTED_DRIVE_RESPONSE_DURING_ERASE;
+	default:
+		return hr;
 	}
 }
 

@@ -19,7 +19,6 @@
 enum {
 	MSF_95_00_00 = -22650,	/* WriteMedia's starting address, 95:00:00, as an LBA */
 	PREGAP_START = -150,
-	LONG_TIMEOUT_S = 3600,
 	LEADOUT_FIRST = 6750,	/* lead-out of a first session: 90 s (ECMA-130 §20) */
 };
 
@@ -401,8 +400,7 @@ static hresult_t write_raw(disc_format2_raw_cd *f, disc_recorder_ex *r, imapi_st
 	if (IMAPI_SUCCEEDED(hr)) {
 		/* A SYNCHRONIZE CACHE after the lead-out ends the raw session. */
 		emit(f, IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_FINISHING, NULL);
-		hr = eng_media_cmd(r, mcc_cdb_synchronize_cache(false), ENG_MEDIA_NONE, NULL, 0,
-				   LONG_TIMEOUT_S, NULL);
+		hr = eng_media_sync(r);
 	}
 	return hr;
 }

@@ -21,7 +21,6 @@ enum {
 	MIN_TRACK = 300,	/* 4 seconds: the shortest track (ECMA-130 §20) */
 	MAX_TRACKS = 99,
 	PREGAP = 150,
-	LONG_TIMEOUT_S = 3600,
 };
 
 struct disc_format2_tao {
@@ -385,8 +384,7 @@ static hresult_t write_track(disc_format2_tao *t, disc_recorder_ex *r, imapi_str
 		/* SYNCHRONIZE CACHE ends a TAO track (the close plan of a CD has no CLOSE
 		 * TRACK, mcc_close_plan). */
 		emit(t, IMAPI_FORMAT2_TAO_WRITE_ACTION_FINISHING, NULL);
-		hr = eng_media_cmd(r, mcc_cdb_synchronize_cache(false), ENG_MEDIA_NONE, NULL, 0,
-				   LONG_TIMEOUT_S, NULL);
+		hr = eng_media_sync(r);
 	}
 	if (IMAPI_SUCCEEDED(hr))
 		t->tracks_added++;

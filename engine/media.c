@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "media.h"
 #include "recorder-private.h"
@@ -258,12 +259,72 @@ hresult_t eng_media_edit_page05(disc_recorder_ex *r, void (*edit)(uint8_t *page,
 	return hr;
 }
 
+int eng_media_wait_ready(disc_recorder_ex *r, double limit_s, unsigned poll_ms,
+			 void (*tick)(void *ctx, double elapsed, unsigned progress), void *ctx,
+			 hresult_t *hr, uint8_t sense[IMAPI_SENSE_LEN])
+{
+	struct mcc_cdb tur = mcc_cdb_test_unit_ready();
+	double t0 = eng_media_now();
+	*hr = S_OK;
+	for (;;) {
+		*hr = disc_recorder_ex_send_command_no_data(r, tur.b, (uint32_t)tur.len, sense, 0);
+		double el = eng_media_now() - t0;
+		if (*hr == S_OK) {
+			if (tick)
+				tick(ctx, el, 65536);
+			return 0;
+		}
+		if (*hr != S_IMAPI_COMMAND_HAS_SENSE_DATA)
+			return -1;
+		*hr = S_OK;
+		struct mcc_sense s;
+		if (!mcc_sense_decode(sense, IMAPI_SENSE_LEN, &s))
+			return ENG_MEDIA_WAIT_OTHER;
+		if (s.key == 0x6)
+			continue;	/* a unit attention owed to this session */
+		bool busy = s.key == 0x2 && s.asc == 0x04 &&
+			    (s.ascq == 0x01 || s.ascq == 0x04 || s.ascq == 0x07 || s.ascq == 0x08);
+		if (!busy)
+			return ENG_MEDIA_WAIT_OTHER;
+		if (el > limit_s)
+			return ENG_MEDIA_WAIT_TIMEOUT;
+		if (tick)
+			tick(ctx, el, s.sksv ? mcc_be16(s.sks + 1) : 0);
+		usleep(poll_ms * 1000);
+	}
+}
+
+/* A long operation (SYNCHRONIZE CACHE, CLOSE TRACK/SESSION, FORMAT UNIT) with IMMED,
+ * then TEST UNIT READY until the drive is ready: what libburn and growisofs do, and
+ * what keeps a target between the host and the drive from ending the command early
+ * (tgt's sg backing store gives every command 30 s and then reports GOOD,
+ * doc/real-burners.md).  Anything but ready is the sense's HRESULT (the recorder's
+ * mapping, by asking once more with its retry policy). */
+static hresult_t long_op(disc_recorder_ex *r, struct mcc_cdb cdb, enum eng_media_dir dir,
+			 void *buf, uint32_t len)
+{
+	hresult_t hr = eng_media_cmd(r, cdb, dir, buf, len, 0, NULL);
+	if (IMAPI_FAILED(hr))
+		return hr;
+	uint8_t sense[IMAPI_SENSE_LEN];
+	int w = eng_media_wait_ready(r, LONG_TIMEOUT_S, 100, NULL, NULL, &hr, sense);
+	if (w == ENG_MEDIA_WAIT_TIMEOUT)
+		return E_IMAPI_RECORDER_COMMAND_TIMEOUT;
+	if (w == ENG_MEDIA_WAIT_OTHER)
+		return eng_media_cmd(r, mcc_cdb_test_unit_ready(), ENG_MEDIA_NONE, NULL, 0, 0, NULL);
+	return hr;
+}
+
+hresult_t eng_media_sync(disc_recorder_ex *r)
+{
+	return long_op(r, mcc_cdb_synchronize_cache(true), ENG_MEDIA_NONE, NULL, 0);
+}
+
 hresult_t eng_media_close(disc_recorder_ex *r, int profile, int track, bool finalize,
 			  bool dvd_compat, uint8_t *function)
 {
 	*function = 0;
-	hresult_t hr = eng_media_cmd(r, mcc_cdb_synchronize_cache(false), ENG_MEDIA_NONE, NULL, 0,
-				     LONG_TIMEOUT_S, NULL);
+	hresult_t hr = eng_media_sync(r);
 	if (IMAPI_FAILED(hr))
 		return hr;
 	struct mcc_close_plan plan;
@@ -271,9 +332,8 @@ hresult_t eng_media_close(disc_recorder_ex *r, int profile, int track, bool fina
 	if (plan.none)
 		return S_OK;
 	if (track > 0 && plan.close_track) {
-		hr = eng_media_cmd(r, mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK,
-								  (uint16_t)track),
-				   ENG_MEDIA_NONE, NULL, 0, LONG_TIMEOUT_S, NULL);
+		hr = long_op(r, mcc_cdb_close_track_session(true, MCC_CLOSE_TRACK, (uint16_t)track),
+			     ENG_MEDIA_NONE, NULL, 0);
 		if (IMAPI_FAILED(hr))
 			return hr;
 	}
@@ -283,8 +343,8 @@ hresult_t eng_media_close(disc_recorder_ex *r, int profile, int track, bool fina
 		if (IMAPI_FAILED(hr))
 			return hr;
 	}
-	hr = eng_media_cmd(r, mcc_cdb_close_track_session(false, plan.function, 0), ENG_MEDIA_NONE,
-			   NULL, 0, LONG_TIMEOUT_S, NULL);
+	hr = long_op(r, mcc_cdb_close_track_session(true, plan.function, 0), ENG_MEDIA_NONE, NULL,
+		     0);
 	if (IMAPI_SUCCEEDED(hr))
 		*function = plan.function;
 	return hr;
@@ -301,14 +361,8 @@ hresult_t eng_media_format(disc_recorder_ex *r, const struct eng_media *m)
 	if (!mcc_format_offer(caps, (int)got, m->plan.format_type, &blocks, &param))
 		return E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE;
 	uint8_t list[MCC_FORMAT_LIST_LEN];
-	mcc_format_list(list, 0, blocks, m->plan.format_type, param);
-	hr = eng_media_cmd(r, mcc_cdb_format_unit(), ENG_MEDIA_OUT, list, sizeof(list),
-			   LONG_TIMEOUT_S, NULL);
-	if (IMAPI_FAILED(hr))
-		return hr;
-	/* Until the drive is ready again (TEST UNIT READY: the recorder's policy retries
-	 * NOT READY "format in progress" until its busy deadline). */
-	return eng_media_cmd(r, mcc_cdb_test_unit_ready(), ENG_MEDIA_NONE, NULL, 0, 0, NULL);
+	mcc_format_list(list, 0x02 /* IMMED */, blocks, m->plan.format_type, param);
+	return long_op(r, mcc_cdb_format_unit(), ENG_MEDIA_OUT, list, sizeof(list));
 }
 
 bool eng_media_client_name_ok(const char *name)

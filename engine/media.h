@@ -48,15 +48,29 @@ hresult_t eng_media_cmd(disc_recorder_ex *r, struct mcc_cdb cdb, enum eng_media_
 /* Page 05h: MODE SENSE, edit(page, arg), MODE SELECT. */
 hresult_t eng_media_edit_page05(disc_recorder_ex *r, void (*edit)(uint8_t *page, const void *arg),
 				const void *arg);
+/* SYNCHRONIZE CACHE with IMMED, then TEST UNIT READY until ready (long_op in media.c). */
+hresult_t eng_media_sync(disc_recorder_ex *r);
 /* SYNCHRONIZE CACHE, then close as the policy says (mcc_close_plan): CLOSE TRACK of
  * track `track` (0: none), then the session function.  *function gets the session
  * function sent (0 when none was). */
 hresult_t eng_media_close(disc_recorder_ex *r, int profile, int track, bool finalize,
 			  bool dvd_compat, uint8_t *function);
-/* FORMAT UNIT with the full format of the profile's plan (mcc_data_plan's format type,
- * blocks and parameter as READ FORMAT CAPACITIES offers them); waits until the drive
- * is ready again. */
+/* FORMAT UNIT (IMMED) with the full format of the profile's plan (mcc_data_plan's
+ * format type, blocks and parameter as READ FORMAT CAPACITIES offers them); waits until
+ * the drive is ready again.  CLOSE TRACK/SESSION go with IMMED the same way. */
 hresult_t eng_media_format(disc_recorder_ex *r, const struct eng_media *m);
+
+/* TEST UNIT READY every poll_ms until GOOD, after a long operation sent with IMMED.
+ * NOT READY "becoming ready / format / operation / long write in progress" (02/04/01,
+ * 04, 07, 08) goes on, a unit attention is consumed; tick(ctx, elapsed, progress) is
+ * called at each answer (progress: the sense-key specific progress indication of
+ * 65536ths, SPC-4 §4.5.2.4.4, 0 when none).  S_OK; ENG_MEDIA_WAIT_TIMEOUT past
+ * limit_s; ENG_MEDIA_WAIT_OTHER for any other sense (*sense holds it); a transport
+ * failure's HRESULT. */
+enum { ENG_MEDIA_WAIT_TIMEOUT = 1, ENG_MEDIA_WAIT_OTHER = 2 };
+int eng_media_wait_ready(disc_recorder_ex *r, double limit_s, unsigned poll_ms,
+			 void (*tick)(void *ctx, double elapsed, unsigned progress), void *ctx,
+			 hresult_t *hr, uint8_t sense[IMAPI_SENSE_LEN]);
 
 /* ClientName (IMAPI2's formats): 1..255 printable characters. */
 bool eng_media_client_name_ok(const char *name);

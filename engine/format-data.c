@@ -51,6 +51,7 @@ hresult_t disc_format2_data_create(disc_format2_data **out)
 	eng_fmt_init(&f->b);
 	f->verify = IMAPI_BURN_VERIFICATION_QUICK;
 	f->result.mismatch_lba = -1;
+	f->result.write_type = 0xff;	/* no page 05h sent (yet) */
 	*out = f;
 	return S_OK;
 }

@@ -1120,8 +1120,14 @@ hresult_t raw_cd_image_create_result_image(raw_cd_image *cr, imapi_stream **resu
 		rci_close(r);
 		return hr;
 	}
-	/* The size IDiscFormat2RawCD checks (IStream::Stat's cbSize). */
-	imapi_stream_put_size(*result_stream, (uint64_t)(r->end - RCI_FIRST_LBA) * r->bps);
+	/* The size is known, as IStream::Stat gives it: IDiscFormat2RawCD::WriteMedia needs
+	 * it (E_IMAPI_DF2RAW_STREAM_NOT_SUPPORTED without one). */
+	hr = imapi_stream_put_size(*result_stream, (uint64_t)(r->end - r->next) * r->bps);
+	if (IMAPI_FAILED(hr)) {
+		imapi_stream_release(*result_stream);
+		*result_stream = NULL;
+		return hr;
+	}
 	atomic_store(&cr->read_only, true);
 	return S_OK;
 }

@@ -79,7 +79,8 @@ void raw_cd_image_release(raw_cd_image *cr);
 /* CreateResultImage.  Checks, then returns the image stream (one reference) and makes
  * the creator read-only: every later put_, Add... and track info change answers
  * E_IMAPI_RAW_IMAGE_IS_READ_ONLY, as does a second CreateResultImage.  The stream
- * keeps the creator alive.  Errors: E_IMAPI_RAW_IMAGE_NO_TRACKS; E_INVALIDARG (an R-W
+ * keeps the creator alive; its size is known (imapi_stream_get_size: the sectors and
+ * bytes per sector of ResultImageLayout), as IDiscFormat2RawCD's WriteMedia needs.  Errors: E_IMAPI_RAW_IMAGE_NO_TRACKS; E_INVALIDARG (an R-W
  * generator whose size is not 96 bytes per image sector); E_OUTOFMEMORY.  Reading the
  * stream fails with E_FAIL when the spool file cannot be read (errno kept). */
 hresult_t raw_cd_image_create_result_image(raw_cd_image *cr, imapi_stream **result_stream);

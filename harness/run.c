@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "burn.h"
 #include "cdsector.h"
 #include "disclog.h"
 #include "report.h"
@@ -98,6 +99,8 @@ struct ctx {
 	/* the last action */
 	int act_line;
 	const char *act_what;
+	char act_what_buf[128];	/* act_what of a burn, erase or format */
+	struct hrn_burn_facts burn;	/* the last burn's, for expect burn */
 	hresult_t hr;
 	uint8_t sense[IMAPI_SENSE_LEN];
 	bool has_sense, act_failed, act_checked;
@@ -653,6 +656,30 @@ static void do_write(struct ctx *c, const struct hrn_step *st)
 		fclose(x.f);
 	free(x.block);
 	free(path);
+}
+
+/* burn data / audio / raw, erase, format (harness/burn.c). */
+static void do_burn(struct ctx *c, const struct hrn_step *st)
+{
+	if (need_recorder(c, st->line) != 0)
+		return;
+	if (c->maxxfer > 0) {
+		hresult_t hr = disc_recorder_ex_put_maximum_transfer_size(c->rec, (uint32_t)c->maxxfer);
+		if (IMAPI_FAILED(hr)) {
+			set_result(c, st->line, "burn (max-transfer)", hr, NULL);
+			return;
+		}
+	}
+	struct hrn_burn_out out;
+	hrn_burn_step(c->rec, c->s, st, src_block, &out, &c->burn);
+	if (out.ran) {
+		snprintf(c->act_what_buf, sizeof(c->act_what_buf), "%s", out.what);
+		set_result(c, st->line, c->act_what_buf, out.hr, out.has_sense ? out.sense : NULL);
+	} else {
+		c->act_failed = false;	/* nothing was called: no result to check */
+	}
+	if (out.error[0])
+		failf(c, st->line, "%s", out.error);
 }
 
 static void do_mode(struct ctx *c, const struct hrn_step *st)
@@ -1347,6 +1374,68 @@ static void expect_track(struct ctx *c, const struct hrn_step *st)
 	imapi_free(d);
 }
 
+/* The last burn's facts (harness/burn.c). */
+static void expect_burn(struct ctx *c, const struct hrn_step *st)
+{
+	static const char *const kinds[] = { "none", "data", "audio", "raw" };
+	const struct hrn_burn_facts *f = &c->burn;
+	char what[64];
+	if (f->kind == HRN_BURN_NONE) {
+		failf(c, st->line, "expect burn: no burn has run");
+		return;
+	}
+	snprintf(what, sizeof(what), "expect burn (burn %s, line %d)", kinds[f->kind], f->line);
+	/* the keys each kind knows: data all but tracks and leadout; audio start sectors
+	 * tracks stages; raw start sectors tracks leadout stages */
+	static const char *const data_only[] = { "verified", "write-type", "close-function", "mismatch" };
+	for (size_t i = 0; i < sizeof(data_only) / sizeof(data_only[0]); i++)
+		if (f->kind != HRN_BURN_DATA && hrn_step_get(st, data_only[i]))
+			failf(c, st->line, "%s %s=%s: a burn %s does not report it (burn data does)", what,
+			      data_only[i], hrn_step_get(st, data_only[i]), kinds[f->kind]);
+	if (f->kind == HRN_BURN_DATA && hrn_step_get(st, "tracks"))
+		failf(c, st->line, "%s tracks=%s: a burn data writes one track (burn audio and burn raw report tracks)",
+		      what, hrn_step_get(st, "tracks"));
+	if (f->kind != HRN_BURN_RAW && hrn_step_get(st, "leadout"))
+		failf(c, st->line, "%s leadout=%s: only a burn raw has one (StartOfLeadout)", what,
+		      hrn_step_get(st, "leadout"));
+	cmp_int(c, st, what, "start", f->start, f->have_start);
+	cmp_int(c, st, what, "sectors", f->sectors, true);
+	if (f->kind == HRN_BURN_DATA) {
+		static const char *const wt[] = { "packet", "tao", "sao", "raw" };
+		cmp_int(c, st, what, "verified", f->verified, true);
+		cmp_word(c, st, what, "write-type", f->write_type >= 0 && f->write_type < 4 ? wt[f->write_type] : "none");
+		cmp_int(c, st, what, "close-function", f->close_function, true);
+		cmp_int(c, st, what, "mismatch", f->mismatch, f->mismatch >= 0);
+	} else {
+		cmp_int(c, st, what, "tracks", f->tracks, true);
+	}
+	if (f->kind == HRN_BURN_RAW)
+		cmp_int(c, st, what, "leadout", f->leadout, f->have_leadout);
+	const char *want = hrn_step_get(st, "stages");
+	if (want) {
+		struct sbuf got = { 0 };
+		for (int i = 0; i < f->nstages; i++)
+			sb_add(&got, "%s%d", i ? "," : "", f->stages[i]);
+		if (f->stages_overflow)
+			sb_add(&got, ",...");
+		/* as numbers: "04" is 4 */
+		bool same = !f->stages_overflow;
+		int i = 0;
+		for (const char *w = want; same && *w; i++) {
+			int64_t v;
+			char item[32];
+			size_t n = strcspn(w, ",");
+			snprintf(item, sizeof(item), "%.*s", (int)n, w);
+			same = hrn_parse_int(item, 0, 7, &v) && i < f->nstages && v == f->stages[i];
+			w += n + (w[n] ? 1 : 0);
+		}
+		if (!same || i != f->nstages)
+			failf(c, st->line, "%s stages=%s: the Update handler saw %s", what, want,
+			      got.s ? got.s : "no stage");
+		free(got.s);
+	}
+}
+
 /* ---- final expectations: image ------------------------------------------------------ */
 
 /* A scenario's file: "guest:NAME" is NAME in the guest directory (an input, or what a
@@ -1372,6 +1461,9 @@ static void expect_blocks(struct ctx *c, const struct hrn_step *st)
 		return;
 	}
 	bool want_absent = hrn_step_get(st, "recorded") != NULL;
+	int64_t bytes = 0;	/* compare only the first bytes of each block (0: all) */
+	if (hrn_step_get(st, "bytes"))
+		hrn_parse_int(hrn_step_get(st, "bytes"), 1, 65536, &bytes);
 	struct hrn_source src;
 	if (!want_absent)
 		hrn_parse_source(hrn_step_get(st, "equal"), &src);
@@ -1389,7 +1481,7 @@ static void expect_blocks(struct ctx *c, const struct hrn_step *st)
 		if (b == HRN_RANGE_END) {
 			/* the file's length ends the range */
 			struct stat sb;
-			int64_t bs = size ? size : 2048;
+			int64_t bs = bytes ? bytes : size ? size : 2048;
 			fstat(fileno(f), &sb);
 			b = a + (sb.st_size + bs - 1) / bs - 1;
 			if (b < a) {
@@ -1423,6 +1515,13 @@ static void expect_blocks(struct ctx *c, const struct hrn_step *st)
 			      (long long)a, (long long)b, (long long)size, (long long)lba, n);
 			break;
 		}
+		if (bytes > n) {
+			failf(c, st->line, "expect blocks lba=%lld..%lld bytes=%lld: LBA %lld has %ld bytes",
+			      (long long)a, (long long)b, (long long)bytes, (long long)lba, n);
+			break;
+		}
+		if (bytes)
+			n = (long)bytes;
 		if (src.kind != HRN_SRC_FILE)
 			src_block(&src, lba, exp, (uint32_t)n);
 		else {
@@ -1812,6 +1911,10 @@ static enum hrn_result run_scenario(struct ctx *c)
 			check_unchecked(c);
 			do_mmc(c, st);
 			break;
+		case HRN_BURN: case HRN_ERASE: case HRN_FORMAT:
+			check_unchecked(c);
+			do_burn(c, st);
+			break;
 		case HRN_RUN:
 			check_unchecked(c);
 			do_run(c, st);
@@ -1830,6 +1933,8 @@ static enum hrn_result run_scenario(struct ctx *c)
 				expect_disc(c, st);
 			else if (!strcmp(st->sub, "track"))
 				expect_track(c, st);
+			else if (!strcmp(st->sub, "burn"))
+				expect_burn(c, st);
 			break;
 		}
 		(void)step_words;

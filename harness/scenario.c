@@ -181,6 +181,37 @@ void hrn_pattern_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size)
 	}
 }
 
+bool hrn_parse_raw_track(const char *s, char *srcbuf, size_t cap, struct hrn_raw_track *out)
+{
+	/* IMAPI_CD_SECTOR_TYPE order (rawcdimage.h) and each type's stream bytes per sector */
+	static const uint32_t bytes[] = { 2352, 2336, 2048, 2336, 2048, 2336, 2352, 2352, 2352, 2352 };
+	memset(out, 0, sizeof(*out));
+	const char *c1 = strchr(s, ':'), *c2 = strrchr(s, ':');
+	if (!c1 || c2 == c1 || c2 - c1 - 1 <= 0 || (size_t)(c2 - c1 - 1) >= cap)
+		return false;
+	int type = 0;
+	for (const char *w = HRN_RAW_TYPES;; type++) {
+		size_t n = strcspn(w, "|");
+		if (n == (size_t)(c1 - s) && !strncmp(w, s, n))
+			break;
+		if (!w[n])
+			return false;
+		w += n + 1;
+	}
+	for (const char *d = c2 + 1; *d; d++)
+		if (!isdigit((unsigned char)*d))
+			return false;
+	if (!hrn_parse_int(c2 + 1, 1, INT32_MAX, &out->sectors))
+		return false;
+	memcpy(srcbuf, c1 + 1, (size_t)(c2 - c1 - 1));
+	srcbuf[c2 - c1 - 1] = 0;
+	if (!hrn_parse_source(srcbuf, &out->src))
+		return false;
+	out->type = type;
+	out->bytes = bytes[type];
+	return true;
+}
+
 /* ---- the words of a line -------------------------------------------------------- */
 
 static int tok_error(struct hrn_line *out, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -258,10 +289,12 @@ int hrn_scn_tokenize(const char *line, size_t len, struct hrn_line *out)
 enum vtype {
 	T_STR, T_PATH, T_INT, T_LBA_NWA, T_INT_NONE, T_ENUM, T_YESNO, T_SIZE, T_DUR, T_SOURCE,
 	T_SENSE, T_HEX, T_HEXSTR, T_RANGE, T_HRESULT, T_SCALE, T_EXIT, T_SPEED, T_ENUMS, T_NAME,
-	T_REGEX, T_NTYPES
+	T_REGEX, T_RAWTRACK, T_INTS, T_NTYPES
 };
 
-enum { K_REQ = 1, K_CMP = 2 };	/* required; also key>=value and key<=value */
+/* required; also key>=value and key<=value; a bare word that may be repeated (the last
+ * bare word of a kind: one or more) */
+enum { K_REQ = 1, K_CMP = 2, K_REPEAT = 4 };
 
 /* A key of a line kind, or (key "") a bare word, which must be given in table order.
  * Every value is kept as written in the step's args (hrn_step_get, hrn_step_word); the
@@ -452,6 +485,32 @@ static bool ok_regex(const struct keyspec *k, const char *v)
 	return !regex_error(v, why, sizeof(why));
 }
 
+static bool ok_raw_track(const struct keyspec *k, const char *v)
+{
+	char buf[HRN_LINE_MAX + 1];
+	struct hrn_raw_track t;
+	return hrn_parse_raw_track(v, buf, sizeof(buf), &t);
+}
+
+/* A comma-separated list of integers min..max. */
+static bool ok_ints(const struct keyspec *k, const char *v)
+{
+	char item[32];
+	for (const char *w = v;; w++) {
+		size_t n = strcspn(w, ",");
+		int64_t x;
+		if (n == 0 || n >= sizeof(item))
+			return false;
+		memcpy(item, w, n);
+		item[n] = 0;
+		if (!hrn_parse_int(item, k->min, k->max, &x))
+			return false;
+		w += n;
+		if (!*w)
+			return true;
+	}
+}
+
 /* How a value of a type is checked and described.  A bad value is reported as
  * "bad NOUN 'VALUE' for 'KEY' (expected PRE LIMITS POST)" (bad_value; T_STR, T_PATH and
  * T_REGEX say it their own way). */
@@ -493,6 +552,9 @@ static const struct vtype_info vtypes[] = {
 	[T_NAME] = { ok_name, "VALUE", "file name", false,
 		     "a name without '/' that does not start with '.'", LIM_NONE, "" },
 	[T_REGEX] = { ok_regex, "VALUE", "regular expression", true, "", LIM_NONE, "" },
+	[T_RAWTRACK] = { ok_raw_track, "TYPE:SOURCE:SECTORS", "track", true,
+			 "TYPE:SOURCE:SECTORS, e.g. mode1:pattern:seed=1:300, with TYPE one of: ", LIM_WORDS, "" },
+	[T_INTS] = { ok_ints, "N,N,...", "list", true, "a comma-separated list of integers ", LIM_RANGE, "" },
 };
 _Static_assert(sizeof(vtypes) / sizeof(vtypes[0]) == T_NTYPES, "a vtypes entry for each type");
 
@@ -526,7 +588,7 @@ struct parser {
 	size_t errlen;
 	int line;
 	int first_action_line;	/* the first action without errors, 0 none yet */
-	unsigned seen;		/* L_RESULT, L_EXIT: a line without errors had it; L_GUEST */
+	unsigned seen;		/* L_RESULT, L_EXIT, L_BURN: a line without errors had it; L_GUEST */
 };
 
 static void perr(struct parser *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -593,6 +655,7 @@ enum {
 	L_FINAL = 1 << 6,	/* checked after the drive stopped */
 	L_ONE_KEY = 1 << 7,	/* needs at least one key */
 	L_SUBKEY = 1 << 8,	/* the second keyword is the first key: expect result=, exit= */
+	L_BURN = 1 << 9,	/* records the facts of a burn for 'expect burn' */
 };
 
 struct kind {
@@ -617,15 +680,18 @@ struct family {
 
 static const struct family families[] = {
 	{ "mmc", "mmc step", "a step", false },
+	{ "burn", "burn kind", "what to burn", false },
 	{ "expect", "expectation", "what to check", true },
 };
 
 static const char *need_text(unsigned need)
 {
 	if (need == L_RESULT)
-		return "an action (write, mode, mmc) before it";
+		return "an action (write, mode, mmc, burn, erase, format) before it";
 	if (need == L_EXIT)
 		return "a 'run' or 'guest-run' before it";
+	if (need == L_BURN)
+		return "a 'burn' before it";
 	return "a 'guest' line before the first action";
 }
 
@@ -636,6 +702,54 @@ static void check_write(struct parser *p, const struct hrn_step *st, int end_col
 	if (ca && hrn_parse_int(ca->value, 1, INT32_MAX, &c) &&
 	    hrn_parse_int(hrn_step_get(st, "blocks"), 1, INT32_MAX, &b) && c >= b)
 		perr(p, ca->col, "cancel-after=%lld is not below blocks=%lld", (long long)c, (long long)b);
+}
+
+/* The words of a burn's sources; generated ones (zero, pattern, cd-mode1) have no
+ * length of their own. */
+static bool generated_source(const char *w)
+{
+	struct hrn_source src;
+	return w && hrn_parse_source(w, &src) && src.kind != HRN_SRC_FILE;
+}
+
+static int count_words(const struct hrn_step *st)
+{
+	int n = 0;
+	while (hrn_step_word(st, n))
+		n++;
+	return n;
+}
+
+
+static void check_burn_data(struct parser *p, const struct hrn_step *st, int end_col)
+{
+	const struct hrn_arg *ca = hrn_step_arg(st, "cancel-after");
+	int64_t size, c;
+	bool have_size = hrn_step_get(st, "size") && hrn_parse_size(hrn_step_get(st, "size"), &size);
+	if (generated_source(hrn_step_word(st, 0)) && !have_size)
+		perr(p, end_col, "'burn data %s' needs 'size=BYTES' (a generated source has no length)",
+		     hrn_step_word(st, 0));
+	else if (ca && have_size && hrn_parse_int(ca->value, 1, INT32_MAX, &c) && c >= (size + 2047) / 2048)
+		perr(p, ca->col, "cancel-after=%lld is not below the burn's %lld sectors", (long long)c,
+		     (long long)((size + 2047) / 2048));
+}
+
+static void check_burn_audio(struct parser *p, const struct hrn_step *st, int end_col)
+{
+	int n = count_words(st);
+	int64_t each = 0, c;
+	bool have = hrn_step_get(st, "sectors") && hrn_parse_int(hrn_step_get(st, "sectors"), 1, INT32_MAX, &each);
+	bool all_known = have;
+	for (int i = 0; i < n && !have; i++)
+		if (generated_source(hrn_step_word(st, i))) {
+			perr(p, end_col, "'burn audio' needs 'sectors=N' (the generated source '%s' has no length)",
+			     hrn_step_word(st, i));
+			return;
+		}
+	const struct hrn_arg *ca = hrn_step_arg(st, "cancel-after");
+	if (ca && all_known && hrn_parse_int(ca->value, 1, INT32_MAX, &c) && c >= each * n)
+		perr(p, ca->col, "cancel-after=%lld is not below the burn's %lld sectors", (long long)c,
+		     (long long)(each * n));
 }
 
 static void check_input(struct parser *p, const struct hrn_step *st, int end_col)
@@ -665,6 +779,8 @@ static void check_blocks(struct parser *p, const struct hrn_step *st, int end_co
 	int64_t a, b;
 	if (!eq == !rec)
 		perr(p, end_col, "'expect blocks' needs exactly one of 'equal=SOURCE' and 'recorded=no'");
+	else if (rec && hrn_step_arg(st, "bytes"))
+		perr(p, hrn_step_arg(st, "bytes")->col, "'bytes' is for 'equal=SOURCE'");
 	else if (lba && hrn_parse_range(lba, &a, &b) && b == HRN_RANGE_END && (!eq || strncmp(eq, "file:", 5)))
 		perr(p, hrn_step_arg(st, "lba")->col,
 		     "'lba=A..end' needs 'equal=file:PATH' (the file's length ends the range)");
@@ -693,8 +809,10 @@ static void check_trace(struct parser *p, const struct hrn_step *st, int end_col
 /* K: a key, W: a bare word (through KK and WW so that I32, NOL... expand first) */
 #define KK(k, t, mn, mx, l, f) { k, t, mn, mx, l, f, NULL }
 #define WW(t, mn, mx, l, what) { "", t, mn, mx, l, 0, what }
+#define WWR(t, mn, mx, l, what) { "", t, mn, mx, l, K_REPEAT, what }
 #define K(...) KK(__VA_ARGS__)
 #define W(...) WW(__VA_ARGS__)
+#define WR(...) WWR(__VA_ARGS__)
 #define KEYS(...) (const struct keyspec[]){ __VA_ARGS__, { NULL, T_STR, 0, 0, NULL, 0, NULL } }
 #define NOKEYS (const struct keyspec[]){ { NULL, T_STR, 0, 0, NULL, 0, NULL } }
 #define I32 INT32_MIN, INT32_MAX
@@ -703,6 +821,8 @@ static void check_trace(struct parser *p, const struct hrn_step *st, int end_col
 #define NOL 0, 0, NULL
 #define RETRY K("retry", T_YESNO, NOL, 0)
 #define MMC(step, ...) { "mmc", step, HRN_MMC, L_ACTION | L_RESULT, 0, NULL, NULL, KEYS(__VA_ARGS__) }
+#define BURN(what, check, ...) { "burn", what, HRN_BURN, L_ACTION | L_RESULT | L_BURN, 0, check, NULL, KEYS(__VA_ARGS__) }
+#define SOURCES "a source (zero, file:PATH, pattern:seed=N)"
 #define EXPECT(what, fl, need, check, ...) { "expect", what, HRN_EXPECT, fl, need, check, NULL, KEYS(__VA_ARGS__) }
 
 /* In the order of the "expected one of" lists of the messages. */
@@ -749,6 +869,16 @@ static const struct kind kinds[] = {
 	MMC("load", RETRY),
 	MMC("cdb", W(T_HEXSTR, 6, 16, NULL, "a CDB in hex (6..16 bytes)"), K("in", T_INT, 1, 65535, NULL, 0),
 	    K("out", T_HEXSTR, 1, 65535, NULL, 0), RETRY),
+	BURN("data", check_burn_data, W(T_SOURCE, NOL, SOURCES), K("size", T_SIZE, 1, INT64_MAX, NULL, 0),
+	     K("close", T_ENUM, 0, 0, "yes|no|default", 0), K("compat", T_YESNO, NOL, 0),
+	     K("force-overwrite", T_YESNO, NOL, 0), K("verify", T_ENUM, 0, 0, "none|quick|full", 0),
+	     K("speed", T_INT, POS, NULL, 0), K("cancel-after", T_INT, POS, NULL, 0)),
+	BURN("audio", check_burn_audio, WR(T_SOURCE, NOL, SOURCES), K("sectors", T_INT, POS, NULL, 0),
+	     K("finalize", T_YESNO, NOL, 0), K("cancel-after", T_INT, POS, NULL, 0)),
+	BURN("raw", NULL, WR(T_RAWTRACK, 0, 0, HRN_RAW_TYPES, "a track (TYPE:SOURCE:SECTORS)"),
+	     K("type", T_ENUM, 0, 0, "pq|cooked|raw", 0), K("mcn", T_STR, NOL, 0)),
+	{ "erase", NULL, HRN_ERASE, L_ACTION | L_RESULT, 0, NULL, NULL, KEYS(K("full", T_YESNO, NOL, 0)) },
+	{ "format", NULL, HRN_FORMAT, L_ACTION | L_RESULT, 0, NULL, NULL, NOKEYS },
 	{ "run", NULL, HRN_RUN, L_ACTION | L_EXIT, 0, NULL, NULL, KEYS(
 	  W(T_STR, NOL, "a command (quote it)"), K("timeout", T_DUR, NOL, 0)) },
 	{ "input", NULL, HRN_INPUT, L_ACTION, 0, check_input, NULL, KEYS(
@@ -776,9 +906,17 @@ static const struct kind kinds[] = {
 	       K("mode", T_INT, 0, 15, NULL, 0), K("data-mode", T_INT, 0, 15, NULL, 0),
 	       K("packet", T_INT, 0, 1, NULL, 0), K("fixed-packet", T_INT, 0, 1, NULL, 0),
 	       K("packet-size", T_INT, U32, NULL, 0)),
+	EXPECT("burn", L_ONE_KEY, L_BURN, NULL,
+	       K("start", T_INT, I32, NULL, 0), K("sectors", T_INT, U32, NULL, 0),
+	       K("verified", T_INT, U32, NULL, 0),
+	       K("write-type", T_ENUM, 0, 0, "packet|tao|sao|raw|none", 0),
+	       K("close-function", T_INT, 0, 7, NULL, 0), K("mismatch", T_INT_NONE, I32, NULL, 0),
+	       K("tracks", T_INT, 0, 99, NULL, 0), K("leadout", T_INT, I32, NULL, 0),
+	       K("stages", T_INTS, 0, 7, NULL, 0)),
 	EXPECT("blocks", L_FINAL, 0, check_blocks,
 	       K("lba", T_RANGE, NOL, K_REQ), K("size", T_INT, 1, 65536, NULL, 0),
-	       K("equal", T_SOURCE, NOL, 0), K("recorded", T_ENUM, 0, 0, "no", 0)),
+	       K("equal", T_SOURCE, NOL, 0), K("recorded", T_ENUM, 0, 0, "no", 0),
+	       K("bytes", T_INT, 1, 65536, NULL, 0)),
 	EXPECT("record", L_FINAL, 0, NULL,
 	       K("lba", T_INT, I32, NULL, K_REQ), K("block-size", T_INT, 1, 65536, NULL, 0),
 	       K("write-type", T_ENUM, 0, 0, "packet|tao|sao|raw|none", 0),
@@ -974,10 +1112,12 @@ static void store_arg(struct parser *p, struct hrn_step *st, const char *key, ch
 static void add_word(struct parser *p, const struct line *ln, struct hrn_step *st, const struct hrn_token *t,
 		     int n)
 {
-	const struct keyspec *k;
+	const struct keyspec *k, *last = NULL;
 	for (k = ln->k->keys; k->key; k++)
-		if (!*k->key && n-- == 0)
+		if (!*k->key && (last = k, n-- == 0))
 			break;
+	if (!k->key && last && (last->flags & K_REPEAT))
+		k = last;	/* one more of a repeated word */
 	if (!k->key) {
 		char keys[256];
 		key_list(ln->k, keys, sizeof(keys));
@@ -1077,7 +1217,10 @@ static void parse_args(struct parser *p, const struct line *ln)
 	}
 	int errors = p->s->nerrors, nwords = 0;
 	for (int i = ln->first; i < lx->n; i++) {
-		if (lx->tok[i].eq < 0)
+		/* key=value, unless what comes before the '=' holds a ':': a bare word such as
+		 * the source pattern:seed=7 (no key has a ':') */
+		const struct hrn_token *t = &lx->tok[i];
+		if (t->eq < 0 || memchr(t->text, ':', (size_t)t->eq))
 			add_word(p, ln, st, &lx->tok[i], nwords++);
 		else
 			add_keyed(p, ln, st, &lx->tok[i]);
@@ -1089,7 +1232,7 @@ static void parse_args(struct parser *p, const struct line *ln)
 		ln->k->check(p, st, lx->end_col);
 	if ((ln->k->flags & L_ACTION) && !p->first_action_line)
 		p->first_action_line = p->line;
-	p->seen |= ln->k->flags & (L_RESULT | L_EXIT);
+	p->seen |= ln->k->flags & (L_RESULT | L_EXIT | L_BURN);
 }
 
 /* fault, control: the words after the command, joined by one blank; simdrive checks them. */

@@ -14,6 +14,7 @@
 enum hrn_kind {
 	HRN_DRIVE, HRN_LOAD, HRN_TIME_SCALE, HRN_FAULT, HRN_CONTROL, HRN_ENGINE,
 	HRN_MODE, HRN_WRITE, HRN_MMC, HRN_RUN, HRN_EXPECT, HRN_GUEST, HRN_INPUT, HRN_GUEST_RUN,
+	HRN_BURN, HRN_ERASE, HRN_FORMAT,
 };
 
 /* One argument of a line: key=value (op '='), key>=value ('>'), key<=value ('<'), or a
@@ -27,7 +28,7 @@ struct hrn_arg {
 
 struct hrn_step {
 	enum hrn_kind kind;
-	const char *sub;	/* mmc step name, expect kind ("result", "blocks", ...), or NULL */
+	const char *sub;	/* mmc step name, burn kind, expect kind ("result", "blocks", ...), or NULL */
 	int line;
 	int nargs;
 	struct hrn_arg *args;
@@ -115,5 +116,18 @@ struct hrn_source {
 bool hrn_parse_source(const char *s, struct hrn_source *out);
 /* Fill one block of the pattern: LBA lba, size bytes. */
 void hrn_pattern_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size);
+
+/* A track of `burn raw`: TYPE:SOURCE:SECTORS (doc/harness.md section 4).  TYPE is an
+ * IMAPI_CD_SECTOR_TYPE by name; `type` is its value (0 audio ... 9 mode2form2raw, the
+ * numbering of rawcdimage.h) and `bytes` the bytes per sector its stream holds. */
+#define HRN_RAW_TYPES "audio|mode0|mode1|mode2form0|mode2form1|mode2form2|mode1raw|mode2form0raw|mode2form1raw|mode2form2raw"
+struct hrn_raw_track {
+	int type;
+	uint32_t bytes;
+	int64_t sectors;
+	struct hrn_source src;	/* src.file points into the caller's srcbuf */
+};
+/* Parse s; the SOURCE part is copied into srcbuf (cap bytes), which src.file borrows. */
+bool hrn_parse_raw_track(const char *s, char *srcbuf, size_t cap, struct hrn_raw_track *out);
 
 #endif

@@ -156,6 +156,13 @@ static void test_contract(void)
 	char *name = (char *)1;
 	CU_ASSERT_EQUAL(disc_format2_data_get_client_name(f, &name), S_OK);
 	CU_ASSERT_PTR_NULL(name);
+	/* No Write yet: nothing sent, nothing closed, nothing mismatched. */
+	disc_format2_data_result res;
+	CU_ASSERT_EQUAL(disc_format2_data_get_result(f, &res), S_OK);
+	CU_ASSERT_EQUAL(res.write_type, 0xff);
+	CU_ASSERT_EQUAL(res.close_function, 0);
+	CU_ASSERT_EQUAL(res.mismatch_lba, -1);
+	CU_ASSERT_EQUAL(res.sectors, 0);
 	/* VARIANT_BOOL in, VARIANT_TRUE out. */
 	CU_ASSERT_EQUAL(disc_format2_data_put_postgap_already_in_image(f, 1), S_OK);
 	CU_ASSERT_EQUAL(disc_format2_data_get_postgap_already_in_image(f, &v), S_OK);

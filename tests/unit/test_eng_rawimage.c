@@ -130,6 +130,10 @@ static void img_open(struct img *im, raw_cd_image *cr)
 	CU_ASSERT_EQUAL(first, FIRST);
 	CU_ASSERT_EQUAL(count, leadout_of(cr) + RAW_CD_IMAGE_LEADOUT_SECTORS - FIRST);
 	CU_ASSERT_EQUAL_FATAL(raw_cd_image_create_result_image(cr, &im->s), S_OK);
+	/* its size is known, as IDiscFormat2RawCD::WriteMedia needs */
+	uint64_t size = 0;
+	CU_ASSERT_EQUAL(imapi_stream_get_size(im->s, &size), S_OK);
+	CU_ASSERT_EQUAL(size, (uint64_t)count * (uint64_t)bps);
 	im->lba = FIRST - 1;
 	im->bps = (uint32_t)bps;
 }

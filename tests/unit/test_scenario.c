@@ -366,6 +366,125 @@ static void test_mmc(void)
 	hrn_scn_free(s);
 }
 
+/* burn data / audio / raw, erase, format, and expect burn (doc/harness.md sections 4-5). */
+static void test_burn(void)
+{
+	struct hrn_scenario *s = PARSE_OK(
+		"burn data pattern:seed=5 size=2M close=no compat=yes force-overwrite=yes verify=full "
+		"speed=1200 cancel-after=512\n"						/* 0 */
+		"burn data file:data/x.iso\n"						/* 1 */
+		"burn audio pattern:seed=1 zero file:a.pcm sectors=300 finalize=no cancel-after=899\n" /* 2 */
+		"burn audio file:a.pcm\n"						/* 3 */
+		"burn raw mode1:pattern:seed=31:300 audio:file:a:b.pcm:0300 type=pq mcn=0123456789012\n" /* 4 */
+		"erase full=yes\n"							/* 5 */
+		"erase\n"								/* 6 */
+		"format\n"								/* 7 */
+		"expect result=S_OK\n"							/* 8 */
+		"expect burn start=-11635 sectors=0 verified=1 write-type=none close-function=5 "
+		"mismatch=none tracks=99 leadout=900 stages=0,2,3,04,5,7,6\n"		/* 9 */
+		"expect blocks lba=600..899 size=2448 bytes=2352 equal=pattern:seed=32\n", 11);
+	CU_ASSERT(step_is(s, 0, HRN_BURN, "data", 1, 8));
+	CU_ASSERT(streq(hrn_step_word(&s->steps[0], 0), "pattern:seed=5"));
+	CU_ASSERT(hrn_step_word(&s->steps[0], 1) == NULL);
+	CU_ASSERT(arg_is(&s->steps[0], "close", '=', "no"));
+	CU_ASSERT(arg_is(&s->steps[0], "cancel-after", '=', "512"));
+	CU_ASSERT(step_is(s, 1, HRN_BURN, "data", 2, 1));
+	CU_ASSERT(step_is(s, 2, HRN_BURN, "audio", 3, 6));
+	CU_ASSERT(streq(hrn_step_word(&s->steps[2], 0), "pattern:seed=1"));
+	CU_ASSERT(streq(hrn_step_word(&s->steps[2], 1), "zero"));
+	CU_ASSERT(streq(hrn_step_word(&s->steps[2], 2), "file:a.pcm"));
+	CU_ASSERT(step_is(s, 3, HRN_BURN, "audio", 4, 1));
+	CU_ASSERT(step_is(s, 4, HRN_BURN, "raw", 5, 4));
+	CU_ASSERT(step_is(s, 5, HRN_ERASE, NULL, 6, 1));
+	CU_ASSERT(step_is(s, 6, HRN_ERASE, NULL, 7, 0));
+	CU_ASSERT(step_is(s, 7, HRN_FORMAT, NULL, 8, 0));
+	CU_ASSERT(step_is(s, 9, HRN_EXPECT, "burn", 10, 9));
+	CU_ASSERT(!s->steps[9].is_final);
+	CU_ASSERT(arg_is(&s->steps[9], "stages", '=', "0,2,3,04,5,7,6"));
+	CU_ASSERT(s->steps[10].is_final && arg_is(&s->steps[10], "bytes", '=', "2352"));
+	CU_ASSERT_EQUAL(s->first_action, 0);
+	hrn_scn_free(s);
+
+	/* the tracks of burn raw */
+	char buf[64];
+	struct hrn_raw_track t;
+	CU_ASSERT(hrn_parse_raw_track("mode1:pattern:seed=31:300", buf, sizeof(buf), &t));
+	CU_ASSERT(t.type == 2 && t.bytes == 2048 && t.sectors == 300);
+	CU_ASSERT(t.src.kind == HRN_SRC_PATTERN && t.src.seed == 31);
+	CU_ASSERT(hrn_parse_raw_track("audio:file:a:b.pcm:0300", buf, sizeof(buf), &t));
+	CU_ASSERT(t.type == 0 && t.bytes == 2352 && t.sectors == 300);
+	CU_ASSERT(t.src.kind == HRN_SRC_FILE && streq(t.src.file, "a:b.pcm") && t.src.file == buf + 5);
+	CU_ASSERT(hrn_parse_raw_track("mode2form2raw:zero:1", buf, sizeof(buf), &t));
+	CU_ASSERT(t.type == 9 && t.bytes == 2352 && t.src.kind == HRN_SRC_ZERO);
+	CU_ASSERT(hrn_parse_raw_track("mode0:zero:2", buf, sizeof(buf), &t) && t.type == 1 && t.bytes == 2336);
+	CU_ASSERT(hrn_parse_raw_track("mode2form2:zero:2", buf, sizeof(buf), &t) && t.type == 5 && t.bytes == 2336);
+	static const char *const bad[] = { "audio", "audio:zero", "audio::300", "audio:zero:", "audio:zero:0",
+					   "audio:zero:3x", "audio:zero:0x10", "audio:zero:-1", "cdda:zero:300",
+					   "Audio:zero:300", ":zero:300", "audio:pattern:seed=x:300",
+					   "audio:zero:2147483648" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bool ok = hrn_parse_raw_track(bad[i], buf, sizeof(buf), &t);
+		if (ok)
+			fprintf(stderr, "\nhrn_parse_raw_track accepted '%s'\n", bad[i]);
+		CU_ASSERT(!ok);
+	}
+	CU_ASSERT(!hrn_parse_raw_track("audio:file:a-long-name.pcm:300", buf, 8, &t));	/* srcbuf too small */
+
+	/* what a burn line needs, and its errors */
+	ERR1("burn", "x.scn:1:5: 'burn' needs what to burn (expected one of: data audio raw)");
+	ERR1("burn iso x", "x.scn:1:6: unknown burn kind 'iso' (expected one of: data audio raw)");
+	ERR1("burn data", "x.scn:1:10: 'burn data' needs a source (zero, file:PATH, pattern:seed=N)");
+	ERR1("burn data pattern:seed=1",
+	     "x.scn:1:25: 'burn data pattern:seed=1' needs 'size=BYTES' (a generated source has no length)");
+	ERR1("burn data zero size=1M cancel-after=512",
+	     "x.scn:1:24: cancel-after=512 is not below the burn's 512 sectors");
+	ERR1("burn data zero size=1M close=maybe",
+	     "x.scn:1:30: bad value 'maybe' for 'close' (expected one of: yes no default)");
+	ERR1("burn data zero size=1M verify=fast",
+	     "x.scn:1:31: bad value 'fast' for 'verify' (expected one of: none quick full)");
+	ERR1("burn data zero zero size=1M",
+	     "x.scn:1:16: unexpected word 'zero' for 'burn data' (expected key=value with a key of: size close compat force-overwrite verify speed cancel-after)");
+	ERR1("burn data pattern:seed=x size=1M",
+	     "x.scn:1:11: bad source 'pattern:seed=x' for 'a source (zero, file:PATH, pattern:seed=N)' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	ERR1("burn audio zero file:a.pcm",
+	     "x.scn:1:27: 'burn audio' needs 'sectors=N' (the generated source 'zero' has no length)");
+	ERR1("burn audio zero zero sectors=300 cancel-after=600",
+	     "x.scn:1:34: cancel-after=600 is not below the burn's 600 sectors");
+	ERR1("burn audio zero bogus sectors=300",
+	     "x.scn:1:17: bad source 'bogus' for 'a source (zero, file:PATH, pattern:seed=N)' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	ERR1("burn raw", "x.scn:1:9: 'burn raw' needs a track (TYPE:SOURCE:SECTORS)");
+	ERR1("burn raw audio:zero",
+	     "x.scn:1:10: bad track 'audio:zero' for 'a track (TYPE:SOURCE:SECTORS)' (expected TYPE:SOURCE:SECTORS, e.g. mode1:pattern:seed=1:300, with TYPE one of: audio mode0 mode1 mode2form0 mode2form1 mode2form2 mode1raw mode2form0raw mode2form1raw mode2form2raw)");
+	ERR1("burn raw audio:zero:300 type=full",
+	     "x.scn:1:30: bad value 'full' for 'type' (expected one of: pq cooked raw)");
+	ERR1("burn raw audio:zero:300 mcn=", "x.scn:1:29: empty value for 'mcn' (expected a string)");
+	ERR1("erase full=maybe", "x.scn:1:12: bad value 'maybe' for 'full' (expected yes or no)");
+	ERR1("format full=yes", "x.scn:1:8: unknown key 'full' ('format' takes no keys)");
+	ERR1("expect burn sectors=1", "x.scn:1:1: 'expect burn' needs a 'burn' before it");
+	ERR1("erase\nexpect burn sectors=1", "x.scn:2:1: 'expect burn' needs a 'burn' before it");
+	ERR1("burn data zero size=2048\nexpect burn", "x.scn:2:12: 'expect burn' needs at least one key");
+	ERR1("burn data zero size=2048\nexpect burn stages=0,8",
+	     "x.scn:2:20: bad list '0,8' for 'stages' (expected a comma-separated list of integers 0..7)");
+	ERR1("burn data zero size=2048\nexpect burn stages=0,,1",
+	     "x.scn:2:20: bad list '0,,1' for 'stages' (expected a comma-separated list of integers 0..7)");
+	ERR1("burn data zero size=2048\nexpect burn write-type=dao",
+	     "x.scn:2:24: bad value 'dao' for 'write-type' (expected one of: packet tao sao raw none)");
+	ERR1("expect blocks lba=0..1 recorded=no bytes=16", "x.scn:1:36: 'bytes' is for 'equal=SOURCE'");
+	ERR1("expect blocks lba=0..1 equal=zero bytes=0",
+	     "x.scn:1:41: bad number '0' for 'bytes' (expected an integer 1..65536)");
+	/* the keys of the kinds with repeated words (test_generic_keys has the others) */
+	ERR1("burn audio zero sectors=300 bogus=1",
+	     "x.scn:1:29: unknown key 'bogus' for 'burn audio' (expected one of: sectors finalize cancel-after)");
+	ERR1("burn audio zero sectors=300 finalize=no finalize=yes",
+	     "x.scn:1:41: key 'finalize' given twice for 'burn audio'");
+	ERR1("burn raw audio:zero:300 bogus=1",
+	     "x.scn:1:25: unknown key 'bogus' for 'burn raw' (expected one of: type mcn)");
+	ERR1("burn raw audio:zero:300 type=raw type=pq", "x.scn:1:34: key 'type' given twice for 'burn raw'");
+	/* a word with ':' before its '=' is a bare word, also where none is taken */
+	ERR1("write source=zero lba=0 blocks=1 pattern:seed=1",
+	     "x.scn:1:34: unexpected word 'pattern:seed=1' for 'write' (expected key=value with a key of: source lba blocks cancel-after)");
+}
+
 static void test_run(void)
 {
 	struct hrn_scenario *s = PARSE_OK(
@@ -599,7 +718,7 @@ static void test_comments_blank_crlf(void)
 
 	/* lines are counted through blank and comment lines; CRLF ends do not move columns */
 	ERR1("# c\n\n  \nwirte\n",
-	     "x.scn:4:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
+	     "x.scn:4:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc burn erase format run input guest-run expect)");
 	ERR1("\r\n\r\nwrite source=zero lba=0\r\n", "x.scn:3:24: 'write' needs 'blocks=N'");
 	ERR1("write source=zero lba=0   # no blocks", "x.scn:1:24: 'write' needs 'blocks=N'");
 	ERR1("write source=zero lba=0 \t", "x.scn:1:24: 'write' needs 'blocks=N'");
@@ -633,7 +752,7 @@ static void test_line_limit(void)
 	CU_ASSERT(step_is(s, 0, HRN_MMC, "sync", 2, 0));
 	CU_ASSERT(streq(s->errors,
 			"x.scn:1:4097: line longer than 4096 bytes\n"
-			"x.scn:3:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)\n"));
+			"x.scn:3:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc burn erase format run input guest-run expect)\n"));
 	hrn_scn_free(s);
 
 	/* a 4096-byte comment line is fine, 4097 bytes are not (the limit is on bytes) */
@@ -706,8 +825,8 @@ static void test_setup_order(void)
 	hrn_scn_free(s);
 
 	/* expect result / exit need their action before them */
-	ERR1("expect result=S_OK", "x.scn:1:1: 'expect result' needs an action (write, mode, mmc) before it");
-	ERR1("run true\nexpect result=S_OK", "x.scn:2:1: 'expect result' needs an action (write, mode, mmc) before it");
+	ERR1("expect result=S_OK", "x.scn:1:1: 'expect result' needs an action (write, mode, mmc, burn, erase, format) before it");
+	ERR1("run true\nexpect result=S_OK", "x.scn:2:1: 'expect result' needs an action (write, mode, mmc, burn, erase, format) before it");
 	ERR1("expect exit=0", "x.scn:1:1: 'expect exit' needs a 'run' or 'guest-run' before it");
 	ERR1("mmc sync\nexpect exit=0", "x.scn:2:1: 'expect exit' needs a 'run' or 'guest-run' before it");
 	s = PARSE_OK("mode bufe=0\nexpect result=S_OK\nwrite source=zero lba=0 blocks=1\nexpect result=S_OK\n", 4);
@@ -1067,11 +1186,11 @@ static void test_tokenizer_errors(void)
 static void test_errors_commands(void)
 {
 	ERR1("wirte source=zero lba=0 blocks=1",
-	     "x.scn:1:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
+	     "x.scn:1:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc burn erase format run input guest-run expect)");
 	ERR1("\"mmc\" sync",
-	     "x.scn:1:1: unknown command 'mmc' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
+	     "x.scn:1:1: unknown command 'mmc' (expected one of: drive load time-scale guest fault control engine mode write mmc burn erase format run input guest-run expect)");
 	ERR1("  mmc=1",
-	     "x.scn:1:3: unknown command 'mmc=1' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)");
+	     "x.scn:1:3: unknown command 'mmc=1' (expected one of: drive load time-scale guest fault control engine mode write mmc burn erase format run input guest-run expect)");
 	ERR1("mmc clos-track 1",
 	     "x.scn:1:5: unknown mmc step 'clos-track' (expected one of: close-track close-session finalize sync blank format reserve set-speed send-cue eject load cdb)");
 	ERR1("mmc   # nothing",
@@ -1079,13 +1198,13 @@ static void test_errors_commands(void)
 	ERR1("mmc retry=no",
 	     "x.scn:1:5: 'mmc' needs a step (expected one of: close-track close-session finalize sync blank format reserve set-speed send-cue eject load cdb)");
 	ERR1("expect foo",
-	     "x.scn:1:8: unknown expectation 'foo' (expected one of: result= exit= output disc track blocks record sense trace duration)");
+	     "x.scn:1:8: unknown expectation 'foo' (expected one of: result= exit= output disc track burn blocks record sense trace duration)");
 	ERR1("mmc sync\nexpect result",
-	     "x.scn:2:8: unknown expectation 'result' (expected one of: result= exit= output disc track blocks record sense trace duration)");
+	     "x.scn:2:8: unknown expectation 'result' (expected one of: result= exit= output disc track burn blocks record sense trace duration)");
 	ERR1("expect lba=5",
-	     "x.scn:1:8: unknown expectation 'lba=5' (expected one of: result= exit= output disc track blocks record sense trace duration)");
+	     "x.scn:1:8: unknown expectation 'lba=5' (expected one of: result= exit= output disc track burn blocks record sense trace duration)");
 	ERR1("expect",
-	     "x.scn:1:7: 'expect' needs what to check (expected one of: result= exit= output disc track blocks record sense trace duration)");
+	     "x.scn:1:7: 'expect' needs what to check (expected one of: result= exit= output disc track burn blocks record sense trace duration)");
 	ERR1("fault", "x.scn:1:6: 'fault' needs fault words (doc/simdrive-faults.md), e.g. write-error lba=64");
 	ERR1("control   # nothing", "x.scn:1:8: 'control' needs a control request, e.g. \"eject 0\"");
 }
@@ -1267,7 +1386,7 @@ static void test_errors_many(void)
 	CU_ASSERT(streq(s->errors,
 			"x.scn:1:14: bad source 'x' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)\n"
 			"x.scn:1:20: bad LBA 'y' for 'lba' (expected an integer or 'nwa')\n"
-			"x.scn:2:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc run input guest-run expect)\n"));
+			"x.scn:2:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc burn erase format run input guest-run expect)\n"));
 	hrn_scn_free(s);
 
 	/* the lines around a broken one are still parsed */
@@ -1345,6 +1464,10 @@ static const struct {
 	{ "", "expect sense command=X sense=5/21/00", "expect sense", "command" },
 	{ "", "expect trace op=X count=1", "expect trace", "op" },
 	{ "", "expect duration virtual<=1s", "expect duration", "virtual" },
+	{ "", "burn data zero size=2048", "burn data", "size" },
+	{ "", "erase full=no", "erase", "full" },
+	{ "", "format", "format", NULL },
+	{ "burn data zero size=2048\n", "expect burn sectors=1", "expect burn", "sectors" },
 };
 
 /* before + line + extra parses with exactly one error that starts with "x.scn:L:C: " +
@@ -1515,6 +1638,7 @@ static int register_scenario(void)
 		{ "engine_mode", test_engine_mode },
 		{ "write", test_write },
 		{ "mmc", test_mmc },
+		{ "burn", test_burn },
 		{ "run", test_run },
 		{ "expect", test_expect },
 		{ "quoting", test_quoting },

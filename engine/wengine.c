@@ -851,31 +851,27 @@ static hresult_t read_track_info(disc_recorder_ex *r, unsigned number, struct mc
 	return ok ? S_OK : E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
 }
 
-/* The next writable address: READ TRACK INFORMATION of the last track in the last
- * session (RDI), which is the invisible or incomplete track on every sequential
- * medium (growisofs' way; track FFh is CD/DVD+R only).  No writable track (finalized
- * disc, closed track): E_FAIL with *why set. */
-static hresult_t find_nwa(disc_recorder_ex *r, enum mcc_family fam, int32_t *nwa, const char **why)
+/* The next writable address as the format layer finds it (IDiscFormat2Data's
+ * NextWritableAddress, engine/media.c: the last track of the last session on sequential
+ * media, 0 on overwritable ones): the one place of that rule.  No writable address
+ * (finalized disc, closed track, a medium that takes no data): *why set. */
+static hresult_t find_nwa(disc_recorder_ex *r, int32_t *nwa, const char **why)
 {
-	struct disc_info di;
-	struct mcc_track_info ti;
-	hresult_t hr = read_disc_info(r, fam, &di);
+	disc_format2_data *f = NULL;
+	hresult_t hr = disc_format2_data_create(&f);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_data_put_recorder(f, r);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = disc_format2_data_get_next_writable_address(f, nwa);
 	*why = NULL;
-	if (IMAPI_FAILED(hr))
-		return hr;
-	if (di.f.status == 2) {
-		*why = "the disc is finalized";
-		return E_FAIL;
-	}
-	hr = read_track_info(r, (unsigned)di.f.last_in_last, &ti);
-	if (IMAPI_FAILED(hr))
-		return hr;
-	if (!ti.nwa_v) {
-		*why = "the last track has no valid next writable address";
-		return E_FAIL;
-	}
-	*nwa = (int32_t)ti.nwa;
-	return S_OK;
+	int32_t state = 0;
+	if (hr == E_IMAPI_DF2DATA_INVALID_MEDIA_STATE)
+		*why = disc_format2_data_get_current_media_status(f, &state) == S_OK &&
+		       (state & IMAPI_FORMAT2_DATA_MEDIA_STATE_FINALIZED)
+			       ? "the disc is finalized"
+			       : "the last track has no valid next writable address";
+	disc_format2_data_release(f);
+	return hr;
 }
 
 /* ---- Write parameters page 05h ----------------------------------------------------- */
@@ -1075,7 +1071,7 @@ static void info_disc(struct info *in, struct out *o)
 
 	int32_t nwa;
 	const char *why;
-	hr = find_nwa(in->rec, in->fam, &nwa, &why);
+	hr = find_nwa(in->rec, &nwa, &why);
 	if (IMAPI_SUCCEEDED(hr))
 		out_num(o, "nwa", "next writable address", nwa);
 	else
@@ -1652,7 +1648,7 @@ static int cmd_write(struct wctx *c)
 	r.lba = a->lba;
 	if (a->lba_nwa) {
 		const char *why;
-		hr = find_nwa(c->rec, r.fam, &r.lba, &why);
+		hr = find_nwa(c->rec, &r.lba, &why);
 		if (IMAPI_FAILED(hr)) {
 			r.hr = hr;
 			if (why)

@@ -290,6 +290,6 @@ has finalize "finalize (CLOSE function 101b on DVD+R) done"
 run 0 after-finalize "$W" info "$U/0"
 has after-finalize "disc status: finalized" "next writable address: the disc is finalized"
 run 1 write-finalized "$W" write "$U/0" "$WORK/small.bin" --bytes-per-sector 2048 --lba nwa
-has write-finalized "--lba nwa: the disc is finalized" "E_FAIL (0x80004005)"
+has write-finalized "--lba nwa: the disc is finalized" "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (0xC0AA0402)"
 run 0 verify-final "$W" verify "$U/0" "$WORK/data8.bin" --lba 0 -q
 sim_stop

@@ -392,7 +392,7 @@ static hresult_t write_raw(disc_format2_raw_cd *f, disc_recorder_ex *r, imapi_st
 	const imapi_stream_ops ops = { .read = skip_read };
 	imapi_stream *s = NULL;
 	hr = imapi_stream_from_ops(&ops, &ss, &s);
-	int32_t written;
+	int32_t written = 0;
 	if (IMAPI_SUCCEEDED(hr))
 		hr = eng_fmt_write(&f->b, r, s, leadin, count, bps, on_engine_update, f, &written);
 	imapi_stream_release(s);

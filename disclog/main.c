@@ -94,6 +94,57 @@ static int open_reader(const char *path, unsigned flags, struct dl_reader **r)
 	return *r ? 0 : fail_dl(&de);
 }
 
+/* ---- LBA ranges ------------------------------------------------------------------------ */
+
+enum {
+	CD_LEADIN_FIRST = -45150,	/* MSF 90:00:00, the first lead-in address MMC counts */
+	CD_LEADOUT = 6750,		/* a first session's lead-out (ECMA-130 §20) */
+};
+
+/* The addresses a disc of the image's kind has: a CD from the lead-in (-45150) to its
+ * capacity plus a lead-out, a DVD or BD from 0 to its capacity - 1; widened to what
+ * the image records, and only that without a STATE. */
+static void disc_limits(struct dl_reader *r, int64_t *lo, int64_t *hi, const char **what)
+{
+	const struct dl_open_report *rep = dl_reader_report(r);
+	const struct dl_state *st = dl_reader_state(r);
+	*what = "the recorded range";
+	*lo = INT64_MAX;
+	*hi = INT64_MIN;
+	if (st && st->capacity) {
+		bool cd = st->profile >= 0x0008 && st->profile <= 0x000A;
+		*lo = cd ? CD_LEADIN_FIRST : 0;
+		*hi = (int64_t)st->capacity - 1 + (cd ? CD_LEADOUT : 0);
+		*what = dlx_profile_name(st->profile);
+	}
+	if (rep->lba_min <= rep->lba_max) {
+		if (rep->lba_min < *lo)
+			*lo = rep->lba_min;
+		if (rep->lba_max > *hi)
+			*hi = rep->lba_max;
+	}
+}
+
+/* lba..lba+count-1 lies within the disc's limits: checked in 64-bit arithmetic before
+ * any address is added to, so no range can overflow.  Else a usage error naming the
+ * range and the limits. */
+static int check_range(struct dl_reader *r, const char *image, int64_t lba, int64_t count)
+{
+	int64_t lo, hi;
+	const char *what;
+	disc_limits(r, &lo, &hi, &what);
+	if (count >= 1 && lo <= hi && lba >= lo && lba <= hi && count - 1 <= hi - lba)
+		return 0;
+	fprintf(stderr, "%s %s: LBA %lld..%lld (%lld block%s) lies outside %s: ", prog, cur->name,
+		(long long)lba, (long long)lba + count - 1, (long long)count, count == 1 ? "" : "s",
+		image);
+	if (lo <= hi)
+		fprintf(stderr, "%s, LBA %lld..%lld\n", what, (long long)lo, (long long)hi);
+	else
+		fprintf(stderr, "nothing is recorded\n");
+	return EX_USAGE;
+}
+
 /* ---- info ------------------------------------------------------------------------------ */
 
 static void json_str(const char *s)
@@ -258,6 +309,10 @@ static int cmd_extract(int argc, char **argv)
 	int rc = open_reader(argv[optind], DL_OPEN_NO_CRC, &r);
 	if (rc)
 		return rc;
+	if ((rc = check_range(r, argv[optind], lba, count)) != 0) {
+		dl_reader_close(r);
+		return rc;
+	}
 	FILE *f = out ? fopen(out, "wb") : stdout;
 	if (!f) {
 		dl_reader_close(r);
@@ -275,7 +330,7 @@ static int cmd_extract(int argc, char **argv)
 		if (got == DL_ERANGE) {
 			struct dl_data_meta m;
 			int32_t miss = at;
-			while (miss < at + (int32_t)n && dl_reader_block_meta(r, miss, &m, &de) == 0)
+			while (miss - at < (int32_t)n && dl_reader_block_meta(r, miss, &m, &de) == 0)
 				miss++;
 			rc = fail(EX_CONTENT, "%s: LBA %d is not recorded", argv[optind], (int)miss);
 		} else if (got < 0) {
@@ -633,6 +688,8 @@ static int cmd_diff(int argc, char **argv)
 				 (int)repa->lba_min, (int)repa->lba_max, pb, (int)repb->lba_min, (int)repb->lba_max);
 	} else {
 		/* image against a raw file read as consecutive blocks from --lba */
+		if ((rc = check_range(ra, pa, from, 1)) != 0)
+			goto out;
 		FILE *f = fopen(pb, "rb");
 		uint32_t bs = 2048;
 		int32_t lba = from;

@@ -2,8 +2,9 @@
 # The disclog tool (doc/disclog-tool.md) against third-party readers of what it writes:
 # genisoimage makes an ISO, `disclog import` records it, then zcat, xorriso/isoinfo,
 # bchunk and cdrdao read the image and its exports.  Also a CUE+BIN with an audio and a
-# data track, extract/diff on a changed byte, verify on good/torn/damaged images, and
-# the exit codes of --help and of bad arguments.
+# data track, extract/diff on a changed byte, verify on good/torn/damaged images, LBA
+# ranges checked against the disc's limits, and the exit codes of --help and of bad
+# arguments.
 source "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${DISCLOG:?DISCLOG must name the disclog tool}"
 need genisoimage
@@ -162,13 +163,13 @@ check "extract gives the recorded bytes; a failed extract leaves no output and s
 expect 0 "$D" extract disc.dl --lba 123 --count 2 -o ex.bin
 dd if=mod.iso bs=2048 skip=123 count=2 2>/dev/null | cmp -s - ex.bin && fail "extract returned the modified bytes"
 dd if=src.iso bs=2048 skip=123 count=2 2>/dev/null | cmp - ex.bin || fail "extract differs from the ISO"
-expect 5 "$D" extract disc.dl --lba 100000 --count 1 -o ex2.bin
+expect 5 "$D" extract mix.dl --lba -151 --count 1 -o ex2.bin
 [ -e ex2.bin ] && fail "a failed extract left its half-written output"
 # A failed run removes only a regular file it wrote: never what OUT points at when it
 # is not one (as root, -o /dev/null once deleted /dev/null).
 echo keep >kept.txt
 ln -sf kept.txt out-link
-expect 5 "$D" extract disc.dl --lba 100000 --count 1 -o out-link
+expect 5 "$D" extract mix.dl --lba -151 --count 1 -o out-link
 [ -L out-link ] || fail "a failed extract removed a symbolic link given as output"
 expect 0 "$D" extract mix.dl --lba -150 --count 1 -o pre.bin
 [ "$(stat -c %s pre.bin)" -eq 2352 ] || fail "extract of a 2352-byte block"
@@ -184,6 +185,24 @@ printf '\xde\xad\xbe\xef' | dd of=damaged.dl bs=1 seek=4000 conv=notrunc 2>/dev/
 expect 4 "$D" verify damaged.dl
 grep -q "offset" err.txt || { cat err.txt; fail "verify: damage without offset"; }
 expect 4 "$D" verify src.iso
+
+check "LBA ranges are checked before any arithmetic: INT32 limits, a CD's lead-in, counts of 0 (exit 2 naming the range and the disc's limits, no output)"
+rm -f range.bin
+expect 2 "$D" extract disc.dl --lba 2147483647 --count 1 -o range.bin
+grep -q "LBA 2147483647..2147483647 (1 block) lies outside disc.dl: DVD-ROM, LBA 0\.\." err.txt ||
+	{ cat err.txt; fail "the message names neither the range nor the limits"; }
+[ ! -e range.bin ] || fail "a refused extract left its output file"
+expect 2 "$D" extract disc.dl --lba -2147483648 --count 2147483647
+grep -q "LBA -2147483648..-2 (2147483647 blocks)" err.txt || { cat err.txt; fail "INT32_MIN range"; }
+expect 2 "$D" extract disc.dl --lba 1 --count 2147483647	# lba + count passes INT32_MAX
+expect 2 "$D" extract disc.dl --lba -1 --count 1		# a DVD has no lead-in
+expect 2 "$D" extract disc.dl --lba 0 --count 0
+expect 2 "$D" diff disc.dl src.iso --lba 2147483647
+grep -q "lies outside disc.dl" err.txt || { cat err.txt; fail "diff --lba out of range"; }
+expect 5 "$D" extract mix.dl --lba -151 --count 1		# a CD's lead-in: in range, unrecorded
+grep -q "LBA -151 is not recorded" err.txt || { cat err.txt; fail "the CD lead-in LBA"; }
+expect 2 "$D" extract mix.dl --lba -45151 --count 1		# before 90:00:00
+grep -q "CD-ROM, LBA -45150\.\." err.txt || { cat err.txt; fail "the CD's limits"; }
 
 check "--help of every subcommand; bad arguments exit 2, a missing file 3"
 expect 0 "$D" --help

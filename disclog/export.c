@@ -367,30 +367,19 @@ static const struct dlx_track *track_of(const struct dlx_layout *lay, int32_t lb
 	return NULL;
 }
 
-/* The main channel of lba (and, when sub is given, its raw interleaved P-W). */
-static int cd_frame(struct blkcache *c, const struct dlx_layout *lay, int32_t lba, int32_t limit,
-		    uint8_t out[CDS_RAW_SIZE], uint8_t *sub, struct dlx_error *err)
+int dlx_cd_sector(const uint8_t *p, uint32_t bs, enum dlx_track_kind kind, int32_t lba, uint8_t *out)
 {
 	static const uint8_t zero[CDS_USER_SIZE];
-	const struct dlx_track *t = track_of(lay, lba);
-	const uint8_t *p;
-	uint32_t bs;
-	uint8_t dbt;
-	bool have_sub = false;
-	enum dlx_track_kind kind = t ? t->kind : DLX_MODE1;
 
-	int rc = cache_get(c, lba, &p, &bs, &dbt, limit, err);
-	if (rc < 0)
-		return rc;
-	if (rc == 0) {
-		c->missing++;
-		if (kind == DLX_AUDIO)
+	if (!p) {		/* an empty sector of the track's kind */
+		if (kind == DLX_AUDIO) {
 			memset(out, 0, CDS_RAW_SIZE);
-		else if (kind == DLX_MODE2) {
+		} else if (kind == DLX_MODE2) {
 			memset(out, 0, CDS_RAW_SIZE);
 			cds_make_header(out, lba, 2);
-		} else
+		} else {
 			cds_make_mode1(out, lba, zero);
+		}
 	} else if (bs == CDS_USER_SIZE) {
 		if (kind == DLX_MODE2)
 			cds_make_mode2_form1(out, lba, p, NULL);
@@ -404,6 +393,48 @@ static int cd_frame(struct blkcache *c, const struct dlx_layout *lay, int32_t lb
 		memcpy(out + 16, p, 2336);
 	} else if (bs >= CDS_RAW_SIZE) {	/* 2352, 2368 (+PQ), 2448 (+P-W) */
 		memcpy(out, p, CDS_RAW_SIZE);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+int dlx_cd_sub_synth(const struct dlx_layout *lay, int32_t lba, uint8_t *sub)
+{
+	uint8_t chan[8][CDS_CHAN_SIZE];
+	const struct dlx_track *t = track_of(lay, lba);
+	unsigned number = t ? t->number : 1;
+	int32_t start = t ? t->start : 0;
+	bool gap = lba < start;
+
+	if (cds_sub_synth(chan, t ? t->ctl : MMC_CTL_DATA, number, gap ? 0 : 1,
+			  gap ? start - lba - 1 : lba - start, lba) != 0)
+		return -1;
+	cds_sub_interleave(sub, (const uint8_t (*)[CDS_CHAN_SIZE])chan);
+	return 0;
+}
+
+/* The main channel of lba (and, when sub is given, its raw interleaved P-W). */
+static int cd_frame(struct blkcache *c, const struct dlx_layout *lay, int32_t lba, int32_t limit,
+		    uint8_t out[CDS_RAW_SIZE], uint8_t *sub, struct dlx_error *err)
+{
+	const struct dlx_track *t = track_of(lay, lba);
+	const uint8_t *p;
+	uint32_t bs = 0;
+	uint8_t dbt = 0;
+	bool have_sub = false;
+
+	int rc = cache_get(c, lba, &p, &bs, &dbt, limit, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		c->missing++;
+		p = NULL;
+	}
+	if (dlx_cd_sector(p, bs, t ? t->kind : DLX_MODE1, lba, out) != 0)
+		return seterr(err, DLX_ECONTENT, "%s: LBA %d: a %u-byte block cannot be exported as a CD sector",
+			      c->image, (int)lba, bs);
+	if (p && bs >= CDS_RAW_SIZE) {
 		/* Raw-mode hosts send data sectors scrambled as they go onto the disc
 		 * (ECMA-130 Annex B); an image file holds them as a drive reads them back. */
 		if (c->raw && cds_sync_ok(out))
@@ -412,25 +443,13 @@ static int cd_frame(struct blkcache *c, const struct dlx_layout *lay, int32_t lb
 			memcpy(sub, p + CDS_RAW_SIZE, CDS_SUB_SIZE);
 			have_sub = true;
 		}
-	} else {
-		return seterr(err, DLX_ECONTENT, "%s: LBA %d: a %u-byte block cannot be exported as a CD sector",
-			      c->image, (int)lba, bs);
 	}
-	if (sub && !have_sub) {
-		uint8_t chan[8][CDS_CHAN_SIZE];
-		unsigned number = t ? t->number : 1;
-		int32_t start = t ? t->start : 0;
-		bool gap = lba < start;
-		if (cds_sub_synth(chan, t ? t->ctl : MMC_CTL_DATA, number, gap ? 0 : 1,
-				  gap ? start - lba - 1 : lba - start, lba) != 0)
-			return seterr(err, DLX_ECONTENT, "LBA %d has no CD address", (int)lba);
-		cds_sub_interleave(sub, (const uint8_t (*)[CDS_CHAN_SIZE])chan);
-	}
+	if (sub && !have_sub && dlx_cd_sub_synth(lay, lba, sub) != 0)
+		return seterr(err, DLX_ECONTENT, "LBA %d has no CD address", (int)lba);
 	return 0;
 }
 
-/* The LBA range a CD-style export covers: track 1's INDEX 01 to the last track's end. */
-static int cd_range(const struct dlx_layout *lay, int32_t *first, int32_t *end, struct dlx_error *err)
+int dlx_cd_range(const struct dlx_layout *lay, int32_t *first, int32_t *end, struct dlx_error *err)
 {
 	*first = lay->tracks[0].start;
 	*end = lay->tracks[lay->ntracks - 1].end;
@@ -475,6 +494,37 @@ static int write_frames(struct blkcache *c, const struct dlx_layout *lay, int32_
 	return rc;
 }
 
+/* Point *p at the 2048 bytes of user data of lba: a 2048-byte block as it is, the user
+ * data of a Mode 1 or Mode 2 Form 1 sector, zeros when never recorded. */
+static int user_block(struct blkcache *c, const struct dlx_layout *lay, int32_t lba, int32_t limit,
+		      const uint8_t **p, struct dlx_error *err)
+{
+	static const uint8_t zero[CDS_USER_SIZE];
+	uint32_t bs;
+	uint8_t dbt;
+	int off = -1;
+	int got = cache_get(c, lba, p, &bs, &dbt, limit, err);
+
+	if (got < 0)
+		return got;
+	if (got == 0) {
+		c->missing++;
+		*p = zero;
+		return 0;
+	}
+	if (bs == CDS_USER_SIZE)
+		off = 0;
+	else if (bs == 2056 || (bs == 2336 && !((*p)[2] & CDS_SUBMODE_FORM2)))
+		off = 8;
+	else if (bs >= CDS_RAW_SIZE)
+		off = cds_user_offset(cds_classify(*p));
+	if (off < 0)
+		return seterr(err, DLX_ECONTENT, "LBA %d (track %u) is not a Mode 1 or Mode 2 Form 1 sector",
+			      (int)lba, track_of(lay, lba) ? track_of(lay, lba)->number : 0);
+	*p += off;
+	return 0;
+}
+
 /* ---- export: iso --------------------------------------------------------------------- */
 
 static int export_iso(struct dl_reader *r, const struct dlx_layout *lay, const char *base,
@@ -483,7 +533,6 @@ static int export_iso(struct dl_reader *r, const struct dlx_layout *lay, const c
 	const struct dlx_track *from = NULL, *to = NULL;
 	struct blkcache c;
 	struct outfile o = { 0 };
-	static const uint8_t zero[CDS_USER_SIZE];
 
 	for (unsigned i = 0; i < lay->ntracks; i++) {
 		const struct dlx_track *t = &lay->tracks[i];
@@ -513,36 +562,65 @@ static int export_iso(struct dl_reader *r, const struct dlx_layout *lay, const c
 	rc = out_open(&o, base, bl > 4 && strcmp(base + bl - 4, ".iso") == 0 ? "" : ".iso", err);
 	for (int32_t lba = from->start; rc == 0 && lba < to->end; lba++) {
 		const uint8_t *p;
-		uint32_t bs;
-		uint8_t dbt;
-		int off = -1;
-		int got = cache_get(&c, lba, &p, &bs, &dbt, to->end, err);
-		if (got < 0) {
-			rc = got;
-			break;
-		}
-		if (got == 0) {
-			c.missing++;
-			p = zero;
-			off = 0;
-		} else if (bs == CDS_USER_SIZE) {
-			off = 0;
-		} else if (bs == 2056 || (bs == 2336 && !(p[2] & CDS_SUBMODE_FORM2))) {
-			off = 8;
-		} else if (bs >= CDS_RAW_SIZE) {
-			off = cds_user_offset(cds_classify(p));
-		}
-		if (off < 0) {
-			rc = seterr(err, DLX_ECONTENT, "LBA %d (track %u) is not a Mode 1 or Mode 2 Form 1 sector",
-				    (int)lba, track_of(lay, lba) ? track_of(lay, lba)->number : 0);
-			break;
-		}
-		rc = out_write(&o, p + off, CDS_USER_SIZE, err);
+		rc = user_block(&c, lay, lba, to->end, &p, err);
+		if (rc == 0)
+			rc = out_write(&o, p, CDS_USER_SIZE, err);
 	}
 	if (rc == 0)
 		warn_missing(&c, "iso");
 	cache_free(&c);
 	return out_close(&o, rc, err);
+}
+
+/* ---- blocks for exporters outside this file --------------------------------------------- */
+
+struct dlx_blocks {
+	struct blkcache c;
+	const struct dlx_layout *lay;
+};
+
+int dlx_blocks_open(struct dl_reader *r, const struct dlx_layout *lay, const char *image,
+		    struct dlx_blocks **out, struct dlx_error *err)
+{
+	struct dlx_blocks *b = calloc(1, sizeof(*b));
+
+	*out = NULL;
+	if (!b)
+		return seterr(err, DLX_EIO, "out of memory");
+	int rc = cache_init(&b->c, r, image, err);
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	b->lay = lay;
+	*out = b;
+	return 0;
+}
+
+int dlx_blocks_cd_frame(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_t *frame,
+			struct dlx_error *err)
+{
+	return cd_frame(&b->c, b->lay, lba, limit, frame, frame + CDS_RAW_SIZE, err);
+}
+
+int dlx_blocks_user(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_t *out, struct dlx_error *err)
+{
+	const uint8_t *p;
+	int rc = user_block(&b->c, b->lay, lba, limit, &p, err);
+
+	if (rc == 0)
+		memcpy(out, p, CDS_USER_SIZE);
+	return rc;
+}
+
+void dlx_blocks_close(struct dlx_blocks *b, const char *what)
+{
+	if (!b)
+		return;
+	if (what)
+		warn_missing(&b->c, what);
+	cache_free(&b->c);
+	free(b);
 }
 
 /* ---- export: cue ---------------------------------------------------------------------- */
@@ -560,7 +638,7 @@ static int export_cue(struct dl_reader *r, const struct dlx_layout *lay, const c
 	int32_t first, end;
 	char m0[16], m1[16];
 
-	int rc = cd_range(lay, &first, &end, err);
+	int rc = dlx_cd_range(lay, &first, &end, err);
 	if (rc < 0)
 		return rc;
 	rc = cache_init(&c, r, opts ? opts->image_name : NULL, err);
@@ -603,7 +681,7 @@ static int export_toc(struct dl_reader *r, const struct dlx_layout *lay, const c
 	bool audio_only = true, xa = false;
 	char len[16], gap[16];
 
-	int rc = cd_range(lay, &first, &end, err);
+	int rc = dlx_cd_range(lay, &first, &end, err);
 	if (rc < 0)
 		return rc;
 	for (unsigned i = 0; i < lay->ntracks; i++) {
@@ -660,7 +738,7 @@ static int export_ccd(struct dl_reader *r, const struct dlx_layout *lay, const c
 	struct outfile img = { 0 }, sub = { 0 }, ccd = { 0 };
 	int32_t first, end;
 
-	int rc = cd_range(lay, &first, &end, err);
+	int rc = dlx_cd_range(lay, &first, &end, err);
 	if (rc < 0)
 		return rc;
 	if (first != 0)
@@ -748,7 +826,8 @@ const struct dlx_format dlx_formats[] = {
 	{ "cue", "BASE.cue + BASE.bin (2352 bytes/sector)", export_cue },
 	{ "toc", "BASE.toc + BASE.bin (cdrdao, 2352+96 raw P-W bytes/sector)", export_toc },
 	{ "ccd", "BASE.ccd + BASE.img (2352) + BASE.sub (96) (CloneCD)", export_ccd },
-	{ "chd", "BASE.chd (MAME CHD, cdzl) - not implemented yet", NULL },
+	/* written by the disclog program (disclog/dlchd.h): libdisclog does not link libchd */
+	{ "chd", "BASE.chd (MAME CHD v5; the disclog program writes it)", NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -764,15 +843,23 @@ int dlx_export(const char *image, const char *format, const char *base,
 	       const struct dlx_export_opts *opts, struct dlx_error *err)
 {
 	const struct dlx_format *f = dlx_format_find(format);
+
+	if (!f)
+		return seterr(err, DLX_EUSAGE, "unknown export format '%s' (iso, cue, toc, ccd, chd)", format);
+	if (!f->fn)
+		return seterr(err, DLX_EUSAGE, "export format '%s' is not built into this library (%s)", format,
+			      f->files);
+	return dlx_export_run(image, f->name, f->fn, base, opts, err);
+}
+
+int dlx_export_run(const char *image, const char *format, dlx_export_fn fn, const char *base,
+		   const struct dlx_export_opts *opts, struct dlx_error *err)
+{
 	struct dl_error de = { 0 };
 	struct dlx_layout lay;
 	struct dlx_export_opts o = { 0 };
 	char *b;
 
-	if (!f)
-		return seterr(err, DLX_EUSAGE, "unknown export format '%s' (iso, cue, toc, ccd, chd)", format);
-	if (!f->fn)
-		return seterr(err, DLX_EUSAGE, "export format '%s' is not implemented yet", format);
 	if (opts)
 		o = *opts;
 	o.image_name = image;
@@ -780,8 +867,8 @@ int dlx_export(const char *image, const char *format, const char *base,
 	b = strdup(base);
 	if (!b)
 		return seterr(err, DLX_EIO, "out of memory");
-	size_t bl = strlen(b), fl = strlen(f->name);
-	if (strcmp(f->name, "iso") != 0 && bl > fl + 1 && b[bl - fl - 1] == '.' && strcmp(b + bl - fl, f->name) == 0)
+	size_t bl = strlen(b), fl = strlen(format);
+	if (strcmp(format, "iso") != 0 && bl > fl + 1 && b[bl - fl - 1] == '.' && strcmp(b + bl - fl, format) == 0)
 		b[bl - fl - 1] = '\0';
 	struct dl_reader *r = dl_reader_open(image, DL_OPEN_NO_CRC, &de);
 	if (!r) {
@@ -790,7 +877,7 @@ int dlx_export(const char *image, const char *format, const char *base,
 	}
 	int rc = dlx_layout_get(r, &lay, err);
 	if (rc == 0) {
-		rc = f->fn(r, &lay, b, &o, err);
+		rc = fn(r, &lay, b, &o, err);
 		dlx_layout_free(&lay);
 	}
 	dl_reader_close(r);
@@ -917,41 +1004,23 @@ static void state_finalized(struct dl_state *st, uint16_t profile, int32_t leado
 	st->last_leadout_lba = -1;
 }
 
-static int import_iso(const char *src, const char *out, const struct dlx_import_opts *opts,
-		      struct dlx_error *err)
+int dlx_import_user(const struct dlx_user_source *src, const char *out, const struct dlx_import_opts *opts,
+		    struct dlx_error *err)
 {
 	struct importer im;
-	struct stat sb;
-	FILE *f;
-	enum dlx_media media = opts->media ? opts->media : DLX_MEDIA_DVD_ROM;
+	enum dlx_media media = opts && opts->media ? opts->media : DLX_MEDIA_DVD_ROM;
 	bool cd = media == DLX_MEDIA_CD_ROM;
+	int64_t nblocks = src->nblocks;
 
-	f = fopen(src, "rb");
-	if (!f)
-		return seterr(err, DLX_EIO, "%s: %s", src, strerror(errno));
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fclose(f);
-		return seterr(err, DLX_EIO, "%s: not a regular file", src);
-	}
-	if (sb.st_size == 0 || sb.st_size % CDS_USER_SIZE) {
-		fclose(f);
-		return seterr(err, DLX_ECONTENT, "%s: size %lld is not a positive multiple of 2048", src,
-			      (long long)sb.st_size);
-	}
-	int64_t nblocks = sb.st_size / CDS_USER_SIZE;
-	if (cd && nblocks - 1 > CDS_LBA_MAX) {
-		fclose(f);
-		return seterr(err, DLX_ECONTENT, "%s: %lld blocks do not fit a CD", src, (long long)nblocks);
-	}
-	if (nblocks > INT32_MAX) {
-		fclose(f);
-		return seterr(err, DLX_ECONTENT, "%s: too large", src);
-	}
-	int rc = imp_open(&im, out, opts->force, err);
-	if (rc < 0) {
-		fclose(f);
+	if (nblocks <= 0)
+		return seterr(err, DLX_ECONTENT, "%s: no blocks", src->name);
+	if (cd && nblocks - 1 > CDS_LBA_MAX)
+		return seterr(err, DLX_ECONTENT, "%s: %lld blocks do not fit a CD", src->name, (long long)nblocks);
+	if (nblocks > INT32_MAX)
+		return seterr(err, DLX_ECONTENT, "%s: too large", src->name);
+	int rc = imp_open(&im, out, opts && opts->force, err);
+	if (rc < 0)
 		return rc;
-	}
 	struct dl_data_meta m = {
 		.block_size = CDS_USER_SIZE,
 		/* a CD data track burned TAO with Mode 1 blocks; page 05h n/a on DVD/BD ROM */
@@ -964,13 +1033,10 @@ static int import_iso(const char *src, const char *out, const struct dlx_import_
 	};
 	uint8_t blk[CDS_USER_SIZE];
 	for (int32_t lba = 0; rc == 0 && lba < nblocks; lba++) {
-		if (fread(blk, 1, sizeof(blk), f) != sizeof(blk)) {
-			rc = seterr(err, DLX_EIO, "%s: read failed at block %d", src, (int)lba);
-			break;
-		}
-		rc = imp_block(&im, &m, lba, blk, err);
+		rc = src->read(src->ctx, lba, blk, err);
+		if (rc == 0)
+			rc = imp_block(&im, &m, lba, blk, err);
 	}
-	fclose(f);
 
 	struct dl_state st;
 	struct dl_session ses = { .number = 1, .state = 3, .start_lba = 0, .leadout_lba = (int32_t)nblocks,
@@ -988,6 +1054,47 @@ static int import_iso(const char *src, const char *out, const struct dlx_import_
 	st.ntracks = 1;
 	st.tracks = &tr;
 	return imp_close(&im, rc, &st, err);
+}
+
+/* ---- ISO files ---------------------------------------------------------------------------- */
+
+struct iso_ctx {
+	FILE *f;
+	const char *path;
+};
+
+static int iso_read(void *ctx, int32_t lba, uint8_t *blk, struct dlx_error *err)
+{
+	struct iso_ctx *x = ctx;
+
+	if (fread(blk, 1, CDS_USER_SIZE, x->f) != CDS_USER_SIZE)
+		return seterr(err, DLX_EIO, "%s: read failed at block %d", x->path, (int)lba);
+	return 0;
+}
+
+static int import_iso(const char *src, const char *out, const struct dlx_import_opts *opts,
+		      struct dlx_error *err)
+{
+	struct stat sb;
+	struct iso_ctx x = { .path = src };
+
+	x.f = fopen(src, "rb");
+	if (!x.f)
+		return seterr(err, DLX_EIO, "%s: %s", src, strerror(errno));
+	if (fstat(fileno(x.f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fclose(x.f);
+		return seterr(err, DLX_EIO, "%s: not a regular file", src);
+	}
+	if (sb.st_size == 0 || sb.st_size % CDS_USER_SIZE) {
+		fclose(x.f);
+		return seterr(err, DLX_ECONTENT, "%s: size %lld is not a positive multiple of 2048", src,
+			      (long long)sb.st_size);
+	}
+	struct dlx_user_source us = { .name = src, .nblocks = sb.st_size / CDS_USER_SIZE, .read = iso_read,
+				      .ctx = &x };
+	int rc = dlx_import_user(&us, out, opts, err);
+	fclose(x.f);
+	return rc;
 }
 
 /* ---- CUE sheets ------------------------------------------------------------------------- */
@@ -1245,26 +1352,161 @@ out:
 	return rc;
 }
 
-/* One 2352-byte frame of generated pregap/postgap for a track type. */
-static void cue_gap_frame(uint8_t out[CDS_RAW_SIZE], enum cue_type type, int32_t lba)
-{
-	static const uint8_t zero[CDS_USER_SIZE];
+/* ---- a CD from its tracks' frames (the CUE import's recording, shared with the CHD
+ * import) ---------------------------------------------------------------------------------- */
 
-	if (type == CUE_AUDIO) {
-		memset(out, 0, CDS_RAW_SIZE);
-	} else if (type == CUE_MODE2_2352) {
-		memset(out, 0, CDS_RAW_SIZE);
-		cds_make_header(out, lba, 2);
-	} else {
-		cds_make_mode1(out, lba, zero);
+int dlx_import_cd(const struct dlx_cd_source *src, const char *out, const struct dlx_import_opts *opts,
+		  struct dlx_error *err)
+{
+	struct importer im;
+	struct dlx_layout lay = { .profile = MMC_PROFILE_CD_ROM, .cd = true, .nsessions = 1 };
+	unsigned n = src->ntracks;
+	int rc;
+
+	if (opts && opts->media && opts->media != DLX_MEDIA_CD_ROM)
+		return seterr(err, DLX_EUSAGE, "%s: a CD can only be imported as --media cd-rom", src->name);
+	if (n < 1 || n > 99)
+		return seterr(err, DLX_ECONTENT, "%s: %u tracks (a CD has 1 to 99)", src->name, n);
+	/* Where every track goes: from LBA -150, track 1's pregap generated up to the part
+	 * the source holds (ECMA-130 §22.3.2.2: 2 s of pause before track 1). */
+	lay.tracks = calloc(n, sizeof(*lay.tracks));
+	struct dl_track *tr = calloc(n, sizeof(*tr));
+	if (!lay.tracks || !tr) {
+		free(lay.tracks);
+		free(tr);
+		return seterr(err, DLX_EIO, "out of memory");
 	}
+	lay.ntracks = (uint16_t)n;
+	int64_t lba = -CDS_PREGAP;
+	bool xa = false;
+	for (unsigned i = 0; i < n; i++) {
+		const struct dlx_cd_source_track *x = &src->tracks[i];
+		struct dlx_track *d = &lay.tracks[i];
+		if (x->src_pregap < 0 || x->src_frames <= x->src_pregap || x->pregap < 0 || x->postgap < 0
+		    || (i == 0 && x->src_pregap > CDS_PREGAP)) {
+			rc = seterr(err, DLX_ECONTENT, "%s: track %02u: %d frames with %d of pregap%s", src->name,
+				    i + 1, (int)x->src_frames, (int)x->src_pregap,
+				    i == 0 ? " (track 1 has at most 150)" : "");
+			goto out;
+		}
+		d->number = (uint16_t)(i + 1);
+		d->session = 1;
+		d->kind = x->kind;
+		d->ctl = x->kind == DLX_AUDIO ? 0 : MMC_CTL_DATA;
+		d->pregap = (int32_t)lba;
+		lba += i == 0 ? CDS_PREGAP - x->src_pregap : x->pregap;
+		d->start = (int32_t)(lba + x->src_pregap);
+		lba += (int64_t)x->src_frames + x->postgap;
+		if (lba - 1 > CDS_LBA_MAX) {
+			rc = seterr(err, DLX_ECONTENT, "%s: the tracks do not fit a CD (track %02u ends at LBA %lld)",
+				    src->name, i + 1, (long long)lba - 1);
+			goto out;
+		}
+		d->end = (int32_t)lba;
+		xa |= x->kind == DLX_MODE2;
+		tr[i] = (struct dl_track){
+			.number = d->number, .session = 1, .state = 3, .mode = d->ctl,
+			.data_mode = x->kind == DLX_AUDIO ? DL_NA : x->kind == DLX_MODE2 ? 2 : 1,
+			.start_lba = d->start, .size = (uint32_t)(d->end - d->start), .nwa = -1,
+			.last_recorded = d->end - 1,
+		};
+	}
+	rc = imp_open(&im, out, opts && opts->force, err);
+	if (rc < 0)
+		goto out;
+
+	/* Session-at-once at 2352 bytes (data block type 0); a frame whose P-W the source
+	 * gives and that differs from what the exports synthesize is recorded at 2448 with
+	 * data block type 3 (raw P-W), so that nothing is lost and nothing is invented. */
+	uint8_t frame[CDS_RAW_SUB_SIZE], synth[CDS_SUB_SIZE];
+	struct dl_data_meta m = {
+		.write_type = MMC_WT_SAO,	/* a cue sheet is burned session-at-once */
+		.opcode = 0,
+		.flags = DL_FLAG_IMPORTED,
+		.session = 1,
+	};
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		const struct dlx_cd_source_track *x = &src->tracks[i];
+		const struct dlx_track *d = &lay.tracks[i];
+		int32_t first_src = d->start - x->src_pregap, end_src = first_src + x->src_frames;
+		m.track = d->number;
+		for (int32_t l = d->pregap; rc == 0 && l < d->end; l++) {
+			bool sub = false;
+			if (l >= first_src && l < end_src)
+				rc = src->read(src->ctx, i, l - first_src, l, frame, &sub, err);
+			else
+				dlx_cd_sector(NULL, 0, x->kind, l, frame);	/* generated pregap, postgap */
+			if (rc == 0 && sub && dlx_cd_sub_synth(&lay, l, synth) == 0
+			    && memcmp(synth, frame + CDS_RAW_SIZE, CDS_SUB_SIZE) == 0)
+				sub = false;
+			m.block_size = sub ? CDS_RAW_SUB_SIZE : CDS_RAW_SIZE;
+			m.data_block_type = sub ? MMC_DBT_RAW_PW : MMC_DBT_RAW;
+			if (rc == 0)
+				rc = imp_block(&im, &m, l, frame, err);
+		}
+	}
+
+	struct dl_state st;
+	struct dl_session ses = { .number = 1, .state = 3, .start_lba = 0, .leadout_lba = (int32_t)lba,
+				  .first_track = 1, .last_track = (uint16_t)n };
+	state_finalized(&st, MMC_PROFILE_CD_ROM, (int32_t)lba, xa);
+	st.page05_len = page05_fill(st.page05, MMC_WT_SAO, tr[n - 1].mode, MMC_DBT_RAW);
+	st.nsessions = 1;
+	st.sessions = &ses;
+	st.ntracks = (uint16_t)n;
+	st.tracks = tr;
+	rc = imp_close(&im, rc, &st, err);
+out:
+	free(tr);
+	dlx_layout_free(&lay);
+	return rc;
+}
+
+/* The frames of a parsed CUE sheet, file by file. */
+struct cue_src {
+	struct cue *c;
+	FILE *f;
+	unsigned file;		/* open FILE index, ~0u when none */
+	unsigned track;		/* the track the file position follows */
+	int64_t next;		/* frame of that track the file position is at */
+};
+
+static int cue_read(void *ctx, unsigned i, int32_t k, int32_t lba, uint8_t *frame, bool *sub,
+		    struct dlx_error *err)
+{
+	struct cue_src *x = ctx;
+	const struct cue_track *t = &x->c->tracks[i];
+	const char *path = x->c->files[t->file].path;
+	uint8_t in[CDS_RAW_SIZE];
+
+	*sub = false;
+	if (t->file != x->file) {
+		if (x->f)
+			fclose(x->f);
+		x->file = t->file;
+		x->f = fopen(path, "rb");
+		if (!x->f)
+			return seterr(err, DLX_EIO, "%s: %s", path, strerror(errno));
+		x->track = ~0u;
+	}
+	if (x->track != i || x->next != k) {
+		if (fseeko(x->f, (off_t)(t->seg_start + k) * t->size, SEEK_SET) != 0)
+			return seterr(err, DLX_EIO, "%s: seek failed", path);
+	}
+	x->track = i;
+	x->next = k + 1;
+	if (fread(in, 1, t->size, x->f) != t->size)
+		return seterr(err, DLX_EIO, "%s: read failed at sector %lld", path, (long long)(t->seg_start + k));
+	dlx_cd_sector(in, t->size, t->type == CUE_AUDIO ? DLX_AUDIO : t->type == CUE_MODE2_2352 ? DLX_MODE2
+			: DLX_MODE1, lba, frame);
+	return 0;
 }
 
 static int import_cue(const char *src, const char *out, const struct dlx_import_opts *opts,
 		      struct dlx_error *err)
 {
 	struct cue c;
-	struct importer im;
+	struct dlx_cd_source_track tr[99];
 	int rc;
 
 	if (opts->media && opts->media != DLX_MEDIA_CD_ROM)
@@ -1272,101 +1514,34 @@ static int import_cue(const char *src, const char *out, const struct dlx_import_
 	rc = cue_parse(&c, src, err);
 	if (rc < 0)
 		return rc;
-	struct dl_track *tr = calloc(c.ntracks, sizeof(*tr));
-	if (!tr) {
-		cue_free(&c);
-		return seterr(err, DLX_EIO, "out of memory");
-	}
-	rc = imp_open(&im, out, opts->force, err);
-	if (rc < 0) {
-		free(tr);
-		cue_free(&c);
-		return rc;
-	}
-
-	uint8_t frame[CDS_RAW_SIZE], in[CDS_RAW_SIZE];
-	FILE *f = NULL;
-	unsigned cur_file = ~0u;
-	bool xa = false;
-	int32_t lba = -CDS_PREGAP;
-	struct dl_data_meta m = {
-		.block_size = CDS_RAW_SIZE,
-		.data_block_type = MMC_DBT_RAW,
-		.write_type = MMC_WT_SAO,	/* a cue sheet is burned session-at-once */
-		.opcode = 0,
-		.flags = DL_FLAG_IMPORTED,
-		.session = 1,
-	};
-	for (unsigned i = 0; rc == 0 && i < c.ntracks; i++) {
-		struct cue_track *x = &c.tracks[i];
-		int32_t gen = i == 0 ? CDS_PREGAP - (x->idx1 - (int32_t)x->seg_start) : x->pregap;
-		m.track = (uint16_t)(i + 1);
-		xa |= x->type == CUE_MODE2_2352;
-		for (int32_t k = 0; rc == 0 && k < gen; k++, lba++) {
-			cue_gap_frame(frame, x->type, lba);
-			rc = imp_block(&im, &m, lba, frame, err);
-		}
-		if (rc < 0)
-			break;
-		if (x->file != cur_file) {
-			if (f)
-				fclose(f);
-			cur_file = x->file;
-			f = fopen(c.files[cur_file].path, "rb");
-			if (!f) {
-				rc = seterr(err, DLX_EIO, "%s: %s", c.files[cur_file].path, strerror(errno));
-				break;
-			}
-		}
-		if (fseeko(f, (off_t)x->seg_start * x->size, SEEK_SET) != 0) {
-			rc = seterr(err, DLX_EIO, "%s: seek failed", c.files[cur_file].path);
-			break;
-		}
-		int32_t start = lba + (x->idx1 - (int32_t)x->seg_start);
-		for (int64_t fr = x->seg_start; rc == 0 && fr < x->seg_end; fr++, lba++) {
-			if (lba > CDS_LBA_MAX) {
-				rc = seterr(err, DLX_ECONTENT, "%s: the tracks do not fit a CD (LBA %d)", src, (int)lba);
-				break;
-			}
-			if (fread(in, 1, x->size, f) != x->size) {
-				rc = seterr(err, DLX_EIO, "%s: read failed at sector %lld", c.files[cur_file].path,
-					    (long long)fr);
-				break;
-			}
-			if (x->type == CUE_MODE1_2048)
-				cds_make_mode1(frame, lba, in);
-			else
-				memcpy(frame, in, CDS_RAW_SIZE);
-			rc = imp_block(&im, &m, lba, frame, err);
-		}
-		for (int32_t k = 0; rc == 0 && k < x->postgap; k++, lba++) {
-			cue_gap_frame(frame, x->type, lba);
-			rc = imp_block(&im, &m, lba, frame, err);
-		}
-		tr[i] = (struct dl_track){
-			.number = (uint16_t)(i + 1), .session = 1, .state = 3,
-			.mode = x->type == CUE_AUDIO ? 0 : MMC_CTL_DATA,
-			.data_mode = x->type == CUE_AUDIO ? DL_NA : x->type == CUE_MODE2_2352 ? 2 : 1,
-			.start_lba = start, .size = (uint32_t)(lba - start), .nwa = -1,
-			.last_recorded = lba - 1,
+	for (unsigned i = 0; i < c.ntracks; i++) {
+		const struct cue_track *x = &c.tracks[i];
+		tr[i] = (struct dlx_cd_source_track){
+			.kind = x->type == CUE_AUDIO ? DLX_AUDIO : x->type == CUE_MODE2_2352 ? DLX_MODE2 : DLX_MODE1,
+			.pregap = x->pregap,
+			.src_pregap = x->idx1 - (int32_t)x->seg_start,
+			.src_frames = x->seg_end - x->seg_start,
+			.postgap = x->postgap,
 		};
 	}
-	if (f)
-		fclose(f);
-
-	struct dl_state st;
-	struct dl_session ses = { .number = 1, .state = 3, .start_lba = 0, .leadout_lba = lba,
-				  .first_track = 1, .last_track = (uint16_t)c.ntracks };
-	state_finalized(&st, MMC_PROFILE_CD_ROM, lba, xa);
-	st.page05_len = page05_fill(st.page05, MMC_WT_SAO, tr[c.ntracks - 1].mode, MMC_DBT_RAW);
-	st.nsessions = 1;
-	st.sessions = &ses;
-	st.ntracks = (uint16_t)c.ntracks;
-	st.tracks = tr;
-	rc = imp_close(&im, rc, &st, err);
-	free(tr);
+	struct cue_src cs = { .c = &c, .file = ~0u, .track = ~0u };
+	struct dlx_cd_source s = { .name = src, .ntracks = c.ntracks, .tracks = tr, .read = cue_read, .ctx = &cs };
+	rc = dlx_import_cd(&s, out, opts, err);
+	if (cs.f)
+		fclose(cs.f);
 	cue_free(&c);
 	return rc;
+}
+
+bool dlx_is_chd(const char *path)
+{
+	char tag[8];
+	FILE *f = fopen(path, "rb");
+	bool yes = f && fread(tag, 1, sizeof(tag), f) == sizeof(tag) && memcmp(tag, "MComprHD", 8) == 0;
+
+	if (f)
+		fclose(f);
+	return yes;
 }
 
 int dlx_import(const char *src, const char *out, const struct dlx_import_opts *opts,
@@ -1377,6 +1552,9 @@ int dlx_import(const char *src, const char *out, const struct dlx_import_opts *o
 
 	if (opts)
 		o = *opts;
+	if (dlx_is_chd(src))
+		return seterr(err, DLX_EUSAGE, "%s is a CHD: the disclog program imports it (disclog/dlchd.h), "
+			      "libdisclog does not", src);
 	if (n > 4 && strcasecmp(src + n - 4, ".cue") == 0)
 		return import_cue(src, out, &o, err);
 	return import_iso(src, out, &o, err);

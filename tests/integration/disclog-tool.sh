@@ -95,10 +95,6 @@ grep -q "^PLBA=$n\$" ccd.ccd || fail "lead-out PLBA is not $n"
 grep -q '^\[TRACK 1\]' ccd.ccd && grep -q '^MODE=1' ccd.ccd || fail "ccd track 1"
 cmp ccd.img cue.bin || fail "ccd.img differs from cue.bin"
 
-check "export chd is refused as not implemented (exit 2)"
-expect 2 "$D" export disc.dl --format chd -o chd
-grep -q "not implemented" err.txt || fail "chd message"
-
 check "import of a CUE+BIN with an audio and a data track, exported back the same"
 mkdata audio.raw 1 5
 head -c $(( 400 * 2352 )) audio.raw >mix.bin

@@ -297,20 +297,26 @@ int dlx_layout_get(struct dl_reader *r, struct dlx_layout *lay, struct dlx_error
 
 /* ---- output files -------------------------------------------------------------------- */
 
+/* An output file.  On a regular file a run of zero bytes becomes a hole (seeked over,
+ * the size set at close), so the ISO of a formatted BD-RE holding 700 KB takes 700 KB
+ * of disk, not 25 GB; standard output or a pipe gets the zeros written. */
 struct outfile {
 	FILE *f;
 	char *path;
+	bool sparse;		/* a regular file: holes allowed */
+	uint64_t hole;		/* zero bytes owed at the current position */
 };
 
 static int out_open(struct outfile *o, const char *base, const char *ext, struct dlx_error *err)
 {
 	size_t n = strlen(base) + strlen(ext) + 1;
+	struct stat sb;
 
 	o->path = malloc(n);
 	if (!o->path)
 		return seterr(err, DLX_EIO, "out of memory");
 	snprintf(o->path, n, "%s%s", base, ext);
-	o->f = fopen(o->path, "wb");
+	o->f = strcmp(o->path, "-") == 0 ? stdout : fopen(o->path, "wb");
 	if (!o->f) {
 		int e = errno;
 		int rc = seterr(err, DLX_EIO, "%s: %s", o->path, strerror(e));
@@ -318,14 +324,56 @@ static int out_open(struct outfile *o, const char *base, const char *ext, struct
 		o->path = NULL;
 		return rc;
 	}
+	o->sparse = o->f != stdout && fstat(fileno(o->f), &sb) == 0 && S_ISREG(sb.st_mode);
+	o->hole = 0;
 	setvbuf(o->f, NULL, _IOFBF, 1 << 20);
 	return 0;
 }
 
+static const char *out_name(const struct outfile *o)
+{
+	return o->f == stdout ? "standard output" : o->path;
+}
+
+static int out_fail(struct outfile *o, struct dlx_error *err)
+{
+	return seterr(err, DLX_EIO, "%s: write failed: %s", out_name(o), strerror(errno));
+}
+
+/* N zero bytes: a hole on a regular file, written zeros elsewhere. */
+static int out_zeros(struct outfile *o, uint64_t n, struct dlx_error *err)
+{
+	static const uint8_t zero[64 << 10];
+
+	if (o->sparse) {
+		o->hole += n;
+		return 0;
+	}
+	for (; n; ) {
+		size_t k = n < sizeof(zero) ? (size_t)n : sizeof(zero);
+		if (fwrite(zero, 1, k, o->f) != k)
+			return out_fail(o, err);
+		n -= k;
+	}
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
 static int out_write(struct outfile *o, const void *p, size_t n, struct dlx_error *err)
 {
+	if (o->sparse && all_zero(p, n))
+		return out_zeros(o, n, err);
+	if (o->hole) {
+		if (fseeko(o->f, (off_t)o->hole, SEEK_CUR) != 0)
+			return out_fail(o, err);
+		o->hole = 0;
+	}
 	if (fwrite(p, 1, n, o->f) != n)
-		return seterr(err, DLX_EIO, "%s: write failed: %s", o->path, strerror(errno));
+		return out_fail(o, err);
 	return 0;
 }
 
@@ -336,15 +384,27 @@ void dlx_discard_output(const char *path)
 		unlink(path);
 }
 
-/* Close; on failure (rc < 0 on entry or a close error) remove the file. */
+/* Close: a trailing hole sets the file's size; on failure (rc < 0 on entry or a close
+ * error) remove the file.  Standard output is flushed, not closed. */
 static int out_close(struct outfile *o, int rc, struct dlx_error *err)
 {
 	if (!o->f)
 		return rc;
-	if (fclose(o->f) != 0 && rc == 0)
-		rc = seterr(err, DLX_EIO, "%s: %s", o->path, strerror(errno));
-	if (rc < 0)
-		dlx_discard_output(o->path);
+	if (rc == 0 && o->hole) {
+		off_t end = 0;
+		if (fflush(o->f) != 0 || (end = ftello(o->f)) < 0 ||
+		    ftruncate(fileno(o->f), end + (off_t)o->hole) != 0)
+			rc = out_fail(o, err);
+	}
+	if (o->f == stdout) {
+		if (fflush(stdout) != 0 && rc == 0)
+			rc = out_fail(o, err);
+	} else {
+		if (fclose(o->f) != 0 && rc == 0)
+			rc = seterr(err, DLX_EIO, "%s: %s", o->path, strerror(errno));
+		if (rc < 0)
+			dlx_discard_output(o->path);
+	}
 	o->f = NULL;
 	free(o->path);
 	o->path = NULL;
@@ -483,7 +543,6 @@ static int export_iso(struct dl_reader *r, const struct dlx_layout *lay, const c
 	const struct dlx_track *from = NULL, *to = NULL;
 	struct blkcache c;
 	struct outfile o = { 0 };
-	static const uint8_t zero[CDS_USER_SIZE];
 
 	for (unsigned i = 0; i < lay->ntracks; i++) {
 		const struct dlx_track *t = &lay->tracks[i];
@@ -510,7 +569,8 @@ static int export_iso(struct dl_reader *r, const struct dlx_layout *lay, const c
 	if (rc < 0)
 		return rc;
 	size_t bl = strlen(base);
-	rc = out_open(&o, base, bl > 4 && strcmp(base + bl - 4, ".iso") == 0 ? "" : ".iso", err);
+	bool as_is = strcmp(base, "-") == 0 || (bl > 4 && strcmp(base + bl - 4, ".iso") == 0);
+	rc = out_open(&o, base, as_is ? "" : ".iso", err);
 	for (int32_t lba = from->start; rc == 0 && lba < to->end; lba++) {
 		const uint8_t *p;
 		uint32_t bs;
@@ -522,9 +582,14 @@ static int export_iso(struct dl_reader *r, const struct dlx_layout *lay, const c
 			break;
 		}
 		if (got == 0) {
-			c.missing++;
-			p = zero;
-			off = 0;
+			/* the whole unrecorded run at once: a hole, not 12 million lookups */
+			int32_t next = to->end;
+			if (dl_reader_next_recorded(r, lba, &next) != 0 || next > to->end)
+				next = to->end;
+			c.missing += (uint64_t)(next - lba);
+			rc = out_zeros(&o, (uint64_t)(next - lba) * CDS_USER_SIZE, err);
+			lba = next - 1;
+			continue;
 		} else if (bs == CDS_USER_SIZE) {
 			off = 0;
 		} else if (bs == 2056 || (bs == 2336 && !(p[2] & CDS_SUBMODE_FORM2))) {
@@ -773,6 +838,8 @@ int dlx_export(const char *image, const char *format, const char *base,
 		return seterr(err, DLX_EUSAGE, "unknown export format '%s' (iso, cue, toc, ccd, chd)", format);
 	if (!f->fn)
 		return seterr(err, DLX_EUSAGE, "export format '%s' is not implemented yet", format);
+	if (strcmp(base, "-") == 0 && strcmp(f->name, "iso") != 0)
+		return seterr(err, DLX_EUSAGE, "only the iso format can be written to standard output (-o -)");
 	if (opts)
 		o = *opts;
 	o.image_name = image;

@@ -233,9 +233,21 @@ static int export_dvd(struct dl_reader *r, const struct dlx_layout *lay, const c
 	unsigned per = DVD_HUNK / CDS_USER_SIZE, nb = 0;
 	if (rc == 0)
 		rc = dlx_blocks_open(r, lay, opts->image_name, &b, err);
+	int32_t zeros = 0;	/* blocks left of an unrecorded run */
 	for (int32_t lba = 0; lba < end && rc == 0; lba++) {
-		rc = dlx_blocks_user(b, lba, end, hunk + (size_t)nb * CDS_USER_SIZE, err);
-		if (rc == 0 && ++nb == per) {
+		uint8_t *p = hunk + (size_t)nb * CDS_USER_SIZE;
+		if (zeros > 0) {
+			memset(p, 0, CDS_USER_SIZE);
+			zeros--;
+		} else {
+			int32_t run;
+			rc = dlx_blocks_user(b, lba, end, p, &run, err);
+			if (rc < 0)
+				break;
+			rc = 0;
+			zeros = run - 1;
+		}
+		if (++nb == per) {
 			nb = 0;
 			if ((rc = chd_write_hunk(w, hunk, &ce)) < 0)
 				rc = from_chd(err, rc, &ce);

@@ -272,6 +272,10 @@ const struct dl_state *dl_reader_state(const struct dl_reader *r);
 int dl_reader_block_meta(struct dl_reader *r, int32_t lba, struct dl_data_meta *meta,
 			 struct dl_error *err);
 
+/* The first recorded LBA at or after lba in *next: 0, or DL_ERANGE when nothing is
+ * recorded there or later.  Lets a reader skip an unrecorded range in one step. */
+int dl_reader_next_recorded(const struct dl_reader *r, int32_t lba, int32_t *next);
+
 /* Read count blocks from lba into buf (cap bytes).  Blocks may differ in size (a CD
  * written at 2352 and 2448): the bytes of each block are appended as recorded.
  * Returns the number of bytes written, or DL_ERANGE if any block in the range was

@@ -158,8 +158,11 @@ int dlx_blocks_open(struct dl_reader *r, const struct dlx_layout *lay, const cha
  * ahead up to limit (one past the last LBA wanted). */
 int dlx_blocks_cd_frame(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_t *frame,
 			struct dlx_error *err);
-/* 2048 bytes of user data into out, as the iso export writes them. */
-int dlx_blocks_user(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_t *out, struct dlx_error *err);
+/* 2048 bytes of user data into out, as the iso export writes them: 1, or 0 when lba
+ * was never recorded (zeros in out, *run the unrecorded blocks from lba up to limit,
+ * all counted for the warning), or an error. */
+int dlx_blocks_user(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_t *out, int32_t *run,
+		    struct dlx_error *err);
 /* Free; with what (the format's name), first warn on stderr about the unrecorded blocks
  * that were written empty. */
 void dlx_blocks_close(struct dlx_blocks *b, const char *what);

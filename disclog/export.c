@@ -297,20 +297,26 @@ int dlx_layout_get(struct dl_reader *r, struct dlx_layout *lay, struct dlx_error
 
 /* ---- output files -------------------------------------------------------------------- */
 
+/* An output file.  On a regular file a run of zero bytes becomes a hole (seeked over,
+ * the size set at close), so the ISO of a formatted BD-RE holding 700 KB takes 700 KB
+ * of disk, not 25 GB; standard output or a pipe gets the zeros written. */
 struct outfile {
 	FILE *f;
 	char *path;
+	bool sparse;		/* a regular file: holes allowed */
+	uint64_t hole;		/* zero bytes owed at the current position */
 };
 
 static int out_open(struct outfile *o, const char *base, const char *ext, struct dlx_error *err)
 {
 	size_t n = strlen(base) + strlen(ext) + 1;
+	struct stat sb;
 
 	o->path = malloc(n);
 	if (!o->path)
 		return seterr(err, DLX_EIO, "out of memory");
 	snprintf(o->path, n, "%s%s", base, ext);
-	o->f = fopen(o->path, "wb");
+	o->f = strcmp(o->path, "-") == 0 ? stdout : fopen(o->path, "wb");
 	if (!o->f) {
 		int e = errno;
 		int rc = seterr(err, DLX_EIO, "%s: %s", o->path, strerror(e));
@@ -318,14 +324,56 @@ static int out_open(struct outfile *o, const char *base, const char *ext, struct
 		o->path = NULL;
 		return rc;
 	}
+	o->sparse = o->f != stdout && fstat(fileno(o->f), &sb) == 0 && S_ISREG(sb.st_mode);
+	o->hole = 0;
 	setvbuf(o->f, NULL, _IOFBF, 1 << 20);
 	return 0;
 }
 
+static const char *out_name(const struct outfile *o)
+{
+	return o->f == stdout ? "standard output" : o->path;
+}
+
+static int out_fail(struct outfile *o, struct dlx_error *err)
+{
+	return seterr(err, DLX_EIO, "%s: write failed: %s", out_name(o), strerror(errno));
+}
+
+/* N zero bytes: a hole on a regular file, written zeros elsewhere. */
+static int out_zeros(struct outfile *o, uint64_t n, struct dlx_error *err)
+{
+	static const uint8_t zero[64 << 10];
+
+	if (o->sparse) {
+		o->hole += n;
+		return 0;
+	}
+	for (; n; ) {
+		size_t k = n < sizeof(zero) ? (size_t)n : sizeof(zero);
+		if (fwrite(zero, 1, k, o->f) != k)
+			return out_fail(o, err);
+		n -= k;
+	}
+	return 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
 static int out_write(struct outfile *o, const void *p, size_t n, struct dlx_error *err)
 {
+	if (o->sparse && all_zero(p, n))
+		return out_zeros(o, n, err);
+	if (o->hole) {
+		if (fseeko(o->f, (off_t)o->hole, SEEK_CUR) != 0)
+			return out_fail(o, err);
+		o->hole = 0;
+	}
 	if (fwrite(p, 1, n, o->f) != n)
-		return seterr(err, DLX_EIO, "%s: write failed: %s", o->path, strerror(errno));
+		return out_fail(o, err);
 	return 0;
 }
 
@@ -336,15 +384,27 @@ void dlx_discard_output(const char *path)
 		unlink(path);
 }
 
-/* Close; on failure (rc < 0 on entry or a close error) remove the file. */
+/* Close: a trailing hole sets the file's size; on failure (rc < 0 on entry or a close
+ * error) remove the file.  Standard output is flushed, not closed. */
 static int out_close(struct outfile *o, int rc, struct dlx_error *err)
 {
 	if (!o->f)
 		return rc;
-	if (fclose(o->f) != 0 && rc == 0)
-		rc = seterr(err, DLX_EIO, "%s: %s", o->path, strerror(errno));
-	if (rc < 0)
-		dlx_discard_output(o->path);
+	if (rc == 0 && o->hole) {
+		off_t end = 0;
+		if (fflush(o->f) != 0 || (end = ftello(o->f)) < 0 ||
+		    ftruncate(fileno(o->f), end + (off_t)o->hole) != 0)
+			rc = out_fail(o, err);
+	}
+	if (o->f == stdout) {
+		if (fflush(stdout) != 0 && rc == 0)
+			rc = out_fail(o, err);
+	} else {
+		if (fclose(o->f) != 0 && rc == 0)
+			rc = seterr(err, DLX_EIO, "%s: %s", o->path, strerror(errno));
+		if (rc < 0)
+			dlx_discard_output(o->path);
+	}
 	o->f = NULL;
 	free(o->path);
 	o->path = NULL;
@@ -495,23 +555,18 @@ static int write_frames(struct blkcache *c, const struct dlx_layout *lay, int32_
 }
 
 /* Point *p at the 2048 bytes of user data of lba: a 2048-byte block as it is, the user
- * data of a Mode 1 or Mode 2 Form 1 sector, zeros when never recorded. */
+ * data of a Mode 1 or Mode 2 Form 1 sector.  Returns 1, 0 when lba was never recorded,
+ * or an error. */
 static int user_block(struct blkcache *c, const struct dlx_layout *lay, int32_t lba, int32_t limit,
 		      const uint8_t **p, struct dlx_error *err)
 {
-	static const uint8_t zero[CDS_USER_SIZE];
 	uint32_t bs;
 	uint8_t dbt;
 	int off = -1;
 	int got = cache_get(c, lba, p, &bs, &dbt, limit, err);
 
-	if (got < 0)
+	if (got <= 0)
 		return got;
-	if (got == 0) {
-		c->missing++;
-		*p = zero;
-		return 0;
-	}
 	if (bs == CDS_USER_SIZE)
 		off = 0;
 	else if (bs == 2056 || (bs == 2336 && !((*p)[2] & CDS_SUBMODE_FORM2)))
@@ -522,7 +577,7 @@ static int user_block(struct blkcache *c, const struct dlx_layout *lay, int32_t 
 		return seterr(err, DLX_ECONTENT, "LBA %d (track %u) is not a Mode 1 or Mode 2 Form 1 sector",
 			      (int)lba, track_of(lay, lba) ? track_of(lay, lba)->number : 0);
 	*p += off;
-	return 0;
+	return 1;
 }
 
 /* ---- export: iso --------------------------------------------------------------------- */
@@ -559,12 +614,26 @@ static int export_iso(struct dl_reader *r, const struct dlx_layout *lay, const c
 	if (rc < 0)
 		return rc;
 	size_t bl = strlen(base);
-	rc = out_open(&o, base, bl > 4 && strcmp(base + bl - 4, ".iso") == 0 ? "" : ".iso", err);
+	bool as_is = strcmp(base, "-") == 0 || (bl > 4 && strcmp(base + bl - 4, ".iso") == 0);
+	rc = out_open(&o, base, as_is ? "" : ".iso", err);
 	for (int32_t lba = from->start; rc == 0 && lba < to->end; lba++) {
 		const uint8_t *p;
-		rc = user_block(&c, lay, lba, to->end, &p, err);
-		if (rc == 0)
-			rc = out_write(&o, p, CDS_USER_SIZE, err);
+		int got = user_block(&c, lay, lba, to->end, &p, err);
+		if (got < 0) {
+			rc = got;
+			break;
+		}
+		if (got == 0) {
+			/* the whole unrecorded run at once: a hole, not 12 million lookups */
+			int32_t next = to->end;
+			if (dl_reader_next_recorded(r, lba, &next) != 0 || next > to->end)
+				next = to->end;
+			c.missing += (uint64_t)(next - lba);
+			rc = out_zeros(&o, (uint64_t)(next - lba) * CDS_USER_SIZE, err);
+			lba = next - 1;
+			continue;
+		}
+		rc = out_write(&o, p, CDS_USER_SIZE, err);
 	}
 	if (rc == 0)
 		warn_missing(&c, "iso");
@@ -603,13 +672,23 @@ int dlx_blocks_cd_frame(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_
 	return cd_frame(&b->c, b->lay, lba, limit, frame, frame + CDS_RAW_SIZE, err);
 }
 
-int dlx_blocks_user(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_t *out, struct dlx_error *err)
+int dlx_blocks_user(struct dlx_blocks *b, int32_t lba, int32_t limit, uint8_t *out, int32_t *run,
+		    struct dlx_error *err)
 {
 	const uint8_t *p;
 	int rc = user_block(&b->c, b->lay, lba, limit, &p, err);
 
-	if (rc == 0)
+	*run = 1;
+	if (rc == 0) {		/* the unrecorded run from lba, in one step */
+		int32_t next = limit;
+		if (dl_reader_next_recorded(b->c.r, lba, &next) != 0 || next > limit)
+			next = limit;
+		*run = next - lba;
+		b->c.missing += (uint64_t)*run;
+		memset(out, 0, CDS_USER_SIZE);
+	} else if (rc == 1) {
 		memcpy(out, p, CDS_USER_SIZE);
+	}
 	return rc;
 }
 
@@ -860,6 +939,8 @@ int dlx_export_run(const char *image, const char *format, dlx_export_fn fn, cons
 	struct dlx_export_opts o = { 0 };
 	char *b;
 
+	if (strcmp(base, "-") == 0 && strcmp(format, "iso") != 0)
+		return seterr(err, DLX_EUSAGE, "only the iso format can be written to standard output (-o -)");
 	if (opts)
 		o = *opts;
 	o.image_name = image;

@@ -835,6 +835,17 @@ int dl_reader_block_meta(struct dl_reader *r, int32_t lba, struct dl_data_meta *
 	return DL_OK;
 }
 
+int dl_reader_next_recorded(const struct dl_reader *r, int32_t lba, int32_t *next)
+{
+	if (!r || !next)
+		return DL_EINVAL;
+	size_t i = map_find(r, lba);
+	if (i == r->nmap)
+		return DL_ERANGE;
+	*next = r->map[i].lba > lba ? r->map[i].lba : lba;
+	return DL_OK;
+}
+
 long dl_reader_read(struct dl_reader *r, int32_t lba, uint32_t count, void *buf, size_t cap,
 		    struct dl_error *err)
 {

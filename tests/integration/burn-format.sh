@@ -183,6 +183,39 @@ burn_medium dvd+rw   -1 0 'other, last session complete'
 burn_medium bd-r     -1 2 'incomplete, last session empty'
 burn_medium bd-re    -1 0 'other, last session complete'
 
+# ---- sparse exports ------------------------------------------------------------------
+# The burned BD-RE is formatted to its whole 25 GB: its ISO export is a file of that
+# size whose unrecorded blocks are holes (doc/disclog-tool.md), unless the file system
+# has no holes.  A small BD-RE, exported to a file and to standard output (zeros
+# written), gives equal bytes.
+check "sparse exports: a formatted 25 GB BD-RE holding the ISO exports as a sparse file of full size; a pipe gets the zeros; both compare equal"
+sparse="$WORK/bd-re-export.iso"
+"$DISCLOG" export "$WORK/bd-re.disclog" --format iso -o "$sparse" 2>"$WORK/sparse.err" ||
+	fail "export of the BD-RE: $(cat "$WORK/sparse.err")"
+size=$(stat -c %s "$sparse")
+[ "$size" -gt $(( 20 * 1024 * 1024 * 1024 )) ] || fail "the BD-RE export has $size bytes, not the disc's 25 GB"
+cmp -n "$(stat -c %s "$ISO")" "$ISO" "$sparse" || fail "the BD-RE export does not start with the ISO"
+grep -q "unrecorded block(s) written as empty sectors" "$WORK/sparse.err" || fail "no warning about unrecorded blocks"
+truncate -s 64M "$WORK/hole.probe"
+if [ "$(stat -c %b "$WORK/hole.probe")" -eq 0 ]; then
+	alloc=$(( $(stat -c %b "$sparse") * $(stat -c %B "$sparse") ))
+	[ "$alloc" -lt $(( 4 * $(stat -c %s "$ISO") + 16 * 1024 * 1024 )) ] ||
+		fail "the BD-RE export allocates $alloc bytes for a $(stat -c %s "$ISO")-byte ISO"
+else
+	echo "# this file system has no holes: allocation not checked"
+fi
+rm -f "$sparse" "$WORK/hole.probe"
+img="$WORK/bd-re-small.disclog"
+drive bd-re-small "media=bd-re,image=$img,capacity=$(( ISO_BLOCKS + 20000 ))"
+run 0 bd-re-small "$W" burn "$U" "$ISO" --json --no-progress
+sim_stop
+"$DISCLOG" export "$img" --format iso -o "$WORK/small-sparse" 2>/dev/null || fail "export to a file"
+"$DISCLOG" export "$img" --format iso -o - 2>/dev/null >"$WORK/small-full.iso" || fail "export to standard output"
+cmp "$WORK/small-sparse.iso" "$WORK/small-full.iso" || fail "the sparse export differs from the written one"
+[ "$(stat -c %s "$WORK/small-full.iso")" -ge $(( (ISO_BLOCKS + 10000) * 2048 )) ] || fail "the stdout export is short"
+"$DISCLOG" export "$img" --format cue -o - 2>"$WORK/sparse.err" && fail "cue to standard output"
+grep -q "only the iso format" "$WORK/sparse.err" || fail "cue to stdout: $(cat "$WORK/sparse.err")"
+
 # ---- 10: DVD-R --close: Disc-at-Once ---------------------------------------------
 check "DVD-R --close: Disc-at-Once (write type 2, RESERVE TRACK, closed at SYNCHRONIZE CACHE), finalized"
 img="$WORK/dvd-r-dao.disclog"

@@ -772,8 +772,29 @@ static void test_read_errors(void)
 	CU_ASSERT_EQUAL(m.flags, DL_FLAG_FUA);
 	CU_ASSERT_EQUAL(m.write_type, 1);
 	CU_ASSERT_EQUAL(m.data_block_type, 8);
+	/* the next recorded LBA: in a hole, inside an extent, after the last, at INT32 limits */
+	int32_t next = 0;
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, INT32_MIN, &next), 0);
+	CU_ASSERT_EQUAL(next, 0);
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, 5, &next), 0);
+	CU_ASSERT_EQUAL(next, 5);
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, 10, &next), 0);
+	CU_ASSERT_EQUAL(next, 20);
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, 30, &next), 0);
+	CU_ASSERT_EQUAL(next, INT32_MAX - 4);
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, INT32_MAX, &next), 0);
+	CU_ASSERT_EQUAL(next, INT32_MAX);
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, 0, NULL), DL_EINVAL);
 	dl_reader_close(r);
 	tb_free(&b);
+	struct tb b2 = {0};
+	tb_data(&b2, 0, 10, 2048, 1);
+	r = tb_open(&b2, "next", 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, 10, &next), DL_ERANGE);
+	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, INT32_MAX, &next), DL_ERANGE);
+	dl_reader_close(r);
+	tb_free(&b2);
 }
 
 /* ---- foreach and payload ------------------------------------------------------------- */

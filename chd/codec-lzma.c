@@ -13,6 +13,10 @@
  * liblzma >= 5.4's LZMA_FILTER_LZMA1EXT takes the uncompressed size and, without
  * LZMA_LZMA1EXT_ALLOW_EOPM, refuses an end marker; it also checks that the range
  * decoder finished cleanly at that size.
+ *
+ * 'cdlz' is the CD wrapper of codec-cd.c (ECC bitmap, base length, sectors, deflated
+ * sub-channels) with this codec as the base, set up for the hunk's N * 2352 bytes of
+ * sectors (MAME: chd_cd_decompressor<chd_lzma_decompressor, chd_zlib_decompressor>).
  */
 #include "config.h"
 
@@ -162,5 +166,19 @@ const struct chd_codec_ops chd_codec_lzma = {
 	.new_ctx = lzma_new_ctx,
 	.free_ctx = lzma_free_ctx,
 	.decompress = lzma_decompress,
+	.compress = NULL,
+};
+
+static void *cdlz_new_ctx(uint32_t hunk_bytes, bool compress)
+{
+	return chd_cd_new_ctx(&chd_codec_lzma, hunk_bytes, compress);
+}
+
+const struct chd_codec_ops chd_codec_cdlz = {
+	.tag = CHD_CODEC_CD_LZMA,
+	.name = "cdlz",
+	.new_ctx = cdlz_new_ctx,
+	.free_ctx = chd_cd_free_ctx,
+	.decompress = chd_cd_decompress,
 	.compress = NULL,
 };

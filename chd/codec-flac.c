@@ -24,6 +24,7 @@
  */
 #include "config.h"
 
+#include "chdint.h"
 #include "codec.h"
 
 #include <FLAC/stream_decoder.h>
@@ -48,19 +49,6 @@ struct flac_run {
 	bool failed;
 	char why[160];
 };
-
-static int flac_bad(struct chd_err *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int flac_bad(struct chd_err *err, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return status;
-}
 
 static void run_fail(struct flac_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -205,9 +193,9 @@ static int flac_frames(FLAC__StreamDecoder *dec, uint32_t block_size, const uint
 
 	if (FLAC__stream_decoder_init_stream(dec, read_cb, NULL, tell_cb, NULL, NULL, write_cb, NULL,
 					     error_cb, &run) != FLAC__STREAM_DECODER_INIT_STATUS_OK)
-		return flac_bad(err, CHD_ENOMEM, "%s: libFLAC decoder setup failed", codec);
+		return chd_fail(err, CHD_ENOMEM, -1, "%s: libFLAC decoder setup failed", codec);
 	if (!FLAC__stream_decoder_process_until_end_of_metadata(dec) || run.failed) {
-		rc = flac_bad(err, CHD_EFORMAT, "%s: libFLAC refused the stream header: %s", codec,
+		rc = chd_fail(err, CHD_EFORMAT, -1, "%s: libFLAC refused the stream header: %s", codec,
 			      run.failed ? run.why : "no reason given");
 		goto out;
 	}
@@ -217,13 +205,13 @@ static int flac_frames(FLAC__StreamDecoder *dec, uint32_t block_size, const uint
 		bool ok = FLAC__stream_decoder_process_single(dec);
 
 		if (run.failed) {
-			rc = flac_bad(err, CHD_EFORMAT, "%s: %s, after %u of %u stereo samples", codec,
+			rc = chd_fail(err, CHD_EFORMAT, -1, "%s: %s, after %u of %u stereo samples", codec,
 				      run.why, run.got, run.want);
 			goto out;
 		}
 		if (!ok || FLAC__stream_decoder_get_state(dec) == FLAC__STREAM_DECODER_END_OF_STREAM ||
 		    round > srclen) {
-			rc = flac_bad(err, CHD_EFORMAT,
+			rc = chd_fail(err, CHD_EFORMAT, -1,
 				      "%s: the FLAC frames end after %u of the hunk's %u stereo samples",
 				      codec, run.got, run.want);
 			goto out;
@@ -231,7 +219,7 @@ static int flac_frames(FLAC__StreamDecoder *dec, uint32_t block_size, const uint
 	}
 	if (!FLAC__stream_decoder_get_decode_position(dec, &pos) || pos < FLAC_HEADER_BYTES ||
 	    pos - FLAC_HEADER_BYTES > srclen) {
-		rc = flac_bad(err, CHD_EFORMAT, "%s: no decode position from libFLAC", codec);
+		rc = chd_fail(err, CHD_EFORMAT, -1, "%s: no decode position from libFLAC", codec);
 		goto out;
 	}
 	*used = (uint32_t)(pos - FLAC_HEADER_BYTES);
@@ -292,24 +280,24 @@ static int flac_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 	int rc;
 
 	if (dstlen == 0 || dstlen % 4 != 0 || flac_block_size(dstlen) < 16)
-		return flac_bad(err, CHD_EFORMAT,
+		return chd_fail(err, CHD_EFORMAT, -1,
 				"flac: a %u-byte hunk is not whole 16-bit stereo samples of a FLAC block",
 				dstlen);
 	if (srclen < 2)
-		return flac_bad(err, CHD_EFORMAT, "flac: a %u-byte hunk has no FLAC frames", srclen);
+		return chd_fail(err, CHD_EFORMAT, -1, "flac: a %u-byte hunk has no FLAC frames", srclen);
 	if (src[0] == 'L')
 		big_endian = false;
 	else if (src[0] == 'B')
 		big_endian = true;
 	else
-		return flac_bad(err, CHD_EFORMAT, "flac: the sample order byte is 0x%02x, not 'L' or 'B'",
+		return chd_fail(err, CHD_EFORMAT, -1, "flac: the sample order byte is 0x%02x, not 'L' or 'B'",
 				src[0]);
 	rc = flac_frames(c->dec, flac_block_size(dstlen), src + 1, srclen - 1, dst, dstlen / 4,
 			 big_endian, &used, "flac", err);
 	if (rc != CHD_OK)
 		return rc;
 	if (used != srclen - 1)
-		return flac_bad(err, CHD_EFORMAT, "flac: %u bytes after the FLAC frames of the %u-byte hunk",
+		return chd_fail(err, CHD_EFORMAT, -1, "flac: %u bytes after the FLAC frames of the %u-byte hunk",
 				srclen - 1 - used, srclen);
 	return CHD_OK;
 }
@@ -391,10 +379,10 @@ static int cdfl_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 	int rc, zrc;
 
 	if (frames == 0 || dstlen % CHD_CD_FRAME != 0)
-		return flac_bad(err, CHD_EFORMAT, "cdfl: a %u-byte hunk is not whole %u-byte CD frames",
+		return chd_fail(err, CHD_EFORMAT, -1, "cdfl: a %u-byte hunk is not whole %u-byte CD frames",
 				dstlen, (unsigned)CHD_CD_FRAME);
 	if (dstlen > c->cap)
-		return flac_bad(err, CHD_EFORMAT, "cdfl: a %u-byte hunk in a codec set up for %u bytes",
+		return chd_fail(err, CHD_EFORMAT, -1, "cdfl: a %u-byte hunk in a codec set up for %u bytes",
 				dstlen, c->cap);
 	rc = flac_frames(c->dec, cdfl_block_size(sector_bytes), src, srclen, c->buf,
 			 sector_bytes / 4, true, &used, "cdfl", err);
@@ -403,7 +391,7 @@ static int cdfl_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 
 	/* the sub-channel: raw deflate from the end of the FLAC frames to the hunk's end */
 	if (inflateReset(&c->zs) != Z_OK)
-		return flac_bad(err, CHD_EFORMAT, "cdfl: zlib reset failed");
+		return chd_fail(err, CHD_EFORMAT, -1, "cdfl: zlib reset failed");
 	c->zs.next_in = (Bytef *)(uintptr_t)(src + used);
 	c->zs.avail_in = srclen - used;
 	c->zs.next_out = c->buf + sector_bytes;
@@ -411,19 +399,19 @@ static int cdfl_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 	zrc = inflate(&c->zs, Z_FINISH);
 	if (zrc != Z_STREAM_END) {
 		if (zrc == Z_MEM_ERROR)
-			return flac_bad(err, CHD_ENOMEM, "cdfl: out of memory in zlib");
+			return chd_fail(err, CHD_ENOMEM, -1, "cdfl: out of memory in zlib");
 		if (zrc == Z_BUF_ERROR && c->zs.avail_out == 0)
-			return flac_bad(err, CHD_EFORMAT,
+			return chd_fail(err, CHD_EFORMAT, -1,
 					"cdfl: the sub-channel inflates to more than %u bytes", sub_bytes);
-		return flac_bad(err, CHD_EFORMAT,
+		return chd_fail(err, CHD_EFORMAT, -1,
 				"cdfl: the sub-channel's deflate data (%u bytes from offset %u) is %s",
 				srclen - used, used, zrc == Z_BUF_ERROR ? "truncated" : "corrupt");
 	}
 	if (c->zs.avail_out != 0)
-		return flac_bad(err, CHD_EFORMAT, "cdfl: the sub-channel inflates to %u bytes, not %u",
+		return chd_fail(err, CHD_EFORMAT, -1, "cdfl: the sub-channel inflates to %u bytes, not %u",
 				sub_bytes - (uint32_t)c->zs.avail_out, sub_bytes);
 	if (c->zs.avail_in != 0)
-		return flac_bad(err, CHD_EFORMAT, "cdfl: %u bytes after the sub-channel's deflate data",
+		return chd_fail(err, CHD_EFORMAT, -1, "cdfl: %u bytes after the sub-channel's deflate data",
 				(uint32_t)c->zs.avail_in);
 
 	chd_cd_join(dst, frames, c->buf, c->buf + sector_bytes);

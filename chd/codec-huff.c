@@ -9,10 +9,10 @@
  */
 #include "config.h"
 
+#include "chdint.h"
 #include "codec.h"
 #include "huffman.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 struct chd_huffc {
@@ -55,42 +55,32 @@ static int huff_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 
 	chd_bits_init(&br, src, srclen);
 	rc = chd_huff_import_huffman(&c->h, &br);
-	if (rc == CHD_ENOMEM) {
-		snprintf(err->msg, sizeof(err->msg), "huff: out of memory");
-		return rc;
-	}
-	if (rc != CHD_OK) {
-		if (br.overflow)
-			snprintf(err->msg, sizeof(err->msg),
-				 "huff: the Huffman tree runs past the end of the %u-byte hunk", srclen);
-		else
-			snprintf(err->msg, sizeof(err->msg),
-				 "huff: the Huffman tree is invalid (%zu of the hunk's %u bytes read)",
-				 chd_bits_used(&br), srclen);
-		return CHD_EFORMAT;
-	}
+	if (rc == CHD_ENOMEM)
+		return chd_fail(err, rc, -1, "huff: out of memory");
+	if (rc != CHD_OK && br.overflow)
+		return chd_fail(err, CHD_EFORMAT, -1,
+				"huff: the Huffman tree runs past the end of the %u-byte hunk", srclen);
+	if (rc != CHD_OK)
+		return chd_fail(err, CHD_EFORMAT, -1,
+				"huff: the Huffman tree is invalid (%zu of the hunk's %u bytes read)",
+				chd_bits_used(&br), srclen);
 	for (uint32_t i = 0; i < dstlen; i++) {
 		int sym = chd_huff_decode(&c->h, &br);
 
-		if (sym < 0) {
-			snprintf(err->msg, sizeof(err->msg),
-				 "huff: no code of the tree at bit %llu (byte %u of %u)",
-				 (unsigned long long)br.pos, i, dstlen);
-			return CHD_EFORMAT;
-		}
-		if (br.overflow) {
-			snprintf(err->msg, sizeof(err->msg),
-				 "huff: the %u-byte hunk ends after %u of its %u bytes", srclen, i, dstlen);
-			return CHD_EFORMAT;
-		}
+		if (sym < 0)
+			return chd_fail(err, CHD_EFORMAT, -1,
+					"huff: no code of the tree at bit %llu (byte %u of %u)",
+					(unsigned long long)br.pos, i, dstlen);
+		if (br.overflow)
+			return chd_fail(err, CHD_EFORMAT, -1,
+					"huff: the %u-byte hunk ends after %u of its %u bytes", srclen, i,
+					dstlen);
 		dst[i] = (uint8_t)sym;
 	}
 	used = chd_bits_used(&br);
-	if (used != srclen) {
-		snprintf(err->msg, sizeof(err->msg), "huff: %zu bytes after the codes of the %u-byte hunk",
-			 (size_t)srclen - used, srclen);
-		return CHD_EFORMAT;
-	}
+	if (used != srclen)
+		return chd_fail(err, CHD_EFORMAT, -1, "huff: %zu bytes after the codes of the %u-byte hunk",
+				(size_t)srclen - used, srclen);
 	return CHD_OK;
 }
 

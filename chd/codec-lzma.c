@@ -20,10 +20,10 @@
  */
 #include "config.h"
 
+#include "chdint.h"
 #include "codec.h"
 
 #include <lzma.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +33,6 @@ struct chd_lzma {
 	lzma_stream strm;
 	bool strm_used;		/* lzma_end needed */
 };
-
-static int lzma_bad(struct chd_err *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int lzma_bad(struct chd_err *err, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return status;
-}
 
 /* The dictionary MAME's encoder uses for hunks of HUNK_BYTES: level 9's 64 MiB, cut
  * down to the smallest 2 << i or 3 << i (i = 11..30) that holds reduceSize. */
@@ -103,7 +90,7 @@ static int lzma_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 	lzma_ret ret;
 
 	if (srclen == 0)
-		return lzma_bad(err, CHD_EFORMAT, "lzma: empty hunk");
+		return chd_fail(err, CHD_EFORMAT, -1, "lzma: empty hunk");
 	memset(&opt, 0, sizeof(opt));
 	opt.dict_size = c->dict_size;
 	if (opt.dict_size < dstlen)	/* a caller's longer hunk: still decodable */
@@ -122,10 +109,10 @@ static int lzma_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 	/* lzma_raw_decoder on a used stream reuses its memory when the sizes match */
 	ret = lzma_raw_decoder(&c->strm, filters);
 	if (ret == LZMA_MEM_ERROR)
-		return lzma_bad(err, CHD_ENOMEM, "lzma: out of memory for a %u-byte dictionary",
+		return chd_fail(err, CHD_ENOMEM, -1, "lzma: out of memory for a %u-byte dictionary",
 				opt.dict_size);
 	if (ret != LZMA_OK)
-		return lzma_bad(err, CHD_EFORMAT, "lzma: decoder setup failed (liblzma %d)", (int)ret);
+		return chd_fail(err, CHD_EFORMAT, -1, "lzma: decoder setup failed (liblzma %d)", (int)ret);
 	c->strm_used = true;
 
 	c->strm.next_in = src;
@@ -136,27 +123,27 @@ static int lzma_decompress(void *ctx, const uint8_t *src, uint32_t srclen, uint8
 	switch (ret) {
 	case LZMA_STREAM_END:
 		if (c->strm.avail_out != 0)	/* liblzma stops only at the size it was given */
-			return lzma_bad(err, CHD_EFORMAT, "lzma: stream ended after %u of %u bytes",
+			return chd_fail(err, CHD_EFORMAT, -1, "lzma: stream ended after %u of %u bytes",
 					dstlen - (uint32_t)c->strm.avail_out, dstlen);
 		if (c->strm.avail_in != 0)
-			return lzma_bad(err, CHD_EFORMAT,
+			return chd_fail(err, CHD_EFORMAT, -1,
 					"lzma: %u bytes of the %u-byte hunk left after its %u bytes of data",
 					(uint32_t)c->strm.avail_in, srclen, dstlen);
 		return CHD_OK;
 	case LZMA_OK:
 	case LZMA_BUF_ERROR:
-		return lzma_bad(err, CHD_EFORMAT,
+		return chd_fail(err, CHD_EFORMAT, -1,
 				"lzma: the %u-byte hunk is truncated: %u of %u bytes decoded",
 				srclen, dstlen - (uint32_t)c->strm.avail_out, dstlen);
 	case LZMA_MEM_ERROR:
-		return lzma_bad(err, CHD_ENOMEM, "lzma: out of memory");
+		return chd_fail(err, CHD_ENOMEM, -1, "lzma: out of memory");
 	case LZMA_DATA_ERROR:
-		return lzma_bad(err, CHD_EFORMAT,
+		return chd_fail(err, CHD_EFORMAT, -1,
 				"lzma: corrupt data after %u of %u bytes decoded (%u of %u input bytes read)",
 				dstlen - (uint32_t)c->strm.avail_out, dstlen,
 				srclen - (uint32_t)c->strm.avail_in, srclen);
 	default:
-		return lzma_bad(err, CHD_EFORMAT, "lzma: decoder failed (liblzma %d)", (int)ret);
+		return chd_fail(err, CHD_EFORMAT, -1, "lzma: decoder failed (liblzma %d)", (int)ret);
 	}
 }
 

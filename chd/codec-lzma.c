@@ -4,11 +4,13 @@
  * LZMA-encoded with no header and no end marker; the decoder is not told the properties,
  * it derives them the way the encoder chose them: LzmaEncProps at level 9 with
  * reduceSize = hunk bytes, normalized.  That gives lc 3, lp 0, pb 2 (the defaults, which
- * level 9 keeps) and a dictionary of the smallest 2 << i or 3 << i (i from 11) not below
- * the hunk size.  Any dictionary at least as big as the hunk decodes the same stream,
- * since no match reaches further back than the hunk's start; the exact value is kept
- * for the record.  The stream ends when the hunk is full, and all of it must have been
- * consumed (MAME's decoder checks both).
+ * level 9 keeps) and a dictionary cut down from level 9's 64 MiB to fit the hunk: the
+ * smallest 2 << i or 3 << i (i from 11) not below it in the 2015 LZMA SDK of MAME's
+ * 3rdparty/lzma (the 2011 one started i at 15; other SDKs round differently).  Any
+ * dictionary at least as big as the hunk decodes the same stream, since no match
+ * reaches further back than the hunk's start, so that value is used, raised to the
+ * hunk size (and liblzma's 4 KiB minimum) when smaller.  The stream ends when the hunk is full, and all of it
+ * must have been consumed (MAME's decoder checks both).
  *
  * liblzma >= 5.4's LZMA_FILTER_LZMA1EXT takes the uncompressed size and, without
  * LZMA_LZMA1EXT_ALLOW_EOPM, refuses an end marker; it also checks that the range

@@ -80,10 +80,12 @@ static int parse_header(struct chd_reader *r, struct chd_err *err)
 	if (hd->version != 5)
 		return chd_fail(err, CHD_EUNSUPPORTED, CHD_HDR_VERSION,
 				"%s: CHD version %u is not supported (only version 5)", r->path, hd->version);
-	if (wire_be32(h + CHD_HDR_LENGTH) != CHD_V5_HEADER_BYTES || r->file_size < CHD_V5_HEADER_BYTES)
-		return chd_fail(err, CHD_EFORMAT, CHD_HDR_LENGTH,
-				"%s: the v5 header is %u bytes long, not %u (file of %llu bytes)", r->path,
-				wire_be32(h + CHD_HDR_LENGTH), CHD_V5_HEADER_BYTES,
+	if (wire_be32(h + CHD_HDR_LENGTH) != CHD_V5_HEADER_BYTES)
+		return chd_fail(err, CHD_EFORMAT, CHD_HDR_LENGTH, "%s: the v5 header is %u bytes long, not %u",
+				r->path, wire_be32(h + CHD_HDR_LENGTH), CHD_V5_HEADER_BYTES);
+	if (r->file_size < CHD_V5_HEADER_BYTES)
+		return chd_fail(err, CHD_EFORMAT, (int64_t)r->file_size,
+				"%s: the file (%llu bytes) ends inside the header", r->path,
 				(unsigned long long)r->file_size);
 	rc = read_at(r, 0, h, sizeof(h), "the header", err);
 	if (rc != CHD_OK)

@@ -9,11 +9,15 @@
  *   chdtool read-cd IN OUT                         the tracks' sectors, 2352 bytes each,
  *                                                  without the padding between tracks
  *   chdtool meta IN TAG INDEX                      one metadata entry's bytes
+ *   chdtool mode1-bin OUT SECTORS                  a Mode 1 .bin (2352-byte sectors from
+ *                                                  LBA 0, disclog's cds_ codec), data
+ *                                                  partly compressible, partly random
  * Exit status 0, 1 on a libchd error (its message on standard error), 2 on usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdsector.h"
 #include "chd.h"
 
 static int die(const char *what, const struct chd_err *err)
@@ -187,6 +191,27 @@ static int meta(const char *in, const char *tag, uint32_t index)
 	return 0;
 }
 
+static int mode1_bin(const char *out, uint32_t sectors)
+{
+	FILE *f = fopen(out, "wb");
+	uint8_t user[CDS_USER_SIZE], sector[CDS_RAW_SIZE];
+	uint32_t seed = 1;
+
+	if (!f) {
+		perror(out);
+		return 1;
+	}
+	for (uint32_t lba = 0; lba < sectors; lba++) {
+		for (size_t i = 0; i < sizeof(user); i++) {
+			seed = seed * 1103515245u + 12345u;
+			user[i] = lba % 3 == 0 ? (uint8_t)(seed >> 16) : (uint8_t)(lba + i / 32);
+		}
+		if (cds_make_mode1(sector, (int32_t)lba, user) != 0 || fwrite(sector, 1, sizeof(sector), f) != sizeof(sector))
+			return die("mode1-bin", NULL);
+	}
+	return fclose(f) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && strcmp(argv[1], "write-raw") == 0)
@@ -200,7 +225,9 @@ int main(int argc, char **argv)
 		return read_all(argv[2], argv[3], true);
 	if (argc == 5 && strcmp(argv[1], "meta") == 0)
 		return meta(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 0));
+	if (argc == 4 && strcmp(argv[1], "mode1-bin") == 0)
+		return mode1_bin(argv[2], (uint32_t)strtoul(argv[3], NULL, 0));
 	fprintf(stderr, "usage: chdtool write-raw IN OUT HUNK UNIT [CODEC...] | write-cd BIN OUT TYPE |\n"
-			"       read-raw IN OUT | read-cd IN OUT | meta IN TAG INDEX\n");
+			"       read-raw IN OUT | read-cd IN OUT | meta IN TAG INDEX | mode1-bin OUT SECTORS\n");
 	return 2;
 }

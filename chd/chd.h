@@ -36,7 +36,8 @@ enum {
 };
 
 /* CD layout: every frame is 2352 bytes of sector and 96 of raw P-W sub-channel; a hunk
- * holds 8 frames; every track is padded to a multiple of 4 frames. */
+ * holds 8 frames; every track is padded to a multiple of 4 frames.  AUDIO sectors hold
+ * big-endian 16-bit samples (chdman swaps a .bin's little-endian ones both ways). */
 enum {
 	CHD_CD_SECTOR = 2352,
 	CHD_CD_SUB = 96,
@@ -104,7 +105,10 @@ int chd_create(const char *path, bool force, uint32_t hunk_bytes, uint32_t unit_
 int chd_write_hunk(struct chd_writer *w, const void *buf, struct chd_err *err);
 int chd_add_meta(struct chd_writer *w, uint32_t tag, uint8_t flags, const void *data,
 		 uint32_t len, struct chd_err *err);
-/* After the last hunk: writes the compressed map, the metadata and both SHA-1s, closes. */
+/* After the last hunk: writes the compressed map, the metadata and both SHA-1s, closes
+ * and renames the temporary file (beside PATH) to PATH.  W is freed whatever the result;
+ * on failure nothing is left at PATH.  After a failed chd_write_hunk or chd_add_meta, W
+ * is still usable, and chd_abort must end it. */
 int chd_finish(struct chd_writer *w, struct chd_err *err);
 /* Gives up: closes and removes the file. */
 void chd_abort(struct chd_writer *w);

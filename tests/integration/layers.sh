@@ -12,7 +12,8 @@ cd "$SRC" || exit 99
 # folder: the folders it may include from (its own is always allowed).
 declare -A ALLOW=(
 	[common]=""
-	[disclog]="common"
+	[disclog]="common chd"
+	[chd]="disclog common"
 	[simdrive/drive]="disclog common"
 	[simdrive/scsi]="simdrive/drive disclog common"
 	[simdrive/iscsi]="simdrive/scsi common"
@@ -24,9 +25,11 @@ declare -A ALLOW=(
 # Single files allowed more than their folder (none today).
 declare -A FILE_ALLOW=()
 # Headers private to their folder (and to tests/).
-PRIVATE="disclog/dlcodec.h simdrive/scsi/device-private.h engine/recorder-private.h
+PRIVATE="disclog/dlcodec.h chd/codec.h chd/chdint.h chd/bits.h chd/huffman.h simdrive/scsi/device-private.h engine/recorder-private.h
 engine/stream-private.h engine/sense.h engine/ewire.h engine/ecma130.h engine/media.h
 engine/format-base.h"
+# libchd regenerates CD parity with disclog's sector codec, and the disclog program
+# converts to and from CHD through libchd's public header only.
 # The transport sees the device model through its contract only.  The engine library
 # builds its CDBs with mmcclient's wire module (mmccdb.h, no transport); wengine, a
 # client of the engine's public API as the harness is, also uses its sessions and JSON
@@ -36,6 +39,8 @@ declare -A ONLY=(
 	[harness:engine]="writeengine.h imapi2_hresult.h discformat2.h rawcdimage.h"
 	[engine:mmcclient]="mmccdb.h"
 	[engine/wengine.c:mmcclient]="mmcclient.h mmccdb.h"
+	[chd:disclog]="cdsector.h"
+	[disclog:chd]="chd.h"
 )
 # Generated or configure-made files, allowed wherever they are used.
 GENERATED="config.h guest-init.inc"
@@ -45,10 +50,10 @@ while read -r h; do
 	base=${h##*/}
 	dir=${h%/*}
 	WHERE[$base]="${WHERE[$base]:-} $dir"
-done < <(find common disclog simdrive engine mmcclient harness -name '*.h' | sort)
+done < <(find common disclog chd simdrive engine mmcclient harness -name '*.h' | sort)
 
 n=0 bad=0
-for folder in common disclog simdrive/drive simdrive/scsi simdrive/iscsi simdrive engine mmcclient \
+for folder in common disclog chd simdrive/drive simdrive/scsi simdrive/iscsi simdrive engine mmcclient \
 	harness; do
 	n=$((n + 1))
 	errs=""

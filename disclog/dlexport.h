@@ -108,7 +108,7 @@ typedef int (*dlx_export_fn)(struct dl_reader *r, const struct dlx_layout *lay, 
 struct dlx_format {
 	const char *name;	/* --format value */
 	const char *files;	/* what it writes, for --help */
-	dlx_export_fn fn;	/* NULL: not implemented yet (DLX_EUSAGE) */
+	dlx_export_fn fn;	/* NULL: not in libdisclog (chd: the program, dlchd.h) */
 };
 
 /* The format table, NULL-name terminated. */

@@ -5,13 +5,11 @@
 static const struct chd_codec_ops *const codecs[] = {
 	&chd_codec_zlib,
 	&chd_codec_cdzl,
-#ifdef CHD_HAVE_EXTRA_CODECS
 	&chd_codec_lzma,
 	&chd_codec_huff,
 	&chd_codec_flac,
 	&chd_codec_cdlz,
 	&chd_codec_cdfl,
-#endif
 };
 
 const struct chd_codec_ops *chd_codec_find(uint32_t tag)

@@ -2114,13 +2114,15 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 /* Offset of the 2048 user bytes in a recorded block, -1 if it has none (ECMA-130 §14; doc/simdrive-recorder.md §7):
  * cooked 2048-byte types at 0, form 1 with sub-header (DBT 11, 13) at 8, a raw
  * 2352 (+96) Mode 1 block written in SAO at 16 (after sync and header), and a RAW
- * frame (read back descrambled) by its header: Mode 1 at 16, Mode 2 Form 1 at 24. */
+ * frame (read back descrambled) or a whole sector sent as raw data (DBT 0-3: 2352,
+ * + P-Q, + P-W; what a CUE or CHD import records) by its header: Mode 1 at 16, Mode 2
+ * Form 1 at 24. */
 static int rec_user_offset(const struct dl_data_meta *m, const struct dl_track *t,
 			   const uint8_t *blk)
 {
 	if (m->block_size == 2048)
 		return 0;
-	if (m->write_type == WT_RAW && m->block_size >= CDS_RAW_SIZE)
+	if ((m->write_type == WT_RAW || m->data_block_type <= 3) && m->block_size >= CDS_RAW_SIZE)
 		return cds_user_offset(cds_classify(blk));
 	if (m->data_block_type == DL_NA)
 		return (m->block_size == 2352 || m->block_size == 2448) && t->data_mode == 1 ? 16 : -1;

@@ -212,13 +212,15 @@ if [ -n "${SIMDRIVE:-}" ] && [ -n "${ICLIENT:-}" ] && [ -n "${WENGINE:-}" ]; the
 	"$ICLIENT" read "iscsi://$SIM_HOST/$SIM_TARGET/0" --file "$WORK/src.iso" --sessions 1 --mib "$mib" ||
 		fail "reading the imported CHD back"
 	sim_stop
-	# READ(10) of the CD's data track is 05/64/00 as for any CUE import: the ROM view
-	# takes user data of raw SAO blocks recorded with DBT n/a only (doc/simdrive-recorder.md §7)
-	check "an imported CD CHD served as a CD-ROM view: a finalized disc of 3 tracks"
+	check "an imported CD CHD served as a CD-ROM view: a finalized disc of 3 tracks whose data track reads (READ(10)) as the ISO"
 	sim_start cdchd --drive lun=0,media=cd-rom,image="$WORK/c-cdzl.dl"
 	"$WENGINE" info "iscsi://$SIM_HOST/$SIM_TARGET/0" >wengine.txt 2>&1 || { cat wengine.txt; fail "wengine info"; }
 	grep -q "current profile: CD-ROM" wengine.txt && grep -q "disc status: finalized" wengine.txt &&
 		grep -q "last track in last session: 3" wengine.txt || { cat wengine.txt; fail "the disc wengine sees"; }
+	blocks=$(( $(stat -c %s src.iso) / 2048 ))
+	"$WENGINE" read "iscsi://$SIM_HOST/$SIM_TARGET/0" track3.iso --lba 776 --blocks "$blocks" -q ||
+		fail "READ(10) of the data track"
+	cmp track3.iso src.iso || fail "the data track read back differs from the ISO"
 	sim_stop
 else
 	skip_check "imported CHDs served by simdrive" "SIMDRIVE, ICLIENT or WENGINE not set"

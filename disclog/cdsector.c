@@ -214,6 +214,15 @@ bool cds_sync_ok(const uint8_t *sector)
 	return memcmp(sector, cds_sync, sizeof(cds_sync)) == 0;
 }
 
+void cds_swap_samples(uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		uint8_t t = p[i];
+		p[i] = p[i + 1];
+		p[i + 1] = t;
+	}
+}
+
 void cds_scramble(uint8_t *p, size_t len)
 {
 	uint16_t reg = 1;			/* ECMA-130 Annex B: preset 0000 0000 0000 001 */

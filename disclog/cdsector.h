@@ -109,6 +109,11 @@ bool cds_sync_ok(const uint8_t *sector);
  * the first byte the sequence covers.  Scrambling and descrambling are the same. */
 void cds_scramble(uint8_t *p, size_t len);
 
+/* Swap the bytes of every 16-bit sample: CD-DA as a drive reads it (and a CUE BIN, and
+ * a disclog image) is little-endian; cdrdao's raw audio files and CHD store it
+ * big-endian. */
+void cds_swap_samples(uint8_t *p, size_t len);
+
 /* Is the EDC of a sector of this kind right (ECMA-130 §14.3)?  Mode 1: bytes 0..2063;
  * Mode 2 Form 1: 16..2071; Form 2: 16..2347, where a zero EDC means none
  * (ECMA-130 §14.5).

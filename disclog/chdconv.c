@@ -55,16 +55,6 @@ static int from_chd(struct dlx_error *err, int rc, const struct chd_err *ce)
 	return seterr(err, code, "%s", ce->msg);
 }
 
-/* CD audio in a CHD is big-endian, in a BIN (and a disclog image) little-endian. */
-static void swap16(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		uint8_t t = p[i];
-		p[i] = p[i + 1];
-		p[i + 1] = t;
-	}
-}
-
 /* ---- CHT2 track types ------------------------------------------------------------------ */
 
 /* MAME's track types (cdrom.cpp) with the bytes of a frame they use. */
@@ -189,7 +179,7 @@ static int export_cd(struct dl_reader *r, const struct dlx_layout *lay, const ch
 			if (k < f) {
 				rc = dlx_blocks_cd_frame(b, from[i] + k, end, p, err);
 				if (lay->tracks[i].kind == DLX_AUDIO)
-					swap16(p, CHD_CD_SECTOR);
+					cds_swap_samples(p, CHD_CD_SECTOR);
 			} else {
 				memset(p, 0, CHD_CD_FRAME);	/* track padding */
 			}
@@ -324,7 +314,7 @@ static int cd_read(void *ctx, unsigned i, int32_t k, int32_t lba, uint8_t *frame
 	const uint8_t *p = s->hunk + (size_t)(f % per) * CHD_CD_FRAME;
 	dlx_cd_sector(p, t->size, t->kind, lba, frame);	/* sizes of cd_types[] all convert */
 	if (t->kind == DLX_AUDIO)
-		swap16(frame, CHD_CD_SECTOR);
+		cds_swap_samples(frame, CHD_CD_SECTOR);
 	*sub = strcmp(subtype, "RW_RAW") == 0;
 	if (*sub)
 		memcpy(frame + CHD_CD_SECTOR, p + CHD_CD_SECTOR, CHD_CD_SUB);

@@ -535,7 +535,8 @@ static void msf_str(char out[16], int32_t frames)
 /* Write frames first..end-1 to bin (2352 each, or 2448 with P-W when with_sub) and,
  * when subf is given, the deinterleaved 96 bytes to subf. */
 static int write_frames(struct blkcache *c, const struct dlx_layout *lay, int32_t first, int32_t end,
-			struct outfile *bin, bool with_sub, struct outfile *subf, struct dlx_error *err)
+			struct outfile *bin, bool with_sub, struct outfile *subf, bool audio_be,
+			struct dlx_error *err)
 {
 	uint8_t frame[CDS_RAW_SUB_SIZE];
 	uint8_t chan[8][CDS_CHAN_SIZE];
@@ -544,6 +545,9 @@ static int write_frames(struct blkcache *c, const struct dlx_layout *lay, int32_
 	for (int32_t lba = first; lba < end && rc == 0; lba++) {
 		bool need_sub = with_sub || subf;
 		rc = cd_frame(c, lay, lba, end, frame, need_sub ? frame + CDS_RAW_SIZE : NULL, err);
+		const struct dlx_track *t = audio_be ? track_of(lay, lba) : NULL;
+		if (rc == 0 && t && t->kind == DLX_AUDIO)
+			cds_swap_samples(frame, CDS_RAW_SIZE);
 		if (rc == 0)
 			rc = out_write(bin, frame, with_sub ? CDS_RAW_SUB_SIZE : CDS_RAW_SIZE, err);
 		if (rc == 0 && subf) {
@@ -740,7 +744,7 @@ static int export_cue(struct dl_reader *r, const struct dlx_layout *lay, const c
 			}
 			fprintf(cue.f, "    INDEX 01 %s\n", m1);
 		}
-		rc = write_frames(&c, lay, first, end, &bin, false, NULL, err);
+		rc = write_frames(&c, lay, first, end, &bin, false, NULL, false, err);
 	}
 	if (rc == 0)
 		warn_missing(&c, "cue");
@@ -774,7 +778,7 @@ static int export_toc(struct dl_reader *r, const struct dlx_layout *lay, const c
 	if (rc == 0)
 		rc = out_open(&toc, base, ".toc", err);
 	if (rc == 0) {
-		fprintf(toc.f, "// written by disclog export: 2352 + 96 (raw P-W) bytes per sector\n");
+		fprintf(toc.f, "// written by disclog export: 2352 + 96 (raw P-W) bytes per sector, audio big-endian\n");
 		fprintf(toc.f, "%s\n", audio_only ? "CD_DA" : xa ? "CD_ROM_XA" : "CD_ROM");
 		for (unsigned i = 0; i < lay->ntracks; i++) {
 			const struct dlx_track *t = &lay->tracks[i];
@@ -790,7 +794,9 @@ static int export_toc(struct dl_reader *r, const struct dlx_layout *lay, const c
 				fprintf(toc.f, "START %s\n", gap);
 			}
 		}
-		rc = write_frames(&c, lay, first, end, &bin, true, NULL, err);
+		/* cdrdao reads raw audio big-endian (cdrdao(1), "Raw files must have the
+		 * layout 'MSBLeft LSBLeft ...'") */
+		rc = write_frames(&c, lay, first, end, &bin, true, NULL, true, err);
 	}
 	if (rc == 0)
 		warn_missing(&c, "toc");
@@ -888,7 +894,7 @@ static int export_ccd(struct dl_reader *r, const struct dlx_layout *lay, const c
 				fprintf(ccd.f, "INDEX 0=%d\n", (int)t->pregap);
 			fprintf(ccd.f, "INDEX 1=%d\n", (int)t->start);
 		}
-		rc = write_frames(&c, lay, first, end, &img, false, &sub, err);
+		rc = write_frames(&c, lay, first, end, &img, false, &sub, false, err);
 	}
 	if (rc == 0)
 		warn_missing(&c, "ccd");

@@ -5,10 +5,16 @@
  * Everything goes to a temporary file beside the target, renamed at the end.
  *
  * The SHA-1s: raw over the logical bytes; overall over the raw one followed by, sorted,
- * the tag and data SHA-1 of every metadata entry flagged CHD_META_FLAG_CHECKSUM. */
+ * the tag and data SHA-1 of every metadata entry flagged CHD_META_FLAG_CHECKSUM.
+ *
+ * Compression runs on one thread per CPU (at most CHD_WRITER_THREADS): hunks are
+ * collected in a batch, each thread compresses every n-th hunk of it with contexts of
+ * its own, then the batch is written in order (references to equal hunks decided
+ * then), so the file does not depend on the number of threads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha1.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +31,38 @@ struct meta_item {
 	uint8_t *data;
 };
 
+enum {
+	CHD_WRITER_THREADS = 8,
+	CHD_BATCH_PER_THREAD = 8,	/* hunks a thread compresses per batch */
+};
+
+/* One compressing thread's codec contexts and scratch buffer. */
+struct chd_worker {
+	void *ctx[4];
+	uint8_t *try_buf;		/* hunk_bytes */
+};
+
+/* A hunk of the batch, as the threads leave it. */
+struct chd_slot {
+	uint16_t crc;
+	uint8_t type;			/* slot of the codec, or CHD_MAP_NONE */
+	uint32_t len;			/* of the stored bytes */
+	uint8_t digest[SHA1_DIGEST_SIZE];
+};
+
 struct chd_writer {
 	int fd;
 	char *path, *tmp;
 	bool force, compressed;
 	struct chd_header hdr;
 	const struct chd_codec_ops *codec[4];
-	void *ctx[4];
-	uint8_t *try_buf, *best_buf;	/* hunk_bytes each */
-	uint32_t next_hunk;
+	struct chd_worker worker[CHD_WRITER_THREADS];
+	unsigned nthreads;
+	uint8_t *batch, *out;		/* batch_cap hunks each: the data, the stored bytes */
+	struct chd_slot *slot;
+	uint32_t nbatch, batch_cap;
+	uint32_t next_hunk;		/* hunks handed in (batched ones included) */
+	uint32_t done_hunk;		/* hunks written */
 	uint64_t pos;			/* where the next stored hunk goes */
 	struct chd_map_entry *map;	/* compressed CHDs */
 	uint8_t *rawmap;		/* uncompressed ones: 4 bytes a hunk */
@@ -69,16 +98,20 @@ static int write_at(struct chd_writer *w, uint64_t offset, const void *buf, size
 
 static void free_writer(struct chd_writer *w)
 {
-	for (int i = 0; i < 4; i++)
-		if (w->ctx[i])
-			w->codec[i]->free_ctx(w->ctx[i]);
+	for (unsigned t = 0; t < CHD_WRITER_THREADS; t++) {
+		for (int i = 0; i < 4; i++)
+			if (w->worker[t].ctx[i])
+				w->codec[i]->free_ctx(w->worker[t].ctx[i]);
+		free(w->worker[t].try_buf);
+	}
 	if (w->fd >= 0)
 		close(w->fd);
 	for (size_t i = 0; i < w->nmeta; i++)
 		free(w->meta[i].data);
 	free(w->meta);
-	free(w->try_buf);
-	free(w->best_buf);
+	free(w->batch);
+	free(w->out);
+	free(w->slot);
 	free(w->map);
 	free(w->rawmap);
 	free(w->bucket);
@@ -149,10 +182,12 @@ static int check_codecs(struct chd_writer *w, const uint32_t codecs[4], struct c
 		if (!w->codec[i]->compress)
 			return chd_fail(err, CHD_EUNSUPPORTED, -1, "%s: codec '%s' can be read but not written",
 					w->path, w->codec[i]->name);
-		w->ctx[i] = w->codec[i]->new_ctx(w->hdr.hunk_bytes, true);
-		if (!w->ctx[i])
-			return chd_fail(err, CHD_ENOMEM, -1, "%s: out of memory for codec '%s'", w->path,
-					w->codec[i]->name);
+		for (unsigned t = 0; t < w->nthreads; t++) {
+			w->worker[t].ctx[i] = w->codec[i]->new_ctx(w->hdr.hunk_bytes, true);
+			if (!w->worker[t].ctx[i])
+				return chd_fail(err, CHD_ENOMEM, -1, "%s: out of memory for codec '%s'", w->path,
+						w->codec[i]->name);
+		}
 	}
 	w->compressed = w->hdr.compressors[0] != CHD_CODEC_NONE;
 	return CHD_OK;
@@ -197,21 +232,30 @@ int chd_create(const char *path, bool force, uint32_t hunk_bytes, uint32_t unit_
 		free_writer(w);
 		return chd_fail(err, CHD_ENOMEM, -1, "%s: out of memory", path);
 	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	w->nthreads = cpus < 1 ? 1 : cpus > CHD_WRITER_THREADS ? CHD_WRITER_THREADS : (unsigned)cpus;
 	rc = check_codecs(w, codecs, err);
 	if (rc != CHD_OK) {
 		free_writer(w);
 		return rc;
 	}
 	size_t n = hunks ? (size_t)hunks : 1;
-	w->try_buf = malloc(hunk_bytes);
-	w->best_buf = malloc(hunk_bytes);
+	bool ok = true;
 	if (w->compressed) {
+		w->batch_cap = w->nthreads * CHD_BATCH_PER_THREAD;
+		w->batch = malloc((size_t)w->batch_cap * hunk_bytes);
+		w->out = malloc((size_t)w->batch_cap * hunk_bytes);
+		w->slot = calloc(w->batch_cap, sizeof(*w->slot));
+		for (unsigned t = 0; t < w->nthreads; t++)
+			ok &= (w->worker[t].try_buf = malloc(hunk_bytes)) != NULL;
 		w->map = calloc(n, sizeof(*w->map));
 		w->bucket = malloc(65536 * sizeof(*w->bucket));
+		ok &= w->batch && w->out && w->slot && w->map && w->bucket;
 	} else {
 		w->rawmap = calloc(n, 4);
+		ok &= w->rawmap != NULL;
 	}
-	if (!w->try_buf || !w->best_buf || (w->compressed ? !w->map || !w->bucket : !w->rawmap)) {
+	if (!ok) {
 		free_writer(w);
 		return chd_fail(err, CHD_ENOMEM, -1, "%s: out of memory", path);
 	}
@@ -279,46 +323,91 @@ static int remember(struct chd_writer *w, uint16_t crc, const uint8_t *digest, u
 	return CHD_OK;
 }
 
-static int write_compressed(struct chd_writer *w, const uint8_t *data, struct chd_err *err)
+/* Hunk K of the batch on thread T: CRC-16, SHA-1, and the smallest result of any codec
+ * slot into the batch's output, or the hunk as it is when none is smaller. */
+static void compress_one(struct chd_writer *w, unsigned t, uint32_t k)
 {
-	uint32_t hb = w->hdr.hunk_bytes, hunk = w->next_hunk;
-	struct chd_map_entry *e = &w->map[hunk];
-	uint8_t digest[SHA1_DIGEST_SIZE];
+	uint32_t hb = w->hdr.hunk_bytes;
+	const uint8_t *data = w->batch + (size_t)k * hb;
+	uint8_t *out = w->out + (size_t)k * hb;
+	struct chd_slot *sl = &w->slot[k];
+	struct chd_worker *wk = &w->worker[t];
 	struct sha1_ctx sc;
-	uint16_t crc = chd_crc16(data, hb);
 
+	sl->crc = chd_crc16(data, hb);
 	sha1_init(&sc);
 	sha1_update(&sc, hb, data);
-	sha1_digest(&sc, SHA1_DIGEST_SIZE, digest);
-	int32_t same = find_stored(w, crc, digest);
-	if (same >= 0) {
-		*e = (struct chd_map_entry){ .type = CHD_MAP_SELF, .offset = (uint64_t)same };
-		return CHD_OK;
-	}
-
-	/* The smallest result of any slot, or the hunk as it is when none is smaller. */
-	const uint8_t *best = data;
-	uint32_t best_len = hb;
-	uint8_t type = CHD_MAP_NONE;
+	sha1_digest(&sc, SHA1_DIGEST_SIZE, sl->digest);
+	sl->type = CHD_MAP_NONE;
+	sl->len = hb;
 	for (int i = 0; i < 4 && w->codec[i]; i++) {
 		uint32_t len;
-		if (w->codec[i]->compress(w->ctx[i], data, hb, w->try_buf, hb - 1, &len) != CHD_OK ||
-		    len >= best_len)
+		if (w->codec[i]->compress(wk->ctx[i], data, hb, wk->try_buf, sl->len - 1, &len) != CHD_OK ||
+		    len >= sl->len)
 			continue;
-		uint8_t *t = w->best_buf;
-		w->best_buf = w->try_buf;
-		w->try_buf = t;
-		best = w->best_buf;
-		best_len = len;
-		type = (uint8_t)i;
+		memcpy(out, wk->try_buf, len);
+		sl->type = (uint8_t)i;
+		sl->len = len;
 	}
-	int rc = write_at(w, w->pos, best, best_len, err);
-	if (rc != CHD_OK)
-		return rc;
-	*e = (struct chd_map_entry){ .type = type, .offset = w->pos, .length = best_len, .crc = crc };
-	w->pos += best_len;
-	if (remember(w, crc, digest, hunk) != CHD_OK)
-		return chd_fail(err, CHD_ENOMEM, -1, "%s: out of memory", w->path);
+	if (sl->type == CHD_MAP_NONE)
+		memcpy(out, data, hb);
+}
+
+struct chd_share {
+	struct chd_writer *w;
+	unsigned t;
+};
+
+static void *compress_share(void *arg)
+{
+	struct chd_share *sh = arg;
+	for (uint32_t k = sh->t; k < sh->w->nbatch; k += sh->w->nthreads)
+		compress_one(sh->w, sh->t, k);
+	return NULL;
+}
+
+/* Compress the batch on every thread, then write it in order. */
+static int flush_batch(struct chd_writer *w, struct chd_err *err)
+{
+	struct chd_share share[CHD_WRITER_THREADS];
+	pthread_t tid[CHD_WRITER_THREADS];
+	bool started[CHD_WRITER_THREADS] = { false };
+	unsigned n = w->nthreads < w->nbatch ? w->nthreads : w->nbatch;
+
+	for (unsigned t = 0; t < n; t++)
+		share[t] = (struct chd_share){ .w = w, .t = t };
+	/* Thread 0's share runs here; a thread that cannot start leaves its share to us. */
+	for (unsigned t = 1; t < n; t++)
+		started[t] = pthread_create(&tid[t], NULL, compress_share, &share[t]) == 0;
+	compress_share(&share[0]);
+	for (unsigned t = 1; t < n; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			compress_share(&share[t]);
+	}
+
+	uint32_t hb = w->hdr.hunk_bytes;
+	for (uint32_t k = 0; k < w->nbatch; k++) {
+		const struct chd_slot *sl = &w->slot[k];
+		uint32_t hunk = w->done_hunk;
+		struct chd_map_entry *e = &w->map[hunk];
+		int32_t same = find_stored(w, sl->crc, sl->digest);
+		if (same >= 0) {
+			*e = (struct chd_map_entry){ .type = CHD_MAP_SELF, .offset = (uint64_t)same };
+		} else {
+			int rc = write_at(w, w->pos, w->out + (size_t)k * hb, sl->len, err);
+			if (rc != CHD_OK)
+				return rc;
+			*e = (struct chd_map_entry){ .type = sl->type, .offset = w->pos, .length = sl->len,
+						     .crc = sl->crc };
+			w->pos += sl->len;
+			if (remember(w, sl->crc, sl->digest, hunk) != CHD_OK)
+				return chd_fail(err, CHD_ENOMEM, -1, "%s: out of memory", w->path);
+		}
+		w->done_hunk++;
+	}
+	w->nbatch = 0;
 	return CHD_OK;
 }
 
@@ -330,13 +419,16 @@ static int write_uncompressed(struct chd_writer *w, const uint8_t *data, struct 
 	bool zero = true;
 	for (uint32_t i = 0; i < hb && zero; i++)
 		zero = data[i] == 0;
-	if (zero)
+	if (zero) {
+		w->done_hunk++;
 		return CHD_OK;
+	}
 	int rc = write_at(w, w->pos, data, hb, err);
 	if (rc != CHD_OK)
 		return rc;
 	wire_put_be32(w->rawmap + (size_t)w->next_hunk * 4, (uint32_t)(w->pos / hb));
 	w->pos += hb;
+	w->done_hunk++;
 	return CHD_OK;
 }
 
@@ -352,7 +444,13 @@ int chd_write_hunk(struct chd_writer *w, const void *buf, struct chd_err *err)
 	uint64_t at = (uint64_t)w->next_hunk * hd->hunk_bytes;
 	uint64_t n = hd->logical_bytes - at < hd->hunk_bytes ? hd->logical_bytes - at : hd->hunk_bytes;
 	sha1_update(&w->raw_sha1, (size_t)n, buf);
-	rc = w->compressed ? write_compressed(w, buf, err) : write_uncompressed(w, buf, err);
+	if (!w->compressed) {
+		rc = write_uncompressed(w, buf, err);
+	} else {
+		memcpy(w->batch + (size_t)w->nbatch * hd->hunk_bytes, buf, hd->hunk_bytes);
+		w->nbatch++;
+		rc = w->nbatch == w->batch_cap ? flush_batch(w, err) : CHD_OK;
+	}
 	if (rc == CHD_OK)
 		w->next_hunk++;
 	return rc;
@@ -462,6 +560,11 @@ static int finish(struct chd_writer *w, struct chd_err *err)
 	if (w->next_hunk != hd->hunk_count)
 		return chd_fail(err, CHD_EINVAL, -1, "%s: %u of %u hunks written", w->path, w->next_hunk,
 				hd->hunk_count);
+	if (w->compressed && w->nbatch) {
+		rc = flush_batch(w, err);
+		if (rc != CHD_OK)
+			return rc;
+	}
 	rc = write_meta(w, err);
 	if (rc != CHD_OK)
 		return rc;

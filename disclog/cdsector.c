@@ -2,6 +2,7 @@
 #include "cdsector.h"
 #include "wire.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* ---- addresses --------------------------------------------------------------- */
@@ -37,7 +38,7 @@ int cds_msf_to_lba(struct cds_msf msf, int32_t *lba)
 #define CDS_EDC_POLY_REV 0xd8018001u
 
 static uint32_t edc_table[256];
-static int edc_ready;
+static pthread_once_t edc_once = PTHREAD_ONCE_INIT;	/* CHD's writer threads share it */
 
 static void edc_init(void)
 {
@@ -47,13 +48,11 @@ static void edc_init(void)
 			c = (c >> 1) ^ ((c & 1) ? CDS_EDC_POLY_REV : 0);
 		edc_table[i] = c;
 	}
-	edc_ready = 1;	/* idempotent: a racing second init writes the same values */
 }
 
 uint32_t cds_edc(uint32_t crc, const uint8_t *p, size_t len)
 {
-	if (!edc_ready)
-		edc_init();
+	pthread_once(&edc_once, edc_init);
 	for (size_t i = 0; i < len; i++)
 		crc = edc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
 	return crc;

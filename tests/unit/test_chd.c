@@ -994,9 +994,9 @@ static void test_reader_rejects(void)
 	patch(p, CHD_HDR_LOGICAL, b, 8);
 	expect_open(p, CHD_EFORMAT, "too short", (int64_t)h.map_offset);
 	FRESH();
-	wire_put_be64(b, size + 100);
+	wire_put_be64(b, size + 100);	/* named by the header field that points there */
 	patch(p, CHD_HDR_MAP, b, 8);
-	expect_open(p, CHD_EFORMAT, "past the end", (int64_t)size + 100);
+	expect_open(p, CHD_EFORMAT, "past the end", CHD_HDR_MAP);
 	/* The lying map: its first hunk claimed 60 bytes before the end of the file, so
 	 * the hunks run past it; the offending hunk's offset is named. */
 	FRESH();

@@ -208,12 +208,16 @@ int chd_map_encode(const struct chd_map_entry *e, uint32_t count, uint32_t hunk_
 
 /* ---- decoding ---------------------------------------------------------------- */
 
-/* A stored hunk must lie inside the file.  The error names the hunk's offset or, when
- * the hunk starts at or past the end of the file, POINTER: where the map says so, so
- * that the offset named is always inside the file. */
+/* A stored hunk must lie inside the file, after the header.  The error names the hunk's
+ * offset or, when the hunk starts at or past the end of the file or inside the header,
+ * POINTER: where the map says so, so that the offset named is always inside the file. */
 static int check_span(const char *path, uint32_t hunk, uint64_t offset, uint32_t length,
 		      uint64_t file_size, uint64_t pointer, struct chd_err *err)
 {
+	if (offset < CHD_V5_HEADER_BYTES)
+		return chd_fail(err, CHD_EFORMAT, (int64_t)pointer,
+				"%s: hunk %u at offset %llu lies inside the header (%u bytes)", path, hunk,
+				(unsigned long long)offset, CHD_V5_HEADER_BYTES);
 	if (offset > file_size || length > file_size - offset)
 		return chd_fail(err, CHD_EFORMAT, (int64_t)(offset < file_size ? offset : pointer),
 				"%s: hunk %u at offset %llu (%u bytes) lies past the end of the file (%llu bytes)",

@@ -576,6 +576,12 @@ static void test_map_rejects(void)
 	CU_ASSERT_EQUAL(chd_map_decode(map, len, 3000, 3, 4096, one_slot, 4000, &d, "m", &err), CHD_EFORMAT);
 	CU_ASSERT_EQUAL(err.offset, 224);
 
+	/* Hunks whose data would lie inside the header: the map's offset named. */
+	len = hand_map(map, sizeof(map), ok, 3, 100, hand_crc(ok, 3, 100, 4096), 12, 2);
+	CU_ASSERT_EQUAL(chd_map_decode(map, len, 9000, 3, 4096, one_slot, 9000, &d, "m", &err), CHD_EFORMAT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "inside the header"));
+	CU_ASSERT_EQUAL(err.offset, 9000);
+
 	/* A codec slot the header leaves empty. */
 	struct hand_entry slot2[1] = { { 2, 100, 0 } };
 	len = hand_map(map, sizeof(map), slot2, 1, 124, hand_crc(slot2, 1, 124, 4096), 12, 0);

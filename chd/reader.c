@@ -107,6 +107,12 @@ static int parse_header(struct chd_reader *r, struct chd_err *err)
 				CHD_MAX_HUNK_BYTES);
 	if (hd->unit_bytes == 0)
 		return chd_fail(err, CHD_EFORMAT, CHD_HDR_UNIT_BYTES, "%s: unit size 0", r->path);
+	/* chdman refuses such sizes ("Unit size is not an even divisor of the hunk size"),
+	 * and so does chd_create: a header that has them lies about one of the two. */
+	if (hd->hunk_bytes % hd->unit_bytes != 0)
+		return chd_fail(err, CHD_EFORMAT, CHD_HDR_UNIT_BYTES,
+				"%s: hunk size %u is not a multiple of the unit size %u", r->path, hd->hunk_bytes,
+				hd->unit_bytes);
 	uint64_t hunks = hd->logical_bytes / hd->hunk_bytes + (hd->logical_bytes % hd->hunk_bytes != 0);
 	if (hunks > CHD_MAX_HUNKS)
 		return chd_fail(err, CHD_EUNSUPPORTED, CHD_HDR_LOGICAL,

@@ -992,6 +992,10 @@ static void test_reader_rejects(void)
 	patch(p, CHD_HDR_HUNK_BYTES, b, 4);
 	expect_open(p, CHD_EFORMAT, "hunk size", CHD_HDR_HUNK_BYTES);
 	FRESH();
+	wire_put_be32(b, 3000);	/* no divisor of the 4096-byte hunk */
+	patch(p, CHD_HDR_UNIT_BYTES, b, 4);
+	expect_open(p, CHD_EFORMAT, "not a multiple of the unit size", CHD_HDR_UNIT_BYTES);
+	FRESH();
 	wire_put_be64(b, UINT64_C(1) << 50);	/* a petabyte in 4 KiB hunks */
 	patch(p, CHD_HDR_LOGICAL, b, 8);
 	expect_open(p, CHD_EUNSUPPORTED, "hunks", CHD_HDR_LOGICAL);

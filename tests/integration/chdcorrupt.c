@@ -212,6 +212,7 @@ struct source {
 	uint8_t *data;			/* every hunk as read: hunk_count * hunk_bytes */
 	struct meta_item meta[MAX_META];
 	size_t nmeta;
+	unsigned census[CHD_MAP_SELF + 1];	/* hunks by map entry type: slots 0-3, none, self */
 	bool zlib_based;		/* slot 0 is zlib or cdzl: oversized streams can be made */
 	bool cd;
 };
@@ -252,6 +253,8 @@ static void load_source(struct source *s, const char *path)
 	if (chd_map_decode(s->buf + s->map_off, s->map_len, s->map_off, s->h.hunk_count, s->h.hunk_bytes,
 			   s->h.compressors, s->len, &s->map, s->name, &err) != CHD_OK)
 		die("source %s: map: %s", s->name, err.msg);
+	for (uint32_t h = 0; h < s->h.hunk_count; h++)
+		s->census[s->map[h].type]++;
 	if (s->map_off + s->map_len != s->len)
 		die("source %s: the map is not the last thing in the file", s->name);
 	for (uint64_t off = s->h.meta_offset; off; off = wire_be64(s->buf + off + 8)) {
@@ -384,6 +387,9 @@ static void build_raw(void)
 		{ .tag = CHD_TAG('B', 'I', 'N', ' '), .flags = 0, .data = bin, .len = sizeof(bin) },
 	};
 	from_writer("raw-zlib", in, (uint64_t)(HUNKS - 1) * HB + 1000, HB, 2048, CHD_CODEC_ZLIB, meta, 2);
+	const struct source *s = &src[nsrc - 1];
+	if (s->census[0] == 0 || s->census[CHD_MAP_NONE] == 0 || s->census[CHD_MAP_SELF] == 0)
+		die("raw-zlib: not every kind of hunk (zlib, none, self) was written");
 	free(in);
 }
 
@@ -622,6 +628,7 @@ enum expect {
 	X_GENERIC,	/* random damage of the source file: the general oracle */
 	X_EQUAL,	/* must open, every hunk and the metadata equal */
 	X_HUNK,		/* must open; the hunks whose data is BAD_HUNK fail naming BAD_OFF */
+	X_ALL_FAIL,	/* must open with the hunk count; every hunk fails naming its data */
 	X_REFUSE,	/* refused: CODE, SUBSTR in the message, err.offset in OFF_LO..OFF_HI */
 };
 
@@ -639,6 +646,7 @@ struct damage {
 	int64_t off_lo, off_hi;
 	uint32_t bad_hunk;
 	uint64_t bad_off;
+	uint64_t hoff[MAX_HUNKS];	/* targeted: where each stored hunk's data was laid */
 	struct meta_item meta[MAX_META];	/* X_EQUAL, X_HUNK: the metadata to read back */
 	size_t nmeta;
 };
@@ -744,8 +752,8 @@ enum kind {
 	K_FLIP, K_FLIPS, K_FLIP_HEADER, K_FLIP_MAP, K_FLIP_HUNK, K_FLIP_META, K_TRUNCATE, K_ZERO,
 	K_APPEND, K_IGNORED,
 	T_OFF_EOF, T_OFF_HEADER, T_LEN_EOF, T_LEN_ZERO, T_SELF_LATER, T_EMPTY_SLOT, T_OVERSIZE,
-	T_HUNK_BYTES, T_LOGICAL, T_UNIT_BYTES, T_MAP_LENGTH, T_MAP_OFFSET, T_META_LOOP, T_META_EOF,
-	T_PARENT,
+	T_CRC, T_HUNK_BYTES, T_GEOMETRY, T_LOGICAL, T_UNIT_BYTES, T_MAP_LENGTH, T_MAP_OFFSET,
+	T_META_LOOP, T_META_EOF, T_PARENT,
 	K_COUNT,
 	/* not drawn: the setup's checks */
 	K_TRUNC_HEADER = K_COUNT, K_REBUILT, K_ALL,
@@ -756,7 +764,8 @@ static const char *const kind_name[K_ALL] = {
 	"flip in metadata", "truncation", "zeroed range", "appended garbage", "header SHA-1s changed",
 	"map: offset past EOF", "map: offset in header", "map: length past EOF", "map: length 0",
 	"map: SELF to itself/later", "map: empty codec slot", "hunk inflates past hunk_bytes",
-	"header: lying hunk_bytes", "header: lying logical_bytes", "header: lying unit_bytes",
+	"map: wrong CRC-16", "header: lying hunk_bytes", "header: other hunk size, same count",
+	"header: lying logical_bytes", "header: lying unit_bytes",
 	"map: lying compressed length", "header: map offset past EOF", "metadata: loop",
 	"metadata: past EOF", "needs a parent",
 	"truncation in header (0..124)", "laid out anew, no lie",
@@ -769,6 +778,8 @@ static bool applies(enum kind k, const struct source *s)
 		return s->nmeta > 0;
 	case T_OVERSIZE:
 		return s->zlib_based;
+	case T_GEOMETRY:	/* an uncompressed hunk's length is the hunk size: the map's CRC */
+		return s->census[CHD_MAP_NONE] == 0;
 	default:
 		return true;
 	}
@@ -787,6 +798,7 @@ static void take_layout(struct damage *d, struct layout *l)
 {
 	d->buf = l->buf;
 	d->len = l->len;
+	memcpy(d->hoff, l->hoff, sizeof(d->hoff));
 	l->buf = NULL;
 }
 
@@ -994,6 +1006,50 @@ static void targeted(struct damage *d, enum kind k, const struct source *s)
 		d->x = X_HUNK;
 		d->bad_hunk = h;
 		d->bad_off = l.hoff[h];
+		want_meta_of(d, &m);
+		break;
+	}
+	case T_CRC: {	/* one stored hunk's CRC-16 wrong: that hunk fails when read */
+		uint32_t h;
+		do
+			h = (uint32_t)below(s->h.hunk_count);
+		while (s->map[h].type == CHD_MAP_SELF);
+		if (s->census[CHD_MAP_NONE] && below(2))	/* often an uncompressed one */
+			while (s->map[h].type != CHD_MAP_NONE)
+				h = (uint32_t)below(s->h.hunk_count);
+		m.e[h].crc ^= (uint16_t)(1 + below(0xffff));
+		lay_out(&m, &l);
+		WHAT("hunk %u (type %u at %" PRIu64 ") CRC-16 %04x, was %04x", h, m.e[h].type, l.hoff[h], m.e[h].crc,
+		     s->map[h].crc);
+		d->x = X_HUNK;
+		d->bad_hunk = h;
+		d->bad_off = l.hoff[h];
+		want_meta_of(d, &m);
+		break;
+	}
+	case T_GEOMETRY: {	/* hunk_bytes and logical_bytes changed together, the count kept:
+				 * the map still decodes and every codec gets the wrong size */
+		lay_out(&m, &l);
+		uint32_t n = s->h.hunk_count;
+		int64_t sv;
+		do {
+			int64_t units = 1 + (int64_t)below(3);
+			sv = (int64_t)hb + (below(2) ? units : -units) * (int64_t)ub;
+		} while (sv <= 0 || sv > CHD_MAX_HUNK_BYTES);
+		uint32_t v = (uint32_t)sv;
+		uint64_t logical = (uint64_t)(n - 1) * v + 1 + below(v);
+		wire_put_be32(l.buf + CHD_HDR_HUNK_BYTES, v);
+		wire_put_be64(l.buf + CHD_HDR_LOGICAL, logical);
+		WHAT("hunk_bytes %u, logical_bytes %" PRIu64 " (were %u, %" PRIu64 ")", v, logical, hb,
+		     s->h.logical_bytes);
+		d->x = X_ALL_FAIL;
+		for (uint32_t h = 0; h < n; h++)	/* smaller: a hunk may no longer fit */
+			if (m.e[h].type <= 3 && m.e[h].length > v) {
+				WHAT("hunk_bytes %u, logical_bytes %" PRIu64 ", hunk %u is %u bytes", v, logical, h,
+				     m.e[h].length);
+				expect_refuse(d, CHD_EFORMAT, "more than a hunk", (int64_t)l.hoff[h], (int64_t)l.hoff[h]);
+				break;
+			}
 		want_meta_of(d, &m);
 		break;
 	}
@@ -1270,6 +1326,7 @@ static bool offset_ok(const struct chd_err *e, size_t len)
 }
 
 static const char *path_now;
+static char answer[300];	/* what chd_open said, for CHDCORRUPT_VERBOSE */
 
 /* The metadata: each tag of WANT (or of the source) read entry by entry; bounded. */
 static bool check_meta(struct chd_reader *r, const struct damage *d, bool must_equal)
@@ -1330,8 +1387,8 @@ static bool check_hunks(struct chd_reader *r, const struct damage *d, unsigned *
 	bool ok = true;
 
 	*errors = 0;
-	if ((d->x == X_EQUAL || d->x == X_HUNK) &&
-	    (h->hunk_count != s->h.hunk_count || !same_geometry))
+	if ((d->x == X_EQUAL || d->x == X_HUNK || d->x == X_ALL_FAIL) &&
+	    (h->hunk_count != s->h.hunk_count || (!same_geometry && d->x != X_ALL_FAIL)))
 		return free(buf), bad("opened with %u hunks of %u bytes", h->hunk_count, hb);
 	for (uint32_t k = 0; k < n && ok; k++) {
 		struct chd_err e = { -1, "" };
@@ -1373,6 +1430,11 @@ static bool check_hunks(struct chd_reader *r, const struct damage *d, unsigned *
 				ok = bad("hunk %u refused, only hunk %u at %" PRIu64 " should be: %s", k, d->bad_hunk,
 					 d->bad_off, e.msg);
 			break;
+		case X_ALL_FAIL:
+			if ((uint64_t)e.offset != d->hoff[dh])
+				ok = bad("hunk %u refused naming %" PRId64 ", its data is at %" PRIu64 ": %s", k,
+					 e.offset, d->hoff[dh], e.msg);
+			break;
 		default:
 			if (strict && !touched(d, lo, hi))
 				ok = bad("intact hunk %u refused: %s", k, e.msg);
@@ -1384,6 +1446,8 @@ static bool check_hunks(struct chd_reader *r, const struct damage *d, unsigned *
 	}
 	if (ok && d->x == X_HUNK && *errors == 0)
 		ok = bad("hunk %u read without error", d->bad_hunk);
+	if (ok && d->x == X_ALL_FAIL && *errors != n)
+		ok = bad("%u of %u hunks read with the wrong hunk size", n - *errors, n);
 	free(buf);
 	return ok;
 }
@@ -1397,6 +1461,7 @@ static bool check_one(const struct damage *d, const char *path, enum kind k)
 
 	path_now = path;
 	failure[0] = '\0';
+	snprintf(answer, sizeof(answer), "%d at %" PRId64 ": %s", rc, e.offset, rc == CHD_OK ? "opened" : e.msg);
 	if (rc != CHD_OK) {
 		if (r)
 			return bad("chd_open failed (%d) but gave a reader", rc);
@@ -1406,6 +1471,7 @@ static bool check_one(const struct damage *d, const char *path, enum kind k)
 		switch (d->x) {
 		case X_EQUAL:
 		case X_HUNK:
+		case X_ALL_FAIL:
 			return bad("refused (%d): %s", rc, e.msg);
 		case X_REFUSE:
 			if (rc != d->code || !strstr(e.msg, d->substr) || e.offset < d->off_lo || e.offset > d->off_hi)
@@ -1454,10 +1520,15 @@ static void limit_memory(void)
 		die("setrlimit: %s", strerror(errno));
 }
 
+static bool verbose;	/* CHDCORRUPT_VERBOSE set: every case and its answer */
+
 static bool run(const struct damage *d, const char *path, enum kind k, const char *label)
 {
 	spill(path, d->buf, d->len);
-	if (check_one(d, path, k))
+	bool ok = check_one(d, path, k);
+	if (verbose)
+		printf("%s %s (%s, %s: %s): %s\n", ok ? "ok" : "FAIL", label, d->kind, d->s->name, d->what, answer);
+	if (ok)
 		return true;
 	fprintf(stderr, "FAIL %s (%s, %s: %s): %s\n", label, d->kind, d->s->name, d->what, failure);
 	return false;
@@ -1480,6 +1551,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/chdcorrupt-%ld.chd", tmpdir, (long)getpid());
 	if (!fx || !*fx)
 		fx = CHD_FIXTURES;
+	verbose = getenv("CHDCORRUPT_VERBOSE") != NULL;
 	limit_memory();
 
 	build_raw();
@@ -1562,10 +1634,13 @@ int main(int argc, char **argv)
 
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("sources:");
-	for (size_t i = 0; i < nsrc; i++)
-		printf(" %s (%zu bytes, %u hunks)%s", src[i].name, src[i].len, src[i].h.hunk_count,
-		       i + 1 < nsrc ? "," : "\n");
+	for (size_t i = 0; i < nsrc; i++) {
+		char name[5];
+		const unsigned *c = src[i].census;
+		printf("source %-10s %6zu bytes, %2u hunks: %s %u, none %u, self %u; %zu metadata\n", src[i].name,
+		       src[i].len, src[i].h.hunk_count, chd_tag_text(src[i].h.compressors[0], name), c[0],
+		       c[CHD_MAP_NONE], c[CHD_MAP_SELF], src[i].nmeta);
+	}
 	printf("seed %" PRIu64 ", %u corruptions in %.1f s\n", seed, count,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	printf("%-34s %6s %8s %6s %12s\n", "kind", "total", "refused", "equal", "hunk errors");

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	uint8_t digest[SHA1_DIGEST_SIZE];
 	unsigned long kinds[7];
 	char name[5];
+	int rc = 1;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: chdread CHD OUT\n");
@@ -85,27 +86,26 @@ int main(int argc, char **argv)
 	uint8_t *buf = malloc(h->hunk_bytes);
 	if (!out || !buf) {
 		perror(argv[2]);
-		return 1;
+		goto done;
 	}
 	sha1_init(&sha);
 	for (uint32_t hunk = 0; hunk < h->hunk_count; hunk++) {
-		if (chd_read_hunk(r, hunk, buf, &err) != CHD_OK)
-			return die("read", &err);
+		if (chd_read_hunk(r, hunk, buf, &err) != CHD_OK) {
+			die("read", &err);
+			goto done;
+		}
 		uint64_t at = (uint64_t)hunk * h->hunk_bytes;
 		size_t n = h->logical_bytes - at < h->hunk_bytes ? (size_t)(h->logical_bytes - at) : h->hunk_bytes;
 		sha1_update(&sha, n, buf);
 		if (fwrite(buf, 1, n, out) != n) {
 			perror(argv[2]);
-			return 1;
+			goto done;
 		}
 	}
-	free(buf);
-	if (fclose(out) != 0) {
-		perror(argv[2]);
-		return 1;
+	if (census(argv[1], h, kinds) != 0) {
+		die("map", NULL);
+		goto done;
 	}
-	if (census(argv[1], h, kinds) != 0)
-		return die("map", NULL);
 	printf("hunks %u:", h->hunk_count);
 	for (int i = 0; i < 4; i++)
 		if (h->compressors[i] != CHD_CODEC_NONE)
@@ -113,11 +113,17 @@ int main(int argc, char **argv)
 	printf(" none %lu self %lu parent %lu\n", kinds[CHD_MAP_NONE], kinds[CHD_MAP_SELF],
 	       kinds[CHD_MAP_PARENT]);
 	sha1_digest(&sha, sizeof(digest), digest);
-	int same = memcmp(digest, h->raw_sha1, sizeof(digest)) == 0;
-	chd_close(r);
-	if (!same) {
+	rc = 0;
+	if (memcmp(digest, h->raw_sha1, sizeof(digest)) != 0) {
 		fprintf(stderr, "chdread: %s: the hunks' SHA-1 is not the header's raw SHA-1\n", argv[1]);
-		return 3;
+		rc = 3;
 	}
-	return 0;
+done:
+	if (out && fclose(out) != 0 && rc == 0) {
+		perror(argv[2]);
+		rc = 1;
+	}
+	free(buf);
+	chd_close(r);
+	return rc;
 }

@@ -59,7 +59,12 @@ enum chd_status {
 };
 
 struct chd_err {
-	int64_t offset;		/* file offset the error is about, or -1 */
+	/* The file offset the error is about.  A CHD_EFORMAT or CHD_EUNSUPPORTED about the
+	 * file names one inside it, 0 .. its size (the size: "the file ends here"; a
+	 * pointer to a place past the end is named where the pointer is).  -1 where no byte
+	 * of the file is concerned: open(2) failing, out of memory, a caller's argument, no
+	 * such metadata, the writer's errors, CHT2 text. */
+	int64_t offset;
 	char msg[256];		/* one line, names the file */
 };
 

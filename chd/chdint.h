@@ -76,10 +76,10 @@ int chd_map_encode(const struct chd_map_entry *e, uint32_t count, uint32_t hunk_
 int chd_map_decode(const uint8_t *map, size_t maplen, uint64_t mapoff, uint32_t count,
 		   uint32_t hunk_bytes, const uint32_t compressors[4], uint64_t file_size,
 		   struct chd_map_entry **out, const char *path, struct chd_err *err);
-/* An uncompressed CHD's map: COUNT 4-byte entries (hunk offset / hunk_bytes, 0 for a
- * hunk of zeros). */
-int chd_map_decode_raw(const uint8_t *map, uint32_t count, uint32_t hunk_bytes, uint64_t file_size,
-		       struct chd_map_entry *e, const char *path, struct chd_err *err);
+/* An uncompressed CHD's map, read at file offset MAPOFF: COUNT 4-byte entries (hunk
+ * offset / hunk_bytes, 0 for a hunk of zeros). */
+int chd_map_decode_raw(const uint8_t *map, uint64_t mapoff, uint32_t count, uint32_t hunk_bytes,
+		       uint64_t file_size, struct chd_map_entry *e, const char *path, struct chd_err *err);
 
 /* CRC-16/CCITT-FALSE (polynomial 1021h, initial FFFFh, MSB first), MAME's crc16. */
 uint16_t chd_crc16(const void *p, size_t len);
@@ -88,7 +88,9 @@ uint16_t chd_crc16_update(uint16_t crc, const void *p, size_t len);
 /* A tag's four characters (others as '?') into BUF; returns BUF. */
 const char *chd_tag_text(uint32_t tag, char buf[5]);
 
-/* Fills ERR (may be NULL): OFFSET and a printf-style message; returns STATUS. */
+/* Fills ERR (may be NULL): OFFSET and a printf-style message; returns STATUS.  A format
+ * error's OFFSET is inside the file (at most its size: "the file ends here"); a pointer
+ * to a place at or past the end of the file is named by where the pointer is. */
 int chd_fail(struct chd_err *err, int status, int64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

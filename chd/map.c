@@ -208,11 +208,18 @@ int chd_map_encode(const struct chd_map_entry *e, uint32_t count, uint32_t hunk_
 
 /* ---- decoding ---------------------------------------------------------------- */
 
+/* A stored hunk must lie inside the file, after the header.  The error names the hunk's
+ * offset or, when the hunk starts at or past the end of the file or inside the header,
+ * POINTER: where the map says so, so that the offset named is always inside the file. */
 static int check_span(const char *path, uint32_t hunk, uint64_t offset, uint32_t length,
-		      uint64_t file_size, struct chd_err *err)
+		      uint64_t file_size, uint64_t pointer, struct chd_err *err)
 {
+	if (offset < CHD_V5_HEADER_BYTES)
+		return chd_fail(err, CHD_EFORMAT, (int64_t)pointer,
+				"%s: hunk %u at offset %llu lies inside the header (%u bytes)", path, hunk,
+				(unsigned long long)offset, CHD_V5_HEADER_BYTES);
 	if (offset > file_size || length > file_size - offset)
-		return chd_fail(err, CHD_EFORMAT, (int64_t)offset,
+		return chd_fail(err, CHD_EFORMAT, (int64_t)(offset < file_size ? offset : pointer),
 				"%s: hunk %u at offset %llu (%u bytes) lies past the end of the file (%llu bytes)",
 				path, hunk, (unsigned long long)offset, length,
 				(unsigned long long)file_size);
@@ -277,7 +284,7 @@ static int read_fields(struct chd_bitreader *br, uint32_t i, struct chd_map_entr
 			return chd_fail(err, CHD_EFORMAT, (int64_t)*cur,
 					"%s: hunk %u at offset %llu claims %u compressed bytes, more than a hunk (%u)",
 					path, i, (unsigned long long)*cur, e->length, hunk_bytes);
-		int rc = check_span(path, i, *cur, e->length, file_size, err);
+		int rc = check_span(path, i, *cur, e->length, file_size, mapoff, err);
 		if (rc != CHD_OK)
 			return rc;
 		*cur += e->length;
@@ -399,8 +406,8 @@ int chd_map_decode(const uint8_t *map, size_t maplen, uint64_t mapoff, uint32_t 
 	return CHD_OK;
 }
 
-int chd_map_decode_raw(const uint8_t *map, uint32_t count, uint32_t hunk_bytes, uint64_t file_size,
-		       struct chd_map_entry *e, const char *path, struct chd_err *err)
+int chd_map_decode_raw(const uint8_t *map, uint64_t mapoff, uint32_t count, uint32_t hunk_bytes,
+		       uint64_t file_size, struct chd_map_entry *e, const char *path, struct chd_err *err)
 {
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t v = wire_be32(map + (size_t)i * 4);
@@ -415,7 +422,7 @@ int chd_map_decode_raw(const uint8_t *map, uint32_t count, uint32_t hunk_bytes, 
 		e[i].type = CHD_MAP_NONE;
 		e[i].offset = (uint64_t)v * hunk_bytes;
 		e[i].length = hunk_bytes;
-		int rc = check_span(path, i, e[i].offset, hunk_bytes, file_size, err);
+		int rc = check_span(path, i, e[i].offset, hunk_bytes, file_size, mapoff + (uint64_t)i * 4, err);
 		if (rc != CHD_OK)
 			return rc;
 	}

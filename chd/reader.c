@@ -107,6 +107,12 @@ static int parse_header(struct chd_reader *r, struct chd_err *err)
 				CHD_MAX_HUNK_BYTES);
 	if (hd->unit_bytes == 0)
 		return chd_fail(err, CHD_EFORMAT, CHD_HDR_UNIT_BYTES, "%s: unit size 0", r->path);
+	/* chdman refuses such sizes ("Unit size is not an even divisor of the hunk size"),
+	 * and so does chd_create: a header that has them lies about one of the two. */
+	if (hd->hunk_bytes % hd->unit_bytes != 0)
+		return chd_fail(err, CHD_EFORMAT, CHD_HDR_UNIT_BYTES,
+				"%s: hunk size %u is not a multiple of the unit size %u", r->path, hd->hunk_bytes,
+				hd->unit_bytes);
 	uint64_t hunks = hd->logical_bytes / hd->hunk_bytes + (hd->logical_bytes % hd->hunk_bytes != 0);
 	if (hunks > CHD_MAX_HUNKS)
 		return chd_fail(err, CHD_EUNSUPPORTED, CHD_HDR_LOGICAL,
@@ -151,7 +157,7 @@ static int read_map(struct chd_reader *r, struct chd_err *err)
 		/* Uncompressed: 4 bytes a hunk, so the file bounds the memory. */
 		uint64_t len = (uint64_t)hd->hunk_count * 4;
 		if (off > r->file_size || len > r->file_size - off)
-			return chd_fail(err, CHD_EFORMAT, (int64_t)off,
+			return chd_fail(err, CHD_EFORMAT, off < r->file_size ? (int64_t)off : CHD_HDR_MAP,
 					"%s: the hunk map at offset %llu (%llu bytes) lies past the end of the file",
 					r->path, (unsigned long long)off, (unsigned long long)len);
 		buf = malloc(len ? len : 1);
@@ -162,15 +168,15 @@ static int read_map(struct chd_reader *r, struct chd_err *err)
 		}
 		rc = read_at(r, off, buf, len, "the hunk map", err);
 		if (rc == CHD_OK)
-			rc = chd_map_decode_raw(buf, hd->hunk_count, hd->hunk_bytes, r->file_size, r->map, r->path,
-						err);
+			rc = chd_map_decode_raw(buf, off, hd->hunk_count, hd->hunk_bytes, r->file_size, r->map,
+						r->path, err);
 		free(buf);
 		return rc;
 	}
 
 	uint8_t mh[CHD_MAP_HEADER];
 	if (off > r->file_size || CHD_MAP_HEADER > r->file_size - off)
-		return chd_fail(err, CHD_EFORMAT, (int64_t)off,
+		return chd_fail(err, CHD_EFORMAT, off < r->file_size ? (int64_t)off : CHD_HDR_MAP,
 				"%s: the hunk map offset %llu lies past the end of the file (%llu bytes)", r->path,
 				(unsigned long long)off, (unsigned long long)r->file_size);
 	rc = read_at(r, off, mh, sizeof(mh), "the hunk map header", err);
@@ -193,10 +199,12 @@ static int read_map(struct chd_reader *r, struct chd_err *err)
 }
 
 /* The metadata chain, walked once: every entry inside the file, at most
- * CHD_MAX_META_ENTRIES of them (a loop ends there). */
+ * CHD_MAX_META_ENTRIES of them (a loop ends there).  An entry that starts at or past
+ * the end of the file is named by the pointer to it (the header's, or the previous
+ * entry's next field). */
 static int read_meta_chain(struct chd_reader *r, struct chd_err *err)
 {
-	uint64_t off = r->hdr.meta_offset;
+	uint64_t off = r->hdr.meta_offset, ptr = CHD_HDR_META;
 	size_t cap = 0;
 
 	while (off != 0) {
@@ -207,7 +215,7 @@ static int read_meta_chain(struct chd_reader *r, struct chd_err *err)
 					"%s: more than %u metadata entries (the chain loops?)", r->path,
 					CHD_MAX_META_ENTRIES);
 		if (off > r->file_size || CHD_META_HEADER > r->file_size - off)
-			return chd_fail(err, CHD_EFORMAT, (int64_t)off,
+			return chd_fail(err, CHD_EFORMAT, off < r->file_size ? (int64_t)off : (int64_t)ptr,
 					"%s: metadata entry %zu at offset %llu lies past the end of the file",
 					r->path, r->nmeta, (unsigned long long)off);
 		int rc = read_at(r, off, mh, sizeof(mh), "a metadata entry", err);
@@ -229,6 +237,7 @@ static int read_meta_chain(struct chd_reader *r, struct chd_err *err)
 		r->meta[r->nmeta++] = (struct meta_entry){
 			.offset = off, .tag = wire_be32(mh), .length = len, .flags = mh[4],
 		};
+		ptr = off + 8;
 		off = wire_be64(mh + 8);
 	}
 	return CHD_OK;

@@ -576,6 +576,12 @@ static void test_map_rejects(void)
 	CU_ASSERT_EQUAL(chd_map_decode(map, len, 3000, 3, 4096, one_slot, 4000, &d, "m", &err), CHD_EFORMAT);
 	CU_ASSERT_EQUAL(err.offset, 224);
 
+	/* Hunks whose data would lie inside the header: the map's offset named. */
+	len = hand_map(map, sizeof(map), ok, 3, 100, hand_crc(ok, 3, 100, 4096), 12, 2);
+	CU_ASSERT_EQUAL(chd_map_decode(map, len, 9000, 3, 4096, one_slot, 9000, &d, "m", &err), CHD_EFORMAT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "inside the header"));
+	CU_ASSERT_EQUAL(err.offset, 9000);
+
 	/* A codec slot the header leaves empty. */
 	struct hand_entry slot2[1] = { { 2, 100, 0 } };
 	len = hand_map(map, sizeof(map), slot2, 1, 124, hand_crc(slot2, 1, 124, 4096), 12, 0);
@@ -986,6 +992,10 @@ static void test_reader_rejects(void)
 	patch(p, CHD_HDR_HUNK_BYTES, b, 4);
 	expect_open(p, CHD_EFORMAT, "hunk size", CHD_HDR_HUNK_BYTES);
 	FRESH();
+	wire_put_be32(b, 3000);	/* no divisor of the 4096-byte hunk */
+	patch(p, CHD_HDR_UNIT_BYTES, b, 4);
+	expect_open(p, CHD_EFORMAT, "not a multiple of the unit size", CHD_HDR_UNIT_BYTES);
+	FRESH();
 	wire_put_be64(b, UINT64_C(1) << 50);	/* a petabyte in 4 KiB hunks */
 	patch(p, CHD_HDR_LOGICAL, b, 8);
 	expect_open(p, CHD_EUNSUPPORTED, "hunks", CHD_HDR_LOGICAL);
@@ -994,9 +1004,9 @@ static void test_reader_rejects(void)
 	patch(p, CHD_HDR_LOGICAL, b, 8);
 	expect_open(p, CHD_EFORMAT, "too short", (int64_t)h.map_offset);
 	FRESH();
-	wire_put_be64(b, size + 100);
+	wire_put_be64(b, size + 100);	/* named by the header field that points there */
 	patch(p, CHD_HDR_MAP, b, 8);
-	expect_open(p, CHD_EFORMAT, "past the end", (int64_t)size + 100);
+	expect_open(p, CHD_EFORMAT, "past the end", CHD_HDR_MAP);
 	/* The lying map: its first hunk claimed 60 bytes before the end of the file, so
 	 * the hunks run past it; the offending hunk's offset is named. */
 	FRESH();

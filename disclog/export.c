@@ -234,6 +234,11 @@ int dlx_layout_get(struct dl_reader *r, struct dlx_layout *lay, struct dlx_error
 				end = (int64_t)t->last_recorded + 1;
 			if (end <= t->start_lba)
 				continue;	/* blank or invisible track */
+			if (end - 1 > INT32_MAX) {
+				dlx_layout_free(lay);
+				return seterr(err, DLX_ECONTENT, "track %u: LBA %d..%lld runs past the largest LBA (%d)",
+					      (unsigned)t->number, (int)t->start_lba, (long long)end - 1, INT32_MAX);
+			}
 			struct dlx_track *d = &lay->tracks[lay->ntracks++];
 			d->number = t->number;
 			d->session = t->session;
@@ -252,6 +257,11 @@ int dlx_layout_get(struct dl_reader *r, struct dlx_layout *lay, struct dlx_error
 		lay->ntracks = lay->nsessions = 1;
 		d->number = d->session = 1;
 		d->start = d->pregap = rep->lba_min < 0 ? 0 : rep->lba_min;
+		if (rep->lba_max == INT32_MAX) {
+			dlx_layout_free(lay);
+			return seterr(err, DLX_ECONTENT, "LBA %d is recorded: past the largest LBA an export can hold",
+				      INT32_MAX);
+		}
 		d->end = rep->lba_max + 1;
 		d->kind = DLX_MODE1;
 		d->ctl = MMC_CTL_DATA;

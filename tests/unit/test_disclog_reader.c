@@ -11,6 +11,7 @@
 
 #include "unit.h"
 #include "disclog.h"
+#include "dlexport.h"
 #include "dlcodec.h"
 
 /* ---- scratch files ---------------------------------------------------------- */
@@ -785,6 +786,12 @@ static void test_read_errors(void)
 	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, INT32_MAX, &next), 0);
 	CU_ASSERT_EQUAL(next, INT32_MAX);
 	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, 0, NULL), DL_EINVAL);
+	/* an export's layout cannot end past INT32_MAX: refused, not wrapped */
+	struct dlx_layout lay;
+	struct dlx_error xe;
+	CU_ASSERT_EQUAL(dlx_layout_get(r, &lay, &xe), DLX_ECONTENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(xe.msg, "2147483647"));
+	CU_ASSERT_PTR_NULL(lay.tracks);
 	dl_reader_close(r);
 	tb_free(&b);
 	struct tb b2 = {0};
@@ -793,6 +800,10 @@ static void test_read_errors(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, 10, &next), DL_ERANGE);
 	CU_ASSERT_EQUAL(dl_reader_next_recorded(r, INT32_MAX, &next), DL_ERANGE);
+	CU_ASSERT_EQUAL(dlx_layout_get(r, &lay, &xe), 0);
+	CU_ASSERT_EQUAL(lay.ntracks, 1);
+	CU_ASSERT_EQUAL(lay.tracks[0].end, 10);
+	dlx_layout_free(&lay);
 	dl_reader_close(r);
 	tb_free(&b2);
 }

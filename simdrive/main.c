@@ -55,7 +55,9 @@ static void usage(FILE *f)
 "  --chap USER:SECRET     require one-way CHAP (MD5) with these credentials\n"
 "  --mutual-chap USER:SECRET\n"
 "                         credentials the target answers with when the\n"
-"                         initiator asks for mutual CHAP\n"
+"                         initiator asks for mutual CHAP; its secret must\n"
+"                         differ from --chap's (RFC 7143 §12.1.3)\n"
+"  --allow-short-secret   accept CHAP secrets under 12 bytes (96 bits)\n"
 "  --nop-interval MS      ping idle connections with NOP-In every MS ms (15000);\n"
 "                         3 unanswered pings drop the connection\n"
 "  --login-timeout MS     time allowed to complete a login (15000)\n"
@@ -99,6 +101,35 @@ static int split_cred(const char *opt, char *arg, const char **user, const char 
 	*colon = 0;
 	*user = arg;
 	*secret = colon + 1;
+	return 0;
+}
+
+/* RFC 7143 §12.1.3: a secret that authenticates initiators MUST NOT also authenticate
+ * the target (a peer could reflect our own challenge back to us).  Secrets under 96 bits
+ * are refused as the Microsoft initiator refuses them without IPsec, which simdrive
+ * does not offer (SetIScsiInitiatorCHAPSharedSecret); --allow-short-secret is for
+ * initiators that cannot do better. */
+enum { CHAP_SECRET_MIN = 12 };
+
+static int check_secrets(const struct sim_target_cfg *c, bool allow_short)
+{
+	if (c->mutual_secret && strcmp(c->mutual_secret, c->chap_secret) == 0) {
+		fprintf(stderr, "simdrive: the --mutual-chap secret of '%s' is the --chap secret of '%s': "
+			"a secret that authenticates initiators must not authenticate the target "
+			"(RFC 7143 §12.1.3)\n", c->mutual_user, c->chap_user);
+		return -1;
+	}
+	const char *opt[2] = { "--chap", "--mutual-chap" };
+	const char *user[2] = { c->chap_user, c->mutual_user };
+	const char *secret[2] = { c->chap_secret, c->mutual_secret };
+	for (int i = 0; i < 2; i++) {
+		if (!secret[i] || allow_short || strlen(secret[i]) >= CHAP_SECRET_MIN)
+			continue;
+		fprintf(stderr, "simdrive: %s secret of '%s' has %zu bytes, fewer than %d (96 bits); "
+			"use a longer one, or --allow-short-secret for an initiator that cannot\n",
+			opt[i], user[i], strlen(secret[i]), CHAP_SECRET_MIN);
+		return -1;
+	}
 	return 0;
 }
 
@@ -185,8 +216,8 @@ static void on_signal(struct sim_loop *loop, int fd, uint32_t events, void *arg)
 
 int main(int argc, char **argv)
 {
-	enum { O_LISTEN = 256, O_TARGET, O_ALIAS, O_DRIVE, O_CHAP, O_MUTUAL, O_NOP, O_LOGIN_TO,
-	       O_LOG, O_FAULT, O_TIME_SCALE, O_TRACE, O_CONTROL, O_HELP, O_VERSION };
+	enum { O_LISTEN = 256, O_TARGET, O_ALIAS, O_DRIVE, O_CHAP, O_MUTUAL, O_SHORT_SECRET, O_NOP,
+	       O_LOGIN_TO, O_LOG, O_FAULT, O_TIME_SCALE, O_TRACE, O_CONTROL, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "target", required_argument, NULL, O_TARGET },
@@ -194,6 +225,7 @@ int main(int argc, char **argv)
 		{ "drive", required_argument, NULL, O_DRIVE },
 		{ "chap", required_argument, NULL, O_CHAP },
 		{ "mutual-chap", required_argument, NULL, O_MUTUAL },
+		{ "allow-short-secret", no_argument, NULL, O_SHORT_SECRET },
 		{ "nop-interval", required_argument, NULL, O_NOP },
 		{ "login-timeout", required_argument, NULL, O_LOGIN_TO },
 		{ "log-level", required_argument, NULL, O_LOG },
@@ -215,6 +247,7 @@ int main(int argc, char **argv)
 	struct sim_fault faults[MAX_FAULTS];
 	size_t nfaults = 0;
 	double time_scale = 0.0;
+	bool allow_short_secret = false;
 	const char *trace_path = NULL, *control_path = NULL;
 	int opt;
 
@@ -247,6 +280,7 @@ int main(int argc, char **argv)
 			if (split_cred("--mutual-chap", optarg, &tcfg.mutual_user, &tcfg.mutual_secret) < 0)
 				return 2;
 			break;
+		case O_SHORT_SECRET: allow_short_secret = true; break;
 		case O_NOP:
 			if (parse_ms("--nop-interval", optarg, &tcfg.nop_interval_ms) < 0)
 				return 2;
@@ -300,6 +334,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simdrive: --mutual-chap needs --chap (RFC 7143 §12.1.3)\n");
 		return 2;
 	}
+	if (check_secrets(&tcfg, allow_short_secret) < 0)
+		return 2;
 	if (ndrives == 0) {
 		drives[0] = (struct sim_lun_cfg){ .lun = 0, .media = "none" };
 		ndrives = 1;

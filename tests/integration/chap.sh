@@ -3,7 +3,8 @@
 # one-way CHAP logs in; a wrong secret and no credentials are refused with login status
 # 0x0201 (authentication failure); mutual CHAP logs in and a wrong expected target
 # secret is caught; CRC32C header digests work end to end with reads, alone and with
-# CHAP.
+# CHAP; simdrive refuses to start with one secret for both directions or a secret
+# under 12 bytes (unless --allow-short-secret).
 . "$TESTLIB"
 : "${ICLIENT:?ICLIENT must name the iclient binary}"
 : "${BADINPUT:?BADINPUT must name the badinput binary}"
@@ -53,6 +54,31 @@ fi
 echo "simdrive log lines about authentication:"
 grep -i -E "chap|auth|0x?0201" "$SIM_LOG" | head -n 20 || true
 kill -0 "$SIM_PID" 2>/dev/null || fail "simdrive died during the CHAP tests"
+sim_stop
+
+# --- secrets kept apart (RFC 7143 §12.1.3) and at least 96 bits ----------------------
+# refused_start WHAT PATTERN ARGS...: simdrive must exit 2 at start-up, saying PATTERN.
+refused_start() {
+	local what=$1 pat=$2 out rc
+	shift 2
+	out=$("$SIMDRIVE" --listen 127.0.0.1:0 "$@" 2>&1 </dev/null)
+	rc=$?
+	echo "$what: simdrive $*: exit $rc: $out"
+	if [ $rc -eq 2 ] && echo "$out" | grep -q -- "$pat"; then ok "$what"; else not_ok "$what" "want exit 2 and: $pat"; fi
+}
+refused_start "the same secret for --chap and --mutual-chap is refused" "RFC 7143 §12.1.3" \
+	--chap "$USER:$SECRET" --mutual-chap "$TUSER:$SECRET"
+refused_start "the same secret is refused even with --allow-short-secret" "must not authenticate the target" \
+	--chap "$USER:abc" --mutual-chap "$TUSER:abc" --allow-short-secret
+refused_start "a --chap secret under 12 bytes is refused" "has 11 bytes, fewer than 12" \
+	--chap "$USER:elevenbytes"
+refused_start "a --mutual-chap secret under 12 bytes is refused" "mutual-chap secret of '$TUSER' has 4 bytes" \
+	--chap "$USER:$SECRET" --mutual-chap "$TUSER:tiny"
+sim_start short --drive lun=0,media=dvd-rom,file="$WORK/disc.iso" --chap "$USER:abc" --allow-short-secret
+expect_login "--allow-short-secret: a 3-byte secret logs in" "iscsi://$USER%abc@$SIM_HOST/$SIM_TARGET/0"
+sim_stop
+sim_start exact --drive lun=0,media=dvd-rom,file="$WORK/disc.iso" --chap "$USER:twelve-bytes"
+expect_login "a 12-byte secret is accepted without --allow-short-secret" "iscsi://$USER%twelve-bytes@$SIM_HOST/$SIM_TARGET/0"
 sim_stop
 
 # --- header digests without CHAP ----------------------------------------------------

@@ -374,7 +374,9 @@ static int flush_batch(struct chd_writer *w, struct chd_err *err)
 	bool started[CHD_WRITER_THREADS] = { false };
 	unsigned n = w->nthreads < w->nbatch ? w->nthreads : w->nbatch;
 
-	for (unsigned t = 0; t < n; t++)
+	if (n == 0)
+		return CHD_OK;
+	for (unsigned t = 0; t < CHD_WRITER_THREADS; t++)
 		share[t] = (struct chd_share){ .w = w, .t = t };
 	/* Thread 0's share runs here; a thread that cannot start leaves its share to us. */
 	for (unsigned t = 1; t < n; t++)

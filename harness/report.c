@@ -2,16 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
-
-struct hrn_case {
-	char *name, *classname, *message;
-	enum hrn_result result;
-	double seconds;
-};
+#include "report-line.h"
 
 struct hrn_report {
 	FILE *tap;
@@ -20,6 +16,8 @@ struct hrn_report {
 	struct hrn_case *cases;
 	size_t ncases, cap;
 	int counts[3];
+	bool has_shard;
+	struct hrn_report_shard shard;
 };
 
 static char *xstrdup(const char *s)
@@ -40,12 +38,21 @@ struct hrn_report *hrn_report_new(FILE *tap, const char *junit_path)
 	return r;
 }
 
+void hrn_report_set_shard(struct hrn_report *r, const struct hrn_report_shard *sh)
+{
+	r->shard = *sh;
+	r->has_shard = true;
+}
+
 void hrn_report_begin_suite(struct hrn_report *r, const char *suite, int planned)
 {
 	free(r->suite);
 	r->suite = xstrdup(suite);
 	if (r->tap) {
 		fprintf(r->tap, "TAP version 13\n1..%d\n", planned);
+		if (r->has_shard)
+			fprintf(r->tap, HRN_SHARD_LINE "\n", r->shard.k, r->shard.n, r->shard.total,
+				r->shard.suite);
 		fflush(r->tap);
 	}
 }
@@ -146,6 +153,12 @@ int hrn_report_end(struct hrn_report *r)
 	xml_escape(f, r->suite ? r->suite : "harness");
 	fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
 		r->ncases, r->counts[HRN_FAIL], r->counts[HRN_SKIP], total);
+	if (r->has_shard)
+		fprintf(f, "    <properties>\n"
+			"      <property name=\"harness.shard\" value=\"%d/%d\"/>\n"
+			"      <property name=\"harness.scenarios\" value=\"%d\"/>\n"
+			"      <property name=\"harness.suite\" value=\"%08" PRIx32 "\"/>\n"
+			"    </properties>\n", r->shard.k, r->shard.n, r->shard.total, r->shard.suite);
 	for (size_t i = 0; i < r->ncases; i++) {
 		const struct hrn_case *c = &r->cases[i];
 		fputs("    <testcase name=\"", f);

@@ -31,6 +31,7 @@
 #include "input.h"
 #include "mmcclient.h"
 #include "run.h"
+#include "shard.h"
 #include "scenario.h"
 #include "writeengine.h"
 
@@ -2118,11 +2119,16 @@ static void reap(struct job *j)
 	j->message = m.s ? m.s : strdup("");
 }
 
+static const char *getenv_c(const char *name)
+{
+	return getenv(name);
+}
+
 static int usage(const char *msg)
 {
 	if (msg)
 		fprintf(stderr, "harness run: %s\n", msg);
-	fprintf(stderr, "Usage: harness run [-j N] [--shard K/N] [--junit FILE] [--target URL] [--keep DIR]\n"
+	fprintf(stderr, "Usage: harness run [-j N] [--shard K/N|auto] [--junit FILE] [--target URL] [--keep DIR]\n"
 			"                   [--keep-passed] [--simdrive PATH] [--fixtures DIR]\n"
 			"                   [--attach passthrough|iscsi] [--accel tcg|kvm] [--kernel FILE]\n"
 			"                   [--guest-cache DIR] FILE|DIR...\n"
@@ -2154,12 +2160,17 @@ int hrn_run_main(int argc, char **argv)
 			o.jobs = (int)v;
 			break;
 		case 's': {
-			int k, n;
-			char extra;
-			if (sscanf(optarg, "%d/%d%c", &k, &n, &extra) != 2 || n < 1 || k < 1 || k > n)
-				return usage("--shard needs K/N with 1 <= K <= N");
-			o.shard_k = k;
-			o.shard_n = n;
+			/* K/N, or auto: from the CI system's environment (doc/scale.md) */
+			struct hrn_shard sh;
+			char why[512], msg[600];
+			int r = !strcmp(optarg, "auto") ? hrn_shard_from_env(getenv_c, &sh, why, sizeof(why))
+							 : hrn_shard_parse(optarg, &sh, why, sizeof(why));
+			if (r != 0) {
+				snprintf(msg, sizeof(msg), "--shard %s", why);
+				return usage(msg);
+			}
+			o.shard_k = sh.k;
+			o.shard_n = sh.n;
 			break;
 		}
 		case 'J': o.junit = optarg; break;
@@ -2195,10 +2206,13 @@ int hrn_run_main(int argc, char **argv)
 		return 2;
 	}
 	/* the shard */
+	struct hrn_shard shard = { .k = o.shard_k, .n = o.shard_n };
+	struct hrn_report_shard rshard = { .k = o.shard_k, .n = o.shard_n, .total = nall,
+					   .suite = hrn_shard_suite_id(all, nall) };
 	int n = 0;
 	struct job *jobs = calloc((size_t)nall, sizeof(*jobs));
 	for (int i = 0; i < nall; i++) {
-		if (i % o.shard_n == o.shard_k - 1)
+		if (hrn_shard_has(&shard, i))
 			jobs[n++].path = all[i];
 		else
 			free(all[i]);
@@ -2228,6 +2242,7 @@ int hrn_run_main(int argc, char **argv)
 	}
 	fflush(stdout);
 	struct hrn_report *rep = hrn_report_new(stdout, o.junit);
+	hrn_report_set_shard(rep, &rshard);
 	hrn_report_begin_suite(rep, "harness", n);
 	int next_start = 0, next_report = 0, running = 0, kept = 0;
 	while (next_report < n) {

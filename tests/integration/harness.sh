@@ -90,6 +90,82 @@ names() { sed -nE 's/^(not )?ok [0-9]+ - (.*)$/\2/p' "$@" | sort; }
 diff -u <(names "$WORK/j1.tap") <(names "$WORK/s1.tap" "$WORK/s2.tap") || fail "shards do not cover the run"
 [ "$(names "$WORK/s1.tap" | wc -l)" -gt 0 ] && [ "$(names "$WORK/s2.tap" | wc -l)" -gt 0 ] || fail "empty shard"
 
+check "harness merge: 3 shards (TAP and JUnit, given in any order) merge into the unsharded run"
+for k in 1 2 3; do H run --shard $k/3 --junit "$WORK/m$k.xml" "${all[@]}" >"$WORK/m$k.tap"; done
+H run --junit "$WORK/whole.xml" "${all[@]}" >"$WORK/whole.tap"
+H merge --junit "$WORK/merged.xml" "$WORK/m3.tap" "$WORK/m1.tap" "$WORK/m2.tap" >"$WORK/merged.tap"
+rc=$?
+[ $rc -eq 1 ] || fail "merge of a run with failures exited $rc, expected 1"
+tests() { sed -nE '/^(not )?ok |^#   /p' "$1" | mask /dev/stdin; }
+diff -u <(tests "$WORK/whole.tap") <(tests "$WORK/merged.tap") || fail "merged TAP differs from the whole run"
+grep -q "^1\.\.$(names "$WORK/whole.tap" | wc -l)\$" "$WORK/merged.tap" || fail "merged plan"
+grep -q "^# harness shard 1/1 of " "$WORK/merged.tap" || fail "merged TAP lacks its shard line"
+H merge --junit "$WORK/mergedx.xml" "$WORK/m2.xml" "$WORK/m1.xml" "$WORK/m3.xml" >"$WORK/mergedx.tap"
+[ $? -eq 1 ] || fail "merge of the JUnit files: expected exit 1"
+diff -u <(tests "$WORK/whole.tap" | sed -nE 's/^(not )?ok ([0-9]+) - ([^#]*[^ #]).*/\1ok \2 - \3/p') \
+	<(tests "$WORK/mergedx.tap" | sed -nE 's/^(not )?ok ([0-9]+) - ([^#]*[^ #]).*/\1ok \2 - \3/p') ||
+	fail "merged JUnit order or results differ from the whole run"
+# the same testcases, in order, as the unsharded run's JUnit (TAP has no classnames)
+for x in "merged.xml:name" "mergedx.xml:name=\"[^\"]*\" classname"; do
+	f=${x%%:*} pat=${x#*:}
+	xmllint --noout "$WORK/$f" || fail "$f is not well-formed"
+	diff -u <(grep -o "<testcase $pat=\"[^\"]*\"" "$WORK/whole.xml") \
+		<(grep -o "<testcase $pat=\"[^\"]*\"" "$WORK/$f") || fail "$f testcases differ"
+done
+grep -q 'name="harness.shard" value="1/1"' "$WORK/merged.xml" || fail "merged JUnit lacks its shard property"
+
+check "harness merge refuses overlaps, gaps, other suites and cut reports (exit 2, naming them)"
+merge_refused() {
+	local want=$1; shift
+	H merge "$@" >/dev/null 2>"$WORK/merge.err"; local rc=$?
+	[ $rc -eq 2 ] || fail "merge $*: exit $rc, expected 2"
+	grep -qF -- "$want" "$WORK/merge.err" || { cat "$WORK/merge.err"; fail "merge $*: no '$want'"; }
+	cat "$WORK/merge.err"
+}
+merge_refused "overlap: $WORK/m1.tap and $WORK/m1b.tap are both shard 1/3" \
+	"$WORK/m1.tap" "$WORK/m2.tap" "$WORK/m3.tap" "$(cp "$WORK/m1.tap" "$WORK/m1b.tap"; echo "$WORK/m1b.tap")"
+merge_refused "gap: shard 2/3 missing (2 of 3 reports given)" "$WORK/m1.tap" "$WORK/m3.tap"
+merge_refused "are not shards of one run" "$WORK/m1.tap" "$WORK/m2.tap" "$WORK/s2.tap"
+head -n 4 "$WORK/m2.tap" >"$WORK/cut.tap"
+merge_refused "$WORK/cut.tap:" "$WORK/m1.tap" "$WORK/cut.tap" "$WORK/m3.tap"
+merge_refused "one is TAP, the other JUnit" "$WORK/m1.tap" "$WORK/m2.xml" "$WORK/m3.tap"
+H run --shard 1/1 "$SELF/pass" >"$WORK/other.tap"
+merge_refused "are not shards of one run" "$WORK/other.tap" "$WORK/m1.tap"
+
+check "--shard auto: the shard from GitLab's, Kubernetes' and GitHub Actions' environment"
+for env in "CI_NODE_INDEX=2 CI_NODE_TOTAL=3" "JOB_COMPLETION_INDEX=1 HARNESS_SHARD_TOTAL=3" \
+	"HARNESS_SHARD_INDEX=1 HARNESS_SHARD_TOTAL=3" "HARNESS_SHARD=2/3"; do
+	env $env "$HARNESS" run --shard auto "${all[@]}" >"$WORK/auto.tap"
+	diff -u <(mask "$WORK/m2.tap") <(mask "$WORK/auto.tap") || fail "$env: not shard 2/3"
+done
+env -u CI_NODE_INDEX -u JOB_COMPLETION_INDEX -u HARNESS_SHARD -u HARNESS_SHARD_INDEX \
+	"$HARNESS" run --shard auto "$SELF/pass" >/dev/null 2>"$WORK/auto.err"
+[ $? -eq 2 ] && grep -q "no shard in the environment" "$WORK/auto.err" || fail "--shard auto without a CI environment"
+JOB_COMPLETION_INDEX=1 "$HARNESS" run --shard auto "$SELF/pass" >/dev/null 2>"$WORK/auto.err"
+[ $? -eq 2 ] && grep -q "HARNESS_SHARD_TOTAL is not" "$WORK/auto.err" || fail "JOB_COMPLETION_INDEX without a total"
+
+check "doc/examples: the GitHub Actions workflow and the Kubernetes Job parse and use real harness options"
+SRCDOC="$FIXTURES/../doc/examples"
+for y in github-shards.yml k8s-shards.yaml; do
+	# every harness command of the parsed file (steps' run:, a container's command)
+	python3 -c '
+import re, sys, yaml
+def walk(v):
+    if isinstance(v, dict): [walk(x) for x in v.values()]
+    elif isinstance(v, list): [walk(x) for x in v]
+    elif isinstance(v, str):
+        for m in re.finditer(r"harness/harness (?:run|merge)[^>|]*", v): print(" ".join(m.group(0).split()))
+walk(yaml.safe_load(open(sys.argv[1])))' "$SRCDOC/$y" >"$WORK/cmds" || fail "$y: not YAML"
+	cat "$WORK/cmds"
+	[ -s "$WORK/cmds" ] || fail "$y: no harness command"
+	while read -r _ sub args; do
+		"$HARNESS" "$sub" --help >/dev/null 2>&1 || fail "$y: harness $sub unknown"
+		for opt in $(grep -oE -- '--[a-z-]+' <<<"$args"); do
+			"$HARNESS" "$sub" --help 2>&1 | grep -qF -- "$opt" || fail "$y: harness $sub has no $opt"
+		done
+	done <"$WORK/cmds"
+done
+
 check "usage errors exit 2"
 H run >/dev/null 2>&1; [ $? -eq 2 ] || fail "no args: expected 2"
 H run --shard 3/2 "$SELF/pass" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad shard: expected 2"

@@ -370,6 +370,14 @@ hresult_t eng_sense_hresult(const struct eng_sense *s, uint8_t opcode)
 	return IMAPI_HR_FROM_SENSE(s->key, s->asc, s->ascq);
 }
 
+hresult_t imapi_sense_hresult(const uint8_t *sense, size_t sense_len, uint8_t opcode)
+{
+	struct eng_sense s;
+	if (eng_sense_parse(sense, sense_len, &s) != 0)
+		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	return eng_sense_hresult(&s, opcode);
+}
+
 /* SAM-5 5.3 status codes. */
 hresult_t eng_status_hresult(int scsi_status)
 {

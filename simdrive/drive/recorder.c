@@ -241,14 +241,14 @@ static unsigned rec_write_types(const struct rec_disc *d) { return d->m->write_t
 static uint8_t rec_page_tm(const struct rec_disc *d) { return d->st.page05[3] & 0x0f; }
 static uint8_t rec_page_dbt(const struct rec_disc *d) { return d->st.page05[4] & 0x0f; }
 
-/* The sense of an image that cannot take more (doc/simdrive-recorder.md §9).  No room
- * left in the image's file system (ENOSPC, a quota, the file size limit): the disc
- * takes no more data although its state says it has room - MEDIUM ERROR, 0C/00 WRITE
- * ERROR (SPC-4 §4.5.6 sense key 3h; MMC-6 Annex F lists 3/0C/00 for WRITE and
- * SYNCHRONIZE CACHE).  Anything else, EIO from pwrite or fdatasync above all: the
- * storage under the drive failed, and after a failed fdatasync nothing the drive
- * cached can be vouched for - HARDWARE ERROR, 44/00 INTERNAL TARGET FAILURE (SPC-4
- * §4.5.6 sense key 4h). */
+/* The sense of an image that cannot take more (doc/simdrive-recorder.md §9,
+ * doc/simdrive-faults.md "A full or failing disk").  No room left in the image's file
+ * system (ENOSPC, a quota, the file size limit): the disc takes no more data although
+ * its state says it has room - MEDIUM ERROR, 0C/00 WRITE ERROR (SPC-4 §4.5.6 sense key
+ * 3h, a non-recovered error in recording; annex D).  Anything else, EIO from pwrite or
+ * fdatasync above all: the storage under the drive failed, not the disc, and after a
+ * failed fdatasync nothing the drive cached can be vouched for - HARDWARE ERROR, 44/00
+ * INTERNAL TARGET FAILURE (SPC-4 §4.5.6 sense key 4h, a device failure; annex D). */
 static struct sim_sense rec_errno_sense(int sys)
 {
 	if (sys == ENOSPC || sys == EDQUOT || sys == EFBIG)

@@ -642,7 +642,7 @@ static void test_io_error(void)
 static void test_injected_faults(void)
 {
 	static const struct { int err; bool at_sync; } cases[] = {
-		{ ENOSPC, false }, { EIO, false }, { EIO, true },
+		{ ENOSPC, false }, { EIO, false }, { EIO, true }, { ENOSPC, true },
 	};
 	uint8_t *buf = malloc(1u << 20);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
@@ -701,6 +701,58 @@ static void test_injected_faults(void)
 			CU_ASSERT_EQUAL(file_size(path), synced);
 		CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
 	}
+	free(buf);
+}
+
+/* An injection removed (err 0) before its limit is reached does nothing; one whose
+ * limit lies beyond what is written does nothing either; at_sync with a limit fails
+ * the first fdatasync after the limit, not the one before. */
+static void test_inject_disarm(void)
+{
+	uint8_t *buf = malloc(64 * 2048);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	fill_iso(buf, 0, 64 * 2048);
+	char path[PATH_MAX];
+	tpath(path, sizeof(path), "disarm.disclog");
+	unlink(path);
+	struct dl_writer_opts o = { .threads = 2 };
+	struct dl_error e;
+	struct dl_writer *w = dl_writer_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct dl_fault f = { .err = EIO, .after = 10 };
+	dl_writer_inject(w, &f);
+	dl_writer_inject(w, &(struct dl_fault){ .err = 0 });
+	struct dl_data_meta m = meta_at(0, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+	uint64_t before = file_size(path);
+	f = (struct dl_fault){ .err = ENOSPC, .after = 1u << 30 };
+	dl_writer_inject(w, &f);
+	m = meta_at(16, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_failed(w, &e), 0);
+	/* at_sync, the limit 1.5 times what one such write + sync adds to the (compressed)
+	 * file: the next sync passes, the one after fails. */
+	uint64_t cycle = file_size(path) - before;
+	f = (struct dl_fault){ .err = EIO, .after = cycle + cycle / 2, .at_sync = true };
+	dl_writer_inject(w, &f);
+	m = meta_at(32, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+	uint64_t synced = file_size(path);
+	m = meta_at(48, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), DL_EIO);
+	CU_ASSERT_EQUAL(e.sys_errno, EIO);
+	CU_ASSERT_EQUAL(dl_writer_close(w, &e), DL_ECLOSED);
+	CU_ASSERT(file_size(path) > synced);	/* the writes went through, only the sync failed */
+	struct dl_reader *r = dl_reader_open(path, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	uint8_t back[2048];
+	CU_ASSERT_EQUAL(dl_reader_read(r, 47, 1, back, sizeof(back), &e), (long)sizeof(back));
+	CU_ASSERT_EQUAL(memcmp(back, buf + 15 * 2048, 2048), 0);
+	dl_reader_close(r);
 	free(buf);
 }
 
@@ -885,6 +937,7 @@ static const struct unit_test writer_tests[] = {
 	{ "reopen_append", test_reopen_append },
 	{ "io_error", test_io_error },
 	{ "injected_faults", test_injected_faults },
+	{ "inject_disarm", test_inject_disarm },
 	{ "latest_wins_mixed_sizes", test_latest_wins_mixed_sizes },
 	{ "nonblock", test_nonblock },
 };

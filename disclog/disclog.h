@@ -219,6 +219,24 @@ bool dl_writer_room(struct dl_writer *w, size_t bytes);
  * nothing, so the queue fills and stays full (a slow disk, made deterministic). */
 void dl_writer_hold(struct dl_writer *w, bool hold);
 
+/* Test hook: a failing disk under the image, without root or a small file system.
+ * Once `after` more bytes have been written to the file, the writes fail with err
+ * (ENOSPC: the write that crosses the limit writes the bytes that fit, as pwrite(2) on
+ * a full file system does; EIO likewise), or with at_sync the next fdatasync after
+ * that point fails with err instead.  The writer then stops as on any I/O error (the
+ * sticky error, doc/disclog.md §6).  err 0 removes the hook. */
+struct dl_fault {
+	int      err;		/* errno to inject: ENOSPC, EIO, ...; 0 = none */
+	uint64_t after;		/* bytes the file still takes first */
+	bool     at_sync;	/* fail fdatasync rather than pwrite */
+};
+void dl_writer_inject(struct dl_writer *w, const struct dl_fault *f);
+
+/* The sticky error, if the writer stopped: its code, with *err filled as the failing
+ * call reported it (sys_errno says why: ENOSPC, EIO...); 0 while it works.  Does not
+ * count as the caller having been told (the next call still reports it first). */
+int dl_writer_failed(struct dl_writer *w, struct dl_error *err);
+
 struct dl_writer_stats {
 	size_t   queued;	/* charges of the jobs queued, compressing or being written */
 	size_t   limit;		/* max_inflight */

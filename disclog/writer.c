@@ -112,6 +112,8 @@ struct dl_writer {
 	bool notify_due;	/* a worker calls notify when it next can */
 	size_t want;		/* charges a refused dl_writer_room needed, 0 = none */
 	bool hold;		/* dl_writer_hold: workers take no job, write nothing */
+	struct dl_fault fault;	/* dl_writer_inject; the write step counts `after` down */
+	unsigned fault_gen;	/* bumped by dl_writer_inject */
 	int fail;		/* first error (sticky), 0 if none */
 	bool fail_seen;		/* the caller was told about it once */
 	struct dl_error fail_err;
@@ -379,6 +381,23 @@ static int datasync(struct dl_writer *w)
 	return 0;
 }
 
+/* Write one member at off, or as much of it as an injected fault lets through
+ * (dl_writer_inject): the write that crosses f->after writes the bytes before it and
+ * fails with f->err, as a pwrite(2) on a full file system writes what fits.  0 or the
+ * errno. */
+static int write_member(int fd, const uint8_t *p, size_t n, uint64_t off, struct dl_fault *f)
+{
+	if (f->err && !f->at_sync && f->after < n) {
+		int e = write_all(fd, p, (size_t)f->after, off);
+		f->after = 0;
+		return e ? e : f->err;
+	}
+	int e = write_all(fd, p, n, off);
+	if (!e && f->err)
+		f->after -= f->after < n ? f->after : n;
+	return e;
+}
+
 /* The write step: write finished members from the head of the list, in sequence
  * order.  One thread at a time; the lock is dropped around the I/O.  After a
  * failure members are dropped unwritten (appending after a hole would turn a torn
@@ -393,19 +412,23 @@ static void write_ready(struct dl_writer *w)
 		bool failed = w->fail != 0;
 		uint64_t off = w->end;
 		int e = 0, se = 0;
+		struct dl_fault f = w->fault;
+		unsigned gen = w->fault_gen;
 
 		w->head = j->next;
 		if (!w->head)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 		if (!failed && j->rc == 0)
-			e = write_all(w->fd, j->out, j->out_len, off);
+			e = write_member(w->fd, j->out, j->out_len, off, &f);
 		/* A SYNC record vouches for every record before it (doc/disclog.md §3.4): on
 		 * disk before anyone is told.  The write step waits meanwhile, so nothing
 		 * overtakes it. */
 		if (!failed && j->rc == 0 && !e && j->h.type == DL_REC_SYNC)
-			se = datasync(w);
+			se = f.err && f.at_sync && f.after == 0 ? f.err : datasync(w);
 		pthread_mutex_lock(&w->mu);
+		if (w->fault_gen == gen)
+			w->fault.after = f.after;
 		if (failed) {
 			/* dropped */
 		} else if (j->rc < 0) {
@@ -901,6 +924,24 @@ void dl_writer_hold(struct dl_writer *w, bool hold)
 	if (!hold)
 		pthread_cond_broadcast(&w->work);
 	pthread_mutex_unlock(&w->mu);
+}
+
+void dl_writer_inject(struct dl_writer *w, const struct dl_fault *f)
+{
+	pthread_mutex_lock(&w->mu);
+	w->fault = *f;
+	w->fault_gen++;
+	pthread_mutex_unlock(&w->mu);
+}
+
+int dl_writer_failed(struct dl_writer *w, struct dl_error *err)
+{
+	pthread_mutex_lock(&w->mu);
+	int rc = w->fail;
+	if (rc && err)
+		*err = w->fail_err;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
 }
 
 void dl_writer_get_stats(struct dl_writer *w, struct dl_writer_stats *st)

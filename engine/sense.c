@@ -332,6 +332,14 @@ static const struct hr_map_row hr_map[] = {
 	{ { 0 }, 0, ANY, 0x30, 0x10, 0x10, E_IMAPI_RECORDER_MEDIA_NOT_FORMATTED },
 	{ { 0 }, 0, ANY, 0x30, 0x00, 0xFF, E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE },
 	{ { 0 }, 0, ANY, 0x0C, 0x09, 0x09, E_IMAPI_LOSS_OF_STREAMING },
+	/* SYNCHRONIZE CACHE, CLOSE TRACK/SESSION: the data the drive acknowledged was not
+	 * recorded - a write error (medium error 0C/xx: a full disk under simdrive's image)
+	 * or a hardware error (4h, e.g. 44/00 when that disk fails; SPC-4 §4.5.6).  The burn
+	 * failed as a failed WRITE fails it (rows 17-18 in doc/engine-recorder.md §4). */
+	{ { MCC_OP_SYNCHRONIZE_CACHE, MCC_OP_CLOSE_TRACK_SESSION }, 2, 0x03, 0x0C, 0x00, 0xFF,
+	  E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE },
+	{ { MCC_OP_SYNCHRONIZE_CACHE, MCC_OP_CLOSE_TRACK_SESSION }, 2, 0x04, ANY, 0x00, 0xFF,
+	  E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE },
 	/* WRITE(10)/(12): anything else ends the section (doc/engine.md §4). */
 	{ { MCC_OP_WRITE10, MCC_OP_WRITE12 }, 2, ANY, ANY, 0x00, 0xFF, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE },
 };
@@ -360,6 +368,14 @@ hresult_t eng_sense_hresult(const struct eng_sense *s, uint8_t opcode)
 		if (row_matches(&hr_map[i], s, opcode))
 			return hr_map[i].hr;
 	return IMAPI_HR_FROM_SENSE(s->key, s->asc, s->ascq);
+}
+
+hresult_t imapi_sense_hresult(const uint8_t *sense, size_t sense_len, uint8_t opcode)
+{
+	struct eng_sense s;
+	if (eng_sense_parse(sense, sense_len, &s) != 0)
+		return E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE;
+	return eng_sense_hresult(&s, opcode);
 }
 
 /* SAM-5 5.3 status codes. */

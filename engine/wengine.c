@@ -752,8 +752,10 @@ struct xfer {
 	uint8_t sense[IMAPI_SENSE_LEN];
 };
 
-/* Sends x, returning S_OK or a failed HRESULT: CHECK CONDITION becomes the project's
- * sense HRESULT (IMAPI_HR_FROM_SENSE) with the sense kept in x->sense.  The
+/* Sends x, returning S_OK or a failed HRESULT: CHECK CONDITION becomes the HRESULT of
+ * the engine's sense table for its opcode (imapi_sense_hresult, doc/engine-recorder.md
+ * §4: a write error on SYNCHRONIZE CACHE is the failed write's HRESULT, an unnamed
+ * sense IMAPI_HR_FROM_SENSE) with the sense kept in x->sense.  The
  * pass-through methods never retry (doc/engine-recorder.md §5), so the two transient answers a
  * caller is expected to handle are handled here: a unit attention (owed once after
  * login or a medium change) is re-sent, and NOT READY "becoming ready / in progress"
@@ -792,7 +794,7 @@ static hresult_t xfer_run(disc_recorder_ex *r, struct xfer *x)
 			waited += 100;
 			continue;
 		}
-		return IMAPI_HR_FROM_SENSE(key, asc, ascq);
+		return imapi_sense_hresult(x->sense, sizeof(x->sense), x->cdb.b[0]);
 	}
 }
 

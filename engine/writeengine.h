@@ -239,6 +239,12 @@ const char *disc_recorder_ex_get_last_error(disc_recorder_ex *r);
  * the NUL; returns buf. */
 char *imapi_sense_describe(const uint8_t *sense, size_t sense_len, char *buf, size_t len);
 
+/* Extension: the HRESULT the engine's sense table gives this sense for a command with
+ * this opcode (doc/engine-recorder.md §4): what a pass-through caller reports after
+ * S_IMAPI_COMMAND_HAS_SENSE_DATA, so that it says what a WriteSection would.
+ * E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE for bytes that are not sense data. */
+hresult_t imapi_sense_hresult(const uint8_t *sense, size_t sense_len, uint8_t opcode);
+
 /* ------------------------------------------------------------------------------------
  * IWriteEngine2.
  */

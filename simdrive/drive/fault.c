@@ -15,6 +15,7 @@ enum {
 	K_AFTER    = 1u << 1,	/* after */
 	K_DEFERRED = 1u << 2,	/* deferred */
 	K_READS    = 1u << 3,	/* lba= and seed= look at READs, not WRITEs */
+	K_IMAGE    = 1u << 4,	/* no trigger; after=BYTES, at-sync (the image's disk) */
 };
 
 static const struct {
@@ -33,6 +34,8 @@ static const struct {
 	{ "eject",                  SIM_FAULT_EJECT,          { 0x02, 0x3A, 0x02 }, 0 },
 	{ "ignore-speed",           SIM_FAULT_IGNORE_SPEED,   { 0, 0, 0 }, 0 },
 	{ "record-nothing",         SIM_FAULT_RECORD_NOTHING, { 0, 0, 0 }, 0 },
+	{ "image-enospc",           SIM_FAULT_IMAGE_ENOSPC,   { 0, 0, 0 }, K_IMAGE },
+	{ "image-eio",              SIM_FAULT_IMAGE_EIO,      { 0, 0, 0 }, K_IMAGE },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -50,6 +53,11 @@ const char *sim_fault_kind_name(enum sim_fault_kind kind)
 		if (kinds[i].kind == kind)
 			return kinds[i].name;
 	return "?";
+}
+
+int sim_fault_image_errno(enum sim_fault_kind kind)
+{
+	return kind == SIM_FAULT_IMAGE_ENOSPC ? ENOSPC : kind == SIM_FAULT_IMAGE_EIO ? EIO : 0;
 }
 
 static int num(const char *v, long long lo, long long hi, long long *out)
@@ -120,7 +128,7 @@ int sim_fault_parse(const char *text, struct sim_fault *out, char *err, size_t e
 			if (!have_kind) {
 				snprintf(err, errlen, "fault '%s': unknown kind '%s' (long-write-in-progress, "
 					 "unit-attention, write-error, medium-error, drop-connection, eject, "
-					 "ignore-speed, record-nothing)", text, w);
+					 "ignore-speed, record-nothing, image-enospc, image-eio)", text, w);
 				return -1;
 			}
 			continue;
@@ -152,6 +160,11 @@ int sim_fault_parse(const char *text, struct sim_fault *out, char *err, size_t e
 			out->count = (uint32_t)x;
 		} else if (v && strcmp(w, "sense") == 0 && parse_sense(v, &out->sense) == 0) {
 			have_sense = true;
+		} else if (v && strcmp(w, "after") == 0 && (flags & K_IMAGE) &&
+			   num(v, 0, INT64_MAX, &x) == 0) {
+			out->bytes = (uint64_t)x;
+		} else if (!v && strcmp(w, "at-sync") == 0 && (flags & K_IMAGE)) {
+			out->at_sync = true;
 		} else if (!v && strcmp(w, "after") == 0 && (flags & K_AFTER)) {
 			out->after = true;
 		} else if (!v && strcmp(w, "deferred") == 0 && (flags & K_DEFERRED)) {
@@ -161,6 +174,16 @@ int sim_fault_parse(const char *text, struct sim_fault *out, char *err, size_t e
 				 v ? v : "");
 			return -1;
 		}
+	}
+	if (have_kind && (flags & K_IMAGE)) {
+		/* The image's disk fails by bytes written, not at a command. */
+		if (have_trigger || have_p || have_sense || out->count != 1) {
+			snprintf(err, errlen, "fault '%s': %s takes lun=, after=BYTES and at-sync only",
+				 text, kinds[kind_index(out->kind)].name);
+			return -1;
+		}
+		out->trigger = SIM_TRIG_IMAGE;
+		return 0;
 	}
 	if (!have_kind || !have_trigger) {
 		snprintf(err, errlen, "fault '%s': needs a kind and lba=L or command=N (or seed=S)", text);
@@ -195,6 +218,11 @@ int sim_fault_format(const struct sim_fault *f, char *buf, size_t cap)
 		snprintf(prob, sizeof(prob), " probability=%u.%06u", f->ppm / 1000000,
 			 f->ppm % 1000000);
 		break;
+	case SIM_TRIG_IMAGE:
+		if (f->lun >= 0)
+			snprintf(lun, sizeof(lun), " lun=%d", f->lun);
+		return snprintf(buf, cap, "%s%s after=%" PRIu64 "%s", kinds[k].name, lun, f->bytes,
+				f->at_sync ? " at-sync" : "");
 	}
 	if (f->lun >= 0)
 		snprintf(lun, sizeof(lun), " lun=%d", f->lun);
@@ -276,6 +304,8 @@ bool sim_fault_check(struct sim_fault *faults, size_t n, uint16_t lun, uint64_t 
 			 * the command sequence only. */
 			hit = ranged && fault_rand(&f->rng) % 1000000u < f->ppm;
 			break;
+		case SIM_TRIG_IMAGE:	/* armed in the image writer (sim_dev_add_fault) */
+			break;
 		}
 		if (!hit)
 			continue;
@@ -320,6 +350,9 @@ bool sim_fault_check(struct sim_fault *faults, size_t n, uint16_t lun, uint64_t 
 		case SIM_FAULT_RECORD_NOTHING:
 			eff->no_record = true;
 			break;
+		case SIM_FAULT_IMAGE_ENOSPC:
+		case SIM_FAULT_IMAGE_EIO:
+			break;			/* never hit */
 		}
 		return true;
 	}

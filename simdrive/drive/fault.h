@@ -7,6 +7,7 @@
  *
  *   KIND [lun=N] (lba=L | command=N | command=+N | seed=S [probability=P])
  *        [count=N] [sense=K/AA/QQ] [after] [deferred]
+ *   image-enospc|image-eio [lun=N] [after=BYTES] [at-sync]
  *
  *   long-write-in-progress  NOT READY, LONG WRITE IN PROGRESS (02/04/08) instead of
  *                           executing, `count` times (the "polls"; default 1)
@@ -29,6 +30,14 @@
  *                           change nothing (the LUN gains SIM_QUIRK_IGNORE_SPEED)
  *   record-nothing          a WRITE that succeeds (GOOD, the NWA moves on) but records
  *                           no data: a hole in the image
+ *   image-enospc            the file system under the LUN's disclog image is full, or
+ *   image-eio               the disk under it fails (EIO): once the image file took
+ *                           BYTES more (default 0), its writes fail (with at-sync: its
+ *                           next fdatasync).  Armed when added, no command trigger: the
+ *                           image writer stops (dl_writer_inject) and the recorder
+ *                           answers the affected and every later recording command with
+ *                           03/0C/00 (ENOSPC) or 04/44/00 (EIO); recorder.h
+ *                           rec_image_failure
  *
  * lba=L looks at READ(10)/READ(12)/READ CD for medium-error and at WRITE(10)/WRITE(12)
  * for every other kind, and fires on one whose blocks include L (a host resending it
@@ -56,12 +65,15 @@ enum sim_fault_kind {
 	SIM_FAULT_EJECT,
 	SIM_FAULT_IGNORE_SPEED,
 	SIM_FAULT_RECORD_NOTHING,
+	SIM_FAULT_IMAGE_ENOSPC,
+	SIM_FAULT_IMAGE_EIO,
 };
 
 enum sim_fault_trigger {
 	SIM_TRIG_LBA,		/* lba=L */
 	SIM_TRIG_COMMAND,	/* command=N (command=+N once added to a device) */
 	SIM_TRIG_SEED,		/* seed=S probability=P */
+	SIM_TRIG_IMAGE,		/* image-*: the image's byte count, not a command */
 };
 
 struct sim_fault {
@@ -81,7 +93,12 @@ struct sim_fault {
 	struct sim_sense sense;
 	bool             after;		/* drop-connection after executing */
 	bool             deferred;	/* write-error reported as a deferred error */
+	uint64_t         bytes;		/* image-*: after=BYTES */
+	bool             at_sync;	/* image-*: fail the fdatasync, not the write */
 };
+
+/* The errno an image-* kind injects (ENOSPC, EIO), 0 for the other kinds. */
+int sim_fault_image_errno(enum sim_fault_kind kind);
 
 /* Parse one fault line.  0, or -1 with a message naming the bad word in err. */
 int sim_fault_parse(const char *text, struct sim_fault *out, char *err, size_t errlen);

@@ -4,6 +4,7 @@
  * room). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,9 @@ struct rec_disc {
 	 * (rec_make_durable) and leave the ticket to wait for here. */
 	bool nonblock;
 	uint64_t durable_ticket;
+	/* The image writer stopped on an I/O error: the sense every later recording
+	 * command gets (rec_image_failure; doc/simdrive-recorder.md §9), key 0 = none */
+	struct sim_sense img_fail;
 };
 
 static uint64_t rec_now(const struct rec_disc *d)
@@ -236,6 +240,48 @@ static uint8_t rec_page_wt(const struct rec_disc *d) { return d->st.page05[2] & 
 static unsigned rec_write_types(const struct rec_disc *d) { return d->m->write_types & d->drive_wt; }
 static uint8_t rec_page_tm(const struct rec_disc *d) { return d->st.page05[3] & 0x0f; }
 static uint8_t rec_page_dbt(const struct rec_disc *d) { return d->st.page05[4] & 0x0f; }
+
+/* The sense of an image that cannot take more (doc/simdrive-recorder.md §9,
+ * doc/simdrive-faults.md "A full or failing disk").  No room left in the image's file
+ * system (ENOSPC, a quota, the file size limit): the disc takes no more data although
+ * its state says it has room - MEDIUM ERROR, 0C/00 WRITE ERROR (SPC-4 §4.5.6 sense key
+ * 3h, a non-recovered error in recording; annex D).  Anything else, EIO from pwrite or
+ * fdatasync above all: the storage under the drive failed, not the disc, and after a
+ * failed fdatasync nothing the drive cached can be vouched for - HARDWARE ERROR, 44/00
+ * INTERNAL TARGET FAILURE (SPC-4 §4.5.6 sense key 4h, a device failure; annex D). */
+static struct sim_sense rec_errno_sense(int sys)
+{
+	if (sys == ENOSPC || sys == EDQUOT || sys == EFBIG)
+		return SIM_SENSE_WRITE_ERROR;
+	return SIM_SENSE_INTERNAL_TARGET_FAILURE;
+}
+
+struct sim_sense rec_image_failure(struct rec_disc *d)
+{
+	struct dl_error e;
+	if (d->img_fail.key || !d->w || !dl_writer_failed(d->w, &e))
+		return d->img_fail;
+	d->img_fail = rec_errno_sense(e.sys_errno);
+	SIM_ERR(SIM_LOGS_SCSI, "%s; the disc refuses recording from now on (sense %X/%02X/%02X)",
+		e.msg, d->img_fail.key, d->img_fail.asc, d->img_fail.ascq);
+	return d->img_fail;
+}
+
+/* The sense of an operation the image did not take: the image's failure, or 04/44/00
+ * for any other internal failure (out of memory). */
+static struct sim_sense rec_io_sense(struct rec_disc *d)
+{
+	struct sim_sense f = rec_image_failure(d);
+	return f.key ? f : SIM_SENSE_INTERNAL_TARGET_FAILURE;
+}
+
+/* A block the state says is recorded but the image does not hold: after an image
+ * failure the acknowledged writes that never reached the file (03/11/00 UNRECOVERED
+ * READ ERROR, SPC-4 annex D); otherwise not recorded (05/21/00). */
+static struct sim_sense rec_missing_sense(struct rec_disc *d)
+{
+	return rec_image_failure(d).key ? SIM_SENSE_UNRECOVERED_READ : SIM_SENSE_LBA_OUT_OF_RANGE;
+}
 
 /* Append a STATE record (not in test write: nothing is recorded then). */
 static int rec_persist(struct rec_disc *d)
@@ -462,7 +508,7 @@ static struct sim_sense rec_end(struct rec_disc *d, struct rec_txn *x, bool ok)
 	dl_state_free(&d->st);
 	d->st = x->bak;
 	d->dirty = x->dirty;
-	return SIM_SENSE_INTERNAL_TARGET_FAILURE;
+	return rec_io_sense(d);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -732,6 +778,9 @@ struct sim_sense rec_page05_select(struct rec_disc *d, const uint8_t *page, size
 	bool is_test = d->m->test_write && (page[2] & 0x10);
 	if (memcmp(page + 2, d->st.page05 + 2, REC_PAGE05_LEN - 2) == 0)
 		return SIM_SENSE_NONE;
+	struct sim_sense failed = rec_image_failure(d);	/* §9: the same cause from then on */
+	if (failed.key)
+		return failed;
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
@@ -885,7 +934,7 @@ static struct sim_sense rec_record(struct rec_disc *d, const struct rec_write_re
 	};
 	struct dl_error e;
 	if (dl_write_data(d->w, &meta, w->data, w->len, &e) < 0)
-		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
+		return rec_io_sense(d);
 	d->read_stale = true;
 	return SIM_SENSE_NONE;
 }
@@ -1020,10 +1069,8 @@ static struct sim_sense rec_write_sao(struct rec_disc *d, const struct rec_write
 				.track = tno, .session = d->st.nsessions, .vtime_us = rec_now(d),
 			};
 			struct dl_error e;
-			if (dl_write_data(d->w, &meta, part.data, part.len, &e) < 0) {
-				rec_end(d, &x, false);
-				return SIM_SENSE_INTERNAL_TARGET_FAILURE;
-			}
+			if (dl_write_data(d->w, &meta, part.data, part.len, &e) < 0)
+				return rec_end(d, &x, false);
 			d->read_stale = true;
 		}
 		if (t) {		/* pregap blocks belong to no track */
@@ -1299,6 +1346,9 @@ struct sim_sense rec_write(struct rec_disc *d, const struct rec_write_req *w)
 		return SIM_SENSE_MEDIUM_NOT_PRESENT;
 	if (w->nblocks == 0)
 		return SIM_SENSE_NONE;
+	struct sim_sense failed = rec_image_failure(d);	/* §9: the same cause from then on */
+	if (failed.key)
+		return failed;
 	if (d->st.disc_status == 2)		/* finalized: doc/simdrive-recorder.md §4 */
 		return SIM_SENSE_INVALID_ADDRESS_FOR_WRITE;
 	if (d->m->random && !rec_formatted(d))
@@ -1551,7 +1601,7 @@ static struct sim_sense rec_close_apply(struct rec_disc *d, enum rec_close_actio
 		struct sim_sense ps = rec_pad(d, t, REC_OP_CLOSE);	/* a reservation */
 		if (ps.key)
 			return ps;
-		return rec_close_track(d, t) < 0 ? SIM_SENSE_INTERNAL_TARGET_FAILURE : SIM_SENSE_NONE;
+		return rec_close_track(d, t) < 0 ? rec_io_sense(d) : SIM_SENSE_NONE;
 	}
 	case RC_SESSION_PAGE05:
 	case RC_SESSION_APPEND:
@@ -1607,6 +1657,9 @@ struct sim_sense rec_close(struct rec_disc *d, uint8_t function, uint16_t number
 			act = rec_close_table[i].act[function];
 	if (act == RC_NONE)
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
+	struct sim_sense failed = rec_image_failure(d);	/* §9: the same cause from then on */
+	if (failed.key)
+		return failed;
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
@@ -1634,6 +1687,9 @@ struct sim_sense rec_sync(struct rec_disc *d)
 {
 	if (!d->m->writable)
 		return SIM_SENSE_NONE;
+	struct sim_sense failed = rec_image_failure(d);	/* §9: the same cause from then on */
+	if (failed.key)
+		return failed;
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
@@ -1693,6 +1749,9 @@ struct sim_sense rec_reserve(struct rec_disc *d, bool arsv, uint32_t value)
 {
 	if (!d->m->writable)
 		return SIM_SENSE_CANNOT_WRITE_INCOMPATIBLE_FORMAT;
+	struct sim_sense failed = rec_image_failure(d);	/* §9: the same cause from then on */
+	if (failed.key)
+		return failed;
 	struct dl_track *t = rec_tail(d);
 	if (d->m->random || !t || t->state != 0 ||
 	    d->st.ntracks >= rec_family_rules[d->m->family].max_tracks)
@@ -1744,6 +1803,9 @@ struct sim_sense rec_blank(struct rec_disc *d, uint8_t type, uint32_t number)
 		return SIM_SENSE_INCOMPATIBLE_MEDIUM;
 	if (type > 1)			/* only full and minimal blanking are modelled */
 		return SIM_SENSE_INVALID_FIELD_IN_CDB;
+	struct sim_sense failed = rec_image_failure(d);	/* §9: the same cause from then on */
+	if (failed.key)
+		return failed;
 	struct rec_txn x;
 	if (rec_begin(d, &x) < 0)
 		return SIM_SENSE_INTERNAL_TARGET_FAILURE;
@@ -1795,6 +1857,9 @@ static struct sim_sense rec_format_bdr(struct rec_disc *d, uint8_t format_type, 
 struct sim_sense rec_format(struct rec_disc *d, uint8_t format_type, uint8_t subtype,
 			    uint32_t nblocks, uint32_t tdp)
 {
+	struct sim_sense failed = rec_image_failure(d);	/* §9: the same cause from then on */
+	if (failed.key)
+		return failed;
 	if (d->m->profile == REC_PROFILE_BD_R)
 		return rec_format_bdr(d, format_type, subtype, nblocks, tdp);
 	if (!d->m->random)
@@ -1956,7 +2021,10 @@ static struct dl_reader *rec_reader(struct rec_disc *d)
 	if (d->r && !d->read_stale)
 		return d->r;
 	struct dl_error e;
-	if (d->w && dl_writer_sync(d->w, &e) < 0)
+	/* After an image failure the file is read as it is: what reached it before
+	 * (a block cut short is a torn tail the reader leaves out; doc/disclog.md §4). */
+	if (d->w && !rec_image_failure(d).key && dl_writer_sync(d->w, &e) < 0 &&
+	    !rec_image_failure(d).key)
 		return NULL;
 	if (d->r)
 		dl_reader_close(d->r);
@@ -2091,7 +2159,7 @@ long rec_read_raw(struct rec_disc *d, int32_t lba, uint32_t nblocks, uint8_t *ou
 	struct dl_error e;
 	long n = r ? dl_reader_read(r, lba, nblocks, out, cap, &e) : DL_ERANGE;
 	if (n < 0) {
-		*sense = n == DL_ERANGE ? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_UNRECOVERED_READ;
+		*sense = n == DL_ERANGE ? rec_missing_sense(d) : SIM_SENSE_UNRECOVERED_READ;
 		return -1;
 	}
 	size_t pos = 0;
@@ -2153,7 +2221,7 @@ struct sim_sense rec_read(struct rec_disc *d, int32_t lba, uint32_t nblocks, uin
 			continue;
 		}
 		if (rc < 0)
-			return rc == DL_ERANGE ? SIM_SENSE_LBA_OUT_OF_RANGE : SIM_SENSE_UNRECOVERED_READ;
+			return rc == DL_ERANGE ? rec_missing_sense(d) : SIM_SENSE_UNRECOVERED_READ;
 		struct sim_sense s;
 		long n = rec_read_raw(d, a, 1, blk, sizeof(blk), &s);
 		if (n < 0)
@@ -2199,8 +2267,9 @@ bool rec_can_record(struct rec_disc *d, size_t bytes)
 
 bool rec_settled(struct rec_disc *d, enum rec_settle why)
 {
-	if (!d->nonblock || !d->read_stale || (why == REC_SETTLE_CLOSE && !d->raw_active))
-		return true;
+	if (!d->nonblock || !d->read_stale || (why == REC_SETTLE_CLOSE && !d->raw_active) ||
+	    rec_image_failure(d).key)
+		return true;		/* after a failure reads take the file as it is */
 	/* The SYNC record a read after writes appends anyway (rec_reader;
 	 * doc/simdrive-recorder.md §7), queued now: once it is durable the reader has
 	 * nothing to wait for. */
@@ -2230,6 +2299,14 @@ bool rec_image_stats(struct rec_disc *d, struct dl_writer_stats *st)
 	if (!d->w)
 		return false;
 	dl_writer_get_stats(d->w, st);
+	return true;
+}
+
+bool rec_image_inject(struct rec_disc *d, const struct dl_fault *f)
+{
+	if (!d->w)
+		return false;
+	dl_writer_inject(d->w, f);
 	return true;
 }
 

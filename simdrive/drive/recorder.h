@@ -302,4 +302,16 @@ int rec_durable(struct rec_disc *d, uint64_t ticket);
 bool rec_image_stats(struct rec_disc *d, struct dl_writer_stats *st);
 bool rec_image_hold(struct rec_disc *d, bool hold);
 
+/* A failing disk under the image, for tests (the image-enospc / image-eio faults,
+ * doc/simdrive-faults.md): dl_writer_inject on the image's writer.  false without an
+ * image. */
+bool rec_image_inject(struct rec_disc *d, const struct dl_fault *f);
+
+/* The sense every recording command of this disc gets once its image writer stopped
+ * on an I/O error (03/0C/00 for a full file system, 04/44/00 otherwise;
+ * doc/simdrive-recorder.md §9), key 0 while the image works.  WRITE, SYNCHRONIZE
+ * CACHE, CLOSE, RESERVE, BLANK, FORMAT and a page 05h change are refused with it;
+ * reads go on from what the image file holds. */
+struct sim_sense rec_image_failure(struct rec_disc *d);
+
 #endif

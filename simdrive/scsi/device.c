@@ -537,6 +537,8 @@ void sim_dev_free(struct sim_dev *dev)
 
 /* ---- injected faults at run time ----------------------------------------------- */
 
+static struct rec_disc *sim_image_rec(struct sim_dev *dev, uint16_t lun, char *err, size_t errlen);
+
 int sim_dev_add_fault(struct sim_dev *dev, const struct sim_fault *f, char *err, size_t errlen)
 {
 	struct sim_fault nf = *f;
@@ -544,6 +546,26 @@ int sim_dev_add_fault(struct sim_dev *dev, const struct sim_fault *f, char *err,
 	if (nf.lun >= 0 && sim_lun_index(dev, (uint16_t)nf.lun) < 0) {
 		snprintf(err, errlen, "fault: no LUN %d", nf.lun);
 		return -1;
+	}
+	if (nf.trigger == SIM_TRIG_IMAGE) {
+		/* image-enospc / image-eio: armed in the LUN's image writer now; the
+		 * recorder reports what it does (doc/simdrive-faults.md "A full or failing
+		 * disk"). */
+		if (nf.lun < 0 && dev->nluns != 1) {
+			snprintf(err, errlen, "fault: %s needs lun=N (%zu LUNs)",
+				 sim_fault_kind_name(nf.kind), dev->nluns);
+			return -1;
+		}
+		if (nf.lun < 0)
+			nf.lun = dev->luns[0].lun;
+		struct rec_disc *d = sim_image_rec(dev, (uint16_t)nf.lun, err, errlen);
+		struct dl_fault df = { .err = sim_fault_image_errno(nf.kind), .after = nf.bytes,
+				       .at_sync = nf.at_sync };
+		if (!d || !rec_image_inject(d, &df)) {
+			if (d)
+				snprintf(err, errlen, "LUN %d records no image", nf.lun);
+			return -1;
+		}
 	}
 	if (nf.trigger == SIM_TRIG_COMMAND && nf.relative) {
 		/* command=+N: the N-th command from now on the fault's LUN. */
@@ -578,19 +600,38 @@ int sim_dev_add_fault(struct sim_dev *dev, const struct sim_fault *f, char *err,
 	return (int)nf.id;
 }
 
+/* The disc an image-* fault is armed in, or NULL. */
+static struct rec_disc *sim_fault_disc(const struct sim_dev *dev, const struct sim_fault *f)
+{
+	ssize_t li = f->trigger == SIM_TRIG_IMAGE ? sim_lun_index(dev, (uint16_t)f->lun) : -1;
+	return li < 0 ? NULL : dev->luns[li].disc;
+}
+
 size_t sim_dev_faults(const struct sim_dev *dev, struct sim_fault *out, size_t max)
 {
-	for (size_t i = 0; i < dev->nfaults && i < max; i++)
+	for (size_t i = 0; i < dev->nfaults && i < max; i++) {
 		out[i] = dev->faults[i];
+		struct rec_disc *d = sim_fault_disc(dev, &out[i]);
+		if (d)			/* fired: the writer stopped */
+			out[i].fired = rec_image_failure(d).key ? 1 : 0;
+	}
 	return dev->nfaults;
 }
 
 size_t sim_dev_clear_faults(struct sim_dev *dev, unsigned id)
 {
 	size_t kept = 0, n = dev->nfaults;
-	for (size_t i = 0; i < n; i++)
-		if (id != 0 && dev->faults[i].id != id)
+	for (size_t i = 0; i < n; i++) {
+		if (id != 0 && dev->faults[i].id != id) {
 			dev->faults[kept++] = dev->faults[i];
+			continue;
+		}
+		/* An image fault that has not fired yet is disarmed; once fired the writer
+		 * stays stopped (a failed disk does not heal; a restart reloads). */
+		struct rec_disc *d = sim_fault_disc(dev, &dev->faults[i]);
+		if (d && !rec_image_failure(d).key)
+			rec_image_inject(d, &(struct dl_fault){ .err = 0 });
+	}
 	dev->nfaults = kept;
 	if (n != kept)
 		SIM_INFO(SIM_LOGS_SCSI, "%zu fault(s) cleared", n - kept);

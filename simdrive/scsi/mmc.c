@@ -1008,8 +1008,10 @@ uint8_t sim_mmc_durable(struct sim_ctx *c, uint64_t ticket)
 		return SIM_STATUS_GOOD;
 	case 0:
 		return sim_pending(c, SIM_WAIT_DURABLE, ticket);
-	default:			/* image I/O failure (doc/simdrive-recorder.md §9) */
-		return sim_fail(c, SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	default: {			/* image I/O failure (doc/simdrive-recorder.md §9) */
+		struct sim_sense f = rec_image_failure(c->lun->disc);
+		return sim_fail(c, f.key ? f : SIM_SENSE_INTERNAL_TARGET_FAILURE);
+	}
 	}
 }
 

@@ -15,7 +15,7 @@
  *                           (burnclient's: `burnclient expected SEED 2048 LBA N`)
  *   read LBA N SEED EXPECT  READ(10); when GOOD the data must be the pattern SEED
  *   sync EXPECT             SYNCHRONIZE CACHE(10)
- *   close-track N           CLOSE TRACK/SESSION function 1, GOOD
+ *   close-track N [EXPECT]  CLOSE TRACK/SESSION function 1 (default EXPECT GOOD)
  *   nwa N                   READ TRACK INFORMATION FFh: NWA_V set and NWA = N
  *   disc STATUS             READ DISC INFORMATION: disc status (0 blank, 1 incomplete,
  *                           2 complete)
@@ -363,8 +363,12 @@ static void step(char *text)
 		simple(mcc_cdb_synchronize_cache(false), w, nw, 1);
 	} else if (strcmp(w[0], "close-track") == 0) {
 		char *good[] = { "GOOD" };
-		simple(mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK,
-						   (uint16_t)arg_u32(w, nw, 1, "track")), good, 1, 0);
+		struct mcc_cdb cdb = mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK,
+								 (uint16_t)arg_u32(w, nw, 1, "track"));
+		if (nw > 2)
+			simple(cdb, w, nw, 2);
+		else
+			simple(cdb, good, 1, 0);
 	} else if (strcmp(w[0], "nwa") == 0) {
 		step_nwa(w, nw);
 	} else if (strcmp(w[0], "disc") == 0) {

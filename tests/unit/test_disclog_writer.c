@@ -635,6 +635,127 @@ static void test_io_error(void)
 	CU_ASSERT_EQUAL(e.code, DL_EINVAL);
 }
 
+/* dl_writer_inject: a full disk (ENOSPC) or a failing one (EIO on pwrite, or on
+ * fdatasync) after some bytes.  The writer stops with the errno (sticky, DL_ECLOSED
+ * after), dl_writer_failed reports it without consuming it, the synced prefix reads
+ * back, a write cut short is a torn tail the next writer cuts. */
+static void test_injected_faults(void)
+{
+	static const struct { int err; bool at_sync; } cases[] = {
+		{ ENOSPC, false }, { EIO, false }, { EIO, true }, { ENOSPC, true },
+	};
+	uint8_t *buf = malloc(1u << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	fill_iso(buf, 0, 1u << 20);
+	for (unsigned threads = 0; threads <= 2; threads += 2)
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char path[PATH_MAX];
+		tpath(path, sizeof(path), "inject.disclog");
+		unlink(path);
+		struct dl_writer_opts o = { .threads = threads };
+		struct dl_error e;
+		struct dl_writer *w = dl_writer_open(path, &o, &e);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		struct dl_data_meta m = meta_at(0, 4, 2048);
+		CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 4 * 2048, &e), 0);
+		CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+		uint64_t synced = file_size(path);
+		CU_ASSERT_EQUAL(dl_writer_failed(w, &e), 0);
+
+		struct dl_fault f = { .err = cases[k].err, .after = 100, .at_sync = cases[k].at_sync };
+		dl_writer_inject(w, &f);
+		m = meta_at(4, 512, 2048);
+		int rc = dl_write_data(w, &m, buf, 1u << 20, &e);
+		if (rc == 0)
+			rc = dl_writer_sync(w, &e);
+		CU_ASSERT_EQUAL(rc, DL_EIO);
+		CU_ASSERT_EQUAL(e.sys_errno, cases[k].err);
+		struct dl_error fe;
+		CU_ASSERT_EQUAL(dl_writer_failed(w, &fe), DL_EIO);
+		CU_ASSERT_EQUAL(fe.sys_errno, cases[k].err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(fe.msg, path));
+		m = meta_at(516, 1, 2048);
+		CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 2048, &e), DL_ECLOSED);
+		CU_ASSERT_EQUAL(e.sys_errno, cases[k].err);
+		CU_ASSERT_EQUAL(dl_writer_synced(w, UINT64_MAX, &e), DL_ECLOSED);
+		CU_ASSERT_EQUAL(dl_writer_close(w, &e), DL_ECLOSED);
+		if (!cases[k].at_sync)	/* the bytes that fitted, then nothing */
+			CU_ASSERT_EQUAL(file_size(path), synced + 100);
+
+		/* What was synced reads back; a cut member is a torn tail. */
+		struct dl_reader *r = dl_reader_open(path, 0, &e);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		const struct dl_open_report *rep = dl_reader_report(r);
+		uint8_t back[4 * 2048];
+		CU_ASSERT_EQUAL(dl_reader_read(r, 0, 4, back, sizeof(back), &e), (long)sizeof(back));
+		CU_ASSERT_EQUAL(memcmp(back, buf, sizeof(back)), 0);
+		if (!cases[k].at_sync) {
+			CU_ASSERT_EQUAL(rep->valid_size, synced);
+			CU_ASSERT_EQUAL(rep->torn_bytes, 100);
+			CU_ASSERT_EQUAL(rep->lba_max, 3);
+		}
+		dl_reader_close(r);
+		w = dl_writer_open(path, &o, &e);	/* the fault is gone: appends again */
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		if (!cases[k].at_sync)
+			CU_ASSERT_EQUAL(file_size(path), synced);
+		CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+	}
+	free(buf);
+}
+
+/* An injection removed (err 0) before its limit is reached does nothing; one whose
+ * limit lies beyond what is written does nothing either; at_sync with a limit fails
+ * the first fdatasync after the limit, not the one before. */
+static void test_inject_disarm(void)
+{
+	uint8_t *buf = malloc(64 * 2048);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	fill_iso(buf, 0, 64 * 2048);
+	char path[PATH_MAX];
+	tpath(path, sizeof(path), "disarm.disclog");
+	unlink(path);
+	struct dl_writer_opts o = { .threads = 2 };
+	struct dl_error e;
+	struct dl_writer *w = dl_writer_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct dl_fault f = { .err = EIO, .after = 10 };
+	dl_writer_inject(w, &f);
+	dl_writer_inject(w, &(struct dl_fault){ .err = 0 });
+	struct dl_data_meta m = meta_at(0, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+	uint64_t before = file_size(path);
+	f = (struct dl_fault){ .err = ENOSPC, .after = 1u << 30 };
+	dl_writer_inject(w, &f);
+	m = meta_at(16, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_failed(w, &e), 0);
+	/* at_sync, the limit 1.5 times what one such write + sync adds to the (compressed)
+	 * file: the next sync passes, the one after fails. */
+	uint64_t cycle = file_size(path) - before;
+	f = (struct dl_fault){ .err = EIO, .after = cycle + cycle / 2, .at_sync = true };
+	dl_writer_inject(w, &f);
+	m = meta_at(32, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+	uint64_t synced = file_size(path);
+	m = meta_at(48, 16, 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, 16 * 2048, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), DL_EIO);
+	CU_ASSERT_EQUAL(e.sys_errno, EIO);
+	CU_ASSERT_EQUAL(dl_writer_close(w, &e), DL_ECLOSED);
+	CU_ASSERT(file_size(path) > synced);	/* the writes went through, only the sync failed */
+	struct dl_reader *r = dl_reader_open(path, 0, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	uint8_t back[2048];
+	CU_ASSERT_EQUAL(dl_reader_read(r, 47, 1, back, sizeof(back), &e), (long)sizeof(back));
+	CU_ASSERT_EQUAL(memcmp(back, buf + 15 * 2048, 2048), 0);
+	dl_reader_close(r);
+	free(buf);
+}
+
 /* Rewrites and mixed block sizes read back through the reader (latest wins). */
 static void test_latest_wins_mixed_sizes(void)
 {
@@ -815,6 +936,8 @@ static const struct unit_test writer_tests[] = {
 	{ "sync_record", test_sync_record },
 	{ "reopen_append", test_reopen_append },
 	{ "io_error", test_io_error },
+	{ "injected_faults", test_injected_faults },
+	{ "inject_disarm", test_inject_disarm },
 	{ "latest_wins_mixed_sizes", test_latest_wins_mixed_sizes },
 	{ "nonblock", test_nonblock },
 };

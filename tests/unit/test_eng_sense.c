@@ -301,7 +301,31 @@ static void test_hresult_fallbacks(void)
 	HR_IS(s, 0x28, IMAPI_HR_FROM_SENSE(5, 0x21, 2));
 	s = eng_sense_make(5, 0x64, 0x00);
 	HR_IS(s, 0x2A, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	/* A flush or close that failed with a write or hardware error: the burn failed
+	 * as a failed WRITE does (rows 17-18); loss of streaming keeps its row; other
+	 * opcodes and other senses keep the sense family. */
+	s = eng_sense_make(3, 0x0C, 0x00);
+	HR_IS(s, 0x35, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	HR_IS(s, 0x5B, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	HR_IS(s, 0x2A, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	HR_IS(s, 0xA1, IMAPI_HR_FROM_SENSE(3, 0x0C, 0));
+	s = eng_sense_make(3, 0x0C, 0x09);
+	HR_IS(s, 0x35, E_IMAPI_LOSS_OF_STREAMING);
+	s = eng_sense_make(4, 0x44, 0x00);
+	HR_IS(s, 0x35, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	HR_IS(s, 0x5B, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	HR_IS(s, 0xAA, E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	HR_IS(s, 0x51, IMAPI_HR_FROM_SENSE(4, 0x44, 0));
+	/* The public form wengine's pass-through commands use: raw fixed sense. */
+	uint8_t raw[18] = { 0x70, 0, 0x03, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x0C, 0x00 };
+	CU_ASSERT_EQUAL(imapi_sense_hresult(raw, sizeof(raw), 0x35), E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE);
+	raw[2] = 0x05, raw[12] = 0x21;
+	CU_ASSERT_EQUAL(imapi_sense_hresult(raw, sizeof(raw), 0x28), IMAPI_HR_FROM_SENSE(5, 0x21, 0));
+	raw[0] = 0x00;
+	CU_ASSERT_EQUAL(imapi_sense_hresult(raw, sizeof(raw), 0x35),
+			E_IMAPI_RECORDER_INVALID_RESPONSE_FROM_DEVICE);
 	s = eng_sense_make(3, 0x11, 0x00);
+	HR_IS(s, 0x35, IMAPI_HR_FROM_SENSE(3, 0x11, 0));
 	CU_ASSERT_EQUAL((uint32_t)eng_sense_hresult(&s, 0x28), 0xE0031100u);
 	CU_ASSERT(IMAPI_FAILED(eng_sense_hresult(&s, 0x28)));
 	s = eng_sense_make(6, 0x29, 0x00);

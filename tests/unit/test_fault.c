@@ -2,7 +2,8 @@
  * defaults, each bad word named) and firing (LBA ranges of WRITE(10)/(12), command
  * numbers, counts, LUN filter), the kinds of issue 6 (medium-error, deferred
  * write-error, eject, ignore-speed, record-nothing), seeded firing and the canonical
- * words of sim_fault_format. */
+ * words of sim_fault_format; the image-enospc / image-eio kinds (issue 15). */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -174,6 +175,8 @@ static void test_format_round_trip(void)
 		"ignore-speed command=1",
 		"record-nothing lba=32 count=2",
 		"write-error seed=99 probability=0.125",
+		"image-enospc lun=1 after=1048576",
+		"image-eio after=0 at-sync",
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		struct sim_fault a, b;
@@ -280,6 +283,58 @@ static void test_fire_by_seed(void)
 	CU_ASSERT(!sim_fault_check(a, 1, 0, 3, cdb, &e));
 }
 
+/* image-enospc / image-eio: no command trigger, after=BYTES and at-sync; never fired by
+ * sim_fault_check (the image writer fails instead); the errno each injects. */
+static void test_image_kinds(void)
+{
+	struct sim_fault f;
+	char err[300], words[256];
+
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("image-enospc lun=1 after=4096", &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f.kind, SIM_FAULT_IMAGE_ENOSPC);
+	CU_ASSERT_EQUAL(f.trigger, SIM_TRIG_IMAGE);
+	CU_ASSERT_EQUAL(f.bytes, 4096);
+	CU_ASSERT(!f.at_sync);
+	CU_ASSERT_EQUAL(f.lun, 1);
+	CU_ASSERT_EQUAL(sim_fault_image_errno(f.kind), ENOSPC);
+	sim_fault_format(&f, words, sizeof(words));
+	CU_ASSERT_STRING_EQUAL(words, "image-enospc lun=1 after=4096");
+
+	CU_ASSERT_EQUAL_FATAL(sim_fault_parse("image-eio,at-sync", &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f.kind, SIM_FAULT_IMAGE_EIO);
+	CU_ASSERT_EQUAL(f.bytes, 0);
+	CU_ASSERT(f.at_sync);
+	CU_ASSERT_EQUAL(f.lun, -1);
+	CU_ASSERT_EQUAL(sim_fault_image_errno(f.kind), EIO);
+	CU_ASSERT_EQUAL(sim_fault_image_errno(SIM_FAULT_WRITE_ERROR), 0);
+
+	/* Armed in the writer, so a WRITE at LBA 0 (what a zero lba would match) or any
+	 * command number never fires it here. */
+	uint8_t cdb[16];
+	struct sim_fault_effect e;
+	write10(cdb, 0, 16);
+	for (uint64_t n = 1; n <= 4; n++)
+		CU_ASSERT(!sim_fault_check(&f, 1, 0, n, cdb, &e));
+	CU_ASSERT_EQUAL(f.fired, 0);
+
+	static const struct { const char *text, *word; } bad[] = {
+		{ "image-eio lba=5", "takes lun=, after=BYTES and at-sync only" },
+		{ "image-eio command=1", "takes lun=, after=BYTES and at-sync only" },
+		{ "image-enospc after=10 sense=3/0C/00", "takes lun=, after=BYTES and at-sync only" },
+		{ "image-enospc count=2", "takes lun=, after=BYTES and at-sync only" },
+		{ "image-enospc after", "'after'" },
+		{ "image-enospc after=-1", "after=-1" },
+		{ "image-eio after=1k", "after=1k" },
+		{ "write-error lba=1 at-sync", "at-sync" },
+		{ "drop-connection lba=1 after=5", "after=5" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		CU_ASSERT_EQUAL(sim_fault_parse(bad[i].text, &f, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].word));
+	}
+}
+
 static int register_fault(void)
 {
 	static const struct unit_test tests[] = {
@@ -290,6 +345,7 @@ static int register_fault(void)
 		{ "format_round_trip", test_format_round_trip },
 		{ "fire_new_kinds", test_fire_new_kinds },
 		{ "fire_by_seed", test_fire_by_seed },
+		{ "image_kinds", test_image_kinds },
 	};
 	return UNIT_ADD_SUITE("fault", tests);
 }

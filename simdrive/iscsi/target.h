@@ -21,7 +21,8 @@
 #include "scsi.h"
 
 struct sim_target_cfg {
-	const char *listen;		/* "ADDR:PORT": 127.0.0.1:0, [::1]:3260, 0.0.0.0:3260 */
+	const char *listen;		/* "ADDR:PORT": 127.0.0.1:0, [::1]:3260, 0.0.0.0:3260;
+					 * NULL: no listener (connections by sim_target_adopt) */
 	const char *target_name;	/* IQN */
 	const char *target_alias;	/* may be NULL */
 	const char *chap_user, *chap_secret;	/* one-way CHAP required when set */
@@ -36,6 +37,12 @@ struct sim_target;
 /* Bind and listen.  Returns NULL with a message in err on failure. */
 struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target_cfg *cfg,
 				  char *err, size_t errlen);
+
+/* Serve fd, a connected stream socket (a socketpair end in the fuzz target), as a
+ * connection accepted from peer on local ("ADDR:PORT", the portal SendTargets
+ * answers with).  fd is the target's from here on, made non-blocking.  Returns 0, or
+ * -1 (fd closed). */
+int sim_target_adopt(struct sim_target *t, int fd, const char *peer, const char *local);
 
 /* The bound address as "ADDR:PORT" (the real port when 0 was asked). */
 const char *sim_target_address(const struct sim_target *t);

@@ -238,33 +238,46 @@ static int run_timers(struct sim_loop *loop)
 	}
 }
 
-int sim_loop_run(struct sim_loop *loop)
+/* Wait at most timeout ms (-1: forever) and dispatch the fd events that fired. */
+static int dispatch(struct sim_loop *loop, int timeout)
 {
 	struct epoll_event fired[64];
+	int n = epoll_wait(loop->epfd, fired, 64, timeout);
 
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n && !loop->stop; i++) {
+		int fd = fired[i].data.fd;
+		/* An earlier callback of this batch may have deleted fd (or closed it
+		 * and registered a new fd with the same number: then the mask check
+		 * still holds and a spurious wake-up is harmless, handlers read
+		 * non-blocking). */
+		if (fd >= loop->nslots || !loop->slots[fd].fn)
+			continue;
+		uint32_t ev = fired[i].events & (loop->slots[fd].events | EPOLLERR | EPOLLHUP);
+		if (ev)
+			loop->slots[fd].fn(loop, fd, ev, loop->slots[fd].arg);
+	}
+	return n;
+}
+
+int sim_loop_run(struct sim_loop *loop)
+{
 	loop->stop = false;
 	while (!loop->stop) {
 		int timeout = run_timers(loop);
 		if (loop->stop)
 			break;
-		int n = epoll_wait(loop->epfd, fired, 64, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n && !loop->stop; i++) {
-			int fd = fired[i].data.fd;
-			/* An earlier callback of this batch may have deleted fd (or closed it
-			 * and registered a new fd with the same number: then the mask check
-			 * still holds and a spurious wake-up is harmless, handlers read
-			 * non-blocking). */
-			if (fd >= loop->nslots || !loop->slots[fd].fn)
-				continue;
-			uint32_t ev = fired[i].events & (loop->slots[fd].events | EPOLLERR | EPOLLHUP);
-			if (ev)
-				loop->slots[fd].fn(loop, fd, ev, loop->slots[fd].arg);
-		}
+		int n = dispatch(loop, timeout);
+		if (n < 0)
+			return n;
 	}
 	return 0;
+}
+
+int sim_loop_run_once(struct sim_loop *loop)
+{
+	loop->stop = false;
+	run_timers(loop);
+	return loop->stop ? 0 : dispatch(loop, 0);
 }

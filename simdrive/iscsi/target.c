@@ -2155,6 +2155,8 @@ no_listener:
 		.first_burst = TGT_FIRST_BURST,
 		.session_check = session_check,
 		.session_check_arg = tgt,
+		.random = cfg->random,
+		.random_arg = cfg->random_arg,
 	};
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);

@@ -30,6 +30,10 @@ struct sim_target_cfg {
 	uint32_t nop_interval_ms;	/* 0: 15000 */
 	uint32_t login_timeout_ms;	/* 0: 15000 */
 	struct sim_dev *dev;		/* borrowed; outlives the target */
+	/* Source of the CHAP challenges; NULL = getrandom() (login.h).  The fuzz target
+	 * injects a fixed one so that an input always runs the same way. */
+	void (*random)(void *arg, uint8_t *buf, size_t len);
+	void *random_arg;
 };
 
 struct sim_target;

@@ -22,6 +22,8 @@
  * pending and every command completes in sim_dev_execute.
  */
 /* fuzz-covers: simdrive/scsi/device.c simdrive/scsi/spc.c simdrive/scsi/mmc.c simdrive/scsi/lun.c simdrive/scsi/cmd.c simdrive/scsi/sense.c simdrive/drive/recorder.c simdrive/drive/drivetime.c simdrive/drive/backing.c */
+#include "config.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

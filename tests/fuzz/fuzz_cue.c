@@ -9,6 +9,8 @@
  * image next to them, removed after each input; the parsed sheet is walked.
  */
 /* fuzz-covers: disclog/export.c engine/cuesheet.c */
+#include "config.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -10,6 +10,8 @@
  * block look-ups, 64 ranged reads, 64 payloads of at most 1 MiB.
  */
 /* fuzz-covers: disclog/reader.c disclog/format.c */
+#include "config.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1374,7 +1374,8 @@ static void send_text_chunk(struct conn *c, uint32_t itt)
 	c->text_out_ttt = more ? next_tag(&c->next_ttt) : SIM_NO_TAG;
 	wire_put_be32(bhs + SIM_TEXT_TTT, c->text_out_ttt);
 	put_sn(c, bhs, true);
-	tx_send(c, bhs, c->text_out.p + c->text_out_off, n);
+	/* An empty answer (SendTargets naming no target of ours) has no buffer at all. */
+	tx_send(c, bhs, n ? c->text_out.p + c->text_out_off : NULL, n);
 	c->text_out_off += n;
 	if (!more) {
 		sim_textbuf_free(&c->text_out);

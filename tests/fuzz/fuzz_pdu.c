@@ -72,7 +72,8 @@
 #define AUTO_TAG    0xfffffffeu
 #define NCONN       2
 #define MAX_OPENS   8
-#define MAX_SENT    (8u << 20)	/* bytes written per input */
+#define MAX_SENT    (2u << 20)	/* bytes written per input */
+#define MAX_SEGMENT 262144u	/* the target's MaxRecvDataSegmentLength (target.c) */
 #define MAX_TURNS   1000000	/* loop turns per pump: more is a livelock */
 #define NR2T        16
 
@@ -546,13 +547,21 @@ static bool send_pdu(struct harness *h, struct in *in)
 			size_t lit = in->i < in->n ? in->p[in->i++] : 0;
 			if (lit > in->n - in->i)
 				lit = in->n - in->i;
-			uint32_t want = dsl;
+			/* Past the target's MaxRecvDataSegmentLength it reads nothing more. */
+			uint32_t want = dsl < MAX_SEGMENT ? dsl : MAX_SEGMENT + 1;
 			if (want > MAX_SENT - h->sent)
 				want = (uint32_t)(MAX_SENT - h->sent);
 			if (!(seg = malloc(want ? want : 1)))
 				fail("out of memory");
-			for (uint32_t k = 0; k < want; k++)
-				seg[k] = lit ? in->p[in->i + k % lit] : 0;
+			uint32_t have_lit = lit < want ? (uint32_t)lit : want;
+			memcpy(seg, in->p + in->i, have_lit);
+			if (!have_lit)
+				memset(seg, 0, want);
+			for (uint32_t k = have_lit; have_lit && k < want;) {
+				uint32_t n = k < want - k ? k : want - k;
+				memcpy(seg + k, seg, n);
+				k += n;
+			}
 			in->i += lit;
 			data = seg;
 			have_data = want;

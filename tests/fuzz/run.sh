@@ -9,7 +9,7 @@
 # Every target of $FUZZ_TARGETS runs for $FUZZ_SECONDS seconds on its work corpus
 # $FUZZ_BUILD/corpus/NAME (kept across runs; the seeds tests/fuzz/corpus/NAME and the
 # regressions tests/fuzz/regress/NAME are read too), then the work corpus runs once
-# through the coverage build.  One table: target, executions per second, corpus size,
+# through the coverage build with the seeds and regressions.  One table: target, executions per second, corpus size,
 # line coverage of the files the target names in its "fuzz-covers:" comment, crashes.
 # Exit status: 0 when no target crashed (also when clang's fuzzer runtime is missing:
 # "fuzz: skip: ..."), 1 when one did (the crashing input is named), 2 when a build failed.
@@ -109,7 +109,7 @@ coverage() {
 	covers=$(sed -n 's|.*fuzz-covers:\(.*\)\*/.*|\1|p; s|.*fuzz-covers:\(.*\)$|\1|p' \
 		"$src/tests/fuzz/fuzz_$t.c" | head -n 1)
 	rm -f "$build/prof/$t".*
-	LLVM_PROFILE_FILE="$build/prof/$t.profraw" "$prog" "$work" >"$build/cov_$t.log" 2>&1
+	LLVM_PROFILE_FILE="$build/prof/$t.profraw" "$prog" "$work" "${seeds[@]}" >"$build/cov_$t.log" 2>&1
 	"$profdata" merge -sparse "$build/prof/$t.profraw" -o "$build/prof/$t.profdata" 2>/dev/null &&
 		"$llvmcov" report "$prog" -instr-profile="$build/prof/$t.profdata" >"$build/cov_$t.txt" 2>&1 ||
 		{ echo "-"; return; }
@@ -158,7 +158,9 @@ for t in $targets; do
 		echo "fuzz: fuzz_$t CRASHED on ${input:-an input (see $log)}"
 		failures+=("fuzz_$t: ${input:-see $log}; reproduce: $prog ${input:-}")
 	fi
-	rows+=("$t ${eps:--} $(ls "$work" | wc -l) $(coverage "$t") $ncrash")
+	# libFuzzer's corpus at the end (work corpus and seeds, less the redundant ones)
+	size=$(sed -n 's/.* corp: \([0-9]*\)\/.*/\1/p' "$log" | tail -n 1)
+	rows+=("$t ${eps:--} ${size:-$(ls "$work" | wc -l)} $(coverage "$t") $ncrash")
 done
 
 echo

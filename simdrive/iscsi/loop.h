@@ -54,4 +54,10 @@ void sim_loop_waker_free(struct sim_loop_waker *w);
 /* Milliseconds on the monotonic clock. */
 uint64_t sim_loop_now_ms(void);
 
+/* The timers' clock, in milliseconds: clock(arg) instead of sim_loop_now_ms(), set
+ * before any timer is added.  A virtual clock makes timers fire only when its owner
+ * moves it (tests/fuzz/fuzz_pdu.c: the target's NOP-In pings and login timeout,
+ * deterministically); sim_loop_run() should then not wait on timers. */
+void sim_loop_set_clock(struct sim_loop *loop, uint64_t (*clock)(void *arg), void *arg);
+
 #endif

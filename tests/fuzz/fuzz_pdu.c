@@ -19,7 +19,9 @@
  *           bit 3 written in two parts, the target running in between;
  *           bit 4 on connection 1 (else 0); bit 5 the data segment in the input is one
  *           length byte n and n bytes, repeated up to DataSegmentLength; bit 6 the
- *           initiator closes the connection after this PDU
+ *           initiator closes the connection after this PDU; bit 7 before this PDU,
+ *           16 s pass on the loop's virtual clock (the target's NOP-In ping, its
+ *           unanswered pings and login timeout fire then, and only then)
  *     BHS   48 bytes
  *     AHS   TotalAHSLength * 4 bytes
  *     data  DataSegmentLength bytes (or n + n bytes, bit 5); the padding and the
@@ -29,8 +31,10 @@
  *   side, is opened anew by its next PDU (at most MAX_OPENS per input).
  * Unless raw, the harness fills CmdSN (the session's next: the first Login Request's
  * CmdSN starts it, the final Login Response's ExpCmdSN sets it, a raw command moves it
- * on, immediate PDUs do not advance it) and ExpStatSN (last StatSN + 1), and replaces "auto" values: TTT 0xfffffffe of a Data-Out by the TTT of the last
- * R2T for its ITT, of a Text Request by the last Text Response's; "CHAP_R=auto" in a
+ * on, immediate PDUs do not advance it) and ExpStatSN (last StatSN + 1), and
+ * replaces "auto" values: TTT 0xfffffffe of a Data-Out by the TTT of the last R2T for
+ * its ITT, of a Text Request by the last Text Response's, of a NOP-Out by the last
+ * NOP-In ping's; "CHAP_R=auto" in a
  * Login Request by the right response to the last CHAP challenge.  So mutated seeds
  * stay deep in the state machine (mkcorpus_pdu.c writes the seeds).
  *
@@ -79,8 +83,9 @@
 
 enum {
 	CTL_BAD_HDIGEST = 0x01, CTL_BAD_DDIGEST = 0x02, CTL_RAW = 0x04, CTL_SPLIT = 0x08,
-	CTL_CONN1 = 0x10, CTL_REPEAT = 0x20, CTL_CLOSE = 0x40,
+	CTL_CONN1 = 0x10, CTL_REPEAT = 0x20, CTL_CLOSE = 0x40, CTL_IDLE = 0x80,
 };
+#define IDLE_MS 16000	/* past the target's NOP-In interval and login timeout (15 s) */
 
 static bool trace;
 
@@ -117,6 +122,7 @@ struct hconn {
 	uint8_t our_cc[SIM_CHAP_CHALLENGE_MAX];
 	int our_cc_len;
 	uint32_t text_ttt;
+	uint32_t ping_ttt;		/* the target's last NOP-In ping */
 	struct { uint32_t itt, ttt; } r2t[NR2T];
 	unsigned r2t_pos;
 	uint8_t *rx;
@@ -130,7 +136,13 @@ struct harness {
 	struct hconn c[NCONN];
 	unsigned opens;
 	size_t sent;
+	uint64_t now_ms;		/* the loop's virtual clock */
 };
+
+static uint64_t virtual_clock(void *arg)
+{
+	return ((struct harness *)arg)->now_ms;
+}
 
 static void fixed_random(void *arg, uint8_t *buf, size_t len)
 {
@@ -259,8 +271,10 @@ static void on_pdu(struct hconn *hc, const uint8_t *bhs, const uint8_t *data, ui
 			return;
 		break;
 	case SIM_OP_NOP_IN:
-		if (itt == SIM_NO_TAG)
+		if (itt == SIM_NO_TAG) {
+			hc->ping_ttt = wire_be32(bhs + SIM_NOP_TTT);
 			return;
+		}
 		break;
 	case SIM_OP_ASYNC:
 		return;
@@ -484,6 +498,10 @@ static void fix_bhs(struct hconn *hc, uint8_t *bhs)
 		if (wire_be32(bhs + SIM_TEXT_TTT) == AUTO_TAG)
 			wire_put_be32(bhs + SIM_TEXT_TTT, hc->text_ttt);
 		break;
+	case SIM_OP_NOP_OUT:
+		if (wire_be32(bhs + SIM_NOP_TTT) == AUTO_TAG)
+			wire_put_be32(bhs + SIM_NOP_TTT, hc->ping_ttt);
+		break;
 	case SIM_OP_SNACK:
 		return;
 	default:
@@ -523,6 +541,11 @@ static bool send_pdu(struct harness *h, struct in *in)
 	in->i += have;
 	bool whole = have == SIM_BHS_LEN;
 
+	if (ctl & CTL_IDLE) {
+		/* The initiator is silent for a while: the target's timers fire. */
+		h->now_ms += IDLE_MS;
+		pump(h);
+	}
 	struct hconn *hc = &h->c[(ctl & CTL_CONN1) ? 1 : 0];
 	if (hc->fd < 0 && !hconn_open(h, hc))
 		return false;
@@ -673,6 +696,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail(err);
 	if (!(h.loop = sim_loop_new()))
 		fail("sim_loop_new failed");
+	h.now_ms = 1000000;
+	sim_loop_set_clock(h.loop, virtual_clock, &h);
 	struct sim_target_cfg tcfg = {
 		.target_name = TARGET_NAME,
 		.target_alias = "fuzz",

@@ -21,7 +21,8 @@
 #define INITIATOR "iqn.2026-01.org.burnlab:fuzz-init"
 #define AUTO      0xfffffffeu
 
-enum { BAD_HD = 1, BAD_DD = 2, RAW = 4, SPLIT = 8, CONN1 = 0x10, REPEAT = 0x20, CLOSE = 0x40 };
+enum { BAD_HD = 1, BAD_DD = 2, RAW = 4, SPLIT = 8, CONN1 = 0x10, REPEAT = 0x20, CLOSE = 0x40,
+       IDLE = 0x80 };
 
 struct conn { uint32_t cmdsn, itt; };
 
@@ -30,6 +31,7 @@ struct seed {
 	size_t len;
 	struct conn c[2];
 	unsigned cur;		/* connection of the next PDU */
+	uint8_t isid_last;	/* last byte of the ISID of the next login (0: 0x67) */
 };
 
 static void put(struct seed *s, const void *p, size_t n)
@@ -85,7 +87,7 @@ static uint32_t text(uint8_t *out, const char *kv)
 static void login(struct seed *s, uint8_t ctl, uint8_t flags, uint16_t tsih, const char *kv)
 {
 	uint8_t bhs[SIM_BHS_LEN] = { 0 }, t[4096];
-	static const uint8_t isid[6] = { 0x80, 0, 0, 0x23, 0x45, 0x67 };
+	const uint8_t isid[6] = { 0x80, 0, 0, 0x23, 0x45, s->isid_last ? s->isid_last : 0x67 };
 
 	bhs[0] = SIM_OP_LOGIN_REQ | SIM_BHS_IMMEDIATE;
 	bhs[1] = flags;
@@ -541,5 +543,30 @@ int main(int argc, char **argv)
 	in(&s, 0, CDB(0x00), 0);
 	logout(&s, 0, 1);
 	emit(dir, "logout-reasons", &s);
+
+	/* Idle time on the virtual clock: the target's NOP-In pings, one answered, then
+	 * three missed (the connection drops), and a login that times out; the PDUs
+	 * that carry the idle time go to a second session. */
+	start(&s, 0);
+	login_none(&s, &plain, 0);
+	head(&s, 0);
+	s.cur = 1;
+	s.isid_last = 0x68;
+	login_none(&s, &plain, 0);
+	nop(&s, IDLE, 0x901, SIM_NO_TAG, NULL);
+	nop(&s, IDLE, 0x902, SIM_NO_TAG, NULL);
+	s.cur = 0;
+	nop(&s, 0, SIM_NO_TAG, AUTO, NULL);
+	s.cur = 1;
+	for (uint32_t i = 0x903; i <= 0x907; i++)
+		nop(&s, IDLE, i, SIM_NO_TAG, NULL);
+	s.cur = 0;
+	s.c[0].cmdsn = 1;
+	s.isid_last = 0;
+	login(&s, 0, 0, 0, NAMES "AuthMethod=None");
+	s.cur = 1;
+	nop(&s, IDLE, 0x908, SIM_NO_TAG, NULL);
+	logout(&s, 0, 0);
+	emit(dir, "idle-nop-pings-login-timeout", &s);
 	return 0;
 }

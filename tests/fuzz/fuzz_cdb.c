@@ -6,7 +6,7 @@
  *   byte 1  flags: bit 0 record into a disclog image (recordable media: a fresh file in
  *           a temp dir, so STATE/DATA/SYNC records are written and a "reload" step
  *           re-opens it); bit 1 start with the tray open; bits 2-3 capacity
- *           (default, 2000, 20000, 300000 blocks)
+ *           (default, 2000, 20000, 300000 blocks; at most 20000 with an image)
  *   then commands, at most MAX_CMDS, until the input ends:
  *     sel      sel % (NOPS + NSPECIAL): an opcode the device supports (ops[]), or one of
  *              the specials: a raw opcode (next bytes: opcode, CDB length), LUN reset,
@@ -84,6 +84,7 @@ static const struct medium media[] = {
 };
 #define NMEDIA (sizeof(media) / sizeof(media[0]))
 static const uint32_t capacities[4] = { 0, 2000, 20000, 300000 };
+#define IMAGE_CAPACITY_MAX 20000	/* blocks, when recording into an image */
 
 static char tmpdir[64];
 static char iso_path[96], rom_img[3][96], rec_img[96];
@@ -142,8 +143,13 @@ static struct sim_dev *dev_open(const struct medium *m, uint8_t flags, struct si
 	lc->tray_open = flags & 2;
 	if (m->kind == 0) {
 		lc->capacity = capacities[(flags >> 2) & 3];
-		if (flags & 1)
+		if (flags & 1) {
 			lc->image = rec_img;
+			/* Closing a reserved track pads it into the image: at a medium's
+			 * full capacity that is seconds of writing per input. */
+			if (lc->capacity == 0 || lc->capacity > IMAGE_CAPACITY_MAX)
+				lc->capacity = IMAGE_CAPACITY_MAX;
+		}
 	} else if (m->kind == 1) {
 		lc->file = iso_path;
 	} else if (m->kind == 2) {

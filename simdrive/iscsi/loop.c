@@ -33,6 +33,8 @@ struct sim_loop {
 	struct timer *timers;
 	uint64_t next_timer_id;
 	bool stop;
+	uint64_t (*clock)(void *arg);	/* NULL: sim_loop_now_ms */
+	void *clock_arg;
 };
 
 uint64_t sim_loop_now_ms(void)
@@ -40,6 +42,17 @@ uint64_t sim_loop_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t loop_now(const struct sim_loop *loop)
+{
+	return loop->clock ? loop->clock(loop->clock_arg) : sim_loop_now_ms();
+}
+
+void sim_loop_set_clock(struct sim_loop *loop, uint64_t (*clock)(void *arg), void *arg)
+{
+	loop->clock = clock;
+	loop->clock_arg = arg;
 }
 
 struct sim_loop *sim_loop_new(void)
@@ -187,7 +200,7 @@ uint64_t sim_loop_add_timer(struct sim_loop *loop, uint64_t ms, sim_timer_fn fn,
 	if (!t)
 		return 0;
 	t->id = ++loop->next_timer_id;
-	t->due = sim_loop_now_ms() + ms;
+	t->due = loop_now(loop) + ms;
 	t->fn = fn;
 	t->arg = arg;
 	for (pp = &loop->timers; *pp && (*pp)->due <= t->due; pp = &(*pp)->next)
@@ -223,7 +236,7 @@ static int run_timers(struct sim_loop *loop)
 
 		if (!t)
 			return -1;
-		now = sim_loop_now_ms();
+		now = loop_now(loop);
 		if (t->due > now) {
 			uint64_t wait = t->due - now;
 			return wait > 60000 ? 60000 : (int)wait;
@@ -238,33 +251,46 @@ static int run_timers(struct sim_loop *loop)
 	}
 }
 
-int sim_loop_run(struct sim_loop *loop)
+/* Wait at most timeout ms (-1: forever) and dispatch the fd events that fired. */
+static int dispatch(struct sim_loop *loop, int timeout)
 {
 	struct epoll_event fired[64];
+	int n = epoll_wait(loop->epfd, fired, 64, timeout);
 
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n && !loop->stop; i++) {
+		int fd = fired[i].data.fd;
+		/* An earlier callback of this batch may have deleted fd (or closed it
+		 * and registered a new fd with the same number: then the mask check
+		 * still holds and a spurious wake-up is harmless, handlers read
+		 * non-blocking). */
+		if (fd >= loop->nslots || !loop->slots[fd].fn)
+			continue;
+		uint32_t ev = fired[i].events & (loop->slots[fd].events | EPOLLERR | EPOLLHUP);
+		if (ev)
+			loop->slots[fd].fn(loop, fd, ev, loop->slots[fd].arg);
+	}
+	return n;
+}
+
+int sim_loop_run(struct sim_loop *loop)
+{
 	loop->stop = false;
 	while (!loop->stop) {
 		int timeout = run_timers(loop);
 		if (loop->stop)
 			break;
-		int n = epoll_wait(loop->epfd, fired, 64, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n && !loop->stop; i++) {
-			int fd = fired[i].data.fd;
-			/* An earlier callback of this batch may have deleted fd (or closed it
-			 * and registered a new fd with the same number: then the mask check
-			 * still holds and a spurious wake-up is harmless, handlers read
-			 * non-blocking). */
-			if (fd >= loop->nslots || !loop->slots[fd].fn)
-				continue;
-			uint32_t ev = fired[i].events & (loop->slots[fd].events | EPOLLERR | EPOLLHUP);
-			if (ev)
-				loop->slots[fd].fn(loop, fd, ev, loop->slots[fd].arg);
-		}
+		int n = dispatch(loop, timeout);
+		if (n < 0)
+			return n;
 	}
 	return 0;
+}
+
+int sim_loop_run_once(struct sim_loop *loop)
+{
+	loop->stop = false;
+	run_timers(loop);
+	return loop->stop ? 0 : dispatch(loop, 0);
 }

@@ -36,6 +36,11 @@ void sim_loop_del_timer(struct sim_loop *loop, uint64_t id);
 /* Dispatch events until sim_loop_stop().  Returns 0, or -errno if epoll failed. */
 int sim_loop_run(struct sim_loop *loop);
 void sim_loop_stop(struct sim_loop *loop);
+/* One turn without waiting: run the timers that are due, then dispatch the fd events
+ * ready now.  Returns the number of fd events that fired (0: nothing was ready), or
+ * -errno.  A caller that drives both ends of a connection (tests/fuzz/fuzz_pdu.c) runs
+ * it until it returns 0. */
+int sim_loop_run_once(struct sim_loop *loop);
 
 /* Wake-ups from other threads (an eventfd): after sim_loop_wake(w), from any thread,
  * fn(loop, arg) runs once on the loop - once for any number of wake-ups since its last
@@ -48,5 +53,11 @@ void sim_loop_waker_free(struct sim_loop_waker *w);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t sim_loop_now_ms(void);
+
+/* The timers' clock, in milliseconds: clock(arg) instead of sim_loop_now_ms(), set
+ * before any timer is added.  A virtual clock makes timers fire only when its owner
+ * moves it (tests/fuzz/fuzz_pdu.c: the target's NOP-In pings and login timeout,
+ * deterministically); sim_loop_run() should then not wait on timers. */
+void sim_loop_set_clock(struct sim_loop *loop, uint64_t (*clock)(void *arg), void *arg);
 
 #endif

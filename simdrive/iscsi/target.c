@@ -1374,7 +1374,8 @@ static void send_text_chunk(struct conn *c, uint32_t itt)
 	c->text_out_ttt = more ? next_tag(&c->next_ttt) : SIM_NO_TAG;
 	wire_put_be32(bhs + SIM_TEXT_TTT, c->text_out_ttt);
 	put_sn(c, bhs, true);
-	tx_send(c, bhs, c->text_out.p + c->text_out_off, n);
+	/* An empty answer (SendTargets naming no target of ours) has no buffer at all. */
+	tx_send(c, bhs, n ? c->text_out.p + c->text_out_off : NULL, n);
 	c->text_out_off += n;
 	if (!more) {
 		sim_textbuf_free(&c->text_out);
@@ -1990,61 +1991,84 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len
 	}
 }
 
+/* A new connection on fd (connected, non-blocking; owned from here on): login state,
+ * registration, login timer.  Returns 0, or -1 (fd closed). */
+static int conn_new(struct sim_target *tgt, int fd, const char *peer, const char *local)
+{
+	if (tgt->nconns >= TGT_MAX_CONNS || tgt->shutting_down) {
+		SIM_WARN(SIM_LOGS_NET, "refusing connection: %u connections open", tgt->nconns);
+		close(fd);
+		return -1;
+	}
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -1;
+	}
+	c->tgt = tgt;
+	c->fd = fd;
+	c->id = ++tgt->next_conn_id;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	snprintf(c->local, sizeof(c->local), "%s", local);
+	c->state = CONN_LOGIN;
+	c->stat_sn = 1;		/* start small: doc/iscsi-target.md, StatSN */
+	c->tx_mrdsl = SIM_LOGIN_MRDSL;
+	c->params.mrdsl_target = SIM_LOGIN_MRDSL;
+	c->params.max_burst = TGT_MAX_BURST;
+	c->reading = true;
+	c->login = sim_login_new(&tgt->login_cfg);
+	if (!c->login || sim_loop_add_fd(tgt->loop, fd, EPOLLIN, conn_event, c) < 0) {
+		sim_login_free(c->login);
+		free(c);
+		close(fd);
+		return -1;
+	}
+	rx_reset(c);
+	c->next = tgt->conns;
+	if (tgt->conns)
+		tgt->conns->prev = c;
+	tgt->conns = c;
+	tgt->nconns++;
+	c->login_timer = sim_loop_add_timer(tgt->loop, tgt->login_timeout, login_timeout, c);
+	SIM_DEBUG(SIM_LOGS_NET, "conn %u: accepted from %s", c->id, c->peer);
+	return 0;
+}
+
 static void accept_event(struct sim_loop *loop, int lfd, uint32_t events, void *arg)
 {
 	struct sim_target *tgt = arg;
 
+	(void)loop;
 	(void)events;
 	for (;;) {
 		struct sockaddr_storage peer, local;
 		socklen_t plen = sizeof(peer), llen = sizeof(local);
+		char pbuf[64], lbuf[64] = "";
 		int fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				SIM_WARN(SIM_LOGS_NET, "accept: %s", strerror(errno));
 			return;
 		}
-		if (tgt->nconns >= TGT_MAX_CONNS || tgt->shutting_down) {
-			SIM_WARN(SIM_LOGS_NET, "refusing connection: %u connections open", tgt->nconns);
-			close(fd);
-			continue;
-		}
-		struct conn *c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			continue;
-		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-		c->tgt = tgt;
-		c->fd = fd;
-		c->id = ++tgt->next_conn_id;
-		format_addr(&peer, c->peer, sizeof(c->peer));
+		format_addr(&peer, pbuf, sizeof(pbuf));
 		if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0)
-			format_addr(&local, c->local, sizeof(c->local));
-		c->state = CONN_LOGIN;
-		c->stat_sn = 1;		/* start small: doc/iscsi-target.md, StatSN */
-		c->tx_mrdsl = SIM_LOGIN_MRDSL;
-		c->params.mrdsl_target = SIM_LOGIN_MRDSL;
-		c->params.max_burst = TGT_MAX_BURST;
-		c->reading = true;
-		c->login = sim_login_new(&tgt->login_cfg);
-		if (!c->login || sim_loop_add_fd(loop, fd, EPOLLIN, conn_event, c) < 0) {
-			sim_login_free(c->login);
-			free(c);
-			close(fd);
-			continue;
-		}
-		rx_reset(c);
-		c->next = tgt->conns;
-		if (tgt->conns)
-			tgt->conns->prev = c;
-		tgt->conns = c;
-		tgt->nconns++;
-		c->login_timer = sim_loop_add_timer(loop, tgt->login_timeout, login_timeout, c);
-		SIM_DEBUG(SIM_LOGS_NET, "conn %u: accepted from %s", c->id, c->peer);
+			format_addr(&local, lbuf, sizeof(lbuf));
+		conn_new(tgt, fd, pbuf, lbuf);
 	}
+}
+
+int sim_target_adopt(struct sim_target *tgt, int fd, const char *peer, const char *local)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		close(fd);
+		return -1;
+	}
+	return conn_new(tgt, fd, peer ? peer : "?", local ? local : "");
 }
 
 /* Split "host:port" / "[v6]:port". */
@@ -2081,6 +2105,8 @@ struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target
 	struct addrinfo *res = NULL;
 	int rc, fd = -1;
 
+	if (!cfg->listen)
+		goto no_listener;
 	if (parse_listen(cfg->listen, host, sizeof(host), port, sizeof(port)) < 0) {
 		snprintf(err, errlen, "--listen '%s': expected ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", cfg->listen);
 		return NULL;
@@ -2104,10 +2130,11 @@ struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target
 	freeaddrinfo(res);
 	if (fd < 0)
 		return NULL;
-
+no_listener:
 	tgt = calloc(1, sizeof(*tgt));
 	if (!tgt) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -2129,12 +2156,14 @@ struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target
 		.first_burst = TGT_FIRST_BURST,
 		.session_check = session_check,
 		.session_check_arg = tgt,
+		.random = cfg->random,
+		.random_arg = cfg->random_arg,
 	};
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	format_addr(&ss, tgt->address, sizeof(tgt->address));
-	if (sim_loop_add_fd(loop, fd, EPOLLIN, accept_event, tgt) < 0) {
+	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		format_addr(&ss, tgt->address, sizeof(tgt->address));
+	if (fd >= 0 && sim_loop_add_fd(loop, fd, EPOLLIN, accept_event, tgt) < 0) {
 		snprintf(err, errlen, "event loop: cannot watch the listening socket");
 		close(fd);
 		free(tgt);
@@ -2143,8 +2172,10 @@ struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target
 	tgt->waker = sim_loop_waker_new(loop, tgt_resume, tgt);
 	if (!tgt->waker) {
 		snprintf(err, errlen, "event loop: eventfd: %s", strerror(errno));
-		sim_loop_del_fd(loop, fd);
-		close(fd);
+		if (fd >= 0) {
+			sim_loop_del_fd(loop, fd);
+			close(fd);
+		}
 		free(tgt);
 		return NULL;
 	}

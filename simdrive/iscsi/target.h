@@ -21,7 +21,8 @@
 #include "scsi.h"
 
 struct sim_target_cfg {
-	const char *listen;		/* "ADDR:PORT": 127.0.0.1:0, [::1]:3260, 0.0.0.0:3260 */
+	const char *listen;		/* "ADDR:PORT": 127.0.0.1:0, [::1]:3260, 0.0.0.0:3260;
+					 * NULL: no listener (connections by sim_target_adopt) */
 	const char *target_name;	/* IQN */
 	const char *target_alias;	/* may be NULL */
 	const char *chap_user, *chap_secret;	/* one-way CHAP required when set */
@@ -29,6 +30,10 @@ struct sim_target_cfg {
 	uint32_t nop_interval_ms;	/* 0: 15000 */
 	uint32_t login_timeout_ms;	/* 0: 15000 */
 	struct sim_dev *dev;		/* borrowed; outlives the target */
+	/* Source of the CHAP challenges; NULL = getrandom() (login.h).  The fuzz target
+	 * injects a fixed one so that an input always runs the same way. */
+	void (*random)(void *arg, uint8_t *buf, size_t len);
+	void *random_arg;
 };
 
 struct sim_target;
@@ -36,6 +41,12 @@ struct sim_target;
 /* Bind and listen.  Returns NULL with a message in err on failure. */
 struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target_cfg *cfg,
 				  char *err, size_t errlen);
+
+/* Serve fd, a connected stream socket (a socketpair end in the fuzz target), as a
+ * connection accepted from peer on local ("ADDR:PORT", the portal SendTargets
+ * answers with).  fd is the target's from here on, made non-blocking.  Returns 0, or
+ * -1 (fd closed). */
+int sim_target_adopt(struct sim_target *t, int fd, const char *peer, const char *local);
 
 /* The bound address as "ADDR:PORT" (the real port when 0 was asked). */
 const char *sim_target_address(const struct sim_target *t);

@@ -1,0 +1,15 @@
+/* tests/fuzz/fuzz.h - the libFuzzer entry points every fuzz target defines
+ * (tests/fuzz/README.md).  The same target links either with libFuzzer (make fuzz,
+ * clang) or with tests/fuzz/standalone.c (make check, any compiler). */
+#ifndef FUZZ_H
+#define FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One input; must not keep state between calls that changes what the next input does. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional, once before the first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#endif

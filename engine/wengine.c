@@ -48,26 +48,11 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_FILE = 3, EX_MISMATCH = 4 };
 
 /* ---- Speeds ----------------------------------------------------------------------- */
 
-/* What "1x" is per family, in bytes per second of user data: CD 75 sectors/s (at
- * 2352 bytes, the 176.4 kB/s of page 2Ah and GET PERFORMANCE), DVD 1 385 000, BD
- * 4 495 500. */
-static double family_1x_bytes(enum mcc_family f)
-{
-	switch (f) {
-	case MCC_FAM_CD:  return 75.0 * 2352;
-	case MCC_FAM_DVD: return 1385000.0;
-	case MCC_FAM_BD:  return 4495500.0;
-	default:      return 0;
-	}
-}
-
-/* Speed as "x" of a write: CD counts sectors (75 a second whatever their size). */
+/* "x" of a medium: mcc_family_1x_bytes and mcc_speed_x (mmccdb.h), the one definition
+ * the engine's timeline uses too. */
 static double speed_x(enum mcc_family f, double bytes_per_s, int bps)
 {
-	if (f == MCC_FAM_CD)
-		return bps > 0 ? bytes_per_s / bps / 75.0 : 0;
-	double one = family_1x_bytes(f);
-	return one > 0 ? bytes_per_s / one : 0;
+	return mcc_speed_x(f, bytes_per_s, bps);
 }
 
 /* ---- Output: one emitter for text and JSON, so each report is written once -------- */
@@ -1166,7 +1151,7 @@ static void info_page05(struct info *in, struct out *o)
 /* kB/s (k = 1000) as "x" of the current medium. */
 static double kbps_x(enum mcc_family f, uint32_t kbps)
 {
-	double one = family_1x_bytes(f);
+	double one = mcc_family_1x_bytes(f);
 	return one > 0 ? kbps * 1000.0 / one : 0;
 }
 
@@ -1801,7 +1786,7 @@ static void on_burn_update(disc_format2_data *f, const disc_format2_data_event_a
 /* Sectors per second of "X" on the current medium (2048-byte sectors). */
 static int32_t speed_sps(enum mcc_family fam, double x)
 {
-	double one = fam == MCC_FAM_CD ? 75.0 * 2048 : family_1x_bytes(fam);
+	double one = fam == MCC_FAM_CD ? 75.0 * 2048 : mcc_family_1x_bytes(fam);
 	double sps = x * one / 2048;
 	return sps < 1 ? 1 : sps > INT32_MAX ? INT32_MAX : (int32_t)sps;
 }

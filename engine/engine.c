@@ -45,6 +45,7 @@ enum {
 	ENG_UA_IN_A_ROW_MAX = 8,    /* more consecutive unit attentions is a broken drive */
 	ENG_WATCHDOG_EXTRA_S = 5,   /* stall watchdog: command timeout + this */
 	ENG_IDLE_POLL_MS = 100,     /* iscsi_which_events() == 0: "wait >= 100 ms" */
+	ENG_BUFFER_POLL_MS = 100,   /* READ BUFFER CAPACITY for a timeline: at most this often */
 };
 
 struct write_engine {
@@ -562,6 +563,7 @@ struct writer {
 	int last_fd;
 	bool service_failed;     /* iscsi_service() < 0: skip the fd for one round */
 	int64_t first_write_ms, last_done_ms;
+	int64_t next_poll_ms;    /* the timeline's next READ BUFFER CAPACITY */
 	write_engine_stats st;
 };
 
@@ -671,8 +673,27 @@ static void poll_drive_buffer(struct writer *wr, const write_engine_event_args *
 	}
 }
 
+/* The drive's buffer for a timeline that asks for it: once WRITEs went out, while the
+ * section runs, every ENG_BUFFER_POLL_MS or the timeline's sample spacing, whichever
+ * is longer (a thinned timeline of a long burn is asked less often). */
+static void maybe_poll(struct writer *wr, const write_engine_event_args *a)
+{
+	struct wsec *w = wr->w;
+	if (!w->poll_buffer || wr->first_write_ms < 0 || wr->result_set || wr->mode == WM_LOST)
+		return;
+	int64_t now = now_ms();
+	if (now < wr->next_poll_ms)
+		return;
+	imapi_timeline_summary sum;
+	int64_t gap = ENG_BUFFER_POLL_MS;
+	if (imapi_timeline_get_summary(w->tl, &sum) == S_OK && sum.spacing_seconds * 1000 > gap)
+		gap = (int64_t)(sum.spacing_seconds * 1000);
+	wr->next_poll_ms = now + gap;
+	poll_drive_buffer(wr, a);
+}
+
 /* Update (and the timeline's sample).  `poll`: the periodic one, where the drive's
- * buffer is asked when the timeline wants it. */
+ * buffer may be asked. */
 static void fire_update(struct writer *wr, bool poll)
 {
 	struct wsec *w = wr->w;
@@ -681,8 +702,8 @@ static void fire_update(struct writer *wr, bool poll)
 
 	progress_args(wr, &a);
 	if (w->tl) {
-		if (poll && w->poll_buffer && wr->first_write_ms >= 0)
-			poll_drive_buffer(wr, &a);
+		if (poll)
+			maybe_poll(wr, &a);
 		tl_sample(wr, &a);
 	}
 
@@ -1075,6 +1096,7 @@ static void process_completions(struct writer *wr)
 	if (w->tl) {
 		write_engine_event_args a;
 		progress_args(wr, &a);
+		maybe_poll(wr, &a);
 		tl_sample(wr, &a);
 	}
 }

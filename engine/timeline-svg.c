@@ -1,5 +1,5 @@
 /* engine/timeline-svg.c - a burn timeline drawn as a standalone SVG 1.1 document
- * (timeline-private.h eng_tl_svg; doc/engine.md §8.3).
+ * (timeline-private.h eng_tl_svg; doc/engine.md §12.3).
  *
  * One picture, IMAPI_TIMELINE_SVG_WIDTH x IMAPI_TIMELINE_SVG_HEIGHT user units: the
  * write speed as steps (each sample's average over its interval, so a CLV burn shows
@@ -614,7 +614,7 @@ char *eng_tl_svg(const struct eng_tl_view *v, size_t *len)
 		sb_text(&b, v->label);
 	}
 	sb_put(&b, "</title>\n<desc>Write speed and buffer fill over time, with the stages and "
-		   "events of the burn, recorded by libwriteengine (doc/engine.md section 8).</desc>\n");
+		   "events of the burn, recorded by libwriteengine (doc/engine.md section 12).</desc>\n");
 	sb_printf(&b, "<rect id=\"background\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
 	draw_header(&b, v);
 	draw_legend(&b, v, drive_buffer);

@@ -1,5 +1,5 @@
 /* engine/timeline.c - the burn timeline (writeengine.h "the burn timeline",
- * timeline-private.h; doc/engine.md §8).
+ * timeline-private.h; doc/engine.md §12).
  *
  * Samples hold cumulative figures (time, sectors and bytes acknowledged), so that
  * thinning two to one keeps every speed an exact average over its interval: the speed

@@ -345,7 +345,7 @@ typedef struct write_engine_stats {
 hresult_t write_engine_get_stats(write_engine *we, write_engine_stats *stats);
 
 /* ------------------------------------------------------------------------------------
- * Extension: the burn timeline (doc/engine.md §8).  A timeline records what a burn did
+ * Extension: the burn timeline (doc/engine.md §12).  A timeline records what a burn did
  * over time: samples of the acknowledged LBA, the speed, the engine's ring and the
  * drive's buffer, and events (stages, busy retries, unit attentions, lost sessions,
  * underruns, failures).  Attach one to a write engine (write_engine_put_timeline) or
@@ -458,7 +458,7 @@ hresult_t imapi_timeline_get_summary(imapi_timeline *tl, imapi_timeline_summary 
 /* "stage", "busy", "unit attention", ...; "?" for other numbers.  Static. */
 const char *imapi_timeline_event_kind_name(imapi_timeline_event_kind kind);
 
-/* The picture: a standalone SVG 1.1 document (doc/engine.md §8.3): speed and buffer
+/* The picture: a standalone SVG 1.1 document (doc/engine.md §12.3): speed and buffer
  * fill over time on two labelled axes with a grid, stage bands, a marker per event, a
  * title with the medium, size, duration and average speed.  _get_svg returns it as a
  * NUL-terminated string (imapi_free) with its length; _save_svg writes it to path

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The picture of a burn (doc/engine.md §8): `wengine burn/write --graph FILE` and the
+# The picture of a burn (doc/engine.md §12): `wengine burn/write --graph FILE` and the
 # harness's burn.svg, through simdrive with faults (doc/simdrive-faults.md):
 #  (a) a DVD+R burn whose WRITE at LBA 1000 is answered NOT READY, LONG WRITE IN
 #      PROGRESS three times (the drive's buffer full): the engine backs off and resends;

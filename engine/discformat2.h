@@ -143,6 +143,9 @@ hresult_t disc_format2_data_get_supported_media_types(disc_format2_data *f,
 /* Properties.  put_ during a Write: E_IMAPI_DF2DATA_WRITE_IN_PROGRESS, nothing changed.
  * Getters that need the medium: E_IMAPI_RECORDER_REQUIRED without a recorder. */
 hresult_t disc_format2_data_put_recorder(disc_format2_data *f, disc_recorder_ex *recorder);
+/* Extension: the burn timeline (writeengine.h, doc/engine.md §12): stages, every WriteSection
+ * and the failure of a call go to it; the medium's profile is set from the probe. */
+hresult_t disc_format2_data_put_timeline(disc_format2_data *f, imapi_timeline *tl);
 hresult_t disc_format2_data_get_recorder(disc_format2_data *f, disc_recorder_ex **out);
 hresult_t disc_format2_data_put_buffer_underrun_free_disabled(disc_format2_data *f, int value);
 hresult_t disc_format2_data_get_buffer_underrun_free_disabled(disc_format2_data *f, int *value);
@@ -306,6 +309,9 @@ hresult_t disc_format2_tao_release_media(disc_format2_tao *t);
 hresult_t disc_format2_tao_set_write_speed(disc_format2_tao *t,
 		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav);
 hresult_t disc_format2_tao_put_recorder(disc_format2_tao *t, disc_recorder_ex *recorder);
+/* Extension: the burn timeline (writeengine.h, doc/engine.md §12): stages, every WriteSection
+ * and the failure of a call go to it; the medium's profile is set from the probe. */
+hresult_t disc_format2_tao_put_timeline(disc_format2_tao *t, imapi_timeline *tl);
 hresult_t disc_format2_tao_get_recorder(disc_format2_tao *t, disc_recorder_ex **out);
 hresult_t disc_format2_tao_put_buffer_underrun_free_disabled(disc_format2_tao *t, int value);
 hresult_t disc_format2_tao_get_buffer_underrun_free_disabled(disc_format2_tao *t, int *value);
@@ -404,6 +410,9 @@ hresult_t disc_format2_raw_cd_release_media(disc_format2_raw_cd *f);
 hresult_t disc_format2_raw_cd_set_write_speed(disc_format2_raw_cd *f,
 		int32_t requested_sectors_per_second, int rotation_type_is_pure_cav);
 hresult_t disc_format2_raw_cd_put_recorder(disc_format2_raw_cd *f, disc_recorder_ex *recorder);
+/* Extension: the burn timeline (writeengine.h, doc/engine.md §12): stages, every WriteSection
+ * and the failure of a call go to it; the medium's profile is set from the probe. */
+hresult_t disc_format2_raw_cd_put_timeline(disc_format2_raw_cd *f, imapi_timeline *tl);
 hresult_t disc_format2_raw_cd_get_recorder(disc_format2_raw_cd *f, disc_recorder_ex **out);
 hresult_t disc_format2_raw_cd_put_buffer_underrun_free_disabled(disc_format2_raw_cd *f,
 		int value);

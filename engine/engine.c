@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -32,6 +33,7 @@
 #include "recorder-private.h"
 #include "sense.h"
 #include "stream-private.h"
+#include "timeline-private.h"
 #include "writeengine.h"
 
 enum {
@@ -43,6 +45,7 @@ enum {
 	ENG_UA_IN_A_ROW_MAX = 8,    /* more consecutive unit attentions is a broken drive */
 	ENG_WATCHDOG_EXTRA_S = 5,   /* stall watchdog: command timeout + this */
 	ENG_IDLE_POLL_MS = 100,     /* iscsi_which_events() == 0: "wait >= 100 ms" */
+	ENG_BUFFER_POLL_MS = 100,   /* READ BUFFER CAPACITY for a timeline: at most this often */
 };
 
 struct write_engine {
@@ -61,6 +64,7 @@ struct write_engine {
 	int wake_fd; /* eventfd of the running section, -1 otherwise (under mu) */
 	struct eng_sense last_sense;
 	write_engine_stats stats;
+	imapi_timeline *tl;  /* the burn timeline, NULL when none (under mu) */
 };
 
 /* ---- time ------------------------------------------------------------------------- */
@@ -112,6 +116,7 @@ void write_engine_release(write_engine *we)
 		return;
 	if (we->rec)
 		disc_recorder_ex_release(we->rec);
+	imapi_timeline_release(we->tl);
 	pthread_mutex_destroy(&we->mu);
 	free(we);
 }
@@ -354,6 +359,34 @@ hresult_t write_engine_get_stats(write_engine *we, write_engine_stats *stats)
 	return S_OK;
 }
 
+hresult_t write_engine_put_timeline(write_engine *we, imapi_timeline *tl)
+{
+	if (!we)
+		return E_POINTER;
+	pthread_mutex_lock(&we->mu);
+	if (atomic_load(&we->writing)) {
+		pthread_mutex_unlock(&we->mu);
+		return E_FAIL;
+	}
+	imapi_timeline *old = we->tl;
+	imapi_timeline_addref(tl);
+	we->tl = tl;
+	pthread_mutex_unlock(&we->mu);
+	imapi_timeline_release(old);
+	return S_OK;
+}
+
+hresult_t write_engine_get_timeline(write_engine *we, imapi_timeline **out)
+{
+	if (!we || !out)
+		return E_POINTER;
+	pthread_mutex_lock(&we->mu);
+	*out = we->tl;
+	imapi_timeline_addref(we->tl);
+	pthread_mutex_unlock(&we->mu);
+	return S_OK;
+}
+
 static void wake(int fd)
 {
 	uint64_t one = 1;
@@ -422,6 +455,8 @@ struct wsec {
 	bool write12;
 	int32_t start_sps, end_sps;
 	const disc_recorder_ex_options *opts;
+	imapi_timeline *tl;     /* a reference for the section, or NULL */
+	bool poll_buffer;       /* READ BUFFER CAPACITY at each Update (the timeline's option) */
 
 	/* shared with the reader, under mu */
 	pthread_mutex_t mu;
@@ -528,8 +563,22 @@ struct writer {
 	int last_fd;
 	bool service_failed;     /* iscsi_service() < 0: skip the fd for one round */
 	int64_t first_write_ms, last_done_ms;
+	int64_t next_poll_ms;    /* the timeline's next READ BUFFER CAPACITY */
 	write_engine_stats st;
 };
+
+/* An event on the section's timeline with the sense in words. */
+static void tl_event(struct writer *wr, imapi_timeline_event_kind kind, int32_t code,
+		     hresult_t hr, const struct eng_sense *sense, const char *what)
+{
+	if (!wr->w->tl)
+		return;
+	char text[96], sn[64] = "";
+	if (sense && sense->valid)
+		eng_sense_format(sense, sn, sizeof(sn));
+	snprintf(text, sizeof(text), "%s%s%s", what, sn[0] ? ": " : "", sn);
+	eng_tl_event(wr->w->tl, eng_tl_now_us(), kind, code, hr, sense, text);
+}
 
 static void set_result(struct writer *wr, hresult_t hr, const struct eng_sense *sense)
 {
@@ -540,6 +589,14 @@ static void set_result(struct writer *wr, hresult_t hr, const struct eng_sense *
 	if (sense)
 		wr->fail_sense = *sense;
 	wr->mode = WM_DRAIN;
+	if (hr == E_IMAPI_REQUEST_CANCELLED) {
+		tl_event(wr, IMAPI_TIMELINE_EVENT_NOTE, 0, hr, NULL, "cancelled (CancelWrite)");
+		return;
+	}
+	if (hr == E_IMAPI_LOSS_OF_STREAMING)
+		tl_event(wr, IMAPI_TIMELINE_EVENT_UNDERRUN, 0, hr, sense, "loss of streaming");
+	const char *name = imapi_hresult_name(hr);
+	tl_event(wr, IMAPI_TIMELINE_EVENT_FAULT, 0, hr, sense, name ? name : "WriteSection failed");
 }
 
 static void publish_stats(struct writer *wr)
@@ -553,11 +610,10 @@ static void publish_stats(struct writer *wr)
 	pthread_mutex_unlock(&we->mu);
 }
 
-static void fire_update(struct writer *wr)
+/* The section's figures as an Update reports them. */
+static void progress_args(struct writer *wr, write_engine_event_args *a)
 {
 	struct wsec *w = wr->w;
-	write_engine *we = w->we;
-	write_engine_event_args a;
 
 	pthread_mutex_lock(&w->mu);
 	int64_t read = w->blocks_read;
@@ -570,13 +626,86 @@ static void fire_update(struct writer *wr)
 	if (written > read)
 		written = read;
 
-	a.start_lba = w->lba;
-	a.sector_count = w->nblocks;
-	a.last_read_lba = (int32_t)(w->lba + read - 1);
-	a.last_written_lba = (int32_t)(w->lba + written - 1);
-	a.total_system_buffer = (int32_t)((int64_t)w->ring_n * w->chunk_bytes);
-	a.used_system_buffer = (int32_t)used;
-	a.free_system_buffer = a.total_system_buffer - a.used_system_buffer;
+	a->start_lba = w->lba;
+	a->sector_count = w->nblocks;
+	a->last_read_lba = (int32_t)(w->lba + read - 1);
+	a->last_written_lba = (int32_t)(w->lba + written - 1);
+	a->total_system_buffer = (int32_t)((int64_t)w->ring_n * w->chunk_bytes);
+	a->used_system_buffer = (int32_t)used;
+	a->free_system_buffer = a->total_system_buffer - a->used_system_buffer;
+}
+
+/* A timeline sample from the section's figures (kept when its spacing has passed). */
+static void tl_sample(struct writer *wr, const write_engine_event_args *a)
+{
+	int32_t pct = a->total_system_buffer > 0 ?
+		(int32_t)((int64_t)a->used_system_buffer * 100 / a->total_system_buffer) : 0;
+	eng_tl_progress(wr->w->tl, eng_tl_now_us(), a->last_written_lba, wr->st.bytes_written, pct);
+}
+
+/* READ BUFFER CAPACITY (MMC-6 §6.18, Block = 0: [4-7] buffer length, [8-11] blank
+ * length) for the timeline.  The answer is the drive's; a CHECK CONDITION that is not
+ * busy, a unit attention or ILLEGAL REQUEST may be a deferred error of an earlier WRITE
+ * (SPC-4 §4.5.5) and fails the section as that WRITE would; ILLEGAL REQUEST (no such
+ * command) stops the polling. */
+static void poll_drive_buffer(struct writer *wr, const write_engine_event_args *a)
+{
+	struct wsec *w = wr->w;
+	uint8_t buf[12];
+	struct mcc_cdb cdb = mcc_cdb_read_buffer_capacity(false, sizeof(buf));
+	struct eng_cmd c = { .cdb = cdb.b, .cdb_len = (uint32_t)cdb.len, .dir = ENG_DIR_IN,
+			     .buf = buf, .len = sizeof(buf), .retry = 0 };
+	hresult_t hr = eng_rec_exec(w->rec, &c);
+	if (IMAPI_SUCCEEDED(hr) && c.got >= sizeof(buf)) {
+		eng_tl_drive_buffer(w->tl, eng_tl_now_us(), mcc_be32(buf + 4), mcc_be32(buf + 8),
+				    a->last_written_lba < w->lba + w->nblocks - 1);
+		return;
+	}
+	if (c.status != SCSI_STATUS_CHECK_CONDITION || !c.sense.valid)
+		return;
+	if (c.sense.key == 0x05) {
+		w->poll_buffer = false;
+		return;
+	}
+	if (eng_sense_action(&c.sense) == ENG_SENSE_FAIL) {
+		uint8_t opcode = w->write12 ? MCC_OP_WRITE12 : MCC_OP_WRITE10;
+		set_result(wr, eng_sense_hresult(&c.sense, opcode), &c.sense);
+	}
+}
+
+/* The drive's buffer for a timeline that asks for it: once WRITEs went out, while the
+ * section runs, every ENG_BUFFER_POLL_MS or the timeline's sample spacing, whichever
+ * is longer (a thinned timeline of a long burn is asked less often). */
+static void maybe_poll(struct writer *wr, const write_engine_event_args *a)
+{
+	struct wsec *w = wr->w;
+	if (!w->poll_buffer || wr->first_write_ms < 0 || wr->result_set || wr->mode == WM_LOST)
+		return;
+	int64_t now = now_ms();
+	if (now < wr->next_poll_ms)
+		return;
+	imapi_timeline_summary sum;
+	int64_t gap = ENG_BUFFER_POLL_MS;
+	if (imapi_timeline_get_summary(w->tl, &sum) == S_OK && sum.spacing_seconds * 1000 > gap)
+		gap = (int64_t)(sum.spacing_seconds * 1000);
+	wr->next_poll_ms = now + gap;
+	poll_drive_buffer(wr, a);
+}
+
+/* Update (and the timeline's sample).  `poll`: the periodic one, where the drive's
+ * buffer may be asked. */
+static void fire_update(struct writer *wr, bool poll)
+{
+	struct wsec *w = wr->w;
+	write_engine *we = w->we;
+	write_engine_event_args a;
+
+	progress_args(wr, &a);
+	if (w->tl) {
+		if (poll)
+			maybe_poll(wr, &a);
+		tl_sample(wr, &a);
+	}
 
 	pthread_mutex_lock(&we->mu);
 	write_engine_update_fn fn = we->update;
@@ -778,12 +907,17 @@ static void note_lost(struct writer *wr)
 		wr->lost_since = now_ms();
 		/* libiscsi re-sends its outstanding tasks after the re-login; any of them may
 		 * have reached the medium before the drop. */
+		int n = 0;
 		for (uint32_t i = 0; i < w->ring_n; i++) {
 			if (w->slots[i].task) {
 				w->slots[i].maybe_recorded = true;
 				wr->st.resent++;
+				n++;
 			}
 		}
+		char what[64];
+		snprintf(what, sizeof(what), "iSCSI session lost, %d WRITE(s) in flight", n);
+		tl_event(wr, IMAPI_TIMELINE_EVENT_SESSION_LOST, n, S_OK, NULL, what);
 	}
 	if (wr->mode == WM_RUN || wr->mode == WM_BACKOFF)
 		wr->mode = WM_LOST;
@@ -834,6 +968,8 @@ static void complete(struct writer *wr, struct slot *s)
 			return;
 		s->maybe_recorded = true;
 		wr->st.resent++;
+		tl_event(wr, IMAPI_TIMELINE_EVENT_RETRY, 1, S_OK, NULL,
+			 "WRITE resent: its transport failed");
 		if (++wr->transport_in_a_row > ENG_UA_IN_A_ROW_MAX) {
 			set_result(wr, eng_rec_transport_hresult(w->rec, s->cb_status), NULL);
 			return;
@@ -878,6 +1014,8 @@ static void complete(struct writer *wr, struct slot *s)
 		/* With queue depth > 1 the drive saw this WRITE before an earlier one that is
 		 * being retried: a consequence, resent in order. */
 		requeue(wr, s);
+		tl_event(wr, IMAPI_TIMELINE_EVENT_RETRY, 2, S_OK, sn,
+			 "WRITE resent after an earlier one");
 		return;
 	}
 	if (addr_error && sn->asc == 0x21 && (s->maybe_recorded || w->depth > 1)) {
@@ -889,10 +1027,14 @@ static void complete(struct writer *wr, struct slot *s)
 		if (s->maybe_recorded && nwa >= (int64_t)lba + s->blocks) {
 			wr->st.commands++;
 			on_good(wr, s); /* "resume": recorded before the session dropped */
+			tl_event(wr, IMAPI_TIMELINE_EVENT_RETRY, 3, S_OK, NULL,
+				 "WRITE found recorded before the session dropped");
 			return;
 		}
 		if (nwa == lba && ++wr->addr_in_a_row <= ENG_UA_IN_A_ROW_MAX) {
 			requeue(wr, s); /* refused only because it came too early: send it again */
+			tl_event(wr, IMAPI_TIMELINE_EVENT_RETRY, 2, S_OK, sn,
+				 "WRITE resent after an earlier one");
 			return;
 		}
 	}
@@ -901,6 +1043,7 @@ static void complete(struct writer *wr, struct slot *s)
 		/* Contract 1: NOT READY "in progress" on a WRITE = drive buffer full. */
 		requeue(wr, s);
 		wr->st.busy_retries++;
+		tl_event(wr, IMAPI_TIMELINE_EVENT_BUSY, 0, S_OK, sn, "drive buffer full, resent");
 		if (wr->busy_since < 0)
 			wr->busy_since = t;
 		if (t - wr->busy_since >= (int64_t)w->opts->busy_deadline_s * 1000) {
@@ -915,6 +1058,7 @@ static void complete(struct writer *wr, struct slot *s)
 	case ENG_SENSE_UNIT_ATTENTION:
 		eng_rec_note_unit_attention(w->rec, sn);
 		wr->st.unit_attentions++;
+		tl_event(wr, IMAPI_TIMELINE_EVENT_UNIT_ATTENTION, 0, S_OK, sn, "WRITE resent");
 		requeue(wr, s);
 		if (++wr->ua_in_a_row > ENG_UA_IN_A_ROW_MAX)
 			set_result(wr, eng_sense_hresult(sn, opcode), sn);
@@ -949,6 +1093,12 @@ static void process_completions(struct writer *wr)
 		return;	/* called every loop round: no lock taken when nothing finished */
 	advance_acks(wr);
 	publish_stats(wr); /* write_engine_get_stats is live during a section */
+	if (w->tl) {
+		write_engine_event_args a;
+		progress_args(wr, &a);
+		maybe_poll(wr, &a);
+		tl_sample(wr, &a);
+	}
 }
 
 /* Give up on every task libiscsi still holds (lost session past its deadline, or a
@@ -1034,15 +1184,22 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 	wr.last_fd = iscsi_get_fd(w->iscsi);
 	publish_stats(&wr);
 
+	eng_tl_section_begin(w->tl, eng_tl_now_us(), w->lba, w->nblocks, w->bps);
 	if (w->start_sps != -1 || w->end_sps != -1) {
 		hresult_t hr = send_set_streaming(&wr);
 		if (IMAPI_FAILED(hr))
 			set_result(&wr, hr, NULL);
+		int32_t sps = w->start_sps > w->end_sps ? w->start_sps : w->end_sps;
+		char what[64];
+		snprintf(what, sizeof(what), "SET STREAMING %d sectors/s%s", (int)sps,
+			 wr.st.set_streaming_refused ? " refused" : "");
+		tl_event(&wr, IMAPI_TIMELINE_EVENT_SPEED, sps,
+			 wr.st.set_streaming_refused ? S_FALSE : S_OK, NULL, what);
 	}
 
 	/* Contract 2: once before the write starts.  The reader starts after it, so this
 	 * event reports LastReadLba = StartLba - 1 and an empty buffer, as promised. */
-	fire_update(&wr);
+	fire_update(&wr, false);
 	int64_t next_event = now_ms() + ENG_EVENT_PERIOD_MS;
 	if (!wr.result_set && !atomic_load(&we->cancel)) {
 		if (pthread_create(&w->reader, NULL, reader_main, w) == 0)
@@ -1084,6 +1241,11 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 		wr.last_fd = fd;
 		if (wr.lost_since >= 0) {
 			if (logged_in) {
+				char what[64];
+				snprintf(what, sizeof(what), "iSCSI session back after %lld ms",
+					 (long long)(now - wr.lost_since));
+				tl_event(&wr, IMAPI_TIMELINE_EVENT_RECONNECTED,
+					 (int32_t)(now - wr.lost_since), S_OK, NULL, what);
 				wr.lost_since = -1;
 				if (wr.mode == WM_LOST)
 					wr.mode = WM_RUN;
@@ -1123,7 +1285,7 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 		}
 
 		if (now >= next_event) {
-			fire_update(&wr);
+			fire_update(&wr, true);
 			next_event += ENG_EVENT_PERIOD_MS;
 			if (next_event <= now)
 				next_event = now + ENG_EVENT_PERIOD_MS;
@@ -1183,8 +1345,13 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 	pthread_mutex_unlock(&we->mu);
 	eng_rec_set_last_sense(w->rec, wr.fail_sense.valid ? &wr.fail_sense : NULL);
 
-	fire_update(&wr); /* Update: once after it completes (also on failure) */
+	fire_update(&wr, false); /* Update: once after it completes (also on failure) */
 	publish_stats(&wr);
+	if (w->tl) {
+		write_engine_event_args a;
+		progress_args(&wr, &a);
+		eng_tl_section_end(w->tl, eng_tl_now_us(), a.last_written_lba, wr.st.bytes_written);
+	}
 	if (!wr.result_set && atomic_load(&we->cancel))
 		wr.result = E_IMAPI_REQUEST_CANCELLED; /* cancelled from the final Update */
 	return wr.result;
@@ -1232,6 +1399,9 @@ static hresult_t begin_section(write_engine *we, struct wsec *w, int32_t lba, in
 	w->write12 = we->streaming != IMAPI_VARIANT_FALSE;
 	w->start_sps = we->starting_sps;
 	w->end_sps = we->ending_sps;
+	w->tl = we->tl;
+	imapi_timeline_addref(w->tl);
+	w->poll_buffer = eng_tl_option(w->tl, IMAPI_TIMELINE_POLL_DRIVE_BUFFER);
 	uint32_t sysbuf = (uint32_t)we->sysbuf;
 	memset(&we->stats, 0, sizeof(we->stats));
 	memset(&we->last_sense, 0, sizeof(we->last_sense));
@@ -1297,6 +1467,8 @@ static void end_section(write_engine *we, struct wsec *w)
 	we->wake_fd = -1;
 	atomic_store(&we->writing, 0);
 	pthread_mutex_unlock(&we->mu);
+	imapi_timeline_release(w->tl);
+	w->tl = NULL;
 	if (w->rec) {
 		eng_rec_unlock(w->rec);
 		disc_recorder_ex_release(w->rec);

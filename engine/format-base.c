@@ -1,11 +1,15 @@
 /* engine/format-base.c - the common part of the format objects (format-base.h). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "format-base.h"
 #include "media.h"
+#include "timeline-private.h"
+
+static imapi_timeline *eng_fmt_timeline(struct eng_fmt *b);
 
 void eng_fmt_init(struct eng_fmt *b)
 {
@@ -16,6 +20,7 @@ void eng_fmt_init(struct eng_fmt *b)
 
 void eng_fmt_fini(struct eng_fmt *b)
 {
+	imapi_timeline_release(b->tl);
 	disc_recorder_ex_release(b->rec);
 	free(b->client_name);
 	pthread_mutex_destroy(&b->lock);
@@ -166,6 +171,11 @@ hresult_t eng_fmt_write(struct eng_fmt *b, disc_recorder_ex *r, imapi_stream *da
 	}
 	if (IMAPI_SUCCEEDED(hr))
 		hr = write_engine_advise(we, fn, user);
+	imapi_timeline *tl = eng_fmt_timeline(b);
+	if (IMAPI_SUCCEEDED(hr) && tl)
+		hr = write_engine_put_timeline(we, tl);
+	imapi_timeline_release(tl);
+	b->section_failed = false;
 	if (IMAPI_SUCCEEDED(hr)) {
 		pthread_mutex_lock(&b->lock);
 		b->we = we;
@@ -176,12 +186,76 @@ hresult_t eng_fmt_write(struct eng_fmt *b, disc_recorder_ex *r, imapi_stream *da
 		pthread_mutex_lock(&b->lock);
 		b->we = NULL;
 		pthread_mutex_unlock(&b->lock);
+		b->section_failed = IMAPI_FAILED(hr) && hr != E_IMAPI_REQUEST_CANCELLED;
 		write_engine_stats st;
 		if (write_engine_get_stats(we, &st) == S_OK)
 			*written = (int32_t)(st.bytes_written / (uint32_t)bps);
 	}
 	write_engine_release(we);
 	return hr;
+}
+
+/* A new reference to the timeline, or NULL. */
+static imapi_timeline *eng_fmt_timeline(struct eng_fmt *b)
+{
+	pthread_mutex_lock(&b->lock);
+	imapi_timeline *tl = b->tl;
+	imapi_timeline_addref(tl);
+	pthread_mutex_unlock(&b->lock);
+	return tl;
+}
+
+hresult_t eng_fmt_put_timeline(struct eng_fmt *b, imapi_timeline *tl)
+{
+	imapi_timeline_addref(tl);
+	pthread_mutex_lock(&b->lock);
+	imapi_timeline *old = b->tl;
+	b->tl = tl;
+	pthread_mutex_unlock(&b->lock);
+	imapi_timeline_release(old);
+	return S_OK;
+}
+
+void eng_fmt_stage(struct eng_fmt *b, int32_t code, const char *name)
+{
+	imapi_timeline *tl = eng_fmt_timeline(b);
+	eng_tl_stage(tl, eng_tl_now_us(), code, name);
+	imapi_timeline_release(tl);
+}
+
+void eng_fmt_profile(struct eng_fmt *b, int profile)
+{
+	imapi_timeline *tl = eng_fmt_timeline(b);
+	if (tl && profile > 0)
+		imapi_timeline_put_profile(tl, profile);
+	imapi_timeline_release(tl);
+}
+
+void eng_fmt_outcome(struct eng_fmt *b, hresult_t hr, disc_recorder_ex *r)
+{
+	if (IMAPI_SUCCEEDED(hr) || b->section_failed)
+		return;
+	imapi_timeline *tl = eng_fmt_timeline(b);
+	if (!tl)
+		return;
+	int64_t now = eng_tl_now_us();
+	if (hr == E_IMAPI_REQUEST_CANCELLED) {
+		eng_tl_event(tl, now, IMAPI_TIMELINE_EVENT_NOTE, 0, hr, NULL, "cancelled");
+	} else {
+		uint8_t raw[IMAPI_SENSE_LEN];
+		struct eng_sense sn;
+		memset(&sn, 0, sizeof(sn));
+		if (r && disc_recorder_ex_get_last_sense(r, raw) == S_OK)
+			eng_sense_parse(raw, sizeof(raw), &sn);
+		const char *name = imapi_hresult_name(hr);
+		char text[96], words[64] = "";
+		if (sn.valid)
+			eng_sense_format(&sn, words, sizeof(words));
+		snprintf(text, sizeof(text), "%s%s%s", name ? name : "failed", words[0] ? ": " : "",
+			 words);
+		eng_tl_event(tl, now, IMAPI_TIMELINE_EVENT_FAULT, 0, hr, &sn, text);
+	}
+	imapi_timeline_release(tl);
 }
 
 int32_t eng_fmt_remaining(double elapsed, int64_t done, int64_t total)

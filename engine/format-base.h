@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "discformat2.h"
@@ -21,6 +22,8 @@ struct eng_fmt {
 	atomic_int prepared, busy, cancelled;
 	write_engine *we;		/* during a WriteSection, for cancelling */
 	double t0;			/* when the running operation began */
+	imapi_timeline *tl;		/* the burn timeline, NULL when none */
+	bool section_failed;		/* the last WriteSection failed (it told the timeline) */
 };
 
 void eng_fmt_init(struct eng_fmt *b);
@@ -155,6 +158,27 @@ hresult_t eng_fmt_write(struct eng_fmt *b, disc_recorder_ex *r, imapi_stream *da
 	{                                                                               \
 		return f ? eng_fmt_speed_descriptors(&f->b, NOREC, descriptors, count)  \
 			 : E_POINTER;                                                   \
+	}
+
+/* The timeline (writeengine.h): put_ attaches it (a reference) or detaches it (NULL);
+ * the write engine of each WriteSection gets it.  eng_fmt_stage: a stage began (an
+ * event when it differs from the last), eng_fmt_profile: the probed medium;
+ * eng_fmt_outcome: the result of a Write, PrepareMedia, AddAudioTrack, ... : a failure
+ * outside a WriteSection (which records its own) is a FAULT event with the recorder's
+ * last sense, a cancel a note. */
+hresult_t eng_fmt_put_timeline(struct eng_fmt *b, imapi_timeline *tl);
+void eng_fmt_stage(struct eng_fmt *b, int32_t code, const char *name);
+void eng_fmt_profile(struct eng_fmt *b, int profile);
+void eng_fmt_outcome(struct eng_fmt *b, hresult_t hr, disc_recorder_ex *r);
+
+#define ENG_FMT_TIMELINE_MEMBERS(PREFIX, T, BUSY)                                        \
+	hresult_t PREFIX##_put_timeline(T *f, imapi_timeline *tl)                        \
+	{                                                                               \
+		if (!f)                                                                 \
+			return E_POINTER;                                               \
+		if (atomic_load(&f->b.busy))                                            \
+			return BUSY;                                                    \
+		return eng_fmt_put_timeline(&f->b, tl);                                 \
 	}
 
 /* Remaining seconds of a stage from what is done of it so far at elapsed seconds. */

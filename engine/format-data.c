@@ -169,6 +169,7 @@ ENG_FMT_MEDIA_MEMBERS(disc_format2_data, disc_format2_data,
 	E_IMAPI_RECORDER_REQUIRED)
 ENG_FMT_SPEED_MEMBERS(disc_format2_data, disc_format2_data,
 	E_IMAPI_RECORDER_REQUIRED, E_IMAPI_DF2DATA_WRITE_IN_PROGRESS)
+ENG_FMT_TIMELINE_MEMBERS(disc_format2_data, disc_format2_data, E_IMAPI_DF2DATA_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 
@@ -341,9 +342,22 @@ hresult_t disc_format2_data_is_current_media_supported(disc_format2_data *f,
 
 /* ---- Write ---------------------------------------------------------------------------- */
 
+/* IMAPI_FORMAT2_DATA_WRITE_ACTION's names, for the timeline's stage bands. */
+static const char *const stage_names[] = {
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA] = "validating media",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA] = "formatting",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE] = "initializing hardware",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER] = "calibrating power",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA] = "writing data",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION] = "finalizing",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED] = "completed",
+	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING] = "verifying",
+};
+
 static void emit(disc_format2_data *f, imapi_format2_data_write_action action,
 		 const write_engine_event_args *engine, int32_t done, int32_t total)
 {
+	eng_fmt_stage(&f->b, action, stage_names[action]);
 	pthread_mutex_lock(&f->b.lock);
 	disc_format2_data_update_fn fn = f->fn;
 	void *user = f->user;
@@ -478,6 +492,7 @@ static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stre
 		return hr;
 	if (m.profile == 0)
 		return E_IMAPI_RECORDER_MEDIA_NO_MEDIA;
+	eng_fmt_profile(&f->b, m.profile);
 	if (!m.plan.supported)
 		return E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED;
 	int32_t state = eng_media_state(&m);
@@ -581,6 +596,7 @@ hresult_t disc_format2_data_write(disc_format2_data *f, imapi_stream *data)
 		pthread_mutex_unlock(&f->b.lock);
 		eng_rec_lock(r);
 		hr = run_write(f, r, data, (int32_t)(bytes / SECTOR));
+		eng_fmt_outcome(&f->b, hr, r);
 		eng_rec_unlock(r);
 		f->result.seconds = eng_media_now() - f->b.t0;
 		if (IMAPI_SUCCEEDED(hr))

@@ -146,6 +146,7 @@ ENG_FMT_MEDIA_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd,
 	E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED)
 ENG_FMT_SPEED_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd,
 	E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, E_IMAPI_DF2RAW_WRITE_IN_PROGRESS)
+ENG_FMT_TIMELINE_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd, E_IMAPI_DF2RAW_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 
@@ -269,6 +270,9 @@ hresult_t disc_format2_raw_cd_get_last_possible_start_of_leadout(disc_format2_ra
 static void emit(disc_format2_raw_cd *f, imapi_format2_raw_cd_write_action action,
 		 const write_engine_event_args *engine)
 {
+	/* The timeline's stage: IMAPI_FORMAT2_RAW_CD_WRITE_ACTION's name. */
+	static const char *const names[] = { "unknown", "preparing", "writing", "finishing" };
+	eng_fmt_stage(&f->b, action, names[action]);
 	pthread_mutex_lock(&f->b.lock);
 	disc_format2_raw_cd_update_fn fn = f->fn;
 	void *user = f->user;
@@ -325,6 +329,7 @@ hresult_t disc_format2_raw_cd_prepare_media(disc_format2_raw_cd *f)
 	if (IMAPI_FAILED(hr))
 		return hr;
 	f->t_prepared = eng_media_now();
+	eng_fmt_profile(&f->b, m.profile);
 	emit(f, IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_PREPARING, NULL);
 	bool have[4] = { false };
 	if (!eng_media_cd_recordable(&m))
@@ -428,6 +433,7 @@ hresult_t disc_format2_raw_cd_write_media2(disc_format2_raw_cd *f, imapi_stream 
 		eng_rec_lock(r);
 		hr = write_raw(f, r, data, PREGAP_START - stream_lead_in_sectors,
 			       (int32_t)(bytes / (uint32_t)bps), bps);
+		eng_fmt_outcome(&f->b, hr, r);
 		eng_rec_unlock(r);
 	}
 	disc_recorder_ex_release(r);

@@ -8,6 +8,7 @@
  * (finalized unless DoNotFinalizeMedia) and unlocks the tray. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,7 @@ ENG_FMT_MEDIA_MEMBERS(disc_format2_tao, disc_format2_tao,
 	E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED)
 ENG_FMT_SPEED_MEMBERS(disc_format2_tao, disc_format2_tao,
 	E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, E_IMAPI_DF2TAO_WRITE_IN_PROGRESS)
+ENG_FMT_TIMELINE_MEMBERS(disc_format2_tao, disc_format2_tao, E_IMAPI_DF2TAO_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 
@@ -293,6 +295,15 @@ hresult_t disc_format2_tao_get_expected_table_of_contents(disc_format2_tao *t,
 static void emit(disc_format2_tao *t, imapi_format2_tao_write_action action,
 		 const write_engine_event_args *engine)
 {
+	/* The timeline's stage: IMAPI_FORMAT2_TAO_WRITE_ACTION's name and the track. */
+	static const char *const names[] = { "unknown", "preparing", "writing", "finishing",
+					     "verifying" };
+	char stage[48];
+	if (t->track)
+		snprintf(stage, sizeof(stage), "track %d %s", (int)t->track, names[action]);
+	else
+		snprintf(stage, sizeof(stage), "%s", names[action]);
+	eng_fmt_stage(&t->b, action, stage);
 	pthread_mutex_lock(&t->b.lock);
 	disc_format2_tao_update_fn fn = t->fn;
 	void *user = t->user;
@@ -345,6 +356,7 @@ hresult_t disc_format2_tao_prepare_media(disc_format2_tao *t)
 		return hr;
 	t->t_prepared = eng_media_now();
 	t->track = 0;
+	eng_fmt_profile(&t->b, m.profile);
 	emit(t, IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING, NULL);
 	if (!eng_media_cd_recordable(&m))
 		hr = E_IMAPI_DF2TAO_MEDIA_IS_NOT_SUPPORTED;
@@ -409,6 +421,7 @@ hresult_t disc_format2_tao_add_audio_track(disc_format2_tao *t, imapi_stream *da
 	if (r) {
 		eng_rec_lock(r);
 		hr = write_track(t, r, data, (int32_t)(bytes / CDDA));
+		eng_fmt_outcome(&t->b, hr, r);
 		eng_rec_unlock(r);
 	}
 	disc_recorder_ex_release(r);

@@ -48,26 +48,11 @@ enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_FILE = 3, EX_MISMATCH = 4 };
 
 /* ---- Speeds ----------------------------------------------------------------------- */
 
-/* What "1x" is per family, in bytes per second of user data: CD 75 sectors/s (at
- * 2352 bytes, the 176.4 kB/s of page 2Ah and GET PERFORMANCE), DVD 1 385 000, BD
- * 4 495 500. */
-static double family_1x_bytes(enum mcc_family f)
-{
-	switch (f) {
-	case MCC_FAM_CD:  return 75.0 * 2352;
-	case MCC_FAM_DVD: return 1385000.0;
-	case MCC_FAM_BD:  return 4495500.0;
-	default:      return 0;
-	}
-}
-
-/* Speed as "x" of a write: CD counts sectors (75 a second whatever their size). */
+/* "x" of a medium: mcc_family_1x_bytes and mcc_speed_x (mmccdb.h), the one definition
+ * the engine's timeline uses too. */
 static double speed_x(enum mcc_family f, double bytes_per_s, int bps)
 {
-	if (f == MCC_FAM_CD)
-		return bps > 0 ? bytes_per_s / bps / 75.0 : 0;
-	double one = family_1x_bytes(f);
-	return one > 0 ? bytes_per_s / one : 0;
+	return mcc_speed_x(f, bytes_per_s, bps);
 }
 
 /* ---- Output: one emitter for text and JSON, so each report is written once -------- */
@@ -308,7 +293,7 @@ enum opt_id {
 	O_VERSION = 256, O_JSON, O_BPS, O_LBA, O_BLOCKS, O_STREAMING, O_START_SPS, O_END_SPS,
 	O_BUFFER, O_QUEUE_DEPTH, O_MAX_TRANSFER, O_WRITE_TYPE, O_DBT, O_TRACK_MODE,
 	O_PROGRESS, O_NO_PROGRESS, O_MULTISESSION, O_CLOSE_DISC, O_FINALIZE, O_VERIFY_LEVEL,
-	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE, O_FULL, O_AUDIO, O_DAO, O_RAW_TYPE,
+	O_SPEED, O_CLIENT, O_FORCE_OVERWRITE, O_FULL, O_AUDIO, O_DAO, O_RAW_TYPE, O_GRAPH,
 };
 
 /* Every option once: which commands take it, which require it, and its help line. */
@@ -376,6 +361,8 @@ static const struct wopt {
 	  "blank the whole disc (FullErase), not only its table of contents" },
 	{ "force-overwrite", no_argument, O_FORCE_OVERWRITE, C_BURN, 0, NULL,
 	  "overwrite a DVD+RW / BD-RE that holds data (ForceOverwrite)" },
+	{ "graph", required_argument, O_GRAPH, C_WRITE | C_BURN, 0, "FILE.svg",
+	  "draw the burn's timeline (speed, buffers, stages, events) as an SVG picture" },
 	{ "version", no_argument, O_VERSION, 0, 0, NULL, "print the version" },
 };
 #define NOPTS (sizeof(wopts) / sizeof(wopts[0]))
@@ -401,6 +388,7 @@ struct args {
 	bool full;
 	bool audio, dao;
 	int raw_type;		/* IMAPI_FORMAT2_RAW_CD_SUBCODE_*, 0 the default */
+	const char *graph;	/* --graph FILE, NULL: none */
 	unsigned given;		/* bit per option index in wopts */
 	const char *pos[101];	/* burn --audio: URL and up to 99 tracks */
 	int npos;
@@ -422,6 +410,7 @@ struct wctx {
 	const struct wcmd *cmd;
 	struct args a;
 	disc_recorder_ex *rec;
+	imapi_timeline *tl;	/* --graph: the burn's timeline */
 };
 
 static int cmd_info(struct wctx *c);
@@ -573,6 +562,7 @@ static int set_option(struct args *a, const char *cmd, const struct wopt *w, con
 	case O_MULTISESSION: a->close_disc = 0; break;
 	case O_CLOSE_DISC: case O_FINALIZE: a->close_disc = 1; break;
 	case O_CLIENT: a->client = v; break;
+	case O_GRAPH: a->graph = v; break;
 	case O_FORCE_OVERWRITE: a->force_overwrite = true; break;
 	case O_FULL: a->full = true; break;
 	case O_AUDIO: a->audio = true; break;
@@ -1166,7 +1156,7 @@ static void info_page05(struct info *in, struct out *o)
 /* kB/s (k = 1000) as "x" of the current medium. */
 static double kbps_x(enum mcc_family f, uint32_t kbps)
 {
-	double one = family_1x_bytes(f);
+	double one = mcc_family_1x_bytes(f);
 	return one > 0 ? kbps * 1000.0 / one : 0;
 }
 
@@ -1565,6 +1555,14 @@ static int run_write(struct wctx *c, struct wresult *r, struct progress *prog)
 			goto out;
 		}
 	}
+	if (c->tl) {
+		hr = write_engine_put_timeline(we, c->tl);
+		if (IMAPI_FAILED(hr)) {
+			r->hr = hr;
+			report(cmd, hr, NULL);
+			goto out;
+		}
+	}
 	write_engine_get_queue_depth(we, &r->queue_depth);
 	disc_recorder_ex_get_maximum_page_aligned_transfer_size(c->rec, &r->max_transfer);
 
@@ -1607,7 +1605,57 @@ out:
 	return ex;
 }
 
+/* --graph: a timeline for the command's burn, drawn to FILE when it ends (also when the
+ * burn failed: the picture shows where).  The engine polls the drive's buffer for it. */
+static int graph_begin(struct wctx *c)
+{
+	if (!c->a.graph)
+		return EX_OK;
+	hresult_t hr = imapi_timeline_create(0, &c->tl);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = imapi_timeline_put_options(c->tl, IMAPI_TIMELINE_POLL_DRIVE_BUFFER);
+	if (IMAPI_SUCCEEDED(hr)) {
+		const char *img = c->a.pos[1], *slash = strrchr(img, '/');
+		char label[128];
+		snprintf(label, sizeof(label), "wengine %s %s", c->cmd->name, slash ? slash + 1 : img);
+		hr = imapi_timeline_put_label(c->tl, label);
+	}
+	return IMAPI_FAILED(hr) ? report(c->cmd->name, hr, NULL) : EX_OK;
+}
+
+static int graph_end(struct wctx *c, int ex)
+{
+	if (!c->tl)
+		return ex;
+	imapi_timeline_summary sum;
+	if (imapi_timeline_get_summary(c->tl, &sum) == S_OK && sum.sections == 0 && sum.events == 0 && ex != EX_OK) {
+		/* Nothing was recorded (a usage error, no drive): no picture. */
+		imapi_timeline_release(c->tl);
+		c->tl = NULL;
+		return ex;
+	}
+	hresult_t hr = imapi_timeline_save_svg(c->tl, c->a.graph);
+	int err = errno;
+	imapi_timeline_release(c->tl);
+	c->tl = NULL;
+	if (IMAPI_FAILED(hr)) {
+		int fex = file_error(c->cmd->name, c->a.graph, "write", err);
+		return ex == EX_OK ? fex : ex;
+	}
+	if (!c->a.quiet && !c->a.json)
+		fprintf(stderr, PROG ": %s: burn graph: %s\n", c->cmd->name, c->a.graph);
+	return ex;
+}
+
+static int cmd_write_run(struct wctx *c);
+
 static int cmd_write(struct wctx *c)
+{
+	int ex = graph_begin(c);
+	return ex == EX_OK ? graph_end(c, cmd_write_run(c)) : ex;
+}
+
+static int cmd_write_run(struct wctx *c)
 {
 	const char *cmd = c->cmd->name;
 	struct args *a = &c->a;
@@ -1628,7 +1676,10 @@ static int cmd_write(struct wctx *c)
 	ex = connect_recorder(c, &r.hr);
 	if (ex != EX_OK)
 		goto done;
-	r.fam = mcc_profile_family(current_profile(c->rec));
+	int32_t profile = current_profile(c->rec);
+	r.fam = mcc_profile_family(profile);
+	if (c->tl)
+		imapi_timeline_put_profile(c->tl, profile);
 
 	/* Page 05h before anything else: it decides the block size the drive expects. */
 	if (a->write_type >= 0 || a->dbt >= 0 || a->track_mode >= 0) {
@@ -1697,6 +1748,7 @@ struct burn_progress {
 	int64_t done_last;
 	double rate;		/* bytes/s over the last interval */
 	int drive_buffer;	/* percent, -1 unknown */
+	imapi_timeline *tl;	/* --graph: the engine polls the drive's buffer into it */
 };
 
 /* The drive's buffer fill (READ BUFFER CAPACITY, MMC-6 §6.18), -1 when it does not say. */
@@ -1709,6 +1761,20 @@ static int drive_buffer_fill(disc_recorder_ex *r)
 		return -1;
 	uint32_t size = mcc_be32(buf + 4), avail = mcc_be32(buf + 8);
 	return size ? (int)(100 - (uint64_t)avail * 100 / size) : -1;
+}
+
+/* With --graph the engine asks the drive's buffer itself (IMAPI_TIMELINE_POLL_DRIVE_BUFFER):
+ * the last reading it kept, so that the drive is not asked twice. */
+static int timeline_drive_buffer(imapi_timeline *tl)
+{
+	imapi_timeline_sample *s = NULL;
+	uint32_t n = 0;
+	int pct = -1;
+	if (imapi_timeline_get_samples(tl, &s, &n) == S_OK)
+		for (uint32_t i = n; i-- > 0 && pct < 0;)
+			pct = s[i].drive_buffer;
+	imapi_free(s);
+	return pct;
 }
 
 /* True once, at the first Update after Ctrl-C: the caller cancels then. */
@@ -1724,7 +1790,7 @@ static bool cancel_due(struct burn_progress *p)
 static struct burn_progress progress_for(const struct wctx *c, enum mcc_family fam)
 {
 	struct burn_progress p = { .rec = c->rec, .json = c->a.json, .fam = fam,
-				   .last_action = -1, .drive_buffer = -1 };
+				   .last_action = -1, .drive_buffer = -1, .tl = c->tl };
 	p.show = progress_shown(&c->a);
 	return p;
 }
@@ -1752,7 +1818,7 @@ static void show_progress(struct burn_progress *p, int action, const char *stage
 		p->done_last = done;
 	}
 	if (writing && e->sector_count)
-		p->drive_buffer = drive_buffer_fill(p->rec);
+		p->drive_buffer = p->tl ? timeline_drive_buffer(p->tl) : drive_buffer_fill(p->rec);
 	int pct = e->sector_count ? (int)(done * 100 / e->sector_count) : 0;
 	double x = speed_x(p->fam, p->rate, bps);
 	if (p->json) {
@@ -1801,7 +1867,7 @@ static void on_burn_update(disc_format2_data *f, const disc_format2_data_event_a
 /* Sectors per second of "X" on the current medium (2048-byte sectors). */
 static int32_t speed_sps(enum mcc_family fam, double x)
 {
-	double one = fam == MCC_FAM_CD ? 75.0 * 2048 : family_1x_bytes(fam);
+	double one = fam == MCC_FAM_CD ? 75.0 * 2048 : mcc_family_1x_bytes(fam);
 	double sps = x * one / 2048;
 	return sps < 1 ? 1 : sps > INT32_MAX ? INT32_MAX : (int32_t)sps;
 }
@@ -1933,6 +1999,8 @@ static int burn_audio(struct wctx *c)
 	}
 	if (IMAPI_SUCCEEDED(hr) && a->close_disc == 0)
 		hr = disc_format2_tao_put_do_not_finalize_media(t, 1);
+	if (IMAPI_SUCCEEDED(hr) && c->tl)
+		hr = disc_format2_tao_put_timeline(t, c->tl);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_tao_set_write_speed(t, speed_sps(MCC_FAM_CD, a->speed_x), 0);
 	struct burn_progress prog = progress_for(c, MCC_FAM_CD);
@@ -2197,6 +2265,8 @@ static int burn_raw_image(struct wctx *c, raw_cd_image *img, int ntracks)
 		hr = disc_format2_raw_cd_put_client_name(f, a->client ? a->client : PROG);
 	if (IMAPI_SUCCEEDED(hr))
 		hr = disc_format2_raw_cd_put_requested_sector_type(f, type);
+	if (IMAPI_SUCCEEDED(hr) && c->tl)
+		hr = disc_format2_raw_cd_put_timeline(f, c->tl);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_raw_cd_set_write_speed(f, speed_sps(MCC_FAM_CD, a->speed_x), 0);
 	struct burn_progress prog = progress_for(c, MCC_FAM_CD);
@@ -2347,7 +2417,15 @@ static int burn_audio_dao(struct wctx *c, const struct wav_info *wi, int ntracks
 	return ex;
 }
 
+static int cmd_burn_run(struct wctx *c);
+
 static int cmd_burn(struct wctx *c)
+{
+	int ex = graph_begin(c);
+	return ex == EX_OK ? graph_end(c, cmd_burn_run(c)) : ex;
+}
+
+static int cmd_burn_run(struct wctx *c)
 {
 	const char *cmd = c->cmd->name;
 	struct args *a = &c->a;
@@ -2399,6 +2477,8 @@ static int cmd_burn(struct wctx *c)
 				(imapi_burn_verification_level)a->verify_level);
 	if (IMAPI_SUCCEEDED(hr) && a->force_overwrite)
 		hr = disc_format2_data_put_force_overwrite(f, 1);
+	if (IMAPI_SUCCEEDED(hr) && c->tl)
+		hr = disc_format2_data_put_timeline(f, c->tl);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_data_set_write_speed(f, speed_sps(fam, a->speed_x), 0);
 	if (IMAPI_FAILED(hr)) {

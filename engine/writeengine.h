@@ -344,6 +344,136 @@ typedef struct write_engine_stats {
 /* Figures of the last (or running) WriteSection. */
 hresult_t write_engine_get_stats(write_engine *we, write_engine_stats *stats);
 
+/* ------------------------------------------------------------------------------------
+ * Extension: the burn timeline (doc/engine.md §12).  A timeline records what a burn did
+ * over time: samples of the acknowledged LBA, the speed, the engine's ring and the
+ * drive's buffer, and events (stages, busy retries, unit attentions, lost sessions,
+ * underruns, failures).  Attach one to a write engine (write_engine_put_timeline) or
+ * to a format object (disc_format2_*_put_timeline, discformat2.h); every WriteSection
+ * and stage while it is attached adds to it, so one timeline can hold a whole burn of
+ * several sections (tracks).  Memory is bounded: at most max_samples samples (older
+ * ones are thinned two to one and the sample spacing doubles when it is full) and
+ * IMAPI_TIMELINE_EVENTS_MAX events (repeats of one kind within a sample spacing are
+ * counted in one event; past the limit events are counted, not kept).  Thread-safe:
+ * the getters may be called at any time, from any thread.
+ */
+typedef struct imapi_timeline imapi_timeline;
+
+#define IMAPI_TIMELINE_SAMPLES_DEFAULT 1024u
+#define IMAPI_TIMELINE_SAMPLES_MIN     16u
+#define IMAPI_TIMELINE_EVENTS_MAX      512u
+#define IMAPI_TIMELINE_SPACING_MS      10  /* first sample spacing; doubles on thinning */
+
+/* Options (imapi_timeline_put_options). */
+#define IMAPI_TIMELINE_POLL_DRIVE_BUFFER 0x1u /* the engine sends READ BUFFER CAPACITY
+					     * (MMC-6 §6.18) at each Update while writing;
+					     * off by default: it adds commands */
+
+typedef enum {
+	IMAPI_TIMELINE_EVENT_STAGE = 1,       /* a format layer stage began: code = its
+					       * CurrentAction, text = its name */
+	IMAPI_TIMELINE_EVENT_SECTION = 2,     /* a WriteSection began: code = blocks */
+	IMAPI_TIMELINE_EVENT_SPEED = 3,       /* SET STREAMING sent: code = sectors/s,
+					       * hr S_FALSE when the drive refused it */
+	IMAPI_TIMELINE_EVENT_BUSY = 4,        /* NOT READY in progress on a WRITE (drive
+					       * buffer full): backed off and resent */
+	IMAPI_TIMELINE_EVENT_UNIT_ATTENTION = 5, /* reported and the WRITE resent */
+	IMAPI_TIMELINE_EVENT_RETRY = 6,       /* a WRITE resent for another reason (its
+					       * transport failed, an address error after
+					       * an earlier retry) */
+	IMAPI_TIMELINE_EVENT_SESSION_LOST = 7,/* the iSCSI session dropped */
+	IMAPI_TIMELINE_EVENT_RECONNECTED = 8, /* and came back: code = milliseconds away */
+	IMAPI_TIMELINE_EVENT_UNDERRUN = 9,    /* the drive's buffer ran empty while data
+					       * was still to come, or loss of streaming */
+	IMAPI_TIMELINE_EVENT_FAULT = 10,      /* a failure: hr and, when the drive said
+					       * so, the sense */
+	IMAPI_TIMELINE_EVENT_NOTE = 11,       /* the application's own (imapi_timeline_add_note) */
+} imapi_timeline_event_kind;
+
+typedef struct imapi_timeline_sample {
+	double seconds;           /* since the timeline's first record */
+	int32_t lba;              /* LastWrittenLba of the section at that moment */
+	int64_t sectors;          /* acknowledged since the timeline began, every section */
+	int64_t bytes;            /* the same in bytes */
+	double bytes_per_second;  /* average since the previous sample (0 for the first) */
+	double speed_x;           /* the same in x of the medium (imapi_timeline_put_profile;
+				   * mcc 1x: CD 75 sectors/s, DVD 1 385 000 B/s, BD 4 495 500
+				   * B/s); 0 when the medium is unknown */
+	int32_t drive_buffer;     /* percent of the drive's buffer in use, -1 not polled */
+	int32_t system_buffer;    /* percent of the engine's ring in use, -1 not writing */
+	uint32_t flags;           /* IMAPI_TIMELINE_SAMPLE_* */
+} imapi_timeline_sample;
+#define IMAPI_TIMELINE_SAMPLE_SECTION_START 0x1u /* first sample of a WriteSection */
+#define IMAPI_TIMELINE_SAMPLE_SECTION_END   0x2u /* its last */
+
+typedef struct imapi_timeline_event {
+	double seconds;
+	imapi_timeline_event_kind kind;
+	int32_t lba;              /* LastWrittenLba when it happened (-1 outside a section
+				   * before anything was written) */
+	int32_t code;             /* per kind, above */
+	uint32_t count;           /* repeats counted in this event (>= 1) */
+	hresult_t hr;             /* S_OK when none */
+	uint8_t sense_key, asc, ascq; /* all 0 when no sense */
+	char text[96];            /* in words: "drive buffer full", "WRITING_DATA", ... */
+} imapi_timeline_event;
+
+typedef struct imapi_timeline_summary {
+	int32_t profile;          /* imapi_timeline_put_profile, 0 unknown */
+	double seconds;           /* first record to last */
+	double write_seconds;     /* time inside WriteSections */
+	int64_t sectors, bytes;   /* acknowledged */
+	double average_x;         /* over write_seconds; 0 when the medium is unknown */
+	double max_x;             /* the fastest sample */
+	double average_bytes_per_second;
+	uint32_t samples, events; /* kept */
+	uint32_t events_dropped;  /* past IMAPI_TIMELINE_EVENTS_MAX */
+	uint32_t thinnings;       /* times the samples were thinned two to one */
+	double spacing_seconds;   /* the sample spacing in force */
+	uint32_t sections;
+	uint32_t by_kind[16];     /* repeats per imapi_timeline_event_kind (counts included) */
+} imapi_timeline_summary;
+
+/* max_samples 0: IMAPI_TIMELINE_SAMPLES_DEFAULT; else at least IMAPI_TIMELINE_SAMPLES_MIN
+ * (E_INVALIDARG below it or above 1 << 20). */
+hresult_t imapi_timeline_create(uint32_t max_samples, imapi_timeline **out);
+void imapi_timeline_addref(imapi_timeline *tl);
+void imapi_timeline_release(imapi_timeline *tl);
+/* Forget everything recorded; options, profile and label stay. */
+hresult_t imapi_timeline_reset(imapi_timeline *tl);
+hresult_t imapi_timeline_put_options(imapi_timeline *tl, uint32_t options);
+/* The medium (MMC profile number): what "x" means.  The format layer sets it from its
+ * probe; a write_engine user sets it (wengine does from GET CONFIGURATION). */
+hresult_t imapi_timeline_put_profile(imapi_timeline *tl, imapi_profile_type profile);
+/* A caption for the picture (copied; at most 127 bytes kept), e.g. the scenario name. */
+hresult_t imapi_timeline_put_label(imapi_timeline *tl, const char *label);
+/* An event of the application's own (IMAPI_TIMELINE_EVENT_NOTE) at the current time. */
+hresult_t imapi_timeline_add_note(imapi_timeline *tl, const char *text);
+/* Copies (imapi_free): *count may be 0 with a non-NULL array. */
+hresult_t imapi_timeline_get_samples(imapi_timeline *tl, imapi_timeline_sample **samples,
+				     uint32_t *count);
+hresult_t imapi_timeline_get_events(imapi_timeline *tl, imapi_timeline_event **events,
+				    uint32_t *count);
+hresult_t imapi_timeline_get_summary(imapi_timeline *tl, imapi_timeline_summary *summary);
+/* "stage", "busy", "unit attention", ...; "?" for other numbers.  Static. */
+const char *imapi_timeline_event_kind_name(imapi_timeline_event_kind kind);
+
+/* The picture: a standalone SVG 1.1 document (doc/engine.md §12.3): speed and buffer
+ * fill over time on two labelled axes with a grid, stage bands, a marker per event, a
+ * title with the medium, size, duration and average speed.  _get_svg returns it as a
+ * NUL-terminated string (imapi_free) with its length; _save_svg writes it to path
+ * (replacing the file through a temporary one in the same directory).  E_FAIL with
+ * errno kept when the file cannot be written. */
+#define IMAPI_TIMELINE_SVG_WIDTH  960
+#define IMAPI_TIMELINE_SVG_HEIGHT 540
+hresult_t imapi_timeline_get_svg(imapi_timeline *tl, char **svg, size_t *len);
+hresult_t imapi_timeline_save_svg(imapi_timeline *tl, const char *path);
+
+/* Attach (a reference is kept) or detach (NULL).  E_FAIL during a WriteSection. */
+hresult_t write_engine_put_timeline(write_engine *we, imapi_timeline *tl);
+hresult_t write_engine_get_timeline(write_engine *we, imapi_timeline **out); /* adds a
+				     reference; *out NULL when none */
+
 #ifdef __cplusplus
 }
 #endif

@@ -362,7 +362,8 @@ static bool yes(const struct hrn_step *st, const char *key)
 }
 
 static void burn_data(disc_recorder_ex *rec, const struct hrn_scenario *s, const struct hrn_step *st,
-		      hrn_block_fn block, struct hrn_burn_out *out, struct hrn_burn_facts *facts)
+		      hrn_block_fn block, imapi_timeline *tl, struct hrn_burn_out *out,
+		      struct hrn_burn_facts *facts)
 {
 	struct burn b;
 	begin(&b, out, facts, st, HRN_BURN_DATA);
@@ -390,6 +391,8 @@ static void burn_data(disc_recorder_ex *rec, const struct hrn_scenario *s, const
 #define STEP(call, name) if (IMAPI_SUCCEEDED(hr)) { hr = (call); what = "burn data (" name ")"; }
 	STEP(disc_format2_data_put_recorder(f, rec), "put_Recorder");
 	STEP(disc_format2_data_put_client_name(f, CLIENT_NAME), "put_ClientName");
+	if (tl)
+		STEP(disc_format2_data_put_timeline(f, tl), "put_Timeline");
 	const char *close = hrn_step_get(st, "close");
 	if (close && strcmp(close, "default")) {
 		STEP(disc_format2_data_put_force_media_to_be_closed(f, !strcmp(close, "yes")),
@@ -456,7 +459,8 @@ static void tao_cancel(void *obj)
 }
 
 static void burn_audio(disc_recorder_ex *rec, const struct hrn_scenario *s, const struct hrn_step *st,
-		       hrn_block_fn block, struct hrn_burn_out *out, struct hrn_burn_facts *facts)
+		       hrn_block_fn block, imapi_timeline *tl, struct hrn_burn_out *out,
+		       struct hrn_burn_facts *facts)
 {
 	struct burn b;
 	begin(&b, out, facts, st, HRN_BURN_AUDIO);
@@ -493,6 +497,8 @@ static void burn_audio(disc_recorder_ex *rec, const struct hrn_scenario *s, cons
 		if (IMAPI_FAILED(hr)) { record(&b, hr, what, rec); recorded = true; } }
 	STEP(disc_format2_tao_put_recorder(t, rec), "put_Recorder");
 	STEP(disc_format2_tao_put_client_name(t, CLIENT_NAME), "put_ClientName");
+	if (tl)
+		STEP(disc_format2_tao_put_timeline(t, tl), "put_Timeline");
 	if (hrn_step_get(st, "finalize"))
 		STEP(disc_format2_tao_put_do_not_finalize_media(t, !yes(st, "finalize")), "put_DoNotFinalizeMedia");
 	STEP(disc_format2_tao_advise(t, tao_update, &b), "advise");
@@ -588,7 +594,8 @@ static void raw_layout(const struct hrn_raw_track *tr, int n, int64_t *start)
 }
 
 static void burn_raw(disc_recorder_ex *rec, const struct hrn_scenario *s, const struct hrn_step *st,
-		     hrn_block_fn block, struct hrn_burn_out *out, struct hrn_burn_facts *facts)
+		     hrn_block_fn block, imapi_timeline *tl, struct hrn_burn_out *out,
+		     struct hrn_burn_facts *facts)
 {
 	struct burn b;
 	begin(&b, out, facts, st, HRN_BURN_RAW);
@@ -671,6 +678,8 @@ static void burn_raw(disc_recorder_ex *rec, const struct hrn_scenario *s, const 
 #define STEP(call, name) if (IMAPI_SUCCEEDED(hr)) { hr = (call); what = "burn raw (" name ")"; }
 	STEP(disc_format2_raw_cd_put_recorder(f, rec), "put_Recorder");
 	STEP(disc_format2_raw_cd_put_client_name(f, CLIENT_NAME), "put_ClientName");
+	if (tl)
+		STEP(disc_format2_raw_cd_put_timeline(f, tl), "put_Timeline");
 	STEP(disc_format2_raw_cd_put_requested_sector_type(f, type), "put_RequestedSectorType");
 	STEP(disc_format2_raw_cd_advise(f, raw_update, &b), "advise");
 	STEP(disc_format2_raw_cd_prepare_media(f), "PrepareMedia");
@@ -746,15 +755,16 @@ static void erase(disc_recorder_ex *rec, const struct hrn_step *st, bool format,
 }
 
 void hrn_burn_step(disc_recorder_ex *rec, const struct hrn_scenario *s, const struct hrn_step *st,
-		   hrn_block_fn block, struct hrn_burn_out *out, struct hrn_burn_facts *facts)
+		   hrn_block_fn block, imapi_timeline *tl, struct hrn_burn_out *out,
+		   struct hrn_burn_facts *facts)
 {
 	memset(out, 0, sizeof(*out));
 	if (st->kind == HRN_ERASE || st->kind == HRN_FORMAT)
 		erase(rec, st, st->kind == HRN_FORMAT, out);
 	else if (!strcmp(st->sub, "data"))
-		burn_data(rec, s, st, block, out, facts);
+		burn_data(rec, s, st, block, tl, out, facts);
 	else if (!strcmp(st->sub, "audio"))
-		burn_audio(rec, s, st, block, out, facts);
+		burn_audio(rec, s, st, block, tl, out, facts);
 	else
-		burn_raw(rec, s, st, block, out, facts);
+		burn_raw(rec, s, st, block, tl, out, facts);
 }

@@ -52,8 +52,10 @@ struct hrn_burn_out {
 typedef void (*hrn_block_fn)(const struct hrn_source *src, int64_t lba, uint8_t *buf, uint32_t size);
 
 /* Run one burn, erase or format step with the recorder.  *facts is replaced by a
- * burn's and left alone by erase and format. */
+ * burn's and left alone by erase and format.  A burn adds to tl (the scenario's
+ * timeline; NULL: none). */
 void hrn_burn_step(disc_recorder_ex *rec, const struct hrn_scenario *s, const struct hrn_step *st,
-		   hrn_block_fn block, struct hrn_burn_out *out, struct hrn_burn_facts *facts);
+		   hrn_block_fn block, imapi_timeline *tl, struct hrn_burn_out *out,
+		   struct hrn_burn_facts *facts);
 
 #endif

@@ -4,7 +4,8 @@
 # then burn a blank DVD+R through simdrive with raw MMC commands and show the image it
 # recorded; finally burn the demo ISO with the engine's command, wengine (info, write at
 # the next writable address with progress, close the track, finalize), and show what the
-# drive recorded.
+# drive recorded; then draw a burn: wengine burn --graph through busy answers, printing
+# the path of the SVG picture (doc/engine.md §12); the harness scenarios keep burn.svg.
 LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 need iscsi-ls
@@ -67,9 +68,9 @@ if [ -n "${WENGINE:-}" ] && [ -x "$WENGINE" ] && [ -n "${DISCLOG:-}" ]; then
 	echo "== wengine info $url"
 	"$WENGINE" info "$url" || fail "wengine info"
 	echo
-	echo "== wengine write $url $iso --bytes-per-sector 2048 --lba nwa --progress"
-	"$WENGINE" write "$url" "$iso" --bytes-per-sector 2048 --lba nwa --progress ||
-		fail "wengine write"
+	echo "== wengine write $url $iso --bytes-per-sector 2048 --lba nwa --progress --graph $WORK/burn.svg"
+	"$WENGINE" write "$url" "$iso" --bytes-per-sector 2048 --lba nwa --progress \
+		--graph "$WORK/burn.svg" || fail "wengine write"
 	echo
 	echo "== wengine close $url track 1"
 	"$WENGINE" close "$url" track 1 || fail "wengine close track"
@@ -84,6 +85,26 @@ if [ -n "${WENGINE:-}" ] && [ -x "$WENGINE" ] && [ -n "${DISCLOG:-}" ]; then
 	"$DISCLOG" info "$image" || fail "disclog info"
 fi
 
+# A picture of a burn: a 16 MiB DVD+R burn at a quarter of real time (the drive's
+# buffer and speed on the virtual clock), the third WRITE of LBA 2000 answered "long
+# write in progress" twice, drawn by wengine burn --graph (doc/engine.md §12).
+if [ -n "${WENGINE:-}" ] && [ -x "$WENGINE" ]; then
+	graph="$WORK/burn-graph.svg"
+	mkdata "$WORK/graph.iso" 16 7
+	echo
+	echo "== wengine burn with --graph: a DVD+R at time scale 0.25 with two busy answers"
+	sim_start graph --drive lun=0,media=dvd+r,image="$WORK/graph.disclog" --time-scale 0.25 \
+		--fault "long-write-in-progress lba=2000 count=2"
+	"$WENGINE" burn "iscsi://$SIM_HOST/$SIM_TARGET/0" "$WORK/graph.iso" --verify quick \
+		--graph "$graph" --progress || fail "wengine burn --graph"
+	sim_stop
+	if command -v xmllint >/dev/null 2>&1; then
+		xmllint --noout "$graph" || fail "the picture is not well-formed"
+	fi
+	echo
+	echo "== the picture of that burn (open it in a browser): $graph"
+fi
+
 # The main job: the demo scenarios through the harness, into the embedded simulated
 # drive - a data DVD, an audio CD at 2352, a raw CD at 2448 and a fault - with the TAP
 # summary and where the images are kept.
@@ -95,9 +116,11 @@ if [ -n "${HARNESS:-}" ] && [ -x "$HARNESS" ]; then
 	echo "== harness run $scn_dir/demo-*.scn (each on its own simdrive, images kept in $keep)"
 	"$HARNESS" run --keep "$keep" --keep-passed "$scn_dir"/demo-*.scn || fail "demo scenarios"
 	echo
-	echo "== the images the scenarios recorded:"
+	echo "== the images the scenarios recorded (each with the picture of its burn, burn.svg):"
 	for img in "$keep"/*/image.disclog; do
 		[ -f "$img" ] || continue
 		echo "   $img: $("$DISCLOG" info "$img" | sed -n 's/^disc: //p')"
+		[ -f "${img%/*}/burn.svg" ] && echo "   ${img%/*}/burn.svg"
 	done
+	[ -z "${graph:-}" ] || echo "== the picture of a burn: $graph"
 fi

@@ -96,6 +96,7 @@ struct ctx {
 	/* engine */
 	disc_recorder_ex *rec;
 	write_engine *we;
+	imapi_timeline *tl;	/* every write and burn of the scenario: burn.svg */
 	int bps, streaming, qdepth, buffer, ssps, esps, maxxfer;
 	/* the last action */
 	int act_line;
@@ -581,6 +582,32 @@ static void do_engine(struct ctx *c, const struct hrn_step *st)
 		c->maxxfer = (int)v;
 }
 
+/* The scenario's timeline, made at its first write or burn (doc/harness.md §7: the
+ * burn.svg artefact).  The drive's buffer is not polled: READ BUFFER CAPACITY would
+ * add commands to the ones `fault command=N` and `expect trace` count. */
+static imapi_timeline *scenario_timeline(struct ctx *c)
+{
+	if (!c->tl && IMAPI_SUCCEEDED(imapi_timeline_create(0, &c->tl)))
+		imapi_timeline_put_label(c->tl, c->s->name);
+	return c->tl;
+}
+
+/* burn.svg in the work directory when the scenario wrote or burned anything. */
+static void save_graph(struct ctx *c)
+{
+	if (!c->tl)
+		return;
+	imapi_timeline_summary sum;
+	if (imapi_timeline_get_summary(c->tl, &sum) == S_OK && (sum.sections || sum.events)) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/burn.svg", c->wd);
+		if (IMAPI_FAILED(imapi_timeline_save_svg(c->tl, path)))
+			failf(c, 0, "cannot write %s: %s", path, strerror(errno));
+	}
+	imapi_timeline_release(c->tl);
+	c->tl = NULL;
+}
+
 static void do_write(struct ctx *c, const struct hrn_step *st)
 {
 	if (need_recorder(c, st->line) != 0)
@@ -591,6 +618,8 @@ static void do_write(struct ctx *c, const struct hrn_step *st)
 		hr = write_engine_create(&c->we);
 		if (IMAPI_SUCCEEDED(hr))
 			hr = write_engine_put_recorder(c->we, c->rec);
+		if (IMAPI_SUCCEEDED(hr) && scenario_timeline(c))
+			hr = write_engine_put_timeline(c->we, c->tl);
 		what = "write (engine setup)";
 	}
 	if (IMAPI_SUCCEEDED(hr) && c->maxxfer > 0) {
@@ -672,7 +701,7 @@ static void do_burn(struct ctx *c, const struct hrn_step *st)
 		}
 	}
 	struct hrn_burn_out out;
-	hrn_burn_step(c->rec, c->s, st, src_block, &out, &c->burn);
+	hrn_burn_step(c->rec, c->s, st, src_block, scenario_timeline(c), &out, &c->burn);
 	if (out.ran) {
 		snprintf(c->act_what_buf, sizeof(c->act_what_buf), "%s", out.what);
 		set_result(c, st->line, c->act_what_buf, out.hr, out.has_sense ? out.sense : NULL);
@@ -1943,6 +1972,7 @@ static enum hrn_result run_scenario(struct ctx *c)
 	check_unchecked(c);
 	guest_stop(c);
 	sim_stop(c);
+	save_graph(c);
 	struct trace t = { 0 };
 	for (int i = 0; i < s->nsteps; i++) {
 		const struct hrn_step *st = &s->steps[i];

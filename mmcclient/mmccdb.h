@@ -78,6 +78,14 @@ enum mcc_family { MCC_FAM_UNKNOWN, MCC_FAM_CD, MCC_FAM_DVD, MCC_FAM_BD };
 const char *mcc_profile_name(int profile);
 /* The family of a profile in the table; MCC_FAM_UNKNOWN for 0 and any other number. */
 enum mcc_family mcc_profile_family(int profile);
+/* What "1x" is per family, in bytes per second of user data: CD 75 sectors/s (at
+ * 2352 bytes, the 176.4 kB/s of page 2Ah and GET PERFORMANCE; MMC-6 §6.8.5 counts
+ * kB = 1000 bytes), DVD 1 385 000, BD 4 495 500; 0 for MCC_FAM_UNKNOWN.  The one
+ * definition of "x" on the initiator side (wengine's speeds, the engine's timeline). */
+double mcc_family_1x_bytes(enum mcc_family f);
+/* A write rate as "x" of the family: CD counts sectors (75 a second whatever their
+ * size, so bytes_per_sector matters), DVD and BD count bytes.  0 when unknown. */
+double mcc_speed_x(enum mcc_family f, double bytes_per_s, int bytes_per_sector);
 /* ---- CDB builders ---------------------------------------------------------------------
  * Each returns the whole CDB (unused bytes and the CONTROL byte zero) with its length.
  * A check that needs an odd CDB builds the usual one and changes a byte of it. */

@@ -81,3 +81,21 @@ enum mcc_family mcc_profile_family(int profile)
 	int i = profile_index(profile);
 	return i >= 0 ? profiles[i].family : MCC_FAM_UNKNOWN;
 }
+
+double mcc_family_1x_bytes(enum mcc_family f)
+{
+	switch (f) {
+	case MCC_FAM_CD:  return 75.0 * 2352;
+	case MCC_FAM_DVD: return 1385000.0;
+	case MCC_FAM_BD:  return 4495500.0;
+	default:          return 0;
+	}
+}
+
+double mcc_speed_x(enum mcc_family f, double bytes_per_s, int bytes_per_sector)
+{
+	if (f == MCC_FAM_CD)
+		return bytes_per_sector > 0 ? bytes_per_s / bytes_per_sector / 75.0 : 0;
+	double one = mcc_family_1x_bytes(f);
+	return one > 0 ? bytes_per_s / one : 0;
+}

@@ -26,7 +26,7 @@ declare -A ALLOW=(
 declare -A FILE_ALLOW=()
 # Headers private to their folder (and to tests/).
 PRIVATE="disclog/dlcodec.h chd/codec.h chd/chdint.h chd/bits.h chd/huffman.h simdrive/scsi/device-private.h engine/recorder-private.h
-engine/stream-private.h engine/sense.h engine/ewire.h engine/ecma130.h engine/media.h
+engine/stream-private.h engine/sense.h engine/ewire.h engine/ecma130.h engine/media.h engine/timeline-private.h
 engine/format-base.h"
 # libchd regenerates CD parity with disclog's sector codec, and the disclog program
 # converts to and from CHD through libchd's public header only.

@@ -1,0 +1,344 @@
+#!/bin/bash
+# tests/soak/soak.sh - make soak: one simdrive, 16 LUNs of mixed media, 16 concurrent
+# clients burning, reading, closing, blanking, formatting and reconnecting for a bounded
+# time, with faults injected at random through the control socket; simdrive's resident
+# memory and open descriptors sampled every second; every image verified at the end.
+# Not part of make check.  doc/soak.md explains what is measured and how it is judged.
+#
+# Environment: SIMDRIVE WENGINE DISCLOG FAULTCLIENT ICLIENT TESTLIB TESTTMP (set by make soak),
+#   SOAK_SECONDS (default 600), SOAK_SEED (default: from the clock), SOAK_FAULT_PCT
+#   (percentage of operations that get a fault, default 35), SOAK_WORKERS (default 16).
+# Exit status: 0 PASS, 1 FAIL.
+
+LIB_TAP=no
+TESTLIB=${TESTLIB:-$(dirname "$0")/../integration/lib.sh}
+# shellcheck source=../integration/lib.sh
+. "$TESTLIB"
+
+: "${WENGINE:?}" "${DISCLOG:?}" "${FAULTCLIENT:?}" "${ICLIENT:?}"
+SOAK_SECONDS=${SOAK_SECONDS:-600}
+SOAK_SEED=${SOAK_SEED:-$(( $(date +%s) % 100000 ))}
+SOAK_FAULT_PCT=${SOAK_FAULT_PCT:-35}
+SOAK_WORKERS=${SOAK_WORKERS:-16}
+[ "$SOAK_WORKERS" -ge 1 ] && [ "$SOAK_WORKERS" -le 16 ] || bail "SOAK_WORKERS must be 1..16"
+[ "$SOAK_SECONDS" -ge 10 ] || bail "SOAK_SECONDS must be at least 10"
+
+# Warm-up: the first minute, or the first 10 % of a shorter run.
+WARMUP=$(( SOAK_SECONDS / 10 < 60 ? SOAK_SECONDS / 10 : 60 ))
+[ "$WARMUP" -ge 1 ] || WARMUP=1
+
+echo "soak: $SOAK_SECONDS s, seed $SOAK_SEED, $SOAK_WORKERS clients, faults on $SOAK_FAULT_PCT % of operations, warm-up $WARMUP s; work in $WORK"
+
+# The media, one per LUN: every kind at least twice, three DVD+R and BD-RE.
+MEDIA=(cd-r cd-rw dvd+r dvd-rw dvd+rw bd-r bd-re cd-r cd-rw dvd+r dvd-rw dvd+rw bd-r bd-re dvd+r bd-re)
+
+# Data files: deterministic, 2048-byte multiples from 32 KiB to 2 MiB.
+mkdir -p "$WORK/data" "$WORK/img" "$WORK/ops"
+mkdata "$WORK/data/src" 2 "soak-$SOAK_SEED"
+SIZES=(16 64 128 256 512 1024)		# blocks
+for s in "${SIZES[@]}"; do
+	head -c $(( s * 2048 )) "$WORK/data/src" >"$WORK/data/d$s.iso"
+done
+
+drives=()
+for ((l = 0; l < SOAK_WORKERS; l++)); do
+	drives+=(--drive "lun=$l,media=${MEDIA[$l]},image=$WORK/img/lun$l.disclog")
+done
+CTL=$WORK/control.sock
+sim_start soak --control "$CTL" "${drives[@]}"
+URL=iscsi://$SIM_HOST/$SIM_TARGET
+echo "simdrive pid $SIM_PID on $SIM_HOST"
+
+# ---- sampling: VmRSS and open descriptors of simdrive, every second ----------------
+sample_once() {
+	local rss fds
+	rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SIM_PID/status" 2>/dev/null)
+	fds=$(ls "/proc/$SIM_PID/fd" 2>/dev/null | wc -l)
+	[ -n "$rss" ] && echo "$1 $rss $fds"
+}
+IDLE_BEFORE=$(sample_once 0)
+T0=$(date +%s.%N)
+DEADLINE=$(( $(date +%s) + SOAK_SECONDS ))
+(
+	i=0
+	while [ "$(date +%s)" -lt "$DEADLINE" ] && kill -0 "$SIM_PID" 2>/dev/null; do
+		sample_once "$i"
+		i=$((i + 1))
+		sleep 1
+	done
+) >"$WORK/samples" &
+SAMPLER=$!
+
+# ---- the clients ----------------------------------------------------------------------
+# ctl REQUEST...: the control socket's replies, one per line.
+ctl() { "$FAULTCLIENT" control "$CTL" "$@" 2>&1; }
+
+# One client per LUN, so that an injected fault is its own: it adds the fault (lun=L)
+# before the operation, reads how often it fired afterwards and clears it.  An operation
+# that fails is "injected" when its fault fired, "unexpected" otherwise.
+worker() {
+	local l=$1 m=${MEDIA[$1]} u="$URL/$1" out="$WORK/ops/lun$1" err="$WORK/ops/lun$1.err"
+	local last="$WORK/ops/lun$1.last"	# LBA SECTORS FILE of the last completed burn
+	local kind family op fid fired fkind rc res start t1 t2 info status free s file
+	RANDOM=$(( SOAK_SEED * 31 + l ))
+	case $m in
+	cd-r|dvd+r|bd-r) family=once ;;
+	cd-rw|dvd-rw) family=blank ;;
+	*) family=over ;;	# dvd+rw, bd-re: overwritable, formatted
+	esac
+	: >"$out"
+	rm -f "$last"
+	while [ "$(date +%s)" -lt "$DEADLINE" ]; do
+		# What the disc is: status and free blocks of the last track (this is an
+		# operation too: a session of its own).
+		info=$("$WENGINE" info "$u" --json 2>"$err")
+		rc=$?
+		status=$(echo "$info" | sed -n 's/.*"disc":{"status":"\([^"]*\)".*/\1/p')
+		free=$(echo "$info" | grep -o '"free":[0-9]*' | tail -n 1 | cut -d: -f2)
+		if [ "$rc" -ne 0 ] || [ -z "$status" ]; then
+			echo "info - unexpected 0 rc=$rc" >>"$out"
+			{ echo "--- lun $l ($m) info rc=$rc"; cat "$err"; } >>"$WORK/unexpected.log"
+			sleep 1
+			continue
+		fi
+		echo "info - ok 0" >>"$out"
+		# Choose the operation from what the disc allows.
+		local r=$((RANDOM % 100)) late=$(( $(date +%s) > DEADLINE - SOAK_SECONDS / 4 ))
+		s=${SIZES[$((RANDOM % ${#SIZES[@]}))]}
+		file=$WORK/data/d$s.iso
+		op=burn
+		case $family in
+		once)
+			if [ "$status" != appendable ] || [ "${free:-0}" -lt $((s + 16384)) ]; then
+				op=read
+			elif [ "$r" -lt 40 ]; then op=burn
+			elif [ "$r" -lt 70 ]; then op=read
+			elif [ "$r" -lt 85 ]; then op=reconnect
+			elif [ "$late" -eq 1 ] && [ "$r" -lt 90 ]; then op=close
+			else op=read
+			fi ;;
+		blank)
+			if [ "$status" = finalized ] || [ "${free:-0}" -lt $((s + 16384)) ]; then
+				[ "$r" -lt 50 ] && op=read || op=blank
+			elif [ "$r" -lt 35 ]; then op=burn
+			elif [ "$r" -lt 60 ]; then op=read
+			elif [ "$r" -lt 72 ]; then op=reconnect
+			elif [ "$r" -lt 82 ]; then op=close
+			else op=blank
+			fi ;;
+		over)
+			if [ "$r" -lt 40 ]; then op=burn
+			elif [ "$r" -lt 65 ]; then op=read
+			elif [ "$r" -lt 77 ]; then op=reconnect
+			elif [ "$r" -lt 88 ]; then op=format
+			else op=blank
+			fi ;;
+		esac
+		[ "$op" = read ] && [ ! -s "$last" ] && op=reconnect
+		# A fault for this operation, sometimes.
+		fid="" fkind=-
+		if [ $((RANDOM % 100)) -lt "$SOAK_FAULT_PCT" ]; then
+			local n=$((1 + RANDOM % 40)) spec
+			case $((RANDOM % 9)) in
+			0) spec="write-error command=+$n" ;;
+			1) spec="write-error deferred command=+$n" ;;
+			2) spec="write-error seed=$RANDOM probability=0.3" ;;
+			3) spec="medium-error seed=$RANDOM probability=0.3" ;;
+			4) spec="drop-connection command=+$n" ;;
+			5) spec="drop-connection after command=+$n" ;;
+			6) spec="unit-attention command=+$n" ;;
+			7) spec="long-write-in-progress command=+$n count=$((1 + RANDOM % 3))" ;;
+			8) spec="eject command=+$n" ;;
+			esac
+			fkind=${spec%% *}
+			case $spec in *deferred*) fkind=write-error-deferred ;; *after*) fkind=drop-after ;; esac
+			fid=$(ctl "fault $spec lun=$l" | sed -n 's/^ok \([0-9]*\)$/\1/p')
+			[ -n "$fid" ] || { echo "--- lun $l: fault '$spec' not added" >>"$WORK/unexpected.log"; fkind=-; }
+		fi
+		t1=$(date +%s%N)
+		start=""
+		case $op in
+		burn|close)
+			local flags=(--multisession) j
+			[ "$op" = close ] && flags=(--close)
+			[ "$family" = over ] && flags+=(--force-overwrite)
+			flags+=(--verify "$( ((RANDOM % 2)) && echo quick || echo none)")
+			j=$("$WENGINE" burn "$u" "$file" "${flags[@]}" --json 2>"$err")
+			rc=$?
+			start=$(echo "$j" | sed -n 's/.*"result":"ok".*"start_lba":\([0-9-]*\),"sectors":\([0-9]*\).*/\1 \2/p')
+			[ "$rc" -eq 0 ] && [ -z "$start" ] && { rc=99; echo "no result line" >>"$err"; }
+			;;
+		read)
+			read -r start s file <"$last"
+			"$WENGINE" verify "$u" "$file" --lba "$start" -q 2>"$err"
+			rc=$?
+			start="" ;;
+		reconnect)
+			if ((RANDOM % 2)); then
+				"$ICLIENT" login "$u" >/dev/null 2>"$err"
+			else
+				"$ICLIENT" nop "$u" >/dev/null 2>"$err"
+			fi
+			rc=$? ;;
+		blank)
+			if [ "$family" = blank ] && ((RANDOM % 4 == 0)); then
+				"$WENGINE" erase "$u" --full -q 2>"$err"
+			else
+				"$WENGINE" erase "$u" -q 2>"$err"
+			fi
+			rc=$? ;;
+		format)
+			"$WENGINE" format "$u" -q 2>"$err"
+			rc=$? ;;
+		esac
+		t2=$(date +%s%N)
+		fired=0
+		if [ -n "$fid" ]; then
+			fired=$(ctl faults "clear $fid" | tr '|' '\n' | sed -n "s/^ *$fid fired=\([0-9]*\) .*/\1/p")
+			fired=${fired:-0}
+			# An eject leaves the tray open: close it again (the button).
+			[ "$fkind" = eject ] && [ "$fired" -gt 0 ] && ctl "load $l" >/dev/null
+		fi
+		[ "$fired" -gt 0 ] || fkind=-
+		if [ "$rc" -eq 0 ]; then
+			res=ok
+		elif [ "$fired" -gt 0 ]; then
+			res=injected
+		else
+			res=unexpected
+			{ echo "--- lun $l ($m, disc $status, free $free) $op rc=$rc"; cat "$err"; } >>"$WORK/unexpected.log"
+		fi
+		echo "$op $fkind $res $(( (t2 - t1) / 1000000 )) rc=$rc" >>"$out"
+		# The last completed burn is what the end checks compare; anything that may
+		# have changed its blocks since (a failed burn over it, a blank, a format)
+		# forgets it.
+		case $op in
+		burn|close)
+			if [ "$rc" -eq 0 ]; then echo "$start $file" >"$last"
+			elif [ "$family" = over ]; then rm -f "$last"; fi ;;
+		blank|format) rm -f "$last" ;;
+		esac
+	done
+}
+
+for ((l = 0; l < SOAK_WORKERS; l++)); do
+	worker "$l" &
+	WORKERS="${WORKERS:-} $!"
+done
+# shellcheck disable=SC2086
+wait $WORKERS
+wait "$SAMPLER"
+DAEMON_ALIVE=yes
+kill -0 "$SIM_PID" 2>/dev/null || DAEMON_ALIVE=no
+# Idle again: every session logged out, so the descriptors must be those of the start.
+sleep 1
+IDLE_AFTER=$(sample_once end)
+
+# ---- the end: clean stop, images, content -------------------------------------------
+STOP_RC=0
+if [ "$DAEMON_ALIVE" = yes ]; then
+	kill -TERM "$SIM_PID"
+	wait "$SIM_PID" || STOP_RC=$?
+else
+	wait "$SIM_PID" 2>/dev/null; STOP_RC=$?
+fi
+SIM_PIDS=""
+T_END=$(date +%s.%N)
+
+images_ok=0 images_n=0 content_ok=0 content_n=0
+declare -A content_of
+for ((l = 0; l < SOAK_WORKERS; l++)); do
+	img=$WORK/img/lun$l.disclog
+	[ -f "$img" ] || { content_of[$l]="no image"; continue; }
+	images_n=$((images_n + 1))
+	if "$DISCLOG" verify "$img" >"$WORK/verify$l.log" 2>&1; then
+		images_ok=$((images_ok + 1)); content_of[$l]="verify ok"
+	else
+		content_of[$l]="verify FAILED (exit $?)"
+		echo "--- lun $l: disclog verify failed:" >>"$WORK/unexpected.log"
+		cat "$WORK/verify$l.log" >>"$WORK/unexpected.log"
+	fi
+	last=$WORK/ops/lun$l.last
+	if [ -s "$last" ]; then
+		read -r start s file <"$last"
+		content_n=$((content_n + 1))
+		"$DISCLOG" extract "$img" --lba "$start" --count "$s" -o "$WORK/extract$l.bin" 2>>"$WORK/verify$l.log"
+		if cmp -s "$WORK/extract$l.bin" "$file"; then
+			content_ok=$((content_ok + 1))
+			content_of[$l]+=", last burn ($s blocks at $start) equal"
+		else
+			content_of[$l]+=", last burn ($s blocks at $start) DIFFERS"
+			echo "--- lun $l: the last burn ($s blocks at LBA $start of $file) differs in the image" >>"$WORK/unexpected.log"
+		fi
+		rm -f "$WORK/extract$l.bin"
+	else
+		content_of[$l]+=", no completed burn kept"
+	fi
+done
+
+# ---- judge and report -------------------------------------------------------------
+cat "$WORK"/ops/lun[0-9] "$WORK"/ops/lun[0-9][0-9] 2>/dev/null >"$WORK/ops.all"
+read -r n_ops n_ok n_inj n_unx < <(awk '{n++; c[$3]++} END {printf "%d %d %d %d\n", n, c["ok"], c["injected"], c["unexpected"]}' "$WORK/ops.all")
+
+# Memory and descriptors: B = the largest sample of the 10 s (at most) before the end of
+# warm-up, E = the largest sample of the last 10 % of the run (at least 10 s); growth =
+# (E - B) / B.  Largest against largest: with 16 clients connecting and leaving, any one
+# sample of the descriptors depends on how many are logged in at that second.
+read -r rss_b rss_e fds_b fds_e nsamp < <(awk -v w="$WARMUP" -v T="$SOAK_SECONDS" '
+	{ t[NR] = $1; r[NR] = $2; f[NR] = $3 }
+	END {
+		tail = T / 10; if (tail < 10) tail = 10
+		for (i = 1; i <= NR; i++) {
+			if (t[i] <= w && t[i] > w - 10) { if (r[i] > rb) rb = r[i]; if (f[i] > fb) fb = f[i] }
+			if (t[i] >= t[NR] - tail) { if (r[i] > re) re = r[i]; if (f[i] > fe) fe = f[i] }
+		}
+		printf "%d %d %d %d %d\n", rb, re, fb, fe, NR }' "$WORK/samples")
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%+.1f", (b - a) * 100 / a; else printf "nan" }'; }
+rss_pct=$(pct "$rss_b" "$rss_e")
+fds_pct=$(pct "$fds_b" "$fds_e")
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+idle_fds_before=$(echo "$IDLE_BEFORE" | cut -d' ' -f3)
+idle_fds_after=$(echo "$IDLE_AFTER" | cut -d' ' -f3)
+
+verdict=PASS
+reasons=()
+[ "$n_unx" -eq 0 ] || reasons+=("$n_unx unexpected failures")
+[ "$DAEMON_ALIVE" = yes ] || reasons+=("simdrive died during the run")
+[ "$STOP_RC" -eq 0 ] || reasons+=("simdrive exited with status $STOP_RC on SIGTERM")
+awk -v p="$rss_pct" 'BEGIN { exit !(p != "nan" && p < 5) }' || reasons+=("RSS grew $rss_pct %")
+awk -v p="$fds_pct" 'BEGIN { exit !(p != "nan" && p < 5) }' || reasons+=("descriptors grew $fds_pct %")
+[ "${idle_fds_before:-x}" = "${idle_fds_after:-y}" ] ||
+	reasons+=("idle descriptors ${idle_fds_before:-?} before the clients, ${idle_fds_after:-?} after")
+[ "$images_ok" -eq "$images_n" ] || reasons+=("$((images_n - images_ok)) images fail disclog verify")
+[ "$content_ok" -eq "$content_n" ] || reasons+=("$((content_n - content_ok)) last burns differ")
+[ "$nsamp" -ge $((SOAK_SECONDS / 2)) ] || reasons+=("only $nsamp samples")
+[ "${#reasons[@]}" -eq 0 ] || verdict=FAIL
+
+secs=$(awk -v a="$T0" -v b="$T_END" 'BEGIN { printf "%.0f", b - a }')
+echo
+echo "per operation:"
+awk '{ k = $1; n[k]++; c[k, $3]++ } END {
+	printf "  %-10s %7s %7s %9s %11s\n", "operation", "count", "ok", "injected", "unexpected"
+	split("info burn close read blank format reconnect", order, " ")
+	for (i = 1; i <= 7; i++) { k = order[i]; if (n[k])
+		printf "  %-10s %7d %7d %9d %11d\n", k, n[k], c[k, "ok"], c[k, "injected"], c[k, "unexpected"] } }' "$WORK/ops.all"
+echo "per injected fault that fired (operations: ok despite it / failed):"
+awk '$2 != "-" { n[$2]++; c[$2, $3]++ } END {
+	for (k in n) printf "  %-22s %5d ok %5d failed\n", k, c[k, "ok"], c[k, "injected"] + c[k, "unexpected"] }' "$WORK/ops.all" | sort
+echo "per LUN:"
+printf "  %-4s %-7s %6s %6s %6s %6s %6s  %s\n" lun medium ops ok inj unexp burns image
+for ((l = 0; l < SOAK_WORKERS; l++)); do
+	read -r a b c d e < <(awk '{ n++; c[$3]++; if (($1 == "burn" || $1 == "close") && $3 == "ok") bn++ }
+		END { printf "%d %d %d %d %d\n", n, c["ok"], c["injected"], c["unexpected"], bn }' "$WORK/ops/lun$l")
+	printf "  %-4s %-7s %6d %6d %6d %6d %6d  %s\n" "$l" "${MEDIA[$l]}" "$a" "$b" "$c" "$d" "$e" "${content_of[$l]}"
+done
+echo "memory: VmRSS B = max of the samples in the 10 s before the end of warm-up ($WARMUP s), E = max of the last $(( SOAK_SECONDS / 10 < 10 ? 10 : SOAK_SECONDS / 10 )) s: $(mib "$rss_b") -> $(mib "$rss_e") MiB ($rss_pct %, limit +5 %)"
+echo "descriptors: the same windows: $fds_b -> $fds_e ($fds_pct %, limit +5 %); idle before the clients ${idle_fds_before:-?}, after ${idle_fds_after:-?}"
+echo "samples: $nsamp (every second); content: $content_ok/$content_n last burns equal what was written; seed $SOAK_SEED"
+if [ -s "$WORK/unexpected.log" ]; then
+	echo "unexpected (first 60 lines of $WORK/unexpected.log):"
+	head -n 60 "$WORK/unexpected.log" | sed 's/^/  /'
+fi
+for r in "${reasons[@]}"; do echo "FAIL: $r"; done
+echo "soak: $verdict, $n_ops operations ($n_ok ok, $n_inj failed as injected, $n_unx unexpected), RSS $(mib "$rss_b")->$(mib "$rss_e") MiB ($rss_pct %), fds $fds_b->$fds_e, images verified $images_ok/$images_n, $secs s"
+[ "$verdict" = PASS ]

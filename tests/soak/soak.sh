@@ -50,21 +50,27 @@ URL=iscsi://$SIM_HOST/$SIM_TARGET
 echo "simdrive pid $SIM_PID on $SIM_HOST"
 
 # ---- sampling: VmRSS and open descriptors of simdrive, every second ----------------
+# No fork per sample but the sleep: on a loaded machine the sampler must keep its second.
 sample_once() {
-	local rss fds
-	rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SIM_PID/status" 2>/dev/null)
-	fds=$(ls "/proc/$SIM_PID/fd" 2>/dev/null | wc -l)
-	[ -n "$rss" ] && echo "$1 $rss $fds"
+	local rss="" k v _ fds
+	while read -r k v _; do
+		[ "$k" = VmRSS: ] && { rss=$v; break; }
+	done <"/proc/$SIM_PID/status" 2>/dev/null
+	fds=(/proc/"$SIM_PID"/fd/*)
+	[ -n "$rss" ] && [ -e "${fds[0]}" ] && echo "$1 $rss ${#fds[@]}"
 }
 IDLE_BEFORE=$(sample_once 0)
+ls -l "/proc/$SIM_PID/fd" >"$WORK/fds-before" 2>&1
 T0=$(date +%s.%N)
-DEADLINE=$(( $(date +%s) + SOAK_SECONDS ))
+START=$(date +%s)
+DEADLINE=$(( START + SOAK_SECONDS ))
 (
-	i=0
-	while [ "$(date +%s)" -lt "$DEADLINE" ] && kill -0 "$SIM_PID" 2>/dev/null; do
-		sample_once "$i"
-		i=$((i + 1))
-		sleep 1
+	last=-1
+	while [ "$EPOCHSECONDS" -lt "$DEADLINE" ] && kill -0 "$SIM_PID" 2>/dev/null; do
+		t=$(( EPOCHSECONDS - START ))
+		[ "$t" -ne "$last" ] && sample_once "$t"
+		last=$t
+		sleep 0.5
 	done
 ) >"$WORK/samples" &
 SAMPLER=$!
@@ -79,7 +85,7 @@ ctl() { "$FAULTCLIENT" control "$CTL" "$@" 2>&1; }
 worker() {
 	local l=$1 m=${MEDIA[$1]} u="$URL/$1" out="$WORK/ops/lun$1" err="$WORK/ops/lun$1.err"
 	local last="$WORK/ops/lun$1.last"	# LBA SECTORS FILE of the last completed burn
-	local kind family op fid fired fkind rc res start t1 t2 info status free s file
+	local kind family op fid fired fkind rc res start t1 t2 info status sess ltrack free s file
 	RANDOM=$(( SOAK_SEED * 31 + l ))
 	case $m in
 	cd-r|dvd+r|bd-r) family=once ;;
@@ -94,7 +100,9 @@ worker() {
 		info=$("$WENGINE" info "$u" --json 2>"$err")
 		rc=$?
 		status=$(echo "$info" | sed -n 's/.*"disc":{"status":"\([^"]*\)".*/\1/p')
-		free=$(echo "$info" | grep -o '"free":[0-9]*' | tail -n 1 | cut -d: -f2)
+		sess=$(echo "$info" | sed -n 's/.*"last_session_state":"\([^"]*\)".*/\1/p')
+		ltrack=$(echo "$info" | sed -n 's/.*"last_track_in_last_session":\([0-9]*\).*/\1/p')
+		free=$(echo "$info" | sed -n 's/.*"tracks":\[.*"free":\([0-9]*\),"nwa".*/\1/p')
 		if [ "$rc" -ne 0 ] || [ -z "$status" ]; then
 			echo "info - unexpected 0 rc=$rc" >>"$out"
 			{ echo "--- lun $l ($m) info rc=$rc"; cat "$err"; } >>"$WORK/unexpected.log"
@@ -135,13 +143,17 @@ worker() {
 			fi ;;
 		esac
 		[ "$op" = read ] && [ ! -s "$last" ] && op=reconnect
+		# A burn cut short by a fault leaves an incomplete session (an open,
+		# partly written track): IDiscFormat2Data refuses such a disc, so the track
+		# and the session are closed first, as a program recovering would.
+		[ "$family" != over ] && [ "$sess" = incomplete ] && op=recover
 		# A fault for this operation, sometimes.
 		fid="" fkind=-
 		if [ $((RANDOM % 100)) -lt "$SOAK_FAULT_PCT" ]; then
 			local n=$((1 + RANDOM % 40)) spec
 			case $((RANDOM % 9)) in
 			0) spec="write-error command=+$n" ;;
-			1) spec="write-error deferred command=+$n" ;;
+			1) spec="write-error deferred seed=$RANDOM probability=0.3" ;;
 			2) spec="write-error seed=$RANDOM probability=0.3" ;;
 			3) spec="medium-error seed=$RANDOM probability=0.3" ;;
 			4) spec="drop-connection command=+$n" ;;
@@ -190,6 +202,10 @@ worker() {
 		format)
 			"$WENGINE" format "$u" -q 2>"$err"
 			rc=$? ;;
+		recover)
+			"$WENGINE" close "$u" track "$ltrack" -q 2>"$err" &&
+				"$WENGINE" close "$u" session -q 2>>"$err"
+			rc=$? ;;
 		esac
 		t2=$(date +%s%N)
 		fired=0
@@ -206,7 +222,8 @@ worker() {
 			res=injected
 		else
 			res=unexpected
-			{ echo "--- lun $l ($m, disc $status, free $free) $op rc=$rc"; cat "$err"; } >>"$WORK/unexpected.log"
+			{ echo "--- lun $l ($m, disc $status, session $sess, free $free) $op rc=$rc"; cat "$err"
+			  echo "info before: $info"; } >>"$WORK/unexpected.log"
 		fi
 		echo "$op $fkind $res $(( (t2 - t1) / 1000000 )) rc=$rc" >>"$out"
 		# The last completed burn is what the end checks compare; anything that may
@@ -230,9 +247,14 @@ wait $WORKERS
 wait "$SAMPLER"
 DAEMON_ALIVE=yes
 kill -0 "$SIM_PID" 2>/dev/null || DAEMON_ALIVE=no
-# Idle again: every session logged out, so the descriptors must be those of the start.
-sleep 1
-IDLE_AFTER=$(sample_once end)
+# Idle again: every session logged out, so the descriptors must be those of the start
+# (within 10 s: a dropped connection may take the daemon a moment to notice).
+for ((i = 0; i < 20; i++)); do
+	IDLE_AFTER=$(sample_once end)
+	[ "$(echo "$IDLE_AFTER" | cut -d' ' -f3)" = "$(echo "$IDLE_BEFORE" | cut -d' ' -f3)" ] && break
+	sleep 0.5
+done
+ls -l "/proc/$SIM_PID/fd" >"$WORK/fds-after" 2>&1
 
 # ---- the end: clean stop, images, content -------------------------------------------
 STOP_RC=0
@@ -319,8 +341,8 @@ echo
 echo "per operation:"
 awk '{ k = $1; n[k]++; c[k, $3]++ } END {
 	printf "  %-10s %7s %7s %9s %11s\n", "operation", "count", "ok", "injected", "unexpected"
-	split("info burn close read blank format reconnect", order, " ")
-	for (i = 1; i <= 7; i++) { k = order[i]; if (n[k])
+	split("info burn close recover read blank format reconnect", order, " ")
+	for (i = 1; i <= 8; i++) { k = order[i]; if (n[k])
 		printf "  %-10s %7d %7d %9d %11d\n", k, n[k], c[k, "ok"], c[k, "injected"], c[k, "unexpected"] } }' "$WORK/ops.all"
 echo "per injected fault that fired (operations: ok despite it / failed):"
 awk '$2 != "-" { n[$2]++; c[$2, $3]++ } END {

@@ -23,11 +23,12 @@ SOAK_WORKERS=${SOAK_WORKERS:-16}
 [ "$SOAK_WORKERS" -ge 1 ] && [ "$SOAK_WORKERS" -le 16 ] || bail "SOAK_WORKERS must be 1..16"
 [ "$SOAK_SECONDS" -ge 10 ] || bail "SOAK_SECONDS must be at least 10"
 
-# Warm-up: the first minute, or the first 10 % of a shorter run.
-WARMUP=$(( SOAK_SECONDS / 10 < 60 ? SOAK_SECONDS / 10 : 60 ))
-[ "$WARMUP" -ge 1 ] || WARMUP=1
+# The windows compared: the first minute and the last minute; a run shorter than
+# five minutes compares its first and last sixth (10 s of a 60 s run).
+WINDOW=$(( SOAK_SECONDS >= 300 ? 60 : SOAK_SECONDS / 6 ))
+WARMUP=$WINDOW
 
-echo "soak: $SOAK_SECONDS s, seed $SOAK_SEED, $SOAK_WORKERS clients, faults on $SOAK_FAULT_PCT % of operations, warm-up $WARMUP s; work in $WORK"
+echo "soak: $SOAK_SECONDS s, seed $SOAK_SEED, $SOAK_WORKERS clients, faults on $SOAK_FAULT_PCT % of operations, windows $WINDOW s; work in $WORK"
 
 # The media, one per LUN: every kind at least twice, three DVD+R and BD-RE.
 MEDIA=(cd-r cd-rw dvd+r dvd-rw dvd+rw bd-r bd-re cd-r cd-rw dvd+r dvd-rw dvd+rw bd-r bd-re dvd+r bd-re)
@@ -86,6 +87,7 @@ worker() {
 	local l=$1 m=${MEDIA[$1]} u="$URL/$1" out="$WORK/ops/lun$1" err="$WORK/ops/lun$1.err"
 	local last="$WORK/ops/lun$1.last"	# LBA SECTORS FILE of the last completed burn
 	local kind family op fid fired fkind rc res start t1 t2 info status sess ltrack free s file
+	local first=1 bytes
 	RANDOM=$(( SOAK_SEED * 31 + l ))
 	case $m in
 	cd-r|dvd+r|bd-r) family=once ;;
@@ -104,12 +106,12 @@ worker() {
 		ltrack=$(echo "$info" | sed -n 's/.*"last_track_in_last_session":\([0-9]*\).*/\1/p')
 		free=$(echo "$info" | sed -n 's/.*"tracks":\[.*"free":\([0-9]*\),"nwa".*/\1/p')
 		if [ "$rc" -ne 0 ] || [ -z "$status" ]; then
-			echo "info - unexpected 0 rc=$rc" >>"$out"
+			echo "info - unexpected 0 rc=$rc 0" >>"$out"
 			{ echo "--- lun $l ($m) info rc=$rc"; cat "$err"; } >>"$WORK/unexpected.log"
 			sleep 1
 			continue
 		fi
-		echo "info - ok 0" >>"$out"
+		echo "info - ok 0 rc=0 0" >>"$out"
 		# Choose the operation from what the disc allows.
 		local r=$((RANDOM % 100)) late=$(( $(date +%s) > DEADLINE - SOAK_SECONDS / 4 ))
 		s=${SIZES[$((RANDOM % ${#SIZES[@]}))]}
@@ -117,7 +119,8 @@ worker() {
 		op=burn
 		case $family in
 		once)
-			if [ "$status" != appendable ] || [ "${free:-0}" -lt $((s + 16384)) ]; then
+			if { [ "$status" != blank ] && [ "$status" != appendable ]; } ||
+				[ "${free:-0}" -lt $((s + 16384)) ]; then
 				op=read
 			elif [ "$r" -lt 40 ]; then op=burn
 			elif [ "$r" -lt 70 ]; then op=read
@@ -147,9 +150,15 @@ worker() {
 		# partly written track): IDiscFormat2Data refuses such a disc, so the track
 		# and the session are closed first, as a program recovering would.
 		[ "$family" != over ] && [ "$sess" = incomplete ] && op=recover
+		# The first operation of every client is the largest burn, without a fault:
+		# every LUN's image, buffers and the allocator's arenas are in use early,
+		# which is what the first window measures.
+		if [ "$first" -eq 1 ] && [ "$status" = blank ]; then
+			op=burn s=${SIZES[-1]} file=$WORK/data/d${SIZES[-1]}.iso
+		fi
 		# A fault for this operation, sometimes.
 		fid="" fkind=-
-		if [ $((RANDOM % 100)) -lt "$SOAK_FAULT_PCT" ]; then
+		if [ "$first" -eq 0 ] && [ $((RANDOM % 100)) -lt "$SOAK_FAULT_PCT" ]; then
 			local n=$((1 + RANDOM % 40)) spec
 			case $((RANDOM % 9)) in
 			0) spec="write-error command=+$n" ;;
@@ -225,7 +234,17 @@ worker() {
 			{ echo "--- lun $l ($m, disc $status, session $sess, free $free) $op rc=$rc"; cat "$err"
 			  echo "info before: $info"; } >>"$WORK/unexpected.log"
 		fi
-		echo "$op $fkind $res $(( (t2 - t1) / 1000000 )) rc=$rc" >>"$out"
+		# Bytes of user data moved by an operation that succeeded: a burn's blocks
+		# (and as many again read back by --verify quick), a read's blocks.
+		bytes=0
+		if [ "$rc" -eq 0 ]; then
+			case $op in
+			burn|close) bytes=$(( ${start#* } * 2048 )) ;;
+			read) bytes=$(( s * 2048 )) ;;
+			esac
+		fi
+		first=0
+		echo "$op $fkind $res $(( (t2 - t1) / 1000000 )) rc=$rc $bytes" >>"$out"
 		# The last completed burn is what the end checks compare; anything that may
 		# have changed its blocks since (a failed burn over it, a blank, a format)
 		# forgets it.
@@ -247,14 +266,26 @@ wait $WORKERS
 wait "$SAMPLER"
 DAEMON_ALIVE=yes
 kill -0 "$SIM_PID" 2>/dev/null || DAEMON_ALIVE=no
-# Idle again: every session logged out, so the descriptors must be those of the start
-# (within 10 s: a dropped connection may take the daemon a moment to notice).
+# Idle again: every session logged out, so the descriptors other than the images' must
+# be those of the start.  An image is open once for its writer from the start and once
+# more for its reader from the first read of recorded blocks on (kept, and reopened
+# after writes: recorder.c rec_reader), so at most twice.  Within 10 s: a dropped
+# connection may take the daemon a moment to notice.
+# fd_census FILE: "OTHERS IMAGES EXTRA" of an ls -l listing of /proc/PID/fd, EXTRA the
+# opens of an image beyond two.
+fd_census() {
+	awk -v img="$WORK/img/" '$(NF - 1) == "->" {
+		if (index($NF, img) == 1) { n_img++; if (seen[$NF]++ >= 2) dup++ } else other++ }
+		END { printf "%d %d %d\n", other, n_img, dup }' "$1"
+}
 for ((i = 0; i < 20; i++)); do
 	IDLE_AFTER=$(sample_once end)
-	[ "$(echo "$IDLE_AFTER" | cut -d' ' -f3)" = "$(echo "$IDLE_BEFORE" | cut -d' ' -f3)" ] && break
+	ls -l "/proc/$SIM_PID/fd" >"$WORK/fds-after" 2>&1
+	[ "$(fd_census "$WORK/fds-after" | cut -d' ' -f1)" = "$(fd_census "$WORK/fds-before" | cut -d' ' -f1)" ] && break
 	sleep 0.5
 done
-ls -l "/proc/$SIM_PID/fd" >"$WORK/fds-after" 2>&1
+read -r idle_other_before idle_img_before _ < <(fd_census "$WORK/fds-before")
+read -r idle_other_after idle_img_after idle_img_dup < <(fd_census "$WORK/fds-after")
 
 # ---- the end: clean stop, images, content -------------------------------------------
 STOP_RC=0
@@ -300,27 +331,28 @@ done
 
 # ---- judge and report -------------------------------------------------------------
 cat "$WORK"/ops/lun[0-9] "$WORK"/ops/lun[0-9][0-9] 2>/dev/null >"$WORK/ops.all"
-read -r n_ops n_ok n_inj n_unx < <(awk '{n++; c[$3]++} END {printf "%d %d %d %d\n", n, c["ok"], c["injected"], c["unexpected"]}' "$WORK/ops.all")
+# An ops line: OPERATION FAULT RESULT MS rc=N BYTES.
+read -r n_ops n_ok n_inj n_unx n_bytes n_fired < <(awk '{ n++; c[$3]++; b += $6; if ($2 != "-") f++ }
+	END { printf "%d %d %d %d %.0f %d\n", n, c["ok"], c["injected"], c["unexpected"], b, f }' "$WORK/ops.all")
+n_added=$(grep -c ' fault [0-9]* added: ' "$SIM_LOG")
+n_sessions=$(grep -c ': normal session TSIH ' "$SIM_LOG")
 
-# Memory and descriptors: B = the largest sample of the 10 s (at most) before the end of
-# warm-up, E = the largest sample of the last 10 % of the run (at least 10 s); growth =
-# (E - B) / B.  Largest against largest: with 16 clients connecting and leaving, any one
-# sample of the descriptors depends on how many are logged in at that second.
-read -r rss_b rss_e fds_b fds_e nsamp < <(awk -v w="$WARMUP" -v T="$SOAK_SECONDS" '
+# Memory and descriptors: B = the largest sample of the first window, E = the largest
+# sample of the last window (same length, WINDOW s); growth = (E - B) / B.  Largest
+# against largest: with 16 clients connecting and leaving, any one sample of the
+# descriptors depends on how many are logged in at that second.
+read -r rss_b rss_e fds_b fds_e nsamp < <(awk -v w="$WINDOW" '
 	{ t[NR] = $1; r[NR] = $2; f[NR] = $3 }
 	END {
-		tail = T / 10; if (tail < 10) tail = 10
 		for (i = 1; i <= NR; i++) {
-			if (t[i] <= w && t[i] > w - 10) { if (r[i] > rb) rb = r[i]; if (f[i] > fb) fb = f[i] }
-			if (t[i] >= t[NR] - tail) { if (r[i] > re) re = r[i]; if (f[i] > fe) fe = f[i] }
+			if (t[i] < w) { if (r[i] > rb) rb = r[i]; if (f[i] > fb) fb = f[i] }
+			if (t[i] > t[NR] - w) { if (r[i] > re) re = r[i]; if (f[i] > fe) fe = f[i] }
 		}
 		printf "%d %d %d %d %d\n", rb, re, fb, fe, NR }' "$WORK/samples")
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%+.1f", (b - a) * 100 / a; else printf "nan" }'; }
 rss_pct=$(pct "$rss_b" "$rss_e")
 fds_pct=$(pct "$fds_b" "$fds_e")
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-idle_fds_before=$(echo "$IDLE_BEFORE" | cut -d' ' -f3)
-idle_fds_after=$(echo "$IDLE_AFTER" | cut -d' ' -f3)
 
 verdict=PASS
 reasons=()
@@ -329,38 +361,39 @@ reasons=()
 [ "$STOP_RC" -eq 0 ] || reasons+=("simdrive exited with status $STOP_RC on SIGTERM")
 awk -v p="$rss_pct" 'BEGIN { exit !(p != "nan" && p < 5) }' || reasons+=("RSS grew $rss_pct %")
 awk -v p="$fds_pct" 'BEGIN { exit !(p != "nan" && p < 5) }' || reasons+=("descriptors grew $fds_pct %")
-[ "${idle_fds_before:-x}" = "${idle_fds_after:-y}" ] ||
-	reasons+=("idle descriptors ${idle_fds_before:-?} before the clients, ${idle_fds_after:-?} after")
+[ "${idle_other_before:-x}" = "${idle_other_after:-y}" ] ||
+	reasons+=("idle descriptors other than the images: ${idle_other_before:-?} before the clients, ${idle_other_after:-?} after")
+[ "${idle_img_dup:-0}" -eq 0 ] || reasons+=("$idle_img_dup descriptors of images open more than twice")
 [ "$images_ok" -eq "$images_n" ] || reasons+=("$((images_n - images_ok)) images fail disclog verify")
 [ "$content_ok" -eq "$content_n" ] || reasons+=("$((content_n - content_ok)) last burns differ")
-[ "$nsamp" -ge $((SOAK_SECONDS / 2)) ] || reasons+=("only $nsamp samples")
+[ "$nsamp" -ge $((SOAK_SECONDS * 9 / 10)) ] || reasons+=("only $nsamp samples in $SOAK_SECONDS s")
 [ "${#reasons[@]}" -eq 0 ] || verdict=FAIL
 
 secs=$(awk -v a="$T0" -v b="$T_END" 'BEGIN { printf "%.0f", b - a }')
 echo
 echo "per operation:"
-awk '{ k = $1; n[k]++; c[k, $3]++ } END {
-	printf "  %-10s %7s %7s %9s %11s\n", "operation", "count", "ok", "injected", "unexpected"
+awk '{ k = $1; n[k]++; c[k, $3]++; b[k] += $6 } END {
+	printf "  %-10s %7s %7s %9s %11s %10s\n", "operation", "count", "ok", "injected", "unexpected", "MiB"
 	split("info burn close recover read blank format reconnect", order, " ")
 	for (i = 1; i <= 8; i++) { k = order[i]; if (n[k])
-		printf "  %-10s %7d %7d %9d %11d\n", k, n[k], c[k, "ok"], c[k, "injected"], c[k, "unexpected"] } }' "$WORK/ops.all"
+		printf "  %-10s %7d %7d %9d %11d %10.1f\n", k, n[k], c[k, "ok"], c[k, "injected"], c[k, "unexpected"], b[k] / 1048576 } }' "$WORK/ops.all"
 echo "per injected fault that fired (operations: ok despite it / failed):"
 awk '$2 != "-" { n[$2]++; c[$2, $3]++ } END {
 	for (k in n) printf "  %-22s %5d ok %5d failed\n", k, c[k, "ok"], c[k, "injected"] + c[k, "unexpected"] }' "$WORK/ops.all" | sort
-echo "per LUN:"
-printf "  %-4s %-7s %6s %6s %6s %6s %6s  %s\n" lun medium ops ok inj unexp burns image
+echo "per client (one LUN each):"
+printf "  %-4s %-7s %6s %6s %6s %6s %6s %8s  %s\n" lun medium ops ok inj unexp burns MiB image
 for ((l = 0; l < SOAK_WORKERS; l++)); do
-	read -r a b c d e < <(awk '{ n++; c[$3]++; if (($1 == "burn" || $1 == "close") && $3 == "ok") bn++ }
-		END { printf "%d %d %d %d %d\n", n, c["ok"], c["injected"], c["unexpected"], bn }' "$WORK/ops/lun$l")
-	printf "  %-4s %-7s %6d %6d %6d %6d %6d  %s\n" "$l" "${MEDIA[$l]}" "$a" "$b" "$c" "$d" "$e" "${content_of[$l]}"
+	read -r a b c d e f < <(awk '{ n++; c[$3]++; by += $6; if (($1 == "burn" || $1 == "close") && $3 == "ok") bn++ }
+		END { printf "%d %d %d %d %d %.1f\n", n, c["ok"], c["injected"], c["unexpected"], bn, by / 1048576 }' "$WORK/ops/lun$l")
+	printf "  %-4s %-7s %6d %6d %6d %6d %6d %8s  %s\n" "$l" "${MEDIA[$l]}" "$a" "$b" "$c" "$d" "$e" "$f" "${content_of[$l]}"
 done
-echo "memory: VmRSS B = max of the samples in the 10 s before the end of warm-up ($WARMUP s), E = max of the last $(( SOAK_SECONDS / 10 < 10 ? 10 : SOAK_SECONDS / 10 )) s: $(mib "$rss_b") -> $(mib "$rss_e") MiB ($rss_pct %, limit +5 %)"
-echo "descriptors: the same windows: $fds_b -> $fds_e ($fds_pct %, limit +5 %); idle before the clients ${idle_fds_before:-?}, after ${idle_fds_after:-?}"
-echo "samples: $nsamp (every second); content: $content_ok/$content_n last burns equal what was written; seed $SOAK_SEED"
+echo "memory: VmRSS, the largest sample of the first $WINDOW s -> of the last $WINDOW s: $(mib "$rss_b") -> $(mib "$rss_e") MiB ($rss_pct %, limit +5 %)"
+echo "descriptors: the same windows: $fds_b -> $fds_e ($fds_pct %, limit +5 %); idle before the clients ${idle_other_before:-?} + ${idle_img_before:-?} images, after ${idle_other_after:-?} + ${idle_img_after:-?} images"
+echo "samples: $nsamp (every second); faults: $n_added added, $n_fired operations met one that fired; content: $content_ok/$content_n last burns equal what was written; seed $SOAK_SEED"
 if [ -s "$WORK/unexpected.log" ]; then
 	echo "unexpected (first 60 lines of $WORK/unexpected.log):"
 	head -n 60 "$WORK/unexpected.log" | sed 's/^/  /'
 fi
 for r in "${reasons[@]}"; do echo "FAIL: $r"; done
-echo "soak: $verdict, $n_ops operations ($n_ok ok, $n_inj failed as injected, $n_unx unexpected), RSS $(mib "$rss_b")->$(mib "$rss_e") MiB ($rss_pct %), fds $fds_b->$fds_e, images verified $images_ok/$images_n, $secs s"
+echo "soak: $verdict, $SOAK_WORKERS clients, $n_sessions sessions, $n_ops operations ($n_ok ok, $n_inj failed as injected, $n_unx unexpected), $(mib $((n_bytes / 1024))) MiB, faults $n_added added/$n_fired fired, RSS $(mib "$rss_b")->$(mib "$rss_e") MiB ($rss_pct %), fds $fds_b->$fds_e ($fds_pct %), images verified $images_ok/$images_n, $secs s"
 [ "$verdict" = PASS ]

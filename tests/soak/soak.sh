@@ -80,14 +80,27 @@ SAMPLER=$!
 # ctl REQUEST...: the control socket's replies, one per line.
 ctl() { "$FAULTCLIENT" control "$CTL" "$@" 2>&1; }
 
+# open_tracks INFO_JSON: the tracks of the last session a recovering program closes
+# (MMC-6 §6.3: CLOSE TRACK): reserved ones and partly recorded ones (not blank, NWA
+# valid).  The invisible track left blank is not one: closing it is a sequence error.
+open_tracks() {
+	local sessions
+	sessions=$(echo "$1" | sed -n 's/.*"disc":{[^}]*"sessions":\([0-9]*\).*/\1/p')
+	echo "$1" | sed -n 's/.*"tracks":\[\([^]]*\)\].*/\1/p' | sed 's/},{/}\n{/g' |
+		awk -v s="$sessions" '
+		{ n = $0; sub(/.*"number":/, "", n); sub(/,.*/, "", n)
+		  ss = $0; sub(/.*"session":/, "", ss); sub(/,.*/, "", ss) }
+		ss == s && (/"reserved":true/ || (/"blank":false/ && /"nwa_valid":true/)) { printf "%s ", n }'
+}
+
 # One client per LUN, so that an injected fault is its own: it adds the fault (lun=L)
 # before the operation, reads how often it fired afterwards and clears it.  An operation
 # that fails is "injected" when its fault fired, "unexpected" otherwise.
 worker() {
 	local l=$1 m=${MEDIA[$1]} u="$URL/$1" out="$WORK/ops/lun$1" err="$WORK/ops/lun$1.err"
 	local last="$WORK/ops/lun$1.last"	# LBA SECTORS FILE of the last completed burn
-	local kind family op fid fired fkind rc res start t1 t2 info status sess ltrack free s file
-	local first=1 bytes
+	local kind family op fid fired fkind rc res start t1 t2 info status sess open free s file
+	local first=1 bytes t
 	RANDOM=$(( SOAK_SEED * 31 + l ))
 	case $m in
 	cd-r|dvd+r|bd-r) family=once ;;
@@ -103,7 +116,7 @@ worker() {
 		rc=$?
 		status=$(echo "$info" | sed -n 's/.*"disc":{"status":"\([^"]*\)".*/\1/p')
 		sess=$(echo "$info" | sed -n 's/.*"last_session_state":"\([^"]*\)".*/\1/p')
-		ltrack=$(echo "$info" | sed -n 's/.*"last_track_in_last_session":\([0-9]*\).*/\1/p')
+		open=$(open_tracks "$info")
 		free=$(echo "$info" | sed -n 's/.*"tracks":\[.*"free":\([0-9]*\),"nwa".*/\1/p')
 		if [ "$rc" -ne 0 ] || [ -z "$status" ]; then
 			echo "info - unexpected 0 rc=$rc 0" >>"$out"
@@ -212,9 +225,13 @@ worker() {
 			"$WENGINE" format "$u" -q 2>"$err"
 			rc=$? ;;
 		recover)
-			"$WENGINE" close "$u" track "$ltrack" -q 2>"$err" &&
-				"$WENGINE" close "$u" session -q 2>>"$err"
-			rc=$? ;;
+			rc=0
+			: >"$err"
+			for t in $open; do
+				"$WENGINE" close "$u" track "$t" -q 2>>"$err" || { rc=$?; break; }
+			done
+			[ "$rc" -ne 0 ] || "$WENGINE" close "$u" session -q 2>>"$err" || rc=$?
+			;;
 		esac
 		t2=$(date +%s%N)
 		fired=0

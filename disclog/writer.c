@@ -28,11 +28,12 @@
  * below  2 * (max_inflight + 2 * DL_MEMBER_TARGET) * 1.001 + one STATE snapshot
  * (<= 64 KiB per part), plus one zlib deflate state (~262 KiB at memLevel 8) per
  * worker and one for the caller: about 21 MiB with the defaults and 2 workers,
- * whatever the disc size.  That is the peak of a full queue: once it drains, at most
+ * whatever the disc size.  That is the peak of a full queue: at most
  * DL_SPARE_JOBS(nthreads) finished jobs are kept for reuse (what the workers and the
- * caller's pending job turn over while records stream) and the rest are freed, so an
- * idle writer does not keep its busiest moment's buffers (a daemon with 16 images
- * held up to 16 times 20 MiB it no longer used). */
+ * caller's pending job turn over while records stream), the rest are freed, and when
+ * a SYNC is written with nothing queued behind it (the host's SYNCHRONIZE CACHE or
+ * close at the end of a burn) the spare ones go too.  So an idle writer holds no job
+ * buffers: a daemon with 16 images held up to 16 times 20 MiB it no longer used. */
 #include "config.h"
 
 #include <errno.h>
@@ -321,6 +322,18 @@ static void put_job(struct dl_writer *w, struct dl_job *j)
 	w->nfree++;
 }
 
+/* Free every spare job: the writer is idle (see Memory at the top). */
+static void drop_spare_jobs(struct dl_writer *w)
+{
+	while (w->free_jobs) {
+		struct dl_job *j = w->free_jobs;
+		w->free_jobs = j->next;
+		w->buf_bytes -= j->in_cap + j->out_cap;
+		free_job(j);
+	}
+	w->nfree = 0;
+}
+
 static void set_fail(struct dl_writer *w, enum dl_errcode code, int sys, int64_t off,
 		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -441,7 +454,10 @@ static void write_ready(struct dl_writer *w)
 			w->want = 0;
 			w->notify_due = true;
 		}
+		bool idle = j->h.type == DL_REC_SYNC && !w->head;
 		put_job(w, j);
+		if (idle)
+			drop_spare_jobs(w);
 		pthread_cond_broadcast(&w->progress);
 	}
 	w->writing = false;

@@ -102,7 +102,7 @@ worker() {
 	local l=$1 m=${MEDIA[$1]} u="$URL/$1" out="$WORK/ops/lun$1" err="$WORK/ops/lun$1.err"
 	local last="$WORK/ops/lun$1.last"	# LBA SECTORS FILE of the last completed burn
 	local kind family op fid fired fkind rc res start t1 t2 info status sess open free s file
-	local first=1 bytes t
+	local first=1 second=1 bytes t
 	RANDOM=$(( SOAK_SEED * 31 + l ))
 	renice -n 10 -p "$BASHPID" >/dev/null
 	case $m in
@@ -169,12 +169,15 @@ worker() {
 		# The first operation of every client is the largest burn, without a fault:
 		# every LUN's image, buffers and the allocator's arenas are in use early,
 		# which is what the first window measures.
+		# The second reads it back: every image's reader is open from then on too.
 		if [ "$first" -eq 1 ] && [ "$status" = blank ]; then
 			op=burn s=${SIZES[-1]} file=$WORK/data/d${SIZES[-1]}.iso
+		elif [ "$first" -eq 0 ] && [ "$second" -eq 1 ] && [ -s "$last" ]; then
+			op=read
 		fi
 		# A fault for this operation, sometimes.
 		fid="" fkind=-
-		if [ "$first" -eq 0 ] && [ $((RANDOM % 100)) -lt "$SOAK_FAULT_PCT" ]; then
+		if [ "$first" -eq 0 ] && [ "$second" -eq 0 ] && [ $((RANDOM % 100)) -lt "$SOAK_FAULT_PCT" ]; then
 			local n=$((1 + RANDOM % 40)) spec
 			case $((RANDOM % 9)) in
 			0) spec="write-error command=+$n" ;;
@@ -263,7 +266,8 @@ worker() {
 			read) bytes=$(( s * 2048 )) ;;
 			esac
 		fi
-		[ "$first" -eq 1 ] && echo $(( $(date +%s) - START )) >"$WORK/ops/lun$l.warm"
+		[ "$first" -eq 0 ] && [ "$second" -eq 1 ] && echo $(( $(date +%s) - START )) >"$WORK/ops/lun$l.warm"
+		[ "$first" -eq 0 ] && second=0
 		first=0
 		echo "$op $fkind $res $(( (t2 - t1) / 1000000 )) rc=$rc $bytes" >>"$out"
 		# The last completed burn is what the end checks compare; anything that may

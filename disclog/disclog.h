@@ -243,6 +243,8 @@ struct dl_writer_stats {
 	bool     waiting;	/* dl_writer_room refused and its room is not free yet */
 	bool     held;		/* dl_writer_hold */
 	uint64_t durable;	/* records [0, durable) are on disk */
+	size_t   buffers;	/* capacity of the job buffers held, queued or spare */
+	unsigned spare_jobs;	/* finished jobs kept for reuse */
 };
 void dl_writer_get_stats(struct dl_writer *w, struct dl_writer_stats *st);
 

@@ -28,7 +28,12 @@
  * below  2 * (max_inflight + 2 * DL_MEMBER_TARGET) * 1.001 + one STATE snapshot
  * (<= 64 KiB per part), plus one zlib deflate state (~262 KiB at memLevel 8) per
  * worker and one for the caller: about 21 MiB with the defaults and 2 workers,
- * whatever the disc size. */
+ * whatever the disc size.  That is the peak of a full queue: at most
+ * DL_SPARE_JOBS(nthreads) finished jobs are kept for reuse (what the workers and the
+ * caller's pending job turn over while records stream), the rest are freed, and when
+ * a SYNC is written with nothing queued behind it (the host's SYNCHRONIZE CACHE or
+ * close at the end of a burn) the spare ones go too.  So an idle writer holds no job
+ * buffers: a daemon with 16 images held up to 16 times 20 MiB it no longer used. */
 #include "config.h"
 
 #include <errno.h>
@@ -53,6 +58,7 @@
 #define DL_DEFAULT_INFLIGHT (8u << 20)
 #define DL_MIN_IN_CAP      (64u << 10)	/* first size of a pending DATA buffer */
 #define DL_MEM_LEVEL       8		/* zlib's default: ~262 KiB per deflate state */
+#define DL_SPARE_JOBS(nthreads) ((nthreads) + 2)	/* one per worker, pending, a STATE/SYNC */
 
 enum dl_job_state { DL_JOB_QUEUED, DL_JOB_BUSY, DL_JOB_DONE };
 
@@ -98,6 +104,7 @@ struct dl_writer {
 	struct dl_job *head, *tail;	/* queued jobs in sequence order */
 	struct dl_job *todo;	/* oldest job no worker has taken */
 	struct dl_job *free_jobs;
+	unsigned nfree;		/* jobs on free_jobs */
 	size_t inflight;	/* sum of the charges of queued jobs */
 	size_t buf_bytes;	/* capacity of every job buffer, queued or free */
 	uint64_t end;		/* file offset of the next member */
@@ -280,6 +287,7 @@ static struct dl_job *get_job(struct dl_writer *w)
 
 	if (j) {
 		w->free_jobs = j->next;
+		w->nfree--;
 	} else {
 		j = calloc(1, sizeof(*j));
 		if (!j)
@@ -302,16 +310,30 @@ static void free_job(struct dl_job *j)
 	free(j);
 }
 
-/* Recycle j, or free it when the buffers are over their budget. */
+/* Recycle j, or free it when the buffers are over their budget or enough jobs are
+ * spare already (see Memory at the top). */
 static void put_job(struct dl_writer *w, struct dl_job *j)
 {
-	if (w->buf_bytes > w->buf_limit) {
+	if (w->buf_bytes > w->buf_limit || w->nfree >= DL_SPARE_JOBS(w->nthreads)) {
 		w->buf_bytes -= j->in_cap + j->out_cap;
 		free_job(j);
 		return;
 	}
 	j->next = w->free_jobs;
 	w->free_jobs = j;
+	w->nfree++;
+}
+
+/* Free every spare job: the writer is idle (see Memory at the top). */
+static void drop_spare_jobs(struct dl_writer *w)
+{
+	while (w->free_jobs) {
+		struct dl_job *j = w->free_jobs;
+		w->free_jobs = j->next;
+		w->buf_bytes -= j->in_cap + j->out_cap;
+		free_job(j);
+	}
+	w->nfree = 0;
 }
 
 static void set_fail(struct dl_writer *w, enum dl_errcode code, int sys, int64_t off,
@@ -455,7 +477,10 @@ static void write_ready(struct dl_writer *w)
 			w->want = 0;
 			w->notify_due = true;
 		}
+		bool idle = j->h.type == DL_REC_SYNC && !w->head;
 		put_job(w, j);
+		if (idle)
+			drop_spare_jobs(w);
 		pthread_cond_broadcast(&w->progress);
 	}
 	w->writing = false;
@@ -952,6 +977,8 @@ void dl_writer_get_stats(struct dl_writer *w, struct dl_writer_stats *st)
 	st->waiting = w->want != 0;
 	st->held = w->hold;
 	st->durable = w->durable;
+	st->buffers = w->buf_bytes;
+	st->spare_jobs = w->nfree;
 	pthread_mutex_unlock(&w->mu);
 }
 

@@ -1,6 +1,6 @@
 /* tests/unit/test_disclog_writer.c - the disclog writer: zcat equality, merging,
  * stored and zero data, STATE parts, reopen, SYNC, I/O errors, latest wins,
- * non-blocking use.
+ * non-blocking use, the buffers kept once the queue drains.
  * Images go to a temporary directory; the file is walked member by member with the
  * codec (dl_member_header_decode) and, where the test is about reading back, with
  * the reader. */
@@ -927,6 +927,73 @@ static void test_nonblock(void)
 	CU_ASSERT_TRUE(zcat_equals_iso(path, (uint64_t)lba * 2048));
 }
 
+
+/* A writer whose queue was full keeps only DL_SPARE_JOBS of its jobs once it drains,
+ * and none once a SYNC ends the stream: a daemon with many images must not hold each
+ * one's busiest moment (make soak, doc/soak.md). */
+static void test_spare_jobs(void)
+{
+	char path[PATH_MAX];
+	tpath(path, sizeof(path), "spare.disclog");
+	struct dl_error e;
+	const size_t limit = 8u << 20;
+	struct dl_writer_opts o = { .level = 1, .threads = 2, .max_inflight = limit };
+	struct dl_writer *w = dl_writer_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct nb_notes notes = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	CU_ASSERT_EQUAL(dl_writer_set_nonblock(w, nb_notify, &notes), 0);
+	dl_writer_hold(w, true);
+
+	enum { CALL = 32 };
+	uint8_t *buf = malloc(CALL * 2048);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	uint32_t lba = 0;
+	while (dl_writer_room(w, CALL * 2048)) {	/* held: the queue fills to the limit */
+		fill_iso(buf, (uint64_t)lba * 2048, CALL * 2048);
+		struct dl_data_meta m = meta_at((int32_t)lba, CALL, 2048);
+		CU_ASSERT_EQUAL_FATAL(dl_write_data(w, &m, buf, CALL * 2048, &e), 0);
+		lba += CALL;
+		CU_ASSERT_FATAL(lba < 16 * 1024);
+	}
+	struct dl_writer_stats ws;
+	dl_writer_get_stats(w, &ws);
+	const size_t job = DL_MEMBER_TARGET + DL_MEMBER_TARGET / 500 + 64 * 1024;	/* in + out */
+	CU_ASSERT_TRUE(ws.queued >= limit / 2 && ws.buffers >= ws.queued);	/* a full queue */
+
+	/* Released and drained, no SYNC yet: two workers + 2 spare jobs, and the pending
+	 * one (at most one member's input). */
+	dl_writer_hold(w, false);
+	for (int i = 0; i < 2000; i++) {
+		dl_writer_get_stats(w, &ws);
+		if (ws.queued == 0)
+			break;
+		usleep(5000);
+	}
+	CU_ASSERT_EQUAL(ws.queued, 0);
+	CU_ASSERT_TRUE(ws.spare_jobs <= 4);
+	CU_ASSERT_TRUE(ws.buffers <= 4 * 2 * job + DL_MEMBER_TARGET);
+	if (ws.buffers > 4 * 2 * job + DL_MEMBER_TARGET)
+		fprintf(stderr, "spare_jobs: drained, %u jobs, %zu bytes of buffers kept\n",
+			ws.spare_jobs, ws.buffers);
+
+	/* A SYNC with nothing behind it: idle, nothing kept. */
+	uint64_t ticket = 0;
+	CU_ASSERT_EQUAL(dl_writer_sync_start(w, &ticket, &e), 0);
+	unsigned seen = notes.calls;
+	int synced;
+	while ((synced = dl_writer_synced(w, ticket, &e)) == 0)
+		seen = nb_wait(&notes, seen);
+	CU_ASSERT_EQUAL(synced, 1);
+	dl_writer_get_stats(w, &ws);
+	CU_ASSERT_EQUAL(ws.queued, 0);
+	CU_ASSERT_EQUAL(ws.spare_jobs, 0);
+	CU_ASSERT_EQUAL(ws.buffers, 0);
+	CU_ASSERT_EQUAL(dl_writer_set_nonblock(w, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+	free(buf);
+	CU_ASSERT_TRUE(zcat_equals_iso(path, (uint64_t)lba * 2048));
+}
+
 static const struct unit_test writer_tests[] = {
 	{ "zcat_equals_iso", test_zcat_equals_iso },
 	{ "merging", test_merging },
@@ -940,6 +1007,7 @@ static const struct unit_test writer_tests[] = {
 	{ "inject_disarm", test_inject_disarm },
 	{ "latest_wins_mixed_sizes", test_latest_wins_mixed_sizes },
 	{ "nonblock", test_nonblock },
+	{ "spare_jobs", test_spare_jobs },
 };
 
 static int register_writer(void)

@@ -52,6 +52,7 @@
 #define MAX_DATA (1u << 16)
 
 static int listen_fd = -1;
+static bool trace;	/* FUZZ_ENGINE_TRACE set: the target's PDUs on stderr */
 static int port;
 
 struct fake {
@@ -221,6 +222,12 @@ static int answer(struct fake *f, const uint8_t *req, uint32_t edtl)
 	static uint8_t data[MAX_DATA + 2];
 	bool read = req[1] & 0x40;
 
+	if (trace) {
+		fprintf(stderr, "fake target: answer %s to cdb", f->pos < f->len ? "input" : "default");
+		for (int i = 0; i < 16; i++)
+			fprintf(stderr, " %02x", req[32 + i]);
+		fprintf(stderr, " edtl %u\n", edtl);
+	}
 	take(f, hdr, sizeof(hdr));
 	uint8_t status = hdr[0], flags = hdr[1];
 	uint32_t resid = be32(hdr + 2);
@@ -301,6 +308,9 @@ static void *target(void *arg)
 		const uint8_t *d = data + ahs;
 		uint8_t op = req[0] & 0x3f;
 		int rc = 0;
+		if (trace)
+			fprintf(stderr, "fake target: opcode %02x flags %02x dlen %u cdb %02x\n", op, req[1], dlen,
+				req[32]);
 		if (op == 0x03) {
 			rc = login(f, req, d, dlen);
 		} else if (op == 0x01) {
@@ -333,6 +343,11 @@ static void *target(void *arg)
 			f->expcmdsn = be32(req + 24) + ((req[0] & 0x40) ? 0 : 1);
 			sns(f, bhs, true);
 			send_pdu(f, bhs, NULL, 0);
+			/* the initiator closes first: closing now could reset the connection
+			 * before it reads the Logout Response, and libiscsi would reconnect */
+			struct pollfd p = { .fd = f->fd, .events = POLLIN };
+			while (poll(&p, 1, 10000) == 1 && read(f->fd, data, 4096) > 0)
+				;
 			break;
 		} else {
 			break;
@@ -340,9 +355,8 @@ static void *target(void *arg)
 		if (rc < 0)
 			break;
 	}
-	/* close with a reset: no TIME_WAIT left behind by thousands of connections */
-	struct linger lg = { 1, 0 };
-	setsockopt(f->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	if (trace)
+		fprintf(stderr, "fake target: connection closed\n");
 	close(f->fd);
 	return NULL;
 }
@@ -354,6 +368,7 @@ static void setup(void)
 
 	if (listen_fd >= 0)
 		return;
+	trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
 	listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
 	    listen(listen_fd, 4) != 0 || getsockname(listen_fd, (struct sockaddr *)&a, &al) != 0)

@@ -160,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	if (import) {
-		struct dlx_import_opts opts = { .media = DLX_MEDIA_DVD_ROM, .force = true };
+		struct dlx_import_opts opts = { .media = DLX_MEDIA_DEFAULT, .force = true };
 		struct dlx_error de = { 0 };
 		if (dlchd_import(path, out, &opts, &de) != 0 && de.msg[0] == '\0') {
 			fprintf(stderr, "fuzz_chd: dlchd_import failed without a message\n");

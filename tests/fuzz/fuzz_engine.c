@@ -16,17 +16,17 @@
  * with the bytes that follow (RFC 7143 §11.4.7).  The engine must turn each into an
  * HRESULT without reading past what it received.
  *
- * Input: byte 0: the number of method calls (low 4 bits) and the login's
- * MaxBurstLength choice (high 4 bits); then one byte per method call (which method and
- * its arguments); then the target's answers, one after another:
+ * Input: byte 0: the number of calls (low 4 bits) and the login's MaxBurstLength
+ * choice (high 4 bits); then one byte per call (low 5 bits: which recorder or medium
+ * call, high 3 bits: its argument); then the target's answers, one after another:
  *	status (1), flags (1), residual (4, big-endian), data length (2, big-endian),
  *	then for status 02h: SenseLength field (2) and sense bytes (as many as the data
  *	length says), else the Data-In bytes.
  * flags: bit 0 iSCSI response 01h (target failure), bit 1 overflow (O), bit 2
  * underflow (U), bit 3 status in the last Data-In (S), bit 4 Data-In split in PDUs of
  * 512 bytes.  When the answers run out, GOOD without data.  NOT READY "in progress"
- * (busy) sense is answered at most once an input: the recorder retries it with real
- * sleeps. */
+ * (busy) sense is answered at most once an input (later ones become 04/00): the
+ * recorder and the medium's wait for ready sleep before they ask again. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -224,13 +224,14 @@ static int canned(struct fake *f, const uint8_t *req, uint32_t edtl)
 	return send_pdu(f, bhs, NULL, 0);
 }
 
-/* Where the ASCQ of busy sense (NOT READY, 04/01, 04/07, 04/08) is, else 0. */
+/* Where the ASCQ of busy sense (NOT READY, 04/01, 04/04, 04/07, 04/08: the recorder
+ * and the medium's wait for ready sleep before they ask again) is, else 0. */
 static size_t busy_ascq_at(const uint8_t *s, size_t n)
 {
 	if (n >= 14 && (s[0] & 0x7e) == 0x70 && (s[2] & 15) == 2 && s[12] == 4)
-		return s[13] == 1 || s[13] == 7 || s[13] == 8 ? 13 : 0;
+		return s[13] == 1 || s[13] == 4 || s[13] == 7 || s[13] == 8 ? 13 : 0;
 	if (n >= 4 && (s[0] & 0x7e) == 0x72 && (s[1] & 15) == 2 && s[2] == 4)
-		return s[3] == 1 || s[3] == 7 || s[3] == 8 ? 3 : 0;
+		return s[3] == 1 || s[3] == 4 || s[3] == 7 || s[3] == 8 ? 3 : 0;
 	return 0;
 }
 
@@ -443,13 +444,20 @@ static void sense_alone(const uint8_t *p, size_t n)
 	eng_status_hresult(n ? p[0] : 0);
 }
 
+static void edit_p05(uint8_t *page, const void *arg)
+{
+	page[2] = (uint8_t)((page[2] & 0xf0) | (*(const unsigned *)arg & 3));
+}
+
+/* One recorder or medium call: low 5 bits which, high 3 bits its argument. */
 static void call(disc_recorder_ex *r, uint8_t sel)
 {
 	uint8_t *data = NULL, sense[IMAPI_SENSE_LEN], buf[256];
 	uint32_t size = 0, n32 = 0;
-	unsigned arg = sel >> 4;
+	unsigned arg = sel >> 5;
+	struct eng_media m;
 
-	switch (sel & 15) {
+	switch (sel & 31) {
 	case 0:
 		disc_recorder_ex_get_disc_information(r, &data, &size);
 		break;
@@ -458,8 +466,7 @@ static void call(disc_recorder_ex *r, uint8_t sel)
 						       &size);
 		break;
 	case 2: {
-		static const imapi_feature_page_type feat[16] = { 0, 1, 2, 3, 0x1d, 0x1e, 0x1f, 0x20, 0x21,
-								  0x23, 0x26, 0x2d, 0x2e, 0x2f, 0x107, 0x108 };
+		static const imapi_feature_page_type feat[8] = { 0, 0x1d, 0x1f, 0x21, 0x23, 0x2d, 0x2e, 0x107 };
 		disc_recorder_ex_get_feature_page(r, feat[arg], arg & 1, &data, &size);
 		break;
 	}
@@ -504,11 +511,13 @@ static void call(disc_recorder_ex *r, uint8_t sel)
 		disc_recorder_ex_send_command_no_data(r, tur, sizeof(tur), sense, 0);
 		break;
 	}
-	case 10: {
-		struct eng_media m;
-		eng_media_probe(r, &m);
+	case 10:
+		if (eng_media_probe(r, &m) == S_OK) {
+			eng_media_state(&m);
+			eng_media_physical_type(m.profile);
+			eng_media_cd_recordable(&m);
+		}
 		break;
-	}
 	case 11: {
 		imapi_write_speed_descriptor *sd = NULL;
 		uint32_t cnt = 0;
@@ -531,6 +540,36 @@ static void call(disc_recorder_ex *r, uint8_t sel)
 		eng_media_recorder_has(r, feats, arg & 3 ? 4 : 1, &has);
 		break;
 	}
+	case 16:
+		eng_media_sync(r);
+		break;
+	case 17: {
+		static const int profiles[8] = { 0x09, 0x0a, 0x11, 0x13, 0x14, 0x1b, 0x2b, 0x41 };
+		uint8_t fn = 0;
+		eng_media_close(r, profiles[arg], arg & 1, arg & 2, arg & 4, &fn);
+		break;
+	}
+	case 18:
+		if (eng_media_probe(r, &m) == S_OK)
+			eng_media_format(r, &m);
+		break;
+	case 19: {
+		hresult_t hr;
+		eng_media_wait_ready(r, 0.5, 1, NULL, NULL, &hr, sense);
+		break;
+	}
+	case 20:
+		if (eng_media_probe(r, &m) == S_OK)
+			eng_media_heuristically_blank(r, &m);
+		break;
+	case 21: {
+		int32_t v;
+		eng_media_current_speed(r, arg ? (int32_t)arg * 1000 : -1, &v);
+		break;
+	}
+	case 22:
+		eng_media_edit_page05(r, edit_p05, &arg);
+		break;
 	default: {
 		uint8_t dvd[8] = { 0 };
 		disc_recorder_ex_send_dvd_structure(r, 0xc0 + arg, dvd, sizeof(dvd));

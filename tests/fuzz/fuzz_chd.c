@@ -2,13 +2,15 @@
  * metadata, hunks through every codec) and disclog's CHD import (disclog/dlchd.h),
  * fed whole CHD files.
  *
- * fuzz-covers: chd/reader.c chd/map.c chd/huffman.c chd/bits.c chd/cdmeta.c chd/codec-zlib.c chd/codec-cd.c chd/codec-lzma.c chd/codec-huff.c chd/codec-flac.c disclog/chdconv.c
+ * fuzz-covers: chd/reader.c chd/writer.c chd/map.c chd/huffman.c chd/bits.c chd/cdmeta.c chd/codec-zlib.c chd/codec-cd.c chd/codec-lzma.c chd/codec-huff.c chd/codec-flac.c disclog/chdconv.c
  *
  * The input is the file, written to a private temp dir.  Opened, then: the header, the
  * metadata entries of every tag a CD or DVD CHD has (CHT2 and CHTR texts parsed, and a
  * parsed track formatted and parsed again must give the same track), hunks read in
  * order and a few from the end (bounded: at most 64 hunks and 8 MiB decompressed per
- * input), then dlchd_import into a disclog image when the CHD holds at most 4 MiB.
+ * input), then dlchd_import into a disclog image when the CHD holds at most 4 MiB, and
+ * that image exported to a CHD again (dlchd_export: libchd's writer), which libchd must
+ * open and read back whole.
  * A hunk_bytes of up to 16 MiB and a map of up to 2^24 hunks are the reader's own
  * limits (256 MiB for the map): memory stays under libFuzzer's -rss_limit_mb=2048.
  */
@@ -28,7 +30,7 @@
 #define MAX_READ_BYTES (8u << 20)
 #define MAX_IMPORT_BYTES (4u << 20)
 
-static char tmpdir[64], path[96], out[96];
+static char tmpdir[64], path[96], out[96], base[96], again[100];
 
 static void clean_dir(void)
 {
@@ -61,6 +63,8 @@ static int setup(void)
 		abort();
 	snprintf(path, sizeof(path), "%s/in.chd", tmpdir);
 	snprintf(out, sizeof(out), "%s/out.disclog", tmpdir);
+	snprintf(base, sizeof(base), "%s/again", tmpdir);
+	snprintf(again, sizeof(again), "%s.chd", base);
 	atexit(cleanup);
 	return 0;
 }
@@ -129,6 +133,31 @@ static void hunks(struct chd_reader *r, const struct chd_header *h)
 	free(buf);
 }
 
+/* The imported image exported as a CHD: what libchd writes, it reads back. */
+static void round_trip(void)
+{
+	struct dlx_export_opts xo = { 0 };
+	struct dlx_error de = { 0 };
+	struct chd_reader *r;
+	struct chd_err ce;
+
+	if (dlx_export_run(out, "chd", dlchd_export, base, &xo, &de) != 0)
+		return;	/* e.g. a layout the export refuses */
+	if (chd_open(again, &r, &ce) != CHD_OK) {
+		fprintf(stderr, "fuzz_chd: the exported CHD does not open: %s\n", ce.msg);
+		abort();
+	}
+	const struct chd_header *h = chd_reader_header(r);
+	uint8_t *buf = malloc(h->hunk_bytes);
+	for (uint32_t i = 0; buf && i < h->hunk_count; i++)
+		if (chd_read_hunk(r, i, buf, &ce) != CHD_OK) {
+			fprintf(stderr, "fuzz_chd: the exported CHD does not read back: %s\n", ce.msg);
+			abort();
+		}
+	free(buf);
+	chd_close(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct chd_reader *r = NULL;
@@ -162,10 +191,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (import) {
 		struct dlx_import_opts opts = { .media = DLX_MEDIA_DEFAULT, .force = true };
 		struct dlx_error de = { 0 };
-		if (dlchd_import(path, out, &opts, &de) != 0 && de.msg[0] == '\0') {
+		int rc = dlchd_import(path, out, &opts, &de);
+		if (rc != 0 && de.msg[0] == '\0') {
 			fprintf(stderr, "fuzz_chd: dlchd_import failed without a message\n");
 			abort();
 		}
+		if (rc == 0)
+			round_trip();
 	}
 	clean_dir();
 	return 0;

@@ -570,6 +570,25 @@ static void call(disc_recorder_ex *r, uint8_t sel)
 	case 22:
 		eng_media_edit_page05(r, edit_p05, &arg);
 		break;
+	case 23: {
+		/* what the recorder derives without asking, and the transfer limit */
+		disc_recorder_ex_get_adapter_descriptor(r, &data, &size);
+		disc_recorder_ex_get_byte_alignment_mask(r, &n32);
+		disc_recorder_ex_get_maximum_non_page_aligned_transfer_size(r, &n32);
+		disc_recorder_ex_get_maximum_page_aligned_transfer_size(r, &n32);
+		disc_recorder_ex_put_maximum_transfer_size(r, arg ? 4096u << arg : 0);
+		disc_recorder_ex_get_last_error(r);
+		break;
+	}
+	case 24: {
+		/* pass-through: MODE SELECT(10) with data, and CDB sizes its group refuses */
+		static const uint8_t ms[10] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, 16, 0 };
+		uint8_t list[16] = { 0 };
+		disc_recorder_ex_send_command_send_data_to_device(r, ms, sizeof(ms), sense, 0, list, sizeof(list));
+		disc_recorder_ex_send_command_no_data(r, ms, 6, sense, 0);
+		disc_recorder_ex_send_command_get_data_from_device(r, ms, 12, sense, 0, buf, 16, &n32);
+		break;
+	}
 	default: {
 		uint8_t dvd[8] = { 0 };
 		disc_recorder_ex_send_dvd_structure(r, 0xc0 + arg, dvd, sizeof(dvd));

@@ -2,8 +2,6 @@
  * metadata, hunks through every codec) and disclog's CHD import (disclog/dlchd.h),
  * fed whole CHD files.
  *
- * fuzz-covers: chd/reader.c chd/writer.c chd/map.c chd/huffman.c chd/bits.c chd/cdmeta.c chd/codec-zlib.c chd/codec-cd.c chd/codec-lzma.c chd/codec-huff.c chd/codec-flac.c disclog/chdconv.c
- *
  * The input is the file, written to a private temp dir.  Opened, then: the header, the
  * metadata entries of every tag a CD or DVD CHD has (CHT2 and CHTR texts parsed, and a
  * parsed track formatted and parsed again must give the same track), hunks read in
@@ -14,6 +12,7 @@
  * A hunk_bytes of up to 16 MiB and a map of up to 2^24 hunks are the reader's own
  * limits (256 MiB for the map): memory stays under libFuzzer's -rss_limit_mb=2048.
  */
+/* fuzz-covers: chd/reader.c chd/writer.c chd/map.c chd/huffman.c chd/bits.c chd/cdmeta.c chd/codec-zlib.c chd/codec-cd.c chd/codec-lzma.c chd/codec-huff.c chd/codec-flac.c disclog/chdconv.c */
 #include "config.h"
 
 #include <dirent.h>

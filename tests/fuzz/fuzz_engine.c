@@ -4,8 +4,6 @@
  * medium probe and speed lists of the format layer (engine/media.c), fed by a fake
  * iSCSI target whose answers come from the input.
  *
- * fuzz-covers: engine/sense.c engine/recorder.c engine/media.c
- *
  * The transport is the real one: the recorder logs in with libiscsi over TCP on
  * 127.0.0.1 to a small target in this file, run on a thread for the length of one
  * input.  The target frames its PDUs correctly (RFC 7143 §11) and answers the login
@@ -27,6 +25,7 @@
  * 512 bytes.  When the answers run out, GOOD without data.  NOT READY "in progress"
  * (busy) sense is answered at most once an input (later ones become 04/00): the
  * recorder and the medium's wait for ready sleep before they ask again. */
+/* fuzz-covers: engine/sense.c engine/recorder.c engine/media.c */
 #include "config.h"
 
 #include <arpa/inet.h>

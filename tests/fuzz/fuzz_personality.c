@@ -1,8 +1,6 @@
 /* tests/fuzz/fuzz_personality.c - simdrive's drive personality parser
  * (simdrive/drive/personality.h, doc/simdrive-personalities.md), fed whole files.
  *
- * fuzz-covers: simdrive/drive/personality.c
- *
  * The input is the file, written as NAME.drive into a private temp dir and loaded over
  * the default drive.  Oracles: a refused file leaves the caller's personality as it
  * was and its message names the file and a line; an accepted one holds only what the
@@ -11,6 +9,7 @@
  * writable medium that needs page 05h).  Then the medium and family queries for every
  * medium of the recorder model.
  */
+/* fuzz-covers: simdrive/drive/personality.c */
 #include "config.h"
 
 #include <stdio.h>

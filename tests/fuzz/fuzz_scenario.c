@@ -1,8 +1,6 @@
 /* tests/fuzz/fuzz_scenario.c - the harness's scenario parser (harness/scenario.h,
  * doc/harness.md sections 1-6), fed whole scenario files.
  *
- * fuzz-covers: harness/scenario.c
- *
  * The input is the file's text.  Parsed from memory as "fuzz.scn" (up to its first NUL
  * byte) and, when it holds a NUL, also read back from a file in a private temp dir (the
  * reader reports the NUL's line).  Then every step through the accessors and every
@@ -12,6 +10,7 @@
  * scenario without errors has its first action inside its steps, no action before it
  * and no setup line (drive, load, time-scale, guest) after it.
  */
+/* fuzz-covers: harness/scenario.c */
 #include "config.h"
 
 #include <stdio.h>

@@ -6,7 +6,8 @@
  * then: the open report, the STATE snapshot walked field by field, the layout the
  * exports derive from it, block metadata and next-recorded over the recorded range
  * (bounded steps), ranged reads, every record through foreach and each DATA payload
- * inflated into a large and a short buffer.  Work per input is bounded: at most 256
+ * inflated into a large and a short buffer; the codec's encoder must give back what its
+ * decoder read (the snapshot, each DATA and SYNC header).  Work per input is bounded: at most 256
  * block look-ups, 64 ranged reads, 64 payloads of at most 1 MiB.
  */
 /* fuzz-covers: disclog/reader.c disclog/format.c */
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "disclog.h"
+#include "dlcodec.h"
 #include "dlexport.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,6 +49,68 @@ static void setup(void)
 	atexit(cleanup);
 }
 
+/* Oracle: the codec's encoder and decoder agree (doc/disclog.md §3).  The snapshot
+ * the reader accepted, cut into parts as the writer cuts it, encoded and decoded
+ * again, is the same snapshot; a record header the reader decoded, encoded and
+ * decoded again, is the same header. */
+static uint8_t hbuf[DL_GZ_FIXED + DL_SUB_HDR + DL_HEADER_MAX];
+
+static void oracle_fail(const char *what)
+{
+	fprintf(stderr, "fuzz_disclog: codec round trip: %s\n", what);
+	abort();
+}
+
+static void header_roundtrip(const struct dl_header *h, const struct dl_state *st,
+			     struct dl_header *back, struct dl_state *sback)
+{
+	struct dl_error e;
+	int len = dl_member_header_encode(hbuf, sizeof(hbuf), h, st);
+	if (len < 0)
+		oracle_fail("a header the reader accepted does not encode");
+	if (dl_member_header_decode(hbuf, (size_t)len, 0, back, sback, &e) != len)
+		oracle_fail(e.msg);
+	if (back->type != h->type || back->seq != h->seq || back->member_size != h->member_size)
+		oracle_fail("type, seq or member size differ");
+}
+
+static void state_roundtrip(const struct dl_state *st)
+{
+	uint16_t per;
+	unsigned n = dl_state_parts(st, &per);
+	if (n == 0)
+		return;
+	struct dl_state back;
+	memset(&back, 0, sizeof(back));
+	for (unsigned p = 0; p < n; p++) {
+		/* member size: the header, an empty deflate stream (2 bytes), the trailer */
+		struct dl_header h = { .type = DL_REC_STATE, .seq = p + 1, .part = (uint16_t)p,
+				       .nparts = (uint16_t)n, .member_size = sizeof(hbuf) + 2 + DL_TRAILER }, d;
+		if (dl_state_part_slice(st, p, &h.first_track, &h.part_tracks) != 0)
+			oracle_fail("no slice for a part dl_state_parts counted");
+		header_roundtrip(&h, st, &d, &back);
+	}
+	bool same = back.profile == st->profile && back.capacity == st->capacity &&
+		    back.disc_status == st->disc_status && back.nwa == st->nwa &&
+		    back.leadin_lba == st->leadin_lba && back.last_leadout_lba == st->last_leadout_lba &&
+		    back.vtime_us == st->vtime_us && back.page05_len == st->page05_len &&
+		    !memcmp(back.page05, st->page05, st->page05_len) &&
+		    back.nsessions == st->nsessions && back.ntracks == st->ntracks;
+	for (unsigned i = 0; same && i < st->nsessions; i++)
+		same = back.sessions[i].start_lba == st->sessions[i].start_lba &&
+		       back.sessions[i].leadout_lba == st->sessions[i].leadout_lba &&
+		       back.sessions[i].state == st->sessions[i].state &&
+		       back.sessions[i].last_track == st->sessions[i].last_track;
+	for (unsigned i = 0; same && i < st->ntracks; i++)
+		same = back.tracks[i].start_lba == st->tracks[i].start_lba &&
+		       back.tracks[i].size == st->tracks[i].size && back.tracks[i].nwa == st->tracks[i].nwa &&
+		       back.tracks[i].last_recorded == st->tracks[i].last_recorded &&
+		       back.tracks[i].state == st->tracks[i].state && back.tracks[i].flags == st->tracks[i].flags;
+	dl_state_free(&back);
+	if (!same)
+		oracle_fail("the snapshot differs after encoding and decoding");
+}
+
 struct walk { uint64_t offs[64]; unsigned n; uint64_t sum; };
 
 static int on_record(void *arg, const struct dl_header *h, uint64_t offset)
@@ -55,6 +119,12 @@ static int on_record(void *arg, const struct dl_header *h, uint64_t offset)
 	w->sum += h->type + h->seq + h->member_size + h->data.count;
 	if (h->type == DL_REC_DATA && w->n < 64)
 		w->offs[w->n++] = offset;
+	if (h->type == DL_REC_DATA || h->type == DL_REC_SYNC) {
+		struct dl_header d;
+		header_roundtrip(h, NULL, &d, NULL);
+		if (memcmp(&d.data, &h->data, sizeof(d.data)) || d.synced_seq != h->synced_seq)
+			oracle_fail("a DATA or SYNC header differs after encoding and decoding");
+	}
 	return 0;
 }
 
@@ -80,6 +150,7 @@ static void exercise(struct dl_reader *r)
 		struct dl_state copy;
 		if (dl_state_copy(&copy, st) == 0)
 			dl_state_free(&copy);
+		state_roundtrip(st);
 	}
 
 	struct dlx_layout lay;

@@ -1,4 +1,4 @@
-/* common/log.c - stderr logging (see log.h). */
+/* common/log.c - logging to stderr or sim_log_stream (see log.h). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 enum sim_log_level sim_log_level = SIM_LOG_INFO;
 uint32_t sim_log_mask = SIM_LOGS_ALL;
+FILE *sim_log_stream;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug", "trace" };
 
@@ -42,16 +43,17 @@ void sim_log_write(enum sim_log_level lvl, enum sim_log_sub sub, const char *fmt
 	struct timespec ts;
 	va_list ap;
 
+	FILE *f = sim_log_stream ? sim_log_stream : stderr;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* One fprintf per part; stderr is unbuffered, so lock to keep a line whole. */
-	flockfile(stderr);
-	fprintf(stderr, "simdrive %5ld.%03ld %-5s %-5s ", (long)ts.tv_sec,
+	flockfile(f);
+	fprintf(f, "simdrive %5ld.%03ld %-5s %-5s ", (long)ts.tv_sec,
 		ts.tv_nsec / 1000000, level_names[lvl], sub_name(sub));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
+	fputc('\n', f);
+	funlockfile(f);
 }
 
 void sim_log_hex(enum sim_log_level lvl, enum sim_log_sub sub, const char *title,

@@ -34,6 +34,7 @@
 
 #include "disclog.h"
 #include "dlexport.h"
+#include "fuzz-simlog.h"
 #include "log.h"
 #include "scsi.h"
 
@@ -105,7 +106,7 @@ static void setup(void)
 {
 	if (tmpdir[0])
 		return;
-	sim_log_mask = 0;
+	fuzz_simlog_to_null();
 	snprintf(tmpdir, sizeof(tmpdir), "%s/fuzzcdbXXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmpdir))

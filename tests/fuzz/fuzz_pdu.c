@@ -60,6 +60,7 @@
 #include "chap.h"
 #include "crc32c.h"
 #include "fuzz.h"
+#include "fuzz-simlog.h"
 #include "log.h"
 #include "loop.h"
 #include "pdu.h"
@@ -666,7 +667,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	signal(SIGPIPE, SIG_IGN);	/* as simdrive: a vanished peer is EPIPE */
-	sim_log_mask = 0;
+	fuzz_simlog_to_null();
 	trace = getenv("FUZZ_PDU_TRACE") != NULL;
 	return 0;
 }

@@ -27,8 +27,8 @@
  * are kept only while all job buffers total at most buf_limit, so job buffers stay
  * below  2 * (max_inflight + 2 * DL_MEMBER_TARGET) * 1.001 + one STATE snapshot
  * (<= 64 KiB per part), plus one deflate state per worker and one for the caller
- * (zlib: ~262 KiB at memLevel 8; ISA-L: its stream, ~90 KiB, and its level tables,
- * 276-340 KiB): about 21 MiB with the defaults and 2 workers, whatever the disc
+ * (zlib: ~262 KiB at memLevel 8; ISA-L: its stream, ~90 KiB, and its level buffer,
+ * 84-148 KiB): about 21 MiB with the defaults and 2 workers, whatever the disc
  * size. */
 #include "config.h"
 

@@ -304,8 +304,14 @@ static int isal_step(struct inflate_state *s, const uint8_t **in, size_t *in_len
 			 -rc < (int)(sizeof(names) / sizeof(names[0])) && names[-rc] ? names[-rc] : "inflate error");
 		return DL_ECORRUPT;
 	}
-	if (s->block_state != ISAL_BLOCK_FINISH)
+	if (s->block_state != ISAL_BLOCK_FINISH) {
+		if (in_n > 0 && s->avail_in == in_n && *got == 0 && out_n > 0) {
+			/* neither input taken nor output given: never loop on it */
+			snprintf(why, whysz, "bad deflate data (inflate makes no progress)");
+			return DL_ECORRUPT;
+		}
 		return 0;
+	}
 	/* igzip reads ahead up to 8 bytes into its bit buffer and keeps them there at the
 	 * end of the stream: count the whole ones as not consumed. */
 	*in_len += (size_t)s->read_in_length / 8;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
 #include "dlcodec.h"
 #include "dlzip.h"
 #include "wire.h"

@@ -148,7 +148,7 @@ static int zlib_deflate(struct dlz_deflater *z, int level, const uint8_t *in, si
 /* igzip's buffer for its levels 1-3: hash tables plus the tokens of one deflate block.
  * The _SMALL size (16 K tokens) ends a block, with Huffman codes fitted to it, every
  * 16 K tokens: on data that changes character every few dozen KiB (text next to
- * random stretches, files in a tar) that came out 3-7 % smaller than the _LARGE default
+ * random stretches, files in a tar) that came out 1-7 % smaller than the _LARGE default
  * at the same speed, within 1.05 x `gzip -1` (make bench). */
 static size_t isal_level_buf(int level)
 {

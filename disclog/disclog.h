@@ -141,10 +141,28 @@ struct dl_header {
 	uint64_t synced_seq;		/* SYNC: every record up to this one is durable */
 };
 
+/* ---- deflate engines (dlzip.c) ------------------------------------- */
+
+/* Which deflate compresses (and inflates) members: the format is the same either way
+ * (doc/disclog.md §6).  ISA-L's igzip exists when configure found it (HAVE_ISAL). */
+enum dl_deflate {
+	DL_DEFLATE_DEFAULT = 0,	/* ISA-L when built with it, else zlib */
+	DL_DEFLATE_ZLIB = 1,
+	DL_DEFLATE_ISAL = 2,
+};
+
+/* Whether this build has engine e (DL_DEFLATE_DEFAULT: always). */
+bool dl_deflate_available(enum dl_deflate e);
+/* "isa-l" or "zlib" (what e resolves to in this build), "unavailable". */
+const char *dl_deflate_name(enum dl_deflate e);
+
 /* ---- writer (writer.c) --------------------------------------------- */
 
 struct dl_writer_opts {
-	int      level;		/* zlib level 1..9 (0 = default 1, fast) */
+	int      level;		/* 1..9 on zlib's scale (0 = default 1, fast); ISA-L
+				 * compresses at its level min(level, 3) */
+	enum dl_deflate deflate;	/* engine (0 = default); an engine this build
+					 * lacks is DL_EINVAL */
 	unsigned threads;	/* compression workers (0 = compress on the caller's thread) */
 	size_t   max_inflight;	/* raw bytes queued or compressing before dl_write_* block;
 				 * 0 = default 8 MiB */
@@ -259,6 +277,7 @@ struct dl_reader;
 enum dl_open_flags {
 	DL_OPEN_NO_CRC = 1u << 0,	/* check headers and sizes only (fast open); CRCs
 					 * are then checked when a member is read */
+	DL_OPEN_ZLIB = 1u << 1,		/* inflate with zlib even when built with ISA-L */
 };
 
 /* What opening found. */

@@ -33,9 +33,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "dlcodec.h"
+#include "dlzip.h"
 #include "wire.h"
 
 enum {
@@ -75,7 +75,7 @@ struct dl_reader {
 	uint8_t *hdr;			/* member header buffer (grows to DL_HDR_FULL) */
 	size_t hdr_cap;
 	uint8_t *in, *scratch;		/* DL_IO_CHUNK each */
-	z_stream zs;
+	struct dlz_inflater zs;		/* zlib or ISA-L (dlzip.h; DL_OPEN_ZLIB) */
 	bool zs_ready;
 
 	/* the one-member cache */
@@ -189,20 +189,21 @@ static int check_payload(struct dl_reader *r, uint64_t off, const struct dl_head
 {
 	uint64_t expect = h->type == DL_REC_DATA ? (uint64_t)h->data.count * h->data.block_size : 0;
 	uint64_t pos = off + hlen, end = off + h->member_size - DL_TRAILER, total = 0;
-	uLong crc = crc32(0L, Z_NULL, 0);
+	uint32_t crc = 0;
 	uint8_t trailer[DL_TRAILER];
-	int zrc = Z_OK, rc;
+	const uint8_t *in = r->in;
+	size_t avail = 0;
+	int zrc = 0, rc;
+	bool full = false;	/* the last step filled its output: it may hold more */
 
 	if (pos > end) {
 		snprintf(why, DL_WHY_MAX, "member too small for its header");
 		return DL_ECORRUPT;
 	}
-	if (inflateReset(&r->zs) != Z_OK)
-		return rfail(r, err, DL_ENOMEM, 0, (int64_t)off, "inflateReset failed");
-	r->zs.next_in = r->in;
-	r->zs.avail_in = 0;
-	while (zrc != Z_STREAM_END) {
-		if (r->zs.avail_in == 0) {
+	if (dlz_inflate_reset(&r->zs) < 0)
+		return rfail(r, err, DL_ENOMEM, 0, (int64_t)off, "inflate reset failed");
+	while (zrc != 1) {
+		if (avail == 0 && !full) {
 			if (pos == end) {
 				snprintf(why, DL_WHY_MAX, "deflate data runs into the trailer (no final block)");
 				return DL_ECORRUPT;
@@ -212,38 +213,33 @@ static int check_payload(struct dl_reader *r, uint64_t off, const struct dl_head
 			if (rc < 0)
 				return rc;
 			pos += n;
-			r->zs.next_in = r->in;
-			r->zs.avail_in = (uInt)n;
+			in = r->in;
+			avail = n;
 		}
 		uint8_t *dst = r->scratch;
-		size_t room = DL_IO_CHUNK;
+		size_t room = DL_IO_CHUNK, got = 0;
 		if (out && total < expect) {
 			dst = out + total;
 			room = expect - total < DL_IO_CHUNK ? (size_t)(expect - total) : DL_IO_CHUNK;
 		}
-		r->zs.next_out = dst;
-		r->zs.avail_out = (uInt)room;
-		zrc = inflate(&r->zs, Z_NO_FLUSH);
-		size_t got = room - r->zs.avail_out;
-		crc = crc32(crc, dst, (uInt)got);
+		zrc = dlz_inflate(&r->zs, &in, &avail, dst, room, &got, why, DL_WHY_MAX);
+		full = got == room;
+		crc = dlz_crc32(crc, dst, got);
 		total += got;
 		if (total > expect) {
 			snprintf(why, DL_WHY_MAX, "payload longer than the %llu bytes the record announces",
 				 (unsigned long long)expect);
 			return DL_ECORRUPT;
 		}
-		if (zrc == Z_MEM_ERROR)
+		if (zrc == DL_ENOMEM)
 			return rfail(r, err, DL_ENOMEM, 0, (int64_t)off, "out of memory inflating member at offset %llu",
 				     (unsigned long long)off);
-		if ((zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) ||
-		    (zrc == Z_BUF_ERROR && r->zs.avail_in && r->zs.avail_out)) {
-			snprintf(why, DL_WHY_MAX, "bad deflate data (%s)", r->zs.msg ? r->zs.msg : "inflate error");
-			return DL_ECORRUPT;
-		}
+		if (zrc < 0)
+			return zrc;
 	}
-	if (r->zs.avail_in != 0 || pos != end) {
+	if (avail != 0 || pos != end) {
 		snprintf(why, DL_WHY_MAX, "deflate data ends %llu bytes before the trailer",
-			 (unsigned long long)(end - pos + r->zs.avail_in));
+			 (unsigned long long)(end - pos + avail));
 		return DL_ECORRUPT;
 	}
 	if (total != expect) {
@@ -660,7 +656,7 @@ struct dl_reader *dl_reader_open(const char *path, unsigned flags, struct dl_err
 		memset(err, 0, sizeof(*err));
 		err->offset = -1;
 	}
-	if (!path || (flags & ~(unsigned)DL_OPEN_NO_CRC)) {
+	if (!path || (flags & ~(unsigned)(DL_OPEN_NO_CRC | DL_OPEN_ZLIB))) {
 		rfail(NULL, err, DL_EINVAL, 0, -1, "invalid arguments to dl_reader_open");
 		return NULL;
 	}
@@ -701,8 +697,8 @@ struct dl_reader *dl_reader_open(const char *path, unsigned flags, struct dl_err
 		rfail(r, err, DL_ENOMEM, 0, -1, "out of memory");
 		goto fail;
 	}
-	if (inflateInit2(&r->zs, -MAX_WBITS) != Z_OK) {
-		rfail(r, err, DL_ENOMEM, 0, -1, "inflateInit2 failed");
+	if (dlz_inflate_init(&r->zs, flags & DL_OPEN_ZLIB ? DL_DEFLATE_ZLIB : DL_DEFLATE_DEFAULT) < 0) {
+		rfail(r, err, DL_ENOMEM, 0, -1, "cannot set up inflate");
 		goto fail;
 	}
 	r->zs_ready = true;
@@ -721,7 +717,7 @@ void dl_reader_close(struct dl_reader *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->zs_ready)
-		inflateEnd(&r->zs);
+		dlz_inflate_end(&r->zs);
 	dl_state_free(&r->state);
 	free(r->map);
 	free(r->recs);

@@ -23,17 +23,18 @@
  * Memory.  A job is charged its input capacity (>= its raw bytes) from queueing until
  * its member is written; the caller blocks while the charges exceed max_inflight
  * (non-blocking: dl_writer_room says no before they would, see there).
- * Output buffers are at most compressBound(input capacity) + header, recycled jobs
+ * Output buffers are at most dlz_bound(input capacity) + header, recycled jobs
  * are kept only while all job buffers total at most buf_limit, so job buffers stay
  * below  2 * (max_inflight + 2 * DL_MEMBER_TARGET) * 1.001 + one STATE snapshot
- * (<= 64 KiB per part), plus one zlib deflate state (~262 KiB at memLevel 8) per
- * worker and one for the caller: about 21 MiB with the defaults and 2 workers,
- * whatever the disc size.  That is the peak of a full queue: at most
- * DL_SPARE_JOBS(nthreads) finished jobs are kept for reuse (what the workers and the
- * caller's pending job turn over while records stream), the rest are freed, and when
- * a SYNC is written with nothing queued behind it (the host's SYNCHRONIZE CACHE or
- * close at the end of a burn) the spare ones go too.  So an idle writer holds no job
- * buffers: a daemon with 16 images held up to 16 times 20 MiB it no longer used. */
+ * (<= 64 KiB per part), plus one deflate state per worker and one for the caller
+ * (zlib: ~262 KiB at memLevel 8; ISA-L: its stream, ~90 KiB, and its level buffer,
+ * 84-148 KiB): about 21 MiB with the defaults and 2 workers, whatever the disc
+ * size.  That is the peak of a full queue: at most DL_SPARE_JOBS(nthreads) finished
+ * jobs are kept for reuse (what the workers and the caller's pending job turn over
+ * while records stream), the rest are freed, and when a SYNC is written with nothing
+ * queued behind it (the host's SYNCHRONIZE CACHE or close at the end of a burn) the
+ * spare ones go too.  So an idle writer holds no job buffers: a daemon with 16
+ * images held up to 16 times 20 MiB it no longer used. */
 #include "config.h"
 
 #include <errno.h>
@@ -48,16 +49,14 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-
 #include "dlcodec.h"
+#include "dlzip.h"
 #include "wire.h"
 
 #define DL_MAX_THREADS     64
 #define DL_DEFAULT_LEVEL   1
 #define DL_DEFAULT_INFLIGHT (8u << 20)
 #define DL_MIN_IN_CAP      (64u << 10)	/* first size of a pending DATA buffer */
-#define DL_MEM_LEVEL       8		/* zlib's default: ~262 KiB per deflate state */
 #define DL_SPARE_JOBS(nthreads) ((nthreads) + 2)	/* one per worker, pending, a STATE/SYNC */
 
 enum dl_job_state { DL_JOB_QUEUED, DL_JOB_BUSY, DL_JOB_DONE };
@@ -76,18 +75,12 @@ struct dl_job {
 	char msg[160];
 };
 
-/* A raw-deflate stream (RFC 1951, windowBits -15) reused for many members. */
-struct dl_zc {
-	z_stream zs;
-	int level;		/* level currently set on zs */
-	bool ready;
-};
-
 struct dl_writer {
 	char *path;
 	int fd;
 	bool regular;		/* a regular file (not /dev/full...): fdatasync applies */
 	int level;
+	enum dl_deflate engine;	/* DL_DEFLATE_ZLIB or DL_DEFLATE_ISAL (dlzip.h) */
 	size_t max_inflight, buf_limit;
 
 	/* caller's thread only */
@@ -96,7 +89,7 @@ struct dl_writer {
 	bool dirty;		/* records appended since the last SYNC was queued */
 	uint64_t sync_ticket;	/* durable once records [0, sync_ticket) are: the last
 				 * SYNC queued (dl_writer_sync_start) */
-	struct dl_zc zc;	/* threads = 0, STATE and SYNC */
+	struct dlz_deflater zc;	/* threads = 0, STATE and SYNC */
 
 	pthread_mutex_t mu;
 	pthread_cond_t work;	/* workers: a job was queued, or stop */
@@ -154,60 +147,10 @@ static size_t header_room(uint8_t type)
 	return DL_GZ_FIXED + DL_SUB_HDR + (type == DL_REC_DATA ? DL_DATA_HLEN : DL_HEADER_MAX);
 }
 
-/* Deflate in into out at level.  Returns 1 when done, 0 when it did not fit in
- * out_cap, or a negative code with msg filled. */
-static int zc_deflate(struct dl_zc *z, int level, const uint8_t *in, size_t in_len,
-		      uint8_t *out, size_t out_cap, size_t *out_len, char *msg, size_t msgsz)
-{
-	int zr;
-
-	if (!z->ready) {
-		memset(&z->zs, 0, sizeof(z->zs));
-		zr = deflateInit2(&z->zs, level, Z_DEFLATED, -15, DL_MEM_LEVEL, Z_DEFAULT_STRATEGY);
-		if (zr != Z_OK) {
-			snprintf(msg, msgsz, "deflateInit2: %s", z->zs.msg ? z->zs.msg : zError(zr));
-			return zr == Z_MEM_ERROR ? DL_ENOMEM : DL_EINVAL;
-		}
-		z->ready = true;
-		z->level = level;
-	} else {
-		deflateReset(&z->zs);
-	}
-	if (z->level != level) {
-		/* Right after deflateReset nothing is pending, so this flushes nothing. */
-		zr = deflateParams(&z->zs, level, Z_DEFAULT_STRATEGY);
-		if (zr != Z_OK) {
-			snprintf(msg, msgsz, "deflateParams: %s", z->zs.msg ? z->zs.msg : zError(zr));
-			return DL_EINVAL;
-		}
-		z->level = level;
-	}
-	z->zs.next_in = (Bytef *)(uintptr_t)in;
-	z->zs.avail_in = (uInt)in_len;
-	z->zs.next_out = out;
-	z->zs.avail_out = (uInt)out_cap;
-	zr = deflate(&z->zs, Z_FINISH);
-	if (zr == Z_STREAM_END) {
-		*out_len = out_cap - z->zs.avail_out;
-		return 1;
-	}
-	if (zr == Z_OK || zr == Z_BUF_ERROR)	/* out of room: not an error */
-		return 0;
-	snprintf(msg, msgsz, "deflate: %s", z->zs.msg ? z->zs.msg : zError(zr));
-	return DL_EINVAL;
-}
-
-static void zc_end(struct dl_zc *z)
-{
-	if (z->ready)
-		deflateEnd(&z->zs);
-	z->ready = false;
-}
-
 /* Incompressible payloads (media files, encrypted or already compressed data) would
  * cost a whole deflate pass before falling back to stored blocks; three 16 KiB samples
  * (start, middle, end) decide first.  True when none of them shrinks below 98 %. */
-static bool looks_incompressible(struct dl_zc *z, int level, const uint8_t *in, size_t len,
+static bool looks_incompressible(struct dlz_deflater *z, int level, const uint8_t *in, size_t len,
 				 char *msg, size_t msgsz)
 {
 	enum { SAMPLE = 16384 };
@@ -218,7 +161,7 @@ static bool looks_incompressible(struct dl_zc *z, int level, const uint8_t *in, 
 		return false;		/* small members: the full attempt is cheap */
 	for (int i = 0; i < 3; i++) {
 		size_t olen;
-		if (zc_deflate(z, level, in + offs[i], SAMPLE, out, SAMPLE * 98 / 100, &olen, msg,
+		if (dlz_deflate(z, level, in + offs[i], SAMPLE, out, SAMPLE * 98 / 100, &olen, msg,
 			       msgsz) != 0)
 			return false;	/* it compresses (or an error the full pass reports) */
 	}
@@ -229,11 +172,11 @@ static bool looks_incompressible(struct dl_zc *z, int level, const uint8_t *in, 
  * deflate of the payload at level - or stored blocks (level 0) when that output
  * would not be smaller than the payload - then CRC-32 and ISIZE.  For STATE, s is
  * the snapshot.  Grows j->out as needed; *grown gets the bytes added. */
-static int build_member(struct dl_zc *z, int level, struct dl_job *j, const struct dl_state *s,
+static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, const struct dl_state *s,
 			size_t *grown)
 {
 	size_t room = header_room(j->h.type);
-	size_t need = room + compressBound((uLong)j->in_len) + DL_TRAILER;
+	size_t need = room + dlz_bound(j->in_len) + DL_TRAILER;
 	size_t dlen = 0;
 	int hl, rc;
 
@@ -261,17 +204,16 @@ static int build_member(struct dl_zc *z, int level, struct dl_job *j, const stru
 	rc = 0;
 	/* Must come out smaller than the payload (doc/disclog.md §2: stored otherwise). */
 	if (j->in_len > 0 && !looks_incompressible(z, level, j->in, j->in_len, j->msg, sizeof(j->msg)))
-		rc = zc_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg, sizeof(j->msg));
-	if (rc == 0)
-		rc = zc_deflate(z, j->in_len > 0 ? 0 : level, j->in, j->in_len, d, dcap, &dlen,
-				j->msg, sizeof(j->msg));
+		rc = dlz_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg, sizeof(j->msg));
+	if (rc == 0)	/* stored blocks, or 03 00 for an empty payload */
+		rc = dlz_deflate(z, 0, j->in, j->in_len, d, dcap, &dlen, j->msg, sizeof(j->msg));
 	if (rc == 0) {
-		snprintf(j->msg, sizeof(j->msg), "deflate output exceeds compressBound");
+		snprintf(j->msg, sizeof(j->msg), "deflate output exceeds its bound");
 		return DL_EINVAL;
 	}
 	if (rc < 0)
 		return rc;
-	wire_put_le32(d + dlen, (uint32_t)crc32(0, j->in, (uInt)j->in_len));
+	wire_put_le32(d + dlen, dlz_crc32(0, j->in, j->in_len));
 	wire_put_le32(d + dlen + 4, (uint32_t)j->in_len);
 	j->h.member_size = (uint64_t)hl + dlen + DL_TRAILER;
 	dl_member_header_encode(j->out, j->out_cap, &j->h, s);
@@ -529,7 +471,7 @@ static void enqueue(struct dl_writer *w, struct dl_job *j)
 static void *worker(void *arg)
 {
 	struct dl_writer *w = arg;
-	struct dl_zc z = { .ready = false };
+	struct dlz_deflater z = { .engine = w->engine };
 
 	/* Compression is throughput work; the caller's thread - an event loop answering
 	 * other drives - is latency work.  A batch thread (sched(7) SCHED_BATCH) is not
@@ -574,7 +516,7 @@ static void *worker(void *arg)
 	}
 	notify_if_due(w);
 	pthread_mutex_unlock(&w->mu);
-	zc_end(&z);
+	dlz_deflate_end(&z);
 	return NULL;
 }
 
@@ -847,7 +789,7 @@ static void destroy(struct dl_writer *w)
 		w->free_jobs = j->next;
 		free_job(j);
 	}
-	zc_end(&w->zc);
+	dlz_deflate_end(&w->zc);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->progress);
 	pthread_mutex_destroy(&w->mu);
@@ -1039,10 +981,16 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 				 struct dl_error *err)
 {
 	struct dl_writer_opts o = { 0 };
+	enum dl_deflate engine;
 	if (opts)
 		o = *opts;
 	if (!path || o.level < 0 || o.level > 9 || o.threads > DL_MAX_THREADS) {
 		set_err(err, DL_EINVAL, 0, -1, "dl_writer_open: bad path, level or thread count");
+		return NULL;
+	}
+	if (dlz_resolve(o.deflate, &engine) < 0) {
+		set_err(err, DL_EINVAL, 0, -1, "dl_writer_open: deflate engine %d is not in this build%s",
+			(int)o.deflate, o.deflate == DL_DEFLATE_ISAL ? " (configured without ISA-L)" : "");
 		return NULL;
 	}
 	struct dl_writer *w = calloc(1, sizeof(*w));
@@ -1052,6 +1000,8 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 		return NULL;
 	}
 	w->level = o.level ? o.level : DL_DEFAULT_LEVEL;
+	w->engine = engine;
+	w->zc.engine = engine;
 	w->max_inflight = o.max_inflight ? o.max_inflight : DL_DEFAULT_INFLIGHT;
 	w->buf_limit = 2 * (w->max_inflight + 2 * (size_t)DL_MEMBER_TARGET);
 	pthread_mutex_init(&w->mu, NULL);

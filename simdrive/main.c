@@ -16,6 +16,7 @@
 #include "log.h"
 #include "loop.h"
 #include "control.h"
+#include "disclog.h"
 #include "scsi.h"
 #include "target.h"
 #include "trace.h"
@@ -324,7 +325,10 @@ int main(int argc, char **argv)
 		case O_TRACE: trace_path = optarg; break;
 		case O_CONTROL: control_path = optarg; break;
 		case O_HELP: usage(stdout); return 0;
-		case O_VERSION: printf("simdrive (burnlab) %s\n", PACKAGE_VERSION); return 0;
+		case O_VERSION:
+			printf("simdrive (burnlab) %s\nimage deflate: %s\n", PACKAGE_VERSION,
+			       dl_deflate_name(DL_DEFLATE_DEFAULT));
+			return 0;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -8,7 +8,7 @@
  * blocks of 2448), a.wav (44.1 kHz stereo 16-bit, 4 sectors).  The import writes an
  * image next to them, removed after each input; the parsed sheet is walked.
  */
-/* fuzz-covers: disclog/export.c engine/cuesheet.c */
+/* fuzz-covers: disclog/import.c engine/cuesheet.c */
 #include "config.h"
 
 #include <stdbool.h>

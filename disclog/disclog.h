@@ -158,14 +158,18 @@ const char *dl_deflate_name(enum dl_deflate e);
 
 /* ---- writer (writer.c) --------------------------------------------- */
 
+struct dl_pool;
+
 struct dl_writer_opts {
 	int      level;		/* 1..9 on zlib's scale (0 = default 1, fast); ISA-L
 				 * compresses at its level min(level, 3) */
 	enum dl_deflate deflate;	/* engine (0 = default); an engine this build
 					 * lacks is DL_EINVAL */
-	unsigned threads;	/* compression workers (0 = compress on the caller's thread) */
+	unsigned threads;	/* compression workers of its own (0 = compress on the
+				 * caller's thread); 0 with a pool */
 	size_t   max_inflight;	/* raw bytes queued or compressing before dl_write_* block;
 				 * 0 = default 8 MiB */
+	struct dl_pool *pool;	/* NULL, or the shared workers and budget (dl_pool_new) */
 };
 
 struct dl_writer;
@@ -203,6 +207,36 @@ int dl_writer_synced(struct dl_writer *w, uint64_t ticket, struct dl_error *err)
 
 /* Sync and close (releases a dl_writer_hold first).  Always frees w. */
 int dl_writer_close(struct dl_writer *w, struct dl_error *err);
+
+/* ---- a pool shared by writers (writer.c) ------------------------------------ */
+
+/* Many images recorded at once (simdrive's drives) share one pool: its threads
+ * compress and write for every writer opened with opts->pool, one job of each writer
+ * with work in turn (round-robin, so none starves), and its budget bounds the bytes
+ * all of them have queued together.  A writer also stays within its own max_inflight;
+ * one with nothing queued may always queue one job (or its call could never go in),
+ * so the total may pass the budget by one job per writer.  Writers refused for the
+ * budget's sake get room first come, first served.  The spare jobs (doc/disclog.md
+ * §6) are the pool's too, and freed when nothing is queued at the end of a burn. */
+struct dl_pool_opts {
+	unsigned threads;	/* compression workers (0 = 2) */
+	size_t   max_inflight;	/* raw bytes all its writers may have queued or compressing
+				 * (0 = 32 MiB) */
+};
+
+struct dl_pool *dl_pool_new(const struct dl_pool_opts *opts, struct dl_error *err);
+/* Stops the workers and frees the pool.  Every writer that uses it must be closed
+ * first: DL_EINVAL (nothing freed) otherwise. */
+int dl_pool_free(struct dl_pool *p);
+
+struct dl_pool_stats {
+	unsigned threads, writers;	/* workers; writers open on the pool */
+	size_t   queued, limit;		/* charges of every writer's queued jobs; the budget */
+	unsigned waiting;		/* writers waiting for room in the budget */
+	unsigned spare_jobs;		/* finished jobs kept for reuse by any writer */
+	size_t   spare_bytes;		/* capacity of their buffers */
+};
+void dl_pool_get_stats(struct dl_pool *p, struct dl_pool_stats *st);
 
 /* ---- non-blocking use (writer.c) ------------------------------------------ */
 
@@ -261,8 +295,10 @@ struct dl_writer_stats {
 	bool     waiting;	/* dl_writer_room refused and its room is not free yet */
 	bool     held;		/* dl_writer_hold */
 	uint64_t durable;	/* records [0, durable) are on disk */
-	size_t   buffers;	/* capacity of the job buffers held, queued or spare */
-	unsigned spare_jobs;	/* finished jobs kept for reuse */
+	size_t   buffers;	/* capacity of the job buffers held, queued or spare (a
+				 * shared pool's spares are its own, dl_pool_get_stats) */
+	unsigned spare_jobs;	/* finished jobs kept for reuse (0 on a shared pool) */
+	bool     waiting_pool;	/* waiting is for the pool's budget */
 };
 void dl_writer_get_stats(struct dl_writer *w, struct dl_writer_stats *st);
 

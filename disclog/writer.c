@@ -58,6 +58,8 @@
 #define DL_DEFAULT_INFLIGHT (8u << 20)
 #define DL_MIN_IN_CAP      (64u << 10)	/* first size of a pending DATA buffer */
 #define DL_SPARE_JOBS(nthreads) ((nthreads) + 2)	/* one per worker, pending, a STATE/SYNC */
+#define DL_POOL_DEFAULT_THREADS 2
+#define DL_POOL_DEFAULT_INFLIGHT (32u << 20)
 
 enum dl_job_state { DL_JOB_QUEUED, DL_JOB_BUSY, DL_JOB_DONE };
 
@@ -92,14 +94,11 @@ struct dl_writer {
 	struct dlz_deflater zc;	/* threads = 0, STATE and SYNC */
 
 	pthread_mutex_t mu;
-	pthread_cond_t work;	/* workers: a job was queued, or stop */
 	pthread_cond_t progress;	/* caller: a member was written */
 	struct dl_job *head, *tail;	/* queued jobs in sequence order */
 	struct dl_job *todo;	/* oldest job no worker has taken */
-	struct dl_job *free_jobs;
-	unsigned nfree;		/* jobs on free_jobs */
 	size_t inflight;	/* sum of the charges of queued jobs */
-	size_t buf_bytes;	/* capacity of every job buffer, queued or free */
+	size_t buf_bytes;	/* capacity of the job buffers it holds (spares: the pool's) */
 	uint64_t end;		/* file offset of the next member */
 	bool writing;		/* a thread is in the write step */
 	bool stop;
@@ -117,6 +116,38 @@ struct dl_writer {
 	int fail;		/* first error (sticky), 0 if none */
 	bool fail_seen;		/* the caller was told about it once */
 	struct dl_error fail_err;
+	/* the workers (a pool of its own, or one shared with other writers); the fields
+	 * below are the pool's, guarded by pool->mu */
+	struct dl_pool *pool;
+	struct dl_writer *ready_next;	/* on the pool's round of writers with work */
+	struct dl_writer *wait_next;	/* on the pool's queue of writers waiting for room */
+	bool in_ready, in_wait;
+	bool room_due;		/* the pool's budget has the room it waited for */
+	bool pool_pass;		/* granted room: may pass writers that wait */
+	bool detached;		/* closing: no worker takes it up again */
+	size_t pool_want;	/* charges it waits for (in_wait) */
+	unsigned pool_refs;	/* workers serving it right now */
+};
+
+/* Compression workers and a budget of queued bytes, for one writer (dl_writer_open
+ * without opts->pool: threads of its own, no budget but the writer's) or shared by
+ * many (dl_pool_new).  Lock order: a writer's mu, then pool->mu; a worker never holds
+ * pool->mu while it takes a writer's. */
+struct dl_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work;	/* workers: a writer joined the round, or stop */
+	pthread_cond_t idle;	/* a worker let go of a writer (pool_detach) */
+	struct dl_writer *ready_head, *ready_tail;	/* round-robin: one job per turn */
+	struct dl_writer *wait_head, *wait_tail;	/* first come, first served */
+	size_t max_inflight;	/* SIZE_MAX: no budget of its own (a private pool) */
+	size_t inflight;	/* charges of every writer's queued jobs */
+	struct dl_job *free_jobs;	/* spare jobs, any writer's to take */
+	unsigned nfree;
+	size_t spare_bytes;	/* capacity of the spare jobs' buffers */
+	size_t spare_limit;
+	unsigned nwriters;
+	bool shared;		/* made by dl_pool_new */
+	bool stop;
 	unsigned nthreads;
 	pthread_t *threads;
 };
@@ -225,12 +256,18 @@ static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, con
 
 static struct dl_job *get_job(struct dl_writer *w)
 {
-	struct dl_job *j = w->free_jobs;
+	struct dl_pool *p = w->pool;
 
+	pthread_mutex_lock(&p->mu);
+	struct dl_job *j = p->free_jobs;
 	if (j) {
-		w->free_jobs = j->next;
-		w->nfree--;
-	} else {
+		p->free_jobs = j->next;
+		p->nfree--;
+		p->spare_bytes -= j->in_cap + j->out_cap;
+		w->buf_bytes += j->in_cap + j->out_cap;
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (!j) {
 		j = calloc(1, sizeof(*j));
 		if (!j)
 			return NULL;
@@ -252,30 +289,142 @@ static void free_job(struct dl_job *j)
 	free(j);
 }
 
-/* Recycle j, or free it when the buffers are over their budget or enough jobs are
- * spare already (see Memory at the top). */
+/* Recycle j as a spare of the pool, or free it when the spares are over their budget
+ * or enough are spare already (see Memory at the top). */
 static void put_job(struct dl_writer *w, struct dl_job *j)
 {
-	if (w->buf_bytes > w->buf_limit || w->nfree >= DL_SPARE_JOBS(w->nthreads)) {
-		w->buf_bytes -= j->in_cap + j->out_cap;
-		free_job(j);
-		return;
+	struct dl_pool *p = w->pool;
+	size_t cap = j->in_cap + j->out_cap;
+
+	w->buf_bytes -= cap;
+	pthread_mutex_lock(&p->mu);
+	bool keep = p->spare_bytes + cap <= p->spare_limit &&
+		    p->nfree < DL_SPARE_JOBS(p->nthreads) + (p->shared ? p->nwriters : 0);
+	if (keep) {
+		j->next = p->free_jobs;
+		p->free_jobs = j;
+		p->nfree++;
+		p->spare_bytes += cap;
 	}
-	j->next = w->free_jobs;
-	w->free_jobs = j;
-	w->nfree++;
+	pthread_mutex_unlock(&p->mu);
+	if (!keep)
+		free_job(j);
 }
 
-/* Free every spare job: the writer is idle (see Memory at the top). */
-static void drop_spare_jobs(struct dl_writer *w)
+/* Free every spare job (p->mu held): the pool is idle (see Memory at the top). */
+static void drop_spare_jobs(struct dl_pool *p)
 {
-	while (w->free_jobs) {
-		struct dl_job *j = w->free_jobs;
-		w->free_jobs = j->next;
-		w->buf_bytes -= j->in_cap + j->out_cap;
+	while (p->free_jobs) {
+		struct dl_job *j = p->free_jobs;
+		p->free_jobs = j->next;
 		free_job(j);
 	}
-	w->nfree = 0;
+	p->nfree = 0;
+	p->spare_bytes = 0;
+}
+
+/* ---- the pool's round and budget (p->mu held) ------------------------------------- */
+
+/* Put w on the round of writers with work, at the end: every writer gets one job per
+ * turn, so none starves however many jobs the others queue. */
+static void pool_ready(struct dl_pool *p, struct dl_writer *w)
+{
+	if (w->in_ready || w->detached || p->nthreads == 0)
+		return;
+	w->in_ready = true;
+	w->ready_next = NULL;
+	if (p->ready_tail)
+		p->ready_tail->ready_next = w;
+	else
+		p->ready_head = w;
+	p->ready_tail = w;
+	pthread_cond_signal(&p->work);
+}
+
+/* w has work for the workers (w->mu held). */
+static void kick(struct dl_writer *w)
+{
+	pthread_mutex_lock(&w->pool->mu);
+	pool_ready(w->pool, w);
+	pthread_mutex_unlock(&w->pool->mu);
+}
+
+static void unlink_writer(struct dl_writer **head, struct dl_writer **tail, struct dl_writer *w,
+			  size_t next_off)
+{
+#define NEXT(x) (*(struct dl_writer **)((char *)(x) + next_off))
+	struct dl_writer *prev = NULL;
+	for (struct dl_writer *x = *head; x; prev = x, x = NEXT(x)) {
+		if (x != w)
+			continue;
+		if (prev)
+			NEXT(prev) = NEXT(x);
+		else
+			*head = NEXT(x);
+		if (*tail == x)
+			*tail = prev;
+		break;
+	}
+#undef NEXT
+}
+
+static void pool_unwait(struct dl_pool *p, struct dl_writer *w)
+{
+	if (!w->in_wait)
+		return;
+	unlink_writer(&p->wait_head, &p->wait_tail, w, offsetof(struct dl_writer, wait_next));
+	w->in_wait = false;
+}
+
+/* May w queue `need` more bytes as far as the pool's budget goes?  Writers that wait
+ * are served first come, first served; one granted room (pool_pass) goes first. */
+static bool pool_fits(struct dl_pool *p, struct dl_writer *w, size_t need)
+{
+	if (p->max_inflight == SIZE_MAX)
+		return true;
+	if (!w->pool_pass && p->wait_head && p->wait_head != w)
+		return false;
+	return need <= p->max_inflight && p->inflight <= p->max_inflight - need;
+}
+
+/* w waits for `need` bytes of the pool's budget: pool_release wakes it. */
+static void pool_wait(struct dl_pool *p, struct dl_writer *w, size_t need)
+{
+	w->pool_want = need;
+	if (w->in_wait)
+		return;
+	w->in_wait = true;
+	w->wait_next = NULL;
+	if (p->wait_tail)
+		p->wait_tail->wait_next = w;
+	else
+		p->wait_head = w;
+	p->wait_tail = w;
+}
+
+static void pool_charge(struct dl_pool *p, struct dl_writer *w, size_t charge)
+{
+	p->inflight += charge;
+	w->pool_pass = false;
+	pool_unwait(p, w);
+}
+
+/* Charges written: grant room to the writers that wait, in order, as far as it goes.
+ * A granted writer's worker tells it (room_due). */
+static void pool_release(struct dl_pool *p, size_t charge)
+{
+	p->inflight -= charge;
+	if (p->max_inflight == SIZE_MAX)
+		return;
+	size_t avail = p->inflight < p->max_inflight ? p->max_inflight - p->inflight : 0;
+	while (p->wait_head && p->wait_head->pool_want <= avail) {
+		struct dl_writer *w = p->wait_head;
+		avail -= w->pool_want;
+		pool_unwait(p, w);
+		w->pool_pass = true;
+		w->room_due = true;
+		pool_ready(p, w);
+	}
 }
 
 static void set_fail(struct dl_writer *w, enum dl_errcode code, int sys, int64_t off,
@@ -420,9 +569,19 @@ static void write_ready(struct dl_writer *w)
 			w->notify_due = true;
 		}
 		bool idle = j->h.type == DL_REC_SYNC && !w->head;
+		size_t charge = j->charge;
 		put_job(w, j);
-		if (idle)
-			drop_spare_jobs(w);
+		pthread_mutex_lock(&w->pool->mu);
+		pool_release(w->pool, charge);
+		if (w->in_wait && w->inflight == 0) {
+			/* An empty queue takes any size (dl_writer_room): no need to wait. */
+			pool_unwait(w->pool, w);
+			w->notify_due = true;
+		}
+		/* The end of a burn: nothing queued by anyone, the spares go too. */
+		if (idle && w->pool->inflight == 0)
+			drop_spare_jobs(w->pool);
+		pthread_mutex_unlock(&w->pool->mu);
 		pthread_cond_broadcast(&w->progress);
 	}
 	w->writing = false;
@@ -457,21 +616,59 @@ static void enqueue(struct dl_writer *w, struct dl_job *j)
 		w->head = j;
 	w->tail = j;
 	w->inflight += j->charge;
+	if (j->charge) {
+		pthread_mutex_lock(&w->pool->mu);
+		pool_charge(w->pool, w, j->charge);
+		pthread_mutex_unlock(&w->pool->mu);
+	}
 	if (j->state == DL_JOB_QUEUED) {
 		if (!w->todo)
 			w->todo = j;
-		pthread_cond_signal(&w->work);
+		kick(w);
 	} else if (w->nonblock) {
-		pthread_cond_signal(&w->work);	/* a worker writes it: no I/O on the caller */
+		kick(w);	/* a worker writes it: no I/O on the caller */
 	} else {
 		write_ready(w);
 	}
 }
 
+/* One turn of a worker at w (w->mu held): compress its oldest waiting job, if any,
+ * and write what is finished at the head of its list.  True when w has more for the
+ * workers (it then goes to the end of the round). */
+static bool serve(struct dl_writer *w, struct dlz_deflater *z)
+{
+	notify_if_due(w);
+	struct dl_job *j = w->hold ? NULL : w->todo;
+	if (j) {
+		for (w->todo = j->next; w->todo && w->todo->state != DL_JOB_QUEUED;)
+			w->todo = w->todo->next;
+		j->state = DL_JOB_BUSY;
+		bool skip = w->fail != 0;
+		pthread_mutex_unlock(&w->mu);
+
+		size_t grown = 0;
+		if (!skip)
+			j->rc = build_member(z, w->level, j, NULL, &grown);
+
+		pthread_mutex_lock(&w->mu);
+		w->buf_bytes += grown;
+		j->state = DL_JOB_DONE;
+	}
+	write_ready(w);
+	notify_if_due(w);
+	/* A member the caller built (non-blocking use) waiting to be written counts too;
+	 * one a thread in the write step will reach does not. */
+	return !w->hold && (w->todo || (!w->writing && w->head && w->head->state == DL_JOB_DONE));
+}
+
 static void *worker(void *arg)
 {
-	struct dl_writer *w = arg;
-	struct dlz_deflater z = { .engine = w->engine };
+	struct dl_pool *p = arg;
+	/* One deflater per engine: the writers this thread serves may differ. */
+	struct dlz_deflater z[] = {
+		[DL_DEFLATE_ZLIB] = { .engine = DL_DEFLATE_ZLIB },
+		[DL_DEFLATE_ISAL] = { .engine = DL_DEFLATE_ISAL },
+	};
 
 	/* Compression is throughput work; the caller's thread - an event loop answering
 	 * other drives - is latency work.  A batch thread (sched(7) SCHED_BATCH) is not
@@ -485,42 +682,61 @@ static void *worker(void *arg)
 #endif
 	setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
 
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		notify_if_due(w);
-		/* A member the caller built (non-blocking use) waiting to be written? */
-		bool to_write = !w->hold && !w->writing && w->head && w->head->state == DL_JOB_DONE;
-		struct dl_job *j = w->hold ? NULL : w->todo;
-		if (!j && !to_write) {
-			if (w->stop)
-				break;		/* nothing left to compress or write */
-			pthread_cond_wait(&w->work, &w->mu);
+		struct dl_writer *w = p->ready_head;
+		if (!w) {
+			if (p->stop)
+				break;
+			pthread_cond_wait(&p->work, &p->mu);
 			continue;
 		}
-		if (j) {
-			for (w->todo = j->next; w->todo && w->todo->state != DL_JOB_QUEUED;)
-				w->todo = w->todo->next;
-			j->state = DL_JOB_BUSY;
-			bool skip = w->fail != 0;
-			pthread_mutex_unlock(&w->mu);
+		p->ready_head = w->ready_next;
+		if (!p->ready_head)
+			p->ready_tail = NULL;
+		w->in_ready = false;
+		bool room = w->room_due;
+		w->room_due = false;
+		w->pool_refs++;		/* pool_detach waits until we let go */
+		pthread_mutex_unlock(&p->mu);
 
-			size_t grown = 0;
-			if (!skip)
-				j->rc = build_member(&z, w->level, j, NULL, &grown);
-
-			pthread_mutex_lock(&w->mu);
-			w->buf_bytes += grown;
-			j->state = DL_JOB_DONE;
+		pthread_mutex_lock(&w->mu);
+		if (room) {		/* pool_release granted it room */
+			w->notify_due = true;
+			pthread_cond_broadcast(&w->progress);
 		}
-		write_ready(w);
+		bool more = serve(w, &z[w->engine]);
+		pthread_mutex_unlock(&w->mu);
+
+		pthread_mutex_lock(&p->mu);
+		if (more)
+			pool_ready(p, w);
+		if (--w->pool_refs == 0)
+			pthread_cond_broadcast(&p->idle);
 	}
-	notify_if_due(w);
-	pthread_mutex_unlock(&w->mu);
-	dlz_deflate_end(&z);
+	pthread_mutex_unlock(&p->mu);
+	dlz_deflate_end(&z[DL_DEFLATE_ZLIB]);
+	dlz_deflate_end(&z[DL_DEFLATE_ISAL]);
 	return NULL;
 }
 
 /* ---- caller side ------------------------------------------------------------------ */
+
+/* Could w queue `need` more bytes now (w->mu held)?  Within its own max_inflight and
+ * the pool's budget; an empty queue takes anything (the callers check that first).
+ * No for the pool's sake puts w in the pool's queue: it is told when the room is
+ * there (a non-blocking caller through notify, a blocking one through progress). */
+static bool fits(struct dl_writer *w, size_t need)
+{
+	if (need > w->max_inflight || w->inflight > w->max_inflight - need)
+		return false;
+	pthread_mutex_lock(&w->pool->mu);
+	bool ok = pool_fits(w->pool, w, need);
+	if (!ok)
+		pool_wait(w->pool, w, need);
+	pthread_mutex_unlock(&w->pool->mu);
+	return ok;
+}
 
 /* Give job j its sequence number and queue it; with threads = 0 (or for records
  * without payload) build the member here first.  Blocks while the queued charges
@@ -532,7 +748,7 @@ static int submit(struct dl_writer *w, struct dl_job *j, const struct dl_state *
 	int rc;
 
 	j->h.seq = w->next_seq;
-	if (w->nthreads == 0 || j->h.type != DL_REC_DATA) {
+	if (w->pool->nthreads == 0 || j->h.type != DL_REC_DATA) {
 		size_t grown = 0;
 		j->rc = build_member(&w->zc, w->level, j, s, &grown);
 		j->state = DL_JOB_DONE;
@@ -548,8 +764,7 @@ static int submit(struct dl_writer *w, struct dl_job *j, const struct dl_state *
 	} else {
 		j->charge = j->in_cap;
 		pthread_mutex_lock(&w->mu);
-		while (!w->nonblock && !w->fail && w->inflight > 0 &&
-		       w->inflight + j->charge > w->max_inflight)
+		while (!w->nonblock && !w->fail && w->inflight > 0 && !fits(w, j->charge))
 			pthread_cond_wait(&w->progress, &w->mu);
 	}
 	rc = check_failed(w, err);
@@ -784,29 +999,38 @@ static void destroy(struct dl_writer *w)
 		w->head = j->next;
 		free_job(j);
 	}
-	while (w->free_jobs) {
-		struct dl_job *j = w->free_jobs;
-		w->free_jobs = j->next;
-		free_job(j);
-	}
 	dlz_deflate_end(&w->zc);
-	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->progress);
 	pthread_mutex_destroy(&w->mu);
-	free(w->threads);
 	free(w->path);
 	free(w);
 }
 
-/* Workers finish (or, after a failure, drop) every queued job before leaving. */
-static void stop_workers(struct dl_writer *w)
+/* No worker takes w up again once this returns: off the round and the queue of the
+ * pool, the workers serving it done with it, what it still had queued (after a
+ * failure) given back to the budget.  A private pool is then stopped and freed. */
+static void pool_detach(struct dl_writer *w)
 {
-	pthread_mutex_lock(&w->mu);
-	w->stop = true;
-	pthread_cond_broadcast(&w->work);
-	pthread_mutex_unlock(&w->mu);
-	for (unsigned i = 0; i < w->nthreads; i++)
-		pthread_join(w->threads[i], NULL);
+	struct dl_pool *p = w->pool;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	w->detached = true;
+	if (w->in_ready) {
+		unlink_writer(&p->ready_head, &p->ready_tail, w, offsetof(struct dl_writer, ready_next));
+		w->in_ready = false;
+	}
+	pool_unwait(p, w);
+	while (w->pool_refs)
+		pthread_cond_wait(&p->idle, &p->mu);
+	pool_release(p, w->inflight);
+	w->inflight = 0;
+	p->nwriters--;
+	pthread_mutex_unlock(&p->mu);
+	if (!p->shared)
+		dl_pool_free(p);
+	w->pool = NULL;
 }
 
 int dl_writer_close(struct dl_writer *w, struct dl_error *err)
@@ -816,7 +1040,7 @@ int dl_writer_close(struct dl_writer *w, struct dl_error *err)
 	dl_writer_hold(w, false);	/* or the sync below would wait for ever */
 	int rc = do_sync(w, err);
 
-	stop_workers(w);
+	pool_detach(w);
 	if (close(w->fd) < 0 && rc == 0)
 		rc = set_err(err, DL_EIO, errno, -1, "%s: close: %s", w->path, strerror(errno));
 	destroy(w);
@@ -842,7 +1066,7 @@ uint64_t dl_writer_file_size(const struct dl_writer *w)
 
 int dl_writer_set_nonblock(struct dl_writer *w, dl_notify_fn fn, void *arg)
 {
-	if (!w || (fn && w->nthreads == 0))
+	if (!w || (fn && w->pool->nthreads == 0))
 		return DL_EINVAL;
 	pthread_mutex_lock(&w->mu);
 	w->nonblock = fn != NULL;
@@ -854,7 +1078,7 @@ int dl_writer_set_nonblock(struct dl_writer *w, dl_notify_fn fn, void *arg)
 	 * may free what arg points to. */
 	while (w->notifying)
 		pthread_cond_wait(&w->progress, &w->mu);
-	pthread_cond_broadcast(&w->work);	/* members the caller built, if any */
+	kick(w);	/* members the caller built, if any */
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
@@ -875,11 +1099,15 @@ bool dl_writer_room(struct dl_writer *w, size_t bytes)
 	pthread_mutex_lock(&w->mu);
 	/* An empty queue takes anything, or a call larger than max_inflight could never
 	 * go in (the blocking path, too, queues one job whatever its size); after a
-	 * failure the call goes ahead to report it. */
-	bool ok = w->fail || w->inflight == 0 ||
-		  (need <= w->max_inflight && w->inflight <= w->max_inflight - need);
-	if (!ok && (w->want == 0 || need < w->want))
-		w->want = need;
+	 * failure the call goes ahead to report it.  Past its own limit it waits for its
+	 * own jobs (want); within it, fits() may make it wait for the pool's budget. */
+	bool ok = w->fail || w->inflight == 0;
+	if (!ok && (need > w->max_inflight || w->inflight > w->max_inflight - need)) {
+		if (w->want == 0 || need < w->want)
+			w->want = need;
+	} else if (!ok) {
+		ok = fits(w, need);
+	}
 	pthread_mutex_unlock(&w->mu);
 	return ok;
 }
@@ -889,7 +1117,7 @@ void dl_writer_hold(struct dl_writer *w, bool hold)
 	pthread_mutex_lock(&w->mu);
 	w->hold = hold;
 	if (!hold)
-		pthread_cond_broadcast(&w->work);
+		kick(w);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -916,11 +1144,18 @@ void dl_writer_get_stats(struct dl_writer *w, struct dl_writer_stats *st)
 	pthread_mutex_lock(&w->mu);
 	st->queued = w->inflight;
 	st->limit = w->max_inflight;
-	st->waiting = w->want != 0;
 	st->held = w->hold;
 	st->durable = w->durable;
 	st->buffers = w->buf_bytes;
-	st->spare_jobs = w->nfree;
+	st->spare_jobs = 0;
+	pthread_mutex_lock(&w->pool->mu);
+	st->waiting = w->want != 0 || w->in_wait;
+	st->waiting_pool = w->in_wait;
+	if (!w->pool->shared) {	/* its own spares; a shared pool's are dl_pool_get_stats' */
+		st->buffers += w->pool->spare_bytes;
+		st->spare_jobs = w->pool->nfree;
+	}
+	pthread_mutex_unlock(&w->pool->mu);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -977,6 +1212,88 @@ static int reopen_existing(struct dl_writer *w, struct dl_error *err)
 	return 0;
 }
 
+/* ---- pools -------------------------------------------------------------------- */
+
+int dl_pool_free(struct dl_pool *p)
+{
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	if (p->nwriters) {
+		pthread_mutex_unlock(&p->mu);
+		return DL_EINVAL;
+	}
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	drop_spare_jobs(p);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->idle);
+	pthread_mutex_destroy(&p->mu);
+	free(p->threads);
+	free(p);
+	return 0;
+}
+
+static struct dl_pool *pool_create(unsigned threads, size_t max_inflight, size_t spare_limit,
+				   bool shared, const char *what, struct dl_error *err)
+{
+	struct dl_pool *p = calloc(1, sizeof(*p));
+	if (!p || (threads && !(p->threads = calloc(threads, sizeof(*p->threads))))) {
+		free(p);
+		set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", what);
+		return NULL;
+	}
+	p->max_inflight = max_inflight;
+	p->spare_limit = spare_limit;
+	p->shared = shared;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->idle, NULL);
+	while (p->nthreads < threads) {
+		int e = pthread_create(&p->threads[p->nthreads], NULL, worker, p);
+		if (e) {
+			set_err(err, DL_ENOMEM, e, -1, "%s: pthread_create: %s", what, strerror(e));
+			dl_pool_free(p);
+			return NULL;
+		}
+		p->nthreads++;
+	}
+	return p;
+}
+
+struct dl_pool *dl_pool_new(const struct dl_pool_opts *opts, struct dl_error *err)
+{
+	struct dl_pool_opts o = { 0 };
+	if (opts)
+		o = *opts;
+	if (o.threads > DL_MAX_THREADS) {
+		set_err(err, DL_EINVAL, 0, -1, "dl_pool_new: more than %d threads", DL_MAX_THREADS);
+		return NULL;
+	}
+	size_t max = o.max_inflight ? o.max_inflight : DL_POOL_DEFAULT_INFLIGHT;
+	return pool_create(o.threads ? o.threads : DL_POOL_DEFAULT_THREADS, max, max / 2, true,
+			   "dl_pool_new", err);
+}
+
+void dl_pool_get_stats(struct dl_pool *p, struct dl_pool_stats *st)
+{
+	pthread_mutex_lock(&p->mu);
+	st->threads = p->nthreads;
+	st->writers = p->nwriters;
+	st->queued = p->inflight;
+	st->limit = p->max_inflight;
+	st->spare_jobs = p->nfree;
+	st->spare_bytes = p->spare_bytes;
+	unsigned n = 0;
+	for (struct dl_writer *w = p->wait_head; w; w = w->wait_next)
+		n++;
+	st->waiting = n;
+	pthread_mutex_unlock(&p->mu);
+}
+
 struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *opts,
 				 struct dl_error *err)
 {
@@ -984,7 +1301,8 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 	enum dl_deflate engine;
 	if (opts)
 		o = *opts;
-	if (!path || o.level < 0 || o.level > 9 || o.threads > DL_MAX_THREADS) {
+	if (!path || o.level < 0 || o.level > 9 || o.threads > DL_MAX_THREADS ||
+	    (o.pool && o.threads)) {
 		set_err(err, DL_EINVAL, 0, -1, "dl_writer_open: bad path, level or thread count");
 		return NULL;
 	}
@@ -1005,7 +1323,6 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 	w->max_inflight = o.max_inflight ? o.max_inflight : DL_DEFAULT_INFLIGHT;
 	w->buf_limit = 2 * (w->max_inflight + 2 * (size_t)DL_MEMBER_TARGET);
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->progress, NULL);
 
 	set_err(err, DL_OK, 0, -1, "%s", "");
@@ -1031,24 +1348,23 @@ struct dl_writer *dl_writer_open(const char *path, const struct dl_writer_opts *
 	/* What the image held when opened counts as durable (it was validated, a torn
 	 * tail cut and synced): a sync with nothing new has nothing to wait for. */
 	w->durable = w->sync_ticket = w->next_seq;
-	w->nthreads = 0;
-	if (rc == 0 && o.threads) {
-		w->threads = calloc(o.threads, sizeof(*w->threads));
-		if (!w->threads)
-			rc = set_err(err, DL_ENOMEM, ENOMEM, -1, "%s: out of memory", path);
-		while (rc == 0 && w->nthreads < o.threads) {
-			int e = pthread_create(&w->threads[w->nthreads], NULL, worker, w);
-			if (e)
-				rc = set_err(err, DL_ENOMEM, e, -1, "%s: pthread_create: %s", path, strerror(e));
-			else
-				w->nthreads++;
-		}
+	if (rc == 0) {
+		/* Workers of its own (none with threads = 0: the caller compresses), or the
+		 * shared pool's; either way the spare jobs are the pool's. */
+		w->pool = o.pool ? o.pool
+			: pool_create(o.threads, SIZE_MAX, w->buf_limit, false, path, err);
+		if (!w->pool)
+			rc = err ? err->code : DL_ENOMEM;
+	}
+	if (rc == 0) {
+		pthread_mutex_lock(&w->pool->mu);
+		w->pool->nwriters++;
+		pthread_mutex_unlock(&w->pool->mu);
 	}
 	if (rc != 0) {
 		struct dl_error keep;
 		if (err)
 			keep = *err;
-		stop_workers(w);
 		close(w->fd);
 		destroy(w);
 		if (err)

@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "disclog.h"
 #include "fault.h"
 #include "log.h"
 #include "loop.h"
@@ -21,7 +22,7 @@
 #include "target.h"
 #include "trace.h"
 
-#define MAX_DRIVES 16
+#define MAX_DRIVES 64
 #define MAX_FAULTS 32
 
 static void usage(FILE *f)
@@ -82,6 +83,9 @@ static void usage(FILE *f)
 "  --control PATH         listen on a UNIX socket at PATH for control requests\n"
 "                         (add/list/clear faults, eject/load, time);\n"
 "                         doc/simdrive-control.md\n"
+"  --image-threads N      compression threads all disc images share (default 2)\n"
+"  --image-memory MIB     bytes all disc images together may have queued for\n"
+"                         compression, in MiB (default 32); doc/simdrive-recorder.md\n"
 "  --log-level LEVEL      error, warn, info (default), debug or trace; logs go to\n"
 "                         stderr\n"
 "  --help                 this text\n"
@@ -221,7 +225,8 @@ static void on_signal(struct sim_loop *loop, int fd, uint32_t events, void *arg)
 int main(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_TARGET, O_ALIAS, O_DRIVE, O_CHAP, O_MUTUAL, O_SHORT_SECRET, O_NOP,
-	       O_LOGIN_TO, O_LOG, O_FAULT, O_TIME_SCALE, O_TRACE, O_CONTROL, O_HELP, O_VERSION };
+	       O_LOGIN_TO, O_LOG, O_FAULT, O_TIME_SCALE, O_TRACE, O_CONTROL, O_IMG_THREADS,
+	       O_IMG_MEMORY, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "target", required_argument, NULL, O_TARGET },
@@ -237,6 +242,8 @@ int main(int argc, char **argv)
 		{ "time-scale", required_argument, NULL, O_TIME_SCALE },
 		{ "trace", required_argument, NULL, O_TRACE },
 		{ "control", required_argument, NULL, O_CONTROL },
+		{ "image-threads", required_argument, NULL, O_IMG_THREADS },
+		{ "image-memory", required_argument, NULL, O_IMG_MEMORY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -253,6 +260,7 @@ int main(int argc, char **argv)
 	double time_scale = 0.0;
 	bool allow_short_secret = false;
 	const char *trace_path = NULL, *control_path = NULL;
+	struct dl_pool_opts popts = { .threads = 2, .max_inflight = 32u << 20 };
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -324,6 +332,22 @@ int main(int argc, char **argv)
 		}
 		case O_TRACE: trace_path = optarg; break;
 		case O_CONTROL: control_path = optarg; break;
+		case O_IMG_THREADS:
+		case O_IMG_MEMORY: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			unsigned long max = opt == O_IMG_THREADS ? 64 : 65536;
+			if (*optarg == 0 || *end || n == 0 || n > max) {
+				fprintf(stderr, "simdrive: --%s '%s': expected a number 1..%lu\n",
+					opt == O_IMG_THREADS ? "image-threads" : "image-memory", optarg, max);
+				return 2;
+			}
+			if (opt == O_IMG_THREADS)
+				popts.threads = (unsigned)n;
+			else
+				popts.max_inflight = (size_t)n << 20;
+			break;
+		}
 		case O_HELP: usage(stdout); return 0;
 		case O_VERSION:
 			printf("simdrive (burnlab) %s\nimage deflate: %s\n", PACKAGE_VERSION,
@@ -366,6 +390,14 @@ int main(int argc, char **argv)
 #endif
 
 	char err[512] = "";
+	/* One pool of compression workers and one budget of queued bytes for every disc
+	 * image of the daemon, however many drives record (doc/simdrive-recorder.md §10). */
+	struct dl_error derr;
+	struct dl_pool *pool = dl_pool_new(&popts, &derr);
+	if (!pool) {
+		fprintf(stderr, "simdrive: image workers: %s\n", derr.msg);
+		return 1;
+	}
 	struct sim_dev_cfg dcfg = {
 		.vendor = "BURNLAB",
 		.product = "SIMDRIVE",
@@ -377,10 +409,12 @@ int main(int argc, char **argv)
 		.faults = faults,
 		.nfaults = nfaults,
 		.time_scale = time_scale,
+		.image_pool = pool,
 	};
 	struct sim_dev *dev = sim_dev_new(&dcfg, err, sizeof(err));
 	if (!dev) {
 		fprintf(stderr, "simdrive: %s\n", err);
+		dl_pool_free(pool);
 		return 1;
 	}
 	tcfg.dev = dev;
@@ -399,6 +433,7 @@ int main(int argc, char **argv)
 	if (!loop) {
 		fprintf(stderr, "simdrive: event loop: %s\n", strerror(errno));
 		sim_dev_free(dev);
+		dl_pool_free(pool);
 		return 1;
 	}
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -412,6 +447,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "simdrive: --control: %s\n", err);
 		sim_loop_free(loop);
 		sim_dev_free(dev);
+		dl_pool_free(pool);
 		sim_trace_close(trace);
 		return 1;
 	}
@@ -422,6 +458,7 @@ int main(int argc, char **argv)
 		sim_control_free(ctl);
 		sim_loop_free(loop);
 		sim_dev_free(dev);
+		dl_pool_free(pool);
 		sim_trace_close(trace);
 		return 1;
 	}
@@ -439,6 +476,7 @@ int main(int argc, char **argv)
 	close(sfd);
 	sim_loop_free(loop);
 	sim_dev_free(dev);
+	dl_pool_free(pool);	/* after every image was closed */
 	sim_trace_close(trace);
 	SIM_INFO(SIM_LOGS_MAIN, "stopped");
 	return rc < 0 ? 1 : 0;

@@ -255,7 +255,10 @@ void sim_lun_encode(uint8_t out[8], uint16_t lun);
  * image (a recorder LUN), a read-only disc over an ISO file or an empty tray (the
  * read-only drive, whose personality then reads DVD-ROM and CD-ROM only).  lun->pers
  * is loaded.  0, or -1 with err filled. */
-int sim_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *err, size_t errlen);
+/* pool: the disc image's writer runs on these shared workers and budget (disclog.h
+ * dl_pool), or NULL for workers of its own. */
+int sim_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, struct dl_pool *pool,
+		 char *err, size_t errlen);
 void sim_lun_close(struct sim_lun *lun);
 
 /* The drive's time (drivetime.h, doc/simdrive-time.md) of a recorder LUN.  dt_now brings

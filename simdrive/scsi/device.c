@@ -485,7 +485,7 @@ struct sim_dev *sim_dev_new(const struct sim_dev_cfg *cfg, char *err, size_t err
 		    sim_personality_load(lc->personality, &lun->pers, sub, sizeof(sub)) < 0)
 			rc = -1;
 		else
-			rc = sim_lun_open(lun, lc, sub, sizeof(sub));
+			rc = sim_lun_open(lun, lc, cfg->image_pool, sub, sizeof(sub));
 		if (rc != 0) {
 			snprintf(err, errlen, "lun %u: %s", lc->lun, sub);
 			dev->nluns = i + 1;

@@ -297,11 +297,15 @@ static bool sim_lun_recordable(const char *media)
 	return m && m->writable;
 }
 
-int sim_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, char *err, size_t errlen)
+int sim_lun_open(struct sim_lun *lun, const struct sim_lun_cfg *lc, struct dl_pool *pool,
+		 char *err, size_t errlen)
 {
 	const char *media = lc->media ? lc->media : (lc->file ? "dvd-rom" : "none");
+	/* Level 1 as rec_disc_new's default, its workers those of the shared pool. */
+	const struct dl_writer_opts shared = { .level = 1, .pool = pool };
 	struct rec_config cfg = {
 		.media = media, .capacity = lc->capacity, .image = lc->image,
+		.writer = pool ? &shared : NULL,
 		.write_types = lun->pers.write_types,
 		.vtime_us = lun->dt.clock ? sim_dt_now(lun->dt.clock) : 0,
 	};

@@ -141,10 +141,14 @@ struct sim_dev_cfg {
 	double      time_scale;		/* the drives' virtual clock (drivetime.h): 0 = as
 					 * fast as the host can, virtual time reported; 1 =
 					 * real time; 0.01 = a hundred times faster than real */
+	struct dl_pool *image_pool;	/* the disc images' writers share these workers
+					 * and budget (disclog.h dl_pool_new; the daemon's
+					 * one pool); NULL: each image has workers of its own */
 };
 
 struct sim_dev;
 struct sim_fault;
+struct dl_pool;
 
 /* Create the device: every LUN, with its medium loaded (ISO opened read-only).
  * Returns NULL and fills err (a message naming the LUN and file) on failure. */

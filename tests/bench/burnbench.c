@@ -2,8 +2,8 @@
  * (tests/bench/burn-throughput.sh): a sequential burn onto a blank DVD+R-like LUN
  * with raw MMC CDBs over libiscsi, the same client for simdrive and tgtd.
  *
- *   burnbench URL [--mib N] [--kib K] [--inflight Q] [--label L] [--close] [--verify]
- *             [--random]
+ *   burnbench URL... [--mib N] [--kib K] [--inflight Q] [--label L] [--close] [--verify]
+ *             [--random] [--sessions]
  *
  * Sequence: TEST UNIT READY (until no unit attention), READ TRACK INFORMATION
  * (track 1) for the next writable address, then N MiB of WRITE(10) of K KiB (default
@@ -18,6 +18,11 @@
  * finalize a DVD+R) - results printed, not timed, a refusal is only reported.
  * --verify: afterwards READ(10) the first, a middle and the last block written and
  * compare them with the pattern (exit 1 on a mismatch).
+ * Several URLs: one session each, all logged in and at their NWA first, then every
+ * session's WRITEs at once from the one thread (N MiB each); per session the time from
+ * the first WRITE to its last completion, and the aggregate: all bytes / the time to
+ * the last completion of any ("LABEL: aggregate: ..."); the SYNCHRONIZE CACHEs follow,
+ * timed apart (tests/bench/manyluns.sh); --sessions reports one URL so too.
  * Exit: 0 success, 1 a command failed, 2 usage / connection. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -113,7 +118,8 @@ static bool cmd(struct iscsi_context *iscsi, int lun, struct mcc_cdb cdb, int in
 struct burn {
 	struct iscsi_context *iscsi;
 	int lun;
-	uint32_t next_lba, end_lba, bpw;
+	uint32_t nwa, next_lba, end_lba, bpw;
+	double t0, t_end;		/* first WRITE issued; last one completed */
 	unsigned inflight;
 	bool failed;
 	uint8_t **bufs;
@@ -181,16 +187,120 @@ static void issue(struct burn *b)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: burnbench URL [--mib N] [--kib K] [--inflight Q] [--label L] "
-			"[--close] [--verify] [--random]\n");
+	fprintf(stderr, "usage: burnbench URL... [--mib N] [--kib K] [--inflight Q] [--label L] "
+			"[--close] [--verify] [--random] [--sessions]\n");
 	return 2;
+}
+
+/* Log in to url and find the NWA of track 1: b ready to issue, or false after a
+ * message. */
+static bool open_burn(const char *url_s, unsigned mib, unsigned kib, unsigned q, struct burn *b)
+{
+	static const struct mcc_login how = {
+		.initiator = "iqn.2026-01.org.burnlab:burnbench", .no_digest = true, .timeout_s = 300,
+	};
+	char err[512];
+	struct mcc_result r;
+	int lun, crc = mcc_connect(url_s, &how, &b->iscsi, &lun, err, sizeof(err));
+	if (crc == -2) {
+		fprintf(stderr, "%s: %s\n", label, err);
+		return false;
+	}
+	if (crc != 0) {
+		fprintf(stderr, "%s: login: %s\n", label, iscsi_get_error(b->iscsi));
+		return false;
+	}
+	/* unit attentions (power on, medium changed) until ready */
+	if (!mcc_try_ready(b->iscsi, lun, 10, &r)) {
+		report_fail("TEST UNIT READY", b->iscsi, &r);
+		return false;
+	}
+	/* READ TRACK INFORMATION, address type 01b, track 1: NWA */
+	struct mcc_track_info ti;
+	if (!cmd(b->iscsi, lun, mcc_cdb_read_track_information(MCC_RTI_TRACK, 1, 40), 40,
+		 "READ TRACK INFORMATION", &r))
+		return false;
+	if (!mcc_track_info(r.data, r.len, &ti) || !ti.nwa_v) {
+		fprintf(stderr, "%s: READ TRACK INFORMATION: no valid NWA\n", label);
+		return false;
+	}
+	uint32_t nblocks = (uint32_t)((uint64_t)mib * 1048576 / BLK);
+	if (ti.free && nblocks > ti.free) {
+		fprintf(stderr, "%s: %u blocks do not fit (%u free)\n", label, nblocks, ti.free);
+		return false;
+	}
+	b->lun = lun;
+	b->nwa = b->next_lba = ti.nwa;
+	b->end_lba = ti.nwa + nblocks;
+	b->bpw = kib * 1024 / BLK;
+	b->bufs = calloc(q, sizeof(*b->bufs));
+	b->freebufs = calloc(q, sizeof(*b->freebufs));
+	if (!b->bufs || !b->freebufs)
+		return false;
+	for (unsigned i = 0; i < q; i++) {
+		b->bufs[i] = malloc((size_t)b->bpw * BLK);
+		if (!b->bufs[i])
+			return false;
+		for (uint32_t k = 0; k < b->bpw; k++)
+			memcpy(b->bufs[i] + (size_t)k * BLK, fill, BLK);
+		b->freebufs[b->nfree++] = b->bufs[i];
+	}
+	return true;
+}
+
+/* Every session's WRITEs at once, from one thread, until all are done: each one's
+ * end time in b[i].t_end.  False on an error. */
+static bool run_burns(struct burn *b, unsigned n)
+{
+	struct pollfd *pfd = calloc(n, sizeof(*pfd));
+	if (!pfd)
+		return false;
+	double t0 = mcc_now_s();
+	for (unsigned i = 0; i < n; i++) {
+		b[i].t0 = t0;
+		issue(&b[i]);
+	}
+	bool ok = true;
+	for (;;) {
+		unsigned busy = 0;
+		for (unsigned i = 0; i < n; i++) {
+			if (b[i].failed) {
+				ok = false;
+				goto out;
+			}
+			if (!b[i].inflight && !b[i].t_end)
+				b[i].t_end = mcc_now_s();
+			pfd[i] = (struct pollfd){ .fd = iscsi_get_fd(b[i].iscsi),
+						  .events = (short)iscsi_which_events(b[i].iscsi) };
+			busy += b[i].inflight > 0;
+		}
+		if (!busy)
+			break;
+		int k = poll(pfd, n, 1000);
+		if (k < 0 && errno != EINTR) {
+			perror("poll");
+			ok = false;
+			goto out;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (iscsi_service(b[i].iscsi, k > 0 ? pfd[i].revents : 0) < 0) {
+				fprintf(stderr, "%s: iscsi_service: %s\n", label, iscsi_get_error(b[i].iscsi));
+				ok = false;
+				goto out;
+			}
+		}
+	}
+out:
+	free(pfd);
+	return ok;
 }
 
 int main(int argc, char **argv)
 {
-	const char *url_s = NULL;
+	const char *urls[256];
+	unsigned nurls = 0;
 	unsigned mib = 1024, kib = 32, q = 4;
-	bool do_close = false, do_verify = false;
+	bool do_close = false, do_verify = false, each = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--mib") && i + 1 < argc)
@@ -207,119 +317,101 @@ int main(int argc, char **argv)
 			make_pool();
 		else if (!strcmp(a, "--verify"))
 			do_verify = true;
-		else if (a[0] != '-' && !url_s)
-			url_s = a;
+		else if (!strcmp(a, "--sessions"))
+			each = true;
+		else if (a[0] != '-' && nurls < sizeof(urls) / sizeof(urls[0]))
+			urls[nurls++] = a;
 		else
 			return usage();
 	}
-	if (!url_s || !mib || !kib || kib % 2 || kib > 1024 || !q || q > 64)
+	if (!nurls || !mib || !kib || kib % 2 || kib > 1024 || !q || q > 64)
 		return usage();
 	make_fill();
 
-	static const struct mcc_login how = {
-		.initiator = "iqn.2026-01.org.burnlab:burnbench", .no_digest = true, .timeout_s = 300,
-	};
-	struct iscsi_context *iscsi;
-	char err[512];
-	int lun, crc = mcc_connect(url_s, &how, &iscsi, &lun, err, sizeof(err));
-	if (crc == -2) {
-		fprintf(stderr, "%s: %s\n", label, err);
-		return 2;
-	}
-	if (crc != 0) {
-		fprintf(stderr, "%s: login: %s\n", label, iscsi_get_error(iscsi));
-		return 2;
-	}
 	int rc = 1;
 	struct mcc_result r;
-
-	/* unit attentions (power on, medium changed) until ready */
-	if (!mcc_try_ready(iscsi, lun, 10, &r)) {
-		report_fail("TEST UNIT READY", iscsi, &r);
-		goto out;
-	}
-
-	/* READ TRACK INFORMATION, address type 01b, track 1: NWA */
-	struct mcc_track_info ti;
-	if (!cmd(iscsi, lun, mcc_cdb_read_track_information(MCC_RTI_TRACK, 1, 40), 40,
-		 "READ TRACK INFORMATION", &r))
-		goto out;
-	if (!mcc_track_info(r.data, r.len, &ti) || !ti.nwa_v) {
-		fprintf(stderr, "%s: READ TRACK INFORMATION: no valid NWA\n", label);
-		goto out;
-	}
-	uint32_t nwa = ti.nwa, free_blocks = ti.free;
-	uint32_t nblocks = (uint32_t)((uint64_t)mib * 1048576 / BLK);
-	if (free_blocks && nblocks > free_blocks) {
-		fprintf(stderr, "%s: %u blocks do not fit (%u free)\n", label, nblocks, free_blocks);
-		goto out;
-	}
-
-	struct burn b = { .iscsi = iscsi, .lun = lun, .next_lba = nwa, .end_lba = nwa + nblocks,
-			  .bpw = kib * 1024 / BLK };
-	b.bufs = calloc(q, sizeof(*b.bufs));
-	b.freebufs = calloc(q, sizeof(*b.freebufs));
-	for (unsigned i = 0; i < q; i++) {
-		b.bufs[i] = malloc((size_t)b.bpw * BLK);
-		if (!b.bufs[i])
+	struct burn *b = calloc(nurls, sizeof(*b));
+	if (!b)
+		return 1;
+	for (unsigned i = 0; i < nurls; i++)
+		if (!open_burn(urls[i], mib, kib, q, &b[i]))
 			goto out;
-		for (uint32_t k = 0; k < b.bpw; k++)
-			memcpy(b.bufs[i] + (size_t)k * BLK, fill, BLK);
-		b.freebufs[b.nfree++] = b.bufs[i];
-	}
-
-	double t0 = mcc_now_s();
-	issue(&b);
-	while (b.inflight && !b.failed) {
-		struct pollfd pfd = { .fd = iscsi_get_fd(iscsi), .events = (short)iscsi_which_events(iscsi) };
-		int n = poll(&pfd, 1, 1000);
-		if (n < 0 && errno != EINTR) {
-			perror("poll");
+	if (!run_burns(b, nurls))
+		goto out;
+	uint64_t bytes = (uint64_t)(b[0].end_lba - b[0].nwa) * BLK;
+	if (nurls == 1 && !each) {
+		/* One session: the SYNC is part of the burn's time, as it always was. */
+		if (!cmd(b[0].iscsi, b[0].lun, mcc_cdb_synchronize_cache(false), 0, "SYNCHRONIZE CACHE", &r))
 			goto out;
+		double secs = mcc_now_s() - b[0].t0;
+		printf("%s: %" PRIu64 " bytes in %.3f s: %.1f MB/s (WRITE(10) %u KiB, %u in flight, NWA %u)\n",
+		       label, bytes, secs, bytes / secs / 1e6, kib, q, b[0].nwa);
+	} else {
+		/* Several: each session's first WRITE to its last completion, all started
+		 * together; the SYNCs after, timed apart. */
+		double last = 0;
+		for (unsigned i = 0; i < nurls; i++) {
+			double secs = b[i].t_end - b[i].t0;
+			if (b[i].t_end > last)
+				last = b[i].t_end;
+			printf("%s: session %u (%s): %" PRIu64 " bytes in %.3f s: %.1f MB/s\n", label, i,
+			       urls[i], bytes, secs, bytes / secs / 1e6);
 		}
-		if (iscsi_service(iscsi, n > 0 ? pfd.revents : 0) < 0) {
-			fprintf(stderr, "%s: iscsi_service: %s\n", label, iscsi_get_error(iscsi));
-			goto out;
-		}
+		double secs = last - b[0].t0;
+		printf("%s: aggregate: %u sessions, %" PRIu64 " bytes in %.3f s: %.1f MB/s "
+		       "(WRITE(10) %u KiB, %u in flight each)\n", label, nurls, bytes * nurls, secs,
+		       bytes * nurls / secs / 1e6, kib, q);
+		double t1 = mcc_now_s();
+		for (unsigned i = 0; i < nurls; i++)
+			if (!cmd(b[i].iscsi, b[i].lun, mcc_cdb_synchronize_cache(false), 0,
+				 "SYNCHRONIZE CACHE", &r))
+				goto out;
+		printf("%s: SYNCHRONIZE CACHE of %u sessions: %.3f s\n", label, nurls, mcc_now_s() - t1);
 	}
-	if (b.failed)
-		goto out;
-	if (!cmd(iscsi, lun, mcc_cdb_synchronize_cache(false), 0, "SYNCHRONIZE CACHE", &r))
-		goto out;
-	double secs = mcc_now_s() - t0;
-	uint64_t bytes = (uint64_t)nblocks * BLK;
-	printf("%s: %" PRIu64 " bytes in %.3f s: %.1f MB/s (WRITE(10) %u KiB, %u in flight, NWA %u)\n",
-	       label, bytes, secs, bytes / secs / 1e6, kib, q, nwa);
 	fflush(stdout);
 
-	if (do_close) {
-		bool good = cmd(iscsi, lun, mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK, 1), 0,
-				"CLOSE TRACK", &r);
-		printf("%s: CLOSE TRACK 1: %s\n", label, good ? "GOOD" : "refused");
-		good = cmd(iscsi, lun, mcc_cdb_close_track_session(false, MCC_CLOSE_FINALIZE_MIN_RADIUS,
-								    0), 0, "CLOSE SESSION (finalize)", &r);
-		printf("%s: CLOSE SESSION 101b: %s\n", label, good ? "GOOD" : "refused");
-	}
-	if (do_verify) {
-		uint32_t probe[3] = { nwa, nwa + nblocks / 2, nwa + nblocks - 1 };
-		uint8_t want[BLK];
-		for (int i = 0; i < 3; i++) {
-			if (!cmd(iscsi, lun, mcc_cdb_read10(probe[i], 1), BLK, "READ(10)", &r))
-				goto out;
-			memcpy(want, block_fill(probe[i]), BLK);
-			stamp(want, probe[i], 1);
-			bool ok = r.len == BLK && !memcmp(r.data, want, BLK);
-			if (!ok) {
-				fprintf(stderr, "%s: block %u read back differs\n", label, probe[i]);
-				goto out;
-			}
+	for (unsigned i = 0; i < nurls; i++) {
+		struct iscsi_context *iscsi = b[i].iscsi;
+		int lun = b[i].lun;
+		uint32_t nwa = b[i].nwa, nblocks = b[i].end_lba - b[i].nwa;
+		if (do_close) {
+			bool good = cmd(iscsi, lun, mcc_cdb_close_track_session(false, MCC_CLOSE_TRACK, 1), 0,
+					"CLOSE TRACK", &r);
+			printf("%s: CLOSE TRACK 1: %s\n", label, good ? "GOOD" : "refused");
+			good = cmd(iscsi, lun, mcc_cdb_close_track_session(false, MCC_CLOSE_FINALIZE_MIN_RADIUS,
+									    0), 0, "CLOSE SESSION (finalize)", &r);
+			printf("%s: CLOSE SESSION 101b: %s\n", label, good ? "GOOD" : "refused");
 		}
-		printf("%s: verify: blocks %u, %u, %u read back as written\n", label, probe[0],
-		       probe[1], probe[2]);
+		if (do_verify) {
+			uint32_t probe[3] = { nwa, nwa + nblocks / 2, nwa + nblocks - 1 };
+			uint8_t want[BLK];
+			for (int k = 0; k < 3; k++) {
+				if (!cmd(iscsi, lun, mcc_cdb_read10(probe[k], 1), BLK, "READ(10)", &r))
+					goto out;
+				memcpy(want, block_fill(probe[k]), BLK);
+				stamp(want, probe[k], 1);
+				if (r.len != BLK || memcmp(r.data, want, BLK)) {
+					fprintf(stderr, "%s: %s: block %u read back differs\n", label, urls[i],
+						probe[k]);
+					goto out;
+				}
+			}
+			printf("%s: verify: blocks %u, %u, %u read back as written\n", label, probe[0],
+			       probe[1], probe[2]);
+		}
 	}
 	rc = 0;
 out:
-	iscsi_logout_sync(iscsi);
-	iscsi_destroy_context(iscsi);
+	for (unsigned i = 0; i < nurls; i++) {
+		if (b[i].iscsi) {
+			iscsi_logout_sync(b[i].iscsi);
+			iscsi_destroy_context(b[i].iscsi);
+		}
+		for (unsigned k = 0; b[i].bufs && k < q; k++)
+			free(b[i].bufs[k]);
+		free(b[i].bufs);
+		free(b[i].freebufs);
+	}
+	free(b);
 	return rc;
 }

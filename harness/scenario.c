@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,8 +468,64 @@ static bool ok_name(const struct keyspec *k, const char *v)
 	return *v && !strchr(v, '/') && v[0] != '.';
 }
 
+/* The repetition that glibc's regcomp expands by copying the expression: an ERE that
+ * asks for more would take gigabytes to compile (fuzz_scenario found "R+++...+" with
+ * 40 '+': each one doubles the tree).  Adjacent duplication symbols are undefined in
+ * POSIX EREs (XBD 9.4.6) and refused; the bounds of all intervals multiplied must stay
+ * under HRN_REGEX_REPEAT_MAX.  Returns the reason, or NULL. */
+#define HRN_REGEX_REPEAT_MAX 1000
+
+static const char *regex_too_complex(const char *v)
+{
+	uint64_t product = 1;
+	bool after_dup = false;		/* the last token was a duplication symbol */
+	for (const char *c = v; *c; c++) {
+		if (*c == '\\') {
+			after_dup = false;
+			if (c[1])
+				c++;
+			continue;
+		}
+		if (*c == '[') {		/* a bracket expression: ']' first is literal */
+			const char *e = c + 1;
+			if (*e == '^')
+				e++;
+			if (*e == ']')
+				e++;
+			while (*e && *e != ']')
+				e++;
+			after_dup = false;
+			c = *e ? e : e - 1;
+			continue;
+		}
+		bool dup = *c == '*' || *c == '+' || *c == '?' || *c == '{';
+		if (dup && after_dup)
+			return "adjacent repetition operators (undefined in POSIX EREs)";
+		if (*c == '{') {
+			char *end;
+			unsigned long lo = strtoul(c + 1, &end, 10), hi = lo;
+			if (*end == ',')
+				hi = end[1] == '}' ? lo + 1 : strtoul(end + 1, &end, 10);
+			else if (*end != '}')
+				hi = lo;
+			if (hi > 1 && (product *= hi) > HRN_REGEX_REPEAT_MAX)
+				return "its interval bounds multiply past 1000";
+			const char *close = strchr(c, '}');
+			if (close)
+				c = close;
+		}
+		after_dup = dup;
+	}
+	return NULL;
+}
+
 static bool regex_error(const char *v, char *why, size_t cap)
 {
+	const char *complex = regex_too_complex(v);
+	if (complex) {
+		snprintf(why, cap, "too complex to compile: %s", complex);
+		return true;
+	}
 	regex_t re;
 	int rc = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
 	if (rc == 0) {

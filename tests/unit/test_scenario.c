@@ -1277,6 +1277,19 @@ static void test_errors_keys(void)
 	ERR1("run \"true\"\nexpect output", "x.scn:2:14: 'expect output' needs at least one key");
 	ERR1("run \"true\"\nexpect output matches=\"a(\"",
 	     "x.scn:2:23: bad regular expression 'a(' for 'matches': Unmatched ( or \\(");
+	/* EREs regcomp would expand past memory (fuzz_scenario) are refused by name */
+	ERR1("run \"true\"\nexpect output matches=\"R+++\"",
+	     "x.scn:2:23: bad regular expression 'R+++' for 'matches': too complex to compile: "
+	     "adjacent repetition operators (undefined in POSIX EREs)");
+	ERR1("run \"true\"\nexpect output matches=\"(a{100}){100}\"",
+	     "x.scn:2:23: bad regular expression '(a{100}){100}' for 'matches': too complex to compile: "
+	     "its interval bounds multiply past 1000");
+	struct hrn_scenario *ok = parse("run \"true\"\nexpect output matches=\"^a+ [0-9]{1,3}[+*?{]? \\\\++ (x|y)*$\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+	CU_ASSERT_EQUAL(ok->nerrors, 0);
+	if (ok->nerrors)
+		fprintf(stderr, "%s", ok->errors);
+	hrn_scn_free(ok);
 	/* the end of the line is found past a quoted value with \" and # inside it */
 	ERR1("expect trace op=\"a\\\"#b\"", "x.scn:1:24: 'expect trace op=' needs 'count=N', 'count>=N' or 'count<=N'");
 	ERR1("expect trace count=1", "x.scn:1:21: 'expect trace' needs exactly one of 'op=NAME' and 'order=A,B,...'");

@@ -41,10 +41,17 @@ for i in $(seq 0 $((N - 1))); do
 		{ cat "$WORK/sync.err"; fail "SYNCHRONIZE CACHE of LUN $i failed"; }
 done
 
-check "simdrive's peak resident memory with $N recording LUNs is under 256 MiB"
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SIM_PID/status")
 echo "simdrive VmHWM: $hwm kB"
-[ -n "$hwm" ] && [ "$hwm" -le $((256 * 1024)) ] || fail "simdrive peak RSS $hwm kB"
+if [ -n "${BURNLAB_SANITIZERS:-}" ]; then
+	# ASan's shadow memory and its quarantine of freed blocks (256 MiB by default) are
+	# in the figure: it says nothing of simdrive's own use.
+	skip_check "simdrive's peak resident memory with $N recording LUNs is under 256 MiB" \
+		"sanitizer build ($hwm kB with ASan's shadow and quarantine)"
+else
+	check "simdrive's peak resident memory with $N recording LUNs is under 256 MiB"
+	[ -n "$hwm" ] && [ "$hwm" -le $((256 * 1024)) ] || fail "simdrive peak RSS $hwm kB"
+fi
 sim_stop
 
 check "every image verifies and holds exactly what its session sent"

@@ -86,6 +86,11 @@ typedef enum {
 	IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING = 7,
 } imapi_format2_data_write_action;
 
+/* A write action's name for progress lines and the timeline's stage bands
+ * ("validating media", "writing data", ...); "unknown" for any other value.  The same
+ * for the TAO and raw CD actions below. */
+const char *disc_format2_data_write_action_name(imapi_format2_data_write_action a);
+
 /* IMAPI_BURN_VERIFICATION_LEVEL (IBurnVerification). */
 typedef enum {
 	IMAPI_BURN_VERIFICATION_NONE = 0,
@@ -256,6 +261,8 @@ typedef enum {
 	IMAPI_FORMAT2_TAO_WRITE_ACTION_VERIFYING = 4,
 } imapi_format2_tao_write_action;
 
+const char *disc_format2_tao_write_action_name(imapi_format2_tao_write_action a);
+
 /* IDiscFormat2TrackAtOnceEventArgs: IWriteEngine2EventArgs plus the track, the action
  * and the times (seconds). */
 typedef struct disc_format2_tao_event_args {
@@ -361,6 +368,8 @@ typedef enum {
 	IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING = 2,
 	IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_FINISHING = 3,
 } imapi_format2_raw_cd_write_action;
+
+const char *disc_format2_raw_cd_write_action_name(imapi_format2_raw_cd_write_action a);
 
 /* IDiscFormat2RawCDEventArgs. */
 typedef struct disc_format2_raw_cd_event_args {

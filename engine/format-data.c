@@ -342,22 +342,25 @@ hresult_t disc_format2_data_is_current_media_supported(disc_format2_data *f,
 
 /* ---- Write ---------------------------------------------------------------------------- */
 
-/* IMAPI_FORMAT2_DATA_WRITE_ACTION's names, for the timeline's stage bands. */
-static const char *const stage_names[] = {
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA] = "validating media",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA] = "formatting",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE] = "initializing hardware",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER] = "calibrating power",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA] = "writing data",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION] = "finalizing",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED] = "completed",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING] = "verifying",
-};
+const char *disc_format2_data_write_action_name(imapi_format2_data_write_action a)
+{
+	static const char *const names[] = {
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA] = "validating media",
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA] = "formatting",
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE] = "initializing hardware",
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER] = "calibrating power",
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA] = "writing data",
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION] = "finalizing",
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED] = "completed",
+		[IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING] = "verifying",
+	};
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
+}
 
 static void emit(disc_format2_data *f, imapi_format2_data_write_action action,
 		 const write_engine_event_args *engine, int32_t done, int32_t total)
 {
-	eng_fmt_stage(&f->b, action, stage_names[action]);
+	eng_fmt_stage(&f->b, action, disc_format2_data_write_action_name(action));
 	pthread_mutex_lock(&f->b.lock);
 	disc_format2_data_update_fn fn = f->fn;
 	void *user = f->user;

@@ -267,12 +267,21 @@ hresult_t disc_format2_raw_cd_get_last_possible_start_of_leadout(disc_format2_ra
 
 /* ---- PrepareMedia, WriteMedia, ReleaseMedia ------------------------------------------- */
 
+const char *disc_format2_raw_cd_write_action_name(imapi_format2_raw_cd_write_action a)
+{
+	static const char *const names[] = {
+		[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_UNKNOWN] = "unknown",
+		[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_PREPARING] = "preparing",
+		[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING] = "writing",
+		[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_FINISHING] = "finishing",
+	};
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
+}
+
 static void emit(disc_format2_raw_cd *f, imapi_format2_raw_cd_write_action action,
 		 const write_engine_event_args *engine)
 {
-	/* The timeline's stage: IMAPI_FORMAT2_RAW_CD_WRITE_ACTION's name. */
-	static const char *const names[] = { "unknown", "preparing", "writing", "finishing" };
-	eng_fmt_stage(&f->b, action, names[action]);
+	eng_fmt_stage(&f->b, action, disc_format2_raw_cd_write_action_name(action));
 	pthread_mutex_lock(&f->b.lock);
 	disc_format2_raw_cd_update_fn fn = f->fn;
 	void *user = f->user;

@@ -292,17 +292,28 @@ hresult_t disc_format2_tao_get_expected_table_of_contents(disc_format2_tao *t,
 
 /* ---- PrepareMedia, AddAudioTrack, ReleaseMedia ---------------------------------------- */
 
+const char *disc_format2_tao_write_action_name(imapi_format2_tao_write_action a)
+{
+	static const char *const names[] = {
+		[IMAPI_FORMAT2_TAO_WRITE_ACTION_UNKNOWN] = "unknown",
+		[IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING] = "preparing",
+		[IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING] = "writing",
+		[IMAPI_FORMAT2_TAO_WRITE_ACTION_FINISHING] = "finishing",
+		[IMAPI_FORMAT2_TAO_WRITE_ACTION_VERIFYING] = "verifying",
+	};
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
+}
+
 static void emit(disc_format2_tao *t, imapi_format2_tao_write_action action,
 		 const write_engine_event_args *engine)
 {
-	/* The timeline's stage: IMAPI_FORMAT2_TAO_WRITE_ACTION's name and the track. */
-	static const char *const names[] = { "unknown", "preparing", "writing", "finishing",
-					     "verifying" };
+	/* The timeline's stage: the action's name and the track. */
+	const char *name = disc_format2_tao_write_action_name(action);
 	char stage[48];
 	if (t->track)
-		snprintf(stage, sizeof(stage), "track %d %s", (int)t->track, names[action]);
+		snprintf(stage, sizeof(stage), "track %d %s", (int)t->track, name);
 	else
-		snprintf(stage, sizeof(stage), "%s", names[action]);
+		snprintf(stage, sizeof(stage), "%s", name);
 	eng_fmt_stage(&t->b, action, stage);
 	pthread_mutex_lock(&t->b.lock);
 	disc_format2_tao_update_fn fn = t->fn;

@@ -1727,17 +1727,6 @@ done:
 
 /* ---- burn (IDiscFormat2Data) -------------------------------------------------------- */
 
-static const char *const stage_names[] = {
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VALIDATING_MEDIA] = "validating media",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FORMATTING_MEDIA] = "formatting",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_INITIALIZING_HARDWARE] = "initializing hardware",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_CALIBRATING_POWER] = "calibrating power",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA] = "writing data",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_FINALIZATION] = "finalizing",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_COMPLETED] = "completed",
-	[IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING] = "verifying",
-};
-
 struct burn_progress {
 	disc_recorder_ex *rec;
 	bool show, json, printed, cancelled;
@@ -1859,7 +1848,7 @@ static void on_burn_update(disc_format2_data *f, const disc_format2_data_event_a
 	struct burn_progress *p = user;
 	if (cancel_due(p))
 		disc_format2_data_cancel_write(f);
-	show_progress(p, ev->current_action, stage_names[ev->current_action], 0, &ev->engine,
+	show_progress(p, ev->current_action, disc_format2_data_write_action_name(ev->current_action), 0, &ev->engine,
 		      ev->current_action == IMAPI_FORMAT2_DATA_WRITE_ACTION_WRITING_DATA,
 		      ev->elapsed_time, ev->remaining_time, 2048);
 }
@@ -1876,20 +1865,12 @@ static int32_t speed_sps(enum mcc_family fam, double x)
 
 static int burn_audio_dao(struct wctx *c, const struct wav_info *wi, int ntracks);
 
-static const char *const tao_stage_names[] = {
-	[IMAPI_FORMAT2_TAO_WRITE_ACTION_UNKNOWN] = "",
-	[IMAPI_FORMAT2_TAO_WRITE_ACTION_PREPARING] = "preparing",
-	[IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING] = "writing",
-	[IMAPI_FORMAT2_TAO_WRITE_ACTION_FINISHING] = "finishing",
-	[IMAPI_FORMAT2_TAO_WRITE_ACTION_VERIFYING] = "verifying",
-};
-
 static void on_tao_update(disc_format2_tao *t, const disc_format2_tao_event_args *ev, void *user)
 {
 	struct burn_progress *p = user;
 	if (cancel_due(p))
 		disc_format2_tao_cancel_add_track(t);
-	show_progress(p, ev->current_action, tao_stage_names[ev->current_action],
+	show_progress(p, ev->current_action, disc_format2_tao_write_action_name(ev->current_action),
 		      ev->current_track_number, &ev->engine,
 		      ev->current_action == IMAPI_FORMAT2_TAO_WRITE_ACTION_WRITING, ev->elapsed_time,
 		      ev->remaining_time, 2352);
@@ -2219,20 +2200,13 @@ static int cue_layout(const char *cmd, struct cue_sheet *cs, int64_t first[], in
 	return EX_OK;
 }
 
-static const char *const raw_stage_names[] = {
-	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_UNKNOWN] = "",
-	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_PREPARING] = "preparing",
-	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING] = "writing",
-	[IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_FINISHING] = "finishing",
-};
-
 static void on_raw_update(disc_format2_raw_cd *f, const disc_format2_raw_cd_event_args *ev,
 			  void *user)
 {
 	struct burn_progress *p = user;
 	if (cancel_due(p))
 		disc_format2_raw_cd_cancel_write(f);
-	show_progress(p, ev->current_action, raw_stage_names[ev->current_action], 0, &ev->engine,
+	show_progress(p, ev->current_action, disc_format2_raw_cd_write_action_name(ev->current_action), 0, &ev->engine,
 		      ev->current_action == IMAPI_FORMAT2_RAW_CD_WRITE_ACTION_WRITING,
 		      ev->elapsed_time, ev->remaining_time, 2352);
 }

@@ -12,4 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Optional, once before the first input. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* For targets whose code reads a path (tests/fuzz/fuzz-tmp.c): writes data to NAME in a
+ * private directory under $TMPDIR made by the first call, and returns its path (the
+ * same buffer every call, one file at a time).  File and directory go at exit. */
+const char *fuzz_input_file(const char *name, const uint8_t *data, size_t size);
+
 #endif

@@ -24,30 +24,9 @@
 #include "disclog.h"
 #include "dlcodec.h"
 #include "dlexport.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 #define BUF_MAX (1u << 20)
-
-static char tmpdir[64], path[96];
-
-static void cleanup(void)
-{
-	unlink(path);
-	rmdir(tmpdir);
-}
-
-static void setup(void)
-{
-	if (tmpdir[0])
-		return;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/fuzzdlXXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
-		abort();
-	snprintf(path, sizeof(path), "%s/in.dl", tmpdir);
-	atexit(cleanup);
-}
 
 /* Oracle: the codec's encoder and decoder agree (doc/disclog.md §3).  The snapshot
  * the reader accepted, cut into parts as the writer cuts it, encoded and decoded
@@ -198,13 +177,7 @@ static void exercise(struct dl_reader *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	setup();
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		abort();
-	if (size && fwrite(data, 1, size, f) != size)
-		abort();
-	fclose(f);
+	const char *path = fuzz_input_file("in.dl", data, size);
 	static const unsigned flags[2] = { 0, DL_OPEN_NO_CRC };
 	for (int k = 0; k < 2; k++) {
 		struct dl_error e;

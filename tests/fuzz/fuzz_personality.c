@@ -20,25 +20,6 @@
 #include "fuzz.h"
 #include "personality.h"
 
-static char tmpdir[64], path[96];
-
-static void cleanup(void)
-{
-	unlink(path);
-	rmdir(tmpdir);
-}
-
-static void setup(void)
-{
-	if (tmpdir[0])
-		return;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/fuzzpersXXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
-		abort();
-	snprintf(path, sizeof(path), "%s/fuzz.drive", tmpdir);
-	atexit(cleanup);
-}
-
 static void fail(const char *what)
 {
 	fprintf(stderr, "fuzz_personality: %s\n", what);
@@ -98,10 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sim_personality def, p;
 	char err[512];
 
-	setup();
-	FILE *f = fopen(path, "wb");
-	if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
-		abort();
+	const char *path = fuzz_input_file("fuzz.drive", data, size);
 	sim_personality_default(&def);
 	memcpy(&p, &def, sizeof(p));
 	err[0] = 0;

@@ -21,25 +21,6 @@
 #include "fuzz.h"
 #include "scenario.h"
 
-static char tmpdir[64], path[96];
-
-static void cleanup(void)
-{
-	unlink(path);
-	rmdir(tmpdir);
-}
-
-static void setup(void)
-{
-	if (tmpdir[0])
-		return;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/fuzzscnXXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
-		abort();
-	snprintf(path, sizeof(path), "%s/fuzz.scn", tmpdir);
-	atexit(cleanup);
-}
-
 static void fail(const char *what)
 {
 	fprintf(stderr, "fuzz_scenario: %s\n", what);
@@ -142,10 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hrn_scn_free(s);
 	}
 	if (memchr(data, 0, size)) {
-		setup();
-		FILE *f = fopen(path, "wb");
-		if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-			abort();
+		const char *path = fuzz_input_file("fuzz.scn", data, size);
 		s = hrn_scn_parse(path, NULL);
 		if (s) {
 			if (s->nerrors == 0)

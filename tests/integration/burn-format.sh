@@ -41,31 +41,6 @@
 : "${DISCLOG:?DISCLOG must name the disclog tool}"
 W=$WENGINE
 
-# run WANT NAME CMD...: stdout in $WORK/NAME.out, stderr in $WORK/NAME.err; fail
-# unless CMD exits WANT.
-run() {
-	local want=$1 name=$2 rc=0
-	shift 2
-	"$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		tail -n 5 "$WORK/$name.out"
-		tail -n 20 "$WORK/$name.err"
-		fail "'$name' exited $rc, expected $want: $*"
-	fi
-}
-
-# has NAME STRING...: each STRING (fixed) occurs in NAME's stdout or stderr.
-has() {
-	local name=$1 s
-	shift
-	for s in "$@"; do
-		grep -qF -- "$s" "$WORK/$name.out" "$WORK/$name.err" || {
-			tail -n 20 "$WORK/$name.out" "$WORK/$name.err"
-			fail "output of '$name' lacks '$s'"
-		}
-	done
-}
-
 # res NAME KEY: KEY of the result object burn NAME printed with --json (unquoted).
 res() {
 	grep '^{"event":"result"' "$WORK/$1.out" | grep -o "\"$2\":[^,}]*" | head -n 1 |
@@ -94,7 +69,7 @@ drive() {
 # get_nwa NAME: NWA is the NWA `wengine info --json` reports (the disc's, which comes
 # before the tracks').
 get_nwa() {
-	run 0 "$1" "$W" info "$U" --json
+	run_as 0 "$1" "$W" info "$U" --json
 	NWA=$(grep -o '"nwa":[-0-9a-z]*' "$WORK/$1.out" | head -n 1 | cut -d: -f2)
 }
 
@@ -162,7 +137,7 @@ burn_medium() {
 	local medium=$1 wt=$2 cf=$3 state=$4 img="$WORK/$1.disclog"
 	check "$medium: ISO burned at the reported start LBA, state '$state', write_type $wt, close_function $cf, all verified"
 	drive "$medium" "media=$medium,image=$img"
-	run 0 "$medium" "$W" burn "$U" "$ISO" --json --no-progress
+	run_as 0 "$medium" "$W" burn "$U" "$ISO" --json --no-progress
 	expect "$medium" result=ok start_lba=0 sectors="$ISO_BLOCKS" verified="$ISO_BLOCKS" \
 		write_type="$wt" close_function="$cf" mismatch_lba=-1
 	sim_stop
@@ -207,7 +182,7 @@ fi
 rm -f "$sparse" "$WORK/hole.probe"
 img="$WORK/bd-re-small.disclog"
 drive bd-re-small "media=bd-re,image=$img,capacity=$(( ISO_BLOCKS + 20000 ))"
-run 0 bd-re-small "$W" burn "$U" "$ISO" --json --no-progress
+run_as 0 bd-re-small "$W" burn "$U" "$ISO" --json --no-progress
 sim_stop
 "$DISCLOG" export "$img" --format iso -o "$WORK/small-sparse" 2>/dev/null || fail "export to a file"
 "$DISCLOG" export "$img" --format iso -o - 2>/dev/null >"$WORK/small-full.iso" || fail "export to standard output"
@@ -220,7 +195,7 @@ grep -q "only the iso format" "$WORK/sparse.err" || fail "cue to stdout: $(cat "
 check "DVD-R --close: Disc-at-Once (write type 2, RESERVE TRACK, closed at SYNCHRONIZE CACHE), finalized"
 img="$WORK/dvd-r-dao.disclog"
 drive dvd-r-dao "media=dvd-r,image=$img"
-run 0 dvd-r-dao "$W" burn "$U" "$ISO" --close --json
+run_as 0 dvd-r-dao "$W" burn "$U" "$ISO" --close --json
 expect dvd-r-dao result=ok start_lba=0 sectors="$ISO_BLOCKS" verified="$ISO_BLOCKS" \
 	write_type=2 close_function=0
 sim_stop
@@ -240,7 +215,7 @@ grep -q ' DATA .* write_type=2 ' "$WORK/dao.records" || fail "no DATA record wit
 check "DVD+R DL --multisession: finalized anyway (IMAPI2's table), CLOSE 110b"
 img="$WORK/dl-ms.disclog"
 drive dl-ms "media=dvd+r-dl,image=$img"
-run 0 dl-ms "$W" burn "$U" "$ISO" --multisession --json
+run_as 0 dl-ms "$W" burn "$U" "$ISO" --multisession --json
 expect dl-ms result=ok start_lba=0 close_function=6 verified="$ISO_BLOCKS"
 sim_stop
 holds "$img" 0 "$ISO"
@@ -254,19 +229,19 @@ multisession() {
 	drive "$name" "media=$medium,image=$img"
 	get_nwa "$name-nwa1"
 	n1=$NWA
-	run 0 "$name-1" "$W" burn "$U" "$ISO" --multisession --json
+	run_as 0 "$name-1" "$W" burn "$U" "$ISO" --multisession --json
 	expect "$name-1" result=ok start_lba="$n1" close_function=2
 	get_nwa "$name-nwa2"
 	n2=$NWA
 	[ -n "$n2" ] && [ "$n2" -gt "$n1" ] || fail "$medium: no NWA after the first session ('$n2')"
-	run 0 "$name-2" "$W" burn "$U" "$WORK/s2.bin" --multisession --json
+	run_as 0 "$name-2" "$W" burn "$U" "$WORK/s2.bin" --multisession --json
 	expect "$name-2" result=ok start_lba="$n2" close_function=2 verified=512
 	get_nwa "$name-nwa3"
 	n3=$NWA
 	[ -n "$n3" ] && [ "$n3" -gt "$n2" ] || fail "$medium: no NWA after the second session ('$n3')"
-	run 0 "$name-3" "$W" burn "$U" "$WORK/s3.bin" --close --json
+	run_as 0 "$name-3" "$W" burn "$U" "$WORK/s3.bin" --close --json
 	expect "$name-3" result=ok start_lba="$n3" close_function="$last_cf"
-	run 1 "$name-4" "$W" burn "$U" "$WORK/s2.bin" --json
+	run_as 1 "$name-4" "$W" burn "$U" "$WORK/s2.bin" --json
 	expect "$name-4" result=E_IMAPI_DF2DATA_INVALID_MEDIA_STATE hresult=0xC0AA0402
 	has "$name-4" "wengine: burn: E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (0xC0AA0402)"
 	sim_stop
@@ -288,15 +263,15 @@ UE="iscsi://$SIM_HOST/$SIM_TARGET"
 
 check "an image that is not whole 2048-byte sectors: usage error, exit 2, names the file"
 head -c $(( 2048 * 10 + 100 )) "$WORK/s2.bin" >"$WORK/odd.iso"
-run 2 odd "$W" burn "$UE/0" "$WORK/odd.iso"
+run_as 2 odd "$W" burn "$UE/0" "$WORK/odd.iso"
 has odd "'$WORK/odd.iso' has 20580 bytes, not a whole number of 2048-byte sectors"
 
 check "a missing image: exit 3, names the file"
-run 3 missing "$W" burn "$UE/0" "$WORK/no-such.iso"
+run_as 3 missing "$W" burn "$UE/0" "$WORK/no-such.iso"
 has missing "$WORK/no-such.iso" "No such file or directory"
 
 check "an image larger than the disc: E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA, nothing written"
-run 1 too-large "$W" burn "$UE/0" "$ISO" --json
+run_as 1 too-large "$W" burn "$UE/0" "$ISO" --json
 expect too-large result=E_IMAPI_DF2DATA_STREAM_TOO_LARGE_FOR_CURRENT_MEDIA hresult=0xC0AA0404 sectors=0
 U="$UE/0"
 get_nwa too-large-nwa
@@ -304,22 +279,22 @@ get_nwa too-large-nwa
 has too-large-nwa '"status":"blank"'
 
 check "an empty drive (media=none): E_IMAPI_RECORDER_MEDIA_NO_MEDIA, exit 1"
-run 1 empty "$W" burn "$UE/1" "$ISO" --json
+run_as 1 empty "$W" burn "$UE/1" "$ISO" --json
 expect empty result=E_IMAPI_RECORDER_MEDIA_NO_MEDIA hresult=0xC0AA0202 profile=none
 
 check "a read-only disc (DVD-ROM): E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED, exit 1"
-run 1 rom "$W" burn "$UE/2" "$ISO" --json
+run_as 1 rom "$W" burn "$UE/2" "$ISO" --json
 expect rom result=E_IMAPI_DF2DATA_MEDIA_IS_NOT_SUPPORTED hresult=0xC0AA0406 profile=DVD-ROM
 sim_stop
 
 check "a DVD+RW holding data: E_IMAPI_DF2DATA_MEDIA_NOT_BLANK without --force-overwrite, written with it"
 img="$WORK/rw-force.disclog"
 drive rw-force "media=dvd+rw,image=$img"
-run 0 rw-first "$W" burn "$U" "$ISO" --json
-run 1 rw-refused "$W" burn "$U" "$WORK/s2.bin" --json
+run_as 0 rw-first "$W" burn "$U" "$ISO" --json
+run_as 1 rw-refused "$W" burn "$U" "$WORK/s2.bin" --json
 expect rw-refused result=E_IMAPI_DF2DATA_MEDIA_NOT_BLANK hresult=0xC0AA0405 sectors=0
 has rw-refused "E_IMAPI_DF2DATA_MEDIA_NOT_BLANK (0xC0AA0405)"
-run 0 rw-forced "$W" burn "$U" "$WORK/s2.bin" --force-overwrite --json
+run_as 0 rw-forced "$W" burn "$U" "$WORK/s2.bin" --force-overwrite --json
 expect rw-forced result=ok start_lba=0 sectors=512 verified=512
 sim_stop
 holds "$img" 0 "$WORK/s2.bin"		# the latest write wins
@@ -329,13 +304,13 @@ holds "$img" 512 "$WORK/iso-tail.bin"	# the first burn beyond it stays
 # ---- 21-22: verification -----------------------------------------------------------
 check "--verify full reads every sector back, quick 64 chunks of 32"
 drive verify "media=bd-r,image=$WORK/verify.disclog"
-run 0 v-full "$W" burn "$U" "$WORK/big.bin" --verify full --multisession --json
+run_as 0 v-full "$W" burn "$U" "$WORK/big.bin" --verify full --multisession --json
 expect v-full result=ok sectors=$BIG_BLOCKS verified=$BIG_BLOCKS
 grep '"action":7' "$WORK/v-full.out" | tail -n 1 | grep -q '"percent":100' ||
 	fail "the last verifying event is not at 100%"
-run 0 v-quick "$W" burn "$U" "$WORK/big.bin" --verify quick --multisession --json
+run_as 0 v-quick "$W" burn "$U" "$WORK/big.bin" --verify quick --multisession --json
 expect v-quick result=ok sectors=$BIG_BLOCKS verified=$(( 64 * 32 ))
-run 0 v-none "$W" burn "$U" "$WORK/s2.bin" --verify none --json
+run_as 0 v-none "$W" burn "$U" "$WORK/s2.bin" --verify none --json
 expect v-none result=ok verified=0
 grep -q '"action":7' "$WORK/v-none.out" && fail "--verify none still has a verifying stage"
 sim_stop
@@ -344,7 +319,7 @@ check "blocks acknowledged but never recorded: --verify full exits 4 naming the 
 # record-nothing: the WRITE holding LBA 1000 answers GOOD and records nothing.
 img="$WORK/hole.disclog"
 drive hole "media=dvd+r,image=$img" --fault "record-nothing lba=1000"
-run 4 v-hole "$W" burn "$U" "$WORK/big.bin" --verify full --json
+run_as 4 v-hole "$W" burn "$U" "$WORK/big.bin" --verify full --json
 expect v-hole result=E_IMAPI_BURN_VERIFICATION_FAILED hresult=0xC0AA0007
 bad=$(res v-hole mismatch_lba)
 has v-hole "the disc differs from '$WORK/big.bin' in the 64 KiB from LBA $bad" \
@@ -415,7 +390,7 @@ get_nwa cancel-info
 [ "$NWA" = "$done_blocks" ] || fail "NWA after the cancel is $NWA, not $done_blocks"
 has cancel-info '"status":"appendable"' '"last_session_state":"incomplete"'
 # The open session holds data (NON_EMPTY_SESSION): no burn may add to it.
-run 1 cancel-again "$W" burn "$U" "$ISO" --json
+run_as 1 cancel-again "$W" burn "$U" "$ISO" --json
 expect cancel-again result=E_IMAPI_DF2DATA_INVALID_MEDIA_STATE sectors=0
 get_nwa cancel-info2
 [ "$NWA" = "$done_blocks" ] || fail "NWA after the refused burn is $NWA, not $done_blocks"
@@ -430,7 +405,7 @@ echo "cancelled after $done_blocks of $BIG_BLOCKS sectors"
 # ---- 25: progress line -------------------------------------------------------------
 check "--progress: stage names, percent, speed in x, drive buffer on standard error"
 drive progress "media=cd-r,image=$WORK/progress.disclog"
-run 0 progress "$W" burn "$U" "$ISO" --progress
+run_as 0 progress "$W" burn "$U" "$ISO" --progress
 sim_stop
 tr '\r' '\n' <"$WORK/progress.err" >"$WORK/progress.lines"
 for s in "validating media" "initializing hardware" "calibrating power" "writing data" \
@@ -498,7 +473,7 @@ samples "$WORK/b.wav" >"$WORK/b.pcm"
 
 check "burn --audio on CD-R (TrackAtOnce): two tracks, each holding its WAV's samples, a 2-second pre-gap between them, finalized"
 drive tao "media=cd-r,image=$WORK/tao.disclog"
-run 0 tao "$W" burn "$U" --audio "$WORK/a.wav" "$WORK/b.wav" --json
+run_as 0 tao "$W" burn "$U" --audio "$WORK/a.wav" "$WORK/b.wav" --json
 expect tao result=ok tracks_written=2 tracks_on_disc=2 sectors=721
 grep -q '"stage":"writing","track":2' "$WORK/tao.out" || fail "no writing event of track 2"
 sim_stop
@@ -512,7 +487,7 @@ bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 2 1)" "$WORK/b.pcm"
 
 check "burn --audio --dao: Disc-at-Once in raw mode, 150 silent sectors before track 2, the samples as given"
 drive dao "media=cd-r,image=$WORK/dao.disclog"
-run 0 dao "$W" burn "$U" --audio "$WORK/a.wav" "$WORK/b.wav" --dao --json
+run_as 0 dao "$W" burn "$U" --audio "$WORK/a.wav" "$WORK/b.wav" --dao --json
 expect dao result=ok tracks=2 sector_type=3
 sim_stop
 export_cue "$WORK/dao.disclog"
@@ -542,7 +517,7 @@ FILE "audio.bin" BINARY
     INDEX 01 $(printf '%02d:%02d:%02d' $(( 301 / 4500 )) $(( 301 / 75 % 60 )) $(( 301 % 75 )))
 CUE
 drive cue "media=cd-r,image=$WORK/cue.disclog"
-run 0 cue "$W" burn "$U" "$WORK/disc.cue" --json
+run_as 0 cue "$W" burn "$U" "$WORK/disc.cue" --json
 expect cue result=ok tracks=3
 sim_stop
 export_cue "$WORK/cue.disclog"
@@ -562,7 +537,7 @@ bin_holds "$WORK/out.bin" "$(msf_of "$WORK/out.cue" 3 1)" "$WORK/t3.pcm"
 
 check "burn --raw-type pq: sectors of 2368 bytes (P-Q only)"
 drive pq "media=cd-r,image=$WORK/pq.disclog"
-run 0 pq "$W" burn "$U" --audio "$WORK/b.wav" --dao --raw-type pq --json
+run_as 0 pq "$W" burn "$U" --audio "$WORK/b.wav" --dao --raw-type pq --json
 expect pq result=ok sector_type=1
 sim_stop
 "$DISCLOG" records "$WORK/pq.disclog" | grep -q "block_size=2368 dbt=1 write_type=3" ||
@@ -571,18 +546,18 @@ sim_stop
 check "CUE and WAV errors: a layout the image cannot have, a missing file, a non-CD-DA WAV (exit 3, file and line named)"
 sed 's/^    PREGAP 00:02:00$/    PREGAP 00:01:00/' "$WORK/disc.cue" >"$WORK/gap.cue"
 drive errs "media=cd-r"
-run 3 gap "$W" burn "$U" "$WORK/gap.cue"
+run_as 3 gap "$W" burn "$U" "$WORK/gap.cue"
 has gap "gap.cue:7: track 2:" "not 75"
 sed 's/data.iso/missing.iso/' "$WORK/disc.cue" >"$WORK/missing.cue"
-run 3 missing "$W" burn "$U" "$WORK/missing.cue"
+run_as 3 missing "$W" burn "$U" "$WORK/missing.cue"
 has missing "missing.cue:2:" "missing.iso: No such file or directory"
 mkwav "$WORK/mono.wav" 400000 1
-run 3 mono "$W" burn "$U" --audio "$WORK/mono.wav"
+run_as 3 mono "$W" burn "$U" --audio "$WORK/mono.wav"
 has mono "mono.wav: 1 channel, CD-DA needs 2 (stereo)"
 mkwav "$WORK/r48.wav" 800000 2 48000
-run 3 r48 "$W" burn "$U" --audio "$WORK/r48.wav" --dao
+run_as 3 r48 "$W" burn "$U" --audio "$WORK/r48.wav" --dao
 has r48 "r48.wav: 48000 Hz, CD-DA needs 44100 Hz"
-run 2 daonoaudio "$W" burn "$U" "$ISO" --dao
+run_as 2 daonoaudio "$W" burn "$U" "$ISO" --dao
 has daonoaudio "--dao goes with --audio"
 get_nwa errs-info
 [ "$NWA" = 0 ] || fail "the refused burns touched the disc (NWA $NWA)"

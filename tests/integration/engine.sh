@@ -22,30 +22,6 @@
 CHECK=0
 begin() { CHECK=$1; check "$2"; }
 
-# run WANT NAME CMD...: run CMD with stdout in $WORK/NAME.out and stderr in
-# $WORK/NAME.err; fail unless it exits WANT.
-run() {
-	local want=$1 name=$2 rc=0
-	shift 2
-	"$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		tail -n 20 "$WORK/$name.out" "$WORK/$name.err"
-		fail "check $CHECK: '$name' exited $rc, expected $want: $*"
-	fi
-}
-
-# has NAME STRING...: each STRING (fixed) occurs in NAME's stdout or stderr.
-has() {
-	local name=$1 s
-	shift
-	for s in "$@"; do
-		grep -qF -- "$s" "$WORK/$name.out" "$WORK/$name.err" || {
-			tail -n 30 "$WORK/$name.out" "$WORK/$name.err"
-			fail "check $CHECK: output of '$name' lacks '$s'"
-		}
-	done
-}
-
 # json NAME: NAME's stdout is one line holding one object, brackets balanced (a
 # structural check without jq or python).
 json() {
@@ -72,13 +48,13 @@ W=$WENGINE
 
 # ---------------------------------------------------------------------------------
 begin 1 "help, man page, usage errors, missing FILE"
-run 0 help "$W" --help
+run_as 0 help "$W" --help
 has help "Usage: wengine" "info URL" "write URL FILE" "close URL track N|session|finalize"
-run 0 write-help "$W" write --help
+run_as 0 write-help "$W" write --help
 has write-help "--bytes-per-sector" "--lba L|nwa" "--queue-depth" "--write-type" "(required)"
-run 0 help-verify "$W" help verify
+run_as 0 help-verify "$W" help verify
 has help-verify "verify URL FILE"
-run 0 version "$W" --version
+run_as 0 version "$W" --version
 has version "wengine"
 man_page="$FIXTURES/../engine/wengine.1"
 [ -f "$man_page" ] || fail "check 1: no man page at $man_page"
@@ -96,27 +72,27 @@ for s in NAME SYNOPSIS COMMANDS OPTIONS "URL FORMAT" OUTPUT "EXIT STATUS" EXAMPL
 done
 bad_url="iscsi://127.0.0.1:1/iqn.2026-01.org.burnlab:none/0"
 mkdata "$WORK/small.bin" 1 3
-run 2 bad-number "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector abc --lba 0
+run_as 2 bad-number "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector abc --lba 0
 has bad-number "--bytes-per-sector" "'abc'"
-run 2 bad-lba "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector 2048 --lba next
+run_as 2 bad-lba "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector 2048 --lba next
 has bad-lba "--lba" "'next'"
-run 2 bad-type "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector 2048 --lba 0 --write-type dvd
+run_as 2 bad-type "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector 2048 --lba 0 --write-type dvd
 has bad-type "--write-type" "'dvd'"
-run 2 unknown-option "$W" info "$bad_url" --bogus
+run_as 2 unknown-option "$W" info "$bad_url" --bogus
 has unknown-option "--bogus"
-run 2 wrong-command "$W" info "$bad_url" --lba 0
+run_as 2 wrong-command "$W" info "$bad_url" --lba 0
 has wrong-command "--lba does not apply to info"
-run 2 required "$W" write "$bad_url" "$WORK/small.bin" --lba 0
+run_as 2 required "$W" write "$bad_url" "$WORK/small.bin" --lba 0
 has required "--bytes-per-sector is required"
-run 2 not-blocks "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector 2352 --lba 0
+run_as 2 not-blocks "$W" write "$bad_url" "$WORK/small.bin" --bytes-per-sector 2352 --lba 0
 has not-blocks "2352-byte blocks"
-run 2 unknown-command "$W" scorch "$bad_url"
+run_as 2 unknown-command "$W" scorch "$bad_url"
 has unknown-command "unknown command 'scorch'"
-run 2 close-what "$W" close "$bad_url" disc
+run_as 2 close-what "$W" close "$bad_url" disc
 has close-what "'disc'"
-run 3 missing-file "$W" write "$bad_url" "$WORK/no-such.iso" --bytes-per-sector 2048 --lba 0
+run_as 3 missing-file "$W" write "$bad_url" "$WORK/no-such.iso" --bytes-per-sector 2048 --lba 0
 has missing-file "$WORK/no-such.iso" "No such file or directory"
-run 3 missing-verify "$W" verify "$bad_url" "$WORK/no-such.iso" --lba 0
+run_as 3 missing-verify "$W" verify "$bad_url" "$WORK/no-such.iso" --lba 0
 has missing-verify "$WORK/no-such.iso"
 
 # ---------------------------------------------------------------------------------
@@ -128,85 +104,85 @@ sim_start drives --drive lun=0,media=dvd+r,image="$dvd_img" \
 	--drive lun=1,media=cd-r,image="$cd_img" --drive lun=2,media=cd-r,image="$raw_img" \
 	--drive lun=3,media=bd-r
 U="iscsi://$SIM_HOST/$SIM_TARGET"
-run 0 info-dvd "$W" info "$U/0"
+run_as 0 info-dvd "$W" info "$U/0"
 has info-dvd "current profile: DVD+R (001Bh)" "disc status: blank" "next writable address: 0" \
 	"NWA: 0" "write parameters (page 05h)" "write type:" "block size: 2048" "vendor:" \
 	"MaxBurstLength:" "drive buffer (READ BUFFER CAPACITY)" "write speeds (GET PERFORMANCE 03h)"
-run 0 info-dvd-json "$W" info "$U/0" --json
+run_as 0 info-dvd-json "$W" info "$U/0" --json
 json info-dvd-json
 has info-dvd-json '"command":"info"' '"current_profile":"DVD+R"' '"current_profile_number":27' \
 	'"status":"blank"' '"nwa":0' '"write_parameters":{' '"tracks":[' '"max_transfer":' \
 	'"write_speeds":['
-run 0 info-cd "$W" info "$U/1"
+run_as 0 info-cd "$W" info "$U/1"
 has info-cd "current profile: CD-R (0009h)" "disc status: blank" "NWA: 0" "write type: TAO" \
 	"last session lead-in start: -11635"
-run 0 info-cd-json "$W" info "$U/1" --json
+run_as 0 info-cd-json "$W" info "$U/1" --json
 json info-cd-json
 has info-cd-json '"current_profile":"CD-R"' '"status":"blank"' '"nwa":0' '"write_type":"TAO"'
-run 0 info-bd "$W" info "$U/3"
+run_as 0 info-bd "$W" info "$U/3"
 has info-bd "current profile: BD-R (0041h)" "disc status: blank" "NWA: 0"
-run 0 info-bd-json "$W" info "$U/3" --json
+run_as 0 info-bd-json "$W" info "$U/3" --json
 json info-bd-json
 has info-bd-json '"current_profile":"BD-R"' '"status":"blank"' '"nwa":0'
 
 # ---------------------------------------------------------------------------------
 begin 3 "2048-byte sectors to a blank DVD+R at the NWA, close track 1"
 mkdata "$WORK/data8.bin" 8 1
-run 0 dvd-text "$W" write "$U/0" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
+run_as 0 dvd-text "$W" write "$U/0" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
 	--queue-depth 1 --no-progress
 has dvd-text "write summary:" "result: S_OK" "LBA: 0" "blocks: 4096" "bytes: 8388608" "queue depth: 1"
-run 0 dvd-json "$W" write "$U/0" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
+run_as 0 dvd-json "$W" write "$U/0" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
 	--queue-depth 4 --json
 json dvd-json
 has dvd-json '"command":"write"' '"result":"S_OK"' '"hresult":"0x00000000"' '"lba":4096' \
 	'"blocks":4096' '"bytes_per_sector":2048' '"bytes":8388608' '"mb_per_s":' '"speed_x":' \
 	'"queue_depth":4' '"last_written_lba":8191' '"sense":null'
-run 0 dvd-stream "$W" write "$U/0" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
+run_as 0 dvd-stream "$W" write "$U/0" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
 	--queue-depth 4 --streaming --json
 has dvd-stream '"result":"S_OK"' '"lba":8192' '"last_written_lba":12287'
-run 0 dvd-sync "$W" sync "$U/0"
-run 0 dvd-close "$W" close "$U/0" track 1
+run_as 0 dvd-sync "$W" sync "$U/0"
+run_as 0 dvd-close "$W" close "$U/0" track 1
 has dvd-close "CLOSE TRACK 1 done"
-run 0 dvd-after "$W" info "$U/0" --json
+run_as 0 dvd-after "$W" info "$U/0" --json
 has dvd-after '"status":"appendable"' '"nwa":12288'
 
 # ---------------------------------------------------------------------------------
 begin 4 "audio TAO on CD-R: 2352-byte blocks from LBA 0"
 head -c $(( 2000 * 2352 )) "$WORK/data8.bin" >"$WORK/audio.raw"
-run 0 cd-audio "$W" write "$U/1" "$WORK/audio.raw" --bytes-per-sector 2352 --lba 0 \
+run_as 0 cd-audio "$W" write "$U/1" "$WORK/audio.raw" --bytes-per-sector 2352 --lba 0 \
 	--write-type tao --track-mode 0 --data-block-type 0 --json
 has cd-audio '"result":"S_OK"' '"lba":0' '"blocks":2000' '"bytes_per_sector":2352'
-run 0 cd-sync "$W" sync "$U/1"
-run 0 cd-info "$W" info "$U/1"
+run_as 0 cd-sync "$W" sync "$U/1"
+run_as 0 cd-info "$W" info "$U/1"
 has cd-info "write type: TAO" "data block type: 0 (raw)" "block size: 2352" "track mode: 0 (audio)"
 
 # ---------------------------------------------------------------------------------
 begin 5 "RAW on CD-R: 2448-byte blocks from the lead-in, LBA -11635"
 mkdata "$WORK/raw-src.bin" 2 5
 head -c $(( 600 * 2448 )) "$WORK/raw-src.bin" >"$WORK/raw.bin"
-run 0 cd-raw "$W" write "$U/2" "$WORK/raw.bin" --bytes-per-sector 2448 --lba -11635 \
+run_as 0 cd-raw "$W" write "$U/2" "$WORK/raw.bin" --bytes-per-sector 2448 --lba -11635 \
 	--write-type raw --data-block-type 3 --json
 has cd-raw '"result":"S_OK"' '"lba":-11635' '"blocks":600' '"last_written_lba":-11036'
-run 0 raw-sync "$W" sync "$U/2"
+run_as 0 raw-sync "$W" sync "$U/2"
 
 # ---------------------------------------------------------------------------------
 begin 6 "2048-byte blocks into the CD-R set up for 2352: refused with the HRESULT and the sense, the NWA unmoved"
 cd_data_before=$(data_records "$cd_img")
 [ "$cd_data_before" -ge 1 ] || fail "check 6: the audio image has no DATA record after check 4"
-run 0 cd-nwa-before "$W" info "$U/1" --json
+run_as 0 cd-nwa-before "$W" info "$U/1" --json
 nwa_before=$(grep -o '"nwa":[-0-9]*' "$WORK/cd-nwa-before.out" | head -n 1)
-run 1 mismatch "$W" write "$U/1" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
+run_as 1 mismatch "$W" write "$U/1" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
 	--blocks 32 --json
 has mismatch "E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE" "0xC0AA0301" \
 	"wengine: sense: ILLEGAL REQUEST" "(5/24/00)" \
 	'"result":"E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE"' '"hresult":"0xC0AA0301"' \
 	'"key":5' '"asc":36' '"ascq":0' '"bytes":0'
 json mismatch
-run 1 mismatch-text "$W" write "$U/1" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
+run_as 1 mismatch-text "$W" write "$U/1" "$WORK/data8.bin" --bytes-per-sector 2048 --lba nwa \
 	--blocks 32
 has mismatch-text "wengine: write: E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE (0xC0AA0301): " \
 	"wengine: sense: ILLEGAL REQUEST: INVALID FIELD IN CDB (5/24/00)"
-run 0 cd-nwa-after "$W" info "$U/1" --json
+run_as 0 cd-nwa-after "$W" info "$U/1" --json
 nwa_after=$(grep -o '"nwa":[-0-9]*' "$WORK/cd-nwa-after.out" | head -n 1)
 [ -n "$nwa_before" ] && [ "$nwa_before" = "$nwa_after" ] ||
 	fail "check 6: the NWA moved: before '$nwa_before', after '$nwa_after'"
@@ -253,43 +229,43 @@ echo "   refused write recorded nothing ($cd_data_after DATA records, $nwa_after
 begin 8 "verify and read after a restart that reloads the DVD+R image"
 sim_start reload --drive lun=0,media=dvd+r,image="$dvd_img" --drive lun=1,media=bd-r
 U="iscsi://$SIM_HOST/$SIM_TARGET"
-run 0 verify-equal "$W" verify "$U/0" "$WORK/data8.bin" --lba 4096
+run_as 0 verify-equal "$W" verify "$U/0" "$WORK/data8.bin" --lba 4096
 has verify-equal "4096 blocks of 2048 bytes from LBA 4096 equal to"
-run 0 read-back "$W" read "$U/0" "$WORK/read.bin" --lba 8192 --blocks 100 --max-transfer 64K
+run_as 0 read-back "$W" read "$U/0" "$WORK/read.bin" --lba 8192 --blocks 100 --max-transfer 64K
 head -c $(( 100 * 2048 )) "$WORK/data8.bin" >"$WORK/expect.bin"
 same "$WORK/expect.bin" "$WORK/read.bin" "read of 100 blocks at LBA 8192"
 cp "$WORK/data8.bin" "$WORK/changed.bin"
 printf '\xff' | dd of="$WORK/changed.bin" bs=1 seek=$(( 3 * 2048 + 100 )) conv=notrunc 2>/dev/null
 cmp -s "$WORK/data8.bin" "$WORK/changed.bin" &&
 	{ printf '\x00' | dd of="$WORK/changed.bin" bs=1 seek=$(( 3 * 2048 + 100 )) conv=notrunc 2>/dev/null; }
-run 4 verify-changed "$W" verify "$U/0" "$WORK/changed.bin" --lba 0
+run_as 4 verify-changed "$W" verify "$U/0" "$WORK/changed.bin" --lba 0
 has verify-changed "first difference at LBA 3, byte offset 100 within the block"
-run 1 read-blank "$W" read "$U/0" "$WORK/blank.bin" --lba 20000 --blocks 1
+run_as 1 read-blank "$W" read "$U/0" "$WORK/blank.bin" --lba 20000 --blocks 1
 has read-blank "READ(10)" "IMAPI_HR_FROM_SENSE" "(5/21/00)"
 
 # ---------------------------------------------------------------------------------
 begin 9 "forced progress line (BD-R, after the restart)"
 mkdata "$WORK/data4.bin" 4 8
-run 0 progress "$W" write "$U/1" "$WORK/data4.bin" --bytes-per-sector 2048 --lba nwa --progress
+run_as 0 progress "$W" write "$U/1" "$WORK/data4.bin" --bytes-per-sector 2048 --lba nwa --progress
 grep -aE 'LBA -?[0-9]+/[0-9]+ +[0-9.]+ MB/s +[0-9.]+x +buffer +[0-9]+% +\[[# ]+\] +[0-9]+%' \
 	"$WORK/progress.err" >/dev/null || {
 	cat -v "$WORK/progress.err" | tail -n 5
 	fail "check $CHECK: no progress line with MB/s, x and buffer"
 }
 has progress "100%" "result: S_OK"
-run 0 quiet "$W" -q write "$U/1" "$WORK/data4.bin" --bytes-per-sector 2048 --lba nwa --progress
+run_as 0 quiet "$W" -q write "$U/1" "$WORK/data4.bin" --bytes-per-sector 2048 --lba nwa --progress
 [ ! -s "$WORK/quiet.err" ] || fail "check $CHECK: -q still printed: $(head -c 200 "$WORK/quiet.err")"
 
 # ---------------------------------------------------------------------------------
 begin 10 "close session, finalize; no NWA on a finalized disc"
-run 0 close-session "$W" close "$U/0" session
-run 0 after-session "$W" info "$U/0" --json
+run_as 0 close-session "$W" close "$U/0" session
+run_as 0 after-session "$W" info "$U/0" --json
 has after-session '"status":"appendable"' '"sessions":2'
-run 0 finalize "$W" close "$U/0" finalize
+run_as 0 finalize "$W" close "$U/0" finalize
 has finalize "finalize (CLOSE function 101b on DVD+R) done"
-run 0 after-finalize "$W" info "$U/0"
+run_as 0 after-finalize "$W" info "$U/0"
 has after-finalize "disc status: finalized" "next writable address: the disc is finalized"
-run 1 write-finalized "$W" write "$U/0" "$WORK/small.bin" --bytes-per-sector 2048 --lba nwa
+run_as 1 write-finalized "$W" write "$U/0" "$WORK/small.bin" --bytes-per-sector 2048 --lba nwa
 has write-finalized "--lba nwa: the disc is finalized" "E_IMAPI_DF2DATA_INVALID_MEDIA_STATE (0xC0AA0402)"
-run 0 verify-final "$W" verify "$U/0" "$WORK/data8.bin" --lba 0 -q
+run_as 0 verify-final "$W" verify "$U/0" "$WORK/data8.bin" --lba 0 -q
 sim_stop

@@ -27,27 +27,7 @@ need timeout
 W=$WENGINE
 HR="E_IMAPI_UNEXPECTED_RESPONSE_FROM_DEVICE (0xC0AA0301)"
 
-# run WANT NAME CMD...: stdout/stderr in $WORK/NAME.out/.err; fail unless exit WANT.
-run() {
-	local want=$1 name=$2 rc=0
-	shift 2
-	timeout 120 "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		tail -n 20 "$WORK/$name.out" "$WORK/$name.err"
-		fail "'$name' exited $rc, expected $want: $*"
-	fi
-}
-# has NAME STRING...: each STRING (fixed) occurs in NAME's stdout or stderr.
-has() {
-	local name=$1 s
-	shift
-	for s in "$@"; do
-		grep -qF -- "$s" "$WORK/$name.out" "$WORK/$name.err" || {
-			tail -n 30 "$WORK/$name.out" "$WORK/$name.err"
-			fail "output of '$name' lacks '$s'"
-		}
-	done
-}
+RUN_TIMEOUT=120
 # nwa URL: the NWA wengine info reports.
 nwa() {
 	timeout 60 "$W" info "$1" --json | grep -o '"nwa":[-0-9]*' | head -n 1 | cut -d: -f2
@@ -92,8 +72,8 @@ for c in "${CASES[@]}"; do
 	read -r l kind after sync sense words <<<"$c"
 	[ "$sync" = at-sync ] || { words="$sense $words"; sense=$sync; sync=""; }
 	check "LUN $l, $kind $after $sync: the failing WRITE or SYNCHRONIZE CACHE gets $sense, wengine $HR"
-	run 0 "w1-$l" "$W" write "$U/$l" "$WORK/d1" --bytes-per-sector 2048 --lba nwa
-	run 0 "s1-$l" "$W" sync "$U/$l"
+	run_as 0 "w1-$l" "$W" write "$U/$l" "$WORK/d1" --bytes-per-sector 2048 --lba nwa
+	run_as 0 "s1-$l" "$W" sync "$U/$l"
 	"$FAULTCLIENT" control "$CTL" "fault $kind lun=$l $after $sync" >"$WORK/arm-$l.out" ||
 		fail "control: fault $kind"
 	grep -q '^ok [0-9]' "$WORK/arm-$l.out" || fail "control: $(cat "$WORK/arm-$l.out")"
@@ -104,7 +84,7 @@ for c in "${CASES[@]}"; do
 		>"$WORK/w2-$l.out" 2>"$WORK/w2-$l.err" || rc=$?
 	if [ "$rc" -eq 0 ]; then
 		echo "LUN $l: every WRITE GOOD (queued); the SYNCHRONIZE CACHE reports it"
-		run 1 "fail-$l" "$W" sync "$U/$l"
+		run_as 1 "fail-$l" "$W" sync "$U/$l"
 		has "fail-$l" "wengine: sync: $HR" "wengine: sense: $words"
 	else
 		[ "$rc" -eq 1 ] || fail "wengine write exited $rc"
@@ -117,13 +97,13 @@ for c in "${CASES[@]}"; do
 	"$FAULTCLIENT" "$U/$l" ready "write 2560 16 1 $sense" "sync $sense" "tur GOOD" "reconnect" \
 		"tur GOOD" "write 512 1 1 $sense" "write 0 1 1 $sense" "close-track 1 $sense" \
 		>"$WORK/fc-$l.out" 2>&1 || { cat "$WORK/fc-$l.out"; fail "faultclient on LUN $l"; }
-	run 1 "w3-$l" "$W" write "$U/$l" "$WORK/one" --bytes-per-sector 2048 --lba nwa
+	run_as 1 "w3-$l" "$W" write "$U/$l" "$WORK/one" --bytes-per-sector 2048 --lba nwa
 	has "w3-$l" "wengine: write: $HR" "wengine: sense: $words"
-	run 1 "s3-$l" "$W" sync "$U/$l"
+	run_as 1 "s3-$l" "$W" sync "$U/$l"
 	has "s3-$l" "wengine: sync: $HR" "wengine: sense: $words"
-	run 1 "c3-$l" "$W" close "$U/$l" track 1
+	run_as 1 "c3-$l" "$W" close "$U/$l" track 1
 	has "c3-$l" "$HR" "wengine: sense: $words"
-	run 0 "v3-$l" "$W" verify "$U/$l" "$WORK/d1" --lba 0
+	run_as 0 "v3-$l" "$W" verify "$U/$l" "$WORK/d1" --lba 0
 	"$FAULTCLIENT" control "$CTL" "faults" >"$WORK/faults-$l.out" || fail "control: faults"
 	grep -qE "fired=1 $kind lun=$l " "$WORK/faults-$l.out" ||
 		fail "the fault is not listed as fired: $(cat "$WORK/faults-$l.out")"
@@ -132,10 +112,10 @@ for c in "${CASES[@]}"; do
 done
 
 check "LUN 4 (no fault) burns, syncs, closes and verifies meanwhile"
-run 0 w-4 "$W" write "$U/4" "$WORK/d2" --bytes-per-sector 2048 --lba nwa
-run 0 s-4 "$W" sync "$U/4"
-run 0 c-4 "$W" close "$U/4" track 1
-run 0 v-4 "$W" verify "$U/4" "$WORK/d2" --lba 0
+run_as 0 w-4 "$W" write "$U/4" "$WORK/d2" --bytes-per-sector 2048 --lba nwa
+run_as 0 s-4 "$W" sync "$U/4"
+run_as 0 c-4 "$W" close "$U/4" track 1
+run_as 0 v-4 "$W" verify "$U/4" "$WORK/d2" --lba 0
 
 check "control: an image fault on a LUN without an image, or without lun= on 5 LUNs, is refused"
 "$FAULTCLIENT" control "$CTL" "fault image-eio lun=9" "fault image-eio after=5" \
@@ -159,7 +139,7 @@ U="iscsi://$SIM_HOST/$SIM_TARGET"
 for c in "${CASES[@]}"; do
 	read -r l kind after sync sense words <<<"$c"
 	check "LUN $l restarted: the synced 512 blocks read back, NWA at or after them, recording works again"
-	run 0 "rv-$l" "$W" verify "$U/$l" "$WORK/d1" --lba 0
+	run_as 0 "rv-$l" "$W" verify "$U/$l" "$WORK/d1" --lba 0
 	n=$(nwa "$U/$l")
 	# A cut write leaves a torn tail the reload drops: the synced state.  A failed
 	# fdatasync after whole writes leaves the blocks in the file: the reload replays
@@ -168,15 +148,15 @@ for c in "${CASES[@]}"; do
 	[ -z "$sync" ] || [ "$sync" != at-sync ] || want=2560
 	[ "$n" = "$want" ] || fail "NWA '$n' after the reload, expected $want"
 	echo "LUN $l: NWA $n after the reload"
-	[ "$want" = 512 ] || run 0 "rv2-$l" "$W" verify "$U/$l" "$WORK/d2" --lba 512
+	[ "$want" = 512 ] || run_as 0 "rv2-$l" "$W" verify "$U/$l" "$WORK/d2" --lba 512
 	NWA_AFTER[$l]=$n
-	run 0 "rw-$l" "$W" write "$U/$l" "$WORK/d3" --bytes-per-sector 2048 --lba nwa
-	run 0 "rs-$l" "$W" sync "$U/$l"
-	run 0 "rvv-$l" "$W" verify "$U/$l" "$WORK/d3" --lba "$n"
-	run 0 "rv1-$l" "$W" verify "$U/$l" "$WORK/d1" --lba 0
+	run_as 0 "rw-$l" "$W" write "$U/$l" "$WORK/d3" --bytes-per-sector 2048 --lba nwa
+	run_as 0 "rs-$l" "$W" sync "$U/$l"
+	run_as 0 "rvv-$l" "$W" verify "$U/$l" "$WORK/d3" --lba "$n"
+	run_as 0 "rv1-$l" "$W" verify "$U/$l" "$WORK/d1" --lba 0
 done
 check "restarted: LUN 4 reads its burn back"
-run 0 rv-4 "$W" verify "$U/4" "$WORK/d2" --lba 0
+run_as 0 rv-4 "$W" verify "$U/4" "$WORK/d2" --lba 0
 sim_stop
 check "after the restart and a clean stop every image verifies (exit 0)"
 for l in 0 1 2 3 4; do
@@ -224,23 +204,23 @@ SIMDRIVE=$SIMDRIVE_REAL
 U="iscsi://$SIM_HOST/$SIM_TARGET"
 
 check "tmpfs of 3 MiB: 1 MiB synced, then 4 MiB: the file system fills, 3/0C/00 and $HR"
-run 0 t-w1 "$W" write "$U/0" "$WORK/d1" --bytes-per-sector 2048 --lba nwa
-run 0 t-s1 "$W" sync "$U/0"
+run_as 0 t-w1 "$W" write "$U/0" "$WORK/d1" --bytes-per-sector 2048 --lba nwa
+run_as 0 t-s1 "$W" sync "$U/0"
 rc=0
 timeout 120 "$W" write "$U/0" "$WORK/d2" --bytes-per-sector 2048 --lba 512 \
 	>"$WORK/t-w2.out" 2>"$WORK/t-w2.err" || rc=$?
 if [ "$rc" -eq 0 ]; then
-	run 1 t-fail "$W" sync "$U/0"
+	run_as 1 t-fail "$W" sync "$U/0"
 	has t-fail "wengine: sync: $HR" "wengine: sense: MEDIUM ERROR: WRITE ERROR (3/0C/00)"
 else
 	has t-w2 "wengine: write: $HR" "wengine: sense: MEDIUM ERROR: WRITE ERROR (3/0C/00)"
 fi
 grep -q "No space left on device" "$SIM_LOG" || fail "the daemon log does not name ENOSPC"
-run 1 t-w3 "$W" write "$U/0" "$WORK/one" --bytes-per-sector 2048 --lba nwa
+run_as 1 t-w3 "$W" write "$U/0" "$WORK/one" --bytes-per-sector 2048 --lba nwa
 has t-w3 "wengine: sense: MEDIUM ERROR: WRITE ERROR (3/0C/00)"
-run 0 t-v "$W" verify "$U/0" "$WORK/d1" --lba 0
-run 0 t-l1 "$W" write "$U/1" "$WORK/d1" --bytes-per-sector 2048 --lba nwa
-run 0 t-l1s "$W" sync "$U/1"
+run_as 0 t-v "$W" verify "$U/0" "$WORK/d1" --lba 0
+run_as 0 t-l1 "$W" write "$U/1" "$WORK/d1" --bytes-per-sector 2048 --lba nwa
+run_as 0 t-l1s "$W" sync "$U/1"
 
 check "tmpfs: stopped, the image holds the synced 512 blocks; restarted on it, they read back and recording goes on"
 sim_stop
@@ -248,8 +228,8 @@ verify_image "$WORK/tiny-lun0.disclog"
 prefix_equal "$WORK/tiny-lun0.disclog" "$WORK/d1" 512
 sim_start tiny-restart --drive "lun=0,media=dvd+r,image=$WORK/tiny-lun0.disclog"
 U="iscsi://$SIM_HOST/$SIM_TARGET"
-run 0 t-rv "$W" verify "$U/0" "$WORK/d1" --lba 0
-run 0 t-rw "$W" write "$U/0" "$WORK/d3" --bytes-per-sector 2048 --lba nwa
-run 0 t-rs "$W" sync "$U/0"
+run_as 0 t-rv "$W" verify "$U/0" "$WORK/d1" --lba 0
+run_as 0 t-rw "$W" write "$U/0" "$WORK/d3" --bytes-per-sector 2048 --lba nwa
+run_as 0 t-rs "$W" sync "$U/0"
 sim_stop
 "$DISCLOG" verify "$WORK/tiny-lun0.disclog" >/dev/null || fail "the tmpfs image does not verify after the restart"

@@ -218,3 +218,27 @@ mkdata() {
 		{ awk -v n=$(( $2 * 1024 )) -v s="$3" 'BEGIN { srand(s); for (i = 0; i < n; i++) { l = ""; for (j = 0; j < 16; j++) l = l sprintf("%063d\n", int(rand() * 1e9)); printf "%s", l } }' >"$1.tmp"; }
 	mv "$1.tmp" "$1"
 }
+
+# run_as WANT NAME CMD...: CMD's stdout and stderr in $WORK/NAME.out and .err; fails the
+# check unless it exits WANT.  RUN_TIMEOUT (seconds), when set, bounds CMD.
+run_as() {
+	local want=$1 name=$2 rc=0
+	shift 2
+	${RUN_TIMEOUT:+timeout "$RUN_TIMEOUT"} "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		tail -n 20 "$WORK/$name.out" "$WORK/$name.err"
+		fail "'$name' exited $rc, expected $want: $*"
+	fi
+}
+
+# has NAME STRING...: each STRING (fixed) occurs in NAME's stdout or stderr (run_as).
+has() {
+	local name=$1 s
+	shift
+	for s in "$@"; do
+		grep -qF -- "$s" "$WORK/$name.out" "$WORK/$name.err" || {
+			tail -n 30 "$WORK/$name.out" "$WORK/$name.err"
+			fail "output of '$name' lacks '$s'"
+		}
+	done
+}

@@ -68,6 +68,11 @@ struct chd_map_entry {
  * into a malloc'd *OUT of *OUTLEN bytes, header included. */
 int chd_map_encode(const struct chd_map_entry *e, uint32_t count, uint32_t hunk_bytes, uint8_t **out,
 		   size_t *outlen);
+/* The 16-byte header of a compressed map (MAME chd.cpp, v5 map): the bit stream's
+ * PAYLOAD bytes, the first stored hunk's offset FIRST (48 bits), the CRC-16 of the
+ * raw entries and the bit widths of lengths and self references; no parent. */
+void chd_map_put_header(uint8_t *buf, size_t payload, uint64_t first, uint16_t crc,
+			unsigned lengthbits, unsigned selfbits);
 /* Decodes the compressed map MAP (MAPLEN bytes, header included, read at file offset
  * MAPOFF) into a malloc'd *OUT of COUNT entries, allocated only once the type stream
  * has shown that it describes COUNT hunks.  Every stored hunk must lie within

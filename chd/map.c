@@ -69,6 +69,19 @@ static void flush_run(struct tokens *tk, uint8_t last, uint32_t run)
 	}
 }
 
+void chd_map_put_header(uint8_t *buf, size_t payload, uint64_t first, uint16_t crc,
+			unsigned lengthbits, unsigned selfbits)
+{
+	wire_put_be32(buf, (uint32_t)payload);
+	wire_put_be16(buf + 4, (uint16_t)(first >> 32));
+	wire_put_be32(buf + 6, (uint32_t)first);
+	wire_put_be16(buf + 10, crc);
+	buf[12] = (uint8_t)lengthbits;
+	buf[13] = (uint8_t)selfbits;
+	buf[14] = 0;	/* parentbits: no parent */
+	buf[15] = 0;
+}
+
 int chd_map_encode(const struct chd_map_entry *e, uint32_t count, uint32_t hunk_bytes, uint8_t **out,
 		   size_t *outlen)
 {
@@ -186,14 +199,7 @@ int chd_map_encode(const struct chd_map_entry *e, uint32_t count, uint32_t hunk_
 			rc = CHD_ENOMEM;	/* the bound above is wrong: never */
 		if (rc == CHD_OK) {
 			size_t payload = chd_bitw_bytes(&bw);
-			wire_put_be32(buf, (uint32_t)payload);
-			wire_put_be16(buf + 4, (uint16_t)(first >> 32));
-			wire_put_be32(buf + 6, (uint32_t)first);
-			wire_put_be16(buf + 10, crc);
-			buf[12] = (uint8_t)lengthbits;
-			buf[13] = (uint8_t)selfbits;
-			buf[14] = 0;	/* parentbits: no parent */
-			buf[15] = 0;
+			chd_map_put_header(buf, payload, first, crc, lengthbits, selfbits);
 			*out = buf;
 			*outlen = CHD_MAP_HEADER + payload;
 			buf = NULL;

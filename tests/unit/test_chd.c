@@ -518,14 +518,7 @@ static size_t hand_map(uint8_t *out, size_t cap, const struct hand_entry *he, ui
 	chd_huff_fini(&h);
 	CU_ASSERT_FATAL(!w.overflow);
 	size_t payload = chd_bitw_bytes(&w);
-	wire_put_be32(out, (uint32_t)payload);
-	wire_put_be16(out + 4, (uint16_t)(first >> 32));
-	wire_put_be32(out + 6, (uint32_t)first);
-	wire_put_be16(out + 10, crc);
-	out[12] = (uint8_t)lengthbits;
-	out[13] = (uint8_t)selfbits;
-	out[14] = 0;
-	out[15] = 0;
+	chd_map_put_header(out, payload, first, crc, lengthbits, selfbits);
 	return CHD_MAP_HEADER + payload;
 }
 

@@ -477,6 +477,7 @@ int main(int argc, char **argv)
 	sim_loop_free(loop);
 	sim_dev_free(dev);
 	dl_pool_free(pool);	/* after every image was closed */
+	sim_bulk_drain();
 	sim_trace_close(trace);
 	SIM_INFO(SIM_LOGS_MAIN, "stopped");
 	return rc < 0 ? 1 : 0;

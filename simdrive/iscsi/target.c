@@ -43,8 +43,6 @@
 #define TGT_SESSION_BUFFERED (64u << 20)	/* write data buffered per session */
 #define TGT_TXQ_HIGH         (64u << 20)	/* stop reading while this much is queued */
 #define TGT_TEXT_MAX         65536
-#define TGT_SPARE_WBUFS      8		/* Data-Out buffers a connection keeps for reuse */
-#define TGT_SPARE_BYTES      (4u << 20)	/* ... and their bytes at most */
 #define TGT_NOP_MISSES       3
 #define TGT_ABORTED_RING     16
 #define TGT_TPGT             1
@@ -83,7 +81,7 @@ static struct blob *blob_copy(const uint8_t *p, size_t len)
 static void blob_put(struct blob *b)
 {
 	if (b && --b->refs == 0) {
-		free(b->p);
+		sim_bulk_put(b->p, b->len);	/* a READ's Data-In: scsi.h transfer buffers */
 		free(b);
 	}
 }
@@ -211,9 +209,6 @@ struct conn {
 	struct task *tasks;
 	unsigned ntasks, nimmediate;
 	size_t buffered;
-	struct wspare { uint8_t *p; uint32_t cap; } spare[TGT_SPARE_WBUFS];
-	unsigned nspare;
-	size_t spare_bytes;
 	struct parked *parked;
 	unsigned nparked;
 	uint32_t aborted_itt[TGT_ABORTED_RING];
@@ -611,43 +606,12 @@ static void conn_update_events(struct conn *c)
 	sim_loop_mod_fd(c->tgt->loop, c->fd, ev);
 }
 
-/* Data-Out buffers.  A burn sends WRITEs of one size back to back, and a buffer from
- * malloc each time is a fresh mapping above glibc's mmap threshold (main.c): its pages
- * fault in on the first copy, which cost more than the copy itself.  So a connection
- * keeps a few freed buffers and hands them out again. */
-static uint8_t *wbuf_get(struct conn *c, uint32_t len, uint32_t *cap)
-{
-	for (unsigned i = 0; i < c->nspare; i++) {
-		struct wspare sp = c->spare[i];
-		if (sp.cap >= len && sp.cap / 2 <= len) {	/* not a big one for a small write */
-			c->spare[i] = c->spare[--c->nspare];
-			c->spare_bytes -= sp.cap;
-			*cap = sp.cap;
-			return sp.p;
-		}
-	}
-	*cap = len;
-	return malloc(len);
-}
-
-static void wbuf_put(struct conn *c, uint8_t *p, uint32_t cap)
-{
-	if (!p)
-		return;
-	if (c->nspare < TGT_SPARE_WBUFS && c->spare_bytes + cap <= TGT_SPARE_BYTES) {
-		c->spare[c->nspare++] = (struct wspare){ p, cap };
-		c->spare_bytes += cap;
-		return;
-	}
-	free(p);
-}
-
 static void task_wbuf_release(struct conn *c, struct task *t)
 {
 	if (t->counted_buffer)
 		c->buffered -= t->wlen;
 	t->counted_buffer = false;
-	wbuf_put(c, t->wbuf, t->wcap);
+	sim_bulk_put(t->wbuf, t->wcap);
 	t->wbuf = NULL;
 	t->wlen = t->wcap = 0;
 }
@@ -730,10 +694,6 @@ static void conn_close(struct conn *c, const char *why)
 	sim_textbuf_free(&c->text_out);
 	free(c->text_in);
 	free(c->rx_data);
-	for (unsigned i = 0; i < c->nspare; i++)
-		free(c->spare[i].p);
-	c->nspare = 0;
-	c->spare_bytes = 0;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -1277,7 +1237,9 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 			t->wlen = 0;
 		}
 		if (t->wlen) {
-			t->wbuf = wbuf_get(c, t->wlen, &t->wcap);
+			size_t cap;
+			t->wbuf = sim_bulk_get(t->wlen, &cap);	/* scsi.h: reused, not refaulted */
+			t->wcap = (uint32_t)cap;
 			if (!t->wbuf) {
 				t->fail_taskset_full = true;
 				t->wlen = 0;

@@ -96,7 +96,8 @@ uint8_t *sim_reply_bulk(struct sim_ctx *c, uint32_t spdtl, uint32_t n)
 {
 	free(c->buf);
 	c->buflen = 0;
-	c->buf = malloc(n ? n : 1);
+	size_t cap;
+	c->buf = sim_bulk_get(n, &cap);	/* the transport puts it back once sent */
 	if (!c->buf)
 		return NULL;
 	c->buflen = n;

@@ -285,6 +285,20 @@ static void exec_once(disc_recorder_ex *r, struct eng_cmd *c)
 		return;
 	}
 	struct iscsi_data out = { .size = c->len, .data = c->buf };
+	/* Data-In straight into the caller's buffer: without an iovec libiscsi gathers it in
+	 * a buffer of its own, grown PDU by PDU, and we would copy it once more.  The iovec
+	 * lives with the task (an orphaned task outlives this call, see run_task). */
+	struct scsi_iovec *in = c->dir == ENG_DIR_IN ? scsi_malloc(task, sizeof(*in)) : NULL;
+	if (c->dir == ENG_DIR_IN && !in) {
+		scsi_free_scsi_task(task);
+		eng_rec_set_last_error(r, "out of memory creating a SCSI task");
+		return;
+	}
+	if (in) {
+		in->iov_base = c->buf;
+		in->iov_len = c->len;
+		scsi_task_set_iov_in(task, in, 1);
+	}
 	int custom = c->timeout_s && c->timeout_s != (uint32_t)r->opts.command_timeout_s;
 	if (custom)
 		iscsi_set_timeout(r->iscsi, (int)c->timeout_s);
@@ -294,12 +308,20 @@ static void exec_once(disc_recorder_ex *r, struct eng_cmd *c)
 		iscsi_set_timeout(r->iscsi, r->opts.command_timeout_s);
 
 	c->status = status;
-	if (orphaned)
+	if (orphaned) {
+		/* Data that still arrives must not land in c->buf, which the caller frees. */
+		void *scratch = in ? scsi_malloc(task, c->len) : NULL;
+		if (in) {
+			in->iov_base = scratch;
+			in->iov_len = scratch ? c->len : 0;
+		}
 		return;
-	if (status == SCSI_STATUS_GOOD && c->dir == ENG_DIR_IN && task->datain.data) {
-		uint32_t n = task->datain.size > 0 ? (uint32_t)task->datain.size : 0;
-		c->got = n < c->len ? n : c->len;
-		memcpy(c->buf, task->datain.data, c->got);
+	}
+	if (status == SCSI_STATUS_GOOD && c->dir == ENG_DIR_IN) {
+		/* What arrived: the expected length less an underflow residual (RFC 7143
+		 * 11.4.5.2); the data itself is in c->buf already. */
+		uint32_t short_by = task->residual_status == SCSI_RESIDUAL_UNDERFLOW ? task->residual : 0;
+		c->got = short_by < c->len ? c->len - short_by : 0;
 	} else if (status == SCSI_STATUS_CHECK_CONDITION && task->datain.size >= 2) {
 		/* libiscsi keeps the Response PDU's data segment: a 2-byte SenseLength, then
 		 * the sense (RFC 7143 11.4.7.2; lib/iscsi-command.c). */

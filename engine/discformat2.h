@@ -151,6 +151,11 @@ hresult_t disc_format2_data_put_recorder(disc_format2_data *f, disc_recorder_ex 
 /* Extension: the burn timeline (writeengine.h, doc/engine.md §12): stages, every WriteSection
  * and the failure of a call go to it; the medium's profile is set from the probe. */
 hresult_t disc_format2_data_put_timeline(disc_format2_data *f, imapi_timeline *tl);
+/* Extension: WRITE commands the burn keeps in flight, 1..WRITE_ENGINE_QUEUE_DEPTH_MAX
+ * (write_engine_put_queue_depth); default 1, one at a time as IMAPI2.  E_INVALIDARG out
+ * of range; E_IMAPI_DF2DATA_WRITE_IN_PROGRESS during a burn. */
+hresult_t disc_format2_data_put_queue_depth(disc_format2_data *f, int32_t value);
+hresult_t disc_format2_data_get_queue_depth(disc_format2_data *f, int32_t *value);
 hresult_t disc_format2_data_get_recorder(disc_format2_data *f, disc_recorder_ex **out);
 hresult_t disc_format2_data_put_buffer_underrun_free_disabled(disc_format2_data *f, int value);
 hresult_t disc_format2_data_get_buffer_underrun_free_disabled(disc_format2_data *f, int *value);
@@ -319,6 +324,11 @@ hresult_t disc_format2_tao_put_recorder(disc_format2_tao *t, disc_recorder_ex *r
 /* Extension: the burn timeline (writeengine.h, doc/engine.md §12): stages, every WriteSection
  * and the failure of a call go to it; the medium's profile is set from the probe. */
 hresult_t disc_format2_tao_put_timeline(disc_format2_tao *t, imapi_timeline *tl);
+/* Extension: WRITE commands the burn keeps in flight, 1..WRITE_ENGINE_QUEUE_DEPTH_MAX
+ * (write_engine_put_queue_depth); default 1, one at a time as IMAPI2.  E_INVALIDARG out
+ * of range; E_IMAPI_DF2TAO_WRITE_IN_PROGRESS during a burn. */
+hresult_t disc_format2_tao_put_queue_depth(disc_format2_tao *t, int32_t value);
+hresult_t disc_format2_tao_get_queue_depth(disc_format2_tao *t, int32_t *value);
 hresult_t disc_format2_tao_get_recorder(disc_format2_tao *t, disc_recorder_ex **out);
 hresult_t disc_format2_tao_put_buffer_underrun_free_disabled(disc_format2_tao *t, int value);
 hresult_t disc_format2_tao_get_buffer_underrun_free_disabled(disc_format2_tao *t, int *value);
@@ -422,6 +432,11 @@ hresult_t disc_format2_raw_cd_put_recorder(disc_format2_raw_cd *f, disc_recorder
 /* Extension: the burn timeline (writeengine.h, doc/engine.md §12): stages, every WriteSection
  * and the failure of a call go to it; the medium's profile is set from the probe. */
 hresult_t disc_format2_raw_cd_put_timeline(disc_format2_raw_cd *f, imapi_timeline *tl);
+/* Extension: WRITE commands the burn keeps in flight, 1..WRITE_ENGINE_QUEUE_DEPTH_MAX
+ * (write_engine_put_queue_depth); default 1, one at a time as IMAPI2.  E_INVALIDARG out
+ * of range; E_IMAPI_DF2RAW_WRITE_IN_PROGRESS during a burn. */
+hresult_t disc_format2_raw_cd_put_queue_depth(disc_format2_raw_cd *f, int32_t value);
+hresult_t disc_format2_raw_cd_get_queue_depth(disc_format2_raw_cd *f, int32_t *value);
 hresult_t disc_format2_raw_cd_get_recorder(disc_format2_raw_cd *f, disc_recorder_ex **out);
 hresult_t disc_format2_raw_cd_put_buffer_underrun_free_disabled(disc_format2_raw_cd *f,
 		int value);

@@ -37,7 +37,6 @@
 #include "writeengine.h"
 
 enum {
-	ENG_QUEUE_DEPTH_MAX = 64,
 	ENG_SYSBUF_MIN = 65536,
 	ENG_SYSBUF_MAX = 1 << 30,
 	ENG_SYSBUF_DEFAULT = 8 << 20,
@@ -311,7 +310,7 @@ hresult_t write_engine_put_queue_depth(write_engine *we, int32_t value)
 {
 	if (!we)
 		return E_POINTER;
-	if (value < 1 || value > ENG_QUEUE_DEPTH_MAX)
+	if (value < 1 || value > WRITE_ENGINE_QUEUE_DEPTH_MAX)
 		return E_INVALIDARG;
 	return put_int(we, &we->queue_depth, value);
 }

@@ -16,6 +16,7 @@ void eng_fmt_init(struct eng_fmt *b)
 	memset(b, 0, sizeof(*b));
 	pthread_mutex_init(&b->lock, NULL);
 	b->speed = -1;
+	b->queue_depth = 1;
 }
 
 void eng_fmt_fini(struct eng_fmt *b)
@@ -165,6 +166,8 @@ hresult_t eng_fmt_write(struct eng_fmt *b, disc_recorder_ex *r, imapi_stream *da
 		hr = write_engine_put_recorder(we, r);
 	if (IMAPI_SUCCEEDED(hr))
 		hr = write_engine_put_bytes_per_sector(we, bps);
+	if (IMAPI_SUCCEEDED(hr))
+		hr = write_engine_put_queue_depth(we, b->queue_depth);
 	if (IMAPI_SUCCEEDED(hr) && b->speed > 0) {
 		write_engine_put_starting_sectors_per_second(we, b->speed);
 		write_engine_put_ending_sectors_per_second(we, b->speed);

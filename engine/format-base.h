@@ -19,6 +19,7 @@ struct eng_fmt {
 	char *client_name;
 	int32_t speed;			/* requested sectors per second, -1 the fastest */
 	int pure_cav, bufe_disabled;
+	int32_t queue_depth;		/* WRITEs in flight in a burn (extension), default 1 */
 	atomic_int prepared, busy, cancelled;
 	write_engine *we;		/* during a WriteSection, for cancelling */
 	double t0;			/* when the running operation began */
@@ -179,6 +180,28 @@ void eng_fmt_outcome(struct eng_fmt *b, hresult_t hr, disc_recorder_ex *r);
 		if (atomic_load(&f->b.busy))                                            \
 			return BUSY;                                                    \
 		return eng_fmt_put_timeline(&f->b, tl);                                 \
+	}
+
+/* Extension: WRITEs a burn keeps in flight (write_engine_put_queue_depth; 1 as
+ * IMAPI2, which sends one at a time). */
+#define ENG_FMT_QUEUE_DEPTH_MEMBERS(PREFIX, T, BUSY)                                     \
+	hresult_t PREFIX##_put_queue_depth(T *f, int32_t value)                          \
+	{                                                                               \
+		if (!f)                                                                 \
+			return E_POINTER;                                               \
+		if (value < 1 || value > WRITE_ENGINE_QUEUE_DEPTH_MAX)                  \
+			return E_INVALIDARG;                                            \
+		if (atomic_load(&f->b.busy))                                            \
+			return BUSY;                                                    \
+		f->b.queue_depth = value;                                               \
+		return S_OK;                                                            \
+	}                                                                               \
+	hresult_t PREFIX##_get_queue_depth(T *f, int32_t *value)                         \
+	{                                                                               \
+		if (!f || !value)                                                       \
+			return E_POINTER;                                               \
+		*value = f->b.queue_depth;                                              \
+		return S_OK;                                                            \
 	}
 
 /* Remaining seconds of a stage from what is done of it so far at elapsed seconds. */

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
 
 #include "discformat2.h"
 #include "format-base.h"
@@ -170,6 +173,7 @@ ENG_FMT_MEDIA_MEMBERS(disc_format2_data, disc_format2_data,
 ENG_FMT_SPEED_MEMBERS(disc_format2_data, disc_format2_data,
 	E_IMAPI_RECORDER_REQUIRED, E_IMAPI_DF2DATA_WRITE_IN_PROGRESS)
 ENG_FMT_TIMELINE_MEMBERS(disc_format2_data, disc_format2_data, E_IMAPI_DF2DATA_WRITE_IN_PROGRESS)
+ENG_FMT_QUEUE_DEPTH_MEMBERS(disc_format2_data, disc_format2_data, E_IMAPI_DF2DATA_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 
@@ -388,6 +392,17 @@ static void on_engine_update(write_engine *we, const write_engine_event_args *p,
 	     p->last_written_lba - p->start_lba + 1, p->sector_count);
 }
 
+/* CRC-32 (the gzip/zlib one) of a chunk: ISA-L's folding code when the build has it,
+ * several times zlib's speed; the values are the same (doc/engine-format.md 7). */
+static uint32_t chunk_crc(uint32_t crc, const uint8_t *p, uint32_t n)
+{
+#ifdef HAVE_ISAL
+	return crc32_gzip_refl(crc, p, n);
+#else
+	return (uint32_t)crc32(crc, p, n);
+#endif
+}
+
 /* The data stream seen through a CRC-32 per 64 KiB chunk. */
 struct crc_stream {
 	imapi_stream *inner;
@@ -406,7 +421,7 @@ static hresult_t crc_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
 		uint32_t room = (uint32_t)((chunk + 1) * CHUNK_SECTORS * SECTOR - c->pos);
 		uint32_t n = left < room ? left : room;
 		if (c->pos < c->bytes)
-			c->crc[chunk] = (uint32_t)crc32(c->crc[chunk], p, n);
+			c->crc[chunk] = chunk_crc(c->crc[chunk], p, n);
 		c->pos += n;
 		p += n;
 		left -= n;
@@ -435,48 +450,79 @@ static bool finalize_disc(const disc_format2_data *f, int profile)
 	return f->force_close;
 }
 
+/* Chunks [c, c + nc) of the track at start in one READ(10), each against its CRC:
+ * S_OK; the failure of a lost drive (timeout, session gone); or
+ * E_IMAPI_BURN_VERIFICATION_FAILED - a block the drive cannot read back fails like one
+ * that reads back wrong. */
+static hresult_t check_chunks(disc_recorder_ex *r, int32_t start, int32_t blocks, uint32_t c,
+			      uint32_t nc, const uint32_t *crc, uint8_t *buf)
+{
+	const uint32_t chunk_bytes = CHUNK_SECTORS * SECTOR;
+	int32_t lba = start + (int32_t)(c * CHUNK_SECTORS);
+	int32_t n = blocks - (int32_t)(c * CHUNK_SECTORS);
+	if (n > (int32_t)(nc * CHUNK_SECTORS))
+		n = (int32_t)(nc * CHUNK_SECTORS);
+	uint32_t got = 0;
+	hresult_t hr = eng_media_cmd(r, mcc_cdb_read10((uint32_t)lba, (uint16_t)n), ENG_MEDIA_IN,
+				     buf, (uint32_t)n * SECTOR, 0, &got);
+	if (hr == E_IMAPI_RECORDER_COMMAND_TIMEOUT || hr == IMAPI_E_WIN32_DEV_NOT_EXIST)
+		return hr;
+	if (IMAPI_FAILED(hr) || got != (uint32_t)n * SECTOR)
+		return E_IMAPI_BURN_VERIFICATION_FAILED;
+	for (uint32_t i = 0; i < nc; i++) {
+		uint32_t off = i * chunk_bytes;
+		uint32_t len = got - off < chunk_bytes ? got - off : chunk_bytes;
+		if (chunk_crc(0, buf + off, len) != crc[c + i])
+			return E_IMAPI_BURN_VERIFICATION_FAILED;
+	}
+	return S_OK;
+}
+
 /* Read back and compare.  QUICK reads QUICK_SAMPLES chunks spread over the track
- * (always the first and the last); FULL every chunk. */
+ * (always the first and the last); FULL every chunk, as many in one READ(10) as the
+ * recorder's transfer limit allows, and a group that fails is read again chunk by
+ * chunk, so the result names the same chunk either way.  A CRC names the chunk, not
+ * the sector: its first LBA is reported. */
 static hresult_t verify(disc_format2_data *f, disc_recorder_ex *r, int32_t start,
 			int32_t blocks, const uint32_t *crc, bool full)
 {
+	const uint32_t chunk_bytes = CHUNK_SECTORS * SECTOR;
 	uint32_t chunks = (uint32_t)((blocks + CHUNK_SECTORS - 1) / CHUNK_SECTORS);
 	uint32_t samples = full || chunks <= QUICK_SAMPLES ? chunks : QUICK_SAMPLES;
-	uint8_t *buf = malloc(CHUNK_SECTORS * SECTOR);
+	uint32_t per = full ? eng_rec_max_transfer(r) / chunk_bytes : 1;
+	if (per < 1)
+		per = 1;
+	uint8_t *buf = malloc((size_t)per * chunk_bytes);
 	if (!buf)
 		return E_OUTOFMEMORY;
 	hresult_t hr = S_OK;
 	double last = 0;
 	int32_t verified = 0, planned = (int32_t)samples * CHUNK_SECTORS;
 	write_engine_event_args ev = { .start_lba = start, .sector_count = blocks };
-	for (uint32_t k = 0; k < samples && IMAPI_SUCCEEDED(hr); k++) {
+	for (uint32_t k = 0; k < samples && IMAPI_SUCCEEDED(hr); k += per) {
 		/* Sample k of samples, spread evenly from the first chunk to the last. */
 		uint32_t c = samples == chunks ? k
 			   : (uint32_t)((uint64_t)k * (chunks - 1) / (samples - 1));
-		int32_t lba = start + (int32_t)(c * CHUNK_SECTORS);
-		int32_t n = blocks - (int32_t)(c * CHUNK_SECTORS);
-		if (n > CHUNK_SECTORS)
-			n = CHUNK_SECTORS;
-		uint32_t got = 0;
-		hr = eng_media_cmd(r, mcc_cdb_read10((uint32_t)lba, (uint16_t)n), ENG_MEDIA_IN, buf,
-				   (uint32_t)n * SECTOR, 0, &got);
-		/* A block the drive cannot read back fails verification like one that reads
-		 * back wrong; only a lost drive (timeout, session gone) ends it otherwise.  A
-		 * CRC names the chunk, not the sector: its first LBA is reported. */
-		bool lost = hr == E_IMAPI_RECORDER_COMMAND_TIMEOUT || hr == IMAPI_E_WIN32_DEV_NOT_EXIST;
-		if (!lost && (IMAPI_FAILED(hr) || got != (uint32_t)n * SECTOR ||
-			      (uint32_t)crc32(crc32(0, NULL, 0), buf, got) != crc[c])) {
-			f->result.mismatch_lba = lba;
-			hr = E_IMAPI_BURN_VERIFICATION_FAILED;
+		uint32_t nc = samples - k < per ? samples - k : per;
+		hr = check_chunks(r, start, blocks, c, nc, crc, buf);
+		uint32_t done = nc;	/* chunks read, the failing one included */
+		if (hr == E_IMAPI_BURN_VERIFICATION_FAILED && nc > 1) {
+			hr = S_OK;
+			for (done = 0; done < nc && IMAPI_SUCCEEDED(hr); done++)
+				hr = check_chunks(r, start, blocks, c + done, 1, crc, buf);
 		}
+		if (hr == E_IMAPI_BURN_VERIFICATION_FAILED)
+			f->result.mismatch_lba = start + (int32_t)((c + done - 1) * CHUNK_SECTORS);
 		if (IMAPI_SUCCEEDED(hr))
 			hr = eng_fmt_check(&f->b);
+		int32_t end = (int32_t)((c + done) * CHUNK_SECTORS);
+		int32_t n = (end < blocks ? end : blocks) - (int32_t)(c * CHUNK_SECTORS);
 		verified += n;
 		f->result.verified = verified;
 		double now = eng_media_now();
-		if (now - last >= EVENT_INTERVAL_MS / 1000.0 || k == samples - 1) {
+		if (now - last >= EVENT_INTERVAL_MS / 1000.0 || k + nc >= samples) {
 			last = now;
-			ev.last_read_lba = ev.last_written_lba = lba + n - 1;
+			ev.last_read_lba = ev.last_written_lba = start + (int32_t)(c * CHUNK_SECTORS) + n - 1;
 			emit(f, IMAPI_FORMAT2_DATA_WRITE_ACTION_VERIFYING, &ev, verified, planned);
 		}
 	}
@@ -544,7 +590,7 @@ static hresult_t run_write(disc_format2_data *f, disc_recorder_ex *r, imapi_stre
 	if (!cs.crc)
 		return E_OUTOFMEMORY;
 	for (uint32_t i = 0; i < chunks; i++)
-		cs.crc[i] = (uint32_t)crc32(0, NULL, 0);
+		cs.crc[i] = 0;	/* the CRC-32 of nothing */
 	const imapi_stream_ops ops = { .read = crc_read };
 	imapi_stream *wrapped = NULL;
 	hr = imapi_stream_from_ops(&ops, &cs, &wrapped);

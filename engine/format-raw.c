@@ -147,6 +147,7 @@ ENG_FMT_MEDIA_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd,
 ENG_FMT_SPEED_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd,
 	E_IMAPI_DF2RAW_NO_RECORDER_SPECIFIED, E_IMAPI_DF2RAW_WRITE_IN_PROGRESS)
 ENG_FMT_TIMELINE_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd, E_IMAPI_DF2RAW_WRITE_IN_PROGRESS)
+ENG_FMT_QUEUE_DEPTH_MEMBERS(disc_format2_raw_cd, disc_format2_raw_cd, E_IMAPI_DF2RAW_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 

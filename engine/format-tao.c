@@ -139,6 +139,7 @@ ENG_FMT_MEDIA_MEMBERS(disc_format2_tao, disc_format2_tao,
 ENG_FMT_SPEED_MEMBERS(disc_format2_tao, disc_format2_tao,
 	E_IMAPI_DF2TAO_NO_RECORDER_SPECIFIED, E_IMAPI_DF2TAO_WRITE_IN_PROGRESS)
 ENG_FMT_TIMELINE_MEMBERS(disc_format2_tao, disc_format2_tao, E_IMAPI_DF2TAO_WRITE_IN_PROGRESS)
+ENG_FMT_QUEUE_DEPTH_MEMBERS(disc_format2_tao, disc_format2_tao, E_IMAPI_DF2TAO_WRITE_IN_PROGRESS)
 
 /* ---- the medium --------------------------------------------------------------------- */
 

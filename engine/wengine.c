@@ -326,7 +326,7 @@ static const struct wopt {
 	  "EndingSectorsPerSecond (-1 = maximum)" },
 	{ "buffer", required_argument, O_BUFFER, C_WRITE, 0, "SIZE",
 	  "engine system buffer (K, M, G suffixes; default 8M)" },
-	{ "queue-depth", required_argument, O_QUEUE_DEPTH, C_WRITE, 0, "N",
+	{ "queue-depth", required_argument, O_QUEUE_DEPTH, C_WRITE | C_BURN, 0, "N",
 	  "WRITE commands in flight (1..64, default 1)" },
 	{ "max-transfer", required_argument, O_MAX_TRANSFER, C_WRITE | C_READ | C_VERIFY, 0,
 	  "BYTES", "lower the bytes per command (K, M suffixes)" },
@@ -1982,6 +1982,8 @@ static int burn_audio(struct wctx *c)
 		hr = disc_format2_tao_put_do_not_finalize_media(t, 1);
 	if (IMAPI_SUCCEEDED(hr) && c->tl)
 		hr = disc_format2_tao_put_timeline(t, c->tl);
+	if (IMAPI_SUCCEEDED(hr) && a->queue_depth)
+		hr = disc_format2_tao_put_queue_depth(t, a->queue_depth);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_tao_set_write_speed(t, speed_sps(MCC_FAM_CD, a->speed_x), 0);
 	struct burn_progress prog = progress_for(c, MCC_FAM_CD);
@@ -2241,6 +2243,8 @@ static int burn_raw_image(struct wctx *c, raw_cd_image *img, int ntracks)
 		hr = disc_format2_raw_cd_put_requested_sector_type(f, type);
 	if (IMAPI_SUCCEEDED(hr) && c->tl)
 		hr = disc_format2_raw_cd_put_timeline(f, c->tl);
+	if (IMAPI_SUCCEEDED(hr) && a->queue_depth)
+		hr = disc_format2_raw_cd_put_queue_depth(f, a->queue_depth);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_raw_cd_set_write_speed(f, speed_sps(MCC_FAM_CD, a->speed_x), 0);
 	struct burn_progress prog = progress_for(c, MCC_FAM_CD);
@@ -2453,6 +2457,8 @@ static int cmd_burn_run(struct wctx *c)
 		hr = disc_format2_data_put_force_overwrite(f, 1);
 	if (IMAPI_SUCCEEDED(hr) && c->tl)
 		hr = disc_format2_data_put_timeline(f, c->tl);
+	if (IMAPI_SUCCEEDED(hr) && a->queue_depth)
+		hr = disc_format2_data_put_queue_depth(f, a->queue_depth);
 	if (IMAPI_SUCCEEDED(hr) && a->speed_x > 0)
 		hr = disc_format2_data_set_write_speed(f, speed_sps(fam, a->speed_x), 0);
 	if (IMAPI_FAILED(hr)) {

@@ -317,7 +317,8 @@ hresult_t write_engine_get_bytes_per_sector(write_engine *we, int32_t *value);
 hresult_t write_engine_get_write_in_progress(write_engine *we, int *value); /* -1 / 0 */
 
 /* Extensions. */
-/* WRITE commands in flight: 1..64, default 1.  SCSI does not promise that SIMPLE tasks
+#define WRITE_ENGINE_QUEUE_DEPTH_MAX 64
+/* WRITE commands in flight: 1..WRITE_ENGINE_QUEUE_DEPTH_MAX (64), default 1.  SCSI does not promise that SIMPLE tasks
  * run in order and real recorders take one command at a time; deeper queues are for
  * targets that execute a LUN's commands in order (simdrive does). doc/engine.md. */
 hresult_t write_engine_put_queue_depth(write_engine *we, int32_t value);

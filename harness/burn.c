@@ -146,13 +146,18 @@ static hresult_t bsrc_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
 			if (fread(out + done, 1, k, b->f) != k)
 				return E_FAIL;	/* checked before the burn: the file changed */
 		} else {
-			if (b->blk_at != sector) {
-				if (b->base == BASE_UNKNOWN)
-					b->base_missing = true;
-				b->block(&b->src, (b->base == BASE_UNKNOWN ? 0 : b->base) + sector, b->blk, b->bps);
-				b->blk_at = sector;
+			if (b->base == BASE_UNKNOWN)
+				b->base_missing = true;
+			int64_t lba = (b->base == BASE_UNKNOWN ? 0 : b->base) + sector;
+			if (k == b->bps) {	/* a whole sector: made in place */
+				b->block(&b->src, lba, out + done, b->bps);
+			} else {
+				if (b->blk_at != sector) {
+					b->block(&b->src, lba, b->blk, b->bps);
+					b->blk_at = sector;
+				}
+				memcpy(out + done, b->blk + off, k);
 			}
-			memcpy(out + done, b->blk + off, k);
 		}
 		done += k;
 		b->pos += k;
@@ -416,6 +421,9 @@ static void burn_data(disc_recorder_ex *rec, const struct hrn_scenario *s, const
 	int64_t speed;
 	if (hrn_step_get(st, "speed") && hrn_parse_int(hrn_step_get(st, "speed"), 1, INT32_MAX, &speed))
 		STEP(disc_format2_data_set_write_speed(f, (int32_t)speed, 0), "SetWriteSpeed");
+	int64_t qd;
+	if (hrn_step_get(st, "queue-depth") && hrn_parse_int(hrn_step_get(st, "queue-depth"), 1, 64, &qd))
+		STEP(disc_format2_data_put_queue_depth(f, (int32_t)qd), "put_QueueDepth");
 	STEP(disc_format2_data_advise(f, data_update, &b), "advise");
 #undef STEP
 	b.cur = &bs;
@@ -612,7 +620,7 @@ static void burn_raw(disc_recorder_ex *rec, const struct hrn_scenario *s, const 
 	bool generated = false;
 	for (int k = 0; k < n; k++) {
 		hrn_parse_raw_track(hrn_step_word(st, k), srcbuf[k], sizeof(srcbuf[k]), &tr[k]);
-		generated |= tr[k].src.kind == HRN_SRC_PATTERN || tr[k].src.kind == HRN_SRC_CD_MODE1;
+		generated |= tr[k].src.kind != HRN_SRC_FILE && tr[k].src.kind != HRN_SRC_ZERO;
 	}
 	if (generated)
 		raw_layout(tr, n, start);

@@ -89,6 +89,8 @@ static int make_source(const struct hrn_scenario *s, FILE *f, const char *spec, 
 		size_t n = size - lba * 2048 < 2048 ? (size_t)(size - lba * 2048) : 2048;
 		if (src.kind == HRN_SRC_PATTERN)
 			hrn_pattern_block(src.seed, lba, blk, sizeof(blk));
+		else if (src.kind == HRN_SRC_STAMP)
+			hrn_stamp_block(src.seed, lba, blk, sizeof(blk));
 		else if (src.kind == HRN_SRC_ZERO)
 			memset(blk, 0, sizeof(blk));
 		else if (fread(blk, 1, n, in) != n) {

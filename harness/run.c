@@ -483,7 +483,7 @@ struct src_ctx {
 	bool cancelled;
 };
 
-/* Block lba of a generated source (zero, pattern, cd-mode1), size bytes.  cd-mode1
+/* Block lba of a generated source (zero, pattern, stamp, cd-mode1), size bytes.  cd-mode1
  * is a frame as a RAW host sends it (doc/harness.md): a Mode 1 sector of lba over
  * 2048 pattern bytes, scrambled (ECMA-130 Annex B), then in a 2368-byte block the
  * formatted P/Q and in a 2448-byte one the P-W of track 1 (INDEX 00 below LBA 0, else
@@ -492,6 +492,10 @@ static void src_block(const struct hrn_source *src, int64_t lba, uint8_t *buf, u
 {
 	if (src->kind == HRN_SRC_PATTERN) {
 		hrn_pattern_block(src->seed, lba, buf, size);
+		return;
+	}
+	if (src->kind == HRN_SRC_STAMP) {
+		hrn_stamp_block(src->seed, lba, buf, size);
 		return;
 	}
 	memset(buf, 0, size);

@@ -152,12 +152,19 @@ bool hrn_parse_source(const char *s, struct hrn_source *out)
 		out->file = s + 5;
 		return true;
 	}
-	if (!strncmp(s, "pattern:seed=", 13) || !strncmp(s, "cd-mode1:seed=", 14)) {
-		bool cd = s[0] == 'c';
+	static const struct { const char *prefix; enum hrn_src_kind kind; } seeded[] = {
+		{ "pattern:seed=", HRN_SRC_PATTERN },
+		{ "cd-mode1:seed=", HRN_SRC_CD_MODE1 },
+		{ "stamp:seed=", HRN_SRC_STAMP },
+	};
+	for (size_t i = 0; i < sizeof(seeded) / sizeof(seeded[0]); i++) {
+		size_t n = strlen(seeded[i].prefix);
 		int64_t v;
-		if (!hrn_parse_int(s + (cd ? 14 : 13), 0, INT64_MAX, &v))
+		if (strncmp(s, seeded[i].prefix, n))
+			continue;
+		if (!hrn_parse_int(s + n, 0, INT64_MAX, &v))
 			return false;
-		out->kind = cd ? HRN_SRC_CD_MODE1 : HRN_SRC_PATTERN;
+		out->kind = seeded[i].kind;
 		out->seed = (uint64_t)v;
 		return true;
 	}
@@ -172,13 +179,31 @@ static uint64_t splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int j = 0; j < 8; j++)
+		p[j] = (uint8_t)(v >> (8 * j));
+}
+
+void hrn_stamp_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size)
+{
+	uint8_t g[16];
+	put_le64(g, (uint64_t)lba);
+	put_le64(g + 8, seed);
+	for (uint32_t i = 0; i < size; i += 16)
+		memcpy(buf + i, g, size - i < 16 ? size - i : 16);
+}
+
 void hrn_pattern_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size)
 {
 	uint64_t st = seed * 0x9E3779B97F4A7C15ull ^ (uint64_t)lba;
-	for (uint32_t i = 0; i < size; i += 8) {
-		uint64_t v = splitmix64(&st);
-		for (uint32_t j = 0; j < 8 && i + j < size; j++)
-			buf[i + j] = (uint8_t)(v >> (8 * j));
+	uint32_t i = 0;
+	for (; i + 8 <= size; i += 8)
+		put_le64(buf + i, splitmix64(&st));
+	if (i < size) {
+		uint8_t last[8];
+		put_le64(last, splitmix64(&st));
+		memcpy(buf + i, last, size - i);
 	}
 }
 
@@ -761,7 +786,7 @@ static void check_write(struct parser *p, const struct hrn_step *st, int end_col
 		perr(p, ca->col, "cancel-after=%lld is not below blocks=%lld", (long long)c, (long long)b);
 }
 
-/* The words of a burn's sources; generated ones (zero, pattern, cd-mode1) have no
+/* The words of a burn's sources; generated ones (zero, pattern, stamp, cd-mode1) have no
  * length of their own. */
 static bool generated_source(const char *w)
 {
@@ -929,7 +954,8 @@ static const struct kind kinds[] = {
 	BURN("data", check_burn_data, W(T_SOURCE, NOL, SOURCES), K("size", T_SIZE, 1, INT64_MAX, NULL, 0),
 	     K("close", T_ENUM, 0, 0, "yes|no|default", 0), K("compat", T_YESNO, NOL, 0),
 	     K("force-overwrite", T_YESNO, NOL, 0), K("verify", T_ENUM, 0, 0, "none|quick|full", 0),
-	     K("speed", T_INT, POS, NULL, 0), K("cancel-after", T_INT, POS, NULL, 0)),
+	     K("speed", T_INT, POS, NULL, 0), K("cancel-after", T_INT, POS, NULL, 0),
+	     K("queue-depth", T_INT, 1, 64, NULL, 0)),
 	BURN("audio", check_burn_audio, WR(T_SOURCE, NOL, SOURCES), K("sectors", T_INT, POS, NULL, 0),
 	     K("finalize", T_YESNO, NOL, 0), K("cancel-after", T_INT, POS, NULL, 0)),
 	BURN("raw", NULL, WR(T_RAWTRACK, 0, 0, HRN_RAW_TYPES, "a track (TYPE:SOURCE:SECTORS)"),

@@ -107,7 +107,7 @@ bool hrn_parse_range(const char *s, int64_t *a, int64_t *b);
 bool hrn_parse_sense(const char *s, int *key, int *asc, int *ascq, bool *none);
 
 /* The data sources of write and expect blocks. */
-enum hrn_src_kind { HRN_SRC_ZERO, HRN_SRC_FILE, HRN_SRC_PATTERN, HRN_SRC_CD_MODE1 };
+enum hrn_src_kind { HRN_SRC_ZERO, HRN_SRC_FILE, HRN_SRC_PATTERN, HRN_SRC_CD_MODE1, HRN_SRC_STAMP };
 struct hrn_source {
 	enum hrn_src_kind kind;
 	uint64_t seed;
@@ -116,6 +116,8 @@ struct hrn_source {
 bool hrn_parse_source(const char *s, struct hrn_source *out);
 /* Fill one block of the pattern: LBA lba, size bytes. */
 void hrn_pattern_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size);
+/* Fill one block of stamp:seed=S: 16-byte groups of the LBA and the seed. */
+void hrn_stamp_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size);
 
 /* A track of `burn raw`: TYPE:SOURCE:SECTORS (doc/harness.md section 4).  TYPE is an
  * IMAPI_CD_SECTOR_TYPE by name; `type` is its value (0 audio ... 9 mode2form2raw, the

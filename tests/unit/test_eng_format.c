@@ -18,7 +18,7 @@
 enum {
 	LUN_CDR = 0, LUN_DVDPR = 1, LUN_DVDMR = 2, LUN_DVDPRW = 3, LUN_BDR = 4, LUN_NONE = 5,
 	LUN_CD_SMALL = 6, LUN_ROM = 7, LUN_BDRE = 8, LUN_FAULT = 9, LUN_DVDPRDL = 10,
-	LUN_CDRW = 11, LUN_AUDIO = 12, LUN_RAW = 13,
+	LUN_CDRW = 11, LUN_AUDIO = 12, LUN_RAW = 13, LUN_MEDERR = 14,
 };
 
 static struct simproc sim;
@@ -39,6 +39,7 @@ static int sim_up(void)
 		{ LUN_CD_SMALL, "cd-r", ",capacity=1000" }, { LUN_ROM, "dvd-rom", NULL },
 		{ LUN_BDRE, "bd-re", "" }, { LUN_FAULT, "dvd+r", "" }, { LUN_DVDPRDL, "dvd+r-dl", "" },
 		{ LUN_CDRW, "cd-rw", "" }, { LUN_AUDIO, "cd-r", "" }, { LUN_RAW, "cd-r", "" },
+		{ LUN_MEDERR, "bd-r", "" },
 	};
 	if (sim_state != 0)
 		return sim_state == 1;
@@ -73,6 +74,9 @@ static int sim_up(void)
 	/* Whatever the drive acknowledges at LBA 64 of this LUN is not recorded. */
 	flags[n++] = "--fault";
 	flags[n++] = "record-nothing lba=64 lun=9";
+	/* ... and LBA 100 of this one cannot be read back (every time: count). */
+	flags[n++] = "--fault";
+	flags[n++] = "medium-error lba=100 count=8 lun=14";
 	flags[n] = NULL;
 	sim_state = simproc_start(&sim, "engfmt", flags) == 0 ? 1 : -1;
 	if (sim_state == 1)
@@ -182,6 +186,15 @@ static void test_contract(void)
 	CU_ASSERT_STRING_EQUAL(name, "burnlab");
 	imapi_free(name);
 	CU_ASSERT_EQUAL(disc_format2_data_put_burn_verification_level(f, 3), E_INVALIDARG);
+	/* Extension: the burn's queue depth, 1 (IMAPI2's one at a time) to 64. */
+	CU_ASSERT_EQUAL(disc_format2_data_get_queue_depth(f, &i32), S_OK);
+	CU_ASSERT_EQUAL(i32, 1);
+	CU_ASSERT_EQUAL(disc_format2_data_put_queue_depth(f, 0), E_INVALIDARG);
+	CU_ASSERT_EQUAL(disc_format2_data_put_queue_depth(f, WRITE_ENGINE_QUEUE_DEPTH_MAX + 1), E_INVALIDARG);
+	CU_ASSERT_EQUAL(disc_format2_data_get_queue_depth(NULL, &i32), E_POINTER);
+	CU_ASSERT_EQUAL(disc_format2_data_put_queue_depth(f, 4), S_OK);
+	CU_ASSERT_EQUAL(disc_format2_data_get_queue_depth(f, &i32), S_OK);
+	CU_ASSERT_EQUAL(i32, 4);
 	CU_ASSERT_EQUAL(disc_format2_data_set_write_speed(f, 0, 0), E_INVALIDARG);
 	CU_ASSERT_EQUAL(disc_format2_data_set_write_speed(f, -2, 0), E_INVALIDARG);
 	CU_ASSERT_EQUAL(disc_format2_data_set_write_speed(f, 0x7FFFFFFF, 0), S_OK);
@@ -328,6 +341,9 @@ static void test_cdr_multisession(void)
 	/* The second session, closing the disc. */
 	CU_ASSERT_EQUAL(disc_format2_data_put_force_media_to_be_closed(f, 1), S_OK);
 	CU_ASSERT_EQUAL(disc_format2_data_put_burn_verification_level(f, IMAPI_BURN_VERIFICATION_FULL), S_OK);
+	/* Four WRITEs in flight; FULL then reads the 4 chunks (the last one short) in
+	 * one READ(10). */
+	CU_ASSERT_EQUAL(disc_format2_data_put_queue_depth(f, 4), S_OK);
 	CU_ASSERT_EQUAL_FATAL(write_n(f, 100), S_OK);
 	CU_ASSERT_EQUAL(disc_format2_data_get_result(f, &res), S_OK);
 	CU_ASSERT_EQUAL(res.start_lba, nwa);
@@ -470,7 +486,10 @@ static void test_cancel(void)
 	disc_format2_data_release(f);
 }
 
-/* Blocks the drive acknowledged but did not record fail FULL verification. */
+/* Blocks the drive acknowledged but did not record fail FULL verification: the WRITE
+ * of LBAs 0-127 that covers LBA 64 left a hole, so the first chunk fails.  A block the
+ * drive cannot read (LBA 100 of LUN_MEDERR) fails it too: chunks 0-3 are read in one
+ * READ(10) of 256 KiB, which fails; read again one by one, the fourth is named. */
 static void test_verify_mismatch(void)
 {
 	disc_format2_data *f = format_on(LUN_FAULT);
@@ -478,8 +497,16 @@ static void test_verify_mismatch(void)
 	CU_ASSERT_EQUAL(disc_format2_data_put_burn_verification_level(f, IMAPI_BURN_VERIFICATION_FULL), S_OK);
 	CU_ASSERT_EQUAL(write_n(f, 512), E_IMAPI_BURN_VERIFICATION_FAILED);
 	disc_format2_data_get_result(f, &res);
-	CU_ASSERT(res.mismatch_lba >= 0 && res.mismatch_lba <= 64);
-	CU_ASSERT_EQUAL(res.mismatch_lba % 32, 0);	/* a chunk's first LBA */
+	CU_ASSERT_EQUAL(res.mismatch_lba, 0);	/* a chunk's first LBA */
+	CU_ASSERT_EQUAL(res.verified, 32);	/* the failing chunk included */
+	disc_format2_data_release(f);
+
+	f = format_on(LUN_MEDERR);
+	CU_ASSERT_EQUAL(disc_format2_data_put_burn_verification_level(f, IMAPI_BURN_VERIFICATION_FULL), S_OK);
+	CU_ASSERT_EQUAL(write_n(f, 512), E_IMAPI_BURN_VERIFICATION_FAILED);
+	disc_format2_data_get_result(f, &res);
+	CU_ASSERT_EQUAL(res.mismatch_lba, 96);
+	CU_ASSERT_EQUAL(res.verified, 128);
 	disc_format2_data_release(f);
 }
 

@@ -1626,6 +1626,18 @@ static void test_value_helpers(void)
 	CU_ASSERT(!hrn_parse_source("cd-mode1:seed=", &src));
 	CU_ASSERT(!hrn_parse_source("pattern:7", &src));
 	CU_ASSERT(!hrn_parse_source("Zero", &src));
+	CU_ASSERT(hrn_parse_source("stamp:seed=9", &src) && src.kind == HRN_SRC_STAMP && src.seed == 9);
+	CU_ASSERT(!hrn_parse_source("stamp:seed=x", &src));
+
+	/* stamp:seed=S of doc/harness.md: 16-byte groups of LBA and seed, little-endian */
+	uint8_t st_blk[40 + 4];
+	memset(st_blk, 0xA5, sizeof(st_blk));
+	hrn_stamp_block(0x0102030405060708ull, -2, st_blk, 40);
+	static const uint8_t group[16] = { 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+					   8, 7, 6, 5, 4, 3, 2, 1 };
+	CU_ASSERT(memcmp(st_blk, group, 16) == 0 && memcmp(st_blk + 16, group, 16) == 0);
+	CU_ASSERT(memcmp(st_blk + 32, group, 8) == 0);	/* cut at B bytes */
+	CU_ASSERT(st_blk[40] == 0xA5);
 
 	/* the pattern of doc/harness.md: splitmix64 from S * golden ^ L, cut at B bytes */
 	uint8_t buf[2052 + 8], ref[2056];

@@ -619,7 +619,7 @@ static const struct vtype_info vtypes[] = {
 	[T_SIZE] = { ok_size, "VALUE", "size", true, "bytes, or with K or M, ", LIM_RANGE, "" },
 	[T_DUR] = { ok_duration, "VALUE", "duration", true, "a number with us, ms, s or min", LIM_NONE, "" },
 	[T_SOURCE] = { ok_source, "SOURCE", "source", true,
-		       "zero, file:PATH, pattern:seed=N or cd-mode1:seed=N", LIM_NONE, "" },
+		       "zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N", LIM_NONE, "" },
 	[T_SENSE] = { ok_sense, "VALUE", "sense", true, "K/AA/QQ in hex, e.g. 5/21/00, or none", LIM_NONE, "" },
 	[T_HEX] = { ok_hex, "VALUE", "value", true, "hex ", LIM_HEX_RANGE, "" },
 	[T_HEXSTR] = { ok_hex_bytes, "VALUE", "hex bytes", true, "", LIM_RANGE, " bytes as pairs of hex digits" },
@@ -904,7 +904,7 @@ static void check_trace(struct parser *p, const struct hrn_step *st, int end_col
 #define RETRY K("retry", T_YESNO, NOL, 0)
 #define MMC(step, ...) { "mmc", step, HRN_MMC, L_ACTION | L_RESULT, 0, NULL, NULL, KEYS(__VA_ARGS__) }
 #define BURN(what, check, ...) { "burn", what, HRN_BURN, L_ACTION | L_RESULT | L_BURN, 0, check, NULL, KEYS(__VA_ARGS__) }
-#define SOURCES "a source (zero, file:PATH, pattern:seed=N)"
+#define SOURCES "a source (zero, file:PATH, pattern:seed=N, stamp:seed=N)"
 #define EXPECT(what, fl, need, check, ...) { "expect", what, HRN_EXPECT, fl, need, check, NULL, KEYS(__VA_ARGS__) }
 
 /* In the order of the "expected one of" lists of the messages. */

@@ -433,7 +433,7 @@ static void test_burn(void)
 	/* what a burn line needs, and its errors */
 	ERR1("burn", "x.scn:1:5: 'burn' needs what to burn (expected one of: data audio raw)");
 	ERR1("burn iso x", "x.scn:1:6: unknown burn kind 'iso' (expected one of: data audio raw)");
-	ERR1("burn data", "x.scn:1:10: 'burn data' needs a source (zero, file:PATH, pattern:seed=N)");
+	ERR1("burn data", "x.scn:1:10: 'burn data' needs a source (zero, file:PATH, pattern:seed=N, stamp:seed=N)");
 	ERR1("burn data pattern:seed=1",
 	     "x.scn:1:25: 'burn data pattern:seed=1' needs 'size=BYTES' (a generated source has no length)");
 	ERR1("burn data zero size=1M cancel-after=512",
@@ -443,15 +443,15 @@ static void test_burn(void)
 	ERR1("burn data zero size=1M verify=fast",
 	     "x.scn:1:31: bad value 'fast' for 'verify' (expected one of: none quick full)");
 	ERR1("burn data zero zero size=1M",
-	     "x.scn:1:16: unexpected word 'zero' for 'burn data' (expected key=value with a key of: size close compat force-overwrite verify speed cancel-after)");
+	     "x.scn:1:16: unexpected word 'zero' for 'burn data' (expected key=value with a key of: size close compat force-overwrite verify speed cancel-after queue-depth)");
 	ERR1("burn data pattern:seed=x size=1M",
-	     "x.scn:1:11: bad source 'pattern:seed=x' for 'a source (zero, file:PATH, pattern:seed=N)' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	     "x.scn:1:11: bad source 'pattern:seed=x' for 'a source (zero, file:PATH, pattern:seed=N, stamp:seed=N)' (expected zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N)");
 	ERR1("burn audio zero file:a.pcm",
 	     "x.scn:1:27: 'burn audio' needs 'sectors=N' (the generated source 'zero' has no length)");
 	ERR1("burn audio zero zero sectors=300 cancel-after=600",
 	     "x.scn:1:34: cancel-after=600 is not below the burn's 600 sectors");
 	ERR1("burn audio zero bogus sectors=300",
-	     "x.scn:1:17: bad source 'bogus' for 'a source (zero, file:PATH, pattern:seed=N)' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	     "x.scn:1:17: bad source 'bogus' for 'a source (zero, file:PATH, pattern:seed=N, stamp:seed=N)' (expected zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N)");
 	ERR1("burn raw", "x.scn:1:9: 'burn raw' needs a track (TYPE:SOURCE:SECTORS)");
 	ERR1("burn raw audio:zero",
 	     "x.scn:1:10: bad track 'audio:zero' for 'a track (TYPE:SOURCE:SECTORS)' (expected TYPE:SOURCE:SECTORS, e.g. mode1:pattern:seed=1:300, with TYPE one of: audio mode0 mode1 mode2form0 mode2form1 mode2form2 mode1raw mode2form0raw mode2form1raw mode2form2raw)");
@@ -1355,13 +1355,13 @@ static void test_errors_values(void)
 	ERR1("run \"true\" timeout=1h", "x.scn:1:20: bad duration '1h' for 'timeout' (expected a number with us, ms, s or min)");
 	ERR1("run true timeout=ms", "x.scn:1:18: bad duration 'ms' for 'timeout' (expected a number with us, ms, s or min)");
 	ERR1("write source=random lba=0 blocks=1",
-	     "x.scn:1:14: bad source 'random' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	     "x.scn:1:14: bad source 'random' for 'source' (expected zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N)");
 	ERR1("write source=pattern:seed=x lba=0 blocks=1",
-	     "x.scn:1:14: bad source 'pattern:seed=x' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	     "x.scn:1:14: bad source 'pattern:seed=x' for 'source' (expected zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N)");
 	ERR1("write source=file: lba=0 blocks=1",
-	     "x.scn:1:14: bad source 'file:' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	     "x.scn:1:14: bad source 'file:' for 'source' (expected zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N)");
 	ERR1("expect blocks lba=0..1 equal=ones",
-	     "x.scn:1:30: bad source 'ones' for 'equal' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)");
+	     "x.scn:1:30: bad source 'ones' for 'equal' (expected zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N)");
 	ERR1("write source=zero lba=next blocks=1", "x.scn:1:23: bad LBA 'next' for 'lba' (expected an integer or 'nwa')");
 	ERR1("mmc sync\nexpect result=ok",
 	     "x.scn:2:15: bad HRESULT 'ok' (expected a name such as S_OK or E_IMAPI_LOSS_OF_STREAMING, or 0x + hex)");
@@ -1397,7 +1397,7 @@ static void test_errors_many(void)
 	struct hrn_scenario *s = parse("write source=x lba=y\nwirte\n");
 	CU_ASSERT_EQUAL(s->nerrors, 3);
 	CU_ASSERT(streq(s->errors,
-			"x.scn:1:14: bad source 'x' for 'source' (expected zero, file:PATH, pattern:seed=N or cd-mode1:seed=N)\n"
+			"x.scn:1:14: bad source 'x' for 'source' (expected zero, file:PATH, pattern:seed=N, stamp:seed=N or cd-mode1:seed=N)\n"
 			"x.scn:1:20: bad LBA 'y' for 'lba' (expected an integer or 'nwa')\n"
 			"x.scn:2:1: unknown command 'wirte' (expected one of: drive load time-scale guest fault control engine mode write mmc burn erase format run input guest-run expect)\n"));
 	hrn_scn_free(s);

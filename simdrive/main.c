@@ -112,7 +112,7 @@ static void usage(FILE *f)
 "\n"
 "Once listening, simdrive prints one line on standard output:\n"
 "  simdrive: ready on ADDR:PORT target IQN\n"
-"naming the first target; with more, the line goes on with \"and N more targets\".\n"
+"naming the first target; with more, the line goes on \"and N more targets\".\n"
 "SIGTERM or SIGINT shut it down cleanly (exit status 0).\n"
 "Exit status: 0 clean shutdown, 1 runtime error, 2 bad command line.\n",
 		MAX_TARGETS, MAX_LUNS, MAX_DRIVES, MAX_FAULTS);
@@ -519,8 +519,8 @@ int main(int argc, char **argv)
 		SIM_INFO(SIM_LOGS_MAIN, "listening on %s, target %s, %zu LUN(s)", sim_target_address(tgt),
 			 nodes[i].name, tgts[i].ndrives ? tgts[i].ndrives : 1);
 	if (ntgts > 1)
-		printf("simdrive: ready on %s target %s and %zu more targets\n", sim_target_address(tgt),
-		       nodes[0].name, ntgts - 1);
+		printf("simdrive: ready on %s target %s and %zu more target%s\n",
+		       sim_target_address(tgt), nodes[0].name, ntgts - 1, ntgts == 2 ? "" : "s");
 	else
 		printf("simdrive: ready on %s target %s\n", sim_target_address(tgt), nodes[0].name);
 	fflush(stdout);

@@ -28,7 +28,8 @@ for i in $(seq 0 $((N - 1))); do
 done
 
 check "simdrive starts with $N targets on one portal and logs each"
-SIM_TARGET="$IQN-0" sim_start main --control "$WORK/ctl" --image-threads 2 "${args[@]}"
+SIM_TARGET="$IQN-0" sim_start main --control "$WORK/ctl" --trace "$WORK/trace.jsonl" \
+	--image-threads 2 "${args[@]}"
 grep -q "target $IQN-0, 1 LUN(s)" "$SIM_LOG" || fail "no listening line for $IQN-0 in $SIM_LOG"
 grep -q "target $IQN-$((N - 1)), 1 LUN(s)" "$SIM_LOG" || fail "no listening line for the last target"
 
@@ -86,6 +87,14 @@ for i in $(seq 0 $((N - 1))); do
 done
 
 sim_stop
+
+check "the trace names the target of every command; each target saw its own burn"
+[ "$(grep -vc '^{"seq":[0-9]*,"vtime_us":[0-9]*,"wall_us":[0-9]*,"target":"'"$IQN"'-[0-9]","nexus"' \
+	"$WORK/trace.jsonl")" = 0 ] || { head -3 "$WORK/trace.jsonl"; fail "a trace line without its target"; }
+for i in $(seq 0 $((N - 1))); do
+	w=$(grep -c '"target":"'"$IQN-$i"'".*"op":"WRITE(10)".*"status":"GOOD"' "$WORK/trace.jsonl")
+	[ "$w" -ge 16 ] || fail "$IQN-$i: $w good WRITE(10)s in the trace"
+done
 
 check "every image verifies and holds exactly its target's data"
 for i in $(seq 0 $((N - 1))); do

@@ -3,7 +3,8 @@
 # simdrive serving 8 targets on its one portal, each with one recording DVD+R LUN and
 # its own disclog image.  Third-party libiscsi tools see every target through
 # discovery and log in to two of them; a name the daemon does not serve is refused
-# at login (Target Not Found); the control socket addresses a target with target=IQN.
+# at login (Target Not Found); one initiator and ISID may hold a session with each of
+# two targets at once; the control socket addresses a target with target=IQN.
 # Then all 8 are burned at the same time by `wengine burn --verify full`, each with
 # different data, and every image must pass `disclog verify` and hold exactly its own
 # data (`disclog diff`): a block that went to the wrong target cannot go unnoticed.
@@ -11,6 +12,7 @@
 : "${WENGINE:?WENGINE must name the wengine binary}"
 : "${DISCLOG:?DISCLOG must name the disclog binary}"
 : "${FAULTCLIENT:?FAULTCLIENT must name the faultclient binary}"
+: "${ICLIENT:?ICLIENT must name the iclient binary}"
 need timeout
 need iscsi-ls
 need iscsi-inq
@@ -63,6 +65,14 @@ if timeout 30 iscsi-inq "iscsi://$SIM_HOST/$IQN-$N/0" >"$WORK/bad.out" 2>&1; the
 fi
 grep -qi "target not found" "$WORK/bad.out" || { cat "$WORK/bad.out"; fail "no Target Not Found from iscsi-inq"; }
 grep -q "status 0x0203 (target not found)" "$SIM_LOG" || fail "simdrive did not log the refused login"
+
+check "one initiator and ISID hold sessions with two targets at once; with one target the second reinstates"
+"$ICLIENT" same-isid "iscsi://$SIM_HOST/$IQN-1/0" "iscsi://$SIM_HOST/$IQN-2/0" >"$WORK/isid.out" 2>&1 ||
+	{ cat "$WORK/isid.out"; fail "same ISID to two targets"; }
+grep -q "first session still live" "$WORK/isid.out" || { cat "$WORK/isid.out"; fail "same-isid output"; }
+"$ICLIENT" same-isid "iscsi://$SIM_HOST/$IQN-1/0" "iscsi://$SIM_HOST/$IQN-1/0" --expect-reinstated \
+	>"$WORK/isid.out" 2>&1 || { cat "$WORK/isid.out"; fail "same ISID to one target twice"; }
+grep -q "reinstating session" "$SIM_LOG" || fail "simdrive did not log the reinstatement"
 
 check "the control socket lists the targets and addresses one with target=IQN"
 "$FAULTCLIENT" control "$WORK/ctl" targets "target=$IQN-5 stats 0" "target=${IQN^^}-5 time" \

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,7 +37,8 @@ struct ctl_client {
 
 struct sim_control {
 	struct sim_loop   *loop;
-	struct sim_dev    *dev;
+	struct sim_target_node targets[SIM_TARGET_MAX];
+	size_t             ntargets;
 	char              *path;
 	int                fd;
 	struct ctl_client *clients;
@@ -191,11 +193,47 @@ int sim_control_exec(struct sim_dev *dev, const char *line, char *buf, size_t ca
 	}
 	if (strcmp(cmd, "help") == 0)
 		return reply(buf, cap, 0, "ok commands: fault WORDS | faults | clear [ID] | eject LUN | "
-			     "load LUN | time | stats LUN | image LUN [hold|release] | help | quit "
-			     "(doc/simdrive-control.md)");
+			     "load LUN | time | stats LUN | image LUN [hold|release] | targets | "
+			     "help | quit; any may start with target=IQN (doc/simdrive-control.md)");
 	if (strcmp(cmd, "quit") == 0)
 		return reply(buf, cap, 1, "ok bye");
 	return reply(buf, cap, -1, "error: unknown command '%s' (try 'help')", cmd);
+}
+
+int sim_control_exec_targets(const struct sim_target_node *targets, size_t ntargets,
+			     const char *line, char *buf, size_t cap)
+{
+	size_t skip = strspn(line, " \t");
+	const char *word = line + skip;
+	size_t wlen = strcspn(word, " \t");
+	struct sim_dev *dev = ntargets ? targets[0].dev : NULL;
+
+	if (wlen == 7 && strncmp(word, "targets", 7) == 0) {
+		const char *extra = word + wlen + strspn(word + wlen, " \t");
+		if (*extra)
+			return reply(buf, cap, -1, "error: targets: unexpected word '%.*s'",
+				     (int)strcspn(extra, " \t"), extra);
+		size_t len = (size_t)snprintf(buf, cap, "ok %zu target%s", ntargets,
+					      ntargets == 1 ? "" : "s");
+		for (size_t i = 0; i < ntargets && len < cap; i++)
+			len += (size_t)snprintf(buf + len, cap - len, " %s", targets[i].name);
+		return 0;
+	}
+	if (wlen > 7 && strncmp(word, "target=", 7) == 0) {
+		size_t i;
+		for (i = 0; i < ntargets; i++)
+			if (strlen(targets[i].name) == wlen - 7 &&
+			    strncasecmp(word + 7, targets[i].name, wlen - 7) == 0)
+				break;
+		if (i == ntargets)
+			return reply(buf, cap, -1, "error: unknown target '%.*s' (try 'targets')",
+				     (int)(wlen - 7), word + 7);
+		dev = targets[i].dev;
+		line = word + wlen + strspn(word + wlen, " \t");
+	}
+	if (!dev)
+		return reply(buf, cap, -1, "error: no target");
+	return sim_control_exec(dev, line, buf, cap);
 }
 
 /* ---- the socket ---------------------------------------------------------------- */
@@ -270,7 +308,8 @@ static bool client_line(struct ctl_client *cl, char *line)
 	size_t n = strlen(line);
 	if (n && line[n - 1] == '\r')
 		line[n - 1] = 0;
-	int rc = sim_control_exec(cl->ctl->dev, line, out, sizeof(out));
+	int rc = sim_control_exec_targets(cl->ctl->targets, cl->ctl->ntargets, line, out,
+					  sizeof(out));
 	SIM_DEBUG(SIM_LOGS_MAIN, "control: '%s' -> '%s'", line, out);
 	if (rc == 1)
 		cl->closing = true;
@@ -351,11 +390,17 @@ static void accept_event(struct sim_loop *loop, int fd, uint32_t events, void *a
 	}
 }
 
-struct sim_control *sim_control_new(struct sim_loop *loop, struct sim_dev *dev,
-				    const char *path, char *err, size_t errlen)
+struct sim_control *sim_control_new(struct sim_loop *loop, const struct sim_target_node *targets,
+				    size_t ntargets, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
+
+	if (ntargets == 0 || ntargets > SIM_TARGET_MAX) {
+		snprintf(err, errlen, "control socket %s: %zu targets (1..%d)", path, ntargets,
+			 SIM_TARGET_MAX);
+		return NULL;
+	}
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "control socket %s: path longer than %zu bytes", path,
@@ -376,7 +421,8 @@ struct sim_control *sim_control_new(struct sim_loop *loop, struct sim_dev *dev,
 		return NULL;
 	}
 	ctl->loop = loop;
-	ctl->dev = dev;
+	memcpy(ctl->targets, targets, ntargets * sizeof(*targets));
+	ctl->ntargets = ntargets;
 	strcpy(sa.sun_path, path);
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0 || bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -22,8 +23,20 @@
 #include "target.h"
 #include "trace.h"
 
-#define MAX_DRIVES 64
+#define MAX_TARGETS SIM_TARGET_MAX	/* targets on the one portal */
+#define MAX_LUNS 64			/* --drive options of one target */
+#define MAX_DRIVES 256			/* --drive options in all */
 #define MAX_FAULTS 32
+#define DEFAULT_TARGET "iqn.2026-01.org.burnlab:simdrive"
+
+/* One target of the command line: its name, alias, and its slice of drives[] and
+ * faults[] (the options after its --target; before any, the first target's). */
+struct tgt_opts {
+	const char *name, *alias;
+	size_t first_drive, ndrives;
+	uint16_t next_lun;
+	size_t first_fault, nfaults;
+};
 
 static void usage(FILE *f)
 {
@@ -33,8 +46,12 @@ static void usage(FILE *f)
 "\n"
 "  --listen ADDR:PORT     address to listen on (default 127.0.0.1:3260); port 0\n"
 "                         picks a free port. IPv6 as [ADDR]:PORT.\n"
-"  --target IQN           target name (default iqn.2026-01.org.burnlab:simdrive)\n"
-"  --alias NAME           TargetAlias sent at login\n"
+"  --target IQN           target name; repeat for more targets (at most %d) on\n"
+"                         the same portal, each followed by its own --drive,\n"
+"                         --fault and --alias options (those before the first\n"
+"                         --target are the first target's). Default: one target,\n"
+"                         " DEFAULT_TARGET "\n"
+"  --alias NAME           TargetAlias sent at login (of the target it follows)\n"
 "  --drive SPEC           add a logical unit; SPEC is a comma list of\n"
 "                           lun=N        LUN number (default: next free)\n"
 "                           media=M      dvd-rom, cd-rom (read-only drive, with\n"
@@ -54,7 +71,8 @@ static void usage(FILE *f)
 "                           tray=open    start ejected: the disc sits in the open\n"
 "                                        tray until START STOP UNIT loads it\n"
 "                                        (default tray=closed, disc loaded)\n"
-"                         repeat for more LUNs (at most %d). Default: one empty drive.\n"
+"                         repeat for more LUNs (at most %d per target, %d in all).\n"
+"                         Default: one empty drive.\n"
 "  --chap USER:SECRET     require one-way CHAP (MD5) with these credentials\n"
 "  --mutual-chap USER:SECRET\n"
 "                         credentials the target answers with when the\n"
@@ -70,8 +88,9 @@ static void usage(FILE *f)
 "                         lba=512 [after]', 'write-error lba=64 deferred',\n"
 "                         'medium-error lba=10', 'eject lba=100', 'ignore-speed\n"
 "                         command=1', 'record-nothing lba=32', seed=S\n"
-"                         probability=P; optional lun=N. A full or failing\n"
-"                         disk under an image: 'image-enospc lun=N after=BYTES',\n"
+"                         probability=P; optional lun=N (of the target the\n"
+"                         option follows). A full or failing disk under an\n"
+"                         image: 'image-enospc lun=N after=BYTES',\n"
 "                         'image-eio lun=N after=BYTES [at-sync]'. Repeatable (at most\n"
 "                         %d); doc/simdrive-faults.md\n"
 "  --time-scale S         the drive's clock: 0 runs as fast as the host can and\n"
@@ -93,9 +112,10 @@ static void usage(FILE *f)
 "\n"
 "Once listening, simdrive prints one line on standard output:\n"
 "  simdrive: ready on ADDR:PORT target IQN\n"
+"naming the first target; with more, the line goes on \"and N more targets\".\n"
 "SIGTERM or SIGINT shut it down cleanly (exit status 0).\n"
 "Exit status: 0 clean shutdown, 1 runtime error, 2 bad command line.\n",
-		MAX_DRIVES, MAX_FAULTS);
+		MAX_TARGETS, MAX_LUNS, MAX_DRIVES, MAX_FAULTS);
 }
 
 /* "USER:SECRET" -> two strings (the secret may contain ':'). */
@@ -248,13 +268,12 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sim_target_cfg tcfg = {
-		.listen = "127.0.0.1:3260",
-		.target_name = "iqn.2026-01.org.burnlab:simdrive",
-	};
-	struct sim_lun_cfg drives[MAX_DRIVES];
+	struct sim_target_cfg tcfg = { .listen = "127.0.0.1:3260" };
+	static struct tgt_opts tgts[MAX_TARGETS];
+	size_t ntgts = 1;
+	bool first_named = false;
+	static struct sim_lun_cfg drives[MAX_DRIVES];
 	size_t ndrives = 0;
-	uint16_t next_lun = 0;
 	struct sim_fault faults[MAX_FAULTS];
 	size_t nfaults = 0;
 	double time_scale = 0.0;
@@ -266,24 +285,46 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case O_LISTEN: tcfg.listen = optarg; break;
-		case O_TARGET: tcfg.target_name = optarg; break;
-		case O_ALIAS: tcfg.target_alias = optarg; break;
-		case O_DRIVE:
-			if (ndrives == MAX_DRIVES) {
-				fprintf(stderr, "simdrive: at most %d --drive options\n", MAX_DRIVES);
+		case O_TARGET:
+			/* The first --target names the target the options before it built. */
+			if (first_named && ntgts == MAX_TARGETS) {
+				fprintf(stderr, "simdrive: at most %d --target options\n", MAX_TARGETS);
 				return 2;
 			}
-			if (parse_drive(optarg, &drives[ndrives], next_lun) < 0)
+			if (first_named)
+				tgts[ntgts++] = (struct tgt_opts){ .first_drive = ndrives,
+								   .first_fault = nfaults };
+			first_named = true;
+			tgts[ntgts - 1].name = optarg;
+			for (size_t i = 0; i + 1 < ntgts; i++) {
+				if (strcasecmp(tgts[i].name, optarg) == 0) {
+					fprintf(stderr, "simdrive: --target '%s' given twice (iSCSI names "
+						"compare case-insensitively)\n", optarg);
+					return 2;
+				}
+			}
+			break;
+		case O_ALIAS: tgts[ntgts - 1].alias = optarg; break;
+		case O_DRIVE: {
+			struct tgt_opts *t = &tgts[ntgts - 1];
+			if (t->ndrives == MAX_LUNS || ndrives == MAX_DRIVES) {
+				fprintf(stderr, "simdrive: at most %d --drive options per target, %d in all\n",
+					MAX_LUNS, MAX_DRIVES);
 				return 2;
-			for (size_t i = 0; i < ndrives; i++) {
+			}
+			if (parse_drive(optarg, &drives[ndrives], t->next_lun) < 0)
+				return 2;
+			for (size_t i = t->first_drive; i < ndrives; i++) {
 				if (drives[i].lun == drives[ndrives].lun) {
 					fprintf(stderr, "simdrive: --drive: LUN %u given twice\n", drives[i].lun);
 					return 2;
 				}
 			}
-			next_lun = (uint16_t)(drives[ndrives].lun + 1);
+			t->next_lun = (uint16_t)(drives[ndrives].lun + 1);
+			t->ndrives++;
 			ndrives++;
 			break;
+		}
 		case O_CHAP:
 			if (split_cred("--chap", optarg, &tcfg.chap_user, &tcfg.chap_secret) < 0)
 				return 2;
@@ -318,6 +359,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			nfaults++;
+			tgts[ntgts - 1].nfaults++;
 			break;
 		}
 		case O_TIME_SCALE: {
@@ -367,10 +409,8 @@ int main(int argc, char **argv)
 	}
 	if (check_secrets(&tcfg, allow_short_secret) < 0)
 		return 2;
-	if (ndrives == 0) {
-		drives[0] = (struct sim_lun_cfg){ .lun = 0, .media = "none" };
-		ndrives = 1;
-	}
+	if (!first_named)
+		tgts[0].name = DEFAULT_TARGET;
 
 	/* Block the shutdown signals before anything starts a thread (the image writers'
 	 * workers inherit the mask): they must reach the signalfd, not kill the process. */
@@ -391,94 +431,118 @@ int main(int argc, char **argv)
 
 	char err[512] = "";
 	/* One pool of compression workers and one budget of queued bytes for every disc
-	 * image of the daemon, however many drives record (doc/simdrive-recorder.md §10). */
+	 * image of the daemon, however many drives of however many targets record
+	 * (doc/simdrive-recorder.md §10). */
 	struct dl_error derr;
 	struct dl_pool *pool = dl_pool_new(&popts, &derr);
 	if (!pool) {
 		fprintf(stderr, "simdrive: image workers: %s\n", derr.msg);
 		return 1;
 	}
-	struct sim_dev_cfg dcfg = {
-		.vendor = "BURNLAB",
-		.product = "SIMDRIVE",
-		.revision = "0001",
-		.serial = "SIM",
-		.target_name = tcfg.target_name,
-		.luns = drives,
-		.nluns = ndrives,
-		.faults = faults,
-		.nfaults = nfaults,
-		.time_scale = time_scale,
-		.image_pool = pool,
-	};
-	struct sim_dev *dev = sim_dev_new(&dcfg, err, sizeof(err));
-	if (!dev) {
-		fprintf(stderr, "simdrive: %s\n", err);
+	struct sim_trace *trace = NULL;
+	if (trace_path && !(trace = sim_trace_open(trace_path, err, sizeof(err)))) {
+		fprintf(stderr, "simdrive: --trace: %s\n", err);
 		dl_pool_free(pool);
 		return 1;
 	}
-	tcfg.dev = dev;
-	struct sim_trace *trace = NULL;
-	if (trace_path) {
-		trace = sim_trace_open(trace_path, err, sizeof(err));
-		if (!trace) {
-			fprintf(stderr, "simdrive: --trace: %s\n", err);
-			sim_dev_free(dev);
-			return 1;
+	/* Each target is a device of its own: its LUNs, faults, clock, nexus ids. */
+	static struct sim_target_node nodes[MAX_TARGETS];
+	static struct sim_trace_tap taps[MAX_TARGETS];
+	static const struct sim_lun_cfg empty_drive = { .lun = 0, .media = "none" };
+	size_t ndevs = 0;
+	int rc = 1;
+	struct sim_loop *loop = NULL;
+	struct sim_control *ctl = NULL;
+	struct sim_target *tgt = NULL;
+	int sfd = -1;
+	for (; ndevs < ntgts; ndevs++) {
+		const struct tgt_opts *o = &tgts[ndevs];
+		char serial[16];
+		/* VPD 80h serials stay unique across targets: SIM0, SIM1, ... for the first
+		 * target as before, SIMT2-0 for LUN 0 of the third. */
+		if (ndevs == 0)
+			snprintf(serial, sizeof(serial), "SIM");
+		else
+			snprintf(serial, sizeof(serial), "SIMT%zu-", ndevs);
+		struct sim_dev_cfg dcfg = {
+			.vendor = "BURNLAB",
+			.product = "SIMDRIVE",
+			.revision = "0001",
+			.serial = serial,
+			.target_name = o->name,
+			.luns = o->ndrives ? &drives[o->first_drive] : &empty_drive,
+			.nluns = o->ndrives ? o->ndrives : 1,
+			.faults = &faults[o->first_fault],
+			.nfaults = o->nfaults,
+			.time_scale = time_scale,
+			.image_pool = pool,
+		};
+		struct sim_dev *dev = sim_dev_new(&dcfg, err, sizeof(err));
+		if (!dev) {
+			if (ntgts > 1)
+				fprintf(stderr, "simdrive: target %s: %s\n", o->name, err);
+			else
+				fprintf(stderr, "simdrive: %s\n", err);
+			goto out;
 		}
-		sim_dev_set_observer(dev, sim_trace_observe, trace);
+		nodes[ndevs] = (struct sim_target_node){ .name = o->name, .alias = o->alias, .dev = dev };
+		if (trace && ntgts == 1) {
+			sim_dev_set_observer(dev, sim_trace_observe, trace);
+		} else if (trace) {
+			taps[ndevs] = (struct sim_trace_tap){ .trace = trace, .target = o->name };
+			sim_dev_set_observer(dev, sim_trace_observe_tap, &taps[ndevs]);
+		}
 	}
+	tcfg.targets = nodes;
+	tcfg.ntargets = ntgts;
 
-	struct sim_loop *loop = sim_loop_new();
+	loop = sim_loop_new();
 	if (!loop) {
 		fprintf(stderr, "simdrive: event loop: %s\n", strerror(errno));
-		sim_dev_free(dev);
-		dl_pool_free(pool);
-		return 1;
+		goto out;
 	}
-	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || sim_loop_add_fd(loop, sfd, EPOLLIN, on_signal, NULL) < 0) {
 		fprintf(stderr, "simdrive: signalfd: %s\n", strerror(errno));
-		return 1;
+		goto out;
 	}
-
-	struct sim_control *ctl = NULL;
-	if (control_path && !(ctl = sim_control_new(loop, dev, control_path, err, sizeof(err)))) {
+	if (control_path && !(ctl = sim_control_new(loop, nodes, ntgts, control_path, err, sizeof(err)))) {
 		fprintf(stderr, "simdrive: --control: %s\n", err);
-		sim_loop_free(loop);
-		sim_dev_free(dev);
-		dl_pool_free(pool);
-		sim_trace_close(trace);
-		return 1;
+		goto out;
 	}
-
-	struct sim_target *tgt = sim_target_new(loop, &tcfg, err, sizeof(err));
+	tgt = sim_target_new(loop, &tcfg, err, sizeof(err));
 	if (!tgt) {
 		fprintf(stderr, "simdrive: %s\n", err);
-		sim_control_free(ctl);
-		sim_loop_free(loop);
-		sim_dev_free(dev);
-		dl_pool_free(pool);
-		sim_trace_close(trace);
-		return 1;
+		goto out;
 	}
-	SIM_INFO(SIM_LOGS_MAIN, "listening on %s, target %s, %zu LUN(s)", sim_target_address(tgt),
-		 tcfg.target_name, ndrives);
-	printf("simdrive: ready on %s target %s\n", sim_target_address(tgt), tcfg.target_name);
+	for (size_t i = 0; i < ntgts; i++)
+		SIM_INFO(SIM_LOGS_MAIN, "listening on %s, target %s, %zu LUN(s)", sim_target_address(tgt),
+			 nodes[i].name, tgts[i].ndrives ? tgts[i].ndrives : 1);
+	if (ntgts > 1)
+		printf("simdrive: ready on %s target %s and %zu more target%s\n",
+		       sim_target_address(tgt), nodes[0].name, ntgts - 1, ntgts == 2 ? "" : "s");
+	else
+		printf("simdrive: ready on %s target %s\n", sim_target_address(tgt), nodes[0].name);
 	fflush(stdout);
 
-	int rc = sim_loop_run(loop);
+	rc = sim_loop_run(loop);
 	if (rc < 0)
 		fprintf(stderr, "simdrive: event loop: %s\n", strerror(-rc));
+	rc = rc < 0 ? 1 : 0;
+	SIM_INFO(SIM_LOGS_MAIN, "stopped");
+out:
 	sim_target_free(tgt);
 	sim_control_free(ctl);
-	sim_loop_del_fd(loop, sfd);
-	close(sfd);
-	sim_loop_free(loop);
-	sim_dev_free(dev);
+	if (sfd >= 0) {
+		sim_loop_del_fd(loop, sfd);
+		close(sfd);
+	}
+	if (loop)
+		sim_loop_free(loop);
+	for (size_t i = 0; i < ndevs; i++)
+		sim_dev_free(nodes[i].dev);
 	dl_pool_free(pool);	/* after every image was closed */
 	sim_bulk_drain();
 	sim_trace_close(trace);
-	SIM_INFO(SIM_LOGS_MAIN, "stopped");
-	return rc < 0 ? 1 : 0;
+	return rc;
 }

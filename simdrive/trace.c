@@ -86,9 +86,13 @@ int sim_trace_format(const struct sim_trace_rec *r, char *buf, size_t cap)
 
 	if (cap)
 		buf[0] = 0;
-	put(&o, "{\"seq\":%" PRIu64 ",\"vtime_us\":%" PRIu64 ",\"wall_us\":%" PRIu64
-		",\"nexus\":%" PRIu64 ",\"lun\":%u,\"cdb\":\"", r->seq, r->vtime_us, r->wall_us,
-		r->nexus, r->lun);
+	put(&o, "{\"seq\":%" PRIu64 ",\"vtime_us\":%" PRIu64 ",\"wall_us\":%" PRIu64,
+	    r->seq, r->vtime_us, r->wall_us);
+	if (r->target) {
+		put(&o, ",\"target\":");
+		put_str(&o, r->target);
+	}
+	put(&o, ",\"nexus\":%" PRIu64 ",\"lun\":%u,\"cdb\":\"", r->nexus, r->lun);
 	for (uint8_t i = 0; i < r->cdb_len; i++)
 		put(&o, "%02x", r->cdb[i]);
 	put(&o, "\",\"op\":");
@@ -143,4 +147,12 @@ void sim_trace_observe(void *arg, struct sim_trace_rec *r)
 	sim_trace_format(r, big, (size_t)n + 1);
 	fputs(big, t->f);
 	free(big);
+}
+
+void sim_trace_observe_tap(void *arg, struct sim_trace_rec *r)
+{
+	const struct sim_trace_tap *tap = arg;
+
+	r->target = tap->target;
+	sim_trace_observe(tap->trace, r);
 }

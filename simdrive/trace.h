@@ -27,6 +27,15 @@ void sim_trace_close(struct sim_trace *t);
  * set) and append its line. */
 void sim_trace_observe(void *arg, struct sim_trace_rec *r);
 
+/* A daemon of several targets traces every device into one file through one tap
+ * per target (sim_dev_set_observer(dev, sim_trace_observe_tap, &tap)): each line then
+ * names its target ("target", after "wall_us"), as LUN and nexus numbers repeat. */
+struct sim_trace_tap {
+	struct sim_trace *trace;
+	const char *target;
+};
+void sim_trace_observe_tap(void *arg, struct sim_trace_rec *r);
+
 /* The line of r, with the newline, into buf (NUL-terminated).  Returns the length
  * snprintf would have produced (>= cap: truncated).  Used by sim_trace_observe and by
  * the unit tests. */

@@ -323,8 +323,11 @@ static void sim_params_defaults(struct sim_login *l)
 
 struct sim_login *sim_login_new(const struct sim_login_cfg *cfg)
 {
-	if (!cfg || !cfg->target_name || !*cfg->target_name)
+	if (!cfg || !cfg->targets || cfg->ntargets == 0)
 		return NULL;
+	for (size_t i = 0; i < cfg->ntargets; i++)
+		if (!cfg->targets[i].name || !*cfg->targets[i].name)
+			return NULL;
 	if (cfg->chap_user && !cfg->chap_secret)
 		return NULL;
 	if (cfg->mutual_user && !cfg->mutual_secret)
@@ -482,11 +485,12 @@ static uint16_t sim_login_leading(struct sim_req_ctx *c)
 	if (l->params.session_type == SIM_SESSION_NORMAL) {
 		if (!tname || !*tname)
 			return sim_fail(c, SIM_LOGIN_MISSING_PARAM, "TargetName missing");
-		/* iSCSI names compare case-insensitively (they are stringprep-normalised
-		 * to lower case, RFC 3722). */
-		if (strcasecmp(tname, l->cfg.target_name) != 0)
+		int t = sim_login_find_target(l->cfg.targets, l->cfg.ntargets, tname);
+		if (t < 0)
 			return sim_fail(c, SIM_LOGIN_TARGET_NOT_FOUND, "unknown TargetName");
-		sim_copy_name(l->params.target_name, sizeof(l->params.target_name), l->cfg.target_name);
+		l->params.target = (size_t)t;
+		sim_copy_name(l->params.target_name, sizeof(l->params.target_name),
+			      l->cfg.targets[t].name);
 	}
 	sim_copy_name(l->params.initiator_name, sizeof(l->params.initiator_name), iname);
 	if (alias)
@@ -496,7 +500,7 @@ static uint16_t sim_login_leading(struct sim_req_ctx *c)
 		if (!l->cfg.session_check)
 			return sim_fail(c, SIM_LOGIN_NO_SESSION, "TSIH names no session");
 		uint16_t st = l->cfg.session_check(l->cfg.session_check_arg, l->isid, l->tsih, l->cid,
-						   l->params.initiator_name);
+						   l->params.initiator_name, l->params.target);
 		if (st)
 			return sim_fail(c, st, "session check refused the connection");
 	}
@@ -868,7 +872,8 @@ static enum sim_login_action sim_login_complete(struct sim_login *l, const struc
 	if (first && l->params.session_type == SIM_SESSION_NORMAL) {
 		/* open-iscsi matches this against the ",tpgt" SendTargets gave it. */
 		if (sim_text_addf(out, "TargetPortalGroupTag", "%u", (unsigned)l->cfg.tpgt) != 0 ||
-		    (l->cfg.target_alias && sim_text_add(out, "TargetAlias", l->cfg.target_alias) != 0)) {
+		    (l->cfg.targets[l->params.target].alias &&
+		     sim_text_add(out, "TargetAlias", l->cfg.targets[l->params.target].alias) != 0)) {
 			st = sim_oom(&c);
 			goto fail;
 		}
@@ -1032,24 +1037,42 @@ static int sim_sendtargets_one(const char *name, const char *const *portals, siz
 	return 0;
 }
 
-int sim_sendtargets(const struct sim_kvlist *req, const char *target_name,
-		    const char *own_target, const char *const *portals, size_t nportals,
-		    struct sim_textbuf *out)
+int sim_login_find_target(const struct sim_login_target *targets, size_t n, const char *name)
 {
-	if (!req || !target_name || req->n != 1 || strcmp(req->v[0].key, "SendTargets") != 0)
+	for (size_t i = 0; i < n && name; i++)
+		if (strcasecmp(name, targets[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sim_sendtargets(const struct sim_kvlist *req, const struct sim_login_target *targets,
+		    size_t ntargets, const char *own_target, const char *const *portals,
+		    size_t nportals, struct sim_textbuf *out)
+{
+	if (!req || !targets || ntargets == 0 || req->n != 1 ||
+	    strcmp(req->v[0].key, "SendTargets") != 0)
 		return -1;
 	const char *v = req->v[0].value;
-	if (strcmp(v, "All") == 0)
-		return sim_sendtargets_one(target_name, portals, nportals, out);
-	if (*v == '\0') {
-		/* The session's own target; meaningless in a discovery session. */
+	if (strcmp(v, "All") == 0 && !own_target) {
+		/* A discovery session learns every target, each with the portals that
+		 * reach it (RFC 7143 Appendix C). */
+		for (size_t i = 0; i < ntargets; i++)
+			if (sim_sendtargets_one(targets[i].name, portals, nportals, out) != 0)
+				return -1;
+		return 0;
+	}
+	if (*v == '\0' || strcmp(v, "All") == 0) {
+		/* The session's own target: All is for discovery sessions, and a normal
+		 * session learns no other target (Appendix C); empty is meaningless in a
+		 * discovery session. */
 		if (!own_target)
 			return -1;
 		return sim_sendtargets_one(own_target, portals, nportals, out);
 	}
 	if (!sim_iscsi_name_valid(v))
 		return -1;
-	if (strcasecmp(v, target_name) != 0)
+	int t = sim_login_find_target(targets, ntargets, v);
+	if (t < 0)
 		return 0;	/* a valid name we do not serve: empty answer */
-	return sim_sendtargets_one(target_name, portals, nportals, out);
+	return sim_sendtargets_one(targets[t].name, portals, nportals, out);
 }

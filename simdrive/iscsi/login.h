@@ -46,10 +46,20 @@ const char *sim_login_status_str(uint16_t status);
 /* Login stages (CSG/NSG, RFC 7143 §11.12.3). */
 enum sim_stage { SIM_STAGE_SECURITY = 0, SIM_STAGE_OPERATIONAL = 1, SIM_STAGE_FFP = 3 };
 
+/* One target the daemon serves (a Normal session's TargetName picks it). */
+struct sim_login_target {
+	const char *name;		/* iSCSI name (IQN) */
+	const char *alias;		/* TargetAlias sent at login; may be NULL */
+};
+
+/* Index of the target named name in targets[0..n), compared case-insensitively
+ * (iSCSI names are stringprep-normalised to lower case, RFC 3722), or -1. */
+int sim_login_find_target(const struct sim_login_target *targets, size_t n, const char *name);
+
 /* The target's side of the negotiation. */
 struct sim_login_cfg {
-	const char *target_name;	/* the one target this daemon serves */
-	const char *target_alias;	/* may be NULL */
+	const struct sim_login_target *targets;	/* the targets this daemon serves, borrowed */
+	size_t      ntargets;			/* at least 1 */
 	uint16_t    tpgt;		/* TargetPortalGroupTag, e.g. 1 */
 	/* One-way CHAP: when chap_user is set, the initiator must authenticate with it. */
 	const char *chap_user, *chap_secret;
@@ -60,10 +70,12 @@ struct sim_login_cfg {
 	uint32_t max_burst;		/* cap for MaxBurstLength */
 	uint32_t first_burst;		/* cap for FirstBurstLength */
 	/* Called for a login with TSIH != 0, once its names are known, to check the
-	 * TSIH/CID against live sessions (connection addition/reinstatement).  Returns a login status (0
-	 * when fine).  May be NULL (then TSIH != 0 always gives SIM_LOGIN_NO_SESSION). */
+	 * TSIH/CID against live sessions (connection addition/reinstatement) of the target
+	 * with index `target` in targets[] (a session is named by initiator, ISID and
+	 * target, RFC 7143 §4.4.3).  Returns a login status (0 when fine).  May be NULL
+	 * (then TSIH != 0 always gives SIM_LOGIN_NO_SESSION). */
 	uint16_t (*session_check)(void *arg, const uint8_t isid[6], uint16_t tsih, uint16_t cid,
-				  const char *initiator_name);
+				  const char *initiator_name, size_t target);
 	void *session_check_arg;
 	/* Source of randomness for CHAP challenges/identifiers; NULL = getrandom(). */
 	void (*random)(void *arg, uint8_t *buf, size_t len);
@@ -78,6 +90,7 @@ struct sim_params {
 	char     initiator_name[224];	/* RFC 3720 names are <= 223 bytes */
 	char     initiator_alias[256];
 	char     target_name[224];
+	size_t   target;		/* Normal session: index of its target in cfg targets[] */
 	bool     header_digest;		/* CRC32C negotiated */
 	bool     data_digest;
 	uint32_t max_connections;
@@ -147,12 +160,15 @@ const struct sim_params *sim_login_params(const struct sim_login *l);
 const char *sim_login_why(const struct sim_login *l);
 
 /* SendTargets (RFC 7143 §13.3, Appendix C), used by the Text Request handler in full
- * feature phase.  `value` is the SendTargets value; `own_target` the session's target
- * name (NULL in discovery sessions); `portals` are "addr:port,tpgt" strings.  Appends
- * the answer to out and returns 0, or -1 if the request is malformed (then the caller
- * sends Reject 0x04).  The only key accepted is exactly "SendTargets". */
-int sim_sendtargets(const struct sim_kvlist *req, const char *target_name,
-		    const char *own_target, const char *const *portals, size_t nportals,
-		    struct sim_textbuf *out);
+ * feature phase.  `targets` are every target the daemon serves; `own_target` the
+ * session's target name (NULL in discovery sessions); `portals` are "addr:port,tpgt"
+ * strings (every target is reached through all of them).  All: every target in a
+ * discovery session, the session's own in a normal one; empty: the session's own;
+ * a name: that target if served, else nothing.  Appends the answer to out and returns
+ * 0, or -1 if the request is malformed (then the caller sends Reject 0x04).  The only
+ * key accepted is exactly "SendTargets". */
+int sim_sendtargets(const struct sim_kvlist *req, const struct sim_login_target *targets,
+		    size_t ntargets, const char *own_target, const char *const *portals,
+		    size_t nportals, struct sim_textbuf *out);
 
 #endif

@@ -33,7 +33,7 @@
 #include "text.h"
 
 /* Limits (doc/iscsi-target.md, "our limits" and "write data"). */
-#define TGT_MAX_CONNS        64
+#define TGT_MAX_CONNS        128	/* over all targets: 64 targets, two sessions each */
 #define TGT_WINDOW           32		/* CmdSN window: non-immediate tasks in flight */
 #define TGT_MAX_IMMEDIATE    4		/* immediate SCSI commands in flight */
 #define TGT_MRDSL            262144	/* our MaxRecvDataSegmentLength */
@@ -180,6 +180,7 @@ struct conn {
 	/* session (MaxConnections=1: the session is this connection) */
 	struct sim_params params;
 	bool discovery;
+	struct sim_dev *dev;		/* normal session: its target's device; else NULL */
 	uint8_t isid[6];
 	uint16_t tsih, cid;
 	uint64_t nexus;
@@ -235,6 +236,9 @@ struct sim_target {
 	struct sim_loop *loop;
 	struct sim_target_cfg cfg;
 	struct sim_login_cfg login_cfg;
+	struct sim_target_node nodes[SIM_TARGET_MAX];
+	struct sim_login_target names[SIM_TARGET_MAX];	/* the login layer's view of nodes */
+	size_t ntargets;
 	int listen_fd;
 	char address[80];
 	struct conn *conns;
@@ -684,7 +688,7 @@ static void conn_close(struct conn *c, const char *why)
 	 * nexus-scoped state (prevent/allow) is released. */
 	conn_drop_tasks(c);
 	if (c->nexus_open)
-		sim_dev_nexus_close(tgt->cfg.dev, c->nexus);
+		sim_dev_nexus_close(c->dev, c->nexus);
 	while (c->tx_head) {
 		struct txitem *t = c->tx_head;
 		c->tx_head = t->next;
@@ -719,14 +723,14 @@ static void reap(struct sim_target *tgt)
 /* ------------------------------------------------------------------------ */
 /* Login phase. */
 
-/* The live normal session named by initiator name and ISID (the SSID, RFC 7143 §4.4.3) and,
- * when non-zero, TSIH: a TSIH alone never names a session, or any initiator could
- * take over another's by guessing it. */
+/* The live normal session named by initiator name, ISID and target (the session
+ * identifier, RFC 7143 §4.4.3) and, when non-zero, TSIH: a TSIH alone never names a
+ * session, or any initiator could take over another's by guessing it. */
 static struct conn *find_session(struct sim_target *tgt, const uint8_t isid[6], uint16_t tsih,
-				 const char *initiator_name)
+				 const char *initiator_name, size_t target)
 {
 	for (struct conn *o = tgt->conns; o; o = o->next) {
-		if (o->state != CONN_FFP || o->discovery)
+		if (o->state != CONN_FFP || o->discovery || o->params.target != target)
 			continue;
 		if ((tsih == 0 || o->tsih == tsih) && memcmp(o->isid, isid, 6) == 0 &&
 		    strcasecmp(o->params.initiator_name, initiator_name) == 0)
@@ -736,14 +740,14 @@ static struct conn *find_session(struct sim_target *tgt, const uint8_t isid[6], 
 }
 
 static uint16_t session_check(void *arg, const uint8_t isid[6], uint16_t tsih, uint16_t cid,
-			      const char *initiator_name)
+			      const char *initiator_name, size_t target)
 {
 	struct sim_target *tgt = arg;
 	struct conn *o;
 
 	if (tsih == 0)
 		return SIM_LOGIN_SUCCESS;
-	o = find_session(tgt, isid, tsih, initiator_name);
+	o = find_session(tgt, isid, tsih, initiator_name, target);
 	if (!o)
 		return SIM_LOGIN_NO_SESSION;
 	/* MaxConnections=1: only reinstatement of the same CID (RFC 7143 §6.3.4). */
@@ -800,7 +804,8 @@ static void login_timeout(struct sim_loop *loop, void *arg)
  * session: session reinstatement (RFC 7143 §6.3.5) - the old one is closed first. */
 static void reinstate(struct conn *c, uint16_t req_tsih)
 {
-	struct conn *o = find_session(c->tgt, c->isid, req_tsih, c->params.initiator_name);
+	struct conn *o = find_session(c->tgt, c->isid, req_tsih, c->params.initiator_name,
+				      c->params.target);
 
 	if (!o || o == c)
 		return;
@@ -890,6 +895,7 @@ static void handle_login(struct conn *c, const uint8_t *bhs, const uint8_t *data
 		const struct sim_params *p = sim_login_params(c->login);
 		c->params = *p;
 		c->discovery = p->session_type == SIM_SESSION_DISCOVERY;
+		c->dev = c->discovery ? NULL : tgt->nodes[p->target].dev;
 		reinstate(c, req.tsih);
 		if (!c->tsih) {
 			if (++tgt->next_tsih == 0)
@@ -912,7 +918,7 @@ static void handle_login(struct conn *c, const uint8_t *bhs, const uint8_t *data
 			c->login_timer = 0;
 		}
 		if (!c->discovery && !c->nexus_open) {
-			c->nexus = sim_dev_nexus_open(tgt->cfg.dev);
+			c->nexus = sim_dev_nexus_open(c->dev);
 			c->nexus_open = true;
 		}
 		update_window(c);
@@ -1088,7 +1094,7 @@ static void tgt_resume(struct sim_loop *loop, void *arg)
 			if (t->state != TASK_PENDING)
 				continue;
 			any = true;
-			sim_dev_resume(tgt->cfg.dev, t->held);
+			sim_dev_resume(c->dev, t->held);
 			task_outcome(c, t, t->held);
 		}
 		if (any && c->fd >= 0) {
@@ -1128,7 +1134,7 @@ static void task_execute(struct conn *c, struct task *t)
 		cmd.status = SIM_STATUS_CHECK_CONDITION;
 		cmd.sense_len = (uint8_t)sim_sense_encode(cmd.sense, t->fail, false, false, 0);
 	} else {
-		sim_dev_execute(c->tgt->cfg.dev, &cmd);
+		sim_dev_execute(c->dev, &cmd);
 	}
 	task_outcome(c, t, &cmd);
 }
@@ -1454,7 +1460,7 @@ static void handle_text(struct conn *c, const uint8_t *bhs, const uint8_t *data,
 		char portal[128];
 		const char *portals[1] = { portal };
 		snprintf(portal, sizeof(portal), "%s,%u", c->local, TGT_TPGT);
-		if (sim_sendtargets(&kv, c->tgt->cfg.target_name,
+		if (sim_sendtargets(&kv, c->tgt->names, c->tgt->ntargets,
 				    c->discovery ? NULL : c->params.target_name,
 				    portals, 1, &c->text_out) < 0) {
 			sim_kvlist_free(&kv);
@@ -1490,7 +1496,7 @@ static void handle_tmf(struct conn *c, const uint8_t *bhs)
 	uint32_t refcmdsn = wire_be32(bhs + SIM_TMF_REFCMDSN);
 	uint32_t cmdsn = wire_be32(bhs + SIM_BHS_CMDSN);
 	uint16_t lun = bhs_lun(bhs);
-	struct sim_dev *dev = c->tgt->cfg.dev;
+	struct sim_dev *dev = c->dev;
 	uint8_t response = SIM_TMF_COMPLETE;
 	bool cold = false;
 
@@ -1532,7 +1538,7 @@ static void handle_tmf(struct conn *c, const uint8_t *bhs)
 			conn_abort_matching(c, false, lun);
 		} else {
 			for (struct conn *o = c->tgt->conns; o; o = o->next)
-				if (o->state == CONN_FFP)
+				if (o->state == CONN_FFP && o->dev == dev)
 					conn_abort_matching(o, false, lun);
 		}
 		break;
@@ -1542,14 +1548,15 @@ static void handle_tmf(struct conn *c, const uint8_t *bhs)
 			break;
 		}
 		for (struct conn *o = c->tgt->conns; o; o = o->next)
-			if (o->state == CONN_FFP)
+			if (o->state == CONN_FFP && o->dev == dev)
 				conn_abort_matching(o, false, lun);
 		sim_dev_lun_reset(dev, lun);
 		break;
 	case SIM_TMF_TARGET_WARM_RESET:
 	case SIM_TMF_TARGET_COLD_RESET:
+		/* The reset is of this session's target: other targets' sessions go on. */
 		for (struct conn *o = c->tgt->conns; o; o = o->next)
-			if (o->state == CONN_FFP)
+			if (o->state == CONN_FFP && o->dev == dev)
 				conn_abort_matching(o, true, 0);
 		sim_dev_target_reset(dev);
 		cold = fn == SIM_TMF_TARGET_COLD_RESET;
@@ -1574,11 +1581,12 @@ static void handle_tmf(struct conn *c, const uint8_t *bhs)
 	put_sn(c, out, true);
 	tx_send(c, out, NULL, 0);
 	if (cold) {
-		/* A cold reset ends every connection once the response is out (RFC 7143 §11.5.1). */
+		/* A cold reset ends every connection of the target once the response is out
+		 * (RFC 7143 §11.5.1); discovery sessions and other targets' are not its. */
 		struct conn *o = c->tgt->conns;
 		while (o) {
 			struct conn *next = o->next;
-			if (o != c)
+			if (o != c && o->dev == dev)
 				conn_close(o, "target cold reset");
 			o = next;
 		}
@@ -2111,6 +2119,24 @@ struct sim_target *sim_target_new(struct sim_loop *loop, const struct sim_target
 	struct addrinfo *res = NULL;
 	int rc, fd = -1;
 
+	if (!cfg->targets || cfg->ntargets == 0 || cfg->ntargets > SIM_TARGET_MAX) {
+		snprintf(err, errlen, "%zu targets: 1..%d can be served", cfg->targets ? cfg->ntargets : 0,
+			 SIM_TARGET_MAX);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		if (!cfg->targets[i].name || !cfg->targets[i].dev) {
+			snprintf(err, errlen, "target %zu has no name or no device", i);
+			return NULL;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcasecmp(cfg->targets[i].name, cfg->targets[j].name) == 0) {
+				snprintf(err, errlen, "target '%s' given twice (names compare "
+					 "case-insensitively)", cfg->targets[i].name);
+				return NULL;
+			}
+		}
+	}
 	if (!cfg->listen)
 		goto no_listener;
 	if (parse_listen(cfg->listen, host, sizeof(host), port, sizeof(port)) < 0) {
@@ -2146,12 +2172,18 @@ no_listener:
 	}
 	tgt->loop = loop;
 	tgt->cfg = *cfg;
+	tgt->ntargets = cfg->ntargets;
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		tgt->nodes[i] = cfg->targets[i];
+		tgt->names[i] = (struct sim_login_target){ cfg->targets[i].name, cfg->targets[i].alias };
+	}
+	tgt->cfg.targets = tgt->nodes;
 	tgt->listen_fd = fd;
 	tgt->nop_interval = cfg->nop_interval_ms ? cfg->nop_interval_ms : 15000;
 	tgt->login_timeout = cfg->login_timeout_ms ? cfg->login_timeout_ms : 15000;
 	tgt->login_cfg = (struct sim_login_cfg){
-		.target_name = cfg->target_name,
-		.target_alias = cfg->target_alias,
+		.targets = tgt->names,
+		.ntargets = tgt->ntargets,
 		.tpgt = TGT_TPGT,
 		.chap_user = cfg->chap_user,
 		.chap_secret = cfg->chap_secret,
@@ -2187,7 +2219,8 @@ no_listener:
 	}
 	/* From here on a recording LUN never waits for its disc image on this thread:
 	 * its commands go pending and the image's writer threads wake us. */
-	sim_dev_set_wakeup(cfg->dev, tgt_wakeup, tgt->waker);
+	for (size_t i = 0; i < tgt->ntargets; i++)
+		sim_dev_set_wakeup(tgt->nodes[i].dev, tgt_wakeup, tgt->waker);
 	return tgt;
 }
 
@@ -2231,7 +2264,8 @@ void sim_target_free(struct sim_target *tgt)
 	if (!tgt)
 		return;
 	sim_target_shutdown(tgt);	/* every connection closed: nothing is pending */
-	sim_dev_set_wakeup(tgt->cfg.dev, NULL, NULL);
+	for (size_t i = 0; i < tgt->ntargets; i++)
+		sim_dev_set_wakeup(tgt->nodes[i].dev, NULL, NULL);
 	sim_loop_waker_free(tgt->waker);
 	free(tgt);
 }

@@ -8,6 +8,10 @@
  * registers a wake-up with the device (an eventfd on the loop) and resumes pending
  * commands from it (doc/iscsi-target.md "Threads, and who waits for what").
  *
+ * Several targets share the portal (SIM_TARGET_MAX): the TargetName of a Normal
+ * session picks its target and so its device; sessions of different targets are
+ * independent (a session is named by initiator name, ISID and target).
+ *
  * Decisions (doc/iscsi-target.md): MaxConnections=1 and ErrorRecoveryLevel=0, so a
  * session is its one connection; CmdSN window 32; StatSN starts at 1; NOP-In ping
  * after nop_interval_ms idle, connection dropped after 3 unanswered pings. */
@@ -20,16 +24,27 @@
 #include "loop.h"
 #include "scsi.h"
 
+/* At most this many targets on one portal (doc/iscsi-target.md, "several targets"). */
+#define SIM_TARGET_MAX 64
+
+/* One iSCSI target: a name a Normal session logs in to, and the device (its LUNs)
+ * that session's commands go to. */
+struct sim_target_node {
+	const char *name;		/* IQN */
+	const char *alias;		/* TargetAlias, may be NULL */
+	struct sim_dev *dev;		/* borrowed; outlives the target */
+};
+
 struct sim_target_cfg {
 	const char *listen;		/* "ADDR:PORT": 127.0.0.1:0, [::1]:3260, 0.0.0.0:3260;
 					 * NULL: no listener (connections by sim_target_adopt) */
-	const char *target_name;	/* IQN */
-	const char *target_alias;	/* may be NULL */
+	const struct sim_target_node *targets;	/* copied (the strings borrowed); every
+						 * one reached through the one portal */
+	size_t ntargets;		/* 1..SIM_TARGET_MAX */
 	const char *chap_user, *chap_secret;	/* one-way CHAP required when set */
 	const char *mutual_user, *mutual_secret;	/* target credentials for mutual CHAP */
 	uint32_t nop_interval_ms;	/* 0: 15000 */
 	uint32_t login_timeout_ms;	/* 0: 15000 */
-	struct sim_dev *dev;		/* borrowed; outlives the target */
 	/* Source of the CHAP challenges; NULL = getrandom() (login.h).  The fuzz target
 	 * injects a fixed one so that an input always runs the same way. */
 	void (*random)(void *arg, uint8_t *buf, size_t len);

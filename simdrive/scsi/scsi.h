@@ -240,6 +240,8 @@ struct sim_trace_rec {
 	uint64_t       seq;		/* 1, 2, ... in completion order (filled by the trace) */
 	uint64_t       vtime_us;	/* the drives' virtual clock, sim_dev_now_us() */
 	uint64_t       wall_us;		/* CLOCK_REALTIME, microseconds since the epoch */
+	const char    *target;		/* NULL (the device leaves it); a daemon of several
+					 * targets names the device's (trace.h tap) */
 	uint64_t       nexus;
 	uint16_t       lun;
 	const uint8_t *cdb;

@@ -699,10 +699,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("sim_loop_new failed");
 	h.now_ms = 1000000;
 	sim_loop_set_clock(h.loop, virtual_clock, &h);
+	struct sim_target_node node = { .name = TARGET_NAME, .alias = "fuzz", .dev = dev };
 	struct sim_target_cfg tcfg = {
-		.target_name = TARGET_NAME,
-		.target_alias = "fuzz",
-		.dev = dev,
+		.targets = &node,
+		.ntargets = 1,
 		.random = fixed_random,
 		.random_arg = &rnd,
 	};

@@ -149,9 +149,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	uint8_t mode = data[0];
+	static const struct sim_login_target targets[] = {
+		{ "iqn.2026-01.org.burnlab:fuzz", "fuzz" },
+		{ "iqn.2026-01.org.burnlab:fuzz-2", NULL },
+	};
 	struct sim_login_cfg cfg = {
-		.target_name = "iqn.2026-01.org.burnlab:fuzz",
-		.target_alias = "fuzz",
+		.targets = targets,
+		.ntargets = 2,
 		.tpgt = 1,
 		.mrdsl = 262144,
 		.max_burst = 1048576,
@@ -200,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct sim_textbuf st = { 0 };
 			values(&kv);
 			sim_kvlist_get(&kv, "InitiatorName");
-			sim_sendtargets(&kv, cfg.target_name, (mode & 8) ? NULL : cfg.target_name,
+			sim_sendtargets(&kv, targets, 2, (mode & 8) ? NULL : targets[0].name,
 					portals, (mode & 8) ? 2 : 1, &st);
 			sim_textbuf_free(&st);
 		}

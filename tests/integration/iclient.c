@@ -9,6 +9,7 @@
  *   iclient reportluns URL --expect N
  *   iclient login URL [--expect-fail]
  *   iclient read URL --file ISO [--sessions N] [--mib M] [--blocks B] [--depth D]
+ *   iclient same-isid URL1 URL2 [--expect-reinstated]
  *
  * Common options: --timeout SECONDS (whole run, default 300), --initiator IQN.
  * URL is a libiscsi URL: iscsi://[user%secret@]host:port/IQN/LUN[?header_digest=crc32c
@@ -67,7 +68,8 @@ static void ic_usage(void)
 	      "  nop URL\n"
 	      "  reportluns URL --expect N\n"
 	      "  login URL [--expect-fail]\n"
-	      "  read URL --file ISO [--sessions N] [--mib M] [--blocks B] [--depth D]\n",
+	      "  read URL --file ISO [--sessions N] [--mib M] [--blocks B] [--depth D]\n"
+	      "  same-isid URL1 URL2 [--expect-reinstated]\n",
 	      stderr);
 	exit(2);
 }
@@ -706,6 +708,58 @@ static int ic_cmd_login(int argc, char **argv)
 }
 
 /* ----------------------------------------------------------------------------------
+ * same-isid: two sessions of one initiator name with one ISID, to URL1 then URL2.  A
+ * session is named by initiator, ISID and target (RFC 7143 §4.4.3): to two targets
+ * both live on; to the same target the second login reinstates the session and the
+ * first connection is closed (§6.3.5), which --expect-reinstated checks. */
+
+static int ic_cmd_same_isid(int argc, char **argv)
+{
+	const char *url[2] = { NULL, NULL };
+	bool reinstated = false;
+	struct ic_conn c[2];
+	struct mcc_result r;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--expect-reinstated") == 0)
+			reinstated = true;
+		else if (argv[i][0] != '-' && !url[0])
+			url[0] = argv[i];
+		else if (argv[i][0] != '-' && !url[1])
+			url[1] = argv[i];
+		else
+			ic_usage();
+	}
+	if (!url[1])
+		ic_usage();
+	for (int i = 0; i < 2; i++) {
+		ic_context(&c[i], url[i]);
+		/* ISID type 2 (IANA enterprise number, RFC 7143 §11.12.5), fixed qualifier. */
+		if (iscsi_set_isid_en(c[i].ctx, 0x1234, 0x42) != 0)
+			ic_fail("iscsi_set_isid_en: %s", iscsi_get_error(c[i].ctx));
+		if (ic_login(&c[i]) != 0)
+			ic_fail("login %d to %s: %s", i + 1, url[i], iscsi_get_error(c[i].ctx));
+		ic_tur(&c[i]);
+	}
+	mcc_try(c[0].ctx, c[0].lun, mcc_cdb_test_unit_ready(), NULL, 0, NULL, 0, &r);
+	if (reinstated && !r.dropped)
+		ic_fail("the first session still answers after a login with its ISID to its target");
+	if (!reinstated && (r.dropped || r.status != MCC_STATUS_GOOD))
+		ic_fail("the first session after a login with its ISID to another target: %s",
+			ic_result_error(c[0].ctx, &r));
+	printf("same-isid: first session %s\n", r.dropped ? "reinstated" : "still live");
+	ic_tur(&c[1]);
+	if (reinstated) {
+		iscsi_destroy_url(c[0].url);
+		iscsi_destroy_context(c[0].ctx);
+	} else {
+		ic_close(&c[0]);
+	}
+	ic_close(&c[1]);
+	return 0;
+}
+
+/* ----------------------------------------------------------------------------------
  * read: N sessions, one poll() loop, several READ(10) in flight per session,
  * every byte compared with the image file. */
 
@@ -985,5 +1039,7 @@ int main(int argc, char **argv)
 		return ic_cmd_login(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "read") == 0)
 		return ic_cmd_read(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "same-isid") == 0)
+		return ic_cmd_same_isid(argc - i - 1, argv + i + 1);
 	ic_usage();
 }

@@ -35,10 +35,13 @@ static void counter_random(void *arg, uint8_t *buf, size_t len)
 
 static uint8_t rnd_state;
 
+static const struct sim_login_target one_target[] = { { TARGET, NULL } };
+
 static struct sim_login_cfg base_cfg(void)
 {
 	struct sim_login_cfg c = {
-		.target_name = TARGET,
+		.targets = one_target,
+		.ntargets = 1,
 		.tpgt = 1,
 		.mrdsl = 262144,
 		.max_burst = 1048576,
@@ -234,8 +237,9 @@ static void test_libiscsi_single_pdu(void)
 
 static void test_openiscsi_two_stages(void)
 {
+	static const struct sim_login_target aliased[] = { { TARGET, "simdrive cdrw" } };
 	struct sim_login_cfg cfg = base_cfg();
-	cfg.target_alias = "simdrive cdrw";
+	cfg.targets = aliased;
 	struct xchg x;
 	start(&x, &cfg);
 	const char *r1[] = { "InitiatorName=iqn.2005-03.org.open-iscsi:abc", "InitiatorAlias=host1",
@@ -689,13 +693,15 @@ struct check_args {
 	uint16_t tsih, cid, ret;
 	uint8_t isid[6];
 	char name[256];
+	size_t target;
 };
 
 static uint16_t session_check(void *arg, const uint8_t isid[6], uint16_t tsih, uint16_t cid,
-			      const char *initiator_name)
+			      const char *initiator_name, size_t target)
 {
 	struct check_args *a = arg;
 	a->calls++;
+	a->target = target;
 	a->tsih = tsih;
 	a->cid = cid;
 	memcpy(a->isid, isid, 6);
@@ -729,6 +735,7 @@ static void test_tsih_nonzero(void)
 	CU_ASSERT_EQUAL(ca.cid, 3);
 	CU_ASSERT_EQUAL(ca.isid[0], 0x80);
 	CU_ASSERT_STRING_EQUAL(ca.name, INITIATOR);
+	CU_ASSERT_EQUAL(ca.target, 0);
 	fin(&x);
 
 	/* Accepted: session-wide keys are Irrelevant on an added connection, per-connection
@@ -1375,7 +1382,11 @@ static void test_chap_mutual_errors(void)
 static void test_bad_config(void)
 {
 	struct sim_login_cfg c = base_cfg();
-	c.target_name = NULL;
+	c.ntargets = 0;
+	CU_ASSERT_PTR_NULL(sim_login_new(&c));
+	static const struct sim_login_target unnamed[] = { { TARGET, NULL }, { "", NULL } };
+	c.targets = unnamed;
+	c.ntargets = 2;
 	CU_ASSERT_PTR_NULL(sim_login_new(&c));
 	c = chap_cfg();
 	c.chap_secret = NULL;
@@ -1412,7 +1423,8 @@ static void test_status_str(void)
 /* ------------------------------------------------------------------------------------
  * SendTargets */
 
-static int sendtargets(const char *const *pairs, const char *own, struct sim_kvlist *answer)
+static int sendtargets_of(const struct sim_login_target *targets, size_t ntargets,
+			  const char *const *pairs, const char *own, struct sim_kvlist *answer)
 {
 	static const char *const portals[] = { "127.0.0.1:3260,1", "[::1]:3260,1" };
 	uint8_t buf[1024];
@@ -1420,12 +1432,17 @@ static int sendtargets(const char *const *pairs, const char *own, struct sim_kvl
 	struct sim_kvlist req = { 0 };
 	struct sim_textbuf out = { 0 };
 	CU_ASSERT_EQUAL_FATAL(sim_text_parse(buf, n, &req, NULL), 0);
-	int rc = sim_sendtargets(&req, TARGET, own, portals, 2, &out);
+	int rc = sim_sendtargets(&req, targets, ntargets, own, portals, 2, &out);
 	if (rc == 0 && out.len)
 		CU_ASSERT_EQUAL(sim_text_parse(out.p, out.len, answer, NULL), 0);
 	sim_kvlist_free(&req);
 	sim_textbuf_free(&out);
 	return rc;
+}
+
+static int sendtargets(const char *const *pairs, const char *own, struct sim_kvlist *answer)
+{
+	return sendtargets_of(one_target, 1, pairs, own, answer);
 }
 
 static void test_sendtargets_valid(void)
@@ -1494,6 +1511,123 @@ static void test_sendtargets_invalid(void)
 	}
 }
 
+/* ------------------------------------------------------------------------------------
+ * Several targets on one portal */
+
+#define TARGET_B "iqn.2026-01.org.example:dvdrw"
+#define TARGET_C "iqn.2026-01.org.example:bdre"
+static const struct sim_login_target three_targets[] = {
+	{ TARGET, "cdrw" }, { TARGET_B, "dvdrw" }, { TARGET_C, NULL },
+};
+
+static void test_find_target(void)
+{
+	CU_ASSERT_EQUAL(sim_login_find_target(three_targets, 3, TARGET), 0);
+	CU_ASSERT_EQUAL(sim_login_find_target(three_targets, 3, TARGET_C), 2);
+	/* iSCSI names compare case-insensitively (RFC 3722). */
+	CU_ASSERT_EQUAL(sim_login_find_target(three_targets, 3, "IQN.2026-01.ORG.EXAMPLE:DVDRW"), 1);
+	CU_ASSERT_EQUAL(sim_login_find_target(three_targets, 3, "iqn.2026-01.org.example:dvd"), -1);
+	CU_ASSERT_EQUAL(sim_login_find_target(three_targets, 3, "iqn.2026-01.org.example:dvdrw2"), -1);
+	CU_ASSERT_EQUAL(sim_login_find_target(three_targets, 3, NULL), -1);
+	CU_ASSERT_EQUAL(sim_login_find_target(three_targets, 2, TARGET_C), -1);
+}
+
+static void test_login_picks_target(void)
+{
+	struct sim_login_cfg cfg = base_cfg();
+	cfg.targets = three_targets;
+	cfg.ntargets = 3;
+	struct xchg x;
+
+	/* The TargetName picks the target: its index, its canonical name, its alias. */
+	start(&x, &cfg);
+	const char *b[] = { "InitiatorName=" INITIATOR, "TargetName=IQN.2026-01.org.example:DVDRW",
+			    "SessionType=Normal", "AuthMethod=None", NULL };
+	CU_ASSERT_EQUAL(step(&x, true, 0, 3, b), SIM_LOGIN_FINAL);
+	CHECK_ANS(&x, "TargetAlias", "dvdrw");
+	CU_ASSERT_EQUAL(sim_login_params(x.l)->target, 1);
+	CU_ASSERT_STRING_EQUAL(sim_login_params(x.l)->target_name, TARGET_B);
+	fin(&x);
+
+	/* A target without an alias sends none. */
+	start(&x, &cfg);
+	const char *c[] = { "InitiatorName=" INITIATOR, "TargetName=" TARGET_C, "AuthMethod=None", NULL };
+	CU_ASSERT_EQUAL(step(&x, true, 0, 3, c), SIM_LOGIN_FINAL);
+	CU_ASSERT_PTR_NULL(ans(&x, "TargetAlias"));
+	CU_ASSERT_EQUAL(sim_login_params(x.l)->target, 2);
+	fin(&x);
+
+	/* A name the daemon does not serve: Target Not Found (RFC 7143 §11.13.5). */
+	start(&x, &cfg);
+	const char *u[] = { "InitiatorName=" INITIATOR, "TargetName=iqn.2026-01.org.example:none",
+			    "AuthMethod=None", NULL };
+	CU_ASSERT_EQUAL(step(&x, true, 0, 3, u), SIM_LOGIN_REJECT);
+	CU_ASSERT_EQUAL(x.rsp.status, SIM_LOGIN_TARGET_NOT_FOUND);
+	fin(&x);
+
+	/* A session check (TSIH != 0) is asked about the session of that target. */
+	struct check_args ca = { .ret = 0 };
+	cfg.session_check = session_check;
+	cfg.session_check_arg = &ca;
+	start(&x, &cfg);
+	x.tsih = 9;
+	CU_ASSERT_EQUAL(step(&x, true, 0, 3, c), SIM_LOGIN_FINAL);
+	CU_ASSERT_EQUAL(ca.calls, 1);
+	CU_ASSERT_EQUAL(ca.target, 2);
+	fin(&x);
+
+	/* A discovery session names no target. */
+	start(&x, &cfg);
+	const char *d[] = { "InitiatorName=" INITIATOR, "SessionType=Discovery", "AuthMethod=None", NULL };
+	CU_ASSERT_EQUAL(step(&x, true, 0, 3, d), SIM_LOGIN_FINAL);
+	CU_ASSERT_EQUAL(sim_login_params(x.l)->session_type, SIM_SESSION_DISCOVERY);
+	CU_ASSERT_PTR_NULL(ans(&x, "TargetAlias"));
+	fin(&x);
+}
+
+static void test_sendtargets_several(void)
+{
+	struct sim_kvlist a = { 0 };
+	const char *all[] = { "SendTargets=All", NULL };
+
+	/* Discovery: every target, each followed by every portal (RFC 7143 Appendix C). */
+	CU_ASSERT_EQUAL(sendtargets_of(three_targets, 3, all, NULL, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(a.n, 9);
+	const char *names[] = { TARGET, TARGET_B, TARGET_C };
+	for (size_t i = 0; i < 3; i++) {
+		CU_ASSERT_STRING_EQUAL(a.v[3 * i].key, "TargetName");
+		CU_ASSERT_STRING_EQUAL(a.v[3 * i].value, names[i]);
+		CU_ASSERT_STRING_EQUAL(a.v[3 * i + 1].key, "TargetAddress");
+		CU_ASSERT_STRING_EQUAL(a.v[3 * i + 1].value, "127.0.0.1:3260,1");
+		CU_ASSERT_STRING_EQUAL(a.v[3 * i + 2].value, "[::1]:3260,1");
+	}
+	sim_kvlist_free(&a);
+
+	/* A normal session learns only its own target, with All or empty. */
+	CU_ASSERT_EQUAL(sendtargets_of(three_targets, 3, all, TARGET_B, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(a.n, 3);
+	CU_ASSERT_STRING_EQUAL(a.v[0].value, TARGET_B);
+	sim_kvlist_free(&a);
+	const char *empty[] = { "SendTargets=", NULL };
+	CU_ASSERT_EQUAL(sendtargets_of(three_targets, 3, empty, TARGET_C, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(a.n, 3);
+	CU_ASSERT_STRING_EQUAL(a.v[0].value, TARGET_C);
+	sim_kvlist_free(&a);
+
+	/* A name: that target alone (canonical spelling), or nothing. */
+	const char *one[] = { "SendTargets=iqn.2026-01.org.example:BDRE", NULL };
+	CU_ASSERT_EQUAL(sendtargets_of(three_targets, 3, one, NULL, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(a.n, 3);
+	CU_ASSERT_STRING_EQUAL(a.v[0].value, TARGET_C);
+	sim_kvlist_free(&a);
+	const char *none[] = { "SendTargets=iqn.2026-01.org.example:other", NULL };
+	CU_ASSERT_EQUAL(sendtargets_of(three_targets, 3, none, NULL, &a), 0);
+	CU_ASSERT_EQUAL(a.n, 0);
+	/* No targets at all is a caller error. */
+	CU_ASSERT_EQUAL(sendtargets_of(three_targets, 0, all, NULL, &a), -1);
+	sim_kvlist_free(&a);
+}
+
 static const struct unit_test login_tests[] = {
 	{ "libiscsi_single_pdu", test_libiscsi_single_pdu },
 	{ "openiscsi_two_stages", test_openiscsi_two_stages },
@@ -1531,6 +1665,9 @@ static const struct unit_test login_tests[] = {
 	{ "status_str", test_status_str },
 	{ "sendtargets_valid", test_sendtargets_valid },
 	{ "sendtargets_invalid", test_sendtargets_invalid },
+	{ "find_target", test_find_target },
+	{ "login_picks_target", test_login_picks_target },
+	{ "sendtargets_several", test_sendtargets_several },
 };
 
 static int login_suite(void)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "trace.h"
@@ -130,6 +131,44 @@ static void test_json_str(void)
 	free(text);
 }
 
+/* A daemon of several targets: each device's tap names its target in the line. */
+static void test_target_taps(void)
+{
+	char path[] = "/tmp/burnlab-trace-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	char err[256];
+	struct sim_trace *t = sim_trace_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	struct sim_trace_tap a = { t, "iqn.2026-01.org.example:a" };
+	struct sim_trace_tap b = { t, "iqn.2026-01.org.example:b" };
+	static const uint8_t cdb[6] = { 0 };
+	struct sim_trace_rec r = {
+		.nexus = 1, .cdb = cdb, .cdb_len = 6, .op = "TEST UNIT READY", .executed = true,
+	};
+	sim_trace_observe_tap(&b, &r);
+	r.target = NULL;
+	sim_trace_observe_tap(&a, &r);
+	sim_trace_close(t);
+
+	FILE *f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	char line[2][1024] = { "", "" };
+	CU_ASSERT_PTR_NOT_NULL(fgets(line[0], sizeof(line[0]), f));
+	CU_ASSERT_PTR_NOT_NULL(fgets(line[1], sizeof(line[1]), f));
+	fclose(f);
+	unlink(path);
+	const char *tail = ",\"nexus\":1,\"lun\":0,\"cdb\":\"000000000000\",\"op\":\"TEST UNIT READY\"";
+	char want[512];
+	snprintf(want, sizeof(want), "{\"seq\":1,\"vtime_us\":0,\"wall_us\":0,"
+		 "\"target\":\"iqn.2026-01.org.example:b\"%s", tail);
+	CU_ASSERT_EQUAL(strncmp(line[0], want, strlen(want)), 0);
+	snprintf(want, sizeof(want), "{\"seq\":2,\"vtime_us\":0,\"wall_us\":0,"
+		 "\"target\":\"iqn.2026-01.org.example:a\"%s", tail);
+	CU_ASSERT_EQUAL(strncmp(line[1], want, strlen(want)), 0);
+}
+
 static int register_trace(void)
 {
 	static const struct unit_test tests[] = {
@@ -139,6 +178,7 @@ static int register_trace(void)
 		{ "dropped_unknown", test_dropped_unknown },
 		{ "truncation", test_truncation },
 		{ "deferred_sense", test_deferred_sense },
+		{ "target_taps", test_target_taps },
 	};
 	return UNIT_ADD_SUITE("trace", tests);
 }

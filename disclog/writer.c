@@ -681,6 +681,7 @@ static void *worker(void *arg)
 	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 #endif
 	setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
+	pthread_setname_np(pthread_self(), "dl-deflate");	/* top -H, /proc/PID/task */
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {

@@ -486,6 +486,7 @@ static uint32_t chunk_len_blocks(const struct wsec *w, uint32_t seq)
 static void *reader_main(void *arg)
 {
 	struct wsec *w = arg;
+	pthread_setname_np(pthread_self(), "we-reader");	/* top -H, /proc/PID/task */
 
 	for (uint32_t seq = 0; seq < w->nchunks; seq++) {
 		struct slot *s = slot_of(w, seq);

@@ -1,0 +1,140 @@
+#!/bin/bash
+# make bench: whole discs through the engine, as a user burns them (doc/scale.md
+# section 7); not part of make check.
+#
+#  (1) A full BD-R: 12,219,392 blocks (25.0 GB) of `stamp:seed=S` data (every block
+#      its LBA and the seed; harness doc section 4), one IDiscFormat2Data Write at queue
+#      depth 4, closed, then FULL verification: every block read back and compared (a
+#      CRC-32 per 64 KiB chunk taken while writing).  Goal: under 45 s wall on 2 CPUs.
+#  (2) A full DVD+R: 2,295,104 blocks (4.7 GB) of `pattern:seed=S` data (incompressible),
+#      same burn, QUICK verification.  Goal: the drive records at >= 1 GB/s (the writing
+#      stage: every WRITE acknowledged, so queued for the image).
+#
+# Both run with `harness run --target` against a simdrive this script starts, recording
+# into a disclog image under TESTTMP (on the disk of the build tree).  Where the time
+# goes comes from three places:
+#  - the stage bands of the burn's timeline (the harness's burn.svg: "writing data from
+#    A s to B s"), and the harness's note on it of the time spent generating the data;
+#  - CPU seconds of each thread, sampled from /proc/PID/task/*/stat every 0.2 s while
+#    the burn runs: the harness's main thread (the engine's writer: libiscsi; and the
+#    verification reads), its "we-reader" thread (the engine's reader: generating the
+#    data and taking CRCs), simdrive's main thread (iSCSI receive and send, the drive,
+#    read-back) and its "dl-deflate" threads (recording: deflate and write);
+#  - the image's size.
+#
+# Environment: SIMDRIVE, TESTLIB, HARNESS, TESTTMP (from make bench); BENCH_BD_BLOCKS,
+# BENCH_DVD_BLOCKS (smaller discs for a quick look; the goals only apply to full ones).
+LIB_TAP=no	# plain output: not a make check test
+. "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
+: "${HARNESS:?HARNESS must name the harness binary}"
+BD_BLOCKS=${BENCH_BD_BLOCKS:-12219392}
+DVD_BLOCKS=${BENCH_DVD_BLOCKS:-2295104}
+HZ=$(getconf CLK_TCK)
+MISSED=0
+
+goal() {	# goal TEXT MET(1/0)
+	if [ "$2" = 1 ]; then echo "  goal met:    $1"; else echo "  GOAL MISSED: $1"; MISSED=1; fi
+}
+
+# sample PID OUT: until PID exits, keep the last "comm utime+stime" of every thread of
+# PID and of its children (harness run burns in a child) in OUT.
+sample() {
+	local pid=$1 out=$2
+	while kill -0 "$pid" 2>/dev/null; do
+		for f in /proc/"$pid"/task/*/stat $(for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+				echo /proc/"$c"/task/*/stat; done); do
+			[ -r "$f" ] && awk '{ t = $0; sub(/^[^(]*\(/, "", t); c = t; sub(/\).*/, "", c);
+				sub(/^[^)]*\) /, "", t); split(t, v, " ");
+				print FILENAME, c, v[12] + v[13] }' "$f" 2>/dev/null
+		done >>"$out.raw"
+		sleep 0.2
+	done
+	# the last sample of every thread
+	awk '{ last[$1] = $2 " " $3 } END { for (k in last) print last[k] }' "$out.raw" >"$out"
+}
+
+# cpu FILE COMM: CPU seconds of the threads called COMM in a sample file.
+cpu() {
+	awk -v c="$2" -v hz="$HZ" '$1 == c { s += $2 } END { printf "%.1f", s / hz }' "$1"
+}
+
+# stage SVG NAME: "A B" seconds of the stage band NAME in a burn timeline.
+stage() {
+	sed -n "s/.*<title>$2 from \([0-9.]*\) s to \([0-9.]*\) s<\/title>.*/\1 \2/p" "$1" | head -n 1
+}
+
+# burn LABEL MEDIA BLOCKS SOURCE VERIFY: one whole-disc burn; sets WALL, W_S, F_S, V_S,
+# GEN_S, MB, IMG_MB and the CPU figures.
+burn() {
+	local label=$1 media=$2 blocks=$3 source=$4 verify=$5
+	local img="$WORK/$label.disclog" scn="$WORK/$label.scn" keep="$WORK/keep-$label"
+	rm -rf "$img" "$keep" "$WORK/$label-h.raw" "$WORK/$label-s.raw"
+	cat >"$scn" <<EOF
+# $label: a whole $media through IDiscFormat2Data at queue depth 4 (tests/bench/disc-full.sh).
+burn    data $source size=$((blocks * 2048)) close=yes verify=$verify queue-depth=4
+expect  result=S_OK
+expect  burn start=0 sectors=$blocks
+EOF
+	[ "$verify" = full ] && echo "expect  burn verified=$blocks" >>"$scn"
+	sim_start "$label" --image-threads 2 --drive "lun=0,media=$media,image=$img"
+	local spid=$SIM_PID
+	sample "$spid" "$WORK/$label-s" &
+	local ssampler=$!
+	local t0 t1
+	sync
+	t0=$(date +%s.%N)
+	"$HARNESS" run --target "iscsi://$SIM_HOST/$SIM_TARGET/0" --keep "$keep" --keep-passed "$scn" \
+		>"$WORK/$label.tap" &
+	local hpid=$!
+	sample "$hpid" "$WORK/$label-h"
+	wait "$hpid" || { cat "$WORK/$label.tap"; fail "$label: the burn failed"; }
+	t1=$(date +%s.%N)
+	grep -q "^ok 1 " "$WORK/$label.tap" || { cat "$WORK/$label.tap"; fail "$label: the scenario failed"; }
+	IMG_MB=$(awk -v b="$(stat -c %s "$img")" 'BEGIN { printf "%.0f", b / 1e6 }')
+	sim_stop "$spid"
+	wait "$ssampler"
+	WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	local svg
+	svg=$(ls "$keep"/*/burn.svg)
+	set -- $(stage "$svg" "writing data")
+	W_S=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }')
+	set -- $(stage "$svg" "finalizing")
+	F_S=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }')
+	set -- $(stage "$svg" "verifying")
+	V_S=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }')
+	GEN_S=$(sed -n 's/.*generated in \([0-9.]*\) s.*/\1/p' "$svg" | head -n 1)
+	MB=$(awk -v n="$blocks" 'BEGIN { printf "%.0f", n * 2048 / 1e6 }')
+	echo "== $label: $blocks blocks ($MB MB) of $source, queue depth 4, verify $verify:" \
+		"$WALL s wall (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "  stages: writing data $W_S s ($(awk -v m="$MB" -v s="$W_S" 'BEGIN { printf "%.0f", m / s }') MB/s)," \
+		"finalizing $F_S s, verifying $V_S s" \
+		"($(awk -v m="$MB" -v s="$V_S" -v v="$verify" 'BEGIN { if (v == "full" && s > 0) printf "%.0f MB/s", m / s; else printf "sampled" }'))"
+	echo "  where the CPU went (seconds): generation ${GEN_S:-?} (harness note);" \
+		"engine reader (generation + CRCs) $(cpu "$WORK/$label-h" we-reader);" \
+		"engine writer and verification (harness main) $(cpu "$WORK/$label-h" harness);" \
+		"simdrive iSCSI and drive $(cpu "$WORK/$label-s" simdrive);" \
+		"recording (dl-deflate) $(cpu "$WORK/$label-s" dl-deflate)"
+	echo "  image: $IMG_MB MB ($(awk -v a="$IMG_MB" -v b="$MB" 'BEGIN { printf "%.3f", a / b }') of the data); timeline: $svg"
+	rm -f "$img"
+}
+
+echo "== whole discs through the engine into a recording simdrive ($(nproc) CPUs;" \
+	"$("$SIMDRIVE" --version | sed -n 's/^image deflate: /deflate: /p'))"
+burn bd-r-full bd-r "$BD_BLOCKS" stamp:seed=16 full
+BD_WALL=$WALL
+burn dvd+r-full dvd+r "$DVD_BLOCKS" pattern:seed=17 quick
+DVD_RATE=$(awk -v m="$MB" -v s="$W_S" 'BEGIN { printf "%.0f", m / s }')
+echo "== summary"
+if [ "$BD_BLOCKS" = 12219392 ]; then
+	goal "full BD-R burned, closed and verified in $BD_WALL s (< 45 s)" \
+		"$(awk -v w="$BD_WALL" 'BEGIN { print (w < 45) ? 1 : 0 }')"
+else
+	echo "  BD-R of $BD_BLOCKS blocks: $BD_WALL s (the goal is for a full disc)"
+fi
+if [ "$DVD_BLOCKS" = 2295104 ]; then
+	goal "full DVD+R of incompressible data recorded at $DVD_RATE MB/s (>= 1000 MB/s)" \
+		"$(awk -v r="$DVD_RATE" 'BEGIN { print (r >= 1000) ? 1 : 0 }')"
+else
+	echo "  DVD+R of $DVD_BLOCKS blocks: $DVD_RATE MB/s (the goal is for a full disc)"
+fi
+[ "$MISSED" = 0 ] && echo "== all goals met" || echo "== some goals missed (timings depend on the machine's load)"

@@ -810,13 +810,19 @@ static bool mergeable(const struct dl_data_meta *p, const struct dl_data_meta *m
 	       p->session == m->session;
 }
 
-/* Make room for n more payload bytes in the pending job (up to DL_MEMBER_TARGET). */
+/* Make room for n more payload bytes in the pending job (up to DL_MEMBER_TARGET).
+ * Small records grow it by doubling from DL_MIN_IN_CAP; a bulk write (a WRITE's worth
+ * of blocks, n >= DL_MIN_IN_CAP) gets the whole member at once: growing a buffer that
+ * fills anyway copied each byte once more, and with many images recording at once
+ * (few spare jobs each) that copy was the loop thread's biggest cost. */
 static int grow_pending(struct dl_writer *w, struct dl_job *j, size_t n)
 {
 	size_t want = j->in_len + n, cap = j->in_cap ? j->in_cap : DL_MIN_IN_CAP;
 
 	if (want <= j->in_cap)
 		return 0;
+	if (n >= DL_MIN_IN_CAP)
+		cap = DL_MEMBER_TARGET;
 	while (cap < want)
 		cap *= 2;
 	if (cap > DL_MEMBER_TARGET)
@@ -1275,7 +1281,9 @@ struct dl_pool *dl_pool_new(const struct dl_pool_opts *opts, struct dl_error *er
 		return NULL;
 	}
 	size_t max = o.max_inflight ? o.max_inflight : DL_POOL_DEFAULT_INFLIGHT;
-	return pool_create(o.threads ? o.threads : DL_POOL_DEFAULT_THREADS, max, max / 2, true,
+	/* Spares up to twice the budget: a new job buffer faults its pages in (doc/disclog.md
+	 * section 6, "many images"). */
+	return pool_create(o.threads ? o.threads : DL_POOL_DEFAULT_THREADS, max, max * 2, true,
 			   "dl_pool_new", err);
 }
 

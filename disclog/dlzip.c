@@ -209,6 +209,43 @@ static int isal_deflate_one(struct dlz_deflater *z, int level, const uint8_t *in
 }
 #endif
 
+static int engine_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len,
+			  uint8_t *out, size_t out_cap, size_t *out_len, char *msg, size_t msgsz)
+{
+#ifdef HAVE_ISAL
+	if (z->engine == DL_DEFLATE_ISAL)
+		return isal_deflate_one(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
+#endif
+	return zlib_deflate(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
+}
+
+/* Incompressible input (already compressed files, encrypted or random data) costs a
+ * deflater its full effort for stored blocks in the end.  So a large payload is
+ * sampled first: DLZ_PROBES slices spread over it, each deflated into out; when none
+ * saves DLZ_PROBE_GAIN of its size the whole payload is stored.  A payload of mixed
+ * data has a slice that compresses and is deflated as before; the probes cost about
+ * 6 % of a megabyte's deflate.  1 on success, 0 not stored (go on), <0 an error. */
+enum { DLZ_PROBE_MIN = 256 * 1024, DLZ_PROBES = 4, DLZ_PROBE_LEN = 16 * 1024 };
+#define DLZ_PROBE_GAIN 64	/* a slice must shrink by 1/64 (1.6 %) to count */
+
+static int store_if_incompressible(struct dlz_deflater *z, int level, const uint8_t *in,
+				   size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
+				   char *msg, size_t msgsz)
+{
+	if (in_len < DLZ_PROBE_MIN)
+		return 0;
+	for (size_t k = 0; k < DLZ_PROBES; k++) {
+		size_t n = 0;
+		int rc = engine_deflate(z, level, in + k * (in_len / DLZ_PROBES), DLZ_PROBE_LEN, out,
+					out_cap, &n, msg, msgsz);
+		if (rc <= 0)
+			return rc;
+		if (n < DLZ_PROBE_LEN - DLZ_PROBE_LEN / DLZ_PROBE_GAIN)
+			return 0;
+	}
+	return stored(in, in_len, out, out_cap, out_len);
+}
+
 int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len,
 		uint8_t *out, size_t out_cap, size_t *out_len, char *msg, size_t msgsz)
 {
@@ -224,11 +261,10 @@ int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_
 	}
 	if (level == 0)
 		return stored(in, in_len, out, out_cap, out_len);
-#ifdef HAVE_ISAL
-	if (z->engine == DL_DEFLATE_ISAL)
-		return isal_deflate_one(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
-#endif
-	return zlib_deflate(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
+	int rc = store_if_incompressible(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
+	if (rc != 0)
+		return rc;
+	return engine_deflate(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
 }
 
 void dlz_deflate_end(struct dlz_deflater *z)

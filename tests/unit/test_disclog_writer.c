@@ -379,6 +379,47 @@ static void test_stored_incompressible(void)
 	free(buf);
 }
 
+/* Incompressible payloads are stored without a full deflate (dlzip.c samples four
+ * slices of a large one); a payload with one quarter that compresses is still
+ * deflated, whichever engine: random in the first three quarters of every 1 MiB
+ * member, zeros in the last. */
+static void test_sampled_store(void)
+{
+	static const enum dl_deflate engines[] = { DL_DEFLATE_ZLIB, DL_DEFLATE_ISAL };
+	const size_t raw = 4u << 20, member = 1u << 20;
+	uint8_t *buf = calloc(1, raw), *back = malloc(raw + 1);
+	CU_ASSERT_FATAL(buf && back);
+	for (size_t i = 0; i < raw; i += 8) {
+		uint64_t x = xorshift();
+		if (i % member < member / 4 * 3)
+			memcpy(buf + i, &x, 8);
+	}
+	for (size_t k = 0; k < 2; k++) {
+		if (!dl_deflate_available(engines[k]))
+			continue;
+		char path[PATH_MAX];
+		tpath(path, sizeof(path), k ? "sampled-isal.disclog" : "sampled-zlib.disclog");
+		struct dl_writer_opts o = { .level = 1, .threads = 2, .deflate = engines[k] };
+		struct dl_error e;
+		struct dl_writer *w = dl_writer_open(path, &o, &e);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+		struct dl_data_meta m = meta_at(0, (uint32_t)(raw / 2048), 2048);
+		CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, raw, &e), 0);
+		CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+		uint64_t sz = file_size(path);
+		CU_ASSERT_TRUE(sz < raw / 100 * 80);	/* the zeros went: about 0.75 of raw */
+		char cmd[PATH_MAX + 32];
+		snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+		FILE *f = popen(cmd, "r");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		size_t got = fread(back, 1, raw + 1, f);
+		CU_ASSERT_EQUAL(pclose(f), 0);
+		CU_ASSERT_TRUE(got == raw && memcmp(back, buf, raw) == 0);
+	}
+	free(back);
+	free(buf);
+}
+
 /* 16 MiB of zeros costs almost nothing (< 1 %). */
 static void test_zeros(void)
 {
@@ -1127,6 +1168,7 @@ static const struct unit_test writer_tests[] = {
 	{ "nonblock", test_nonblock },
 	{ "spare_jobs", test_spare_jobs },
 	{ "engines_interoperate", test_engines_interoperate },
+	{ "sampled_store", test_sampled_store },
 };
 
 static int register_writer(void)

@@ -27,7 +27,8 @@
 #
 # Environment: SIMDRIVE, TESTLIB, HARNESS, TESTTMP (from make bench); BENCH_BD_BLOCKS,
 # BENCH_DVD_BLOCKS (smaller discs for a quick look; the goals only apply to full ones);
-# BENCH_DVD_IMAGE_DIR (where the DVD+R's image goes).
+# BENCH_DVD_IMAGE_DIR (where the DVD+R's image goes); BENCH_DVD_SOURCE (the DVD+R's
+# harness source, default pattern:seed=17; e.g. file:/PATH of an incompressible image).
 LIB_TAP=no	# plain output: not a make check test
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${HARNESS:?HARNESS must name the harness binary}"
@@ -134,7 +135,7 @@ echo "== whole discs through the engine into a recording simdrive ($(nproc) CPUs
 	"$("$SIMDRIVE" --version | sed -n 's/^image deflate: /deflate: /p'))"
 burn bd-r-full bd-r "$BD_BLOCKS" stamp:seed=16 full "$WORK"
 BD_WALL=$WALL
-burn dvd+r-full dvd+r "$DVD_BLOCKS" pattern:seed=17 quick "$BENCH_DVD_IMAGE_DIR"
+burn dvd+r-full dvd+r "$DVD_BLOCKS" "${BENCH_DVD_SOURCE:-pattern:seed=17}" quick "$BENCH_DVD_IMAGE_DIR"
 DVD_RATE=$(awk -v m="$MB" -v s="$W_S" 'BEGIN { printf "%.0f", m / s }')
 echo "== summary"
 if [ "$BD_BLOCKS" = 12219392 ]; then

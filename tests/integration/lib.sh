@@ -219,6 +219,15 @@ mkdata() {
 	mv "$1.tmp" "$1"
 }
 
+# verify_image WHAT IMAGE DATA: `disclog verify` passes on IMAGE and it holds exactly the
+# bytes of the file DATA from LBA 0 (`disclog diff`); WHAT names it in the failure.
+verify_image() {
+	"${DISCLOG:?DISCLOG must name the disclog binary}" verify "$2" >"$WORK/v.out" 2>&1 ||
+		{ cat "$WORK/v.out"; fail "disclog verify of $1's image"; }
+	"$DISCLOG" diff "$2" "$3" >"$WORK/d.out" 2>&1 ||
+		{ cat "$WORK/d.out"; fail "$1's image differs from its data"; }
+}
+
 # run_as WANT NAME CMD...: CMD's stdout and stderr in $WORK/NAME.out and .err; fails the
 # check unless it exits WANT.  RUN_TIMEOUT (seconds), when set, bounds CMD.
 run_as() {

@@ -56,9 +56,6 @@ sim_stop
 
 check "every image verifies and holds exactly what its session sent"
 for i in $(seq 0 $((N - 1))); do
-	"$DISCLOG" verify "$WORK/lun$i.disclog" >"$WORK/v.out" 2>&1 ||
-		{ cat "$WORK/v.out"; fail "disclog verify of LUN $i's image"; }
-	"$DISCLOG" diff "$WORK/lun$i.disclog" "$WORK/data$i" >"$WORK/d.out" 2>&1 ||
-		{ cat "$WORK/d.out"; fail "LUN $i's image differs from its data"; }
+	verify_image "LUN $i" "$WORK/lun$i.disclog" "$WORK/data$i"
 done
 rm -f "$WORK"/data* "$WORK"/*.disclog

@@ -108,10 +108,7 @@ done
 
 check "every image verifies and holds exactly its target's data"
 for i in $(seq 0 $((N - 1))); do
-	"$DISCLOG" verify "$WORK/tgt$i.disclog" >"$WORK/v.out" 2>&1 ||
-		{ cat "$WORK/v.out"; fail "disclog verify of $IQN-$i's image"; }
-	"$DISCLOG" diff "$WORK/tgt$i.disclog" "$WORK/data$i" >"$WORK/d.out" 2>&1 ||
-		{ cat "$WORK/d.out"; fail "$IQN-$i's image differs from its data"; }
+	verify_image "$IQN-$i" "$WORK/tgt$i.disclog" "$WORK/data$i"
 done
 # ... and the comparison tells the targets' data apart.
 if "$DISCLOG" diff "$WORK/tgt0.disclog" "$WORK/data1" >"$WORK/d.out" 2>&1; then

@@ -341,6 +341,18 @@ static uint64_t xorshift(void)
 	return rnd_state;
 }
 
+/* An image of raw bytes of buf written from LBA 0 in one call, closed. */
+static void record_buf(const char *path, const struct dl_writer_opts *o, const uint8_t *buf,
+		       size_t raw)
+{
+	struct dl_error e;
+	struct dl_writer *w = dl_writer_open(path, o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct dl_data_meta m = meta_at(0, (uint32_t)(raw / 2048), 2048);
+	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, raw, &e), 0);
+	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+}
+
 /* Random data is stored: the image is barely larger than the data. */
 static void test_stored_incompressible(void)
 {
@@ -354,12 +366,7 @@ static void test_stored_incompressible(void)
 		memcpy(buf + i, &x, 8);
 	}
 	struct dl_writer_opts o = { .level = 9, .threads = 2 };
-	struct dl_error e;
-	struct dl_writer *w = dl_writer_open(path, &o, &e);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-	struct dl_data_meta m = meta_at(0, (uint32_t)(raw / 2048), 2048);
-	CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, raw, &e), 0);
-	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+	record_buf(path, &o, buf, raw);
 
 	uint64_t sz = file_size(path);
 	CU_ASSERT_TRUE(sz > raw);
@@ -400,12 +407,7 @@ static void test_sampled_store(void)
 		char path[PATH_MAX];
 		tpath(path, sizeof(path), k ? "sampled-isal.disclog" : "sampled-zlib.disclog");
 		struct dl_writer_opts o = { .level = 1, .threads = 2, .deflate = engines[k] };
-		struct dl_error e;
-		struct dl_writer *w = dl_writer_open(path, &o, &e);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-		struct dl_data_meta m = meta_at(0, (uint32_t)(raw / 2048), 2048);
-		CU_ASSERT_EQUAL(dl_write_data(w, &m, buf, raw, &e), 0);
-		CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+		record_buf(path, &o, buf, raw);
 		uint64_t sz = file_size(path);
 		CU_ASSERT_TRUE(sz < raw / 100 * 80);	/* the zeros went: about 0.75 of raw */
 		char cmd[PATH_MAX + 32];

@@ -457,13 +457,13 @@ int main(int argc, char **argv)
 	int sfd = -1;
 	for (; ndevs < ntgts; ndevs++) {
 		const struct tgt_opts *o = &tgts[ndevs];
-		char serial[16];
+		char serial[24];	/* "SIMT" + a 32-bit number + "-" */
 		/* VPD 80h serials stay unique across targets: SIM0, SIM1, ... for the first
 		 * target as before, SIMT2-0 for LUN 0 of the third. */
 		if (ndevs == 0)
 			snprintf(serial, sizeof(serial), "SIM");
 		else
-			snprintf(serial, sizeof(serial), "SIMT%zu-", ndevs);
+			snprintf(serial, sizeof(serial), "SIMT%u-", (unsigned)ndevs);
 		struct sim_dev_cfg dcfg = {
 			.vendor = "BURNLAB",
 			.product = "SIMDRIVE",

@@ -27,6 +27,7 @@
 enum {
 	SECTOR = 2048,
 	CHUNK_SECTORS = 32,		/* verification granularity: 64 KiB */
+	CHUNK_BYTES = CHUNK_SECTORS * SECTOR,
 	QUICK_SAMPLES = 64,		/* chunks a QUICK verification reads */
 	EVENT_INTERVAL_MS = 500,
 };
@@ -417,8 +418,8 @@ static hresult_t crc_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
 	const uint8_t *p = buf;
 	uint32_t left = IMAPI_SUCCEEDED(hr) ? *got : 0;
 	while (left > 0) {
-		uint64_t chunk = c->pos / (CHUNK_SECTORS * SECTOR);
-		uint32_t room = (uint32_t)((chunk + 1) * CHUNK_SECTORS * SECTOR - c->pos);
+		uint64_t chunk = c->pos / CHUNK_BYTES;
+		uint32_t room = (uint32_t)((chunk + 1) * CHUNK_BYTES - c->pos);
 		uint32_t n = left < room ? left : room;
 		if (c->pos < c->bytes)
 			c->crc[chunk] = chunk_crc(c->crc[chunk], p, n);
@@ -457,7 +458,6 @@ static bool finalize_disc(const disc_format2_data *f, int profile)
 static hresult_t check_chunks(disc_recorder_ex *r, int32_t start, int32_t blocks, uint32_t c,
 			      uint32_t nc, const uint32_t *crc, uint8_t *buf)
 {
-	const uint32_t chunk_bytes = CHUNK_SECTORS * SECTOR;
 	int32_t lba = start + (int32_t)(c * CHUNK_SECTORS);
 	int32_t n = blocks - (int32_t)(c * CHUNK_SECTORS);
 	if (n > (int32_t)(nc * CHUNK_SECTORS))
@@ -470,8 +470,8 @@ static hresult_t check_chunks(disc_recorder_ex *r, int32_t start, int32_t blocks
 	if (IMAPI_FAILED(hr) || got != (uint32_t)n * SECTOR)
 		return E_IMAPI_BURN_VERIFICATION_FAILED;
 	for (uint32_t i = 0; i < nc; i++) {
-		uint32_t off = i * chunk_bytes;
-		uint32_t len = got - off < chunk_bytes ? got - off : chunk_bytes;
+		uint32_t off = i * CHUNK_BYTES;
+		uint32_t len = got - off < CHUNK_BYTES ? got - off : CHUNK_BYTES;
 		if (chunk_crc(0, buf + off, len) != crc[c + i])
 			return E_IMAPI_BURN_VERIFICATION_FAILED;
 	}
@@ -486,13 +486,12 @@ static hresult_t check_chunks(disc_recorder_ex *r, int32_t start, int32_t blocks
 static hresult_t verify(disc_format2_data *f, disc_recorder_ex *r, int32_t start,
 			int32_t blocks, const uint32_t *crc, bool full)
 {
-	const uint32_t chunk_bytes = CHUNK_SECTORS * SECTOR;
 	uint32_t chunks = (uint32_t)((blocks + CHUNK_SECTORS - 1) / CHUNK_SECTORS);
 	uint32_t samples = full || chunks <= QUICK_SAMPLES ? chunks : QUICK_SAMPLES;
-	uint32_t per = full ? eng_rec_max_transfer(r) / chunk_bytes : 1;
+	uint32_t per = full ? eng_rec_max_transfer(r) / CHUNK_BYTES : 1;
 	if (per < 1)
 		per = 1;
-	uint8_t *buf = malloc((size_t)per * chunk_bytes);
+	uint8_t *buf = malloc((size_t)per * CHUNK_BYTES);
 	if (!buf)
 		return E_OUTOFMEMORY;
 	hresult_t hr = S_OK;

@@ -146,8 +146,12 @@ static hresult_t bsrc_read(void *ctx, void *buf, uint32_t len, uint32_t *got)
 	while (done < n) {
 		int64_t sector = (int64_t)(b->pos / b->bps);
 		uint32_t off = (uint32_t)(b->pos % b->bps);
-		if (off == 0 && b->gate && b->first + sector >= b->gate->limit)
+		if (off == 0 && b->gate && b->first + sector >= b->gate->limit) {
+			uint64_t w = t0 ? now_ns() : 0;
 			gate_wait(b->gate);
+			if (t0)	/* waiting at the gate is not making data */
+				t0 += now_ns() - w;
+		}
 		uint32_t k = b->bps - off;
 		if (k > n - done)
 			k = n - done;

@@ -486,10 +486,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		nodes[ndevs] = (struct sim_target_node){ .name = o->name, .alias = o->alias, .dev = dev };
-		if (trace && ntgts == 1) {
-			sim_dev_set_observer(dev, sim_trace_observe, trace);
-		} else if (trace) {
-			taps[ndevs] = (struct sim_trace_tap){ .trace = trace, .target = o->name };
+		if (trace) {	/* lines name their target only when there are several */
+			taps[ndevs] = (struct sim_trace_tap){ .trace = trace,
+							      .target = ntgts > 1 ? o->name : NULL };
 			sim_dev_set_observer(dev, sim_trace_observe_tap, &taps[ndevs]);
 		}
 	}

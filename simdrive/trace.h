@@ -27,9 +27,10 @@ void sim_trace_close(struct sim_trace *t);
  * set) and append its line. */
 void sim_trace_observe(void *arg, struct sim_trace_rec *r);
 
-/* A daemon of several targets traces every device into one file through one tap
- * per target (sim_dev_set_observer(dev, sim_trace_observe_tap, &tap)): each line then
- * names its target ("target", after "wall_us"), as LUN and nexus numbers repeat. */
+/* The daemon traces every target's device into one file through one tap per target
+ * (sim_dev_set_observer(dev, sim_trace_observe_tap, &tap)): with several targets each
+ * line names its target ("target", after "wall_us"), as LUN and nexus numbers repeat;
+ * a NULL target leaves the key out (one target: the lines sim_trace_observe writes). */
 struct sim_trace_tap {
 	struct sim_trace *trace;
 	const char *target;

@@ -87,10 +87,7 @@ SP_DISK=$(( $(stat -c %b "$WORK/bd-re.iso") * $(stat -c %B "$WORK/bd-re.iso") ))
 echo "== sparse: BD-RE ISO export of $SP_SIZE bytes ($(stat -c %s "$WORK/small.iso") recorded) in $SP_S s, $SP_DISK bytes on disk"
 rm -f "$WORK/bd-re.iso" "$WORK"/*.chd "$WORK/cd.bin" "$WORK/src.iso"
 
-MISSED=0
-goal() {	# goal TEXT OK(1/0)
-	if [ "$2" = 1 ]; then echo "  goal met:    $1"; else echo "  GOAL MISSED: $1"; MISSED=1; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/goal.sh"	# goal, MISSED
 echo "== ratios"
 sp=$(awk -v a="$ZL_S" -v b="$DL_S" 'BEGIN { printf "%.2f", a / b }')
 spd=$(awk -v a="$DEF_S" -v b="$DL_S" 'BEGIN { printf "%.2f", a / b }')

@@ -43,11 +43,7 @@ if [ -z "${BENCH_DVD_IMAGE_DIR:-}" ]; then
 		trap 'rm -rf "$BENCH_DVD_IMAGE_DIR"' EXIT
 	fi
 fi
-MISSED=0
-
-goal() {	# goal TEXT MET(1/0)
-	if [ "$2" = 1 ]; then echo "  goal met:    $1"; else echo "  GOAL MISSED: $1"; MISSED=1; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/goal.sh"	# goal, MISSED
 
 # sample PID OUT: until PID exits, keep the last "comm utime+stime" of every thread of
 # PID and of its children (harness run burns in a child) in OUT.

@@ -107,10 +107,7 @@ bench pattern "$WORK/pattern.bin"
 bench usrlib "$WORK/usrlib.tar"
 rm -f "$WORK/pattern.bin" "$WORK/usrlib.tar"
 
-MISSED=0
-goal() {	# goal TEXT OK(1/0)
-	if [ "$2" = 1 ]; then echo "  goal met:    $1"; else echo "  GOAL MISSED: $1"; MISSED=1; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/goal.sh"	# goal, MISSED
 # ratio A B FORMAT: A / B, or n/a when either is missing.
 ratio() {
 	awk -v a="$1" -v b="$2" -v f="$3" \

@@ -2,9 +2,8 @@
 # make bench: 32 drives in one daemon (issue 16).  One simdrive serving BENCH_LUNS
 # (default 32) recording LUNs - blank DVD+R, each into its own disclog image - burned
 # at the same time by as many iSCSI sessions, against ONE recording LUN alone burning
-# the same total (BENCH_LUNS x BENCH_LUNS_MIB MiB) through one session.  When simdrive
-# serves several targets (--target repeated), the same with BENCH_LUNS targets of one
-# LUN each.
+# the same total (BENCH_LUNS x BENCH_LUNS_MIB MiB) through one session; then the same
+# with BENCH_LUNS targets of one LUN each (--target repeated).
 #
 # Client: tests/bench/burnbench with every URL: one process, one thread, one session
 # per drive, all logged in and at their NWA before the first WRITE, then every
@@ -37,10 +36,7 @@ IQN=iqn.2026-01.org.burnlab:manyluns
 
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 
-MISSED=0
-goal() {	# goal TEXT OK(1/0)
-	if [ "$2" = 1 ]; then echo "  goal met:    $1"; else echo "  GOAL MISSED: $1"; MISSED=1; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/goal.sh"	# goal, MISSED
 
 # burn MIB URL...: burnbench on every URL at once; sets AGG (MB/s), WALL, RATES.
 burn() {
@@ -91,6 +87,17 @@ report() {
 		"$( [ "$HWM" -le $((256 * 1024)) ] && echo 1 || echo 0)"
 }
 
+# measure LABEL: burn every URL of urls[] at once, simdrive's peak RSS, stop it, verify
+# and drop every image of imgs[], report with the goals.
+measure() {
+	burn "$MIB" "${urls[@]}"
+	HWM=$(hwm "$SIM_PID")
+	sim_stop
+	verify "${imgs[@]}"
+	rm -f "${imgs[@]}"
+	LABEL=$1 report
+}
+
 # --- N LUNs of one target ---------------------------------------------------------------
 args=() urls=() imgs=()
 for i in $(seq 0 $((N - 1))); do
@@ -99,30 +106,16 @@ for i in $(seq 0 $((N - 1))); do
 done
 sim_start luns "${args[@]}"
 for i in $(seq 0 $((N - 1))); do urls+=("iscsi://$SIM_HOST/$SIM_TARGET/$i"); done
-burn "$MIB" "${urls[@]}"
-HWM=$(hwm "$SIM_PID")
-sim_stop
-verify "${imgs[@]}"
-rm -f "${imgs[@]}"
-LABEL="$N LUNs, one target" report
+measure "$N LUNs, one target"
 
 # --- N targets of one LUN ---------------------------------------------------------------
-if "$SIMDRIVE" --help | grep -q -- "--target IQN.*repeat"; then
-	args=() urls=() imgs=()
-	for i in $(seq 0 $((N - 1))); do
-		args+=(--target "$IQN-$i" --drive "lun=0,media=dvd+r,image=$WORK/tgt$i.disclog")
-		imgs+=("$WORK/tgt$i.disclog")
-	done
-	SIM_TARGET="$IQN-0" sim_start targets "${args[@]:2}"
-	for i in $(seq 0 $((N - 1))); do urls+=("iscsi://$SIM_HOST/$IQN-$i/0"); done
-	burn "$MIB" "${urls[@]}"
-	HWM=$(hwm "$SIM_PID")
-	sim_stop
-	verify "${imgs[@]}"
-	rm -f "${imgs[@]}"
-	LABEL="$N targets, one LUN each" report
-else
-	echo "  $N targets: not measured (this simdrive serves one target)"
-fi
+args=() urls=() imgs=()
+for i in $(seq 0 $((N - 1))); do
+	args+=(--target "$IQN-$i" --drive "lun=0,media=dvd+r,image=$WORK/tgt$i.disclog")
+	imgs+=("$WORK/tgt$i.disclog")
+done
+SIM_TARGET="$IQN-0" sim_start targets "${args[@]:2}"
+for i in $(seq 0 $((N - 1))); do urls+=("iscsi://$SIM_HOST/$IQN-$i/0"); done
+measure "$N targets, one LUN each"
 
 echo "== $( [ $MISSED = 0 ] && echo "every goal met" || echo "GOALS MISSED" ); load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,9 +12,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Optional, once before the first input. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* For targets whose code reads a path (tests/fuzz/fuzz-tmp.c): writes data to NAME in a
- * private directory under $TMPDIR made by the first call, and returns its path (the
- * same buffer every call, one file at a time).  File and directory go at exit. */
+/* For targets whose code reads or writes paths (tests/fuzz/fuzz-tmp.c): a private
+ * directory under $TMPDIR, made by the first call; every file in it and the directory
+ * go at exit.  fuzz_tmp_clean removes its files now (between inputs). */
+const char *fuzz_tmp_dir(void);
+void fuzz_tmp_clean(void);
+/* Writes data to NAME in that directory and returns its path (the same buffer every
+ * call, one file at a time). */
 const char *fuzz_input_file(const char *name, const uint8_t *data, size_t size);
 
 #endif

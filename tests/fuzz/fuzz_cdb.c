@@ -35,10 +35,9 @@
 #include "disclog.h"
 #include "dlexport.h"
 #include "fuzz-simlog.h"
+#include "fuzz.h"
 #include "log.h"
 #include "scsi.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_CMDS      64
 #define MAX_XFER      (256u << 10)	/* per command */
@@ -87,30 +86,17 @@ static const struct medium media[] = {
 static const uint32_t capacities[4] = { 0, 2000, 20000, 300000 };
 #define IMAGE_CAPACITY_MAX 20000	/* blocks, when recording into an image */
 
-static char tmpdir[64];
 static char iso_path[96], rom_img[3][96], rec_img[96];
-
-static void cleanup(void)
-{
-	unlink(iso_path);
-	for (int i = 0; i < 3; i++)
-		unlink(rom_img[i]);
-	unlink(rec_img);
-	rmdir(tmpdir);
-}
 
 /* Once per process: a small ISO (16 blocks, a volume descriptor at 16 would need more;
  * the drive does not look inside) and its imports as CD-ROM, DVD-ROM and BD-ROM images
  * for the read-only views of a recorder LUN. */
 static void setup(void)
 {
-	if (tmpdir[0])
+	if (iso_path[0])
 		return;
 	fuzz_simlog_to_null();
-	snprintf(tmpdir, sizeof(tmpdir), "%s/fuzzcdbXXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
-		abort();
+	const char *tmpdir = fuzz_tmp_dir();
 	snprintf(iso_path, sizeof(iso_path), "%s/rom.iso", tmpdir);
 	snprintf(rec_img, sizeof(rec_img), "%s/rec.dl", tmpdir);
 	FILE *f = fopen(iso_path, "wb");
@@ -130,7 +116,6 @@ static void setup(void)
 		if (dlx_import(iso_path, rom_img[i], &o, &e) != 0)
 			abort();
 	}
-	atexit(cleanup);
 }
 
 struct in { const uint8_t *p; size_t n, i; };

@@ -15,7 +15,6 @@
 /* fuzz-covers: chd/reader.c chd/writer.c chd/map.c chd/huffman.c chd/bits.c chd/cdmeta.c chd/codec-zlib.c chd/codec-cd.c chd/codec-lzma.c chd/codec-huff.c chd/codec-flac.c disclog/chdconv.c */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,42 +28,17 @@
 #define MAX_READ_BYTES (8u << 20)
 #define MAX_IMPORT_BYTES (4u << 20)
 
-static char tmpdir[64], path[96], out[96], base[96], again[100];
-
-static void clean_dir(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[400];
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-			unlink(p);
-		}
-	closedir(d);
-}
-
-static void cleanup(void)
-{
-	clean_dir();
-	rmdir(tmpdir);
-}
+static char path[96], out[96], base[96], again[100];
 
 static int setup(void)
 {
-	if (tmpdir[0])
+	if (path[0])
 		return 0;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/fuzzchdXXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
-		abort();
+	const char *tmpdir = fuzz_tmp_dir();
 	snprintf(path, sizeof(path), "%s/in.chd", tmpdir);
 	snprintf(out, sizeof(out), "%s/out.disclog", tmpdir);
 	snprintf(base, sizeof(base), "%s/again", tmpdir);
 	snprintf(again, sizeof(again), "%s.chd", base);
-	atexit(cleanup);
 	return 0;
 }
 
@@ -198,6 +172,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == 0)
 			round_trip();
 	}
-	clean_dir();
+	fuzz_tmp_clean();
 	return 0;
 }

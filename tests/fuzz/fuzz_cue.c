@@ -24,30 +24,13 @@
 #include "cuesheet.h"
 #include "disclog.h"
 #include "dlexport.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char tmpdir[64];
 static char cue_path[96], out_path[96];
-static const char *const files[] = { "data.bin", "cdaudio.bin", "mix.bin", "cd.bin", "src.iso",
-				     "data.iso", "m2.bin", "sub.bin", "a.wav" };
-#define NFILES (sizeof(files) / sizeof(files[0]))
 
 static void file_path(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static void cleanup(void)
-{
-	char p[128];
-	for (size_t i = 0; i < NFILES; i++) {
-		file_path(p, sizeof(p), files[i]);
-		unlink(p);
-	}
-	unlink(cue_path);
-	unlink(out_path);
-	rmdir(tmpdir);
+	snprintf(buf, len, "%s/%s", fuzz_tmp_dir(), name);
 }
 
 static FILE *create(const char *name)
@@ -76,15 +59,10 @@ static void put_bytes(FILE *f, size_t n, uint8_t seed)
 
 static void setup(void)
 {
-	if (tmpdir[0])
+	if (cue_path[0])
 		return;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/fuzzcueXXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmpdir))
-		abort();
 	file_path(cue_path, sizeof(cue_path), "in.cue");
 	file_path(out_path, sizeof(out_path), "out.dl");
-	atexit(cleanup);
 	FILE *f = create("data.bin");
 	for (int i = 0; i < 4; i++)
 		put_mode1(f, i);

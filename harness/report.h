@@ -22,9 +22,9 @@ struct hrn_case {
 };
 
 /* Which shard of which suite a report covers (harness/shard.h): TAP has it as the
- * comment line "# harness shard K/N of T scenarios, suite XXXXXXXX" after the plan,
- * JUnit as the testsuite's properties harness.shard, harness.scenarios and
- * harness.suite. */
+ * comment line "# harness shard K/N of T scenarios, suite S" after the plan (S: the
+ * suite's CRC-32 in 8 hex digits), JUnit as the testsuite's properties harness.shard,
+ * harness.scenarios and harness.suite. */
 struct hrn_report_shard {
 	int k, n, total;
 	uint32_t suite;

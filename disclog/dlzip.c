@@ -17,7 +17,6 @@
 #include "wire.h"
 
 #define DLZ_MEM_LEVEL   8	/* zlib's default: ~262 KiB per deflate state */
-#define DLZ_STORED_MAX  65535u	/* RFC 1951 §3.2.4: LEN is 16 bits */
 
 int dlz_resolve(enum dl_deflate asked, enum dl_deflate *engine)
 {
@@ -73,29 +72,44 @@ uint32_t dlz_crc32(uint32_t crc, const void *p, size_t n)
 #endif
 }
 
-size_t dlz_bound(size_t in_len)
-{
-	/* compressBound covers stored blocks too: 5 bytes per 65535 < in_len / 4096 + 13. */
-	return (size_t)compressBound((uLong)in_len);
-}
-
 /* ---- deflate ------------------------------------------------------------------ */
 
 /* Stored blocks (RFC 1951 §3.2.4): at the start of a stream the 3 header bits pad to
- * one byte, then LEN and NLEN, little-endian, then the bytes. */
+ * one byte, then LEN and NLEN, little-endian, then the bytes.  The header of the block
+ * of n bytes that leaves `left` bytes after it. */
+static void stored_header(uint8_t *h, size_t n, size_t left)
+{
+	h[0] = left == 0 ? 1 : 0;	/* BFINAL on the last block, BTYPE 00 */
+	wire_put_le16(h + 1, (uint16_t)n);
+	wire_put_le16(h + 3, (uint16_t)~n);
+}
+
+size_t dlz_stored_blocks(size_t in_len)
+{
+	return in_len == 0 ? 0 : (in_len + DLZ_STORED_MAX - 1) / DLZ_STORED_MAX;
+}
+
+void dlz_stored_headers(size_t in_len, uint8_t *hdr)
+{
+	while (in_len > 0) {
+		size_t n = in_len < DLZ_STORED_MAX ? in_len : DLZ_STORED_MAX;
+		in_len -= n;
+		stored_header(hdr, n, in_len);
+		hdr += DLZ_STORED_HDR;
+	}
+}
+
 static int stored(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	size_t o = 0;
 
 	do {
 		size_t n = in_len < DLZ_STORED_MAX ? in_len : DLZ_STORED_MAX;
-		if (out_cap - o < 5 + n)
+		if (out_cap - o < DLZ_STORED_HDR + n)
 			return 0;
-		out[o] = n == in_len ? 1 : 0;	/* BFINAL on the last block, BTYPE 00 */
-		wire_put_le16(out + o + 1, (uint16_t)n);
-		wire_put_le16(out + o + 3, (uint16_t)~n);
-		memcpy(out + o + 5, in, n);
-		o += 5 + n;
+		stored_header(out + o, n, in_len - n);
+		memcpy(out + o + DLZ_STORED_HDR, in, n);
+		o += DLZ_STORED_HDR + n;
 		in += n;
 		in_len -= n;
 	} while (in_len > 0);
@@ -221,29 +235,29 @@ static int engine_deflate(struct dlz_deflater *z, int level, const uint8_t *in, 
 
 /* Incompressible input (already compressed files, encrypted or random data) costs a
  * deflater its full effort for stored blocks in the end.  So a large payload is
- * sampled first: DLZ_PROBES slices spread over it, each deflated into out; when none
- * saves DLZ_PROBE_GAIN of its size the whole payload is stored.  A payload of mixed
- * data has a slice that compresses and is deflated as before; the probes cost about
- * 6 % of a megabyte's deflate.  1 on success, 0 not stored (go on), <0 an error. */
+ * sampled first: DLZ_PROBES slices spread over it; when none saves DLZ_PROBE_GAIN of
+ * its size the whole payload is stored.  A payload of mixed data has a slice that
+ * compresses and is deflated as before; the probes cost about 6 % of a megabyte's
+ * deflate. */
 enum { DLZ_PROBE_MIN = 256 * 1024, DLZ_PROBES = 4, DLZ_PROBE_LEN = 16 * 1024 };
 #define DLZ_PROBE_GAIN 64	/* a slice must shrink by 1/64 (1.6 %) to count */
 
-static int store_if_incompressible(struct dlz_deflater *z, int level, const uint8_t *in,
-				   size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
-				   char *msg, size_t msgsz)
+bool dlz_incompressible(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len)
 {
-	if (in_len < DLZ_PROBE_MIN)
-		return 0;
+	uint8_t out[2 * DLZ_PROBE_LEN];	/* igzip stateless wants room past its input */
+	char msg[8];
+
+	if (in_len < DLZ_PROBE_MIN || level == 0)
+		return false;
 	for (size_t k = 0; k < DLZ_PROBES; k++) {
 		size_t n = 0;
+		/* 0 (did not fit) cannot happen; an error is the full pass's to report */
 		int rc = engine_deflate(z, level, in + k * (in_len / DLZ_PROBES), DLZ_PROBE_LEN, out,
-					out_cap, &n, msg, msgsz);
-		if (rc <= 0)
-			return rc;
-		if (n < DLZ_PROBE_LEN - DLZ_PROBE_LEN / DLZ_PROBE_GAIN)
-			return 0;
+					sizeof(out), &n, msg, sizeof(msg));
+		if (rc < 0 || (rc == 1 && n < DLZ_PROBE_LEN - DLZ_PROBE_LEN / DLZ_PROBE_GAIN))
+			return false;
 	}
-	return stored(in, in_len, out, out_cap, out_len);
+	return true;
 }
 
 int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len,
@@ -261,9 +275,6 @@ int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_
 	}
 	if (level == 0)
 		return stored(in, in_len, out, out_cap, out_len);
-	int rc = store_if_incompressible(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
-	if (rc != 0)
-		return rc;
 	return engine_deflate(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
 }
 

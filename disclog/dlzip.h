@@ -44,8 +44,21 @@ int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_
 		uint8_t *out, size_t out_cap, size_t *out_len, char *msg, size_t msgsz);
 void dlz_deflate_end(struct dlz_deflater *z);
 
-/* The largest output dlz_deflate can need for in_len bytes (either engine). */
-size_t dlz_bound(size_t in_len);
+/* Should a payload be stored rather than deflated?  True when it is 256 KiB or more
+ * and none of four 16 KiB slices spread over it shrinks by 1/64 at level: random,
+ * encrypted or compressed data, not worth a whole deflate pass.  False otherwise, and
+ * on an error (the full pass reports it). */
+bool dlz_incompressible(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len);
+
+/* Stored blocks without their bytes, for writing a member straight from its payload:
+ * dlz_stored_blocks(in_len) blocks; dlz_stored_headers puts their DLZ_STORED_HDR-byte
+ * headers one after another in hdr.  Block k holds payload bytes from
+ * k * DLZ_STORED_MAX on; the stream is the headers and blocks interleaved, the same
+ * bytes as dlz_deflate at level 0. */
+#define DLZ_STORED_MAX  65535u	/* RFC 1951 §3.2.4: LEN is 16 bits */
+#define DLZ_STORED_HDR  5	/* one byte of block header bits, LEN, NLEN */
+size_t dlz_stored_blocks(size_t in_len);
+void dlz_stored_headers(size_t in_len, uint8_t *hdr);
 
 /* A raw-deflate decompressor reused for many members. */
 struct dlz_inflater {

@@ -23,7 +23,7 @@
  * Memory.  A job is charged its input capacity (>= its raw bytes) from queueing until
  * its member is written; the caller blocks while the charges exceed max_inflight
  * (non-blocking: dl_writer_room says no before they would, see there).
- * Output buffers are at most dlz_bound(input capacity) + header, recycled jobs
+ * Output buffers are at most the payload + 13 bytes + header, recycled jobs
  * are kept only while all job buffers total at most buf_limit, so job buffers stay
  * below  2 * (max_inflight + 2 * DL_MEMBER_TARGET) * 1.001 + one STATE snapshot
  * (<= 64 KiB per part), plus one deflate state per worker and one for the caller
@@ -39,6 +39,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -48,6 +49,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "dlcodec.h"
 #include "dlzip.h"
@@ -70,8 +72,10 @@ struct dl_job {
 	struct dl_header h;	/* type, seq, DATA meta (count grows while merging) */
 	uint8_t *in;		/* DATA payload */
 	size_t in_len, in_cap;
-	uint8_t *out;		/* the finished member */
-	size_t out_len, out_cap;
+	uint8_t *out;		/* the finished member, or its framing when stored */
+	size_t out_len, out_cap;	/* out_len: the whole member's size */
+	struct iovec *iov;	/* the member as written: out alone, or stored (see */
+	int iovcnt, iov_cap;	/* build_member) out's framing around in's bytes */
 	size_t charge;		/* counted in dl_writer.inflight until written */
 	int rc;			/* < 0: building the member failed (msg says why) */
 	char msg[160];
@@ -178,38 +182,58 @@ static size_t header_room(uint8_t type)
 	return DL_GZ_FIXED + DL_SUB_HDR + (type == DL_REC_DATA ? DL_DATA_HLEN : DL_HEADER_MAX);
 }
 
-/* Incompressible payloads (media files, encrypted or already compressed data) would
- * cost a whole deflate pass before falling back to stored blocks; three 16 KiB samples
- * (start, middle, end) decide first.  True when none of them shrinks below 98 %. */
-static bool looks_incompressible(struct dlz_deflater *z, int level, const uint8_t *in, size_t len,
-				 char *msg, size_t msgsz)
+/* Point j->iov at the member to write: out alone, or - stored - its header, each
+ * stored block's header followed by the block's bytes straight from the payload, and
+ * the trailer, all but the payload in out (hl header bytes, then the block headers,
+ * then the trailer).  Copying an incompressible payload into stored blocks cost the
+ * recording thread more than writing it. */
+static int set_iov(struct dl_job *j, size_t hl, bool stored)
 {
-	enum { SAMPLE = 16384 };
-	uint8_t out[SAMPLE];
-	const size_t offs[3] = { 0, len / 2 - SAMPLE / 2, len - SAMPLE };
+	size_t nb = stored ? dlz_stored_blocks(j->in_len) : 0;
+	int need = stored ? (int)(2 + 2 * nb) : 1;
 
-	if (len < 16 * SAMPLE)
-		return false;		/* small members: the full attempt is cheap */
-	for (int i = 0; i < 3; i++) {
-		size_t olen;
-		if (dlz_deflate(z, level, in + offs[i], SAMPLE, out, SAMPLE * 98 / 100, &olen, msg,
-			       msgsz) != 0)
-			return false;	/* it compresses (or an error the full pass reports) */
+	if (j->iov_cap < need) {
+		struct iovec *v = realloc(j->iov, (size_t)need * sizeof(*v));
+		if (!v) {
+			snprintf(j->msg, sizeof(j->msg), "out of memory for %d iovecs", need);
+			return DL_ENOMEM;
+		}
+		j->iov = v;
+		j->iov_cap = need;
 	}
-	return true;
+	if (!stored) {
+		j->iov[0] = (struct iovec){ j->out, j->out_len };
+		j->iovcnt = 1;
+		return 0;
+	}
+	int n = 0;
+	uint8_t *h = j->out + hl;
+	j->iov[n++] = (struct iovec){ j->out, hl };
+	for (size_t k = 0; k < nb; k++) {
+		size_t at = k * DLZ_STORED_MAX, len = j->in_len - at;
+		j->iov[n++] = (struct iovec){ h + k * DLZ_STORED_HDR, DLZ_STORED_HDR };
+		j->iov[n++] = (struct iovec){ j->in + at, len < DLZ_STORED_MAX ? len : DLZ_STORED_MAX };
+	}
+	j->iov[n++] = (struct iovec){ h + nb * DLZ_STORED_HDR, DL_TRAILER };
+	j->iovcnt = n;
+	return 0;
 }
 
-/* Turn job j into a complete member in j->out (doc/disclog.md §2): header, raw
- * deflate of the payload at level - or stored blocks (level 0) when that output
- * would not be smaller than the payload - then CRC-32 and ISIZE.  For STATE, s is
- * the snapshot.  Grows j->out as needed; *grown gets the bytes added. */
+/* Turn job j into a complete member (doc/disclog.md §2): header, raw deflate of the
+ * payload at level - or stored blocks when that would not be smaller than the
+ * payload or it looks incompressible (dlz_incompressible) - then CRC-32 and ISIZE;
+ * j->iov says what to write (set_iov).  For STATE, s is the snapshot.  Grows j->out
+ * as needed; *grown gets the bytes added. */
 static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, const struct dl_state *s,
 			size_t *grown)
 {
 	size_t room = header_room(j->h.type);
-	size_t need = room + dlz_bound(j->in_len) + DL_TRAILER;
+	/* Deflate output must come out smaller than the payload (stored otherwise); the
+	 * headers of stored blocks take at most 5 bytes more than the payload. */
+	size_t need = room + j->in_len + DLZ_STORED_HDR + DL_TRAILER;
 	size_t dlen = 0;
 	int hl, rc;
+	bool stored = false;
 
 	*grown = 0;
 	if (j->out_cap < need) {
@@ -231,25 +255,34 @@ static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, con
 		return hl;
 	}
 	uint8_t *d = j->out + hl;
-	size_t dcap = j->out_cap - (size_t)hl - DL_TRAILER;
-	rc = 0;
-	/* Must come out smaller than the payload (doc/disclog.md §2: stored otherwise). */
-	if (j->in_len > 0 && !looks_incompressible(z, level, j->in, j->in_len, j->msg, sizeof(j->msg)))
-		rc = dlz_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg, sizeof(j->msg));
-	if (rc == 0)	/* stored blocks, or 03 00 for an empty payload */
-		rc = dlz_deflate(z, 0, j->in, j->in_len, d, dcap, &dlen, j->msg, sizeof(j->msg));
-	if (rc == 0) {
-		snprintf(j->msg, sizeof(j->msg), "deflate output exceeds its bound");
-		return DL_EINVAL;
+	if (j->in_len == 0) {	/* 03 00: an empty payload */
+		rc = dlz_deflate(z, level, j->in, 0, d, j->out_cap - (size_t)hl - DL_TRAILER, &dlen,
+				 j->msg, sizeof(j->msg));
+	} else if (dlz_incompressible(z, level, j->in, j->in_len)) {
+		rc = 0;
+	} else {
+		rc = dlz_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg,
+				 sizeof(j->msg));
 	}
 	if (rc < 0)
 		return rc;
+	if (rc == 0) {
+		if (j->in_len == 0) {
+			snprintf(j->msg, sizeof(j->msg), "deflate output exceeds its bound");
+			return DL_EINVAL;
+		}
+		stored = true;
+		dlz_stored_headers(j->in_len, d);
+		dlen = dlz_stored_blocks(j->in_len) * DLZ_STORED_HDR;
+	}
 	wire_put_le32(d + dlen, dlz_crc32(0, j->in, j->in_len));
 	wire_put_le32(d + dlen + 4, (uint32_t)j->in_len);
+	if (stored)
+		dlen += j->in_len;
 	j->h.member_size = (uint64_t)hl + dlen + DL_TRAILER;
 	dl_member_header_encode(j->out, j->out_cap, &j->h, s);
 	j->out_len = (size_t)j->h.member_size;
-	return 0;
+	return set_iov(j, (size_t)hl, stored);
 }
 
 /* ---- the job list (all with w->mu held) ------------------------------------------ */
@@ -286,6 +319,7 @@ static void free_job(struct dl_job *j)
 {
 	free(j->in);
 	free(j->out);
+	free(j->iov);
 	free(j);
 }
 
@@ -464,19 +498,24 @@ static int check_failed(struct dl_writer *w, struct dl_error *err)
 		       "writer stopped after an earlier error: %s", w->fail_err.msg);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+/* pwritev(2) of a whole iovec array (consumed as it goes), IOV_MAX at a time. */
+static int write_all(int fd, struct iovec *iov, int cnt, uint64_t off)
 {
-	while (n > 0) {
-		ssize_t r = pwrite(fd, p, n, (off_t)off);
+	while (cnt > 0) {
+		ssize_t r = pwritev(fd, iov, cnt < IOV_MAX ? cnt : IOV_MAX, (off_t)off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return errno;
 		if (r == 0)
 			return ENOSPC;
-		p += r;
-		n -= (size_t)r;
 		off += (uint64_t)r;
+		for (; cnt > 0 && (size_t)r >= iov->iov_len; iov++, cnt--)
+			r -= (ssize_t)iov->iov_len;
+		if (cnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
 	}
 	return 0;
 }
@@ -494,18 +533,27 @@ static int datasync(struct dl_writer *w)
 	return 0;
 }
 
-/* Write one member at off, or as much of it as an injected fault lets through
+/* Write job j's member at off, or as much of it as an injected fault lets through
  * (dl_writer_inject): the write that crosses f->after writes the bytes before it and
  * fails with f->err, as a pwrite(2) on a full file system writes what fits.  0 or the
  * errno. */
-static int write_member(int fd, const uint8_t *p, size_t n, uint64_t off, struct dl_fault *f)
+static int write_member(int fd, struct dl_job *j, uint64_t off, struct dl_fault *f)
 {
+	size_t n = j->out_len;
 	if (f->err && !f->at_sync && f->after < n) {
-		int e = write_all(fd, p, (size_t)f->after, off);
+		/* cut the iovecs after f->after bytes */
+		size_t keep = (size_t)f->after;
+		int cnt = 0;
+		while (cnt < j->iovcnt && keep > 0) {
+			if (j->iov[cnt].iov_len > keep)
+				j->iov[cnt].iov_len = keep;
+			keep -= j->iov[cnt++].iov_len;
+		}
+		int e = write_all(fd, j->iov, cnt, off);
 		f->after = 0;
 		return e ? e : f->err;
 	}
-	int e = write_all(fd, p, n, off);
+	int e = write_all(fd, j->iov, j->iovcnt, off);
 	if (!e && f->err)
 		f->after -= f->after < n ? f->after : n;
 	return e;
@@ -533,7 +581,7 @@ static void write_ready(struct dl_writer *w)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 		if (!failed && j->rc == 0)
-			e = write_member(w->fd, j->out, j->out_len, off, &f);
+			e = write_member(w->fd, j, off, &f);
 		/* A SYNC record vouches for every record before it (doc/disclog.md §3.4): on
 		 * disk before anyone is told.  The write step waits meanwhile, so nothing
 		 * overtakes it. */

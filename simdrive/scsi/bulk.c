@@ -11,10 +11,10 @@
 #include "scsi.h"
 
 enum {
-	BULK_SLOTS = 16,
+	BULK_SLOTS = 64,
 	BULK_MIN = 128 * 1024,			/* smaller ones come from the heap anyway */
 };
-#define BULK_BYTES ((size_t)16 << 20)		/* at most this much kept */
+#define BULK_BYTES ((size_t)32 << 20)		/* at most this much kept */
 
 static pthread_mutex_t bulk_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct { void *p; size_t cap; } bulk[BULK_SLOTS];

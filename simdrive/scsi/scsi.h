@@ -266,7 +266,7 @@ typedef void (*sim_cmd_observer_fn)(void *arg, struct sim_trace_rec *r);
 void sim_dev_set_observer(struct sim_dev *dev, sim_cmd_observer_fn fn, void *arg);
 
 /* Transfer buffers (bulk.c): Data-Out and Data-In buffers of 128 KiB and more are
- * kept for reuse when freed (at most 16 of them, 16 MiB), process-wide.  get returns
+ * kept for reuse when freed (at most 64 of them, 32 MiB), process-wide.  get returns
  * a malloc'd buffer of at least n bytes and its capacity in *cap; put takes a
  * malloc'd buffer of at least cap bytes and keeps or frees it (NULL is ignored);
  * drain frees every kept one.  A buffer from get may also go to free(). */

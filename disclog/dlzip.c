@@ -1,7 +1,7 @@
 /* disclog/dlzip.c - the deflate engines of libdisclog (dlzip.h): zlib, and ISA-L's
- * igzip when built with it.  Both produce and accept raw deflate (RFC 1951); stored
- * blocks (§3.2.4) and the empty stream are written here, the same bytes for either
- * engine. */
+ * igzip when built with it.  Both produce and accept raw deflate (RFC 1951); the
+ * headers of stored blocks (§3.2.4) and the empty stream are written here, the same
+ * bytes for either engine. */
 #include "config.h"
 
 #include <stdio.h>
@@ -74,47 +74,23 @@ uint32_t dlz_crc32(uint32_t crc, const void *p, size_t n)
 
 /* ---- deflate ------------------------------------------------------------------ */
 
-/* Stored blocks (RFC 1951 §3.2.4): at the start of a stream the 3 header bits pad to
- * one byte, then LEN and NLEN, little-endian, then the bytes.  The header of the block
- * of n bytes that leaves `left` bytes after it. */
-static void stored_header(uint8_t *h, size_t n, size_t left)
-{
-	h[0] = left == 0 ? 1 : 0;	/* BFINAL on the last block, BTYPE 00 */
-	wire_put_le16(h + 1, (uint16_t)n);
-	wire_put_le16(h + 3, (uint16_t)~n);
-}
-
 size_t dlz_stored_blocks(size_t in_len)
 {
 	return in_len == 0 ? 0 : (in_len + DLZ_STORED_MAX - 1) / DLZ_STORED_MAX;
 }
 
+/* Stored blocks (RFC 1951 §3.2.4): at the start of a stream the 3 header bits pad to
+ * one byte, then LEN and NLEN, little-endian, then the bytes. */
 void dlz_stored_headers(size_t in_len, uint8_t *hdr)
 {
 	while (in_len > 0) {
 		size_t n = in_len < DLZ_STORED_MAX ? in_len : DLZ_STORED_MAX;
 		in_len -= n;
-		stored_header(hdr, n, in_len);
+		hdr[0] = in_len == 0 ? 1 : 0;	/* BFINAL on the last block, BTYPE 00 */
+		wire_put_le16(hdr + 1, (uint16_t)n);
+		wire_put_le16(hdr + 3, (uint16_t)~n);
 		hdr += DLZ_STORED_HDR;
 	}
-}
-
-static int stored(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len)
-{
-	size_t o = 0;
-
-	do {
-		size_t n = in_len < DLZ_STORED_MAX ? in_len : DLZ_STORED_MAX;
-		if (out_cap - o < DLZ_STORED_HDR + n)
-			return 0;
-		stored_header(out + o, n, in_len - n);
-		memcpy(out + o + DLZ_STORED_HDR, in, n);
-		o += DLZ_STORED_HDR + n;
-		in += n;
-		in_len -= n;
-	} while (in_len > 0);
-	*out_len = o;
-	return 1;
 }
 
 static int zlib_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len,
@@ -247,7 +223,7 @@ bool dlz_incompressible(struct dlz_deflater *z, int level, const uint8_t *in, si
 	uint8_t out[2 * DLZ_PROBE_LEN];	/* igzip stateless wants room past its input */
 	char msg[8];
 
-	if (in_len < DLZ_PROBE_MIN || level == 0)
+	if (in_len < DLZ_PROBE_MIN)
 		return false;
 	for (size_t k = 0; k < DLZ_PROBES; k++) {
 		size_t n = 0;
@@ -273,8 +249,6 @@ int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_
 		*out_len = 2;
 		return 1;
 	}
-	if (level == 0)
-		return stored(in, in_len, out, out_cap, out_len);
 	return engine_deflate(z, level, in, in_len, out, out_cap, out_len, msg, msgsz);
 }
 

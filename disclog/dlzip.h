@@ -36,8 +36,8 @@ struct dlz_deflater {
 };
 
 /* Deflate in into out at level (zlib's scale, 1..9; ISA-L uses its level
- * min(level, 3)).  Level 0 writes stored blocks, and an empty input the two bytes
- * 03 00 (doc/disclog.md §2), whatever the engine.  Returns 1 when done (*out_len set),
+ * min(level, 3)); an empty input is the two bytes 03 00 (doc/disclog.md §2), whatever
+ * the engine.  Returns 1 when done (*out_len set),
  * 0 when the output did not fit in out_cap, or a negative enum dl_errcode with msg
  * filled. */
 int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len,
@@ -53,8 +53,7 @@ bool dlz_incompressible(struct dlz_deflater *z, int level, const uint8_t *in, si
 /* Stored blocks without their bytes, for writing a member straight from its payload:
  * dlz_stored_blocks(in_len) blocks; dlz_stored_headers puts their DLZ_STORED_HDR-byte
  * headers one after another in hdr.  Block k holds payload bytes from
- * k * DLZ_STORED_MAX on; the stream is the headers and blocks interleaved, the same
- * bytes as dlz_deflate at level 0. */
+ * k * DLZ_STORED_MAX on; the stream is the headers and blocks interleaved. */
 #define DLZ_STORED_MAX  65535u	/* RFC 1951 §3.2.4: LEN is 16 bits */
 #define DLZ_STORED_HDR  5	/* one byte of block header bits, LEN, NLEN */
 size_t dlz_stored_blocks(size_t in_len);

@@ -217,7 +217,6 @@ void hrn_pattern_block(uint64_t seed, int64_t lba, uint8_t *buf, uint32_t size)
 	}
 }
 
-
 bool hrn_parse_raw_track(const char *s, char *srcbuf, size_t cap, struct hrn_raw_track *out)
 {
 	/* IMAPI_CD_SECTOR_TYPE order (rawcdimage.h) and each type's stream bytes per sector */

@@ -1261,10 +1261,11 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 			t->fail_taskset_full = true;
 			t->wlen = 0;
 		}
-		bool whole = dlen == t->wlen && c->params.immediate_data && dlen <= fb;
+		/* Immediate data (RFC 7143 §4.2.4.2): only when negotiated, at most FirstBurstLength. */
+		bool imm_ok = c->params.immediate_data && dlen <= fb;
 		if (t->wlen) {
 			size_t cap;
-			t->wbuf = whole ? take_rx_data(c, data, &t->wcap) : NULL;
+			t->wbuf = imm_ok && dlen == t->wlen ? take_rx_data(c, data, &t->wcap) : NULL;
 			if (!t->wbuf) {
 				t->wbuf = sim_bulk_get(t->wlen, &cap);	/* scsi.h: reused, not refaulted */
 				t->wcap = (uint32_t)cap;
@@ -1278,8 +1279,7 @@ static void handle_scsi_cmd(struct conn *c, const uint8_t *bhs, const uint8_t *d
 			}
 		}
 		if (dlen) {
-			/* Immediate data (RFC 7143 §4.2.4.2): only when negotiated, at most FirstBurstLength. */
-			if (!c->params.immediate_data || dlen > fb) {
+			if (!imm_ok) {
 				t->fail = SIM_SENSE_UNEXPECTED_UNSOLICITED_DATA;
 			} else if (t->wbuf && t->wbuf != data) {
 				memcpy(t->wbuf, data, dlen);

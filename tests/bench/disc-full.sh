@@ -92,7 +92,7 @@ stage() {
 burn() {
 	local label=$1 media=$2 blocks=$3 source=$4 verify=$5 dir=$6
 	local img="$dir/$label.disclog" scn="$WORK/$label.scn" keep="$WORK/keep-$label"
-	rm -rf "$img" "$keep" "$WORK/$label-h.raw" "$WORK/$label-s.raw"
+	rm -rf "$img" "$keep"
 	cat >"$scn" <<EOF
 # $label: a whole $media through IDiscFormat2Data at queue depth 4 (tests/bench/disc-full.sh).
 burn    data $source size=$((blocks * 2048)) close=yes verify=$verify queue-depth=4
@@ -149,10 +149,9 @@ BD_WALL=$WALL
 # Best of DVD_RUNS, as the other benches.  Before each burn, the sink is timed: as many
 # bytes of zeros written where the image goes, and deleted.  On these VMs free page
 # reporting (virtio-balloon) hands memory the guest frees back to the host, and the
-# next touch of it is a host fault, so that
-# much fresh page cache alone has cost 0.96 to 7.7 s of system time, run to run: a slow
-# sink line next to a slow burn says the time went to the machine's pages, not to the
-# recorder.
+# next touch of it is a host fault, so that much fresh page cache alone has cost 0.96
+# to 7.7 s of system time, run to run: a slow sink line next to a slow burn says the
+# time went to the machine's pages, not to the recorder.
 DVD_RATE=0
 for run in $(seq 1 "$DVD_RUNS"); do
 	t_sink=$(date +%s.%N)

@@ -16,6 +16,22 @@
 #       while recording leaves CPU to spare: simdrive deflates with ISA-L's igzip when
 #       built with it (its --version says which; doc/disclog.md section 6), several
 #       times cheaper than zlib.  Both figures are checked against the goal.
+#   (c) tgtd again, wengine at queue depth 4 against the syncwriter runs of (a): no
+#       goal, shown for what queueing hides when the target takes time per WRITE
+#       (tgtd writes each one into its backing file before it answers).
+#   (d) (b1) and (b2) again with TCP congestion control cubic, the kernel's default,
+#       when the host uses another (no goal).  BBR, which some hosts choose, paces a
+#       continuous stream with a high-resolution timer per burst of segments: a cost
+#       the queued stream pays and the synchronous writer's bursts hardly do.
+#
+# The script runs in a private network namespace when it can (unshare: as root, or
+# with user namespaces): its own loopback, where the congestion control can be set for
+# these writers alone.  The goals are judged with the host's own setting, copied in.
+#
+# CPU: every run prints the CPU seconds per GiB written of the writer's process and of
+# simdrive, and how busy the machine's CPUs were over the writing.  On loopback a
+# deeper queue only gains the time a synchronous writer leaves them idle: with both
+# CPUs busy, the ratio is set by CPU per GiB (doc/engine.md section 3, Queue depth).
 #
 # What the numbers cover (MB = 10^6 bytes):
 #  - wengine: "seconds" of `wengine write --json` = the engine's statistics: from the
@@ -35,6 +51,15 @@
 # Environment: SIMDRIVE, TESTLIB, WENGINE, SYNCWRITER, TESTTMP (from make bench);
 # BENCH_ENGINE_MIB (default 1024), BENCH_RUNS (default 2); TGTD, TGTADM (tgtd.sh).
 LIB_TAP=no	# plain output: not a make check test
+if [ -z "${BENCH_HOST_CC+set}" ]; then
+	BENCH_HOST_CC=$(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null)
+	export BENCH_HOST_CC
+	ns=-rn
+	[ "$(id -u)" != 0 ] || ns=-n
+	if command -v ip >/dev/null && unshare "$ns" true 2>/dev/null; then
+		exec unshare "$ns" bash -c 'ip link set lo up && BENCH_NETNS=yes exec bash "$0" "$@"' "$0" "$@"
+	fi
+fi
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
 : "${SYNCWRITER:?SYNCWRITER must name the syncwriter binary}"
@@ -51,19 +76,47 @@ TGT_IQN="iqn.2026-01.org.burnlab:bench-engine"
 json() { grep -o "\"$2\":\(\"[^\"]*\"\|[^,}]*\)" "$1" | head -n 1 | sed 's/^[^:]*://; s/^"\(.*\)"$/\1/'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 now() { date +%s.%N; }
+HZ=$(getconf CLK_TCK)
+
+# ticks PID self|children: clock ticks of CPU of PID's threads (utime + stime), or of
+# its children it has waited for (cutime + cstime); /proc/PID/stat after the comm.
+ticks() {
+	local st
+	st=$(<"/proc/$1/stat") || { echo 0; return; }
+	set -- $2 ${st##*) }
+	if [ "$1" = self ]; then echo $((${13} + ${14})); else echo $((${15} + ${16})); fi
+}
+# cpu_start [TARGET_PID]; the writer; cpu_end [TARGET_PID]; cpu_note BYTES SECONDS:
+# sets CPU_NOTE, the CPU seconds per GiB that the writer (this shell's waited-for
+# children: call them in the script's shell, not a subshell) and the target's process
+# used in between, and how many CPUs that kept busy over SECONDS of writing (whole
+# processes: a writer's login and exit count too, so it can exceed the CPUs there are).
+cpu_start() { CPU_C0=$(ticks $$ children); CPU_S0=0; [ -z "${1:-}" ] || CPU_S0=$(ticks "$1" self); }
+cpu_end() { CPU_C1=$(ticks $$ children); CPU_S1=0; [ -z "${1:-}" ] || CPU_S1=$(ticks "$1" self); }
+cpu_note() {
+	CPU_NOTE=$(awk -v b="$1" -v s="$2" -v c=$((CPU_C1 - CPU_C0)) -v t=$((CPU_S1 - CPU_S0)) \
+		-v hz="$HZ" -v n="$(nproc)" 'BEGIN { g = b / 1073741824
+		printf "CPU s per GiB: writer %.2f, target %.2f; CPUs busy while writing: %.2f of %d",
+			c / hz / g, t / hz / g, (s > 0 ? (c + t) / hz / s : 0), n }')
+}
 
 # Equal starting conditions for every timed write: the file in the page cache, no
 # dirty pages of the previous run still to be written back.
 prepare() { cat "$DATA" >/dev/null; sync; }
 
-# engine_run LABEL URL QD: wengine write + wengine sync; sets ENG_MBS, ENG_SYNC_S.
+# engine_run LABEL URL QD [TARGET_PID]: wengine write + wengine sync; sets ENG_MBS,
+# ENG_SYNC_S, ENG_CPU (cpu_note of the write).
 engine_run() {
 	local label=$1 url=$2 qd=$3 out="$WORK/wengine.json" t0
 	prepare
+	cpu_start "${4:-}"
 	timeout 900 "$WENGINE" write "$url" "$DATA" --bytes-per-sector 2048 --lba nwa \
 		--queue-depth "$qd" --max-transfer $((KIB * 1024)) --json --no-progress \
 		>"$out" 2>"$WORK/wengine.err" ||
 		{ cat "$out" "$WORK/wengine.err"; fail "$label: wengine write failed"; }
+	cpu_end "${4:-}"
+	cpu_note "$(json "$out" bytes)" "$(json "$out" seconds)"
+	ENG_CPU=$CPU_NOTE
 	[ "$(json "$out" result)" = S_OK ] || { cat "$out"; fail "$label: wengine write: not S_OK"; }
 	[ "$(json "$out" max_transfer)" = $((KIB * 1024)) ] ||
 		fail "$label: wengine used max_transfer $(json "$out" max_transfer), not $((KIB * 1024))"
@@ -75,17 +128,24 @@ engine_run() {
 	printf '  %s: wengine (queue depth %s): %s bytes in %s s: %s MB/s, %s WRITEs; wengine sync %s s\n' \
 		"$label" "$qd" "$(json "$out" bytes)" "$(json "$out" seconds)" "$ENG_MBS" \
 		"$(json "$out" commands)" "$ENG_SYNC_S"
+	echo "  $label: wengine: $ENG_CPU"
 }
 
-# sync_run LABEL URL: syncwriter; sets SW_MBS (writes only).
+# sync_run LABEL URL [TARGET_PID]: syncwriter; sets SW_MBS (writes only) and SW_CPU.
 sync_run() {
-	local label=$1 url=$2 out="$WORK/syncwriter.out"
+	local label=$1 url=$2 out="$WORK/syncwriter.out" bytes secs
 	prepare
+	cpu_start "${3:-}"
 	timeout 900 "$SYNCWRITER" "$url" "$DATA" --kib "$KIB" >"$out" 2>&1 ||
 		{ cat "$out"; fail "$label: syncwriter failed"; }
+	cpu_end "${3:-}"
+	read -r bytes secs SW_MBS < <(sed -n \
+		's/^syncwriter: writes: \([0-9]*\) bytes in \([0-9.]*\) s: \([0-9.]*\) MB\/s.*/\1 \2 \3/p' "$out")
+	[ -n "$SW_MBS" ] || { cat "$out"; fail "$label: no figure from syncwriter"; }
+	cpu_note "$bytes" "$secs"
+	SW_CPU=$CPU_NOTE
 	sed "s|^|  $label: |" "$out"
-	SW_MBS=$(sed -n 's/^syncwriter: writes: .* s: \([0-9.]*\) MB\/s.*/\1/p' "$out")
-	[ -n "$SW_MBS" ] || fail "$label: no figure from syncwriter"
+	echo "  $label: syncwriter: $SW_CPU"
 }
 
 # goal NAME WENGINE SYNCWRITER GOAL: the summary line of one comparison, in the
@@ -109,8 +169,16 @@ fit_transfer() {
 	[ $((mt / 1024)) -ge "$KIB" ] || KIB=$((mt / 1024 / 2 * 2))
 }
 
+# set_cc NAME: the congestion control of new TCP connections in this namespace.
+set_cc() { echo "$1" >/proc/sys/net/ipv4/tcp_congestion_control; }
+[ "${BENCH_NETNS:-}" != yes ] || [ -z "$BENCH_HOST_CC" ] || set_cc "$BENCH_HOST_CC" ||
+	fail "could not set the congestion control to $BENCH_HOST_CC in the private namespace"
+
 mkdata "$DATA" "$MIB" 41
 echo "== engine throughput: $MIB MiB, 2048-byte blocks, best of $RUNS (MB = 10^6 bytes)"
+echo "== loopback: $([ "${BENCH_NETNS:-}" = yes ] && echo "a private network namespace" ||
+	echo "the host's (no private network namespace here)"), TCP congestion control" \
+	"${BENCH_HOST_CC:-unknown} (the host's)"
 echo "== simdrive $("$SIMDRIVE" --version | sed -n 's/^image deflate: /records images deflating with /p');" \
 	"load at start: $(uptime | sed 's/.*load average: //')"
 
@@ -134,14 +202,18 @@ if [ "$HAVE_TGT" = yes ]; then
 	fit_transfer "$TURL"
 	echo "== (a) tgtd $("$TGTD" --version 2>/dev/null | head -n 1) on 127.0.0.1:$TGT_PORT:" \
 		"$KIB KiB per WRITE (max_transfer negotiated: $(json "$WORK/info.json" max_transfer))"
-	TGT_ENG=0 TGT_SW=0
+	TPID=$(pgrep -P "$TGT_PID" tgtd | head -n 1)	# tgtd runs under timeout
+	TGT_ENG=0 TGT_SW=0 TGT_ENG4=0
 	for run in $(seq 1 "$RUNS"); do
 		tgt_fresh
-		engine_run "tgtd/run$run" "$TURL" 1
+		engine_run "tgtd/run$run" "$TURL" 1 "$TPID"
 		TGT_ENG=$(best "$TGT_ENG" "$ENG_MBS")
 		tgt_fresh
-		sync_run "tgtd/run$run" "$TURL"
+		sync_run "tgtd/run$run" "$TURL" "$TPID"
 		TGT_SW=$(best "$TGT_SW" "$SW_MBS")
+		tgt_fresh
+		engine_run "tgtd-qd4/run$run" "$TURL" 4 "$TPID"
+		TGT_ENG4=$(best "$TGT_ENG4" "$ENG_MBS")
 	done
 	tgtadm_ --op delete --mode target --tid 1 --force >/dev/null 2>&1
 	rm -f "$TIMG"
@@ -164,26 +236,38 @@ sim_fresh() {
 sim_fresh probe none
 fit_transfer "$SURL"
 sim_stop
-# sim_series LABEL IMAGE?: best of RUNS into simdrive; sets SIM_ENG, SIM_SW.
+# sim_series LABEL IMAGE?: best of RUNS into simdrive; sets SIM_ENG, SIM_SW and the CPU
+# notes of those runs, SIM_ENG_CPU and SIM_SW_CPU.
 sim_series() {
 	SIM_ENG=0 SIM_SW=0
 	for run in $(seq 1 "$RUNS"); do
 		sim_fresh "engine-$2$run" "$2"
-		engine_run "$1/run$run" "$SURL" 4
+		engine_run "$1/run$run" "$SURL" 4 "$SIM_PID"
 		sim_stop
-		SIM_ENG=$(best "$SIM_ENG" "$ENG_MBS")
+		[ "$(best "$SIM_ENG" "$ENG_MBS")" = "$SIM_ENG" ] || SIM_ENG=$ENG_MBS SIM_ENG_CPU=$ENG_CPU
 		sim_fresh "sync-$2$run" "$2"
-		sync_run "$1/run$run" "$SURL"
+		sync_run "$1/run$run" "$SURL" "$SIM_PID"
 		sim_stop
-		SIM_SW=$(best "$SIM_SW" "$SW_MBS")
+		[ "$(best "$SIM_SW" "$SW_MBS")" = "$SIM_SW" ] || SIM_SW=$SW_MBS SIM_SW_CPU=$SW_CPU
 	done
 	rm -f "$IMG"
 }
 echo "== (b1) simdrive (blank DVD+R, no image): $KIB KiB per WRITE"
 sim_series "simdrive" none
-SIM1_ENG=$SIM_ENG SIM1_SW=$SIM_SW
+SIM1_ENG=$SIM_ENG SIM1_SW=$SIM_SW SIM1_ENG_CPU=$SIM_ENG_CPU SIM1_SW_CPU=$SIM_SW_CPU
 echo "== (b2) simdrive (blank DVD+R recording into a disclog image): $KIB KiB per WRITE"
 sim_series "simdrive+image" image
+SIM2_ENG=$SIM_ENG SIM2_SW=$SIM_SW SIM2_ENG_CPU=$SIM_ENG_CPU SIM2_SW_CPU=$SIM_SW_CPU
+CUBIC=no
+if [ "${BENCH_NETNS:-}" = yes ] && [ "$BENCH_HOST_CC" != cubic ] && set_cc cubic 2>/dev/null; then
+	CUBIC=yes
+	echo "== (d1) as (b1), congestion control cubic"
+	sim_series "simdrive/cubic" none
+	CUB1_ENG=$SIM_ENG CUB1_SW=$SIM_SW
+	echo "== (d2) as (b2), congestion control cubic"
+	sim_series "simdrive+image/cubic" image
+	set_cc "$BENCH_HOST_CC"
+fi
 
 echo "== summary: first WRITE to last completion, best of $RUNS, $KIB KiB per WRITE"
 if [ "$HAVE_TGT" = yes ]; then
@@ -192,8 +276,24 @@ else
 	echo "  (a) tgtd: not measured"
 fi
 goal "(b1) simdrive, queue depth 4" "$SIM1_ENG" "$SIM1_SW" 1.3
-goal "(b2) simdrive recording an image, queue depth 4" "$SIM_ENG" "$SIM_SW" 1.3
-echo "  ($(nproc) CPUs; (b2) is bounded by the CPU time the drive spends recording;" \
-	"load at end: $(uptime | sed 's/.*load average: //'))"
+echo "    those runs: wengine $SIM1_ENG_CPU; syncwriter $SIM1_SW_CPU"
+goal "(b2) simdrive recording an image, queue depth 4" "$SIM2_ENG" "$SIM2_SW" 1.3
+echo "    those runs: wengine $SIM2_ENG_CPU; syncwriter $SIM2_SW_CPU"
+# info LABEL WENGINE SYNCWRITER: a comparison without a goal.
+info() {
+	printf '  %s (no goal): wengine %.1f MB/s, syncwriter %.1f MB/s, ratio %s\n' \
+		"$1" "$2" "$3" "$(ratio "$2" "$3")"
+}
+[ "$HAVE_TGT" != yes ] || info "(c) tgtd, queue depth 4 (syncwriter of (a))" "$TGT_ENG4" "$TGT_SW"
+if [ "$CUBIC" = yes ]; then
+	info "(d1) as (b1) with cubic" "$CUB1_ENG" "$CUB1_SW"
+	info "(d2) as (b2) with cubic" "$SIM_ENG" "$SIM_SW"
+else
+	echo "  (d) not measured: $([ "${BENCH_NETNS:-}" = yes ] && echo "the host uses cubic" ||
+		echo "no private network namespace")"
+fi
+echo "  ($(nproc) CPUs; queueing gains what a synchronous writer leaves idle: little over" \
+	"loopback to simdrive, which answers a WRITE once it holds the data, more where the" \
+	"target takes time per WRITE as tgtd does; load at end: $(uptime | sed 's/.*load average: //'))"
 [ "$MISSED" = 0 ] && echo "== all goals met" || echo "== some goals missed (timings depend on the machine's load)"
 rm -f "$DATA"

@@ -56,7 +56,7 @@ if [ -z "${BENCH_HOST_CC+set}" ]; then
 	export BENCH_HOST_CC
 	ns=-rn
 	[ "$(id -u)" != 0 ] || ns=-n
-	if command -v ip >/dev/null && unshare "$ns" true 2>/dev/null; then
+	if command -v ip >/dev/null && unshare "$ns" ip link set lo up 2>/dev/null; then
 		exec unshare "$ns" bash -c 'ip link set lo up && BENCH_NETNS=yes exec bash "$0" "$@"' "$0" "$@"
 	fi
 fi

@@ -29,12 +29,13 @@
  * (<= 64 KiB per part), plus one deflate state per worker and one for the caller
  * (zlib: ~262 KiB at memLevel 8; ISA-L: its stream, ~90 KiB, and its level buffer,
  * 84-148 KiB): about 21 MiB with the defaults and 2 workers, whatever the disc
- * size.  That is the peak of a full queue: at most DL_SPARE_JOBS(nthreads) finished
- * jobs are kept for reuse (what the workers and the caller's pending job turn over
- * while records stream), the rest are freed, and when a SYNC is written with nothing
- * queued behind it (the host's SYNCHRONIZE CACHE or close at the end of a burn) the
- * spare ones go too.  So an idle writer holds no job buffers: a daemon with 16
- * images held up to 16 times 20 MiB it no longer used. */
+ * size.  That is the peak of a full queue: at most workers + 2 finished jobs are
+ * kept for reuse (what the workers and the caller's pending job turn over while
+ * records stream; a shared pool keeps a full queue's worth, spare_jobs), the rest are
+ * freed, and when a SYNC is written with nothing queued behind it (the host's
+ * SYNCHRONIZE CACHE or close at the end of a burn) the spare ones go too.  So an idle
+ * writer holds no job buffers: a daemon with 16 images held up to 16 times 20 MiB it
+ * no longer used. */
 #include "config.h"
 
 #include <errno.h>
@@ -59,7 +60,6 @@
 #define DL_DEFAULT_LEVEL   1
 #define DL_DEFAULT_INFLIGHT (8u << 20)
 #define DL_MIN_IN_CAP      (64u << 10)	/* first size of a pending DATA buffer */
-#define DL_SPARE_JOBS(nthreads) ((nthreads) + 2)	/* one per worker, pending, a STATE/SYNC */
 #define DL_POOL_DEFAULT_THREADS 2
 #define DL_POOL_DEFAULT_INFLIGHT (32u << 20)
 
@@ -319,6 +319,21 @@ static void free_job(struct dl_job *j)
 	free(j);
 }
 
+/* How many finished jobs the pool keeps (p->mu held): one per worker, the pending one
+ * and a STATE/SYNC; a shared pool one more per writer and its budget in members, what
+ * a full queue turns over.  Its spares are bounded daemon-wide by spare_limit, however
+ * many writers share it: with only the last few kept, a queue that filled and drained
+ * freed jobs and faulted fresh ones in (simdrive recording at queue depth 4: 1.5-2x
+ * the page faults).  A private pool keeps the few: every image has one. */
+static size_t spare_jobs(const struct dl_pool *p)
+{
+	size_t n = p->nthreads + 2;
+
+	if (p->shared)
+		n += p->nwriters + p->max_inflight / DL_MEMBER_TARGET;
+	return n;
+}
+
 /* Recycle j as a spare of the pool, or free it when the spares are over their budget
  * or enough are spare already (see Memory at the top). */
 static void put_job(struct dl_writer *w, struct dl_job *j)
@@ -328,8 +343,7 @@ static void put_job(struct dl_writer *w, struct dl_job *j)
 
 	w->buf_bytes -= cap;
 	pthread_mutex_lock(&p->mu);
-	bool keep = p->spare_bytes + cap <= p->spare_limit &&
-		    p->nfree < DL_SPARE_JOBS(p->nthreads) + (p->shared ? p->nwriters : 0);
+	bool keep = p->spare_bytes + cap <= p->spare_limit && p->nfree < spare_jobs(p);
 	if (keep) {
 		j->next = p->free_jobs;
 		p->free_jobs = j;

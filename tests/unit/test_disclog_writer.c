@@ -1038,16 +1038,23 @@ static void test_nonblock(void)
 }
 
 
-/* A writer whose queue was full keeps only DL_SPARE_JOBS of its jobs once it drains,
+/* A writer whose queue was full keeps only workers + 2 of its jobs once it drains,
  * and none once a SYNC ends the stream: a daemon with many images must not hold each
- * one's busiest moment (make soak, doc/soak.md). */
-static void test_spare_jobs(void)
+ * one's busiest moment (make soak, doc/soak.md).  On a shared pool the spares are the
+ * pool's, bounded for the whole daemon: it keeps a full queue's worth (within twice
+ * its budget in bytes), so a queue that fills again takes them instead of faulting in
+ * new buffers (doc/disclog.md section 6), and none after the SYNC either. */
+static void spare_jobs_case(bool shared)
 {
 	char path[PATH_MAX];
-	tpath(path, sizeof(path), "spare.disclog");
+	tpath(path, sizeof(path), shared ? "spare-pool.disclog" : "spare.disclog");
 	struct dl_error e;
 	const size_t limit = 8u << 20;
-	struct dl_writer_opts o = { .level = 1, .threads = 2, .max_inflight = limit };
+	struct dl_pool_opts po = { .threads = 2, .max_inflight = limit };
+	struct dl_pool *pool = shared ? dl_pool_new(&po, &e) : NULL;
+	CU_ASSERT_FATAL(!shared || pool);
+	struct dl_writer_opts o = { .level = 1, .threads = shared ? 0 : 2,
+				    .max_inflight = limit, .pool = pool };
 	struct dl_writer *w = dl_writer_open(path, &o, &e);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	struct nb_notes notes = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
@@ -1070,8 +1077,7 @@ static void test_spare_jobs(void)
 	const size_t job = DL_MEMBER_TARGET + DL_MEMBER_TARGET / 500 + 64 * 1024;	/* in + out */
 	CU_ASSERT_TRUE(ws.queued >= limit / 2 && ws.buffers >= ws.queued);	/* a full queue */
 
-	/* Released and drained, no SYNC yet: two workers + 2 spare jobs, and the pending
-	 * one (at most one member's input). */
+	/* Released and drained, no SYNC yet. */
 	dl_writer_hold(w, false);
 	for (int i = 0; i < 2000; i++) {
 		dl_writer_get_stats(w, &ws);
@@ -1080,11 +1086,23 @@ static void test_spare_jobs(void)
 		usleep(5000);
 	}
 	CU_ASSERT_EQUAL(ws.queued, 0);
-	CU_ASSERT_TRUE(ws.spare_jobs <= 4);
-	CU_ASSERT_TRUE(ws.buffers <= 4 * 2 * job + DL_MEMBER_TARGET);
-	if (ws.buffers > 4 * 2 * job + DL_MEMBER_TARGET)
-		fprintf(stderr, "spare_jobs: drained, %u jobs, %zu bytes of buffers kept\n",
-			ws.spare_jobs, ws.buffers);
+	if (shared) {
+		/* The full queue's jobs, not just workers + 2 + one writer's (5). */
+		struct dl_pool_stats ps;
+		dl_pool_get_stats(pool, &ps);
+		CU_ASSERT_TRUE(ps.spare_jobs > 5);
+		CU_ASSERT_TRUE(ps.spare_bytes <= 2 * limit);
+		if (ps.spare_jobs <= 5 || ps.spare_bytes > 2 * limit)
+			fprintf(stderr, "spare_jobs (pool): drained, %u jobs, %zu bytes kept\n",
+				ps.spare_jobs, ps.spare_bytes);
+	} else {
+		/* Two workers + 2 spare jobs, and the pending one (at most one member's input). */
+		CU_ASSERT_TRUE(ws.spare_jobs <= 4);
+		CU_ASSERT_TRUE(ws.buffers <= 4 * 2 * job + DL_MEMBER_TARGET);
+		if (ws.buffers > 4 * 2 * job + DL_MEMBER_TARGET)
+			fprintf(stderr, "spare_jobs: drained, %u jobs, %zu bytes of buffers kept\n",
+				ws.spare_jobs, ws.buffers);
+	}
 
 	/* A SYNC with nothing behind it: idle, nothing kept. */
 	uint64_t ticket = 0;
@@ -1098,10 +1116,28 @@ static void test_spare_jobs(void)
 	CU_ASSERT_EQUAL(ws.queued, 0);
 	CU_ASSERT_EQUAL(ws.spare_jobs, 0);
 	CU_ASSERT_EQUAL(ws.buffers, 0);
+	if (shared) {
+		struct dl_pool_stats ps;
+		dl_pool_get_stats(pool, &ps);
+		CU_ASSERT_EQUAL(ps.spare_jobs, 0);
+		CU_ASSERT_EQUAL(ps.spare_bytes, 0);
+	}
 	CU_ASSERT_EQUAL(dl_writer_set_nonblock(w, NULL, NULL), 0);
 	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+	if (pool)
+		CU_ASSERT_EQUAL(dl_pool_free(pool), 0);
 	free(buf);
 	CU_ASSERT_TRUE(zcat_equals_iso(path, (uint64_t)lba * 2048));
+}
+
+static void test_spare_jobs(void)
+{
+	spare_jobs_case(false);
+}
+
+static void test_spare_jobs_pool(void)
+{
+	spare_jobs_case(true);
 }
 
 /* Plain zlib, as a gzip reader (windowBits 31: it checks each member's CRC-32 and
@@ -1229,6 +1265,7 @@ static const struct unit_test writer_tests[] = {
 	{ "latest_wins_mixed_sizes", test_latest_wins_mixed_sizes },
 	{ "nonblock", test_nonblock },
 	{ "spare_jobs", test_spare_jobs },
+	{ "spare_jobs_pool", test_spare_jobs_pool },
 	{ "engines_interoperate", test_engines_interoperate },
 	{ "sampled_store", test_sampled_store },
 	{ "stored_from_payload", test_stored_from_payload },

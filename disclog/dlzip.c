@@ -177,6 +177,9 @@ static int isal_deflate_one(struct dlz_deflater *z, int level, const uint8_t *in
 	}
 	s = z->is;
 	isal_deflate_stateless_init(s);
+	/* stateless_init leaves hist_bits as it was: in a stream fresh from malloc, any
+	 * value, and 1..14 shrink the match window - output that varied with the heap. */
+	s->hist_bits = 0;	/* igzip_lib.h: 0 is the default, the full 32 KiB */
 	s->level = (uint32_t)ilevel;
 	s->level_buf = z->level_buf;
 	s->level_buf_size = (uint32_t)need;

@@ -227,13 +227,15 @@ static int set_iov(struct dl_job *j, size_t hl, bool stored)
 static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, const struct dl_state *s,
 			size_t *grown)
 {
-	size_t room = header_room(j->h.type);
+	/* Decided first: a member stored from its payload needs out only for its framing. */
+	bool stored = j->in_len > 0 && dlz_incompressible(z, level, j->in, j->in_len);
+	size_t nb = dlz_stored_blocks(j->in_len);
 	/* Deflate output must come out smaller than the payload (stored otherwise); the
 	 * headers of stored blocks take at most 5 bytes more than the payload. */
-	size_t need = room + j->in_len + DLZ_STORED_HDR + DL_TRAILER;
+	size_t need = header_room(j->h.type) + DL_TRAILER +
+		      (stored ? nb * DLZ_STORED_HDR : j->in_len + DLZ_STORED_HDR);
 	size_t dlen = 0;
-	int hl, rc;
-	bool stored = false;
+	int hl, rc = 0;
 
 	*grown = 0;
 	if (j->out_cap < need) {
@@ -258,9 +260,7 @@ static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, con
 	if (j->in_len == 0) {	/* 03 00: an empty payload */
 		rc = dlz_deflate(z, level, j->in, 0, d, j->out_cap - (size_t)hl - DL_TRAILER, &dlen,
 				 j->msg, sizeof(j->msg));
-	} else if (dlz_incompressible(z, level, j->in, j->in_len)) {
-		rc = 0;
-	} else {
+	} else if (!stored) {
 		rc = dlz_deflate(z, level, j->in, j->in_len, d, j->in_len - 1, &dlen, j->msg,
 				 sizeof(j->msg));
 	}
@@ -269,7 +269,7 @@ static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, con
 	if (rc == 0) {	/* never for an empty payload: out has room for its 2 bytes */
 		stored = true;
 		dlz_stored_headers(j->in_len, d);
-		dlen = dlz_stored_blocks(j->in_len) * DLZ_STORED_HDR;
+		dlen = nb * DLZ_STORED_HDR;
 	}
 	wire_put_le32(d + dlen, dlz_crc32(0, j->in, j->in_len));
 	wire_put_le32(d + dlen + 4, (uint32_t)j->in_len);

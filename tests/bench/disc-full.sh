@@ -52,7 +52,7 @@ fi
 # PID and of its children (harness run burns in a child) in OUT.  Builtins only: a
 # sampler that forked awk for every thread took a tenth of the CPUs it measured.
 sample() {
-	local pid=$1 out=$2 f p line comm fd
+	local pid=$1 out=$2 f p fd
 	local -a kids c
 	local -A last=()
 	exec {fd}<> <(:)	# read -t on it: a sleep without a fork
@@ -65,10 +65,8 @@ sample() {
 		done
 		for p in "$pid" "${kids[@]}"; do
 			for f in /proc/"$p"/task/*/stat; do
-				read -r line <"$f" 2>/dev/null || continue
-				comm=${line#*(} comm=${comm%%)*}
-				set -- ${line##*) }
-				last[$f]="$comm $((${12} + ${13}))"
+				stat_ticks "$f" || continue
+				last[$f]="$STAT_COMM $TICKS"
 			done
 		done
 		read -r -t 0.2 -u "$fd"

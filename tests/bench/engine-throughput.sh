@@ -78,21 +78,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 now() { date +%s.%N; }
 HZ=$(getconf CLK_TCK)
 
-# ticks PID self|children: clock ticks of CPU of PID's threads (utime + stime), or of
-# its children it has waited for (cutime + cstime); /proc/PID/stat after the comm.
-ticks() {
-	local st
-	st=$(<"/proc/$1/stat") || { echo 0; return; }
-	set -- $2 ${st##*) }
-	if [ "$1" = self ]; then echo $((${13} + ${14})); else echo $((${15} + ${16})); fi
-}
 # cpu_start [TARGET_PID]; the writer; cpu_end [TARGET_PID]; cpu_note BYTES SECONDS:
 # sets CPU_NOTE, the CPU seconds per GiB that the writer (this shell's waited-for
 # children: call them in the script's shell, not a subshell) and the target's process
 # used in between, and how many CPUs that kept busy over SECONDS of writing (whole
 # processes: a writer's login and exit count too, so it can exceed the CPUs there are).
-cpu_start() { CPU_C0=$(ticks $$ children); CPU_S0=0; [ -z "${1:-}" ] || CPU_S0=$(ticks "$1" self); }
-cpu_end() { CPU_C1=$(ticks $$ children); CPU_S1=0; [ -z "${1:-}" ] || CPU_S1=$(ticks "$1" self); }
+# ticks PID [children]: TICKS of /proc/PID/stat (lib.sh stat_ticks), 0 for no PID.
+ticks() { TICKS=0; [ -z "$1" ] || stat_ticks "/proc/$1/stat" "${2:-}" || TICKS=0; }
+cpu_start() { ticks $$ children; CPU_C0=$TICKS; ticks "${1:-}"; CPU_S0=$TICKS; }
+cpu_end() { ticks $$ children; CPU_C1=$TICKS; ticks "${1:-}"; CPU_S1=$TICKS; }
 cpu_note() {
 	CPU_NOTE=$(awk -v b="$1" -v s="$2" -v c=$((CPU_C1 - CPU_C0)) -v t=$((CPU_S1 - CPU_S0)) \
 		-v hz="$HZ" -v n="$(nproc)" 'BEGIN { g = b / 1073741824

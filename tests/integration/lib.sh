@@ -211,6 +211,18 @@ sim_stop() {
 	[ "$rc" -eq 0 ] || fail "simdrive exited with status $rc on SIGTERM"
 }
 
+# stat_ticks FILE [children]: from a /proc/PID/stat or /proc/PID/task/TID/stat line,
+# TICKS = the CPU clock ticks of that task (utime + stime; with "children", of the
+# children it has waited for: cutime + cstime) and STAT_COMM = its comm; fails when
+# FILE is gone.  Builtins only: samplers call it many times a second.
+stat_ticks() {
+	local line
+	read -r line <"$1" 2>/dev/null || return 1
+	STAT_COMM=${line#*(} STAT_COMM=${STAT_COMM%%)*}
+	set -- "${2:-self}" ${line##*) }	# then $2 is field 3, the state
+	if [ "$1" = children ]; then TICKS=$((${15} + ${16})); else TICKS=$((${13} + ${14})); fi
+}
+
 # mkdata FILE MIB SEED: MIB MiB of a deterministic, non-repeating pattern.
 mkdata() {
 	head -c $(( $2 * 1048576 )) /dev/zero | \

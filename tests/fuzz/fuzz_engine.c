@@ -11,7 +11,8 @@
  * those gets the next answer of the input: any status, the iSCSI response code, the
  * residual flags and count (which may lie), Data-In of any length up to the
  * expected length (short data), or sense data whose SenseLength field disagrees
- * with the bytes that follow (RFC 7143 §11.4.7).  The engine must turn each into an
+ * with the bytes that follow (RFC 7143 §11.4.7; the segment is padded with Response
+ * Data for libiscsi's sake, see answer()).  The engine must turn each into an
  * HRESULT without reading past what it received.
  *
  * Input: byte 0: the number of calls (low 4 bits) and the login's MaxBurstLength
@@ -49,6 +50,10 @@
 
 #define BHS 48
 #define MAX_DATA (1u << 16)
+/* The bytes of a SCSI Response's data segment libiscsi may read as sense: SenseLength
+ * (2), descriptor header (8), a descriptor list of 255, the last descriptor's 7
+ * bytes read from its start; rounded up to the 4-byte padding. */
+#define LIBISCSI_SENSE_READ 272u
 
 /* libiscsi 1.19 leaks the login PDU and the connect state (iscsi_full_connect_async's
  * connect_task, freed only by its callbacks) of an automatic reconnect still in
@@ -238,7 +243,7 @@ static size_t busy_ascq_at(const uint8_t *s, size_t n)
 static int answer(struct fake *f, const uint8_t *req, uint32_t edtl)
 {
 	uint8_t hdr[8], bhs[BHS] = { 0 };
-	static uint8_t data[MAX_DATA + 2];
+	static uint8_t data[MAX_DATA + 2 + LIBISCSI_SENSE_READ];
 	bool read = req[1] & 0x40;
 
 	if (trace) {
@@ -262,13 +267,23 @@ static int answer(struct fake *f, const uint8_t *req, uint32_t edtl)
 				data[2 + at] = 0;	/* 04/00: not ready, no longer "in progress" */
 			f->busy_sent = true;
 		}
+		/* libiscsi 1.19 decodes the sense at a fixed place without looking at the
+		 * segment's length (lib/iscsi-command.c iscsi_process_scsi_reply ->
+		 * scsi_parse_sense_data): up to 269 bytes past SenseLength when the
+		 * descriptor list claims 255 bytes.  A shorter segment makes libiscsi read
+		 * past its own copy (a SEGV under ASan, regress/engine/
+		 * libiscsi-sense-past-short-segment), which no caller can prevent; Response
+		 * Data of zeros after the sense (RFC 7143 §11.4.7.2) keeps that read
+		 * inside what was sent, while the SenseLength field still says anything. */
+		uint32_t seg = 2 + n < LIBISCSI_SENSE_READ ? LIBISCSI_SENSE_READ : 2 + n;
+		memset(data + 2 + n, 0, seg - 2 - n);
 		bhs[0] = 0x21;
 		bhs[1] = (uint8_t)(0x80 | (flags & 6));
 		bhs[2] = flags & 1;
 		bhs[3] = status;
 		sns(f, bhs, true);
 		put32(bhs + 44, resid);
-		return send_pdu(f, bhs, data, 2 + n);
+		return send_pdu(f, bhs, data, seg);
 	}
 	if (n > edtl || !read)
 		n = read ? edtl : 0;	/* Data-In never beyond the buffer libiscsi made */

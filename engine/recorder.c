@@ -295,6 +295,11 @@ static void exec_once(disc_recorder_ex *r, struct eng_cmd *c)
 		return;
 	}
 	if (in) {
+		/* libiscsi does not count the Data-In bytes it places in a caller's buffer, so
+		 * got below is the target's word (expected length less residual).  A target
+		 * that claims bytes it never sent leaves them zero, not whatever the buffer
+		 * held before (a stack header, the previous chunk of a verify). */
+		memset(c->buf, 0, c->len);
 		in->iov_base = c->buf;
 		in->iov_len = c->len;
 		scsi_task_set_iov_in(task, in, 1);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -414,6 +415,8 @@ hresult_t write_engine_cancel_write(write_engine *we)
 }
 
 /* ---- the section: ring, reader ----------------------------------------------------- */
+
+#define RING_ALIGN (2u << 20)
 
 enum chunk_state { CH_FREE = 0, CH_FILLED, CH_IN_FLIGHT, CH_ACKED };
 
@@ -1441,10 +1444,15 @@ static hresult_t begin_section(write_engine *we, struct wsec *w, int32_t lba, in
 	w->ring_n = (uint32_t)ring_n;
 	if (w->depth > (int)w->ring_n)
 		w->depth = (int)w->ring_n;
-	if (posix_memalign((void **)&w->ring, 4096, (size_t)w->ring_n * w->chunk_bytes) != 0) {
+	size_t ring_bytes = (size_t)w->ring_n * w->chunk_bytes;
+	if (posix_memalign((void **)&w->ring, RING_ALIGN, ring_bytes) != 0) {
 		w->ring = NULL;
 		return E_OUTOFMEMORY;
 	}
+	madvise(w->ring, ring_bytes, MADV_HUGEPAGE);
+	/* Touch every page now, before the first WRITE: otherwise the reader faults the
+	 * ring in during the burn, one page at a time. */
+	memset(w->ring, 0, ring_bytes);
 	w->slots = calloc(w->ring_n, sizeof(*w->slots));
 	if (!w->slots)
 		return E_OUTOFMEMORY;

@@ -10,7 +10,11 @@
  * Wire fields go through ewire.h only; CDB and response layouts cite the MMC-6 or SPC-4
  * command they belong to. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <poll.h>
 #include <pthread.h>
@@ -65,6 +69,7 @@ struct disc_recorder_ex {
 	struct eng_sense last_sense; /* valid = 0: the last command did not fail with sense */
 	char last_error[512];
 	uint32_t unit_attentions;
+	int tuned_fd;	/* the socket eng_rec_tune_transport saw last; -1: none */
 };
 
 /* The one place the recorder writes to stderr. */
@@ -343,6 +348,7 @@ hresult_t eng_rec_exec(disc_recorder_ex *r, struct eng_cmd *c)
 	if (!c->cdb || c->cdb_len < 6 || c->cdb_len > 16 || (c->dir != ENG_DIR_NONE && !c->buf))
 		return E_INVALIDARG;
 	eng_rec_lock(r);
+	eng_rec_tune_transport(r);
 	c->busy_retries = 0;
 	unsigned ua_in_row = 0;
 	uint32_t backoff = BUSY_FIRST_MS;
@@ -607,7 +613,45 @@ static hresult_t connect_lun(disc_recorder_ex *r, const char *url)
 		return IMAPI_E_WIN32_DEV_NOT_EXIST;
 	}
 	set_limits(r, &cap);
+	eng_rec_tune_transport(r);
 	return S_OK;
+}
+
+/* Whether the socket's peer is this host: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+static bool peer_is_loopback(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return false;
+	if (ss.ss_family == AF_INET)
+		return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss.ss_family != AF_INET6)
+		return false;
+	const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+/* BBR paces every flow with a high-resolution timer per burst (Linux
+ * net/ipv4/tcp_bbr.c): to another process on the same host there is no bottleneck to
+ * pace for, and a queue of WRITEs paid 4,800 timer expiries per GiB for it
+ * (doc/engine.md §3).  cubic, the kernel's default, does not pace; reno is always
+ * allowed (tcp_allowed_congestion_control). */
+void eng_rec_tune_transport(disc_recorder_ex *r)
+{
+	int fd = iscsi_get_fd(r->iscsi);
+	if (fd < 0 || fd == r->tuned_fd)
+		return;
+	r->tuned_fd = fd;
+	char cc[16] = "";
+	socklen_t len = sizeof(cc) - 1;
+	if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &len) != 0 || strncmp(cc, "bbr", 3) != 0 ||
+	    !peer_is_loopback(fd))
+		return;
+	static const char *const calm[] = { "cubic", "reno" };
+	for (size_t i = 0; i < sizeof(calm) / sizeof(calm[0]); i++)
+		if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, calm[i], (socklen_t)strlen(calm[i])) == 0)
+			return;
 }
 
 hresult_t disc_recorder_ex_open_iscsi_opts(const char *url, const disc_recorder_ex_options *opts,
@@ -625,6 +669,7 @@ hresult_t disc_recorder_ex_open_iscsi_opts(const char *url, const disc_recorder_
 	pthread_mutex_init(&r->lock, &ma);
 	pthread_mutexattr_destroy(&ma);
 	atomic_init(&r->refs, 1);
+	r->tuned_fd = -1;
 
 	if (opts)
 		r->opts = *opts;
@@ -1325,6 +1370,10 @@ hresult_t disc_recorder_ex_get_session_info(disc_recorder_ex *r,
 	copy_str(info->vendor, sizeof(info->vendor), r->vendor);
 	copy_str(info->product, sizeof(info->product), r->product);
 	copy_str(info->revision, sizeof(info->revision), r->revision);
+	socklen_t len = sizeof(info->tcp_congestion) - 1;
+	int fd = iscsi_get_fd(r->iscsi);
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, info->tcp_congestion, &len) != 0)
+		info->tcp_congestion[0] = '\0';
 	eng_rec_unlock(r);
 	return S_OK;
 }

@@ -993,6 +993,7 @@ static void info_drive(struct info *in, struct out *o)
 	out_num(o, "max_recv_data_segment_length", "target MaxRecvDataSegmentLength",
 		si.target_max_recv_data_segment_length);
 	out_num(o, "max_transfer", "bytes per command", si.max_transfer);
+	out_str(o, "tcp_congestion", "TCP congestion control", si.tcp_congestion);
 	out_close(o);
 }
 

@@ -220,6 +220,11 @@ typedef struct disc_recorder_ex_session_info {
 	char target_name[224];
 	char portal[272];
 	char vendor[9], product[17], revision[5]; /* INQUIRY, trailing blanks removed */
+	/* The connection's TCP congestion control (TCP_CONGESTION, tcp(7)); "" when the
+	 * socket does not say.  On a loopback connection the recorder replaces a pacing
+	 * one (BBR) with cubic, or reno where cubic is not allowed: doc/engine-recorder.md
+	 * §2. */
+	char tcp_congestion[16];
 } disc_recorder_ex_session_info;
 hresult_t disc_recorder_ex_get_session_info(disc_recorder_ex *r,
 		disc_recorder_ex_session_info *info);

@@ -22,7 +22,10 @@
 #   (d) (b1) and (b2) again with TCP congestion control cubic, the kernel's default,
 #       when the host uses another (no goal).  BBR, which some hosts choose, paces a
 #       continuous stream with a high-resolution timer per burst of segments: a cost
-#       the queued stream pays and the synchronous writer's bursts hardly do.
+#       the queued stream paid and the synchronous writer's bursts hardly do.  The
+#       engine's recorder now sets its loopback connections to cubic itself
+#       (doc/engine-recorder.md section 2), so (d) shows what cubic does for the
+#       synchronous writer.
 #
 # The script runs in a private network namespace when it can (unshare: as root, or
 # with user namespaces): its own loopback, where the congestion control can be set for

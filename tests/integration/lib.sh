@@ -176,7 +176,8 @@ WORK="$TESTTMP/$TEST_NAME"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-# sim_start NAME [flags...]: flags are passed to simdrive after --listen/--target.
+# sim_start NAME [flags...]: flags are passed to simdrive after --listen/--target;
+# it listens on SIM_LISTEN (default 127.0.0.1), an ephemeral port.
 sim_start() {
 	local name=$1; shift
 	local fifo="$WORK/$name.ready"
@@ -184,7 +185,7 @@ sim_start() {
 	SIM_TARGET=${SIM_TARGET:-$SIM_TARGET_DEFAULT}
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	"$SIMDRIVE" --listen 127.0.0.1:0 --target "$SIM_TARGET" "$@" >"$fifo" 2>"$SIM_LOG" &
+	"$SIMDRIVE" --listen "${SIM_LISTEN:-127.0.0.1}:0" --target "$SIM_TARGET" "$@" >"$fifo" 2>"$SIM_LOG" &
 	SIM_PID=$!
 	SIM_PIDS="$SIM_PIDS $SIM_PID"
 	# Keep the read end open for the daemon's lifetime so its stdout never sees EPIPE.

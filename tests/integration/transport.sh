@@ -1,0 +1,54 @@
+#!/bin/bash
+# The engine's TCP settings (doc/engine-recorder.md §2), in a private network
+# namespace whose default congestion control is BBR:
+#   1. to simdrive on 127.0.0.1 the recorder's connection uses cubic (or reno), not the
+#      namespace's BBR, and a queue-depth-4 write through it succeeds;
+#   2. to simdrive on 10.213.0.1, an address added to the namespace's lo (the same
+#      host, but not a loopback address), it keeps BBR.
+# `wengine info` prints the connection's congestion control (TCP_CONGESTION, tcp(7)).
+# Skipped where no network namespace can be made (unshare -n as root, -rn otherwise)
+# or the kernel has no BBR.
+if [ -z "${TRANSPORT_NETNS:-}" ]; then
+	TRANSPORT_NETNS=no
+	ns=-rn
+	[ "$(id -u)" != 0 ] || ns=-n
+	if command -v unshare >/dev/null && command -v ip >/dev/null &&
+		unshare "$ns" ip link set lo up 2>/dev/null; then
+		exec unshare "$ns" bash -c 'ip link set lo up && TRANSPORT_NETNS=yes exec bash "$0" "$@"' \
+			"$0" "$@"
+	fi
+fi
+. "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
+: "${WENGINE:?WENGINE must name the wengine binary}"
+[ "$TRANSPORT_NETNS" = yes ] || skip "no private network namespace (unshare -n or -rn, and ip)"
+echo bbr 2>/dev/null >/proc/sys/net/ipv4/tcp_congestion_control ||
+	skip "the kernel offers no BBR here (tcp_available_congestion_control:" \
+		"$(cat /proc/sys/net/ipv4/tcp_available_congestion_control))"
+
+# cc URL: the congestion control `wengine info` reports for URL's connection.
+cc() {
+	"$WENGINE" info "$1" >"$WORK/info.out" 2>&1 || { cat "$WORK/info.out"; fail "wengine info $1"; }
+	sed -n 's/^ *TCP congestion control: //p' "$WORK/info.out"
+}
+
+check "on 127.0.0.1 the connection uses cubic or reno, not the namespace's BBR"
+sim_start loop --drive "lun=0,media=dvd+r"
+URL="iscsi://$SIM_HOST/$SIM_TARGET/0"
+got=$(cc "$URL")
+case "$got" in
+cubic | reno) echo "127.0.0.1: $got" ;;
+*) fail "on 127.0.0.1 the connection uses '$got'" ;;
+esac
+check "a queue-depth-4 write over that connection succeeds"
+mkdata "$WORK/data.bin" 8 5
+"$WENGINE" write "$URL" "$WORK/data.bin" --bytes-per-sector 2048 --lba nwa --queue-depth 4 \
+	--no-progress >"$WORK/write.out" 2>&1 || { cat "$WORK/write.out"; fail "wengine write"; }
+sim_stop
+
+check "on 10.213.0.1 (not a loopback address) the connection keeps the namespace's BBR"
+ip addr add 10.213.0.1/32 dev lo 2>"$WORK/ip.err" ||
+	{ cat "$WORK/ip.err"; fail "could not add 10.213.0.1 to the namespace's lo"; }
+SIM_LISTEN=10.213.0.1 sim_start other --drive "lun=0,media=dvd+r"
+got=$(cc "iscsi://$SIM_HOST/$SIM_TARGET/0")
+[ "$got" = bbr ] || fail "on 10.213.0.1 the connection uses '$got', not the namespace's bbr"
+sim_stop

@@ -1235,8 +1235,7 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 		 * has already reconnected). */
 		int fd = iscsi_get_fd(w->iscsi);
 		bool logged_in = iscsi_is_logged_in(w->iscsi);
-		if (logged_in)
-			eng_rec_tune_transport(w->rec);
+		eng_rec_tune_transport(w->rec);
 		if (!logged_in || fd != wr.last_fd) {
 			if (wr.mode != WM_DRAIN)
 				note_lost(&wr);

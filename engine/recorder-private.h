@@ -35,8 +35,10 @@ uint32_t eng_rec_unit_attentions(disc_recorder_ex *r);
 void eng_rec_note_unit_attention(disc_recorder_ex *r, const struct eng_sense *s);
 
 /* The connection's transport settings, once per socket (libiscsi makes a new one when
- * it reconnects): on loopback, no pacing congestion control (doc/engine-recorder.md
- * §2).  Cheap when the socket was seen already; the writer calls it every round. */
+ * it reconnects; a logged-out moment makes the next socket count as new, whatever its
+ * number): on loopback, no pacing congestion control (doc/engine-recorder.md §2).
+ * Cheap when the socket was seen already; the command and write loops call it every
+ * round. */
 void eng_rec_tune_transport(disc_recorder_ex *r);
 
 /* One synchronous command with the recorder's retry policy. */

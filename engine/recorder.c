@@ -251,6 +251,7 @@ static int run_task(disc_recorder_ex *r, struct scsi_task *task, struct iscsi_da
 		if (n < 0 && errno != EINTR)
 			break;
 		int rc = iscsi_service(r->iscsi, n > 0 ? pfd.revents : 0);
+		eng_rec_tune_transport(r);
 		if (st->finished)
 			break;
 		if (rc < 0 || !iscsi_is_logged_in(r->iscsi)) {
@@ -639,6 +640,10 @@ static bool peer_is_loopback(int fd)
  * allowed (tcp_allowed_congestion_control). */
 void eng_rec_tune_transport(disc_recorder_ex *r)
 {
+	if (!iscsi_is_logged_in(r->iscsi)) {
+		r->tuned_fd = -1; /* a reconnect's socket may get the same number */
+		return;
+	}
 	int fd = iscsi_get_fd(r->iscsi);
 	if (fd < 0 || fd == r->tuned_fd)
 		return;

@@ -1235,7 +1235,6 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 		 * has already reconnected). */
 		int fd = iscsi_get_fd(w->iscsi);
 		bool logged_in = iscsi_is_logged_in(w->iscsi);
-		eng_rec_tune_transport(w->rec);
 		if (!logged_in || fd != wr.last_fd) {
 			if (wr.mode != WM_DRAIN)
 				note_lost(&wr);
@@ -1320,7 +1319,7 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 			if (read(w->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				set_result(&wr, E_FAIL, NULL);
 		}
-		if (iscsi_service(w->iscsi, n > 0 ? pfd[0].revents : 0) < 0) {
+		if (eng_rec_service(w->rec, n > 0 ? pfd[0].revents : 0) < 0) {
 			eng_rec_set_last_error(w->rec, iscsi_get_error(w->iscsi));
 			wr.service_failed = true;
 			if (wr.mode != WM_DRAIN)

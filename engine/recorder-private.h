@@ -34,12 +34,12 @@ void eng_rec_set_last_error(disc_recorder_ex *r, const char *text);
 uint32_t eng_rec_unit_attentions(disc_recorder_ex *r);
 void eng_rec_note_unit_attention(disc_recorder_ex *r, const struct eng_sense *s);
 
-/* The connection's transport settings, once per socket (libiscsi makes a new one when
- * it reconnects; a logged-out moment makes the next socket count as new, whatever its
- * number): on loopback, no pacing congestion control (doc/engine-recorder.md §2).
- * Cheap when the socket was seen already; the command and write loops call it every
- * round. */
-void eng_rec_tune_transport(disc_recorder_ex *r);
+/* iscsi_service() on the recorder's context, then the connection's transport settings
+ * once per socket (libiscsi makes a new one when it reconnects, inside this call; a
+ * logged-out moment makes the next socket count as new, whatever its number): on
+ * loopback, no pacing congestion control (doc/engine-recorder.md §2).  Every loop that
+ * drives the context calls this instead of iscsi_service(). */
+int eng_rec_service(disc_recorder_ex *r, int revents);
 
 /* One synchronous command with the recorder's retry policy. */
 enum eng_dir { ENG_DIR_NONE = 0, ENG_DIR_IN, ENG_DIR_OUT };

@@ -69,7 +69,7 @@ struct disc_recorder_ex {
 	struct eng_sense last_sense; /* valid = 0: the last command did not fail with sense */
 	char last_error[512];
 	uint32_t unit_attentions;
-	int tuned_fd;	/* the socket eng_rec_tune_transport saw last; -1: none */
+	int tuned_fd;	/* the socket tune_transport saw last; -1: none */
 };
 
 /* The one place the recorder writes to stderr. */
@@ -250,8 +250,7 @@ static int run_task(disc_recorder_ex *r, struct scsi_task *task, struct iscsi_da
 		int n = poll(&pfd, 1, 100);
 		if (n < 0 && errno != EINTR)
 			break;
-		int rc = iscsi_service(r->iscsi, n > 0 ? pfd.revents : 0);
-		eng_rec_tune_transport(r);
+		int rc = eng_rec_service(r, n > 0 ? pfd.revents : 0);
 		if (st->finished)
 			break;
 		if (rc < 0 || !iscsi_is_logged_in(r->iscsi)) {
@@ -349,7 +348,6 @@ hresult_t eng_rec_exec(disc_recorder_ex *r, struct eng_cmd *c)
 	if (!c->cdb || c->cdb_len < 6 || c->cdb_len > 16 || (c->dir != ENG_DIR_NONE && !c->buf))
 		return E_INVALIDARG;
 	eng_rec_lock(r);
-	eng_rec_tune_transport(r);
 	c->busy_retries = 0;
 	unsigned ua_in_row = 0;
 	uint32_t backoff = BUSY_FIRST_MS;
@@ -575,6 +573,63 @@ static int probe_portal(const char *portal, char *why, size_t len)
 	return -1;
 }
 
+/* Whether the socket's peer is this host: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+static bool peer_is_loopback(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return false;
+	if (ss.ss_family == AF_INET)
+		return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+	if (ss.ss_family != AF_INET6)
+		return false;
+	const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+/* The socket's TCP congestion control into cc (NUL-terminated), "" when it does not
+ * say (tcp(7) TCP_CONGESTION). */
+static void socket_cc(int fd, char *cc, size_t size)
+{
+	socklen_t len = (socklen_t)(size - 1);
+	memset(cc, 0, size);
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &len) != 0)
+		cc[0] = '\0';
+}
+
+/* BBR paces every flow with a high-resolution timer per burst (Linux
+ * net/ipv4/tcp_bbr.c): to another process on the same host there is no bottleneck to
+ * pace for, and a queue of WRITEs paid 4,800 timer expiries per GiB for it
+ * (doc/engine.md §3).  cubic, the kernel's default, does not pace; reno is always
+ * allowed (tcp_allowed_congestion_control). */
+static void tune_transport(disc_recorder_ex *r)
+{
+	if (!iscsi_is_logged_in(r->iscsi)) {
+		r->tuned_fd = -1; /* a reconnect's socket may get the same number */
+		return;
+	}
+	int fd = iscsi_get_fd(r->iscsi);
+	if (fd < 0 || fd == r->tuned_fd)
+		return;
+	r->tuned_fd = fd;
+	char cc[16];
+	socket_cc(fd, cc, sizeof(cc));
+	if (strncmp(cc, "bbr", 3) != 0 || !peer_is_loopback(fd))
+		return;
+	static const char *const calm[] = { "cubic", "reno" };
+	for (size_t i = 0; i < sizeof(calm) / sizeof(calm[0]); i++)
+		if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, calm[i], (socklen_t)strlen(calm[i])) == 0)
+			return;
+}
+
+int eng_rec_service(disc_recorder_ex *r, int revents)
+{
+	int rc = iscsi_service(r->iscsi, revents);
+	tune_transport(r);
+	return rc;
+}
+
 static hresult_t connect_lun(disc_recorder_ex *r, const char *url)
 {
 	struct iscsi_url *u = iscsi_parse_full_url(r->iscsi, url);
@@ -614,49 +669,8 @@ static hresult_t connect_lun(disc_recorder_ex *r, const char *url)
 		return IMAPI_E_WIN32_DEV_NOT_EXIST;
 	}
 	set_limits(r, &cap);
-	eng_rec_tune_transport(r);
+	tune_transport(r);
 	return S_OK;
-}
-
-/* Whether the socket's peer is this host: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
-static bool peer_is_loopback(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
-		return false;
-	if (ss.ss_family == AF_INET)
-		return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
-	if (ss.ss_family != AF_INET6)
-		return false;
-	const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-	return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-}
-
-/* BBR paces every flow with a high-resolution timer per burst (Linux
- * net/ipv4/tcp_bbr.c): to another process on the same host there is no bottleneck to
- * pace for, and a queue of WRITEs paid 4,800 timer expiries per GiB for it
- * (doc/engine.md §3).  cubic, the kernel's default, does not pace; reno is always
- * allowed (tcp_allowed_congestion_control). */
-void eng_rec_tune_transport(disc_recorder_ex *r)
-{
-	if (!iscsi_is_logged_in(r->iscsi)) {
-		r->tuned_fd = -1; /* a reconnect's socket may get the same number */
-		return;
-	}
-	int fd = iscsi_get_fd(r->iscsi);
-	if (fd < 0 || fd == r->tuned_fd)
-		return;
-	r->tuned_fd = fd;
-	char cc[16] = "";
-	socklen_t len = sizeof(cc) - 1;
-	if (getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, &len) != 0 || strncmp(cc, "bbr", 3) != 0 ||
-	    !peer_is_loopback(fd))
-		return;
-	static const char *const calm[] = { "cubic", "reno" };
-	for (size_t i = 0; i < sizeof(calm) / sizeof(calm[0]); i++)
-		if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, calm[i], (socklen_t)strlen(calm[i])) == 0)
-			return;
 }
 
 hresult_t disc_recorder_ex_open_iscsi_opts(const char *url, const disc_recorder_ex_options *opts,
@@ -1375,10 +1389,7 @@ hresult_t disc_recorder_ex_get_session_info(disc_recorder_ex *r,
 	copy_str(info->vendor, sizeof(info->vendor), r->vendor);
 	copy_str(info->product, sizeof(info->product), r->product);
 	copy_str(info->revision, sizeof(info->revision), r->revision);
-	socklen_t len = sizeof(info->tcp_congestion) - 1;
-	int fd = iscsi_get_fd(r->iscsi);
-	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, info->tcp_congestion, &len) != 0)
-		info->tcp_congestion[0] = '\0';
+	socket_cc(iscsi_get_fd(r->iscsi), info->tcp_congestion, sizeof(info->tcp_congestion));
 	eng_rec_unlock(r);
 	return S_OK;
 }

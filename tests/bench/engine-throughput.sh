@@ -255,11 +255,8 @@ sim_series() {
 		# memory the host had taken back, whichever writer it was (the target's CPU
 		# per GiB 1.06-2.37 s in those runs against 0.54-0.73 in the others).
 		sim_fresh "warm-up-$2" "$2"
-		prepare
-		timeout 900 "$SYNCWRITER" "$SURL" "$DATA" --kib "$KIB" >"$WORK/warm-up.out" 2>&1 ||
-			{ cat "$WORK/warm-up.out"; fail "$1: the warm-up run failed"; }
+		sync_run "$1/warm-up, not counted" "$SURL" "$SIM_PID"
 		sim_stop
-		echo "  $1: warm-up run (syncwriter, not counted): $(sed -n 's/^syncwriter: writes: .*: \([0-9.]* MB\/s\).*/\1/p' "$WORK/warm-up.out")"
 	fi
 	for run in $(seq 1 "$RUNS"); do
 		for w in $(turns "$run"); do

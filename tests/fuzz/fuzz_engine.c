@@ -271,10 +271,10 @@ static int answer(struct fake *f, const uint8_t *req, uint32_t edtl)
 		 * segment's length (lib/iscsi-command.c iscsi_process_scsi_reply ->
 		 * scsi_parse_sense_data): up to 269 bytes past SenseLength when the
 		 * descriptor list claims 255 bytes.  A shorter segment makes libiscsi read
-		 * past its own copy (a SEGV under ASan, regress/engine/
-		 * libiscsi-sense-past-short-segment), which no caller can prevent; Response
-		 * Data of zeros after the sense (RFC 7143 §11.4.7.2) keeps that read
-		 * inside what was sent, while the SenseLength field still says anything. */
+		 * past its own copy (a SEGV under ASan; regress/engine/libiscsi-*-sense-*),
+		 * which no caller can prevent; Response Data of zeros after the sense
+		 * (RFC 7143 §11.4.7.2) keeps that read inside what was sent, while the
+		 * SenseLength field still says anything. */
 		uint32_t seg = 2 + n < LIBISCSI_SENSE_READ ? LIBISCSI_SENSE_READ : 2 + n;
 		memset(data + 2 + n, 0, seg - 2 - n);
 		bhs[0] = 0x21;

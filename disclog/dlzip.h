@@ -45,10 +45,10 @@ int dlz_deflate(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_
 void dlz_deflate_end(struct dlz_deflater *z);
 
 /* Should a payload be stored rather than deflated?  True when it is 256 KiB or more
- * and none of four 16 KiB slices spread over it shrinks by 1/64 at level: random,
- * encrypted or compressed data, not worth a whole deflate pass.  False otherwise, and
- * on an error (the full pass reports it). */
-bool dlz_incompressible(struct dlz_deflater *z, int level, const uint8_t *in, size_t in_len);
+ * and the bytes of each of eight 8 KiB slices spread over it are spread so evenly
+ * that coding them one by one cannot save 1/64 (chi-square bound, dlzip.c): random,
+ * encrypted or compressed data, not worth a whole deflate pass. */
+bool dlz_incompressible(const uint8_t *in, size_t in_len);
 
 /* Stored blocks without their bytes, for writing a member straight from its payload:
  * dlz_stored_blocks(in_len) blocks; dlz_stored_headers puts their DLZ_STORED_HDR-byte

@@ -228,7 +228,7 @@ static int build_member(struct dlz_deflater *z, int level, struct dl_job *j, con
 			size_t *grown)
 {
 	/* Decided first: a member stored from its payload needs out only for its framing. */
-	bool stored = j->in_len > 0 && dlz_incompressible(z, level, j->in, j->in_len);
+	bool stored = j->in_len > 0 && dlz_incompressible(j->in, j->in_len);
 	size_t nb = dlz_stored_blocks(j->in_len);
 	/* Deflate output must come out smaller than the payload (stored otherwise); the
 	 * headers of stored blocks take at most 5 bytes more than the payload. */

@@ -19,6 +19,7 @@
 
 #include "disclog.h"
 #include "dlcodec.h"
+#include "dlzip.h"
 #include "unit.h"
 
 static char tmpdir[PATH_MAX - 64];
@@ -480,6 +481,56 @@ static void test_sampled_store(void)
 	}
 	free(back);
 	free(buf);
+}
+
+/* bytes drawn evenly from the first n values of a byte (xorshift, modulo) */
+static void fill_alphabet(uint8_t *p, size_t len, unsigned n)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(xorshift() % n);
+}
+
+/* deflate's gain on len bytes at level 1, in 1/1000 of their size */
+static long deflate_gain_permille(const uint8_t *p, size_t len)
+{
+	uLongf out_len = compressBound(len);
+	uint8_t *out = malloc(out_len);
+	CU_ASSERT_FATAL(out != NULL && compress2(out, &out_len, p, len, 1) == Z_OK);
+	free(out);
+	return ((long)len - (long)out_len) * 1000 / (long)len;
+}
+
+/* dlz_incompressible's bound (dlzip.c: chi-square of each slice's bytes): bytes of an
+ * alphabet of 200 values (7.64 bits each) are deflated, and deflate does shrink them
+ * by more than 1/64; of 250 values (7.97 bits) or of all 256 they are stored, and
+ * deflate would not have saved 1/64.  One uneven slice, wherever it is, makes the
+ * payload deflated; under 256 KiB nothing is sampled. */
+static void test_incompressible_bound(void)
+{
+	const size_t len = 1u << 20;
+	uint8_t *p = malloc(len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+
+	fill_alphabet(p, len, 200);
+	CU_ASSERT_FALSE(dlz_incompressible(p, len));
+	CU_ASSERT_TRUE(deflate_gain_permille(p, len) > 1000 / 64);
+
+	fill_alphabet(p, len, 250);
+	CU_ASSERT_TRUE(dlz_incompressible(p, len));
+	CU_ASSERT_TRUE(deflate_gain_permille(p, len) < 1000 / 64);
+
+	fill_alphabet(p, len, 256);
+	CU_ASSERT_TRUE(dlz_incompressible(p, len));
+	CU_ASSERT_FALSE(dlz_incompressible(p, 256 * 1024 - 1));
+
+	for (size_t k = 0; k < 8; k++) {	/* 8 slices, each at k/8 of the payload */
+		fill_alphabet(p, len, 256);
+		fill_alphabet(p + k * (len / 8), 8192, 200);
+		CU_ASSERT_FALSE(dlz_incompressible(p, len));
+		fill_alphabet(p + k * (len / 8), 8192, 256);
+		CU_ASSERT_TRUE(dlz_incompressible(p, len));
+	}
+	free(p);
 }
 
 /* 16 MiB of zeros costs almost nothing (< 1 %). */
@@ -1268,6 +1319,7 @@ static const struct unit_test writer_tests[] = {
 	{ "spare_jobs_pool", test_spare_jobs_pool },
 	{ "engines_interoperate", test_engines_interoperate },
 	{ "sampled_store", test_sampled_store },
+	{ "incompressible_bound", test_incompressible_bound },
 	{ "stored_from_payload", test_stored_from_payload },
 };
 

@@ -39,12 +39,8 @@ DVD_BLOCKS=${BENCH_DVD_BLOCKS:-2295104}
 DVD_RUNS=${BENCH_DVD_RUNS:-2}
 HZ=$(getconf CLK_TCK)
 if [ -z "${BENCH_DVD_IMAGE_DIR:-}" ]; then
-	BENCH_DVD_IMAGE_DIR=$WORK
-	shm_free=$(df -k --output=avail /dev/shm 2>/dev/null | tail -n 1)
-	if [ -w /dev/shm ] && [ "${shm_free:-0}" -gt $((DVD_BLOCKS * 2 * 2 * 2048 / 1024)) ]; then
-		BENCH_DVD_IMAGE_DIR=$(mktemp -d /dev/shm/disc-full.XXXXXX)
-		trap 'rm -rf "$BENCH_DVD_IMAGE_DIR"' EXIT
-	fi
+	ram_dir disc-full $((DVD_BLOCKS * 2 * 2 * 2048 / 1024))
+	BENCH_DVD_IMAGE_DIR=$RAM_DIR
 fi
 . "$(dirname "${BASH_SOURCE[0]}")/goal.sh"	# goal, MISSED
 

@@ -24,6 +24,9 @@
 #   need PROG                           skip unless PROG is installed
 #   at_exit COMMAND                     run COMMAND at exit (before simdrive is killed)
 #   mkdata FILE MIB SEED                deterministic data file (not all zero), MIB MiB
+#   ram_dir NAME KIB                    sets RAM_DIR: a new directory under /dev/shm when
+#                                       that has room for KIB KiB (removed at exit),
+#                                       else $WORK
 #
 # Everything else the script and its programs print, on standard output or error,
 # becomes a TAP comment ("# ..."): a program's own "ok"/"not ok" lines cannot pass for
@@ -230,6 +233,17 @@ mkdata() {
 		openssl enc -aes-128-ctr -nosalt -pass "pass:burnlab-$3" -pbkdf2 2>/dev/null >"$1.tmp" || \
 		{ awk -v n=$(( $2 * 1024 )) -v s="$3" 'BEGIN { srand(s); for (i = 0; i < n; i++) { l = ""; for (j = 0; j < 16; j++) l = l sprintf("%063d\n", int(rand() * 1e9)); printf "%s", l } }' >"$1.tmp"; }
 	mv "$1.tmp" "$1"
+}
+
+# ram_dir NAME KIB: for a benchmark's file that the machine's disk would time
+# instead of the program under test.
+ram_dir() {
+	local avail
+	RAM_DIR=$WORK
+	avail=$(df -k --output=avail /dev/shm 2>/dev/null | tail -n 1)
+	[ -w /dev/shm ] && [ "${avail:-0}" -gt "$2" ] || return 0
+	RAM_DIR=$(mktemp -d "/dev/shm/$1.XXXXXX") || { RAM_DIR=$WORK; return 0; }
+	at_exit "rm -rf '$RAM_DIR'"
 }
 
 # verify_image WHAT IMAGE DATA: `disclog verify` passes on IMAGE and it holds exactly the

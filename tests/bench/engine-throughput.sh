@@ -197,7 +197,7 @@ bench_start_tgtd
 # every WRITE to a cd LUN (strace: one pwrite64 and one fdatasync per command), so on
 # disk both writers measured the VM's disk (the same writer: 78-128 MB/s from run to
 # run).  In RAM tgtd is one CPU-bound thread instead; its CPU per GiB still varies
-# between runs (4.3-7.1 s), whichever writer feeds it: hence the warm-up and the turns.
+# between runs (4.3-7.9 s), whichever writer feeds it: hence the warm-up and the turns.
 ram_dir tgt-backing $((MIB * 1024 * 2))
 TIMG="$RAM_DIR/tgt-disc.img"
 # tgt_fresh: a new target on a new empty backing file = a blank DVD+R.

@@ -447,7 +447,7 @@ static void test_stored_from_payload(void)
 	free(buf);
 }
 
-/* Incompressible payloads are stored without a full deflate (dlzip.c samples four
+/* Incompressible payloads are stored without a full deflate (dlzip.c samples eight
  * slices of a large one); a payload with one quarter that compresses is still
  * deflated, whichever engine: random in the first three quarters of every 1 MiB
  * member, zeros in the last. */

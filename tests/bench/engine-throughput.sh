@@ -57,16 +57,13 @@
 # BENCH_ENGINE_MIB (default 1024), BENCH_RUNS (default 3), BENCH_TGT_RUNS (queue depth
 # 1 into tgtd, default 5); TGTD, TGTADM (tgtd.sh).
 LIB_TAP=no	# plain output: not a make check test
+: "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}"
 if [ -z "${BENCH_HOST_CC+set}" ]; then
 	BENCH_HOST_CC=$(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null)
 	export BENCH_HOST_CC
-	ns=-rn
-	[ "$(id -u)" != 0 ] || ns=-n
-	if command -v ip >/dev/null && unshare "$ns" ip link set lo up 2>/dev/null; then
-		exec unshare "$ns" bash -c 'ip link set lo up && BENCH_NETNS=yes exec bash "$0" "$@"' "$0" "$@"
-	fi
 fi
-. "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
+. "$(dirname "$TESTLIB")/netns.sh" && netns_enter BENCH_NETNS "$@"
+. "$TESTLIB" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
 : "${SYNCWRITER:?SYNCWRITER must name the syncwriter binary}"
 need timeout
@@ -221,11 +218,11 @@ if [ "$HAVE_TGT" = yes ]; then
 	# Untimed: tgtd is one CPU-bound thread that maps a buffer per WRITE, and its first
 	# runs cost it more (1 GiB, four pairs in a row: 6.4, 5.8, 5.5, 5.7 CPU s in its
 	# syncwriter runs, the engine's after each 5.9, 5.8, 5.3, 5.1).
+	tgt_fresh
+	sync_run "tgtd/warm-up, not counted" "$TURL" "$TPID"
 	# Queue depth 1 gets TGT_RUNS pairs: tgtd's own cost per GiB varies by a third from
 	# run to run whichever writer feeds it, so each writer's best needs more runs than
 	# the simdrive series (queue depth 4 stays at RUNS).
-	tgt_fresh
-	sync_run "tgtd/warm-up, not counted" "$TURL" "$TPID"
 	for run in $(seq 1 "$TGT_RUNS"); do
 		for w in $(turns "$run"); do
 			tgt_fresh

@@ -11,17 +11,9 @@
 # `wengine info` prints the connection's congestion control (TCP_CONGESTION, tcp(7)).
 # Skipped where no network namespace can be made (unshare -n as root, -rn otherwise)
 # or the kernel has no BBR.
-if [ -z "${TRANSPORT_NETNS:-}" ]; then
-	TRANSPORT_NETNS=no
-	ns=-rn
-	[ "$(id -u)" != 0 ] || ns=-n
-	if command -v unshare >/dev/null && command -v ip >/dev/null &&
-		unshare "$ns" ip link set lo up 2>/dev/null; then
-		exec unshare "$ns" bash -c 'ip link set lo up && TRANSPORT_NETNS=yes exec bash "$0" "$@"' \
-			"$0" "$@"
-	fi
-fi
-. "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
+: "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}"
+. "$(dirname "$TESTLIB")/netns.sh" && netns_enter TRANSPORT_NETNS "$@"
+. "$TESTLIB" || exit 99
 : "${WENGINE:?WENGINE must name the wengine binary}"
 [ "$TRANSPORT_NETNS" = yes ] || skip "no private network namespace (unshare -n or -rn, and ip)"
 echo bbr 2>/dev/null >/proc/sys/net/ipv4/tcp_congestion_control ||

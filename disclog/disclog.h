@@ -217,11 +217,16 @@ int dl_writer_close(struct dl_writer *w, struct dl_error *err);
  * one with nothing queued may always queue one job (or its call could never go in),
  * so the total may pass the budget by one job per writer.  Writers refused for the
  * budget's sake get room first come, first served.  The spare jobs (doc/disclog.md
- * §6) are the pool's too, and freed when nothing is queued at the end of a burn. */
+ * §6) are the pool's too, and freed when nothing is queued at the end of a burn, all
+ * but the reserve: spare jobs with a whole member's payload buffer, made and faulted
+ * in by dl_pool_new (DL_ENOMEM when they cannot be) and kept while the pool lives, so
+ * the first burn does not fault its buffers in. */
 struct dl_pool_opts {
 	unsigned threads;	/* compression workers (0 = 2) */
 	size_t   max_inflight;	/* raw bytes all its writers may have queued or compressing
 				 * (0 = 32 MiB) */
+	size_t   reserve;	/* bytes of payload buffers made at once and kept, rounded
+				 * up to whole DL_MEMBER_TARGETs (0 = none; at most 64 GiB) */
 };
 
 struct dl_pool *dl_pool_new(const struct dl_pool_opts *opts, struct dl_error *err);
@@ -235,6 +240,7 @@ struct dl_pool_stats {
 	unsigned waiting;		/* writers waiting for room in the budget */
 	unsigned spare_jobs;		/* finished jobs kept for reuse by any writer */
 	size_t   spare_bytes;		/* capacity of their buffers */
+	unsigned reserve_jobs;		/* spares kept however idle (dl_pool_opts.reserve) */
 };
 void dl_pool_get_stats(struct dl_pool *p, struct dl_pool_stats *st);
 

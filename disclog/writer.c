@@ -62,6 +62,7 @@
 #define DL_MIN_IN_CAP      (64u << 10)	/* first size of a pending DATA buffer */
 #define DL_POOL_DEFAULT_THREADS 2
 #define DL_POOL_DEFAULT_INFLIGHT (32u << 20)
+#define DL_POOL_MAX_RESERVE ((size_t)64 << 30)
 
 enum dl_job_state { DL_JOB_QUEUED, DL_JOB_BUSY, DL_JOB_DONE };
 
@@ -149,6 +150,7 @@ struct dl_pool {
 	unsigned nfree;
 	size_t spare_bytes;	/* capacity of the spare jobs' buffers */
 	size_t spare_limit;
+	unsigned reserve;	/* spares made at creation and kept when idle (dl_pool_opts) */
 	unsigned nwriters;
 	bool shared;		/* made by dl_pool_new */
 	bool stop;
@@ -343,7 +345,8 @@ static void put_job(struct dl_writer *w, struct dl_job *j)
 
 	w->buf_bytes -= cap;
 	pthread_mutex_lock(&p->mu);
-	bool keep = p->spare_bytes + cap <= p->spare_limit && p->nfree < spare_jobs(p);
+	bool keep = p->nfree < p->reserve ||
+		    (p->spare_bytes + cap <= p->spare_limit && p->nfree < spare_jobs(p));
 	if (keep) {
 		j->next = p->free_jobs;
 		p->free_jobs = j;
@@ -355,16 +358,20 @@ static void put_job(struct dl_writer *w, struct dl_job *j)
 		free_job(j);
 }
 
-/* Free every spare job (p->mu held): the pool is idle (see Memory at the top). */
-static void drop_spare_jobs(struct dl_pool *p)
+/* Free the spare jobs after the first `keep` (p->mu held): the pool is idle (see
+ * Memory at the top) and keeps its reserve, or it is being freed. */
+static void drop_spare_jobs(struct dl_pool *p, unsigned keep)
 {
-	while (p->free_jobs) {
-		struct dl_job *j = p->free_jobs;
-		p->free_jobs = j->next;
+	struct dl_job **pp = &p->free_jobs;
+	for (unsigned i = 0; *pp && i < keep; i++)
+		pp = &(*pp)->next;
+	while (*pp) {
+		struct dl_job *j = *pp;
+		*pp = j->next;
+		p->nfree--;
+		p->spare_bytes -= j->in_cap + j->out_cap;
 		free_job(j);
 	}
-	p->nfree = 0;
-	p->spare_bytes = 0;
 }
 
 /* ---- the pool's round and budget (p->mu held) ------------------------------------- */
@@ -636,9 +643,10 @@ static void write_ready(struct dl_writer *w)
 			pool_unwait(w->pool, w);
 			w->notify_due = true;
 		}
-		/* The end of a burn: nothing queued by anyone, the spares go too. */
+		/* The end of a burn: nothing queued by anyone, the spares go too, all but
+		 * the pool's reserve. */
 		if (idle && w->pool->inflight == 0)
-			drop_spare_jobs(w->pool);
+			drop_spare_jobs(w->pool, w->pool->reserve);
 		pthread_mutex_unlock(&w->pool->mu);
 		pthread_cond_broadcast(&w->progress);
 	}
@@ -1293,7 +1301,7 @@ int dl_pool_free(struct dl_pool *p)
 	pthread_mutex_unlock(&p->mu);
 	for (unsigned i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
-	drop_spare_jobs(p);
+	drop_spare_jobs(p, 0);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->mu);
@@ -1329,6 +1337,37 @@ static struct dl_pool *pool_create(unsigned threads, size_t max_inflight, size_t
 	return p;
 }
 
+/* The pool's reserve (dl_pool_opts.reserve): n spare jobs, each with a whole
+ * member's payload buffer whose pages are faulted in here.  A fresh mapping faults at
+ * its first copy, and the first burn of many images at once met tens of thousands of
+ * such faults on its loop thread (doc/disclog.md section 6). */
+static int pool_reserve(struct dl_pool *p, unsigned n, struct dl_error *err)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct dl_job *j = calloc(1, sizeof(*j));
+		if (!j || !(j->in = malloc(DL_MEMBER_TARGET))) {
+			free(j);
+			return set_err(err, DL_ENOMEM, ENOMEM, -1,
+				       "dl_pool_new: out of memory for the reserve (%u of %u MiB made)",
+				       i, n);
+		}
+		j->in_cap = DL_MEMBER_TARGET;
+		/* A store per page, not memset: a malloc + memset of zeros may become a
+		 * calloc, which leaves fresh pages untouched. */
+		for (size_t off = 0; off < j->in_cap; off += page)
+			((volatile uint8_t *)j->in)[off] = 0;
+		pthread_mutex_lock(&p->mu);
+		j->next = p->free_jobs;
+		p->free_jobs = j;
+		p->nfree++;
+		p->spare_bytes += j->in_cap;
+		pthread_mutex_unlock(&p->mu);
+	}
+	return 0;
+}
+
 struct dl_pool *dl_pool_new(const struct dl_pool_opts *opts, struct dl_error *err)
 {
 	struct dl_pool_opts o = { 0 };
@@ -1338,11 +1377,24 @@ struct dl_pool *dl_pool_new(const struct dl_pool_opts *opts, struct dl_error *er
 		set_err(err, DL_EINVAL, 0, -1, "dl_pool_new: more than %d threads", DL_MAX_THREADS);
 		return NULL;
 	}
+	if (o.reserve > DL_POOL_MAX_RESERVE) {
+		set_err(err, DL_EINVAL, 0, -1, "dl_pool_new: a reserve of more than %u MiB",
+			(unsigned)(DL_POOL_MAX_RESERVE >> 20));
+		return NULL;
+	}
 	size_t max = o.max_inflight ? o.max_inflight : DL_POOL_DEFAULT_INFLIGHT;
 	/* Spares up to twice the budget: a new job buffer faults its pages in (doc/disclog.md
 	 * section 6, "many images"). */
-	return pool_create(o.threads ? o.threads : DL_POOL_DEFAULT_THREADS, max, max * 2, true,
-			   "dl_pool_new", err);
+	struct dl_pool *p = pool_create(o.threads ? o.threads : DL_POOL_DEFAULT_THREADS, max,
+					max * 2, true, "dl_pool_new", err);
+	if (!p)
+		return NULL;
+	p->reserve = (unsigned)((o.reserve + DL_MEMBER_TARGET - 1) / DL_MEMBER_TARGET);
+	if (pool_reserve(p, p->reserve, err) < 0) {
+		dl_pool_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 void dl_pool_get_stats(struct dl_pool *p, struct dl_pool_stats *st)
@@ -1354,6 +1406,7 @@ void dl_pool_get_stats(struct dl_pool *p, struct dl_pool_stats *st)
 	st->limit = p->max_inflight;
 	st->spare_jobs = p->nfree;
 	st->spare_bytes = p->spare_bytes;
+	st->reserve_jobs = p->reserve;
 	unsigned n = 0;
 	for (struct dl_writer *w = p->wait_head; w; w = w->wait_next)
 		n++;

@@ -26,6 +26,7 @@
 #define MAX_TARGETS SIM_TARGET_MAX	/* targets on the one portal */
 #define MAX_LUNS 64			/* --drive options of one target */
 #define MAX_DRIVES 256			/* --drive options in all */
+#define DEFAULT_RESERVE_MAX ((size_t)512 << 20)	/* --image-reserve's default at most */
 #define MAX_FAULTS 32
 #define DEFAULT_TARGET "iqn.2026-01.org.burnlab:simdrive"
 
@@ -105,6 +106,9 @@ static void usage(FILE *f)
 "  --image-threads N      compression threads all disc images share (default 2)\n"
 "  --image-memory MIB     bytes all disc images together may have queued for\n"
 "                         compression, in MiB (default 32); doc/simdrive-recorder.md\n"
+"  --image-reserve MIB    memory for the disc images made ready at start and kept,\n"
+"                         in MiB (default: --image-memory + 1 per recording drive,\n"
+"                         at most 512; 0: none)\n"
 "  --log-level LEVEL      error, warn, info (default), debug or trace; logs go to\n"
 "                         stderr\n"
 "  --help                 this text\n"
@@ -246,7 +250,7 @@ int main(int argc, char **argv)
 {
 	enum { O_LISTEN = 256, O_TARGET, O_ALIAS, O_DRIVE, O_CHAP, O_MUTUAL, O_SHORT_SECRET, O_NOP,
 	       O_LOGIN_TO, O_LOG, O_FAULT, O_TIME_SCALE, O_TRACE, O_CONTROL, O_IMG_THREADS,
-	       O_IMG_MEMORY, O_HELP, O_VERSION };
+	       O_IMG_MEMORY, O_IMG_RESERVE, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "target", required_argument, NULL, O_TARGET },
@@ -264,6 +268,7 @@ int main(int argc, char **argv)
 		{ "control", required_argument, NULL, O_CONTROL },
 		{ "image-threads", required_argument, NULL, O_IMG_THREADS },
 		{ "image-memory", required_argument, NULL, O_IMG_MEMORY },
+		{ "image-reserve", required_argument, NULL, O_IMG_RESERVE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -280,6 +285,7 @@ int main(int argc, char **argv)
 	bool allow_short_secret = false;
 	const char *trace_path = NULL, *control_path = NULL;
 	struct dl_pool_opts popts = { .threads = 2, .max_inflight = 32u << 20 };
+	long reserve_mib = -1;	/* --image-reserve; -1: the default, set below */
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -375,19 +381,27 @@ int main(int argc, char **argv)
 		case O_TRACE: trace_path = optarg; break;
 		case O_CONTROL: control_path = optarg; break;
 		case O_IMG_THREADS:
-		case O_IMG_MEMORY: {
+		case O_IMG_MEMORY:
+		case O_IMG_RESERVE: {
+			static const struct { const char *name; unsigned long min, max; } lim[] = {
+				[O_IMG_THREADS - O_IMG_THREADS] = { "image-threads", 1, 64 },
+				[O_IMG_MEMORY - O_IMG_THREADS] = { "image-memory", 1, 65536 },
+				[O_IMG_RESERVE - O_IMG_THREADS] = { "image-reserve", 0, 65536 },
+			};
+			const int k = opt - O_IMG_THREADS;
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
-			unsigned long max = opt == O_IMG_THREADS ? 64 : 65536;
-			if (*optarg == 0 || *end || n == 0 || n > max) {
-				fprintf(stderr, "simdrive: --%s '%s': expected a number 1..%lu\n",
-					opt == O_IMG_THREADS ? "image-threads" : "image-memory", optarg, max);
+			if (*optarg == 0 || *optarg == '-' || *end || n < lim[k].min || n > lim[k].max) {
+				fprintf(stderr, "simdrive: --%s '%s': expected a number %lu..%lu\n",
+					lim[k].name, optarg, lim[k].min, lim[k].max);
 				return 2;
 			}
 			if (opt == O_IMG_THREADS)
 				popts.threads = (unsigned)n;
-			else
+			else if (opt == O_IMG_MEMORY)
 				popts.max_inflight = (size_t)n << 20;
+			else
+				reserve_mib = (long)n;
 			break;
 		}
 		case O_HELP: usage(stdout); return 0;
@@ -432,7 +446,21 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	/* One pool of compression workers and one budget of queued bytes for every disc
 	 * image of the daemon, however many drives of however many targets record
-	 * (doc/simdrive-recorder.md §10). */
+	 * (doc/simdrive-recorder.md §10).  Its reserve, by default, is what every
+	 * recording drive burning at once holds: the budget queued and each drive's member
+	 * being filled, faulted in before the ready line rather than by the first burn;
+	 * at most DEFAULT_RESERVE_MAX, which only a budget raised far above its default
+	 * reaches. */
+	if (reserve_mib < 0) {
+		size_t recording = 0;
+		for (size_t i = 0; i < ndrives; i++)
+			recording += drives[i].image != NULL;
+		popts.reserve = recording ? popts.max_inflight + recording * DL_MEMBER_TARGET : 0;
+		if (popts.reserve > DEFAULT_RESERVE_MAX)
+			popts.reserve = DEFAULT_RESERVE_MAX;
+	} else {
+		popts.reserve = (size_t)reserve_mib << 20;
+	}
 	struct dl_error derr;
 	struct dl_pool *pool = dl_pool_new(&popts, &derr);
 	if (!pool) {

@@ -10,7 +10,7 @@
 
 kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$SIM_PID/status"; }
 
-sim_start edtl --drive "lun=0,media=bd-re,image=$WORK/bdre.dl"
+sim_start edtl --image-reserve 0 --drive "lun=0,media=bd-re,image=$WORK/bdre.dl"
 url="iscsi://$SIM_HOST/$SIM_TARGET/0"
 "$EDTLCLIENT" "$url" format || fail "FORMAT UNIT of the BD-RE"
 

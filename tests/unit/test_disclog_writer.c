@@ -1191,6 +1191,56 @@ static void test_spare_jobs_pool(void)
 	spare_jobs_case(true);
 }
 
+/* A pool made with a reserve (dl_pool_opts.reserve, rounded up to whole members) holds
+ * it as spare jobs from the start, its writers burn from them, and the SYNC that ends
+ * the burn frees only the spares beyond it: the next burn starts from buffers already
+ * faulted in (doc/disclog.md section 6).  The reserve is larger than the spares the
+ * budget alone keeps (workers + 2 + one writer + 2 members, in twice the budget), so
+ * those limits must not free it either.  A reserve over 64 GiB is refused. */
+static void test_pool_reserve(void)
+{
+	char path[PATH_MAX];
+	tpath(path, sizeof(path), "reserve.disclog");
+	struct dl_error e;
+	struct dl_pool_opts po = { .threads = 2, .max_inflight = 2u << 20,
+				   .reserve = 8 * (size_t)DL_MEMBER_TARGET + 1 };
+	struct dl_pool *pool = dl_pool_new(&po, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	struct dl_pool_stats ps;
+	dl_pool_get_stats(pool, &ps);
+	CU_ASSERT_EQUAL(ps.reserve_jobs, 9);
+	CU_ASSERT_EQUAL(ps.spare_jobs, 9);
+	CU_ASSERT_EQUAL(ps.spare_bytes, 9 * (size_t)DL_MEMBER_TARGET);
+
+	struct dl_writer_opts o = { .level = 1, .pool = pool };
+	struct dl_writer *w = dl_writer_open(path, &o, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	enum { CALL = 128 };	/* 256 KiB, a WRITE's worth */
+	uint8_t *buf = malloc(CALL * 2048);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	uint32_t lba = 0;
+	for (int i = 0; i < 40; i++, lba += CALL) {	/* 10 MiB: more than the reserve */
+		fill_iso(buf, (uint64_t)lba * 2048, CALL * 2048);
+		struct dl_data_meta m = meta_at((int32_t)lba, CALL, 2048);
+		CU_ASSERT_EQUAL_FATAL(dl_write_data(w, &m, buf, CALL * 2048, &e), 0);
+	}
+	CU_ASSERT_EQUAL(dl_writer_sync(w, &e), 0);
+	dl_pool_get_stats(pool, &ps);
+	CU_ASSERT_EQUAL(ps.queued, 0);
+	CU_ASSERT_EQUAL(ps.spare_jobs, 9);	/* the reserve, and not one more */
+	CU_ASSERT_TRUE(ps.spare_bytes >= 9 * (size_t)DL_MEMBER_TARGET);
+	if (ps.spare_jobs != 9)
+		fprintf(stderr, "pool_reserve: %u spare jobs after the SYNC\n", ps.spare_jobs);
+	CU_ASSERT_EQUAL(dl_writer_close(w, &e), 0);
+	CU_ASSERT_EQUAL(dl_pool_free(pool), 0);
+	free(buf);
+	CU_ASSERT_TRUE(zcat_equals_iso(path, (uint64_t)lba * 2048));
+
+	po.reserve = ((size_t)64 << 30) + 1;
+	CU_ASSERT_PTR_NULL(dl_pool_new(&po, &e));
+	CU_ASSERT_EQUAL(e.code, DL_EINVAL);
+}
+
 /* Plain zlib, as a gzip reader (windowBits 31: it checks each member's CRC-32 and
  * ISIZE itself), inflates every member of path in turn; the payloads together equal
  * the ISO of iso_len bytes.  Independent of libdisclog's reader and engines. */
@@ -1317,6 +1367,7 @@ static const struct unit_test writer_tests[] = {
 	{ "nonblock", test_nonblock },
 	{ "spare_jobs", test_spare_jobs },
 	{ "spare_jobs_pool", test_spare_jobs_pool },
+	{ "pool_reserve", test_pool_reserve },
 	{ "engines_interoperate", test_engines_interoperate },
 	{ "sampled_store", test_sampled_store },
 	{ "incompressible_bound", test_incompressible_bound },

@@ -35,7 +35,8 @@
  * freed, and when a SYNC is written with nothing queued behind it (the host's
  * SYNCHRONIZE CACHE or close at the end of a burn) the spare ones go too.  So an idle
  * writer holds no job buffers: a daemon with 16 images held up to 16 times 20 MiB it
- * no longer used. */
+ * no longer used.  A shared pool may hold a reserve on top (dl_pool_opts.reserve):
+ * spares made and faulted in at creation, never freed below that count. */
 #include "config.h"
 
 #include <errno.h>

@@ -55,7 +55,8 @@
 #
 # Environment: SIMDRIVE, TESTLIB, WENGINE, SYNCWRITER, TESTTMP (from make bench);
 # BENCH_ENGINE_MIB (default 1024), BENCH_RUNS (default 3), BENCH_TGT_RUNS (queue depth
-# 1 into tgtd, default 5); TGTD, TGTADM (tgtd.sh).
+# 1 into tgtd, default 5); TGTD, TGTADM (tgtd.sh); TGTD_ENV (tgtd's environment, default
+# the malloc thresholds below; empty: tgtd as packaged).
 LIB_TAP=no	# plain output: not a make check test
 : "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}"
 if [ -z "${BENCH_HOST_CC+set}" ]; then
@@ -188,13 +189,22 @@ echo "== simdrive $("$SIMDRIVE" --version | sed -n 's/^image deflate: /records i
 	"load at start: $(uptime | sed 's/.*load average: //')"
 
 # --- tgtd ----------------------------------------------------------------------------
+# tgtd takes a fresh buffer for every WRITE's data from malloc, and above glibc's
+# 128 KiB mmap threshold each one is a new mapping, faulted in page by page and
+# unmapped when the command ends: 266,000 page faults per GiB, half of tgtd's CPU
+# (perf: 32 % in page faults, 6 % in munmap), and the cause of its run-to-run spread
+# (4.3-7.9 CPU s per GiB, whichever writer fed it).  Both writers then timed the VM's
+# page faults more than each other.  Raised thresholds keep the buffers in glibc's heap:
+# no faults, 2.0 CPU s per GiB within 3 %, and twice the throughput - the same for both
+# writers, so the engine's own cost per command shows instead of tgtd's.
+TGTD_ENV=${TGTD_ENV-GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=268435456}
 bench_start_tgtd
 
 # tgtd's backing file lives in RAM when there is room: tgtd calls fdatasync after
 # every WRITE to a cd LUN (strace: one pwrite64 and one fdatasync per command), so on
 # disk both writers measured the VM's disk (the same writer: 78-128 MB/s from run to
-# run).  In RAM tgtd is one CPU-bound thread instead; its CPU per GiB still varies
-# between runs (4.3-7.9 s), whichever writer feeds it: hence the warm-up and the turns.
+# run).  In RAM tgtd is one CPU-bound thread instead (and with TGTD_ENV's thresholds
+# one without page faults); the warm-up and the turns are for what spread is left.
 ram_dir tgt-backing $((MIB * 1024 * 2))
 TIMG="$RAM_DIR/tgt-disc.img"
 # tgt_fresh: a new target on a new empty backing file = a blank DVD+R.
@@ -213,11 +223,12 @@ if [ "$HAVE_TGT" = yes ]; then
 	fit_transfer "$TURL"
 	echo "== (a) tgtd $("$TGTD" --version 2>/dev/null | head -n 1) on 127.0.0.1:$TGT_PORT:" \
 		"$KIB KiB per WRITE (max_transfer negotiated: $(json "$WORK/info.json" max_transfer))"
+	echo "== (a) tgtd's environment: ${TGTD_ENV:-as packaged}"
 	TPID=$(pgrep -P "$TGT_PID" tgtd | head -n 1)	# tgtd runs under timeout
 	TGT_ENG=0 TGT_SW=0 TGT_ENG4=0
-	# Untimed: tgtd is one CPU-bound thread that maps a buffer per WRITE, and its first
-	# runs cost it more (1 GiB, four pairs in a row: 6.4, 5.8, 5.5, 5.7 CPU s in its
-	# syncwriter runs, the engine's after each 5.9, 5.8, 5.3, 5.1).
+	# Untimed: tgtd's first runs cost it more (as packaged, 1 GiB, four pairs in a row:
+	# 6.4, 5.8, 5.5, 5.7 CPU s in its syncwriter runs, the engine's after each 5.9, 5.8,
+	# 5.3, 5.1; with TGTD_ENV's thresholds the first run still faults its heap in).
 	tgt_fresh
 	sync_run "tgtd/warm-up, not counted" "$TURL" "$TPID"
 	# Queue depth 1 gets TGT_RUNS pairs: tgtd's own cost per GiB varies by a third from

@@ -8,7 +8,8 @@
 #   best A B         the larger of two figures
 #   stop_tgtd        deletes every target and the system, KILL after 5 s
 #   tgtadm_ ARGS     tgtadm --lld iscsi ARGS, bounded in time
-# Environment: TGTD, TGTADM (defaults /usr/sbin/tgtd, /usr/sbin/tgtadm).
+# Environment: TGTD, TGTADM (defaults /usr/sbin/tgtd, /usr/sbin/tgtadm); TGTD_ENV:
+# NAME=VALUE words added to tgtd's environment (none by default).
 
 TGTD=${TGTD:-/usr/sbin/tgtd}
 TGTADM=${TGTADM:-/usr/sbin/tgtadm}
@@ -57,7 +58,8 @@ free_port() {
 start_tgtd() {
 	for _ in 1 2 3; do
 		TGT_PORT=$(free_port) || return 1
-		timeout 3600 "$TGTD" -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C 0 \
+		# shellcheck disable=SC2086 # TGTD_ENV: words
+		timeout 3600 env ${TGTD_ENV:-} "$TGTD" -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C 0 \
 			>"$WORK/tgtd.log" 2>&1 &
 		TGT_PID=$!
 		for _ in $(seq 1 50); do

@@ -195,8 +195,8 @@ echo "== simdrive $("$SIMDRIVE" --version | sed -n 's/^image deflate: /records i
 # (perf: 32 % in page faults, 6 % in munmap), and the cause of its run-to-run spread
 # (4.3-7.9 CPU s per GiB, whichever writer fed it).  Both writers then timed the VM's
 # page faults more than each other.  Raised thresholds keep the buffers in glibc's heap:
-# no faults, 2.0 CPU s per GiB within 3 %, and twice the throughput - the same for both
-# writers, so the engine's own cost per command shows instead of tgtd's.
+# no faults, 1.9-2.8 CPU s per GiB, and about twice the throughput - the same for both
+# writers, so the engine's own cost per command shows more and tgtd's less.
 TGTD_ENV=${TGTD_ENV-GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=268435456}
 bench_start_tgtd
 

@@ -107,8 +107,8 @@ static void usage(FILE *f)
 "  --image-memory MIB     bytes all disc images together may have queued for\n"
 "                         compression, in MiB (default 32); doc/simdrive-recorder.md\n"
 "  --image-reserve MIB    memory for the disc images made ready at start and kept,\n"
-"                         in MiB (default: --image-memory + 1 per recording drive,\n"
-"                         at most 512; 0: none)\n"
+"                         in MiB (default: 2 per recording drive, at most\n"
+"                         --image-memory + 1 per recording drive and 512; 0: none)\n"
 "  --log-level LEVEL      error, warn, info (default), debug or trace; logs go to\n"
 "                         stderr\n"
 "  --help                 this text\n"
@@ -446,16 +446,19 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	/* One pool of compression workers and one budget of queued bytes for every disc
 	 * image of the daemon, however many drives of however many targets record
-	 * (doc/simdrive-recorder.md §10).  Its reserve, by default, is what every
-	 * recording drive burning at once holds: the budget queued and each drive's member
-	 * being filled, faulted in before the ready line rather than by the first burn;
-	 * at most DEFAULT_RESERVE_MAX, which only a budget raised far above its default
-	 * reaches. */
+	 * (doc/simdrive-recorder.md §10).  Its reserve, by default, is what the recording
+	 * drives burning at once hold, faulted in before the ready line rather than by
+	 * the first burn: each drive's member being filled and one queued (2 MiB a drive),
+	 * but no more than the budget queued and a member each.  So one drive costs a
+	 * daemon started for a short test 2 MiB, not the whole budget; at most
+	 * DEFAULT_RESERVE_MAX, which only a budget raised far above its default reaches. */
 	if (reserve_mib < 0) {
 		size_t recording = 0;
 		for (size_t i = 0; i < ndrives; i++)
 			recording += drives[i].image != NULL;
-		popts.reserve = recording ? popts.max_inflight + recording * DL_MEMBER_TARGET : 0;
+		size_t streaming = 2 * recording * DL_MEMBER_TARGET;
+		size_t all_queued = popts.max_inflight + recording * DL_MEMBER_TARGET;
+		popts.reserve = streaming < all_queued ? streaming : all_queued;
 		if (popts.reserve > DEFAULT_RESERVE_MAX)
 			popts.reserve = DEFAULT_RESERVE_MAX;
 	} else {

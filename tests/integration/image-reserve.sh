@@ -4,8 +4,8 @@
 # before the ready line and kept, so a burn copies into pages already there instead of
 # faulting them in one by one on the loop thread.  The same drives with
 # --image-reserve 0 are the baseline every figure is compared with:
-#  - resident memory at the ready line: more by the reserve (given, and the default
-#    --image-memory + 1 MiB per recording drive);
+#  - resident memory at the ready line: more by the reserve (given, and the default:
+#    2 MiB per recording drive, at most --image-memory + 1 MiB per recording drive);
 #  - page faults of simdrive during the same burn: fewer than half;
 #  - resident memory after the burn's SYNCHRONIZE CACHE: the reserve stays;
 #  - both images hold exactly what was sent;
@@ -52,21 +52,28 @@ rss_none=$(rss "$NONE_PID")
 sim_start dflt --image-memory 4 "${RECORDING[@]/$WORK\//$WORK/d-}" "${ISO_DRIVE[@]}"
 DFLT_PID=$SIM_PID
 rss_dflt=$(rss "$DFLT_PID")
+sim_start capped --image-memory 1 "${RECORDING[@]/$WORK\//$WORK/c-}" "${ISO_DRIVE[@]}"
+CAPPED_PID=$SIM_PID
+rss_capped=$(rss "$CAPPED_PID")
 sim_start given --image-memory 4 --image-reserve 16 "${RECORDING[@]/$WORK\//$WORK/g-}" "${ISO_DRIVE[@]}"
 GIVEN_PID=$SIM_PID GIVEN_URL=iscsi://$SIM_HOST/$SIM_TARGET/0
 rss_given=$(rss "$GIVEN_PID")
-echo "VmRSS at the ready line: reserve 0 $rss_none kB, default $rss_dflt kB, 16 MiB $rss_given kB"
+echo "VmRSS at the ready line: reserve 0 $rss_none kB, default $rss_dflt kB, default on a 1 MiB" \
+	"budget $rss_capped kB, 16 MiB $rss_given kB"
 
 if [ -n "${BURNLAB_SANITIZERS:-}" ]; then
 	skip_check "the reserve is resident at the ready line" "sanitizer build"
 else
-	check "the reserve is resident at the ready line: default (4 + 3 recording drives = 7 MiB), given 16 MiB"
-	d=$(mib_diff "$rss_dflt" "$rss_none") g=$(mib_diff "$rss_given" "$rss_none")
-	echo "more than with no reserve: default $d MiB, given $g MiB"
-	within "$d" 6.5 8.5 || fail "the default reserve added $d MiB, expected 7"
+	check "the reserve is resident at the ready line: default 2 MiB per recording drive (6), at most the budget + 1 per drive (1 + 3 = 4), given 16 MiB"
+	d=$(mib_diff "$rss_dflt" "$rss_none") c=$(mib_diff "$rss_capped" "$rss_none")
+	g=$(mib_diff "$rss_given" "$rss_none")
+	echo "more than with no reserve: default $d MiB, default on a 1 MiB budget $c MiB, given $g MiB"
+	within "$d" 5.5 7 || fail "the default reserve added $d MiB, expected 6"
+	within "$c" 3.5 5 || fail "the default reserve on a 1 MiB budget added $c MiB, expected 4"
 	within "$g" 15.5 17.5 || fail "--image-reserve 16 added $g MiB"
 fi
 sim_stop "$DFLT_PID"
+sim_stop "$CAPPED_PID"
 
 # burn NAME PID URL: wengine writes DATA at queue depth 4, then SYNCHRONIZE CACHE;
 # FAULTS = simdrive's minor faults during the write.

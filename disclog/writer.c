@@ -337,6 +337,15 @@ static size_t spare_jobs(const struct dl_pool *p)
 	return n;
 }
 
+/* j becomes a spare of the pool (p->mu held). */
+static void push_spare(struct dl_pool *p, struct dl_job *j)
+{
+	j->next = p->free_jobs;
+	p->free_jobs = j;
+	p->nfree++;
+	p->spare_bytes += j->in_cap + j->out_cap;
+}
+
 /* Recycle j as a spare of the pool, or free it when the spares are over their budget
  * or enough are spare already (see Memory at the top). */
 static void put_job(struct dl_writer *w, struct dl_job *j)
@@ -348,12 +357,8 @@ static void put_job(struct dl_writer *w, struct dl_job *j)
 	pthread_mutex_lock(&p->mu);
 	bool keep = p->nfree < p->reserve ||
 		    (p->spare_bytes + cap <= p->spare_limit && p->nfree < spare_jobs(p));
-	if (keep) {
-		j->next = p->free_jobs;
-		p->free_jobs = j;
-		p->nfree++;
-		p->spare_bytes += cap;
-	}
+	if (keep)
+		push_spare(p, j);
 	pthread_mutex_unlock(&p->mu);
 	if (!keep)
 		free_job(j);
@@ -1360,10 +1365,7 @@ static int pool_reserve(struct dl_pool *p, unsigned n, struct dl_error *err)
 		for (size_t off = 0; off < j->in_cap; off += page)
 			((volatile uint8_t *)j->in)[off] = 0;
 		pthread_mutex_lock(&p->mu);
-		j->next = p->free_jobs;
-		p->free_jobs = j;
-		p->nfree++;
-		p->spare_bytes += j->in_cap;
+		push_spare(p, j);
 		pthread_mutex_unlock(&p->mu);
 	}
 	return 0;

@@ -41,8 +41,6 @@ MIB=${BENCH_LUNS_MIB:-64}
 RUNS=${BENCH_RUNS:-3}
 IQN=iqn.2026-01.org.burnlab:manyluns
 
-hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
-
 . "$(dirname "${BASH_SOURCE[0]}")/goal.sh"	# goal, MISSED
 
 # burn MIB URL...: burnbench on every URL at once; sets AGG (MB/s), WALL, RATES.
@@ -95,7 +93,7 @@ round() {
 		for u in "${paths[@]}"; do urls+=("iscsi://$SIM_HOST/$SIM_TARGET/$u"); done
 	fi
 	burn "$MIB_OF" "${urls[@]}"
-	HWM=$(hwm "$SIM_PID")
+	HWM=$(proc_kib "$SIM_PID" VmHWM)
 	sim_stop
 	verify "${imgs[@]}"
 	rm -f "${imgs[@]}"

@@ -8,7 +8,7 @@
 . "${TESTLIB:?TESTLIB must name tests/integration/lib.sh}" || exit 99
 : "${EDTLCLIENT:?EDTLCLIENT must name the edtlclient binary}"
 
-kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$SIM_PID/status"; }
+kib() { proc_kib "$SIM_PID" "$1"; }
 
 sim_start edtl --image-reserve 0 --drive "lun=0,media=bd-re,image=$WORK/bdre.dl"
 url="iscsi://$SIM_HOST/$SIM_TARGET/0"

@@ -17,7 +17,7 @@
 : "${DISCLOG:?DISCLOG must name the disclog binary}"
 need timeout
 
-rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+rss() { proc_kib "$1" VmRSS; }
 # minflt PID: minor page faults of the process so far (proc(5) stat field 10).
 minflt() {
 	local line

@@ -24,6 +24,7 @@
 #   need PROG                           skip unless PROG is installed
 #   at_exit COMMAND                     run COMMAND at exit (before simdrive is killed)
 #   mkdata FILE MIB SEED                deterministic data file (not all zero), MIB MiB
+#   proc_kib PID FIELD                  a kB field of /proc/PID/status (VmRSS, VmHWM), in KiB
 #   ram_dir NAME KIB                    sets RAM_DIR: a new directory under /dev/shm when
 #                                       that has room for KIB KiB (removed at exit),
 #                                       else $WORK
@@ -234,6 +235,8 @@ mkdata() {
 		{ awk -v n=$(( $2 * 1024 )) -v s="$3" 'BEGIN { srand(s); for (i = 0; i < n; i++) { l = ""; for (j = 0; j < 16; j++) l = l sprintf("%063d\n", int(rand() * 1e9)); printf "%s", l } }' >"$1.tmp"; }
 	mv "$1.tmp" "$1"
 }
+
+proc_kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 
 # ram_dir NAME KIB: for a benchmark's file that the machine's disk would time
 # instead of the program under test.

@@ -41,7 +41,7 @@ for i in $(seq 0 $((N - 1))); do
 		{ cat "$WORK/sync.err"; fail "SYNCHRONIZE CACHE of LUN $i failed"; }
 done
 
-hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SIM_PID/status")
+hwm=$(proc_kib "$SIM_PID" VmHWM)
 echo "simdrive VmHWM: $hwm kB"
 if [ -n "${BURNLAB_SANITIZERS:-}" ]; then
 	# ASan's shadow memory and its quarantine of freed blocks (256 MiB by default) are

@@ -567,6 +567,8 @@ struct writer {
 	bool service_failed;     /* iscsi_service() < 0: skip the fd for one round */
 	int64_t first_write_ms, last_done_ms;
 	int64_t next_poll_ms;    /* the timeline's next READ BUFFER CAPACITY */
+	int seg_fd;              /* the socket of the last segment count, -1: none yet */
+	uint64_t seg_prev;       /* its count then */
 	write_engine_stats st;
 };
 
@@ -600,6 +602,21 @@ static void set_result(struct writer *wr, hresult_t hr, const struct eng_sense *
 		tl_event(wr, IMAPI_TIMELINE_EVENT_UNDERRUN, 0, hr, sense, "loss of streaming");
 	const char *name = imapi_hresult_name(hr);
 	tl_event(wr, IMAPI_TIMELINE_EVENT_FAULT, 0, hr, sense, name ? name : "WriteSection failed");
+}
+
+/* Add the TCP segments sent since the last count to the section's figure.  A new
+ * socket, or a count that went back (a new socket with the old one's number), is a
+ * reconnect: all of its segments are the section's. */
+static void count_segments(struct writer *wr)
+{
+	int fd;
+	uint64_t n;
+	if (!eng_rec_tcp_segments_out(wr->w->rec, &fd, &n))
+		return;
+	if (wr->seg_fd >= 0)
+		wr->st.tcp_segments_out += fd == wr->seg_fd && n >= wr->seg_prev ? n - wr->seg_prev : n;
+	wr->seg_fd = fd;
+	wr->seg_prev = n;
 }
 
 static void publish_stats(struct writer *wr)
@@ -716,6 +733,7 @@ static void fire_update(struct writer *wr, bool poll)
 	pthread_mutex_unlock(&we->mu);
 
 	wr->st.events++;
+	count_segments(wr); /* a getsockopt: at each Update, not at each completion */
 	publish_stats(wr);
 	/* The handler runs on this thread with the recorder lock held (recursive): it may
 	 * call getters, CancelWrite and recorder methods (writeengine.h). */
@@ -1180,11 +1198,12 @@ static hresult_t run_writer(struct wsec *w, bool *orphans)
 	write_engine *we = w->we;
 	struct writer wr = {
 		.w = w, .mode = WM_RUN, .result = S_OK, .busy_since = -1, .lost_since = -1,
-		.first_write_ms = -1, .last_done_ms = -1,
+		.first_write_ms = -1, .last_done_ms = -1, .seg_fd = -1,
 	};
 
 	*orphans = false;
 	wr.last_fd = iscsi_get_fd(w->iscsi);
+	count_segments(&wr);
 	publish_stats(&wr);
 
 	eng_tl_section_begin(w->tl, eng_tl_now_us(), w->lba, w->nblocks, w->bps);

@@ -7,6 +7,7 @@
 #ifndef ENG_RECORDER_PRIVATE_H
 #define ENG_RECORDER_PRIVATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <iscsi/iscsi.h>
@@ -34,12 +35,16 @@ void eng_rec_set_last_error(disc_recorder_ex *r, const char *text);
 uint32_t eng_rec_unit_attentions(disc_recorder_ex *r);
 void eng_rec_note_unit_attention(disc_recorder_ex *r, const struct eng_sense *s);
 
-/* iscsi_service() on the recorder's context, then the connection's transport settings
- * once per socket (libiscsi makes a new one when it reconnects, inside this call; a
- * logged-out moment makes the next socket count as new, whatever its number): on
- * loopback, no pacing congestion control (doc/engine-recorder.md §2).  Every loop that
- * drives the context calls this instead of iscsi_service(). */
+/* iscsi_service() on the recorder's context, its writes corked into full segments, then
+ * the connection's transport settings once per socket (libiscsi makes a new one when
+ * it reconnects, inside this call; a logged-out moment makes the next socket count as
+ * new, whatever its number): on loopback, no pacing congestion control
+ * (doc/engine-recorder.md §2).  Every loop that drives the context calls this instead
+ * of iscsi_service(). */
 int eng_rec_service(disc_recorder_ex *r, int revents);
+/* The TCP segments the connection has sent since it was made (TCP_INFO tcpi_segs_out)
+ * and its socket; false when the system does not say. */
+bool eng_rec_tcp_segments_out(disc_recorder_ex *r, int *fd, uint64_t *segs);
 
 /* One synchronous command with the recorder's retry policy. */
 enum eng_dir { ENG_DIR_NONE = 0, ENG_DIR_IN, ENG_DIR_OUT };

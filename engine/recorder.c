@@ -10,10 +10,11 @@
  * Wire fields go through ewire.h only; CDB and response layouts cite the MMC-6 or SPC-4
  * command they belong to. */
 #include <errno.h>
+#include <stddef.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>	/* struct tcp_info with tcpi_segs_out, which glibc's lacks */
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <poll.h>
@@ -623,11 +624,44 @@ static void tune_transport(disc_recorder_ex *r)
 			return;
 }
 
+/* libiscsi writes a PDU's header and its data with separate calls on a TCP_NODELAY
+ * socket (lib/socket.c), so each left as a segment of its own: 64 for a 256 KiB WRITE
+ * to a target that takes 8 KiB data segments (tgtd), each a trip through both ends'
+ * TCP stacks.  Corked while libiscsi writes what it has queued, they leave in full
+ * segments, and uncorking sends the rest at once, so nothing waits (tcp(7) TCP_CORK;
+ * doc/engine-recorder.md §2). */
+static void set_cork(int fd, int on)
+{
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)); /* failing: as before */
+}
+
 int eng_rec_service(disc_recorder_ex *r, int revents)
 {
+	/* libiscsi writes only here, on POLLOUT.  The socket is the one tune_transport
+	 * checked; if a reconnect inside the call gives a new one its number, uncorking
+	 * it is harmless (off is the default). */
+	int fd = (revents & POLLOUT) && r->tuned_fd >= 0 && r->tuned_fd == iscsi_get_fd(r->iscsi) ?
+		r->tuned_fd : -1;
+	if (fd >= 0)
+		set_cork(fd, 1);
 	int rc = iscsi_service(r->iscsi, revents);
+	if (fd >= 0)
+		set_cork(fd, 0);
 	tune_transport(r);
 	return rc;
+}
+
+bool eng_rec_tcp_segments_out(disc_recorder_ex *r, int *fd, uint64_t *segs)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int f = iscsi_get_fd(r->iscsi);
+	if (f < 0 || getsockopt(f, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_segs_out) + sizeof(ti.tcpi_segs_out))
+		return false; /* kernels before 4.2 do not count */
+	*fd = f;
+	*segs = ti.tcpi_segs_out;
+	return true;
 }
 
 static hresult_t connect_lun(disc_recorder_ex *r, const char *url)

@@ -1452,6 +1452,7 @@ static void write_summary(const struct wctx *c, const struct wresult *r)
 	out_num(&o, "busy_retries", "busy retries", r->st.busy_retries);
 	out_num(&o, "unit_attentions", "unit attentions", r->st.unit_attentions);
 	out_num(&o, "events", "events", r->st.events);
+	out_num(&o, "tcp_segments_out", "TCP segments sent", (int64_t)r->st.tcp_segments_out);
 	out_num(&o, "queue_depth", "queue depth", r->queue_depth);
 	out_num(&o, "max_transfer", "bytes per command", r->max_transfer);
 	out_num(&o, "last_written_lba", "last written LBA", r->last_written_lba);

@@ -346,6 +346,12 @@ typedef struct write_engine_stats {
 	uint32_t set_streaming_refused; /* 1 when the drive refused SET STREAMING (the
 				    * write went on at the drive's own speed) */
 	double seconds;            /* from the first WRITE to the last completion */
+	/* TCP segments the session's connection sent during the section: its commands
+	 * and the iSCSI PDUs around them (TCP_INFO tcpi_segs_out, tcp(7)), counted at
+	 * each Update.  A connection remade after a drop counts from its start, the
+	 * dropped one up to the last Update before the drop.  0 when the system does not
+	 * say (Linux before 4.2). */
+	uint64_t tcp_segments_out;
 } write_engine_stats;
 /* Figures of the last (or running) WriteSection. */
 hresult_t write_engine_get_stats(write_engine *we, write_engine_stats *stats);

@@ -68,6 +68,16 @@ wen write write "$URL" "$WORK/data.bin" --bytes-per-sector 2048 --lba nwa --json
 [ "$(json "$WORK/write.out" last_written_lba)" = $((BLOCKS - 1)) ] ||
 	bad "last_written_lba '$(json "$WORK/write.out" last_written_lba)', want $((BLOCKS - 1))"
 
+check "the WRITEs' PDUs left in full TCP segments, not one or two each (tgtd takes 8 KiB data segments)"
+# Uncorked, libiscsi's header and data calls under TCP_NODELAY made two segments per
+# Data-Out PDU (doc/engine-recorder.md section 2); corked, a 256 KiB WRITE took about 7.
+MRDSL=$(json "$WORK/info.out" max_recv_data_segment_length)
+SEGS=$(json "$WORK/write.out" tcp_segments_out)
+PDUS=$(( $(stat -c %s "$WORK/data.bin") / MRDSL ))
+echo "   $SEGS TCP segments for $(json "$WORK/write.out" commands) WRITEs, $PDUS data PDUs of $MRDSL bytes"
+[ "$SEGS" -gt 0 ] 2>/dev/null || bad "tcp_segments_out '$SEGS', want a count"
+[ "$SEGS" -lt "$PDUS" ] || bad "$SEGS segments for $PDUS data PDUs: the PDUs were not sent together"
+
 check "wengine sync and close track 1: the disc becomes tgt's DVD-ROM"
 wen sync sync "$URL" || bad "wengine sync exited $?"
 wen close-track close "$URL" track 1 || bad "wengine close track 1 exited $?"

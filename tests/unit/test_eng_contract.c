@@ -305,6 +305,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(write_engine_get_stats(we, &st), S_OK);
 	CU_ASSERT_EQUAL(st.bytes_written, 0);
 	CU_ASSERT_EQUAL(st.events, 0);
+	CU_ASSERT_EQUAL(st.tcp_segments_out, 0);
 	write_engine_release(we);
 }
 
@@ -563,6 +564,8 @@ static void test_small_write(void)
 	uint32_t per = max / BS ? max / BS : 1;
 	CU_ASSERT_EQUAL(st.commands, (100 + per - 1) / per);
 	CU_ASSERT_EQUAL(st.events, (uint32_t)e.n);
+	/* one at a time, each WRITE leaves in a segment of its own at least */
+	CU_ASSERT(st.tcp_segments_out >= st.commands);
 	CU_ASSERT_EQUAL(write_engine_get_last_sense(we, sense), S_FALSE);
 	int b = 1;
 	write_engine_get_write_in_progress(we, &b);

@@ -468,6 +468,8 @@ struct wsec {
 	int64_t used_bytes;     /* bytes in FILLED or IN_FLIGHT chunks */
 	bool reader_done;
 	bool reader_short;      /* the stream ended before nblocks */
+	bool reader_waiting;    /* the reader waits on cv for a FREE slot */
+	bool writer_starved;    /* the writer found no FILLED chunk to issue */
 	hresult_t reader_hr;
 	bool stop_reader;
 	pthread_t reader;
@@ -494,8 +496,11 @@ static void *reader_main(void *arg)
 	for (uint32_t seq = 0; seq < w->nchunks; seq++) {
 		struct slot *s = slot_of(w, seq);
 		pthread_mutex_lock(&w->mu);
-		while (s->state != CH_FREE && !w->stop_reader)
+		while (s->state != CH_FREE && !w->stop_reader) {
+			w->reader_waiting = true;
 			pthread_cond_wait(&w->cv, &w->mu);
+		}
+		w->reader_waiting = false;
 		bool stop = w->stop_reader;
 		pthread_mutex_unlock(&w->mu);
 		if (stop)
@@ -525,8 +530,13 @@ static void *reader_main(void *arg)
 		bool short_read = got < want;
 		if (short_read)
 			w->reader_short = true;
+		/* The writer is woken only when it waits for data: with the ring ahead of it,
+		 * a wake per chunk cost it a poll round and the reader a write(2) per WRITE. */
+		bool starved = w->writer_starved;
+		w->writer_starved = false;
 		pthread_mutex_unlock(&w->mu);
-		wake(w->efd);
+		if (starved)
+			wake(w->efd);
 		if (short_read)
 			break;
 	}
@@ -817,6 +827,8 @@ static void issue_ready(struct writer *wr)
 	while (wr->mode == WM_RUN && wr->inflight < w->depth) {
 		pthread_mutex_lock(&w->mu);
 		uint32_t published = w->published;
+		if (wr->issue_seq >= published)
+			w->writer_starved = true;	/* the reader wakes us when it publishes */
 		pthread_mutex_unlock(&w->mu);
 		if (wr->issue_seq >= published)
 			return;
@@ -847,11 +859,15 @@ static void requeue(struct writer *wr, struct slot *s)
 		wr->issue_seq = s->seq;
 }
 
-/* Free the acknowledged prefix so the reader can refill it. */
+/* Free the acknowledged prefix so the reader can refill it.  A waiting reader is
+ * woken once a quarter of the ring is free, to fill it in one go, not at every chunk:
+ * the other three quarters are still filled, so the writer does not run dry, and a
+ * ring whose chunks are all acknowledged is all free. */
 static void advance_acks(struct writer *wr)
 {
 	struct wsec *w = wr->w;
 	bool freed = false;
+	const uint32_t batch = (w->ring_n + 3) / 4;
 
 	pthread_mutex_lock(&w->mu);
 	while (wr->ack_base < w->published && slot_of(w, wr->ack_base)->state == CH_ACKED) {
@@ -860,7 +876,7 @@ static void advance_acks(struct writer *wr)
 		wr->ack_base++;
 		freed = true;
 	}
-	if (freed)
+	if (freed && w->reader_waiting && w->ring_n - (w->published - wr->ack_base) >= batch)
 		pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 }

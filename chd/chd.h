@@ -126,7 +126,7 @@ struct chd_cd_track {
 	char subtype[8];		/* NONE, RW, RW_RAW */
 	uint32_t frames;		/* including a pregap stored in the CHD */
 	uint32_t pregap;
-	char pgtype[16];		/* "V" + type when the pregap is stored, else a type */
+	char pgtype[1 + 16];		/* "V" + type when the pregap is stored, else a type */
 	char pgsub[8];
 	uint32_t postgap;
 };

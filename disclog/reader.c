@@ -614,7 +614,7 @@ static int walk(struct dl_reader *r, struct dl_error *err)
 			rc = DL_OK;
 		}
 		if (!ok) {
-			uint64_t next;
+			uint64_t next = 0;
 			int found = scan_for_member(r, off + 1, seq, &next, err);
 			if (found < 0) {
 				rc = found;

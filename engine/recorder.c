@@ -551,7 +551,7 @@ static int probe_portal(const char *portal, char *why, size_t len)
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
 	int gai = getaddrinfo(h, port, &hints, &res);
 	if (gai != 0) {
-		snprintf(why, len, "%s: %s", portal, gai_strerror(gai));
+		snprintf(why, len, "%.200s: %s", portal, gai_strerror(gai));
 		return -1;
 	}
 	int err = 0;
@@ -570,7 +570,7 @@ static int probe_portal(const char *portal, char *why, size_t len)
 	freeaddrinfo(res);
 	if (err == 0)
 		return 0;
-	snprintf(why, len, "TCP connection to %s: %s", portal, strerror(err));
+	snprintf(why, len, "TCP connection to %.200s: %s", portal, strerror(err));
 	return -1;
 }
 

@@ -13,6 +13,7 @@ LIB_TAP=no	# plain output: not a make check test
 export TMPDIR="$WORK"
 export BURNLAB_GUEST_CACHE="${BURNLAB_GUEST_CACHE:-$TESTTMP/guest-cache}"
 why=$("$HARNESS" guest --check) || { echo "guest bench skipped: $why"; exit 0; }
+. "$(dirname "${BASH_SOURCE[0]}")/goal.sh"	# goal, MISSED
 RUNS=${BENCH_RUNS:-5}
 REAL="$FIXTURES/scenarios/real-programs"
 
@@ -30,8 +31,13 @@ for mode in passthrough iscsi; do
 		echo "  run $run: ready in $t s"
 		times="$times $t"
 	done
-	echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk -v m="$mode" '
-		{ v[NR] = $1 } END { printf "== boot (%s): fastest %.2f s, median %.2f s, goal <= 3 s\n", m, v[1], v[int((NR + 1) / 2)] }'
+	med=$(echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	fast=$(echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n | head -n 1)
+	goal "boot to the first command, attach $mode: median $med s, fastest $fast s (<= 3 s)" \
+		"$(awk -v t="$med" 'BEGIN { print (t <= 3) ? 1 : 0 }')"
+	# open-iscsi's iscsistart sleeps 1 s after it forks its event loop, before the login
+	# (usr/iscsistart.c): a second the passthrough attach does not pay.
+	[ "$mode" = iscsi ] && echo "  (info)       the iscsi attach includes iscsistart's fixed 1 s wait before its login"
 done
 sim_stop
 
@@ -50,5 +56,10 @@ if [ "${GUEST_BENCH_MATRIX:-yes}" != no ]; then
 	TESTTMP="$WORK" bash "$(dirname "${BASH_SOURCE[0]}")/../guest-matrix.sh" >"$WORK/matrix.out"
 	rc=$?
 	grep -E '^(matrix:|guest boots:|attach )' "$WORK/matrix.out"
-	echo "== matrix: $(( $(date +%s) - t0 )) s wall, exit $rc"
+	wall=$(( $(date +%s) - t0 ))
+	echo "== matrix: $wall s wall, exit $rc"
+	goal "the whole matrix in $wall s, exit $rc (<= 720 s, exit 0)" \
+		"$([ "$wall" -le 720 ] && [ "$rc" = 0 ] && echo 1 || echo 0)"
 fi
+[ "$MISSED" = 0 ] && echo "== all goals met" || echo "== some goals missed (timings depend on the machine's load)"
+exit 0

@@ -73,8 +73,22 @@ fi
 if [ "$attach" = iscsi ]; then
 	# The kernel's iSCSI initiator logs in to the drive; QEMU's user network forwards
 	# 10.0.2.100:3260 to the drive's loopback port and nothing else (restrict=on).
-	iscsistart -i iqn.2026-01.org.burnlab:guest -t "$target" -g 1 -a 10.0.2.100 -p 3260 \
-		> /tmp/iscsistart.log 2>&1 || die "iscsistart: $(tail -n 1 /tmp/iscsistart.log)"
+	# open-iscsi's iscsid and iscsiadm, not iscsistart: iscsistart sleeps a fixed second
+	# before its login (usr/iscsistart.c).
+	mkdir -p /etc/iscsi/nodes /etc/iscsi/send_targets /etc/iscsi/ifaces /run/lock/iscsi
+	echo "InitiatorName=iqn.2026-01.org.burnlab:guest" > /etc/iscsi/initiatorname.iscsi
+	: > /etc/iscsi/iscsid.conf
+	iscsid -f > /tmp/iscsid.log 2>&1 &
+	node="-m node -T $target -p 10.0.2.100:3260"
+	iscsiadm $node -o new > /tmp/iscsiadm.log 2>&1 || die "iscsiadm: $(tail -n 1 /tmp/iscsiadm.log)"
+	# iscsiadm gives up at once when iscsid is not listening yet: wait for its socket.
+	i=0
+	while ! grep -q ISCSIADM_ABSTRACT_NAMESPACE /proc/net/unix; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && die "iscsid did not start: $(tail -n 1 /tmp/iscsid.log)"
+		usleep 10000
+	done
+	iscsiadm $node --login >> /tmp/iscsiadm.log 2>&1 || die "iscsiadm: $(tail -n 1 /tmp/iscsiadm.log)"
 fi
 
 # The drive appears once the SCSI scan found it (sr_mod and sg bind asynchronously).

@@ -341,7 +341,7 @@ int hrn_guest_start(const struct hrn_guest_opts *o, struct hrn_guest **out, char
 {
 	*out = NULL;
 	struct hrn_gimg img;
-	if (hrn_gimg_kernel(o->kernel, &img, err, errlen) != 0 || hrn_gimg_initramfs(o->cache_dir, &img, err, errlen) != 0)
+	if (hrn_gimg_kernel(o->kernel, &img, err, errlen) != 0 || hrn_gimg_initramfs(o->cache_dir, o->attach == HRN_ATTACH_ISCSI, &img, err, errlen) != 0)
 		return -1;
 	char why[512];
 	if (hrn_gimg_vmlinux(o->cache_dir, &img, why, sizeof(why)) != 0)

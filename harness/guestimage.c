@@ -43,10 +43,15 @@ static const char *const modules[] = {
 /* The programs put into the guest when the host has them (doc/real-programs.md). */
 static const char *const programs[] = {
 	"xorriso", "cdrskin", "wodim", "readom", "icedax", "growisofs", "dvd+rw-format",
-	"dvd+rw-mediainfo", "genisoimage", "cdrdao", "iscsistart",
+	"dvd+rw-mediainfo", "genisoimage", "cdrdao",
 	/* tgt's iSCSI target: exports the guest's /dev/sg0 to the host (bs_sg passthrough) */
 	"tgtd", "tgtadm",
 };
+
+/* Only in the iscsi attach's image: open-iscsi's daemon and tool that log the guest in
+ * (harness/guest-init.sh).  With their libraries they add 2.5 MB, which cost the
+ * passthrough boot about 0.1 s under TCG (doc/real-programs.md §5). */
+static const char *const iscsi_programs[] = { "iscsid", "iscsiadm" };
 
 /* Data files some of them read at run time. */
 static const char *const data_files[] = {
@@ -128,7 +133,7 @@ static int add_file(struct list *l, const char *dest, const char *src)
 }
 
 /* The program's path: the first executable NAME in $PATH, then in /usr/sbin and /sbin
- * (not in every user's PATH; iscsistart lives there).  One lookup serves both the
+ * (not in every user's PATH; iscsid and iscsiadm live there).  One lookup serves both the
  * scenario's skip check and the image, so they agree on what the guest holds. */
 static bool which(const char *name, char *out, size_t cap)
 {
@@ -540,7 +545,26 @@ int hrn_gimg_vmlinux(const char *cache_dir, struct hrn_gimg *out, char *err, siz
 	return rc;
 }
 
-int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, size_t errlen)
+/* Put one program and its libraries into l when the host has it; its name goes to
+ * out->programs or out->missing.  Returns 0, or -1 with err. */
+static int add_program(struct list *l, const char *name, struct hrn_gimg *out, char *err, size_t errlen)
+{
+	char path[PATH_MAX], dest[PATH_MAX];
+	char *list = which(name, path, sizeof(path)) ? out->programs : out->missing;
+	size_t n = strlen(list);
+	snprintf(list + n, sizeof(out->programs) - n, "%s%s", n ? " " : "", name);
+	if (list == out->missing)
+		return 0;
+	snprintf(dest, sizeof(dest), "/usr/bin/%s", name);
+	if (add_file(l, dest, path) != 0) {
+		hrn_errf(err, errlen, "cannot add %s (%s) to the guest initramfs", name, path);
+		return -1;
+	}
+	return add_libraries(l, path, err, errlen);
+}
+
+int hrn_gimg_initramfs(const char *cache_dir, bool iscsi, struct hrn_gimg *out, char *err,
+		       size_t errlen)
 {
 	struct list l = { 0 }, order = { 0 };
 	int rc = -1;
@@ -597,19 +621,16 @@ int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, s
 		strcat(otext, "\n");
 	}
 
-	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
-		char *list = which(programs[i], path, sizeof(path)) ? out->programs : out->missing;
-		size_t n = strlen(list);
-		snprintf(list + n, sizeof(out->programs) - n, "%s%s", n ? " " : "", programs[i]);
-		if (list == out->missing)
-			continue;
-		char dest[PATH_MAX];
-		snprintf(dest, sizeof(dest), "/usr/bin/%s", programs[i]);
-		if (add_file(&l, dest, path) != 0 || add_libraries(&l, path, err, errlen) != 0) {
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		if (add_program(&l, programs[i], out, err, errlen) != 0) {
 			free(otext);
 			goto out;
 		}
-	}
+	for (size_t i = 0; iscsi && i < sizeof(iscsi_programs) / sizeof(iscsi_programs[0]); i++)
+		if (add_program(&l, iscsi_programs[i], out, err, errlen) != 0) {
+			free(otext);
+			goto out;
+		}
 	for (size_t i = 0; i < sizeof(data_files) / sizeof(data_files[0]); i++)
 		if (access(data_files[i], R_OK) == 0 && add_file(&l, data_files[i], data_files[i]) != 0) {
 			free(otext);

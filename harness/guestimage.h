@@ -32,9 +32,11 @@ struct hrn_gimg {
 int hrn_gimg_kernel(const char *kernel, struct hrn_gimg *out, char *err, size_t errlen);
 
 /* Find or build the initramfs for out->release in cache_dir (NULL: $BURNLAB_GUEST_CACHE,
- * else $XDG_CACHE_HOME/burnlab/guest, else $HOME/.cache/burnlab/guest).  Fills
- * out->initramfs, cached, programs and missing.  Returns 0, or -1 with err. */
-int hrn_gimg_initramfs(const char *cache_dir, struct hrn_gimg *out, char *err, size_t errlen);
+ * else $XDG_CACHE_HOME/burnlab/guest, else $HOME/.cache/burnlab/guest); iscsi: the
+ * iscsi attach's, which also holds the initiator's programs.  Fills out->initramfs,
+ * cached, programs and missing.  Returns 0, or -1 with err. */
+int hrn_gimg_initramfs(const char *cache_dir, bool iscsi, struct hrn_gimg *out, char *err,
+		       size_t errlen);
 
 /* The kernel's uncompressed ELF image in the cache (out->vmlinux): QEMU boots it
  * directly through its PVH entry point, which skips the firmware's Linux loader and the

@@ -35,9 +35,7 @@ for mode in passthrough iscsi; do
 	fast=$(echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n | head -n 1)
 	goal "boot to the first command, attach $mode: median $med s, fastest $fast s (<= 3 s)" \
 		"$(awk -v t="$med" 'BEGIN { print (t <= 3) ? 1 : 0 }')"
-	# open-iscsi's iscsistart sleeps 1 s after it forks its event loop, before the login
-	# (usr/iscsistart.c): a second the passthrough attach does not pay.
-	[ "$mode" = iscsi ] && echo "  (info)       the iscsi attach includes iscsistart's fixed 1 s wait before its login"
+	# The iscsi attach also starts iscsid and iscsiadm twice (doc/real-programs.md §5).
 done
 sim_stop
 

@@ -20,7 +20,9 @@ REAL="$FIXTURES/scenarios/real-programs"
 sim_start drive --drive lun=0,media=dvd+r,image="$WORK/boot.disclog"
 url="iscsi://$SIM_HOST/$SIM_TARGET/0"
 mkdir -p "$WORK/shared"
-"$HARNESS" guest --dir "$WORK/shared" "$url" true 2>/dev/null	# the initramfs into the cache
+for mode in passthrough iscsi; do	# both attach modes' initramfs into the cache
+	"$HARNESS" guest --attach "$mode" --dir "$WORK/shared" "$url" true 2>/dev/null
+done
 for mode in passthrough iscsi; do
 	echo "== guest boot to the first command, attach $mode, $RUNS runs"
 	times=""

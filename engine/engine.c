@@ -825,20 +825,17 @@ static void issue_ready(struct writer *wr)
 	struct wsec *w = wr->w;
 
 	while (wr->mode == WM_RUN && wr->inflight < w->depth) {
-		pthread_mutex_lock(&w->mu);
-		uint32_t published = w->published;
-		if (wr->issue_seq >= published)
-			w->writer_starved = true;	/* the reader wakes us when it publishes */
-		pthread_mutex_unlock(&w->mu);
-		if (wr->issue_seq >= published)
-			return;
 		struct slot *s = slot_of(w, wr->issue_seq);
+		pthread_mutex_lock(&w->mu);
+		bool starved = wr->issue_seq >= w->published;
+		if (starved)
+			w->writer_starved = true;	/* the reader wakes us when it publishes */
+		enum chunk_state st = s->state;
+		pthread_mutex_unlock(&w->mu);
+		if (starved)
+			return;
 		/* Only FILLED chunks go out; ACKED ones were acknowledged out of order and are
 		 * skipped on a resend pass; IN_FLIGHT ones are still pending. */
-		enum chunk_state st;
-		pthread_mutex_lock(&w->mu);
-		st = s->state;
-		pthread_mutex_unlock(&w->mu);
 		if (st == CH_FILLED) {
 			issue(wr, s);
 			if (wr->mode != WM_RUN)

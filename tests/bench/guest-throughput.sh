@@ -33,8 +33,9 @@ for mode in passthrough iscsi; do
 		echo "  run $run: ready in $t s"
 		times="$times $t"
 	done
-	med=$(echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	fast=$(echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n | head -n 1)
+	sorted=$(echo "$times" | tr ' ' '\n' | sed '/^$/d' | sort -n)
+	med=$(echo "$sorted" | sed -n "$(( ($(echo "$sorted" | wc -l) + 1) / 2 ))p")
+	fast=$(echo "$sorted" | head -n 1)
 	goal "boot to the first command, attach $mode: median $med s, fastest $fast s (<= 3 s)" \
 		"$(awk -v t="$med" 'BEGIN { print (t <= 3) ? 1 : 0 }')"
 	# The iscsi attach also starts iscsid and iscsiadm twice (doc/real-programs.md §5).

@@ -70,7 +70,7 @@ wen write write "$URL" "$WORK/data.bin" --bytes-per-sector 2048 --lba nwa --json
 
 check "the WRITEs' PDUs left in full TCP segments, not one or two each (tgtd takes 8 KiB data segments)"
 # Uncorked, libiscsi's header and data calls under TCP_NODELAY made two segments per
-# Data-Out PDU (doc/engine-recorder.md section 2); corked, a 256 KiB WRITE took about 7.
+# Data-Out PDU (doc/engine-recorder.md section 2); corked, a 256 KiB WRITE took about 5.
 MRDSL=$(json "$WORK/info.out" max_recv_data_segment_length)
 SEGS=$(json "$WORK/write.out" tcp_segments_out)
 PDUS=$(( $(stat -c %s "$WORK/data.bin") / MRDSL ))
